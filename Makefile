@@ -1,0 +1,52 @@
+# Two commands for a new machine: `make run` and `make test`. Both build the venvs they need on first use.
+SHELL := /bin/bash
+PY ?= python3.11
+VENV := .venv
+TOOLS := .tools-venv
+APP_PY := $(VENV)/bin/python
+export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)
+export AWS_DEFAULT_REGION ?= cn-north-1
+NOW ?=
+PORT ?= 3000
+
+.PHONY: run test unit lint bench venv tools clean
+
+$(VENV)/.stamp: requirements.txt requirements-dev.txt
+	@command -v $(PY) >/dev/null || { echo "need $(PY) on PATH"; exit 1; }
+	$(PY) -m venv $(VENV)
+	$(APP_PY) -m pip install -q --upgrade pip
+	$(APP_PY) -m pip install -q -r requirements-dev.txt
+	touch $@
+
+$(TOOLS)/.stamp: requirements-tools.txt
+	$(PY) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install -q --upgrade pip
+	$(TOOLS)/bin/python -m pip install -q -r requirements-tools.txt
+	touch $@
+
+venv: $(VENV)/.stamp
+tools: $(TOOLS)/.stamp
+
+## make run [NOW=2026-09-14T09:00+08:00] [PORT=3000]: the whole system on http://127.0.0.1:$(PORT)
+run: venv
+	$(APP_PY) -m local $(if $(NOW),--now $(NOW)) --port $(PORT)
+
+## make test: lint the template, then every test
+test: venv lint
+	$(APP_PY) -m pytest -n 2 -q tests
+
+unit: venv
+	$(APP_PY) -m pytest -q tests/unit
+
+## make lint: cfn-lint, sam validate --lint and an offline sam build of the template
+lint: tools
+	$(TOOLS)/bin/cfn-lint template.yaml
+	$(TOOLS)/bin/sam validate --lint --region cn-north-1
+	$(TOOLS)/bin/sam build --template template.yaml --build-dir build/sam >/dev/null
+
+## make bench: the figures in bench/README.md
+bench: venv
+	$(APP_PY) -m bench
+
+clean:
+	rm -rf $(VENV) $(TOOLS) build .aws-sam

@@ -1,0 +1,1 @@
+"""hallbook: citizen appointment booking for government service halls (SPEC R1-R17)."""

@@ -1,0 +1,38 @@
+"""Environment variables as one pydantic model (read once per process)."""
+from __future__ import annotations
+
+import os
+from functools import lru_cache
+
+from pydantic import BaseModel, Field
+
+
+class Settings(BaseModel):
+    stage: str = "dev"
+    catalog_table: str = "CatalogTable"
+    slots_table: str = "SlotsTable"
+    accounts_table: str = "AccountsTable"
+    bookings_table: str = "BookingsTable"
+    outbox_table: str = "OutboxTable"
+    idempotency_table: str = "IdempotencyTable"
+    release_queue_url: str = ""
+    sms_queue_url: str = ""
+    jwt_secret_arn: str = ""
+    # local mode only: the JWT key when no secret ARN is configured
+    jwt_local_key: str = Field(default="", repr=False)
+    aws_endpoint_url: str | None = None
+    aws_region: str = "cn-north-1"
+    token_ttl_seconds: int = 2 * 3600
+
+
+@lru_cache(maxsize=1)
+def settings() -> Settings:
+    env = {k.lower(): v for k, v in os.environ.items()}
+    if "aws_region" not in env and "aws_default_region" in env:
+        env["aws_region"] = env["aws_default_region"]
+    fields = Settings.model_fields
+    return Settings(**{k: v for k, v in env.items() if k in fields and v != ""})
+
+
+def reset_settings() -> None:
+    settings.cache_clear()

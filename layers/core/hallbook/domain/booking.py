@@ -1,0 +1,33 @@
+"""R8-R10, R13: a booking's life and the rules on its times."""
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from enum import Enum
+
+from ..clock import SHANGHAI
+
+CANCEL_CUTOFF = time(18, 0)  # R10: until 18:00 on the day before
+CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)  # R14
+
+
+class Status(str, Enum):
+    BOOKED = "booked"
+    CANCELLED = "cancelled"
+    CHECKED_IN = "checked_in"
+    COMPLETED = "completed"
+    NO_SHOW = "no_show"
+
+
+ACTIVE = {Status.BOOKED}  # R9: one active booking per subject and service
+
+
+def cancel_deadline(day: date) -> datetime:
+    return datetime.combine(day - timedelta(days=1), CANCEL_CUTOFF, SHANGHAI)
+
+
+def can_cancel(day: date, now: datetime) -> bool:
+    return now < cancel_deadline(day)
+
+
+def check_in_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
+    return starts_at - CHECK_IN_OPENS_BEFORE, ends_at

@@ -1,0 +1,242 @@
+"""R2, R7-R13: booking, cancelling and viewing, checked in order of cost - refusals that need no I/O
+first, then reads, and the single write (store.bookings.book_slot) last. A slot already known to be
+full is refused without a write."""
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import uuid
+from dataclasses import dataclass
+from datetime import date, datetime
+
+from ..domain import errors
+from ..domain.booking import Status, can_cancel, cancel_deadline
+from ..domain.identity import mask_id_number, parse_id_number
+from ..domain.reference import new_reference
+from ..domain.sanctions import SubjectRecord, suspension_after_cancellation
+from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.window import in_window
+from ..store import accounts as account_store
+from ..store import bookings as store
+from ..store import slots as slot_store
+from ..store.accounts import Account
+from ..store.bookings import Booking, CounterMoved, ReplayedBooking
+from ..store.catalog import Catalog, load_catalog
+from . import messages
+from .catalog import get_office, get_service, parse_day
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+CANCEL_ATTEMPTS = 5
+
+
+@dataclass(frozen=True)
+class BookingRequest:
+    office_id: str
+    service_code: str
+    date: str
+    start: str
+    notice_acknowledged: bool
+    subject_id_number: str | None = None
+
+
+def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
+    """Derived from the caller and their Idempotency-Key, so a retried request finds its first
+    booking (and can never take a second place); random without a key."""
+    if not idempotency_key:
+        return uuid.uuid4().hex
+    if len(idempotency_key) > 128:
+        raise errors.ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
+    return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
+
+
+def public(booking: Booking, catalog: Catalog | None = None) -> dict:
+    """A booking as the contract shows it: the subject's ID number masked."""
+    catalog = catalog or load_catalog()
+    office = catalog.offices.get(booking.office_id)
+    service = catalog.services.get(booking.service_code)
+    return {
+        "booking_id": booking.booking_id, "reference": booking.reference, "office_id": booking.office_id,
+        "service_code": booking.service_code, "date": booking.date.isoformat(), "start": booking.start,
+        "end": booking.end, "subject_id_number": mask_id_number(booking.subject_id_number),
+        "status": booking.status, "created_at": booking.created_at,
+        "cancel_until": cancel_deadline(booking.date).isoformat(),
+        "office_name": office.name if office else None, "service_name_zh": service.name_zh if service else None,
+        "cancelled_by": booking.cancelled_by,
+    }
+
+
+def _citizen_account(caller: Caller) -> Account:
+    account = account_store.get_account(caller.account_id)
+    if account is None or account.role != "citizen" or not account.id_number:
+        raise errors.Forbidden("Only a citizen's account can book.")
+    return account
+
+
+def _subject_for(account: Account, subject_id_number: str | None, today: date) -> str:
+    """R2: the booking's subject - the caller, or a minor the caller names as guardian."""
+    if not subject_id_number:
+        return account.id_number or ""
+    subject = parse_id_number(subject_id_number, today)
+    if subject.value == account.id_number:
+        return subject.value
+    if not subject.is_minor_on(today):
+        raise errors.Forbidden("Only a minor's business can be booked for another person.")
+    return subject.value
+
+
+def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime) -> tuple[dict, bool]:
+    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one."""
+    day = parse_day(request.date, "date")
+    try:
+        parse_hhmm(request.start)
+    except ValueError:
+        raise errors.ValidationFailed("`start` must be a time HH:MM", field="start") from None
+    if request.notice_acknowledged is not True:
+        raise errors.NoticeNotAcknowledged("Read and acknowledge the service's notice before booking.")
+    catalog = load_catalog()
+    office = get_office(request.office_id, catalog)
+    service = get_service(request.service_code, catalog)
+    if not service.appointment_required:
+        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+    if service.code not in office.services or service.code not in office.timetable:
+        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+    if not in_window(day, now, catalog.window_days(office)):
+        raise errors.OutsideWindow("Bookings open at 12:00 for the day "
+                                   f"{catalog.window_days(office)} days ahead; today and past days cannot be booked.")
+    planned = {s.start: s for s in slots_for_day({service.code: office.timetable[service.code]}, day,
+                                                 catalog.calendar, office.closed_days)}
+    slot_plan = planned.get(request.start)
+    if slot_plan is None:
+        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+
+    account = _citizen_account(caller)
+    if not account.phone_verified:
+        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
+    subject_id = _subject_for(account, request.subject_id_number, now.date())
+    booking_id = booking_id_for(account.account_id, idempotency_key)
+
+    existing, subject = store.get_booking_and_subject(booking_id, subject_id)
+    if existing is not None:
+        return _replay(existing, account, office.office_id, service.code, day, request.start, subject_id, catalog)
+    if service.code in subject.active_services:
+        raise errors.AlreadyBooked("There is already an active booking for this service; cancel it first.")
+    suspension = subject.record().suspension(now)
+    if suspension:
+        raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
+
+    slot = slot_store.get_slot(office.office_id, service.code, day, request.start)
+    if slot is None or slot.closed:
+        raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
+    if slot.remaining <= 0:
+        raise errors.SlotFull("That slot is fully booked; please choose another.")
+
+    booking = Booking(
+        booking_id=booking_id, reference=new_reference(), account_id=account.account_id,
+        subject_id_number=subject_id, office_id=office.office_id, service_code=service.code, date=day,
+        start=slot.start, end=slot.end, status=Status.BOOKED.value, created_at=now.isoformat(timespec="milliseconds"),
+    )
+    sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
+    try:
+        store.book_slot(booking, sms, now, slot_plan.ends_at)
+    except ReplayedBooking:
+        first = store.get_booking(booking_id)
+        if first is None:  # pragma: no cover - the condition said it exists
+            raise
+        return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
+    log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
+    return public(booking, catalog), True
+
+
+def _replay(existing: Booking, account: Account, office_id: str, service_code: str, day: date, start: str,
+            subject_id: str, catalog: Catalog) -> tuple[dict, bool]:
+    if existing.account_id != account.account_id or not existing.same_request(office_id, service_code, day, start,
+                                                                              subject_id):
+        raise errors.ValidationFailed("This Idempotency-Key was already used for a different booking.",
+                                      field="Idempotency-Key")
+    return public(existing, catalog), False
+
+
+def own_booking(caller: Caller, booking_id: str) -> Booking:
+    """R13: a citizen sees only bookings made from their account; anybody else's is 404, never data."""
+    booking = store.get_booking(booking_id) if booking_id and len(booking_id) <= 64 else None
+    if booking is None or booking.account_id != caller.account_id:
+        raise errors.NotFound("No such booking.")
+    return booking
+
+
+def cancel(caller: Caller, booking_id: str, now: datetime) -> dict:
+    booking = own_booking(caller, booking_id)
+    return cancel_booking(booking, now, by="citizen")
+
+
+def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None) -> dict:
+    """Cancel and free the place (R10). A citizen's (or operator's) cancellation counts towards R11;
+    the hall's does not."""
+    if booking.status != Status.BOOKED.value:
+        raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
+    counts = by != "hall"
+    if counts and not can_cancel(booking.date, now):
+        raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
+    catalog = load_catalog()
+    office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
+    account = account_store.get_account(booking.account_id)
+    phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
+    for _ in range(CANCEL_ATTEMPTS):
+        subject = store.get_subject(booking.subject_id_number)
+        kind = "cancelled_by_hall" if by == "hall" else "cancelled"
+        sms = [messages.booking_message(kind, booking, office, service, phone, lang, now, reason=reason or "")]
+        suspension = suspension_after_cancellation(subject.record().cancellations_in(now.date()), now) if counts else None
+        if suspension:
+            sms.append(messages.message(
+                f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
+                why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
+        try:
+            store.cancel_booking(booking, subject, now, by, reason, sms, counts)
+            break
+        except CounterMoved:
+            continue
+    else:
+        raise errors.Busy("Too many changes at once; please retry.")
+    cancelled = store.get_booking(booking.booking_id) or booking
+    return public(cancelled, catalog)
+
+
+def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict:
+    try:
+        items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
+    except (ValueError, TypeError):
+        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    catalog = load_catalog()
+    return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
+
+
+def confirmation_html(caller: Caller, booking_id: str) -> str:
+    """R13: a printable confirmation, Chinese and English."""
+    booking = own_booking(caller, booking_id)
+    catalog = load_catalog()
+    office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
+    e = html.escape
+    materials = "".join(
+        f"<li>{e(zh)}{' / ' + e(en) if en else ''}</li>"
+        for zh, en in zip(service.materials, list(service.materials_en) + [""] * len(service.materials)))
+    return f"""<!doctype html>
+<html lang="zh-CN"><head><meta charset="utf-8"><title>预约确认单 Booking confirmation {e(booking.reference)}</title>
+<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}} .ref{{font-size:2em;letter-spacing:.1em}}
+@media print{{button{{display:none}}}}</style></head><body>
+<h1>预约确认单 / Booking confirmation</h1>
+<p class="ref">预约号 Reference: <strong>{e(booking.reference)}</strong></p>
+<table>
+<tr><th>状态 Status</th><td>{e(booking.status)}</td></tr>
+<tr><th>事项 Service</th><td>{e(service.name_zh)} / {e(service.name_en)}</td></tr>
+<tr><th>办理人 Subject</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
+<tr><th>大厅 Hall</th><td>{e(office.name)} / {e(office.name_en)}</td></tr>
+<tr><th>地址 Address</th><td>{e(office.address)}</td></tr>
+<tr><th>时间 Time</th><td>{e(booking.date.isoformat())} {e(booking.start)}-{e(booking.end)}</td></tr>
+</table>
+<h2>请携带材料 / Bring these materials</h2><ul>{materials}</ul>
+<p>请提前10分钟到达，凭预约号或身份证签到。取消请于 {e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))} 前办理。<br>
+Arrive 10 minutes early and check in with the reference or your ID card. Cancel before
+{e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))}.</p>
+<button onclick="window.print()">打印 Print</button></body></html>"""

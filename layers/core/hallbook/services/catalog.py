@@ -1,0 +1,78 @@
+"""Read use cases of the catalogue (R3, R4) and availability (R6, R7)."""
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from ..domain.errors import NotFound, ValidationFailed
+from ..domain.window import bookable_range
+from ..store import slots as slot_store
+from ..store.catalog import Catalog, Office, Service, load_catalog
+
+MAX_RANGE_DAYS = 31
+
+
+def get_service(code: str, catalog: Catalog | None = None) -> Service:
+    catalog = catalog or load_catalog()
+    service = catalog.services.get(code)
+    if service is None:
+        raise NotFound(f"No service with code {code!r}.")
+    return service
+
+
+def get_office(office_id: str, catalog: Catalog | None = None) -> Office:
+    catalog = catalog or load_catalog()
+    office = catalog.offices.get(office_id)
+    if office is None:
+        raise NotFound(f"No office with id {office_id!r}.")
+    return office
+
+
+def list_services() -> list[Service]:
+    return sorted(load_catalog().services.values(), key=lambda s: s.code)
+
+
+def list_offices(service: str | None, district: str | None) -> list[Office]:
+    catalog = load_catalog()
+    if service is not None and service not in catalog.services:
+        raise NotFound(f"No service with code {service!r}.")
+    return [
+        o for o in sorted(catalog.offices.values(), key=lambda o: o.office_id)
+        if (service is None or service in o.services) and (district is None or o.district == district)
+    ]
+
+
+def parse_day(value: str, name: str) -> date:
+    try:
+        if len(value) != 10:
+            raise ValueError
+        return date.fromisoformat(value)
+    except (TypeError, ValueError):
+        raise ValidationFailed(f"`{name}` must be a date YYYY-MM-DD", field=name) from None
+
+
+def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict:
+    """Released slots with remaining places, day by day. Without `from`/`to`: the whole window."""
+    catalog = load_catalog()
+    office = get_office(office_id, catalog)
+    get_service(service_code, catalog)
+    window_first, window_last = bookable_range(now, catalog.window_days(office))
+    day_from = parse_day(first, "from") if first else window_first
+    day_to = parse_day(last, "to") if last else window_last
+    if day_from > day_to:
+        raise ValidationFailed("`from` is after `to`", field="from")
+    if (day_to - day_from).days >= MAX_RANGE_DAYS:
+        raise ValidationFailed(f"a range covers at most {MAX_RANGE_DAYS} days", field="to")
+    if service_code not in office.services:
+        return {"office_id": office_id, "service_code": service_code, "days": []}
+    lo, hi = max(day_from, window_first), min(day_to, window_last)
+    found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
+    days: dict[date, list[dict]] = {}
+    for slot in found:
+        if slot.closed or slot.date in office.closed_days:
+            continue
+        days.setdefault(slot.date, []).append(
+            {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
+    return {
+        "office_id": office_id, "service_code": service_code,
+        "days": [{"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())],
+    }

@@ -1,0 +1,45 @@
+"""SMS texts (R16), rendered from hallbook/messages.json into outbox messages. Chinese by default,
+English when the account prefers it."""
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from functools import lru_cache
+from pathlib import Path
+
+from ..store.bookings import Booking
+from ..store.catalog import Office, Service
+from ..store.outbox import Message
+
+TEMPLATES = Path(__file__).resolve().parent.parent / "messages.json"
+
+
+@lru_cache(maxsize=1)
+def templates() -> dict[str, dict[str, str]]:
+    return json.loads(TEMPLATES.read_text(encoding="utf-8"))
+
+
+def render(kind: str, lang: str, **params) -> str:
+    options = templates()[kind]
+    return options.get(lang, options["zh"]).format(**params)
+
+
+def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict | None = None,
+            **params) -> Message:
+    return Message(message_id=message_id, kind=kind, phone=phone, text=render(kind, lang, **params),
+                   created_at=now, lang=lang, context=context or {})
+
+
+def booking_params(booking: Booking, office: Office, service: Service) -> dict:
+    return {
+        "reference": booking.reference, "office_name": office.name, "office_name_en": office.name_en or office.name,
+        "address": office.address, "date": booking.date.isoformat(), "start": booking.start, "end": booking.end,
+        "service_name": service.name_zh, "service_name_en": service.name_en,
+        "materials": "、".join(service.materials) or "身份证", "materials_en": ", ".join(service.materials_en) or "ID card",
+    }
+
+
+def booking_message(kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str,
+                    now: datetime, **extra) -> Message:
+    return message(f"{booking.booking_id}#{kind}", kind, phone, lang, now,
+                   {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)

@@ -1,0 +1,304 @@
+"""The booking aggregate (R7-R13): booking items `BOOKING#<id>` and one subject item
+`SUBJECT#<id number>` per person booked for, which carries the one-active-booking-per-service lock
+(R9) and the counters the suspensions are derived from (R11, R12).
+
+`book_slot` and `cancel_booking` are single DynamoDB transactions over the slot, the subject, the
+booking and its outbox message: a place is taken or freed exactly when the booking changes, and
+never beyond capacity, whatever runs at the same time.
+"""
+from __future__ import annotations
+
+import base64
+import json
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+from pynamodb.attributes import ListAttribute, UnicodeAttribute, UnicodeSetAttribute, NumberAttribute
+from pynamodb.exceptions import TransactWriteError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
+
+from ..config import settings
+from ..domain.booking import Status
+from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
+from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
+from .base import BaseMeta, connection, reasons, with_retries
+from .outbox import Message
+from .slots import SlotItem, get_slot, slot_pk, slot_sk
+
+
+class ByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class ByReference(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_reference"
+        projection = AllProjection()
+
+    reference = UnicodeAttribute(hash_key=True)
+
+
+class BySlotEnd(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_slot_end"
+        projection = KeysOnlyProjection()
+
+    sweep_day = UnicodeAttribute(hash_key=True)
+    sweep_at = UnicodeAttribute(range_key=True)
+
+
+class BookingItem(Model):
+    class Meta(BaseMeta):
+        table_name = settings().bookings_table
+
+    pk = UnicodeAttribute(hash_key=True)  # BOOKING#<booking_id>
+    booking_id = UnicodeAttribute()
+    reference = UnicodeAttribute()
+    account_id = UnicodeAttribute()
+    subject_id_number = UnicodeAttribute()
+    office_id = UnicodeAttribute()
+    service_code = UnicodeAttribute()
+    date = UnicodeAttribute()
+    start = UnicodeAttribute()
+    end = UnicodeAttribute()
+    status = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    cancelled_by = UnicodeAttribute(null=True)  # citizen | hall | operator
+    cancel_reason = UnicodeAttribute(null=True)
+    # present only while the booking is `booked`: the sparse index the no-show sweep queries (R12)
+    sweep_day = UnicodeAttribute(null=True)
+    sweep_at = UnicodeAttribute(null=True)
+
+    by_account = ByAccount()
+    by_reference = ByReference()
+    by_slot_end = BySlotEnd()
+
+
+class SubjectItem(Model):
+    class Meta(BaseMeta):
+        table_name = settings().bookings_table
+
+    pk = UnicodeAttribute(hash_key=True)  # SUBJECT#<id number>
+    active_services = UnicodeSetAttribute(null=True)  # R9 lock: services with a `booked` booking
+    cancel_month = UnicodeAttribute(null=True)  # R11: "YYYY-MM" of cancel_count
+    cancel_count = NumberAttribute(null=True)
+    no_shows = ListAttribute(of=UnicodeAttribute, null=True)  # R12: days of no-shows
+    noshow_until = UnicodeAttribute(null=True)  # R12: instant the no-show suspension ends
+
+
+@dataclass(frozen=True)
+class Booking:
+    booking_id: str
+    reference: str
+    account_id: str
+    subject_id_number: str
+    office_id: str
+    service_code: str
+    date: date
+    start: str
+    end: str
+    status: str
+    created_at: str
+    updated_at: str | None = None
+    cancelled_by: str | None = None
+    cancel_reason: str | None = None
+
+    def same_request(self, office_id: str, service_code: str, day: date, start: str, subject: str) -> bool:
+        return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
+            office_id, service_code, day, start, subject)
+
+
+@dataclass
+class Subject:
+    id_number: str
+    active_services: set[str] = field(default_factory=set)
+    cancel_month: str | None = None
+    cancel_count: int = 0
+    no_shows: list[date] = field(default_factory=list)
+    noshow_until: str | None = None
+
+    def record(self) -> SubjectRecord:
+        cancellations = {self.cancel_month: self.cancel_count} if self.cancel_month else {}
+        return SubjectRecord(cancellations=cancellations, no_shows=list(self.no_shows))
+
+
+class ReplayedBooking(Exception):
+    """The booking id (derived from the caller's Idempotency-Key) already exists."""
+
+
+def booking_key(booking_id: str) -> str:
+    return f"BOOKING#{booking_id}"
+
+
+def subject_key(id_number: str) -> str:
+    return f"SUBJECT#{id_number}"
+
+
+def _booking(item: BookingItem) -> Booking:
+    return Booking(
+        booking_id=item.booking_id, reference=item.reference, account_id=item.account_id,
+        subject_id_number=item.subject_id_number, office_id=item.office_id, service_code=item.service_code,
+        date=date.fromisoformat(item.date), start=item.start, end=item.end, status=item.status,
+        created_at=item.created_at, updated_at=item.updated_at, cancelled_by=item.cancelled_by,
+        cancel_reason=item.cancel_reason,
+    )
+
+
+def get_booking(booking_id: str) -> Booking | None:
+    try:
+        return _booking(BookingItem.get(booking_key(booking_id), consistent_read=True))
+    except BookingItem.DoesNotExist:
+        return None
+
+
+def get_subject(id_number: str) -> Subject:
+    try:
+        item = SubjectItem.get(subject_key(id_number), consistent_read=True)
+    except SubjectItem.DoesNotExist:
+        return Subject(id_number)
+    return _subject(id_number, item)
+
+
+def _subject(id_number: str, item: SubjectItem) -> Subject:
+    return Subject(
+        id_number=id_number, active_services=set(item.active_services or ()), cancel_month=item.cancel_month,
+        cancel_count=int(item.cancel_count or 0), no_shows=[date.fromisoformat(d) for d in item.no_shows or []],
+        noshow_until=item.noshow_until,
+    )
+
+
+def get_booking_and_subject(booking_id: str, id_number: str) -> tuple[Booking | None, Subject]:
+    """The idempotency probe and the subject's limits in one BatchGetItem request."""
+    table = BookingItem.Meta.table_name
+    keys = [booking_key(booking_id), subject_key(id_number)]
+    response = connection().batch_get_item(table, keys, consistent_read=True)
+    booking: Booking | None = None
+    subject = Subject(id_number)
+    for raw in response.get("Responses", {}).get(table, []):
+        if raw["pk"]["S"].startswith("BOOKING#"):
+            booking = _booking(BookingItem.from_raw_data(raw))
+        else:
+            subject = _subject(id_number, SubjectItem.from_raw_data(raw))
+    if response.get("UnprocessedKeys"):
+        return get_booking(booking_id), get_subject(id_number)
+    return booking, subject
+
+
+def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime) -> None:
+    """Take one place and record the booking, atomically (R7, R9, R11, R12).
+
+    One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
+    booking for the service, not suspended), the booking (its id not used yet: idempotent replays)
+    and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking."""
+    slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+    subject = SubjectItem(subject_key(booking.subject_id_number))
+    this_month = month_key(now.date())
+    now_iso = now.isoformat()
+
+    def write() -> None:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(slot, actions=[SlotItem.booked.add(1)], condition=(
+                SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
+                & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False))  # noqa: E712
+            ))
+            tx.update(subject, actions=[SubjectItem.active_services.add({booking.service_code})], condition=(
+                ~SubjectItem.active_services.contains(booking.service_code)
+                & (SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
+                   | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
+                & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now_iso))
+            ))
+            tx.save(BookingItem(
+                booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
+                account_id=booking.account_id, subject_id_number=booking.subject_id_number,
+                office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
+                start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
+                sweep_day=slot_ends_at.date().isoformat(), sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
+            ), condition=BookingItem.pk.does_not_exist())
+            tx.save(message.item())
+
+    try:
+        with_retries(write)
+    except TransactWriteError as error:
+        slot_code, subject_code, booking_code, *_ = reasons(error) + [None] * 4
+        if booking_code == "ConditionalCheckFailed":
+            raise ReplayedBooking() from None
+        if slot_code == "ConditionalCheckFailed":
+            state = get_slot(booking.office_id, booking.service_code, booking.date, booking.start)
+            if state is None or state.closed:
+                raise NoSuchSlot("There is no slot at that date and time.") from None
+            raise SlotFull("That slot has just been fully booked; please choose another.") from None
+        if subject_code == "ConditionalCheckFailed":
+            current = get_subject(booking.subject_id_number)
+            if booking.service_code in current.active_services:
+                raise AlreadyBooked("There is already an active booking for this service.") from None
+            suspension = current.record().suspension(now)
+            raise Suspended(suspension.detail() if suspension else "Booking is suspended.",
+                            suspended_until=suspension.until.isoformat() if suspension else None) from None
+        raise
+
+
+class CounterMoved(Exception):
+    """The subject's cancellation counter changed since it was read: read again and retry."""
+
+
+def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, reason: str | None,
+                   messages: list[Message], count_against_subject: bool) -> None:
+    """Cancel a `booked` booking and free its place at once (R10), atomically with the subject's
+    lock release, its cancellation counter (R11, optimistic on the value read) and the SMS.
+    Raises NotCancellable if the booking is no longer `booked`, CounterMoved on a concurrent change."""
+    this_month = month_key(now.date())
+    subject_actions = [SubjectItem.active_services.delete({booking.service_code})]
+    subject_condition = SubjectItem.pk.exists()
+    if count_against_subject:
+        if subject.cancel_month == this_month:
+            subject_actions.append(SubjectItem.cancel_count.set(subject.cancel_count + 1))
+            subject_condition &= (SubjectItem.cancel_month == this_month) & (SubjectItem.cancel_count == subject.cancel_count)
+        else:
+            subject_actions += [SubjectItem.cancel_month.set(this_month), SubjectItem.cancel_count.set(1)]
+            subject_condition &= (SubjectItem.cancel_month.does_not_exist() if subject.cancel_month is None
+                                  else SubjectItem.cancel_month == subject.cancel_month)
+
+    def write() -> None:
+        with TransactWrite(connection=connection()) as tx:
+            tx.update(BookingItem(booking_key(booking.booking_id)), actions=[
+                BookingItem.status.set(Status.CANCELLED.value), BookingItem.updated_at.set(now.isoformat()),
+                BookingItem.cancelled_by.set(by),
+                *([BookingItem.cancel_reason.set(reason)] if reason else []),
+                BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
+            ], condition=BookingItem.status == Status.BOOKED.value)
+            tx.update(SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start)),
+                      actions=[SlotItem.booked.add(-1)], condition=SlotItem.booked > 0)
+            tx.update(SubjectItem(subject_key(booking.subject_id_number)), actions=subject_actions,
+                      condition=subject_condition)
+            for message in messages:
+                tx.save(message.item())
+
+    try:
+        with_retries(write)
+    except TransactWriteError as error:
+        booking_code, slot_code, subject_code, *_ = reasons(error) + [None] * 3
+        if booking_code == "ConditionalCheckFailed":
+            raise NotCancellable("Only a booking in status `booked` can be cancelled.") from None
+        if subject_code == "ConditionalCheckFailed":
+            raise CounterMoved() from None
+        if slot_code == "ConditionalCheckFailed":
+            raise ValidationFailed("the slot of this booking is gone") from None
+        raise
+
+
+def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
+    """The account's bookings (its own and its minors'), newest first, a page at a time."""
+    last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
+    result = BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
+                                          last_evaluated_key=last_key)
+    items = [_booking(i) for i in result]
+    next_key = result.last_evaluated_key
+    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None

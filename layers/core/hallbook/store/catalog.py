@@ -1,0 +1,216 @@
+"""The catalogue aggregate (R3, R4, R5): services, offices, regions and administrators' calendar years.
+
+Small and read-mostly: one item per entity under a few partitions, read whole and cached per process
+for a short time, so hot paths (booking, availability) cost no catalogue reads.
+"""
+from __future__ import annotations
+
+import json
+import threading
+import time
+from dataclasses import dataclass, field
+from datetime import date
+
+from pynamodb.attributes import UnicodeAttribute
+from pynamodb.models import Model
+
+from ..config import settings
+from ..domain.calendar import WorkCalendar, YearEntries
+from ..domain.timetable import SlotTemplate, check_no_overlap
+from .base import BaseMeta
+
+CACHE_SECONDS = 30.0
+
+
+class CatalogItem(Model):
+    class Meta(BaseMeta):
+        table_name = settings().catalog_table
+
+    pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR
+    sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year
+    body = UnicodeAttribute()  # the entity as JSON
+
+
+@dataclass(frozen=True)
+class Service:
+    code: str
+    name_zh: str
+    name_en: str
+    appointment_required: bool
+    materials: list[str]
+    notice: str
+    category: str = ""
+    minor_subject: bool = False
+    materials_en: list[str] = field(default_factory=list)
+    notice_en: str = ""
+
+    def public(self) -> dict:
+        return {
+            "code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
+            "appointment_required": self.appointment_required, "materials": list(self.materials),
+            "notice": self.notice, "category": self.category, "materials_en": list(self.materials_en),
+            "notice_en": self.notice_en,
+        }
+
+
+@dataclass(frozen=True)
+class Closure:
+    date: date
+    reason: str
+
+
+@dataclass(frozen=True)
+class Office:
+    office_id: str
+    name: str
+    region: str
+    district: str
+    address: str
+    mode: str  # book_first | priority
+    services: list[str]
+    timetable: dict[str, list[SlotTemplate]]
+    closures: list[Closure] = field(default_factory=list)
+    name_en: str = ""
+    phone: str = ""
+    kind: str = ""
+
+    @property
+    def closed_days(self) -> frozenset[date]:
+        return frozenset(c.date for c in self.closures)
+
+    def public(self) -> dict:
+        return {
+            "office_id": self.office_id, "name": self.name, "name_en": self.name_en,
+            "district": self.district, "region": self.region, "address": self.address,
+            "phone": self.phone, "kind": self.kind, "mode": self.mode, "services": list(self.services),
+        }
+
+
+@dataclass(frozen=True)
+class Region:
+    region: str
+    name_zh: str
+    window_days: int
+
+
+def service_from(data: dict) -> Service:
+    return Service(
+        code=data["code"], name_zh=data["name_zh"], name_en=data["name_en"],
+        appointment_required=bool(data["appointment_required"]), materials=list(data.get("materials", [])),
+        notice=data.get("notice", ""), category=data.get("category", ""),
+        minor_subject=bool(data.get("minor_subject", False)), materials_en=list(data.get("materials_en", [])),
+        notice_en=data.get("notice_en", ""),
+    )
+
+
+def office_from(data: dict) -> Office:
+    timetable = {
+        code: [SlotTemplate(tuple(t["days"]), t["start"], t["end"], int(t["capacity"])) for t in templates]
+        for code, templates in data.get("timetable", {}).items()
+    }
+    for templates in timetable.values():
+        check_no_overlap(templates)
+    if data["mode"] not in ("book_first", "priority"):
+        raise ValueError(f"mode must be book_first or priority, not {data['mode']!r}")
+    return Office(
+        office_id=data["office_id"], name=data["name"], region=data["region"], district=data["district"],
+        address=data["address"], mode=data["mode"], services=list(data["services"]), timetable=timetable,
+        closures=[Closure(date.fromisoformat(c["date"]), c.get("reason", "")) for c in data.get("closures", [])],
+        name_en=data.get("name_en", ""), phone=data.get("phone", ""), kind=data.get("kind", ""),
+    )
+
+
+def office_to(office: Office) -> dict:
+    return {
+        **office.public(),
+        "timetable": {
+            code: [{"days": list(t.days), "start": t.start, "end": t.end, "capacity": t.capacity} for t in ts]
+            for code, ts in office.timetable.items()
+        },
+        "closures": [{"date": c.date.isoformat(), "reason": c.reason} for c in office.closures],
+    }
+
+
+@dataclass
+class Catalog:
+    services: dict[str, Service]
+    offices: dict[str, Office]
+    regions: dict[str, Region]
+    calendar: WorkCalendar
+
+    def window_days(self, office: Office) -> int:
+        region = self.regions.get(office.region)
+        return region.window_days if region else 14
+
+
+_cache: tuple[float, Catalog] | None = None
+_lock = threading.Lock()
+
+
+def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
+    """The whole catalogue, read at most every `max_age` seconds per process."""
+    global _cache
+    with _lock:
+        if _cache and time.monotonic() - _cache[0] < max_age:
+            return _cache[1]
+    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": []}
+    for pk in bodies:
+        bodies[pk] = [json.loads(item.body) for item in CatalogItem.query(pk)]
+    catalog = Catalog(
+        services={s["code"]: service_from(s) for s in bodies["SERVICE"]},
+        offices={o["office_id"]: office_from(o) for o in bodies["OFFICE"]},
+        regions={r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["window_days"])) for r in bodies["REGION"]},
+        calendar=WorkCalendar({
+            int(c["year"]): YearEntries(
+                int(c["year"]),
+                frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
+                frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
+            )
+            for c in bodies["CALENDAR"]
+        }),
+    )
+    with _lock:
+        _cache = (time.monotonic(), catalog)
+    return catalog
+
+
+def invalidate_cache() -> None:
+    global _cache
+    with _lock:
+        _cache = None
+
+
+def put_entity(kind: str, key: str, body: dict) -> None:
+    CatalogItem(kind, key, body=json.dumps(body, ensure_ascii=False, sort_keys=True)).save()
+    invalidate_cache()
+
+
+def get_entity(kind: str, key: str) -> dict | None:
+    try:
+        return json.loads(CatalogItem.get(kind, key, consistent_read=True).body)
+    except CatalogItem.DoesNotExist:
+        return None
+
+
+def put_service(data: dict) -> Service:
+    service = service_from(data)
+    put_entity("SERVICE", service.code, {**service.public(), "minor_subject": service.minor_subject})
+    return service
+
+
+def put_office(data: dict) -> Office:
+    office = office_from(data)
+    put_entity("OFFICE", office.office_id, office_to(office))
+    return office
+
+
+def put_region(region: str, name_zh: str, window_days: int) -> None:
+    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
+
+
+def put_calendar_year(entries: YearEntries) -> None:
+    put_entity("CALENDAR", str(entries.year), {
+        "year": entries.year,
+        "holidays": sorted(d.isoformat() for d in entries.holidays),
+        "workdays": sorted(d.isoformat() for d in entries.workdays),
+    })

@@ -1,0 +1,54 @@
+"""The resolver every API function builds on: Powertools REST resolver with request validation and
+OpenAPI, one error mapping to problem+json, and the shared logger/metrics/tracer."""
+from __future__ import annotations
+
+import json
+
+from aws_lambda_powertools import Logger, Metrics, Tracer
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler.exceptions import NotFoundError
+from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
+
+from ..domain.errors import DomainError
+from .problems import from_domain, from_validation, problem
+
+logger = Logger(log_uncaught_exceptions=True)
+metrics = Metrics()
+tracer = Tracer()
+
+OPENAPI_TITLE = "hallbook - government service hall appointments"
+OPENAPI_VERSION = "1.0.0"
+
+
+def make_resolver() -> APIGatewayRestResolver:
+    app = APIGatewayRestResolver(enable_validation=True)
+
+    @app.exception_handler(DomainError)
+    def domain_error(error: DomainError) -> Response:
+        if error.status >= 500:
+            logger.warning("refused: %s", error.code)
+        return from_domain(error)
+
+    @app.exception_handler(RequestValidationError)
+    def validation_error(error: RequestValidationError) -> Response:
+        return from_validation(list(error.errors()))
+
+    @app.exception_handler(json.JSONDecodeError)
+    def bad_json(_: json.JSONDecodeError) -> Response:
+        return problem(400, "VALIDATION_ERROR", "the body is not valid JSON", "Invalid request")
+
+    @app.not_found
+    def not_found(_: NotFoundError) -> Response:
+        return problem(404, "NOT_FOUND", f"No route {app.current_event.http_method} {app.current_event.path}.")
+
+    @app.exception_handler(Exception)
+    def unexpected(error: Exception) -> Response:
+        logger.exception("unexpected error")
+        return problem(500, "INTERNAL", "Something went wrong on our side; nothing was changed twice. Please retry.")
+
+    @app.get("/v1/openapi.json", include_in_schema=False)
+    def openapi() -> Response:
+        return Response(200, "application/json", app.get_openapi_json_schema(
+            title=OPENAPI_TITLE, version=OPENAPI_VERSION, openapi_version="3.1.0"))
+
+    return app

@@ -1,0 +1,25 @@
+"""Who is calling: the bearer token verified against the injected clock, and the role checks every
+route makes in this one place."""
+from __future__ import annotations
+
+from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
+
+from ..clock import now
+from ..domain.errors import Forbidden
+from ..services.tokens import Caller, verify
+
+
+def caller(router: BaseRouter, *roles: str) -> Caller:
+    """The verified caller, who must hold one of `roles` (any role when none is named)."""
+    who = verify(router.current_event.get_header_value("Authorization", case_sensitive=False), now())
+    if roles and who.role not in roles:
+        raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
+    return who
+
+
+def staff_of(router: BaseRouter, office_id: str) -> Caller:
+    """Staff of exactly this office (administrators may act for any office)."""
+    who = caller(router, "staff", "admin")
+    if who.role == "staff" and who.office_id != office_id:
+        raise Forbidden("Staff may act only for their own office.")
+    return who

@@ -1,0 +1,45 @@
+"""Accounts, phone verification and sessions (R1)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import accounts
+from ..auth import caller
+from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/v1/accounts", tags=["accounts"])
+def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
+    account = accounts.register(body.name, body.id_number, body.phone, body.password, body.lang, now())
+    return Response(201, "application/json", {"account_id": account.account_id, "phone_verified": False}, NO_STORE)
+
+
+@router.post("/v1/accounts/verify", tags=["accounts"])
+def verify(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
+    account = accounts.verify_phone(body.id_number, body.code, now())
+    return Response(200, "application/json", {"phone_verified": account.phone_verified}, NO_STORE)
+
+
+@router.post("/v1/accounts/verify/resend", tags=["accounts"])
+def resend(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
+    accounts.resend_code(body.id_number, now())
+    return Response(202, "application/json", {"phone_verified": False}, NO_STORE)
+
+
+@router.post("/v1/sessions", tags=["accounts"])
+def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
+    token, expires_in = accounts.login(body.login, body.password, now())
+    return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)
+
+
+@router.get("/v1/me", tags=["accounts"])
+def me() -> Response[MeOut]:
+    return Response(200, "application/json", accounts.profile(caller(router), now()), NO_STORE)

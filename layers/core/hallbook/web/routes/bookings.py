@@ -1,0 +1,56 @@
+"""A citizen's bookings (R2, R7-R13)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import bookings
+from ..auth import caller
+from ..models import BookingIn, BookingOut, BookingsOut
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+@router.post("/v1/bookings", tags=["bookings"])
+def book(
+    body: Annotated[BookingIn, Body()],
+    idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response[BookingOut]:
+    who = caller(router, "citizen")
+    booking, created = bookings.book(who, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
+    headers = {**NO_STORE, "Location": f"/v1/bookings/{booking['booking_id']}"}
+    if not created:
+        headers["Idempotent-Replayed"] = "true"
+    return Response(201, "application/json", booking, headers)
+
+
+@router.get("/v1/bookings", tags=["bookings"])
+def list_bookings(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+) -> Response[BookingsOut]:
+    who = caller(router, "citizen")
+    return Response(200, "application/json", bookings.list_bookings(who, limit, cursor), NO_STORE)
+
+
+@router.get("/v1/bookings/<booking_id>", tags=["bookings"])
+def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    who = caller(router, "citizen")
+    return Response(200, "application/json", bookings.public(bookings.own_booking(who, booking_id)), NO_STORE)
+
+
+@router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
+def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    who = caller(router, "citizen")
+    return Response(200, "application/json", bookings.cancel(who, booking_id, now()), NO_STORE)
+
+
+@router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
+def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    who = caller(router, "citizen")
+    return Response(200, "text/html; charset=utf-8", bookings.confirmation_html(who, booking_id), NO_STORE)

@@ -1,0 +1,50 @@
+"""Public catalogue routes: services, halls and availability (R3, R4, R6, R7)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import catalog
+from ..models import AvailabilityOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
+
+router = APIGatewayRouter()
+CACHE = {"Cache-Control": "public, max-age=60"}
+
+
+@router.get("/v1/services", tags=["catalogue"])
+def list_services() -> Response[ServicesOut]:
+    return Response(200, "application/json", {"services": [s.public() for s in catalog.list_services()]}, CACHE)
+
+
+@router.get("/v1/services/<code>", tags=["catalogue"])
+def get_service(code: Annotated[str, Path(max_length=64)]) -> Response[ServiceOut]:
+    return Response(200, "application/json", catalog.get_service(code).public(), CACHE)
+
+
+@router.get("/v1/offices", tags=["catalogue"])
+def list_offices(
+    service: Annotated[Optional[str], Query(max_length=64)] = None,
+    district: Annotated[Optional[str], Query(max_length=64)] = None,
+) -> Response[OfficesOut]:
+    return Response(200, "application/json", {"offices": [o.public() for o in catalog.list_offices(service, district)]},
+                    CACHE)
+
+
+@router.get("/v1/offices/<office_id>", tags=["catalogue"])
+def get_office(office_id: Annotated[str, Path(max_length=64)]) -> Response[OfficeOut]:
+    return Response(200, "application/json", catalog.get_office(office_id).public(), CACHE)
+
+
+@router.get("/v1/offices/<office_id>/availability", tags=["catalogue"])
+def availability(
+    office_id: Annotated[str, Path(max_length=64)],
+    service: Annotated[str, Query(max_length=64)],
+    from_: Annotated[Optional[str], Query(alias="from", max_length=10)] = None,
+    to: Annotated[Optional[str], Query(max_length=10)] = None,
+) -> Response[AvailabilityOut]:
+    body = catalog.availability(office_id, service, from_, to, now())
+    return Response(200, "application/json", body, {"Cache-Control": "public, max-age=2"})

@@ -1,0 +1,85 @@
+"""R1: ID numbers, phones, names, masking, references (no AWS)."""
+from datetime import date
+
+import pytest
+
+from hallbook.domain.errors import ValidationFailed
+from hallbook.domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_name, parse_phone
+from hallbook.domain.reference import ALPHABET, new_reference, normalise_reference
+from tests.idnumbers import id_number
+
+TODAY = date(2026, 11, 24)
+
+
+def test_a_1968_tianhe_citizen_is_accepted_though_stdnum_refuses_him():
+    from stdnum.cn import ric
+
+    value = id_number("440106", "19680512", "001")
+    assert not ric.is_valid(value)  # the library's full check says no (county code from 1985)
+    assert parse_id_number(value, TODAY).value == value
+
+
+def test_unknown_county_of_a_real_province_is_accepted():
+    value = id_number("449999", "19900101", "001")
+    assert parse_id_number(value, TODAY).birth_date == date(1990, 1, 1)
+
+
+@pytest.mark.parametrize("value, why", [
+    ("44010619900101001", "length"),
+    (id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"), "check digit"),
+    (id_number("990106"), "province"),
+    (id_number(born="19901301"), "birth date"),
+    (id_number(born="20271201"), "future birth"),
+])
+def test_bad_id_numbers_are_refused(value, why):
+    with pytest.raises(ValidationFailed):
+        parse_id_number(value, TODAY)
+
+
+def test_lowercase_x_check_digit_is_read():
+    for seq in range(100, 200):
+        value = id_number(seq=f"{seq:03d}")
+        if value.endswith("X"):
+            assert parse_id_number(value.lower(), TODAY).value == value
+            break
+    else:
+        pytest.skip("no X check digit in range")
+
+
+def test_minor_age_is_under_16():
+    assert parse_id_number(id_number(born="20101125"), TODAY).is_minor_on(TODAY)
+    assert not parse_id_number(id_number(born="20101124"), TODAY).is_minor_on(TODAY)
+
+
+@pytest.mark.parametrize("raw", ["13812345678", "+86 138 1234 5678", "8613812345678"])
+def test_mainland_mobiles(raw):
+    assert parse_phone(raw) == "13812345678"
+
+
+@pytest.mark.parametrize("raw", ["02012345678", "1381234567", "+85291234567", "abc", ""])
+def test_not_mainland_mobiles(raw):
+    with pytest.raises(ValidationFailed):
+        parse_phone(raw)
+
+
+def test_masks():
+    assert mask_id_number("440106199001011234") == "440***********1234"
+    assert mask_phone("13812345678") == "138****5678"
+    assert mask_name("张三") == "张*" and mask_name("欧阳娜娜") == "欧**娜"
+
+
+def test_names():
+    assert parse_name("  王  小明 ") == "王 小明"
+    assert parse_name("Zhang San") == "Zhang San"
+    with pytest.raises(ValidationFailed):
+        parse_name("<script>")
+
+
+def test_references_are_readable_and_forgiving():
+    ref = new_reference()
+    assert len(ref) == 9 and ref[4] == "-"
+    assert not set(ref.replace("-", "")) & set("ILOU")
+    assert set(ALPHABET).isdisjoint("ILOU")
+    assert normalise_reference(ref.lower().replace("-", " ")) == ref
+    assert normalise_reference("K7MO-9QXL") == "K7M0-9QX1"
+    assert normalise_reference("ABC-12") is None
