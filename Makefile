@@ -6,6 +6,7 @@ TOOLS := .tools-venv
 APP_PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)
 export AWS_DEFAULT_REGION ?= cn-north-1
+export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 

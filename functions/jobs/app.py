@@ -44,8 +44,8 @@ def start_release() -> dict:
 
 def release_record(record: SQSRecord) -> None:
     body = json.loads(record.body)
-    written = release.release_office(body["office_id"], [date.fromisoformat(d) for d in body["days"]])
-    metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=written)
+    result = release.release_office(body["office_id"], [date.fromisoformat(d) for d in body["days"]])
+    metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=result.written)
 
 
 JOBS = {"release": start_release}

@@ -8,16 +8,38 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
+from ..clock import SHANGHAI
 from ..clock import now as clock_now
 from ..domain.calendar import Source, next_year_missing
 from ..domain.timetable import slots_for_day
-from ..domain.window import days_to_stage
+from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
 from ..store.catalog import load_catalog
 
 log = logging.getLogger(__name__)
+
+
+SAFETY_MARGIN = timedelta(minutes=10)
+
+
+def opens_at(day: date, window_days: int) -> datetime:
+    """The noon whose release makes `day` bookable."""
+    return datetime.combine(day - timedelta(days=window_days), RELEASE_TIME, SHANGHAI)
+
+
+@dataclass
+class ReleaseResult:
+    office_id: str
+    batched: int = 0  # slots written by batched puts (days not open yet)
+    conditional: int = 0  # slots written by conditional puts (days possibly open)
+    unchanged: int = 0  # slots that already existed: not written
+    queries: int = 0
+
+    @property
+    def written(self) -> int:
+        return self.batched + self.conditional
 
 
 @dataclass(frozen=True)
@@ -38,26 +60,40 @@ def plan_release(now: datetime) -> list[OfficeRelease]:
     ]
 
 
-def release_office(office_id: str, days: Iterable[date]) -> int:
-    """Write one hall's slots for `days`. Idempotent; returns the number of slots written."""
+def release_office(office_id: str, days: Iterable[date], now: datetime | None = None) -> ReleaseResult:
+    """Write one hall's missing slots for `days`; idempotent. Slots that exist are left alone (a
+    second run writes nothing). Days whose window opens more than a safety margin from now are
+    written with batched plain puts; a day that may already be open gets conditional puts."""
+    now = now or clock_now()
     catalog = load_catalog()
     office = catalog.offices.get(office_id)
+    result = ReleaseResult(office_id)
     if office is None:
         log.warning("release skipped an unknown office", extra={"office_id": office_id})
-        return 0
-    timetable = {code: ts for code, ts in office.timetable.items() if code in office.services}
-    written = 0
-    for day in days:
-        for slot in slots_for_day(timetable, day, catalog.calendar, office.closed_days):
-            slot_store.release_slot(office_id, slot)
-            written += 1
-    return written
+        return result
+    days = sorted(set(days))
+    if not days:
+        return result
+    window = catalog.window_days(office)
+    for code in sorted(c for c in office.timetable if c in office.services):
+        planned = [s for day in days for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar,
+                                                            office.closed_days)]
+        if not planned:
+            continue
+        existing = slot_store.existing_starts(office_id, code, days[0], days[-1])
+        result.queries += 1
+        missing = [s for s in planned if (s.day, s.start) not in existing]
+        unopened = [s for s in missing if opens_at(s.day, window) - now > SAFETY_MARGIN]
+        result.batched += slot_store.create_unopened_slots(office_id, unopened)
+        result.conditional += slot_store.create_slots_if_missing(office_id, [s for s in missing if s not in unopened])
+        result.unchanged += len(planned) - len(missing)
+    return result
 
 
 def release_window(now: datetime | None = None) -> int:
     """Everything at once, in this process (local mode's start, tests)."""
     now = now or clock_now()
-    return sum(release_office(plan.office_id, plan.days) for plan in plan_release(now))
+    return sum(release_office(plan.office_id, plan.days, now).written for plan in plan_release(now))
 
 
 def calendar_sources(now: datetime) -> dict[int, Source]:

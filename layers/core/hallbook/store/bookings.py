@@ -178,8 +178,8 @@ def _subject(id_number: str, item: SubjectItem) -> Subject:
 def get_booking_and_subject(booking_id: str, id_number: str) -> tuple[Booking | None, Subject]:
     """The idempotency probe and the subject's limits in one BatchGetItem request."""
     table = BookingItem.Meta.table_name
-    keys = [booking_key(booking_id), subject_key(id_number)]
-    response = connection().batch_get_item(table, keys, consistent_read=True)
+    keys = [{"pk": booking_key(booking_id)}, {"pk": subject_key(id_number)}]
+    response = BookingItem._get_connection().batch_get_item(keys, consistent_read=True)
     booking: Booking | None = None
     subject = Subject(id_number)
     for raw in response.get("Responses", {}).get(table, []):

@@ -7,12 +7,15 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import PutError, TransactWriteError
 from pynamodb.models import Model
+from pynamodb.transactions import TransactWrite
 
 from ..config import settings
 from ..domain.timetable import Slot
-from .base import BaseMeta
+from .base import BaseMeta, connection, with_retries
 
+TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
 
 
@@ -62,21 +65,59 @@ def _state(item: SlotItem) -> SlotState:
                      int(item.capacity), int(item.booked or 0), bool(item.closed))
 
 
-def release_slot(office_id: str, slot: Slot) -> None:
-    """Make a slot exist with its capacity. Idempotent: places already booked are never reset, and a
-    second run writes the same values again (one write, no read)."""
-    item = SlotItem(slot_pk(office_id, slot.service_code), slot_sk(slot.day, slot.start))
-    epoch = int((slot.ends_at + timedelta(days=KEEP_DAYS)).timestamp())
-    item.update(actions=[
-        SlotItem.office_id.set(office_id),
-        SlotItem.service_code.set(slot.service_code),
-        SlotItem.date.set(slot.day.isoformat()),
-        SlotItem.start.set(slot.start),
-        SlotItem.end.set(slot.end),
-        SlotItem.capacity.set(SlotItem.capacity | slot.capacity),
-        SlotItem.booked.set(SlotItem.booked | 0),
-        SlotItem.expires_at.set(epoch),
-    ])
+def _new_item(office_id: str, slot: Slot) -> SlotItem:
+    return SlotItem(
+        slot_pk(office_id, slot.service_code), slot_sk(slot.day, slot.start), office_id=office_id,
+        service_code=slot.service_code, date=slot.day.isoformat(), start=slot.start, end=slot.end,
+        capacity=slot.capacity, booked=0, expires_at=int((slot.ends_at + timedelta(days=KEEP_DAYS)).timestamp()),
+    )
+
+
+def existing_starts(office_id: str, service_code: str, first: date, last: date) -> set[tuple[date, str]]:
+    """(day, start) of the slots already released: one Query, keys only."""
+    items = SlotItem.query(slot_pk(office_id, service_code),
+                           SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
+                           attributes_to_get=["sk"])
+    return {(date.fromisoformat(i.sk[:10]), i.sk[11:]) for i in items}
+
+
+def create_unopened_slots(office_id: str, slots: list[Slot]) -> int:
+    """Write slots of days nobody can book yet, 25 to a BatchWriteItem request. Only for days whose
+    window opens later (checked by the caller): a plain put there cannot overwrite a booking."""
+    with SlotItem.batch_write() as batch:
+        for slot in slots:
+            batch.save(_new_item(office_id, slot))
+    return len(slots)
+
+
+def create_slots_if_missing(office_id: str, slots: list[Slot]) -> int:
+    """Write slots of days that may already be open, never touching one that exists: conditional
+    puts, up to 100 in one transaction; if a concurrent run wrote one of them first, that chunk is
+    retried item by item. Returns how many were written."""
+    written = 0
+    for i in range(0, len(slots), TRANSACTION_LIMIT):
+        chunk = slots[i:i + TRANSACTION_LIMIT]
+        try:
+            def write() -> None:
+                with TransactWrite(connection=connection()) as tx:
+                    for slot in chunk:
+                        tx.save(_new_item(office_id, slot), condition=SlotItem.pk.does_not_exist())
+            with_retries(write)
+            written += len(chunk)
+        except TransactWriteError:
+            written += sum(create_slot_if_missing(office_id, slot) for slot in chunk)
+    return written
+
+
+def create_slot_if_missing(office_id: str, slot: Slot) -> bool:
+    """Write one slot unless it exists (then nothing changes: places booked are never reset)."""
+    try:
+        _new_item(office_id, slot).save(condition=SlotItem.pk.does_not_exist())
+        return True
+    except PutError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise
 
 
 def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
