@@ -185,3 +185,20 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
             "no_shows_in_six_months": len(record.no_shows_within(now.date())),
         }
     return result
+
+
+def create_staff_account(login_name: str, password: str, role: str, name: str, office_id: str | None,
+                         now: datetime) -> Account:
+    """Staff (of one office), administrators (city-wide) and call-centre operators log in with a login
+    name through the same POST /v1/sessions; their token carries the role (and office)."""
+    if role not in ("staff", "admin", "operator"):
+        raise ValidationFailed("role must be staff, admin or operator", field="role")
+    if role == "staff" and not office_id:
+        raise ValidationFailed("a staff account belongs to one office", field="office_id")
+    account = Account(
+        account_id=uuid.uuid4().hex, name=name, id_number=None, phone=None, password_hash=hasher().hash(password),
+        phone_verified=True, role=role, office_id=office_id if role == "staff" else None, lang="zh",
+        created_at=now.isoformat(),
+    )
+    store.register_account(account, [f"LOGIN#{login_name.lower()}"], None)
+    return account

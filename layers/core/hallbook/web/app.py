@@ -16,9 +16,6 @@ logger = Logger(log_uncaught_exceptions=True)
 metrics = Metrics()
 tracer = Tracer()
 
-OPENAPI_TITLE = "hallbook - government service hall appointments"
-OPENAPI_VERSION = "1.0.0"
-
 
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True)
@@ -47,8 +44,9 @@ def make_resolver() -> APIGatewayRestResolver:
         return problem(500, "INTERNAL", "Something went wrong on our side; nothing was changed twice. Please retry.")
 
     @app.get("/v1/openapi.json", include_in_schema=False)
-    def openapi() -> Response:
-        return Response(200, "application/json", app.get_openapi_json_schema(
-            title=OPENAPI_TITLE, version=OPENAPI_VERSION, openapi_version="3.1.0"))
+    def openapi():
+        from .openapi import document
+
+        return Response(200, "application/json", document(), {"Cache-Control": "public, max-age=300"})
 
     return app

@@ -11,7 +11,7 @@ from ..services.tokens import Caller, verify
 
 def caller(router: BaseRouter, *roles: str) -> Caller:
     """The verified caller, who must hold one of `roles` (any role when none is named)."""
-    who = verify(router.current_event.get_header_value("Authorization", case_sensitive=False), now())
+    who = verify(router.current_event.headers.get("Authorization") or router.current_event.headers.get("authorization"), now())
     if roles and who.role not in roles:
         raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
     return who

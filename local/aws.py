@@ -1,0 +1,263 @@
+"""The embedded AWS: a moto server in a background thread of this process, one request at a time.
+
+moto is not safe under concurrent requests (measured: unserialised, concurrent TransactWriteItems
+were lost or duplicated in 4 runs out of 5), so a WSGI middleware holds one global lock for the
+whole of every request. Code that reads moto's backends in-process (the SMS list) takes the same
+lock through `EmbeddedAws.lock`.
+
+Because every call is serialised, moto's TransactWriteItems no longer needs its defensive
+deep copy of each table it touches (its cost grows with the table: ~300 tx/s with 1 item,
+~10 tx/s with 5,000). `install_moto_patches` replaces it with a check-then-apply version.
+"""
+from __future__ import annotations
+
+import copy
+import threading
+import urllib.request
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from moto.dynamodb.comparisons import get_filter_expression
+from moto.dynamodb.exceptions import (
+    ConditionalCheckFailed,
+    MockValidationException,
+    MultipleTransactionsException,
+    TooManyTransactionsException,
+    TransactionCanceledException,
+    TransactWriteSingleOpException,
+)
+from moto.dynamodb.models import DynamoDBBackend
+from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.table import Table
+from moto.dynamodbstreams.models import ShardIterator
+from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+from werkzeug.serving import BaseWSGIServer, make_server
+
+ACCOUNT_ID = "123456789012"  # moto's account for any dummy credentials
+
+# (code, message, item) per transaction item, as moto's TransactionCanceledException takes them
+_Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
+_NO_ERROR: _Reason = (None, None, None)
+
+
+@dataclass
+class EmbeddedAws:
+    """A running embedded AWS. `url` is the endpoint for every boto3/pynamodb client."""
+
+    url: str
+    lock: threading.Lock
+    _server: BaseWSGIServer = field(repr=False)
+    _thread: threading.Thread = field(repr=False)
+
+    def reset(self) -> None:
+        """Forget every resource and item in every service (moto's POST /moto-api/reset)."""
+        request = urllib.request.Request(f"{self.url}/moto-api/reset", method="POST", data=b"")
+        with urllib.request.urlopen(request) as response:
+            response.read()
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        self._server.server_close()
+        self._thread.join()
+
+
+def start_embedded_aws(port: int = 0) -> EmbeddedAws:
+    """Serve moto on 127.0.0.1:`port` (0 = a free port) from a daemon thread; returns at once."""
+    install_moto_patches()
+    lock = threading.Lock()
+    app = _serialised(DomainDispatcherApplication(create_backend_app), lock)
+    server = make_server("127.0.0.1", port, app, threaded=True, request_handler=_QuietHandler)
+    thread = threading.Thread(target=server.serve_forever, name="embedded-aws", daemon=True)
+    thread.start()
+    return EmbeddedAws(url=f"http://127.0.0.1:{server.server_port}", lock=lock, _server=server, _thread=thread)
+
+
+class _QuietHandler(MotoRequestHandler):
+    """moto's request handler without one log line per AWS call."""
+
+    def log_request(self, code: int | str = "-", size: int | str = "-") -> None:
+        pass
+
+
+def _serialised(app: Callable[..., Iterable[bytes]], lock: threading.Lock) -> Callable[..., list[bytes]]:
+    """WSGI middleware: the whole request, including producing the body, runs under `lock`."""
+
+    def serialised_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
+        with lock:
+            result = app(environ, start_response)
+            try:
+                return list(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+
+    return serialised_app
+
+
+def install_moto_patches() -> None:
+    """Idempotent. Only correct while every moto call is serialised (see the module docstring)."""
+    DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
+    ShardIterator.get = _single_use_shard_iterator_get  # type: ignore[method-assign]
+
+
+MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items  # moto's own: what tests compare against
+_original_shard_iterator_get = ShardIterator.get
+
+
+def _single_use_shard_iterator_get(self: ShardIterator, limit: int = 1000) -> dict[str, Any]:
+    """moto keeps every shard iterator it ever issued (~1 KB each, one per GetRecords). A stream
+    poller running for hours would grow without bound, so a consumed iterator is forgotten."""
+    self.streams_backend.shard_iterators.pop(self.arn, None)
+    return _original_shard_iterator_get(self, limit)
+
+
+@dataclass
+class _Write:
+    """A Put, Delete or Update of a transaction whose conditions have all passed."""
+
+    op_type: str
+    op: dict[str, Any]
+    table: Table
+    key: dict[str, Any]
+
+
+def _transact_write_items(self: DynamoDBBackend, transact_items: list[dict[str, Any]]) -> None:
+    """moto 5.2.5's TransactWriteItems with the same checks, errors and messages, in two phases:
+    phase 1 checks unicity and every condition against the current items and writes nothing;
+    phase 2 applies the writes, restoring only the touched items if one of them fails.
+
+    One difference: a write that moto rejects only while applying it (an invalid update
+    expression, an item too large) is not reached when another item's condition failed, so the
+    answer is TransactionCanceledException where moto's would be ValidationException.
+    """
+    if len(transact_items) > 100:
+        raise TooManyTransactionsException()
+
+    target_items: set[tuple[str, str]] = set()
+    reasons: list[_Reason] = []
+    writes: list[_Write] = []
+    for item in transact_items:
+        if len(item) > 1:
+            raise TransactWriteSingleOpException
+        old_image: dict[str, Any] | None = None
+        try:
+            op_type, op = next(iter(item.items()))
+            if op_type not in {"ConditionCheck", "Put", "Delete", "Update"}:
+                raise ValueError("Unsupported transaction operation")
+            table_name = op["TableName"]
+            if op_type == "Put":
+                table = self.get_table(table_name)
+                key = {table.hash_key_attr: op["Item"][table.hash_key_attr]}
+                if table.range_key_attr is not None:
+                    key[table.range_key_attr] = op["Item"][table.range_key_attr]
+            else:
+                key = op["Key"]
+
+            unique = (str(table_name), str(dict(sorted(key.items()))))
+            if unique in target_items:
+                raise MultipleTransactionsException()
+            target_items.add(unique)
+
+            current = self.get_item(table_name, key)
+            if op.get("ConditionExpression") is not None:
+                condition = get_filter_expression(
+                    op["ConditionExpression"],
+                    op.get("ExpressionAttributeNames"),
+                    op.get("ExpressionAttributeValues"),
+                )
+                if not condition.expr(current):
+                    if op.get("ReturnValuesOnConditionCheckFailure") == "ALL_OLD" and current:
+                        old_image = current.to_json()["Attributes"]
+                    raise ConditionalCheckFailed(item=old_image)
+            if op_type != "ConditionCheck":
+                writes.append(_Write(op_type, op, self.get_table(table_name), key))
+            reasons.append(_NO_ERROR)
+        except MockValidationException:  # includes MultipleTransactionsException
+            raise
+        except ConditionalCheckFailed as e:
+            reasons.append(("ConditionalCheckFailed", str(e.message), old_image))
+        except Exception as e:  # moto reports any other failure as the item's reason
+            reasons.append((type(e).__name__, str(e), None))
+
+    if any(code is not None for code, _, _ in reasons):
+        raise TransactionCanceledException(reasons)
+    _apply(self, transact_items, writes)
+
+
+def _apply(backend: DynamoDBBackend, transact_items: list[dict[str, Any]], writes: list[_Write]) -> None:
+    """Phase 2. Failures are reported per item exactly as moto's single loop reports them."""
+    snapshot = _Snapshot(backend, writes)
+    failures: dict[int, _Reason] = {}
+    for index, write in enumerate(writes):
+        op = write.op
+        try:
+            if write.op_type == "Put":
+                backend.put_item(
+                    op["TableName"],
+                    op["Item"],
+                    condition_expression=op.get("ConditionExpression"),
+                    expression_attribute_names=op.get("ExpressionAttributeNames"),
+                    expression_attribute_values=op.get("ExpressionAttributeValues"),
+                )
+            elif write.op_type == "Delete":
+                backend.delete_item(
+                    op["TableName"],
+                    write.key,
+                    condition_expression=op.get("ConditionExpression"),
+                    expression_attribute_names=op.get("ExpressionAttributeNames"),
+                    expression_attribute_values=op.get("ExpressionAttributeValues"),
+                )
+            else:
+                backend.update_item(
+                    op["TableName"],
+                    write.key,
+                    update_expression=op["UpdateExpression"],
+                    condition_expression=op.get("ConditionExpression"),
+                    expression_attribute_names=op.get("ExpressionAttributeNames"),
+                    expression_attribute_values=op.get("ExpressionAttributeValues"),
+                )
+        except MockValidationException:
+            snapshot.restore()
+            raise
+        except Exception as e:
+            failures[index] = (type(e).__name__, str(e), None)
+
+    if failures:
+        snapshot.restore()
+        # one reason per transaction item, in order; ConditionChecks passed in phase 1
+        write_ops = iter(range(len(writes)))
+        reasons: list[_Reason] = [
+            _NO_ERROR if "ConditionCheck" in item else failures.get(next(write_ops), _NO_ERROR)
+            for item in transact_items
+        ]
+        raise TransactionCanceledException(reasons)
+
+
+class _Snapshot:
+    """Deep copies of the items a transaction is about to write, and of its tables' stream length."""
+
+    def __init__(self, backend: DynamoDBBackend, writes: list[_Write]):
+        self._items: list[tuple[Table, DynamoType, DynamoType | None, Item | None]] = []
+        self._stream_lengths: dict[int, tuple[Table, int]] = {}
+        for write in writes:
+            hash_key, range_key = backend.get_keys_value(write.table, write.key)
+            before = write.table.get_item(hash_key, range_key)
+            self._items.append((write.table, hash_key, range_key, copy.deepcopy(before)))
+            if write.table.stream_shard is not None:
+                self._stream_lengths[id(write.table)] = (write.table, len(write.table.stream_shard.items))
+
+    def restore(self) -> None:
+        for table, hash_key, range_key, before in self._items:
+            if range_key is not None:
+                if before is None:
+                    table.items[hash_key].pop(range_key, None)
+                else:
+                    table.items[hash_key][range_key] = before
+            elif before is None:
+                table.items.pop(hash_key, None)
+            else:
+                table.items[hash_key] = before
+        for table, length in self._stream_lengths.values():
+            del table.stream_shard.items[length:]  # type: ignore[union-attr]

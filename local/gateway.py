@@ -1,0 +1,346 @@
+"""The local API Gateway: the template's Api routes, each request turned into exactly the REST API
+(v1) Lambda proxy event and handed to the function in-process, plus the local-only routes
+(/local/sms, /local/clock, /local/sms-provider, /docs) that the deployed template does not have.
+
+`Gateway.invoke` is the whole dispatch without HTTP, for tests; `serve` puts it behind an HTTP server.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import logging
+import time
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any, Protocol
+from urllib.parse import parse_qsl, unquote
+
+from hallbook.clock import get_clock
+from local import state
+from local.aws import ACCOUNT_ID
+from local.runtime import Functions
+from local.scheduler import Run
+from local.template import Route
+
+log = logging.getLogger(__name__)
+
+STAGE = "api"
+_SWAGGER_UI = """<!doctype html>
+<html lang="en">
+<head>
+  <meta charset="utf-8">
+  <title>hallbook API (local)</title>
+  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+</head>
+<body>
+  <div id="swagger-ui"></div>
+  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
+  <script>window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagger-ui"});</script>
+</body>
+</html>
+"""
+
+
+class LocalControls(Protocol):
+    """What the local-only routes act on (implemented by LocalSystem)."""
+
+    def sms_messages(self, phone: str | None = None) -> list[dict[str, str]]: ...
+
+    def move_clock(self, instant: datetime) -> list[Run]:
+        """Move the clock, firing the schedules it passes; the runs fired, in order."""
+        ...
+
+
+@dataclass(frozen=True)
+class Response:
+    status: int
+    headers: dict[str, str]  # lower-case names; repeated headers joined with ", "
+    body: bytes
+    header_list: list[tuple[str, str]] = field(default_factory=list, repr=False)  # as sent on the wire
+
+    def json(self) -> Any:
+        return json.loads(self.body)
+
+    @property
+    def text(self) -> str:
+        return self.body.decode("utf-8")
+
+
+@dataclass(frozen=True)
+class _Request:
+    method: str
+    path: str  # raw (percent-encoded), without the query
+    query: list[tuple[str, str]]  # decoded
+    headers: list[tuple[str, str]]
+    body: bytes
+    source_ip: str
+
+
+def _response(status: int, body: bytes, headers: Sequence[tuple[str, str]]) -> Response:
+    merged: dict[str, str] = {}
+    for name, value in headers:
+        key = name.lower()
+        merged[key] = f"{merged[key]}, {value}" if key in merged else value
+    return Response(status, merged, body, list(headers))
+
+
+def _json_response(status: int, payload: Any, content_type: str = "application/json") -> Response:
+    body = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+    return _response(status, body, [("Content-Type", content_type)])
+
+
+def problem(status: int, title: str, detail: str, code: str) -> Response:
+    """An RFC 9457 problem, as the API's own errors are."""
+    payload = {"type": "about:blank", "title": title, "status": status, "detail": detail, "code": code}
+    return _json_response(status, payload, "application/problem+json")
+
+
+class _CompiledRoute:
+    """A template path ("/v1/offices/{office_id}") matched segment by segment."""
+
+    def __init__(self, route: Route):
+        self.route = route
+        self.segments = route.path.strip("/").split("/") if route.path.strip("/") else []
+        # API Gateway prefers literal segments to {params}, and {params} to a greedy {proxy+}
+        self.specificity = tuple(
+            2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in self.segments
+        )
+
+    def match(self, segments: list[str]) -> dict[str, str] | None:
+        parameters: dict[str, str] = {}
+        for i, pattern in enumerate(self.segments):
+            if pattern.startswith("{") and pattern.endswith("+}"):
+                if i >= len(segments):
+                    return None
+                parameters[pattern[1:-2]] = "/".join(segments[i:])
+                return parameters
+            if i >= len(segments):
+                return None
+            if pattern.startswith("{") and pattern.endswith("}"):
+                if not segments[i]:
+                    return None
+                parameters[pattern[1:-1]] = segments[i]
+            elif pattern != segments[i]:
+                return None
+        return parameters if len(segments) == len(self.segments) else None
+
+
+class Gateway:
+    def __init__(self, routes: Sequence[Route], functions: Functions, controls: LocalControls, host: str = "127.0.0.1"):
+        self._routes = sorted((_CompiledRoute(r) for r in routes), key=lambda r: r.specificity)
+        self._functions = functions
+        self._controls = controls
+        self.host = host  # the Host header of requests made through invoke()
+        self._local_routes = {
+            ("GET", "/local/sms"): self._get_sms,
+            ("GET", "/local/clock"): self._get_clock,
+            ("POST", "/local/clock"): self._post_clock,
+            ("POST", "/local/sms-provider"): self._post_sms_provider,
+            ("GET", "/docs"): lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")]),
+        }
+
+    def invoke(
+        self,
+        method: str,
+        path: str,
+        headers: Mapping[str, str] | None = None,
+        body: str | bytes | dict[str, Any] | list[Any] | None = None,
+        query: Mapping[str, str | Sequence[str]] | None = None,
+    ) -> Response:
+        """One request through the same dispatch as HTTP. `path` may carry a ?query; a dict or list
+        `body` is sent as JSON."""
+        header_list = list((headers or {}).items())
+        if isinstance(body, (dict, list)):
+            body = json.dumps(body, ensure_ascii=False)
+            if not any(name.lower() == "content-type" for name, _ in header_list):
+                header_list.append(("Content-Type", "application/json"))
+        raw_path, _, raw_query = path.partition("?")
+        query_list = parse_qsl(raw_query, keep_blank_values=True)
+        for name, values in (query or {}).items():
+            query_list.extend((name, v) for v in ([values] if isinstance(values, str) else values))
+        if not any(name.lower() == "host" for name, _ in header_list):
+            header_list.insert(0, ("Host", self.host))
+        payload = body.encode("utf-8") if isinstance(body, str) else (body or b"")
+        return self.handle(_Request(method.upper(), raw_path, query_list, header_list, payload, "127.0.0.1"))
+
+    def handle(self, request: _Request) -> Response:
+        local = self._local_routes.get((request.method, request.path))
+        if local is not None:
+            return local(request)
+        segments = [unquote(s) for s in request.path.strip("/").split("/")] if request.path.strip("/") else []
+        matched = [(r, p) for r in self._routes if (p := r.match(segments)) is not None]
+        if not matched:
+            return problem(404, "Not Found", f"no route for {request.path}", "NOT_FOUND")
+        for compiled, parameters in matched:
+            if compiled.route.method in (request.method, "ANY"):
+                return self._call(compiled.route, parameters, request)
+        allowed = sorted({compiled.route.method for compiled, _ in matched})
+        response = problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}; "
+                           f"use {', '.join(allowed)}", "VALIDATION_ERROR")
+        return _response(405, response.body, [*response.header_list, ("Allow", ", ".join(allowed))])
+
+    # ------------------------------------------------------------ the template's routes
+
+    def _call(self, route: Route, path_parameters: dict[str, str], request: _Request) -> Response:
+        event = self._event(route, path_parameters, request)
+        request_id = event["requestContext"]["requestId"]
+        try:
+            result = self._functions.invoke(route.function_logical_id, event)
+            response = _proxy_response(result)
+        except Exception:
+            log.exception("%s %s: %s failed", request.method, request.path, route.function_logical_id)
+            response = _json_response(502, {"message": "Internal server error"})
+        return _response(response.status, response.body, [*response.header_list, ("x-amzn-RequestId", request_id)])
+
+    def _event(self, route: Route, path_parameters: dict[str, str], request: _Request) -> dict[str, Any]:
+        """API Gateway's REST API (v1) proxy event. It adds the X-Forwarded-* headers and a trace id."""
+        request_id = str(uuid.uuid4())
+        header_list = [
+            *request.headers,
+            ("X-Amzn-Trace-Id", f"Root=1-{int(time.time()):08x}-{uuid.uuid4().hex[:24]}"),
+            ("X-Forwarded-For", request.source_ip),
+            ("X-Forwarded-Port", self.host.rpartition(":")[2] if ":" in self.host else "80"),
+            ("X-Forwarded-Proto", "http"),
+        ]
+        headers = dict(header_list)
+        multi_headers: dict[str, list[str]] = {}
+        for name, value in header_list:
+            multi_headers.setdefault(name, []).append(value)
+        multi_query: dict[str, list[str]] = {}
+        for name, value in request.query:
+            multi_query.setdefault(name, []).append(value)
+        now = get_clock().now()
+        host = next((v for n, v in header_list if n.lower() == "host"), self.host)
+        return {
+            "resource": route.path,
+            "path": unquote(request.path),
+            "httpMethod": request.method,
+            "headers": headers,
+            "multiValueHeaders": multi_headers,
+            "queryStringParameters": {k: v[-1] for k, v in multi_query.items()} or None,
+            "multiValueQueryStringParameters": multi_query or None,
+            "pathParameters": path_parameters or None,
+            "stageVariables": None,
+            "requestContext": {
+                "resourceId": route.function_logical_id,
+                "resourcePath": route.path,
+                "httpMethod": request.method,
+                "extendedRequestId": request_id,
+                "requestTime": now.strftime("%d/%b/%Y:%H:%M:%S %z"),
+                "path": f"/{STAGE}{unquote(request.path)}",
+                "accountId": ACCOUNT_ID,
+                "protocol": "HTTP/1.1",
+                "stage": STAGE,
+                "domainPrefix": host.split(".")[0],
+                "requestTimeEpoch": int(now.timestamp() * 1000),
+                "requestId": request_id,
+                "identity": {
+                    "cognitoIdentityPoolId": None,
+                    "accountId": None,
+                    "cognitoIdentityId": None,
+                    "caller": None,
+                    "sourceIp": request.source_ip,
+                    "principalOrgId": None,
+                    "accessKey": None,
+                    "cognitoAuthenticationType": None,
+                    "cognitoAuthenticationProvider": None,
+                    "userArn": None,
+                    "userAgent": next((v for n, v in header_list if n.lower() == "user-agent"), None),
+                    "user": None,
+                },
+                "domainName": host,
+                "apiId": "local",
+            },
+            "body": request.body.decode("utf-8", errors="replace") if request.body else None,
+            "isBase64Encoded": False,
+        }
+
+    # ------------------------------------------------------------ local-only routes
+
+    def _get_sms(self, request: _Request) -> Response:
+        phone = next((v for n, v in request.query if n == "phone" and v), None)
+        return _json_response(200, self._controls.sms_messages(phone))
+
+    def _get_clock(self, _: _Request) -> Response:
+        return _json_response(200, {"now": get_clock().now().isoformat()})
+
+    def _post_clock(self, request: _Request) -> Response:
+        try:
+            instant = datetime.fromisoformat(json.loads(request.body or b"{}")["now"])
+        except (ValueError, KeyError, TypeError):
+            return problem(422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR")
+        if instant.tzinfo is None:
+            return problem(422, "Unprocessable Content", "the instant needs an offset, e.g. +08:00", "VALIDATION_ERROR")
+        runs = self._controls.move_clock(instant)
+        return _json_response(200, {
+            "now": get_clock().now().isoformat(),
+            "fired": [run.schedule for run in runs],
+            "failed": [run.schedule for run in runs if run.error],
+        })
+
+    def _post_sms_provider(self, request: _Request) -> Response:
+        try:
+            failing = json.loads(request.body or b"{}")["failing"]
+        except (ValueError, KeyError, TypeError):
+            failing = None
+        if not isinstance(failing, bool):
+            return problem(422, "Unprocessable Content", 'expected {"failing": true|false}', "VALIDATION_ERROR")
+        state.SMS_PROVIDER_FAILING.set(failing)
+        return _json_response(200, {"failing": failing})
+
+
+def _proxy_response(result: Any) -> Response:
+    """The HTTP response API Gateway makes of a Lambda proxy integration's result."""
+    if not isinstance(result, dict) or not isinstance(result.get("statusCode"), int):
+        raise ValueError(f"malformed Lambda proxy response: {result!r:.200}")
+    multi = result.get("multiValueHeaders") or {}
+    multi_names = {name.lower() for name in multi}
+    header_list = [(name, str(v)) for name, values in multi.items() for v in values]
+    header_list += [(n, str(v)) for n, v in (result.get("headers") or {}).items() if n.lower() not in multi_names]
+    if not any(name.lower() == "content-type" for name, _ in header_list):
+        header_list.append(("Content-Type", "application/json"))
+    body = result.get("body") or ""
+    payload = base64.b64decode(body) if result.get("isBase64Encoded") else body.encode("utf-8")
+    return _response(result["statusCode"], payload, header_list)
+
+
+# ---------------------------------------------------------------- HTTP
+
+class _HttpHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"  # keep-alive; every response has a Content-Length
+    gateway: Gateway
+
+    def _dispatch(self) -> None:
+        raw_path, _, raw_query = self.path.partition("?")
+        length = int(self.headers.get("Content-Length") or 0)
+        request = _Request(
+            method=self.command,
+            path=raw_path,
+            query=parse_qsl(raw_query, keep_blank_values=True),
+            headers=list(self.headers.items()),
+            body=self.rfile.read(length) if length else b"",
+            source_ip=self.client_address[0],
+        )
+        response = self.gateway.handle(request)
+        self.send_response(response.status)
+        for name, value in response.header_list:
+            if name.lower() not in ("content-length", "connection"):
+                self.send_header(name, value)
+        self.send_header("Content-Length", str(len(response.body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(response.body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+
+
+def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
+    """An HTTP server on 127.0.0.1:`port` for `gateway` (call serve_forever on it)."""
+    handler = type("GatewayHttpHandler", (_HttpHandler,), {"gateway": gateway})
+    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server.daemon_threads = True
+    gateway.host = f"127.0.0.1:{server.server_port}"
+    return server

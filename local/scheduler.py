@@ -1,0 +1,212 @@
+"""EventBridge Scheduler, emulated: moto never fires schedules, so local mode fires the template's
+ScheduleV2 events itself, from their cron()/rate() expressions in their time zone, against the
+hallbook clock. Moving the clock forward fires every run it passes; a background thread fires
+runs as (shifted) real time passes.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import re
+import threading
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta, timezone
+from zoneinfo import ZoneInfo
+
+from hallbook.clock import AdjustableClock
+
+from local.runtime import Functions
+from local.template import Schedule
+
+log = logging.getLogger(__name__)
+
+_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
+_WEEKDAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), start=1)}  # AWS: 1 = Sunday
+_RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
+
+
+@dataclass(frozen=True)
+class Cron:
+    """An AWS cron(minutes hours day-of-month month day-of-week year) expression, as sets of values.
+    Supported: *, ?, lists, ranges, steps (a/n, a-b/n, */n) and month/day names; not L, W or #."""
+
+    minutes: frozenset[int]
+    hours: frozenset[int]
+    days: frozenset[int] | None  # None: "?" (day-of-week decides)
+    months: frozenset[int]
+    weekdays: frozenset[int] | None  # AWS numbering, 1 = Sunday; None: "?"
+    years: frozenset[int]
+
+    @classmethod
+    def parse(cls, fields: str) -> Cron:
+        parts = fields.split()
+        if len(parts) != 6:
+            raise ValueError(f"cron needs 6 fields (minutes hours day month weekday year): {fields!r}")
+        minutes, hours, days, months, weekdays, years = parts
+        if (days == "?") == (weekdays == "?"):
+            raise ValueError(f"exactly one of day-of-month and day-of-week must be '?': {fields!r}")
+        return cls(
+            minutes=_field(minutes, 0, 59),
+            hours=_field(hours, 0, 23),
+            days=None if days == "?" else _field(days, 1, 31),
+            months=_field(months, 1, 12, _MONTHS),
+            weekdays=None if weekdays == "?" else _field(weekdays, 1, 7, _WEEKDAYS),
+            years=_field(years, 1970, 2199),
+        )
+
+    def matches_day(self, day: date) -> bool:
+        aws_weekday = day.isoweekday() % 7 + 1  # Monday=1..Sunday=7 -> Sunday=1..Saturday=7
+        return (
+            day.year in self.years
+            and day.month in self.months
+            and (self.days is None or day.day in self.days)
+            and (self.weekdays is None or aws_weekday in self.weekdays)
+        )
+
+
+def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) -> frozenset[int]:
+    def value(token: str) -> int:
+        number = (names or {}).get(token.upper()) if not token.isdigit() else int(token)
+        if number is None or not low <= number <= high:
+            raise ValueError(f"{token!r} is not in {low}-{high}")
+        return number
+
+    values: set[int] = set()
+    for part in text.split(","):
+        span, _, step = part.partition("/")
+        if span == "*":
+            start, end = low, high
+        elif "-" in span:
+            start, end = (value(t) for t in span.split("-", 1))
+        else:
+            start = value(span)
+            end = high if step else start  # "0/5" means 0, 5, 10, ... up to the maximum
+        values.update(range(start, end + 1, int(step) if step else 1))
+    return frozenset(values)
+
+
+_EXPRESSION = re.compile(r"^(cron|rate)\((.*)\)$")
+
+
+def occurrences(schedule: Schedule, after: datetime, until: datetime) -> Iterator[datetime]:
+    """The instants in (after, until] at which `schedule` fires, in order, in its time zone.
+    rate() schedules are anchored at the Unix epoch (EventBridge anchors them at creation)."""
+    match = _EXPRESSION.match(schedule.expression.strip())
+    if match is None:
+        raise ValueError(f"not a cron() or rate() expression: {schedule.expression!r}")
+    zone = ZoneInfo(schedule.timezone)
+    kind, body = match.groups()
+    if kind == "rate":
+        amount, _, unit = body.strip().partition(" ")
+        period = int(amount) * _RATE_UNITS[unit.strip()]
+        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        step = int((after - epoch).total_seconds()) // period + 1
+        while (instant := epoch + timedelta(seconds=step * period)) <= until:
+            yield instant.astimezone(zone)
+            step += 1
+        return
+
+    cron = Cron.parse(body)
+    day = after.astimezone(zone).date()
+    last_day = until.astimezone(zone).date()
+    while day <= last_day:
+        if cron.matches_day(day):
+            for hour in sorted(cron.hours):
+                for minute in sorted(cron.minutes):
+                    instant = datetime.combine(day, time(hour, minute), tzinfo=zone)
+                    if after < instant <= until:
+                        yield instant
+        day += timedelta(days=1)
+
+
+@dataclass(frozen=True)
+class Run:
+    schedule: str
+    at: datetime
+    error: str | None = None  # the handler's exception, if it raised
+
+
+class Scheduler:
+    def __init__(
+        self,
+        schedules: Sequence[Schedule],
+        functions: Functions,
+        clock: AdjustableClock,
+        after_run: Callable[[], object],
+    ):
+        """`after_run` runs after each fired run, so its fan-out completes (local mode: Pump.drain)."""
+        self._schedules = list(schedules)
+        self._functions = functions
+        self._clock = clock
+        self._after_run = after_run
+        self._lock = threading.RLock()
+        self._fired_until = clock.now()  # the background thread has fired every run up to here
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def reset(self) -> None:
+        """Forget the runs due before now (after the clock was set without firing)."""
+        with self._lock:
+            self._fired_until = self._clock.now()
+
+    def move_to(self, instant: datetime) -> list[Run]:
+        """Set the clock to each run in (now, instant] in time order, fire it, then set the clock
+        to `instant`. Moving backward only sets the clock (runs passed again will fire again)."""
+        with self._lock:
+            runs = [] if self._clock.frozen else self.tick()  # due as real time passed, not yet fired
+            runs += self._fire_between(self._clock.now(), instant, set_clock=True)
+            self._clock.set(instant)
+            self._fired_until = instant
+            return runs
+
+    def tick(self) -> list[Run]:
+        """Fire the runs that came due as time passed, leaving the clock alone."""
+        with self._lock:
+            now = self._clock.now()
+            runs = self._fire_between(self._fired_until, now, set_clock=False)
+            self._fired_until = max(self._fired_until, now)
+            return runs
+
+    def start(self, interval: float = 1.0) -> None:
+        self._stop.clear()
+        self._thread = threading.Thread(target=self._run, args=(interval,), name="scheduler", daemon=True)
+        self._thread.start()
+
+    def stop(self) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def _run(self, interval: float) -> None:
+        while not self._stop.wait(interval):
+            try:
+                self.tick()
+            except Exception:
+                log.exception("scheduler: tick failed")
+
+    def _fire_between(self, after: datetime, until: datetime, set_clock: bool) -> list[Run]:
+        due = sorted(
+            ((at, schedule) for schedule in self._schedules for at in occurrences(schedule, after, until)),
+            key=lambda pair: pair[0],
+        )
+        runs = []
+        for at, schedule in due:
+            if set_clock:
+                self._clock.set(at)
+            runs.append(self._fire(schedule, at))
+        return runs
+
+    def _fire(self, schedule: Schedule, at: datetime) -> Run:
+        """Invoke the target with what EventBridge Scheduler sends it: the schedule's Input as is."""
+        event = json.loads(schedule.input_json) if schedule.input_json else {}
+        log.info("schedule %s fires at %s", schedule.name, at.isoformat())
+        try:
+            self._functions.invoke(schedule.function, event)
+            error = None
+        except Exception as e:
+            log.exception("schedule %s: %s failed", schedule.name, schedule.function)
+            error = f"{type(e).__name__}: {e}"
+        self._after_run()
+        return Run(schedule.name, at, error)

@@ -1,0 +1,119 @@
+"""What API and race tests share: a small test hall, citizens who register and verify through the
+API (reading their SMS code the way a person would), and booking calls."""
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from hallbook.clock import now
+from hallbook.services.release import release_office
+from hallbook.store import catalog
+from local.gateway import Gateway
+from tests.idnumbers import id_number
+
+HALL = "test-hall"
+SERVICE = "ID_RENEW"
+CHILD_SERVICE = "HR_BIRTH"
+WALK_IN = "WALK_CONSULT"
+_counter = itertools.count(1)
+
+
+def put_test_hall(capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority") -> None:
+    """A hall whose every working day has two ID_RENEW slots and one HR_BIRTH slot."""
+    catalog.put_region("shenzhen", "深圳", 14)
+    catalog.put_region("guangzhou", "广州", 15)
+    for code, zh, en, required in [(SERVICE, "身份证换领", "ID card renewal", True),
+                                   (CHILD_SERVICE, "出生登记", "Birth registration", True),
+                                   (WALK_IN, "窗口咨询", "Window consultation", False)]:
+        catalog.put_service({"code": code, "name_zh": zh, "name_en": en, "appointment_required": required,
+                             "materials": ["居民身份证"], "materials_en": ["ID card"], "notice": "请准时到达",
+                             "minor_subject": code == CHILD_SERVICE})
+    catalog.put_office({
+        "office_id": office_id, "name": "测试大厅", "name_en": "Test hall", "region": region, "district": "福田区",
+        "address": "深圳市福田区测试路1号", "mode": mode, "services": [SERVICE, CHILD_SERVICE, WALK_IN],
+        "timetable": {
+            SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
+                      {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": capacity}],
+            CHILD_SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "10:00", "end": "11:00", "capacity": 3}],
+        },
+    })
+    catalog.invalidate_cache()
+
+
+def release_days(days: int = 16, office_id: str = HALL) -> None:
+    today = now().date()
+    release_office(office_id, [today + timedelta(days=i) for i in range(1, days + 1)])
+
+
+def next_working_day(after: int = 1) -> date:
+    """The first Monday-to-Friday working day at least `after` days ahead (2026-09-15 from START)."""
+    from hallbook.domain.calendar import WorkCalendar
+
+    cal = WorkCalendar()
+    day = now().date() + timedelta(days=after)
+    while not (cal.is_working_day(day) and day.isoweekday() <= 5):
+        day += timedelta(days=1)
+    return day
+
+
+def auth(token: str, key: str | None = None) -> dict:
+    headers = {"Authorization": f"Bearer {token}"}
+    if key:
+        headers["Idempotency-Key"] = key
+    return headers
+
+
+@dataclass
+class Citizen:
+    api: Gateway
+    id_number: str
+    phone: str
+    password: str = "secret-pass-1"
+    token: str = ""
+    keys: itertools.count = field(default_factory=lambda: itertools.count(1))
+
+    def book(self, day: date | str, start: str = "09:00", service: str = SERVICE, office: str = HALL,
+             key: str | None = None, **extra):
+        body = {"office_id": office, "service_code": service, "date": str(day), "start": start,
+                "notice_acknowledged": True, **extra}
+        return self.api.invoke("POST", "/v1/bookings", headers=auth(self.token, key or f"k{next(self.keys)}"),
+                               body=body)
+
+    def cancel(self, booking_id: str):
+        return self.api.invoke("POST", f"/v1/bookings/{booking_id}/cancel", headers=auth(self.token))
+
+    def get(self, path: str, **query):
+        return self.api.invoke("GET", path, headers=auth(self.token), query=query or None)
+
+
+def new_identity(born: str = "19900101") -> tuple[str, str]:
+    n = next(_counter)
+    return id_number("440305", born, f"{n % 1000:03d}"), f"139{n:08d}"
+
+
+def sms_code(system, phone: str) -> str:
+    system.pump.drain()
+    for sms in system.sms_messages(phone):
+        match = re.search(r"(\d{6})", sms["message"])
+        if match and ("验证码" in sms["message"] or "code" in sms["message"]):
+            return match.group(1)
+    raise AssertionError(f"no code sent to {phone}")
+
+
+def registered(system, born: str = "19900101", verify: bool = True, login: bool = True) -> Citizen:
+    api = system.gateway
+    idn, phone = new_identity(born)
+    citizen = Citizen(api, idn, phone)
+    r = api.invoke("POST", "/v1/accounts", body={"name": "李四", "id_number": idn, "phone": phone,
+                                                 "password": citizen.password})
+    assert r.status == 201, r.json()
+    if verify:
+        r = api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": sms_code(system, phone)})
+        assert r.status == 200, r.json()
+    if login:
+        r = api.invoke("POST", "/v1/sessions", body={"login": phone, "password": citizen.password})
+        assert r.status == 200, r.json()
+        citizen.token = r.json()["token"]
+    return citizen
