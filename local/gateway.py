@@ -11,7 +11,7 @@ import json
 import logging
 import time
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -70,7 +70,7 @@ class Response:
 
 
 @dataclass(frozen=True)
-class _Request:
+class Request:
     method: str
     path: str  # raw (percent-encoded), without the query
     query: list[tuple[str, str]]  # decoded
@@ -134,12 +134,11 @@ class Gateway:
         self._functions = functions
         self._controls = controls
         self.host = host  # the Host header of requests made through invoke()
-        self._local_routes = {
-            ("GET", "/local/sms"): self._get_sms,
-            ("GET", "/local/clock"): self._get_clock,
-            ("POST", "/local/clock"): self._post_clock,
-            ("POST", "/local/sms-provider"): self._post_sms_provider,
-            ("GET", "/docs"): lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")]),
+        self._local_routes: dict[str, dict[str, Callable[[Request], Response]]] = {
+            "/local/sms": {"GET": self._get_sms},
+            "/local/clock": {"GET": self._get_clock, "POST": self._post_clock},
+            "/local/sms-provider": {"POST": self._post_sms_provider},
+            "/docs": {"GET": lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")])},
         }
 
     def invoke(
@@ -164,27 +163,28 @@ class Gateway:
         if not any(name.lower() == "host" for name, _ in header_list):
             header_list.insert(0, ("Host", self.host))
         payload = body.encode("utf-8") if isinstance(body, str) else (body or b"")
-        return self.handle(_Request(method.upper(), raw_path, query_list, header_list, payload, "127.0.0.1"))
+        return self.handle(Request(method.upper(), raw_path, query_list, header_list, payload, "127.0.0.1"))
 
-    def handle(self, request: _Request) -> Response:
-        local = self._local_routes.get((request.method, request.path))
+    def handle(self, request: Request) -> Response:
+        local = self._local_routes.get(request.path)
         if local is not None:
-            return local(request)
+            if request.method in local:
+                return local[request.method](request)
+            return _method_not_allowed(request, local)
         segments = [unquote(s) for s in request.path.strip("/").split("/")] if request.path.strip("/") else []
         matched = [(r, p) for r in self._routes if (p := r.match(segments)) is not None]
         if not matched:
             return problem(404, "Not Found", f"no route for {request.path}", "NOT_FOUND")
-        for compiled, parameters in matched:
+        # the most specific resource takes the request, whichever methods it has
+        resource = [(c, p) for c, p in matched if c.route.path == matched[0][0].route.path]
+        for compiled, parameters in resource:
             if compiled.route.method in (request.method, "ANY"):
                 return self._call(compiled.route, parameters, request)
-        allowed = sorted({compiled.route.method for compiled, _ in matched})
-        response = problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}; "
-                           f"use {', '.join(allowed)}", "VALIDATION_ERROR")
-        return _response(405, response.body, [*response.header_list, ("Allow", ", ".join(allowed))])
+        return _method_not_allowed(request, {compiled.route.method for compiled, _ in resource})
 
     # ------------------------------------------------------------ the template's routes
 
-    def _call(self, route: Route, path_parameters: dict[str, str], request: _Request) -> Response:
+    def _call(self, route: Route, path_parameters: dict[str, str], request: Request) -> Response:
         event = self._event(route, path_parameters, request)
         request_id = event["requestContext"]["requestId"]
         try:
@@ -195,7 +195,7 @@ class Gateway:
             response = _json_response(502, {"message": "Internal server error"})
         return _response(response.status, response.body, [*response.header_list, ("x-amzn-RequestId", request_id)])
 
-    def _event(self, route: Route, path_parameters: dict[str, str], request: _Request) -> dict[str, Any]:
+    def _event(self, route: Route, path_parameters: dict[str, str], request: Request) -> dict[str, Any]:
         """API Gateway's REST API (v1) proxy event. It adds the X-Forwarded-* headers and a trace id."""
         request_id = str(uuid.uuid4())
         header_list = [
@@ -260,14 +260,14 @@ class Gateway:
 
     # ------------------------------------------------------------ local-only routes
 
-    def _get_sms(self, request: _Request) -> Response:
+    def _get_sms(self, request: Request) -> Response:
         phone = next((v for n, v in request.query if n == "phone" and v), None)
         return _json_response(200, self._controls.sms_messages(phone))
 
-    def _get_clock(self, _: _Request) -> Response:
+    def _get_clock(self, _: Request) -> Response:
         return _json_response(200, {"now": get_clock().now().isoformat()})
 
-    def _post_clock(self, request: _Request) -> Response:
+    def _post_clock(self, request: Request) -> Response:
         try:
             instant = datetime.fromisoformat(json.loads(request.body or b"{}")["now"])
         except (ValueError, KeyError, TypeError):
@@ -281,7 +281,7 @@ class Gateway:
             "failed": [run.schedule for run in runs if run.error],
         })
 
-    def _post_sms_provider(self, request: _Request) -> Response:
+    def _post_sms_provider(self, request: Request) -> Response:
         try:
             failing = json.loads(request.body or b"{}")["failing"]
         except (ValueError, KeyError, TypeError):
@@ -290,6 +290,13 @@ class Gateway:
             return problem(422, "Unprocessable Content", 'expected {"failing": true|false}', "VALIDATION_ERROR")
         state.SMS_PROVIDER_FAILING.set(failing)
         return _json_response(200, {"failing": failing})
+
+
+def _method_not_allowed(request: Request, methods: Iterable[str]) -> Response:
+    allowed = ", ".join(sorted(methods))
+    response = problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}; use {allowed}",
+                       "VALIDATION_ERROR")
+    return _response(405, response.body, [*response.header_list, ("Allow", allowed)])
 
 
 def _proxy_response(result: Any) -> Response:
@@ -316,7 +323,7 @@ class _HttpHandler(BaseHTTPRequestHandler):
     def _dispatch(self) -> None:
         raw_path, _, raw_query = self.path.partition("?")
         length = int(self.headers.get("Content-Length") or 0)
-        request = _Request(
+        request = Request(
             method=self.command,
             path=raw_path,
             query=parse_qsl(raw_query, keep_blank_values=True),

@@ -34,9 +34,6 @@ class Functions:
     def __init__(self, functions: Mapping[str, Function]):
         self._functions = dict(functions)
 
-    def __getitem__(self, logical_id: str) -> Function:
-        return self._functions[logical_id]
-
     def context(self, logical_id: str) -> LambdaContext:
         function = self._functions[logical_id]
         return LambdaContext(

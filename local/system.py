@@ -7,6 +7,7 @@ import logging
 import os
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
 import boto3
 from hallbook.clock import AdjustableClock, get_clock, set_clock
@@ -50,13 +51,18 @@ BASE_ENVIRONMENT = {
 
 
 def set_base_environment() -> None:
-    """Dummy credentials and the region, and nothing that could point clients at a real account."""
+    """Dummy credentials and the region, nothing that could point clients at a real account, and
+    no HTTP proxy between clients and the embedded AWS."""
     for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
         os.environ.pop(name, None)
     os.environ.update(BASE_ENVIRONMENT)
+    no_proxy = {h for h in os.environ.get("NO_PROXY", os.environ.get("no_proxy", "")).split(",") if h}
+    os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(sorted(no_proxy | {"127.0.0.1", "localhost"}))
 
 
 class LocalSystem:
+    cfn: dict[str, Any]  # the template translated to CloudFormation
+    functions: Functions
     aws: EmbeddedAws
     resources: Resources
     environment: dict[str, str]  # the functions' variables, as exported to os.environ
@@ -117,11 +123,9 @@ class LocalSystem:
         self.resources = create_resources(
             self.cfn, self._session, endpoint_url=self.aws.url, secret_values=self.resources.secrets
         )
-        environment = function_environment(self.cfn, self.resources)
-        if environment != self.environment:  # not expected: names, URLs and the secret's ARN are stable
-            self.environment = environment
-            os.environ.update(environment)
-            _reset_hallbook_settings()
+        if function_environment(self.cfn, self.resources) != self.environment:
+            # handlers read it when imported: names, queue URLs and the secret's ARN must be stable
+            raise RuntimeError("the functions' environment changed when the resources were recreated")
         _forget_cached_catalog()
         self.pump.reset(self.resources)
         self.clock.set(now or self._start_instant)  # type: ignore[arg-type]

@@ -84,6 +84,12 @@ class Citizen:
     def cancel(self, booking_id: str):
         return self.api.invoke("POST", f"/v1/bookings/{booking_id}/cancel", headers=auth(self.token))
 
+    def login(self) -> "Citizen":
+        r = self.api.invoke("POST", "/v1/sessions", body={"login": self.phone, "password": self.password})
+        assert r.status == 200, r.json()
+        self.token = r.json()["token"]
+        return self
+
     def get(self, path: str, **query):
         return self.api.invoke("GET", path, headers=auth(self.token), query=query or None)
 
@@ -112,8 +118,4 @@ def registered(system, born: str = "19900101", verify: bool = True, login: bool 
     if verify:
         r = api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": sms_code(system, phone)})
         assert r.status == 200, r.json()
-    if login:
-        r = api.invoke("POST", "/v1/sessions", body={"login": phone, "password": citizen.password})
-        assert r.status == 200, r.json()
-        citizen.token = r.json()["token"]
-    return citizen
+    return citizen.login() if login else citizen

@@ -54,6 +54,7 @@ def gateway(system: LocalSystem, tmp_path: Path) -> Gateway:
         Route("GET", "/v1/things", "EchoFunction", str(tmp_path), "app.handler"),
         Route("POST", "/v1/things", "EchoFunction", str(tmp_path), "app.handler"),
         Route("GET", "/v1/things/{thing_id}", "EchoFunction", str(tmp_path), "app.handler"),
+        Route("POST", "/v1/things/{thing_id}", "EchoFunction", str(tmp_path), "app.handler"),
         Route("GET", "/v1/things/special", "EchoFunction", str(tmp_path), "app.handler"),
         Route("GET", "/v1/files/{path+}", "EchoFunction", str(tmp_path), "app.handler"),
     ]
@@ -119,6 +120,7 @@ def test_post_body_and_response_headers(gateway: Gateway) -> None:
 
 def test_literal_segments_win_and_greedy_parameters_take_the_rest(gateway: Gateway) -> None:
     assert gateway.invoke("GET", "/v1/things/special").json()["event"]["resource"] == "/v1/things/special"
+    assert gateway.invoke("POST", "/v1/things/special").status == 405  # not POST /v1/things/{thing_id}
     event = gateway.invoke("GET", "/v1/files/a/b/c.txt").json()["event"]
     assert event["pathParameters"] == {"path": "a/b/c.txt"}
 
@@ -133,6 +135,7 @@ def test_unknown_path_and_wrong_method_are_problems(gateway: Gateway) -> None:
     assert wrong.status == 405
     assert wrong.json()["code"] == "VALIDATION_ERROR"
     assert wrong.headers["allow"] == "GET, POST"
+    assert gateway.invoke("DELETE", "/local/clock").headers["allow"] == "GET, POST"
 
 
 def test_a_failing_handler_is_a_502_and_base64_bodies_are_decoded(gateway: Gateway) -> None:

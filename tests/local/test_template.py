@@ -19,6 +19,7 @@ from local.template import (
     event_sources,
     function_environment,
     load_handler,
+    load_template,
     read_sam_template,
     schedules,
 )
@@ -79,6 +80,15 @@ def test_queues_secrets_and_topics_are_the_templates(system: LocalSystem, templa
     sns = boto3.client("sns", endpoint_url=system.aws.url)
     topics = {t["TopicArn"] for t in sns.list_topics()["Topics"]}
     assert topics == {system.resources.ref(name) for name in of_type(template_text, "AWS::SNS::Topic")}
+
+
+def test_the_translation_is_offline_and_merges_the_globals() -> None:
+    cfn = load_template()
+    jobs = cfn["Resources"]["JobsFunction"]
+    assert jobs["Type"] == "AWS::Lambda::Function"
+    assert (jobs["Properties"]["Timeout"], jobs["Properties"]["MemorySize"]) == (120, 1024)
+    assert jobs["Properties"]["Environment"]["Variables"]["CATALOG_TABLE"] == {"Ref": "CatalogTable"}
+    assert cfn["Resources"]["JobsFunctionNoonRelease"]["Type"] == "AWS::Scheduler::Schedule"
 
 
 def test_every_api_event_is_a_route(template_text: dict[str, Any]) -> None:

@@ -1,0 +1,115 @@
+"""R1 and sessions through the gateway."""
+import base64
+import json
+from datetime import timedelta
+
+import jwt
+import pytest
+
+from hallbook.clock import now
+from tests.api.test_catalog_api import problem
+from tests.idnumbers import id_number
+from tests.support import new_identity, registered, sms_code
+
+
+def register(api, idn, phone, password="secret-pass-1", name="王五"):
+    return api.invoke("POST", "/v1/accounts", body={"name": name, "id_number": idn, "phone": phone, "password": password})
+
+
+def test_register_verify_login_and_profile(system, api):
+    idn, phone = new_identity()
+    r = register(api, idn, phone)
+    assert r.status == 201 and r.json()["phone_verified"] is False
+    code = sms_code(system, phone)
+    assert api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": code}).json() == {"phone_verified": True}
+    for login in (idn, phone):
+        r = api.invoke("POST", "/v1/sessions", body={"login": login, "password": "secret-pass-1"})
+        assert r.status == 200 and r.json()["expires_in"] > 0
+    me = api.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
+    assert me["id_number"] == idn and me["phone"] == phone  # the owner's profile is not masked
+    assert me["restrictions"] == {"suspended_until": None, "suspension_reason": None,
+                                  "cancellations_this_month": 0, "no_shows_in_six_months": 0}
+
+
+def test_the_1968_tianhe_citizen_can_register(system, api):
+    assert register(api, id_number("440106", "19680512", "017"), "13900000001").status == 201
+
+
+@pytest.mark.parametrize("field, value", [("id_number", "440106199001011230"), ("phone", "02088886666"),
+                                          ("password", "short"), ("name", "")])
+def test_bad_registrations_are_validation_errors(system, api, field, value):
+    idn, phone = new_identity()
+    body = {"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1", field: value}
+    problem(api.invoke("POST", "/v1/accounts", body=body), 422, "VALIDATION_ERROR")
+
+
+def test_unknown_fields_and_bad_json_are_refused(system, api):
+    idn, phone = new_identity()
+    body = {"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1", "role": "admin"}
+    problem(api.invoke("POST", "/v1/accounts", body=body), 422, "VALIDATION_ERROR")
+    r = api.invoke("POST", "/v1/accounts", body="{not json")
+    assert r.status in (400, 422) and r.json()["code"] == "VALIDATION_ERROR"
+
+
+def test_one_id_one_account_one_phone_one_id(system, api):
+    idn, phone = new_identity()
+    other_idn, other_phone = new_identity()
+    assert register(api, idn, phone).status == 201
+    problem(register(api, idn, other_phone), 409, "ID_TAKEN")
+    problem(register(api, other_idn, phone), 409, "PHONE_TAKEN")
+    assert register(api, other_idn, other_phone).status == 201
+
+
+def test_verification_code_is_single_use_limited_and_expires(system, api):
+    idn, phone = new_identity()
+    register(api, idn, phone)
+    code = sms_code(system, phone)
+    wrong = "000000" if code != "000000" else "111111"
+    for _ in range(5):
+        problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": wrong}), 422, "VALIDATION_ERROR")
+    problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": code}), 429, "RATE_LIMITED")
+    # a new code (after a minute) works, and the resend is limited
+    system.clock.advance(timedelta(minutes=1))
+    assert api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}).status == 202
+    problem(api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}), 429, "RATE_LIMITED")
+    new_code = sms_code(system, phone)
+    system.clock.advance(timedelta(minutes=11))
+    problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": new_code}), 422, "VALIDATION_ERROR")
+
+
+def test_wrong_passwords_lock_the_login_for_a_while(system, api):
+    citizen = registered(system)
+    for _ in range(5):
+        problem(api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": "wrong-pass-9"}),
+                401, "UNAUTHENTICATED")
+    problem(api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}),
+            429, "RATE_LIMITED")
+    system.clock.advance(timedelta(minutes=16))
+    assert api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}).status == 200
+
+
+def _forge(token: str, **changes) -> str:
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=="))
+    claims.update(changes)
+    return ".".join([header, base64.urlsafe_b64encode(json.dumps(claims).encode()).decode().rstrip("="), signature])
+
+
+def test_forged_expired_and_alg_none_tokens_are_401(system, api):
+    citizen = registered(system)
+    bad = [
+        None, "Bearer nonsense", f"Bearer {_forge(citizen.token, role='admin')}",
+        "Bearer " + jwt.encode({"sub": "x", "role": "admin", "iss": "hallbook", "aud": "hallbook-api",
+                                "iat": 0, "exp": 9999999999}, key=None, algorithm="none"),
+        "Bearer " + jwt.encode({"sub": "x", "iss": "hallbook", "aud": "hallbook-api", "iat": 0,
+                                "exp": 9999999999}, "guessed-key", algorithm="HS256"),
+    ]
+    for header in bad:
+        problem(api.invoke("GET", "/v1/me", headers={"Authorization": header} if header else {}), 401, "UNAUTHENTICATED")
+    system.clock.advance(timedelta(hours=3))
+    problem(api.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {citizen.token}"}), 401, "UNAUTHENTICATED")
+
+
+def test_login_does_not_reveal_which_accounts_exist(system, api):
+    r = api.invoke("POST", "/v1/sessions", body={"login": "13700000000", "password": "whatever-1"})
+    problem(r, 401, "UNAUTHENTICATED")

@@ -1,0 +1,192 @@
+"""R2, R7-R13 through the gateway: every booking error code, guardians, idempotency, isolation,
+cancellation and its sanctions, views and SMS."""
+from datetime import datetime, timedelta
+
+import pytest
+
+from hallbook.clock import SHANGHAI
+from hallbook.store import catalog
+from tests.api.test_catalog_api import problem
+from tests.idnumbers import id_number
+from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, put_test_hall, registered, release_days
+
+DAY = "2026-09-15"  # Tuesday, tomorrow at START
+
+
+@pytest.fixture
+def hall(system):
+    put_test_hall(capacity=2)
+    release_days()
+    return system
+
+
+def test_book_and_see_it_with_sms_and_masked_subject(hall, api):
+    citizen = registered(hall)
+    r = citizen.book(DAY)
+    assert r.status == 201, r.text
+    booking = r.json()
+    assert booking["status"] == "booked" and booking["start"] == "09:00" and booking["end"] == "09:30"
+    assert booking["subject_id_number"] == citizen.id_number[:3] + "*" * 11 + citizen.id_number[-4:]
+    ref = booking["reference"]
+    assert len(ref) == 9 and not set(ref) & set("ILOU")
+    assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json() == booking
+    assert citizen.get("/v1/bookings").json()["bookings"] == [booking]
+    slots = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}).json()
+    assert slots["days"][0]["slots"][0]["remaining"] == 1
+    hall.pump.drain()
+    texts = [m["message"] for m in hall.sms_messages(citizen.phone)]
+    assert any(ref in t and "测试大厅" in t for t in texts)
+
+
+def test_confirmation_is_printable_html_in_both_languages(hall, api):
+    citizen = registered(hall)
+    booking = citizen.book(DAY).json()
+    r = citizen.get(f"/v1/bookings/{booking['booking_id']}/confirmation")
+    assert r.status == 200 and r.headers["content-type"].startswith("text/html")
+    assert booking["reference"] in r.text and "深圳市福田区测试路1号" in r.text and "Bring these materials" in r.text
+    assert citizen.id_number not in r.text
+
+
+@pytest.mark.parametrize("change, status, code", [
+    ({"notice_acknowledged": False}, 422, "NOTICE_NOT_ACKNOWLEDGED"),
+    ({"service_code": WALK_IN}, 409, "WALK_IN_ONLY"),
+    ({"office_id": "nope"}, 404, "NOT_FOUND"),
+    ({"date": "2026-09-14"}, 409, "OUTSIDE_WINDOW"),  # today
+    ({"date": "2026-09-13"}, 409, "OUTSIDE_WINDOW"),  # past
+    ({"date": "2026-09-28"}, 409, "OUTSIDE_WINDOW"),  # 14 days ahead, before noon
+    ({"date": "2026-09-19"}, 409, "NO_SUCH_SLOT"),  # Saturday
+    ({"start": "09:15"}, 409, "NO_SUCH_SLOT"),
+    ({"date": "15/09/2026"}, 422, "VALIDATION_ERROR"),
+    ({"start": "9am"}, 422, "VALIDATION_ERROR"),
+])
+def test_refusals_carry_the_contract_codes(hall, api, change, status, code):
+    citizen = registered(hall)
+    body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
+    body.update(change)
+    r = api.invoke("POST", "/v1/bookings", headers={"Authorization": f"Bearer {citizen.token}"}, body=body)
+    problem(r, status, code)
+    assert citizen.get("/v1/bookings").json()["bookings"] == []
+
+
+def test_service_not_offered(hall, api):
+    catalog.put_service({"code": "RP_RENEW", "name_zh": "居住证签注", "name_en": "Residence permit renewal",
+                         "appointment_required": True, "materials": [], "notice": ""})
+    problem(registered(hall).book(DAY, service="RP_RENEW"), 409, "SERVICE_NOT_OFFERED")
+
+
+def test_unverified_phone_cannot_book(hall, api):
+    citizen = registered(hall, verify=False)
+    problem(citizen.book(DAY), 403, "PHONE_NOT_VERIFIED")
+
+
+def test_no_token_is_401(hall, api):
+    r = api.invoke("POST", "/v1/bookings", body={"office_id": HALL, "service_code": SERVICE, "date": DAY,
+                                                  "start": "09:00", "notice_acknowledged": True})
+    problem(r, 401, "UNAUTHENTICATED")
+
+
+def test_full_slot_and_one_active_booking_per_service(hall, api):
+    a, b, c = registered(hall), registered(hall), registered(hall)
+    assert a.book(DAY).status == 201 and b.book(DAY).status == 201
+    problem(c.book(DAY), 409, "SLOT_FULL")
+    problem(a.book("2026-09-16"), 409, "ALREADY_BOOKED")
+    assert a.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=id_number(born="20260901")).status == 201
+
+
+def test_idempotency_key_returns_the_first_booking_and_takes_one_place(hall, api):
+    citizen = registered(hall)
+    first = citizen.book(DAY, key="same-key")
+    again = citizen.book(DAY, key="same-key")
+    assert first.status == again.status == 201 and first.json() == again.json()
+    assert again.headers.get("idempotent-replayed") == "true"
+    slots = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}).json()
+    assert slots["days"][0]["slots"][0]["remaining"] == 1
+    problem(citizen.book("2026-09-16", key="same-key"), 422, "VALIDATION_ERROR")
+
+
+def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
+    guardian = registered(hall)
+    child = id_number("440305", "20200101", "555")
+    r = guardian.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=child)
+    assert r.status == 201 and r.json()["subject_id_number"].endswith(child[-4:])
+    other_guardian = registered(hall)
+    problem(other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
+            409, "ALREADY_BOOKED")
+    # the guardian's own limit is untouched
+    assert guardian.book(DAY).status == 201
+    adult = id_number("440305", "19800101", "556")
+    problem(guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=adult), 403, "FORBIDDEN")
+    assert [b["service_code"] for b in guardian.get("/v1/bookings").json()["bookings"]] == [SERVICE, CHILD_SERVICE]
+
+
+def test_nobody_sees_or_cancels_another_citizens_booking(hall, api):
+    owner, stranger = registered(hall), registered(hall)
+    booking = owner.book(DAY).json()
+    for path in (f"/v1/bookings/{booking['booking_id']}", f"/v1/bookings/{booking['booking_id']}/confirmation"):
+        body = problem(stranger.get(path), 404, "NOT_FOUND")
+        assert booking["reference"] not in str(body)
+    problem(stranger.cancel(booking["booking_id"]), 404, "NOT_FOUND")
+    assert stranger.get("/v1/bookings").json()["bookings"] == []
+    assert owner.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"
+
+
+def test_cancel_frees_the_place_at_once_and_tells_the_citizen(hall, api):
+    a, b, c = registered(hall), registered(hall), registered(hall)
+    booking = a.book(DAY).json()
+    b.book(DAY)
+    r = a.cancel(booking["booking_id"])
+    assert r.status == 200 and r.json()["status"] == "cancelled"
+    assert c.book(DAY).status == 201
+    problem(a.cancel(booking["booking_id"]), 409, "NOT_CANCELLABLE")
+    hall.pump.drain()
+    assert any("已取消" in m["message"] for m in hall.sms_messages(a.phone))
+    assert a.book(DAY, start="09:30").status == 201  # the lock on the service was released too
+
+
+def test_cancellation_closes_at_18_the_day_before(hall, api):
+    citizen = registered(hall)
+    booking = citizen.book(DAY).json()
+    hall.clock.set(datetime(2026, 9, 14, 18, 0, tzinfo=SHANGHAI))
+    citizen.login()
+    problem(citizen.cancel(booking["booking_id"]), 409, "CANCEL_CLOSED")
+    other = citizen.book("2026-09-16")
+    problem(other, 409, "ALREADY_BOOKED")
+
+
+def test_three_cancellations_in_a_month_suspend_until_it_ends(hall, api):
+    citizen = registered(hall)
+    for day in ("2026-09-15", "2026-09-16", "2026-09-17"):
+        booking = citizen.book(day).json()
+        assert citizen.cancel(booking["booking_id"]).status == 200
+    body = problem(citizen.book("2026-09-18"), 403, "SUSPENDED")
+    assert "2026-10-01" in body["detail"] and body["suspended_until"].startswith("2026-10-01T00:00:00+08:00")
+    me = citizen.get("/v1/me").json()["restrictions"]
+    assert me["cancellations_this_month"] == 3 and me["suspended_until"].startswith("2026-10-01")
+    hall.pump.drain()
+    assert any("暂停" in m["message"] for m in hall.sms_messages(citizen.phone))
+    hall.clock.set(datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI))
+    release_days()
+    assert citizen.login().book("2026-10-09").status == 201
+
+
+def test_bookings_list_is_newest_first_and_paginated(hall, api):
+    guardian = registered(hall)
+    kids = [id_number("440305", f"2020010{i}", f"60{i}") for i in range(1, 4)]
+    for i, kid in enumerate(kids):
+        hall.clock.advance(timedelta(seconds=1))
+        assert guardian.book(DAY if i < 3 else "2026-09-16", start="10:00", service=CHILD_SERVICE,
+                             subject_id_number=kid).status == 201
+    page1 = guardian.get("/v1/bookings", limit="2").json()
+    page2 = guardian.get("/v1/bookings", limit="2", cursor=page1["next_cursor"]).json()
+    got = [b["subject_id_number"][-4:] for b in page1["bookings"] + page2["bookings"]]
+    assert got == [k[-4:] for k in reversed(kids)] and page2["next_cursor"] is None
+    problem(guardian.get("/v1/bookings", cursor="garbage"), 422, "VALIDATION_ERROR")
+
+
+def test_ids_and_phones_never_reach_the_logs(hall, api, capsys):
+    citizen = registered(hall)
+    citizen.book(DAY)
+    hall.pump.drain()
+    out = capsys.readouterr()
+    assert citizen.id_number not in out.out + out.err
+    assert citizen.phone not in out.out + out.err
