@@ -10,6 +10,7 @@ from typing import TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.transactions import TransactWrite
 
 from ..config import settings
 from ..domain.errors import Busy
@@ -57,6 +58,67 @@ def is_retryable(error: TransactWriteError) -> bool:
     if codes:
         return codes <= RETRYABLE_REASONS
     return error.cause_response_code in RETRYABLE_CAUSES
+
+
+class Cancelled(Exception):
+    """A transaction DynamoDB cancelled for a reason that is an answer (a failed condition)."""
+
+    def __init__(self, codes: dict[str, str | None]):
+        super().__init__(codes)
+        self.codes = codes
+
+    def failed(self, label: str) -> bool:
+        return self.codes.get(label) == "ConditionalCheckFailed"
+
+
+class Items:
+    """Items of one transaction, each with a label. pynamodb sends condition checks, then deletes,
+    then puts, then updates, whatever order they were added in; the labels are kept in that order
+    so DynamoDB's cancellation reasons can be read by name."""
+
+    def __init__(self, tx: TransactWrite):
+        self._tx = tx
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
+
+    def check(self, label: str, model_cls, hash_key, condition) -> None:
+        self._tx.condition_check(model_cls, hash_key, condition=condition)
+        self._labels["check"].append(label)
+
+    def put(self, label: str, model, condition=None) -> None:
+        self._tx.save(model, condition=condition)
+        self._labels["put"].append(label)
+
+    def update(self, label: str, model, actions, condition=None) -> None:
+        self._tx.update(model, actions=actions, condition=condition)
+        self._labels["update"].append(label)
+
+    def delete(self, label: str, model, condition=None) -> None:
+        self._tx.delete(model, condition=condition)
+        self._labels["delete"].append(label)
+
+    @property
+    def labels(self) -> list[str]:
+        return [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
+
+
+def transact(build: Callable[[Items], None]) -> None:
+    """One TransactWriteItems built by `build`, retried on contention (see with_retries). A failed
+    condition raises Cancelled with the reason code of each labelled item."""
+    attempt: list[Items] = []
+
+    def write() -> None:
+        with TransactWrite(connection=connection()) as tx:
+            items = Items(tx)
+            attempt[:] = [items]
+            build(items)
+
+    try:
+        with_retries(write)
+    except TransactWriteError as error:
+        codes = reasons(error)
+        if not codes:
+            raise
+        raise Cancelled(dict(zip(attempt[0].labels, codes))) from None
 
 
 def with_retries(write: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:

@@ -1,0 +1,267 @@
+"""make bench: the noon rush, the release fan-out and handler import times, in local mode's
+embedded AWS (serialised moto). Prints the figures kept in bench/README.md."""
+from __future__ import annotations
+
+import argparse
+import random
+import statistics
+import subprocess
+import sys
+import time
+from concurrent.futures import ThreadPoolExecutor
+from datetime import date, datetime, timedelta
+
+from bench import counting
+
+counting.install()  # before any client exists
+
+from hallbook.clock import SHANGHAI  # noqa: E402
+from local.system import LocalSystem  # noqa: E402
+
+NOON = datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI)
+DAY = date(2026, 9, 28)  # the day the noon release of 2026-09-14 opens (14 days ahead)
+
+
+def put_hall(office_id: str, services: list[str], slots_per_day: int, capacity: int) -> None:
+    from hallbook.store import catalog
+
+    catalog.put_region("shenzhen", "深圳", 14)
+    for code in services:
+        catalog.put_service({"code": code, "name_zh": code, "name_en": code, "appointment_required": True,
+                             "materials": ["居民身份证"], "notice": "n"})
+    timetable = {}
+    for code in services:
+        starts = [datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i) for i in range(slots_per_day)]
+        timetable[code] = [{"days": [1, 2, 3, 4, 5], "start": s.strftime("%H:%M"),
+                            "end": (s + timedelta(minutes=30)).strftime("%H:%M"), "capacity": capacity} for s in starts]
+    catalog.put_office({"office_id": office_id, "name": office_id, "region": "shenzhen", "district": "福田区",
+                        "address": "深圳", "mode": "priority", "services": services, "timetable": timetable})
+
+
+def citizens(n: int):
+    from hallbook.services import accounts
+    from hallbook.services.tokens import Caller
+    from hallbook.store import accounts as account_store
+    from tests.idnumbers import id_number
+
+    out = []
+    for i in range(n):
+        person = id_number("440305", f"19{50 + i // 1000:02d}0101", f"{i % 1000:03d}")
+        account = accounts.register("测试", person, f"139{i:08d}", "bench-pass-1", "zh", NOW_FOR_SETUP)
+        account_store.mark_phone_verified(account.account_id, account.code_hash)
+        out.append(Caller(account.account_id, "citizen", None, True))
+    return out
+
+
+NOW_FOR_SETUP = NOON - timedelta(minutes=5)
+
+
+def rush(system: LocalSystem, callers, workers: int, slots: list[str], office_id: str, service: str) -> dict:
+    from hallbook.domain.errors import DomainError, SlotFull
+    from hallbook.services import bookings
+
+    outcomes = []
+
+    def citizen(caller):
+        order = slots[:]
+        random.shuffle(order)
+        for start in order:
+            request = bookings.BookingRequest(office_id, service, DAY.isoformat(), start, True)
+            t0 = time.perf_counter()
+            with counting.attributed() as cost:
+                try:
+                    bookings.book(caller, request, f"rush-{caller.account_id}-{start}", system.clock.now())
+                    result = "booked"
+                except SlotFull:
+                    result = "full"
+                except DomainError as e:
+                    result = e.code
+                except Exception as e:  # noqa: BLE001 - counted as an error
+                    result = f"error:{type(e).__name__}"
+            outcomes.append((result, time.perf_counter() - t0, cost.counts))
+            if result != "full":
+                return
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(citizen, callers))
+    wall = time.perf_counter() - t0
+    return {"outcomes": outcomes, "wall": wall}
+
+
+def summarise(run: dict) -> dict:
+    out = run["outcomes"]
+    booked = [o for o in out if o[0] == "booked"]
+    full = [o for o in out if o[0] == "full"]
+    errors = [o for o in out if o[0] not in ("booked", "full")]
+    lat = sorted(o[1] for o in out)
+
+    def per(group, key):
+        return sum(o[2][key] for o in group) / len(group) if group else 0.0
+
+    return {
+        "attempts": len(out), "bookings": len(booked), "refused_full": len(full), "errors": len(errors),
+        "error_kinds": sorted({o[0] for o in errors}),
+        "bookings_per_s": len(booked) / run["wall"], "attempts_per_s": len(out) / run["wall"],
+        "p50_ms": 1000 * statistics.median(lat), "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],
+        "req_per_booking": per(booked, "requests"), "writes_per_booking": per(booked, "write_requests"),
+        "wcu_per_booking": per(booked, "write_units"),
+        "req_per_refused": per(full, "requests"), "writes_per_refused": per(full, "write_requests"),
+    }
+
+
+def overbooked(office_id: str, service: str) -> int:
+    from hallbook.store.bookings import BookingItem
+    from hallbook.store.slots import slots_between
+
+    booked_by_start = {}
+    for item in BookingItem.scan(BookingItem.office_id == office_id):
+        if item.status == "booked":
+            booked_by_start[item.start] = booked_by_start.get(item.start, 0) + 1
+    bad = 0
+    for slot in slots_between(office_id, service, DAY, DAY):
+        n = booked_by_start.get(slot.start, 0)
+        bad += max(0, n - slot.capacity) + (slot.booked != n)
+    return bad
+
+
+def floor(workers: int, calls: int = 2000) -> float:
+    """Conditional UpdateItem calls/s against the same embedded AWS: the local ceiling."""
+    import boto3
+
+    client = boto3.client("dynamodb")
+    client.put_item(TableName="SlotsTable", Item={"pk": {"S": "floor"}, "sk": {"S": "x"}, "n": {"N": "0"}})
+
+    def one(_):
+        try:
+            client.update_item(TableName="SlotsTable", Key={"pk": {"S": "floor"}, "sk": {"S": "x"}},
+                               UpdateExpression="SET n = n + :one", ConditionExpression="n < :cap",
+                               ExpressionAttributeValues={":one": {"N": "1"}, ":cap": {"N": "1000000"}})
+        except client.exceptions.ConditionalCheckFailedException:
+            pass
+
+    t0 = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        list(pool.map(one, range(calls)))
+    return calls / (time.perf_counter() - t0)
+
+
+def pad_bookings(n: int) -> None:
+    """Make the bookings table big (as after months of use) to show booking time does not grow."""
+    from hallbook.store.bookings import BookingItem
+
+    with BookingItem.batch_write() as batch:
+        for i in range(n):
+            batch.save(BookingItem(f"BOOKING#pad{i}", booking_id=f"pad{i}", reference="PADD-0000", account_id=f"a{i}",
+                                   subject_id_number="x", office_id="elsewhere", service_code="S", date="2026-01-01",
+                                   start="09:00", end="09:30", status="completed", created_at="2026-01-01T00:00:00+08:00"))
+
+
+def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day: int) -> dict:
+    from hallbook.services.release import plan_release, release_office
+    from hallbook.store.catalog import invalidate_cache
+
+    codes = [f"SVC{i}" for i in range(services)]
+    for h in range(halls):
+        put_hall(f"rel-{h:03d}", codes, slots_per_day, 5)
+    invalidate_cache()
+    at = NOON + timedelta(days=1)  # the next noon: one new day per hall (the staged day is new)
+    plans = [p for p in plan_release(at) if p.office_id.startswith("rel-")]
+    with counting.attributed() as cost:
+        t0 = time.perf_counter()
+        written = sum(release_office(p.office_id, [p.days[-1]], at).written for p in plans)
+        wall = time.perf_counter() - t0
+    with counting.attributed() as again:
+        t1 = time.perf_counter()
+        rewritten = sum(release_office(p.office_id, [p.days[-1]], at).written for p in plans)
+        wall2 = time.perf_counter() - t1
+    return {"halls": halls, "slots": written, "seconds": wall, "requests": cost.counts["requests"],
+            "write_requests": cost.counts["write_requests"], "write_units": cost.counts["write_units"],
+            "second_run_writes": rewritten, "second_run_requests": again.counts["requests"], "second_run_seconds": wall2}
+
+
+def import_times() -> dict:
+    out = {}
+    for fn in ("citizen_api", "jobs", "notifier", "staff_api", "admin_api"):
+        path = f"functions/{fn}/app.py"
+        try:
+            open(path).close()
+        except FileNotFoundError:
+            continue
+        code = (f"import importlib.util,sys; sys.path[:0]=['layers/core','functions/{fn}']; "
+                f"spec=importlib.util.spec_from_file_location('app','{path}'); m=importlib.util.module_from_spec(spec); "
+                "spec.loader.exec_module(m)")
+        env_cmd = [sys.executable, "-X", "importtime", "-c", code]
+        best = None
+        for _ in range(3):
+            t0 = time.perf_counter()
+            subprocess.run(env_cmd, capture_output=True, check=True,
+                           env={**__import__("os").environ, "POWERTOOLS_TRACE_DISABLED": "false"})
+            t = time.perf_counter() - t0
+            best = t if best is None else min(best, t)
+        plain = min(_interpreter_start() for _ in range(3))
+        out[fn] = 1000 * (best - plain)
+    return out
+
+
+def _interpreter_start() -> float:
+    t0 = time.perf_counter()
+    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    return time.perf_counter() - t0
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--citizens", type=int, default=300)
+    parser.add_argument("--workers", type=int, default=32)
+    parser.add_argument("--slots", type=int, default=8)
+    parser.add_argument("--capacity", type=int, default=10)
+    parser.add_argument("--pad", type=int, default=5000)
+    parser.add_argument("--release-halls", type=int, default=100)
+    args = parser.parse_args()
+    random.seed(7)
+
+    system = LocalSystem(frozen_clock=True)
+    system.start(NOW_FOR_SETUP)
+    put_hall("rush-hall", ["ID_RENEW"], args.slots, args.capacity)
+    slots = [(datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i)).strftime("%H:%M") for i in range(args.slots)]
+    people = citizens(args.citizens)
+    system.pump.drain()
+    system.move_clock(NOON)  # the noon schedule fires: fan-out release through the queue
+    print(f"noon rush: {args.citizens} citizens, {args.workers} at once, {args.slots} slots x {args.capacity} places")
+    first = summarise(rush(system, people, args.workers, slots, "rush-hall", "ID_RENEW"))
+    bad = overbooked("rush-hall", "ID_RENEW")
+    for k, v in first.items():
+        print(f"  {k:20} {v:.2f}" if isinstance(v, float) else f"  {k:20} {v}")
+    print(f"  {'overbooked':20} {bad}")
+    raw = floor(args.workers)
+    print(f"  raw floor: conditional UpdateItem {raw:.0f} calls/s; booking attempts/s = "
+          f"{first['attempts_per_s'] / raw:.2f} of it")
+
+    pad_bookings(args.pad)
+    put_hall("rush-hall-2", ["ID_RENEW"], args.slots, args.capacity)
+    system.move_clock(NOON + timedelta(minutes=1))
+    from hallbook.services.release import release_office
+
+    release_office("rush-hall-2", [DAY])
+    again = summarise(rush(system, people, args.workers, slots, "rush-hall-2", "ID_RENEW"))
+    print(f"same rush with {args.pad} more items in BookingsTable: p50 {again['p50_ms']:.1f} ms "
+          f"(was {first['p50_ms']:.1f}), bookings/s {again['bookings_per_s']:.1f} (was {first['bookings_per_s']:.1f}), "
+          f"overbooked {overbooked('rush-hall-2', 'ID_RENEW')}")
+
+    rel = release_bench(system, args.release_halls, 8, 12)
+    print(f"release: {rel['halls']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
+          f"{rel['requests']} DynamoDB requests ({rel['write_requests']} writes, {rel['write_units']} WCU); "
+          f"second run: {rel['second_run_writes']} writes, {rel['second_run_requests']} requests, "
+          f"{rel['second_run_seconds']:.2f} s")
+    per_hall = rel["seconds"] / rel["halls"]
+    print(f"  per hall {1000 * per_hall:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
+          f"{rel['write_requests'] * 10} write requests")
+    system.stop()
+
+    for fn, ms in import_times().items():
+        print(f"import {fn:12} {ms:.0f} ms (python -X importtime, Tracer on, minus a bare interpreter)")
+
+
+if __name__ == "__main__":
+    main()
