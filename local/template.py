@@ -454,17 +454,17 @@ _import_lock = threading.Lock()  # gateway threads may ask for the same handler 
 
 def load_handler(code_uri: str | Path, handler: str) -> LambdaHandler:
     """The callable `handler` ("app.lambda_handler") of the code in `code_uri` (relative to the
-    repository, or absolute). Each file is imported once, under its dotted path from the repository
-    root ("functions.citizen_api.app"): the same module object a test gets by importing it, and no
-    clash between the several functions' app.py."""
+    repository, or absolute). Code in the repository is imported by its dotted path from the
+    repository root ("functions.citizen_api.app", so the repository must be on sys.path): the same
+    module object a test gets by importing it, and no clash between the functions' app.py."""
     module_path, _, attribute = handler.rpartition(".")
     file = (REPO_ROOT / code_uri / Path(*module_path.split("."))).with_suffix(".py").resolve()
-    try:
-        module_name = ".".join(file.relative_to(REPO_ROOT).with_suffix("").parts)
-    except ValueError:  # code outside the repository (a test's throwaway handler)
-        module_name = "lambda_" + "_".join(file.with_suffix("").parts[1:])
     with _import_lock:
-        module = sys.modules.get(module_name) or _import_file(module_name, file)
+        if file.is_relative_to(REPO_ROOT):
+            module = importlib.import_module(".".join(file.relative_to(REPO_ROOT).with_suffix("").parts))
+        else:  # code outside the repository (a test's throwaway handler)
+            name = "lambda_" + "_".join(file.with_suffix("").parts[1:])
+            module = sys.modules.get(name) or _import_file(name, file)
     return getattr(module, attribute)
 
 

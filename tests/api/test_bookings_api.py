@@ -113,6 +113,7 @@ def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
     problem(other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
             409, "ALREADY_BOOKED")
     # the guardian's own limit is untouched
+    hall.clock.advance(timedelta(seconds=1))
     assert guardian.book(DAY).status == 201
     adult = id_number("440305", "19800101", "556")
     problem(guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=adult), 403, "FORBIDDEN")

@@ -6,6 +6,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +17,9 @@ from hallbook.notify.sms import SmsFailed, get_sender
 from local import state
 from local.gateway import Gateway, serve
 from local.runtime import Functions
+from local.scheduler import occurrences
 from local.system import LocalSystem
-from local.template import Function, Route
+from local.template import Function, Route, api_routes, read_sam_template, schedules
 from tests.conftest import START
 
 ECHO = '''
@@ -175,11 +177,24 @@ def test_local_sms_lists_what_sns_sent_newest_first(api: Gateway, system: LocalS
         ]
 
 
-def test_local_clock(api: Gateway, system: LocalSystem) -> None:
+def test_local_clock_fires_the_templates_schedules(api: Gateway, system: LocalSystem, monkeypatch: Any) -> None:
+    """The schedules' functions are stubbed: what they do is their own tests' business."""
+    invoked: list[tuple[str, Any, str]] = []
+    monkeypatch.setattr(system.functions, "invoke", lambda logical_id, event: invoked.append(
+        (logical_id, event, system.clock.now().isoformat())))
+    target = datetime.fromisoformat("2026-09-15T12:30+08:00")
+    due = sorted(((at, s) for s in schedules(read_sam_template()) for at in occurrences(s, START, target)),
+                 key=lambda run: run[0])
+
     assert api.invoke("GET", "/local/clock").json() == {"now": START.isoformat()}
-    moved = api.invoke("POST", "/local/clock", body={"now": "2026-09-14T10:00+08:00"})
-    assert moved.json() == {"now": "2026-09-14T10:00:00+08:00", "fired": [], "failed": []}
-    assert system.clock.now().isoformat() == "2026-09-14T10:00:00+08:00"
+    moved = api.invoke("POST", "/local/clock", body={"now": target.isoformat()})
+
+    assert moved.json() == {"now": target.isoformat(), "fired": [s.name for _, s in due], "failed": []}
+    assert "hallbook-dev-noon-release" in moved.json()["fired"]
+    assert invoked == [(s.function, json.loads(s.input_json or "{}"), at.isoformat()) for at, s in due]
+    assert system.clock.now() == target
+    back = api.invoke("POST", "/local/clock", body={"now": START.isoformat()}).json()
+    assert back == {"now": START.isoformat(), "fired": [], "failed": []}
     assert api.invoke("POST", "/local/clock", body={"now": "2026-09-14T10:00"}).status == 422
 
 
@@ -204,8 +219,6 @@ def test_template_routes_reach_their_functions(api: Gateway, system: LocalSystem
     called: list[tuple[str, str]] = []
     monkeypatch.setattr(system.functions, "invoke", lambda logical_id, event: called.append(
         (logical_id, event["resource"])) or {"statusCode": 204, "body": ""})
-    from local.template import api_routes, read_sam_template
-
     for route in api_routes(read_sam_template()):
         path = route.path.replace("{", "x").replace("}", "")
         assert api.invoke(route.method, path).status == 204
