@@ -101,20 +101,23 @@ class LocalSystem:
         self.gateway = Gateway(api_routes(raw), self.functions, controls=self)
 
     def seed(self) -> list[str]:
-        """Load the demo catalogue and halls and release the slots of the booking window (if
-        hallbook.services.seed and .release exist; a warning otherwise). The demo office ids."""
+        """Load the demo catalogue and halls, seed the local logins (admin, operator, staff@<office_id>)
+        and release the slots of the booking window (if hallbook.services.seed and .release exist; a
+        warning otherwise). The demo office ids."""
         try:
             from hallbook.services.release import release_window
-            from hallbook.services.seed import load_demo_data
+            from hallbook.services.seed import load_demo_data, seed_local_accounts
         except ModuleNotFoundError as e:
             if e.name not in ("hallbook.services.seed", "hallbook.services.release"):
                 raise
             log.warning("not seeding demo data: %s does not exist", e.name)
             return []
         data = load_demo_data(str(DEMO_DATA))
+        office_ids = [office["office_id"] for office in data.get("offices", [])]
+        seed_local_accounts(office_ids)
         release_window()
         self.pump.drain()
-        return [office["office_id"] for office in data.get("offices", [])]
+        return office_ids
 
     def reset(self, now: datetime | None = None, *, seed: bool = False) -> None:
         """Empty every service (moto's reset), recreate the template's resources, set the clock to

@@ -1,5 +1,7 @@
 """Scheduled jobs. EventBridge Scheduler sends the schedule's Input ({"job": "release"}); the release
-fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches."""
+fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches.
+Also {"job": "sweep"} (R12, every 5 minutes in hall hours), {"job": "reminders"} (R16, daily at 16:00)
+and, invoked by an operator once the SMS provider works again, {"job": "redrive_sms"}."""
 from __future__ import annotations
 
 import json
@@ -12,7 +14,7 @@ from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import release
+from hallbook.services import notify, release, reminders, sweep
 from hallbook.web.app import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -26,7 +28,7 @@ def sqs():
     return _sqs
 
 
-def start_release() -> dict:
+def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
     plans = release.plan_release(at)
@@ -48,7 +50,28 @@ def release_record(record: SQSRecord) -> None:
     metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=result.written)
 
 
-JOBS = {"release": start_release}
+def sweep_no_shows(event: dict) -> dict:
+    result = sweep.sweep(now(), days_back=int(event.get("days_back", sweep.CATCH_UP_DAYS)))
+    metrics.add_metric(name="NoShows", unit=MetricUnit.Count, value=result.no_shows)
+    metrics.add_metric(name="NoShowSuspensions", unit=MetricUnit.Count, value=result.suspended)
+    return result.summary()
+
+
+def send_reminders(event: dict) -> dict:
+    result = reminders.send_reminders(now())
+    metrics.add_metric(name="RemindersWritten", unit=MetricUnit.Count, value=result.written)
+    return result.summary()
+
+
+def redrive_sms(event: dict) -> dict:
+    """SmsDLQ -> SmsQueue, e.g. `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
+    moved = notify.redrive(sqs(), settings().sms_dlq_url, settings().sms_queue_url,
+                           limit=int(event.get("limit", 10_000)))
+    metrics.add_metric(name="SmsRedriven", unit=MetricUnit.Count, value=moved)
+    return {"job": "redrive_sms", "moved": moved}
+
+
+JOBS = {"release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders, "redrive_sms": redrive_sms}
 
 
 @logger.inject_lambda_context
@@ -61,4 +84,4 @@ def lambda_handler(event, context):
     job = JOBS.get((event or {}).get("job"))
     if job is None:
         raise ValueError(f"unknown job in {event!r}")
-    return job()
+    return job(event)

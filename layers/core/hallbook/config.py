@@ -15,8 +15,11 @@ class Settings(BaseModel):
     bookings_table: str = "BookingsTable"
     outbox_table: str = "OutboxTable"
     idempotency_table: str = "IdempotencyTable"
+    tickets_table: str = "TicketsTable"
+    audit_table: str = "AuditTable"
     release_queue_url: str = ""
     sms_queue_url: str = ""
+    sms_dlq_url: str = ""  # the jobs function only: {"job": "redrive_sms"}
     jwt_secret_arn: str = ""
     # local mode only: the JWT key when no secret ARN is configured
     jwt_local_key: str = Field(default="", repr=False)

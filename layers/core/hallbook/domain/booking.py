@@ -31,3 +31,10 @@ def can_cancel(day: date, now: datetime) -> bool:
 
 def check_in_window(starts_at: datetime, ends_at: datetime) -> tuple[datetime, datetime]:
     return starts_at - CHECK_IN_OPENS_BEFORE, ends_at
+
+
+def check_in_open(now: datetime, starts_at: datetime, ends_at: datetime) -> bool:
+    """R14: from 30 minutes before the slot starts until its end, both included (a check-in at the
+    very minute the slot ends is still in time; a minute later it is a no-show)."""
+    opens, closes = check_in_window(starts_at, ends_at)
+    return opens <= now <= closes

@@ -88,3 +88,13 @@ def suspension_after_cancellation(count_before: int, now: datetime) -> Suspensio
     if count_before + 1 == CANCELS_PER_MONTH:
         return Suspension(month_end(now.date()), "cancellations")
     return None
+
+
+def suspension_after_no_show(no_shows_before: list[date], day: date) -> Suspension | None:
+    """R12: the suspension that a no-show on `day` starts (its third within six months) or extends (a
+    later third), given the no-shows recorded before it; None when it changes nothing."""
+    before = SubjectRecord(no_shows=list(no_shows_before)).no_show_suspension()
+    after = SubjectRecord(no_shows=[*no_shows_before, day]).no_show_suspension()
+    if after is not None and (before is None or after.until > before.until):
+        return after
+    return None

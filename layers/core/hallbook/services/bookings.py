@@ -14,6 +14,7 @@ from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
+from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import SubjectRecord, suspension_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
@@ -25,6 +26,7 @@ from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, load_catalog
 from . import messages
 from .catalog import get_office, get_service, parse_day
+from .reminders import reminder_message
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -139,7 +141,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     try:
-        store.book_slot(booking, sms, now, slot_plan.ends_at)
+        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now))
     except ReplayedBooking:
         first = store.get_booking(booking_id)
         if first is None:  # pragma: no cover - the condition said it exists
@@ -240,3 +242,12 @@ def confirmation_html(caller: Caller, booking_id: str) -> str:
 Arrive 10 minutes early and check in with the reference or your ID card. Cancel before
 {e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))}.</p>
 <button onclick="window.print()">打印 Print</button></body></html>"""
+
+
+def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple:
+    """R16: a booking made after (or just before) the reminder run of the day before its day carries
+    its own day-before reminder, written with it (see hallbook.domain.reminders)."""
+    if not booking_carries_reminder(booking.date, now):
+        return ()
+    message = reminder_message(booking, catalog, account.phone or "", account.lang, now)
+    return (message,) if message else ()

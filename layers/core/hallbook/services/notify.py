@@ -72,3 +72,28 @@ def mark_failed(message_id: str) -> None:
                                       condition=OutboxItem.status != "sent")
     except UpdateError:
         pass
+
+
+def redrive(sqs, dead_letter_url: str, queue_url: str, limit: int = 10_000) -> int:
+    """Move up to `limit` messages from the SMS dead-letter queue back to SmsQueue, once the provider
+    works again ({"job": "redrive_sms"}). Each batch is sent before it is deleted, so a crash between
+    the two leaves a copy in both queues, never none; delivery stays once per message id (`deliver`
+    skips a message already sent, and the notifier is idempotent on its id). Returns how many moved."""
+    moved = 0
+    while moved < limit:
+        received = sqs.receive_message(QueueUrl=dead_letter_url, MaxNumberOfMessages=min(10, limit - moved),
+                                       WaitTimeSeconds=0, VisibilityTimeout=60).get("Messages", [])
+        if not received:
+            break
+        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+            {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(received)])
+        sent = {entry["Id"] for entry in response.get("Successful", [])}
+        done = [m for i, m in enumerate(received) if str(i) in sent]
+        if done:
+            sqs.delete_message_batch(QueueUrl=dead_letter_url, Entries=[
+                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+        moved += len(done)
+        if len(done) < len(received):
+            log.warning("redrive: %d message(s) could not be moved back", len(received) - len(done))
+            break
+    return moved

@@ -188,3 +188,9 @@ def set_password(account_id: str, password_hash: str) -> None:
 
 def utc_iso(instant: datetime) -> str:
     return instant.isoformat(timespec="seconds")
+
+
+def get_accounts(account_ids: list[str]) -> dict[str, Account]:
+    """Accounts by id, 100 to a BatchGetItem request (jobs that text many citizens at once)."""
+    keys = [account_key(a) for a in dict.fromkeys(account_ids)]
+    return {i.account_id: _account(i) for i in AccountItem.batch_get(keys)} if keys else {}

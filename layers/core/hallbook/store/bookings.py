@@ -15,15 +15,17 @@ from datetime import date, datetime
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UnicodeSetAttribute, NumberAttribute
 from pynamodb.exceptions import TransactWriteError
+from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
+from ..clock import SHANGHAI
 from ..config import settings
 from ..domain.booking import Status
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
-from .base import BaseMeta, connection, reasons, with_retries
+from .base import BaseMeta, Cancelled, Items, connection, reasons, transact, with_retries
 from .outbox import Message
 from .slots import SlotItem, get_slot, slot_pk, slot_sk
 
@@ -43,6 +45,29 @@ class ByReference(GlobalSecondaryIndex):
         projection = AllProjection()
 
     reference = UnicodeAttribute(hash_key=True)
+
+
+class BySubject(GlobalSecondaryIndex):
+    """Keys of a subject's bookings by day: check-in by ID number (R14), also for a minor's."""
+
+    class Meta:
+        index_name = "by_subject"
+        projection = KeysOnlyProjection()
+
+    subject_id_number = UnicodeAttribute(hash_key=True)
+    date = UnicodeAttribute(range_key=True)
+
+
+class ByOfficeDay(GlobalSecondaryIndex):
+    """Keys of one hall's bookings of one day, every status, in booking order: closures (cancel the
+    day's bookings) and anything else that needs a hall's day."""
+
+    class Meta:
+        index_name = "by_office_day"
+        projection = KeysOnlyProjection()
+
+    office_day = UnicodeAttribute(hash_key=True)  # <office_id>#<YYYY-MM-DD>
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class BySlotEnd(GlobalSecondaryIndex):
@@ -76,10 +101,17 @@ class BookingItem(Model):
     # present only while the booking is `booked`: the sparse index the no-show sweep queries (R12)
     sweep_day = UnicodeAttribute(null=True)
     sweep_at = UnicodeAttribute(null=True)
+    # at the hall (R14, R15): set by store.tickets in the check-in and completion transactions
+    checked_in_at = UnicodeAttribute(null=True)
+    ticket_id = UnicodeAttribute(null=True)
+    completed_at = UnicodeAttribute(null=True)
 
     by_account = ByAccount()
     by_reference = ByReference()
     by_slot_end = BySlotEnd()
+    by_subject = BySubject()
+    office_day = UnicodeAttribute(null=True)  # <office_id>#<date>: the by_office_day index (closures)
+    by_office_day = ByOfficeDay()
 
 
 class SubjectItem(Model):
@@ -192,7 +224,8 @@ def get_booking_and_subject(booking_id: str, id_number: str) -> tuple[Booking | 
     return booking, subject
 
 
-def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime) -> None:
+def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
+              also: tuple[Message, ...] = ()) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
 
     One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
@@ -203,39 +236,40 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     this_month = month_key(now.date())
     now_iso = now.isoformat()
 
-    def write() -> None:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(slot, actions=[SlotItem.booked.add(1)], condition=(
-                SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
-                & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False))  # noqa: E712
-            ))
-            tx.update(subject, actions=[SubjectItem.active_services.add({booking.service_code})], condition=(
-                ~SubjectItem.active_services.contains(booking.service_code)
-                & (SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
-                   | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
-                & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now_iso))
-            ))
-            tx.save(BookingItem(
-                booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
-                account_id=booking.account_id, subject_id_number=booking.subject_id_number,
-                office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
-                start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
-                sweep_day=slot_ends_at.date().isoformat(), sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
-            ), condition=BookingItem.pk.does_not_exist())
-            tx.save(message.item())
+    def build(tx: Items) -> None:
+        tx.update("slot", slot, [SlotItem.booked.add(1)], (
+            SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
+            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False))  # noqa: E712
+        ))
+        tx.update("subject", subject, [SubjectItem.active_services.add({booking.service_code})], (
+            ~SubjectItem.active_services.contains(booking.service_code)
+            & (SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
+               | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
+            & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now_iso))
+        ))
+        tx.put("booking", BookingItem(
+            booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
+            account_id=booking.account_id, subject_id_number=booking.subject_id_number,
+            office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
+            start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
+            sweep_day=slot_ends_at.date().isoformat(), sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
+            office_day=office_day_key(booking.office_id, booking.date),
+        ), BookingItem.pk.does_not_exist())
+        tx.put("message", message.item())
+        for extra in also:  # e.g. the day-before reminder of a booking made after the reminder run
+            tx.put("message", extra.item())
 
     try:
-        with_retries(write)
-    except TransactWriteError as error:
-        slot_code, subject_code, booking_code, *_ = reasons(error) + [None] * 4
-        if booking_code == "ConditionalCheckFailed":
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("booking"):
             raise ReplayedBooking() from None
-        if slot_code == "ConditionalCheckFailed":
+        if cancelled.failed("slot"):
             state = get_slot(booking.office_id, booking.service_code, booking.date, booking.start)
             if state is None or state.closed:
                 raise NoSuchSlot("There is no slot at that date and time.") from None
             raise SlotFull("That slot has just been fully booked; please choose another.") from None
-        if subject_code == "ConditionalCheckFailed":
+        if cancelled.failed("subject"):
             current = get_subject(booking.subject_id_number)
             if booking.service_code in current.active_services:
                 raise AlreadyBooked("There is already an active booking for this service.") from None
@@ -266,30 +300,27 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
             subject_condition &= (SubjectItem.cancel_month.does_not_exist() if subject.cancel_month is None
                                   else SubjectItem.cancel_month == subject.cancel_month)
 
-    def write() -> None:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(BookingItem(booking_key(booking.booking_id)), actions=[
-                BookingItem.status.set(Status.CANCELLED.value), BookingItem.updated_at.set(now.isoformat()),
-                BookingItem.cancelled_by.set(by),
-                *([BookingItem.cancel_reason.set(reason)] if reason else []),
-                BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
-            ], condition=BookingItem.status == Status.BOOKED.value)
-            tx.update(SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start)),
-                      actions=[SlotItem.booked.add(-1)], condition=SlotItem.booked > 0)
-            tx.update(SubjectItem(subject_key(booking.subject_id_number)), actions=subject_actions,
-                      condition=subject_condition)
-            for message in messages:
-                tx.save(message.item())
+    def build(tx: Items) -> None:
+        tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
+            BookingItem.status.set(Status.CANCELLED.value), BookingItem.updated_at.set(now.isoformat()),
+            BookingItem.cancelled_by.set(by),
+            *([BookingItem.cancel_reason.set(reason)] if reason else []),
+            BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
+        ], BookingItem.status == Status.BOOKED.value)
+        tx.update("slot", SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start)),
+                  [SlotItem.booked.add(-1)], SlotItem.booked > 0)
+        tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions, subject_condition)
+        for message in messages:
+            tx.put("message", message.item())
 
     try:
-        with_retries(write)
-    except TransactWriteError as error:
-        booking_code, slot_code, subject_code, *_ = reasons(error) + [None] * 3
-        if booking_code == "ConditionalCheckFailed":
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("booking"):
             raise NotCancellable("Only a booking in status `booked` can be cancelled.") from None
-        if subject_code == "ConditionalCheckFailed":
+        if cancelled.failed("subject"):
             raise CounterMoved() from None
-        if slot_code == "ConditionalCheckFailed":
+        if cancelled.failed("slot"):
             raise ValidationFailed("the slot of this booking is gone") from None
         raise
 
@@ -302,3 +333,103 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
     items = [_booking(i) for i in result]
     next_key = result.last_evaluated_key
     return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+
+
+def find_by_reference(reference: str) -> list[Booking]:
+    """Bookings with this (normalised) reference: one Query of the by_reference index. References
+    are random, so this is almost always one booking; a collision returns both."""
+    return [_booking(i) for i in BookingItem.by_reference.query(reference)]
+
+
+def subject_bookings_on(id_number: str, day: date) -> list[Booking]:
+    """The bookings whose subject is `id_number` on `day` (a keys-only index, then the items)."""
+    keys = [i.pk for i in BookingItem.by_subject.query(id_number, BookingItem.date == day.isoformat())]
+    return [b for b in (get_booking(k.removeprefix("BOOKING#")) for k in keys) if b is not None]
+
+
+def account_bookings_made_since(account_id: str, since: datetime) -> list[Booking]:
+    """The bookings made from an account (its own and its minors') since `since`, oldest first."""
+    return [_booking(i) for i in BookingItem.by_account.query(account_id, BookingItem.created_at >= since.isoformat())]
+
+
+# ---------------------------------------------------------------- scheduled jobs and closures (R12, R16)
+
+def office_day_key(office_id: str, day: date) -> str:
+    return f"{office_id}#{day.isoformat()}"
+
+
+def _booking_id(pk: str) -> str:
+    return pk.removeprefix("BOOKING#")
+
+
+def due_for_sweep(day: date, now: datetime) -> list[str]:
+    """Ids of the bookings on `day` still `booked` whose slot ended before `now`: a Query of the sparse
+    by_slot_end index (keys only; one request per 1 MB page, ~10,000 keys), never a scan. A slot
+    ending at 09:30:00 is due from 09:30:01 (check-in is still in time at the very end, R14)."""
+    bound = now.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
+    return [_booking_id(i.pk) for i in BookingItem.by_slot_end.query(day.isoformat(), BookingItem.sweep_at < bound)]
+
+
+def booked_on(day: date) -> list[str]:
+    """Ids of every booking on `day` still `booked`: the same sparse index, the whole day."""
+    return [_booking_id(i.pk) for i in BookingItem.by_slot_end.query(day.isoformat())]
+
+
+def office_day_bookings(office_id: str, day: date) -> list[str]:
+    """Ids of one hall's bookings of one day, every status: a Query of by_office_day (keys only)."""
+    return [_booking_id(i.pk) for i in BookingItem.by_office_day.query(office_day_key(office_id, day))]
+
+
+def get_bookings(booking_ids: list[str]) -> list[Booking]:
+    """Bookings by id, strongly consistent, 100 to a BatchGetItem request (pynamodb retries the
+    unprocessed keys); ids that do not exist are left out."""
+    keys = [booking_key(b) for b in dict.fromkeys(booking_ids)]
+    return [_booking(i) for i in BookingItem.batch_get(keys, consistent_read=True)] if keys else []
+
+
+def get_subjects(id_numbers: list[str]) -> dict[str, Subject]:
+    """Subjects by ID number, strongly consistent, 100 to a BatchGetItem request."""
+    numbers = list(dict.fromkeys(id_numbers))
+    found = {
+        item.pk.removeprefix("SUBJECT#"): item
+        for item in (SubjectItem.batch_get([subject_key(n) for n in numbers], consistent_read=True) if numbers else [])
+    }
+    return {n: _subject(n, found[n]) if n in found else Subject(n) for n in numbers}
+
+
+def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: list[Message],
+                 noshow_until: str | None) -> bool:
+    """R12: a `booked` booking becomes `no_show` in one transaction with its subject (the R9 lock on
+    the service released, the day appended to the no-shows, the suspension it starts) and its SMS.
+
+    Optimistic on the no-shows read: raises CounterMoved if the list changed since (read the subject
+    again and retry). Returns False, changing nothing, when the booking is no longer `booked`
+    (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
+    shows = [d.isoformat() for d in subject.no_shows]
+    subject_actions = [SubjectItem.active_services.delete({booking.service_code}),
+                       SubjectItem.no_shows.set([*shows, booking.date.isoformat()])]
+    if noshow_until:
+        subject_actions.append(SubjectItem.noshow_until.set(noshow_until))
+    unchanged = size(SubjectItem.no_shows) == len(shows)
+    if not shows:
+        unchanged = SubjectItem.no_shows.does_not_exist() | unchanged
+
+    def build(tx: Items) -> None:
+        tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
+            BookingItem.status.set(Status.NO_SHOW.value), BookingItem.updated_at.set(now.isoformat()),
+            BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
+        ], BookingItem.status == Status.BOOKED.value)
+        tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions,
+                  SubjectItem.pk.exists() & unchanged)
+        for message in messages:
+            tx.put("message", message.item())
+
+    try:
+        transact(build)
+        return True
+    except Cancelled as cancelled:
+        if cancelled.failed("booking"):
+            return False
+        if cancelled.failed("subject"):
+            raise CounterMoved() from None
+        raise

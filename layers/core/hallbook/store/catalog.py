@@ -17,7 +17,7 @@ from pynamodb.models import Model
 from ..config import settings
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import SlotTemplate, check_no_overlap
-from .base import BaseMeta
+from .base import BaseMeta, Items, transact
 
 CACHE_SECONDS = 30.0
 
@@ -214,3 +214,27 @@ def put_calendar_year(entries: YearEntries) -> None:
         "holidays": sorted(d.isoformat() for d in entries.holidays),
         "workdays": sorted(d.isoformat() for d in entries.workdays),
     })
+
+
+def service_body(service: Service) -> dict:
+    return {**service.public(), "minor_subject": service.minor_subject}
+
+
+def calendar_body(entries: YearEntries) -> dict:
+    return {
+        "year": entries.year,
+        "holidays": sorted(d.isoformat() for d in entries.holidays),
+        "workdays": sorted(d.isoformat() for d in entries.workdays),
+    }
+
+
+def put_entity_with(kind: str, key: str, body: dict, also: list[Model]) -> None:
+    """Write an entity together with other items (its audit entry) in one transaction: the change
+    is never recorded without its entry, nor the entry without the change."""
+    def build(tx: Items) -> None:
+        tx.put("entity", CatalogItem(kind, key, body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
+        for n, item in enumerate(also):
+            tx.put(f"also{n}", item)
+
+    transact(build)
+    invalidate_cache()

@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
@@ -134,3 +134,56 @@ def slots_between(office_id: str, service_code: str, first: date, last: date) ->
         SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
     )
     return [_state(i) for i in items]
+
+
+def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> list[SlotState]:
+    """A closure: mark every released slot of a hall's day closed, so book_slot's condition refuses
+    them, and return each as it was at the moment it closed (UpdateItem's new image): its `booked`
+    is then final, since no booking can join a closed slot. One Query per service, one UpdateItem
+    per slot not closed yet; idempotent."""
+    states = []
+    for code in service_codes:
+        for item in SlotItem.query(slot_pk(office_id, code), SlotItem.sk.startswith(f"{day.isoformat()}#")):
+            if not item.closed:
+                item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())
+            states.append(_state(item))
+    return states
+
+
+def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, start: str,
+                                  capacity: int, end: str | None = None) -> tuple[SlotState, SlotState] | None:
+    """A timetable change for a released slot (open it if it was closed by an earlier change): its
+    capacity becomes `capacity`, but never less than the places already booked, so no booking is
+    ever dropped; a new `end` is taken too. Conditional on `booked <= new capacity`, re-read and
+    retried if a booking slipped in meanwhile. (before, after), or None if the slot does not exist."""
+    for _ in range(10):
+        try:
+            item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
+        except SlotItem.DoesNotExist:
+            return None
+        before = _state(item)
+        new_capacity = max(capacity, before.booked)
+        end = end or before.end
+        if new_capacity == before.capacity and not before.closed and end == before.end:
+            return before, before
+        actions = [SlotItem.capacity.set(new_capacity), SlotItem.end.set(end)]
+        actions += [SlotItem.closed.remove()] if before.closed else []
+        try:
+            item.update(actions=actions, condition=SlotItem.pk.exists() & (SlotItem.booked <= new_capacity))
+            return before, _state(item)
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise RuntimeError("the slot kept changing")
+
+
+def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
+    """A slot a timetable change removed: no new booking can take it (book_slot's condition);
+    bookings already made stay valid. Returns it as it was closed, or None if it does not exist."""
+    try:
+        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
+    except SlotItem.DoesNotExist:
+        return None
+    if not item.closed:
+        item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())
+    return _state(item)

@@ -23,3 +23,13 @@ def staff_of(router: BaseRouter, office_id: str) -> Caller:
     if who.role == "staff" and who.office_id != office_id:
         raise Forbidden("Staff may act only for their own office.")
     return who
+
+
+def admin(router: BaseRouter) -> Caller:
+    """An administrator (city-wide): the catalogue, closures, the calendar and the audit log."""
+    return caller(router, "admin")
+
+
+def operator(router: BaseRouter) -> Caller:
+    """A call-centre operator, acting for a citizen found by ID number and phone (every action audited)."""
+    return caller(router, "operator")

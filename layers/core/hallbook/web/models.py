@@ -146,3 +146,18 @@ class BookingOut(BaseModel):
 class BookingsOut(BaseModel):
     bookings: list[BookingOut]
     next_cursor: str | None
+
+
+class ClosureIn(Strict):
+    date: str = Field(description="YYYY-MM-DD, today or later", min_length=1, max_length=10)
+    reason: str = Field(description="told to each citizen by SMS", min_length=1, max_length=60)
+
+
+class ClosureOut(BaseModel):
+    office_id: str
+    date: str
+    reason: str
+    already_closed: bool = Field(description="the day was closed by an earlier request (this one changed nothing new)")
+    slots_closed: int = Field(description="released slots of the day, all now closed")
+    bookings_cancelled: int = Field(description="the day's bookings cancelled by the hall, in all")
+    cancelled_now: int = Field(description="of those, cancelled by this request")

@@ -3,6 +3,8 @@ includes them all."""
 
 
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
-    from . import accounts, bookings, catalog
+    from . import accounts, admin, bookings, catalog
+    from . import catalog_admin, operator, staff  # issue 6: the hall, the catalogue, the call centre
 
-    return [catalog.router, accounts.router, bookings.router]
+    return [catalog.router, accounts.router, bookings.router, admin.router, staff.router, catalog_admin.router,
+            operator.router]

@@ -1,0 +1,33 @@
+"""The audit log's use cases: entries for administrators' and operators' actions, and reading them."""
+from __future__ import annotations
+
+import uuid
+from datetime import date, datetime
+
+from ..domain.errors import ValidationFailed
+from ..store import audit as store
+from ..store.audit import AuditEntry
+from .catalog import parse_day
+from .tokens import Caller
+
+
+def entry(who: Caller, action: str, target: str, now: datetime, *, before=None, after=None, detail=None,
+          outcome: str = "ok") -> AuditEntry:
+    return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
+                      action=action, target=target, outcome=outcome, before=before, after=after, detail=detail)
+
+
+def record(who: Caller, action: str, target: str, now: datetime, **fields) -> AuditEntry:
+    """Append an entry for an action whose change was written on its own."""
+    written = entry(who, action, target, now, **fields)
+    store.append(written)
+    return written
+
+
+def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict:
+    when = parse_day(day, "date") if day else today
+    try:
+        entries, next_cursor = store.entries_on(when, limit, cursor)
+    except (ValueError, TypeError):
+        raise ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    return {"date": when.isoformat(), "entries": [e.public() for e in entries], "next_cursor": next_cursor}

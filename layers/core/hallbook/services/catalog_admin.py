@@ -1,0 +1,168 @@
+"""Administrators keep the catalogue (R3-R5): services, halls with their timetables and capacities,
+and the calendar of years the bundled State Council schedule lacks. Each change is written in one
+transaction with its audit entry (who, what, when, before/after).
+
+A timetable change never drops a booking. For every slot already released (tomorrow on):
+- still in the timetable: its capacity becomes the new one, but never less than the places already
+  booked - a slot with more bookings than the new capacity keeps them all and is full (no new
+  booking) until cancellations bring it under; the answer lists such slots (`over_capacity`);
+- no longer in the timetable (slot or service removed): it is closed to new bookings; the bookings
+  it holds stay valid and are listed (`closed_with_bookings`) so the hall can honour or close them
+  (POST /v1/offices/{office_id}/closures cancels a day with an SMS to each citizen);
+- new in the timetable: created at once for the days already open, by the idempotent release.
+"""
+from __future__ import annotations
+
+import logging
+from datetime import date, datetime, timedelta
+
+from ..domain import errors
+from ..domain.calendar import WorkCalendar, YearEntries
+from ..domain.timetable import Slot, slots_for_day
+from ..domain.window import days_to_stage
+from ..store import catalog as catalog_store
+from ..store import slots as slot_store
+from ..store.audit import entry_item
+from ..store.catalog import Office, load_catalog, office_from, office_to, service_from
+from . import audit, release
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+
+RELEASED_HORIZON = timedelta(days=62)  # released slots lie within the window (at most a month ahead)
+
+
+def _invalid(error: Exception) -> errors.DomainError:
+    return errors.ValidationFailed(str(error).strip("'\"") or "invalid value")
+
+
+# ---------------------------------------------------------------- services (R3)
+
+def put_service(who: Caller, code: str, data: dict, now: datetime) -> tuple[dict, bool]:
+    """Create or change a service. (the service, created?)"""
+    before = catalog_store.get_entity("SERVICE", code)
+    try:
+        service = service_from({**data, "code": code})
+    except (KeyError, TypeError, ValueError) as error:
+        raise _invalid(error) from None
+    after = catalog_store.service_body(service)
+    note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
+    catalog_store.put_entity_with("SERVICE", code, after, [entry_item(note)])
+    log.info("service saved", extra={"service_code": code, "new": before is None})
+    return service.public(), before is None
+
+
+# ---------------------------------------------------------------- halls (R4)
+
+def put_office(who: Caller, office_id: str, data: dict, now: datetime) -> tuple[dict, bool]:
+    """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
+    are kept (they change through the closures route). ({office, slots}, created?)"""
+    catalog = load_catalog(max_age=0)
+    unknown = sorted(set(data.get("services", [])) - set(catalog.services))
+    if unknown:
+        raise errors.ValidationFailed(f"unknown service codes: {', '.join(unknown)}", field="services")
+    extra = sorted(set(data.get("timetable", {})) - set(data.get("services", [])))
+    if extra:
+        raise errors.ValidationFailed(f"timetable for services the hall does not offer: {', '.join(extra)}",
+                                      field="timetable")
+    before = catalog_store.get_entity("OFFICE", office_id)
+    try:
+        office = office_from({**data, "office_id": office_id, "closures": (before or {}).get("closures", [])})
+    except (KeyError, TypeError, ValueError) as error:
+        raise _invalid(error) from None
+    previous = office_from(before) if before else None
+    after = office_to(office)
+    note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
+    catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)])
+    slots = apply_timetable(office, previous, now)
+    log.info("office saved", extra={"office_id": office_id, "new": before is None, **{
+        f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()}})
+    return {"office": after, "slots": slots}, before is None
+
+
+def _planned(office: Office, code: str, day: date, calendar: WorkCalendar) -> dict[str, Slot]:
+    if code not in office.services or code not in office.timetable:
+        return {}
+    return {s.start: s for s in slots_for_day({code: office.timetable[code]}, day, calendar, office.closed_days)}
+
+
+def apply_timetable(office: Office, previous: Office | None, now: datetime) -> dict:
+    """Bring the released slots in line with the hall's new timetable, never dropping a booking."""
+    catalog = load_catalog(max_age=0)
+    first, last = now.date() + timedelta(days=1), now.date() + RELEASED_HORIZON
+    codes = set(office.timetable) | set(previous.timetable if previous else ())
+    result = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
+    plans: dict[tuple[str, date], dict[str, Slot]] = {}
+    for code in sorted(codes):
+        for slot in slot_store.slots_between(office.office_id, code, first, last):
+            plan = plans.setdefault((code, slot.date), _planned(office, code, slot.date, catalog.calendar))
+            wanted = plan.get(slot.start)
+            where = {"service_code": code, "date": slot.date.isoformat(), "start": slot.start}
+            if wanted is None:
+                if slot.closed:
+                    continue
+                closed = slot_store.close_slot_keeping_bookings(office.office_id, code, slot.date, slot.start)
+                result["closed"] += 1
+                if closed and closed.booked:
+                    result["closed_with_bookings"].append({**where, "booked": closed.booked})
+                continue
+            change = slot_store.set_capacity_keeping_bookings(office.office_id, code, slot.date, slot.start,
+                                                              wanted.capacity, wanted.end)
+            if change is None:
+                continue
+            before, after = change
+            if after != before:
+                result["updated"] += 1
+            if after.capacity > wanted.capacity:
+                result["over_capacity"].append({**where, "booked": after.booked, "capacity_requested": wanted.capacity,
+                                                 "capacity": after.capacity})
+    staged = days_to_stage(now, catalog.window_days(office))
+    result["created"] = release.release_office(office.office_id, staged, now).written
+    return result
+
+
+# ---------------------------------------------------------------- the calendar (R5)
+
+def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime) -> tuple[dict, bool]:
+    """An administrator's calendar for `year`, which then rules that year (R5). Days already released
+    that stop being working days have their slots closed (bookings kept, listed so the hall can
+    close the day with SMS); days that become working days get their slots at once. (result, created?)"""
+    if not 2000 <= year <= 2100:
+        raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
+    try:
+        entries = YearEntries(year, frozenset(date.fromisoformat(d) for d in holidays),
+                              frozenset(date.fromisoformat(d) for d in workdays))
+    except (TypeError, ValueError) as error:
+        raise _invalid(error) from None
+    old = load_catalog(max_age=0)
+    before = catalog_store.get_entity("CALENDAR", str(year))
+    after = catalog_store.calendar_body(entries)
+    note = audit.entry(who, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
+    catalog_store.put_entity_with("CALENDAR", str(year), after, [entry_item(note)])
+
+    new = load_catalog(max_age=0)
+    first = now.date() + timedelta(days=1)
+    days = [first + timedelta(days=i) for i in range(RELEASED_HORIZON.days)]
+    changed = [d for d in days if d.year == year
+               and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
+    closed_days, released = [], 0
+    for office in sorted(new.offices.values(), key=lambda o: o.office_id):
+        staged = set(days_to_stage(now, new.window_days(office)))
+        for day in changed:
+            if new.calendar.is_working_day(day):
+                continue
+            states = slot_store.close_slots_of_day(office.office_id, sorted(office.timetable), day)
+            booked = sum(s.booked for s in states)
+            if states:
+                closed_days.append({"office_id": office.office_id, "date": day.isoformat(), "slots": len(states),
+                                    "booked": booked})
+        opened = [d for d in changed if new.calendar.is_working_day(d)]
+        for day in opened:  # slots an earlier change closed open again
+            for code in sorted(office.timetable):
+                for slot in _planned(office, code, day, new.calendar).values():
+                    slot_store.set_capacity_keeping_bookings(office.office_id, code, day, slot.start, slot.capacity,
+                                                             slot.end)
+        if any(d in staged for d in opened):
+            released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
+    return {**after, "changed_days": [d.isoformat() for d in changed], "closed_days": closed_days,
+            "slots_released": released}, before is None

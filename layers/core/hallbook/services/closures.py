@@ -1,0 +1,98 @@
+"""R4/R5: an administrator closes a hall for a day (POST /v1/offices/{office_id}/closures).
+
+In this order, each step idempotent, so repeating the request (or retrying after a failure) is safe:
+1. the closure joins the office's dated closures, in one transaction with its audit entry (who,
+   when, which day and why): availability and the release leave the day out;
+2. every released slot of the day is marked closed: from that write on, no booking can take it
+   (book_slot's condition), whatever the other functions' catalogue caches still say;
+3. the day's bookings at that hall are found with one Query of the by_office_day index (keys only,
+   never a scan) and each one still `booked` is cancelled by the hall: the place freed, not counted
+   against the citizen (R11), and a `cancelled_by_hall` SMS with the reason in the same transaction.
+
+The index is eventually consistent, so a booking made just before its slot closed could be missing
+from the Query: the places each slot held when it closed (final, since nothing can join a closed
+slot) are compared with the bookings found, and the Query is repeated until they agree.
+"""
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter
+from collections.abc import Callable
+from datetime import datetime
+
+from ..domain import errors
+from ..domain.booking import Status
+from ..store import bookings as store
+from ..store import catalog as catalog_store
+from ..store import slots as slot_store
+from ..store.audit import entry_item
+from ..store.catalog import load_catalog, office_from, office_to
+from . import audit
+from .bookings import cancel_booking
+from .catalog import get_office, parse_day
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+
+MAX_REASON = 60
+CONSISTENCY_WAITS = (0.1, 0.3, 0.6, 1.0, 2.0)  # seconds between Queries while the index catches up
+
+
+def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: datetime,
+              sleep: Callable[[float], None] = time.sleep) -> dict:
+    day = parse_day(day_text, "date")
+    if day < now.date():
+        raise errors.ValidationFailed("A closure is for today or a later day.", field="date")
+    reason = " ".join((reason or "").split())
+    if not 1 <= len(reason) <= MAX_REASON:
+        raise errors.ValidationFailed(f"`reason` is 1 to {MAX_REASON} characters: citizens read it by SMS.",
+                                      field="reason")
+    office = get_office(office_id, load_catalog(max_age=0))
+
+    reason, already_closed = _record_closure(who, office_id, day.isoformat(), reason, now)
+    slots = slot_store.close_slots_of_day(office_id, sorted(office.timetable), day)
+    held = {(s.service_code, s.start): s.booked for s in slots}
+
+    for wait in (0.0, *CONSISTENCY_WAITS):
+        if wait:
+            sleep(wait)
+        bookings = store.get_bookings(store.office_day_bookings(office_id, day))
+        found = Counter((b.service_code, b.start) for b in bookings if b.status != Status.CANCELLED.value)
+        if all(found[key] >= places for key, places in held.items()):
+            break
+    else:
+        raise errors.Busy("The closure is recorded but some of the day's bookings are not visible yet; "
+                          "repeat the request (it is safe to repeat).")
+
+    cancelled_now = 0
+    for booking in sorted(bookings, key=lambda b: b.created_at):
+        if booking.status != Status.BOOKED.value:
+            continue
+        try:
+            cancel_booking(booking, now, by="hall", reason=reason)
+            cancelled_now += 1
+        except errors.NotCancellable:
+            pass  # checked in (a closure of today) or cancelled meanwhile
+    by_hall = sum(1 for b in bookings if b.cancelled_by == "hall") + cancelled_now
+    log.info("hall closed for a day", extra={"office_id": office_id, "date": day.isoformat(),
+                                              "slots": len(slots), "cancelled": cancelled_now})
+    return {
+        "office_id": office_id, "date": day.isoformat(), "reason": reason, "already_closed": already_closed,
+        "slots_closed": len(slots), "bookings_cancelled": by_hall, "cancelled_now": cancelled_now,
+    }
+
+
+def _record_closure(who: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
+    """Add the closure to the office unless the day is closed already; (the closure's reason, was it there)."""
+    data = catalog_store.get_entity("OFFICE", office_id)
+    if data is None:
+        raise errors.NotFound(f"No office with id {office_id!r}.")
+    existing = next((c for c in data.get("closures", []) if c.get("date") == day), None)
+    if existing is not None:
+        return existing.get("reason") or reason, True
+    office = office_to(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
+    note = audit.entry(who, "office.close_day", f"OFFICE#{office_id}", now,
+                       before={"closures": data.get("closures", [])}, after={"closures": office["closures"]})
+    catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)])
+    return reason, False

@@ -1,0 +1,241 @@
+"""At the hall (R14, R15): check-in, walk-in tickets, calling the next ticket, completing it, and the
+public display board. The caller's role and office are checked by the web layer (web/auth.py)."""
+from __future__ import annotations
+
+import logging
+import re
+from dataclasses import replace
+from datetime import date, datetime, timedelta
+
+from ..clock import SHANGHAI
+from ..domain import errors
+from ..domain.booking import Status, check_in_open, check_in_window
+from ..domain.identity import mask_id_number, parse_id_number
+from ..domain.queue import (TicketStatus, average_service_minutes, call_order, day_of_ticket,
+                            estimated_wait_minutes)
+from ..domain.reference import normalise_reference
+from ..domain.timetable import parse_hhmm
+from ..store import accounts as account_store
+from ..store import bookings as booking_store
+from ..store import tickets as store
+from ..store.bookings import Booking
+from ..store.catalog import Catalog, Office, load_catalog
+from ..store.tickets import BookingNotBooked, Ticket, TicketMoved
+from . import bookings as booking_service
+from .catalog import get_office, get_service
+
+log = logging.getLogger(__name__)
+
+CLAIM_ROUNDS = 5
+BOARD_SHOWS = 50  # waiting tickets listed on the board (all are counted in `waiting_count`)
+COUNTER_NAME = re.compile(r"[\w -]{1,16}")  # also a map key on the board item: no dots or brackets
+BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at most a window ago
+
+
+def public_ticket(ticket: Ticket) -> dict:
+    """A ticket as the contract shows it: numbers and states, nothing about the person."""
+    return {
+        "ticket_id": ticket.ticket_id, "number": ticket.number, "kind": ticket.kind,
+        "service_code": ticket.service_code, "status": ticket.status, "counter": ticket.counter,
+        "booking_id": ticket.booking_id, "office_id": ticket.office_id, "date": ticket.date.isoformat(),
+        "issued_at": ticket.issued_at, "called_at": ticket.called_at, "done_at": ticket.done_at,
+    }
+
+
+def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
+    return (datetime.combine(booking.date, parse_hhmm(booking.start), SHANGHAI),
+            datetime.combine(booking.date, parse_hhmm(booking.end), SHANGHAI))
+
+
+def _window_text(booking: Booking) -> str:
+    opens, closes = check_in_window(*_slot_times(booking))
+    return f"{booking.date.isoformat()} {opens.strftime('%H:%M')}-{closes.strftime('%H:%M')}"
+
+
+# ---------------------------------------------------------------- check-in (R14)
+
+def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> dict:
+    """Check a booking in by reference or by ID number and issue its `A` ticket.
+    Returns {ticket, booking}."""
+    if bool(reference) == bool(id_number):
+        raise errors.ValidationFailed("Send either `reference` or `id_number`.", field="reference")
+    catalog = load_catalog()
+    office = get_office(office_id, catalog)
+    booking = _by_reference(office, reference, catalog) if reference else _by_id_number(office, id_number or "", now)
+    return _check_in(booking, office, catalog, now)
+
+
+def _by_reference(office: Office, reference: str, catalog: Catalog) -> Booking:
+    ref = normalise_reference(reference)
+    if ref is None:
+        raise errors.ValidationFailed("That is not a booking reference (8 letters and digits).", field="reference")
+    found = booking_store.find_by_reference(ref)
+    here = [b for b in found if b.office_id == office.office_id]
+    if here:
+        return max(here, key=lambda b: b.date)
+    if found:
+        other = found[0]
+        hall = catalog.offices.get(other.office_id)
+        raise errors.NotFound(f"Booking {ref} is not for this hall: it is at {hall.name if hall else other.office_id} "
+                              f"on {other.date.isoformat()} {other.start}.")
+    raise errors.NotFound(f"No booking with reference {ref}.")
+
+
+def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
+    """Today's bookings at this hall whose subject has this ID number, or made from the account of
+    the person with this ID number (a guardian checking in a minor's booking, R2)."""
+    today = now.date()
+    person = parse_id_number(raw, today)
+    found = {b.booking_id: b for b in booking_store.subject_bookings_on(person.value, today)}
+    account_id = account_store.find_account_id(f"ID#{person.value}")
+    if account_id:
+        for b in booking_store.account_bookings_made_since(account_id, now - BOOKINGS_MADE_WITHIN):
+            found.setdefault(b.booking_id, b)
+    today_here = sorted((b for b in found.values() if b.office_id == office.office_id and b.date == today),
+                        key=lambda b: (b.start, b.created_at))
+    if not today_here:
+        raise errors.NotFound("No booking at this hall today for that ID number.")
+    booked = [b for b in today_here if b.status == Status.BOOKED.value]
+    if not booked:
+        return today_here[-1]  # _check_in says why it cannot be checked in
+    open_now = [b for b in booked if check_in_open(now, *_slot_times(b))]
+    if len(open_now) == 1:
+        return open_now[0]
+    if not open_now:
+        upcoming = [b for b in booked if _slot_times(b)[0] > now]
+        return upcoming[0] if upcoming else booked[-1]  # closed: _check_in says when it opens / opened
+    raise errors.ValidationFailed(
+        "Several bookings match this ID number now; check each in by its reference.", field="id_number",
+        matches=[{"reference": b.reference, "service_code": b.service_code, "start": b.start,
+                  "subject_id_number": mask_id_number(b.subject_id_number)} for b in open_now])
+
+
+def _refuse_state(booking: Booking) -> None:
+    if booking.status in (Status.CHECKED_IN.value, Status.COMPLETED.value):
+        raise errors.InvalidState(f"This booking was already checked in (status {booking.status}).")
+    if booking.status == Status.CANCELLED.value:
+        raise errors.InvalidState("This booking was cancelled.")
+    if booking.status == Status.NO_SHOW.value:
+        raise errors.CheckInClosed(f"Check-in closed at the end of the slot ({_window_text(booking)}); "
+                                   "the booking is a no-show.")
+    if booking.status != Status.BOOKED.value:
+        raise errors.InvalidState(f"This booking is {booking.status}.")
+
+
+def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict:
+    if booking.office_id != office.office_id:
+        raise errors.NotFound("That booking is not for this hall.")
+    _refuse_state(booking)
+    starts_at, ends_at = _slot_times(booking)
+    if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):
+        raise errors.CheckInClosed(f"Check-in for this booking is open {_window_text(booking)} "
+                                   "(from 30 minutes before the slot until its end).")
+    try:
+        ticket = store.check_in(booking, starts_at, now)
+    except BookingNotBooked:
+        current = booking_store.get_booking(booking.booking_id) or booking
+        _refuse_state(current)
+        raise errors.InvalidState("The booking changed meanwhile; try again.") from None
+    log.info("checked in", extra={"booking_id": booking.booking_id, "office_id": office.office_id,
+                                  "ticket_id": ticket.ticket_id})
+    checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
+    return {"ticket": public_ticket(ticket), "booking": booking_service.public(checked_in, catalog)}
+
+
+# ---------------------------------------------------------------- walk-ins and the queue (R15)
+
+def walk_in(office_id: str, service_code: str, now: datetime) -> dict:
+    """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
+    walk-in-only business (R3), which cannot be booked at all."""
+    catalog = load_catalog()
+    office = get_office(office_id, catalog)
+    service = get_service(service_code, catalog)
+    offered = service.code in office.services
+    if office.mode == "book_first" and not (offered and not service.appointment_required):
+        raise errors.BookingRequired(f"{office.name} serves only citizens with a booking; "
+                                     f"book {service.name_zh} first.")
+    if not offered:
+        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+    ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
+    log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
+    return public_ticket(ticket)
+
+
+def _counter_name(counter: str) -> str:
+    name = " ".join(str(counter or "").split())
+    if not COUNTER_NAME.fullmatch(name):
+        raise errors.ValidationFailed("`counter` is the counter's name or number: 1 to 16 letters, digits, "
+                                      "spaces or hyphens (e.g. 3, A-12, 3号窗口).", field="counter")
+    return name
+
+
+def call_next(office_id: str, counter: str, now: datetime) -> dict:
+    """Call the next ticket in R15's order at `counter`. Two counters calling at once never get the
+    same ticket: the claim deletes the waiting entry on condition it still exists, and a loser
+    tries the next ticket (then reads the queue again)."""
+    counter = _counter_name(counter)
+    office = get_office(office_id)
+    today = now.date()
+    for _ in range(CLAIM_ROUNDS):
+        _, waiting = store.queue_of(office.office_id, today, consistent=True)
+        if not waiting:
+            raise errors.QueueEmpty("Nobody is waiting.")
+        for candidate in call_order(waiting):
+            if store.claim(office.office_id, today, candidate, counter, now):
+                ticket = store.get_ticket(office.office_id, today, candidate.ticket_id)
+                if ticket is None:  # pragma: no cover - written in the same transaction
+                    raise errors.Busy("The ticket vanished; please retry.")
+                log.info("called", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
+                return public_ticket(ticket)
+    raise errors.Busy("Many counters are calling at once; please retry.")
+
+
+def _ticket_of(office_id: str, ticket_id: str) -> Ticket:
+    day = day_of_ticket(ticket_id)
+    ticket = store.get_ticket(office_id, date.fromisoformat(day), ticket_id) if day else None
+    if ticket is None:
+        raise errors.NotFound(f"No ticket {ticket_id} at this hall.")
+    return ticket
+
+
+def complete(office_id: str, ticket_id: str, now: datetime) -> dict:
+    """The called ticket is done; its booking (if any) becomes `completed`. Returns {ticket, booking}."""
+    get_office(office_id)
+    ticket = _ticket_of(office_id, ticket_id)
+    if ticket.status != TicketStatus.CALLED.value:
+        raise errors.InvalidState(f"Ticket {ticket.number} is {ticket.status}; only a called ticket can be completed.")
+    try:
+        store.complete(ticket, now)
+    except TicketMoved:
+        raise errors.InvalidState(f"Ticket {ticket.number} changed meanwhile (or its booking is not checked in).") \
+            from None
+    done = replace(ticket, status=TicketStatus.DONE.value, done_at=now.isoformat())
+    booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
+    return {"ticket": public_ticket(done), "booking": booking_service.public(booking) if booking else None}
+
+
+# ---------------------------------------------------------------- the display board
+
+def board(office_id: str, now: datetime) -> dict:
+    """What the hall's screens show: numbers only - the waiting tickets in call order with their
+    estimated wait (the first 50; `waiting_count` counts all), the last call and what each counter
+    serves. One eventually consistent Query of small items (the board item and the waiting entries)."""
+    office = get_office(office_id)
+    today = now.date()
+    state, waiting = store.queue_of(office.office_id, today, consistent=False)
+    counters = len(state.counters)
+    ordered = call_order(waiting)
+    return {
+        "office_id": office.office_id,
+        "date": today.isoformat(),
+        "last_called": ({"number": state.last_number, "counter": state.last_counter, "called_at": state.last_called_at}
+                        if state.last_number else None),
+        "counters": [{"counter": c, "number": n} for c, n in sorted(state.calling.items())],
+        "waiting": [{"number": w.number, "kind": w.kind.value,
+                     "estimated_wait_minutes": estimated_wait_minutes(i, state.served, state.service_seconds, counters)}
+                    for i, w in enumerate(ordered[:BOARD_SHOWS])],
+        "waiting_count": len(ordered),
+        "estimated_wait_minutes": estimated_wait_minutes(len(ordered), state.served, state.service_seconds, counters),
+        "average_service_minutes": round(average_service_minutes(state.served, state.service_seconds), 1),
+    }
+

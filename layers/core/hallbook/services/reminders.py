@@ -1,0 +1,67 @@
+"""R16: the day-before reminder (when and why: hallbook.domain.reminders).
+
+The daily run finds tomorrow's bookings still `booked` in the sparse by_slot_end index (one Query, no
+scan), and writes one `reminder` outbox message per booking, id `<booking_id>#reminder`, only if it
+does not exist yet: running twice, late, or after a booking already carried its own reminder sends
+nothing twice."""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from pynamodb.exceptions import PutError
+
+from ..clock import now as clock_now
+from ..domain.booking import Status
+from ..store import accounts as account_store
+from ..store import bookings as store
+from ..store.bookings import Booking
+from ..store.catalog import Catalog, load_catalog
+from ..store.outbox import Message, enqueue
+from . import messages
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class ReminderResult:
+    bookings: int = 0  # tomorrow's bookings still booked
+    written: int = 0  # reminders this run wrote
+    already: int = 0  # reminders that existed (an earlier run, or the booking carried its own)
+
+    def summary(self) -> dict:
+        return {"job": "reminders", "bookings": self.bookings, "written": self.written, "already": self.already}
+
+
+def reminder_message(booking: Booking, catalog: Catalog, phone: str, lang: str, now: datetime) -> Message | None:
+    office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
+    if not phone or office is None or service is None:
+        return None
+    return messages.booking_message("reminder", booking, office, service, phone, lang, now)
+
+
+def send_reminders(now: datetime | None = None) -> ReminderResult:
+    now = now or clock_now()
+    result = ReminderResult()
+    ids = store.booked_on(now.date() + timedelta(days=1))
+    if not ids:
+        return result
+    bookings = [b for b in store.get_bookings(ids) if b.status == Status.BOOKED.value]
+    result.bookings = len(bookings)
+    accounts = account_store.get_accounts([b.account_id for b in bookings])
+    catalog = load_catalog()
+    for booking in bookings:
+        account = accounts.get(booking.account_id)
+        message = reminder_message(booking, catalog, account.phone or "", account.lang, now) if account else None
+        if message is None:
+            continue
+        try:
+            enqueue(message)
+            result.written += 1
+        except PutError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+            result.already += 1
+    log.info("day-before reminders", extra=result.summary())
+    return result

@@ -1,0 +1,121 @@
+"""R12: the no-show sweep. Every few minutes during hall hours (template.yaml: NoShowSweep) bookings
+still `booked` after their slot's end become `no_show`; the third no-show of a subject within six
+months suspends booking for six months from the last one.
+
+Found without a scan: the sparse by_slot_end index holds a booking only while it is `booked`, keyed
+by the local day of its slot's end and `<slot end>#<booking_id>`, so each run is one Query per day
+covered, and a booking leaves the index as it is swept (or checked in, or cancelled).
+
+A run covers today and the CATCH_UP_DAYS before it, so it catches up by itself after an outage
+of up to a day, and it catches slots ending after the schedule's last run of an evening. Longer
+outages: invoke the jobs function with {"job": "sweep", "days_back": N} (at most MAX_DAYS_BACK).
+No-shows are dated by the slot's day, not by the sweep's, so a late sweep records the same thing.
+
+Idempotent: each booking is one transaction conditioned on `booked`, and its SMS ids derive from the
+booking (`<booking_id>#no_show`, `<booking_id>#suspended`); a second run, late run or concurrent
+run changes nothing twice.
+"""
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from ..clock import now as clock_now
+from ..domain.booking import Status
+from ..domain.errors import ValidationFailed
+from ..domain.identity import mask_id_number
+from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show
+from ..store import accounts as account_store
+from ..store.accounts import Account
+from ..store import bookings as store
+from ..store.bookings import Booking, CounterMoved, Subject
+from ..store.catalog import Catalog, load_catalog
+from . import messages
+
+log = logging.getLogger(__name__)
+
+CATCH_UP_DAYS = 1
+MAX_DAYS_BACK = 31
+ATTEMPTS = 5  # optimistic retries when the subject's no-shows moved under us
+
+
+@dataclass
+class SweepResult:
+    due: int = 0  # bookings the index listed as due
+    no_shows: int = 0  # marked no_show by this run
+    suspended: int = 0  # subjects this run suspended (or whose suspension it extended)
+    skipped: int = 0  # no longer booked when read or written (checked in, cancelled, swept already)
+    slots: set[tuple[str, str, str, str]] = field(default_factory=set)  # (office, service, day, start) swept
+
+    def summary(self) -> dict:
+        return {"job": "sweep", "due": self.due, "no_shows": self.no_shows, "suspended": self.suspended,
+                "skipped": self.skipped, "slots": len(self.slots)}
+
+
+def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepResult:
+    now = now or clock_now()
+    if not 0 <= days_back <= MAX_DAYS_BACK:
+        raise ValidationFailed(f"days_back is 0 to {MAX_DAYS_BACK}")
+    result = SweepResult()
+    today = now.date()
+    ids = [i for back in range(days_back, -1, -1) for i in store.due_for_sweep(today - timedelta(days=back), now)]
+    result.due = len(ids)
+    if not ids:
+        return result
+    catalog = load_catalog()
+    bookings = [b for b in store.get_bookings(ids) if b.status == Status.BOOKED.value]
+    result.skipped += len(ids) - len(bookings)
+    subjects = store.get_subjects([b.subject_id_number for b in bookings])
+    accounts = account_store.get_accounts([b.account_id for b in bookings])
+    for booking in sorted(bookings, key=lambda b: (b.date, b.end, b.booking_id)):
+        account = accounts.get(booking.account_id)
+        marked, suspended = _mark(booking, subjects[booking.subject_id_number], account, catalog, now)
+        if marked:
+            result.no_shows += 1
+            result.suspended += suspended
+            result.slots.add((booking.office_id, booking.service_code, booking.date.isoformat(), booking.start))
+            subjects[booking.subject_id_number] = _after(subjects[booking.subject_id_number], booking)
+        else:
+            result.skipped += 1
+    if result.no_shows:
+        log.info("no-show sweep", extra=result.summary())
+    return result
+
+
+def _after(subject: Subject, booking: Booking) -> Subject:
+    """The subject as this run just wrote it (so a second booking of theirs in the run needs no re-read)."""
+    return Subject(subject.id_number, subject.active_services - {booking.service_code}, subject.cancel_month,
+                   subject.cancel_count, [*subject.no_shows, booking.date], subject.noshow_until)
+
+
+def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: Catalog,
+          now: datetime) -> tuple[bool, bool]:
+    """(marked, suspended) for one booking; retries when the subject's no-shows changed concurrently."""
+    office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
+    phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
+    for _ in range(ATTEMPTS):
+        suspension = suspension_after_no_show(subject.no_shows, booking.date)
+        until = suspension.until.isoformat() if suspension else None
+        if until and subject.noshow_until and subject.noshow_until >= until:
+            suspension = until = None  # already recorded (never shorten a suspension)
+        sms = []
+        if phone and office and service:
+            sms.append(messages.booking_message("no_show", booking, office, service, phone, lang, now))
+            if suspension and suspension.until > now:
+                sms.append(messages.message(
+                    f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
+                    why=f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
+                    why_en=f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
+                    until=suspension.until.date().isoformat()))
+        try:
+            marked = store.mark_no_show(booking, subject, now, sms, until)
+        except CounterMoved:
+            subject = store.get_subject(booking.subject_id_number)
+            continue
+        if marked and suspension:
+            log.info("suspended after no-shows", extra={"subject": mask_id_number(booking.subject_id_number),
+                                                         "until": until})
+        return marked, bool(marked and suspension)
+    log.warning("no-show not recorded: the subject kept changing", extra={"booking_id": booking.booking_id})
+    return False, False

@@ -1,0 +1,300 @@
+"""The hall-day aggregate (R14, R15): one partition per hall and day, `{office_id}#{date}`, holding
+
+- `T#<ticket_id>`: a ticket, `waiting` -> `called` -> `done`;
+- `Q#W#<ticket_id>`: the ticket's waiting entry, present only while it waits (what its place in the
+  queue depends on: kind, slot start, when the booking was made);
+- `Q#BOARD`: the day's ticket counters (`a_seq`, `b_seq`), the last call, the number each counter
+  serves, and today's service times (for the estimated wait).
+
+So the display board and `queue/next` read one Query (`Q#` prefix: the board item and the waiting
+entries only, never the day's finished tickets). Every change is one transaction:
+
+- `check_in`: booking `booked` -> `checked_in` (sweep keys removed, so the no-show sweep skips it),
+  the subject's one-active-booking lock released (R9), the next `A` number taken from the counter
+  (optimistically: the counter must still hold the value read), the ticket and its waiting entry;
+- `issue_walk_in`: the next `B` number, the ticket and its waiting entry;
+- `claim`: the waiting entry deleted (it must still exist: two counters never get one ticket), the
+  ticket `called` at a counter, the board's last call;
+- `complete`: the ticket `called` -> `done`, its booking `checked_in` -> `completed`, service time.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.models import Model
+
+from ..config import settings
+from ..domain.booking import Status
+from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
+from .base import BaseMeta, Cancelled, Items, transact
+from .bookings import Booking, BookingItem, SubjectItem, booking_key, subject_key
+
+BOARD = "Q#BOARD"
+WAITING = "Q#W#"
+TICKET = "T#"
+KEEP_DAYS = 180
+NUMBER_ATTEMPTS = 20  # counter races at one hall (a few check-ins a minute) are rare and short
+
+
+class TicketItem(Model):
+    class Meta(BaseMeta):
+        table_name = settings().tickets_table
+
+    pk = UnicodeAttribute(hash_key=True)  # {office_id}#{date}
+    sk = UnicodeAttribute(range_key=True)  # Q#BOARD | Q#W#<ticket_id> | T#<ticket_id>
+    expires_at = NumberAttribute(null=True)
+    # tickets and waiting entries
+    ticket_id = UnicodeAttribute(null=True)
+    number = UnicodeAttribute(null=True)
+    kind = UnicodeAttribute(null=True)  # booking | walk_in
+    service_code = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)  # slot start (booking) or issue instant (walk-in)
+    made_at = UnicodeAttribute(null=True)  # booking made (booking) or ticket issued (walk-in)
+    # tickets only
+    status = UnicodeAttribute(null=True)  # waiting | called | done
+    booking_id = UnicodeAttribute(null=True)
+    issued_at = UnicodeAttribute(null=True)
+    counter = UnicodeAttribute(null=True)
+    called_at = UnicodeAttribute(null=True)
+    done_at = UnicodeAttribute(null=True)
+    # the board item only
+    a_seq = NumberAttribute(null=True)
+    b_seq = NumberAttribute(null=True)
+    last_number = UnicodeAttribute(null=True)
+    last_counter = UnicodeAttribute(null=True)
+    last_called_at = UnicodeAttribute(null=True)
+    calling = MapAttribute(null=True)  # counter -> number it called last
+    counters = UnicodeSetAttribute(null=True)  # counters that called today
+    served = NumberAttribute(null=True)
+    service_seconds = NumberAttribute(null=True)
+
+
+@dataclass(frozen=True)
+class Ticket:
+    office_id: str
+    date: date
+    ticket_id: str
+    number: str
+    kind: str
+    service_code: str
+    status: str
+    issued_at: str
+    due_at: str
+    made_at: str
+    booking_id: str | None = None
+    counter: str | None = None
+    called_at: str | None = None
+    done_at: str | None = None
+
+    def waiting(self) -> Waiting:
+        return Waiting(self.ticket_id, self.number, Kind(self.kind), datetime.fromisoformat(self.due_at), self.made_at)
+
+
+@dataclass
+class Board:
+    a_seq: int = 0
+    b_seq: int = 0
+    last_number: str | None = None
+    last_counter: str | None = None
+    last_called_at: str | None = None
+    calling: dict[str, str] = field(default_factory=dict)
+    counters: set[str] = field(default_factory=set)
+    served: int = 0
+    service_seconds: float = 0.0
+
+
+class BookingNotBooked(Exception):
+    """The booking left `booked` since it was read (checked in, cancelled, swept as no-show)."""
+
+
+class TicketMoved(Exception):
+    """The ticket is not in the status the change needs (or its booking is not `checked_in`)."""
+
+
+def day_key(office_id: str, day: date) -> str:
+    return f"{office_id}#{day.isoformat()}"
+
+
+def _expires(day: date) -> int:
+    from ..clock import SHANGHAI
+
+    return int(datetime.combine(day + timedelta(days=KEEP_DAYS), datetime.min.time(), SHANGHAI).timestamp())
+
+
+def _ticket(office_id: str, day: date, item: TicketItem) -> Ticket:
+    return Ticket(
+        office_id=office_id, date=day, ticket_id=item.ticket_id or "", number=item.number or "",
+        kind=item.kind or "", service_code=item.service_code or "", status=item.status or "",
+        issued_at=item.issued_at or "", due_at=item.due_at or "", made_at=item.made_at or "",
+        booking_id=item.booking_id, counter=item.counter, called_at=item.called_at, done_at=item.done_at,
+    )
+
+
+def _board(item: TicketItem | None) -> Board:
+    if item is None:
+        return Board()
+    return Board(
+        a_seq=int(item.a_seq or 0), b_seq=int(item.b_seq or 0), last_number=item.last_number,
+        last_counter=item.last_counter, last_called_at=item.last_called_at,
+        calling={k: str(v) for k, v in (item.calling.as_dict() if item.calling else {}).items()},
+        counters=set(item.counters or ()), served=int(item.served or 0),
+        service_seconds=float(item.service_seconds or 0),
+    )
+
+
+def get_board(office_id: str, day: date) -> Board:
+    try:
+        return _board(TicketItem.get(day_key(office_id, day), BOARD, consistent_read=True))
+    except TicketItem.DoesNotExist:
+        return Board()
+
+
+def get_ticket(office_id: str, day: date, ticket_id_: str) -> Ticket | None:
+    try:
+        item = TicketItem.get(day_key(office_id, day), TICKET + ticket_id_, consistent_read=True)
+    except TicketItem.DoesNotExist:
+        return None
+    return _ticket(office_id, day, item)
+
+
+def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board, list[Waiting]]:
+    """The board item and every waiting entry of a hall's day: one Query (`Q#`)."""
+    board: TicketItem | None = None
+    waiting: list[Waiting] = []
+    for item in TicketItem.query(day_key(office_id, day), TicketItem.sk.startswith("Q#"), consistent_read=consistent):
+        if item.sk == BOARD:
+            board = item
+        else:
+            waiting.append(Waiting(item.ticket_id, item.number, Kind(item.kind), datetime.fromisoformat(item.due_at),
+                                   item.made_at))
+    return _board(board), waiting
+
+
+def _sequence_update(kind: Kind, seen: int, day: date) -> tuple[list, object]:
+    """Actions and condition that take number `seen + 1` from the board's counter for `kind`."""
+    attr = TicketItem.a_seq if kind is Kind.BOOKING else TicketItem.b_seq
+    condition = (attr == seen) if seen else attr.does_not_exist()
+    actions = [attr.set(seen + 1), TicketItem.expires_at.set(_expires(day)),
+               TicketItem.calling.set(TicketItem.calling | {})]
+    return actions, condition
+
+
+def _new_ticket_items(office_id: str, day: date, kind: Kind, seq: int, service_code: str, due_at: datetime,
+                      made_at: str, now: datetime, booking_id: str | None) -> tuple[Ticket, TicketItem, TicketItem]:
+    number = ticket_number(kind, seq)
+    tid = ticket_id(day.isoformat(), number)
+    ticket = Ticket(office_id=office_id, date=day, ticket_id=tid, number=number, kind=kind.value,
+                    service_code=service_code, status=TicketStatus.WAITING.value, issued_at=now.isoformat(),
+                    due_at=due_at.isoformat(), made_at=made_at, booking_id=booking_id)
+    common = dict(ticket_id=tid, number=number, kind=kind.value, service_code=service_code,
+                  due_at=ticket.due_at, made_at=made_at, expires_at=_expires(day))
+    ticket_item = TicketItem(day_key(office_id, day), TICKET + tid, status=ticket.status, booking_id=booking_id,
+                             issued_at=ticket.issued_at, **common)
+    waiting_item = TicketItem(day_key(office_id, day), WAITING + tid, **common)
+    return ticket, ticket_item, waiting_item
+
+
+def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
+    """Check a `booked` booking in and issue its `A` ticket, atomically (see the module's docstring).
+    Raises BookingNotBooked if the booking is no longer `booked`."""
+    day = booking.date
+    for _ in range(NUMBER_ATTEMPTS):
+        seen = get_board(booking.office_id, day).a_seq
+        ticket, ticket_item, waiting_item = _new_ticket_items(
+            booking.office_id, day, Kind.BOOKING, seen + 1, booking.service_code, due_at, booking.created_at, now,
+            booking.booking_id)
+        seq_actions, seq_condition = _sequence_update(Kind.BOOKING, seen, day)
+
+        def build(tx: Items) -> None:
+            tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
+                BookingItem.status.set(Status.CHECKED_IN.value), BookingItem.updated_at.set(now.isoformat()),
+                BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id),
+                BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
+            ], BookingItem.status == Status.BOOKED.value)
+            tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)),
+                      [SubjectItem.active_services.delete({booking.service_code})])
+            tx.update("counter", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
+            tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
+            tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
+
+        try:
+            transact(build)
+            return ticket
+        except Cancelled as cancelled:
+            if cancelled.failed("booking"):
+                raise BookingNotBooked() from None
+            if cancelled.failed("counter") or cancelled.failed("ticket") or cancelled.failed("waiting"):
+                continue  # another ticket took that number: read the counter again
+            raise
+    raise TicketMoved("the ticket counter kept moving")
+
+
+def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -> Ticket:
+    """The next `B` ticket of the hall's day and its waiting entry, atomically."""
+    for _ in range(NUMBER_ATTEMPTS):
+        seen = get_board(office_id, day).b_seq
+        ticket, ticket_item, waiting_item = _new_ticket_items(
+            office_id, day, Kind.WALK_IN, seen + 1, service_code, now, now.isoformat(), now, None)
+        seq_actions, seq_condition = _sequence_update(Kind.WALK_IN, seen, day)
+
+        def build(tx: Items) -> None:
+            tx.update("counter", TicketItem(day_key(office_id, day), BOARD), seq_actions, seq_condition)
+            tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
+            tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
+
+        try:
+            transact(build)
+            return ticket
+        except Cancelled:
+            continue  # another ticket took that number: read the counter again
+    raise TicketMoved("the ticket counter kept moving")
+
+
+def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: datetime) -> bool:
+    """Call a waiting ticket at `counter`. False when another counter called it first."""
+    key = day_key(office_id, day)
+
+    def build(tx: Items) -> None:
+        tx.delete("waiting", TicketItem(key, WAITING + waiting.ticket_id), TicketItem.sk.exists())
+        tx.update("ticket", TicketItem(key, TICKET + waiting.ticket_id), [
+            TicketItem.status.set(TicketStatus.CALLED.value), TicketItem.counter.set(counter),
+            TicketItem.called_at.set(now.isoformat()),
+        ], TicketItem.status == TicketStatus.WAITING.value)
+        tx.update("board", TicketItem(key, BOARD), [
+            TicketItem.last_number.set(waiting.number), TicketItem.last_counter.set(counter),
+            TicketItem.last_called_at.set(now.isoformat()), TicketItem.counters.add({counter}),
+            TicketItem.calling[counter].set(waiting.number),
+        ])
+
+    try:
+        transact(build)
+        return True
+    except Cancelled:
+        return False  # the waiting entry was gone: another counter called it
+
+
+def complete(ticket: Ticket, now: datetime) -> None:
+    """Mark a `called` ticket done and its booking `completed`, with the service time, atomically.
+    Raises TicketMoved if the ticket is not `called` (or its booking not `checked_in`)."""
+    key = day_key(ticket.office_id, ticket.date)
+    seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
+
+    def build(tx: Items) -> None:
+        tx.update("ticket", TicketItem(key, TICKET + ticket.ticket_id), [
+            TicketItem.status.set(TicketStatus.DONE.value), TicketItem.done_at.set(now.isoformat()),
+        ], TicketItem.status == TicketStatus.CALLED.value)
+        if ticket.booking_id:
+            tx.update("booking", BookingItem(booking_key(ticket.booking_id)), [
+                BookingItem.status.set(Status.COMPLETED.value), BookingItem.updated_at.set(now.isoformat()),
+                BookingItem.completed_at.set(now.isoformat()),
+            ], BookingItem.status == Status.CHECKED_IN.value)
+        tx.update("board", TicketItem(key, BOARD), [
+            TicketItem.served.add(1), TicketItem.service_seconds.add(int(round(seconds))),
+        ])
+
+    try:
+        transact(build)
+    except Cancelled:
+        raise TicketMoved() from None

@@ -1,0 +1,56 @@
+"""Call-centre operators (role `operator`) act for a caller found by ID number and phone: list,
+book and cancel with the citizen's rules and SMS, every action audited. Role: web/auth.operator.
+The citizen's ID number and phone travel in a POST body, never in a URL (URLs end up in logs)."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import operator as service
+from ...services.bookings import BookingRequest
+from ..auth import operator
+from ..models import BookingOut
+from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+Account = Annotated[str, Path(max_length=64)]
+
+
+@router.post("/v1/operator/citizen-lookups", tags=["call centre"])
+def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOut]:
+    """The caller's account, found by ID number and phone together (both must match)."""
+    who = operator(router)
+    return Response(200, "application/json", service.find_citizen(who, body.id_number, body.phone, now()), NO_STORE)
+
+
+@router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
+def list_bookings(
+    account_id: Account,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+) -> Response[OperatorBookingsOut]:
+    who = operator(router)
+    return Response(200, "application/json", service.list_bookings(who, account_id, limit, cursor, now()), NO_STORE)
+
+
+@router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
+def book(
+    account_id: Account,
+    body: Annotated[OperatorBookingIn, Body()],
+    idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=100)] = None,
+) -> Response[BookingOut]:
+    who = operator(router)
+    booking, created = service.book(who, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
+    headers = {**NO_STORE, **({} if created else {"Idempotent-Replayed": "true"})}
+    return Response(201, "application/json", booking, headers)
+
+
+@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
+def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    who = operator(router)
+    return Response(200, "application/json", service.cancel(who, account_id, booking_id, now()), NO_STORE)

@@ -1,0 +1,62 @@
+"""At the hall (R14, R15): staff of the hall check citizens in, issue walk-in tickets, call the next
+ticket and complete it; the public display board. Role and office: web/auth.staff_of."""
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import hall
+from ..auth import staff_of
+from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, TicketOut, WalkInIn
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+BOARD_MAX_AGE = 5  # seconds: screens poll every few seconds; a CDN or browser answers in between
+
+Office = Annotated[str, Path(max_length=64)]
+
+
+@router.post("/v1/offices/<office_id>/check-ins", tags=["hall"])
+def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
+    staff_of(router, office_id)
+    return Response(201, "application/json", hall.check_in(office_id, body.reference, body.id_number, now()), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
+def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
+    staff_of(router, office_id)
+    return Response(201, "application/json", hall.walk_in(office_id, body.service_code, now()), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])
+def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Response[TicketOut]:
+    staff_of(router, office_id)
+    return Response(200, "application/json", hall.call_next(office_id, body.counter, now()), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
+def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
+    staff_of(router, office_id)
+    return Response(200, "application/json", hall.complete(office_id, ticket_id, now()), NO_STORE)
+
+
+@router.get("/v1/offices/<office_id>/queue", tags=["hall"], responses={
+    200: {"description": "the board", "content": {"application/json": {"model": BoardOut}}},
+    304: {"description": "unchanged since the ETag sent in If-None-Match"},
+})
+def display_board(office_id: Office):  # no return annotation: a 304 has no body to validate
+    """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
+    the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
+    ETag so an unchanged board costs a 304 without a body."""
+    text = json.dumps(hall.board(office_id, now()), ensure_ascii=False, sort_keys=True)
+    etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:16] + '"'
+    headers = {"Cache-Control": f"public, max-age={BOARD_MAX_AGE}", "ETag": etag}
+    if (router.current_event.headers or {}).get("If-None-Match") == etag:
+        return Response(304, None, "", headers)
+    return Response(200, "application/json", text, headers)

@@ -1,0 +1,401 @@
+"""R14, R15 at the hall through the gateway: check-in by reference and ID number and its window's
+edges, tickets and the call order, concurrent counters, completion, the display board, and the
+role and office checks on every staff route."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
+from threading import Barrier
+
+import pytest
+
+from hallbook.clock import SHANGHAI, now
+from hallbook.domain import errors
+from hallbook.domain.queue import Kind, Waiting, call_order, estimated_wait_minutes, ticket_number
+from hallbook.services import accounts, hall as hall_service
+from hallbook.store import catalog
+from tests.idnumbers import id_number
+from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, auth, put_test_hall, registered, release_days
+
+DAY = "2026-09-15"  # Tuesday, tomorrow at START
+OTHER = "other-hall"  # a book_first hall
+EARLY = "early-hall"  # a priority hall whose ID_RENEW slot runs 08:00-09:00
+
+
+def run_at_once(jobs):
+    """Every job started at the same instant (a barrier); each one's result or exception."""
+    barrier = Barrier(len(jobs))
+
+    def go(job):
+        barrier.wait()
+        try:
+            return job()
+        except Exception as error:  # noqa: BLE001 - a loser's answer
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(go, jobs))
+
+
+def at(hhmm: str, day: str = DAY) -> datetime:
+    return datetime.fromisoformat(f"{day}T{hhmm}:00+08:00")
+
+
+def login(api, login_name: str, password: str) -> str:
+    r = api.invoke("POST", "/v1/sessions", body={"login": login_name, "password": password})
+    assert r.status == 200, r.text
+    return r.json()["token"]
+
+
+@pytest.fixture
+def halls(system):
+    put_test_hall(capacity=3)  # priority
+    put_test_hall(capacity=3, office_id=OTHER, mode="book_first")
+    catalog.put_office({
+        "office_id": EARLY, "name": "早班大厅", "region": "shenzhen", "district": "福田区",
+        "address": "测试路2号",
+        "mode": "priority", "services": [SERVICE, WALK_IN],
+        "timetable": {SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "09:00", "capacity": 5}]},
+    })
+    catalog.invalidate_cache()
+    for office in (HALL, OTHER, EARLY):
+        release_days(office_id=office)
+    return system
+
+
+class StaffTokens:
+    """staff[office]: a token of that hall's staff, from a login at the clock's current instant
+    (tokens last two hours; tests move the clock by days)."""
+
+    def __init__(self, api, offices):
+        self.api = api
+        for office in offices:
+            accounts.create_staff_account(f"staff@{office}", "staff-pass-1", "staff", "窗口", office, now())
+
+    def __getitem__(self, office: str) -> str:
+        return login(self.api, f"staff@{office}", "staff-pass-1")
+
+
+@pytest.fixture
+def staff(halls, api):
+    return StaffTokens(api, (HALL, OTHER, EARLY))
+
+
+def check_in(api, token, body, office=HALL):
+    return api.invoke("POST", f"/v1/offices/{office}/check-ins", headers=auth(token), body=body)
+
+
+def call_next(api, token, counter="1", office=HALL):
+    return api.invoke("POST", f"/v1/offices/{office}/queue/next", headers=auth(token), body={"counter": counter})
+
+
+def walk_in(api, token, service=WALK_IN, office=HALL):
+    return api.invoke("POST", f"/v1/offices/{office}/tickets", headers=auth(token), body={"service_code": service})
+
+
+# ---------------------------------------------------------------- check-in (R14)
+
+@pytest.mark.parametrize("when, status", [
+    ("08:29", 409),  # start - 31 min
+    ("08:30", 201),  # start - 30 min: open
+    ("09:30", 201),  # the slot's end: still open
+    ("09:31", 409),  # end + 1 min: closed
+])
+def test_check_in_window_edges(system, staff, api, when, status):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()  # slot 09:00-09:30
+    system.clock.set(at(when))
+    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    assert r.status == status, r.text
+    if status == 409:
+        assert r.json()["code"] == "CHECK_IN_CLOSED" and "08:30-09:30" in r.json()["detail"]
+    else:
+        body = r.json()
+        assert body["ticket"]["number"] == "A001" and body["ticket"]["kind"] == "booking"
+        assert body["ticket"]["status"] == "waiting" and body["ticket"]["booking_id"] == booking["booking_id"]
+        assert body["booking"]["status"] == "checked_in"
+        assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "checked_in"
+
+
+def test_check_in_by_reference_is_forgiving_once_only_and_for_this_hall(system, staff, api):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    system.clock.set(at("08:45"))
+    spoken = booking["reference"].replace("-", " ").lower().replace("0", "o").replace("1", "l")
+    r = check_in(api, staff[OTHER], {"reference": booking["reference"]}, office=OTHER)
+    assert r.status == 404 and "测试大厅" in r.json()["detail"]  # booked at another hall: says where
+    r = check_in(api, staff[HALL], {"reference": spoken})
+    assert r.status == 201, r.text
+    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
+    assert check_in(api, staff[HALL], {"reference": "ZZZZ-ZZZZ"}).json()["code"] == "NOT_FOUND"
+    assert check_in(api, staff[HALL], {"reference": "nope"}).json()["code"] == "VALIDATION_ERROR"
+    r = check_in(api, staff[HALL], {"reference": booking["reference"], "id_number": citizen.id_number})
+    assert r.status == 422
+
+
+def test_check_in_only_on_the_day(system, staff, api):
+    citizen = registered(system)
+    booking = citizen.book("2026-09-16", "09:00").json()
+    system.clock.set(at("09:00"))  # 15 September: the booking is tomorrow
+    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    assert r.status == 409 and r.json()["code"] == "CHECK_IN_CLOSED" and "2026-09-16" in r.json()["detail"]
+
+
+def test_check_in_releases_the_one_booking_lock_and_a_cancelled_booking_cannot_check_in(system, staff, api):
+    citizen = registered(system)
+    first = citizen.book(DAY, "09:00").json()
+    assert citizen.book("2026-09-17", "09:00").json()["code"] == "ALREADY_BOOKED"
+    system.clock.set(at("09:00"))
+    assert check_in(api, staff[HALL], {"reference": first["reference"]}).status == 201
+    assert citizen.login().book("2026-09-17", "09:00").status == 201  # R9: checked in is no longer active
+    other = registered(system)
+    system.clock.set(at("09:00", "2026-09-14"))
+    cancelled = other.book(DAY, "09:30").json()
+    assert other.cancel(cancelled["booking_id"]).status == 200
+    system.clock.set(at("09:10"))
+    r = check_in(api, staff[HALL], {"reference": cancelled["reference"]})
+    assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
+
+
+def test_check_in_by_id_number_of_the_subject_and_of_a_guardian(system, staff, api):
+    guardian = registered(system)
+    child = id_number("440305", "20200301", "123")
+    adult = guardian.book(DAY, "09:00").json()
+    minor = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
+    assert minor["status"] == "booked", minor
+    system.clock.set(at("08:40"))
+    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})  # only the 09:00 one is open
+    assert r.status == 201 and r.json()["booking"]["booking_id"] == adult["booking_id"]
+    system.clock.set(at("09:45"))
+    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})  # the minor's, through the guardian
+    assert r.status == 201 and r.json()["booking"]["booking_id"] == minor["booking_id"], r.text
+    assert r.json()["ticket"]["number"] == "A002"
+    assert child not in r.text and guardian.id_number not in r.text  # masked
+    r = check_in(api, staff[HALL], {"id_number": child})  # the minor's own number finds it too
+    assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
+    stranger = id_number("440305", "19800101", "555")
+    assert check_in(api, staff[HALL], {"id_number": stranger}).json()["code"] == "NOT_FOUND"
+    assert check_in(api, staff[HALL], {"id_number": "440305198001015559"}).json()["code"] == "VALIDATION_ERROR"
+
+
+def test_check_in_by_minor_id_number_without_guardian(system, staff, api):
+    guardian = registered(system)
+    child = id_number("440305", "20210501", "124")
+    minor = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
+    system.clock.set(at("10:05"))
+    r = check_in(api, staff[HALL], {"id_number": child})
+    assert r.status == 201 and r.json()["booking"]["booking_id"] == minor["booking_id"]
+
+
+# ---------------------------------------------------------------- tickets and the queue (R15)
+
+def test_walk_ins_only_at_priority_halls(system, staff, api):
+    system.clock.set(at("09:00"))
+    r = walk_in(api, staff[HALL])
+    assert r.status == 201 and r.json()["number"] == "B001" and r.json()["kind"] == "walk_in"
+    assert walk_in(api, staff[HALL], service=SERVICE).json()["number"] == "B002"  # bookable business, walking in
+    r = walk_in(api, staff[OTHER], service=SERVICE, office=OTHER)
+    assert r.status == 409 and r.json()["code"] == "BOOKING_REQUIRED"
+    assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "NOT_FOUND"
+    catalog.put_service({"code": "RP_APPLY", "name_zh": "居住证申领", "name_en": "Residence permit",
+                         "appointment_required": True, "materials": [], "notice": ""})
+    catalog.invalidate_cache()
+    assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "SERVICE_NOT_OFFERED"
+
+
+def test_numbering_is_per_hall_and_per_day(system, staff, api):
+    system.clock.set(at("09:00"))
+    assert walk_in(api, staff[HALL]).json()["ticket_id"] == "20260915-B001"
+    assert walk_in(api, staff[EARLY], office=EARLY).json()["number"] == "B001"
+    assert walk_in(api, staff[HALL]).json()["number"] == "B002"
+    system.clock.set(at("09:00", "2026-09-16"))
+    assert walk_in(api, staff[HALL]).json()["ticket_id"] == "20260916-B001"
+
+
+def test_a_booking_of_0800_is_called_before_a_walk_in_of_0750_and_before_a_booking_made_later(system, staff, api):
+    early_bird = registered(system)
+    first = early_bird.book(DAY, "08:00", office=EARLY).json()  # booked on the 14th at 09:00
+    system.clock.set(at("10:00", "2026-09-14"))
+    later = registered(system)
+    second = later.book(DAY, "08:00", office=EARLY).json()  # booked an hour later
+    system.clock.set(at("07:50"))
+    token = staff[EARLY]
+    walker = walk_in(api, token, office=EARLY).json()
+    system.clock.set(at("07:52"))
+    a1 = check_in(api, token, {"reference": second["reference"]}, office=EARLY).json()["ticket"]  # arrives first
+    system.clock.set(at("07:58"))
+    a2 = check_in(api, token, {"reference": first["reference"]}, office=EARLY).json()["ticket"]
+    assert (walker["number"], a1["number"], a2["number"]) == ("B001", "A001", "A002")
+
+    board = api.invoke("GET", f"/v1/offices/{EARLY}/queue").json()
+    assert [w["number"] for w in board["waiting"]] == ["A002", "A001", "B001"]
+    system.clock.set(at("08:00"))
+    called = [call_next(api, token, counter, office=EARLY).json() for counter in ("1", "2", "1")]
+    assert [c["number"] for c in called] == ["A002", "A001", "B001"]
+    assert [c["counter"] for c in called] == ["1", "2", "1"] and all(c["status"] == "called" for c in called)
+    r = call_next(api, token, office=EARLY)
+    assert r.status == 404 and r.json()["code"] == "QUEUE_EMPTY"
+
+
+def test_an_earlier_slot_goes_before_a_later_one_and_bookings_before_walk_ins(system, staff, api):
+    a, b = registered(system), registered(system)
+    late_slot = a.book(DAY, "09:30").json()  # booked first, but for the later slot
+    early_slot = b.book(DAY, "09:00").json()
+    system.clock.set(at("09:05"))
+    assert walk_in(api, staff[HALL]).status == 201
+    check_in(api, staff[HALL], {"reference": late_slot["reference"]})
+    check_in(api, staff[HALL], {"reference": early_slot["reference"]})
+    assert [call_next(api, staff[HALL]).json()["booking_id"] for _ in range(3)] == [
+        early_slot["booking_id"], late_slot["booking_id"], None]
+
+
+def test_call_order_rule():
+    t = datetime(2026, 9, 15, 8, 0, tzinfo=SHANGHAI)
+    walk = Waiting("w", "B001", Kind.WALK_IN, t - timedelta(minutes=10), "2026-09-15T07:50:00+08:00")
+    late = Waiting("l", "A001", Kind.BOOKING, t, "2026-09-14T10:00:00+08:00")
+    early = Waiting("e", "A002", Kind.BOOKING, t, "2026-09-14T09:00:00+08:00")
+    assert [w.number for w in call_order([walk, late, early])] == ["A002", "A001", "B001"]
+    assert ticket_number(Kind.BOOKING, 1) == "A001" and ticket_number(Kind.WALK_IN, 1234) == "B1234"
+    assert estimated_wait_minutes(3, 0, 0, 1) == 30 and estimated_wait_minutes(3, 2, 600, 2) == 8
+
+
+def test_two_counters_calling_at_once_never_get_the_same_ticket(system, staff, api):
+    system.clock.set(at("09:00"))
+    for _ in range(6):
+        assert walk_in(api, staff[HALL]).status == 201
+    results = run_at_once([lambda c=c: hall_service.call_next(HALL, str(c), now()) for c in range(1, 9)])
+    numbers = [r["number"] for r in results if isinstance(r, dict)]
+    empty = [r for r in results if isinstance(r, errors.QueueEmpty)]
+    assert sorted(numbers) == [f"B00{i}" for i in range(1, 7)], results
+    assert len(empty) == 2 and len(results) == 8
+
+
+def test_two_check_ins_at_once_get_different_numbers(system, staff, api):
+    citizens = [registered(system) for _ in range(3)]
+    refs = [c.book(DAY, "09:00").json()["reference"] for c in citizens]
+    system.clock.set(at("09:00"))
+    results = run_at_once([lambda ref=ref: hall_service.check_in(HALL, ref, None, now()) for ref in refs]
+                          + [lambda: hall_service.walk_in(HALL, WALK_IN, now())])
+    assert all(isinstance(r, dict) for r in results), results
+    numbers = sorted(r["ticket"]["number"] for r in results[:3])
+    assert numbers == ["A001", "A002", "A003"] and results[3]["number"] == "B001"
+
+
+def test_complete_marks_the_ticket_done_and_the_booking_completed(system, staff, api):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    system.clock.set(at("09:00"))
+    ticket = check_in(api, staff[HALL], {"reference": booking["reference"]}).json()["ticket"]
+    complete = f"/v1/offices/{HALL}/tickets/{ticket['ticket_id']}/complete"
+    r = api.invoke("POST", complete, headers=auth(staff[HALL]))
+    assert r.status == 409 and r.json()["code"] == "INVALID_STATE"  # not called yet
+    assert call_next(api, staff[HALL], "5").json()["ticket_id"] == ticket["ticket_id"]
+    system.clock.set(at("09:12"))
+    r = api.invoke("POST", complete, headers=auth(staff[HALL]))
+    assert r.status == 200, r.text
+    assert r.json()["ticket"]["status"] == "done" and r.json()["booking"]["status"] == "completed"
+    assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "completed"
+    assert api.invoke("POST", complete, headers=auth(staff[HALL])).json()["code"] == "INVALID_STATE"
+    walker = walk_in(api, staff[HALL]).json()
+    call_next(api, staff[HALL])
+    r = api.invoke("POST", f"/v1/offices/{HALL}/tickets/{walker['ticket_id']}/complete", headers=auth(staff[HALL]))
+    assert r.status == 200 and r.json()["booking"] is None
+    for missing in ("20260915-A999", "nonsense"):
+        r = api.invoke("POST", f"/v1/offices/{HALL}/tickets/{missing}/complete", headers=auth(staff[HALL]))
+        assert r.status == 404 and r.json()["code"] == "NOT_FOUND"
+
+
+# ---------------------------------------------------------------- the display board
+
+def test_display_board_numbers_only_cheap_to_poll(system, staff, api):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    system.clock.set(at("09:00"))
+    check_in(api, staff[HALL], {"reference": booking["reference"]})
+    walk_in(api, staff[HALL])
+    walk_in(api, staff[HALL])
+    call_next(api, staff[HALL], "3")
+    r = api.invoke("GET", f"/v1/offices/{HALL}/queue")
+    assert r.status == 200 and r.headers["cache-control"] == "public, max-age=5" and r.headers["etag"]
+    board = r.json()
+    assert board["last_called"]["number"] == "A001" and board["last_called"]["counter"] == "3"
+    assert board["counters"] == [{"counter": "3", "number": "A001"}]
+    assert [w["number"] for w in board["waiting"]] == ["B001", "B002"] and board["waiting_count"] == 2
+    assert [w["estimated_wait_minutes"] for w in board["waiting"]] == [0, 10] and board["estimated_wait_minutes"] == 20
+    for secret in (citizen.id_number, citizen.phone, "李四", booking["reference"], booking["booking_id"]):
+        assert secret not in r.text
+    again = api.invoke("GET", f"/v1/offices/{HALL}/queue", headers={"If-None-Match": r.headers["etag"]})
+    assert again.status == 304 and again.body == b""
+    assert api.invoke("GET", "/v1/offices/nope/queue").status == 404
+
+
+def test_empty_board(system, staff, api):
+    board = api.invoke("GET", f"/v1/offices/{HALL}/queue").json()
+    assert board["waiting"] == [] and board["last_called"] is None and board["estimated_wait_minutes"] == 0
+
+
+# ---------------------------------------------------------------- roles and offices, on every staff route
+
+STAFF_ROUTES = [
+    ("POST", "/v1/offices/{office}/check-ins", {"reference": "ABCD-EFGH"}),
+    ("POST", "/v1/offices/{office}/tickets", {"service_code": WALK_IN}),
+    ("POST", "/v1/offices/{office}/queue/next", {"counter": "1"}),
+    ("POST", "/v1/offices/{office}/tickets/20260915-B001/complete", None),
+]
+
+
+@pytest.mark.parametrize("method, path, body", STAFF_ROUTES)
+def test_staff_of_another_hall_a_citizen_and_an_operator_are_refused(system, staff, api, method, path, body):
+    citizen = registered(system)
+    accounts.create_staff_account("op1", "operator-pass-1", "operator", "话务员", None, now())
+    operator = login(api, "op1", "operator-pass-1")
+    for token in (staff[OTHER], citizen.token, operator):
+        r = api.invoke(method, path.format(office=HALL), headers=auth(token), body=body)
+        assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (token, r.text)
+    r = api.invoke(method, path.format(office=HALL), body=body)
+    assert r.status == 401 and r.json()["code"] == "UNAUTHENTICATED"
+    system.clock.set(at("09:00"))
+    walk_in(api, staff[HALL])  # so that every route has something to act on for its own staff
+    own = api.invoke(method, path.format(office=HALL), headers=auth(staff[HALL]), body=body)
+    assert own.status != 403, own.text
+
+
+def test_an_administrator_may_act_for_any_hall(system, staff, api):
+    accounts.create_staff_account("boss", "admin-pass-1", "admin", "管理员", None, now())
+    system.clock.set(at("09:00"))
+    token = login(api, "boss", "admin-pass-1")
+    assert walk_in(api, token).status == 201
+
+
+def test_local_mode_seeds_the_logins_the_spec_names(system, api, monkeypatch):
+    monkeypatch.setattr("hallbook.services.release.release_window", lambda: 0)  # the logins, not the slots
+    offices = system.seed()
+    priority = next(o for o in offices if o == "gz-tianhe-yuangang-ps")
+    staff = login(api, f"staff@{priority}", "local-staff-pass")
+    assert walk_in(api, staff, office=priority).status == 201
+    assert walk_in(api, staff, office=offices[0]).json()["code"] == "FORBIDDEN"  # another hall
+    admin = login(api, "admin", "local-admin-pass")
+    assert api.invoke("GET", "/v1/audit", headers=auth(admin)).status == 200
+    operator = login(api, "operator", "local-operator-pass")
+    assert api.invoke("GET", "/v1/me", headers=auth(operator)).json()["role"] == "operator"
+
+
+def test_two_bookings_open_at_once_for_one_id_number_ask_for_the_reference(system, staff, api):
+    guardian = registered(system)
+    child = id_number("440305", "20200301", "125")
+    own = guardian.book(DAY, "09:00").json()  # check-in 08:30-09:30
+    guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child)  # check-in 09:30-11:00
+    system.clock.set(at("09:30"))
+    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})
+    assert r.status == 422 and r.json()["code"] == "VALIDATION_ERROR", r.text
+    assert {m["service_code"] for m in r.json()["matches"]} == {SERVICE, CHILD_SERVICE}
+    assert child not in r.text and guardian.id_number not in r.text
+    assert check_in(api, staff[HALL], {"reference": own["reference"]}).status == 201
+
+
+def test_counter_names(system, staff, api):
+    system.clock.set(at("09:00"))
+    walk_in(api, staff[HALL])
+    assert call_next(api, staff[HALL], "3.1").json()["code"] == "VALIDATION_ERROR"
+    assert call_next(api, staff[HALL], "3号窗口").json()["counter"] == "3号窗口"
