@@ -7,25 +7,17 @@ from __future__ import annotations
 import json
 from datetime import date
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.services import notify, release, reminders, sweep
 from hallbook.web.app import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
-_sqs = None
-
-
-def sqs():
-    global _sqs
-    if _sqs is None:
-        _sqs = boto3.client("sqs")
-    return _sqs
 
 
 def start_release(event: dict | None = None) -> dict:
@@ -34,7 +26,7 @@ def start_release(event: dict | None = None) -> dict:
     plans = release.plan_release(at)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
     for i in range(0, len(entries), 10):
-        response = sqs().send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i:i + 10])
+        response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i:i + 10])
         if response.get("Failed"):
             raise RuntimeError(f"could not enqueue {len(response['Failed'])} halls")  # the scheduler retries
     if release.next_year_calendar_missing(at):
@@ -65,7 +57,7 @@ def send_reminders(event: dict) -> dict:
 
 def redrive_sms(event: dict) -> dict:
     """SmsDLQ -> SmsQueue, e.g. `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
-    moved = notify.redrive(sqs(), settings().sms_dlq_url, settings().sms_queue_url,
+    moved = notify.redrive(client("sqs"), settings().sms_dlq_url, settings().sms_queue_url,
                            limit=int(event.get("limit", 10_000)))
     metrics.add_metric(name="SmsRedriven", unit=MetricUnit.Count, value=moved)
     return {"job": "redrive_sms", "moved": moved}

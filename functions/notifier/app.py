@@ -7,7 +7,6 @@ from __future__ import annotations
 import json
 import os
 
-import boto3
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
@@ -18,6 +17,7 @@ from aws_lambda_powertools.utilities.idempotency import (
     idempotent_function,
 )
 
+from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.notify.sms import SmsFailed
@@ -30,14 +30,6 @@ persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
 once = IdempotencyConfig(event_key_jmespath="message_id", expires_after_seconds=14 * 24 * 3600)
 RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "10"))
 RETRY_MAX_SECONDS = 900
-_sqs = None
-
-
-def sqs():
-    global _sqs
-    if _sqs is None:
-        _sqs = boto3.client("sqs")
-    return _sqs
 
 
 def relay(record: DynamoDBRecord) -> None:
@@ -45,7 +37,7 @@ def relay(record: DynamoDBRecord) -> None:
     if record.event_name is None or record.event_name.name != "INSERT":
         return
     message_id = record.dynamodb.keys["pk"]
-    sqs().send_message(QueueUrl=settings().sms_queue_url, MessageBody=json.dumps({"message_id": message_id}))
+    client("sqs").send_message(QueueUrl=settings().sms_queue_url, MessageBody=json.dumps({"message_id": message_id}))
 
 
 @idempotent_function(data_keyword_argument="message", persistence_store=persistence, config=once)
@@ -66,7 +58,7 @@ def send(record: SQSRecord) -> None:
     except SmsFailed:
         tries = int(record.attributes.approximate_receive_count or 1)
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (tries - 1))
-        sqs().change_message_visibility(QueueUrl=settings().sms_queue_url, ReceiptHandle=record.receipt_handle,
+        client("sqs").change_message_visibility(QueueUrl=settings().sms_queue_url, ReceiptHandle=record.receipt_handle,
                                         VisibilityTimeout=delay)
         metrics.add_metric(name="SmsSendFailed", unit=MetricUnit.Count, value=1)
         logger.warning("sms send failed, will retry", extra={"message_id": message_id, "try": tries, "delay": delay})

@@ -1,16 +1,6 @@
 """Staff API: check-in, walk-in tickets, the queue and the public display board (R14, R15). Thin:
 routing and wiring only; rules live in hallbook.domain and hallbook.services."""
-from aws_lambda_powertools.logging import correlation_paths
-
-from hallbook.web.app import logger, make_resolver, metrics, tracer
+from hallbook.web.app import api_handler
 from hallbook.web.routes import staff
 
-app = make_resolver()
-app.include_router(staff.router)
-
-
-@logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
-@tracer.capture_lambda_handler(capture_response=False)
-@metrics.log_metrics
-def lambda_handler(event, context):
-    return app.resolve(event, context)
+app, lambda_handler = api_handler(staff.router)

@@ -50,3 +50,21 @@ def make_resolver() -> APIGatewayRestResolver:
         return Response(200, "application/json", document(), {"Cache-Control": "public, max-age=300"})
 
     return app
+
+
+def api_handler(*routers):
+    """The resolver and Lambda handler of one API function serving `routers`: every API function
+    is this wiring and nothing more."""
+    from aws_lambda_powertools.logging import correlation_paths
+
+    app = make_resolver()
+    for router in routers:
+        app.include_router(router)
+
+    @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
+    @tracer.capture_lambda_handler(capture_response=False)
+    @metrics.log_metrics
+    def lambda_handler(event, context):
+        return app.resolve(event, context)
+
+    return app, lambda_handler
