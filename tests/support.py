@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import itertools
 import re
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from threading import Barrier
 from datetime import date, timedelta
 
 from hallbook.clock import now
@@ -119,3 +121,34 @@ def registered(system, born: str = "19900101", verify: bool = True, login: bool 
         r = api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": sms_code(system, phone)})
         assert r.status == 200, r.json()
     return citizen.login() if login else citizen
+
+
+def run_at_once(jobs):
+    """Start every job at the same instant (a barrier); each one's result, or the exception it raised."""
+    barrier = Barrier(len(jobs))
+
+    def go(job):
+        barrier.wait()
+        try:
+            return job()
+        except Exception as error:  # noqa: BLE001 - a loser's answer
+            return error
+
+    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
+        return list(pool.map(go, jobs))
+
+
+def login(api: Gateway, login_name: str, password: str) -> str:
+    """A session token for a staff, operator or administrator login."""
+    r = api.invoke("POST", "/v1/sessions", body={"login": login_name, "password": password})
+    assert r.status == 200, r.text
+    return r.json()["token"]
+
+
+def problem(r, status: int, code: str) -> dict:
+    """Assert an RFC 9457 problem with the contract's code; its body."""
+    assert r.status == status, r.text
+    assert r.headers["content-type"].startswith("application/problem+json")
+    body = r.json()
+    assert body["code"] == code and body["status"] == status and body["title"] and body["detail"]
+    return body

@@ -6,10 +6,8 @@ from datetime import timedelta
 import jwt
 import pytest
 
-from hallbook.clock import now
-from tests.api.test_catalog_api import problem
 from tests.idnumbers import id_number
-from tests.support import new_identity, registered, sms_code
+from tests.support import new_identity, problem, registered, sms_code
 
 
 def register(api, idn, phone, password="secret-pass-1", name="王五"):

@@ -8,15 +8,11 @@ import pytest
 from hallbook.clock import now
 from hallbook.services import accounts
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, WALK_IN, auth, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, WALK_IN, auth, login, put_test_hall, registered, release_days
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 
-def login(api, login_name: str, password: str) -> str:
-    r = api.invoke("POST", "/v1/sessions", body={"login": login_name, "password": password})
-    assert r.status == 200, r.text
-    return r.json()["token"]
 
 
 @pytest.fixture

@@ -6,9 +6,8 @@ import pytest
 
 from hallbook.clock import SHANGHAI
 from hallbook.store import catalog
-from tests.api.test_catalog_api import problem
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, put_test_hall, registered, release_days
+from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, problem, put_test_hall, registered, release_days
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 

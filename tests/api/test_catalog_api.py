@@ -7,7 +7,7 @@ from hallbook.clock import SHANGHAI
 from hallbook.services.release import release_office, release_window
 from hallbook.services.seed import load_demo_data
 from local.system import DEMO_DATA
-from tests.support import HALL, SERVICE, put_test_hall, release_days
+from tests.support import HALL, SERVICE, problem, put_test_hall, release_days
 
 
 @pytest.fixture
@@ -16,12 +16,6 @@ def demo(system):
     return system
 
 
-def problem(r, status, code):
-    assert r.status == status, r.text
-    assert r.headers["content-type"].startswith("application/problem+json")
-    body = r.json()
-    assert body["code"] == code and body["status"] == status and body["title"] and body["detail"]
-    return body
 
 
 def test_services_list_has_household_id_and_permit_business_and_walk_in_only(demo, api):

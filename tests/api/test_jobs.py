@@ -13,8 +13,7 @@ from hallbook.domain.reminders import REMINDER_TIME
 from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, STAFF_PASSWORD, seed_local_accounts
 from hallbook.store.outbox import OutboxItem
 from local.template import read_sam_template, schedules
-from tests.api.test_catalog_api import problem
-from tests.support import HALL, SERVICE, auth, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, auth, login, problem, put_test_hall, registered, release_days
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START (Monday 2026-09-14 09:00)
 WEDNESDAY, THURSDAY, FRIDAY = "2026-09-16", "2026-09-17", "2026-09-18"
@@ -74,10 +73,6 @@ def queue_depth(system, logical_id: str) -> int:
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
-def login(api, name: str, password: str) -> str:
-    r = api.invoke("POST", "/v1/sessions", body={"login": name, "password": password})
-    assert r.status == 200, r.text
-    return r.json()["token"]
 
 
 # ---------------------------------------------------------------- SMS never lost (R16)

@@ -3,9 +3,7 @@ edges, tickets and the call order, concurrent counters, completion, the display 
 role and office checks on every staff route."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timedelta
-from threading import Barrier
 
 import pytest
 
@@ -15,36 +13,19 @@ from hallbook.domain.queue import Kind, Waiting, call_order, estimated_wait_minu
 from hallbook.services import accounts, hall as hall_service
 from hallbook.store import catalog
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, auth, put_test_hall, registered, release_days
+from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, auth, login, put_test_hall, registered, release_days, run_at_once
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 OTHER = "other-hall"  # a book_first hall
 EARLY = "early-hall"  # a priority hall whose ID_RENEW slot runs 08:00-09:00
 
 
-def run_at_once(jobs):
-    """Every job started at the same instant (a barrier); each one's result or exception."""
-    barrier = Barrier(len(jobs))
-
-    def go(job):
-        barrier.wait()
-        try:
-            return job()
-        except Exception as error:  # noqa: BLE001 - a loser's answer
-            return error
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(go, jobs))
 
 
 def at(hhmm: str, day: str = DAY) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}:00+08:00")
 
 
-def login(api, login_name: str, password: str) -> str:
-    r = api.invoke("POST", "/v1/sessions", body={"login": login_name, "password": password})
-    assert r.status == 200, r.text
-    return r.json()["token"]
 
 
 @pytest.fixture

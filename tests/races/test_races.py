@@ -3,8 +3,6 @@ Each test runs the same service functions the handlers call, from many threads a
 that exactly the allowed number of winners exist - in the answers and in the tables."""
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
-from threading import Barrier
 
 import pytest
 
@@ -15,24 +13,11 @@ from hallbook.services.tokens import Caller
 from hallbook.store import slots as slot_store
 from hallbook.store.bookings import BookingItem
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, new_identity, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, put_test_hall, registered, release_days, run_at_once
 
 DAY = "2026-09-15"
 
 
-def run_at_once(jobs):
-    """Start every job at the same instant (a barrier) and collect each outcome or error."""
-    barrier = Barrier(len(jobs))
-
-    def go(job):
-        barrier.wait()
-        try:
-            return job()
-        except Exception as error:  # the outcome of a loser
-            return error
-
-    with ThreadPoolExecutor(max_workers=len(jobs)) as pool:
-        return list(pool.map(go, jobs))
 
 
 def verified_callers(system, n: int) -> list[Caller]:
@@ -126,3 +111,22 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
     assert get_subject(child).cancel_count == 2
     account = accounts.store.get_account(guardian.account_id)
     assert get_subject(account.id_number).cancel_count == 1
+
+
+def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
+    """Two resends that read the same counter: the second one's write must find the counter moved
+    (False: answered 429), never raise. pynamodb sends the SMS put before the account update, so
+    the cancellation reason has to be read by label, not by position."""
+    from hallbook.store import accounts as account_store
+    from hallbook.store.outbox import Message
+
+    citizen = registered(system, verify=False, login=False)
+    account = account_store.get_account(account_store.find_account_id(f"ID#{citizen.id_number}"))
+
+    def resend(n: int) -> bool:
+        sms = Message(f"{account.account_id}#code#race{n}", "verification_code", citizen.phone, "code", now())
+        return account_store.replace_code(account.account_id, f"hash{n}", now().isoformat(), account.code_sends + 1,
+                                          now().isoformat(), account.code_sends, sms)
+
+    assert resend(1) is True
+    assert resend(2) is False

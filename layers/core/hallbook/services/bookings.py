@@ -15,7 +15,7 @@ from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
-from ..domain.sanctions import SubjectRecord, suspension_after_cancellation
+from ..domain.sanctions import suspension_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
 from ..store import accounts as account_store

@@ -8,13 +8,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import TransactWriteError, UpdateError
+from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ..config import settings
 from ..domain.errors import IdTaken, PhoneTaken, ValidationFailed
-from .base import BaseMeta, connection, reasons, with_retries
+from .base import BaseMeta, Cancelled, Items, transact
 from .outbox import Message
 
 
@@ -83,30 +82,27 @@ def account_key(account_id: str) -> str:
 def register_account(account: Account, logins: list[str], message: Message | None) -> None:
     """Claims (`ID#`, `PHONE#` or a staff `LOGIN#`), the account and its first SMS, atomically.
     Raises IdTaken / PhoneTaken when a claim already belongs to someone."""
-    claim_keys = logins
-    def write() -> None:
-        with TransactWrite(connection=connection()) as tx:
-            for key in claim_keys:
-                tx.save(AccountItem(key, account_id=account.account_id), condition=AccountItem.pk.does_not_exist())
-            tx.save(AccountItem(
-                account_key(account.account_id), account_id=account.account_id, name=account.name,
-                id_number=account.id_number, phone=account.phone, password_hash=account.password_hash,
-                phone_verified=account.phone_verified, role=account.role, office_id=account.office_id,
-                lang=account.lang, created_at=account.created_at, code_hash=account.code_hash,
-                code_expires_at=account.code_expires_at, code_attempts=0, code_sends=account.code_sends,
-                code_window_start=account.code_window_start, login_failures=0,
-            ), condition=AccountItem.pk.does_not_exist())
-            if message is not None:
-                tx.save(message.item())
+    def build(tx: Items) -> None:
+        for key in logins:
+            tx.put(key, AccountItem(key, account_id=account.account_id), AccountItem.pk.does_not_exist())
+        tx.put("account", AccountItem(
+            account_key(account.account_id), account_id=account.account_id, name=account.name,
+            id_number=account.id_number, phone=account.phone, password_hash=account.password_hash,
+            phone_verified=account.phone_verified, role=account.role, office_id=account.office_id,
+            lang=account.lang, created_at=account.created_at, code_hash=account.code_hash,
+            code_expires_at=account.code_expires_at, code_attempts=0, code_sends=account.code_sends,
+            code_window_start=account.code_window_start, login_failures=0,
+        ), AccountItem.pk.does_not_exist())
+        if message is not None:
+            tx.put("message", message.item())
+
     try:
-        with_retries(write)
-    except TransactWriteError as error:
-        codes = reasons(error)
-        for key, code in zip(claim_keys, codes):
-            if code == "ConditionalCheckFailed":
-                if key.startswith("PHONE#"):
-                    raise PhoneTaken("This phone number already belongs to another ID number.") from None
-                raise IdTaken("This ID number already has an account.") from None
+        transact(build)
+    except Cancelled as cancelled:
+        if any(cancelled.failed(key) for key in logins if key.startswith("PHONE#")):
+            raise PhoneTaken("This phone number already belongs to another ID number.") from None
+        if any(cancelled.failed(key) for key in logins):
+            raise IdTaken("This ID number already has an account.") from None
         raise
 
 
@@ -154,19 +150,19 @@ def mark_phone_verified(account_id: str, code_hash: str) -> bool:
 def replace_code(account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str,
                  sends_before: int, message: Message) -> bool:
     """A new verification code and its SMS, atomically; False if a concurrent resend won."""
-    def write() -> None:
-        with TransactWrite(connection=connection()) as tx:
-            tx.update(AccountItem(account_key(account_id)), actions=[
-                AccountItem.code_hash.set(code_hash), AccountItem.code_expires_at.set(expires_at),
-                AccountItem.code_attempts.set(0), AccountItem.code_sends.set(sends),
-                AccountItem.code_window_start.set(window_start),
-            ], condition=(AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist())
-            tx.save(message.item())
+    def build(tx: Items) -> None:
+        tx.update("account", AccountItem(account_key(account_id)), [
+            AccountItem.code_hash.set(code_hash), AccountItem.code_expires_at.set(expires_at),
+            AccountItem.code_attempts.set(0), AccountItem.code_sends.set(sends),
+            AccountItem.code_window_start.set(window_start),
+        ], (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist())
+        tx.put("message", message.item())
+
     try:
-        with_retries(write)
+        transact(build)
         return True
-    except TransactWriteError as error:
-        if reasons(error)[:1] == ["ConditionalCheckFailed"]:
+    except Cancelled as cancelled:
+        if cancelled.failed("account"):
             return False
         raise
 

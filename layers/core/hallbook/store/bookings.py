@@ -14,18 +14,16 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UnicodeSetAttribute, NumberAttribute
-from pynamodb.exceptions import TransactWriteError
 from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ..clock import SHANGHAI
 from ..config import settings
 from ..domain.booking import Status
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
-from .base import BaseMeta, Cancelled, Items, connection, reasons, transact, with_retries
+from .base import BaseMeta, Cancelled, Items, transact
 from .outbox import Message
 from .slots import SlotItem, get_slot, slot_pk, slot_sk
 

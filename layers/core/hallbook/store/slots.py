@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
-from pynamodb.transactions import TransactWrite
 
 from ..config import settings
 from ..domain.timetable import Slot
-from .base import BaseMeta, connection, with_retries
+from .base import BaseMeta, Cancelled, Items, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -97,14 +96,13 @@ def create_slots_if_missing(office_id: str, slots: list[Slot]) -> int:
     written = 0
     for i in range(0, len(slots), TRANSACTION_LIMIT):
         chunk = slots[i:i + TRANSACTION_LIMIT]
+        def build(tx: Items, chunk: list[Slot] = chunk) -> None:
+            for slot in chunk:
+                tx.put("slot", _new_item(office_id, slot), SlotItem.pk.does_not_exist())
         try:
-            def write() -> None:
-                with TransactWrite(connection=connection()) as tx:
-                    for slot in chunk:
-                        tx.save(_new_item(office_id, slot), condition=SlotItem.pk.does_not_exist())
-            with_retries(write)
+            transact(build)
             written += len(chunk)
-        except TransactWriteError:
+        except Cancelled:
             written += sum(create_slot_if_missing(office_id, slot) for slot in chunk)
     return written
 
