@@ -20,7 +20,6 @@ from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as store
-from ..store import slots as slot_store
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, load_catalog
@@ -70,7 +69,7 @@ def public(booking: Booking, catalog: Catalog | None = None) -> dict:
 
 
 def _citizen_account(caller: Caller) -> Account:
-    account = account_store.get_account(caller.account_id)
+    account = account_store.get_verified_citizen(caller.account_id)
     if account is None or account.role != "citizen" or not account.id_number:
         raise errors.Forbidden("Only a citizen's account can book.")
     return account
@@ -119,7 +118,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     subject_id = _subject_for(account, request.subject_id_number, now.date())
     booking_id = booking_id_for(account.account_id, idempotency_key)
 
-    existing, subject = store.get_booking_and_subject(booking_id, subject_id)
+    existing, subject, slot = store.read_for_booking(booking_id, subject_id, office.office_id, service.code, day,
+                                                     request.start)
     if existing is not None:
         return _replay(existing, account, office.office_id, service.code, day, request.start, subject_id, catalog)
     if service.code in subject.active_services:
@@ -127,8 +127,6 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     suspension = subject.record().suspension(now)
     if suspension:
         raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
-
-    slot = slot_store.get_slot(office.office_id, service.code, day, request.start)
     if slot is None or slot.closed:
         raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
     if slot.remaining <= 0:

@@ -4,6 +4,7 @@
 two concurrent registrations of one phone cannot both win."""
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -118,6 +119,26 @@ def get_account(account_id: str) -> Account | None:
         return _account(AccountItem.get(account_key(account_id), consistent_read=True))
     except AccountItem.DoesNotExist:
         return None
+
+
+_verified: dict[str, tuple[float, Account]] = {}
+VERIFIED_CACHE_SECONDS = 300.0
+
+
+def get_verified_citizen(account_id: str) -> Account | None:
+    """An account for booking: a verified citizen's is kept per process for a few minutes (its name,
+    ID number and phone do not change, and verification is never undone), so a citizen trying one
+    slot after another at noon costs no account read after the first; any other is read each time
+    (verifying takes effect at once)."""
+    cached = _verified.get(account_id)
+    if cached and time.monotonic() - cached[0] < VERIFIED_CACHE_SECONDS:
+        return cached[1]
+    account = get_account(account_id)
+    if account is not None and account.phone_verified and account.role == "citizen":
+        if len(_verified) > 50_000:
+            _verified.clear()
+        _verified[account_id] = (time.monotonic(), account)
+    return account
 
 
 def _update(account_id: str, actions, condition=None) -> bool:

@@ -23,9 +23,9 @@ from ..config import settings
 from ..domain.booking import Status
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, connection, transact
 from .outbox import Message
-from .slots import SlotItem, get_slot, slot_pk, slot_sk
+from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
 
 
 class ByAccount(GlobalSecondaryIndex):
@@ -205,21 +205,30 @@ def _subject(id_number: str, item: SubjectItem) -> Subject:
     )
 
 
-def get_booking_and_subject(booking_id: str, id_number: str) -> tuple[Booking | None, Subject]:
-    """The idempotency probe and the subject's limits in one BatchGetItem request."""
-    table = BookingItem.Meta.table_name
-    keys = [{"pk": booking_key(booking_id)}, {"pk": subject_key(id_number)}]
-    response = BookingItem._get_connection().batch_get_item(keys, consistent_read=True)
+def read_for_booking(booking_id: str, id_number: str, office_id: str, service_code: str, day: date,
+                     start: str) -> tuple[Booking | None, Subject, SlotState | None]:
+    """Everything a booking decides on before it writes, in ONE BatchGetItem across two tables
+    (strongly consistent): the idempotency probe (the booking id the key derives), the subject's
+    lock and limits, and the slot's places."""
+    bookings_table, slots_table = BookingItem.Meta.table_name, SlotItem.Meta.table_name
+    request = {
+        bookings_table: {"Keys": [{"pk": {"S": booking_key(booking_id)}}, {"pk": {"S": subject_key(id_number)}}],
+                         "ConsistentRead": True},
+        slots_table: {"Keys": [{"pk": {"S": slot_pk(office_id, service_code)}, "sk": {"S": slot_sk(day, start)}}],
+                      "ConsistentRead": True},
+    }
+    response = connection().client.batch_get_item(RequestItems=request)
+    if response.get("UnprocessedKeys"):  # throttled: read them one by one
+        return get_booking(booking_id), get_subject(id_number), get_slot(office_id, service_code, day, start)
     booking: Booking | None = None
     subject = Subject(id_number)
-    for raw in response.get("Responses", {}).get(table, []):
+    for raw in response["Responses"].get(bookings_table, []):
         if raw["pk"]["S"].startswith("BOOKING#"):
             booking = _booking(BookingItem.from_raw_data(raw))
         else:
             subject = _subject(id_number, SubjectItem.from_raw_data(raw))
-    if response.get("UnprocessedKeys"):
-        return get_booking(booking_id), get_subject(id_number)
-    return booking, subject
+    slots = response["Responses"].get(slots_table, [])
+    return booking, subject, slot_state(SlotItem.from_raw_data(slots[0])) if slots else None
 
 
 def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,

@@ -59,7 +59,7 @@ def slot_sk(day: date, start: str) -> str:
     return f"{day.isoformat()}#{start}"
 
 
-def _state(item: SlotItem) -> SlotState:
+def slot_state(item: SlotItem) -> SlotState:
     return SlotState(item.office_id, item.service_code, date.fromisoformat(item.date), item.start, item.end,
                      int(item.capacity), int(item.booked or 0), bool(item.closed))
 
@@ -120,7 +120,7 @@ def create_slot_if_missing(office_id: str, slot: Slot) -> bool:
 
 def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
     try:
-        return _state(SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True))
+        return slot_state(SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True))
     except SlotItem.DoesNotExist:
         return None
 
@@ -131,7 +131,7 @@ def slots_between(office_id: str, service_code: str, first: date, last: date) ->
         slot_pk(office_id, service_code),
         SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
     )
-    return [_state(i) for i in items]
+    return [slot_state(i) for i in items]
 
 
 def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> list[SlotState]:
@@ -144,7 +144,7 @@ def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> l
         for item in SlotItem.query(slot_pk(office_id, code), SlotItem.sk.startswith(f"{day.isoformat()}#")):
             if not item.closed:
                 item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())
-            states.append(_state(item))
+            states.append(slot_state(item))
     return states
 
 
@@ -159,7 +159,7 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
             item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
         except SlotItem.DoesNotExist:
             return None
-        before = _state(item)
+        before = slot_state(item)
         new_capacity = max(capacity, before.booked)
         end = end or before.end
         if new_capacity == before.capacity and not before.closed and end == before.end:
@@ -168,7 +168,7 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
         actions += [SlotItem.closed.remove()] if before.closed else []
         try:
             item.update(actions=actions, condition=SlotItem.pk.exists() & (SlotItem.booked <= new_capacity))
-            return before, _state(item)
+            return before, slot_state(item)
         except UpdateError as error:
             if error.cause_response_code != "ConditionalCheckFailedException":
                 raise
@@ -184,4 +184,4 @@ def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, st
         return None
     if not item.closed:
         item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())
-    return _state(item)
+    return slot_state(item)
