@@ -47,3 +47,13 @@ def test_check_in_window_opens_30_minutes_before():
     start, end = at("2026-12-03T09:00"), at("2026-12-03T09:30")
     opens, closes = check_in_window(start, end)
     assert opens == at("2026-12-03T08:30") and closes == end
+
+
+def test_a_days_bookings_spread_over_the_sweep_index_shards():
+    """At noon the whole city books the same day: its index entries must not share one partition."""
+    import uuid
+
+    from hallbook.store.bookings import SWEEP_SHARDS, sweep_key
+
+    keys = {sweep_key(date(2026, 12, 8), uuid.uuid4().hex) for _ in range(200)}
+    assert len(keys) == SWEEP_SHARDS and all(k.startswith("2026-12-08#") for k in keys)

@@ -3,7 +3,7 @@ still `booked` after their slot's end become `no_show`; the third no-show of a s
 months suspends booking for six months from the last one.
 
 Found without a scan: the sparse by_slot_end index holds a booking only while it is `booked`, keyed
-by the local day of its slot's end and `<slot end>#<booking_id>`, so each run is one Query per day
+by the local day of its slot's end (spread over SWEEP_SHARDS shards) and `<slot end>#<booking_id>`, so each run is one Query per shard and day
 covered, and a booking leaves the index as it is swept (or checked in, or cancelled).
 
 A run covers today and the CATCH_UP_DAYS before it, so it catches up by itself after an outage

@@ -259,7 +259,8 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
             account_id=booking.account_id, subject_id_number=booking.subject_id_number,
             office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
             start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
-            sweep_day=slot_ends_at.date().isoformat(), sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
+            sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
+            sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
             office_day=office_day_key(booking.office_id, booking.date),
         ), BookingItem.pk.does_not_exist())
         tx.put("message", message.item())
@@ -369,17 +370,32 @@ def _booking_id(pk: str) -> str:
     return pk.removeprefix("BOOKING#")
 
 
+SWEEP_SHARDS = 10
+
+
+def sweep_key(day: date, booking_id: str) -> str:
+    """The by_slot_end partition of a booking: its slot's day and one of SWEEP_SHARDS shards. At noon
+    every booking of the city lands on the same day; spread over shards, the index's writes stay far
+    below one partition's limit (~1,000 writes/s), which would otherwise throttle the bookings."""
+    return f"{day.isoformat()}#{int(booking_id[:8], 16) % SWEEP_SHARDS}"
+
+
+def _sweep_partitions(day: date) -> list[str]:
+    return [f"{day.isoformat()}#{shard}" for shard in range(SWEEP_SHARDS)]
+
+
 def due_for_sweep(day: date, now: datetime) -> list[str]:
     """Ids of the bookings on `day` still `booked` whose slot ended before `now`: a Query of the sparse
     by_slot_end index (keys only; one request per 1 MB page, ~10,000 keys), never a scan. A slot
     ending at 09:30:00 is due from 09:30:01 (check-in is still in time at the very end, R14)."""
     bound = now.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
-    return [_booking_id(i.pk) for i in BookingItem.by_slot_end.query(day.isoformat(), BookingItem.sweep_at < bound)]
+    return [_booking_id(i.pk) for key in _sweep_partitions(day)
+            for i in BookingItem.by_slot_end.query(key, BookingItem.sweep_at < bound)]
 
 
 def booked_on(day: date) -> list[str]:
     """Ids of every booking on `day` still `booked`: the same sparse index, the whole day."""
-    return [_booking_id(i.pk) for i in BookingItem.by_slot_end.query(day.isoformat())]
+    return [_booking_id(i.pk) for key in _sweep_partitions(day) for i in BookingItem.by_slot_end.query(key)]
 
 
 def office_day_bookings(office_id: str, day: date) -> list[str]:
