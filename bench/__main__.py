@@ -53,7 +53,7 @@ def citizens(n: int):
     for i in range(n):
         person = id_number("440305", f"19{50 + i // 1000:02d}0101", f"{i % 1000:03d}")
         account = accounts.register("测试", person, f"139{i:08d}", "bench-pass-1", "zh", NOW_FOR_SETUP)
-        account_store.mark_phone_verified(account.account_id, account.code_hash)
+        account_store.mark_phone_verified(account, account.code_hash)
         out.append(Caller(account.account_id, "citizen", None, True))
     return out
 

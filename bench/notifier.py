@@ -103,7 +103,7 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
         for _ in range(places):
             person = id_number("440305", f"19{60 + n // 1000:02d}0101", f"{n % 1000:03d}")
             account = accounts.register("测试", person, f"137{n:08d}", "bench-pass-1", "zh", now)
-            account_store.mark_phone_verified(account.account_id, account.code_hash)
+            account_store.mark_phone_verified(account, account.code_hash)
             caller = Caller(account.account_id, "citizen", None, True)
             bookings.book(caller, bookings.BookingRequest("sweep-hall", "ID_RENEW", DAY.isoformat(), start, True),
                           f"sweep-{n}", now)

@@ -111,3 +111,26 @@ def test_forged_expired_and_alg_none_tokens_are_401(system, api):
 def test_login_does_not_reveal_which_accounts_exist(system, api):
     r = api.invoke("POST", "/v1/sessions", body={"login": "13700000000", "password": "whatever-1"})
     problem(r, 401, "UNAUTHENTICATED")
+
+
+def test_an_unverified_registration_holds_the_phone_and_id_for_24_hours_only(system, api):
+    idn, phone = new_identity()
+    other_idn, _ = new_identity()
+    assert register(api, idn, phone).status == 201
+    problem(register(api, other_idn, phone), 409, "PHONE_TAKEN")
+    system.clock.advance(timedelta(hours=24, minutes=1))
+    assert register(api, other_idn, phone).status == 201  # the real owner of the phone
+    # the abandoned registration cannot take it back, even with a fresh code
+    assert api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}).status == 202
+    fresh = sms_code(system, phone)
+    body = problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": fresh}), 422,
+                   "VALIDATION_ERROR")
+    assert "unverified" in body["detail"]
+    assert register(api, idn, new_identity()[1]).status == 201  # and its ID number is free again
+
+
+def test_a_verified_account_keeps_its_phone_and_id_for_good(system, api):
+    citizen = registered(system)
+    system.clock.advance(timedelta(days=30))
+    problem(register(api, new_identity()[0], citizen.phone), 409, "PHONE_TAKEN")
+    problem(register(api, citizen.id_number, new_identity()[1]), 409, "ID_TAKEN")

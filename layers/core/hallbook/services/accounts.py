@@ -74,7 +74,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
     )
     sms = messages.message(f"{account_id}#code#1", "verification_code", phone, lang, now,
                            {"account_id": account_id}, code=code, minutes=CODE_MINUTES)
-    store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms)
+    store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
     log.info("account registered", extra={"account_id": account_id, "phone": mask_phone(phone)})
     return account
 
@@ -100,8 +100,9 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
         if not store.record_code_attempt(account.account_id, account.code_attempts):
             raise RateLimited("Too many attempts at once; try again.")
         raise ValidationFailed("The code is wrong.", field="code")
-    if not store.mark_phone_verified(account.account_id, account.code_hash):
-        raise ValidationFailed("The code was already used; ask for a new code.", field="code")
+    if not store.mark_phone_verified(account, account.code_hash):
+        raise ValidationFailed("The code was already used, or this registration was left unverified for "
+                               f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.", field="code")
     return store.get_account(account.account_id) or account
 
 
@@ -200,5 +201,5 @@ def create_staff_account(login_name: str, password: str, role: str, name: str, o
         phone_verified=True, role=role, office_id=office_id if role == "staff" else None, lang="zh",
         created_at=now.isoformat(),
     )
-    store.register_account(account, [f"LOGIN#{login_name.lower()}"], None)
+    store.register_account(account, [f"LOGIN#{login_name.lower()}"], None, now)
     return account

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import time
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -41,6 +41,8 @@ class AccountItem(Model):
     code_window_start = UnicodeAttribute(null=True)
     login_failures = NumberAttribute(null=True)
     locked_until = UnicodeAttribute(null=True)
+    # claim items of an account whose phone is not verified yet: free again after this instant
+    claim_expires_at = UnicodeAttribute(null=True)
 
 
 @dataclass(frozen=True)
@@ -80,12 +82,20 @@ def account_key(account_id: str) -> str:
     return f"ACCOUNT#{account_id}"
 
 
-def register_account(account: Account, logins: list[str], message: Message | None) -> None:
+UNVERIFIED_CLAIM_HOURS = 24
+
+
+def register_account(account: Account, logins: list[str], message: Message | None, now: datetime) -> None:
     """Claims (`ID#`, `PHONE#` or a staff `LOGIN#`), the account and its first SMS, atomically.
-    Raises IdTaken / PhoneTaken when a claim already belongs to someone."""
+    Raises IdTaken / PhoneTaken when a claim already belongs to someone. The claims of an account
+    whose phone is not verified expire after UNVERIFIED_CLAIM_HOURS, so a mistyped or malicious
+    registration cannot keep a real citizen's phone or ID number from ever registering."""
+    expires = None if account.phone_verified else (now + timedelta(hours=UNVERIFIED_CLAIM_HOURS)).isoformat()
+    free = AccountItem.pk.does_not_exist() | (AccountItem.claim_expires_at < now.isoformat())
+
     def build(tx: Items) -> None:
         for key in logins:
-            tx.put(key, AccountItem(key, account_id=account.account_id), AccountItem.pk.does_not_exist())
+            tx.put(key, AccountItem(key, account_id=account.account_id, claim_expires_at=expires), free)
         tx.put("account", AccountItem(
             account_key(account.account_id), account_id=account.account_id, name=account.name,
             id_number=account.id_number, phone=account.phone, password_hash=account.password_hash,
@@ -160,12 +170,23 @@ def record_code_attempt(account_id: str, attempts_before: int) -> bool:
                    (AccountItem.code_attempts == attempts_before) | AccountItem.code_attempts.does_not_exist())
 
 
-def mark_phone_verified(account_id: str, code_hash: str) -> bool:
-    """Single use: succeeds only while that very code is still the account's."""
-    return _update(account_id, [
-        AccountItem.phone_verified.set(True), AccountItem.code_hash.remove(),
-        AccountItem.code_expires_at.remove(), AccountItem.code_attempts.set(0),
-    ], AccountItem.code_hash == code_hash)
+def mark_phone_verified(account: Account, code_hash: str) -> bool:
+    """Single use: succeeds only while that very code is still the account's and its ID number and
+    phone claims are still its own (they expire unverified); the claims then stop expiring."""
+    def build(tx: Items) -> None:
+        tx.update("account", AccountItem(account_key(account.account_id)), [
+            AccountItem.phone_verified.set(True), AccountItem.code_hash.remove(),
+            AccountItem.code_expires_at.remove(), AccountItem.code_attempts.set(0),
+        ], AccountItem.code_hash == code_hash)
+        for key in (f"ID#{account.id_number}", f"PHONE#{account.phone}"):
+            tx.update("claim", AccountItem(key), [AccountItem.claim_expires_at.remove()],
+                      AccountItem.account_id == account.account_id)
+
+    try:
+        transact(build)
+        return True
+    except Cancelled:
+        return False
 
 
 def replace_code(account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str,
