@@ -17,6 +17,7 @@ from typing import Any
 
 import boto3
 
+from local.background import Periodic
 from local.runtime import Functions
 from local.template import REGION, EventSource, Resources
 
@@ -49,8 +50,7 @@ class Pump:
         self._streams = session.client("dynamodbstreams", endpoint_url=endpoint_url)
         self._shards: dict[tuple[str, str], _ShardState] = {}  # (table, shard id) -> state
         self._lock = threading.Lock()  # one poller at a time: drain() and the background thread
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Periodic("pump", self._poll)
 
     def reset(self, resources: Resources) -> None:
         """Forget stream positions: the tables (and their streams) were recreated."""
@@ -70,24 +70,15 @@ class Pump:
 
     def start(self, interval: float = 0.2) -> None:
         """Poll in a background thread until stop()."""
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(interval,), name="pump", daemon=True)
-        self._thread.start()
+        self._background.start(interval)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
+        self._background.stop()
 
-    def _run(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            with self._lock:
-                try:
-                    while self._round() and not self._stop.is_set():
-                        pass
-                except Exception:  # the embedded AWS being reset or stopped under us
-                    log.exception("pump: polling failed")
+    def _poll(self) -> None:
+        with self._lock:
+            while self._round() and not self._background.stopping:
+                pass
 
     def _round(self) -> bool:
         did_work = False

@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo
 
 from hallbook.clock import AdjustableClock
 
+from local.background import Periodic
 from local.runtime import Functions
 from local.template import Schedule
 
@@ -142,8 +143,7 @@ class Scheduler:
         self._after_run = after_run
         self._lock = threading.RLock()
         self._fired_until = clock.now()  # the background thread has fired every run up to here
-        self._stop = threading.Event()
-        self._thread: threading.Thread | None = None
+        self._background = Periodic("scheduler", self.tick)
 
     def reset(self) -> None:
         """Forget the runs due before now (after the clock was set without firing)."""
@@ -169,22 +169,10 @@ class Scheduler:
             return runs
 
     def start(self, interval: float = 1.0) -> None:
-        self._stop.clear()
-        self._thread = threading.Thread(target=self._run, args=(interval,), name="scheduler", daemon=True)
-        self._thread.start()
+        self._background.start(interval)
 
     def stop(self) -> None:
-        self._stop.set()
-        if self._thread is not None:
-            self._thread.join()
-            self._thread = None
-
-    def _run(self, interval: float) -> None:
-        while not self._stop.wait(interval):
-            try:
-                self.tick()
-            except Exception:
-                log.exception("scheduler: tick failed")
+        self._background.stop()
 
     def _fire_between(self, after: datetime, until: datetime, set_clock: bool) -> list[Run]:
         due = sorted(
