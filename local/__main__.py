@@ -53,6 +53,7 @@ hallbook local mode, clock at {system.clock.now().isoformat()}
   clock        {base}/local/clock   (POST {{"now": "2026-09-14T12:00+08:00"}} fires the jobs it passes)
   embedded AWS {system.aws.url}
 logins: admin / local-admin-pass; staff@<office_id> / local-staff-pass for {', '.join(office_ids) or 'each demo office'}
+demo citizens with residence permits: 13707980001, 13707980002, 13707980003 / local-citizen-1 (README)
 Ctrl-C stops.""", flush=True)
     try:
         server.serve_forever()

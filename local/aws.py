@@ -34,6 +34,8 @@ from moto.dynamodbstreams.models import ShardIterator
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
 
+from local import s3post
+
 ACCOUNT_ID = "123456789012"  # moto's account for any dummy credentials
 
 # (code, message, item) per transaction item, as moto's TransactionCanceledException takes them
@@ -100,6 +102,7 @@ def install_moto_patches() -> None:
     """Idempotent. Only correct while every moto call is serialised (see the module docstring)."""
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     ShardIterator.get = _single_use_shard_iterator_get  # type: ignore[method-assign]
+    s3post.install()  # S3's presigned POST policies, which moto does not check (local/s3post.py)
 
 
 MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items  # moto's own: what tests compare against

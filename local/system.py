@@ -102,11 +102,11 @@ class LocalSystem:
 
     def seed(self) -> list[str]:
         """Load the demo catalogue and halls, seed the local logins (admin, operator, staff@<office_id>)
-        and release the slots of the booking window (if hallbook.services.seed and .release exist; a
-        warning otherwise). The demo office ids."""
+        and the demo citizens with their residence permits, and release the slots of the booking window
+        (if hallbook.services.seed and .release exist; a warning otherwise). The demo office ids."""
         try:
             from hallbook.services.release import release_window
-            from hallbook.services.seed import load_demo_data, seed_local_accounts
+            from hallbook.services.seed import load_demo_data, seed_local_accounts, seed_local_permits
         except ModuleNotFoundError as e:
             if e.name not in ("hallbook.services.seed", "hallbook.services.release"):
                 raise
@@ -115,6 +115,7 @@ class LocalSystem:
         data = load_demo_data(str(DEMO_DATA))
         office_ids = [office["office_id"] for office in data.get("offices", [])]
         seed_local_accounts(office_ids)
+        seed_local_permits(office_ids)
         release_window()
         self.pump.drain()
         return office_ids

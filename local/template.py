@@ -241,8 +241,8 @@ def create_resources(
     endpoint_url: str | None = None,
     secret_values: Mapping[str, str] | None = None,
 ) -> Resources:
-    """Create every table, queue, secret and topic of the translated template `cfn`, each named by
-    its logical id. Secrets get `secret_values[logical_id]`, or a new random 64-character key."""
+    """Create every table, queue, secret, topic and bucket of the translated template `cfn`, each named
+    by its logical id. Secrets get `secret_values[logical_id]`, or a new random 64-character key."""
     resources = Resources()
     resolver = _Resolver(cfn, resources)
 
@@ -282,7 +282,39 @@ def create_resources(
         arn = sns.create_topic(Name=name)["TopicArn"]
         resources.refs[name] = arn
         resources.attributes[name] = {"TopicArn": arn, "TopicName": name}
+
+    s3 = client("s3")
+    for name, properties in _of_type(cfn, "AWS::S3::Bucket").items():
+        _create_bucket(s3, name, resolver.resolve(properties))
+        resources.refs[name] = name
+        resources.attributes[name] = {"Arn": f"arn:{PARTITION}:s3:::{name}", "BucketName": name}
     return resources
+
+
+def _create_bucket(s3: Any, name: str, properties: dict[str, Any]) -> None:
+    """The bucket, named by its logical id (moto takes the capitals S3 would refuse; presigned URLs
+    are then path-style, http://127.0.0.1:<port>/<name>, which curl reaches), with the template's
+    public access block, default encryption, lifecycle rules and CORS."""
+    s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
+    if "PublicAccessBlockConfiguration" in properties:
+        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"])
+    encryption = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration")
+    if encryption:
+        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
+            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]} for rule in encryption]})
+    rules = properties.get("LifecycleConfiguration", {}).get("Rules")
+    if rules:
+        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
+            {"ID": rule.get("Id", f"rule{n}"), "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
+             **({"Expiration": {"Days": rule["ExpirationInDays"]}} if "ExpirationInDays" in rule else {}),
+             **({"AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"]}
+                if "AbortIncompleteMultipartUpload" in rule else {})}
+            for n, rule in enumerate(rules)]})
+    cors = properties.get("CorsConfiguration", {}).get("CorsRules")
+    if cors:
+        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
+            {**{k: v for k, v in rule.items() if k != "MaxAge"},
+             **({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})} for rule in cors]})
 
 
 def _create_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> dict[str, Any]:

@@ -1,6 +1,6 @@
-"""Citizen API: catalogue, availability, accounts, sessions and bookings. Thin: routing and wiring
-only; rules live in hallbook.domain and hallbook.services."""
+"""Citizen API: catalogue, availability, accounts, sessions, bookings and residence-permit
+applications. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
 from hallbook.web.app import api_handler
-from hallbook.web.routes import accounts, bookings, catalog
+from hallbook.web.routes import accounts, applications, bookings, catalog
 
-app, lambda_handler = api_handler(catalog.router, accounts.router, bookings.router)
+app, lambda_handler = api_handler(catalog.router, accounts.router, bookings.router, applications.router)

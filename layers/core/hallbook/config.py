@@ -17,6 +17,8 @@ class Settings(BaseModel):
     idempotency_table: str = "IdempotencyTable"
     tickets_table: str = "TicketsTable"
     audit_table: str = "AuditTable"
+    permits_table: str = "PermitsTable"  # residence permits and their online applications (R17)
+    uploads_bucket: str = "UploadsBucket"  # application materials (R17)
     release_queue_url: str = ""
     sms_queue_url: str = ""
     sms_dlq_url: str = ""  # the jobs function only: {"job": "redrive_sms"}

@@ -5,6 +5,7 @@ includes them all."""
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
     from . import accounts, admin, bookings, catalog
     from . import catalog_admin, operator, staff  # issue 6: the hall, the catalogue, the call centre
+    from . import applications  # issue 7: residence permits and their online applications
 
     return [catalog.router, accounts.router, bookings.router, admin.router, staff.router, catalog_admin.router,
-            operator.router]
+            operator.router, applications.router, applications.staff_router, applications.admin_router]

@@ -1,0 +1,375 @@
+"""R17 online residence-permit applications: a citizen applies for a permit they hold (renewal,
+change of details, replacement), uploads the materials to S3 through presigned forms and submits;
+staff of the permit's station open it, decide (SMS in the same transaction), and close it once the
+permit is collected - at the window, through the booking rules (services.bookings.book), or by mail.
+
+Rules are hallbook.domain.applications; each step is one transaction (store.applications.move)."""
+from __future__ import annotations
+
+import logging
+import uuid
+from dataclasses import replace
+from datetime import date, datetime
+
+from ..domain import errors
+from ..domain.applications import (
+    COLLECTION_SERVICE, FINAL, KIND_NAMES, MAX_UPLOAD_BYTES, Details, Kind, State, check_collection_choice,
+    check_completion, check_decision, check_eligible, check_mail_address, check_materials, check_transition,
+    check_upload_type, check_window_office, details_for, material, materials_for, on_completion, parse_permit_number,
+)
+from ..domain.identity import mask_id_number, mask_phone, parse_name, parse_phone
+from ..domain.reference import new_reference
+from ..store import accounts as account_store
+from ..store import applications as store
+from ..store import bookings as booking_store
+from ..store import permits as permit_store
+from ..store import uploads
+from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
+from ..store.catalog import Catalog, load_catalog
+from . import bookings, messages
+from .catalog import parse_day
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+DEFAULT_UPLOAD_TYPE = "image/jpeg"
+COMPLETE_ATTEMPTS = 3
+
+
+# ---------------------------------------------------------------- views
+
+def _kind(application: Application) -> Kind:
+    return Kind(application.kind)
+
+
+def _details(application: Application) -> Details:
+    d = application.details
+    return Details(reason=d.get("reason"), change_date=date.fromisoformat(d["change_date"]) if d.get("change_date") else None,
+                   address=d.get("address"), employer=d.get("employer"), school=d.get("school"))
+
+
+def _materials(application: Application, staff: bool) -> list[dict]:
+    out = []
+    for m in materials_for(_kind(application), application.details.get("reason")):
+        uploaded = application.uploaded.get(m.code)
+        entry = {"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "required": m.required,
+                 "uploaded": uploaded}
+        if staff and uploaded:
+            entry["download_url"] = uploads.download_url(application.application_id, m.code)
+        out.append(entry)
+    return out
+
+
+def _decision(application: Application) -> dict | None:
+    for step in application.history:
+        if step.state in (State.APPROVED.value, State.REJECTED.value):
+            return {"approved": step.state == State.APPROVED.value, "reason": application.decision_reason,
+                    "at": step.at, "by": step.by}
+    return None
+
+
+def _collection(application: Application, full: bool) -> dict | None:
+    c = application.collection
+    if c is None:
+        return None
+    if c.get("method") == "mail" and not full:
+        return {**c, "phone": mask_phone(c.get("phone") or "")}
+    return dict(c)
+
+
+def view(application: Application, catalog: Catalog | None = None, *, staff: bool = False, full: bool = False,
+         upload_forms: list[dict] | None = None) -> dict:
+    """An application as answers show it. The applicant's ID number is masked, and the mail
+    recipient's phone too - except for staff of the station opening one application (`full`), who post
+    the permit. Staff also get short-lived download URLs of the materials."""
+    catalog = catalog or load_catalog()
+    office = catalog.offices.get(application.office_id)
+    name_zh, name_en = KIND_NAMES[_kind(application)]
+    body = {
+        "application_id": application.application_id, "reference": application.reference,
+        "kind": application.kind, "kind_name_zh": name_zh, "kind_name_en": name_en,
+        "permit_number": application.permit_number, "office_id": application.office_id,
+        "office_name": office.name if office else None,
+        "applicant_id_number": mask_id_number(application.applicant_id_number),
+        "state": application.state, "details": application.details,
+        "materials": _materials(application, staff and full),
+        "decision": _decision(application), "collection": _collection(application, full),
+        "history": [{"state": s.state, "at": s.at, "by": s.by, "by_role": s.by_role, "note": s.note}
+                    for s in application.history],
+        "created_at": application.created_at, "updated_at": application.updated_at,
+        "submitted_at": application.submitted_at,
+    }
+    if upload_forms is not None:
+        body["uploads"] = upload_forms
+    return body
+
+
+# ---------------------------------------------------------------- the citizen
+
+def _citizen(caller: Caller):
+    account = account_store.get_account(caller.account_id)
+    if account is None or account.role != "citizen" or not account.id_number:
+        raise errors.Forbidden("Only a citizen's account can apply.")
+    if not account.phone_verified:
+        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before applying.")
+    return account
+
+
+def own_application(caller: Caller, application_id: str) -> Application:
+    """A citizen's own application; anybody else's is 404 and never its data or materials."""
+    application = store.get_application(application_id) if application_id and len(application_id) <= 64 else None
+    if application is None or application.account_id != caller.account_id:
+        raise errors.NotFound("No such application.")
+    return application
+
+
+def _form(application: Application, material_code: str, content_type: str) -> dict:
+    return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES).public(
+        material_code)
+
+
+def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reason: str | None = None,
+           change_date: str | None = None, address: str | None = None, employer: str | None = None,
+           school: str | None = None) -> dict:
+    """A draft application with an upload form per material. Validation first (no I/O), then the
+    account and the permit, the eligibility, and one transaction: the application and its lock."""
+    try:
+        the_kind = Kind(kind)
+    except ValueError:
+        raise errors.ValidationFailed("kind must be renewal, change or replacement", field="kind") from None
+    number = parse_permit_number(permit_number)
+    changed = parse_day(change_date, "change_date") if change_date is not None else None
+    details = details_for(the_kind, reason, changed, address, employer, school)
+
+    account = _citizen(caller)
+    permit = permit_store.get_permit(number)
+    if permit is None or permit.holder_id_number != account.id_number:
+        raise errors.NotFound("You hold no residence permit with that number.")
+    check_eligible(the_kind, details, permit.valid_until, now.date())
+
+    now_iso = now.isoformat()
+    application = Application(
+        application_id=uuid.uuid4().hex, reference=new_reference(), kind=the_kind.value, permit_number=number,
+        office_id=permit.office_id, account_id=account.account_id, applicant_id_number=account.id_number or "",
+        state=State.DRAFT.value, details=details.public(), created_at=now_iso, updated_at=now_iso,
+        history=(Step(State.DRAFT.value, now_iso, account.account_id, "citizen"),),
+    )
+    try:
+        store.open_application(application)
+    except store.AlreadyOpen as already:
+        raise errors.NotEligible(f"This permit already has an open {the_kind.value} application; one at a time.",
+                                 open_application_id=already.application_id) from None
+    log.info("application opened", extra={"application_id": application.application_id, "kind": the_kind.value,
+                                          "office_id": permit.office_id})
+    forms = [_form(application, m.code, DEFAULT_UPLOAD_TYPE) for m in materials_for(the_kind, details.reason)]
+    return view(application, upload_forms=forms)
+
+
+def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> dict:
+    """Another upload form for one material: another content type, or after the first one expired."""
+    application = own_application(caller, application_id)
+    wanted = material(_kind(application), application.details.get("reason"), material_code)
+    check_upload_type(content_type)
+    if application.state != State.DRAFT.value:
+        raise errors.InvalidState(f"The application is {application.state}; materials are uploaded to a draft.",
+                                  state=application.state)
+    return _form(application, wanted.code, content_type)
+
+
+def _moved(application_id: str) -> errors.DomainError:
+    current = store.get_application(application_id)
+    state = current.state if current else "gone"
+    return errors.InvalidState(f"The application changed meanwhile; it is {state}.", state=state)
+
+
+def submit(caller: Caller, application_id: str, now: datetime) -> dict:
+    """draft -> submitted, once every required material is in the bucket (HeadObject each) with an
+    allowed type and size. What was found is recorded for staff."""
+    application = own_application(caller, application_id)
+    check_transition(application.state, State.SUBMITTED)
+    found = {m.code: uploads.stored_object(application.application_id, m.code)
+             for m in materials_for(_kind(application), application.details.get("reason"))}
+    check_materials(_kind(application), application.details.get("reason"), found)
+    uploaded = {code: {"content_type": obj.content_type, "size": obj.size} for code, obj in found.items() if obj}
+    step = Step(State.SUBMITTED.value, now.isoformat(), caller.account_id, "citizen")
+    try:
+        store.move(application, step, now, submitted=uploaded)
+    except StateMoved:
+        raise _moved(application_id) from None
+    return view(replace(application, state=step.state, history=(*application.history, step), uploaded=uploaded,
+                        submitted_at=step.at, updated_at=step.at))
+
+
+def withdraw(caller: Caller, application_id: str, now: datetime) -> dict:
+    """A draft or submitted application is withdrawn by its citizen; the permit may be applied for again."""
+    application = own_application(caller, application_id)
+    check_transition(application.state, State.WITHDRAWN)
+    step = Step(State.WITHDRAWN.value, now.isoformat(), caller.account_id, "citizen")
+    try:
+        store.move(application, step, now, release_lock=True)
+    except StateMoved:
+        raise _moved(application_id) from None
+    return view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
+
+
+def choose_collection(caller: Caller, application_id: str, method: str, now: datetime, *,
+                      office_id: str | None = None, day: str | None = None, start: str | None = None,
+                      notice_acknowledged: bool = True, name: str | None = None, address: str | None = None,
+                      phone: str | None = None) -> dict:
+    """approved -> collecting. At the window: a booking of the permit-collection service at the
+    permit's station, made by services.bookings.book - the same rules, window and capacity as any
+    booking (SLOT_FULL, OUTSIDE_WINDOW, ...), with an idempotency key derived from the application so
+    a retried request never takes a second place. By mail: a validated recipient."""
+    application = own_application(caller, application_id)
+    current = application.collection
+    booking_status = None
+    if current and current.get("booking_id"):
+        previous = booking_store.get_booking(current["booking_id"])
+        booking_status = previous.status if previous else None
+    check_collection_choice(application.state, current, booking_status)
+
+    if method == "window":
+        if not office_id or not day or not start:
+            raise errors.ValidationFailed("window collection needs office_id, date and start", field="office_id")
+        check_window_office(office_id, application.office_id)
+        key = f"application:{application.application_id}:{application.collection_attempts}"
+        request = bookings.BookingRequest(office_id=office_id, service_code=COLLECTION_SERVICE, date=day, start=start,
+                                          notice_acknowledged=notice_acknowledged)
+        try:
+            booking, _ = bookings.book(caller, request, key, now)
+        except errors.ValidationFailed as error:
+            if error.extra.get("field") != "Idempotency-Key":
+                raise
+            raise errors.InvalidState("A different collection time was chosen for this application meanwhile.",
+                                      state=application.state) from None
+        collection = {"method": "window", "office_id": office_id, "date": booking["date"], "start": booking["start"],
+                      "end": booking["end"], "booking_id": booking["booking_id"], "reference": booking["reference"]}
+    elif method == "mail":
+        collection = {"method": "mail", "name": parse_name(name or ""), "address": check_mail_address(address),
+                      "phone": parse_phone(phone or "")}
+    else:
+        raise errors.ValidationFailed("method must be window or mail", field="method")
+
+    step = Step(State.COLLECTING.value, now.isoformat(), caller.account_id, "citizen", collection["method"])
+    try:
+        store.move(application, step, now, collection=collection)
+    except StateMoved:
+        latest = store.get_application(application_id)
+        if latest and latest.collection and latest.collection == collection:  # the same request, retried
+            return view(latest)
+        raise _moved(application_id) from None
+    return view(replace(application, state=step.state, history=(*application.history, step), collection=collection,
+                        collection_attempts=application.collection_attempts + 1, updated_at=step.at))
+
+
+def list_own(caller: Caller, limit: int, cursor: str | None) -> dict:
+    try:
+        items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
+    except (ValueError, TypeError):
+        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    catalog = load_catalog()
+    return {"applications": [view(a, catalog) for a in items], "next_cursor": next_cursor}
+
+
+# ---------------------------------------------------------------- staff of the permit's station
+
+def for_staff(application_id: str) -> Application:
+    """An application staff may act on (the web layer then checks they belong to its station). A draft
+    is still the citizen's: not found."""
+    application = store.get_application(application_id) if application_id and len(application_id) <= 64 else None
+    if application is None or application.state == State.DRAFT.value:
+        raise errors.NotFound("No such application.")
+    return application
+
+
+def staff_view(application: Application) -> dict:
+    return view(application, staff=True, full=True)
+
+
+def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> dict:
+    try:
+        the_state = State(state)
+    except ValueError:
+        raise errors.ValidationFailed(f"unknown state {state!r}", field="state") from None
+    if the_state is State.DRAFT:
+        raise errors.ValidationFailed("drafts are not submitted yet", field="state")
+    try:
+        items, next_cursor = store.list_for_station(office_id, the_state.value, limit, cursor)
+    except (ValueError, TypeError):
+        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    catalog = load_catalog()
+    return {"office_id": office_id, "state": the_state.value,
+            "applications": [view(a, catalog, staff=True) for a in items], "next_cursor": next_cursor}
+
+
+def review(who: Caller, application: Application, now: datetime) -> dict:
+    """submitted -> under_review: staff open it (and get its materials)."""
+    check_transition(application.state, State.UNDER_REVIEW)
+    step = Step(State.UNDER_REVIEW.value, now.isoformat(), who.account_id, who.role)
+    try:
+        store.move(application, step, now)
+    except StateMoved:
+        raise _moved(application.application_id) from None
+    return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
+
+
+def _sms(application: Application, kind: str, now: datetime, **params) -> tuple:
+    """The SMS reporting a step, to the applicant's phone (none if the account has no phone)."""
+    account = account_store.get_account(application.account_id)
+    if account is None or not account.phone:
+        return ()
+    office = load_catalog().offices.get(application.office_id)
+    name_zh, name_en = KIND_NAMES[_kind(application)]
+    return (messages.message(
+        f"{application.application_id}#{kind}", kind, account.phone, account.lang, now,
+        {"application_id": application.application_id}, reference=application.reference, kind_name=name_zh,
+        kind_name_en=name_en, office_name=office.name if office else application.office_id,
+        office_name_en=(office.name_en or office.name) if office else application.office_id, **params),)
+
+
+def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> dict:
+    """under_review -> approved | rejected (a rejection with a reason), and the SMS telling the
+    citizen, in one transaction. A rejection frees the permit for a new application."""
+    reason = check_decision(approve, reason)
+    to = State.APPROVED if approve else State.REJECTED
+    check_transition(application.state, to)
+    sms = _sms(application, f"application_{to.value}", now, reason=reason or "")
+    step = Step(to.value, now.isoformat(), who.account_id, who.role, reason)
+    try:
+        store.move(application, step, now, decision_reason=reason, release_lock=to in FINAL, messages=sms)
+    except StateMoved:
+        raise _moved(application.application_id) from None
+    log.info("application decided", extra={"application_id": application.application_id, "state": to.value})
+    return staff_view(replace(application, state=step.state, history=(*application.history, step),
+                              decision_reason=reason, updated_at=step.at))
+
+
+def complete(who: Caller, application: Application, now: datetime) -> dict:
+    """collecting -> closed, when the permit was handed over at the window (its booking checked in)
+    or posted. A renewal extends the permit by a year, a change writes the new details, in the same
+    transaction; the citizen is told by SMS."""
+    check_transition(application.state, State.CLOSED)
+    method = (application.collection or {}).get("method", "")
+    if method == "window":
+        booking = booking_store.get_booking(application.collection["booking_id"])  # type: ignore[index]
+        check_completion(method, booking.status if booking else None)
+    how = ("，证件已领取", "; the permit was collected") if method == "window" else (
+        "，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
+    sms = _sms(application, "application_closed", now, how=how[0], how_en=how[1])
+    step = Step(State.CLOSED.value, now.isoformat(), who.account_id, who.role)
+    for _ in range(COMPLETE_ATTEMPTS):
+        permit = permit_store.get_permit(application.permit_number)
+        if permit is None:
+            raise errors.InvalidState("The permit of this application is no longer registered.", state=application.state)
+        change = on_completion(_kind(application), _details(application), permit.valid_until, now.date())
+        values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in change.__dict__.items() if v is not None}
+        update = PermitUpdate(values, permit.valid_until.isoformat()) if values else None
+        try:
+            store.move(application, step, now, release_lock=True, messages=sms, permit=update)
+            break
+        except StateMoved:
+            raise _moved(application.application_id) from None
+        except PermitMoved:
+            continue
+    else:
+        raise errors.Busy("The permit is changing; please retry.")
+    return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))

@@ -1,0 +1,60 @@
+"""Residence permits (R17): administrators register them (audited), citizens see their own."""
+from __future__ import annotations
+
+import logging
+from datetime import datetime
+
+from ..domain import errors
+from ..domain.applications import check_permit, parse_permit_number, renewal_window
+from ..domain.identity import mask_id_number, parse_id_number
+from ..store import accounts as account_store
+from ..store import permits as store
+from ..store.catalog import load_catalog
+from ..store.permits import Permit
+from . import audit
+from .catalog import get_office, parse_day
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+
+
+def public(permit: Permit) -> dict:
+    """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
+    office = load_catalog().offices.get(permit.office_id)
+    opens, closes = renewal_window(permit.valid_until)
+    return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number),
+            "office_name": office.name if office else None,
+            "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}}
+
+
+def _audited(permit: Permit | None) -> dict | None:
+    return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number)} if permit else None
+
+
+def put_permit(who: Caller, number: str, data: dict, now: datetime) -> tuple[dict, bool]:
+    """Create or replace a permit (administrators). (the permit, created?)"""
+    number = parse_permit_number(number)
+    holder = parse_id_number(data.get("holder_id_number") or "", now.date()).value
+    office = get_office(data.get("office_id") or "")
+    if not any(code.startswith("RP_") for code in office.services):
+        raise errors.ValidationFailed(f"{office.office_id} does no residence-permit business", field="office_id")
+    valid_until = parse_day(data.get("valid_until") or "", "valid_until")
+    last_endorsed = parse_day(data["last_endorsed"], "last_endorsed") if data.get("last_endorsed") else None
+    address = check_permit(valid_until, last_endorsed, data.get("address") or "", now.date())
+    employer = " ".join((data.get("employer") or "").split()) or None
+    school = " ".join((data.get("school") or "").split()) or None
+    before = store.get_permit(number)
+    permit = Permit(number=number, holder_id_number=holder, office_id=office.office_id, address=address,
+                    valid_until=valid_until, last_endorsed=last_endorsed, employer=employer, school=school,
+                    updated_at=now.isoformat())
+    entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_audited(before), after=_audited(permit))
+    store.put_permit_audited(permit, entry)
+    log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
+    return public(permit), before is None
+
+
+def own_permits(caller: Caller) -> dict:
+    account = account_store.get_account(caller.account_id)
+    if account is None or not account.id_number:
+        raise errors.Forbidden("Only a citizen's account holds permits.")
+    return {"permits": [public(p) for p in store.permits_of(account.id_number)]}

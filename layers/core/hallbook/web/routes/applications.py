@@ -1,0 +1,161 @@
+"""Residence permits and their online applications (R17). Three routers, one per audience and API
+function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's station:
+StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
+from __future__ import annotations
+
+from typing import Annotated, Optional
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...domain.errors import NotFound
+from ...services import applications, permits
+from ..auth import admin, caller, staff_of
+from ..models_applications import (
+    ApplicationIn, ApplicationOut, ApplicationsOut, CollectionIn, DecisionIn, PermitIn, PermitOut, PermitsOut,
+    StationApplicationsOut, States, UploadIn, UploadOut,
+)
+
+router = APIGatewayRouter()
+staff_router = APIGatewayRouter()
+admin_router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+
+ApplicationId = Annotated[str, Path(max_length=64)]
+Office = Annotated[str, Path(max_length=64)]
+
+
+def _ok(body: dict, status: int = 200, **headers: str) -> Response:
+    return Response(status, "application/json", body, {**NO_STORE, **headers})
+
+
+# ---------------------------------------------------------------- citizens
+
+@router.get("/v1/permits", tags=["applications"])
+def my_permits() -> Response[PermitsOut]:
+    """The residence permits the caller holds, each with its renewal window."""
+    return _ok(permits.own_permits(caller(router, "citizen")))
+
+
+@router.post("/v1/applications", tags=["applications"])
+def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
+    """R17: a draft application for a permit the caller holds, with a presigned upload form per
+    material. NOT_ELIGIBLE outside the renewal month (the window in `detail`), for a change older
+    than 30 days, or while the permit has an open application of that kind."""
+    who = caller(router, "citizen")
+    fields = body.model_dump(exclude={"kind", "permit_number"})
+    created = applications.create(who, body.kind, body.permit_number, now(), **fields)
+    return _ok(created, 201, Location=f"/v1/applications/{created['application_id']}")
+
+
+@router.get("/v1/applications", tags=["applications"])
+def my_applications(
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+) -> Response[ApplicationsOut]:
+    """The caller's applications, newest first."""
+    return _ok(applications.list_own(caller(router, "citizen"), limit, cursor))
+
+
+@router.get("/v1/applications/<application_id>", tags=["applications"])
+def my_application(application_id: ApplicationId) -> Response[ApplicationOut]:
+    who = caller(router, "citizen")
+    return _ok(applications.view(applications.own_application(who, application_id)))
+
+
+@router.post("/v1/applications/<application_id>/uploads", tags=["applications"])
+def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]) -> Response[UploadOut]:
+    """Another presigned upload form for one material of a draft (another content type, or after
+    the first form expired)."""
+    who = caller(router, "citizen")
+    return _ok(applications.new_upload(who, application_id, body.material, body.content_type), 201)
+
+
+@router.post("/v1/applications/<application_id>/submit", tags=["applications"])
+def submit(application_id: ApplicationId) -> Response[ApplicationOut]:
+    """draft -> submitted, once every required material is uploaded (VALIDATION_ERROR lists the
+    missing ones)."""
+    return _ok(applications.submit(caller(router, "citizen"), application_id, now()))
+
+
+@router.post("/v1/applications/<application_id>/withdraw", tags=["applications"])
+def withdraw(application_id: ApplicationId) -> Response[ApplicationOut]:
+    """A draft or submitted application is withdrawn; the permit may be applied for again."""
+    return _ok(applications.withdraw(caller(router, "citizen"), application_id, now()))
+
+
+@router.post("/v1/applications/<application_id>/collection", tags=["applications"])
+def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
+    """approved -> collecting: `{method: window, office_id, date, start}` books a permit-collection
+    slot at the station under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
+    `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
+    who = caller(router, "citizen")
+    return _ok(applications.choose_collection(
+        who, application_id, body.method, now(), office_id=body.office_id, day=body.date, start=body.start,
+        notice_acknowledged=body.notice_acknowledged, name=body.name, address=body.address, phone=body.phone))
+
+
+# ---------------------------------------------------------------- staff of the permit's station
+
+@staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
+def station_applications(
+    office_id: Office,
+    state: Annotated[States, Query()] = "submitted",
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+) -> Response[StationApplicationsOut]:
+    """The station's applications in one state, oldest submission first, a page at a time."""
+    staff_of(staff_router, office_id)
+    return _ok(applications.station_queue(office_id, state, limit, cursor))
+
+
+def _staff_application(application_id: str):
+    """The application, once the caller is staff (or admin) of its station."""
+    caller(staff_router, "staff", "admin")
+    application = applications.for_staff(application_id)
+    return staff_of(staff_router, application.office_id), application
+
+
+@staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
+def station_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
+    """One application with presigned download URLs of its materials (a few minutes each)."""
+    staff_of(staff_router, office_id)
+    application = applications.for_staff(application_id)
+    if application.office_id != office_id:
+        raise NotFound("No such application at this station.")
+    return _ok(applications.staff_view(application))
+
+
+@staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
+def review(application_id: ApplicationId) -> Response[ApplicationOut]:
+    """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
+    who, application = _staff_application(application_id)
+    return _ok(applications.review(who, application, now()))
+
+
+@staff_router.post("/v1/applications/<application_id>/decision", tags=["applications"])
+def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
+    """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
+    who, application = _staff_application(application_id)
+    return _ok(applications.decide(who, application, body.approve, body.reason, now()))
+
+
+@staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
+def complete(application_id: ApplicationId) -> Response[ApplicationOut]:
+    """collecting -> closed: the permit was handed over (window: its booking checked in) or posted.
+    A renewal extends the permit by a year; a change writes the new details."""
+    who, application = _staff_application(application_id)
+    return _ok(applications.complete(who, application, now()))
+
+
+# ---------------------------------------------------------------- administrators
+
+@admin_router.put("/v1/permits/<number>", tags=["admin"])
+def put_permit(number: Annotated[str, Path(min_length=6, max_length=32)],
+               body: Annotated[PermitIn, Body()]) -> Response[PermitOut]:
+    """Register (201) or change (200) a residence permit; audited."""
+    who = admin(admin_router)
+    permit, created = permits.put_permit(who, number, body.model_dump(), now())
+    return _ok(permit, 201 if created else 200)
