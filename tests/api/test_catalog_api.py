@@ -24,7 +24,9 @@ def test_services_list_has_household_id_and_permit_business_and_walk_in_only(dem
     assert services["HR_BIRTH"]["appointment_required"] and services["HR_BIRTH"]["materials"]
     assert services["WALK_DEATH_CANCEL"]["appointment_required"] is False
     assert {"RP_RENEW", "ID_REISSUE", "HR_MOVE_IN"} <= set(services)
-    one = api.invoke("GET", "/v1/services/HR_BIRTH").json()
+    r = api.invoke("GET", "/v1/services/HR_BIRTH")
+    assert "出生登记" in r.text  # UTF-8, not \u escapes
+    one = r.json()
     assert one["name_zh"] == "出生登记" and one["notice"]
 
 
