@@ -280,3 +280,29 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     assert cancel_entry["before"]["status"] == "booked" and cancel_entry["after"]["status"] == "cancelled"
     text = str(entries)
     assert citizen.id_number not in text and citizen.phone not in text  # masked in the log too
+
+
+def test_two_administrators_changing_one_hall_at_once_never_undo_each_other(system):
+    """Optimistic: the second write finds the hall changed since it was read and is refused (409);
+    a closure, which only adds, reads the hall again and lands too."""
+    from hallbook.domain import errors
+    from hallbook.services import catalog_admin, closures
+    from hallbook.services.tokens import Caller
+    from hallbook.store import catalog as catalog_store
+    from tests.support import run_at_once
+
+    put_test_hall(capacity=3)
+    admin = Caller("admin-1", "admin")
+    office = catalog_store.get_entity("OFFICE", HALL)
+    body = {k: office[k] for k in ("name", "region", "district", "address", "mode", "services", "timetable")}
+    results = run_at_once([
+        lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名一"}, now()),
+        lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名二"}, now()),
+        lambda: closures.close_day(admin, HALL, "2026-09-22", "停电", now()),
+    ])
+    assert all(r is None or not isinstance(r, Exception) or isinstance(r, errors.InvalidState) for r in results)
+    assert not isinstance(results[2], Exception), results[2]
+    renamed = [name for name, r in zip(("改名一", "改名二"), results) if not isinstance(r, Exception)]
+    final = catalog_store.get_entity("OFFICE", HALL)
+    assert final["name"] in (renamed or ["测试大厅"])
+    assert [c["date"] for c in final["closures"]] == ["2026-09-22"]  # no write undid the closure

@@ -47,7 +47,7 @@ def put_service(who: Caller, code: str, data: dict, now: datetime) -> tuple[dict
         raise _invalid(error) from None
     after = catalog_store.service_body(service)
     note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
-    catalog_store.put_entity_with("SERVICE", code, after, [entry_item(note)])
+    catalog_store.put_entity_with("SERVICE", code, after, [entry_item(note)], before)
     log.info("service saved", extra={"service_code": code, "new": before is None})
     return service.public(), before is None
 
@@ -73,7 +73,7 @@ def put_office(who: Caller, office_id: str, data: dict, now: datetime) -> tuple[
     previous = office_from(before) if before else None
     after = office_to(office)
     note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
-    catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)])
+    catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)], before)
     slots = apply_timetable(office, previous, now)
     log.info("office saved", extra={"office_id": office_id, "new": before is None, **{
         f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()}})
@@ -138,7 +138,7 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
     before = catalog_store.get_entity("CALENDAR", str(year))
     after = catalog_store.calendar_body(entries)
     note = audit.entry(who, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
-    catalog_store.put_entity_with("CALENDAR", str(year), after, [entry_item(note)])
+    catalog_store.put_entity_with("CALENDAR", str(year), after, [entry_item(note)], before)
 
     new = load_catalog(max_age=0)
     first = now.date() + timedelta(days=1)

@@ -84,7 +84,20 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
 
 
 def _record_closure(who: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
-    """Add the closure to the office unless the day is closed already; (the closure's reason, was it there)."""
+    """Add the closure to the office unless the day is closed already; (the closure's reason, was it
+    there). A closure only adds to the hall, so a concurrent change of the hall is read again."""
+    for _ in range(CLOSURE_ATTEMPTS - 1):
+        try:
+            return _add_closure(who, office_id, day, reason, now)
+        except catalog_store.ChangedMeanwhile:
+            continue
+    return _add_closure(who, office_id, day, reason, now)
+
+
+CLOSURE_ATTEMPTS = 3
+
+
+def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
     data = catalog_store.get_entity("OFFICE", office_id)
     if data is None:
         raise errors.NotFound(f"No office with id {office_id!r}.")
@@ -94,5 +107,5 @@ def _record_closure(who: Caller, office_id: str, day: str, reason: str, now: dat
     office = office_to(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
     note = audit.entry(who, "office.close_day", f"OFFICE#{office_id}", now,
                        before={"closures": data.get("closures", [])}, after={"closures": office["closures"]})
-    catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)])
+    catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
     return reason, False

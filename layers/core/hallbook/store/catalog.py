@@ -17,7 +17,8 @@ from pynamodb.models import Model
 from ..config import settings
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import SlotTemplate, check_no_overlap
-from .base import BaseMeta, Items, transact
+from ..domain.errors import InvalidState
+from .base import BaseMeta, Cancelled, Items, transact
 
 CACHE_SECONDS = 30.0
 
@@ -181,7 +182,7 @@ def invalidate_cache() -> None:
 
 
 def put_entity(kind: str, key: str, body: dict) -> None:
-    CatalogItem(kind, key, body=json.dumps(body, ensure_ascii=False, sort_keys=True)).save()
+    CatalogItem(kind, key, body=_dump(body)).save()
     invalidate_cache()
 
 
@@ -228,13 +229,31 @@ def calendar_body(entries: YearEntries) -> dict:
     }
 
 
-def put_entity_with(kind: str, key: str, body: dict, also: list[Model]) -> None:
+def _dump(body: dict) -> str:
+    return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+class ChangedMeanwhile(InvalidState):
+    """The entity is no longer what the caller read: someone else changed it at the same moment."""
+
+
+def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: dict | None) -> None:
     """Write an entity together with other items (its audit entry) in one transaction: the change
-    is never recorded without its entry, nor the entry without the change."""
+    is never recorded without its entry, nor the entry without the change. Only if the entity is
+    still `before` (what the caller read, None: absent), so two administrators changing one hall at
+    once cannot silently undo each other's change (ChangedMeanwhile, 409)."""
+    unchanged = CatalogItem.pk.does_not_exist() if before is None else CatalogItem.body == _dump(before)
+
     def build(tx: Items) -> None:
-        tx.put("entity", CatalogItem(kind, key, body=json.dumps(body, ensure_ascii=False, sort_keys=True)))
+        tx.put("entity", CatalogItem(kind, key, body=_dump(body)), unchanged)
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
-    transact(build)
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("entity"):
+            raise ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
+                                   "read it again and retry.") from None
+        raise
     invalidate_cache()
