@@ -130,11 +130,11 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
     assert r.status == 200, r.text
     slots = r.json()["slots"]
     assert {"service_code": SERVICE, "date": DAY, "start": "09:00", "booked": 2, "capacity_requested": 1,
-            "capacity": 2} in slots["over_capacity"]
+            "capacity": 1} in slots["over_capacity"]
     assert {"service_code": SERVICE, "date": DAY, "start": "09:30", "booked": 1,
             "capacity_requested": None, "capacity": None} in slots["closed_with_bookings"]
     assert slots["created"] > 0 and slots["closed"] > 0 and slots["updated"] > 0
-    assert availability(api) == {"09:00": (2, 0), "10:30": (4, 4)}  # full, kept; 09:30 gone; 10:30 open now
+    assert availability(api) == {"09:00": (1, 0), "10:30": (4, 4)}  # full, kept; 09:30 gone; 10:30 open now
     assert availability(api, "2026-09-16") == {"09:00": (1, 1), "10:30": (4, 4)}  # no bookings: new capacity
     for citizen, booking in zip(citizens, [*kept, removed_slot]):
         assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"
@@ -143,6 +143,9 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
     assert late.book(DAY, "09:30").json()["code"] == "NO_SUCH_SLOT"
     assert late.book(DAY, "10:30").status == 201
     assert citizens[2].cancel(removed_slot["booking_id"]).status == 200  # a closed slot's booking can still go
+    assert citizens[0].cancel(kept[0]["booking_id"]).status == 200  # 1 booked of the new 1 place: still full
+    assert availability(api) == {"09:00": (1, 0), "10:30": (4, 3)}
+    assert citizens[2].book(DAY, "09:00").json()["code"] == "SLOT_FULL"
 
     entry = audit_log(api, tokens["admin"])[0]
     assert entry["action"] == "office.put" and entry["target"] == f"OFFICE#{HALL}"

@@ -3,9 +3,9 @@ and the calendar of years the bundled State Council schedule lacks. Each change 
 transaction with its audit entry (who, what, when, before/after).
 
 A timetable change never drops a booking. For every slot already released (tomorrow on):
-- still in the timetable: its capacity becomes the new one, but never less than the places already
-  booked - a slot with more bookings than the new capacity keeps them all and is full (no new
-  booking) until cancellations bring it under; the answer lists such slots (`over_capacity`);
+- still in the timetable: its capacity becomes the new one; a slot with more bookings than the new
+  capacity keeps them all and is full (no new booking) until cancellations bring it under the new
+  number; the answer lists such slots (`over_capacity`);
 - no longer in the timetable (slot or service removed): it is closed to new bookings; the bookings
   it holds stay valid and are listed (`closed_with_bookings`) so the hall can honour or close them
   (POST /v1/offices/{office_id}/closures cancels a day with an SMS to each citizen);
@@ -113,7 +113,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
             before, after = change
             if after != before:
                 result["updated"] += 1
-            if after.capacity > wanted.capacity:
+            if after.booked > after.capacity:
                 result["over_capacity"].append({**where, "booked": after.booked, "capacity_requested": wanted.capacity,
                                                  "capacity": after.capacity})
     staged = days_to_stage(now, catalog.window_days(office))

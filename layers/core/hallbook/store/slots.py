@@ -151,28 +151,21 @@ def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> l
 def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, start: str,
                                   capacity: int, end: str | None = None) -> tuple[SlotState, SlotState] | None:
     """A timetable change for a released slot (open it if it was closed by an earlier change): its
-    capacity becomes `capacity`, but never less than the places already booked, so no booking is
-    ever dropped; a new `end` is taken too. Conditional on `booked <= new capacity`, re-read and
-    retried if a booking slipped in meanwhile. (before, after), or None if the slot does not exist."""
-    for _ in range(10):
-        try:
-            item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
-        except SlotItem.DoesNotExist:
-            return None
-        before = slot_state(item)
-        new_capacity = max(capacity, before.booked)
-        end = end or before.end
-        if new_capacity == before.capacity and not before.closed and end == before.end:
-            return before, before
-        actions = [SlotItem.capacity.set(new_capacity), SlotItem.end.set(end)]
-        actions += [SlotItem.closed.remove()] if before.closed else []
-        try:
-            item.update(actions=actions, condition=SlotItem.pk.exists() & (SlotItem.booked <= new_capacity))
-            return before, slot_state(item)
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
-    raise RuntimeError("the slot kept changing")
+    capacity becomes `capacity` and a new `end` is taken. Bookings are never touched: a slot left
+    with more bookings than places is simply full (book_slot's condition is `booked < capacity`)
+    until cancellations bring it under the new number. (before, after), or None if it does not exist."""
+    try:
+        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
+    except SlotItem.DoesNotExist:
+        return None
+    before = slot_state(item)
+    end = end or before.end
+    if capacity == before.capacity and not before.closed and end == before.end:
+        return before, before
+    actions = [SlotItem.capacity.set(capacity), SlotItem.end.set(end)]
+    actions += [SlotItem.closed.remove()] if before.closed else []
+    item.update(actions=actions, condition=SlotItem.pk.exists())
+    return before, slot_state(item)
 
 
 def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:

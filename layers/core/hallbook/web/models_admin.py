@@ -55,7 +55,7 @@ class SlotsChangedOut(BaseModel):
     closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
     created: int = Field(description="slots the new timetable adds to days already open")
     over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, capacity = booked (full)")
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it")
     closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
 
 
