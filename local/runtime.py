@@ -1,6 +1,7 @@
 """Lambda functions run in-process: each invocation gets a fresh LambdaContext like Lambda's."""
 from __future__ import annotations
 
+import threading
 import time
 import uuid
 from collections.abc import Mapping
@@ -33,6 +34,10 @@ class Functions:
 
     def __init__(self, functions: Mapping[str, Function]):
         self._functions = dict(functions)
+        # Lambda hands an execution environment one event at a time, and Powertools keeps the event
+        # being resolved on its router class: handlers run one at a time here, whichever thread
+        # (gateway, pump, scheduler) calls them.
+        self._one_at_a_time = threading.RLock()
 
     def context(self, logical_id: str) -> LambdaContext:
         function = self._functions[logical_id]
@@ -51,4 +56,5 @@ class Functions:
         event source would do with a failed invocation)."""
         function = self._functions[logical_id]
         handler = load_handler(function.code_uri, function.handler)
-        return handler(event, self.context(logical_id))
+        with self._one_at_a_time:
+            return handler(event, self.context(logical_id))

@@ -223,3 +223,29 @@ def test_template_routes_reach_their_functions(api: Gateway, system: LocalSystem
         path = route.path.replace("{", "x").replace("}", "")
         assert api.invoke(route.method, path).status == 204
         assert called[-1] == (route.function_logical_id, route.path)
+
+
+def test_concurrent_requests_each_get_their_own_answer(system):
+    """Lambda gives an execution environment one event at a time, and Powertools' resolver keeps the
+    current event on the app object: local mode must not hand one handler two requests at once, or
+    one citizen's request could run with another's token."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from tests.support import registered
+
+    citizens = [registered(system) for _ in range(4)]
+
+    def me(i: int) -> bool:
+        citizen = citizens[i % len(citizens)]
+        r = system.gateway.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {citizen.token}"})
+        return r.json()["id_number"] == citizen.id_number
+
+    import sys
+
+    interval = sys.getswitchinterval()
+    sys.setswitchinterval(1e-6)  # switch threads as often as possible: any shared state shows
+    try:
+        with ThreadPoolExecutor(max_workers=16) as pool:
+            assert all(pool.map(me, range(200)))
+    finally:
+        sys.setswitchinterval(interval)
