@@ -52,7 +52,8 @@ def parse_id_number(raw: str, today: date) -> IdNumber:
     value = (raw or "").strip().upper()
     if not _ID_SHAPE.match(value):
         raise ValidationFailed("ID number must be 17 digits and a check digit (0-9 or X)", field="id_number")
-    if ric.calc_check_digit(value[:17]) != value[17]:
+    # calc_check_digit takes the whole 18-character number and ignores its last character
+    if ric.calc_check_digit(value) != value[17]:
         raise ValidationFailed("ID number check digit is wrong", field="id_number")
     if value[:2] not in PROVINCES:
         raise ValidationFailed("ID number does not start with a real province code", field="id_number")

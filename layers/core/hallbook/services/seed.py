@@ -48,11 +48,11 @@ def seed_local_accounts(office_ids: list[str]) -> None:
 DEMO_CITIZEN_PASSWORD = "local-citizen-1"
 DEMO_PERMITS = [
     # name, ID number, phone, permit number, station, address, days until the permit expires
-    ("王海", "460106199003152310", "13707980001", "HK2025000001", "hk-longhua-jinmao-ps",
+    ("王海", "460106199003152318", "13707980001", "HK2025000001", "hk-longhua-jinmao-ps",
      "海口市龙华区金贸西路20号3栋501", 10),
     ("陈琳", "460108199207081825", "13707980002", "HK2025000002", "hk-meilan-haidian-ps",
      "海口市美兰区海甸五西路8号2单元302", 200),
-    ("林小梅", "460106198811224048", "13707980003", "HK2025000003", "hk-longhua-jinmao-ps",
+    ("林小梅", "460106198811224047", "13707980003", "HK2025000003", "hk-longhua-jinmao-ps",
      "海口市龙华区滨海大道105号1101", 40),
 ]
 

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from ..domain.errors import DomainError
-from .problems import from_domain, from_validation, problem
+from .problems import Problem, from_domain, from_validation, problem
 
 logger = Logger(log_uncaught_exceptions=True)
 metrics = Metrics()
@@ -20,6 +20,87 @@ tracer = Tracer()
 def to_json(body) -> str:
     """Response bodies as UTF-8 JSON: Chinese names and addresses stay readable (and shorter)."""
     return json.dumps(body, ensure_ascii=False, separators=(",", ":"), default=str)
+
+
+def json_body_refusal(event: dict):
+    """What browsers and clients really send, read before Powertools sees it. A body whose media type
+    is application/json (any case, any parameters), application/*+json or text/plain (what `fetch`
+    sends for a string) is read as JSON and handed on as application/json; any other type is 415. The
+    JSON must be one object, nested at most MAX_JSON_DEPTH deep. Returns the problem, or None."""
+    body = event.get("body")
+    if not body:
+        return None
+    if event.get("isBase64Encoded"):
+        import base64
+
+        try:
+            body = base64.b64decode(body).decode("utf-8")
+        except ValueError:
+            return Problem(400, "VALIDATION_ERROR", "the body is not UTF-8 text")
+        event["body"], event["isBase64Encoded"] = body, False
+    media_type = content_type(event).split(";", 1)[0].strip().lower()
+    if not (media_type in ("", "application/json", "text/plain")
+            or (media_type.startswith("application/") and media_type.endswith("+json"))):
+        return Problem(415, "UNSUPPORTED_MEDIA_TYPE",
+                       f"send the body as application/json, not {media_type[:60]}")
+    problem_text = json_object_problem(body)
+    if problem_text:
+        return Problem(400, "VALIDATION_ERROR", problem_text)
+    set_content_type(event, "application/json")
+    return None
+
+
+def content_type(event: dict) -> str:
+    for name, value in (event.get("headers") or {}).items():
+        if name.lower() == "content-type":
+            return value or ""
+    for name, values in (event.get("multiValueHeaders") or {}).items():
+        if name.lower() == "content-type" and values:
+            return values[-1] or ""
+    return ""
+
+
+def set_content_type(event: dict, value: str) -> None:
+    for key in ("headers", "multiValueHeaders"):
+        headers = event.get(key)
+        if headers is None:
+            continue
+        for name in [n for n in headers if n.lower() == "content-type"]:
+            del headers[name]
+        headers["Content-Type"] = value if key == "headers" else [value]
+
+
+MAX_JSON_DEPTH = 32
+
+
+def json_object_problem(text: str) -> str | None:
+    """Why `text` is not one JSON object of reasonable depth, or None. The depth is counted before
+    parsing, so a 100,000-deep body costs one pass and no recursion."""
+    depth = 0
+    in_string = escaped = False
+    for char in text:
+        if in_string:
+            if escaped:
+                escaped = False
+            elif char == "\\":
+                escaped = True
+            elif char == '"':
+                in_string = False
+        elif char == '"':
+            in_string = True
+        elif char in "[{":
+            depth += 1
+            if depth > MAX_JSON_DEPTH:
+                return f"the body is nested more than {MAX_JSON_DEPTH} deep"
+        elif char in "]}":
+            depth -= 1
+    try:
+        value = json.loads(text)
+    except (ValueError, RecursionError):
+        return "the body is not valid JSON"
+    if not isinstance(value, dict):
+        return "the body must be a JSON object"
+    return None
 
 
 def make_resolver() -> APIGatewayRestResolver:
@@ -70,6 +151,9 @@ def api_handler(*routers):
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def lambda_handler(event, context):
+        refused = json_body_refusal(event)
+        if refused is not None:
+            return refused.to_proxy()
         return app.resolve(event, context)
 
     return app, lambda_handler

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
@@ -9,6 +10,21 @@ from aws_lambda_powertools.event_handler import Response
 from ..domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
+
+
+@dataclass(frozen=True)
+class Problem:
+    """A refusal made before the resolver runs (the body's media type or shape)."""
+
+    status: int
+    code: str
+    detail: str
+
+    def to_proxy(self) -> dict:
+        """The Lambda proxy result API Gateway turns into the HTTP answer."""
+        response = problem(self.status, self.code, self.detail)
+        return {"statusCode": response.status_code, "headers": {**response.headers, "Content-Type": PROBLEM_JSON},
+                "body": response.body, "isBase64Encoded": False}
 
 
 def problem(status: int, code: str, detail: str, title: str | None = None, **extra) -> Response:
