@@ -341,13 +341,28 @@ class _HttpHandler(BaseHTTPRequestHandler):
         if self.command != "HEAD":
             self.wfile.write(response.body)
 
-    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = do_HEAD = do_OPTIONS = _dispatch
+    def __getattr__(self, name: str) -> Any:
+        """Every method reaches the gateway (TRACE, PROPFIND, ...: 405 problem+json there), never the
+        standard library's 501 page."""
+        if name.startswith("do_"):
+            return self._dispatch
+        raise AttributeError(name)
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the base class's name
+        log.debug("%s " + format, self.client_address[0], *args)
+
+
+class _Server(ThreadingHTTPServer):
+    # the standard library listens with a backlog of 5: at noon 32-64 phones connecting at once
+    # were reset. The kernel caps it at net.core.somaxconn (4096 on current kernels).
+    request_queue_size = 1024
+    daemon_threads = True
 
 
 def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
     """An HTTP server on 127.0.0.1:`port` for `gateway` (call serve_forever on it)."""
     handler = type("GatewayHttpHandler", (_HttpHandler,), {"gateway": gateway})
-    server = ThreadingHTTPServer(("127.0.0.1", port), handler)
+    server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     gateway.host = f"127.0.0.1:{server.server_port}"
     return server
