@@ -35,7 +35,7 @@ class TestCalendar2026Notice:
 class TestMissingYear:
     def test_unknown_year_uses_weekdays_with_fixed_statutory_days_closed(self):
         cal = WorkCalendar()
-        assert cal.source(2031) is Source.FALLBACK
+        assert cal.source(2031) is Source.PROVISIONAL
         assert not cal.is_working_day(date(2031, 1, 1))  # Wednesday, New Year
         assert not cal.is_working_day(date(2031, 5, 2))  # Friday, Labour Day
         assert not cal.is_working_day(date(2031, 10, 3))  # Friday, National Day

@@ -1,25 +1,31 @@
 """R5: which days are working days.
 
 Order of authority for a year: an administrator's entries (PUT /v1/calendar/{year}), then the bundled
-State Council schedule (chinesecalendar), then, for a year neither knows, the weekday rule with the
-fixed statutory holidays closed (1 Jan, 1-3 May, 1-3 Oct). The caller learns which source ruled so
-operators can be alarmed about the fallback.
+State Council schedule (chinesecalendar), then, for a year neither knows, a *provisional* calendar: the
+weekday rule with the statutory holidays of the 2025 rules closed (see `provisional_holidays`). The
+caller learns which source ruled so operators can be alarmed while a year is only provisional.
+
+Lunar dates and solar terms come from lunar-python (pinned in requirements.txt): pure Python with no
+dependencies, so the arm64 layer builds from any machine (sxtwl is a C extension); it gives both the
+lunar calendar and the 24 solar terms, which Qingming needs (lunardate has no solar terms, and its
+tables end in 2099); it computes them astronomically rather than from a table with an end year. Its
+import costs about 15-25 ms, so it is imported only inside `provisional_holidays`: a handler that never
+meets a year missing from chinesecalendar never loads it, and a cold start is not slowed.
 """
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
+from functools import lru_cache
 
 import chinese_calendar
-
-FIXED_STATUTORY = {(1, 1), (5, 1), (5, 2), (5, 3), (10, 1), (10, 2), (10, 3)}
 
 
 class Source(str, Enum):
     ADMIN = "admin"
     OFFICIAL = "official"
-    FALLBACK = "fallback"
+    PROVISIONAL = "provisional"
 
 
 @dataclass(frozen=True)
@@ -38,12 +44,54 @@ class YearEntries:
             raise ValueError("a day cannot be both a holiday and a working day")
 
 
+@lru_cache(maxsize=None)
 def official_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
         return True
     except NotImplementedError:
         return False
+
+
+@lru_cache(maxsize=None)
+def provisional_holidays(year: int) -> frozenset[date]:
+    """The statutory holidays of `year` under the rules in force since 2025 (全国年节及纪念日放假办法):
+    New Year's Day; Spring Festival eve (the last day of the 12th lunar month, the 29th or the 30th)
+    and the 1st-3rd of the 1st lunar month; Qingming (the solar-term day); 1-2 May; Dragon Boat (5th of
+    the 5th lunar month, never the leap one); Mid-Autumn (15th of the 8th); 1-3 October.
+
+    The State Council's weekend swaps (调休) cannot be foreseen, so none are added: a holiday on a
+    weekend closes nothing more, and no weekend is worked.
+    """
+    from lunar_python import Lunar, Solar  # lazily: only a year chinesecalendar lacks needs it
+
+    def solar(s) -> date:
+        return date(s.getYear(), s.getMonth(), s.getDay())
+
+    new_year = solar(Lunar.fromYmd(year, 1, 1).getSolar())
+    qingming = solar(Solar.fromYmd(year, 4, 1).getLunar().getJieQiTable()["清明"])
+    days = {
+        date(year, 1, 1),
+        new_year - timedelta(days=1),
+        new_year,
+        new_year + timedelta(days=1),
+        new_year + timedelta(days=2),
+        qingming,
+        date(year, 5, 1),
+        date(year, 5, 2),
+        solar(Lunar.fromYmd(year, 5, 5).getSolar()),
+        solar(Lunar.fromYmd(year, 8, 15).getSolar()),
+        date(year, 10, 1),
+        date(year, 10, 2),
+        date(year, 10, 3),
+    }
+    if any(d.year != year for d in days) or qingming.month != 4:
+        raise RuntimeError(f"provisional holidays outside {year}: {sorted(days)}")
+    return frozenset(days)
+
+
+def provisional_is_working_day(day: date) -> bool:
+    return day.isoweekday() <= 5 and day not in provisional_holidays(day.year)
 
 
 class WorkCalendar:
@@ -53,7 +101,7 @@ class WorkCalendar:
     def source(self, year: int) -> Source:
         if year in self.admin_years:
             return Source.ADMIN
-        return Source.OFFICIAL if official_knows(year) else Source.FALLBACK
+        return Source.OFFICIAL if official_knows(year) else Source.PROVISIONAL
 
     def is_working_day(self, day: date) -> bool:
         source = self.source(day.year)
@@ -66,7 +114,7 @@ class WorkCalendar:
             return day.isoweekday() <= 5
         if source is Source.OFFICIAL:
             return chinese_calendar.is_workday(day)
-        return day.isoweekday() <= 5 and (day.month, day.day) not in FIXED_STATUTORY
+        return provisional_is_working_day(day)
 
     def is_makeup_day(self, day: date) -> bool:
         """A weekend day worked in exchange for a holiday (调休上班)."""
@@ -74,5 +122,5 @@ class WorkCalendar:
 
 
 def next_year_missing(today: date, calendar: WorkCalendar) -> bool:
-    """R5: from 1 December on, operators are alarmed while next year's calendar is missing."""
-    return today.month == 12 and calendar.source(today.year + 1) is Source.FALLBACK
+    """R5: from 1 December on, operators are alarmed while next year's calendar is only provisional."""
+    return today.month == 12 and calendar.source(today.year + 1) is Source.PROVISIONAL
