@@ -177,3 +177,13 @@ def test_repository_handlers_are_the_modules_tests_import() -> None:
     import functions.jobs.app as jobs
 
     assert load_handler("functions/jobs/", "app.lambda_handler") is jobs.lambda_handler
+
+
+def test_the_layer_installs_exactly_the_runtime_requirements():
+    """sam build installs layers/core/requirements.txt into the layer: it must pin what the app runs with."""
+    def pins(path):
+        return sorted(line.strip() for line in Path(path).read_text().splitlines()
+                      if line.strip() and not line.startswith("#"))
+
+    root = Path(__file__).resolve().parents[2]
+    assert pins(root / "layers/core/requirements.txt") == pins(root / "requirements.txt")
