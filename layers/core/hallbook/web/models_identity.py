@@ -1,0 +1,68 @@
+"""Request and response models of the identity routes: guardian links (R2) and the owner's reclaim (R1)."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, Field
+
+from .models import IdNumberText, MobileText, Strict
+
+SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
+NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]
+PasswordText = Annotated[str, Field(min_length=8, max_length=128, examples=["abc12345"])]
+
+
+class GuardianLinkIn(Strict):
+    minor_id_number: IdNumberText
+
+
+class GuardianConfirmIn(Strict):
+    minor_id_number: IdNumberText
+    code: SmsCodeText
+
+
+class StaffGuardianLinkIn(Strict):
+    guardian_id_number: IdNumberText
+    minor_id_number: IdNumberText
+
+
+class StaffGuardianRevokeIn(Strict):
+    account_id: str = Field(min_length=1, max_length=64)
+    minor_id_number: IdNumberText
+
+
+class GuardianLinkOut(BaseModel):
+    minor_id_number: str = Field(description="masked")
+    status: str = Field(description="active | pending | revoked | none")
+    source: str | None = Field(default=None, description="verifier | staff | guardian")
+    since: str | None = None
+    account_id: str | None = None
+
+
+class GuardianLinksOut(BaseModel):
+    links: list[GuardianLinkOut]
+
+
+class ReclaimIn(Strict):
+    id_number: IdNumberText
+    name: NameText
+    phone: MobileText
+    lang: str = Field(default="zh", pattern="^(zh|en)$")
+
+
+class ReclaimOut(BaseModel):
+    account_id: str
+    id_number: str = Field(description="masked")
+    previous_account_cancelled_bookings: int
+    voided: dict[str, int]
+
+
+class ReclaimConfirmIn(Strict):
+    id_number: IdNumberText
+    code: SmsCodeText
+    password: PasswordText
+
+
+class ReclaimConfirmOut(BaseModel):
+    account_id: str
+    phone_verified: bool

@@ -1,0 +1,83 @@
+"""Who a citizen is and whom they act for: guardian links (R2) and the owner's reclaim of an ID number
+(R1). Citizens' routes in `router`, the hall's in `staff_router`."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import guardians, reclaims
+from ..auth import caller, staff_of
+from ..models_identity import (
+    GuardianConfirmIn,
+    GuardianLinkIn,
+    GuardianLinkOut,
+    GuardianLinksOut,
+    ReclaimConfirmIn,
+    ReclaimConfirmOut,
+    ReclaimIn,
+    ReclaimOut,
+    StaffGuardianLinkIn,
+    StaffGuardianRevokeIn,
+)
+
+router = APIGatewayRouter()
+staff_router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+Office = Annotated[str, Path(max_length=64)]
+
+
+def _json(status: int, body) -> Response:
+    return Response(status, "application/json", body, NO_STORE)
+
+
+@router.post("/v1/guardian-links", tags=["guardians"])
+def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+    """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
+    `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
+    link = guardians.request_link(caller(router, "citizen"), body.minor_id_number, now())
+    return _json(201 if link["status"] == "active" else 202, link)
+
+
+@router.post("/v1/guardian-links/confirm", tags=["guardians"])
+def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
+    return _json(200, guardians.confirm_link(caller(router, "citizen"), body.minor_id_number, body.code, now()))
+
+
+@router.post("/v1/guardian-links/revoke", tags=["guardians"])
+def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+    return _json(200, guardians.revoke_own(caller(router, "citizen"), body.minor_id_number, now()))
+
+
+@router.get("/v1/guardian-links", tags=["guardians"])
+def my_links() -> Response[GuardianLinksOut]:
+    return _json(200, guardians.my_links(caller(router, "citizen"), now()))
+
+
+@router.post("/v1/accounts/reclaim/confirm", tags=["accounts"])
+def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[ReclaimConfirmOut]:
+    """The owner's first password after a hall gave their ID number back, with the SMS code it sent."""
+    return _json(200, reclaims.confirm(body.id_number, body.code, body.password, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/guardian-links", tags=["hall"])
+def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+    """Staff who saw the household register link a guardian's account to a minor (audited)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
+def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]) -> Response[GuardianLinkOut]:
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(200, guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])
+def reclaim(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
+    """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
