@@ -34,7 +34,9 @@ run: venv
 
 ## make test: lint the template, then every test
 test: venv lint
-	$(APP_PY) -m pytest -n 2 -q tests
+	$(APP_PY) -m pytest -n 2 -q tests --ignore=tests/blackbox
+	$(APP_PY) -m pytest -p no:cacheprovider -q tests/blackbox
+	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --confcutdir tests/schemathesis tests/schemathesis
 
 unit: venv
 	$(APP_PY) -m pytest -q tests/unit

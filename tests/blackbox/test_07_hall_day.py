@@ -1,0 +1,141 @@
+"""Scenarios 5 and 3 on one day D, the first working day ahead: a citizen who does not come (the
+reminder the day before, cancellation closed from 18:00, the no-show after the slot's end), and one
+who does (check-in by reference within the window, a walk-in ticket at a `priority` hall, booking
+tickets called first, completion, the display board). The clock only moves forward: D's bookings are
+made first (module fixture), then the clock visits D-1 18:01, D 10:15 and D 10:40."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+
+from blackbox_support import Api, assert_problem, at, availability, booked, register
+
+PRIORITY_HALL = "gz-tianhe-yuangang-ps"  # mode priority: walk-ins allowed, bookings called first
+BOOK_FIRST_HALL = "gz-tianhe-centre"
+NO_SHOW_HALL = "sz-futian-centre"
+SERVICE = "ID_RENEW"
+CHECK_IN_START = "11:00"  # PRIORITY_HALL's 11:00-11:30 slot: check-in opens 10:30
+NO_SHOW_START = "09:00"  # NO_SHOW_HALL's 09:00-10:00 slot
+STAFF_PASSWORD = "local-staff-pass"
+
+
+@pytest.fixture(scope="module")
+def hall_day(server: Api) -> dict:
+    api = server
+    now = api.now()
+    a_days = availability(api, PRIORITY_HALL, SERVICE)
+    b_days = availability(api, NO_SHOW_HALL, SERVICE)
+    for day in sorted(set(a_days) & set(b_days)):
+        if at(date.fromisoformat(day) - timedelta(days=1), "15:00") > now \
+                and a_days[day].get(CHECK_IN_START, {}).get("remaining") and b_days[day].get(NO_SHOW_START, {}).get("remaining"):
+            break
+    else:
+        pytest.fail("no day with both slots free")
+    comer, absentee = register(api), register(api)
+    return {
+        "day": day,
+        "comer": comer,
+        "absentee": absentee,
+        "visit": booked(api, comer, PRIORITY_HALL, SERVICE, day, CHECK_IN_START),
+        "missed": booked(api, absentee, NO_SHOW_HALL, SERVICE, day, NO_SHOW_START),
+    }
+
+
+def test_reminder_the_day_before_and_no_cancelling_after_six_pm(api: Api, hall_day: dict) -> None:
+    day, absentee, missed = hall_day["day"], hall_day["absentee"], hall_day["missed"]
+    api.move_clock(at(date.fromisoformat(day) - timedelta(days=1), "18:01"))
+    # R16: the reminder went out at 16:00 the day before
+    api.wait_sms(absentee.phone, lambda m: missed["reference"] in m and "提醒" in m, "reminding of the booking")
+    # R10: from 18:00 the day before, cancelling is closed
+    reply = api.post(f"/v1/bookings/{missed['booking_id']}/cancel", token=api.login(absentee.phone, absentee.password))
+    assert_problem(reply, 409, "CANCEL_CLOSED")
+
+
+def test_no_show_after_the_slot_ends(api: Api, hall_day: dict) -> None:
+    """R12: not checked in by the end of its slot: no_show, counted, told by SMS."""
+    day, absentee, missed = hall_day["day"], hall_day["absentee"], hall_day["missed"]
+    api.move_clock(at(day, "10:15"))  # the slot ended at 10:00; the sweep runs every 5 minutes
+    token = api.login(absentee.phone, absentee.password)
+    reply = api.get(f"/v1/bookings/{missed['booking_id']}", token=token)
+    assert reply.status == 200, reply
+    assert reply.json()["status"] == "no_show", reply
+    restrictions = api.get("/v1/me", token=token).json()["restrictions"]
+    assert restrictions["no_shows_in_six_months"] == 1, restrictions
+    assert restrictions["suspended_until"] is None, restrictions  # one no-show suspends nothing
+    api.wait_sms(absentee.phone, lambda m: missed["reference"] in m and "爽约" in m, "telling of the no-show")
+
+    staff = api.login(f"staff@{NO_SHOW_HALL}", STAFF_PASSWORD)
+    assert_problem(api.post(f"/v1/offices/{NO_SHOW_HALL}/check-ins", {"reference": missed["reference"]}, token=staff),
+                   409, "CHECK_IN_CLOSED")
+    assert_problem(api.post(f"/v1/bookings/{missed['booking_id']}/cancel", token=token), 409, "NOT_CANCELLABLE")
+
+
+def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict) -> None:
+    day, comer, visit = hall_day["day"], hall_day["comer"], hall_day["visit"]
+    staff = api.login(f"staff@{PRIORITY_HALL}", STAFF_PASSWORD)
+    hall = f"/v1/offices/{PRIORITY_HALL}"
+    token = api.login(comer.phone, comer.password)
+
+    # roles: a citizen, or staff of another hall, may not use this hall's staff routes
+    assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=token), 403, "FORBIDDEN")
+    other_staff = api.login(f"staff@{BOOK_FIRST_HALL}", STAFF_PASSWORD)
+    assert_problem(api.post(f"{hall}/queue/next", {"counter": "1"}, token=other_staff), 403, "FORBIDDEN")
+    # R4: a book_first hall issues no walk-in tickets for bookable business
+    assert_problem(api.post(f"/v1/offices/{BOOK_FIRST_HALL}/tickets", {"service_code": SERVICE}, token=other_staff),
+                   409, "BOOKING_REQUIRED")
+
+    opens = at(day, CHECK_IN_START) - timedelta(minutes=30)
+    if api.now() < opens - timedelta(minutes=2):  # R14: not before the slot's start minus 30 minutes
+        assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
+                       "CHECK_IN_CLOSED")
+    api.move_clock(at(day, CHECK_IN_START) - timedelta(minutes=20))
+    staff = api.login(f"staff@{PRIORITY_HALL}", STAFF_PASSWORD)  # the clock may have passed the 2-hour TTL
+
+    # a walk-in first, then the booking's check-in
+    reply = api.post(f"{hall}/tickets", {"service_code": "WALK_CONSULT"}, token=staff)
+    assert reply.status == 201, reply
+    walk_in = reply.json()
+    assert walk_in["kind"] == "walk_in" and walk_in["number"].startswith("B") and walk_in["status"] == "waiting"
+
+    reply = api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff)
+    assert reply.status == 201, reply
+    ticket, checked_in = reply.json()["ticket"], reply.json()["booking"]
+    assert ticket["kind"] == "booking" and ticket["number"].startswith("A") and ticket["status"] == "waiting"
+    assert ticket["booking_id"] == visit["booking_id"]
+    assert checked_in["status"] == "checked_in"
+    assert api.get(f"/v1/bookings/{visit['booking_id']}", token=token).json()["status"] == "checked_in"
+    assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
+                   "INVALID_STATE")
+
+    # the board: numbers only, the booking ticket ahead of the earlier walk-in (R15)
+    board = api.get(f"{hall}/queue")
+    assert board.status == 200, board
+    assert [w["number"] for w in board.json()["waiting"]] == [ticket["number"], walk_in["number"]], board
+    for secret in (comer.id_number, comer.phone, comer.name, visit["reference"]):
+        assert secret not in board.text, secret
+
+    reply = api.post(f"{hall}/queue/next", {"counter": "1"}, token=staff)
+    assert reply.status == 200, reply
+    called = reply.json()
+    assert called["ticket_id"] == ticket["ticket_id"] and called["status"] == "called" and called["counter"] == "1"
+    board = api.get(f"{hall}/queue").json()
+    assert board["last_called"]["number"] == ticket["number"], board
+    assert [w["number"] for w in board["waiting"]] == [walk_in["number"]], board
+
+    reply = api.post(f"{hall}/tickets/{ticket['ticket_id']}/complete", token=staff)
+    assert reply.status == 200, reply
+    assert reply.json()["ticket"]["status"] == "done"
+    assert reply.json()["booking"]["status"] == "completed"
+    assert api.get(f"/v1/bookings/{visit['booking_id']}", token=token).json()["status"] == "completed"
+    assert_problem(api.post(f"{hall}/tickets/{ticket['ticket_id']}/complete", token=staff), 409, "INVALID_STATE")
+
+    reply = api.post(f"{hall}/queue/next", {"counter": "2"}, token=staff)
+    assert reply.status == 200, reply
+    assert reply.json()["ticket_id"] == walk_in["ticket_id"] and reply.json()["counter"] == "2"
+    reply = api.post(f"{hall}/tickets/{walk_in['ticket_id']}/complete", token=staff)
+    assert reply.status == 200, reply
+    assert reply.json()["booking"] is None
+    assert_problem(api.post(f"{hall}/queue/next", {"counter": "1"}, token=staff), 404, "QUEUE_EMPTY")
+    board = api.get(f"{hall}/queue").json()
+    assert board["waiting"] == [] and board["last_called"]["number"] == walk_in["number"], board
