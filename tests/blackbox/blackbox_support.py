@@ -163,7 +163,7 @@ class Api:
         assert reply.status == 200, reply
         return [m["message"] for m in reply.json()]
 
-    def wait_sms(self, phone: str, matches: Callable[[str], bool], what: str, timeout: float = 20) -> str:
+    def wait_sms(self, phone: str, matches: Callable[[str], bool], what: str, timeout: float = 30) -> str:
         """The newest SMS to `phone` that `matches`; SMS go out asynchronously (outbox, stream, queue)."""
         deadline = time.monotonic() + timeout
         delay = 0.02

@@ -32,12 +32,17 @@ def hall_day(server: Api) -> dict:
             break
     else:
         pytest.fail("no day with both slots free")
-    comer, absentee = register(api), register(api)
+    comer, latecomer, absentee = register(api), register(api), register(api)
+    visit = booked(api, comer, PRIORITY_HALL, SERVICE, day, CHECK_IN_START)
+    later = booked(api, latecomer, PRIORITY_HALL, SERVICE, day, CHECK_IN_START)  # booked after `visit`
+    assert later["created_at"] > visit["created_at"]
     return {
         "day": day,
         "comer": comer,
+        "latecomer": latecomer,
         "absentee": absentee,
-        "visit": booked(api, comer, PRIORITY_HALL, SERVICE, day, CHECK_IN_START),
+        "visit": visit,
+        "later": later,
         "missed": booked(api, absentee, NO_SHOW_HALL, SERVICE, day, NO_SHOW_START),
     }
 
@@ -90,13 +95,22 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
         assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
                        "CHECK_IN_CLOSED")
     api.move_clock(at(day, CHECK_IN_START) - timedelta(minutes=20))
-    staff = api.login(f"staff@{PRIORITY_HALL}", STAFF_PASSWORD)  # the clock may have passed the 2-hour TTL
+    # sessions last 2 hours of the local clock, which may just have moved days
+    staff = api.login(f"staff@{PRIORITY_HALL}", STAFF_PASSWORD)
+    token = api.login(comer.phone, comer.password)
 
-    # a walk-in first, then the booking's check-in
+    # a walk-in first; then the booking made later checks in (by ID number), then the one made first
     reply = api.post(f"{hall}/tickets", {"service_code": "WALK_CONSULT"}, token=staff)
     assert reply.status == 201, reply
     walk_in = reply.json()
     assert walk_in["kind"] == "walk_in" and walk_in["number"].startswith("B") and walk_in["status"] == "waiting"
+
+    latecomer, later = hall_day["latecomer"], hall_day["later"]
+    reply = api.post(f"{hall}/check-ins", {"id_number": latecomer.id_number}, token=staff)
+    assert reply.status == 201, reply
+    second = reply.json()["ticket"]
+    assert second["booking_id"] == later["booking_id"] and second["number"].startswith("A"), second
+    assert latecomer.id_number not in reply.text  # masked in the booking shown to staff
 
     reply = api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff)
     assert reply.status == 201, reply
@@ -108,11 +122,13 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
                    "INVALID_STATE")
 
-    # the board: numbers only, the booking ticket ahead of the earlier walk-in (R15)
+    # the board: numbers only; booking tickets ahead of the earlier walk-in, and among themselves in the
+    # order the bookings were made, not the order of arrival (R15)
     board = api.get(f"{hall}/queue")
     assert board.status == 200, board
-    assert [w["number"] for w in board.json()["waiting"]] == [ticket["number"], walk_in["number"]], board
-    for secret in (comer.id_number, comer.phone, comer.name, visit["reference"]):
+    order = [ticket["number"], second["number"], walk_in["number"]]
+    assert [w["number"] for w in board.json()["waiting"]] == order, board
+    for secret in (comer.id_number, comer.phone, comer.name, visit["reference"], latecomer.id_number):
         assert secret not in board.text, secret
 
     reply = api.post(f"{hall}/queue/next", {"counter": "1"}, token=staff)
@@ -121,7 +137,7 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     assert called["ticket_id"] == ticket["ticket_id"] and called["status"] == "called" and called["counter"] == "1"
     board = api.get(f"{hall}/queue").json()
     assert board["last_called"]["number"] == ticket["number"], board
-    assert [w["number"] for w in board["waiting"]] == [walk_in["number"]], board
+    assert [w["number"] for w in board["waiting"]] == order[1:], board
 
     reply = api.post(f"{hall}/tickets/{ticket['ticket_id']}/complete", token=staff)
     assert reply.status == 200, reply
@@ -130,12 +146,13 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     assert api.get(f"/v1/bookings/{visit['booking_id']}", token=token).json()["status"] == "completed"
     assert_problem(api.post(f"{hall}/tickets/{ticket['ticket_id']}/complete", token=staff), 409, "INVALID_STATE")
 
-    reply = api.post(f"{hall}/queue/next", {"counter": "2"}, token=staff)
-    assert reply.status == 200, reply
-    assert reply.json()["ticket_id"] == walk_in["ticket_id"] and reply.json()["counter"] == "2"
-    reply = api.post(f"{hall}/tickets/{walk_in['ticket_id']}/complete", token=staff)
-    assert reply.status == 200, reply
-    assert reply.json()["booking"] is None
+    for expected, counter in ((second, "2"), (walk_in, "1")):
+        reply = api.post(f"{hall}/queue/next", {"counter": counter}, token=staff)
+        assert reply.status == 200, reply
+        assert reply.json()["ticket_id"] == expected["ticket_id"] and reply.json()["counter"] == counter, reply
+        reply = api.post(f"{hall}/tickets/{expected['ticket_id']}/complete", token=staff)
+        assert reply.status == 200, reply
+    assert reply.json()["booking"] is None  # the walk-in's
     assert_problem(api.post(f"{hall}/queue/next", {"counter": "1"}, token=staff), 404, "QUEUE_EMPTY")
     board = api.get(f"{hall}/queue").json()
     assert board["waiting"] == [] and board["last_called"]["number"] == walk_in["number"], board
