@@ -33,15 +33,41 @@ _SWAGGER_UI = """<!doctype html>
 <head>
   <meta charset="utf-8">
   <title>hallbook API (local)</title>
-  <link rel="stylesheet" href="https://unpkg.com/swagger-ui-dist@5/swagger-ui.css">
+  <link rel="stylesheet" href="/docs/swagger-ui.css">
+  <link rel="icon" type="image/png" href="/docs/favicon-32x32.png">
 </head>
 <body>
   <div id="swagger-ui"></div>
-  <script src="https://unpkg.com/swagger-ui-dist@5/swagger-ui-bundle.js" crossorigin></script>
-  <script>window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagger-ui"});</script>
+  <script src="/docs/swagger-ui-bundle.js"></script>
+  <script>
+    window.ui = SwaggerUIBundle({url: "/v1/openapi.json", dom_id: "#swagger-ui", validatorUrl: null,
+                                 persistAuthorization: true, deepLinking: true});
+  </script>
 </body>
 </html>
 """
+# Swagger UI's own files, served from the swagger-ui-bundle-v2 package (requirements-dev.txt): /docs
+# loads nothing from outside, so it works offline.
+_DOCS_ASSETS = {
+    "swagger-ui.css": "text/css; charset=utf-8",
+    "swagger-ui-bundle.js": "text/javascript; charset=utf-8",
+    "favicon-32x32.png": "image/png",
+    "swagger-ui.css.map": "application/json",  # what the browser's developer tools ask for
+    "swagger-ui-bundle.js.map": "application/json",
+}
+
+
+def _docs_asset(name: str) -> Callable[[Request], Response]:
+    def serve_asset(_: Request) -> Response:
+        try:
+            from swagger_ui_bundle import swagger_ui_path
+        except ImportError:
+            return problem(503, "Service Unavailable", "pip install -r requirements-dev.txt (swagger-ui-bundle-v2)",
+                           "INTERNAL")
+        body = (swagger_ui_path / name).read_bytes()
+        return _response(200, body, [("Content-Type", _DOCS_ASSETS[name]), ("Cache-Control", "public, max-age=3600")])
+
+    return serve_asset
 
 
 class LocalControls(Protocol):
@@ -139,6 +165,7 @@ class Gateway:
             "/local/clock": {"GET": self._get_clock, "POST": self._post_clock},
             "/local/sms-provider": {"POST": self._post_sms_provider},
             "/docs": {"GET": lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")])},
+            **{f"/docs/{name}": {"GET": _docs_asset(name)} for name in _DOCS_ASSETS},
         }
 
     def invoke(

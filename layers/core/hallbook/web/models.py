@@ -1,13 +1,64 @@
 """Request and response shapes of the HTTP contract (pydantic); they also make the OpenAPI document."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
 
 class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
+
+
+def example(**body) -> ConfigDict:
+    """A whole request body for the document (Swagger's "Try it out", schemathesis' first case)."""
+    return documented([body])
+
+
+def documented(examples: list[dict], **keywords) -> ConfigDict:
+    """Whole-body examples and JSON Schema keywords for the document only (`oneOf` for fields that
+    go together): the services check these rules themselves, with the contract's VALIDATION_ERROR."""
+    return ConfigDict(json_schema_extra={"examples": examples, **keywords})
+
+
+def null_fields(*names: str) -> dict:
+    return {name: {"type": "null"} for name in names}
+
+
+def non_blank(pattern: str = r"\S") -> dict:
+    return {"type": "string", "pattern": pattern}
+
+
+# ---------------------------------------------------------------- formats the document states
+# JSON Schema only (`json_schema_extra`, `examples`): the services check these and more (the GB 11643
+# check digit, a real birth date and province, the mobile ranges phonenumbers knows) and refuse with
+# the contract's VALIDATION_ERROR, so validation is unchanged; a value the document allows is never
+# refused for its shape. Each pattern is a subset of what the server accepts (it also trims spaces,
+# reads a lower-case x, and so on).
+
+ID_NUMBER = r"^\d{17}[\dXx]$"
+# what domain.identity.parse_phone (phonenumbers, CN mobile) accepts, as 11 digits with or without 86/+86
+MOBILE = r"^(\+?86)?1(3\d|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
+SMS_CODE = r"^\d{6}$"
+HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+# domain.identity.parse_name: Chinese or Latin letters, middle dots, spaces, . ' -
+PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$"
+# services.accounts.check_password: 8 to 128 characters mixing letters and digits
+PASSWORD = r"^.*([0-9].*[A-Za-z]|[A-Za-z].*[0-9]).*$"
+PERMIT_NUMBER = r"^[0-9A-Z]{6,32}$"
+REFERENCE = r"^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}$"  # Crockford base32, O read as 0 and I/L as 1
+CURSOR = "opaque: the `next_cursor` of the page before (none: the first page)"
+TEXT = r"\S"  # not only spaces (spaces are collapsed before the length is checked)
+
+IdNumberText = Annotated[str, Field(json_schema_extra={"pattern": ID_NUMBER},
+                                    examples=["11010519491231002X", "440106199001010013"],
+                                    description="18-character resident ID number (GB 11643: check digit, birth date, "
+                                                "province)")]
+MobileText = Annotated[str, Field(json_schema_extra={"pattern": MOBILE}, examples=["13812345678"],
+                                  description="mainland mobile number")]
+DateText = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"],
+                                description="YYYY-MM-DD")]
+TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
 
 
 class ServiceOut(BaseModel):
@@ -62,10 +113,12 @@ class AvailabilityOut(BaseModel):
 
 
 class RegisterIn(Strict):
-    name: str = Field(min_length=1, max_length=50)
-    id_number: str = Field(min_length=1, max_length=32)
-    phone: str = Field(min_length=1, max_length=20)
-    password: str = Field(min_length=1, max_length=128)
+    model_config = example(name="张三", id_number="440106199001010013", phone="13812345678", password="abc12345")
+    name: str = Field(min_length=1, max_length=50, json_schema_extra={"pattern": PERSON_NAME}, examples=["张三"])
+    id_number: IdNumberText = Field(min_length=1, max_length=32)
+    phone: MobileText = Field(min_length=1, max_length=20)
+    password: str = Field(min_length=1, max_length=128, json_schema_extra={"pattern": PASSWORD, "minLength": 8},
+                          examples=["abc12345"], description="8 to 128 characters, letters and digits")
     lang: Literal["zh", "en"] = "zh"
 
 
@@ -75,12 +128,15 @@ class RegisterOut(BaseModel):
 
 
 class VerifyIn(Strict):
-    id_number: str = Field(min_length=1, max_length=32)
-    code: str = Field(min_length=1, max_length=12)
+    model_config = example(id_number="440106199001010013", code="123456")
+    id_number: IdNumberText = Field(min_length=1, max_length=32)
+    code: str = Field(min_length=1, max_length=12, json_schema_extra={"pattern": SMS_CODE}, examples=["123456"],
+                      description="the 6-digit code sent by SMS")
 
 
 class ResendIn(Strict):
-    id_number: str = Field(min_length=1, max_length=32)
+    model_config = example(id_number="440106199001010013")
+    id_number: IdNumberText = Field(min_length=1, max_length=32)
 
 
 class VerifyOut(BaseModel):
@@ -88,6 +144,7 @@ class VerifyOut(BaseModel):
 
 
 class SessionIn(Strict):
+    model_config = example(login="13812345678", password="abc12345")
     login: str = Field(min_length=1, max_length=64, description="ID number, phone, or a staff login")
     password: str = Field(min_length=1, max_length=128)
 
@@ -117,13 +174,15 @@ class MeOut(BaseModel):
 
 
 class BookingIn(Strict):
-    office_id: str = Field(min_length=1, max_length=64)
-    service_code: str = Field(min_length=1, max_length=64)
-    date: str = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
-    start: str = Field(description="HH:MM", min_length=1, max_length=5)
-    notice_acknowledged: bool
-    subject_id_number: str | None = Field(default=None, max_length=32,
-                                          description="R2: a minor's ID number, when booking as guardian")
+    model_config = example(office_id="gz-tianhe-centre", service_code="ID_RENEW", date="2030-10-08", start="09:00",
+                            notice_acknowledged=True)
+    office_id: str = Field(min_length=1, max_length=64, examples=["gz-tianhe-centre"])
+    service_code: str = Field(min_length=1, max_length=64, examples=["ID_RENEW"])
+    date: DateText = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
+    start: TimeText = Field(description="HH:MM, a slot's start (GET .../availability)", min_length=1, max_length=5)
+    notice_acknowledged: bool = Field(description="the service's notice was read (R8); false is refused")
+    subject_id_number: IdNumberText | None = Field(default=None, max_length=32,
+                                                   description="R2: a minor's ID number, when booking as guardian")
 
 
 class BookingOut(BaseModel):
@@ -149,8 +208,10 @@ class BookingsOut(BaseModel):
 
 
 class ClosureIn(Strict):
-    date: str = Field(description="YYYY-MM-DD, today or later", min_length=1, max_length=10)
-    reason: str = Field(description="told to each citizen by SMS", min_length=1, max_length=60)
+    model_config = example(date="2030-10-09", reason="停电检修 power maintenance")
+    date: DateText = Field(description="YYYY-MM-DD, today or later", min_length=1, max_length=10)
+    reason: str = Field(description="told to each citizen by SMS", min_length=1, max_length=60,
+                        json_schema_extra={"pattern": TEXT}, examples=["停电检修 power maintenance"])
 
 
 class ClosureOut(BaseModel):

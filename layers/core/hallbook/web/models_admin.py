@@ -6,10 +6,12 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from .models import BookingOut, RestrictionsOut, Strict
+from .models import BookingOut, DateText, IdNumberText, MobileText, RestrictionsOut, Strict, TimeText, example
 
 
 class ServiceIn(Strict):
+    model_config = example(name_zh="补领身份证", name_en="ID card replacement", appointment_required=True,
+                           materials=["户口簿"], notice="请本人到场。", category="id_card")
     name_zh: str = Field(min_length=1, max_length=100)
     name_en: str = Field(min_length=1, max_length=200)
     appointment_required: bool
@@ -22,9 +24,12 @@ class ServiceIn(Strict):
 
 
 class SlotTemplateIn(Strict):
-    days: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday")
-    start: str = Field(description="HH:MM", min_length=5, max_length=5)
-    end: str = Field(description="HH:MM", min_length=5, max_length=5)
+    days: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday",
+                            json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 7}},
+                            examples=[[1, 2, 3, 4, 5]])
+    start: TimeText = Field(description="HH:MM", min_length=5, max_length=5)
+    end: TimeText = Field(description="HH:MM, after `start`; a service's slots do not overlap", min_length=5,
+                          max_length=5, examples=["09:30"])
     capacity: int = Field(ge=0, le=10000)
 
 
@@ -65,9 +70,11 @@ class OfficeAdminOut(BaseModel):
 
 
 class CalendarIn(Strict):
-    holidays: list[str] = Field(default=[], max_length=366, description="YYYY-MM-DD days off (public holidays)")
-    workdays: list[str] = Field(default=[], max_length=366,
-                                description="YYYY-MM-DD make-up working days (调休上班)")
+    model_config = example(holidays=["2031-01-01", "2031-10-01"], workdays=["2031-09-28"])
+    holidays: list[DateText] = Field(default=[], max_length=366,
+                                     description="YYYY-MM-DD days off (public holidays) of that year")
+    workdays: list[DateText] = Field(default=[], max_length=366,
+                                     description="YYYY-MM-DD make-up working days (调休上班) of that year")
 
 
 class ClosedDayOut(BaseModel):
@@ -107,8 +114,9 @@ class AuditOut(BaseModel):
 
 
 class CitizenLookupIn(Strict):
-    id_number: str = Field(min_length=1, max_length=32)
-    phone: str = Field(min_length=1, max_length=20)
+    model_config = example(id_number="460106199003152318", phone="13707980001")
+    id_number: IdNumberText = Field(min_length=1, max_length=32)
+    phone: MobileText = Field(min_length=1, max_length=20)
 
 
 class CitizenOut(BaseModel):
@@ -121,12 +129,14 @@ class CitizenOut(BaseModel):
 
 
 class OperatorBookingIn(Strict):
-    office_id: str = Field(min_length=1, max_length=64)
-    service_code: str = Field(min_length=1, max_length=64)
-    date: str = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
-    start: str = Field(description="HH:MM", min_length=1, max_length=5)
+    model_config = example(office_id="gz-tianhe-centre", service_code="ID_RENEW", date="2030-10-09", start="10:00",
+                            notice_acknowledged=True)
+    office_id: str = Field(min_length=1, max_length=64, examples=["gz-tianhe-centre"])
+    service_code: str = Field(min_length=1, max_length=64, examples=["ID_RENEW"])
+    date: DateText = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
+    start: TimeText = Field(description="HH:MM", min_length=1, max_length=5)
     notice_acknowledged: bool = Field(description="the operator read the notice to the caller, who acknowledged it")
-    subject_id_number: str | None = Field(default=None, max_length=32)
+    subject_id_number: IdNumberText | None = Field(default=None, max_length=32)
 
 
 class OperatorBookingsOut(BaseModel):

@@ -2,21 +2,28 @@
 their uploads, decisions and collection."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from .models import Strict
+from .models import (
+    PERMIT_NUMBER, PERSON_NAME, DateText, IdNumberText, MobileText, Strict, TimeText, documented, example, non_blank,
+    null_fields,
+)
 
 States = Literal["draft", "submitted", "under_review", "approved", "rejected", "collecting", "closed", "withdrawn"]
 
 
 class PermitIn(Strict):
-    holder_id_number: str = Field(min_length=1, max_length=32)
-    office_id: str = Field(min_length=1, max_length=64, description="the police station the holder is registered at")
+    model_config = example(holder_id_number="460106199003152318", office_id="hk-longhua-jinmao-ps",
+                            address="海口市龙华区金贸西路20号", valid_until="2031-09-30")
+    holder_id_number: IdNumberText = Field(min_length=1, max_length=32)
+    office_id: str = Field(min_length=1, max_length=64, description="the police station the holder is registered at",
+                           examples=["hk-longhua-jinmao-ps"])
     address: str = Field(min_length=1, max_length=200)
-    valid_until: str = Field(min_length=1, max_length=10, description="YYYY-MM-DD, the last valid day")
-    last_endorsed: str | None = Field(default=None, max_length=10, description="YYYY-MM-DD")
+    valid_until: DateText = Field(min_length=1, max_length=10, description="YYYY-MM-DD, the last valid day")
+    last_endorsed: DateText | None = Field(default=None, max_length=10,
+                                           description="YYYY-MM-DD, not after today nor after valid_until")
     employer: str | None = Field(default=None, max_length=100)
     school: str | None = Field(default=None, max_length=100)
 
@@ -44,17 +51,38 @@ class PermitsOut(BaseModel):
 
 
 class ApplicationIn(Strict):
+    model_config = documented(
+        [{"kind": "renewal", "permit_number": "HK2025000001"},
+         {"kind": "change", "permit_number": "HK2025000002", "change_date": "2030-09-20", "employer": "海口市某公司"},
+         {"kind": "replacement", "permit_number": "HK2025000003", "reason": "lost"}],
+        oneOf=[  # each kind takes its own fields and no other kind's (domain.applications.details_for)
+            {"properties": {"kind": {"const": "renewal"}, **null_fields("reason", "change_date", "address", "employer",
+                                                                   "school")}},
+            {"properties": {"kind": {"const": "replacement"}, "reason": {"type": "string"},
+                            **null_fields("change_date", "address", "employer", "school")}, "required": ["reason"]},
+            {"properties": {"kind": {"const": "change"}, "reason": {"type": "null"}, "change_date": {"type": "string"}},
+             "required": ["change_date"],
+             "anyOf": [{"properties": {name: non_blank()}, "required": [name]}
+                       for name in ("address", "employer", "school")]},
+        ])
     kind: Literal["renewal", "change", "replacement"]
-    permit_number: str = Field(min_length=1, max_length=32)
-    reason: str | None = Field(default=None, max_length=16, description="replacement: lost | damaged")
-    change_date: str | None = Field(default=None, max_length=10, description="change: YYYY-MM-DD the details changed")
+    permit_number: str = Field(min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER},
+                               examples=["HK2025000001"])
+    reason: Annotated[str, Field(json_schema_extra={"enum": ["lost", "damaged"]})] | None = Field(
+        default=None, max_length=16, description="replacement: lost | damaged")
+    change_date: DateText | None = Field(default=None, max_length=10,
+                                         description="change: YYYY-MM-DD the details changed")
     address: str | None = Field(default=None, max_length=200, description="change: the new address")
     employer: str | None = Field(default=None, max_length=100, description="change: the new employer")
     school: str | None = Field(default=None, max_length=100, description="change: the new school")
 
 
 class UploadIn(Strict):
-    material: str = Field(min_length=1, max_length=32)
+    model_config = example(material="id_card", content_type="image/png")
+    material: str = Field(min_length=1, max_length=32, description="a material code of the application's kind "
+                                                                    "(its `materials`)",
+                          json_schema_extra={"enum": ["residence_permit", "id_card", "eligibility_proof",
+                                                      "change_proof", "damaged_permit"]})
     content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
 
 
@@ -133,16 +161,28 @@ class StationApplicationsOut(ApplicationsOut):
 
 
 class DecisionIn(Strict):
+    model_config = documented(
+        [{"approve": True}, {"approve": False, "reason": "照片不清晰，请重新上传"}],
+        oneOf=[{"properties": {"approve": {"const": True}}},
+               {"properties": {"approve": {"const": False}, "reason": non_blank()}, "required": ["reason"]}])
     approve: bool
     reason: str | None = Field(default=None, max_length=200, description="required to reject")
 
 
 class CollectionIn(Strict):
+    model_config = documented(
+        [{"method": "mail", "name": "王海", "address": "海口市龙华区金贸西路20号", "phone": "13707980001"},
+         {"method": "window", "office_id": "hk-longhua-jinmao-ps", "date": "2030-10-08", "start": "09:00"}],
+        oneOf=[{"properties": {"method": {"const": "window"}, "office_id": {"type": "string"}, "date": {"type": "string"},
+                               "start": {"type": "string"}}, "required": ["office_id", "date", "start"]},
+               {"properties": {"method": {"const": "mail"}, "name": {"type": "string"}, "address": non_blank(r"\S{5}"),
+                               "phone": {"type": "string"}}, "required": ["name", "address", "phone"]}])
     method: Literal["window", "mail"]
     office_id: str | None = Field(default=None, max_length=64, description="window: the permit's station")
-    date: str | None = Field(default=None, max_length=10, description="window: YYYY-MM-DD")
-    start: str | None = Field(default=None, max_length=5, description="window: HH:MM, a slot of RP_COLLECT")
+    date: DateText | None = Field(default=None, max_length=10, description="window: YYYY-MM-DD")
+    start: TimeText | None = Field(default=None, max_length=5, description="window: HH:MM, a slot of RP_COLLECT")
     notice_acknowledged: bool = Field(default=True, description="window: the RP_COLLECT notice was read (R8)")
-    name: str | None = Field(default=None, max_length=50, description="mail: the recipient")
-    address: str | None = Field(default=None, max_length=200, description="mail: the address")
-    phone: str | None = Field(default=None, max_length=20, description="mail: a mainland mobile")
+    name: str | None = Field(default=None, max_length=50, description="mail: the recipient",
+                             json_schema_extra={"pattern": PERSON_NAME})
+    address: str | None = Field(default=None, max_length=200, description="mail: the address, 5 to 200 characters")
+    phone: MobileText | None = Field(default=None, max_length=20, description="mail: a mainland mobile")

@@ -6,21 +6,32 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from .models import BookingOut, Strict
+from .models import REFERENCE, BookingOut, IdNumberText, Strict, documented, example
 
 
 class CheckInIn(Strict):
-    reference: str | None = Field(default=None, max_length=20, description="the booking's reference, e.g. K7M2-9QXH")
-    id_number: str | None = Field(default=None, max_length=32,
-                                  description="the subject's ID number, or the guardian's for a minor's booking")
+    model_config = documented(
+        [{"reference": "K7M2-9QXH"}, {"id_number": "440106199001010013"}],
+        oneOf=[{"required": ["reference"], "properties": {"reference": {"type": "string"}}},
+               {"required": ["id_number"], "properties": {"id_number": {"type": "string"}}}],
+        description="exactly one of `reference` and `id_number`")
+    reference: str | None = Field(default=None, max_length=20, description="the booking's reference, e.g. K7M2-9QXH",
+                                  json_schema_extra={"pattern": REFERENCE})
+    id_number: IdNumberText | None = Field(default=None, max_length=32,
+                                           description="the subject's ID number, or the guardian's for a minor's "
+                                                       "booking")
 
 
 class WalkInIn(Strict):
+    model_config = example(service_code="ID_RENEW")
     service_code: str = Field(min_length=1, max_length=64)
 
 
 class CallNextIn(Strict):
-    counter: str = Field(min_length=1, max_length=16, description="the counter (window) calling, e.g. 3")
+    model_config = example(counter="3")
+    counter: str = Field(min_length=1, max_length=16, description="the counter (window) calling, e.g. 3 or 3号窗口: "
+                                                                 "letters, digits, spaces and hyphens",
+                         json_schema_extra={"pattern": r"^[\w -]*[\w-][\w -]*$"}, examples=["3", "A-12"])
 
 
 class TicketOut(BaseModel):

@@ -13,6 +13,7 @@ from ...clock import now
 from ...domain.errors import NotFound
 from ...services import applications, permits
 from ..auth import admin, caller, staff_of
+from ..models import CURSOR, PERMIT_NUMBER
 from ..models_applications import (
     ApplicationIn, ApplicationOut, ApplicationsOut, CollectionIn, DecisionIn, PermitIn, PermitOut, PermitsOut,
     StationApplicationsOut, States, UploadIn, UploadOut,
@@ -53,7 +54,7 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
 @router.get("/v1/applications", tags=["applications"])
 def my_applications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
     return _ok(applications.list_own(caller(router, "citizen"), limit, cursor))
@@ -104,7 +105,7 @@ def station_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[StationApplicationsOut]:
     """The station's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
@@ -153,7 +154,7 @@ def complete(application_id: ApplicationId) -> Response[ApplicationOut]:
 # ---------------------------------------------------------------- administrators
 
 @admin_router.put("/v1/permits/<number>", tags=["admin"])
-def put_permit(number: Annotated[str, Path(min_length=6, max_length=32)],
+def put_permit(number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
                body: Annotated[PermitIn, Body()]) -> Response[PermitOut]:
     """Register (201) or change (200) a residence permit; audited."""
     who = admin(admin_router)

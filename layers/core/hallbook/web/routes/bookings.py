@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import bookings
 from ..auth import caller
-from ..models import BookingIn, BookingOut, BookingsOut
+from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -32,7 +32,7 @@ def book(
 @router.get("/v1/bookings", tags=["bookings"])
 def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
     who = caller(router, "citizen")
     return Response(200, "application/json", bookings.list_bookings(who, limit, cursor), NO_STORE)

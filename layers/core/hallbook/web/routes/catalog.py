@@ -21,30 +21,33 @@ def list_services() -> Response[ServicesOut]:
 
 
 @router.get("/v1/services/<code>", tags=["catalogue"])
-def get_service(code: Annotated[str, Path(max_length=64)]) -> Response[ServiceOut]:
+def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]) -> Response[ServiceOut]:
     return Response(200, "application/json", catalog.get_service(code).public(), CACHE)
 
 
 @router.get("/v1/offices", tags=["catalogue"])
 def list_offices(
-    service: Annotated[Optional[str], Query(max_length=64)] = None,
-    district: Annotated[Optional[str], Query(max_length=64)] = None,
+    service: Annotated[Optional[str], Query(max_length=64, description="a service code: the halls offering it",
+                                            examples=["ID_RENEW"])] = None,
+    district: Annotated[Optional[str], Query(max_length=64, examples=["天河区"])] = None,
 ) -> Response[OfficesOut]:
     return Response(200, "application/json", {"offices": [o.public() for o in catalog.list_offices(service, district)]},
                     CACHE)
 
 
 @router.get("/v1/offices/<office_id>", tags=["catalogue"])
-def get_office(office_id: Annotated[str, Path(max_length=64)]) -> Response[OfficeOut]:
+def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[OfficeOut]:
     return Response(200, "application/json", catalog.get_office(office_id).public(), CACHE)
 
 
 @router.get("/v1/offices/<office_id>/availability", tags=["catalogue"])
 def availability(
-    office_id: Annotated[str, Path(max_length=64)],
-    service: Annotated[str, Query(max_length=64)],
-    from_: Annotated[Optional[str], Query(alias="from", max_length=10)] = None,
-    to: Annotated[Optional[str], Query(max_length=10)] = None,
+    office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
+    service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
+    from_: Annotated[Optional[str], Query(alias="from", max_length=10, description="YYYY-MM-DD; tomorrow by default",
+                                          json_schema_extra={"format": "date"})] = None,
+    to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 31 days after `from`; the "
+                                       "window's last day by default", json_schema_extra={"format": "date"})] = None,
 ) -> Response[AvailabilityOut]:
     body = catalog.availability(office_id, service, from_, to, now())
     return Response(200, "application/json", body, {"Cache-Control": "public, max-age=2"})

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import audit, catalog_admin
 from ..auth import admin
-from ..models import ServiceOut
+from ..models import CURSOR, ServiceOut
 from ..models_admin import AuditOut, CalendarIn, CalendarOut, OfficeAdminOut, OfficeIn, ServiceIn
 
 router = APIGatewayRouter()
@@ -51,9 +51,10 @@ def put_calendar(year: Annotated[int, Path(ge=2000, le=2100)],
 
 @router.get("/v1/audit", tags=["admin"])
 def audit_log(
-    date: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD; today by default")] = None,
+    date: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD; today by default",
+                                         json_schema_extra={"format": "date"})] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[AuditOut]:
     """Who changed what and when, with before/after: administrators' and operators' actions of a day,
     newest first."""

@@ -13,7 +13,7 @@ from ...clock import now
 from ...services import operator as service
 from ...services.bookings import BookingRequest
 from ..auth import operator
-from ..models import BookingOut
+from ..models import CURSOR, BookingOut
 from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut
 
 router = APIGatewayRouter()
@@ -32,7 +32,7 @@ def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOu
 def list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048)] = None,
+    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[OperatorBookingsOut]:
     who = operator(router)
     return Response(200, "application/json", service.list_bookings(who, account_id, limit, cursor, now()), NO_STORE)
