@@ -301,7 +301,12 @@ class Gateway:
             return problem(422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR")
         if instant.tzinfo is None:
             return problem(422, "Unprocessable Content", "the instant needs an offset, e.g. +08:00", "VALIDATION_ERROR")
-        runs = self._controls.move_clock(instant)
+        from local.scheduler import ClockMovedBack
+
+        try:
+            runs = self._controls.move_clock(instant)
+        except ClockMovedBack as e:
+            return problem(409, "Conflict", str(e), "INVALID_STATE")
         return _json_response(200, {
             "now": get_clock().now().isoformat(),
             "fired": [run.schedule for run in runs],

@@ -1,15 +1,22 @@
 """EventBridge Scheduler, emulated: moto never fires schedules, so local mode fires the template's
 ScheduleV2 events itself, from their cron()/rate() expressions in their time zone, against the
-hallbook clock. Moving the clock forward fires every run it passes; a background thread fires
-runs as (shifted) real time passes.
+hallbook clock. Moving the clock forward fires the runs it passes; a background thread fires
+runs as (shifted) real time passes. The clock never moves back: runs cannot be un-run.
+
+Moving the clock costs what the runs cost, not how many there are: a schedule may come with a
+`NextDue` hint (local.system gives the no-show sweep one) that says, from the store as it is, from
+which instant a run could have anything to do. The runs before it would change nothing, and they
+are not invoked: the state at the end is the one firing every run gives (`exhaustive=True` does).
+The hint is asked again after every run that fires, since a run (or its fan-out) changes the store.
 """
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import re
 import threading
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta, timezone
 from zoneinfo import ZoneInfo
@@ -90,25 +97,34 @@ def _field(text: str, low: int, high: int, names: dict[str, int] | None = None) 
 _EXPRESSION = re.compile(r"^(cron|rate)\((.*)\)$")
 
 
-def occurrences(schedule: Schedule, after: datetime, until: datetime) -> Iterator[datetime]:
-    """The instants in (after, until] at which `schedule` fires, in order, in its time zone.
-    rate() schedules are anchored at the Unix epoch (EventBridge anchors them at creation)."""
-    match = _EXPRESSION.match(schedule.expression.strip())
+@functools.lru_cache(maxsize=256)
+def _parse(expression: str) -> Cron | int:
+    """A cron() expression's Cron, or a rate() expression's period in seconds (parsed once)."""
+    match = _EXPRESSION.match(expression.strip())
     if match is None:
-        raise ValueError(f"not a cron() or rate() expression: {schedule.expression!r}")
-    zone = ZoneInfo(schedule.timezone)
+        raise ValueError(f"not a cron() or rate() expression: {expression!r}")
     kind, body = match.groups()
     if kind == "rate":
         amount, _, unit = body.strip().partition(" ")
-        period = int(amount) * _RATE_UNITS[unit.strip()]
+        return int(amount) * _RATE_UNITS[unit.strip()]
+    return Cron.parse(body)
+
+
+def occurrences(schedule: Schedule, after: datetime, until: datetime) -> Iterator[datetime]:
+    """The instants in (after, until] at which `schedule` fires, in order, in its time zone.
+    rate() schedules are anchored at the Unix epoch (EventBridge anchors them at creation)."""
+    parsed = _parse(schedule.expression)
+    zone = ZoneInfo(schedule.timezone)
+    if isinstance(parsed, int):
+        period = parsed
         epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
-        step = int((after - epoch).total_seconds()) // period + 1
+        step = (after - epoch) // timedelta(seconds=period) + 1  # exact: `after` may be a microsecond off the grid
         while (instant := epoch + timedelta(seconds=step * period)) <= until:
             yield instant.astimezone(zone)
             step += 1
         return
 
-    cron = Cron.parse(body)
+    cron = parsed
     day = after.astimezone(zone).date()
     last_day = until.astimezone(zone).date()
     while day <= last_day:
@@ -128,6 +144,19 @@ class Run:
     error: str | None = None  # the handler's exception, if it raised
 
 
+NextDue = Callable[[datetime], "datetime | None"]
+"""A schedule's hint, read-only: given `after`, an instant D such that, with the store as it is,
+every run at an instant T with after < T < D would change nothing (None: no run would, however
+late). Returning `after` (or anything earlier) is always correct: nothing is skipped."""
+
+_JUST_BEFORE = timedelta(microseconds=1)  # schedules fire on whole minutes (rate: whole seconds)
+_RUNNING_CLOCK_SLACK = timedelta(seconds=1)
+
+
+class ClockMovedBack(ValueError):
+    """Moving the clock before now: the runs it passed cannot be un-run."""
+
+
 class Scheduler:
     def __init__(
         self,
@@ -135,27 +164,42 @@ class Scheduler:
         functions: Functions,
         clock: AdjustableClock,
         after_run: Callable[[], object],
+        next_due: Mapping[str, NextDue] | None = None,
     ):
-        """`after_run` runs after each fired run, so its fan-out completes (local mode: Pump.drain)."""
+        """`after_run` runs after each fired run, so its fan-out completes (local mode: Pump.drain).
+        `next_due`: hints by schedule name; runs before the hint are not invoked (module docstring)."""
         self._schedules = list(schedules)
         self._functions = functions
         self._clock = clock
         self._after_run = after_run
+        self._next_due = dict(next_due or {})
         self._lock = threading.RLock()
         self._fired_until = clock.now()  # the background thread has fired every run up to here
         self._background = Periodic("scheduler", self.tick)
+
+    @property
+    def hinted(self) -> frozenset[str]:
+        """The schedules whose runs are left out while they have nothing to do."""
+        return frozenset(self._next_due)
 
     def reset(self) -> None:
         """Forget the runs due before now (after the clock was set without firing)."""
         with self._lock:
             self._fired_until = self._clock.now()
 
-    def move_to(self, instant: datetime) -> list[Run]:
+    def move_to(self, instant: datetime, *, exhaustive: bool = False) -> list[Run]:
         """Set the clock to each run in (now, instant] in time order, fire it, then set the clock
-        to `instant`. Moving backward only sets the clock (runs passed again will fire again)."""
+        to `instant`; the runs fired. Runs a hint shows to have nothing to do are left out, unless
+        `exhaustive` (the end state is the same). `instant` before now raises ClockMovedBack
+        (a running clock forgives a second: the instant read a moment ago is now)."""
         with self._lock:
+            now = self._clock.now()
+            if instant < now and (self._clock.frozen or now - instant > _RUNNING_CLOCK_SLACK):
+                raise ClockMovedBack(f"the clock is at {now.isoformat()} and cannot move back to "
+                                     f"{instant.isoformat()}: the jobs it has run cannot be un-run")
             runs = [] if self._clock.frozen else self.tick()  # due as real time passed, not yet fired
-            runs += self._fire_between(self._clock.now(), instant, set_clock=True)
+            instant = max(instant, self._clock.now())
+            runs += self._fire_between(self._clock.now(), instant, set_clock=True, exhaustive=exhaustive)
             self._clock.set(instant)
             self._fired_until = instant
             return runs
@@ -174,17 +218,45 @@ class Scheduler:
     def stop(self) -> None:
         self._background.stop()
 
-    def _fire_between(self, after: datetime, until: datetime, set_clock: bool) -> list[Run]:
-        due = sorted(
-            ((at, schedule) for schedule in self._schedules for at in occurrences(schedule, after, until)),
-            key=lambda pair: pair[0],
-        )
+    def _fire_between(self, after: datetime, until: datetime, set_clock: bool, exhaustive: bool = False) -> list[Run]:
+        """Fire the runs in (after, until] in time order (the template's order at the same instant),
+        each schedule's next run found afresh after every run: the hints read the store as the
+        runs before left it. A run skipped lies before its schedule's hint, and after the last run
+        fired, so it would have met the store as it is: it would have changed nothing."""
         runs = []
-        for at, schedule in due:
+        last_at, last_index = after, len(self._schedules)  # the last run fired: (instant, schedule)
+        while True:
+            best: tuple[datetime, int] | None = None
+            for index, schedule in enumerate(self._schedules):
+                # a later schedule's run at the instant of the last one is still to fire
+                bound = last_at - _JUST_BEFORE if index > last_index else last_at
+                at = self._next_run(schedule, bound, until, exhaustive)
+                if at is not None and (best is None or at < best[0]):
+                    best = (at, index)
+            if best is None:
+                return runs
+            at, last_index = best
+            last_at = at
             if set_clock:
                 self._clock.set(at)
-            runs.append(self._fire(schedule, at))
-        return runs
+            runs.append(self._fire(self._schedules[last_index], at))
+
+    def _next_run(self, schedule: Schedule, after: datetime, until: datetime, exhaustive: bool) -> datetime | None:
+        """The schedule's first run in (after, until] that may have something to do."""
+        first = next(occurrences(schedule, after, until), None)
+        next_due = None if exhaustive or first is None else self._next_due.get(schedule.name)
+        if next_due is None:
+            return first
+        try:
+            due = next_due(after)
+        except Exception:
+            log.exception("schedule %s: its hint failed; the run fires", schedule.name)
+            return first
+        if due is None:
+            return None
+        if due <= first:
+            return first
+        return next(occurrences(schedule, due - _JUST_BEFORE, until), None)
 
     def _fire(self, schedule: Schedule, at: datetime) -> Run:
         """Invoke the target with what EventBridge Scheduler sends it: the schedule's Input as is."""

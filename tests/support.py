@@ -152,3 +152,14 @@ def problem(r, status: int, code: str) -> dict:
     body = r.json()
     assert body["code"] == code and body["status"] == status and body["title"] and body["detail"]
     return body
+
+
+def link_guardian(system, citizen: "Citizen", minor_id_number: str) -> None:
+    """R2: the fake real-name source lists the citizen as the minor's guardian; the link is then made
+    through the API as a citizen would."""
+    from local.identity import verifier
+
+    verifier.add_guardian(minor_id_number, citizen.id_number)
+    r = citizen.api.invoke("POST", "/v1/guardian-links", headers=auth(citizen.token),
+                           body={"minor_id_number": minor_id_number})
+    assert r.status == 201 and r.json()["status"] == "active", r.text

@@ -1,7 +1,8 @@
 """Scheduled jobs. EventBridge Scheduler sends the schedule's Input ({"job": "release"}); the release
 fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches.
 Also {"job": "sweep"} (R12, every 5 minutes in hall hours), {"job": "reminders"} (R16, daily at 16:00)
-and, invoked by an operator once the SMS provider works again, {"job": "redrive_sms"}."""
+and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's own healing run
+(every 5 minutes, once the provider answers a probe), so nobody has to."""
 from __future__ import annotations
 
 import json
@@ -56,7 +57,8 @@ def send_reminders(event: dict) -> dict:
 
 
 def redrive_sms(event: dict) -> dict:
-    """SmsDLQ -> SmsQueue, e.g. `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
+    """SmsDLQ -> SmsQueue at once, without waiting for the healing run's probe, e.g.
+    `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
     moved = notify.redrive(client("sqs"), settings().sms_dlq_url, settings().sms_queue_url,
                            limit=int(event.get("limit", 10_000)))
     metrics.add_metric(name="SmsRedriven", unit=MetricUnit.Count, value=moved)

@@ -1,7 +1,12 @@
-"""SMS that is never lost (R16). Two event sources, one audience:
-- the outbox table's stream: each new outbox item becomes one SmsQueue message (its id only);
-- SmsQueue: each message is delivered once (Powertools idempotency on the message id); a failed send
-  is retried with a growing delay, and after the queue's maxReceiveCount lands in SmsDLQ (alarmed)."""
+"""SMS that is never lost and heals itself (R16). Three event sources, one audience:
+- the outbox table's stream (keys only, INSERTs only): each new outbox item becomes one SmsQueue
+  message carrying its id, 10 per SendMessageBatch;
+- SmsQueue: each message is delivered once (a conditional claim on the outbox item: see
+  hallbook.services.notify); a failed send is retried with a growing delay, and after the queue's
+  maxReceiveCount lands in SmsDLQ;
+- the SmsHealing schedule ({"job": "heal_sms"}, every 5 minutes): expires stale verification codes,
+  probes the provider with one message, backs off while it fails, and once it answers re-sends every
+  message still pending and moves SmsDLQ back. Only this function ever talks to the SMS provider."""
 from __future__ import annotations
 
 import json
@@ -9,68 +14,72 @@ import os
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
-from aws_lambda_powertools.utilities.data_classes.dynamo_db_stream_event import DynamoDBRecord
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
-from aws_lambda_powertools.utilities.idempotency import (
-    DynamoDBPersistenceLayer,
-    IdempotencyConfig,
-    idempotent_function,
-)
 
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.notify.sms import SmsFailed
 from hallbook.services import notify
+from hallbook.store.outbox import HEALING_STATE_KEY
 from hallbook.web.app import logger, metrics, tracer
 
-stream_processor = BatchProcessor(event_type=EventType.DynamoDBStreams)
 queue_processor = BatchProcessor(event_type=EventType.SQS)
-persistence = DynamoDBPersistenceLayer(table_name=settings().idempotency_table)
-once = IdempotencyConfig(event_key_jmespath="message_id", expires_after_seconds=14 * 24 * 3600)
 RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "10"))
 RETRY_MAX_SECONDS = 900
 
 
-def relay(record: DynamoDBRecord) -> None:
-    """A new outbox item -> one SmsQueue message carrying only its id (no phone, no text)."""
-    if record.event_name is None or record.event_name.name != "INSERT":
-        return
-    message_id = record.dynamodb.keys["pk"]
-    client("sqs").send_message(QueueUrl=settings().sms_queue_url, MessageBody=json.dumps({"message_id": message_id}))
-
-
-@idempotent_function(data_keyword_argument="message", persistence_store=persistence, config=once)
-def deliver_once(message: dict) -> dict:
-    delivery = notify.deliver(message["message_id"], now().isoformat())
-    return {"message_id": delivery.message_id, "status": delivery.status, "provider_id": delivery.provider_id}
+def relay(event: dict) -> dict:
+    """New outbox items -> SmsQueue messages carrying only their ids (no phone, no text). A record
+    whose id could not be enqueued is reported failed: the stream retries from it (ids after it may
+    be enqueued twice, which delivery absorbs); past the mapping's retries the healing run finds it."""
+    inserts = [(r["dynamodb"]["SequenceNumber"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in event["Records"]
+               if r.get("eventName") == "INSERT" and r["dynamodb"]["Keys"]["pk"]["S"] != HEALING_STATE_KEY]
+    failed = set(notify.enqueue_ids(client("sqs"), settings().sms_queue_url, [pk for _, pk in inserts]))
+    if failed:
+        logger.warning("could not relay sms to SmsQueue", extra={"failed": len(failed)})
+    return {"batchItemFailures": [{"itemIdentifier": seq} for seq, pk in inserts if pk in failed]}
 
 
 def send(record: SQSRecord) -> None:
     message_id = json.loads(record.body)["message_id"]
     try:
-        deliver_once(message={"message_id": message_id})
-        metrics.add_metric(name="SmsSent", unit=MetricUnit.Count, value=1)
+        delivery = notify.deliver(message_id, now())
     except notify.PermanentFailure:
         logger.error("sms can never be sent", extra={"message_id": message_id})
-        notify.mark_failed(message_id)
         metrics.add_metric(name="SmsUndeliverable", unit=MetricUnit.Count, value=1)
+        return
     except SmsFailed:
         tries = int(record.attributes.approximate_receive_count or 1)
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (tries - 1))
         client("sqs").change_message_visibility(QueueUrl=settings().sms_queue_url, ReceiptHandle=record.receipt_handle,
-                                        VisibilityTimeout=delay)
+                                                VisibilityTimeout=delay)
         metrics.add_metric(name="SmsSendFailed", unit=MetricUnit.Count, value=1)
         logger.warning("sms send failed, will retry", extra={"message_id": message_id, "try": tries, "delay": delay})
         raise
+    if delivery.status == "sent":
+        metrics.add_metric(name="SmsSent", unit=MetricUnit.Count, value=1)
+    elif delivery.status == "expired":
+        metrics.add_metric(name="SmsExpired", unit=MetricUnit.Count, value=1)
+
+
+def heal_sms(event: dict) -> dict:
+    result = notify.heal(now(), client("sqs"), settings().sms_queue_url, settings().sms_dlq_url)
+    metrics.add_metric(name="OldestPendingSmsAgeSeconds", unit=MetricUnit.Seconds, value=result.oldest_pending_seconds)
+    metrics.add_metric(name="SmsExpired", unit=MetricUnit.Count, value=result.expired)
+    metrics.add_metric(name="SmsRequeued", unit=MetricUnit.Count, value=result.requeued + result.redriven)
+    if result.probe == "failed":
+        metrics.add_metric(name="SmsProbeFailed", unit=MetricUnit.Count, value=1)
+    return result.summary()
 
 
 @logger.inject_lambda_context
 @tracer.capture_lambda_handler(capture_response=False)
 @metrics.log_metrics
 def lambda_handler(event, context):
-    once.register_lambda_context(context)
+    if isinstance(event, dict) and event.get("job") == "heal_sms":
+        return heal_sms(event)
     source = (event.get("Records") or [{}])[0].get("eventSource")
     if source == "aws:dynamodb":
-        return process_partial_response(event=event, record_handler=relay, processor=stream_processor, context=context)
+        return relay(event)
     return process_partial_response(event=event, record_handler=send, processor=queue_processor, context=context)

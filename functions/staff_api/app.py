@@ -2,6 +2,6 @@
 station's residence-permit applications (R17). Thin: routing and wiring only; rules live in
 hallbook.domain and hallbook.services."""
 from hallbook.web.app import api_handler
-from hallbook.web.routes import applications, staff
+from hallbook.web.routes import applications, identity, staff
 
-app, lambda_handler = api_handler(staff.router, applications.staff_router)
+app, lambda_handler = api_handler(staff.router, applications.staff_router, identity.staff_router)

@@ -7,7 +7,7 @@ import pytest
 from hallbook.clock import SHANGHAI
 from hallbook.store import catalog
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, problem, put_test_hall, registered, release_days
+from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, link_guardian, problem, put_test_hall, registered, release_days
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
@@ -89,6 +89,7 @@ def test_full_slot_and_one_active_booking_per_service(hall, api):
     assert a.book(DAY).status == 201 and b.book(DAY).status == 201
     problem(c.book(DAY), 409, "SLOT_FULL")
     problem(a.book("2026-09-16"), 409, "ALREADY_BOOKED")
+    link_guardian(hall, a, id_number(born="20260901"))
     assert a.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=id_number(born="20260901")).status == 201
 
 
@@ -106,9 +107,11 @@ def test_idempotency_key_returns_the_first_booking_and_takes_one_place(hall, api
 def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
     guardian = registered(hall)
     child = id_number("440305", "20200101", "555")
+    link_guardian(hall, guardian, child)
     r = guardian.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=child)
     assert r.status == 201 and r.json()["subject_id_number"].endswith(child[-4:])
     other_guardian = registered(hall)
+    link_guardian(hall, other_guardian, child)  # the other parent
     problem(other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
             409, "ALREADY_BOOKED")
     # the guardian's own limit is untouched
@@ -173,6 +176,7 @@ def test_bookings_list_is_newest_first_and_paginated(hall, api):
     guardian = registered(hall)
     kids = [id_number("440305", f"2020010{i}", f"60{i}") for i in range(1, 4)]
     for i, kid in enumerate(kids):
+        link_guardian(hall, guardian, kid)
         hall.clock.advance(timedelta(seconds=1))
         assert guardian.book(DAY if i < 3 else "2026-09-16", start="10:00", service=CHILD_SERVICE,
                              subject_id_number=kid).status == 201

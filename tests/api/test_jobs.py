@@ -295,6 +295,11 @@ def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimi
     from hallbook.store import bookings as store
     from hallbook.store.bookings import CounterMoved
 
+    from hallbook.store import catalog
+
+    catalog.put_service({"code": "HR_BIRTH", "name_zh": "出生登记", "name_en": "Birth registration",
+                         "appointment_required": True, "materials": [], "notice": "请准时到达"})  # an adult's, here
+    catalog.invalidate_cache()
     citizen = registered(hall)
     first = citizen.book(DAY, start="09:00").json()
     r = citizen.book(DAY, service="HR_BIRTH", start="10:00")

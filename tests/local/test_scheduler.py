@@ -1,13 +1,13 @@
 """Schedules fired by local mode: the expressions, and moving the clock."""
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 from pathlib import Path
 
 import pytest
 
 from local.runtime import Functions
-from local.scheduler import Scheduler, occurrences
+from local.scheduler import ClockMovedBack, Scheduler, occurrences
 from local.system import LocalSystem
 from local.template import Function, Schedule, load_handler
 
@@ -110,9 +110,12 @@ def test_moving_the_clock_fires_each_run_at_its_time_in_order(system: LocalSyste
     assert drained == [r.at.isoformat() for r in runs]  # the pump ran after each run, at its time
     assert system.clock.now() == at("2026-09-15T12:30+08:00")
 
-    assert scheduler.move_to(at("2026-09-14T08:00+08:00")) == []  # backward: the clock only
-    assert system.clock.now() == at("2026-09-14T08:00+08:00")
-    assert [r.at.isoformat() for r in scheduler.move_to(at("2026-09-14T12:00+08:00"))] == ["2026-09-14T12:00:00+08:00"]
+    with pytest.raises(ClockMovedBack, match="cannot be un-run"):  # backward: refused, the clock stays
+        scheduler.move_to(at("2026-09-14T08:00+08:00"))
+    assert system.clock.now() == at("2026-09-15T12:30+08:00")
+    assert scheduler.move_to(at("2026-09-15T12:30+08:00")) == []  # the same instant: nothing to do
+    assert [r.at.isoformat() for r in scheduler.move_to(at("2026-09-16T12:00+08:00"))] == ["2026-09-15T18:00:00+08:00",
+                                                                                          "2026-09-16T12:00:00+08:00"]
 
 
 def test_a_failing_run_is_reported_and_the_next_still_fires(system: LocalSystem, tmp_path: Path) -> None:
@@ -122,3 +125,57 @@ def test_a_failing_run_is_reported_and_the_next_still_fires(system: LocalSystem,
                           functions, system.clock, after_run=lambda: None)
     runs = scheduler.move_to(at("2026-09-16T00:00+08:00"))
     assert [(r.schedule, r.error) for r in runs] == [("daily", "RuntimeError: no"), ("daily", "RuntimeError: no")]
+
+
+def test_a_hint_leaves_out_the_runs_with_nothing_to_do_and_is_asked_again_after_each_run(
+        system: LocalSystem, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(RECORDER)
+    functions = Functions({"Recorder": Function("Recorder", str(tmp_path), "app.handler", 128, 3)})
+    schedules = [
+        Schedule("often", "cron(2/5 8-21 ? * * *)", "Asia/Shanghai", '{"job": "sweep"}', "Recorder"),
+        Schedule("noon", "cron(0 12 * * ? *)", "Asia/Shanghai", '{"job": "release"}', "Recorder"),
+        Schedule("also-noon", "cron(0 12 * * ? *)", "Asia/Shanghai", '{"job": "second"}', "Recorder"),
+    ]
+    asked: list[str] = []
+    due = {"at": at("2026-09-14T10:30+08:00")}  # the noon run moves it: its fan-out changes the store
+
+    def next_due(after: datetime) -> datetime | None:
+        asked.append(after.isoformat())
+        return due["at"]
+
+    def after_run() -> None:
+        if system.clock.now() == at("2026-09-14T12:00+08:00"):
+            due["at"] = at("2026-09-14T12:10+08:00")
+        elif due["at"] is not None and system.clock.now() >= due["at"]:
+            due["at"] = None  # swept: nothing left
+    scheduler = Scheduler(schedules, functions, system.clock, after_run=after_run, next_due={"often": next_due})
+    system.clock.set(at("2026-09-14T09:00+08:00"))
+
+    runs = scheduler.move_to(at("2026-09-15T09:00+08:00"))
+
+    assert [(r.schedule, r.at.strftime("%H:%M")) for r in runs] == [
+        ("often", "10:32"), ("noon", "12:00"), ("also-noon", "12:00"), ("often", "12:12")]
+    assert len(asked) == len(runs) + 1
+    assert system.clock.now() == at("2026-09-15T09:00+08:00")
+
+    system.clock.set(at("2026-09-14T09:00+08:00"))  # as a test may; the scheduler is not asked
+    everything = scheduler.move_to(at("2026-09-14T12:00+08:00"), exhaustive=True)
+    assert len(everything) == 36 + 2 and len(asked) == len(runs) + 1  # every run; no hint asked
+
+
+def test_a_failing_hint_fires_the_run(system: LocalSystem, tmp_path: Path) -> None:
+    (tmp_path / "app.py").write_text(RECORDER)
+    functions = Functions({"Recorder": Function("Recorder", str(tmp_path), "app.handler", 128, 3)})
+    hourly = Schedule("hourly", "cron(0 * * * ? *)", "Asia/Shanghai", None, "Recorder")
+
+    def broken(after: datetime) -> datetime | None:
+        raise RuntimeError("store unreachable")
+    scheduler = Scheduler([hourly], functions, system.clock, after_run=lambda: None, next_due={"hourly": broken})
+    assert len(scheduler.move_to(at("2026-09-14T12:00+08:00"))) == 3  # from START, 09:00
+
+
+def test_rate_runs_are_found_from_just_before_an_instant_on_their_grid() -> None:
+    every_five = schedule("rate(5 minutes)")
+    just_before = at("2026-09-14T10:05+08:00") - timedelta(microseconds=1)
+    assert iso(list(occurrences(every_five, just_before, at("2026-09-14T10:10+08:00")))) == [
+        "2026-09-14T10:05:00+08:00", "2026-09-14T10:10:00+08:00"]

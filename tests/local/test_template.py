@@ -157,7 +157,7 @@ def test_event_sources_and_schedules() -> None:
         ("dynamodb", "OutboxTable", "NotifierFunction"),
     }
     outbox = next(s for s in event_sources(raw) if s.kind == "dynamodb")
-    assert (outbox.batch_size, outbox.report_batch_item_failures, outbox.maximum_retry_attempts) == (100, True, 100)
+    assert (outbox.batch_size, outbox.report_batch_item_failures, outbox.maximum_retry_attempts) == (100, True, 10)
     noon = next(s for s in schedules(raw) if s.name == "hallbook-dev-noon-release")
     assert (noon.expression, noon.timezone, noon.input_json, noon.function) == (
         "cron(0 12 * * ? *)", "Asia/Shanghai", '{"job": "release"}', "JobsFunction")

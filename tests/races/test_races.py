@@ -98,7 +98,12 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
     release_days(3)
     (guardian,) = verified_callers(system, 1)
     child = id_number("440305", "20200101", "730")
+    from hallbook.services import guardians
+    from local.identity import verifier
     from tests.support import CHILD_SERVICE
+
+    verifier.add_guardian(child, accounts.store.get_account(guardian.account_id).id_number)
+    guardians.request_link(guardian, child, now())  # R2: the population register says so
 
     made = [bookings.book(guardian, request(), "own", now())[0],
             bookings.book(guardian, request("10:00", CHILD_SERVICE, child), "child", now())[0]]

@@ -28,6 +28,21 @@ class Settings(BaseModel):
     aws_endpoint_url: str | None = None
     aws_region: str = "cn-north-1"
     token_ttl_seconds: int = 2 * 3600
+    # R1/R2: the real-name source (HTTPS provider; its credentials in Secrets Manager)
+    identity_verifier_url: str = ""
+    identity_verifier_secret_arn: str = ""
+    # issue 11: rate limits, "<requests>/<seconds>" (hallbook/web/guard.py says which route counts what,
+    # README "Limits" why these numbers). In memory per Lambda environment: no write per request.
+    limit_booking_account: str = "10/10"
+    limit_booking_address: str = "50/10"
+    limit_availability_address: str = "10/2"
+    # global, one conditional write per (key, window) in RATE_LIMITS_TABLE: low-volume, abuse-prone routes
+    limit_sms_address: str = "20/3600"
+    limit_register_address: str = "10/3600"
+    limit_register_phone: str = "3/86400"
+    limit_guardian_account: str = "10/86400"
+    limit_guardian_minor: str = "5/86400"
+    rate_limits_table: str = "RateLimitsTable"
 
 
 @lru_cache(maxsize=1)

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import ipaddress
 import logging
+import math
 import secrets
 import uuid
 from datetime import datetime, timedelta
@@ -12,13 +14,15 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from ..domain.errors import NotFound, RateLimited, Unauthenticated, ValidationFailed
-from ..domain.identity import mask_phone, parse_id_number, parse_name, parse_phone
+from ..domain import totp
+from ..domain.errors import (DomainError, NotFound, RateLimited, SmsCodeRequired, TotpCodeRequired, Unauthenticated,
+                             ValidationFailed)
+from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
 from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
-from . import messages, tokens
+from . import identity, messages, tokens
 
 log = logging.getLogger(__name__)
 
@@ -26,8 +30,6 @@ CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
 RESEND_INTERVAL = timedelta(seconds=60)
 SENDS_PER_DAY = 5
-LOGIN_FAILURES_BEFORE_LOCK = 5
-LOCK_MINUTES = 15
 MIN_PASSWORD = 8
 
 
@@ -63,6 +65,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
     check_password(password)
     if person.is_minor_on(now.date()):
         raise ValidationFailed("a minor's business is booked from a guardian's account (R2)", field="id_number")
+    real_name = identity.check_registration(name, person.value, phone)
     account_id = uuid.uuid4().hex
     code = new_code()
     account = Account(
@@ -70,7 +73,8 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
         password_hash=hasher().hash(password), phone_verified=False, role="citizen", office_id=None,
         lang=lang, created_at=now.isoformat(), code_hash=code_hash(account_id, code),
         code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(), code_sends=1,
-        code_window_start=now.isoformat(),
+        code_window_start=now.isoformat(), identity_verified=real_name.verified,
+        identity_source=real_name.source, identity_checked_at=now.isoformat(),
     )
     sms = messages.message(f"{account_id}#code#1", "verification_code", phone, lang, now,
                            {"account_id": account_id}, code=code, minutes=CODE_MINUTES)
@@ -89,21 +93,44 @@ def _account_by_id_number(id_number: str, now: datetime) -> Account:
 
 
 def verify_phone(id_number: str, code: str, now: datetime) -> Account:
+    """The phone is verified by the code sent to it. Each attempt is counted (atomically, at most
+    CODE_ATTEMPTS per code) BEFORE the code is compared, so parallel guesses compare at most
+    CODE_ATTEMPTS codes however many arrive at once."""
     account = _account_by_id_number(id_number, now)
     if account.phone_verified:
         return account
-    if account.code_attempts >= CODE_ATTEMPTS:
-        raise RateLimited("Too many wrong codes; ask for a new code.")
     if not account.code_hash or not account.code_expires_at or datetime.fromisoformat(account.code_expires_at) <= now:
         raise ValidationFailed("The code has expired; ask for a new code.", field="code")
+    if not store.count_verification_attempt(account.account_id, account.code_hash, CODE_ATTEMPTS):
+        current = store.get_account(account.account_id) or account
+        if current.phone_verified:
+            return current
+        if current.code_hash != account.code_hash:  # a new code was sent meanwhile: try against that one
+            return verify_phone(id_number, code, now)
+        raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=_resend_wait(current, now))
     if not hmac.compare_digest(code_hash(account.account_id, str(code or "").strip()), account.code_hash):
-        if not store.record_code_attempt(account.account_id, account.code_attempts):
-            raise RateLimited("Too many attempts at once; try again.")
         raise ValidationFailed("The code is wrong.", field="code")
     if not store.mark_phone_verified(account, account.code_hash):
         raise ValidationFailed("The code was already used, or this registration was left unverified for "
                                f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.", field="code")
     return store.get_account(account.account_id) or account
+
+
+def _resend_wait(account: Account, now: datetime) -> int:
+    """Seconds until resend_code would send a new code (at least 1)."""
+    window_start = datetime.fromisoformat(account.code_window_start) if account.code_window_start else now
+    if now - window_start >= timedelta(days=1):
+        return 1
+    if account.code_sends >= SENDS_PER_DAY:
+        return _seconds(window_start + timedelta(days=1) - now)
+    if account.code_expires_at:
+        last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
+        return _seconds(last_sent + RESEND_INTERVAL - now)
+    return 1
+
+
+def _seconds(delta: timedelta) -> int:
+    return max(1, math.ceil(delta.total_seconds()))
 
 
 def resend_code(id_number: str, now: datetime) -> None:
@@ -117,7 +144,8 @@ def resend_code(id_number: str, now: datetime) -> None:
     last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES) \
         if account.code_expires_at else None
     if sends >= SENDS_PER_DAY or (last_sent and now - last_sent < RESEND_INTERVAL):
-        raise RateLimited("A code was sent recently; wait a minute (at most 5 codes a day).")
+        raise RateLimited("A code was sent recently; wait a minute (at most 5 codes a day).",
+                          retry_after=_resend_wait(account, now))
     code = new_code()
     sms = messages.message(f"{account.account_id}#code#{month_key(now.date())}-{now.timestamp():.0f}",
                            "verification_code", account.phone or "", account.lang, now,
@@ -125,7 +153,7 @@ def resend_code(id_number: str, now: datetime) -> None:
     if not store.replace_code(account.account_id, code_hash(account.account_id, code),
                               (now + timedelta(minutes=CODE_MINUTES)).isoformat(), sends + 1,
                               window_start.isoformat(), account.code_sends, sms):
-        raise RateLimited("A code was sent just now.")
+        raise RateLimited("A code was sent just now.", retry_after=int(RESEND_INTERVAL.total_seconds()))
 
 
 def login_key(login: str, now: datetime) -> str:
@@ -138,32 +166,214 @@ def login_key(login: str, now: datetime) -> str:
     return f"LOGIN#{login.lower()}"
 
 
-def login(login: str, password: str, now: datetime) -> tuple[str, int]:
-    """A session token. Wrong passwords are counted per account; after five the account's logins
-    are locked for 15 minutes, so guessing costs time (answered 429 RATE_LIMITED)."""
+# ---------------------------------------------------------------- login throttling
+# Slow the guesser, not the owner. Two limits, each an atomic conditional write made before the
+# password is compared (so parallel guesses cannot slip past a check they all read at once):
+# - per account and client address, exponential back-off: BACKOFF_FREE attempts, then each further
+#   one waits BACKOFF_DELAYS after the one before (15 s doubling to 15 min); a success from the
+#   address or a quiet day clears it. The owner at another address is not slowed at all.
+# - per account, from every address together, a budget of BUDGET_BURST failures refilled one every
+#   BUDGET_INTERVAL (20 an hour). When it is spent the password alone is no longer enough for
+#   SECOND_FACTOR_HOURS: a citizen adds an SMS code sent to the account's phone (POST
+#   /v1/sessions/sms-code), staff, operators and administrators a TOTP code from their authenticator.
+# Nothing ever locks the owner out: the worst an attacker achieves is that the owner's next logins
+# for a day need the code on their own phone.
+BACKOFF_FREE = 5
+BACKOFF_DELAYS = (15, 30, 60, 120, 240, 480, 900)  # seconds; the last repeats
+BACKOFF_QUIET_SECONDS = 24 * 3600
+BACKOFF = store.Backoff(BACKOFF_FREE, BACKOFF_DELAYS, BACKOFF_QUIET_SECONDS)
+BUDGET_BURST = 20
+BUDGET_INTERVAL = 180  # seconds: 3600 / 20
+SECOND_FACTOR_HOURS = 24
+LOGIN_CODE_MINUTES = 10
+LOGIN_CODE_ATTEMPTS = 5
+
+
+SecondFactorRequired = (SmsCodeRequired, TotpCodeRequired)  # 401: the password alone is not enough
+
+
+def second_factor_required(factor: str, detail: str = "") -> DomainError:
+    if factor == "sms":
+        return SmsCodeRequired(detail or "Too many wrong passwords were tried for this login: ask for an SMS code "
+                               "(POST /v1/sessions/sms-code) and log in with login, password and sms_code.",
+                               second_factor="sms")
+    return TotpCodeRequired(detail or "Too many wrong passwords were tried for this login: log in with login, "
+                            "password and totp_code (the code of your authenticator app).", second_factor="totp")
+
+
+def client_address(source_ip: str | None) -> str:
+    """The address throttling counts by: an IPv4 address, or an IPv6 /64 (what one subscriber holds)."""
+    try:
+        address = ipaddress.ip_address((source_ip or "").strip())
+    except ValueError:
+        return "unknown"
+    if address.version == 6:
+        if address.ipv4_mapped:
+            return str(address.ipv4_mapped)
+        return f"{ipaddress.ip_network(f'{address}/64', strict=False).network_address}/64"
+    return str(address)
+
+
+def _factor(account: Account) -> str:
+    return "sms" if account.role == "citizen" else "totp"
+
+
+def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[Account, store.LoginGuard] | None:
     try:
         key = login_key(login, now)
     except ValidationFailed:
-        raise Unauthenticated("Wrong login or password.") from None
+        return None
     account_id = store.find_account_id(key)
-    account = store.get_account(account_id) if account_id else None
-    if account is None:
+    return store.get_account_for_login(account_id, address) if account_id else None
+
+
+def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at: int) -> None:
+    """Counts this attempt from `address`, or refuses it (429 with the real wait) while the address
+    must wait: then nothing is written, so hammering during a wait costs the guesser and not us."""
+    wait = BACKOFF.wait(*guard.address_seen, at) if guard.address_seen else 0
+    if not wait:
+        wait = store.reserve_address_attempt(account.account_id, address, at, BACKOFF, guard.address_seen)
+    if wait:
+        raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.",
+                          retry_after=wait)
+
+
+def login(login: str, password: str, now: datetime, source_ip: str | None = None, sms_code: str | None = None,
+          totp_code: str | None = None) -> tuple[str, int]:
+    """A session token for the right password, under the throttling above: 429 RATE_LIMITED (with the
+    real wait in Retry-After) while this address must wait, 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED
+    while the login needs its second factor and none was given."""
+    address = client_address(source_ip)
+    found = _find_login(login, now, address)
+    if found is None:
         hasher().hash("timing-equaliser")  # no account: cost the same as a wrong password
         raise Unauthenticated("Wrong login or password.")
-    if account.locked_until and datetime.fromisoformat(account.locked_until) > now:
-        raise RateLimited(f"Too many wrong passwords; try again after {account.locked_until}.")
+    account, guard = found
+    at = int(now.timestamp())
+    factor = _factor(account)
+    given = (sms_code if factor == "sms" else totp_code) or None
+    guarded = guard.second_factor_until > at
+    if guarded and not given:
+        raise second_factor_required(factor)  # nothing compared, nothing to count
+    _reserve_attempt(account, guard, address, at)
+    reserved = None
+    if not guarded:
+        reserved = store.reserve_login_budget(account.account_id, at, BUDGET_INTERVAL, BUDGET_BURST)
+        if reserved is None:  # spent (by failures that raced this one's read)
+            _require_second_factor(account, at)
+            guarded = True
+            if not given:
+                raise second_factor_required(factor)
+    used_code = None
+    if guarded:
+        used_code = _check_second_factor(account, guard, factor, given or "", now)
+        if used_code is None:
+            store.record_login_failure(account.account_id)
+            raise Unauthenticated("Wrong login, password or code.")
     try:
         hasher().verify(account.password_hash, password or "")
     except (VerificationError, InvalidHashError):
-        failures = account.login_failures + 1
-        locked = (now + timedelta(minutes=LOCK_MINUTES * (failures // LOGIN_FAILURES_BEFORE_LOCK))).isoformat() \
-            if failures % LOGIN_FAILURES_BEFORE_LOCK == 0 else None
-        store.record_login_failure(account.account_id, failures, locked)
+        if reserved is None:
+            store.record_login_failure(account.account_id)  # else its budget unit counted it already
+        elif reserved > at + (BUDGET_BURST - 1) * BUDGET_INTERVAL:
+            _require_second_factor(account, at)  # this failure emptied the budget
         raise Unauthenticated("Wrong login or password.") from None
-    if account.login_failures or account.locked_until:
-        store.record_login_success(account.account_id)
-    caller = tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified)
+    if factor == "sms" and used_code and not store.use_login_code(account.account_id, used_code):
+        raise second_factor_required(factor, "That SMS code was just used; ask for a new one (POST /v1/sessions/sms-code).")
+    store.record_login_success(account.account_id, address, BUDGET_INTERVAL if reserved is not None else 0)
+    caller = tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified,
+                           gen=guard.token_gen)
     return tokens.issue(caller, now)
+
+
+def _require_second_factor(account: Account, at: int) -> None:
+    store.require_second_factor(account.account_id, at + SECOND_FACTOR_HOURS * 3600)
+    log.warning("login failure budget spent: second factor required for %s hours", SECOND_FACTOR_HOURS,
+                extra={"account_id": account.account_id})
+
+
+def _check_second_factor(account: Account, guard: store.LoginGuard, factor: str, given: str,
+                         now: datetime) -> str | None:
+    """The second factor is right: the SMS code's hash or "totp"; None when it is not. The SMS code's
+    attempt is counted before it is compared (LOGIN_CODE_ATTEMPTS per code); a TOTP code is good once."""
+    at = int(now.timestamp())
+    if factor == "totp":
+        step = totp.matching_step(guard.totp_secret, given, at) if guard.totp_secret else None
+        return "totp" if step is not None and store.use_totp_step(account.account_id, step) else None
+    if not guard.login_code_hash or guard.login_code_expires_at <= at:
+        raise second_factor_required(factor, "The SMS code has expired or was never sent; ask for a new one "
+                                           "(POST /v1/sessions/sms-code).")
+    if not store.count_login_code_attempt(account.account_id, guard.login_code_hash, LOGIN_CODE_ATTEMPTS):
+        raise second_factor_required(factor, "Too many wrong SMS codes; ask for a new one (POST /v1/sessions/sms-code).")
+    if not hmac.compare_digest(code_hash(account.account_id, given.strip()), guard.login_code_hash):
+        return None
+    return guard.login_code_hash
+
+
+def send_login_code(login: str, now: datetime) -> None:
+    """POST /v1/sessions/sms-code: while a citizen's login needs its second factor, an SMS code to the
+    account's phone (one a minute, five a day, valid LOGIN_CODE_MINUTES). Otherwise, and for a login
+    that does not exist, nothing is sent and the answer is the same."""
+    found = _find_login(login, now)
+    if found is None:
+        return
+    account, guard = found
+    at = int(now.timestamp())
+    if _factor(account) != "sms" or guard.second_factor_until <= at or not account.phone:
+        return
+    window_start, sends = guard.login_code_window_start, guard.login_code_sends
+    if at - window_start >= 24 * 3600:
+        window_start, sends = at, 0
+    last_sent = guard.login_code_expires_at - LOGIN_CODE_MINUTES * 60 if guard.login_code_expires_at else None
+    interval = int(RESEND_INTERVAL.total_seconds())
+    if sends >= SENDS_PER_DAY:
+        raise RateLimited("At most 5 login codes a day.", retry_after=max(1, window_start + 24 * 3600 - at))
+    if last_sent is not None and at - last_sent < interval:
+        raise RateLimited("A login code was sent less than a minute ago.", retry_after=max(1, last_sent + interval - at))
+    code = new_code()
+    sms = messages.message(f"{account.account_id}#login-code#{at}", "verification_code", account.phone,
+                           account.lang, now, {"account_id": account.account_id}, code=code,
+                           minutes=LOGIN_CODE_MINUTES)
+    if not store.replace_login_code(account.account_id, code_hash(account.account_id, code),
+                                    at + LOGIN_CODE_MINUTES * 60, sends + 1, window_start, guard.login_code_sends, sms):
+        raise RateLimited("A login code was sent just now.", retry_after=interval)
+
+
+# ---------------------------------------------------------------- sessions
+
+def logout(caller: tokens.Caller, now: datetime) -> None:
+    """DELETE /v1/sessions/current: this token's session id is refused from now on (other sessions
+    of the account stay)."""
+    store.revoke_session(caller.account_id, caller.sid or "", caller.expires_at or int(now.timestamp()),
+                         int(now.timestamp()))
+
+
+def change_password(caller: tokens.Caller, current_password: str, new_password: str, now: datetime,
+                    source_ip: str | None = None) -> tuple[str, int]:
+    """POST /v1/me/password: the current password (throttled as a login from this address) and a new
+    one; every token issued before is refused from now on (the account's generation + 1), and the
+    answer is a new token for this client."""
+    address = client_address(source_ip)
+    found = store.get_account_for_login(caller.account_id, address)
+    if found is None:
+        raise Unauthenticated("The account no longer exists.")
+    account, guard = found
+    check_password(new_password)
+    _reserve_attempt(account, guard, address, int(now.timestamp()))
+    try:
+        hasher().verify(account.password_hash, current_password or "")
+    except (VerificationError, InvalidHashError):
+        store.record_login_failure(account.account_id)
+        raise ValidationFailed("The current password is wrong.", field="current_password") from None
+    if new_password == current_password:
+        raise ValidationFailed("The new password must differ from the current one.", field="new_password")
+    generation = store.change_password(account.account_id, account.password_hash, hasher().hash(new_password))
+    if generation is None:
+        raise ValidationFailed("The password was changed meanwhile; log in again.", field="current_password")
+    store.record_login_success(account.account_id, address, 0)
+    log.info("password changed: older tokens revoked", extra={"account_id": account.account_id})
+    return tokens.issue(tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified,
+                                      gen=generation), now)
 
 
 def profile(caller: tokens.Caller, now: datetime) -> dict:
@@ -171,7 +381,11 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
     if account is None:
         raise Unauthenticated("The account no longer exists.")
     result = {
-        "account_id": account.account_id, "name": account.name, "id_number": account.id_number,
+        # R1: the full number only to an account whose identity the real-name source confirmed
+        "account_id": account.account_id, "name": account.name,
+        "id_number": account.id_number if account.identity_verified or not account.id_number
+        else mask_id_number(account.id_number),
+        "identity_verified": account.identity_verified,
         "phone": account.phone, "phone_verified": account.phone_verified, "role": account.role,
         "office_id": account.office_id, "lang": account.lang,
     }
@@ -189,9 +403,12 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
 
 
 def create_staff_account(login_name: str, password: str, role: str, name: str, office_id: str | None,
-                         now: datetime) -> Account:
+                         now: datetime, totp_secret: str | None = None) -> Account:
     """Staff (of one office), administrators (city-wide) and call-centre operators log in with a login
-    name through the same POST /v1/sessions; their token carries the role (and office)."""
+    name through the same POST /v1/sessions; their token carries the role (and office). `totp_secret`
+    (base32, domain.totp.new_secret(); random when not given) is their second factor once their
+    login's failure budget is spent: whoever creates the account hands it over as
+    domain.totp.provisioning_uri(login_name, secret) for an authenticator app."""
     if role not in ("staff", "admin", "operator"):
         raise ValidationFailed("role must be staff, admin or operator", field="role")
     if role == "staff" and not office_id:
@@ -202,4 +419,5 @@ def create_staff_account(login_name: str, password: str, role: str, name: str, o
         created_at=now.isoformat(),
     )
     store.register_account(account, [f"LOGIN#{login_name.lower()}"], None, now)
+    store.set_totp_secret(account.account_id, totp_secret or totp.new_secret())
     return account

@@ -22,8 +22,8 @@ from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
-from ..store.catalog import Catalog, load_catalog
-from . import messages
+from ..store.catalog import Catalog, Service, load_catalog
+from . import guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
 from .reminders import reminder_message
 from .tokens import Caller
@@ -75,15 +75,24 @@ def _citizen_account(caller: Caller) -> Account:
     return account
 
 
-def _subject_for(account: Account, subject_id_number: str | None, today: date) -> str:
-    """R2: the booking's subject - the caller, or a minor the caller names as guardian."""
-    if not subject_id_number:
+def _subject_for(account: Account, subject_id_number: str | None, service: Service, today: date) -> str:
+    """R2: the booking's subject - the caller, or a minor the caller holds an active guardian link for.
+    A minors' service (birth registration, a first ID card) takes a minor subject only; a service the
+    seeds reserve for adults refuses one."""
+    subject = parse_id_number(subject_id_number, today) if subject_id_number else None
+    if subject is None or subject.value == account.id_number:
+        if service.minor_subject:
+            raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
+                                          "child's ID number as subject_id_number.", field="subject_id_number")
         return account.id_number or ""
-    subject = parse_id_number(subject_id_number, today)
-    if subject.value == account.id_number:
-        return subject.value
     if not subject.is_minor_on(today):
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
+    if not service.minor_allowed:
+        raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is not a minor's business.",
+                                      field="subject_id_number")
+    if not guardians.is_guardian(account.account_id, subject.value):
+        raise errors.Forbidden("Link your account to this minor first (POST /v1/guardian-links, or at a hall "
+                               "with the household register).")
     return subject.value
 
 
@@ -115,7 +124,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     account = _citizen_account(caller)
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    subject_id = _subject_for(account, request.subject_id_number, now.date())
+    identity.ensure_verified(account, now)
+    subject_id = _subject_for(account, request.subject_id_number, service, now.date())
     booking_id = booking_id_for(account.account_id, idempotency_key)
 
     existing, subject, slot = store.read_for_booking(booking_id, subject_id, office.office_id, service.code, day,
@@ -176,13 +186,14 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
     the hall's does not."""
     if booking.status != Status.BOOKED.value:
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
-    counts = by != "hall"
-    if counts and not can_cancel(booking.date, now):
+    by_citizen = by != "hall"
+    if by_citizen and not can_cancel(booking.date, now):
         raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
+    counts = by_citizen and guardians.counts_against_subject(account, booking.subject_id_number)
     for _ in range(CANCEL_ATTEMPTS):
         subject = store.get_subject(booking.subject_id_number)
         kind = "cancelled_by_hall" if by == "hall" else "cancelled"

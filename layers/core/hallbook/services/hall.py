@@ -61,24 +61,24 @@ def check_in(office_id: str, reference: str | None, id_number: str | None, now: 
         raise errors.ValidationFailed("Send either `reference` or `id_number`.", field="reference")
     catalog = load_catalog()
     office = get_office(office_id, catalog)
-    booking = _by_reference(office, reference, catalog) if reference else _by_id_number(office, id_number or "", now)
+    booking = _by_reference(office, reference) if reference else _by_id_number(office, id_number or "", now)
     return _check_in(booking, office, catalog, now)
 
 
-def _by_reference(office: Office, reference: str, catalog: Catalog) -> Booking:
+def _by_reference(office: Office, reference: str) -> Booking:
     ref = normalise_reference(reference)
     if ref is None:
         raise errors.ValidationFailed("That is not a booking reference (8 letters and digits).", field="reference")
-    found = booking_store.find_by_reference(ref)
-    here = [b for b in found if b.office_id == office.office_id]
+    here = [b for b in booking_store.find_by_reference(ref) if b.office_id == office.office_id]
     if here:
         return max(here, key=lambda b: b.date)
-    if found:
-        other = found[0]
-        hall = catalog.offices.get(other.office_id)
-        raise errors.NotFound(f"Booking {ref} is not for this hall: it is at {hall.name if hall else other.office_id} "
-                              f"on {other.date.isoformat()} {other.start}.")
-    raise errors.NotFound(f"No booking with reference {ref}.")
+    raise _no_booking_here(ref)
+
+
+def _no_booking_here(reference: str) -> errors.DomainError:
+    """Another hall's booking answers as an unknown reference does: staff learn nothing of where or
+    when someone else's appointment is (issue 11 item 8b, as R13 for citizens)."""
+    return errors.NotFound(f"No booking with reference {reference} at this hall.")
 
 
 def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
@@ -124,7 +124,7 @@ def _refuse_state(booking: Booking) -> None:
 
 def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict:
     if booking.office_id != office.office_id:
-        raise errors.NotFound("That booking is not for this hall.")
+        raise _no_booking_here(booking.reference)
     _refuse_state(booking)
     starts_at, ends_at = _slot_times(booking)
     if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):

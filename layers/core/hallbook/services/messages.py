@@ -1,9 +1,13 @@
 """SMS texts (R16), rendered from hallbook/messages.json into outbox messages. Chinese by default,
-English when the account prefers it."""
+English when the account prefers it.
+
+Time-critical kinds (a verification code) carry their validity as `deliver_by`: the notifier never
+sends them at or after it (they are marked `expired`), and their text leaves the outbox once they are
+sent or expired."""
 from __future__ import annotations
 
 import json
-from datetime import datetime
+from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
@@ -12,6 +16,8 @@ from ..store.catalog import Office, Service
 from ..store.outbox import Message
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "messages.json"
+# kind -> the template parameter that says for how many minutes the message is of any use
+TIME_CRITICAL = {"verification_code": "minutes"}
 
 
 @lru_cache(maxsize=1)
@@ -25,9 +31,13 @@ def render(kind: str, lang: str, **params) -> str:
 
 
 def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict | None = None,
-            **params) -> Message:
+            deliver_by: datetime | None = None, **params) -> Message:
+    """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
+    (a code rendered with minutes=10 is not sent 10 minutes later)."""
+    if deliver_by is None and kind in TIME_CRITICAL and params.get(TIME_CRITICAL[kind]) is not None:
+        deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[kind]]))
     return Message(message_id=message_id, kind=kind, phone=phone, text=render(kind, lang, **params),
-                   created_at=now, lang=lang, context=context or {})
+                   created_at=now, lang=lang, context=context or {}, deliver_by=deliver_by)
 
 
 def booking_params(booking: Booking, office: Office, service: Service) -> dict:

@@ -1,22 +1,51 @@
-"""R16: delivering outbox messages - never lost, never sent twice because of a retry.
+"""R16: delivering outbox messages - never lost, never sent twice because of a retry, never stale.
 
-outbox stream -> `relay` (one SQS message per new outbox item, carrying only its id) -> SmsQueue ->
-`deliver` (once per message id, Powertools idempotency) -> SMS port. A failed send is retried with
-growing delays by the queue; after the queue's maxReceiveCount it lands in SmsDLQ (alarmed), from
-which `redrive` puts it back once the provider is healthy."""
+outbox stream -> relay (`enqueue_ids`: SmsQueue messages carrying only ids, 10 per request) ->
+SmsQueue -> `deliver` -> SMS port. A failed send is retried with growing delays by the queue; after
+the queue's maxReceiveCount it lands in SmsDLQ. Nobody has to move it back: `heal` runs every 5
+minutes (the notifier's SmsHealing schedule) and
+
+1. finds every message still undelivered 3 minutes (OVERDUE_SECONDS) after it was written, from the
+   sparse `pending` index of the outbox (it holds only undelivered messages: one Scan of that index,
+   never of the table) - whatever happened to it: a failed provider, a dead-lettered message, a
+   stream record that was lost;
+2. marks the time-critical ones past their `deliver_by` (verification codes) `expired`, text removed;
+3. probes the provider with one message (the most urgent one), sent from the run itself: if it
+   fails, the provider is still down, nothing else is moved and the next probe waits 5, then 10, then
+   20 minutes (PROBE_WAITS_MINUTES; the state is one small item, `HealingState`);
+4. once the probe goes out: every other waiting message is re-enqueued and SmsDLQ is moved back.
+
+Exactly once per message id, with 3 requests per delivered SMS: one conditional UpdateItem claims the
+item (`pending|retrying -> sending`, or a claim older than STALE_CLAIM_SECONDS, which no running
+notifier can hold: its timeout is 30 s) and returns it, one SNS publish, one UpdateItem records it
+`sent` (and leaves the pending index). A second copy of the id (a redrive, a re-enqueue, a retried
+stream batch) finds the claim taken or the item sent and sends nothing. The one window left: the
+process dies between the publish and the `sent` write; the claim goes stale and the message is sent
+again - at least once, never lost, as with an idempotency record that expires in progress."""
 from __future__ import annotations
 
+import json
 import logging
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
+from datetime import datetime
 
 import phonenumbers
 from pynamodb.exceptions import UpdateError
 
 from ..domain.identity import mask_phone
 from ..notify.sms import SmsFailed, get_sender
-from ..store.outbox import OutboxItem
+from ..store import outbox
+from ..store.outbox import HealingState, OutboxItem
 
 log = logging.getLogger(__name__)
+
+OPEN = ("pending", "retrying")  # claimable as they are
+STALE_CLAIM_SECONDS = 60  # NotifierFunction's Timeout is 30 s: an older claim is nobody's any more
+OVERDUE_SECONDS = 180  # N: undelivered 3 minutes after it was written -> the healing run takes it on
+PROBE_WAITS_MINUTES = (5, 10, 20)  # after 1, 2, 3+ failed probes in a row
+PROBE_SLACK_SECONDS = 30  # a schedule that fires a little early still probes
+PROBE_TRIES = 3  # messages a probe may try before one reaches the provider (others may be done already)
+HEAL_LIMIT = 2000  # messages taken on per run (oldest first); the rest next run
 
 
 class PermanentFailure(Exception):
@@ -26,7 +55,7 @@ class PermanentFailure(Exception):
 @dataclass(frozen=True)
 class Delivery:
     message_id: str
-    status: str  # sent | already_sent
+    status: str  # sent | already_sent | expired | failed | busy (another notifier holds a fresh claim)
     provider_id: str | None = None
 
 
@@ -37,48 +66,117 @@ def e164(phone: str) -> str:
     return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
 
 
-def deliver(message_id: str, now_iso: str) -> Delivery:
-    """Send one outbox message and record it as sent. Raises SmsFailed (retry) or PermanentFailure."""
+def _claimable(at: int):
+    return OutboxItem.status.is_in(*OPEN) | (
+        (OutboxItem.status == "sending") & (OutboxItem.claimed_at < at - STALE_CLAIM_SECONDS))
+
+
+def _failed_condition(error: UpdateError) -> bool:
+    return error.cause_response_code == "ConditionalCheckFailedException"
+
+
+def deliver(message_id: str, now: datetime) -> Delivery:
+    """Claim, send and record one outbox message. Raises SmsFailed (retry later) or PermanentFailure."""
+    at = int(now.timestamp())
+    item = OutboxItem(message_id)
+    try:  # the claim returns the item (ALL_NEW): no GetItem
+        item.update(actions=[OutboxItem.status.set("sending"), OutboxItem.claimed_at.set(at),
+                             OutboxItem.attempts.add(1)], condition=_claimable(at))
+    except UpdateError as error:
+        if not _failed_condition(error):
+            raise
+        return _not_claimed(message_id)
+    if item.deliver_by is not None and item.deliver_by <= at:
+        _finish(item, "expired")
+        log.info("sms expired before it could be sent", extra={"message_id": message_id, "kind": item.kind})
+        return Delivery(message_id, "expired")
+    try:
+        if not item.text:
+            raise PermanentFailure(f"outbox message {message_id} has no text")
+        phone = e164(item.phone)
+    except PermanentFailure:
+        _finish(item, "failed")
+        raise
+    try:
+        provider_id = get_sender().send(phone, item.text)
+    except SmsFailed:
+        _release(item)
+        raise
+    try:
+        _finish(item, "sent", OutboxItem.sent_at.set(now.isoformat()), OutboxItem.provider_id.set(provider_id))
+    except UpdateError:  # the claim goes stale: sent again later rather than never
+        log.exception("sent but not recorded", extra={"message_id": message_id})
+    log.info("sms sent", extra={"message_id": message_id, "kind": item.kind, "phone": mask_phone(item.phone)})
+    return Delivery(message_id, "sent", provider_id)
+
+
+def _not_claimed(message_id: str) -> Delivery:
+    """Why the claim failed (the rare path: a second copy of an id): one consistent GetItem."""
     try:
         item = OutboxItem.get(message_id, consistent_read=True)
     except OutboxItem.DoesNotExist:
         raise PermanentFailure(f"no outbox message {message_id}") from None
     if item.status == "sent":
         return Delivery(message_id, "already_sent", item.provider_id)
-    try:
-        provider_id = get_sender().send(e164(item.phone), item.text)
-    except SmsFailed:
-        _record_attempt(item, failed=True)
-        raise
-    try:
-        item.update(actions=[OutboxItem.status.set("sent"), OutboxItem.sent_at.set(now_iso),
-                             OutboxItem.provider_id.set(provider_id), OutboxItem.attempts.add(1)])
-    except UpdateError:
-        log.exception("sent but not recorded", extra={"message_id": message_id})
-    log.info("sms sent", extra={"message_id": message_id, "kind": item.kind, "phone": mask_phone(item.phone)})
-    return Delivery(message_id, "sent", provider_id)
+    if item.status in ("failed", "expired"):
+        return Delivery(message_id, item.status)
+    # `sending`, claimed moments ago by another notifier: it sends, or its claim goes stale and the
+    # healing run (the item stays in the pending index) hands the id out again
+    return Delivery(message_id, "busy")
 
 
-def _record_attempt(item: OutboxItem, failed: bool) -> None:
-    try:
-        item.update(actions=[OutboxItem.attempts.add(1), *([OutboxItem.status.set("retrying")] if failed else [])])
-    except UpdateError:
-        log.warning("could not record a failed attempt", extra={"message_id": item.pk})
+def _finish(item: OutboxItem, status: str, *extra, condition=None) -> None:
+    """A final status: out of the pending index, and a time-critical message's text gone."""
+    actions = [OutboxItem.status.set(status), OutboxItem.pending_since.remove(), OutboxItem.pending_shard.remove(),
+               OutboxItem.claimed_at.remove(), *extra]
+    if item.deliver_by is not None:
+        actions.append(OutboxItem.text.remove())
+    item.update(actions=actions, condition=condition)
 
 
-def mark_failed(message_id: str) -> None:
+def _release(item: OutboxItem) -> None:
     try:
-        OutboxItem(message_id).update(actions=[OutboxItem.status.set("failed")],
-                                      condition=OutboxItem.status != "sent")
-    except UpdateError:
-        pass
+        item.update(actions=[OutboxItem.status.set("retrying"), OutboxItem.claimed_at.remove()])
+    except UpdateError:  # the claim goes stale instead
+        log.warning("could not release the claim of a failed send", extra={"message_id": item.pk})
+
+
+def expire(message_id: str, now: datetime) -> bool:
+    """Mark a time-critical message past its deliver_by `expired` (text removed), unless it is being
+    sent right now or is already final. True if it was expired now."""
+    at = int(now.timestamp())
+    try:
+        _finish(OutboxItem(message_id, deliver_by=at), "expired",
+                condition=_claimable(at) & (OutboxItem.deliver_by <= at))
+    except UpdateError as error:
+        if not _failed_condition(error):
+            raise
+        return False
+    return True
+
+
+def enqueue_ids(sqs, queue_url: str, message_ids: list[str]) -> list[str]:
+    """One SmsQueue message per id (its id only: no phone, no text), 10 per request. The ids that
+    could not be enqueued."""
+    failed: list[str] = []
+    for start in range(0, len(message_ids), 10):
+        chunk = message_ids[start:start + 10]
+        try:
+            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
+                {"Id": str(i), "MessageBody": json.dumps({"message_id": m})} for i, m in enumerate(chunk)])
+        except Exception:  # noqa: BLE001 - the caller retries these ids
+            log.exception("could not enqueue %d sms", len(chunk))
+            failed += chunk
+            continue
+        failed += [chunk[int(entry["Id"])] for entry in response.get("Failed", [])]
+    return failed
 
 
 def redrive(sqs, dead_letter_url: str, queue_url: str, limit: int = 10_000) -> int:
-    """Move up to `limit` messages from the SMS dead-letter queue back to SmsQueue, once the provider
-    works again ({"job": "redrive_sms"}). Each batch is sent before it is deleted, so a crash between
-    the two leaves a copy in both queues, never none; delivery stays once per message id (`deliver`
-    skips a message already sent, and the notifier is idempotent on its id). Returns how many moved."""
+    """Move up to `limit` messages from the SMS dead-letter queue back to SmsQueue (the healing run
+    does it once the provider answers; {"job": "redrive_sms"} by hand). Each batch is sent before it
+    is deleted, so a crash between the two leaves a copy in both queues, never none; delivery stays
+    once per message id (the claim). Returns how many moved."""
     moved = 0
     while moved < limit:
         received = sqs.receive_message(QueueUrl=dead_letter_url, MaxNumberOfMessages=min(10, limit - moved),
@@ -97,3 +195,82 @@ def redrive(sqs, dead_letter_url: str, queue_url: str, limit: int = 10_000) -> i
             log.warning("redrive: %d message(s) could not be moved back", len(received) - len(done))
             break
     return moved
+
+
+# ---------------------------------------------------------------- the healing run
+
+
+@dataclass(frozen=True)
+class Healing:
+    probe: str  # none (nothing waits) | ok | failed | backing_off
+    oldest_pending_seconds: int  # the oldest message undelivered for over OVERDUE_SECONDS; 0 if none
+    waiting: int
+    expired: int = 0
+    requeued: int = 0
+    redriven: int = 0
+    failures: int = 0  # failed probes in a row
+    next_probe_at: str | None = None
+
+    def summary(self) -> dict:
+        return {"job": "heal_sms", **asdict(self)}
+
+
+def probe_wait_seconds(failures: int) -> int:
+    return 60 * PROBE_WAITS_MINUTES[min(failures, len(PROBE_WAITS_MINUTES)) - 1]
+
+
+def heal(now: datetime, sqs, queue_url: str, dead_letter_url: str) -> Healing:
+    """One healing run (see the module's docstring)."""
+    at = int(now.timestamp())
+    waiting = outbox.waiting_since(at - OVERDUE_SECONDS, HEAL_LIMIT)
+    oldest = at - waiting[0].pending_since if waiting else 0
+    expired = sum(expire(w.message_id, now) for w in waiting if w.deliver_by is not None and w.deliver_by <= at)
+    live = [w for w in waiting if w.deliver_by is None or w.deliver_by > at]
+    live.sort(key=lambda w: (w.deliver_by is None, w.deliver_by or 0, w.pending_since))  # codes first
+    dead_lettered = _depth(sqs, dead_letter_url)
+    state = outbox.healing_state()
+    base = {"oldest_pending_seconds": oldest, "waiting": len(waiting), "expired": expired}
+
+    if not live and not dead_lettered:
+        if state.failures:
+            state.delete()
+        return Healing("none", **base)
+    if state.failures and at < state.next_probe_at:
+        return Healing("backing_off", **base, failures=state.failures,
+                       next_probe_at=_iso(state.next_probe_at, now))
+
+    rest = live
+    for i, candidate in enumerate(live[:PROBE_TRIES]):
+        try:
+            delivery = deliver(candidate.message_id, now)
+        except SmsFailed:
+            return _probe_failed(state, at, now, base)
+        except PermanentFailure:
+            delivery = None
+        rest = live[i + 1:]
+        if delivery is not None and delivery.status == "sent":
+            break
+    # the provider answered (or nothing reached it to say otherwise): everything else goes back
+    requeued = len(rest) - len(enqueue_ids(sqs, queue_url, [w.message_id for w in rest]))
+    redriven = redrive(sqs, dead_letter_url, queue_url) if dead_lettered else 0
+    if state.failures:
+        state.delete()
+    log.info("sms healed", extra={"requeued": requeued, "redriven": redriven, "after_failed_probes": state.failures})
+    return Healing("ok", **base, requeued=requeued, redriven=redriven)
+
+
+def _probe_failed(state: HealingState, at: int, now: datetime, base: dict) -> Healing:
+    failures = int(state.failures) + 1
+    next_probe_at = at + probe_wait_seconds(failures) - PROBE_SLACK_SECONDS
+    HealingState(state.pk, failures=failures, next_probe_at=next_probe_at, last_probe_at=at).save()
+    log.warning("sms provider still failing", extra={"failed_probes": failures, "next_probe_at": _iso(next_probe_at, now)})
+    return Healing("failed", **base, failures=failures, next_probe_at=_iso(next_probe_at, now))
+
+
+def _depth(sqs, queue_url: str) -> int:
+    attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
+    return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
+
+
+def _iso(epoch: int, like: datetime) -> str:
+    return datetime.fromtimestamp(int(epoch), like.tzinfo).isoformat()

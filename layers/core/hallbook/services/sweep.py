@@ -31,7 +31,7 @@ from ..store.accounts import Account
 from ..store import bookings as store
 from ..store.bookings import Booking, CounterMoved, Subject
 from ..store.catalog import Catalog, load_catalog
-from . import messages
+from . import guardians, messages
 
 log = logging.getLogger(__name__)
 
@@ -70,12 +70,13 @@ def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepR
     accounts = account_store.get_accounts([b.account_id for b in bookings])
     for booking in sorted(bookings, key=lambda b: (b.date, b.end, b.booking_id)):
         account = accounts.get(booking.account_id)
-        marked, suspended = _mark(booking, subjects[booking.subject_id_number], account, catalog, now)
+        counts = guardians.counts_against_subject(account, booking.subject_id_number)  # R2
+        marked, suspended = _mark(booking, subjects[booking.subject_id_number], account, catalog, now, counts)
         if marked:
             result.no_shows += 1
             result.suspended += suspended
             result.slots.add((booking.office_id, booking.service_code, booking.date.isoformat(), booking.start))
-            subjects[booking.subject_id_number] = _after(subjects[booking.subject_id_number], booking)
+            subjects[booking.subject_id_number] = _after(subjects[booking.subject_id_number], booking, counts)
         else:
             result.skipped += 1
     if result.no_shows:
@@ -83,19 +84,20 @@ def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepR
     return result
 
 
-def _after(subject: Subject, booking: Booking) -> Subject:
+def _after(subject: Subject, booking: Booking, counted: bool) -> Subject:
     """The subject as this run just wrote it (so a second booking of theirs in the run needs no re-read)."""
+    shows = [*subject.no_shows, booking.date] if counted else list(subject.no_shows)
     return Subject(subject.id_number, subject.active_services - {booking.service_code}, subject.cancel_month,
-                   subject.cancel_count, [*subject.no_shows, booking.date], subject.noshow_until)
+                   subject.cancel_count, shows, subject.noshow_until)
 
 
 def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: Catalog,
-          now: datetime) -> tuple[bool, bool]:
+          now: datetime, counts: bool) -> tuple[bool, bool]:
     """(marked, suspended) for one booking; retries when the subject's no-shows changed concurrently."""
     office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
     for _ in range(ATTEMPTS):
-        suspension = suspension_after_no_show(subject.no_shows, booking.date)
+        suspension = suspension_after_no_show(subject.no_shows, booking.date) if counts else None
         until = suspension.until.isoformat() if suspension else None
         if until and subject.noshow_until and subject.noshow_until >= until:
             suspension = until = None  # already recorded (never shorten a suspension)
@@ -109,7 +111,7 @@ def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: 
                     why_en=f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
                     until=suspension.until.date().isoformat()))
         try:
-            marked = store.mark_no_show(booking, subject, now, sms, until)
+            marked = store.mark_no_show(booking, subject, now, sms, until, counts)
         except CounterMoved:
             subject = store.get_subject(booking.subject_id_number)
             continue

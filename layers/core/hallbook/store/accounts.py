@@ -8,8 +8,8 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
+from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
+from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
 from ..config import settings
@@ -43,6 +43,34 @@ class AccountItem(Model):
     locked_until = UnicodeAttribute(null=True)
     # claim items of an account whose phone is not verified yet: free again after this instant
     claim_expires_at = UnicodeAttribute(null=True)
+    # R1: the real-name check of name + ID number (+ phone ownership): its source and instant
+    identity_verified = BooleanAttribute(null=True)
+    identity_source = UnicodeAttribute(null=True)
+    identity_checked_at = UnicodeAttribute(null=True)
+    # an account whose ID number was reclaimed by its owner at a hall keeps no ID number
+    id_number_reclaimed_at = UnicodeAttribute(null=True)
+    # R2: the minors this account holds an active guardian link for (store.guardians keeps it)
+    wards = UnicodeSetAttribute(null=True)
+    # sessions (services.tokens): the generation every token must carry (a password change bumps
+    # it), and the session ids logged out before their token expires ("<exp epoch>:<sid>")
+    token_gen = NumberAttribute(null=True)
+    revoked_sids = UnicodeSetAttribute(null=True)
+    # login throttling (services.accounts.login), epoch seconds: the per-login failure budget as a
+    # GCRA theoretical arrival time, and until when a second factor is required once it is spent
+    login_tat = NumberAttribute(null=True)
+    second_factor_until = NumberAttribute(null=True)
+    # the second factor: a citizen's SMS login code, or staff's TOTP secret (RFC 6238)
+    login_code_hash = UnicodeAttribute(null=True)
+    login_code_expires_at = NumberAttribute(null=True)
+    login_code_attempts = NumberAttribute(null=True)
+    login_code_sends = NumberAttribute(null=True)
+    login_code_window_start = NumberAttribute(null=True)
+    totp_secret = UnicodeAttribute(null=True)
+    totp_last_step = NumberAttribute(null=True)
+    # THROTTLE#<account id>#<address> items: attempts from one client address, epoch seconds
+    failures = NumberAttribute(null=True)
+    last_attempt_at = NumberAttribute(null=True)
+    expires_at = NumberAttribute(null=True)  # the table's TTL attribute
 
 
 @dataclass(frozen=True)
@@ -64,6 +92,10 @@ class Account:
     code_window_start: str | None = None
     login_failures: int = 0
     locked_until: str | None = None
+    identity_verified: bool = False
+    identity_source: str | None = None
+    identity_checked_at: str | None = None
+    wards: frozenset[str] = frozenset()
 
 
 def _account(item: AccountItem) -> Account:
@@ -74,7 +106,9 @@ def _account(item: AccountItem) -> Account:
         created_at=item.created_at or "", code_hash=item.code_hash, code_expires_at=item.code_expires_at,
         code_attempts=int(item.code_attempts or 0), code_sends=int(item.code_sends or 0),
         code_window_start=item.code_window_start, login_failures=int(item.login_failures or 0),
-        locked_until=item.locked_until,
+        locked_until=item.locked_until, identity_verified=bool(item.identity_verified),
+        identity_source=item.identity_source, identity_checked_at=item.identity_checked_at,
+        wards=frozenset(item.wards or ()),
     )
 
 
@@ -103,6 +137,8 @@ def register_account(account: Account, logins: list[str], message: Message | Non
             lang=account.lang, created_at=account.created_at, code_hash=account.code_hash,
             code_expires_at=account.code_expires_at, code_attempts=0, code_sends=account.code_sends,
             code_window_start=account.code_window_start, login_failures=0,
+            identity_verified=account.identity_verified, identity_source=account.identity_source,
+            identity_checked_at=account.identity_checked_at,
         ), AccountItem.pk.does_not_exist())
         if message is not None:
             tx.put("message", message.item())
@@ -164,10 +200,14 @@ def _update(account_id: str, actions, condition=None) -> bool:
         raise
 
 
-def record_code_attempt(account_id: str, attempts_before: int) -> bool:
-    """Count a verification attempt; False if a concurrent attempt counted first (then re-read)."""
-    return _update(account_id, [AccountItem.code_attempts.set(attempts_before + 1)],
-                   (AccountItem.code_attempts == attempts_before) | AccountItem.code_attempts.does_not_exist())
+def count_verification_attempt(account_id: str, code_hash: str, limit: int) -> bool:
+    """Count one verification attempt against the code `code_hash`, BEFORE it is compared: one atomic
+    ADD, allowed while fewer than `limit` were counted for that code. False (nothing counted) when the
+    limit is reached or the code is no longer the account's: N parallel attempts count exactly
+    min(N, limit), so at most `limit` codes are ever compared."""
+    return _update(account_id, [AccountItem.code_attempts.add(1)],
+                   (AccountItem.code_hash == code_hash)
+                   & (AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit)))
 
 
 def mark_phone_verified(account: Account, code_hash: str) -> bool:
@@ -209,26 +249,373 @@ def replace_code(account_id: str, code_hash: str, expires_at: str, sends: int, w
         raise
 
 
-def record_login_failure(account_id: str, failures: int, locked_until: str | None) -> None:
-    actions = [AccountItem.login_failures.set(failures)]
-    actions.append(AccountItem.locked_until.set(locked_until) if locked_until else AccountItem.locked_until.remove())
-    _update(account_id, actions)
+def record_login_failure(account_id: str) -> None:
+    """One wrong password (or second factor) where no budget unit counted it already (see
+    reserve_login_budget), with an atomic ADD: N parallel failures are N."""
+    _update(account_id, [AccountItem.login_failures.add(1)])
 
 
-def record_login_success(account_id: str) -> None:
-    _update(account_id, [AccountItem.login_failures.set(0), AccountItem.locked_until.remove()])
+def record_login_success(account_id: str, address: str, refund_seconds: int) -> None:
+    """The password was right: the address's attempts are forgotten, the failure count restarts, and
+    the budget unit this login reserved is given back (`refund_seconds`, 0 when none was)."""
+    try:
+        AccountItem(throttle_key(account_id, address)).delete()
+    except DeleteError:
+        pass
+    actions = [AccountItem.login_failures.set(0), AccountItem.locked_until.remove()]
+    if refund_seconds:
+        _update(account_id, [*actions, AccountItem.login_tat.set(AccountItem.login_tat - refund_seconds)],
+                AccountItem.login_tat.exists())
+    else:
+        _update(account_id, actions)
 
 
 def set_password(account_id: str, password_hash: str) -> None:
-    if not _update(account_id, [AccountItem.password_hash.set(password_hash)]):
+    """A new password; every token issued before it is refused from now on (generation + 1)."""
+    if not _update(account_id, [AccountItem.password_hash.set(password_hash), AccountItem.token_gen.add(1)]):
         raise ValidationFailed("no such account")
+    forget_token_state(account_id)
 
 
 def utc_iso(instant: datetime) -> str:
     return instant.isoformat(timespec="seconds")
 
 
+def record_identity_check(account_id: str, verified: bool, source: str, at: str) -> None:
+    """R1: the outcome of the real-name check, kept on the account."""
+    _update(account_id, [AccountItem.identity_verified.set(verified), AccountItem.identity_source.set(source),
+                         AccountItem.identity_checked_at.set(at)])
+    _verified.pop(account_id, None)
+
+
+def rebind_id_number(holder_id: str | None, strip_holder: bool, owner: Account, messages: list[Message],
+                     also=None) -> None:
+    """R1, the owner's reclaim at a hall: the ID number's claim moves from `holder_id` (None: nobody
+    holds it) to the owner's new account, with its phone claim, the account itself and the SMS, in one
+    transaction; with `strip_holder` the holder's account keeps no ID number from then on. `also(tx)`
+    adds the audit entry. Raises PhoneTaken when the owner's phone belongs to another account, IdTaken
+    when the claim changed hands meanwhile."""
+    id_key, phone_key = f"ID#{owner.id_number}", f"PHONE#{owner.phone}"
+
+    def build(tx: Items) -> None:
+        claim = AccountItem(id_key, account_id=owner.account_id)
+        if holder_id is None:
+            tx.put("id", claim, AccountItem.pk.does_not_exist() | AccountItem.claim_expires_at.exists())
+        else:
+            tx.put("id", claim, AccountItem.account_id == holder_id)
+        if holder_id is not None and strip_holder:
+            tx.update("holder", AccountItem(account_key(holder_id)), [
+                AccountItem.id_number.remove(), AccountItem.identity_verified.set(False),
+                AccountItem.id_number_reclaimed_at.set(owner.created_at), AccountItem.wards.remove(),
+            ], AccountItem.pk.exists())
+        tx.put("phone", AccountItem(phone_key, account_id=owner.account_id),
+               AccountItem.pk.does_not_exist() | (AccountItem.claim_expires_at < owner.created_at)
+               | (AccountItem.account_id == (holder_id or "-")))
+        tx.put("account", AccountItem(
+            account_key(owner.account_id), account_id=owner.account_id, name=owner.name, id_number=owner.id_number,
+            phone=owner.phone, password_hash=owner.password_hash, phone_verified=owner.phone_verified,
+            role="citizen", lang=owner.lang, created_at=owner.created_at, code_hash=owner.code_hash,
+            code_expires_at=owner.code_expires_at, code_attempts=0, code_sends=owner.code_sends,
+            code_window_start=owner.code_window_start, login_failures=0, identity_verified=owner.identity_verified,
+            identity_source=owner.identity_source, identity_checked_at=owner.identity_checked_at,
+        ), AccountItem.pk.does_not_exist())
+        for message in messages:
+            tx.put("message", message.item())
+        if also is not None:
+            also(tx)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("phone"):
+            raise PhoneTaken("This phone number already belongs to another account.") from None
+        if cancelled.failed("id"):
+            raise IdTaken("The ID number's account changed meanwhile; look it up again.") from None
+        raise
+    _verified.pop(holder_id or "", None)
+
+
+def count_code_attempt(account_id: str, limit: int) -> bool:
+    """Count one attempt at the account's code before it is compared (atomic: ADD under the
+    condition that fewer than `limit` were counted); False once `limit` attempts were made."""
+    return _update(account_id, [AccountItem.code_attempts.add(1)],
+                   AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit))
+
+
+def set_first_password(account: Account, code_hash: str, password_hash: str) -> bool:
+    """A reclaimed account's first password, once, with the code sent to its phone (which that verifies)."""
+    return _update(account.account_id, [
+        AccountItem.password_hash.set(password_hash), AccountItem.phone_verified.set(True),
+        AccountItem.code_hash.remove(), AccountItem.code_expires_at.remove(), AccountItem.code_attempts.set(0),
+    ], (AccountItem.code_hash == code_hash) & (AccountItem.password_hash == ""))
+
+
 def get_accounts(account_ids: list[str]) -> dict[str, Account]:
     """Accounts by id, 100 to a BatchGetItem request (jobs that text many citizens at once)."""
     keys = [account_key(a) for a in dict.fromkeys(account_ids)]
     return {i.account_id: _account(i) for i in AccountItem.batch_get(keys)} if keys else {}
+
+
+# ---------------------------------------------------------------- login throttling (services.accounts.login)
+# Every limit is an atomic conditional write made BEFORE the password is compared, so parallel
+# attempts cannot all pass a check that each read before the others wrote.
+
+def throttle_key(account_id: str, address: str) -> str:
+    return f"THROTTLE#{account_id}#{address}"
+
+
+def _conditional(key: str, actions, condition) -> AccountItem | None:
+    """UpdateItem of `key` (created if missing) under `condition`: the item after it, or None when the
+    condition did not hold (nothing written)."""
+    item = AccountItem(key)
+    try:
+        item.update(actions=actions, condition=condition)
+        return item
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The back-off schedule of one account and client address (epoch seconds): the first `free`
+    attempts need no wait; each further one waits delays[k] after the one before (the last delay
+    repeats); `quiet` seconds without an attempt forget them."""
+
+    free: int
+    delays: tuple[int, ...]
+    quiet: int
+
+    def wait(self, failures: int, last_attempt_at: int, at: int) -> int:
+        """Seconds still to wait at `at` after `failures` attempts, the last at `last_attempt_at`."""
+        if failures < self.free or at - last_attempt_at >= self.quiet:
+            return 0
+        return max(0, last_attempt_at + self.delays[min(failures - self.free, len(self.delays) - 1)] - at)
+
+
+def reserve_address_attempt(account_id: str, address: str, at: int, backoff: Backoff,
+                            seen: tuple[int, int] | None = None) -> int:
+    """Count one login attempt of the account from `address` BEFORE its password is compared, if the
+    back-off allows one at `at`: 0, or the seconds still to wait (nothing counted then). `seen` is the
+    (failures, last attempt) the caller read, or None when it read no item: it picks the write to try
+    first. One conditional write whose condition holds the whole schedule, so N parallel attempts from
+    one address pass exactly as many as the schedule allows."""
+    key = throttle_key(account_id, address)
+    fresh = ([AccountItem.account_id.set(account_id), AccountItem.failures.set(1),
+              AccountItem.last_attempt_at.set(at), AccountItem.expires_at.set(at + backoff.quiet)],
+             AccountItem.pk.does_not_exist() | (AccountItem.last_attempt_at <= at - backoff.quiet))
+    last = backoff.free + len(backoff.delays) - 1
+    allowed = AccountItem.failures < backoff.free
+    for k, delay in enumerate(backoff.delays[:-1]):
+        allowed |= (AccountItem.failures == backoff.free + k) & (AccountItem.last_attempt_at <= at - delay)
+    allowed |= (AccountItem.failures >= last) & (AccountItem.last_attempt_at <= at - backoff.delays[-1])
+    counted = ([AccountItem.failures.add(1), AccountItem.last_attempt_at.set(at),
+                AccountItem.expires_at.set(at + backoff.quiet)], AccountItem.pk.exists() & allowed)
+    for _ in range(3):
+        starts_afresh = seen is None or at - seen[1] >= backoff.quiet
+        for actions, condition in ((fresh, counted) if starts_afresh else (counted, fresh)):
+            if _conditional(key, actions, condition):
+                return 0
+        try:
+            item = AccountItem.get(key, consistent_read=True)
+        except AccountItem.DoesNotExist:
+            seen = None  # a success deleted it meanwhile
+            continue
+        seen = (int(item.failures or 0), int(item.last_attempt_at or 0))
+        wait = backoff.wait(*seen, at)
+        if wait > 0:
+            return wait
+    return 1
+
+
+def reserve_login_budget(account_id: str, at: int, interval: int, burst: int) -> int | None:
+    """One unit of the account's failure budget (all addresses together), counted BEFORE the password
+    is compared, with the failure itself (login_failures + 1; a success sets it back to 0): `burst`
+    units, refilled one every `interval` seconds (GCRA: the item keeps the theoretical arrival time
+    `tat`, and each unit pushes it `interval` on). The new tat (the budget is empty once
+    tat > at + (burst - 1) * interval), or None when it was spent already. Atomic: N parallel
+    reservations of a full budget win exactly min(N, burst)."""
+    key = account_key(account_id)
+    failure = AccountItem.login_failures.add(1)
+    for _ in range(3):
+        # a full budget (never used, or refilled): the arrival time restarts from now
+        item = _conditional(key, [AccountItem.login_tat.set(at + interval), failure], AccountItem.pk.exists() & (
+            AccountItem.login_tat.does_not_exist() | (AccountItem.login_tat < at)))
+        # partly spent: room left while tat + interval - at <= burst * interval
+        item = item or _conditional(key, [AccountItem.login_tat.set(AccountItem.login_tat + interval), failure],
+                                    AccountItem.pk.exists() & AccountItem.login_tat.between(at, at + (burst - 1) * interval))
+        if item is not None:
+            return int(item.login_tat)
+        try:
+            account = AccountItem.get(key, consistent_read=True, attributes_to_get=["login_tat"])
+        except AccountItem.DoesNotExist:
+            return None
+        if account.login_tat is not None and account.login_tat > at + (burst - 1) * interval:
+            return None
+    return None
+
+
+def require_second_factor(account_id: str, until: int) -> None:
+    """The budget is spent: logins need a second factor until `until` (epoch seconds)."""
+    _update(account_id, [AccountItem.second_factor_until.set(until)],
+            AccountItem.second_factor_until.does_not_exist() | (AccountItem.second_factor_until < until))
+
+
+@dataclass(frozen=True)
+class LoginGuard:
+    """What a login checks besides the password (epoch seconds)."""
+
+    token_gen: int = 0
+    second_factor_until: int = 0
+    login_code_hash: str | None = None
+    login_code_expires_at: int = 0
+    login_code_attempts: int = 0
+    login_code_sends: int = 0
+    login_code_window_start: int = 0
+    totp_secret: str | None = None
+    address_seen: tuple[int, int] | None = None  # (failures, last attempt) from the login's address
+
+
+def get_account_for_login(account_id: str, address: str | None = None) -> tuple[Account, LoginGuard] | None:
+    """The account and its login guard, with the back-off of `address`: one BatchGetItem."""
+    keys = [account_key(account_id)] + ([throttle_key(account_id, address)] if address else [])
+    items = {i.pk: i for i in AccountItem.batch_get(keys, consistent_read=True)}
+    item = items.get(keys[0])
+    if item is None:
+        return None
+    throttle = items.get(keys[1]) if address else None
+    return _account(item), LoginGuard(
+        token_gen=int(item.token_gen or 0), second_factor_until=int(item.second_factor_until or 0),
+        login_code_hash=item.login_code_hash, login_code_expires_at=int(item.login_code_expires_at or 0),
+        login_code_attempts=int(item.login_code_attempts or 0), login_code_sends=int(item.login_code_sends or 0),
+        login_code_window_start=int(item.login_code_window_start or 0), totp_secret=item.totp_secret,
+        address_seen=(int(throttle.failures or 0), int(throttle.last_attempt_at or 0)) if throttle else None,
+    )
+
+
+def replace_login_code(account_id: str, code_hash: str, expires_at: int, sends: int, window_start: int,
+                       sends_before: int, message: Message) -> bool:
+    """A new SMS login code (its attempts start at 0) and its SMS, atomically; False if a concurrent
+    send won."""
+    def build(tx: Items) -> None:
+        tx.update("account", AccountItem(account_key(account_id)), [
+            AccountItem.login_code_hash.set(code_hash), AccountItem.login_code_expires_at.set(expires_at),
+            AccountItem.login_code_attempts.set(0), AccountItem.login_code_sends.set(sends),
+            AccountItem.login_code_window_start.set(window_start),
+        ], (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist())
+        tx.put("message", message.item())
+
+    try:
+        transact(build)
+        return True
+    except Cancelled as cancelled:
+        if cancelled.failed("account"):
+            return False
+        raise
+
+
+def count_login_code_attempt(account_id: str, code_hash: str, limit: int) -> bool:
+    """One attempt at the SMS login code `code_hash`, counted before it is compared (as
+    count_verification_attempt); False when `limit` were counted or the code changed."""
+    return _update(account_id, [AccountItem.login_code_attempts.add(1)],
+                   (AccountItem.login_code_hash == code_hash)
+                   & (AccountItem.login_code_attempts.does_not_exist() | (AccountItem.login_code_attempts < limit)))
+
+
+def use_login_code(account_id: str, code_hash: str) -> bool:
+    """Single use: the code is gone once a login succeeded with it."""
+    return _update(account_id, [AccountItem.login_code_hash.remove(), AccountItem.login_code_expires_at.remove()],
+                   AccountItem.login_code_hash == code_hash)
+
+
+def set_totp_secret(account_id: str, secret: str) -> None:
+    _update(account_id, [AccountItem.totp_secret.set(secret)])
+
+
+def use_totp_step(account_id: str, step: int) -> bool:
+    """A TOTP code is good once: its time step must be later than the last one used."""
+    return _update(account_id, [AccountItem.totp_last_step.set(step)],
+                   AccountItem.totp_last_step.does_not_exist() | (AccountItem.totp_last_step < step))
+
+
+# ---------------------------------------------------------------- sessions (services.tokens)
+
+@dataclass(frozen=True)
+class TokenState:
+    """What a token's claims are checked against: the generation, logged-out session ids, role, office."""
+
+    token_gen: int
+    revoked_sids: frozenset[str]
+    role: str
+    office_id: str | None
+
+
+TOKEN_STATE_CACHE_SECONDS = 5.0  # how stale a process's view of logouts and password changes may be
+_token_states: dict[str, tuple[float, TokenState]] = {}
+
+
+def token_state(account_id: str) -> TokenState | None:
+    """The account's token state, kept per process for TOKEN_STATE_CACHE_SECONDS (process time: a
+    cache age, not a business instant), so a client's burst of calls costs one read; a logout or
+    password change made in this process takes effect here at once, in others within that time."""
+    cached = _token_states.get(account_id)
+    if cached and 0 <= time.monotonic() - cached[0] < TOKEN_STATE_CACHE_SECONDS:
+        return cached[1]
+    try:
+        item = AccountItem.get(account_key(account_id), consistent_read=True,
+                               attributes_to_get=["account_id", "token_gen", "revoked_sids", "role", "office_id"])
+    except AccountItem.DoesNotExist:
+        return None
+    state = TokenState(int(item.token_gen or 0), frozenset(s.partition(":")[2] for s in item.revoked_sids or ()),
+                       item.role or "citizen", item.office_id)
+    if len(_token_states) > 50_000:
+        _token_states.clear()
+    _token_states[account_id] = (time.monotonic(), state)
+    return state
+
+
+def forget_token_state(account_id: str | None = None) -> None:
+    if account_id is None:
+        _token_states.clear()
+    else:
+        _token_states.pop(account_id, None)
+
+
+def revoke_session(account_id: str, sid: str, expires_at: int, at: int) -> None:
+    """Logout: the session id is refused until its token would have expired anyway; entries of
+    tokens that have expired meanwhile are dropped."""
+    item = AccountItem(account_key(account_id))
+    try:
+        item.update(actions=[AccountItem.revoked_sids.add({f"{expires_at}:{sid}"})], condition=AccountItem.pk.exists())
+    except UpdateError as error:
+        if error.cause_response_code != "ConditionalCheckFailedException":
+            raise
+        return
+    finally:
+        forget_token_state(account_id)
+    stale = {s for s in item.revoked_sids or () if s.partition(":")[0].isdigit() and int(s.partition(":")[0]) < at}
+    if stale:
+        _update(account_id, [AccountItem.revoked_sids.delete(stale)])
+
+
+def change_password(account_id: str, old_hash: str, new_hash: str) -> int | None:
+    """The new password and generation + 1, only while the password is still `old_hash` (two
+    concurrent changes cannot both win); the new generation, or None."""
+    item = AccountItem(account_key(account_id))
+    try:
+        item.update(actions=[AccountItem.password_hash.set(new_hash), AccountItem.token_gen.add(1)],
+                    condition=AccountItem.pk.exists() & (AccountItem.password_hash == old_hash))
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return None
+        raise
+    finally:
+        forget_token_state(account_id)
+    return int(item.token_gen or 0)
+
+
+def bump_token_gen(account_id: str) -> None:
+    """Every token of the account is refused from now on (for disabling an account)."""
+    _update(account_id, [AccountItem.token_gen.add(1)])
+    forget_token_state(account_id)

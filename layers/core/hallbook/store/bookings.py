@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 
 from pynamodb.attributes import ListAttribute, UnicodeAttribute, UnicodeSetAttribute, NumberAttribute
+from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -333,6 +334,34 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
         raise
 
 
+def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days: list[date]) -> None:
+    """R1 reclaim: take back `cancellations` of `month` and the no-shows on `no_show_days` that a
+    stranger's account caused on the subject; the no-show suspension is derived again from what is
+    left. Optimistic on the values read (retried a few times)."""
+    for _ in range(5):
+        subject = get_subject(id_number)
+        shows = list(subject.no_shows)
+        for day in no_show_days:
+            if day in shows:
+                shows.remove(day)
+        suspension = SubjectRecord(no_shows=shows).no_show_suspension()
+        actions = [SubjectItem.no_shows.set([d.isoformat() for d in shows])]
+        actions.append(SubjectItem.noshow_until.set(suspension.until.isoformat()) if suspension
+                       else SubjectItem.noshow_until.remove())
+        condition = SubjectItem.pk.exists() & (size(SubjectItem.no_shows) == len(subject.no_shows)
+                                               if subject.no_shows else SubjectItem.no_shows.does_not_exist())
+        if subject.cancel_month == month and cancellations:
+            actions.append(SubjectItem.cancel_count.set(max(0, subject.cancel_count - cancellations)))
+            condition &= SubjectItem.cancel_count == subject.cancel_count
+        try:
+            SubjectItem(subject_key(id_number)).update(actions=actions, condition=condition)
+            return
+        except UpdateError as error:
+            if error.cause_response_code != "ConditionalCheckFailedException":
+                raise
+    raise CounterMoved()
+
+
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
     """The account's bookings (its own and its minors'), newest first, a page at a time."""
     last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
@@ -421,7 +450,7 @@ def get_subjects(id_numbers: list[str]) -> dict[str, Subject]:
 
 
 def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: list[Message],
-                 noshow_until: str | None) -> bool:
+                 noshow_until: str | None, count_against_subject: bool = True) -> bool:
     """R12: a `booked` booking becomes `no_show` in one transaction with its subject (the R9 lock on
     the service released, the day appended to the no-shows, the suspension it starts) and its SMS.
 
@@ -429,13 +458,15 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
     again and retry). Returns False, changing nothing, when the booking is no longer `booked`
     (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
     shows = [d.isoformat() for d in subject.no_shows]
-    subject_actions = [SubjectItem.active_services.delete({booking.service_code}),
-                       SubjectItem.no_shows.set([*shows, booking.date.isoformat()])]
-    if noshow_until:
-        subject_actions.append(SubjectItem.noshow_until.set(noshow_until))
-    unchanged = size(SubjectItem.no_shows) == len(shows)
-    if not shows:
-        unchanged = SubjectItem.no_shows.does_not_exist() | unchanged
+    subject_actions = [SubjectItem.active_services.delete({booking.service_code})]
+    unchanged = SubjectItem.pk.exists()
+    if count_against_subject:  # R2: not when the booking's account no longer holds a guardian link
+        subject_actions.append(SubjectItem.no_shows.set([*shows, booking.date.isoformat()]))
+        if noshow_until:
+            subject_actions.append(SubjectItem.noshow_until.set(noshow_until))
+        unchanged = size(SubjectItem.no_shows) == len(shows)
+        if not shows:
+            unchanged = SubjectItem.no_shows.does_not_exist() | unchanged
 
     def build(tx: Items) -> None:
         tx.update("booking", BookingItem(booking_key(booking.booking_id)), [

@@ -41,7 +41,8 @@ class Service:
     materials: list[str]
     notice: str
     category: str = ""
-    minor_subject: bool = False
+    minor_subject: bool = False  # R2: only a minor is its subject (booked by a guardian)
+    minor_allowed: bool = True  # False: the seeds make it an adult's business (joining a spouse)
     materials_en: list[str] = field(default_factory=list)
     notice_en: str = ""
 
@@ -99,7 +100,8 @@ def service_from(data: dict) -> Service:
         code=data["code"], name_zh=data["name_zh"], name_en=data["name_en"],
         appointment_required=bool(data["appointment_required"]), materials=list(data.get("materials", [])),
         notice=data.get("notice", ""), category=data.get("category", ""),
-        minor_subject=bool(data.get("minor_subject", False)), materials_en=list(data.get("materials_en", [])),
+        minor_subject=bool(data.get("minor_subject", False)),
+        minor_allowed=bool(data.get("minor_allowed", True)), materials_en=list(data.get("materials_en", [])),
         notice_en=data.get("notice_en", ""),
     )
 
@@ -195,7 +197,7 @@ def get_entity(kind: str, key: str) -> dict | None:
 
 def put_service(data: dict) -> Service:
     service = service_from(data)
-    put_entity("SERVICE", service.code, {**service.public(), "minor_subject": service.minor_subject})
+    put_entity("SERVICE", service.code, service_body(service))
     return service
 
 
@@ -218,7 +220,7 @@ def put_calendar_year(entries: YearEntries) -> None:
 
 
 def service_body(service: Service) -> dict:
-    return {**service.public(), "minor_subject": service.minor_subject}
+    return {**service.public(), "minor_subject": service.minor_subject, "minor_allowed": service.minor_allowed}
 
 
 def calendar_body(entries: YearEntries) -> dict:

@@ -10,6 +10,7 @@ from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
 from ..domain.errors import DomainError
+from . import guard
 from .problems import Problem, from_domain, from_validation, problem
 
 logger = Logger(log_uncaught_exceptions=True)
@@ -151,7 +152,8 @@ def api_handler(*routers):
     @tracer.capture_lambda_handler(capture_response=False)
     @metrics.log_metrics
     def lambda_handler(event, context):
-        refused = json_body_refusal(event)
+        # web/guard.py: who may call this route and how often, before Powertools validates anything
+        refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
         if refused is not None:
             return refused.to_proxy()
         return app.resolve(event, context)

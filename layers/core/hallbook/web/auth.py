@@ -1,17 +1,19 @@
-"""Who is calling: the bearer token verified against the injected clock, and the role checks every
-route makes in this one place."""
+"""Who is calling: the bearer token verified against the injected clock and against the account
+(logged out, password changed, role changed: refused), and the role checks every route makes in
+this one place."""
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from ..clock import now
 from ..domain.errors import Forbidden
-from ..services.tokens import Caller, verify
+from ..services.tokens import Caller, ensure_live, verify
 
 
 def caller(router: BaseRouter, *roles: str) -> Caller:
     """The verified caller, who must hold one of `roles` (any role when none is named)."""
-    who = verify(router.current_event.headers.get("Authorization") or router.current_event.headers.get("authorization"), now())
+    headers = router.current_event.headers or {}
+    who = ensure_live(verify(headers.get("Authorization") or headers.get("authorization"), now()))
     if roles and who.role not in roles:
         raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
     return who
@@ -33,3 +35,8 @@ def admin(router: BaseRouter) -> Caller:
 def operator(router: BaseRouter) -> Caller:
     """A call-centre operator, acting for a citizen found by ID number and phone (every action audited)."""
     return caller(router, "operator")
+
+
+def source_ip(router: BaseRouter) -> str:
+    """The client's address as API Gateway saw it (requestContext.identity.sourceIp), for throttling."""
+    return router.current_event.request_context.identity.source_ip or ""

@@ -147,6 +147,10 @@ class SessionIn(Strict):
     model_config = example(login="13812345678", password="abc12345")
     login: str = Field(min_length=1, max_length=64, description="ID number, phone, or a staff login")
     password: str = Field(min_length=1, max_length=128)
+    sms_code: str | None = Field(default=None, max_length=12, description=(
+        "a citizen's login code (POST /v1/sessions/sms-code), needed only after SMS_CODE_REQUIRED"))
+    totp_code: str | None = Field(default=None, max_length=12, description=(
+        "staff, operators and administrators: the authenticator app's code, needed only after TOTP_CODE_REQUIRED"))
 
 
 class SessionOut(BaseModel):
@@ -167,6 +171,7 @@ class MeOut(BaseModel):
     id_number: str | None
     phone: str | None
     phone_verified: bool
+    identity_verified: bool = False
     role: str
     office_id: str | None = None
     lang: str

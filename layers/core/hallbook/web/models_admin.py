@@ -19,6 +19,7 @@ class ServiceIn(Strict):
     notice: str = Field(default="", max_length=4000)
     category: str = Field(default="", max_length=64)
     minor_subject: bool = Field(default=False, description="R2: booked by a guardian for a minor")
+    minor_allowed: bool = Field(default=True, description="R2: False when a minor can never be its subject")
     materials_en: list[str] = Field(default=[], max_length=50)
     notice_en: str = Field(default="", max_length=4000)
 

@@ -93,7 +93,9 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/accounts/reclaim/confirm"): Answers(refusals=LIMITED),
     ("POST", "/v1/accounts/verify"): Answers(refusals={404: ("NOT_FOUND",), **LIMITED}),
     ("POST", "/v1/accounts/verify/resend"): Answers(ok=(202,), refusals={404: ("NOT_FOUND",), **LIMITED}),
-    ("POST", "/v1/sessions"): Answers(refusals={401: ("UNAUTHENTICATED",), **LIMITED}, writes=False),
+    # 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED: the login's failure budget is spent (README "Logins and sessions")
+    ("POST", "/v1/sessions"): Answers(refusals={401: ("UNAUTHENTICATED", "SMS_CODE_REQUIRED", "TOTP_CODE_REQUIRED"),
+                                                **LIMITED}, writes=False),
     ("POST", "/v1/sessions/sms-code"): Answers(ok=(202,), refusals=LIMITED),
     ("DELETE", "/v1/sessions/current"): Answers(roles=ANY_ROLE, ok=(204,)),
     ("POST", "/v1/me/password"): Answers(roles=ANY_ROLE, refusals=LIMITED),

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import dataclass
 from http import HTTPStatus
 
@@ -38,7 +39,9 @@ def problem(status: int, code: str, detail: str, title: str | None = None, **ext
     }
     headers = {"Cache-Control": "no-store"}
     if status in (429, 503):
-        headers["Retry-After"] = "1"
+        # the error's real wait (`retry_after` seconds in its extra), or a second for a busy retry
+        retry_after = extra.get("retry_after")
+        headers["Retry-After"] = str(max(1, math.ceil(retry_after))) if isinstance(retry_after, (int, float)) else "1"
     return Response(status_code=status, content_type=PROBLEM_JSON,
                     body=json.dumps(body, ensure_ascii=False), headers=headers)
 

@@ -9,7 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import accounts
-from ..auth import caller
+from ..auth import caller, source_ip
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
 
 router = APIGatewayRouter()
@@ -36,7 +36,8 @@ def resend(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
 
 @router.post("/v1/sessions", tags=["accounts"])
 def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
-    token, expires_in = accounts.login(body.login, body.password, now())
+    token, expires_in = accounts.login(body.login, body.password, now(), source_ip=source_ip(router),
+                                       sms_code=body.sms_code, totp_code=body.totp_code)
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)
 
 

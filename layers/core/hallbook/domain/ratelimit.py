@@ -1,0 +1,109 @@
+"""Rate limits as arithmetic (issue 11 item 5): no I/O, no wall clock. Instants are epoch seconds
+from the injected clock (hallbook.clock.now), so tests move time and the waits are exact.
+
+Two kinds, for two costs:
+- `Buckets`: this process's memory (one Lambda environment), a GCRA token bucket per key: `count`
+  requests at once, then one every `seconds / count`. Costs nothing but a dict entry, so it can
+  sit in front of the noon rush's booking attempts and availability polls.
+- `Window`: fixed windows of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
+  one conditional write per request), for the routes where a limit must hold across every
+  environment - registration and SMS codes.
+"""
+from __future__ import annotations
+
+import math
+import threading
+from collections import OrderedDict
+from dataclasses import dataclass
+
+EPSILON = 1e-6  # float slack in whole seconds
+
+
+@dataclass(frozen=True)
+class Rate:
+    count: int
+    seconds: float
+
+    @classmethod
+    def parse(cls, text: str) -> "Rate":
+        """"10/10" is 10 requests per 10 seconds."""
+        count, _, seconds = str(text).partition("/")
+        rate = cls(int(count), float(seconds))
+        if rate.count < 1 or rate.seconds <= 0:
+            raise ValueError(f"a rate is <requests>/<seconds>, both positive: {text!r}")
+        return rate
+
+    @property
+    def interval(self) -> float:
+        return self.seconds / self.count
+
+    def __str__(self) -> str:
+        return f"{self.count} per {self.seconds:g} s"
+
+
+MICROS = 1_000_000
+
+
+class Buckets:
+    """GCRA ("virtual scheduling"): each key keeps one number, the theoretical arrival time `tat`
+    of its next request. A request at `at` is allowed while tat + interval - at <= seconds; the
+    wait of a refused one is exactly the time until that holds. Refused requests charge nothing,
+    so a caller hammering a closed bucket does not push its own reopening further away. Times are
+    whole microseconds (epoch seconds as floats lose a tenth of a microsecond per step)."""
+
+    def __init__(self, max_keys: int = 50_000):
+        self._tat: OrderedDict[str, int] = OrderedDict()
+        self._lock = threading.Lock()
+        self.max_keys = max_keys  # least recently used keys go first (an evicted key starts full)
+
+    def take(self, checks: list[tuple[str, Rate]], at: float) -> tuple[float, str | None]:
+        """Charge one request to every key in `checks` when all allow it: (0, None). Otherwise charge
+        none: (the seconds until every one of them would allow it, the key that waits longest)."""
+        now = round(at * MICROS)
+        with self._lock:
+            wait, slowest, after = 0, None, []
+            for key, rate in checks:
+                tat = max(self._tat.get(key, now), now) + round(rate.interval * MICROS)
+                over = tat - now - round(rate.seconds * MICROS)
+                if over > wait:
+                    wait, slowest = over, key
+                after.append((key, tat))
+            if slowest is not None:
+                return wait / MICROS, slowest
+            for key, tat in after:
+                self._tat[key] = tat
+                self._tat.move_to_end(key)
+            while len(self._tat) > self.max_keys:
+                self._tat.popitem(last=False)
+            return 0.0, None
+
+    def clear(self) -> None:
+        with self._lock:
+            self._tat.clear()
+
+
+@dataclass(frozen=True)
+class Window:
+    """The fixed window of `rate.seconds` that holds `at`: windows start at multiples of their length
+    from the epoch (an hour's on the hour, a day's at 08:00 Asia/Shanghai)."""
+
+    rate: Rate
+    at: float
+
+    @property
+    def index(self) -> int:
+        return math.floor(self.at / self.rate.seconds)
+
+    @property
+    def ends_at(self) -> float:
+        return (self.index + 1) * self.rate.seconds
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the next window opens, when this one's count is spent."""
+        return self.ends_at - self.at
+
+
+def retry_after(wait: float) -> int:
+    """The Retry-After header's whole seconds: never earlier than the real wait, at least 1."""
+    return max(1, math.ceil(wait - EPSILON))

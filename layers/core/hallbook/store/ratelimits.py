@@ -1,0 +1,48 @@
+"""Global rate-limit counters (issue 11 item 5): one item per (limit, key, window) in RATE_LIMITS_TABLE,
+counted by one conditional UpdateItem - `ADD hits 1` only while `hits < limit` - so every Lambda
+environment shares the count and N parallel requests pass exactly `limit` of them. Items expire
+(TTL) an hour after their window; the window is in the key, so a late TTL never counts twice.
+
+Keys are pseudonymous: a SHA-256 of the limit's name and the raw key (a phone, an address, an
+account), never the phone or address itself."""
+from __future__ import annotations
+
+import hashlib
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.exceptions import UpdateError
+from pynamodb.models import Model
+
+from ..config import settings
+from .base import BaseMeta
+
+KEEP_AFTER_WINDOW_SECONDS = 3600
+
+
+class RateItem(Model):
+    class Meta(BaseMeta):
+        table_name = settings().rate_limits_table
+
+    pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<window index>
+    hits = NumberAttribute(default=0)
+    expires_at = NumberAttribute()  # epoch seconds (TTL)
+
+
+def item_key(limit: str, key: str, window: int) -> str:
+    digest = hashlib.sha256(f"{limit}\n{key}".encode()).hexdigest()[:32]
+    return f"{limit}#{digest}#{window}"
+
+
+def count(limit: str, key: str, window: int, allowed: int, window_ends_at: float) -> bool:
+    """Count one request of `key` in `window` if fewer than `allowed` were counted there: True when
+    counted, False (nothing written) when the window's count is spent."""
+    item = RateItem(item_key(limit, key, window))
+    try:
+        item.update(actions=[RateItem.hits.add(1),
+                             RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
+                    condition=RateItem.hits.does_not_exist() | (RateItem.hits < allowed))
+        return True
+    except UpdateError as error:
+        if error.cause_response_code == "ConditionalCheckFailedException":
+            return False
+        raise

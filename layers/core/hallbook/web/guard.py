@@ -1,0 +1,334 @@
+"""Before the resolver (issue 11 items 5 and 8a): who may call each route, and how often.
+
+Powertools validates a request's body, path and query before the route's code runs, so a route that
+checks its caller itself (web/auth.py) answers an anonymous PUT with a bad body 422 and the list of
+fields. `ROUTES` names, once, the roles every route of the template needs; `admit` checks them on the
+raw event first: no or invalid token 401, wrong role (or staff of another office) 403, and only then
+the body. The routes keep their own checks (ensure_live, the office of an application): the table
+decides who reaches validation, the routes still decide who is served. tests/api/test_guard.py asserts
+that the table names exactly the template's routes, so a new route cannot be forgotten.
+
+Rate limits ride in the same table (README "Limits"). Two lines, by cost:
+- booking attempts and availability polls, the noon rush's volume: this environment's memory
+  (domain.ratelimit.Buckets), no DynamoDB write per request; AWS WAF's rate-based rules in the
+  template are the global line in front of every environment;
+- registration and SMS codes, low volume and abuse-prone: global counters (store.ratelimits, one
+  conditional write per limit), so the limit holds however many environments serve the attacker.
+Client addresses are counted before the account or phone a request names, and a refused request
+charges nothing further, so an attacker's flood spends the attacker's own address first.
+Answers are 429 RATE_LIMITED with Retry-After: the real wait on the injected clock, rounded up.
+"""
+from __future__ import annotations
+
+import ipaddress
+import json
+import logging
+import re
+from dataclasses import dataclass
+
+from aws_lambda_powertools import Metrics
+from aws_lambda_powertools.metrics import MetricUnit
+
+from ..clock import now
+from ..config import settings
+from ..domain.errors import DomainError, Forbidden, RateLimited
+from ..domain.ratelimit import Buckets, Rate, Window, retry_after
+from ..services import tokens
+from .problems import PROBLEM_JSON, from_domain
+
+logger = logging.getLogger(__name__)
+metrics = Metrics()  # Powertools' metrics are one set per process: web.app's log_metrics flushes these
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit a route counts: `Settings.limit_<name>` requests per key, keyed `by` the client
+    address, the caller's account or a body field; `shared`: a global counter instead of memory."""
+
+    name: str
+    by: str  # address | account | phone | minor_id_number
+    shared: bool = False
+    what: str = "requests"
+
+    def rate(self) -> Rate:
+        return Rate.parse(getattr(settings(), f"limit_{self.name}"))
+
+
+@dataclass(frozen=True)
+class Rule:
+    roles: tuple[str, ...] = ()  # empty: anybody
+    own_office: bool = False  # staff only for the path's {office_id} (administrators for any)
+    limits: tuple[Limit, ...] = ()
+
+
+ANY_ROLE = ("citizen", "staff", "admin", "operator")
+PUBLIC = Rule()
+ANYONE_LOGGED_IN = Rule(ANY_ROLE)
+CITIZEN = Rule(("citizen",))
+STAFF_OF_OFFICE = Rule(("staff", "admin"), own_office=True)
+STAFF = Rule(("staff", "admin"))  # the office is the application's: the route checks it
+ADMIN = Rule(("admin",))
+OPERATOR = Rule(("operator",))
+
+SMS_BY_ADDRESS = Limit("sms_address", "address", shared=True, what="SMS codes requested")
+
+ROUTES: dict[tuple[str, str], Rule] = {
+    ("GET", "/v1/openapi.json"): PUBLIC,
+    # catalogue (R3, R4): public; availability is what the rush polls
+    ("GET", "/v1/services"): PUBLIC,
+    ("GET", "/v1/services/{code}"): PUBLIC,
+    ("GET", "/v1/offices"): PUBLIC,
+    ("GET", "/v1/offices/{office_id}"): PUBLIC,
+    ("GET", "/v1/offices/{office_id}/availability"): Rule(limits=(
+        Limit("availability_address", "address", what="availability requests"),)),
+    # accounts (R1) and sessions
+    ("POST", "/v1/accounts"): Rule(limits=(
+        SMS_BY_ADDRESS, Limit("register_address", "address", shared=True, what="registrations"),
+        Limit("register_phone", "phone", shared=True, what="registrations"))),
+    ("POST", "/v1/accounts/verify"): PUBLIC,  # wrong codes: 5 per code, then 429 (services.accounts)
+    ("POST", "/v1/accounts/verify/resend"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
+    ("POST", "/v1/accounts/reclaim/confirm"): PUBLIC,
+    ("POST", "/v1/sessions"): PUBLIC,  # wrong passwords: back-off per login and address (services.accounts)
+    ("POST", "/v1/sessions/sms-code"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
+    ("DELETE", "/v1/sessions/current"): ANYONE_LOGGED_IN,
+    ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
+    ("GET", "/v1/me"): ANYONE_LOGGED_IN,
+    # bookings (R8-R13): the rush
+    ("POST", "/v1/bookings"): Rule(("citizen",), limits=(
+        Limit("booking_address", "address", what="booking attempts"),
+        Limit("booking_account", "account", what="booking attempts"))),
+    ("GET", "/v1/bookings"): CITIZEN,
+    ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
+    ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
+    ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    # guardians (R2): asking for a link may text a code to the minor's linked guardians
+    ("POST", "/v1/guardian-links"): Rule(("citizen",), limits=(
+        SMS_BY_ADDRESS, Limit("guardian_account", "account", shared=True, what="guardian link requests"),
+        Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"))),
+    ("GET", "/v1/guardian-links"): CITIZEN,
+    ("POST", "/v1/guardian-links/confirm"): CITIZEN,
+    ("POST", "/v1/guardian-links/revoke"): CITIZEN,
+    # residence permits (R17)
+    ("GET", "/v1/permits"): CITIZEN,
+    ("POST", "/v1/applications"): CITIZEN,
+    ("GET", "/v1/applications"): CITIZEN,
+    ("GET", "/v1/applications/{application_id}"): CITIZEN,
+    ("POST", "/v1/applications/{application_id}/uploads"): CITIZEN,
+    ("POST", "/v1/applications/{application_id}/submit"): CITIZEN,
+    ("POST", "/v1/applications/{application_id}/withdraw"): CITIZEN,
+    ("POST", "/v1/applications/{application_id}/collection"): CITIZEN,
+    ("POST", "/v1/applications/{application_id}/review"): STAFF,
+    ("POST", "/v1/applications/{application_id}/decision"): STAFF,
+    ("POST", "/v1/applications/{application_id}/complete"): STAFF,
+    # the hall (R14, R15)
+    ("POST", "/v1/offices/{office_id}/check-ins"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/queue/next"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
+    ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
+    ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
+    ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
+    ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
+    # administrators
+    ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
+    ("PUT", "/v1/services/{code}"): ADMIN,
+    ("PUT", "/v1/offices/{office_id}"): ADMIN,
+    ("PUT", "/v1/calendar/{year}"): ADMIN,
+    ("GET", "/v1/audit"): ADMIN,
+    ("PUT", "/v1/permits/{number}"): ADMIN,
+    # the call centre
+    ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
+    ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
+}
+
+BUCKETS = Buckets()  # this environment's in-memory limits
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A refusal made before the resolver, as the proxy result API Gateway answers with."""
+
+    error: DomainError
+
+    @property
+    def status(self) -> int:
+        return self.error.status
+
+    def to_proxy(self) -> dict:
+        response = from_domain(self.error)
+        return {"statusCode": response.status_code, "headers": {**response.headers, "Content-Type": PROBLEM_JSON},
+                "body": response.body, "isBase64Encoded": False}
+
+
+# ---------------------------------------------------------------- the two calls of web.app
+
+def admit(event: dict) -> Refusal | None:
+    """Before the body is read: the in-memory limits by client address, then the caller's token and
+    role (401/403), then the in-memory limits by account."""
+    rule = rule_of(event)
+    if rule is None:
+        return None  # not a route of the template: the resolver answers it
+    address = client_address(event)
+    try:
+        _take([limit for limit in rule.limits if not limit.shared and limit.by == "address"],
+              {"address": address})
+        try:
+            who = authorise(rule, event)
+        except DomainError:
+            raise
+        except Exception:  # noqa: BLE001 - e.g. the signing key unreadable: the route fails the same way, as a 500 problem
+            logger.exception("the guard could not check the token; the route will")
+            return None
+        _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
+              {"account": who.account_id if who else None})
+    except DomainError as error:
+        return _refused(error)
+    return None
+
+
+def meter(event: dict) -> Refusal | None:
+    """After the body was found to be one JSON object: the global counters (registration, SMS codes),
+    client address first. A store failure lets the request through (logged): the routes' own
+    per-account limits still hold."""
+    rule = rule_of(event)
+    shared = [limit for limit in rule.limits if limit.shared] if rule else []
+    if not shared:
+        return None
+    keys = {"address": client_address(event), **_body_keys(event)}
+    if any(limit.by == "account" for limit in shared):
+        keys["account"] = _account_of(event)
+    from ..store import ratelimits
+
+    at = now().timestamp()
+    try:
+        for limit in shared:
+            key = keys.get(limit.by)
+            if key is None:
+                continue
+            rate = limit.rate()
+            window = Window(rate, at)
+            if not ratelimits.count(limit.name, key, window.index, rate.count, window.ends_at):
+                raise _limited(limit, rate, window.wait)
+    except DomainError as error:
+        return _refused(error)
+    except Exception:  # noqa: BLE001 - a counter that cannot be reached must not take registration down
+        logger.exception("rate-limit counter unavailable; request let through")
+    return None
+
+
+# ---------------------------------------------------------------- authorisation
+
+def rule_of(event: dict) -> Rule | None:
+    return ROUTES.get((str(event.get("httpMethod") or "").upper(), str(event.get("resource") or "")))
+
+
+def authorise(rule: Rule, event: dict) -> tokens.Caller | None:
+    """The caller the rule admits (None for a public route); raises Unauthenticated or Forbidden with
+    the words web/auth.py uses."""
+    if not rule.roles:
+        return None
+    who = tokens.verify(header(event, "Authorization"), now())
+    if who.role not in rule.roles:
+        raise Forbidden(f"This route is for {' or '.join(rule.roles)} accounts.")
+    if rule.own_office and who.role == "staff":
+        office_id = (event.get("pathParameters") or {}).get("office_id")
+        if who.office_id != office_id:
+            raise Forbidden("Staff may act only for their own office.")
+    return who
+
+
+def header(event: dict, name: str) -> str | None:
+    wanted = name.lower()
+    for key, value in (event.get("headers") or {}).items():
+        if key.lower() == wanted:
+            return value
+    for key, values in (event.get("multiValueHeaders") or {}).items():
+        if key.lower() == wanted and values:
+            return values[-1]
+    return None
+
+
+def _account_of(event: dict) -> str | None:
+    try:
+        return tokens.verify(header(event, "Authorization"), now()).account_id
+    except DomainError:
+        return None
+
+
+# ---------------------------------------------------------------- keys
+
+def client_address(event: dict) -> str | None:
+    """The address limits count by: API Gateway's requestContext.identity.sourceIp, IPv6 by /64 (what
+    one subscriber holds). None - not counted by address - for loopback: only local mode's own gateway
+    calls from there, for every client at once (tests, the browser, make bench); API Gateway always
+    gives the client's real address."""
+    raw = (((event.get("requestContext") or {}).get("identity") or {}).get("sourceIp") or "").strip()
+    try:
+        address = ipaddress.ip_address(raw)
+    except ValueError:
+        return None  # not an API Gateway event (a direct invocation)
+    if address.version == 6 and address.ipv4_mapped:
+        address = address.ipv4_mapped
+    if address.is_loopback:
+        return None
+    if address.version == 6:
+        return f"{ipaddress.ip_network(f'{address}/64', strict=False).network_address}/64"
+    return str(address)
+
+
+def _body_keys(event: dict) -> dict[str, str]:
+    """The body fields limits count by, normalised as the services would read them. A body that does not
+    name them is refused by validation later, and sends nothing."""
+    try:
+        body = json.loads(event.get("body") or "{}")
+    except ValueError:
+        return {}
+    if not isinstance(body, dict):
+        return {}
+    keys = {}
+    phone = body.get("phone")
+    if isinstance(phone, str):
+        digits = re.sub(r"\D", "", phone)
+        keys["phone"] = digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
+    minor = body.get("minor_id_number")
+    if isinstance(minor, str):
+        keys["minor_id_number"] = minor.strip().upper()
+    return {k: v for k, v in keys.items() if v}
+
+
+# ---------------------------------------------------------------- limits
+
+def _take(limits: list[Limit], keys: dict[str, str | None]) -> None:
+    """One request charged to this environment's bucket of every limit, or RateLimited (none charged)."""
+    checks = {f"{limit.name}#{keys[limit.by]}": (limit, limit.rate()) for limit in limits if keys.get(limit.by)}
+    if not checks:
+        return
+    wait, slowest = BUCKETS.take([(key, rate) for key, (_, rate) in checks.items()], now().timestamp())
+    if slowest is not None:
+        raise _limited(*checks[slowest], wait)
+
+
+BY_WORDS = {"address": "from this address", "account": "from this account", "phone": "for this phone number",
+            "minor_id_number": "for this minor"}
+
+
+def _limited(limit: Limit, rate: Rate, wait: float) -> RateLimited:
+    seconds = retry_after(wait)
+    return RateLimited(f"Too many {limit.what} {BY_WORDS[limit.by]} (at most {rate}); "
+                       f"try again in {seconds} seconds.", retry_after=seconds, limit=limit.name)
+
+
+def _refused(error: DomainError) -> Refusal:
+    if isinstance(error, RateLimited):
+        logger.info("rate limited", extra={"limit": error.extra.get("limit")})
+        metrics.add_metric(name="RateLimited", unit=MetricUnit.Count, value=1)
+    return Refusal(error)
+
+
+def reset() -> None:
+    """Forget this environment's in-memory counts (tests)."""
+    BUCKETS.clear()

@@ -1,0 +1,197 @@
+"""Issue 11 item 3: an attacker guessing a predictable login (a citizen's phone, `staff@<office>`,
+`admin`) slows only themselves. Requests come from distinct client addresses (API Gateway's
+requestContext.identity.sourceIp); the clock is frozen unless a test moves it."""
+from __future__ import annotations
+
+import json
+from datetime import timedelta
+
+import pytest
+
+from hallbook.clock import now
+from hallbook.domain import totp
+from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, STAFF_PASSWORD, seed_local_accounts
+from hallbook.store import accounts as account_store
+from local.gateway import Request
+from tests.support import HALL, auth, problem, registered, sms_code
+
+OWNER_IP = "198.51.100.7"
+ATTACKER_IP = "203.0.113.66"
+WRONG = "wrong-guess-1"
+
+
+def from_ip(api, ip: str, method: str, path: str, body: dict | None = None, headers: dict | None = None):
+    """A request as API Gateway would receive it from the client address `ip`."""
+    header_list = [("Host", api.host), ("Content-Type", "application/json"), *(headers or {}).items()]
+    payload = json.dumps(body).encode() if body is not None else b""
+    return api.handle(Request(method, path, [], header_list, payload, ip))
+
+
+def log_in(api, ip: str, login: str, password: str, **extra):
+    return from_ip(api, ip, "POST", "/v1/sessions", {"login": login, "password": password, **extra})
+
+
+def attacker(n: int) -> str:
+    return f"203.0.113.{n % 250 + 1}" if n < 250 else f"192.0.2.{n % 250 + 1}"
+
+
+@pytest.fixture
+def logins(system):
+    """The three kinds of predictable login, each with its password: a citizen's phone, the hall's
+    staff login and the administrator (as local mode seeds them)."""
+    citizen = registered(system, login=False)
+    seed_local_accounts([HALL])
+    return {"citizen": (citizen.phone, citizen.password), "staff": (f"staff@{HALL}", STAFF_PASSWORD),
+            "admin": (ADMIN_LOGIN, ADMIN_PASSWORD)}
+
+
+def account_item(login: str):
+    key = f"LOGIN#{login}" if not login.isdigit() else f"PHONE#{login}"
+    return account_store.AccountItem.get(account_store.account_key(account_store.find_account_id(key)))
+
+
+@pytest.mark.parametrize("kind", ["citizen", "staff", "admin"])
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(system, api, logins, kind):
+    login, password = logins[kind]
+    answers = [log_in(api, ATTACKER_IP, login, WRONG) for _ in range(30)]
+    assert [a.status for a in answers[:5]] == [401] * 5
+    assert all(a.status == 429 for a in answers[5:])  # the guesser is slowed ...
+    for _ in range(3):  # ... the owner is not, now or after the old lock's 15, 30, 45 minutes
+        r = log_in(api, OWNER_IP, login, password)
+        assert r.status == 200, r.text
+        assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(r.json()["token"])).status == 200
+        assert log_in(api, ATTACKER_IP, login, WRONG).status in (401, 429)
+        system.clock.advance(timedelta(minutes=16))
+
+
+def test_retry_after_is_the_real_wait_and_grows(system, api, logins):
+    login, password = logins["citizen"]
+    for _ in range(5):
+        problem(log_in(api, ATTACKER_IP, login, WRONG), 401, "UNAUTHENTICATED")
+    for wait in (15, 30, 60, 120):
+        r = log_in(api, ATTACKER_IP, login, WRONG)
+        body = problem(r, 429, "RATE_LIMITED")
+        assert r.headers["retry-after"] == str(wait) and body["retry_after"] == wait
+        system.clock.advance(timedelta(seconds=wait - 1))
+        r = log_in(api, ATTACKER_IP, login, password)  # not even the right password, a second early
+        assert r.status == 429 and r.headers["retry-after"] == "1"
+        system.clock.advance(timedelta(seconds=1))
+        problem(log_in(api, ATTACKER_IP, login, WRONG), 401, "UNAUTHENTICATED")
+    # on time, the right password works from that address too, and clears its back-off
+    system.clock.advance(timedelta(seconds=240))
+    assert log_in(api, ATTACKER_IP, login, password).status == 200
+    problem(log_in(api, ATTACKER_IP, login, WRONG), 401, "UNAUTHENTICATED")
+
+
+def test_the_back_off_caps_at_15_minutes_and_a_quiet_day_forgets_it(system, api, logins):
+    login, _ = logins["admin"]
+    waits = []
+    for _ in range(16):
+        r = log_in(api, ATTACKER_IP, login, WRONG)
+        if r.status == 429:
+            waits.append(int(r.headers["retry-after"]))
+            system.clock.advance(timedelta(seconds=waits[-1]))
+            r = log_in(api, ATTACKER_IP, login, WRONG)
+        assert r.status == 401
+    assert waits == [15, 30, 60, 120, 240, 480, 900, 900, 900, 900, 900]
+    system.clock.advance(timedelta(days=1))
+    assert all(log_in(api, ATTACKER_IP, login, WRONG).status == 401 for _ in range(5))
+
+
+def test_an_ipv6_attacker_cannot_rotate_through_its_own_64(system, api, logins):
+    login, password = logins["citizen"]
+    answers = [log_in(api, f"2001:db8:1:2::{n:x}", login, WRONG).status for n in range(1, 9)]
+    assert answers == [401] * 5 + [429] * 3
+    assert log_in(api, "2001:db8:1:3::1", login, password).status == 200  # the neighbouring /64
+
+
+def spend_budget(api, login: str) -> None:
+    """20 wrong passwords, one from each of 20 addresses: the login's budget of failures."""
+    for n in range(20):
+        problem(log_in(api, attacker(n), login, WRONG), 401, "UNAUTHENTICATED")
+
+
+def test_the_owners_own_logins_never_spend_the_budget(system, api, logins):
+    login, password = logins["citizen"]
+    for _ in range(30):
+        assert log_in(api, OWNER_IP, login, password).status == 200
+    spend_budget(api, login)
+
+
+def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logins):
+    login, password = logins["citizen"]
+    spend_budget(api, login)
+    body = problem(log_in(api, attacker(20), login, WRONG), 401, "SMS_CODE_REQUIRED")
+    assert body["second_factor"] == "sms"
+    # the owner's password alone no longer suffices (from any address), and says what to do
+    body = problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
+    assert "/v1/sessions/sms-code" in body["detail"]
+    sent_before = len(system.sms_messages(login))
+    r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
+    assert r.status == 202
+    code = sms_code(system, login)
+    assert len(system.sms_messages(login)) == sent_before + 1
+    # the attacker has neither: a guessed code with a guessed password is a plain refusal
+    problem(log_in(api, attacker(21), login, WRONG, sms_code="000000" if code != "000000" else "111111"),
+            401, "UNAUTHENTICATED")
+    problem(log_in(api, attacker(22), login, password, sms_code="000000" if code != "000000" else "111111"),
+            401, "UNAUTHENTICATED")
+    r = log_in(api, OWNER_IP, login, password, sms_code=code)
+    assert r.status == 200, r.text
+    assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(r.json()["token"])).status == 200
+    problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")  # used once
+    # a day later the password alone is enough again
+    system.clock.advance(timedelta(hours=24, minutes=1))
+    assert log_in(api, OWNER_IP, login, password).status == 200
+
+
+def test_login_codes_are_limited_and_every_login_gets_the_same_answer(system, api, logins):
+    login, _ = logins["citizen"]
+    system.pump.drain()
+    sent = len(system.sms_messages())
+    for who in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
+        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": who}).status == 202
+    system.pump.drain()
+    assert len(system.sms_messages()) == sent
+    spend_budget(api, login)
+    assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login}).status == 202
+    r = from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
+    problem(r, 429, "RATE_LIMITED")
+    assert r.headers["retry-after"] == "60"
+    system.clock.advance(timedelta(seconds=20))
+    assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login}).headers["retry-after"] == "40"
+
+
+def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
+    login, password = logins["citizen"]
+    spend_budget(api, login)
+    from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
+    code = sms_code(system, login)
+    wrong = "000000" if code != "000000" else "111111"
+    for n in range(5):
+        problem(log_in(api, attacker(30 + n), login, password, sms_code=wrong), 401, "UNAUTHENTICATED")
+    body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
+    assert "new one" in body["detail"]
+
+
+@pytest.mark.parametrize("kind", ["staff", "admin"])
+def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api, logins, kind):
+    login, password = logins[kind]
+    assert log_in(api, OWNER_IP, login, password).status == 200  # nobody attacked: the password is enough
+    spend_budget(api, login)
+    body = problem(log_in(api, OWNER_IP, login, password), 401, "TOTP_CODE_REQUIRED")
+    assert body["second_factor"] == "totp"
+    secret = account_item(login).totp_secret
+    assert secret and totp.provisioning_uri(login, secret).startswith("otpauth://totp/")
+    code = totp.code_at(secret, int(now().timestamp()) // totp.STEP_SECONDS)
+    wrong = "000000" if code != "000000" else "111111"
+    problem(log_in(api, OWNER_IP, login, password, totp_code=wrong), 401, "UNAUTHENTICATED")
+    problem(log_in(api, attacker(40), login, WRONG, totp_code=code), 401, "UNAUTHENTICATED")
+    # the attacker's try used this step's code up: the owner takes the next one
+    system.clock.advance(timedelta(seconds=totp.STEP_SECONDS))
+    code = totp.code_at(secret, int(now().timestamp()) // totp.STEP_SECONDS)
+    r = log_in(api, OWNER_IP, login, password, totp_code=code)
+    assert r.status == 200, r.text
+    problem(log_in(api, OWNER_IP, login, password, totp_code=code), 401, "UNAUTHENTICATED")  # no replay
+    token = r.json()["token"]
+    assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(token)).json()["role"] == kind

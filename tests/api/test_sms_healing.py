@@ -1,0 +1,190 @@
+"""R16: SMS that heal themselves. A provider outage, a dead-lettered message or a lost stream record
+is healed by the notifier's scheduled healing run (every 5 minutes: expire stale verification codes,
+probe the provider with one message, back off while it still fails, then re-send everything still
+pending); nobody redrives anything by hand. Delivery stays once per message id, an expired code is
+never sent and its text does not stay in the outbox.
+
+Local mode runs SQS delays in real time, not on the moved clock: with the notifier's retry base at 0
+a failed message goes through all its tries at once and lands in SmsDLQ, as it would after ~10
+minutes of a real outage; with the real base its retries are still waiting (seconds, in real time)
+when the clock has moved on. Both must heal."""
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+import boto3
+import pytest
+
+from hallbook.clock import now
+from hallbook.notify.sms import get_sender, set_sender
+from hallbook.store import accounts as account_store
+from hallbook.store.outbox import OutboxItem
+from local import state
+from tests.conftest import START
+from tests.support import new_identity, next_working_day, put_test_hall, registered
+
+
+@pytest.fixture
+def hall(system):
+    from tests.support import release_days
+
+    put_test_hall(capacity=3)
+    release_days()
+    return system
+
+
+@pytest.fixture
+def notifier():
+    import functions.notifier.app as notifier_app
+
+    return notifier_app
+
+
+class CountingSender:
+    """The installed SMS sender, counting every try (the provider's load)."""
+
+    def __init__(self, sender):
+        self.sender, self.tries = sender, 0
+
+    def send(self, phone_e164: str, text: str) -> str:
+        self.tries += 1
+        return self.sender.send(phone_e164, text)
+
+
+@pytest.fixture
+def provider(monkeypatch):
+    counting = CountingSender(get_sender())
+    set_sender(counting)
+    yield counting
+    set_sender(counting.sender)
+
+
+def walk_clock(system, start: datetime, minutes: int) -> None:
+    """Move the clock forward minute by minute: every schedule fires when it is due."""
+    for minute in range(1, minutes + 1):
+        runs = system.move_clock(start + timedelta(minutes=minute))
+        assert not [r for r in runs if r.error], runs
+
+
+def sent_to(system, phone: str, word: str) -> list[str]:
+    system.pump.drain()
+    return [m["message"] for m in system.sms_messages(phone) if word in m["message"]]
+
+
+def queue_depth(system, logical_id: str) -> int:
+    sqs = boto3.client("sqs", endpoint_url=system.aws.url)
+    attributes = sqs.get_queue_attributes(QueueUrl=system.resources.ref(logical_id),
+                                          AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    return int(attributes["ApproximateNumberOfMessages"])
+
+
+@pytest.mark.parametrize("retry_base", [0, None], ids=["dead-lettered", "still-retrying"])
+def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_expires(hall, api, notifier,
+                                                                                          monkeypatch, retry_base):
+    if retry_base is not None:
+        monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", retry_base)
+    day = next_working_day()
+    first, second = registered(hall), registered(hall)  # their codes went out before the outage
+
+    assert api.invoke("POST", "/local/sms-provider", body={"failing": True}).json() == {"failing": True}
+    idn, phone = new_identity()  # a registration during the outage: its code is valid for 10 minutes
+    r = api.invoke("POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone,
+                                                 "password": "secret-pass-1"})
+    assert r.status == 201, r.text
+    account_id = account_store.find_account_id(f"ID#{idn}")
+    b1 = first.book(day).json()
+    b2 = second.book(day, start="09:30").json()
+    assert second.cancel(b2["booking_id"]).status == 200
+    hall.pump.drain()
+    assert not sent_to(hall, first.phone, b1["reference"]) and not sent_to(hall, phone, "")
+    if retry_base == 0:
+        assert queue_depth(hall, "SmsDLQ") == 4  # code, booked, booked, cancelled: every try failed
+
+    walk_clock(hall, START, 15)  # 09:01 ... 09:15, the provider failing all along
+    assert not sent_to(hall, first.phone, b1["reference"])
+    api.invoke("POST", "/local/sms-provider", body={"failing": False})
+    walk_clock(hall, START + timedelta(minutes=15), 5)  # 09:16 ... 09:20: nobody does anything
+
+    assert len(sent_to(hall, first.phone, b1["reference"])) == 1
+    second_sms = sent_to(hall, second.phone, b2["reference"])
+    assert len(second_sms) == 2 and len(set(second_sms)) == 2  # booked, then cancelled: once each
+    assert not hall.sms_messages(phone)  # the code expired at 09:10: never sent stale
+    code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
+    assert code.status == "expired" and code.text is None and code.pending_since is None
+    assert code.expires_at <= int((START + timedelta(minutes=10, hours=1)).timestamp())  # gone within the hour
+    for booking_id, kinds in ((b1["booking_id"], ["booked"]), (b2["booking_id"], ["booked", "cancelled"])):
+        for kind in kinds:
+            item = OutboxItem.get(f"{booking_id}#{kind}", consistent_read=True)
+            assert item.status == "sent" and item.pending_since is None
+    assert queue_depth(hall, "SmsDLQ") == 0 and queue_depth(hall, "SmsQueue") == 0
+    for citizen in (first, second):  # codes that went out keep no text either
+        account_id = account_store.find_account_id(f"ID#{citizen.id_number}")
+        sent_code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
+        assert sent_code.status == "sent" and sent_code.text is None
+
+    walk_clock(hall, START + timedelta(minutes=20), 15)  # later runs send nothing twice
+    assert len(sent_to(hall, first.phone, b1["reference"])) == 1
+    assert len(sent_to(hall, second.phone, b2["reference"])) == 2
+
+
+def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(hall, monkeypatch):
+    citizen = registered(hall)
+    real_invoke = hall.functions.invoke
+
+    def invoke(logical_id, event):  # the outbox stream's records vanish, as after MaximumRetryAttempts
+        records = event.get("Records") or [{}] if isinstance(event, dict) else [{}]
+        if logical_id == "NotifierFunction" and records[0].get("eventSource") == "aws:dynamodb":
+            return {"batchItemFailures": []}
+        return real_invoke(logical_id, event)
+
+    monkeypatch.setattr(hall.functions, "invoke", invoke)
+    booking = citizen.book(next_working_day()).json()
+    hall.pump.drain()
+    monkeypatch.setattr(hall.functions, "invoke", real_invoke)
+    hall.pump.drain()
+    assert not sent_to(hall, citizen.phone, booking["reference"])
+    assert OutboxItem.get(f"{booking['booking_id']}#booked").status == "pending"
+
+    walk_clock(hall, START, 10)
+    assert len(sent_to(hall, citizen.phone, booking["reference"])) == 1
+    assert OutboxItem.get(f"{booking['booking_id']}#booked", consistent_read=True).status == "sent"
+    walk_clock(hall, START + timedelta(minutes=10), 10)
+    assert len(sent_to(hall, citizen.phone, booking["reference"])) == 1
+
+
+def test_a_long_outage_is_probed_with_one_message_at_growing_intervals(hall, api, notifier, monkeypatch, provider):
+    monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)
+    citizens = [registered(hall) for _ in range(3)]
+    api.invoke("POST", "/local/sms-provider", body={"failing": True})
+    bookings = [c.book(next_working_day()).json() for c in citizens]
+    hall.pump.drain()
+    assert queue_depth(hall, "SmsDLQ") == 3
+    tries_before = provider.tries
+
+    walk_clock(hall, START, 60)  # an hour down
+    # one message per probe, at 09:05, 09:10, 09:20, 09:40, 10:00 (waits of 5, 10, 20, 20 minutes)
+    assert provider.tries - tries_before == 5
+    assert queue_depth(hall, "SmsDLQ") == 3  # nothing was moved back while the provider failed
+    assert all(not sent_to(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
+
+    api.invoke("POST", "/local/sms-provider", body={"failing": False})
+    walk_clock(hall, START + timedelta(minutes=60), 20)  # the next probe (10:20) succeeds: all go out
+    assert all(len(sent_to(hall, c.phone, b["reference"])) == 1 for c, b in zip(citizens, bookings))
+    assert queue_depth(hall, "SmsDLQ") == 0
+
+
+def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, api, notifier, monkeypatch):
+    """The queue's own retry reaching a code after its expiry marks it expired instead of sending it."""
+    monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)
+    api.invoke("POST", "/local/sms-provider", body={"failing": True})
+    idn, phone = new_identity()
+    assert api.invoke("POST", "/v1/accounts", body={"name": "赵六", "id_number": idn, "phone": phone,
+                                                    "password": "secret-pass-1"}).status == 201
+    hall.pump.drain()
+    api.invoke("POST", "/local/sms-provider", body={"failing": False})
+    hall.clock.set(now() + timedelta(minutes=11))  # no schedule fires: only the queue retries
+    assert hall.functions.invoke("JobsFunction", {"job": "redrive_sms"})["moved"] == 1
+    hall.pump.drain()
+    assert not hall.sms_messages(phone)
+    item = OutboxItem.get(f"{account_store.find_account_id(f'ID#{idn}')}#code#1", consistent_read=True)
+    assert item.status == "expired" and item.text is None

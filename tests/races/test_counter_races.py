@@ -1,0 +1,121 @@
+"""Issue 11 item 4: limits that hold in parallel. Each attempt is counted by an atomic conditional
+write BEFORE the code or password is compared, so N attempts released at once by a barrier
+(run_at_once) compare exactly as many as the limit allows, and every failure is recorded."""
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hallbook.clock import now
+from hallbook.domain import errors
+from hallbook.services import accounts
+from hallbook.store import accounts as account_store
+from tests.support import registered, run_at_once, sms_code
+
+WRONG = "wrong-guess-1"
+
+
+def item(citizen):
+    account_id = account_store.find_account_id(f"ID#{citizen.id_number}")
+    return account_store.AccountItem.get(account_store.account_key(account_id), consistent_read=True)
+
+
+def wrong_codes(code: str, n: int) -> list[str]:
+    return [f"{(int(code) + 1 + i) % 10**6:06d}" for i in range(n)]
+
+
+def kinds(results) -> dict[str, int]:
+    out: dict[str, int] = {}
+    for r in results:
+        name = type(r).__name__
+        out[name] = out.get(name, 0) + 1
+    return out
+
+
+def test_40_parallel_wrong_codes_compare_five_and_the_right_one_is_then_refused(system):
+    citizen = registered(system, verify=False, login=False)
+    code = sms_code(system, citizen.phone)
+    results = run_at_once([lambda c=c: accounts.verify_phone(citizen.id_number, c, now())
+                           for c in wrong_codes(code, 40)])
+    assert kinds(results) == {"ValidationFailed": 5, "RateLimited": 35}
+    assert int(item(citizen).code_attempts) == 5
+    # the five were used up: the right code is no longer compared
+    try:
+        accounts.verify_phone(citizen.id_number, code, now())
+        raise AssertionError("the right code was compared after five wrong ones")
+    except errors.RateLimited as refused:
+        assert refused.extra["retry_after"] >= 1
+    assert not item(citizen).phone_verified
+
+
+def test_40_parallel_wrong_codes_and_the_right_one_compare_at_most_five(system):
+    citizen = registered(system, verify=False, login=False)
+    code = sms_code(system, citizen.phone)
+    jobs = [lambda c=c: accounts.verify_phone(citizen.id_number, c, now()) for c in wrong_codes(code, 40)]
+    jobs.insert(20, lambda: accounts.verify_phone(citizen.id_number, code, now()))
+    results = run_at_once(jobs)
+    right = results[20]
+    compared_wrong = sum(isinstance(r, errors.ValidationFailed) for r in results)
+    verified = bool(item(citizen).phone_verified)
+    assert verified == (not isinstance(right, Exception))  # only the right code can verify the phone
+    if verified:  # it was among the first five counted
+        assert compared_wrong <= 4
+    else:  # five wrong ones were counted first: the right one was refused uncompared
+        assert isinstance(right, errors.RateLimited) and compared_wrong == 5
+        assert int(item(citizen).code_attempts) == 5
+
+
+def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
+    citizen = registered(system, login=False)
+    results = run_at_once([lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}")
+                           for n in range(1, 13)])
+    assert kinds(results) == {"Unauthenticated": 12}
+    record = item(citizen)
+    assert int(record.login_failures) == 12
+    at = int(now().timestamp())
+    assert int(record.login_tat) == at + 12 * accounts.BUDGET_INTERVAL  # 12 units of the budget
+    for n in range(1, 13):
+        throttle = account_store.AccountItem.get(account_store.throttle_key(record.account_id, f"10.1.0.{n}"))
+        assert int(throttle.failures) == 1
+
+
+def test_40_parallel_wrong_passwords_from_one_address_check_five(system):
+    citizen = registered(system, login=False)
+    results = run_at_once([lambda: accounts.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1")
+                           for _ in range(40)])
+    assert kinds(results) == {"Unauthenticated": 5, "RateLimited": 35}
+    assert {r.extra["retry_after"] for r in results if isinstance(r, errors.RateLimited)} == {15}
+    assert int(item(citizen).login_failures) == 5
+    # the owner elsewhere is not slowed
+    assert accounts.login(citizen.phone, citizen.password, now(), source_ip="10.9.9.9")[0]
+
+
+def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(system):
+    citizen = registered(system, login=False)
+    results = run_at_once([lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}")
+                           for n in range(1, 31)])
+    assert kinds(results) == {"Unauthenticated": accounts.BUDGET_BURST,
+                              "SmsCodeRequired": 30 - accounts.BUDGET_BURST}
+    record = item(citizen)
+    assert int(record.login_failures) == accounts.BUDGET_BURST
+    assert int(record.second_factor_until) == int((now() + timedelta(hours=24)).timestamp())
+
+
+def test_30_parallel_wrong_sms_login_codes_compare_five(system):
+    citizen = registered(system, login=False)
+    for n in range(accounts.BUDGET_BURST):
+        try:
+            accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.4.0.{n}")
+        except errors.Unauthenticated:
+            pass
+    accounts.send_login_code(citizen.phone, now())
+    code = sms_code(system, citizen.phone)
+    results = run_at_once([lambda n=n, c=c: accounts.login(citizen.phone, citizen.password, now(),
+                                                           source_ip=f"10.5.{n}.1", sms_code=c)
+                           for n, c in enumerate(wrong_codes(code, 30))])
+    assert kinds(results) == {"Unauthenticated": 5, "SmsCodeRequired": 25}
+    assert int(item(citizen).login_code_attempts) == 5
+    try:
+        accounts.login(citizen.phone, citizen.password, now(), source_ip="10.6.0.1", sms_code=code)
+        raise AssertionError("the right login code was compared after five wrong ones")
+    except errors.SmsCodeRequired:
+        pass
