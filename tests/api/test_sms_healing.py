@@ -188,3 +188,42 @@ def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, a
     assert not hall.sms_messages(phone)
     item = OutboxItem.get(f"{account_store.find_account_id(f'ID#{idn}')}#code#1", consistent_read=True)
     assert item.status == "expired" and item.text is None
+
+
+def test_the_stream_relay_reports_the_records_it_could_not_enqueue(hall, notifier, monkeypatch):
+    def record(seq: str, pk: str, name: str = "INSERT") -> dict:
+        return {"eventName": name, "eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": seq, "Keys": {"pk": {"S": pk}}}}
+
+    sent: list[list[str]] = []
+
+    def enqueue_ids(sqs, url, ids):
+        sent.append(list(ids))
+        return [i for i in ids if i == "b#booked"]
+
+    monkeypatch.setattr(notifier.notify, "enqueue_ids", enqueue_ids)
+    event = {"Records": [record("1", "a#booked"), record("2", "a#booked", "MODIFY"), record("3", "#sms-healing"),
+                         record("4", "b#booked"), record("5", "c#booked")]}
+    assert notifier.relay(event) == {"batchItemFailures": [{"itemIdentifier": "4"}]}
+    assert sent == [["a#booked", "b#booked", "c#booked"]]  # one request for the batch, INSERTs only
+
+
+def test_template_heals_sms_on_a_schedule_with_a_sparse_index_a_stream_destination_and_an_age_alarm():
+    from local.template import read_sam_template, schedules
+
+    raw = read_sam_template()
+    resources = raw["Resources"]
+    table = resources["OutboxTable"]["Properties"]
+    index = next(i for i in table["GlobalSecondaryIndexes"] if i["IndexName"] == "pending")
+    assert [k["AttributeName"] for k in index["KeySchema"]] == ["pending_shard", "pending_since"]
+    assert table["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
+    stream = resources["NotifierFunction"]["Properties"]["Events"]["OutboxStream"]["Properties"]
+    assert stream["MaximumRetryAttempts"] == 10 and stream["BisectBatchOnFunctionError"] is True
+    assert stream["DestinationConfig"]["OnFailure"] == {"Type": "SQS",
+                                                        "Destination": {"Fn::GetAtt": ["OutboxStreamFailures", "Arn"]}}
+    healing = next(s for s in schedules(raw) if s.name == "hallbook-dev-sms-healing")
+    assert (healing.expression, healing.input_json, healing.function) == (
+        "rate(5 minutes)", '{"job": "heal_sms"}', "NotifierFunction")
+    alarm = resources["OldestPendingSmsAlarm"]["Properties"]
+    assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
+        "OldestPendingSmsAgeSeconds", 900, "GreaterThanThreshold")
+    assert "900 s" in alarm["AlarmDescription"] and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]
