@@ -107,7 +107,8 @@ def test_moving_the_clock_fires_each_run_at_its_time_in_order(system: LocalSyste
         ({}, "2026-09-14T18:00:00+08:00"),
         ({"job": "release"}, "2026-09-15T12:00:00+08:00"),
     ]
-    assert drained == [r.at.isoformat() for r in runs]  # the pump ran after each run, at its time
+    # the pump ran first (what came before the move), then after each run, at its time
+    assert drained == ["2026-09-14T09:00:00+08:00", *(r.at.isoformat() for r in runs)]
     assert system.clock.now() == at("2026-09-15T12:30+08:00")
 
     with pytest.raises(ClockMovedBack, match="cannot be un-run"):  # backward: refused, the clock stays
