@@ -164,6 +164,7 @@ class Gateway:
             "/local/sms": {"GET": self._get_sms},
             "/local/clock": {"GET": self._get_clock, "POST": self._post_clock},
             "/local/sms-provider": {"POST": self._post_sms_provider},
+            "/local/identity": {"POST": self._post_identity},
             "/docs": {"GET": lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")])},
             **{f"/docs/{name}": {"GET": _docs_asset(name)} for name in _DOCS_ASSETS},
         }
@@ -312,6 +313,23 @@ class Gateway:
             "fired": [run.schedule for run in runs],
             "failed": [run.schedule for run in runs if run.error],
         })
+
+    def _post_identity(self, request: Request) -> Response:
+        """The fake real-name source learns an ID number's real owner (name, optionally phone and a
+        minor's guardians): registering that number under another name or phone is then refused."""
+        from local.identity import verifier
+
+        try:
+            body = json.loads(request.body or b"{}")
+            id_number, name = str(body["id_number"]), str(body.get("name") or "")
+            phone = body.get("phone")
+            guardians = [str(g) for g in body.get("guardians") or []]
+        except (ValueError, KeyError, TypeError, AttributeError):
+            return problem(422, "Unprocessable Content",
+                           'expected {"id_number": "...", "name": "...", "phone"?: "...", "guardians"?: [...]}',
+                           "VALIDATION_ERROR")
+        verifier.register(id_number, name, str(phone) if phone else None, guardians)
+        return _json_response(200, {"id_number": id_number[:3] + "*" * 11 + id_number[-4:], "recorded": True})
 
     def _post_sms_provider(self, request: Request) -> Response:
         try:

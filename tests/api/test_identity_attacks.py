@@ -210,3 +210,12 @@ def test_services_for_minors_take_a_minor_and_adults_services_refuse_one(hall, a
                          "minor_allowed": False})
     catalog.invalidate_cache()
     problem(guardian.book(DAY, "09:00", subject_id_number=child), 422, "VALIDATION_ERROR")
+
+
+def test_local_identity_records_a_real_owner_over_http(hall, api):
+    victim, victim_phone = new_identity()
+    _, attacker_phone = new_identity()
+    r = api.invoke("POST", "/local/identity", body={"id_number": victim, "name": "王芳", "phone": victim_phone})
+    assert r.status == 200 and victim not in r.text
+    problem(register(api, "王芳", victim, attacker_phone), 422, "VALIDATION_ERROR")
+    assert api.invoke("POST", "/local/identity", body={"name": "x"}).status == 422
