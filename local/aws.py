@@ -12,6 +12,8 @@ deep copy of each table it touches (its cost grows with the table: ~300 tx/s wit
 from __future__ import annotations
 
 import copy
+import io
+import json
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -87,6 +89,7 @@ def _serialised(app: Callable[..., Iterable[bytes]], lock: threading.Lock) -> Ca
 
     def serialised_app(environ: dict[str, Any], start_response: Callable[..., Any]) -> list[bytes]:
         with lock:
+            _count_writes(environ)
             result = app(environ, start_response)
             try:
                 return list(result)
@@ -96,6 +99,55 @@ def _serialised(app: Callable[..., Iterable[bytes]], lock: threading.Lock) -> Ca
                     close()
 
     return serialised_app
+
+
+# ------------------------------------------------------------ how often each table was written
+
+_DYNAMODB_READS = frozenset({
+    "GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable", "ListTables",
+    "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource", "DescribeEndpoints",
+    "DescribeLimits", "DescribeStream", "GetRecords", "GetShardIterator", "ListStreams",
+})
+_writes: dict[str, int] = {}  # table name -> write requests that named it
+_writes_unattributed = 0  # write requests whose tables could not be told (and moto resets): every table's
+
+
+def table_generation(table_name: str) -> tuple[int, int]:
+    """A number that changes whenever a request may have written `table_name`: equal generations,
+    same items. Read it before reading the table, so a write in between shows as a change."""
+    return _writes.get(table_name, 0), _writes_unattributed
+
+
+def count_unattributed_write() -> None:
+    """Every table may have changed without a request (local.emptying)."""
+    global _writes_unattributed
+    _writes_unattributed += 1
+
+
+def _count_writes(environ: dict[str, Any]) -> None:
+    """Any DynamoDB request that is not a known read counts as a write of the tables it names (all
+    of them when they cannot be told apart)."""
+    global _writes_unattributed
+    if environ.get("PATH_INFO", "").startswith("/moto-api/reset"):
+        _writes_unattributed += 1
+        return
+    target = environ.get("HTTP_X_AMZ_TARGET", "")
+    service, _, operation = target.partition(".")
+    if not service.startswith("DynamoDB_") or operation in _DYNAMODB_READS:
+        return
+    length = int(environ.get("CONTENT_LENGTH") or 0)
+    body = environ["wsgi.input"].read(length) if length else b""
+    environ["wsgi.input"] = io.BytesIO(body)
+    try:
+        request = json.loads(body or b"{}")
+        names = set(request.get("RequestItems", {})) if operation == "BatchWriteItem" else {
+            operation_body["TableName"] for item in request.get("TransactItems", []) for operation_body in item.values()
+        } if operation == "TransactWriteItems" else {request["TableName"]}
+    except (ValueError, KeyError, TypeError, AttributeError):
+        _writes_unattributed += 1
+        return
+    for name in names:
+        _writes[name] = _writes.get(name, 0) + 1
 
 
 def install_moto_patches() -> None:

@@ -7,10 +7,10 @@ import functools
 import json
 import logging
 import os
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import date, datetime, time, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import boto3
 from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
@@ -22,7 +22,8 @@ from hallbook.services.identity import set_verifier
 
 from local import identity as local_identity
 from local import state
-from local.aws import ACCOUNT_ID, EmbeddedAws, start_embedded_aws
+from local.aws import ACCOUNT_ID, EmbeddedAws, start_embedded_aws, table_generation
+from local.emptying import empty_in_place
 from local.gateway import Gateway
 from local.pump import Pump
 from local.runtime import Functions
@@ -133,17 +134,19 @@ class LocalSystem:
             local_identity.verifier.register(id_number, name, phone)
         seed_local_accounts(office_ids)
         seed_local_permits(office_ids)
-        release_window()
+        release_window(serving=False)  # seeding comes before serving (and before any test books)
         self.pump.drain()
         return office_ids
 
     def reset(self, now: datetime | None = None, *, seed: bool = False) -> None:
-        """Empty every service (moto's reset), recreate the template's resources, set the clock to
+        """Empty every resource of the template in place (or, if one is missing, moto's reset and the
+        template's resources recreated), set the clock to
         `now` (default: the instant start() was given) and clear the local switches."""
-        self.aws.reset()
-        self.resources = create_resources(
-            self.cfn, self._session, endpoint_url=self.aws.url, secret_values=self.resources.secrets
-        )
+        if not empty_in_place(self.aws, self.cfn, self.resources, self._session):  # fast: local/emptying.py
+            self.aws.reset()
+            self.resources = create_resources(
+                self.cfn, self._session, endpoint_url=self.aws.url, secret_values=self.resources.secrets
+            )
         if function_environment(self.cfn, self.resources) != self.environment:
             # handlers read it when imported: names, queue URLs and the secret's ARN must be stable
             raise RuntimeError("the functions' environment changed when the resources were recreated")
@@ -204,24 +207,21 @@ def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, F
 
 def next_sweep_due(after: datetime, days_back: int = 1) -> datetime | None:
     """The earliest instant after `after` at which a no-show sweep run could find a booking due, from
-    the store as it is; None if none could. Read only: one Scan of the sparse by_slot_end index.
+    the store as it is; None if none could. Read only: one Scan of the sparse by_slot_end index, and
+    none while the bookings table has not been written since the last (local.aws.table_generation).
 
     hallbook.services.sweep at T does nothing at all (no write, no SMS) unless the index lists a
     booking (`booked`: a booking leaves the index as it is swept, checked in or cancelled) whose
     partition day is T's day or one of the `days_back` before, and whose `<slot end>#<id>` sorts
     before T's instant (store.bookings.due_for_sweep). So a booking counts from its slot's end,
     until its day + days_back + 1 begins; one past that window counts no more."""
-    from hallbook.store.bookings import BookingItem
+    from hallbook.config import settings
 
+    swept = _read_unless_unchanged("sweep", (settings().bookings_table,), _bookings_to_sweep)
+    if swept is None:
+        return after  # not the layout this hint knows: every run may have work
     earliest: datetime | None = None
-    for item in BookingItem.by_slot_end.scan():
-        try:
-            day = date.fromisoformat((item.sweep_day or "").partition("#")[0])
-            ends = datetime.fromisoformat((item.sweep_at or "").partition("#")[0])
-        except ValueError:
-            return after  # not the layout this hint knows: every run may have work
-        if ends.utcoffset() != timedelta(hours=8):
-            return after  # compared as text with Shanghai instants: only the same offset compares as time
+    for day, ends in swept:
         if datetime.combine(day + timedelta(days=days_back + 1), time(), SHANGHAI) <= after:
             continue  # out of every later run's reach
         due = max(ends, after)
@@ -230,10 +230,29 @@ def next_sweep_due(after: datetime, days_back: int = 1) -> datetime | None:
     return earliest
 
 
+def _bookings_to_sweep() -> list[tuple[date, datetime]] | None:
+    """(partition day, slot end) of every booking in the by_slot_end index; None if one is not laid
+    out as the sweep hint knows."""
+    from hallbook.store.bookings import BookingItem
+
+    swept = []
+    for item in BookingItem.by_slot_end.scan():
+        try:
+            day = date.fromisoformat((item.sweep_day or "").partition("#")[0])
+            ends = datetime.fromisoformat((item.sweep_at or "").partition("#")[0])
+        except ValueError:
+            return None
+        if ends.utcoffset() != timedelta(hours=8):
+            return None  # compared as text with Shanghai instants: only the same offset compares as time
+        swept.append((day, ends))
+    return swept
+
+
 def next_healing_due(after: datetime) -> datetime | None:
     """The earliest instant after `after` at which an SMS healing run could do anything, from the
-    store and SmsDLQ as they are; None if none could. Read only: the healing state, SmsDLQ's depth
-    and one Scan of the sparse `pending` index of the outbox.
+    store and SmsDLQ as they are; None if none could. Read only: SmsDLQ's depth, and the healing state
+    and one Scan of the sparse `pending` index of the outbox unless the outbox table has not been
+    written since they were last read (local.aws.table_generation).
 
     hallbook.services.notify.heal at T does nothing at all (no write, no send, no queue moved) when
     no message written at or before T - OVERDUE_SECONDS is still undelivered, SmsDLQ is empty and
@@ -242,9 +261,9 @@ def next_healing_due(after: datetime) -> datetime | None:
     from hallbook.aws import client
     from hallbook.config import settings
     from hallbook.services.notify import OVERDUE_SECONDS
-    from hallbook.store.outbox import OutboxItem, healing_state
 
-    if healing_state().failures:
+    failing, oldest = _read_unless_unchanged("healing", (settings().outbox_table,), _undelivered)
+    if failing:
         return after
     depth = client("sqs").get_queue_attributes(
         QueueUrl=settings().sms_dlq_url,
@@ -252,10 +271,34 @@ def next_healing_due(after: datetime) -> datetime | None:
                         "ApproximateNumberOfMessagesDelayed"])["Attributes"]
     if any(int(count) for count in depth.values()):
         return after
-    oldest = min((int(item.pending_since) for item in OutboxItem.pending.scan()), default=None)
     if oldest is None:
         return None
     return max(after, datetime.fromtimestamp(oldest + OVERDUE_SECONDS, SHANGHAI))
+
+
+def _undelivered() -> tuple[bool, int | None]:
+    """Whether the healing state records a failed probe, and when the oldest undelivered message was
+    written (None: none is)."""
+    from hallbook.store.outbox import OutboxItem, healing_state
+
+    if healing_state().failures:
+        return True, None
+    return False, min((int(item.pending_since) for item in OutboxItem.pending.scan()), default=None)
+
+
+_T = TypeVar("_T")
+_unchanged_reads: dict[str, tuple[tuple[tuple[int, int], ...], Any]] = {}
+
+
+def _read_unless_unchanged(key: str, tables: tuple[str, ...], read: Callable[[], _T]) -> _T:
+    """`read()`, or what it returned last time if none of `tables` has been written since."""
+    generation = tuple(table_generation(table) for table in tables)  # before reading: a write in between shows
+    last = _unchanged_reads.get(key)
+    if last is not None and last[0] == generation:
+        return last[1]  # type: ignore[no-any-return]
+    value = read()
+    _unchanged_reads[key] = (generation, value)
+    return value
 
 
 def install_partition_queries() -> None:

@@ -16,6 +16,7 @@ from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.services import notify, release, reminders, sweep
+from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
@@ -24,13 +25,14 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
-    plans = release.plan_release(at)
+    catalog = load_catalog(max_age=0)  # fresh: a hall added a minute ago is released today
+    plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
     for i in range(0, len(entries), 10):
         response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i:i + 10])
         if response.get("Failed"):
             raise RuntimeError(f"could not enqueue {len(response['Failed'])} halls")  # the scheduler retries
-    if release.next_year_calendar_missing(at):
+    if release.next_year_calendar_missing(at, catalog):
         logger.warning("next year's State Council calendar is missing", extra={"year": at.year + 1})
         metrics.add_metric(name="CalendarYearMissing", unit=MetricUnit.Count, value=1)
     metrics.add_metric(name="ReleaseHallsPlanned", unit=MetricUnit.Count, value=len(plans))

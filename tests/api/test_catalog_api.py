@@ -109,6 +109,44 @@ def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
     assert after == before and after["days"][0]["slots"][0]["remaining"] == 1
 
 
+def test_release_without_its_records_of_released_days_still_keeps_booked_places(system, api):
+    """Slots released before days were recorded (or a record lost): a day that may be open is read
+    and only its missing slots are written, so a place booked there stays booked."""
+    from hallbook.store.slots import ReleasedDayItem, released_pk
+    from tests.support import registered, next_working_day
+
+    put_test_hall()
+    release_days()
+    citizen = registered(system)
+    day = next_working_day()
+    assert citizen.book(day).status == 201
+    before = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    records = list(ReleasedDayItem.query(released_pk(HALL)))
+    assert {r.sk for r in records} >= {day.isoformat()}
+    for record in records:
+        record.delete()
+    again = release_office(HALL, [day + timedelta(days=i) for i in range(0, 10)])
+    assert again.conditional == 0 and again.unchanged > 0
+    after = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    assert after == before and after["days"][0]["slots"][0]["remaining"] == 1
+    assert {r.sk for r in ReleasedDayItem.query(released_pk(HALL))} >= {day.isoformat()}
+
+
+def test_a_changed_plan_is_released_again(system, api):
+    """A day recorded as released is skipped only while its plan (timetable, capacity) is the same."""
+    from hallbook.store.slots import ReleasedDayItem, released_pk
+    from tests.support import next_working_day
+
+    put_test_hall()
+    release_days()
+    day = next_working_day()
+    record = ReleasedDayItem.get(released_pk(HALL), day.isoformat())
+    record.update(actions=[ReleasedDayItem.fingerprint.set("another plan")])
+    again = release_office(HALL, [day])
+    assert again.written == 0 and again.unchanged > 0  # read again: every slot was there
+    assert ReleasedDayItem.get(released_pk(HALL), day.isoformat()).fingerprint != "another plan"
+
+
 def test_noon_schedule_fans_out_through_the_queue(system, api):
     """The template's ScheduleV2 fires the jobs function, which sends one message per hall; the
     queue's SQS event source then releases each hall."""

@@ -1,6 +1,7 @@
 """R4/R5: a hall's weekly timetable expanded into the slots of one day."""
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 
@@ -56,6 +57,12 @@ def check_no_overlap(templates: list[SlotTemplate]) -> None:
         for (s1, e1), (s2, _) in zip(spans, spans[1:]):
             if s2 < e1:
                 raise ValueError(f"slots {s1}-{e1} and {s2} overlap on weekday {weekday}")
+
+
+def plan_fingerprint(slots: list[Slot]) -> str:
+    """What a day's planned slots are, in 16 hex digits: equal plans, equal fingerprints."""
+    text = "|".join(sorted(f"{s.service_code},{s.day.isoformat()},{s.start},{s.end},{s.capacity}" for s in slots))
+    return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
 def slots_for_day(

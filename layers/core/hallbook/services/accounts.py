@@ -403,18 +403,19 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
 
 
 def create_staff_account(login_name: str, password: str, role: str, name: str, office_id: str | None,
-                         now: datetime, totp_secret: str | None = None) -> Account:
+                         now: datetime, totp_secret: str | None = None, password_hash: str | None = None) -> Account:
     """Staff (of one office), administrators (city-wide) and call-centre operators log in with a login
     name through the same POST /v1/sessions; their token carries the role (and office). `totp_secret`
     (base32, domain.totp.new_secret(); random when not given) is their second factor once their
     login's failure budget is spent: whoever creates the account hands it over as
-    domain.totp.provisioning_uri(login_name, secret) for an authenticator app."""
+    domain.totp.provisioning_uri(login_name, secret) for an authenticator app. `password_hash`: the
+    password hashed by hasher() already (local mode seeds a dozen logins with one password)."""
     if role not in ("staff", "admin", "operator"):
         raise ValidationFailed("role must be staff, admin or operator", field="role")
     if role == "staff" and not office_id:
         raise ValidationFailed("a staff account belongs to one office", field="office_id")
     account = Account(
-        account_id=uuid.uuid4().hex, name=name, id_number=None, phone=None, password_hash=hasher().hash(password),
+        account_id=uuid.uuid4().hex, name=name, id_number=None, phone=None, password_hash=password_hash or hasher().hash(password),
         phone_verified=True, role=role, office_id=office_id if role == "staff" else None, lang="zh",
         created_at=now.isoformat(),
     )

@@ -13,10 +13,10 @@ from datetime import date, datetime, timedelta
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
 from ..domain.calendar import Source, next_year_missing
-from ..domain.timetable import slots_for_day
+from ..domain.timetable import plan_fingerprint, slots_for_day
 from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
-from ..store.catalog import load_catalog
+from ..store.catalog import Catalog, load_catalog
 
 log = logging.getLogger(__name__)
 
@@ -32,10 +32,9 @@ def opens_at(day: date, window_days: int) -> datetime:
 @dataclass
 class ReleaseResult:
     office_id: str
-    batched: int = 0  # slots written by batched puts (days not open yet)
+    batched: int = 0  # slots written by batched puts, unread (days not open yet)
     conditional: int = 0  # slots written by conditional puts (days possibly open)
     unchanged: int = 0  # slots that already existed: not written
-    queries: int = 0
 
     @property
     def written(self) -> int:
@@ -51,19 +50,25 @@ class OfficeRelease:
         return {"office_id": self.office_id, "days": [d.isoformat() for d in self.days]}
 
 
-def plan_release(now: datetime) -> list[OfficeRelease]:
+def plan_release(now: datetime, catalog: Catalog | None = None) -> list[OfficeRelease]:
     """What the noon run must make sure exists: every hall's bookable days and the next one."""
-    catalog = load_catalog(max_age=0)
+    catalog = catalog or load_catalog(max_age=0)
     return [
         OfficeRelease(office.office_id, days_to_stage(now, catalog.window_days(office)))
         for office in sorted(catalog.offices.values(), key=lambda o: o.office_id)
     ]
 
 
-def release_office(office_id: str, days: Iterable[date], now: datetime | None = None) -> ReleaseResult:
-    """Write one hall's missing slots for `days`; idempotent. Slots that exist are left alone (a
-    second run writes nothing). Days whose window opens more than a safety margin from now are
-    written with batched plain puts; a day that may already be open gets conditional puts."""
+def release_office(office_id: str, days: Iterable[date], now: datetime | None = None, *,
+                   serving: bool = True) -> ReleaseResult:
+    """Write one hall's missing slots for `days`; idempotent. A day recorded as released with the
+    same plan (store.slots.released_days) is skipped without reading its slots: a second run reads
+    one Query and writes nothing. Of the others, a day whose window opens more than a safety margin
+    from now cannot have been booked: its planned slots are written with batched plain puts, unread
+    (an existing one is written again as the plan has it, with no place taken); a day that may
+    already be open is read, and its missing slots get conditional puts (places booked are never
+    reset). Then the days are recorded as released. `serving=False`: nothing takes bookings yet (local
+    mode seeding before it serves), so no day can have been booked: every day is written unread."""
     now = now or clock_now()
     catalog = load_catalog()
     office = catalog.offices.get(office_id)
@@ -75,25 +80,32 @@ def release_office(office_id: str, days: Iterable[date], now: datetime | None = 
     if not days:
         return result
     window = catalog.window_days(office)
-    for code in sorted(c for c in office.timetable if c in office.services):
-        planned = [s for day in days for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar,
-                                                            office.closed_days)]
+    codes = sorted(c for c in office.timetable if c in office.services)
+    plans = {day: [s for code in codes for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar,
+                                                              office.closed_days)] for day in days}
+    fingerprints = {day: plan_fingerprint(planned) for day, planned in plans.items() if planned}
+    released = slot_store.released_days(office_id, days[0], days[-1])
+    todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]
+    result.unchanged += sum(len(plans[day]) for day in fingerprints if day not in todo)
+    unopened = [day for day in todo if not serving or opens_at(day, window) - now > SAFETY_MARGIN]
+    result.batched += slot_store.create_unopened_slots(office_id, [s for day in unopened for s in plans[day]])
+    opened = [day for day in todo if day not in unopened]
+    for code in codes if opened else []:
+        planned = [s for day in opened for s in plans[day] if s.service_code == code]
         if not planned:
             continue
-        existing = slot_store.existing_starts(office_id, code, days[0], days[-1])
-        result.queries += 1
+        existing = slot_store.existing_starts(office_id, code, opened[0], opened[-1])
         missing = [s for s in planned if (s.day, s.start) not in existing]
-        unopened = [s for s in missing if opens_at(s.day, window) - now > SAFETY_MARGIN]
-        result.batched += slot_store.create_unopened_slots(office_id, unopened)
-        result.conditional += slot_store.create_slots_if_missing(office_id, [s for s in missing if s not in unopened])
+        result.conditional += slot_store.create_slots_if_missing(office_id, missing)
         result.unchanged += len(planned) - len(missing)
+    slot_store.mark_days_released(office_id, {day: fingerprints[day] for day in todo})
     return result
 
 
-def release_window(now: datetime | None = None) -> int:
-    """Everything at once, in this process (local mode's start, tests)."""
+def release_window(now: datetime | None = None, *, serving: bool = True) -> int:
+    """Everything at once, in this process (local mode's start, tests); `serving` as release_office."""
     now = now or clock_now()
-    return sum(release_office(plan.office_id, plan.days, now).written for plan in plan_release(now))
+    return sum(release_office(plan.office_id, plan.days, now, serving=serving).written for plan in plan_release(now))
 
 
 def calendar_sources(now: datetime) -> dict[int, Source]:
@@ -101,6 +113,6 @@ def calendar_sources(now: datetime) -> dict[int, Source]:
     return {year: calendar.source(year) for year in (now.year, now.year + 1)}
 
 
-def next_year_calendar_missing(now: datetime) -> bool:
+def next_year_calendar_missing(now: datetime, catalog: Catalog | None = None) -> bool:
     """R5: from 1 December, alarm while next year's calendar is neither bundled nor entered."""
-    return next_year_missing(now.date(), load_catalog(max_age=0).calendar)
+    return next_year_missing(now.date(), (catalog or load_catalog(max_age=0)).calendar)

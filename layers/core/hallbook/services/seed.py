@@ -35,9 +35,10 @@ def seed_local_accounts(office_ids: list[str]) -> None:
     wanted = [(ADMIN_LOGIN, ADMIN_PASSWORD, "admin", "管理员", None),
               (OPERATOR_LOGIN, OPERATOR_PASSWORD, "operator", "114话务员", None)]
     wanted += [(f"staff@{o}", STAFF_PASSWORD, "staff", f"{o} 窗口", o) for o in office_ids]
+    hashes = {password: accounts.hasher().hash(password) for password in {w[1] for w in wanted}}  # each once
     for login, password, role, name, office_id in wanted:
         try:
-            accounts.create_staff_account(login, password, role, name, office_id, now())
+            accounts.create_staff_account(login, password, role, name, office_id, now(), password_hash=hashes[password])
         except IdTaken:
             pass  # already seeded
 

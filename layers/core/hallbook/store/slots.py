@@ -4,12 +4,13 @@ whose condition is `booked < capacity` (see store.bookings.book_slot)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, time, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
+from ..clock import SHANGHAI
 from ..config import settings
 from ..domain.timetable import Slot
 from .base import BaseMeta, Cancelled, Items, transact
@@ -49,6 +50,41 @@ class SlotState:
     @property
     def remaining(self) -> int:
         return 0 if self.closed else max(0, self.capacity - self.booked)
+
+
+class ReleasedDayItem(Model):
+    """A hall's day whose planned slots are all written (R6), with the fingerprint of that plan
+    (domain.timetable.plan_fingerprint): while the plan is the same, the noon release skips the day
+    without reading its slots. Lives in the slots table, in a partition of its own per hall."""
+
+    class Meta(BaseMeta):
+        table_name = settings().slots_table
+
+    pk = UnicodeAttribute(hash_key=True)  # RELEASED#{office_id}
+    sk = UnicodeAttribute(range_key=True)  # {date}
+    fingerprint = UnicodeAttribute()
+    expires_at = NumberAttribute(null=True)
+
+
+def released_pk(office_id: str) -> str:
+    return f"RELEASED#{office_id}"
+
+
+def released_days(office_id: str, first: date, last: date) -> dict[date, str]:
+    """The days of a hall from `first` to `last` already released, with their plan's fingerprint:
+    one Query."""
+    items = ReleasedDayItem.query(released_pk(office_id), ReleasedDayItem.sk.between(first.isoformat(), last.isoformat()))
+    return {date.fromisoformat(i.sk): i.fingerprint for i in items}
+
+
+def mark_days_released(office_id: str, fingerprints: dict[date, str]) -> None:
+    """After every planned slot of these days exists: record each day with its plan's fingerprint
+    (25 to a BatchWriteItem request). Writing it again is harmless."""
+    with ReleasedDayItem.batch_write() as batch:
+        for day, fingerprint in fingerprints.items():
+            expires = datetime.combine(day + timedelta(days=KEEP_DAYS), time(0), SHANGHAI)
+            batch.save(ReleasedDayItem(released_pk(office_id), day.isoformat(), fingerprint=fingerprint,
+                                       expires_at=int(expires.timestamp())))
 
 
 def slot_pk(office_id: str, service_code: str) -> str:
