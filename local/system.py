@@ -23,6 +23,7 @@ from hallbook.services.identity import set_verifier
 from local import identity as local_identity
 from local import state
 from local.aws import ACCOUNT_ID, EmbeddedAws, start_embedded_aws
+from local.environment import BASE_ENVIRONMENT, set_base_environment  # noqa: F401 - BASE_ENVIRONMENT for callers
 from local.gateway import Gateway
 from local.pump import Pump
 from local.runtime import Functions
@@ -47,27 +48,6 @@ from local.template import (
 log = logging.getLogger(__name__)
 
 DEMO_DATA = REPO_ROOT / "data" / "demo.json"
-
-# What every process of local mode needs before any handler or hallbook module is imported.
-BASE_ENVIRONMENT = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on this machine
-}
-
-
-def set_base_environment() -> None:
-    """Dummy credentials and the region, nothing that could point clients at a real account, and
-    no HTTP proxy between clients and the embedded AWS."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-        os.environ.pop(name, None)
-    os.environ.update(BASE_ENVIRONMENT)
-    no_proxy = {h for h in os.environ.get("NO_PROXY", os.environ.get("no_proxy", "")).split(",") if h}
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(sorted(no_proxy | {"127.0.0.1", "localhost"}))
-
 
 class LocalSystem:
     cfn: dict[str, Any]  # the template translated to CloudFormation

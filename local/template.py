@@ -25,11 +25,10 @@ import yaml
 from samtranslator.translator.transform import transform
 
 from local.aws import ACCOUNT_ID
+from local.environment import PARTITION, REGION
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 TEMPLATE_PATH = REPO_ROOT / "template.yaml"
-REGION = "cn-north-1"
-PARTITION = "aws-cn"
 
 # moto lets a tag fix the random suffix of a secret's ARN. A fixed suffix keeps the ARN (and so
 # every function's JWT_SECRET_ARN) the same after a reset recreates the secret.

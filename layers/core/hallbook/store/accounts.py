@@ -12,15 +12,14 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
-from ..config import settings
 from ..domain.errors import IdTaken, PhoneTaken, ValidationFailed
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 from .outbox import Message
 
 
 class AccountItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().accounts_table
+        table_name = setting("accounts_table")
 
     pk = UnicodeAttribute(hash_key=True)  # ACCOUNT#<id> | ID#<id number> | PHONE#<phone> | LOGIN#<login>
     account_id = UnicodeAttribute()

@@ -13,15 +13,14 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from ..config import settings
-from .base import BaseMeta
+from .base import BaseMeta, setting
 
 KEEP_AFTER_WINDOW_SECONDS = 3600
 
 
 class RateItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().rate_limits_table
+        table_name = setting("rate_limits_table")
 
     pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<window index>
     hits = NumberAttribute(default=0)

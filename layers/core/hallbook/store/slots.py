@@ -10,9 +10,8 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import PutError, UpdateError
 from pynamodb.models import Model
 
-from ..config import settings
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -20,7 +19,7 @@ KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep the
 
 class SlotItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().slots_table
+        table_name = setting("slots_table")
 
     pk = UnicodeAttribute(hash_key=True)  # {office_id}#{service_code}
     sk = UnicodeAttribute(range_key=True)  # {date}#{start}
