@@ -1,4 +1,4 @@
-"""Issue 3 through the gateway: catalogue, halls, availability, release, errors as problem+json."""
+"""Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
 from datetime import datetime, timedelta
 
 import pytest

@@ -77,7 +77,7 @@ def _by_reference(office: Office, reference: str) -> Booking:
 
 def _no_booking_here(reference: str) -> errors.DomainError:
     """Another hall's booking answers as an unknown reference does: staff learn nothing of where or
-    when someone else's appointment is (issue 11 item 8b, as R13 for citizens)."""
+    when someone else's appointment is (as R13 answers a citizen asking for another's booking)."""
     return errors.NotFound(f"No booking with reference {reference} at this hall.")
 
 

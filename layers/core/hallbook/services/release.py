@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
-from ..domain.calendar import Source, next_year_missing
+from ..domain.calendar import next_year_missing
 from ..domain.timetable import slots_for_day
 from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
@@ -35,7 +35,6 @@ class ReleaseResult:
     batched: int = 0  # slots written by batched puts (days not open yet)
     conditional: int = 0  # slots written by conditional puts (days possibly open)
     unchanged: int = 0  # slots that already existed: not written
-    queries: int = 0
 
     @property
     def written(self) -> int:
@@ -81,7 +80,6 @@ def release_office(office_id: str, days: Iterable[date], now: datetime | None = 
         if not planned:
             continue
         existing = slot_store.existing_starts(office_id, code, days[0], days[-1])
-        result.queries += 1
         missing = [s for s in planned if (s.day, s.start) not in existing]
         unopened = [s for s in missing if opens_at(s.day, window) - now > SAFETY_MARGIN]
         result.batched += slot_store.create_unopened_slots(office_id, unopened)
@@ -94,11 +92,6 @@ def release_window(now: datetime | None = None) -> int:
     """Everything at once, in this process (local mode's start, tests)."""
     now = now or clock_now()
     return sum(release_office(plan.office_id, plan.days, now).written for plan in plan_release(now))
-
-
-def calendar_sources(now: datetime) -> dict[int, Source]:
-    calendar = load_catalog().calendar
-    return {year: calendar.source(year) for year in (now.year, now.year + 1)}
 
 
 def next_year_calendar_missing(now: datetime) -> bool:

@@ -12,7 +12,7 @@ from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttrib
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
-from ..domain.errors import IdTaken, PhoneTaken, ValidationFailed
+from ..domain.errors import IdTaken, PhoneTaken
 from .base import BaseMeta, Cancelled, Items, setting, transact
 from .outbox import Message
 
@@ -267,17 +267,6 @@ def record_login_success(account_id: str, address: str, refund_seconds: int) -> 
                 AccountItem.login_tat.exists())
     else:
         _update(account_id, actions)
-
-
-def set_password(account_id: str, password_hash: str) -> None:
-    """A new password; every token issued before it is refused from now on (generation + 1)."""
-    if not _update(account_id, [AccountItem.password_hash.set(password_hash), AccountItem.token_gen.add(1)]):
-        raise ValidationFailed("no such account")
-    forget_token_state(account_id)
-
-
-def utc_iso(instant: datetime) -> str:
-    return instant.isoformat(timespec="seconds")
 
 
 def record_identity_check(account_id: str, verified: bool, source: str, at: str) -> None:

@@ -210,14 +210,6 @@ def put_region(region: str, name_zh: str, window_days: int) -> None:
     put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
 
 
-def put_calendar_year(entries: YearEntries) -> None:
-    put_entity("CALENDAR", str(entries.year), {
-        "year": entries.year,
-        "holidays": sorted(d.isoformat() for d in entries.holidays),
-        "workdays": sorted(d.isoformat() for d in entries.workdays),
-    })
-
-
 def service_body(service: Service) -> dict:
     return {**service.public(), "minor_subject": service.minor_subject, "minor_allowed": service.minor_allowed}
 

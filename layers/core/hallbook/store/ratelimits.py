@@ -1,4 +1,4 @@
-"""Global rate-limit counters (issue 11 item 5): one item per (limit, key, window) in RATE_LIMITS_TABLE,
+"""Global rate-limit counters (shared by every Lambda environment): one item per (limit, key, window) in RATE_LIMITS_TABLE,
 counted by one conditional UpdateItem - `ADD hits 1` only while `hits < limit` - so every Lambda
 environment shares the count and N parallel requests pass exactly `limit` of them. Items expire
 (TTL) an hour after their window; the window is in the key, so a late TTL never counts twice.
