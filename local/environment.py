@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 
+ACCOUNT_ID = "123456789012"  # moto's account for any dummy credentials
 REGION = "cn-north-1"
 PARTITION = "aws-cn"
 

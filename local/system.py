@@ -15,35 +15,22 @@ from typing import Any
 import boto3
 from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
 from hallbook.notify.sms import SmsFailed, SmsSender, get_sender, set_sender
-from moto.dynamodb.models.table import Table
 from moto.sns.models import sns_backends
 
 from hallbook.services.identity import set_verifier
 
 from local import identity as local_identity
 from local import state
-from local.aws import ACCOUNT_ID, EmbeddedAws, start_embedded_aws
-from local.environment import BASE_ENVIRONMENT, set_base_environment  # noqa: F401 - BASE_ENVIRONMENT for callers
+from local.aws import EmbeddedAws, install_partition_queries, start_embedded_aws
+from local.environment import ACCOUNT_ID, REGION, set_base_environment
 from local.gateway import Gateway
+from local.intrinsics import Resources
+from local.loader import REPO_ROOT, TEMPLATE_PATH, read_sam_template, translate
 from local.pump import Pump
+from local.resources import create_resources, function_environment
 from local.runtime import Functions
 from local.scheduler import NextDue, Run, Scheduler
-from local.template import (
-    REGION,
-    REPO_ROOT,
-    TEMPLATE_PATH,
-    Function,
-    Resources,
-    Schedule,
-    api_routes,
-    create_resources,
-    event_sources,
-    function_environment,
-    functions,
-    read_sam_template,
-    schedules,
-    translate,
-)
+from local.template import Function, Schedule, api_routes, event_sources, functions, schedules
 
 log = logging.getLogger(__name__)
 
@@ -236,33 +223,6 @@ def next_healing_due(after: datetime) -> datetime | None:
     if oldest is None:
         return None
     return max(after, datetime.fromtimestamp(oldest + OVERDUE_SECONDS, SHANGHAI))
-
-
-def install_partition_queries() -> None:
-    """Idempotent. moto (5.2) answers a Query on a table's own key by sorting every item of the table
-    and keeping the partition's: the noon release queries SlotsTable (thousands of slots, more every
-    day) once per hall and service, ~0.4 s each at 7,000 slots. This hands that Query the partition
-    alone, which moto then sorts and filters as before: the same answer. Index queries are left as
-    they are. Only correct while moto's calls are serialised (local.aws); it belongs with
-    local.aws.install_moto_patches."""
-    if getattr(Table.query, "partition_only", False):
-        return
-    moto_query = Table.query
-
-    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name or hash_key is None:
-            return moto_query(self, hash_key, *args, **kwargs)
-        partition = self.items[hash_key] if hash_key in self.items else None  # no defaultdict entry made
-        items = [] if partition is None else list(partition.values()) if self.range_key_attr else [partition]
-        self.all_items = lambda: items  # type: ignore[method-assign]  # what moto's Query reads
-        try:
-            return moto_query(self, hash_key, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    query.partition_only = True  # type: ignore[attr-defined]
-    Table.query = query  # type: ignore[method-assign]
 
 
 class SwitchableSmsSender:
