@@ -41,7 +41,6 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import s3post
 
-
 MOTO_VERSION = "5.2.5"  # what the patches below were written against (requirements-dev.txt pins it)
 
 # (code, message, item) per transaction item, as moto's TransactionCanceledException takes them
@@ -296,7 +295,7 @@ def install_partition_queries() -> None:
         index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
         if index_name or hash_key is None:
             return moto_query(self, hash_key, *args, **kwargs)
-        partition = self.items[hash_key] if hash_key in self.items else None  # no defaultdict entry made
+        partition = self.items.get(hash_key)  # get, not [hash_key]: no defaultdict entry made
         items = [] if partition is None else list(partition.values()) if self.range_key_attr else [partition]
         self.all_items = lambda: items  # type: ignore[method-assign]  # what moto's Query reads
         try:

@@ -13,12 +13,11 @@ from pathlib import Path
 from typing import Any
 
 import boto3
-from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
-from hallbook.notify.sms import SmsFailed, SmsSender, get_sender, set_sender
 from moto.sns.models import sns_backends
 
+from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
+from hallbook.notify.sms import SmsFailed, SmsSender, get_sender, set_sender
 from hallbook.services.identity import set_verifier
-
 from local import identity as local_identity
 from local import state
 from local.aws import EmbeddedAws, install_partition_queries, start_embedded_aws

@@ -53,9 +53,9 @@ def _started() -> LocalSystem:
 
 
 def pytest_collectstart(collector: pytest.Collector) -> None:
-    if isinstance(collector, pytest.Module) and not collector.path.is_relative_to(UNIT_TESTS):
-        if not _runs_no_tests(collector.config):
-            _started()
+    if (isinstance(collector, pytest.Module) and not collector.path.is_relative_to(UNIT_TESTS)
+            and not _runs_no_tests(collector.config)):
+        _started()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:

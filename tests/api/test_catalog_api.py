@@ -94,7 +94,7 @@ def test_bad_ranges_are_validation_errors(system, api, query):
 
 
 def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
-    from tests.support import registered, next_working_day
+    from tests.support import next_working_day, registered
 
     put_test_hall()
     release_days()

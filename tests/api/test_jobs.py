@@ -290,9 +290,8 @@ def test_closure_route_is_for_administrators_only(two_halls, api):
 def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimistic(hall, api):
     from hallbook.services import sweep
     from hallbook.store import bookings as store
-    from hallbook.store.bookings import CounterMoved
-
     from hallbook.store import catalog
+    from hallbook.store.bookings import CounterMoved
 
     catalog.put_service({"code": "HR_BIRTH", "name_zh": "出生登记", "name_en": "Birth registration",
                          "appointment_required": True, "materials": [], "notice": "请准时到达"})  # an adult's, here

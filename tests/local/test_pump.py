@@ -11,7 +11,7 @@ import pytest
 from local.pump import Pump
 from local.runtime import Functions
 from local.system import LocalSystem
-from local.template import Function, EventSource, Resources, load_handler
+from local.template import EventSource, Function, Resources, load_handler
 from tests.polling import eventually
 
 RECORDER = '''

@@ -25,7 +25,7 @@ class Rate:
     seconds: float
 
     @classmethod
-    def parse(cls, text: str) -> "Rate":
+    def parse(cls, text: str) -> Rate:
         """"10/10" is 10 requests per 10 seconds."""
         count, _, seconds = str(text).partition("/")
         rate = cls(int(count), float(seconds))

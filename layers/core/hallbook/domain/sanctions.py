@@ -6,7 +6,7 @@ moment of asking, so nothing has to be "lifted" when a month or six months end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
 
 from dateutil.relativedelta import relativedelta
 

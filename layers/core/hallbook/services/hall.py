@@ -11,8 +11,7 @@ from ..clock import SHANGHAI
 from ..domain import errors
 from ..domain.booking import Status, check_in_open, check_in_window
 from ..domain.identity import mask_id_number, parse_id_number
-from ..domain.queue import (TicketStatus, average_service_minutes, call_order, day_of_ticket,
-                            estimated_wait_minutes)
+from ..domain.queue import TicketStatus, average_service_minutes, call_order, day_of_ticket, estimated_wait_minutes
 from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
 from ..store import accounts as account_store

@@ -15,8 +15,8 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
 from ..domain.calendar import WorkCalendar, YearEntries
-from ..domain.timetable import SlotTemplate, check_no_overlap
 from ..domain.errors import InvalidState
+from ..domain.timetable import SlotTemplate, check_no_overlap
 from .base import BaseMeta, Cancelled, Items, setting, transact
 
 CACHE_SECONDS = 30.0
