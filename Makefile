@@ -41,8 +41,10 @@ test: venv lint
 unit: venv
 	$(APP_PY) -m pytest -q tests/unit
 
-## make lint: cfn-lint, sam validate --lint and an offline sam build of the template
-lint: tools
+## make lint: ruff and mypy (pyproject.toml), cfn-lint, sam validate --lint and an offline sam build of the template
+lint: venv tools
+	$(APP_PY) -m ruff check .
+	$(APP_PY) -m mypy
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/sam validate --lint --region cn-north-1
 	$(TOOLS)/bin/sam build --template template.yaml --build-dir build/sam >/dev/null

@@ -7,7 +7,11 @@ lock through `EmbeddedAws.lock`.
 
 Because every call is serialised, moto's TransactWriteItems no longer needs its defensive
 deep copy of each table it touches (its cost grows with the table: ~300 tx/s with 1 item,
-~10 tx/s with 5,000). `install_moto_patches` replaces it with a check-then-apply version.
+~10 tx/s with 5,000). `install_moto_patches` replaces it with a check-then-apply version, and
+`install_partition_queries` hands a Query on a table's key only its partition.
+
+Both replace moto internals, read in moto 5.2.5 (MOTO_VERSION): another moto refuses to start rather
+than run patches written for code that may have changed under them.
 """
 from __future__ import annotations
 
@@ -20,6 +24,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
+import moto
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -38,7 +43,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 
 from local import s3post
 
-ACCOUNT_ID = "123456789012"  # moto's account for any dummy credentials
+MOTO_VERSION = "5.2.5"  # what the patches below were written against (requirements-dev.txt pins it)
 
 # (code, message, item) per transaction item, as moto's TransactionCanceledException takes them
 _Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
@@ -150,8 +155,17 @@ def _count_writes(environ: dict[str, Any]) -> None:
         _writes[name] = _writes.get(name, 0) + 1
 
 
+def _check_moto_version() -> None:
+    if moto.__version__ != MOTO_VERSION:
+        raise RuntimeError(
+            f"local/aws.py patches moto {MOTO_VERSION}'s DynamoDB internals (TransactWriteItems, Query, "
+            f"shard iterators) and moto {moto.__version__} is installed: install moto[server,dynamodb]=="
+            f"{MOTO_VERSION} (requirements-dev.txt), or read the patched moto code again and update them")
+
+
 def install_moto_patches() -> None:
     """Idempotent. Only correct while every moto call is serialised (see the module docstring)."""
+    _check_moto_version()
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     ShardIterator.get = _single_use_shard_iterator_get  # type: ignore[method-assign]
     s3post.install()  # S3's presigned POST policies, which moto does not check (local/s3post.py)
@@ -316,3 +330,30 @@ class _Snapshot:
                 table.items[hash_key] = before
         for table, length in self._stream_lengths.values():
             del table.stream_shard.items[length:]  # type: ignore[union-attr]
+
+
+def install_partition_queries() -> None:
+    """Idempotent. moto (5.2.5) answers a Query on a table's own key by sorting every item of the table
+    and keeping the partition's: the noon release queries SlotsTable (thousands of slots, more every
+    day) once per hall and service, ~0.4 s each at 7,000 slots. This hands that Query the partition
+    alone, which moto then sorts and filters as before: the same answer. Index queries are left as
+    they are. Only correct while moto's calls are serialised (see the module docstring)."""
+    _check_moto_version()
+    if getattr(Table.query, "partition_only", False):
+        return
+    moto_query = Table.query
+
+    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
+        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
+        if index_name or hash_key is None:
+            return moto_query(self, hash_key, *args, **kwargs)
+        partition = self.items.get(hash_key)  # get, not [hash_key]: no defaultdict entry made
+        items = [] if partition is None else list(partition.values()) if self.range_key_attr else [partition]
+        self.all_items = lambda: items  # type: ignore[method-assign]  # what moto's Query reads
+        try:
+            return moto_query(self, hash_key, *args, **kwargs)
+        finally:
+            del self.all_items
+
+    query.partition_only = True  # type: ignore[attr-defined]
+    Table.query = query  # type: ignore[method-assign]

@@ -24,7 +24,9 @@ from moto.sns.models import sns_backends
 from moto.sqs.models import sqs_backends
 
 from local import aws
-from local.template import ACCOUNT_ID, PARTITION, REGION, Resources, _SECRET_ARN_SUFFIX_TAG, _of_type
+from local.environment import ACCOUNT_ID, PARTITION, REGION
+from local.intrinsics import Resources
+from local.resources import _SECRET_ARN_SUFFIX_TAG, _of_type
 
 
 def empty_in_place(embedded: aws.EmbeddedAws, cfn: Mapping[str, Any], resources: Resources,

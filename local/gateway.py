@@ -20,7 +20,7 @@ from urllib.parse import parse_qsl, unquote
 
 from hallbook.clock import get_clock
 from local import state
-from local.aws import ACCOUNT_ID
+from local.environment import ACCOUNT_ID
 from local.runtime import Functions
 from local.scheduler import Run
 from local.template import Route

@@ -18,8 +18,10 @@ from typing import Any
 import boto3
 
 from local.background import Periodic
+from local.environment import REGION
+from local.intrinsics import Resources
 from local.runtime import Functions
-from local.template import REGION, EventSource, Resources
+from local.template import EventSource
 
 log = logging.getLogger(__name__)
 

@@ -8,8 +8,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from local.aws import ACCOUNT_ID
-from local.template import PARTITION, REGION, Function, load_handler
+from local.environment import ACCOUNT_ID, PARTITION, REGION
+from local.handlers import load_handler
+from local.template import Function
 
 
 @dataclass

@@ -13,62 +13,28 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 import boto3
-from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
-from hallbook.notify.sms import SmsFailed, SmsSender, get_sender, set_sender
-from moto.dynamodb.models.table import Table
 from moto.sns.models import sns_backends
 
+from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
+from hallbook.notify.sms import SmsFailed, SmsSender, get_sender, set_sender
 from hallbook.services.identity import set_verifier
-
 from local import identity as local_identity
 from local import state
-from local.aws import ACCOUNT_ID, EmbeddedAws, start_embedded_aws, table_generation
+from local.aws import EmbeddedAws, install_partition_queries, start_embedded_aws, table_generation
 from local.emptying import empty_in_place
+from local.environment import ACCOUNT_ID, REGION, set_base_environment
 from local.gateway import Gateway
+from local.intrinsics import Resources
+from local.loader import REPO_ROOT, TEMPLATE_PATH, read_sam_template, translate
 from local.pump import Pump
+from local.resources import create_resources, function_environment
 from local.runtime import Functions
 from local.scheduler import NextDue, Run, Scheduler
-from local.template import (
-    REGION,
-    REPO_ROOT,
-    TEMPLATE_PATH,
-    Function,
-    Resources,
-    Schedule,
-    api_routes,
-    create_resources,
-    event_sources,
-    function_environment,
-    functions,
-    read_sam_template,
-    schedules,
-    translate,
-)
+from local.template import Function, Schedule, api_routes, event_sources, functions, schedules
 
 log = logging.getLogger(__name__)
 
 DEMO_DATA = REPO_ROOT / "data" / "demo.json"
-
-# What every process of local mode needs before any handler or hallbook module is imported.
-BASE_ENVIRONMENT = {
-    "AWS_DEFAULT_REGION": REGION,
-    "AWS_REGION": REGION,
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_SESSION_TOKEN": "testing",
-    "POWERTOOLS_TRACE_DISABLED": "true",  # no X-Ray daemon on this machine
-}
-
-
-def set_base_environment() -> None:
-    """Dummy credentials and the region, nothing that could point clients at a real account, and
-    no HTTP proxy between clients and the embedded AWS."""
-    for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE", "AWS_IGNORE_CONFIGURED_ENDPOINT_URLS"):
-        os.environ.pop(name, None)
-    os.environ.update(BASE_ENVIRONMENT)
-    no_proxy = {h for h in os.environ.get("NO_PROXY", os.environ.get("no_proxy", "")).split(",") if h}
-    os.environ["NO_PROXY"] = os.environ["no_proxy"] = ",".join(sorted(no_proxy | {"127.0.0.1", "localhost"}))
-
 
 class LocalSystem:
     cfn: dict[str, Any]  # the template translated to CloudFormation
@@ -299,33 +265,6 @@ def _read_unless_unchanged(key: str, tables: tuple[str, ...], read: Callable[[],
     value = read()
     _unchanged_reads[key] = (generation, value)
     return value
-
-
-def install_partition_queries() -> None:
-    """Idempotent. moto (5.2) answers a Query on a table's own key by sorting every item of the table
-    and keeping the partition's: the noon release queries SlotsTable (thousands of slots, more every
-    day) once per hall and service, ~0.4 s each at 7,000 slots. This hands that Query the partition
-    alone, which moto then sorts and filters as before: the same answer. Index queries are left as
-    they are. Only correct while moto's calls are serialised (local.aws); it belongs with
-    local.aws.install_moto_patches."""
-    if getattr(Table.query, "partition_only", False):
-        return
-    moto_query = Table.query
-
-    def query(self: Table, hash_key: Any, *args: Any, **kwargs: Any) -> Any:
-        index_name = args[6] if len(args) > 6 else kwargs.get("index_name")
-        if index_name or hash_key is None:
-            return moto_query(self, hash_key, *args, **kwargs)
-        partition = self.items[hash_key] if hash_key in self.items else None  # no defaultdict entry made
-        items = [] if partition is None else list(partition.values()) if self.range_key_attr else [partition]
-        self.all_items = lambda: items  # type: ignore[method-assign]  # what moto's Query reads
-        try:
-            return moto_query(self, hash_key, *args, **kwargs)
-        finally:
-            del self.all_items
-
-    query.partition_only = True  # type: ignore[attr-defined]
-    Table.query = query  # type: ignore[method-assign]
 
 
 class SwitchableSmsSender:

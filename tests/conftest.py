@@ -1,5 +1,5 @@
-"""Every test process runs the whole system in-process (local.system.LocalSystem): an embedded AWS
-on a free port with the template's resources, the handlers' environment and a frozen clock.
+"""Tests outside tests/unit run the whole system in-process (local.system.LocalSystem): an embedded
+AWS on a free port with the template's resources, the handlers' environment and a frozen clock.
 
 Fixtures:
 - `local_system` (session): the LocalSystem, as it is;
@@ -7,25 +7,32 @@ Fixtures:
   recreated, the clock back at START, the local switches off (no demo data: call system.seed());
 - `api`: system.gateway, e.g. `api.invoke("GET", "/v1/services")`.
 
-Handlers and pynamodb models read their environment when imported, so the system is started in
-pytest_configure, before any test module is collected. Under pytest-xdist each worker starts its
-own system (the controller, which runs no test, starts none).
+The system starts before the first test module outside tests/unit is imported (pytest_collectstart),
+so such a module may read the environment when imported. tests/unit needs no AWS: `pytest tests/unit`
+never starts it (its conftest gives the settings stand-in names). Under pytest-xdist each worker
+starts its own system (the controller, which runs no test, starts none).
 """
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
 from datetime import datetime
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import pytest
 
-from local.gateway import Gateway
-from local.system import LocalSystem, set_base_environment
+from local.environment import set_base_environment
+
+if TYPE_CHECKING:
+    from local.gateway import Gateway
+    from local.system import LocalSystem
 
 os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # cheap password hashing in tests
 set_base_environment()  # before anything creates a boto3 session
 
 START = datetime.fromisoformat("2026-09-14T09:00+08:00")  # a Monday, before the noon release
+UNIT_TESTS = Path(__file__).resolve().parent / "unit"
 _system: LocalSystem | None = None
 
 
@@ -34,12 +41,21 @@ def _runs_no_tests(config: pytest.Config) -> bool:
     return getattr(config.option, "dist", "no") != "no" and not hasattr(config, "workerinput")
 
 
-def pytest_configure(config: pytest.Config) -> None:
+def _started() -> LocalSystem:
     global _system
-    if _runs_no_tests(config):
-        return
-    _system = LocalSystem(frozen_clock=True)
-    _system.start(START)
+    if _system is None:
+        from local.system import LocalSystem
+
+        system = LocalSystem(frozen_clock=True)
+        system.start(START)
+        _system = system
+    return _system
+
+
+def pytest_collectstart(collector: pytest.Collector) -> None:
+    if (isinstance(collector, pytest.Module) and not collector.path.is_relative_to(UNIT_TESTS)
+            and not _runs_no_tests(collector.config)):
+        _started()
 
 
 def pytest_unconfigure(config: pytest.Config) -> None:
@@ -49,8 +65,7 @@ def pytest_unconfigure(config: pytest.Config) -> None:
 
 @pytest.fixture(scope="session")
 def local_system() -> LocalSystem:
-    assert _system is not None, "the system starts in pytest_configure"
-    return _system
+    return _started()
 
 
 @pytest.fixture

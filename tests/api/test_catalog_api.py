@@ -1,4 +1,4 @@
-"""Issue 3 through the gateway: catalogue, halls, availability, release, errors as problem+json."""
+"""Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
 from datetime import datetime, timedelta
 
 import pytest
@@ -94,7 +94,7 @@ def test_bad_ranges_are_validation_errors(system, api, query):
 
 
 def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
-    from tests.support import registered, next_working_day
+    from tests.support import next_working_day, registered
 
     put_test_hall()
     release_days()
@@ -113,7 +113,7 @@ def test_release_without_its_records_of_released_days_still_keeps_booked_places(
     """Slots released before days were recorded (or a record lost): a day that may be open is read
     and only its missing slots are written, so a place booked there stays booked."""
     from hallbook.store.slots import ReleasedDayItem, released_pk
-    from tests.support import registered, next_working_day
+    from tests.support import next_working_day, registered
 
     put_test_hall()
     release_days()

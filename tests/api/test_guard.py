@@ -1,4 +1,4 @@
-"""Issue 11 item 8a: authorisation before validation. Every route of the template is in web/guard.py's
+"""Authorisation before validation (a refusal lists no fields). Every route of the template is in web/guard.py's
 table, and an anonymous or wrong-role call answers 401/403 - never 422 with the list of fields - on
 admin, staff, operator and citizen routes alike, whatever body it sends."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11 item 8b: staff checking in a reference of another hall's booking learn nothing of it - not
+"""Staff checking in a reference of another hall's booking learn nothing of it - not
 the hall, not the date, not the time. It answers 404 NOT_FOUND exactly as a reference nobody holds
 (as R13 answers a citizen asking for someone else's booking)."""
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""Issue 11 item 3: an attacker guessing a predictable login (a citizen's phone, `staff@<office>`,
+"""An attacker guessing a predictable login (a citizen's phone, `staff@<office>`,
 `admin`) slows only themselves. Requests come from distinct client addresses (API Gateway's
 requestContext.identity.sourceIp); the clock is frozen unless a test moves it."""
 from __future__ import annotations

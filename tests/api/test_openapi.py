@@ -1,4 +1,4 @@
-"""GET /v1/openapi.json matches the server (issue 10 item 7), checked from the document itself: every
+"""GET /v1/openapi.json matches the server (clients are generated from it), checked from the document itself: every
 route of the template is in it, each with its real success status, its bearer security or none,
 every refusal as application/problem+json with the codes the route can answer; the formats it
 states are ones the server accepts; and /docs shows it with Swagger UI served locally."""

@@ -1,4 +1,4 @@
-"""Issue 11 item 5: the rate limits of web/guard.py, measured. N calls pass, the N+1st is 429 RATE_LIMITED
+"""The rate limits of web/guard.py, measured. N calls pass, the N+1st is 429 RATE_LIMITED
 whose Retry-After is the real wait on the injected clock (the test moves the clock by exactly that and
 is let through); accounts, addresses and phones are limited independently, so an attacker's address
 never limits the owner at another. Requests come from client addresses as API Gateway gives them

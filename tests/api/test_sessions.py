@@ -1,4 +1,4 @@
-"""Issue 11 item 6: tokens end when their session does. Logout, a password change, an old token
+"""Tokens end when their session does. Logout, a password change, an old token
 generation, an unknown signing key, and the rotation of the key (the previous one verifies until the
 next rotation retires it)."""
 from __future__ import annotations

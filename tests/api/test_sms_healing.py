@@ -19,7 +19,6 @@ from hallbook.clock import now
 from hallbook.notify.sms import get_sender, set_sender
 from hallbook.store import accounts as account_store
 from hallbook.store.outbox import OutboxItem
-from local import state
 from tests.conftest import START
 from tests.support import new_identity, next_working_day, put_test_hall, registered
 

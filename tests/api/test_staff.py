@@ -104,7 +104,7 @@ def test_check_in_by_reference_is_forgiving_once_only_and_for_this_hall(system, 
     system.clock.set(at("08:45"))
     spoken = booking["reference"].replace("-", " ").lower().replace("0", "o").replace("1", "l")
     r = check_in(api, staff[OTHER], {"reference": booking["reference"]}, office=OTHER)
-    assert r.status == 404 and r.json()["code"] == "NOT_FOUND"  # another hall's: as unknown (issue 11 item 8b)
+    assert r.status == 404 and r.json()["code"] == "NOT_FOUND"  # another hall's: as unknown, staff learn nothing of it
     assert "测试大厅" not in r.json()["detail"] and DAY not in r.json()["detail"]
     r = check_in(api, staff[HALL], {"reference": spoken})
     assert r.status == 201, r.text

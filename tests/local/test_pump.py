@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import json
-import time
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +11,8 @@ import pytest
 from local.pump import Pump
 from local.runtime import Functions
 from local.system import LocalSystem
-from local.template import Function, EventSource, Resources, load_handler
+from local.template import EventSource, Function, Resources, load_handler
+from tests.polling import eventually
 
 RECORDER = '''
 events = []
@@ -153,11 +153,10 @@ def test_stream_failures_are_retried_from_the_first_failed_record_later(setup: S
 
     pump.drain()  # fails at "b": not retried before the backoff
     assert [[r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]] for e in setup.events] == [["a", "b", "c"]]
-    time.sleep(0.6)
-    pump.drain()  # retried from "b"; fails again, which exhausts the one retry: skipped
-    time.sleep(1.1)
+    # retried from "b" after the backoff; fails again, which exhausts the one retry: skipped
+    eventually(lambda: len(setup.events) == 2, step=pump.drain)
     setup.dynamodb.put_item(TableName="Outbox", Item={"pk": {"S": "d"}})
-    pump.drain()
+    eventually(lambda: len(setup.events) == 3, step=pump.drain)
     assert [[r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]] for e in setup.events] == [
         ["a", "b", "c"], ["b", "c"], ["d"]]
 
@@ -181,9 +180,7 @@ def test_the_background_pump_polls_until_stopped(setup: Setup) -> None:
     pump.start(interval=0.05)
     try:
         setup.sqs.send_message(QueueUrl=url, MessageBody="hello")
-        deadline = time.monotonic() + 5
-        while not setup.events and time.monotonic() < deadline:
-            time.sleep(0.05)
+        eventually(lambda: setup.events, timeout=5)
     finally:
         pump.stop()
     assert [r["body"] for r in setup.events[0]["Records"]] == ["hello"]

@@ -1,5 +1,5 @@
 """Local mode builds everything from template.yaml: checked here against the template's text,
-read with a plain YAML loader (not local.template's)."""
+read with a plain YAML loader (not local.loader's)."""
 from __future__ import annotations
 
 import os

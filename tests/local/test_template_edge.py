@@ -1,4 +1,4 @@
-"""Issue 11 items 5 and 9: what the template puts in front of the functions and around them - AWS WAF's
+"""What the template puts in front of the functions and around them - AWS WAF's
 rate-based rules on the API's stage, per-route throttling, access logs without personal data, a log
 group with a retention for every function, the citizen API's reserved concurrency, the notifier's
 SMS-only publish."""

@@ -1,6 +1,6 @@
-"""Issue 11 item 4: limits that hold in parallel. Each attempt is counted by an atomic conditional
-write BEFORE the code or password is compared, so N attempts released at once by a barrier
-(run_at_once) compare exactly as many as the limit allows, and every failure is recorded."""
+"""Limits that hold in parallel (else a burst of guesses gets more tries than allowed). Each attempt
+is counted by an atomic conditional write BEFORE the code or password is compared, so N attempts released at once
+by a barrier (run_at_once) compare exactly as many as the limit allows, and every failure is recorded."""
 from __future__ import annotations
 
 from datetime import timedelta

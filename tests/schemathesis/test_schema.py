@@ -1,4 +1,4 @@
-"""The server answers what its OpenAPI document says (issue 10 item 7): schemathesis (`st run`, the
+"""The server answers what its OpenAPI document says (clients are generated from it): schemathesis (`st run`, the
 whole engine: explicit examples, boundary coverage, fuzzing, then stateful sequences along the links
 it infers) sends schema-valid requests to every operation of /v1/openapi.json of a live
 `python -m local` and checks each answer - no server error, a documented status, the documented

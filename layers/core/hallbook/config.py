@@ -1,37 +1,54 @@
-"""Environment variables as one pydantic model (read once per process)."""
+"""The functions' environment as one validated model, read once per process.
+
+template.yaml's Globals give every function the names of its tables, queues, bucket and secrets.
+A variable that is missing or empty is an error the first time `settings()` is called, which the
+handlers do at cold start (hallbook.web.app): the function stops there, naming the variable, instead
+of running against a table called "CatalogTable" or a queue URL "". Local mode and the tests export
+the same variables from the template (local/system.py) before anything reads them.
+"""
 from __future__ import annotations
 
-import os
 from functools import lru_cache
 
-from pydantic import BaseModel, Field
+from pydantic import AliasChoices, Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Name = Field(min_length=1)  # a resource name, URL or ARN the template always sets
 
 
-class Settings(BaseModel):
+class SettingsError(RuntimeError):
+    """The environment lacks a variable the template sets, or one does not parse."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(case_sensitive=False, env_ignore_empty=True, extra="ignore", frozen=True)
+
     stage: str = "dev"
-    catalog_table: str = "CatalogTable"
-    slots_table: str = "SlotsTable"
-    accounts_table: str = "AccountsTable"
-    bookings_table: str = "BookingsTable"
-    outbox_table: str = "OutboxTable"
-    idempotency_table: str = "IdempotencyTable"
-    tickets_table: str = "TicketsTable"
-    audit_table: str = "AuditTable"
-    permits_table: str = "PermitsTable"  # residence permits and their online applications (R17)
-    uploads_bucket: str = "UploadsBucket"  # application materials (R17)
-    release_queue_url: str = ""
-    sms_queue_url: str = ""
-    sms_dlq_url: str = ""  # the jobs function only: {"job": "redrive_sms"}
+    catalog_table: str = Name
+    slots_table: str = Name
+    accounts_table: str = Name
+    bookings_table: str = Name
+    outbox_table: str = Name
+    idempotency_table: str = Name
+    tickets_table: str = Name
+    audit_table: str = Name
+    permits_table: str = Name  # residence permits and their online applications (R17)
+    rate_limits_table: str = Name
+    uploads_bucket: str = Name  # application materials (R17)
+    release_queue_url: str = Name
+    sms_queue_url: str = Name
+    sms_dlq_url: str = ""  # the jobs and notifier functions only (their own Environment in the template)
     jwt_secret_arn: str = ""
     # local mode only: the JWT key when no secret ARN is configured
     jwt_local_key: str = Field(default="", repr=False)
-    aws_endpoint_url: str | None = None
-    aws_region: str = "cn-north-1"
+    aws_endpoint_url: str | None = None  # local mode: the embedded AWS
+    aws_region: str = Field(min_length=1, validation_alias=AliasChoices("aws_region", "aws_default_region"))
     token_ttl_seconds: int = 2 * 3600
-    # R1/R2: the real-name source (HTTPS provider; its credentials in Secrets Manager)
+    # R1/R2: the real-name source (HTTPS provider; its credentials in Secrets Manager). The template's
+    # parameter default is no URL: services/identity.py then answers with its unconfigured verifier.
     identity_verifier_url: str = ""
     identity_verifier_secret_arn: str = ""
-    # issue 11: rate limits, "<requests>/<seconds>" (hallbook/web/guard.py says which route counts what,
+    # Rate limits, "<requests>/<seconds>" (hallbook/web/guard.py says which route counts what,
     # README "Limits" why these numbers). In memory per Lambda environment: no write per request.
     limit_booking_account: str = "10/10"
     limit_booking_address: str = "50/10"
@@ -42,16 +59,34 @@ class Settings(BaseModel):
     limit_register_phone: str = "3/86400"
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
-    rate_limits_table: str = "RateLimitsTable"
+
+    @model_validator(mode="after")
+    def _a_signing_key(self) -> Settings:
+        if not (self.jwt_secret_arn or self.jwt_local_key):
+            raise ValueError("JWT_SECRET_ARN is missing (or, in local mode only, JWT_LOCAL_KEY)")
+        return self
+
+
+def _explain(error: ValidationError) -> SettingsError:
+    problems = []
+    for e in error.errors():
+        variable = "_".join(str(part) for part in e["loc"]).upper()
+        if e["type"] == "missing":
+            problems.append(f"{variable} is not set")
+        elif variable:
+            problems.append(f"{variable}: {e['msg']}")
+        else:
+            problems.append(str(e["msg"]).removeprefix("Value error, "))
+    return SettingsError("hallbook cannot start, its environment is incomplete: " + "; ".join(problems)
+                         + " (template.yaml's Globals set these; local mode exports them from the template)")
 
 
 @lru_cache(maxsize=1)
 def settings() -> Settings:
-    env = {k.lower(): v for k, v in os.environ.items()}
-    if "aws_region" not in env and "aws_default_region" in env:
-        env["aws_region"] = env["aws_default_region"]
-    fields = Settings.model_fields
-    return Settings(**{k: v for k, v in env.items() if k in fields and v != ""})
+    try:
+        return Settings()  # type: ignore[call-arg]  # the required fields come from the environment
+    except ValidationError as error:
+        raise _explain(error) from None
 
 
 def reset_settings() -> None:

@@ -24,6 +24,7 @@ import re
 from dataclasses import dataclass
 from datetime import date, timedelta
 from enum import Enum
+from typing import Any
 
 from .errors import InvalidState, NotEligible, ValidationFailed
 
@@ -219,7 +220,7 @@ class Details:
     employer: str | None = None
     school: str | None = None
 
-    def public(self) -> dict:
+    def public(self) -> dict[str, Any]:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v is not None}
 
 
@@ -279,7 +280,7 @@ def check_window_office(office_id: str, station: str) -> None:
         raise ValidationFailed(f"collect at the permit's station, {station}", field="office_id")
 
 
-def check_collection_choice(state: str, current: dict | None, booking_status: str | None) -> None:
+def check_collection_choice(state: str, current: dict[str, Any] | None, booking_status: str | None) -> None:
     """Collection is chosen once the application is approved. It may be chosen again only when the
     window booking chosen before was cancelled or missed (the citizen needs another time)."""
     if state == State.COLLECTING.value:

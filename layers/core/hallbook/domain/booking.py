@@ -18,9 +18,6 @@ class Status(str, Enum):
     NO_SHOW = "no_show"
 
 
-ACTIVE = {Status.BOOKED}  # R9: one active booking per subject and service
-
-
 def cancel_deadline(day: date) -> datetime:
     return datetime.combine(day - timedelta(days=1), CANCEL_CUTOFF, SHANGHAI)
 

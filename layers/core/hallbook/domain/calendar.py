@@ -17,7 +17,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from enum import Enum
-from functools import lru_cache
+from functools import cache
+from typing import Any
 
 import chinese_calendar
 
@@ -36,7 +37,7 @@ class YearEntries:
     holidays: frozenset[date] = field(default_factory=frozenset)
     workdays: frozenset[date] = field(default_factory=frozenset)
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         for d in self.holidays | self.workdays:
             if d.year != self.year:
                 raise ValueError(f"{d} is not in {self.year}")
@@ -44,7 +45,7 @@ class YearEntries:
             raise ValueError("a day cannot be both a holiday and a working day")
 
 
-@lru_cache(maxsize=None)
+@cache
 def official_knows(year: int) -> bool:
     try:
         chinese_calendar.is_workday(date(year, 6, 1))
@@ -53,7 +54,7 @@ def official_knows(year: int) -> bool:
         return False
 
 
-@lru_cache(maxsize=None)
+@cache
 def provisional_holidays(year: int) -> frozenset[date]:
     """The statutory holidays of `year` under the rules in force since 2025 (全国年节及纪念日放假办法):
     New Year's Day; Spring Festival eve (the last day of the 12th lunar month, the 29th or the 30th)
@@ -65,7 +66,7 @@ def provisional_holidays(year: int) -> frozenset[date]:
     """
     from lunar_python import Lunar, Solar  # lazily: only a year chinesecalendar lacks needs it
 
-    def solar(s) -> date:
+    def solar(s: Any) -> date:  # a lunar_python Solar
         return date(s.getYear(), s.getMonth(), s.getDay())
 
     new_year = solar(Lunar.fromYmd(year, 1, 1).getSolar())
@@ -113,7 +114,7 @@ class WorkCalendar:
                 return False
             return day.isoweekday() <= 5
         if source is Source.OFFICIAL:
-            return chinese_calendar.is_workday(day)
+            return bool(chinese_calendar.is_workday(day))
         return provisional_is_working_day(day)
 
     def is_makeup_day(self, day: date) -> bool:

@@ -2,13 +2,15 @@
 to application/problem+json; nothing here knows about HTTP beyond the status the contract names."""
 from __future__ import annotations
 
+from typing import Any
+
 
 class DomainError(Exception):
     code = "INTERNAL"
     status = 500
     title = "Error"
 
-    def __init__(self, detail: str = "", **extra):
+    def __init__(self, detail: str = "", **extra: Any):
         super().__init__(detail or self.title)
         self.detail = detail or self.title
         self.extra = extra

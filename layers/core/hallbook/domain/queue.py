@@ -64,7 +64,7 @@ class Waiting:
     due_at: datetime  # the slot's start for a booking ticket; the issue instant for a walk-in
     made_at: str  # ISO instant the booking was made (booking tickets) or the ticket issued (walk-ins)
 
-    def order_key(self) -> tuple:
+    def order_key(self) -> tuple[int, datetime, str, str]:
         return (0 if self.kind is Kind.BOOKING else 1, self.due_at, self.made_at, self.number)
 
 

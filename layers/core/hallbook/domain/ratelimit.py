@@ -1,4 +1,4 @@
-"""Rate limits as arithmetic (issue 11 item 5): no I/O, no wall clock. Instants are epoch seconds
+"""Rate limits (per account, address or phone) as arithmetic: no I/O, no wall clock. Instants are epoch seconds
 from the injected clock (hallbook.clock.now), so tests move time and the waits are exact.
 
 Two kinds, for two costs:
@@ -25,7 +25,7 @@ class Rate:
     seconds: float
 
     @classmethod
-    def parse(cls, text: str) -> "Rate":
+    def parse(cls, text: str) -> Rate:
         """"10/10" is 10 requests per 10 seconds."""
         count, _, seconds = str(text).partition("/")
         rate = cls(int(count), float(seconds))

@@ -7,13 +7,14 @@ I/L as 1, so a reference misheard on the phone still resolves.
 from __future__ import annotations
 
 import secrets
+from collections.abc import Callable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
 LENGTH = 8
 _READ_AS = str.maketrans({"O": "0", "I": "1", "L": "1"})
 
 
-def new_reference(randbelow=secrets.randbelow) -> str:
+def new_reference(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
     symbols = "".join(ALPHABET[randbelow(32)] for _ in range(LENGTH))
     return f"{symbols[:4]}-{symbols[4:]}"
 

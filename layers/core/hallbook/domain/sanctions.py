@@ -6,7 +6,9 @@ moment of asking, so nothing has to be "lifted" when a month or six months end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import date, datetime, time
+
+from dateutil.relativedelta import relativedelta
 
 from ..clock import SHANGHAI
 
@@ -20,10 +22,10 @@ def month_key(day: date) -> str:
 
 
 def add_months(day: date, months: int) -> date:
-    y, m = divmod(day.month - 1 + months, 12)
-    year, month = day.year + y, m + 1
-    last = (date(year + (month == 12), month % 12 + 1, 1) - timedelta(days=1)).day
-    return date(year, month, min(day.day, last))
+    """The same day `months` later (or earlier), or the month's last day if it is shorter: 31 August
+    + 6 months is 28 February."""
+    later: date = day + relativedelta(months=months)
+    return later
 
 
 def start_of(day: date) -> datetime:

@@ -18,7 +18,7 @@ class SlotTemplate:
     end: str
     capacity: int
 
-    def __post_init__(self):
+    def __post_init__(self) -> None:
         if not (parse_hhmm(self.start) < parse_hhmm(self.end)):
             raise ValueError(f"slot {self.start}-{self.end} ends before it starts")
         if self.capacity < 0:

@@ -24,11 +24,6 @@ def in_window(day: date, now: datetime, window_days: int) -> bool:
     return first <= day <= last
 
 
-def release_day(now: datetime, window_days: int) -> date:
-    """The day the noon release of `now`'s date opens."""
-    return now.date() + timedelta(days=window_days)
-
-
 def days_to_stage(now: datetime, window_days: int) -> list[date]:
     """Days whose slots must exist in the table at `now`: every bookable day, plus the day the next
     noon release opens. Slots are written a day ahead of their release and the window (the clock)

@@ -11,8 +11,7 @@ from ..clock import SHANGHAI
 from ..domain import errors
 from ..domain.booking import Status, check_in_open, check_in_window
 from ..domain.identity import mask_id_number, parse_id_number
-from ..domain.queue import (TicketStatus, average_service_minutes, call_order, day_of_ticket,
-                            estimated_wait_minutes)
+from ..domain.queue import TicketStatus, average_service_minutes, call_order, day_of_ticket, estimated_wait_minutes
 from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
 from ..store import accounts as account_store
@@ -77,7 +76,7 @@ def _by_reference(office: Office, reference: str) -> Booking:
 
 def _no_booking_here(reference: str) -> errors.DomainError:
     """Another hall's booking answers as an unknown reference does: staff learn nothing of where or
-    when someone else's appointment is (issue 11 item 8b, as R13 for citizens)."""
+    when someone else's appointment is (as R13 answers a citizen asking for another's booking)."""
     return errors.NotFound(f"No booking with reference {reference} at this hall.")
 
 

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
-from ..domain.calendar import Source, next_year_missing
+from ..domain.calendar import next_year_missing
 from ..domain.timetable import plan_fingerprint, slots_for_day
 from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
@@ -106,11 +106,6 @@ def release_window(now: datetime | None = None, *, serving: bool = True) -> int:
     """Everything at once, in this process (local mode's start, tests); `serving` as release_office."""
     now = now or clock_now()
     return sum(release_office(plan.office_id, plan.days, now, serving=serving).written for plan in plan_release(now))
-
-
-def calendar_sources(now: datetime) -> dict[int, Source]:
-    calendar = load_catalog().calendar
-    return {year: calendar.source(year) for year in (now.year, now.year + 1)}
 
 
 def next_year_calendar_missing(now: datetime, catalog: Catalog | None = None) -> bool:

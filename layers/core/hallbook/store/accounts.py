@@ -8,19 +8,19 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from cachetools import TTLCache
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import DeleteError, UpdateError
 from pynamodb.models import Model
 
-from ..config import settings
-from ..domain.errors import IdTaken, PhoneTaken, ValidationFailed
-from .base import BaseMeta, Cancelled, Items, transact
+from ..domain.errors import IdTaken, PhoneTaken
+from .base import BaseMeta, Cancelled, Items, setting, transact
 from .outbox import Message
 
 
 class AccountItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().accounts_table
+        table_name = setting("accounts_table")
 
     pk = UnicodeAttribute(hash_key=True)  # ACCOUNT#<id> | ID#<id number> | PHONE#<phone> | LOGIN#<login>
     account_id = UnicodeAttribute()
@@ -167,8 +167,8 @@ def get_account(account_id: str) -> Account | None:
         return None
 
 
-_verified: dict[str, tuple[float, Account]] = {}
 VERIFIED_CACHE_SECONDS = 300.0
+_verified: TTLCache[str, Account] = TTLCache(maxsize=50_000, ttl=VERIFIED_CACHE_SECONDS, timer=time.monotonic)
 
 
 def get_verified_citizen(account_id: str) -> Account | None:
@@ -177,13 +177,11 @@ def get_verified_citizen(account_id: str) -> Account | None:
     slot after another at noon costs no account read after the first; any other is read each time
     (verifying takes effect at once)."""
     cached = _verified.get(account_id)
-    if cached and time.monotonic() - cached[0] < VERIFIED_CACHE_SECONDS:
-        return cached[1]
+    if cached is not None:
+        return cached
     account = get_account(account_id)
     if account is not None and account.phone_verified and account.role == "citizen":
-        if len(_verified) > 50_000:
-            _verified.clear()
-        _verified[account_id] = (time.monotonic(), account)
+        _verified[account_id] = account
     return account
 
 
@@ -268,17 +266,6 @@ def record_login_success(account_id: str, address: str, refund_seconds: int) -> 
                 AccountItem.login_tat.exists())
     else:
         _update(account_id, actions)
-
-
-def set_password(account_id: str, password_hash: str) -> None:
-    """A new password; every token issued before it is refused from now on (generation + 1)."""
-    if not _update(account_id, [AccountItem.password_hash.set(password_hash), AccountItem.token_gen.add(1)]):
-        raise ValidationFailed("no such account")
-    forget_token_state(account_id)
-
-
-def utc_iso(instant: datetime) -> str:
-    return instant.isoformat(timespec="seconds")
 
 
 def record_identity_check(account_id: str, verified: bool, source: str, at: str) -> None:
@@ -552,7 +539,8 @@ class TokenState:
 
 
 TOKEN_STATE_CACHE_SECONDS = 5.0  # how stale a process's view of logouts and password changes may be
-_token_states: dict[str, tuple[float, TokenState]] = {}
+_token_states: TTLCache[str, TokenState] = TTLCache(maxsize=50_000, ttl=TOKEN_STATE_CACHE_SECONDS,
+                                                   timer=time.monotonic)
 
 
 def token_state(account_id: str) -> TokenState | None:
@@ -560,8 +548,8 @@ def token_state(account_id: str) -> TokenState | None:
     cache age, not a business instant), so a client's burst of calls costs one read; a logout or
     password change made in this process takes effect here at once, in others within that time."""
     cached = _token_states.get(account_id)
-    if cached and 0 <= time.monotonic() - cached[0] < TOKEN_STATE_CACHE_SECONDS:
-        return cached[1]
+    if cached is not None:
+        return cached
     try:
         item = AccountItem.get(account_key(account_id), consistent_read=True,
                                attributes_to_get=["account_id", "token_gen", "revoked_sids", "role", "office_id"])
@@ -569,9 +557,7 @@ def token_state(account_id: str) -> TokenState | None:
         return None
     state = TokenState(int(item.token_gen or 0), frozenset(s.partition(":")[2] for s in item.revoked_sids or ()),
                        item.role or "citizen", item.office_id)
-    if len(_token_states) > 50_000:
-        _token_states.clear()
-    _token_states[account_id] = (time.monotonic(), state)
+    _token_states[account_id] = state
     return state
 
 

@@ -20,9 +20,8 @@ from pynamodb.attributes import ListAttribute, MapAttribute, NumberAttribute, Un
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ..config import settings
 from ..domain.applications import STAFF_VISIBLE, State
-from .base import Cancelled, BaseMeta, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 from .outbox import Message
 from .permits import PermitItem, permit_key
 
@@ -58,7 +57,7 @@ class HistoryEntry(MapAttribute):
 
 class ApplicationItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().permits_table
+        table_name = setting("permits_table")
 
     pk = UnicodeAttribute(hash_key=True)  # APP#<application_id>
     application_id = UnicodeAttribute()
@@ -87,7 +86,7 @@ class ApplicationItem(Model):
 
 class LockItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().permits_table
+        table_name = setting("permits_table")
 
     pk = UnicodeAttribute(hash_key=True)  # LOCK#<permit number>#<kind>
     application_id = UnicodeAttribute()

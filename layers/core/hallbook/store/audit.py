@@ -15,8 +15,7 @@ from datetime import date, datetime, timedelta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from ..config import settings
-from .base import BaseMeta
+from .base import BaseMeta, setting
 
 KEEP_DAYS = 3 * 366
 _sequence = itertools.count()  # orders a process's entries of one instant (a frozen clock, a burst)
@@ -24,7 +23,7 @@ _sequence = itertools.count()  # orders a process's entries of one instant (a fr
 
 class AuditItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().audit_table
+        table_name = setting("audit_table")
 
     pk = UnicodeAttribute(hash_key=True)  # AUDIT#<YYYY-MM-DD> (Asia/Shanghai)
     sk = UnicodeAttribute(range_key=True)  # <instant>#<audit_id>

@@ -2,17 +2,16 @@
 and the retry of transactions that DynamoDB cancels for contention (pynamodb does not retry those)."""
 from __future__ import annotations
 
-import os
 import random
 import time
 from collections.abc import Callable
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
 from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
-from ..config import settings
+from ..config import SettingsError, settings
 from ..domain.errors import Busy
 
 T = TypeVar("T")
@@ -25,14 +24,39 @@ MAX_DELAY = 0.4
 
 
 def endpoint() -> str | None:
-    return settings().aws_endpoint_url or os.environ.get("AWS_ENDPOINT_URL") or None
+    return settings().aws_endpoint_url or None
+
+
+class FromSettings:
+    """A Meta attribute read from the settings at each use, not when the model is defined: importing a
+    store module needs no environment (unit tests import services without AWS), and the first use
+    without one raises the settings' SettingsError naming the missing variable."""
+
+    def __init__(self, name: str, *, optional: bool = False):
+        self.name = name
+        self.optional = optional
+
+    def __get__(self, instance: object, owner: type | None = None) -> Any:
+        try:
+            return getattr(settings(), self.name)
+        except SettingsError:
+            # pynamodb asks hasattr(Meta, "region"/"host") when the model class is created; a real use
+            # reads Meta.table_name first (Model._get_connection), which is not optional and raises.
+            if self.optional:
+                return None
+            raise
+
+
+def setting(name: str, *, optional: bool = False) -> Any:
+    """For a model's Meta: `table_name = setting("slots_table")` (see FromSettings)."""
+    return FromSettings(name, optional=optional)
 
 
 class BaseMeta:
-    """Meta for every model: `table_name` is filled in by each model from the settings."""
+    """Meta for every model: each model sets `table_name = setting("<its table>_table")`."""
 
-    region = settings().aws_region
-    host = endpoint()
+    region = setting("aws_region", optional=True)
+    host = setting("aws_endpoint_url", optional=True)
     connect_timeout_seconds = 2
     read_timeout_seconds = 5
     max_retry_attempts = 3
@@ -72,17 +96,13 @@ class Cancelled(Exception):
 
 
 class Items:
-    """Items of one transaction, each with a label. pynamodb sends condition checks, then deletes,
-    then puts, then updates, whatever order they were added in; the labels are kept in that order
-    so DynamoDB's cancellation reasons can be read by name."""
+    """Items of one transaction, each with a label. pynamodb sends deletes, then puts, then updates,
+    whatever order they were added in; the labels are kept in that order so DynamoDB's cancellation
+    reasons can be read by name."""
 
     def __init__(self, tx: TransactWrite):
         self._tx = tx
-        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
-
-    def check(self, label: str, model_cls, hash_key, condition) -> None:
-        self._tx.condition_check(model_cls, hash_key, condition=condition)
-        self._labels["check"].append(label)
+        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
 
     def put(self, label: str, model, condition=None) -> None:
         self._tx.save(model, condition=condition)
@@ -98,7 +118,7 @@ class Items:
 
     @property
     def labels(self) -> list[str]:
-        return [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
+        return [label for kind in ("delete", "put", "update") for label in self._labels[kind]]
 
 
 def transact(build: Callable[[Items], None]) -> None:
@@ -123,7 +143,9 @@ def transact(build: Callable[[Items], None]) -> None:
 
 def with_retries(write: Callable[[], T], sleep: Callable[[float], None] = time.sleep) -> T:
     """Run a transaction, retrying contention and throttling with full-jitter exponential backoff.
-    A condition that fails is an answer, not contention: it is raised at once."""
+    A condition that fails is an answer, not contention: it is raised at once. (Fifteen lines kept by
+    hand rather than tenacity: no dependency to load at every cold start, and the one question that
+    matters here - is this cancellation an answer or contention - is ours to ask either way.)"""
     for attempt in range(MAX_ATTEMPTS):
         try:
             return write()

@@ -13,18 +13,17 @@ import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
-from pynamodb.attributes import ListAttribute, UnicodeAttribute, UnicodeSetAttribute, NumberAttribute
+from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..config import settings
 from ..domain.booking import Status
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
-from .base import BaseMeta, Cancelled, Items, connection, transact
+from .base import BaseMeta, Cancelled, Items, connection, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
 
@@ -80,7 +79,7 @@ class BySlotEnd(GlobalSecondaryIndex):
 
 class BookingItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().bookings_table
+        table_name = setting("bookings_table")
 
     pk = UnicodeAttribute(hash_key=True)  # BOOKING#<booking_id>
     booking_id = UnicodeAttribute()
@@ -115,7 +114,7 @@ class BookingItem(Model):
 
 class SubjectItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().bookings_table
+        table_name = setting("bookings_table")
 
     pk = UnicodeAttribute(hash_key=True)  # SUBJECT#<id number>
     active_services = UnicodeSetAttribute(null=True)  # R9 lock: services with a `booked` booking

@@ -14,18 +14,17 @@ from datetime import date
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
-from ..config import settings
 from ..domain.calendar import WorkCalendar, YearEntries
-from ..domain.timetable import SlotTemplate, check_no_overlap
 from ..domain.errors import InvalidState
-from .base import BaseMeta, Cancelled, Items, transact
+from ..domain.timetable import SlotTemplate, check_no_overlap
+from .base import BaseMeta, Cancelled, Items, setting, transact
 
 CACHE_SECONDS = 30.0
 
 
 class CatalogItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().catalog_table
+        table_name = setting("catalog_table")
 
     pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR
     sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year
@@ -209,14 +208,6 @@ def put_office(data: dict) -> Office:
 
 def put_region(region: str, name_zh: str, window_days: int) -> None:
     put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
-
-
-def put_calendar_year(entries: YearEntries) -> None:
-    put_entity("CALENDAR", str(entries.year), {
-        "year": entries.year,
-        "holidays": sorted(d.isoformat() for d in entries.holidays),
-        "workdays": sorted(d.isoformat() for d in entries.workdays),
-    })
 
 
 def service_body(service: Service) -> dict:

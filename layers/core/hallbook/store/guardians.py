@@ -10,9 +10,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from ..config import settings
 from .accounts import AccountItem, account_key
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 from .outbox import Message
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
@@ -20,7 +19,7 @@ ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
 
 class GuardiansItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().accounts_table
+        table_name = setting("accounts_table")
 
     pk = UnicodeAttribute(hash_key=True)  # GUARDIANS#<minor id number>
     account_id = UnicodeAttribute(default="-")  # the table's every item has one; unused here

@@ -20,8 +20,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from ..config import settings
-from .base import BaseMeta
+from .base import BaseMeta, setting
 
 KEEP_DAYS = 30
 KEEP_AFTER_DELIVER_BY = timedelta(hours=1)  # a verification code's item: gone an hour after the code
@@ -42,7 +41,7 @@ class PendingIndex(GlobalSecondaryIndex):
 
 class OutboxItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().outbox_table
+        table_name = setting("outbox_table")
 
     pk = UnicodeAttribute(hash_key=True)  # message id, derived from what it reports
     kind = UnicodeAttribute()  # verification_code | booked | cancelled | ...
@@ -67,7 +66,7 @@ class HealingState(Model):
     """The healing run's back-off, one small item in the outbox table (not in the pending index)."""
 
     class Meta(BaseMeta):
-        table_name = settings().outbox_table
+        table_name = setting("outbox_table")
 
     pk = UnicodeAttribute(hash_key=True, default=HEALING_STATE_KEY)
     failures = NumberAttribute(default=0)  # failed probes in a row

@@ -15,9 +15,8 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from ..config import settings
 from .audit import AuditEntry, entry_item
-from .base import BaseMeta, Items, transact
+from .base import BaseMeta, Items, setting, transact
 
 
 class ByHolder(GlobalSecondaryIndex):
@@ -32,7 +31,7 @@ class ByHolder(GlobalSecondaryIndex):
 
 class PermitItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().permits_table
+        table_name = setting("permits_table")
 
     pk = UnicodeAttribute(hash_key=True)  # PERMIT#<number>
     number = UnicodeAttribute()

@@ -1,4 +1,4 @@
-"""Global rate-limit counters (issue 11 item 5): one item per (limit, key, window) in RATE_LIMITS_TABLE,
+"""Global rate-limit counters (shared by every Lambda environment): one item per (limit, key, window) in RATE_LIMITS_TABLE,
 counted by one conditional UpdateItem - `ADD hits 1` only while `hits < limit` - so every Lambda
 environment shares the count and N parallel requests pass exactly `limit` of them. Items expire
 (TTL) an hour after their window; the window is in the key, so a late TTL never counts twice.
@@ -13,15 +13,14 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from ..config import settings
-from .base import BaseMeta
+from .base import BaseMeta, setting
 
 KEEP_AFTER_WINDOW_SECONDS = 3600
 
 
 class RateItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().rate_limits_table
+        table_name = setting("rate_limits_table")
 
     pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<window index>
     hits = NumberAttribute(default=0)

@@ -7,13 +7,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError, UpdateError
+from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..config import settings
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -21,7 +20,7 @@ KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep the
 
 class SlotItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().slots_table
+        table_name = setting("slots_table")
 
     pk = UnicodeAttribute(hash_key=True)  # {office_id}#{service_code}
     sk = UnicodeAttribute(range_key=True)  # {date}#{start}
@@ -58,7 +57,7 @@ class ReleasedDayItem(Model):
     without reading its slots. Lives in the slots table, in a partition of its own per hall."""
 
     class Meta(BaseMeta):
-        table_name = settings().slots_table
+        table_name = setting("slots_table")
 
     pk = UnicodeAttribute(hash_key=True)  # RELEASED#{office_id}
     sk = UnicodeAttribute(range_key=True)  # {date}

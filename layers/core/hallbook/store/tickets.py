@@ -25,10 +25,9 @@ from datetime import date, datetime, timedelta
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from ..config import settings
 from ..domain.booking import Status
 from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
-from .base import BaseMeta, Cancelled, Items, transact
+from .base import BaseMeta, Cancelled, Items, setting, transact
 from .bookings import Booking, BookingItem, SubjectItem, booking_key, subject_key
 
 BOARD = "Q#BOARD"
@@ -40,7 +39,7 @@ NUMBER_ATTEMPTS = 20  # counter races at one hall (a few check-ins a minute) are
 
 class TicketItem(Model):
     class Meta(BaseMeta):
-        table_name = settings().tickets_table
+        table_name = setting("tickets_table")
 
     pk = UnicodeAttribute(hash_key=True)  # {office_id}#{date}
     sk = UnicodeAttribute(range_key=True)  # Q#BOARD | Q#W#<ticket_id> | T#<ticket_id>

@@ -9,10 +9,12 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from ..config import settings
 from ..domain.errors import DomainError
 from . import guard
 from .problems import Problem, from_domain, from_validation, problem
 
+settings()  # cold start: a missing or malformed variable stops every function here, naming it
 logger = Logger(log_uncaught_exceptions=True)
 metrics = Metrics()
 tracer = Tracer()

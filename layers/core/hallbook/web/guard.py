@@ -1,4 +1,4 @@
-"""Before the resolver (issue 11 items 5 and 8a): who may call each route, and how often.
+"""Before the resolver: who may call each route (so a refusal never lists a body's fields), and how often.
 
 Powertools validates a request's body, path and query before the route's code runs, so a route that
 checks its caller itself (web/auth.py) answers an anonymous PUT with a bad body 422 and the list of

@@ -1,4 +1,4 @@
-"""Administrators' routes (role `admin`)."""
+"""Hall closures (role `admin`): an administrator closes a hall for a day (services/closures.py)."""
 from __future__ import annotations
 
 from typing import Annotated
