@@ -38,7 +38,9 @@ def pytest_configure(config: pytest.Config) -> None:
     global _system
     if _runs_no_tests(config):
         return
-    _system = LocalSystem(frozen_clock=True)
+    # without the simulated stage cache (a test that asks for it sets system.gateway.edge_cache.enabled):
+    # the tests of the handlers read what the handlers answer at the frozen instant
+    _system = LocalSystem(frozen_clock=True, stage_cache=False)
     _system.start(START)
 
 
