@@ -29,13 +29,15 @@ import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
 
-import phonenumbers
 from pynamodb.exceptions import UpdateError
 
 from ..domain.identity import mask_phone
 from ..notify.sms import SmsFailed, get_sender
 from ..store import outbox
 from ..store.outbox import HealingState, OutboxItem
+from ..lazy import lazy
+
+phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (issue 13: cold start)
 
 log = logging.getLogger(__name__)
 
