@@ -1,8 +1,12 @@
-"""make bench: the noon rush, the release fan-out and handler import times, in local mode's
-embedded AWS (serialised moto). Prints the figures kept in bench/README.md."""
+"""make bench: the noon rush, the availability rush, the release fan-out, the SMS path and handler
+import times, in local mode's embedded AWS (serialised moto). Prints the figures kept in
+bench/README.md and writes the machine-checkable ones to bench/results.json (`--results`).
+`--quick` is a run of seconds with the same keys (what tests/local/test_bench_results.py runs)."""
 from __future__ import annotations
 
 import argparse
+import json
+import math
 import random
 import statistics
 import subprocess
@@ -19,6 +23,7 @@ os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # registering 300 citizens is 
 from bench import counting  # noqa: E402
 
 counting.install()  # before any client exists
+from bench import notifier as sms_bench  # noqa: E402  (its AWS-request hook, also before any client)
 
 from hallbook.clock import SHANGHAI  # noqa: E402
 from local.system import LocalSystem  # noqa: E402
@@ -185,26 +190,30 @@ def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day:
             "second_run_writes": rewritten, "second_run_requests": again.counts["requests"], "second_run_seconds": wall2}
 
 
-def import_times() -> dict:
+HANDLERS = ("citizen_api", "staff_api", "admin_api", "operator_api", "jobs", "notifier", "key_rotation")
+
+
+def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict:
+    """Per handler: the best of `tries` runs of `python -X importtime` loading functions/<f>/app.py
+    (its imports and its module body: what a cold start pays before the first event), minus the
+    best of `tries` bare interpreter starts. Tracing as deployed (POWERTOOLS_TRACE_DISABLED=false)."""
     out = {}
-    for fn in ("citizen_api", "jobs", "notifier", "staff_api", "admin_api"):
+    plain = min(_interpreter_start() for _ in range(tries))
+    for fn in handlers:
         path = f"functions/{fn}/app.py"
-        try:
-            open(path).close()
-        except FileNotFoundError:
+        if not os.path.exists(path):
             continue
         code = (f"import importlib.util,sys; sys.path[:0]=['layers/core','functions/{fn}']; "
                 f"spec=importlib.util.spec_from_file_location('app','{path}'); m=importlib.util.module_from_spec(spec); "
                 "spec.loader.exec_module(m)")
         env_cmd = [sys.executable, "-X", "importtime", "-c", code]
         best = None
-        for _ in range(3):
+        for _ in range(tries):
             t0 = time.perf_counter()
             subprocess.run(env_cmd, capture_output=True, check=True,
-                           env={**__import__("os").environ, "POWERTOOLS_TRACE_DISABLED": "false"})
+                           env={**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"})
             t = time.perf_counter() - t0
             best = t if best is None else min(best, t)
-        plain = min(_interpreter_start() for _ in range(3))
         out[fn] = 1000 * (best - plain)
     return out
 
@@ -215,6 +224,102 @@ def _interpreter_start() -> float:
     return time.perf_counter() - t0
 
 
+# ------------------------------------------------------------ the availability rush
+
+READ_OPS = ("GetItem", "BatchGetItem", "Query", "Scan")
+
+
+def availability_rush(system: LocalSystem, office_id: str, service: str, environments: int, per_environment: int,
+                      seconds: float, edge: bool) -> dict:
+    """Phones polling `GET /v1/offices/{id}/availability` through the gateway and the citizen API's
+    handler: `environments` Lambda environments (each its own caches: hallbook.store.readcache),
+    `per_environment` requests each, spread over `seconds` of simulated time (the clock moves a step
+    per request). `edge`: with the gateway's stage cache (local/edge_cache.py) in front, or not.
+    DynamoDB read requests counted on the calling thread."""
+    from collections import Counter
+    from contextlib import nullcontext
+
+    try:
+        from hallbook.store import readcache
+    except ImportError:  # before the caches existed: every request is its own Query
+        readcache = None
+    caches = [readcache.ReadCaches() for _ in range(environments)] if readcache else [None] * environments
+    edge_cache = getattr(system.gateway, "edge_cache", None)
+    if edge_cache is not None:
+        edge_cache.clear()
+        edge_cache.enabled = edge
+    total = environments * per_environment
+    order = [i % environments for i in range(total)]
+    random.shuffle(order)  # API Gateway spreads requests over the environments
+    step = timedelta(seconds=seconds / total)
+    statuses: Counter = Counter()
+    try:
+        with counting.attributed() as cost:
+            for env in order:
+                with readcache.environment(caches[env]) if readcache else nullcontext():
+                    r = system.gateway.invoke("GET", f"/v1/offices/{office_id}/availability", query={"service": service})
+                statuses[r.status] += 1
+                system.clock.advance(step)
+    finally:
+        if edge_cache is not None:
+            edge_cache.enabled = True
+            edge_cache.clear()
+    reads = sum(cost.counts[k] for k in READ_OPS)
+    return {"requests": total, "reads": reads, "dynamodb_requests": cost.counts["requests"],
+            "reads_per_request": reads / total, "statuses": dict(statuses)}
+
+
+def slot_item_bytes(office_id: str, service: str) -> float:
+    """The mean size of a slot item as DynamoDB counts it (attribute names + values), measured."""
+    import boto3
+
+    items = boto3.client("dynamodb").query(
+        TableName="SlotsTable", KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"{office_id}#{service}"}})["Items"]
+    sizes = [sum(len(name) + len(str(next(iter(value.values())))) for name, value in item.items()) for item in items]
+    return sum(sizes) / len(sizes) if sizes else 200.0
+
+
+# ------------------------------------------------------------ the city on paper (bench/README.md)
+
+PARTITION_RCU = 3000  # DynamoDB: read units/s one partition serves (strongly consistent 4 KB reads)
+PARTITION_WCU = 1000  # write units/s per partition
+WINDOW_SLOTS = 14 * 16  # a hall-service's availability Query: 14 days x 16 half-hour slots (09:00-17:00)
+SLOT_READ_RCU = 1.0  # a refused attempt's read of the slot item: strongly consistent, < 4 KB
+
+
+def query_rcu(item_bytes: float, items: int = WINDOW_SLOTS) -> float:
+    """Read units of one eventually consistent Query returning `items` items of `item_bytes`."""
+    return max(0.5, math.ceil(item_bytes * items / 4096) * 0.5)
+
+
+def paper(results: dict, item_bytes: float, refused_attempts: int) -> dict:
+    """What one hall-service (one partition key of SlotsTable) absorbs on real DynamoDB with the
+    requests per call measured here: its partition's read units divided by what each call costs it."""
+    rcu = query_rcu(item_bytes)
+    reads = max(results["availability_reads_per_request"], 1e-6)
+    # a measured 0 means "fewer than one in this run": count one, so the figure stays a measurement
+    refused = max(results["refused_attempt_requests"], 1 / max(refused_attempts, 1))
+    return {
+        "paper_availability_reads_per_s_per_hall_service": PARTITION_RCU / (rcu * reads),
+        "paper_attempts_per_s_per_hall_service": PARTITION_RCU / (refused * SLOT_READ_RCU),
+        "paper_availability_query_rcu": rcu,
+    }
+
+
+def write_results(path: str, results: dict) -> None:
+    with open(path, "w", encoding="utf-8") as f:
+        json.dump({k: (round(v, 4) if isinstance(v, float) else v) for k, v in results.items()}, f, indent=2,
+                  sort_keys=True)
+        f.write("\n")
+    print(f"wrote {path}")
+
+
+QUICK = {"citizens": 12, "workers": 4, "slots": 2, "capacity": 3, "pad": 0, "release_halls": 1,
+         "availability_envs": 8, "availability_requests": 10, "sms_messages": 10, "import_tries": 1,
+         "import_handlers": "citizen_api", "floor_calls": 200}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--citizens", type=int, default=300)
@@ -223,25 +328,58 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=10)
     parser.add_argument("--pad", type=int, default=5000)
     parser.add_argument("--release-halls", type=int, default=100)
+    parser.add_argument("--availability-envs", type=int, default=8)
+    parser.add_argument("--availability-requests", type=int, default=200, help="per environment")
+    parser.add_argument("--availability-seconds", type=float, default=5.0)
+    parser.add_argument("--sms-messages", type=int, default=300)
+    parser.add_argument("--import-tries", type=int, default=5)
+    parser.add_argument("--import-handlers", default=",".join(HANDLERS), help="comma-separated")
+    parser.add_argument("--floor-calls", type=int, default=2000)
+    parser.add_argument("--results", default="bench/results.json")
+    parser.add_argument("--quick", action="store_true", help="a run of seconds: the same keys, small numbers")
     args = parser.parse_args()
+    if args.quick:
+        for k, v in QUICK.items():
+            setattr(args, k, v)
     random.seed(7)
+    began = time.perf_counter()
+
+    def phase(name: str) -> None:
+        print(f"[{time.perf_counter() - began:6.1f} s] {name}", file=sys.stderr)
 
     system = LocalSystem(frozen_clock=True)
     system.start(NOW_FOR_SETUP)
+    # the notifier paces SMS to the provider's rate in real time (hallbook/notify/pacing.py): what is
+    # counted here is requests per message, which the pace does not change, so the bench lifts it
+    os.environ["SMS_RATE_PER_SECOND"] = "100000"
     put_hall("rush-hall", ["ID_RENEW"], args.slots, args.capacity)
     slots = [(datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i)).strftime("%H:%M") for i in range(args.slots)]
     people = citizens(args.citizens)
+    phase("citizens registered")
     system.pump.drain()
     system.move_clock(NOON)  # the noon schedule fires: fan-out release through the queue
+    phase("noon released")
     print(f"noon rush: {args.citizens} citizens, {args.workers} at once, {args.slots} slots x {args.capacity} places")
     first = summarise(rush(system, people, args.workers, slots, "rush-hall", "ID_RENEW"))
     bad = overbooked("rush-hall", "ID_RENEW")
     for k, v in first.items():
         print(f"  {k:20} {v:.2f}" if isinstance(v, float) else f"  {k:20} {v}")
     print(f"  {'overbooked':20} {bad}")
-    raw = floor(args.workers)
+    raw = floor(args.workers, args.floor_calls)
+    phase("rush and floor done")
     print(f"  raw floor: conditional UpdateItem {raw:.0f} calls/s; booking attempts/s = "
           f"{first['attempts_per_s'] / raw:.2f} of it")
+
+    avail = availability_rush(system, "rush-hall", "ID_RENEW", args.availability_envs, args.availability_requests,
+                              args.availability_seconds, edge=False)
+    edge = availability_rush(system, "rush-hall", "ID_RENEW", args.availability_envs, args.availability_requests,
+                             args.availability_seconds, edge=True)
+    print(f"availability rush: {args.availability_envs} environments x {args.availability_requests} requests over "
+          f"{args.availability_seconds:.0f} s simulated: {avail['reads']} DynamoDB reads = "
+          f"{avail['reads_per_request']:.3f} per request {avail['statuses']}; behind the stage cache: "
+          f"{edge['reads']} reads = {edge['reads_per_request']:.4f} per request")
+    item_bytes = slot_item_bytes("rush-hall", "ID_RENEW")
+    phase("availability rush done")
 
     pad_bookings(args.pad)
     put_hall("rush-hall-2", ["ID_RENEW"], args.slots, args.capacity)
@@ -253,6 +391,7 @@ def main() -> None:
     print(f"same rush with {args.pad} more items in BookingsTable: p50 {again['p50_ms']:.1f} ms "
           f"(was {first['p50_ms']:.1f}), bookings/s {again['bookings_per_s']:.1f} (was {first['bookings_per_s']:.1f}), "
           f"overbooked {overbooked('rush-hall-2', 'ID_RENEW')}")
+    phase("second rush done")
 
     rel = release_bench(system, args.release_halls, 8, 12)
     print(f"release: {rel['halls']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
@@ -262,10 +401,33 @@ def main() -> None:
     per_hall = rel["seconds"] / rel["halls"]
     print(f"  per hall {1000 * per_hall:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
           f"{rel['write_requests'] * 10} write requests")
-    system.stop()
+    phase("release done")
 
-    for fn, ms in import_times().items():
-        print(f"import {fn:12} {ms:.0f} ms (python -X importtime, Tracer on, minus a bare interpreter)")
+    system.pump.drain()
+    sms = sms_bench.notifier_bench(system, args.sms_messages)
+    print(f"sms: {sms['sent']} delivered, {sms['aws_per_message']:.2f} AWS requests per message {sms['aws_ops']}")
+    system.stop()
+    phase("sms done")
+
+    imports = import_times(args.import_tries, tuple(args.import_handlers.split(",")))
+    phase("imports done")
+    for fn, ms in imports.items():
+        print(f"import {fn:12} {ms:.0f} ms (python -X importtime, tracing as deployed, minus a bare interpreter)")
+
+    results = {
+        "availability_reads_per_request": avail["reads_per_request"],
+        "availability_reads_per_request_behind_stage_cache": edge["reads_per_request"],
+        "refused_attempt_requests": first["req_per_refused"],
+        "writes_per_booking": first["writes_per_booking"],
+        "overbooked": bad,
+        "attempts_floor_ratio": first["attempts_per_s"] / raw,
+        "import_ms_max": max(imports.values()),
+        "sms_requests_per_message": sms["aws_per_message"],
+    }
+    results.update(paper(results, item_bytes, first["refused_full"]))
+    results.update({f"import_ms_{fn}": ms for fn, ms in imports.items()})
+    results["quick_run"] = 1 if args.quick else 0
+    write_results(args.results, results)
 
 
 if __name__ == "__main__":

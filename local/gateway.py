@@ -160,6 +160,7 @@ class Gateway:
         self._functions = functions
         self._controls = controls
         self.host = host  # the Host header of requests made through invoke()
+        self.edge_cache: Any = None  # local/edge_cache.EdgeCache: the stage cache, set by LocalSystem
         self._local_routes: dict[str, dict[str, Callable[[Request], Response]]] = {
             "/local/sms": {"GET": self._get_sms},
             "/local/clock": {"GET": self._get_clock, "POST": self._post_clock},
@@ -213,6 +214,15 @@ class Gateway:
     # ------------------------------------------------------------ the template's routes
 
     def _call(self, route: Route, path_parameters: dict[str, str], request: Request) -> Response:
+        edge, at = self.edge_cache, (request.method, route.path, path_parameters, request.query)
+        if edge is not None and (cached := edge.lookup(*at)) is not None:
+            return cached
+        response = self._call_function(route, path_parameters, request)
+        if edge is not None:
+            edge.store(*at, response)
+        return response
+
+    def _call_function(self, route: Route, path_parameters: dict[str, str], request: Request) -> Response:
         event = self._event(route, path_parameters, request)
         request_id = event["requestContext"]["requestId"]
         try:

@@ -21,6 +21,7 @@ from hallbook.services.identity import set_verifier
 from local import identity as local_identity
 from local import state
 from local.aws import EmbeddedAws, install_partition_queries, start_embedded_aws, table_generation
+from local.edge_cache import EdgeCache, rules_from_template
 from local.emptying import empty_in_place
 from local.environment import ACCOUNT_ID, REGION, set_base_environment
 from local.gateway import Gateway
@@ -46,8 +47,10 @@ class LocalSystem:
     scheduler: Scheduler
     gateway: Gateway
 
-    def __init__(self, template: str | Path = TEMPLATE_PATH, *, aws_port: int = 0, frozen_clock: bool = False):
+    def __init__(self, template: str | Path = TEMPLATE_PATH, *, aws_port: int = 0, frozen_clock: bool = False,
+                 stage_cache: bool = True):
         self._template = template
+        self._stage_cache = stage_cache  # simulate API Gateway's stage cache (local/edge_cache.py)
         self._aws_port = aws_port
         self.clock = AdjustableClock(frozen=frozen_clock)
         self._start_instant: datetime | None = None
@@ -79,6 +82,8 @@ class LocalSystem:
         self.scheduler = Scheduler(template_schedules, self.functions, self.clock, after_run=self.pump.drain,
                                    next_due=schedule_hints(template_schedules, functions(raw)))
         self.gateway = Gateway(api_routes(raw), self.functions, controls=self)
+        self.gateway.edge_cache = EdgeCache(rules_from_template(raw))  # API Gateway's stage cache
+        self.gateway.edge_cache.enabled = self._stage_cache
 
     def seed(self) -> list[str]:
         """Load the demo catalogue and halls, seed the local logins (admin, operator, staff@<office_id>)
@@ -117,6 +122,8 @@ class LocalSystem:
             # handlers read it when imported: names, queue URLs and the secret's ARN must be stable
             raise RuntimeError("the functions' environment changed when the resources were recreated")
         _forget_cached_catalog()
+        self.gateway.edge_cache.clear()
+        self.gateway.edge_cache.enabled = self._stage_cache
         self.pump.reset(self.resources)
         self.clock.set(now or self._start_instant)  # type: ignore[arg-type]
         self.scheduler.reset()
@@ -287,9 +294,11 @@ def _national(phone: str) -> str:
 
 def _forget_cached_catalog() -> None:
     """The catalogue that hallbook caches per process is gone with the reset."""
+    from hallbook.store import readcache
     from hallbook.store.catalog import invalidate_cache
 
     invalidate_cache()
+    readcache.clear()
 
 
 def _reset_hallbook_settings() -> None:

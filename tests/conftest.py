@@ -46,7 +46,9 @@ def _started() -> LocalSystem:
     if _system is None:
         from local.system import LocalSystem
 
-        system = LocalSystem(frozen_clock=True)
+        # without the simulated stage cache (a test that asks for it sets system.gateway.edge_cache.enabled):
+        # the tests of the handlers read what the handlers answer at the frozen instant
+        system = LocalSystem(frozen_clock=True, stage_cache=False)
         system.start(START)
         _system = system
     return _system

@@ -9,6 +9,7 @@
   message still pending and moves SmsDLQ back. Only this function ever talks to the SMS provider."""
 from __future__ import annotations
 
+import functools
 import json
 import os
 
@@ -41,10 +42,10 @@ def relay(event: dict) -> dict:
     return {"batchItemFailures": [{"itemIdentifier": seq} for seq, pk in inserts if pk in failed]}
 
 
-def send(record: SQSRecord) -> None:
+def send(record: SQSRecord, records: notify.SentRecords | None = None) -> None:
     message_id = json.loads(record.body)["message_id"]
     try:
-        delivery = notify.deliver(message_id, now())
+        delivery = notify.deliver(message_id, now(), records)
     except notify.PermanentFailure:
         logger.error("sms can never be sent", extra={"message_id": message_id})
         metrics.add_metric(name="SmsUndeliverable", unit=MetricUnit.Count, value=1)
@@ -82,4 +83,9 @@ def lambda_handler(event, context):
     source = (event.get("Records") or [{}])[0].get("eventSource")
     if source == "aws:dynamodb":
         return relay(event)
-    return process_partial_response(event=event, record_handler=send, processor=queue_processor, context=context)
+    records = notify.SentRecords()  # the batch's `sent` records: one BatchWriteItem at its end
+    try:
+        return process_partial_response(event=event, record_handler=functools.partial(send, records=records),
+                                        processor=queue_processor, context=context)
+    finally:
+        records.flush()

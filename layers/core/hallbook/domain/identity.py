@@ -11,10 +11,12 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-import phonenumbers
 from stdnum.cn import ric
 
+from ..lazy import lazy
 from .errors import ValidationFailed
+
+phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (issue 13: cold start)
 
 MINOR_AGE = 16  # a child's business (birth registration, first ID card) is booked by a guardian
 

@@ -11,9 +11,6 @@ import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
 
-from argon2 import PasswordHasher
-from argon2.exceptions import InvalidHashError, VerificationError
-
 from ..domain import totp
 from ..domain.errors import (DomainError, NotFound, RateLimited, SmsCodeRequired, TotpCodeRequired, Unauthenticated,
                              ValidationFailed)
@@ -23,8 +20,11 @@ from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
 from . import identity, messages, tokens
+from ..lazy import lazy
 
 log = logging.getLogger(__name__)
+argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalogue routes
+argon2_errors = lazy("argon2.exceptions")
 
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
@@ -34,12 +34,12 @@ MIN_PASSWORD = 8
 
 
 @lru_cache(maxsize=1)
-def hasher() -> PasswordHasher:
+def hasher() -> argon2.PasswordHasher:
     import os
 
     if os.environ.get("HALLBOOK_FAST_HASH") == "1":  # tests and the benchmark only
-        return PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        return argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return argon2.PasswordHasher()  # argon2id, RFC 9106 low-memory profile
 
 
 def code_hash(account_id: str, code: str) -> str:
@@ -272,7 +272,7 @@ def login(login: str, password: str, now: datetime, source_ip: str | None = None
             raise Unauthenticated("Wrong login, password or code.")
     try:
         hasher().verify(account.password_hash, password or "")
-    except (VerificationError, InvalidHashError):
+    except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         if reserved is None:
             store.record_login_failure(account.account_id)  # else its budget unit counted it already
         elif reserved > at + (BUDGET_BURST - 1) * BUDGET_INTERVAL:
@@ -362,7 +362,7 @@ def change_password(caller: tokens.Caller, current_password: str, new_password: 
     _reserve_attempt(account, guard, address, int(now.timestamp()))
     try:
         hasher().verify(account.password_hash, current_password or "")
-    except (VerificationError, InvalidHashError):
+    except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         store.record_login_failure(account.account_id)
         raise ValidationFailed("The current password is wrong.", field="current_password") from None
     if new_password == current_password:

@@ -20,6 +20,7 @@ from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as store
+from ..store import readcache
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
@@ -120,6 +121,10 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+    if readcache.seen_full(office.office_id, service.code, day, request.start):
+        # seen full in this environment less than a second ago: refused without any DynamoDB request
+        # (store/readcache.py); the transaction's condition is what guards R7, this only saves reads
+        raise errors.SlotFull("That slot is fully booked; please choose another.")
 
     account = _citizen_account(caller)
     if not account.phone_verified:
@@ -140,7 +145,9 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     if slot is None or slot.closed:
         raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
     if slot.remaining <= 0:
+        readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
+    readcache.mark_free(office.office_id, service.code, day, request.start)
 
     booking = Booking(
         booking_id=booking_id, reference=new_reference(), account_id=account.account_id,
@@ -150,11 +157,15 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     try:
         store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now))
+    except errors.SlotFull:
+        readcache.mark_full(office.office_id, service.code, day, request.start)
+        raise
     except ReplayedBooking:
         first = store.get_booking(booking_id)
         if first is None:  # pragma: no cover - the condition said it exists
             raise
         return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
+    readcache.forget_availability(office.office_id, service.code)
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
     return public(booking, catalog), True
 
@@ -205,6 +216,8 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
                 why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
         try:
             store.cancel_booking(booking, subject, now, by, reason, sms, counts)
+            readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
+            readcache.forget_availability(booking.office_id, booking.service_code)
             break
         except CounterMoved:
             continue

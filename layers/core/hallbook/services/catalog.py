@@ -5,6 +5,7 @@ from datetime import date, datetime
 
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.window import bookable_range
+from ..store import readcache
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, Office, Service, load_catalog
 
@@ -65,14 +66,24 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
     if service_code not in office.services:
         return {"office_id": office_id, "service_code": service_code, "days": []}
     lo, hi = max(day_from, window_first), min(day_to, window_last)
+    key = (office_id, service_code, lo.isoformat(), hi.isoformat())
+    cached = readcache.cached_availability(key)
+    if cached is not None:  # this environment read it less than a second ago (store/readcache.py)
+        return cached
     found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
     days: dict[date, list[dict]] = {}
     for slot in found:
         if slot.closed or slot.date in office.closed_days:
             continue
+        # what this read saw feeds the negative cache of full slots: a refused attempt costs nothing
+        (readcache.mark_full if slot.remaining <= 0 else readcache.mark_free)(office_id, service_code, slot.date,
+                                                                             slot.start)
         days.setdefault(slot.date, []).append(
             {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
-    return {
+    body = {
         "office_id": office_id, "service_code": service_code,
         "days": [{"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())],
     }
+    if lo <= hi:
+        readcache.keep_availability(key, body)
+    return body

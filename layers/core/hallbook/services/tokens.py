@@ -22,10 +22,11 @@ import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import jwt
-
 from ..config import settings
 from ..domain.errors import Unauthenticated
+from ..lazy import lazy
+
+jwt = lazy("jwt")  # PyJWT pulls in cryptography: loaded by the first token, not by the catalogue routes
 
 ISSUER = "hallbook"
 AUDIENCE = "hallbook-api"

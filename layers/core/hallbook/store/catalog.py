@@ -177,9 +177,14 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
 
 
 def invalidate_cache() -> None:
+    """The catalogue changed (or local mode was reset): read it again, and forget the answers cached
+    from the old one (availability, full slots: store/readcache.py)."""
     global _cache
     with _lock:
         _cache = None
+    from . import readcache
+
+    readcache.clear()
 
 
 def put_entity(kind: str, key: str, body: dict) -> None:

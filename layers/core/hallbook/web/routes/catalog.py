@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import catalog
+from ..conditional import conditional_json
 from ..models import AvailabilityOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
 
 router = APIGatewayRouter()
@@ -40,7 +41,14 @@ def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianh
     return Response(200, "application/json", catalog.get_office(office_id).public(), CACHE)
 
 
-@router.get("/v1/offices/<office_id>/availability", tags=["catalogue"])
+AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13
+
+
+@router.get("/v1/offices/<office_id>/availability", tags=["catalogue"], responses={
+    200: {"description": "released slots with their remaining places", "content": {"application/json": {
+        "model": AvailabilityOut}}},
+    304: {"description": "unchanged since the ETag sent in If-None-Match"},
+})
 def availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
@@ -48,6 +56,8 @@ def availability(
                                           json_schema_extra={"format": "date"})] = None,
     to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 31 days after `from`; the "
                                        "window's last day by default", json_schema_extra={"format": "date"})] = None,
-) -> Response[AvailabilityOut]:
+):  # no return annotation: a 304 has no body to validate
+    """Polled by every phone at noon: `Cache-Control: public, max-age=1`, an ETag, and 304 without a
+    body for an unchanged answer. Each environment keeps an answer 1 s (hallbook.store.readcache)."""
     body = catalog.availability(office_id, service, from_, to, now())
-    return Response(200, "application/json", body, {"Cache-Control": "public, max-age=2"})
+    return conditional_json(router.current_event, body, f"public, max-age={AVAILABILITY_MAX_AGE}")

@@ -1,0 +1,37 @@
+"""Modules imported on first use rather than at a handler's import (issue 13: cold start). A route that
+never signs a token, hashes a password or parses a phone number (the catalogue, availability: what the
+noon rush polls) never pays for PyJWT (+ cryptography), argon2 or phonenumbers. Environments that
+Lambda initialises ahead of time (provisioned concurrency) import them all during init: see `warm`."""
+from __future__ import annotations
+
+import importlib
+from types import ModuleType
+from typing import Any
+
+LAZY_MODULES = ("jwt", "argon2", "argon2.exceptions", "phonenumbers")
+
+
+class LazyModule:
+    """Stands for a module; the first attribute read imports it."""
+
+    def __init__(self, name: str):
+        self._name = name
+        self._module: ModuleType | None = None
+
+    def __getattr__(self, attribute: str) -> Any:
+        if attribute.startswith("__"):
+            raise AttributeError(attribute)
+        module = self._module
+        if module is None:
+            module = self._module = importlib.import_module(self._name)
+        return getattr(module, attribute)
+
+
+def lazy(name: str) -> Any:
+    return LazyModule(name)
+
+
+def warm() -> None:
+    """Import every lazy module now (an environment initialised before its first request)."""
+    for name in LAZY_MODULES:
+        importlib.import_module(name)

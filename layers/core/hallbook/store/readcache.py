@@ -1,0 +1,137 @@
+"""Per-environment read caches for the noon rush (issue 13), one set per Lambda environment (process):
+
+- availability: the answer of `GET /v1/offices/{id}/availability` per (hall, service, first day, last
+  day), kept AVAILABILITY_SECONDS (1 s). Behind API Gateway's stage cache (template `Api`), which
+  keeps a response 1 s too: an answer is at most ~2 s old, and every phone polls every 2 s anyway.
+- full slots, a negative cache: a slot seen full (a read said no place left, or a booking transaction
+  failed on the slot's condition) is refused for FULL_SLOT_SECONDS (1 s) without any DynamoDB request.
+  It only ever refuses: the booking transaction's condition (`booked < capacity`) stays the one guard
+  of R7, so a stale "free" can never overbook, and a stale "full" refuses a slot that has room again
+  (a cancellation elsewhere) for at most 1 s. A fresh read that shows room (availability, a booking
+  attempt) or a cancellation made in this environment drops the mark at once.
+
+A booking or cancellation made in an environment drops that environment's cached availability of the
+hall-service, and a catalogue change (store.catalog.invalidate_cache) drops all of it: what a citizen
+just did shows in the next read the same environment serves.
+
+TTLs run on the injected clock (hallbook.clock), so tests move time instead of sleeping. cachetools'
+TTLCache bounds the size; each entry also keeps the instant it was stored, so a clock set back (a test
+reset) never makes an entry live longer. Thread-safe (one lock per cache set).
+"""
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from datetime import date
+from typing import Any
+
+from cachetools import TTLCache
+
+from ..clock import now
+
+AVAILABILITY_SECONDS = 1.0
+FULL_SLOT_SECONDS = 1.0
+
+
+def _timer() -> float:
+    return now().timestamp()
+
+
+class _Ttl:
+    def __init__(self, seconds: float, maxsize: int):
+        self.seconds = seconds
+        self._entries: TTLCache = TTLCache(maxsize, seconds, timer=_timer)
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        at = _timer()
+        with self._lock:
+            entry = self._entries.get(key)
+        if entry is None:
+            return None
+        stored_at, value = entry
+        return value if 0 <= at - stored_at < self.seconds else None
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            self._entries[key] = (_timer(), value)
+
+    def drop(self, key: Any) -> None:
+        with self._lock:
+            self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._entries.clear()
+
+
+class ReadCaches:
+    """The caches of one Lambda environment."""
+
+    def __init__(self, availability_seconds: float = AVAILABILITY_SECONDS, full_slot_seconds: float = FULL_SLOT_SECONDS):
+        self.availability = _Ttl(availability_seconds, 4096)
+        self.full_slots = _Ttl(full_slot_seconds, 65536)
+
+    def clear(self) -> None:
+        self.availability.clear()
+        self.full_slots.clear()
+
+
+_process = ReadCaches()
+_thread = threading.local()
+
+
+def current() -> ReadCaches:
+    """This environment's caches (a thread inside `environment(...)` uses the ones it was given)."""
+    return getattr(_thread, "caches", None) or _process
+
+
+@contextmanager
+def environment(caches: ReadCaches) -> Iterator[ReadCaches]:
+    """Run the block as if in another Lambda environment, with `caches` (benchmark and tests: many
+    environments in one process). Per thread."""
+    before = getattr(_thread, "caches", None)
+    _thread.caches = caches
+    try:
+        yield caches
+    finally:
+        _thread.caches = before
+
+
+def clear() -> None:
+    """Forget everything this process cached (local mode's reset)."""
+    _process.clear()
+
+
+def _slot_key(office_id: str, service_code: str, day: date, start: str) -> tuple:
+    return office_id, service_code, day.isoformat(), start
+
+
+def seen_full(office_id: str, service_code: str, day: date, start: str) -> bool:
+    return current().full_slots.get(_slot_key(office_id, service_code, day, start)) is not None
+
+
+def mark_full(office_id: str, service_code: str, day: date, start: str) -> None:
+    current().full_slots.put(_slot_key(office_id, service_code, day, start), True)
+
+
+def mark_free(office_id: str, service_code: str, day: date, start: str) -> None:
+    current().full_slots.drop(_slot_key(office_id, service_code, day, start))
+
+
+def forget_availability(office_id: str, service_code: str) -> None:
+    """A booking or cancellation in this environment: its own next read of that hall-service is
+    fresh (read-your-writes within an environment; other environments and the stage cache: <= 1 s)."""
+    cache = current().availability
+    with cache._lock:
+        for key in [k for k in cache._entries if k[:2] == (office_id, service_code)]:
+            cache._entries.pop(key, None)
+
+
+def cached_availability(key: tuple) -> Any:
+    return current().availability.get(key)
+
+
+def keep_availability(key: tuple, body: Any) -> None:
+    current().availability.put(key, body)

@@ -1,0 +1,113 @@
+"""Issue 13's negative cache of full slots against R7. A slot an environment has seen full is refused
+there for a second without any DynamoDB request; a stale "full" never refuses a slot with room longer
+than that second; a stale "free" never overbooks (the transaction's condition is the guard): many
+environments that all read "free" book at once, and exactly `capacity` win. Environments are
+simulated with separate caches (hallbook.store.readcache.environment, per thread); DynamoDB requests
+are counted where they arrive, at the embedded AWS."""
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+import pytest
+from moto.dynamodb.responses import DynamoHandler
+
+from hallbook.clock import now
+from hallbook.domain import errors
+from hallbook.services import bookings, catalog
+from hallbook.store import readcache
+from hallbook.store import slots as slot_store
+from tests.races.test_races import booked_items, request, verified_callers
+from tests.support import HALL, SERVICE, put_test_hall, release_days, run_at_once
+
+pytestmark = pytest.mark.R7
+DAY = date(2026, 9, 15)
+
+
+@pytest.fixture
+def dynamodb_calls(monkeypatch) -> list[str]:
+    calls: list[str] = []
+    original = DynamoHandler.call_action
+
+    def counted(self):
+        calls.append(str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2])
+        return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", counted)
+    return calls
+
+
+def book(caller, key: str, env: readcache.ReadCaches):
+    with readcache.environment(env):
+        return bookings.book(caller, request(), key, now())
+
+
+def test_a_slot_seen_full_is_refused_without_any_dynamodb_request(system, dynamodb_calls):
+    put_test_hall(capacity=1)
+    release_days(3)
+    holder, first, second = verified_callers(system, 3)
+    env = readcache.ReadCaches()
+    book(holder, "h", env)
+    with pytest.raises(errors.SlotFull):
+        book(first, "f", env)  # reads the slot: full, and remembered
+    before = len(dynamodb_calls)
+    for i in range(5):
+        with pytest.raises(errors.SlotFull):
+            book(second, f"s{i}", env)
+    assert len(dynamodb_calls) == before
+    # another environment has not seen it: it reads (and learns)
+    other = readcache.ReadCaches()
+    with pytest.raises(errors.SlotFull):
+        book(second, "o", other)
+    assert len(dynamodb_calls) > before
+
+
+def test_availability_teaches_the_negative_cache(system, dynamodb_calls):
+    put_test_hall(capacity=1)
+    release_days(3)
+    holder, late = verified_callers(system, 2)
+    env = readcache.ReadCaches()
+    book(holder, "h", env)
+    with readcache.environment(env):
+        body = catalog.availability(HALL, SERVICE, None, None, now())
+    assert body["days"][0]["slots"][0]["remaining"] == 0
+    before = len(dynamodb_calls)
+    with pytest.raises(errors.SlotFull):
+        book(late, "l", env)
+    assert len(dynamodb_calls) == before
+
+
+def test_a_stale_full_never_refuses_a_slot_with_room_longer_than_the_ttl(system):
+    put_test_hall(capacity=1)
+    release_days(3)
+    holder, waiting = verified_callers(system, 2)
+    here, there = readcache.ReadCaches(), readcache.ReadCaches()
+    held, _ = book(holder, "h", there)
+    with pytest.raises(errors.SlotFull):
+        book(waiting, "w1", here)  # `here` now believes the slot full
+    with readcache.environment(there):
+        bookings.cancel(holder, held["booking_id"], now())  # room again, seen by `there` only
+    with pytest.raises(errors.SlotFull):
+        book(waiting, "w2", here)  # within the TTL: the stale "full" it is allowed
+    system.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
+    booking, created = book(waiting, "w3", here)  # never longer
+    assert created and booking["status"] == "booked"
+    slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
+    assert slot.booked == 1 == len(booked_items())
+
+
+@pytest.mark.parametrize("capacity", [1, 3])
+def test_a_stale_free_never_overbooks(system, capacity):
+    put_test_hall(capacity=capacity)
+    release_days(3)
+    callers = verified_callers(system, 12)
+    environments = [readcache.ReadCaches() for _ in callers]
+    for env in environments:  # every environment has just read the slot with room
+        with readcache.environment(env):
+            body = catalog.availability(HALL, SERVICE, None, None, now())
+        assert body["days"][0]["slots"][0]["remaining"] == capacity
+    results = run_at_once([lambda c=c, e=e: book(c, f"k-{c.account_id}", e) for c, e in zip(callers, environments)])
+    wins = [r for r in results if isinstance(r, tuple)]
+    assert len(wins) == capacity
+    assert all(isinstance(r, errors.SlotFull) for r in results if not isinstance(r, tuple)), results
+    slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
+    assert slot.booked == capacity == len(booked_items())

@@ -1,0 +1,41 @@
+"""Issue 13, cold start: a handler's import loads neither the X-Ray SDK nor the libraries only some
+routes need (PyJWT and cryptography, argon2, phonenumbers); an environment initialised ahead of its
+first request (provisioned concurrency: the noon warmth) loads them during init. What the import
+costs is measured by `make bench` (import_ms_*), never asserted here."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+
+from local.template import REPO_ROOT
+
+HEAVY = ("aws_xray_sdk", "jwt", "argon2", "phonenumbers")
+
+
+def loaded_after_import(function: str, **env: str) -> dict[str, bool]:
+    code = (f"import importlib.util, json, sys; sys.path[:0] = ['layers/core', 'functions/{function}']; "
+            f"spec = importlib.util.spec_from_file_location('app', 'functions/{function}/app.py'); "
+            "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
+            f"print(json.dumps({{name: name in sys.modules for name in {list(HEAVY)!r}}}))")
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
+    environment.update({"AWS_DEFAULT_REGION": "cn-north-1", "POWERTOOLS_TRACE_DISABLED": "false", **env})
+    done = subprocess.run([sys.executable, "-c", code], cwd=REPO_ROOT, env=environment, capture_output=True,
+                          text=True, timeout=120, check=True)
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("function", ["citizen_api", "staff_api"])
+def test_an_on_demand_import_loads_none_of_the_heavy_libraries(function):
+    assert loaded_after_import(function) == {name: False for name in HEAVY}
+
+
+def test_a_provisioned_environment_loads_them_during_init():
+    loaded = loaded_after_import("citizen_api", AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
+    assert loaded == {"aws_xray_sdk": False, "jwt": True, "argon2": True, "phonenumbers": True}
+    loaded = loaded_after_import("citizen_api", AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency",
+                                 HALLBOOK_XRAY_SDK="1")
+    assert all(loaded.values()), loaded
