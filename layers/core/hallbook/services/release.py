@@ -104,3 +104,16 @@ def calendar_sources(now: datetime) -> dict[int, Source]:
 def next_year_calendar_missing(now: datetime) -> bool:
     """R5: from 1 December, alarm while next year's calendar is neither bundled nor entered."""
     return next_year_missing(now.date(), load_catalog(max_age=0).calendar)
+
+
+CALENDAR_LOOKAHEAD_DAYS = 60
+
+
+def calendar_days_by_source(now: datetime, days: int = CALENDAR_LOOKAHEAD_DAYS) -> dict[str, int]:
+    """How many of the coming `days` days each calendar source rules (R5: official, admin,
+    provisional): the Jobs dashboard shows a provisional stretch coming before the alarm does."""
+    calendar = load_catalog().calendar
+    counts = {source.value: 0 for source in Source}
+    for i in range(1, days + 1):
+        counts[calendar.source((now.date() + timedelta(days=i)).year).value] += 1
+    return counts
