@@ -2,7 +2,7 @@
 call-centre operators' routes."""
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, Optional
 
 from pydantic import BaseModel, Field
 
@@ -143,3 +143,34 @@ class OperatorBookingIn(Strict):
 class OperatorBookingsOut(BaseModel):
     bookings: list[BookingOut]
     next_cursor: str | None
+
+
+# ---------------------------------------------------------------- read-back (issue 14)
+
+class ClosureEntryOut(BaseModel):
+    date: str
+    reason: str
+    past: bool = False
+
+
+class ClosuresOut(BaseModel):
+    office_id: str
+    closures: list[ClosureEntryOut]
+
+
+class ClosureLiftedOut(BaseModel):
+    office_id: str
+    date: str
+    reason: str = Field(description="the reason the lifted closure had")
+    slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
+    slots_created: int = Field(description="slots of the day written now because the day is in the window")
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: Literal["admin", "official", "provisional"] = Field(
+        description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
+                    "with the computed statutory holidays")
+    holidays: list[str] = Field(description="weekdays that are days off")
+    workdays: list[str] = Field(description="make-up working days on a weekend")
+    entered: Optional[dict[str, Any]] = Field(default=None, description="the administrator's entries, if any")

@@ -1,15 +1,16 @@
 """Public catalogue routes: services, halls and availability (R3, R4, R6, R7)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Union
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import catalog
-from ..models import AvailabilityOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
+from ...services import catalog, catalog_admin
+from ..auth import admin_or_none
+from ..models import AvailabilityOut, OfficeAdminViewOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
 
 router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -36,8 +37,14 @@ def list_offices(
 
 
 @router.get("/v1/offices/<office_id>", tags=["catalogue"])
-def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[OfficeOut]:
-    return Response(200, "application/json", catalog.get_office(office_id).public(), CACHE)
+def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[Union[OfficeOut, OfficeAdminViewOut]]:
+    """One hall. With an administrator's token, also its weekly timetable (capacities) and dated
+    closures as stored, never cached, with the ETag that PUT /v1/offices/{office_id} takes as If-Match."""
+    if admin_or_none(router) is not None:
+        body, tag = catalog_admin.office_view(office_id)
+        return Response(200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag,
+                                                         "Vary": "Authorization"})
+    return Response(200, "application/json", catalog.get_office(office_id).public(), {**CACHE, "Vary": "Authorization"})
 
 
 @router.get("/v1/offices/<office_id>/availability", tags=["catalogue"])
