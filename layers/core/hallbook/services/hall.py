@@ -18,6 +18,7 @@ from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
+from ..store import stats as stats_store
 from ..store import tickets as store
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, load_catalog
@@ -189,8 +190,10 @@ def call_next(office_id: str, counter: str, now: datetime) -> dict:
                 if ticket is None:  # pragma: no cover - written in the same transaction
                     raise errors.Busy("The ticket vanished; please retry.")
                 log.info("called", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
+                waited = _seconds_between(ticket.issued_at, now)
+                stats_store.count(office.office_id, ticket.service_code, today, called=1, wait_seconds=waited)
                 telemetry.count("TicketsCalled")
-                telemetry.seconds("QueueWaitSeconds", _seconds_between(ticket.issued_at, now))
+                telemetry.seconds("QueueWaitSeconds", waited)
                 telemetry.emit("TicketsWaiting", len(waiting) - 1, office=office.office_id)
                 return public_ticket(ticket)
     raise errors.Busy("Many counters are calling at once; please retry.")

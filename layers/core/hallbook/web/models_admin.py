@@ -174,3 +174,36 @@ class CalendarYearOut(BaseModel):
     holidays: list[str] = Field(description="weekdays that are days off")
     workdays: list[str] = Field(description="make-up working days on a weekend")
     entered: Optional[dict[str, Any]] = Field(default=None, description="the administrator's entries, if any")
+
+
+class CancelledByOut(BaseModel):
+    citizen: int
+    operator: int
+    hall: int
+
+
+class StatsDayOut(BaseModel):
+    date: str
+    office_id: str
+    service_code: str
+    capacity: int = Field(description="places of the day's open slots")
+    booked: int = Field(description="places held at the end: booked, checked in, completed or no-show")
+    utilisation: Optional[float] = Field(description="booked / capacity")
+    cancellations: int
+    cancelled_by: CancelledByOut
+    no_shows: int
+    no_show_rate: Optional[float] = Field(description="no_shows / booked")
+    walk_ins: int
+    checked_in: int
+    called: int
+    completed: int
+    average_wait_seconds: Optional[float] = Field(description="check-in (or walk-in ticket) to call")
+    average_service_seconds: Optional[float] = Field(description="call to completion")
+
+
+class StatsOut(BaseModel):
+    office_id: str
+    service_code: Optional[str]
+    from_: str = Field(alias="from")
+    to: str
+    days: list[StatsDayOut]

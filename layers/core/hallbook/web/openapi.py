@@ -53,6 +53,7 @@ class Answers:
     media: str = JSON
     writes: bool | None = None  # None: POST and PUT write (a transaction that may answer 503 BUSY)
     ok_headers: tuple[str, ...] = ()
+    also_csv: bool = False  # `Accept: text/csv` answers the same as CSV (issue 14: GET /v1/stats)
 
 
 def _merge(*tables: Mapping[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
@@ -161,6 +162,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("DELETE", "/v1/offices/{office_id}/closures/{date}"): Answers(roles=ADMIN, refusals={
         404: ("NOT_FOUND",), **CATALOGUE_CHANGE}, writes=True),
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
+    ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
     ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={
         404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)}, ok_headers=("ETag",)),
@@ -275,6 +277,8 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
                         generated.get("200", {}).get("description") not in (None, "Successful Response")
                         else OK_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
                         "content": {JSON: body if body is not None else {"schema": {"type": "object"}}}}
+        if answers.also_csv and "content" in response:
+            response["content"]["text/csv"] = {"schema": {"type": "string", "description": "the same rows as CSV"}}
         names = [h for h in answers.ok_headers if status in HEADER_STATUSES[h]]
         if names:
             response["headers"] = {h: HEADERS[h] for h in names}

@@ -1,18 +1,18 @@
 """Administrators keep the catalogue (R3-R5) and read the audit log. Role: web/auth.admin."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated, Optional, Union
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import audit, catalog_admin
+from ...services import audit, catalog_admin, stats
 from ..auth import admin
 from ..models import CURSOR, ServiceOut
 from ..models_admin import (AuditOut, CalendarIn, CalendarOut, CalendarYearOut, ClosuresOut, OfficeAdminOut, OfficeIn,
-                            ServiceIn)
+                            ServiceIn, StatsOut)
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -92,3 +92,25 @@ def audit_log(
     newest first."""
     admin(router)
     return Response(200, "application/json", audit.list_entries(date, limit, cursor, now().date()), NO_STORE)
+
+
+@router.get("/v1/stats", tags=["admin"])
+def statistics(
+    office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
+    service: Annotated[Optional[str], Query(max_length=64, description="one service; every one by default")] = None,
+    from_: Annotated[Optional[str], Query(alias="from", max_length=10, description="YYYY-MM-DD; a week before `to` "
+                                          "by default", json_schema_extra={"format": "date"})] = None,
+    to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 92 days after `from`; today "
+                                       "by default", json_schema_extra={"format": "date"})] = None,
+) -> Response[Union[StatsOut, str]]:
+    """Per hall, service and (appointment) day: capacity, booked, utilisation, cancellations by whom,
+    no-shows and their rate, walk-ins, check-ins and the average waits, from counters kept with the
+    events. `Accept: text/csv` answers the same rows as CSV."""
+    admin(router)
+    result = stats.report(office, service, from_, to, now())
+    accept = next((v for k, v in (router.current_event.headers or {}).items() if k.lower() == "accept"), "") or ""
+    if "text/csv" in accept.lower():
+        name = f"hallbook-stats-{office}-{result['from']}-{result['to']}.csv"
+        return Response(200, "text/csv; charset=utf-8", stats.as_csv(result),
+                        {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"})
+    return Response(200, "application/json", result, {**NO_STORE, "Vary": "Accept"})
