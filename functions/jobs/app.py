@@ -6,16 +6,18 @@ and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's
 from __future__ import annotations
 
 import json
+import time
 from datetime import date
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import notify, release, reminders, sweep
+from hallbook.services import applications, notify, release, reminders, sweep
 from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
@@ -32,23 +34,33 @@ def start_release(event: dict | None = None) -> dict:
         response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i:i + 10])
         if response.get("Failed"):
             raise RuntimeError(f"could not enqueue {len(response['Failed'])} halls")  # the scheduler retries
-    if release.next_year_calendar_missing(at, catalog):
+    missing = release.next_year_calendar_missing(at, catalog)
+    if missing:
         logger.warning("next year's State Council calendar is missing", extra={"year": at.year + 1})
-        metrics.add_metric(name="CalendarYearMissing", unit=MetricUnit.Count, value=1)
+    # every run, 0 or 1: the dashboard tells "fine" from "no run" (the alarm is on Maximum > 0)
+    metrics.add_metric(name="CalendarYearMissing", unit=MetricUnit.Count, value=1 if missing else 0)
     metrics.add_metric(name="ReleaseHallsPlanned", unit=MetricUnit.Count, value=len(plans))
+    for source, days in release.calendar_days_by_source(at).items():  # the coming 60 days (Jobs dashboard)
+        telemetry.count("CalendarDays", days, source=source)
     return {"job": "release", "offices": len(plans)}
 
 
 def release_record(record: SQSRecord) -> None:
     body = json.loads(record.body)
+    started = time.perf_counter()  # a measurement for the dashboard, not a rule's time
     result = release.release_office(body["office_id"], [date.fromisoformat(d) for d in body["days"]])
     metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=result.written)
+    metrics.add_metric(name="ReleaseHallsDone", unit=MetricUnit.Count, value=1)
+    telemetry.seconds("ReleaseDurationSeconds", time.perf_counter() - started)
 
 
 def sweep_no_shows(event: dict) -> dict:
     result = sweep.sweep(now(), days_back=int(event.get("days_back", sweep.CATCH_UP_DAYS)))
     metrics.add_metric(name="NoShows", unit=MetricUnit.Count, value=result.no_shows)
     metrics.add_metric(name="NoShowSuspensions", unit=MetricUnit.Count, value=result.suspended)
+    waiting, oldest = applications.review_backlog(now())  # the Halls dashboard, every 5 minutes
+    metrics.add_metric(name="ApplicationsAwaitingReview", unit=MetricUnit.Count, value=waiting)
+    metrics.add_metric(name="OldestApplicationWaitSeconds", unit=MetricUnit.Seconds, value=oldest)
     return result.summary()
 
 

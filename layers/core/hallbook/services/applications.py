@@ -373,3 +373,16 @@ def complete(who: Caller, application: Application, now: datetime) -> dict:
     else:
         raise errors.Busy("The permit is changing; please retry.")
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
+
+
+def review_backlog(now: datetime) -> tuple[int, float]:
+    """Every station's applications submitted and not yet opened for review: how many, and how long the
+    oldest has waited in seconds (0 when none) - the Halls dashboard's gauges, from the sweep job."""
+    waiting, oldest = 0, None
+    for office_id in sorted(load_catalog().offices):
+        count, first = store.awaiting_review(office_id)
+        waiting += count
+        if first and (oldest is None or first < oldest):
+            oldest = first
+    age = (now - datetime.fromisoformat(oldest)).total_seconds() if oldest else 0.0
+    return waiting, max(0.0, age)

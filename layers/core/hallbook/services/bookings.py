@@ -10,6 +10,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from .. import telemetry
 from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
@@ -167,6 +168,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
         return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
     readcache.forget_availability(office.office_id, service.code)
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
+    telemetry.count("BookingsMade")
     return public(booking, catalog), True
 
 
@@ -223,6 +225,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
             continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")
+    telemetry.count("BookingsCancelled", by=by)
     cancelled = store.get_booking(booking.booking_id) or booking
     return public(cancelled, catalog)
 

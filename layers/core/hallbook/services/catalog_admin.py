@@ -38,25 +38,57 @@ def _invalid(error: Exception) -> errors.DomainError:
 
 # ---------------------------------------------------------------- services (R3)
 
-def put_service(who: Caller, code: str, data: dict, now: datetime) -> tuple[dict, bool]:
-    """Create or change a service. (the service, created?)"""
+def check_if_match(if_match: str | None, before: dict | None) -> None:
+    """HTTP If-Match against the entity as stored (issue 14): absent - no check; `*` - it must exist;
+    otherwise one of the listed entity tags must be its current one, else 412 PRECONDITION_FAILED with
+    the current tag, so the client reads it again and decides."""
+    if if_match is None or not if_match.strip():
+        return
+    current = catalog_store.etag(before)
+    tags = {t.strip().removeprefix("W/") for t in if_match.split(",") if t.strip()}
+    if "*" in tags and current is not None:
+        return
+    if current not in tags:
+        raise errors.PreconditionFailed(
+            "It was changed since you read it (If-Match names another version): read it again and retry."
+            if current else "It does not exist, so If-Match cannot match it.", etag=current)
+
+
+def _write(kind: str, key: str, after: dict, also: list, before: dict | None, if_match: str | None) -> str:
+    """The optimistic write; a change that lands between the If-Match check and the write is 412
+    too when the client named a version. The new entity tag."""
+    try:
+        catalog_store.put_entity_with(kind, key, after, also, before)
+    except catalog_store.ChangedMeanwhile:
+        if if_match:
+            raise errors.PreconditionFailed("It was changed meanwhile: read it again and retry.",
+                                            etag=catalog_store.etag(catalog_store.get_entity(kind, key))) from None
+        raise
+    return catalog_store.etag(after) or ""
+
+
+def put_service(who: Caller, code: str, data: dict, now: datetime,
+                if_match: str | None = None) -> tuple[dict, bool, str]:
+    """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
+    check_if_match(if_match, before)
     try:
         service = service_from({**data, "code": code})
     except (KeyError, TypeError, ValueError) as error:
         raise _invalid(error) from None
     after = catalog_store.service_body(service)
     note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
-    catalog_store.put_entity_with("SERVICE", code, after, [entry_item(note)], before)
+    tag = _write("SERVICE", code, after, [entry_item(note)], before, if_match)
     log.info("service saved", extra={"service_code": code, "new": before is None})
-    return service.public(), before is None
+    return service.public(), before is None, tag
 
 
 # ---------------------------------------------------------------- halls (R4)
 
-def put_office(who: Caller, office_id: str, data: dict, now: datetime) -> tuple[dict, bool]:
+def put_office(who: Caller, office_id: str, data: dict, now: datetime,
+               if_match: str | None = None) -> tuple[dict, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
-    are kept (they change through the closures route). ({office, slots}, created?)"""
+    are kept (they change through the closures route). ({office, slots}, created?, its ETag)"""
     catalog = load_catalog(max_age=0)
     unknown = sorted(set(data.get("services", [])) - set(catalog.services))
     if unknown:
@@ -66,6 +98,7 @@ def put_office(who: Caller, office_id: str, data: dict, now: datetime) -> tuple[
         raise errors.ValidationFailed(f"timetable for services the hall does not offer: {', '.join(extra)}",
                                       field="timetable")
     before = catalog_store.get_entity("OFFICE", office_id)
+    check_if_match(if_match, before)
     try:
         office = office_from({**data, "office_id": office_id, "closures": (before or {}).get("closures", [])})
     except (KeyError, TypeError, ValueError) as error:
@@ -73,11 +106,11 @@ def put_office(who: Caller, office_id: str, data: dict, now: datetime) -> tuple[
     previous = office_from(before) if before else None
     after = office_to(office)
     note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
-    catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)], before)
+    tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
     slots = apply_timetable(office, previous, now)
     log.info("office saved", extra={"office_id": office_id, "new": before is None, **{
         f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()}})
-    return {"office": after, "slots": slots}, before is None
+    return {"office": after, "slots": slots}, before is None, tag
 
 
 def _planned(office: Office, code: str, day: date, calendar: WorkCalendar) -> dict[str, Slot]:
@@ -123,10 +156,12 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 
 # ---------------------------------------------------------------- the calendar (R5)
 
-def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime) -> tuple[dict, bool]:
+def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime,
+                 if_match: str | None = None) -> tuple[dict, bool, str]:
     """An administrator's calendar for `year`, which then rules that year (R5). Days already released
     that stop being working days have their slots closed (bookings kept, listed so the hall can
-    close the day with SMS); days that become working days get their slots at once. (result, created?)"""
+    close the day with SMS); days that become working days get their slots at once.
+    (result, created?, its ETag)"""
     if not 2000 <= year <= 2100:
         raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
     try:
@@ -136,9 +171,10 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
         raise _invalid(error) from None
     old = load_catalog(max_age=0)
     before = catalog_store.get_entity("CALENDAR", str(year))
+    check_if_match(if_match, before)
     after = catalog_store.calendar_body(entries)
     note = audit.entry(who, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
-    catalog_store.put_entity_with("CALENDAR", str(year), after, [entry_item(note)], before)
+    tag = _write("CALENDAR", str(year), after, [entry_item(note)], before, if_match)
 
     new = load_catalog(max_age=0)
     first = now.date() + timedelta(days=1)
@@ -165,4 +201,45 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
         if any(d in staged for d in opened):
             released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
     return {**after, "changed_days": [d.isoformat() for d in changed], "closed_days": closed_days,
-            "slots_released": released}, before is None
+            "slots_released": released}, before is None, tag
+
+
+# ---------------------------------------------------------------- read-back (issue 14)
+
+def office_view(office_id: str) -> tuple[dict, str]:
+    """What an administrator set for a hall, as stored: the public fields, the weekly timetable with
+    capacities and the dated closures. (the office, its ETag for If-Match)"""
+    body = catalog_store.get_entity("OFFICE", office_id)
+    if body is None:
+        raise errors.NotFound(f"No office with id {office_id!r}.")
+    return body, catalog_store.etag(body) or ""
+
+
+def list_closures(office_id: str, today: date) -> tuple[dict, str]:
+    """A hall's dated closures, oldest first, each marked `past` or not. (list, the office's ETag)"""
+    body, tag = office_view(office_id)
+    closures = sorted(body.get("closures", []), key=lambda c: c["date"])
+    return {"office_id": office_id, "closures": [
+        {"date": c["date"], "reason": c.get("reason", ""), "past": c["date"] < today.isoformat()} for c in closures
+    ]}, tag
+
+
+def calendar_year(year: int) -> tuple[dict, str | None]:
+    """R5: a year as the system reads it - which source rules it (an administrator's entries, the
+    bundled State Council schedule, or provisional: the weekday rule with the computed statutory
+    holidays), the days off that fall on weekdays, the make-up working days on weekends, and the
+    administrator's entries if any. (the year, the entries' ETag or None when none were entered)"""
+    if not 2000 <= year <= 2100:
+        raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
+    calendar = load_catalog(max_age=0).calendar
+    entered = catalog_store.get_entity("CALENDAR", str(year))
+    day, holidays, workdays = date(year, 1, 1), [], []
+    while day.year == year:
+        working, weekend = calendar.is_working_day(day), day.isoweekday() >= 6
+        if weekend and working:
+            workdays.append(day.isoformat())
+        elif not weekend and not working:
+            holidays.append(day.isoformat())
+        day += timedelta(days=1)
+    return {"year": year, "source": calendar.source(year).value, "holidays": holidays, "workdays": workdays,
+            "entered": entered}, catalog_store.etag(entered)

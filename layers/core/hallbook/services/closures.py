@@ -23,12 +23,14 @@ from datetime import datetime
 
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.timetable import slots_for_day
+from ..domain.window import days_to_stage
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
 from ..store.catalog import load_catalog, office_from, office_to
-from . import audit
+from . import audit, release
 from .bookings import cancel_booking
 from .catalog import get_office, parse_day
 from .tokens import Caller
@@ -109,3 +111,47 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
                        before={"closures": data.get("closures", [])}, after={"closures": office["closures"]})
     catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
     return reason, False
+
+
+# ---------------------------------------------------------------- lifting a closure (issue 14)
+
+def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> dict:
+    """DELETE /v1/offices/{office_id}/closures/{date}: the day opens again. The closure leaves the
+    hall (audited, with the reason it had), the day's released slots in the timetable open again with
+    the places the closure's cancellations freed, and slots never released are written if the day is
+    in the window. Bookings the closure cancelled stay cancelled: their citizens were told by SMS and
+    may have booked elsewhere; nobody's booking is revived. 404 when the day has no closure."""
+    day = parse_day(day_text, "date")
+    if day < now.date():
+        raise errors.ValidationFailed("A closure of a past day cannot be lifted.", field="date")
+    for attempt in range(CLOSURE_ATTEMPTS):
+        data = catalog_store.get_entity("OFFICE", office_id)
+        if data is None:
+            raise errors.NotFound(f"No office with id {office_id!r}.")
+        lifted = next((c for c in data.get("closures", []) if c.get("date") == day.isoformat()), None)
+        if lifted is None:
+            raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
+        office = office_from({**data, "closures": [c for c in data["closures"] if c is not lifted]})
+        after = office_to(office)
+        note = audit.entry(who, "office.lift_closure", f"OFFICE#{office_id}", now,
+                           before={"closures": data.get("closures", [])}, after={"closures": after["closures"]})
+        try:
+            catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)], data)
+            break
+        except catalog_store.ChangedMeanwhile:
+            if attempt == CLOSURE_ATTEMPTS - 1:
+                raise
+    catalog = load_catalog(max_age=0)
+    reopened = 0
+    for code in sorted(c for c in office.timetable if c in office.services):
+        for slot in slots_for_day({code: office.timetable[code]}, day, catalog.calendar, office.closed_days):
+            change = slot_store.set_capacity_keeping_bookings(office_id, code, day, slot.start, slot.capacity,
+                                                              slot.end)
+            if change is not None and change[0].closed and not change[1].closed:
+                reopened += 1
+    created = 0
+    if day in days_to_stage(now, catalog.window_days(office)):
+        created = release.release_office(office_id, [day], now).written
+    log.info("closure lifted", extra={"office_id": office_id, "date": day.isoformat(), "reopened": reopened})
+    return {"office_id": office_id, "date": day.isoformat(), "reason": lifted.get("reason", ""),
+            "slots_reopened": reopened, "slots_created": created}

@@ -7,6 +7,7 @@ import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
 
+from .. import telemetry
 from ..clock import SHANGHAI
 from ..domain import errors
 from ..domain.booking import Status, check_in_open, check_in_window
@@ -16,6 +17,7 @@ from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
+from ..store import stats as stats_store
 from ..store import tickets as store
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, load_catalog
@@ -137,6 +139,7 @@ def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime)
         raise errors.InvalidState("The booking changed meanwhile; try again.") from None
     log.info("checked in", extra={"booking_id": booking.booking_id, "office_id": office.office_id,
                                   "ticket_id": ticket.ticket_id})
+    telemetry.count("CheckIns")
     checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
     return {"ticket": public_ticket(ticket), "booking": booking_service.public(checked_in, catalog)}
 
@@ -157,6 +160,7 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> dict:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
     ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
     log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
+    telemetry.count("WalkInTickets")
     return public_ticket(ticket)
 
 
@@ -185,6 +189,11 @@ def call_next(office_id: str, counter: str, now: datetime) -> dict:
                 if ticket is None:  # pragma: no cover - written in the same transaction
                     raise errors.Busy("The ticket vanished; please retry.")
                 log.info("called", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
+                waited = _seconds_between(ticket.issued_at, now)
+                stats_store.count(office.office_id, ticket.service_code, today, called=1, wait_seconds=waited)
+                telemetry.count("TicketsCalled")
+                telemetry.seconds("QueueWaitSeconds", waited)
+                telemetry.emit("TicketsWaiting", len(waiting) - 1, office=office.office_id)
                 return public_ticket(ticket)
     raise errors.Busy("Many counters are calling at once; please retry.")
 
@@ -209,8 +218,17 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> dict:
         raise errors.InvalidState(f"Ticket {ticket.number} changed meanwhile (or its booking is not checked in).") \
             from None
     done = replace(ticket, status=TicketStatus.DONE.value, done_at=now.isoformat())
+    if ticket.called_at:
+        telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
     booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
     return {"ticket": public_ticket(done), "booking": booking_service.public(booking) if booking else None}
+
+
+def _seconds_between(since: str | None, now: datetime) -> float:
+    try:
+        return (now - datetime.fromisoformat(since)).total_seconds() if since else 0.0
+    except ValueError:
+        return 0.0
 
 
 # ---------------------------------------------------------------- the display board

@@ -9,7 +9,7 @@ from ..domain.applications import check_permit, parse_permit_number, renewal_win
 from ..domain.identity import mask_id_number, parse_id_number
 from ..store import accounts as account_store
 from ..store import permits as store
-from ..store.catalog import load_catalog
+from ..store.catalog import etag, load_catalog
 from ..store.permits import Permit
 from . import audit
 from .catalog import get_office, parse_day
@@ -31,8 +31,16 @@ def _audited(permit: Permit | None) -> dict | None:
     return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number)} if permit else None
 
 
-def put_permit(who: Caller, number: str, data: dict, now: datetime) -> tuple[dict, bool]:
-    """Create or replace a permit (administrators). (the permit, created?)"""
+def permit_etag(permit: Permit | None) -> str | None:
+    """The permit's version for If-Match (issue 14): a hash of what is stored."""
+    return etag(permit.body()) if permit else None
+
+
+def put_permit(who: Caller, number: str, data: dict, now: datetime,
+               if_match: str | None = None) -> tuple[dict, bool]:
+    """Create or replace a permit (administrators). (the permit, created?) With `if_match`, the
+    permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
+    `etag` is the new one."""
     number = parse_permit_number(number)
     holder = parse_id_number(data.get("holder_id_number") or "", now.date()).value
     office = get_office(data.get("office_id") or "")
@@ -44,6 +52,12 @@ def put_permit(who: Caller, number: str, data: dict, now: datetime) -> tuple[dic
     employer = " ".join((data.get("employer") or "").split()) or None
     school = " ".join((data.get("school") or "").split()) or None
     before = store.get_permit(number)
+    if if_match and if_match.strip():
+        tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+        current = permit_etag(before)
+        if not (("*" in tags and current) or current in tags):
+            raise errors.PreconditionFailed("The permit was changed since you read it: read it again and retry.",
+                                            etag=current)
     permit = Permit(number=number, holder_id_number=holder, office_id=office.office_id, address=address,
                     valid_until=valid_until, last_endorsed=last_endorsed, employer=employer, school=school,
                     updated_at=now.isoformat())
@@ -51,6 +65,13 @@ def put_permit(who: Caller, number: str, data: dict, now: datetime) -> tuple[dic
     store.put_permit_audited(permit, entry)
     log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
     return public(permit), before is None
+
+
+def put_permit_versioned(who: Caller, number: str, data: dict, now: datetime,
+                         if_match: str | None) -> tuple[dict, bool, str]:
+    """put_permit, and the new version's ETag (the route's answer header)."""
+    permit, created = put_permit(who, number, data, now, if_match)
+    return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""
 
 
 def own_permits(caller: Caller) -> dict:

@@ -12,7 +12,7 @@ from datetime import date, datetime, timedelta
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
-from ..domain.calendar import next_year_missing
+from ..domain.calendar import Source, next_year_missing
 from ..domain.timetable import plan_fingerprint, slots_for_day
 from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
@@ -111,3 +111,16 @@ def release_window(now: datetime | None = None, *, serving: bool = True) -> int:
 def next_year_calendar_missing(now: datetime, catalog: Catalog | None = None) -> bool:
     """R5: from 1 December, alarm while next year's calendar is neither bundled nor entered."""
     return next_year_missing(now.date(), (catalog or load_catalog(max_age=0)).calendar)
+
+
+CALENDAR_LOOKAHEAD_DAYS = 60
+
+
+def calendar_days_by_source(now: datetime, days: int = CALENDAR_LOOKAHEAD_DAYS) -> dict[str, int]:
+    """How many of the coming `days` days each calendar source rules (R5: official, admin,
+    provisional): the Jobs dashboard shows a provisional stretch coming before the alarm does."""
+    calendar = load_catalog().calendar
+    counts = {source.value: 0 for source in Source}
+    for i in range(1, days + 1):
+        counts[calendar.source((now.date() + timedelta(days=i)).year).value] += 1
+    return counts

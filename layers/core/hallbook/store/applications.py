@@ -274,3 +274,14 @@ def list_for_station(office_id: str, state: str, limit: int,
                                                     last_evaluated_key=_last_key(cursor))
     items = [_application(i) for i in result]
     return items, _cursor(result.last_evaluated_key)
+
+
+def awaiting_review(office_id: str, state: str = "submitted") -> tuple[int, str | None]:
+    """How many of a station's applications wait in `state`, and when the oldest was submitted
+    (ISO instant): one COUNT Query and one Query of a single key (issue 14's Halls dashboard)."""
+    key = f"{office_id}#{state}"
+    waiting = ApplicationItem.by_station_state.count(key)
+    if not waiting:
+        return 0, None
+    oldest = next(iter(ApplicationItem.by_station_state.query(key, scan_index_forward=True, limit=1)), None)
+    return waiting, (oldest.queued_at.split("#", 1)[0] if oldest and oldest.queued_at else None)

@@ -23,6 +23,7 @@ from ..clock import SHANGHAI
 from ..domain.booking import Status
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
+from . import stats
 from .base import BaseMeta, Cancelled, Items, connection, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
@@ -318,6 +319,7 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
         tx.update("slot", SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start)),
                   [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions, subject_condition)
+        stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
         for message in messages:
             tx.put("message", message.item())
 
@@ -474,6 +476,7 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
         ], BookingItem.status == Status.BOOKED.value)
         tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions,
                   SubjectItem.pk.exists() & unchanged)
+        stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
         for message in messages:
             tx.put("message", message.item())
 

@@ -5,6 +5,7 @@ for a short time, so hot paths (booking, availability) cost no catalogue reads.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 import threading
 import time
@@ -229,6 +230,13 @@ def calendar_body(entries: YearEntries) -> dict:
 
 def _dump(body: dict) -> str:
     return json.dumps(body, ensure_ascii=False, sort_keys=True)
+
+
+def etag(body: dict | None) -> str | None:
+    """The entity's version as an HTTP entity tag: a hash of what is stored (None: absent)."""
+    if body is None:
+        return None
+    return '"' + hashlib.sha256(_dump(body).encode()).hexdigest()[:24] + '"'
 
 
 class ChangedMeanwhile(InvalidState):

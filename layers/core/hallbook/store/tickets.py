@@ -27,6 +27,7 @@ from pynamodb.models import Model
 
 from ..domain.booking import Status
 from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
+from . import stats
 from .base import BaseMeta, Cancelled, Items, setting, transact
 from .bookings import Booking, BookingItem, SubjectItem, booking_key, subject_key
 
@@ -215,6 +216,7 @@ def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
             tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)),
                       [SubjectItem.active_services.delete({booking.service_code})])
             tx.update("counter", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
+            stats.count_in(tx, booking.office_id, booking.service_code, day, checked_in=1)
             tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
             tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
 
@@ -240,6 +242,7 @@ def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -
 
         def build(tx: Items) -> None:
             tx.update("counter", TicketItem(day_key(office_id, day), BOARD), seq_actions, seq_condition)
+            stats.count_in(tx, office_id, service_code, day, walk_ins=1)
             tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
             tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
 
@@ -292,6 +295,7 @@ def complete(ticket: Ticket, now: datetime) -> None:
         tx.update("board", TicketItem(key, BOARD), [
             TicketItem.served.add(1), TicketItem.service_seconds.add(int(round(seconds))),
         ])
+        stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
 
     try:
         transact(build)

@@ -5,12 +5,14 @@ from __future__ import annotations
 import functools
 import json
 import os
+import time
 
 from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
+from .. import telemetry
 from ..config import settings
 from ..domain.errors import DomainError
 from . import guard
@@ -208,12 +210,13 @@ def api_handler(*routers):
 
     @logger.inject_lambda_context(correlation_id_path=correlation_paths.API_GATEWAY_REST)
     @tracer.capture_lambda_handler(capture_response=False)
-    @metrics.log_metrics
+    @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event, context):
+        started = time.perf_counter()  # a measurement for the dashboards, not a rule's time (clock.py)
         # web/guard.py: who may call this route and how often, before Powertools validates anything
         refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
-        if refused is not None:
-            return refused.to_proxy()
-        return app.resolve(event, context)
+        result = refused.to_proxy() if refused is not None else app.resolve(event, context)
+        telemetry.request(event, result, (time.perf_counter() - started) * 1000)
+        return result
 
     return app, lambda_handler

@@ -6,7 +6,7 @@ from __future__ import annotations
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from ..clock import now
-from ..domain.errors import Forbidden
+from ..domain.errors import DomainError, Forbidden
 from ..services.tokens import Caller, ensure_live, verify
 
 
@@ -40,3 +40,17 @@ def operator(router: BaseRouter) -> Caller:
 def source_ip(router: BaseRouter) -> str:
     """The client's address as API Gateway saw it (requestContext.identity.sourceIp), for throttling."""
     return router.current_event.request_context.identity.source_ip or ""
+
+
+def admin_or_none(router: BaseRouter) -> Caller | None:
+    """The caller when a valid administrator's token came with a public route's request, else None
+    (no token, a citizen's, or one no longer valid: the route answers as to anybody)."""
+    headers = router.current_event.headers or {}
+    token = headers.get("Authorization") or headers.get("authorization")
+    if not token:
+        return None
+    try:
+        who = ensure_live(verify(token, now()))
+    except DomainError:
+        return None
+    return who if who.role == "admin" else None

@@ -133,6 +133,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
     # administrators
     ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
+    ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
+    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
+    ("GET", "/v1/calendar/{year}"): ADMIN,
+    ("GET", "/v1/stats"): ADMIN,
     ("PUT", "/v1/services/{code}"): ADMIN,
     ("PUT", "/v1/offices/{office_id}"): ADMIN,
     ("PUT", "/v1/calendar/{year}"): ADMIN,

@@ -1,7 +1,7 @@
 """Request and response shapes of the HTTP contract (pydantic); they also make the OpenAPI document."""
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -88,6 +88,14 @@ class OfficeOut(BaseModel):
     kind: str = ""
     mode: Literal["book_first", "priority"]
     services: list[str]
+
+
+class OfficeAdminViewOut(OfficeOut):
+    """Issue 14: GET /v1/offices/{office_id} with an administrator's token - the hall as stored."""
+
+    timetable: dict[str, list[dict[str, Any]]] = Field(description="per service, its weekly slots "
+                                                       "{days, start, end, capacity}")
+    closures: list[dict[str, Any]] = Field(description="dated closures {date, reason}")
 
 
 class OfficesOut(BaseModel):

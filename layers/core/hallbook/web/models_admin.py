@@ -143,3 +143,67 @@ class OperatorBookingIn(Strict):
 class OperatorBookingsOut(BaseModel):
     bookings: list[BookingOut]
     next_cursor: str | None
+
+
+# ---------------------------------------------------------------- read-back (issue 14)
+
+class ClosureEntryOut(BaseModel):
+    date: str
+    reason: str
+    past: bool = False
+
+
+class ClosuresOut(BaseModel):
+    office_id: str
+    closures: list[ClosureEntryOut]
+
+
+class ClosureLiftedOut(BaseModel):
+    office_id: str
+    date: str
+    reason: str = Field(description="the reason the lifted closure had")
+    slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
+    slots_created: int = Field(description="slots of the day written now because the day is in the window")
+
+
+class CalendarYearOut(BaseModel):
+    year: int
+    source: Literal["admin", "official", "provisional"] = Field(
+        description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
+                    "with the computed statutory holidays")
+    holidays: list[str] = Field(description="weekdays that are days off")
+    workdays: list[str] = Field(description="make-up working days on a weekend")
+    entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
+
+
+class CancelledByOut(BaseModel):
+    citizen: int
+    operator: int
+    hall: int
+
+
+class StatsDayOut(BaseModel):
+    date: str
+    office_id: str
+    service_code: str
+    capacity: int = Field(description="places of the day's open slots")
+    booked: int = Field(description="places held at the end: booked, checked in, completed or no-show")
+    utilisation: float | None = Field(description="booked / capacity")
+    cancellations: int
+    cancelled_by: CancelledByOut
+    no_shows: int
+    no_show_rate: float | None = Field(description="no_shows / booked")
+    walk_ins: int
+    checked_in: int
+    called: int
+    completed: int
+    average_wait_seconds: float | None = Field(description="check-in (or walk-in ticket) to call")
+    average_service_seconds: float | None = Field(description="call to completion")
+
+
+class StatsOut(BaseModel):
+    office_id: str
+    service_code: str | None
+    from_: str = Field(alias="from")
+    to: str
+    days: list[StatsDayOut]

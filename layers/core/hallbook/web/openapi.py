@@ -53,6 +53,7 @@ class Answers:
     media: str = JSON
     writes: bool | None = None  # None: POST and PUT write (a transaction that may answer 503 BUSY)
     ok_headers: tuple[str, ...] = ()
+    also_csv: bool = False  # `Accept: text/csv` answers the same as CSV (issue 14: GET /v1/stats)
 
 
 def _merge(*tables: Mapping[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]:
@@ -74,6 +75,8 @@ BOOKING_REFUSALS = {
 CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED")}
 APPLICATION_STEP = {404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
 CATALOGUE_CHANGE = {409: ("INVALID_STATE",)}  # changed by someone else meanwhile (store.catalog.ChangedMeanwhile)
+# If-Match names a version the entity moved on from (issue 14); without If-Match a concurrent change is 409
+VERSIONED_CHANGE = {409: ("INVALID_STATE",), 412: ("PRECONDITION_FAILED",)}
 LIMITED = {429: ("RATE_LIMITED",)}  # too many requests of the client address, account or phone; Retry-After
 CREATE_OR_CHANGE = (201, 200)
 
@@ -84,7 +87,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("GET", "/v1/services"): Answers(),
     ("GET", "/v1/services/{code}"): Answers(refusals={404: ("NOT_FOUND",)}),
     ("GET", "/v1/offices"): Answers(refusals={404: ("NOT_FOUND",)}),
-    ("GET", "/v1/offices/{office_id}"): Answers(refusals={404: ("NOT_FOUND",)}),
+    ("GET", "/v1/offices/{office_id}"): Answers(refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)),  # admins
     ("GET", "/v1/offices/{office_id}/availability"): Answers(refusals={404: ("NOT_FOUND",), **LIMITED}),
     ("GET", "/v1/offices/{office_id}/queue"): Answers(ok=(200, 304), refusals={404: ("NOT_FOUND",)},
                                                      ok_headers=("ETag",)),
@@ -147,11 +150,22 @@ ROUTES: dict[tuple[str, str], Answers] = {
     # administrators
     ("POST", "/v1/offices/{office_id}/closures"): Answers(roles=ADMIN, ok=(201,), refusals={
         404: ("NOT_FOUND",), **CATALOGUE_CHANGE}),
-    ("PUT", "/v1/services/{code}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=CATALOGUE_CHANGE),
-    ("PUT", "/v1/offices/{office_id}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=CATALOGUE_CHANGE),
-    ("PUT", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=CATALOGUE_CHANGE),
+    ("PUT", "/v1/services/{code}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
+                                            ok_headers=("ETag",)),
+    ("PUT", "/v1/offices/{office_id}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
+                                                ok_headers=("ETag",)),
+    ("PUT", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
+                                            ok_headers=("ETag",)),
+    # issue 14: what administrators set, read back (ETag for the next PUT's If-Match)
+    ("GET", "/v1/offices/{office_id}/closures"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)},
+                                                        ok_headers=("ETag",)),
+    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): Answers(roles=ADMIN, refusals={
+        404: ("NOT_FOUND",), **CATALOGUE_CHANGE}, writes=True),
+    ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
+    ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
-    ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={404: ("NOT_FOUND",)}),
+    ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={
+        404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)}, ok_headers=("ETag",)),
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}, writes=False),
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): Answers(roles=OPERATOR),
@@ -169,15 +183,17 @@ HEADERS = {
     "Location": {"description": "the URL of what was created", "schema": {"type": "string"}},
     "Idempotent-Replayed": {"description": "`true` when an Idempotency-Key replay answered the first booking",
                             "schema": {"type": "string", "enum": ["true"]}},
-    "ETag": {"description": "send it back in If-None-Match: an unchanged board answers 304",
+    "ETag": {"description": "the version of what was read or written: the display board takes it back in "
+                            "If-None-Match (unchanged: 304), an administrator's next PUT in If-Match (moved on: 412)",
              "schema": {"type": "string"}},
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}},
 }
-HEADER_STATUSES = {"Location": {201}, "Idempotent-Replayed": {201}, "ETag": {200, 304}}
+HEADER_STATUSES = {"Location": {201}, "Idempotent-Replayed": {201}, "ETag": {200, 201, 304}}
 STATUS_MEANING = {
     400: "the body is not one JSON object", 401: "missing, expired or forged token",
     403: "the token's role may not use this route, or a rule refuses the caller",
-    404: "not found (or not the caller's)", 409: "refused by a rule", 415: "the body is not JSON",
+    404: "not found (or not the caller's)", 409: "refused by a rule",
+    412: "If-Match names a version that is no longer the current one", 415: "the body is not JSON",
     422: "invalid request", 429: "too many requests", 503: "busy, try again",
 }
 
@@ -261,6 +277,8 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
                         generated.get("200", {}).get("description") not in (None, "Successful Response")
                         else OK_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
                         "content": {JSON: body if body is not None else {"schema": {"type": "object"}}}}
+        if answers.also_csv and "content" in response:
+            response["content"]["text/csv"] = {"schema": {"type": "string", "description": "the same rows as CSV"}}
         names = [h for h in answers.ok_headers if status in HEADER_STATUSES[h]]
         if names:
             response["headers"] = {h: HEADERS[h] for h in names}

@@ -156,7 +156,10 @@ def complete(application_id: ApplicationId) -> Response[ApplicationOut]:
 @admin_router.put("/v1/permits/<number>", tags=["admin"])
 def put_permit(number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
                body: Annotated[PermitIn, Body()]) -> Response[PermitOut]:
-    """Register (201) or change (200) a residence permit; audited."""
+    """Register (201) or change (200) a residence permit; audited. If-Match: the ETag of the last
+    answer (412 PRECONDITION_FAILED when it changed since)."""
     who = admin(admin_router)
-    permit, created = permits.put_permit(who, number, body.model_dump(), now())
-    return _ok(permit, 201 if created else 200)
+    headers = admin_router.current_event.headers or {}
+    if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
+    permit, created, tag = permits.put_permit_versioned(who, number, body.model_dump(), now(), if_match)
+    return _ok(permit, 201 if created else 200, ETag=tag)

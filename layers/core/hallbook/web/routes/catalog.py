@@ -8,9 +8,10 @@ from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import catalog
+from ...services import catalog, catalog_admin
+from ..auth import admin_or_none
 from ..conditional import conditional_json
-from ..models import AvailabilityOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
+from ..models import AvailabilityOut, OfficeAdminViewOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
 
 router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -37,8 +38,14 @@ def list_offices(
 
 
 @router.get("/v1/offices/<office_id>", tags=["catalogue"])
-def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[OfficeOut]:
-    return Response(200, "application/json", catalog.get_office(office_id).public(), CACHE)
+def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[OfficeOut | OfficeAdminViewOut]:
+    """One hall. With an administrator's token, also its weekly timetable (capacities) and dated
+    closures as stored, never cached, with the ETag that PUT /v1/offices/{office_id} takes as If-Match."""
+    if admin_or_none(router) is not None:
+        body, tag = catalog_admin.office_view(office_id)
+        return Response(200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag,
+                                                         "Vary": "Authorization"})
+    return Response(200, "application/json", catalog.get_office(office_id).public(), {**CACHE, "Vary": "Authorization"})
 
 
 AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13

@@ -8,13 +8,34 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import audit, catalog_admin
+from ...services import audit, catalog_admin, stats
 from ..auth import admin
 from ..models import CURSOR, ServiceOut
-from ..models_admin import AuditOut, CalendarIn, CalendarOut, OfficeAdminOut, OfficeIn, ServiceIn
+from ..models_admin import (
+    AuditOut,
+    CalendarIn,
+    CalendarOut,
+    CalendarYearOut,
+    ClosuresOut,
+    OfficeAdminOut,
+    OfficeIn,
+    ServiceIn,
+    StatsOut,
+)
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
+
+
+def if_match() -> str | None:
+    """The request's If-Match: the entity tag (ETag) the administrator last read, or None."""
+    headers = router.current_event.headers or {}
+    return next((v for k, v in headers.items() if k.lower() == "if-match"), None)
+
+
+def versioned(tag: str | None) -> dict:
+    """Headers of an answer about one stored entity: its ETag, for the next write's If-Match."""
+    return {**NO_STORE, **({"ETag": tag} if tag else {})}
 
 
 def _status(created: bool) -> int:
@@ -24,29 +45,49 @@ def _status(created: bool) -> int:
 @router.put("/v1/services/<code>", tags=["admin"])
 def put_service(code: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Z0-9_]+$")],
                 body: Annotated[ServiceIn, Body()]) -> Response[ServiceOut]:
-    """Create (201) or change (200) a service (R3)."""
+    """Create (201) or change (200) a service (R3). Send the ETag last read as If-Match: a service
+    changed since answers 412 PRECONDITION_FAILED."""
     who = admin(router)
-    service, created = catalog_admin.put_service(who, code, body.model_dump(), now())
-    return Response(_status(created), "application/json", service, NO_STORE)
+    service, created, tag = catalog_admin.put_service(who, code, body.model_dump(), now(), if_match())
+    return Response(_status(created), "application/json", service, versioned(tag))
 
 
 @router.put("/v1/offices/<office_id>", tags=["admin"])
 def put_office(office_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")],
                body: Annotated[OfficeIn, Body()]) -> Response[OfficeAdminOut]:
     """Create (201) or change (200) a hall: mode, services, weekly timetable with capacities (R4).
-    Released slots follow at once; no booking is dropped (see `slots` in the answer)."""
+    Released slots follow at once; no booking is dropped (see `slots` in the answer). Send the ETag of
+    GET /v1/offices/{office_id} (as an administrator) as If-Match: a hall changed since answers 412."""
     who = admin(router)
-    result, created = catalog_admin.put_office(who, office_id, body.model_dump(), now())
-    return Response(_status(created), "application/json", result, NO_STORE)
+    result, created, tag = catalog_admin.put_office(who, office_id, body.model_dump(), now(), if_match())
+    return Response(_status(created), "application/json", result, versioned(tag))
 
 
 @router.put("/v1/calendar/<year>", tags=["admin"])
 def put_calendar(year: Annotated[int, Path(ge=2000, le=2100)],
                  body: Annotated[CalendarIn, Body()]) -> Response[CalendarOut]:
-    """The year's public holidays and make-up working days (R5): they rule that year from now on."""
+    """The year's public holidays and make-up working days (R5): they rule that year from now on.
+    If-Match: the ETag of GET /v1/calendar/{year} (412 when the entries changed since)."""
     who = admin(router)
-    result, created = catalog_admin.put_calendar(who, year, body.holidays, body.workdays, now())
-    return Response(_status(created), "application/json", result, NO_STORE)
+    result, created, tag = catalog_admin.put_calendar(who, year, body.holidays, body.workdays, now(), if_match())
+    return Response(_status(created), "application/json", result, versioned(tag))
+
+
+@router.get("/v1/calendar/<year>", tags=["admin"])
+def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[CalendarYearOut]:
+    """R5: the year as the system reads it - its source, the weekdays off and the make-up working days -
+    with the administrator's entries (and their ETag) if any."""
+    admin(router)
+    result, tag = catalog_admin.calendar_year(year)
+    return Response(200, "application/json", result, versioned(tag))
+
+
+@router.get("/v1/offices/<office_id>/closures", tags=["admin"])
+def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[ClosuresOut]:
+    """The hall's dated closures, oldest first (the ETag is the hall's)."""
+    admin(router)
+    result, tag = catalog_admin.list_closures(office_id, now().date())
+    return Response(200, "application/json", result, versioned(tag))
 
 
 @router.get("/v1/audit", tags=["admin"])
@@ -60,3 +101,25 @@ def audit_log(
     newest first."""
     admin(router)
     return Response(200, "application/json", audit.list_entries(date, limit, cursor, now().date()), NO_STORE)
+
+
+@router.get("/v1/stats", tags=["admin"])
+def statistics(
+    office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
+    service: Annotated[Optional[str], Query(max_length=64, description="one service; every one by default")] = None,
+    from_: Annotated[Optional[str], Query(alias="from", max_length=10, description="YYYY-MM-DD; a week before `to` "
+                                          "by default", json_schema_extra={"format": "date"})] = None,
+    to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 92 days after `from`; today "
+                                       "by default", json_schema_extra={"format": "date"})] = None,
+) -> Response[StatsOut | str]:
+    """Per hall, service and (appointment) day: capacity, booked, utilisation, cancellations by whom,
+    no-shows and their rate, walk-ins, check-ins and the average waits, from counters kept with the
+    events. `Accept: text/csv` answers the same rows as CSV."""
+    admin(router)
+    result = stats.report(office, service, from_, to, now())
+    accept = next((v for k, v in (router.current_event.headers or {}).items() if k.lower() == "accept"), "") or ""
+    if "text/csv" in accept.lower():
+        name = f"hallbook-stats-{office}-{result['from']}-{result['to']}.csv"
+        return Response(200, "text/csv; charset=utf-8", stats.as_csv(result),
+                        {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"})
+    return Response(200, "application/json", result, {**NO_STORE, "Vary": "Accept"})

@@ -10,7 +10,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import closures
 from ..auth import caller
-from ..models import ClosureIn, ClosureOut
+from ..models import ClosureIn, ClosureOut, DateText
+from ..models_admin import ClosureLiftedOut
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -23,3 +24,13 @@ def close_day(office_id: Annotated[str, Path(max_length=64)], body: Annotated[Cl
     who = caller(router, "admin")
     result = closures.close_day(who, office_id, body.date, body.reason, now())
     return Response(201, "application/json", result, NO_STORE)
+
+
+@router.delete("/v1/offices/<office_id>/closures/<date>", tags=["admin"])
+def lift_closure(office_id: Annotated[str, Path(max_length=64)],
+                 date: Annotated[DateText, Path(min_length=10, max_length=10, description="YYYY-MM-DD")]
+                 ) -> Response[ClosureLiftedOut]:
+    """The day opens again: its slots return with the places the closure freed; the bookings it
+    cancelled stay cancelled (nobody's is revived). Audited. 404 when the day has no closure."""
+    who = caller(router, "admin")
+    return Response(200, "application/json", closures.lift_closure(who, office_id, date, now()), NO_STORE)
