@@ -1,0 +1,172 @@
+"""The browser suite: the three pages (SPEC "Pages") in Debian's headless Chromium, driven by
+Playwright for Python, against `python -m local` started as a separate process - the black-box
+suite's server start (tests/blackbox/conftest.py) and HTTP client (blackbox_support.py), reused.
+
+One server, one browser and two pages (a phone-sized citizen page, a desktop-sized console and board)
+for the whole session; the tests run in file order and the clock only moves forward. Screenshots of
+each page at phone (390x844) and desktop (1366x900) size go to build/screenshots/.
+
+Collected as part of the main suite (`pytest tests`), its tests are skipped.
+"""
+from __future__ import annotations
+
+import importlib.util
+import os
+import shutil
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+HERE = Path(__file__).resolve().parent
+REPO = HERE.parents[1]
+BLACKBOX = REPO / "tests" / "blackbox"
+sys.path.insert(0, str(BLACKBOX))
+from blackbox_support import Api  # noqa: E402
+
+SCREENSHOTS = REPO / "build" / "screenshots"
+CHROMIUM = os.environ.get("HALLBOOK_CHROMIUM", "/usr/bin/chromium")
+# a Thursday: tomorrow (Friday) is bookable, and the check-in test moves the clock to it
+NOW = os.environ.get("HALLBOOK_BROWSER_NOW", "2030-09-26T09:00+08:00")
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1366, "height": 900}
+
+
+def _standalone(config: pytest.Config) -> bool:
+    return Path(str(config.rootpath)).resolve() == HERE
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    if _standalone(config):
+        return
+    skip = pytest.mark.skip(reason="the browser suite runs on its own: pytest tests/browser")
+    for item in items:
+        if HERE in Path(str(item.fspath)).resolve().parents:
+            item.add_marker(skip)
+
+
+def _blackbox_server():
+    spec = importlib.util.spec_from_file_location("blackbox_server", BLACKBOX / "conftest.py")
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    module.NOW = NOW
+    return module
+
+
+@pytest.fixture(scope="session")
+def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
+    bb = _blackbox_server()
+    log = tmp_path_factory.mktemp("local") / "local.log"
+    for attempt in range(2):  # the free port may be taken between choosing and binding it
+        process, port = bb._start(log)
+        api = Api(port)
+        try:
+            bb._wait_until_up(process, api, log)
+            break
+        except RuntimeError:
+            bb._stop(process)
+            if attempt or "Address already in use" not in bb._tail(log):
+                raise
+    print(f"\nlocal mode on 127.0.0.1:{port}, log {log}", file=sys.stderr)
+    try:
+        yield api
+    finally:
+        bb._stop(process)
+
+
+@pytest.fixture(scope="session")
+def base_url(server: Api) -> str:
+    return f"http://{server.host}:{server.port}"
+
+
+@pytest.fixture(scope="session")
+def browser():
+    if not Path(CHROMIUM).exists() and not shutil.which("chromium"):
+        pytest.fail(f"no Chromium at {CHROMIUM}: apt-get install chromium (make test does)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox", "--disable-gpu"])
+        try:
+            yield browser
+        finally:
+            browser.close()
+
+
+class Watched:
+    """A page whose requests outside local mode and whose script errors are recorded."""
+
+    def __init__(self, page, base_url: str):
+        self.page, self.errors, self.outside = page, [], []
+        page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:", "about:"))
+                else self.outside.append(request.url))
+
+
+@pytest.fixture(scope="session")
+def phone(browser, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
+                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    watched = Watched(context.new_page(), base_url)
+    yield watched
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def desktop(browser, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    watched = Watched(context.new_page(), base_url)
+    yield watched
+    context.close()
+
+
+@pytest.fixture(scope="session")
+def board(browser, base_url: str) -> Iterator[Watched]:
+    context = browser.new_context(viewport=DESKTOP, locale="zh-CN", timezone_id="Asia/Shanghai")
+    context.set_default_timeout(10_000)
+    watched = Watched(context.new_page(), base_url)
+    yield watched
+    context.close()
+
+
+def screenshot(page, name: str) -> None:
+    """build/screenshots/<name>-phone.png and <name>-desktop.png of the page as it is now."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    size = page.viewport_size
+    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
+        page.set_viewport_size(viewport)
+        page.wait_for_timeout(100)
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
+    page.set_viewport_size(size)
+
+
+AXE_COUNTS: dict[str, dict[str, int]] = {}
+
+
+def axe_check(page, name: str) -> list[dict]:
+    """axe-core (bundled by axe-playwright-python) on the page: the serious and critical violations."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    results = Axe().run(page).response
+    counts: dict[str, int] = {}
+    for violation in results["violations"]:
+        counts[violation.get("impact") or "unknown"] = counts.get(violation.get("impact") or "unknown", 0) + 1
+    AXE_COUNTS[name] = counts
+    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
+             "nodes": [n["target"] for n in v["nodes"]][:5]}
+            for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
+    for name, counts in AXE_COUNTS.items():
+        terminalreporter.write_line(f"axe {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations"))
+
+
+@pytest.fixture
+def timer():
+    started = time.monotonic()
+    return lambda: time.monotonic() - started
