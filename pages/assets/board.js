@@ -3,7 +3,10 @@
 (function () {
   "use strict";
   var el = HB.el, $ = function (id) { return document.getElementById(id); };
-  var officeId = decodeURIComponent(location.pathname.split("/")[2] || "");
+  var parts = location.pathname.split("/");
+  // deployed, CloudFront answers any missing key with this page: only /board/{office_id} is the board
+  if (parts.length !== 3 || parts[1] !== "board" || !parts[2]) { location.replace("/"); return; }
+  var officeId = decodeURIComponent(parts[2]);
   var POLL_MS = 1000, STALE_AFTER_MS = 3000, SHOW_WAITING = 24;
   var etag = null, lastOk = 0, lastState = null, failing = false;
   var zh = function (key, vars) { return tr("zh", key, vars); }, en = function (key, vars) { return tr("en", key, vars); };
