@@ -14,7 +14,6 @@ import importlib.util
 import os
 import shutil
 import sys
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,16 +23,15 @@ HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
 BLACKBOX = REPO / "tests" / "blackbox"
 sys.path.insert(0, str(BLACKBOX))
+sys.path.insert(0, str(HERE))
 from blackbox_support import Api  # noqa: E402
+from browser_support import AXE_COUNTS, DESKTOP, PHONE, Watched  # noqa: E402
 
-SCREENSHOTS = REPO / "build" / "screenshots"
 CHROMIUM = os.environ.get("HALLBOOK_CHROMIUM", "/usr/bin/chromium")
 # a Thursday night: tomorrow (Friday) is bookable, and the check-in test moves the clock to it without
 # passing a noon release or the reminders (a cheap move); the citizen test books a later day, whose
 # cut-off is still ahead
 NOW = os.environ.get("HALLBOOK_BROWSER_NOW", "2030-09-26T23:30+08:00")
-PHONE = {"width": 390, "height": 844}
-DESKTOP = {"width": 1366, "height": 900}
 
 
 def _standalone(config: pytest.Config) -> bool:
@@ -108,16 +106,6 @@ def browser():
             browser.close()
 
 
-class Watched:
-    """A page whose requests outside local mode and whose script errors are recorded."""
-
-    def __init__(self, page, base_url: str):
-        self.page, self.errors, self.outside = page, [], []
-        page.on("pageerror", lambda error: self.errors.append(str(error)))
-        page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:", "about:"))
-                else self.outside.append(request.url))
-
-
 @pytest.fixture(scope="session")
 def phone(browser, base_url: str) -> Iterator[Watched]:
     context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
@@ -146,40 +134,7 @@ def board(browser, base_url: str) -> Iterator[Watched]:
     context.close()
 
 
-def screenshot(page, name: str) -> None:
-    """build/screenshots/<name>-phone.png and <name>-desktop.png of the page as it is now."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    size = page.viewport_size
-    for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(100)
-        page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
-    page.set_viewport_size(size)
-
-
-AXE_COUNTS: dict[str, dict[str, int]] = {}
-
-
-def axe_check(page, name: str) -> list[dict]:
-    """axe-core (bundled by axe-playwright-python) on the page: the serious and critical violations."""
-    from axe_playwright_python.sync_playwright import Axe
-
-    results = Axe().run(page).response
-    counts: dict[str, int] = {}
-    for violation in results["violations"]:
-        counts[violation.get("impact") or "unknown"] = counts.get(violation.get("impact") or "unknown", 0) + 1
-    AXE_COUNTS[name] = counts
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in results["violations"] if v.get("impact") in ("serious", "critical")]
-
-
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     for name, counts in AXE_COUNTS.items():
         terminalreporter.write_line(f"axe {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations"))
 
-
-@pytest.fixture
-def timer():
-    started = time.monotonic()
-    return lambda: time.monotonic() - started

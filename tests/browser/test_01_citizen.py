@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blackbox_support import CODE, Api, new_adult_id, new_name, new_phone
-from conftest import Watched, axe_check, screenshot
+from browser_support import Watched, axe_check, screenshot
 
 SERVICE, OFFICE = "ID_RENEW", "gz-tianhe-centre"
 PASSWORD = "abc12345"

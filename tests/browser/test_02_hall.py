@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blackbox_support import Api, at, availability, booked, register
-from conftest import Watched, axe_check, screenshot
+from browser_support import Watched, axe_check, screenshot
 
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 STAFF = (f"staff@{OFFICE}", "local-staff-pass")
