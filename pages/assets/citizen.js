@@ -105,27 +105,37 @@
   // ------------------------------------------------------------------ catalogue, halls, availability
   function renderServices() {
     var list = $("services"); list.textContent = "";
-    state.services.forEach(function (s) {
+    // once one is chosen, only it stays (a phone's screen is short); "change" brings the list back
+    var shown = state.service ? [state.service] : state.services;
+    shown.forEach(function (s) {
       var en = HB.lang() === "en";
       var materials = (en && s.materials_en && s.materials_en.length ? s.materials_en : s.materials) || [];
       var notice = en && s.notice_en ? s.notice_en : s.notice;
       var chosen = state.service && state.service.code === s.code;
+      var action = chosen
+        ? el("button", { type: "button", class: "secondary change", text: t("cat.change"), on: { click: function () { resetService(); } } })
+        : s.appointment_required ? el("button", { type: "button", class: "secondary choose", "aria-label": t("cat.choose") + ": " + name(s),
+          text: t("cat.choose"), on: { click: function () { chooseService(s); } } }) : null;
       var item = el("li", { class: "card" + (chosen ? " chosen" : ""), "data-service-code": s.code, "data-walk-in": s.appointment_required ? null : "true" }, [
         el("strong", { text: name(s) }),
         s.appointment_required ? null : el("span", { class: "badge walkin", text: t("cat.walkIn") }),
-        el("details", {}, [
+        el("details", { open: chosen }, [
           el("summary", { text: t("cat.materials") + " · " + t("cat.notice") }),
           el("h3", { class: "hint", text: t("cat.materials") }),
           el("ul", {}, materials.map(function (m) { return el("li", { text: m }); })),
           el("h3", { class: "hint", text: t("cat.notice") }),
           el("p", { text: notice })
         ]),
-        s.appointment_required ? el("div", { class: "row" }, [el("button", { type: "button", class: chosen ? "" : "secondary",
-          "aria-pressed": chosen ? "true" : "false", "aria-label": t("cat.choose") + ": " + name(s), text: chosen ? t("cat.chosen") : t("cat.choose"),
-          on: { click: function () { chooseService(s); } } })]) : null
+        action ? el("div", { class: "row" }, [action]) : null
       ]);
       list.appendChild(item);
     });
+  }
+
+  function resetService() {
+    state.service = null; state.office = null; state.offices = []; state.days = []; state.day = null; state.slot = null;
+    renderServices(); renderDistricts(); renderOffices(); renderDays(); renderBooking();
+    $("catalogue-h").scrollIntoView();
   }
 
   function chooseService(s) {
@@ -149,7 +159,8 @@
     var list = $("office-list"); list.textContent = "";
     if (!state.service) { list.appendChild(el("li", { class: "hint", text: t("off.pickService") })); return; }
     var district = $("district").value;
-    var shown = state.offices.filter(function (o) { return !district || o.district === district; });
+    var shown = state.office ? [state.office] : state.offices.filter(function (o) { return !district || o.district === district; });
+    $("district").disabled = !!state.office;
     if (!shown.length) list.appendChild(el("li", { class: "hint", text: t("off.none") }));
     shown.forEach(function (o) {
       var chosen = state.office && state.office.office_id === o.office_id;
@@ -157,8 +168,10 @@
         el("strong", { text: officeName(o) }), " ", el("span", { class: "badge", text: o.district }),
         el("p", { class: "hint", text: o.address + (o.phone ? " · " + o.phone : "") }),
         el("p", { class: "hint", text: o.mode === "book_first" ? t("off.modeBookFirst") : t("off.modePriority") }),
-        el("button", { type: "button", class: chosen ? "" : "secondary", "aria-pressed": chosen ? "true" : "false",
-          "aria-label": t("off.choose") + ": " + officeName(o), text: t("off.choose"), on: { click: function () { chooseOffice(o); } } })
+        chosen ? el("button", { type: "button", class: "secondary change", text: t("off.change"),
+          on: { click: function () { state.office = null; state.days = []; state.day = null; state.slot = null; renderOffices(); renderDays(); renderBooking(); } } })
+          : el("button", { type: "button", class: "secondary choose", "aria-label": t("off.choose") + ": " + officeName(o), text: t("off.choose"),
+            on: { click: function () { chooseOffice(o); } } })
       ]));
     });
   }

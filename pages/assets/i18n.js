@@ -20,10 +20,10 @@ window.HALLBOOK_I18N = {
     "acct.identityNotVerified": "实名信息尚未核验，暂不能预约。",
     // catalogue
     "cat.title": "办理事项", "cat.materials": "所需材料", "cat.notice": "办理须知", "cat.walkIn": "无需预约，请直接到窗口办理",
-    "cat.choose": "预约此事项", "cat.chosen": "已选择",
+    "cat.choose": "预约此事项", "cat.change": "更换事项",
     // offices
     "off.title": "选择办理大厅", "off.district": "所在区", "off.allDistricts": "全部区",
-    "off.choose": "选择此大厅", "off.none": "暂无提供该事项的大厅。", "off.modeBookFirst": "仅限预约",
+    "off.choose": "选择此大厅", "off.change": "更换大厅", "off.none": "暂无提供该事项的大厅。", "off.modeBookFirst": "仅限预约",
     "off.modePriority": "预约优先，可现场取号", "off.pickService": "请先选择办理事项。",
     // availability
     "av.title": "选择日期和时段", "av.remaining": "余 {n}", "av.full": "已满", "av.none": "暂无可预约时段。",
@@ -90,9 +90,9 @@ window.HALLBOOK_I18N = {
     "acct.warnOneMore": "One more suspends booking.", "acct.notVerified": "Your phone is not verified yet; verify it to book.",
     "acct.identityNotVerified": "Your real-name details are not verified yet; you cannot book for now.",
     "cat.title": "Services", "cat.materials": "Materials to bring", "cat.notice": "Notice", "cat.walkIn": "No appointment: go to a counter",
-    "cat.choose": "Book this service", "cat.chosen": "Chosen",
+    "cat.choose": "Book this service", "cat.change": "Change service",
     "off.title": "Choose a hall", "off.district": "District", "off.allDistricts": "All districts",
-    "off.choose": "Choose this hall", "off.none": "No hall offers this service.", "off.modeBookFirst": "Appointments only",
+    "off.choose": "Choose this hall", "off.change": "Change hall", "off.none": "No hall offers this service.", "off.modeBookFirst": "Appointments only",
     "off.modePriority": "Appointments first; walk-ins welcome", "off.pickService": "Choose a service first.",
     "av.title": "Choose a day and time", "av.remaining": "{n} left", "av.full": "Full", "av.none": "No times to book.",
     "av.pickOffice": "Choose a hall first.",

@@ -24,6 +24,7 @@ def screenshot(page, name: str) -> None:
     """build/screenshots/<name>-phone.png and <name>-desktop.png of the page as it is now."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
+    page.evaluate("window.scrollTo(0, 0)")
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
         page.set_viewport_size(viewport)
         page.wait_for_timeout(100)

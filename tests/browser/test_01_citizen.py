@@ -51,8 +51,8 @@ def test_the_catalogue_marks_walk_in_services_and_shows_materials(phone: Watched
 
 def test_book_a_slot_once_however_often_tapped(phone: Watched, server: Api, citizen: dict) -> None:
     page = phone.page
-    page.locator(f"[data-service-code='{SERVICE}'] button").click()
-    page.locator(f"[data-office-id='{OFFICE}'] button").click()
+    page.locator(f"[data-service-code='{SERVICE}'] button.choose").click()
+    page.locator(f"[data-office-id='{OFFICE}'] button.choose").click()
     page.locator("#days button[data-date]").nth(1).click()  # not tomorrow: its cut-off (18:00 today) may be past
     slot = page.locator("#slots button:not([disabled])").first
     start = slot.get_attribute("data-start")
