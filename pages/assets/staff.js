@@ -6,34 +6,38 @@
   var t = HB.t, api = HB.api, el = HB.el;
   var $ = function (id) { return document.getElementById(id); };
   var token = sessionStorage.getItem("hallbook.staffToken"), office = null, services = {}, current = null;
-  var ID_NUMBER = /^\d{17}[\dXx]$/;
+  var ID_NUMBER = /^\d{17}[\dXx]$/, poller = null;
 
   function msg(text, kind) { HB.say("msg", text, kind); }
   function fail(err) { msg(HB.errorText(err), "error"); if (err.status === 401) logout(); }
   function serviceName(code) { var s = services[code]; return s ? (HB.lang() === "en" ? s.name_en : s.name_zh) : code; }
-  function today() { return HB.hallTime(HB.serverNow().toISOString()).slice(0, 10); }
-  function dayKey() { return "day." + (office ? office.office_id : "") + "." + today(); }
-  function dayList() { try { return JSON.parse(HB.store.get(dayKey()) || "[]"); } catch (e) { return []; } }
-
-  // the day's list: every ticket this console touched today, newest first (kept in this browser)
-  function remember(ticket, extra) {
-    var list = dayList().filter(function (x) { return x.ticket_id !== ticket.ticket_id; });
-    list.unshift({ ticket_id: ticket.ticket_id, number: ticket.number, kind: ticket.kind, service_code: ticket.service_code,
-      status: ticket.status, counter: ticket.counter || "", at: ticket.done_at || ticket.called_at || ticket.issued_at, reference: extra || "" });
-    HB.store.set(dayKey(), JSON.stringify(list.slice(0, 500)));
-    renderDay();
+  // the day's list: every ticket of the hall today (GET /v1/offices/{id}/tickets), newest first
+  var day = [];
+  function loadDay() {
+    if (!office) return Promise.resolve();
+    return api("GET", "/v1/offices/" + encodeURIComponent(office.office_id) + "/tickets", { token: token })
+      .then(function (r) {
+        day = (r.data.tickets || []).slice().reverse();
+        if (!current) {  // after a reload: what this counter called and has not completed
+          var mine = day.filter(function (x) { return x.status === "called" && x.counter === $("counter").value.trim(); })[0];
+          if (mine) { current = mine; renderCurrent(); }
+        }
+        renderDay();
+      }, function (err) { if (err.status === 401) fail(err); });
   }
 
   function renderDay() {
     var body = $("day"); body.textContent = "";
-    dayList().forEach(function (x) {
-      body.appendChild(el("tr", { "data-ticket-number": x.number }, [
-        el("td", { text: HB.hallTime(x.at).slice(11) }), el("td", { text: x.number }),
+    day.forEach(function (x) {
+      body.appendChild(el("tr", { "data-ticket-number": x.number, "data-status": x.status }, [
+        el("td", { text: HB.hallTime(x.done_at || x.called_at || x.issued_at).slice(11) }), el("td", { text: x.number }),
         el("td", { text: t(x.kind === "booking" ? "board.booking" : "board.walkIn") }), el("td", { text: serviceName(x.service_code) }),
-        el("td", { text: t("tk." + x.status) }), el("td", { text: x.counter })
+        el("td", { text: t("tk." + x.status) }), el("td", { text: x.counter || "" })
       ]));
     });
   }
+
+  function refresh() { refreshQueue(); loadDay(); }
 
   function renderCurrent() {
     $("current").textContent = current ? current.number + " · " + serviceName(current.service_code) : t("staff.none");
@@ -64,7 +68,8 @@
       office.services.forEach(function (code) { sel.appendChild(el("option", { value: code, text: serviceName(code) })); });
       $("walkin-form").hidden = $("walkin-h").hidden = office.mode !== "priority";
       $("counter").value = HB.store.get("counter." + office.office_id) || "1";
-      renderDay(); renderCurrent(); refreshQueue(); setInterval(refreshQueue, 5000);
+      renderCurrent(); refresh();
+      if (!poller) poller = setInterval(refresh, 5000);
       $("checkin").focus();
     }).catch(fail);
   }
@@ -80,15 +85,14 @@
     if (!value) { $("checkin").focus(); return; }
     var body = ID_NUMBER.test(value) ? { id_number: value } : { reference: value };
     api("POST", "/v1/offices/" + encodeURIComponent(office.office_id) + "/check-ins", { token: token, body: body }).then(function (r) {
-      remember(r.data.ticket, r.data.booking.reference);
-      msg(t("staff.checkedIn", { number: r.data.ticket.number, reference: r.data.booking.reference }), "ok");
-      $("checkin").value = ""; $("checkin").focus(); refreshQueue();
+            msg(t("staff.checkedIn", { number: r.data.ticket.number, reference: r.data.booking.reference }), "ok");
+      $("checkin").value = ""; $("checkin").focus(); refresh();
     }, function (err) { fail(err); $("checkin").select(); });
   }
 
   function walkIn() {
     api("POST", "/v1/offices/" + encodeURIComponent(office.office_id) + "/tickets", { token: token, body: { service_code: $("walkin-service").value } })
-      .then(function (r) { remember(r.data); msg(t("staff.ticketIssued", { number: r.data.number }), "ok"); refreshQueue(); }, fail);
+      .then(function (r) { msg(t("staff.ticketIssued", { number: r.data.number }), "ok"); refresh(); }, fail);
   }
 
   function callNext() {
@@ -96,13 +100,13 @@
     if (!counter) { $("counter").focus(); return; }
     HB.store.set("counter." + office.office_id, counter);
     api("POST", "/v1/offices/" + encodeURIComponent(office.office_id) + "/queue/next", { token: token, body: { counter: counter } })
-      .then(function (r) { current = r.data; remember(r.data); renderCurrent(); msg(t("staff.called", { number: r.data.number, counter: counter }), "ok"); refreshQueue(); }, fail);
+      .then(function (r) { current = r.data; renderCurrent(); msg(t("staff.called", { number: r.data.number, counter: counter }), "ok"); refresh(); }, fail);
   }
 
   function complete() {
     if (!current) return;
     api("POST", "/v1/offices/" + encodeURIComponent(office.office_id) + "/tickets/" + encodeURIComponent(current.ticket_id) + "/complete", { token: token })
-      .then(function (r) { remember(r.data.ticket); msg(t("staff.completed", { number: r.data.ticket.number }), "ok"); current = null; renderCurrent(); }, fail);
+      .then(function (r) { msg(t("staff.completed", { number: r.data.ticket.number }), "ok"); current = null; renderCurrent(); refresh(); }, fail);
   }
 
   HB.wireToolbar();

@@ -24,6 +24,9 @@ def visit(server: Api) -> dict:
     day, slots = min(days.items())
     start = min(s for s, slot in slots.items() if slot["remaining"] > 0)
     booking = booked(server, register(server), OFFICE, SERVICE, day, start)
+    second = register(server)
+    booking["second"] = booked(server, second, OFFICE, SERVICE, day, start)
+    booking["second_id_number"] = second.id_number
     check_in_at = at(day, start) - timedelta(minutes=20)
     assert check_in_at > now
     server.move_clock(check_in_at)
@@ -43,12 +46,21 @@ def test_console_login_and_check_in_by_reference(desktop: Watched, board: Watche
     page.keyboard.type(visit["reference"])
     page.keyboard.press("Enter")
     expect(page.locator("#msg")).to_contain_text(visit["reference"])
+    expect(page.locator("#day tr")).to_have_count(1)
     number = page.locator("#day tr").first.get_attribute("data-ticket-number")
     assert number and number.startswith("A"), number
     visit["number"] = number
     # the board lists it as waiting, marked as a booking ticket
     waiting = board.page.locator(f"#waiting li[data-ticket-number='{number}']")
     expect(waiting).to_have_attribute("data-kind", "booking", timeout=5000)
+    # the second citizen by ID number (F2 brings the field back from anywhere)
+    page.locator("#counter").focus()
+    page.keyboard.press("F2")
+    expect(page.locator("#checkin")).to_be_focused()
+    page.keyboard.type(visit["second_id_number"])
+    page.keyboard.press("Enter")
+    expect(page.locator("#msg")).to_contain_text(visit["second"]["reference"])
+    expect(page.locator("#day tr")).to_have_count(2)
 
 
 def test_call_next_and_the_board_shows_it_within_two_seconds(desktop: Watched, board: Watched, visit: dict) -> None:
