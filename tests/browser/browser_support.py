@@ -47,3 +47,13 @@ def axe_check(page, name: str) -> list[dict]:
     return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
              "nodes": [n["target"] for n in v["nodes"]][:5]}
             for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+
+
+def reflows(page, width: int = 320) -> bool:
+    """WCAG 1.4.10: at 320 CSS px (a 1280 px window at 400 %, a phone at 200 %) nothing scrolls sideways."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": width, "height": 640})
+    page.wait_for_timeout(100)
+    fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
+    page.set_viewport_size(size)
+    return fits

@@ -8,7 +8,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blackbox_support import CODE, Api, new_adult_id, new_name, new_phone
-from browser_support import Watched, axe_check, screenshot
+from browser_support import Watched, axe_check, reflows, screenshot
 
 SERVICE, OFFICE = "ID_RENEW", "gz-tianhe-centre"
 PASSWORD = "abc12345"
@@ -125,6 +125,7 @@ def test_large_type_and_high_contrast(phone: Watched) -> None:
     assert after >= before * 1.25
     assert page.evaluate("getComputedStyle(document.body).backgroundColor") == "rgb(0, 0, 0)"
     assert axe_check(page, "citizen large + contrast") == []
+    assert reflows(page)  # large type at 200 % zoom still fits a phone's width
     page.get_by_role("button", name="大字模式").click()
     page.get_by_role("button", name="高对比度").click()
     assert not phone.errors and not phone.outside

@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from blackbox_support import Api, at, availability, booked, register
-from browser_support import Watched, axe_check, screenshot
+from browser_support import Watched, axe_check, reflows, screenshot
 
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 STAFF = (f"staff@{OFFICE}", "local-staff-pass")
@@ -85,6 +85,7 @@ def test_screenshots_and_axe_of_the_board_and_the_console(desktop: Watched, boar
     screenshot(desktop.page, "staff")
     assert axe_check(board.page, "board") == []
     assert axe_check(desktop.page, "staff") == []
+    assert reflows(board.page) and reflows(desktop.page)
 
 
 def test_complete_with_the_keyboard(desktop: Watched, visit: dict) -> None:
