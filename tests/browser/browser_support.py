@@ -15,7 +15,9 @@ class Watched:
 
     def __init__(self, page, base_url: str):
         self.page, self.errors, self.outside = page, [], []
+        self.statuses: list[tuple[str, int]] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
+        page.on("response", lambda response: self.statuses.append((response.url, response.status)))
         page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:", "about:"))
                 else self.outside.append(request.url))
 

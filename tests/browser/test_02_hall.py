@@ -75,6 +75,11 @@ def test_call_next_and_the_board_shows_it_within_two_seconds(desktop: Watched, b
     assert shown <= 2.0, shown
     expect(board.page.locator(f"#calls li[data-ticket-number='{visit['number']}']")).to_contain_text("3")
     expect(board.page.locator(f"#waiting li[data-ticket-number='{visit['number']}']")).to_have_count(0)
+    # polling costs a 304 without a body while nothing changes (ETag / If-None-Match)
+    if 304 not in [status for url, status in board.statuses if url.endswith(f"/v1/offices/{OFFICE}/queue")]:
+        with board.page.expect_response(lambda r: r.url.endswith(f"/v1/offices/{OFFICE}/queue") and r.status == 304,
+                                        timeout=5000):
+            pass
     # no personal data on the board: numbers only
     text = board.page.locator("body").inner_text()
     assert visit["reference"] not in text and visit["subject_id_number"] not in text
@@ -109,3 +114,18 @@ def test_the_board_survives_the_api_being_down(board: Watched, visit: dict) -> N
 
 def test_the_console_and_the_citizen_page_load_nothing_from_outside(desktop: Watched) -> None:
     assert not desktop.errors and not desktop.outside
+
+
+def test_walk_in_ticket_at_a_priority_hall(desktop: Watched, base_url: str) -> None:
+    page = desktop.page
+    page.locator("#logout").click()
+    expect(page.locator("#login-form")).to_be_visible()
+    page.get_by_label("工号").fill("staff@gz-tianhe-yuangang-ps")
+    page.locator("#password").fill(STAFF[1])
+    page.locator("#password").press("Enter")
+    expect(page.locator("#walkin-form")).to_be_visible()
+    page.locator("#walkin-service").select_option("WALK_CONSULT")
+    page.locator("#walkin-form button[type=submit]").click()
+    expect(page.locator("#msg")).to_contain_text("B001")
+    expect(page.locator("#day tr[data-ticket-number='B001']")).to_contain_text("现场")
+    assert not desktop.errors
