@@ -28,7 +28,8 @@
     counters.forEach(function (c) {
       var kind = kindOf(c.number);
       calls.appendChild(el("li", { class: (last && last.number === c.number ? "latest " : "") + kind, "data-ticket-number": c.number, "data-counter": c.counter, "data-kind": kind }, [
-        el("span", { class: "num", text: c.number }),
+        el("span", {}, [el("span", { class: "num", text: c.number }),
+          el("span", { class: "kind", text: kind === "booking" ? zh("board.booking") + " " + en("board.booking") : zh("board.walkIn") + " " + en("board.walkIn") })]),
         el("span", { class: "counter" }, [zh("board.counter", { c: c.counter }), el("br"), el("span", { lang: "en", text: en("board.counter", { c: c.counter }) })])
       ]));
     });
