@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 
-.PHONY: run test unit lint bench venv tools clean
+.PHONY: run test unit lint bench venv tools clean chromium
 
 $(VENV)/.stamp: requirements.txt requirements-dev.txt
 	@command -v $(PY) >/dev/null || { echo "need $(PY) on PATH"; exit 1; }
@@ -34,9 +34,17 @@ run: venv
 
 ## make test: lint the template, then every test
 test: venv lint
-	$(APP_PY) -m pytest -n 2 -q tests --ignore=tests/blackbox
+	$(APP_PY) -m pytest -n 2 -q tests --ignore=tests/blackbox --ignore=tests/browser
 	$(APP_PY) -m pytest -p no:cacheprovider -q tests/blackbox
 	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --confcutdir tests/schemathesis tests/schemathesis
+	@$(MAKE) -s chromium && $(APP_PY) -m pytest -p no:cacheprovider -q tests/browser
+
+## make chromium: Debian's chromium (and CJK fonts for the screenshots) for tests/browser, on first use
+chromium:
+	@command -v chromium >/dev/null || { echo "installing Debian's chromium for tests/browser"; \
+	  $(if $(filter 0,$(shell id -u)),,sudo) apt-get update -qq && \
+	  DEBIAN_FRONTEND=noninteractive $(if $(filter 0,$(shell id -u)),,sudo) apt-get install -y -qq --no-install-recommends \
+	  chromium fonts-noto-cjk >/dev/null; }
 
 unit: venv
 	$(APP_PY) -m pytest -q tests/unit

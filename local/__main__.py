@@ -47,6 +47,7 @@ def main(argv: list[str] | None = None) -> int:
     base = f"http://{system.gateway.host}"
     print(f"""
 hallbook local mode, clock at {system.clock.now().isoformat()}
+  pages        {base}/  {base}/board/<office_id>  {base}/staff/
   API          {base}/v1/services
   API docs     {base}/docs
   SMS sent     {base}/local/sms?phone=

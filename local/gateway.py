@@ -19,7 +19,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from hallbook.clock import get_clock
-from local import state
+from local import pages, state
 from local.environment import ACCOUNT_ID
 from local.runtime import Functions
 from local.scheduler import Run
@@ -200,6 +200,9 @@ class Gateway:
             if request.method in local:
                 return local[request.method](request)
             return _method_not_allowed(request, local)
+        page = pages.serve(request)  # local/pages.py: /, /board/{office_id}, /staff/, /assets/...
+        if page is not None:
+            return page
         segments = [unquote(s) for s in request.path.strip("/").split("/")] if request.path.strip("/") else []
         matched = [(r, p) for r in self._routes if (p := r.match(segments)) is not None]
         if not matched:
@@ -209,6 +212,8 @@ class Gateway:
         for compiled, parameters in resource:
             if compiled.route.method in (request.method, "ANY"):
                 return self._call(compiled.route, parameters, request)
+        if request.method == "OPTIONS":
+            return pages.preflight(request)  # the API's CORS preflight, as API Gateway's mock answers it
         return _method_not_allowed(request, {compiled.route.method for compiled, _ in resource})
 
     # ------------------------------------------------------------ the template's routes
@@ -425,4 +430,5 @@ def serve(gateway: Gateway, port: int) -> ThreadingHTTPServer:
     server = _Server(("127.0.0.1", port), handler)
     server.daemon_threads = True
     gateway.host = f"127.0.0.1:{server.server_port}"
+    pages.allow_own_origin(gateway.host)
     return server

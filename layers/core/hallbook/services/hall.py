@@ -233,6 +233,14 @@ def _seconds_between(since: str | None, now: datetime) -> float:
 
 # ---------------------------------------------------------------- the display board
 
+def day_tickets(office_id: str, now: datetime) -> dict:
+    """The counter console's day list: every ticket of the hall today, in the order issued."""
+    office = get_office(office_id)
+    today = now.date()
+    tickets = sorted(store.tickets_of(office.office_id, today), key=lambda t: (t.issued_at, t.number))
+    return {"office_id": office.office_id, "date": today.isoformat(), "tickets": [public_ticket(t) for t in tickets]}
+
+
 def board(office_id: str, now: datetime) -> dict:
     """What the hall's screens show: numbers only - the waiting tickets in call order with their
     estimated wait (the first 50; `waiting_count` counts all), the last call and what each counter

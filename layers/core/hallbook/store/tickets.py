@@ -159,6 +159,12 @@ def get_ticket(office_id: str, day: date, ticket_id_: str) -> Ticket | None:
     return _ticket(office_id, day, item)
 
 
+def tickets_of(office_id: str, day: date) -> list[Ticket]:
+    """Every ticket of a hall's day (the counter console's day list): one Query (`T#`)."""
+    return [_ticket(office_id, day, item)
+            for item in TicketItem.query(day_key(office_id, day), TicketItem.sk.startswith(TICKET), consistent_read=True)]
+
+
 def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board, list[Waiting]]:
     """The board item and every waiting entry of a hall's day: one Query (`Q#`)."""
     board: TicketItem | None = None

@@ -8,7 +8,7 @@ import os
 import time
 
 from aws_lambda_powertools import Logger, Metrics
-from aws_lambda_powertools.event_handler import APIGatewayRestResolver, Response
+from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
@@ -163,8 +163,39 @@ def json_object_problem(text: str) -> str | None:
     return None
 
 
+class OriginsFromEnvironment(CORSConfig):
+    """CORS for the pages' origins: ALLOWED_ORIGINS (comma-separated; template parameter
+    AllowedOrigins; local mode adds its own origin once it listens), read at each request. Bearer tokens
+    only: never Access-Control-Allow-Credentials, so no cookie is ever sent."""
+
+    def __init__(self) -> None:
+        super().__init__(allow_headers=["Idempotency-Key", "If-None-Match"], max_age=600,
+                         expose_headers=["ETag", "Retry-After", "Location", "Idempotent-Replayed"])
+
+    @property
+    def _allowed_origins(self) -> list[str]:
+        return [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip() and o.strip() != "*"]
+
+    @_allowed_origins.setter
+    def _allowed_origins(self, _: list[str]) -> None:
+        pass  # the environment rules
+
+
+CORS = OriginsFromEnvironment()
+
+
+def with_cors(event: dict, proxy: dict) -> dict:
+    """A response made before the resolver (web/guard.py's 401/403/429) with the resolver's CORS
+    headers, so the page can read the refusal."""
+    origin = next((v for n, v in (event.get("headers") or {}).items() if n.lower() == "origin"), None)
+    headers = CORS.to_dict(CORS.allowed_origin(origin)) if origin else {}
+    if headers:
+        proxy = {**proxy, "headers": {**(proxy.get("headers") or {}), **headers}}
+    return proxy
+
+
 def make_resolver() -> APIGatewayRestResolver:
-    app = APIGatewayRestResolver(enable_validation=True, serializer=to_json)
+    app = APIGatewayRestResolver(enable_validation=True, serializer=to_json, cors=CORS)
 
     @app.exception_handler(DomainError)
     def domain_error(error: DomainError) -> Response:
@@ -215,7 +246,7 @@ def api_handler(*routers):
         started = time.perf_counter()  # a measurement for the dashboards, not a rule's time (clock.py)
         # web/guard.py: who may call this route and how often, before Powertools validates anything
         refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
-        result = refused.to_proxy() if refused is not None else app.resolve(event, context)
+        result = with_cors(event, refused.to_proxy()) if refused is not None else app.resolve(event, context)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
         return result
 

@@ -124,6 +124,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/check-ins"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/queue/next"): STAFF_OF_OFFICE,
+    ("GET", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,  # the counter console's day list
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,

@@ -49,6 +49,12 @@ class TicketOut(BaseModel):
     done_at: str | None = None
 
 
+class DayTicketsOut(BaseModel):
+    office_id: str
+    date: str
+    tickets: list[TicketOut] = Field(description="every ticket of the hall today, in the order issued")
+
+
 class CheckInOut(BaseModel):
     ticket: TicketOut
     booking: BookingOut

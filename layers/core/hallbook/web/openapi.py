@@ -138,6 +138,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
         404: ("NOT_FOUND",), 409: ("INVALID_STATE", "CHECK_IN_CLOSED")}),
     ("POST", "/v1/offices/{office_id}/tickets"): Answers(roles=STAFF, ok=(201,), refusals={
         404: ("NOT_FOUND",), 409: ("BOOKING_REQUIRED", "SERVICE_NOT_OFFERED")}),
+    ("GET", "/v1/offices/{office_id}/tickets"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/queue/next"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND", "QUEUE_EMPTY")}),
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(roles=STAFF, refusals={
         404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}),

@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import hall
 from ..auth import staff_of
-from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, TicketOut, WalkInIn
+from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, DayTicketsOut, TicketOut, WalkInIn
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -32,6 +32,13 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
 def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(201, "application/json", hall.walk_in(office_id, body.service_code, now()), NO_STORE)
+
+
+@router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
+def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
+    """The counter console's day list: every ticket of the hall today (numbers and states)."""
+    staff_of(router, office_id)
+    return Response(200, "application/json", hall.day_tickets(office_id, now()), NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])

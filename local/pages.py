@@ -1,0 +1,97 @@
+"""The three pages (SPEC "Pages") in local mode, from `pages/` at the paths CloudFront serves them:
+`/` the citizen page, `/board/{office_id}` the hall's call display, `/staff/` the counter console, and
+their shared files under `/assets/`. Also the CORS preflight that API Gateway answers for the
+deployed API (the template's `Api` `Cors`), since the template's routes have no OPTIONS method.
+
+`serve(request)` answers a page's request, or None for the API and the local routes."""
+from __future__ import annotations
+
+import hashlib
+import json
+import mimetypes
+import os
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # local.gateway imports this module
+    from local.gateway import Request, Response
+
+PAGES = Path(__file__).resolve().parents[1] / "pages"
+# the same as template.yaml's Api Cors (tests/local/test_pages.py keeps them equal)
+PREFLIGHT_HEADERS = "Authorization,Content-Type,Idempotency-Key,If-None-Match"
+PREFLIGHT_METHODS = "DELETE,GET,OPTIONS,POST,PUT"
+PREFLIGHT_MAX_AGE = "600"
+TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
+         ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
+         ".ico": "image/x-icon", ".json": "application/json"}
+# nothing loaded from outside: the browser refuses it too
+CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+       "connect-src 'self'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+
+
+def page_file(path: str) -> Path | None:
+    """The file under pages/ that `path` shows, or None when `path` is not a page's."""
+    if path in ("/", "/index.html"):
+        return PAGES / "index.html"
+    if path in ("/staff/", "/staff/index.html"):
+        return PAGES / "staff" / "index.html"
+    parts = path.split("/")
+    if len(parts) == 3 and parts[1] == "board" and parts[2] and "." not in parts[2]:
+        return PAGES / "board" / "index.html"
+    if path.startswith("/assets/") and ".." not in path and "//" not in path:
+        file = PAGES / path.lstrip("/")
+        return file if file.suffix in TYPES else None
+    return None
+
+
+def serve(request: Request) -> Response | None:
+    from local.gateway import _response, problem
+
+    if request.path in ("/staff", "/board", "/board/"):
+        if request.method not in ("GET", "HEAD"):
+            return None
+        target = "/staff/" if request.path == "/staff" else "/"
+        return _response(308, b"", [("Location", target)])
+    file = page_file(request.path)
+    if file is None:
+        return None
+    if request.method not in ("GET", "HEAD"):
+        return _response(405, b"", [("Allow", "GET, HEAD")])
+    if not file.is_file():
+        return problem(404, "Not Found", f"no page {request.path}", "NOT_FOUND")
+    body = config_js() if request.path == "/assets/config.js" else file.read_bytes()
+    etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
+    headers = [("Content-Type", TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"),
+               ("Cache-Control", "no-cache"), ("ETag", etag), ("X-Content-Type-Options", "nosniff")]
+    if file.suffix == ".html":
+        headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
+    if dict((n.lower(), v) for n, v in request.headers).get("if-none-match") == etag:
+        return _response(304, b"", headers)
+    return _response(200, body, headers)
+
+
+def preflight(request: Request) -> Response:
+    """What the deployed API's OPTIONS mock answers (template.yaml `Api` `Cors`): the browser may send
+    the request; whether the page may read the answer is the function's Access-Control-Allow-Origin,
+    given to the configured origins only (hallbook.web.app.cors_config)."""
+    from local.gateway import _response
+
+    return _response(204, b"", [
+        ("Access-Control-Allow-Origin", "*"),
+        ("Access-Control-Allow-Methods", PREFLIGHT_METHODS),
+        ("Access-Control-Allow-Headers", PREFLIGHT_HEADERS),
+        ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+    ])
+
+
+def allow_own_origin(host: str) -> None:
+    """Local mode's pages are on the API's own origin: it is allowed whatever else is configured."""
+    port = host.rpartition(":")[2]
+    own = [f"http://{host}", f"http://localhost:{port}"]
+    configured = [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()]
+    os.environ["ALLOWED_ORIGINS"] = ",".join(dict.fromkeys([*configured, *own]))
+
+
+def config_js() -> bytes:
+    """pages/assets/config.js as deployed names the API's base URL; local mode's is the same origin."""
+    return ("window.HALLBOOK_CONFIG = " + json.dumps({"api": "", "clock": "/local/clock"}) + ";\n").encode()
