@@ -43,6 +43,11 @@ class Settings(BaseModel):
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
     rate_limits_table: str = "RateLimitsTable"
+    # issue 15: the waitlist (R18) and the delayed return of cancelled places (R19); README "Waitlist"
+    waitlist_table: str = "WaitlistTable"
+    waitlist_hold_minutes: int = 20
+    release_delay_min_minutes: int = 5
+    release_delay_max_minutes: int = 30
 
 
 @lru_cache(maxsize=1)

@@ -52,7 +52,7 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
 
     reason, already_closed = _record_closure(who, office_id, day.isoformat(), reason, now)
     slots = slot_store.close_slots_of_day(office_id, sorted(office.timetable), day)
-    held = {(s.service_code, s.start): s.booked for s in slots}
+    held = {(s.service_code, s.start): s.bookings for s in slots}
 
     for wait in (0.0, *CONSISTENCY_WAITS):
         if wait:
