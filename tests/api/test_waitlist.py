@@ -74,6 +74,7 @@ def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
 @pytest.mark.R19
 def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(hall):
     put_test_hall(capacity=5)
+    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[HALL], None, now())
     holders, waiting = citizens(5), citizens(50)
     made = [book(h) for h in holders]
     entries = [join(w) for w in waiting]
@@ -146,7 +147,7 @@ def test_the_delays_are_drawn_uniformly_from_the_configured_range():
 
 @pytest.mark.R19
 def test_a_delay_that_would_pass_the_cut_off_returns_the_place_at_once(hall):
-    hall.move_clock(datetime(2026, 9, 14, 17, 50, tzinfo=SHANGHAI))
+    hall.move_clock(datetime(2026, 9, 14, 17, 56, tzinfo=SHANGHAI))  # + 5 minutes is past 18:00
     holder, other = citizens(2)
     made = book(holder)
     book(other)

@@ -40,7 +40,7 @@ from .slots import SlotItem, slot_pk, slot_sk
 
 DUE_SHARDS = 4  # the by_due index's partitions: "DUE#0".."DUE#3"
 KEEP_DAYS = 60  # ended entries and their history expire (TTL) this long after their day
-PLACES_AFTER = "~"  # in by_queue, places sort after every entry (entries: "<joined at>#<id>")
+PLACES_AFTER = "~"  # in by_queue, places sort after every entry (entries: "<join number, 12 digits>#<id>")
 
 
 class ByQueue(GlobalSecondaryIndex):
@@ -100,6 +100,7 @@ class WaitItem(Model):
     origin = UnicodeAttribute(null=True)  # cancellation | freed
     entry_id = UnicodeAttribute(null=True)  # while offered
     return_at = UnicodeAttribute(null=True)  # while delayed: the instant it may return to the pool
+    seq = NumberAttribute(null=True)  # SEQ#<queue>: the last join number given out in that queue
     # the indexes (sparse)
     queue = UnicodeAttribute(null=True)
     queued_at = UnicodeAttribute(null=True)
@@ -258,13 +259,24 @@ def get_items(keys: list[str]) -> list[Entry | Place]:
 
 # ---------------------------------------------------------------- items
 
-def new_entry_item(entry: Entry, cut_off: datetime) -> WaitItem:
+def next_in_queue(office_id: str, service_code: str, day: date) -> int:
+    """The next join number of a queue (one atomic counter per hall, service and day): join order
+    is this order, whatever the clocks say. A number given to a join that is then refused is skipped."""
+    key = f"SEQ#{queue_key(office_id, service_code, day)}"
+    counter = WaitItem(key)
+    counter.update(actions=[WaitItem.seq.add(1), WaitItem.kind.set("seq"), WaitItem.office_id.set(office_id),
+                            WaitItem.service_code.set(service_code), WaitItem.date.set(day.isoformat()),
+                            WaitItem.created_at.set(day.isoformat()), WaitItem.expires_at.set(_expires(day))])
+    return int(counter.seq)
+
+
+def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
     return WaitItem(
         entry_key(entry.entry_id), kind="entry", office_id=entry.office_id, service_code=entry.service_code,
         date=entry.date.isoformat(), start=entry.start, created_at=entry.created_at, account_id=entry.account_id,
         subject_id_number=entry.subject_id_number, status=EntryStatus.WAITING.value, expires_at=_expires(entry.date),
         queue=queue_key(entry.office_id, entry.service_code, entry.date),
-        queued_at=f"{entry.created_at}#{entry.entry_id}", **_due(entry.entry_id, cut_off),
+        queued_at=f"{number:012d}#{entry.entry_id}", **_due(entry.entry_id, cut_off),
     )
 
 
@@ -319,12 +331,15 @@ def _sms(tx: Items, messages: list[Message]) -> None:
 
 def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
     """R18 with R9, R11, R12: the entry is written with the subject's lock on the service, under the
-    same subject condition as a booking. Raises AlreadyBooked or Suspended (store.bookings)."""
+    same subject condition as a booking, with the queue's next join number. Raises AlreadyBooked or
+    Suspended (store.bookings)."""
+    number = next_in_queue(entry.office_id, entry.service_code, entry.date)
+
     def build(tx: Items) -> None:
         tx.update("subject", SubjectItem(subject_key(entry.subject_id_number)),
                   [SubjectItem.active_services.add({entry.service_code})],
                   ~SubjectItem.active_services.contains(entry.service_code) & not_suspended(now))
-        tx.put("entry", new_entry_item(entry, cut_off), WaitItem.pk.does_not_exist())
+        tx.put("entry", new_entry_item(entry, cut_off, number), WaitItem.pk.does_not_exist())
 
     try:
         transact(build)
