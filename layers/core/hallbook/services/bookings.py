@@ -219,6 +219,12 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         raise errors.Busy("Too many changes at once; please retry.")
     if place is not None:
         waitlist.after_cancellation(place, now)
+    elif can_cancel(booking.date, now):  # the hall's: freed at once, to the waitlist first if the slot is open
+        try:
+            waitlist.offer_free_places(booking.office_id, booking.service_code, booking.date, booking.start, now,
+                                       catalog)
+        except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
+            log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     cancelled = store.get_booking(booking.booking_id) or booking
     return public(cancelled, catalog)
 

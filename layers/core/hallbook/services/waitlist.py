@@ -308,6 +308,26 @@ def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalo
                       "return_at": back}), now, catalog)
 
 
+def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> int:
+    """R1 reclaim: the entries an account made for a subject it no longer holds end (an offer passes
+    on), so a stranger's entry neither keeps the owner's R9 lock nor a place. How many ended."""
+    catalog = load_catalog()
+    ended = 0
+    for entry in store.entries_of_account(account_id):
+        if entry.subject_id_number != subject_id_number:
+            continue
+        if entry.status == EntryStatus.OFFERED.value:
+            _end_offer(entry, EntryStatus.ENDED, now, catalog)
+            ended += 1
+        elif entry.status == EntryStatus.WAITING.value:
+            try:
+                store.end_entry(entry, EntryStatus.ENDED, now, [])
+                ended += 1
+            except EntryMoved:
+                continue
+    return ended
+
+
 # ---------------------------------------------------------------- hall closures
 
 def close_day(office_id: str, service_codes: list[str], day: date, reason: str, now: datetime) -> int:
