@@ -159,8 +159,9 @@ class LocalSystem:
 
 def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, Function]) -> dict[str, NextDue]:
     """The schedules whose runs the scheduler may leave out when they have nothing to do, by name:
-    the no-show sweep ({"job": "sweep"} to functions/jobs, every 5 minutes in hall hours) and the SMS
-    healing ({"job": "heal_sms"} to functions/notifier, every 5 minutes). The noon release and the
+    the no-show sweep ({"job": "sweep"} to functions/jobs, every 5 minutes in hall hours), the SMS
+    healing ({"job": "heal_sms"} to functions/notifier, every 5 minutes) and the waitlist timers
+    ({"job": "waitlist"} to functions/jobs, every minute). The noon release and the
     reminders have no hint: they fire at every one of their instants."""
     hints: dict[str, NextDue] = {}
     for schedule in all_schedules:
@@ -175,6 +176,8 @@ def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, F
             hints[schedule.name] = functools.partial(next_sweep_due, days_back=int(event.get("days_back", CATCH_UP_DAYS)))
         elif target == ("notifier", "heal_sms"):
             hints[schedule.name] = next_healing_due
+        elif target == ("jobs", "waitlist"):
+            hints[schedule.name] = next_waitlist_due
     return hints
 
 
@@ -247,6 +250,19 @@ def next_healing_due(after: datetime) -> datetime | None:
     if oldest is None:
         return None
     return max(after, datetime.fromtimestamp(oldest + OVERDUE_SECONDS, SHANGHAI))
+
+
+def next_waitlist_due(after: datetime) -> datetime | None:
+    """The earliest instant after `after` at which a waitlist timer run could act, from the store as it
+    is; None if none could. hallbook.services.waitlist.run_timers at T acts only on items of the sparse
+    by_due index due at or before T (an offer's deadline, a delayed place's return, a waiting entry's
+    cut-off); an item leaves the index as it is acted on. Read only: one Scan of that index, none while
+    the waitlist table has not been written since the last (local.aws.table_generation)."""
+    from hallbook.config import settings
+    from hallbook.store.waitlist import earliest_due
+
+    due = _read_unless_unchanged("waitlist", (settings().waitlist_table,), earliest_due)
+    return None if due is None else max(due, after)
 
 
 def _undelivered() -> tuple[bool, int | None]:

@@ -1,6 +1,7 @@
 """Scheduled jobs. EventBridge Scheduler sends the schedule's Input ({"job": "release"}); the release
 fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches.
-Also {"job": "sweep"} (R12, every 5 minutes in hall hours), {"job": "reminders"} (R16, daily at 16:00)
+Also {"job": "sweep"} (R12, every 5 minutes in hall hours), {"job": "reminders"} (R16, daily at 16:00),
+{"job": "waitlist"} (R18/R19 timers, every minute)
 and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's own healing run
 (every 5 minutes, once the provider answers a probe), so nobody has to."""
 from __future__ import annotations
@@ -17,7 +18,7 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import applications, notify, release, reminders, sweep
+from hallbook.services import applications, notify, release, reminders, sweep, waitlist
 from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
@@ -70,6 +71,14 @@ def send_reminders(event: dict) -> dict:
     return result.summary()
 
 
+def waitlist_timers(event: dict) -> dict:
+    """R18/R19, every minute: offers past their deadline, delayed places' returns, entries' cut-offs."""
+    result = waitlist.run_timers(now())
+    metrics.add_metric(name="WaitlistOffersTimedOut", unit=MetricUnit.Count, value=result.timed_out)
+    metrics.add_metric(name="PlacesReturned", unit=MetricUnit.Count, value=result.returned)
+    return result.summary()
+
+
 def redrive_sms(event: dict) -> dict:
     """SmsDLQ -> SmsQueue at once, without waiting for the healing run's probe, e.g.
     `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
@@ -79,7 +88,8 @@ def redrive_sms(event: dict) -> dict:
     return {"job": "redrive_sms", "moved": moved}
 
 
-JOBS = {"release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders, "redrive_sms": redrive_sms}
+JOBS = {"release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders, "redrive_sms": redrive_sms,
+        "waitlist": waitlist_timers}
 
 
 @logger.inject_lambda_context

@@ -184,8 +184,6 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert [b["booking_id"] for b in listed] == [again["booking_id"], booking["booking_id"]]  # newest first
 
 
-@pytest.mark.xfail(strict=True, reason="R19 not implemented: a place freed by a citizen's cancellation is back in "
-                                       "the public pool at once (remaining goes straight back up)")
 def test_a_cancelled_place_does_not_return_to_the_pool_at_once(api: Api) -> None:
     """R10/R19: the place goes to the waitlist or back to the public pool after a random delay, never
     straight to whoever refreshes fastest."""

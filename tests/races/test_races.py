@@ -78,9 +78,9 @@ def test_a_cancellation_racing_bookings_gives_the_freed_place_to_exactly_one(sys
     results = run_at_once(jobs)
     assert not isinstance(results[0], Exception) and results[0]["status"] == "cancelled"
     rival_wins = [r for r in results[1:] if isinstance(r, tuple)]
-    assert len(rival_wins) <= 1
+    assert len(rival_wins) == 0  # R19: the freed place is delayed, not the fastest rival's
     slot = slot_store.get_slot(HALL, SERVICE, now().date().replace(day=15), "09:00")
-    assert slot.booked == len(booked_items()) == len(rival_wins)
+    assert slot.booked == 1 and slot.held == 1 and slot.bookings == len(booked_items()) == 0
 
 
 def test_the_same_idempotency_key_sent_ten_times_at_once_takes_one_place(system):

@@ -59,11 +59,22 @@ class Settings(BaseSettings):
     limit_register_phone: str = "3/86400"
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
+    # the waitlist (R18) and the delayed return of cancelled places (R19); README "Waitlist"
+    waitlist_table: str = Name
+    waitlist_hold_minutes: int = Field(default=20, ge=1)
+    release_delay_min_minutes: int = Field(default=5, ge=0)
+    release_delay_max_minutes: int = Field(default=30, ge=1)
 
     @model_validator(mode="after")
     def _a_signing_key(self) -> Settings:
         if not (self.jwt_secret_arn or self.jwt_local_key):
             raise ValueError("JWT_SECRET_ARN is missing (or, in local mode only, JWT_LOCAL_KEY)")
+        return self
+
+    @model_validator(mode="after")
+    def _a_delay_range(self) -> Settings:
+        if self.release_delay_max_minutes < self.release_delay_min_minutes:
+            raise ValueError("RELEASE_DELAY_MAX_MINUTES is below RELEASE_DELAY_MIN_MINUTES")
         return self
 
 

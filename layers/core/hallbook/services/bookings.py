@@ -207,6 +207,12 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
     account = account_store.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
     counts = by_citizen and guardians.counts_against_subject(account, booking.subject_id_number)
+    # R18/R19: a citizen's or operator's cancellation keeps the place taken, as a delayed place that goes
+    # to the waitlist or back to the pool after a random delay; the hall's (a closed day) frees it
+    from ..store.waitlist import delayed_place_item
+    from . import waitlist
+
+    place = waitlist.delayed_place(booking, now) if by_citizen else None
     for _ in range(CANCEL_ATTEMPTS):
         subject = store.get_subject(booking.subject_id_number)
         kind = "cancelled_by_hall" if by == "hall" else "cancelled"
@@ -217,8 +223,10 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
                 f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
                 why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
         try:
-            store.cancel_booking(booking, subject, now, by, reason, sms, counts)
-            readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
+            store.cancel_booking(booking, subject, now, by, reason, sms, counts,
+                                 delayed_place=delayed_place_item(place) if place else None)
+            if place is None:  # freed at once (the hall's); a delayed place stays taken until it returns
+                readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
             readcache.forget_availability(booking.office_id, booking.service_code)
             break
         except CounterMoved:
@@ -226,6 +234,14 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
     else:
         raise errors.Busy("Too many changes at once; please retry.")
     telemetry.count("BookingsCancelled", by=by)
+    if place is not None:
+        waitlist.after_cancellation(place, now)
+    elif can_cancel(booking.date, now):  # the hall's: freed at once, to the waitlist first if the slot is open
+        try:
+            waitlist.offer_free_places(booking.office_id, booking.service_code, booking.date, booking.start, now,
+                                       catalog)
+        except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
+            log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     cancelled = store.get_booking(booking.booking_id) or booking
     return public(cancelled, catalog)
 

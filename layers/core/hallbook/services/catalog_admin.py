@@ -24,7 +24,7 @@ from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
 from ..store.catalog import Office, load_catalog, office_from, office_to, service_from
-from . import audit, release
+from . import audit, release, waitlist
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -146,6 +146,8 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
             before, after = change
             if after != before:
                 result["updated"] += 1
+            if after.remaining > 0 and (after.capacity > before.capacity or before.closed):
+                waitlist.offer_free_places(office.office_id, code, slot.date, slot.start, now)  # R18, never delayed
             if after.booked > after.capacity:
                 result["over_capacity"].append({**where, "booked": after.booked, "capacity_requested": wanted.capacity,
                                                  "capacity": after.capacity})
@@ -198,6 +200,7 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
                 for slot in _planned(office, code, day, new.calendar).values():
                     slot_store.set_capacity_keeping_bookings(office.office_id, code, day, slot.start, slot.capacity,
                                                              slot.end)
+            waitlist.offer_free_places_of_day(office.office_id, sorted(office.timetable), day, now)  # R18
         if any(d in staged for d in opened):
             released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
     return {**after, "changed_days": [d.isoformat() for d in changed], "closed_days": closed_days,

@@ -30,7 +30,7 @@ from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
 from ..store.catalog import load_catalog, office_from, office_to
-from . import audit, release
+from . import audit, release, waitlist
 from .bookings import cancel_booking
 from .catalog import get_office, parse_day
 from .tokens import Caller
@@ -54,7 +54,7 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
 
     reason, already_closed = _record_closure(who, office_id, day.isoformat(), reason, now)
     slots = slot_store.close_slots_of_day(office_id, sorted(office.timetable), day)
-    held = {(s.service_code, s.start): s.booked for s in slots}
+    held = {(s.service_code, s.start): s.bookings for s in slots}
 
     for wait in (0.0, *CONSISTENCY_WAITS):
         if wait:
@@ -76,6 +76,7 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
             cancelled_now += 1
         except errors.NotCancellable:
             pass  # checked in (a closure of today) or cancelled meanwhile
+    waitlist.close_day(office_id, sorted(office.timetable), day, reason, now)  # R18: its offers and entries end
     by_hall = sum(1 for b in bookings if b.cancelled_by == "hall") + cancelled_now
     log.info("hall closed for a day", extra={"office_id": office_id, "date": day.isoformat(),
                                               "slots": len(slots), "cancelled": cancelled_now})

@@ -92,6 +92,9 @@ def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, d
                 cancelled += 1
             except errors.DomainError as error:
                 log.warning("reclaim: a booking could not be cancelled", extra={"code": error.code})
+    from . import waitlist  # R18: the holder's waitlist entries for the subject end too
+
+    waitlist.end_entries_for(holder.account_id, id_number, now)
     this_month = month_key(now.date())
     cancellations = sum(1 for b in bookings if b.status == Status.CANCELLED.value and b.cancelled_by != "hall"
                         and (b.updated_at or "")[:7] == this_month)

@@ -232,6 +232,51 @@ def read_for_booking(booking_id: str, id_number: str, office_id: str, service_co
     return booking, subject, slot_state(SlotItem.from_raw_data(slots[0])) if slots else None
 
 
+def slot_has_room():
+    """R7: the slot exists, is not closed, and has a place: `booked < capacity` (held and delayed
+    places are in `booked`, store.slots). Every path that takes a place uses exactly this."""
+    return (SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
+            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
+
+
+def not_suspended(now: datetime):
+    """R11, R12 on the subject item: fewer than 3 cancellations this month, no no-show suspension running."""
+    this_month = month_key(now.date())
+    return ((SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
+             | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
+            & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now.isoformat())))
+
+
+def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
+    """A new `booked` booking's item, in the no-show sweep's index (R12) and its hall's day (closures)."""
+    return BookingItem(
+        booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
+        account_id=booking.account_id, subject_id_number=booking.subject_id_number,
+        office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
+        start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
+        sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
+        sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
+        office_day=office_day_key(booking.office_id, booking.date),
+    )
+
+
+def booking_failure(booking: Booking, now: datetime, cancelled: Cancelled) -> Exception | None:
+    """The contract's refusal for a booking transaction whose slot or subject condition failed."""
+    if cancelled.failed("slot"):
+        state = get_slot(booking.office_id, booking.service_code, booking.date, booking.start)
+        if state is None or state.closed:
+            return NoSuchSlot("There is no slot at that date and time.")
+        return SlotFull("That slot has just been fully booked; please choose another.")
+    if cancelled.failed("subject"):
+        current = get_subject(booking.subject_id_number)
+        if booking.service_code in current.active_services:
+            return AlreadyBooked("There is already an active booking for this service.")
+        suspension = current.record().suspension(now)
+        return Suspended(suspension.detail() if suspension else "Booking is suspended.",
+                         suspended_until=suspension.until.isoformat() if suspension else None)
+    return None
+
+
 def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
               also: tuple[Message, ...] = ()) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
@@ -241,29 +286,12 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking."""
     slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
     subject = SubjectItem(subject_key(booking.subject_id_number))
-    this_month = month_key(now.date())
-    now_iso = now.isoformat()
 
     def build(tx: Items) -> None:
-        tx.update("slot", slot, [SlotItem.booked.add(1)], (
-            SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
-            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False))  # noqa: E712
-        ))
-        tx.update("subject", subject, [SubjectItem.active_services.add({booking.service_code})], (
-            ~SubjectItem.active_services.contains(booking.service_code)
-            & (SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
-               | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
-            & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now_iso))
-        ))
-        tx.put("booking", BookingItem(
-            booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
-            account_id=booking.account_id, subject_id_number=booking.subject_id_number,
-            office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
-            start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
-            sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
-            sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
-            office_day=office_day_key(booking.office_id, booking.date),
-        ), BookingItem.pk.does_not_exist())
+        tx.update("slot", slot, [SlotItem.booked.add(1)], slot_has_room())
+        tx.update("subject", subject, [SubjectItem.active_services.add({booking.service_code})],
+                  ~SubjectItem.active_services.contains(booking.service_code) & not_suspended(now))
+        tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
         tx.put("message", message.item())
         for extra in also:  # e.g. the day-before reminder of a booking made after the reminder run
             tx.put("message", extra.item())
@@ -273,18 +301,9 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     except Cancelled as cancelled:
         if cancelled.failed("booking"):
             raise ReplayedBooking() from None
-        if cancelled.failed("slot"):
-            state = get_slot(booking.office_id, booking.service_code, booking.date, booking.start)
-            if state is None or state.closed:
-                raise NoSuchSlot("There is no slot at that date and time.") from None
-            raise SlotFull("That slot has just been fully booked; please choose another.") from None
-        if cancelled.failed("subject"):
-            current = get_subject(booking.subject_id_number)
-            if booking.service_code in current.active_services:
-                raise AlreadyBooked("There is already an active booking for this service.") from None
-            suspension = current.record().suspension(now)
-            raise Suspended(suspension.detail() if suspension else "Booking is suspended.",
-                            suspended_until=suspension.until.isoformat() if suspension else None) from None
+        refusal = booking_failure(booking, now, cancelled)
+        if refusal is not None:
+            raise refusal from None
         raise
 
 
@@ -293,9 +312,11 @@ class CounterMoved(Exception):
 
 
 def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, reason: str | None,
-                   messages: list[Message], count_against_subject: bool) -> None:
-    """Cancel a `booked` booking and free its place at once (R10), atomically with the subject's
-    lock release, its cancellation counter (R11, optimistic on the value read) and the SMS.
+                   messages: list[Message], count_against_subject: bool, delayed_place: Model | None = None) -> None:
+    """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
+    cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
+    with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
+    `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
     Raises NotCancellable if the booking is no longer `booked`, CounterMoved on a concurrent change."""
     this_month = month_key(now.date())
     subject_actions = [SubjectItem.active_services.delete({booking.service_code})]
@@ -316,8 +337,12 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
             *([BookingItem.cancel_reason.set(reason)] if reason else []),
             BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
         ], BookingItem.status == Status.BOOKED.value)
-        tx.update("slot", SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start)),
-                  [SlotItem.booked.add(-1)], SlotItem.booked > 0)
+        slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+        if delayed_place is None:
+            tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
+        else:  # the place stays taken (in `booked`), now as a delayed place
+            tx.update("slot", slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
+            tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
         tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions, subject_condition)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
         for message in messages:

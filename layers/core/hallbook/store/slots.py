@@ -1,6 +1,10 @@
 """The slot aggregate (R6, R7): one item per hall, service, day and start, holding capacity and the
-places taken. `release_slot` is idempotent; places are only ever taken inside a booking transaction
-whose condition is `booked < capacity` (see store.bookings.book_slot)."""
+places taken. `release_slot` is idempotent; places are only ever taken inside a transaction whose
+condition is `booked < capacity` (store.bookings.book_slot, store.waitlist.hold_free_place).
+
+`booked` counts every place taken: bookings, and the places `held` for the waitlist or delayed
+before their return to the pool (R18, R19; hallbook.domain.waitlist). `held` says how many of
+`booked` are such places, each with its item in store.waitlist: `booked - held` are bookings."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -31,6 +35,7 @@ class SlotItem(Model):
     end = UnicodeAttribute()
     capacity = NumberAttribute()
     booked = NumberAttribute(default=0)
+    held = NumberAttribute(null=True)  # of `booked`: places offered to a waitlist entry or delayed (R18, R19)
     closed = BooleanAttribute(null=True)
     expires_at = NumberAttribute(null=True)
 
@@ -45,10 +50,17 @@ class SlotState:
     capacity: int
     booked: int
     closed: bool
+    held: int = 0  # of `booked`: places held for the waitlist or delayed (R18, R19), not bookings
 
     @property
     def remaining(self) -> int:
+        """Places anybody may book now: neither a held nor a delayed place is one (R18, R19)."""
         return 0 if self.closed else max(0, self.capacity - self.booked)
+
+    @property
+    def bookings(self) -> int:
+        """Places taken by bookings (the bookings of the slot not cancelled)."""
+        return self.booked - self.held
 
 
 class ReleasedDayItem(Model):
@@ -96,7 +108,7 @@ def slot_sk(day: date, start: str) -> str:
 
 def slot_state(item: SlotItem) -> SlotState:
     return SlotState(item.office_id, item.service_code, date.fromisoformat(item.date), item.start, item.end,
-                     int(item.capacity), int(item.booked or 0), bool(item.closed))
+                     int(item.capacity), int(item.booked or 0), bool(item.closed), int(item.held or 0))
 
 
 def _new_item(office_id: str, slot: Slot) -> SlotItem:

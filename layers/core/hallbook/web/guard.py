@@ -101,6 +101,13 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    # the waitlist (R18): joining is a booking attempt of sorts
+    ("POST", "/v1/waitlist"): Rule(("citizen",), limits=(
+        Limit("booking_address", "address", what="booking attempts"),
+        Limit("booking_account", "account", what="booking attempts"))),
+    ("GET", "/v1/waitlist"): CITIZEN,
+    ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
+    ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(("citizen",), limits=(
         SMS_BY_ADDRESS, Limit("guardian_account", "account", shared=True, what="guardian link requests"),

@@ -111,6 +111,14 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
     ("GET", "/v1/bookings/{booking_id}/confirmation"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
                                                                media=HTML),
+    # the waitlist (R18): joined like a booking (without a free place), an offer accepted as a booking
+    ("POST", "/v1/waitlist"): Answers(roles=CITIZEN, ok=(201,), refusals=_merge(BOOKING_REFUSALS, {
+        409: ("INVALID_STATE",)}, LIMITED), ok_headers=("Location",)),
+    ("GET", "/v1/waitlist"): Answers(roles=CITIZEN),
+    ("DELETE", "/v1/waitlist/{waitlist_id}"): Answers(roles=CITIZEN, refusals=APPLICATION_STEP, writes=True),
+    ("POST", "/v1/waitlist/{waitlist_id}/accept"): Answers(roles=CITIZEN, ok=(201, 200), refusals={
+        403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"), 404: ("NOT_FOUND",),
+        409: ("INVALID_STATE", "NO_SUCH_SLOT"), 422: ("NOTICE_NOT_ACKNOWLEDGED",)}, ok_headers=("Location",)),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
     ("POST", "/v1/guardian-links"): Answers(roles=CITIZEN, ok=(201, 202), refusals={
         403: ("PHONE_NOT_VERIFIED",), **LIMITED}),

@@ -1,0 +1,439 @@
+"""R18 the waitlist (候补) and R19 the delayed return of cancelled places: the use cases.
+
+- A citizen (or a guardian for a linked minor) joins for a full day or one slot of a hall's service
+  that has no free place: the entry is the subject's active booking for the service (R9) and is
+  refused as a booking would be (R1-R6, R11, R12).
+- A citizen's or operator's cancellation keeps its place taken as a *delayed* place (store.bookings.
+  cancel_booking), then `dispatch` offers it to the first waiting entry that wants its slot, in join
+  order; with nobody waiting it returns to the pool at a random instant 5-30 minutes later (R19;
+  at once when that would pass the cut-off). A capacity raise or a reopened slot offers its free
+  places to the waiting entries the same way, and is never delayed.
+- An offer holds the place for the hold time (20 minutes; never past the cut-off) with an SMS;
+  accepting turns it into a booking in one transaction; declining (DELETE) or the deadline passing
+  ends the entry and the place goes on to the next waiting entry, or back to the pool after a new
+  random delay (a place a waiting stranger let lapse is as guardable as a cancelled one).
+- Waiting entries end at their day's cut-off with an SMS.
+
+Timers (offer deadlines, delayed returns, cut-offs) are items in the sparse by_due index; `run_timers`
+(the jobs function's {"job": "waitlist"}, every minute) acts on what is due. Nothing depends on it
+running exactly on time: an offer past its deadline cannot be accepted whatever the timer did, and a
+place that returns a minute late was simply not bookable for a minute longer.
+"""
+from __future__ import annotations
+
+import hashlib
+import logging
+import uuid
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+
+from ..clock import SHANGHAI
+from ..clock import now as clock_now
+from ..config import settings
+from ..domain import errors
+from ..domain.booking import Status
+from ..domain.identity import mask_id_number
+from ..domain.reference import new_reference
+from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.waitlist import (
+    DelayRange,
+    EntryStatus,
+    Origin,
+    PlaceState,
+    cut_off,
+    entry_wants,
+    offer_deadline,
+    return_at,
+)
+from ..domain.window import in_window
+from ..store import accounts as account_store
+from ..store import bookings as booking_store
+from ..store import slots as slot_store
+from ..store import waitlist as store
+from ..store.bookings import Booking
+from ..store.catalog import Catalog, load_catalog
+from ..store.outbox import Message
+from ..store.waitlist import Entry, EntryMoved, Place, PlaceMoved
+from . import bookings, guardians, identity, messages
+from .catalog import get_office, get_service, parse_day
+from .tokens import Caller
+
+log = logging.getLogger(__name__)
+
+
+def hold_time() -> timedelta:
+    return timedelta(minutes=settings().waitlist_hold_minutes)
+
+
+def delay_range() -> DelayRange:
+    return DelayRange(settings().release_delay_min_minutes, settings().release_delay_max_minutes)
+
+
+def public(entry: Entry, catalog: Catalog | None = None) -> dict:
+    """An entry as the API shows it (the subject masked). An offer shows its slot and deadline; a
+    delayed place's return is never shown anywhere (R19)."""
+    catalog = catalog or load_catalog()
+    office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
+    offered = entry.status == EntryStatus.OFFERED.value
+    return {
+        "waitlist_id": entry.entry_id, "office_id": entry.office_id, "service_code": entry.service_code,
+        "date": entry.date.isoformat(), "start": entry.start, "subject_id_number": mask_id_number(entry.subject_id_number),
+        "status": entry.status, "created_at": entry.created_at, "ends_at": cut_off(entry.date).isoformat(),
+        "offer": {"start": entry.offer_start, "end": entry.offer_end,
+                  "until": entry.offer_until.isoformat() if entry.offer_until else None} if offered else None,
+        "booking_id": entry.booking_id,
+        "office_name": office.name if office else None, "service_name_zh": service.name_zh if service else None,
+    }
+
+
+# ---------------------------------------------------------------- the citizen's routes
+
+@dataclass(frozen=True)
+class JoinRequest:
+    office_id: str
+    service_code: str
+    date: str
+    start: str | None = None
+    subject_id_number: str | None = None
+
+
+def join(caller: Caller, request: JoinRequest, now: datetime) -> dict:
+    """R18: wait for a full day (no `start`) or one slot. Refused like a booking (R1-R6, R9, R11, R12),
+    and with INVALID_STATE while the day or slot has a free place (book it instead)."""
+    day = parse_day(request.date, "date")
+    if request.start is not None:
+        try:
+            parse_hhmm(request.start)
+        except ValueError:
+            raise errors.ValidationFailed("`start` must be a time HH:MM", field="start") from None
+    catalog = load_catalog()
+    office = get_office(request.office_id, catalog)
+    service = get_service(request.service_code, catalog)
+    if not service.appointment_required:
+        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+    if service.code not in office.services or service.code not in office.timetable:
+        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+    if not in_window(day, now, catalog.window_days(office)):
+        raise errors.OutsideWindow("A waitlist is for a released day from tomorrow on.")
+    if now >= cut_off(day):
+        raise errors.OutsideWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
+    planned = {s.start for s in slots_for_day({service.code: office.timetable[service.code]}, day, catalog.calendar,
+                                              office.closed_days)}
+    if request.start is not None and request.start not in planned or not planned:
+        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day}"
+                                + (f" at {request.start}." if request.start else "."))
+    slots = [s for s in slot_store.slots_between(office.office_id, service.code, day, day)
+             if not s.closed and (request.start is None or s.start == request.start)]
+    if not slots:
+        raise errors.NoSuchSlot(f"No released slot on {day}" + (f" at {request.start}." if request.start else "."))
+    free = [s.start for s in slots if s.remaining > 0]
+    if free:
+        raise errors.InvalidState(f"There are free places ({', '.join(free)}): book one instead of waiting.")
+
+    account = bookings._citizen_account(caller)
+    if not account.phone_verified:
+        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
+    identity.ensure_verified(account, now)
+    subject_id = bookings._subject_for(account, request.subject_id_number, service, now.date())
+    entry = Entry(uuid.uuid4().hex, account.account_id, subject_id, office.office_id, service.code, day,
+                  request.start, EntryStatus.WAITING.value, now.isoformat(timespec="milliseconds"))
+    store.join(entry, cut_off(day), now)
+    log.info("joined the waitlist", extra={"office_id": office.office_id, "service_code": service.code,
+                                          "date": day.isoformat()})
+    return public(entry, catalog)
+
+
+def own_entry(caller: Caller, entry_id: str) -> Entry:
+    """Only the account that made an entry sees or changes it; anybody else's is 404, as an unknown one."""
+    entry = store.get_entry(entry_id) if entry_id and len(entry_id) <= 64 else None
+    if entry is None or entry.account_id != caller.account_id:
+        raise errors.NotFound("No such waitlist entry.")
+    return entry
+
+
+def list_entries(caller: Caller) -> dict:
+    catalog = load_catalog()
+    return {"entries": [public(e, catalog) for e in store.entries_of_account(caller.account_id)]}
+
+
+def leave(caller: Caller, entry_id: str, now: datetime) -> dict:
+    """Leave the waitlist; an offer held is declined and its place passes on at once. Leaving never
+    counts as a cancellation (R11): no place was ever the subject's."""
+    entry = own_entry(caller, entry_id)
+    catalog = load_catalog()
+    if entry.status == EntryStatus.WAITING.value:
+        try:
+            store.end_entry(entry, EntryStatus.LEFT, now, [])
+            return public(store.get_entry(entry.entry_id) or entry, catalog)
+        except EntryMoved:
+            entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
+    if entry.status != EntryStatus.OFFERED.value:
+        raise errors.InvalidState(f"The entry is {entry.status}; only a waiting or offered one can be left.")
+    _end_offer(entry, EntryStatus.DECLINED, now, catalog)
+    return public(store.get_entry(entry.entry_id) or entry, catalog)
+
+
+def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[dict, bool]:
+    """R18: the offer becomes a booking, with every rule of R8-R12 checked then. (booking, created):
+    accepting again answers the same booking."""
+    entry = own_entry(caller, entry_id)
+    catalog = load_catalog()
+    if entry.status == EntryStatus.ACCEPTED.value and entry.booking_id:
+        booking = booking_store.get_booking(entry.booking_id)
+        if booking is not None:
+            return bookings.public(booking, catalog), False
+    if entry.status != EntryStatus.OFFERED.value or entry.offer_until is None or entry.offer_until <= now:
+        raise errors.InvalidState("There is no place held for this entry to accept.")
+    if notice_acknowledged is not True:
+        raise errors.NoticeNotAcknowledged("Read and acknowledge the service's notice before booking.")
+    office, service = get_office(entry.office_id, catalog), get_service(entry.service_code, catalog)
+    account = bookings._citizen_account(caller)
+    if not account.phone_verified:
+        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
+    identity.ensure_verified(account, now)
+    if entry.subject_id_number != account.id_number and not guardians.is_guardian(account.account_id,
+                                                                                  entry.subject_id_number):
+        raise errors.Forbidden("Your account no longer acts for this minor.")  # R2: the link was revoked
+    assert entry.offer_start and entry.offer_end
+    booking = Booking(
+        booking_id=hashlib.sha256(f"waitlist\n{entry.entry_id}".encode()).hexdigest()[:32],
+        reference=new_reference(), account_id=account.account_id, subject_id_number=entry.subject_id_number,
+        office_id=entry.office_id, service_code=entry.service_code, date=entry.date, start=entry.offer_start,
+        end=entry.offer_end, status=Status.BOOKED.value, created_at=now.isoformat(timespec="milliseconds"))
+    sms = [messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now),
+           *bookings._own_reminder(booking, account, catalog, now)]
+    ends_at = datetime.combine(entry.date, parse_hhmm(entry.offer_end), SHANGHAI)
+    try:
+        store.accept_offer(entry, booking, ends_at, now, sms)
+    except EntryMoved:
+        again = store.get_entry(entry.entry_id)
+        if again and again.status == EntryStatus.ACCEPTED.value and again.booking_id:
+            made = booking_store.get_booking(again.booking_id)
+            if made is not None:
+                return bookings.public(made, catalog), False
+        raise errors.InvalidState("There is no place held for this entry to accept.") from None
+    log.info("waitlist offer accepted", extra={"booking_id": booking.booking_id, "office_id": entry.office_id})
+    return bookings.public(booking, catalog), True
+
+
+# ---------------------------------------------------------------- places freed
+
+def delayed_place(booking: Booking, now: datetime) -> Place:
+    """R19: the place a citizen's or operator's cancellation frees, delayed by a fresh random draw
+    (the cancellation writes it: store.bookings.cancel_booking)."""
+    return Place(
+        place_id=hashlib.sha256(f"cancelled\n{booking.booking_id}".encode()).hexdigest()[:32],
+        office_id=booking.office_id, service_code=booking.service_code, date=booking.date, start=booking.start,
+        end=booking.end, state=PlaceState.DELAYED.value, origin=Origin.CANCELLATION.value,
+        created_at=now.isoformat(), return_at=return_at(booking.date, now, delay_range().draw(), Origin.CANCELLATION))
+
+
+def after_cancellation(place: Place, now: datetime) -> None:
+    """Right after a cancellation: the place goes to the first waiting entry, if any (else it waits for
+    its return). A failure here loses nothing: the timer run dispatches the place when it is due."""
+    try:
+        dispatch(place, now)
+    except Exception:  # noqa: BLE001 - the cancellation is done; the timer will see to the place
+        log.exception("dispatching a freed place failed; the timer run will", extra={"office_id": place.office_id})
+
+
+def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str:
+    """A delayed place: offered to the first waiting entry that wants its slot (join order), else back
+    to the pool once its return instant has come. 'offered', 'returned', 'delayed' or 'gone'."""
+    catalog = catalog or load_catalog()
+    if now < cut_off(place.date):
+        until = offer_deadline(place.date, now, hold_time())
+        for entry in store.waiting_entries(place.office_id, place.service_code, place.date) if until else []:
+            if not entry_wants(entry.start, place.start):
+                continue
+            try:
+                store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+                return "offered"
+            except EntryMoved:
+                continue
+            except PlaceMoved:
+                return "gone"
+    if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
+        return "delayed"
+    try:
+        store.return_to_pool(place, now)
+        return "returned"
+    except PlaceMoved:
+        return "gone"
+
+
+def offer_free_places(office_id: str, service_code: str, day: date, start: str, now: datetime,
+                      catalog: Catalog | None = None) -> int:
+    """A capacity raise or a reopened slot (never delayed, R19): each free place of the slot goes to
+    the next waiting entry that wants it, while there are both. How many were offered."""
+    if now >= cut_off(day):
+        return 0
+    until = offer_deadline(day, now, hold_time())
+    if until is None:
+        return 0
+    catalog = catalog or load_catalog()
+    offered = 0
+    for entry in store.waiting_entries(office_id, service_code, day):
+        if not entry_wants(entry.start, start):
+            continue
+        slot = slot_store.get_slot(office_id, service_code, day, start)
+        if slot is None or slot.remaining <= 0:
+            break
+        place = Place(uuid.uuid4().hex, office_id, service_code, day, start, slot.end, PlaceState.OFFERED.value,
+                      Origin.FREED.value, now.isoformat())
+        try:
+            store.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+            offered += 1
+        except EntryMoved:
+            continue
+        except (errors.SlotFull, errors.NoSuchSlot):
+            break
+    return offered
+
+
+def offer_free_places_of_day(office_id: str, service_codes: list[str], day: date, now: datetime) -> int:
+    """Every slot of a hall's day that has free places (a reopened day): offered to its waiting entries."""
+    return sum(offer_free_places(office_id, code, day, slot.start, now)
+               for code in service_codes for slot in slot_store.slots_between(office_id, code, day, day)
+               if slot.remaining > 0)
+
+
+def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalog) -> None:
+    """An offer declined or timed out: the entry ends, and its place is delayed again - a fresh random
+    delay when it came from a cancellation, none when it was freed - then dispatched to the next."""
+    place = store.get_place(entry.place_id or "")
+    if place is None:
+        return
+    origin = Origin(place.origin)
+    back = return_at(place.date, now, delay_range().draw(), origin)
+    sms = _entry_sms("waitlist_timed_out", entry, catalog, now, until=_hhmm(entry.offer_until)) \
+        if status is EntryStatus.TIMED_OUT else []
+    try:
+        store.pass_offer_on(entry, status, back, now, sms)
+    except EntryMoved:
+        return  # accepted, or passed on by another run
+    dispatch(Place(**{**place.__dict__, "state": PlaceState.DELAYED.value, "entry_id": None, "offer_until": None,
+                      "return_at": back}), now, catalog)
+
+
+def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> int:
+    """R1 reclaim: the entries an account made for a subject it no longer holds end (an offer passes
+    on), so a stranger's entry neither keeps the owner's R9 lock nor a place. How many ended."""
+    catalog = load_catalog()
+    ended = 0
+    for entry in store.entries_of_account(account_id):
+        if entry.subject_id_number != subject_id_number:
+            continue
+        if entry.status == EntryStatus.OFFERED.value:
+            _end_offer(entry, EntryStatus.ENDED, now, catalog)
+            ended += 1
+        elif entry.status == EntryStatus.WAITING.value:
+            try:
+                store.end_entry(entry, EntryStatus.ENDED, now, [])
+                ended += 1
+            except EntryMoved:
+                continue
+    return ended
+
+
+# ---------------------------------------------------------------- hall closures
+
+def close_day(office_id: str, service_codes: list[str], day: date, reason: str, now: datetime) -> int:
+    """A closed day: its places go and its entries end, each told by SMS. How many entries ended."""
+    catalog = load_catalog()
+    ended = 0
+    for code in service_codes:
+        for place in store.places_of_day(office_id, code, day):
+            entry = store.get_entry(place.entry_id) if place.entry_id and place.state == PlaceState.OFFERED.value \
+                else None
+            sms = _entry_sms("waitlist_closed", entry, catalog, now, reason=reason) if entry else []
+            try:
+                store.withdraw_place(place, entry, now, sms)
+                ended += entry is not None
+            except PlaceMoved:
+                continue
+        for entry in store.waiting_entries(office_id, code, day):
+            try:
+                store.end_entry(entry, EntryStatus.ENDED, now, _entry_sms("waitlist_closed", entry, catalog, now,
+                                                                          reason=reason))
+                ended += 1
+            except EntryMoved:
+                continue
+    return ended
+
+
+# ---------------------------------------------------------------- the timers
+
+@dataclass
+class TimersResult:
+    due: int = 0
+    timed_out: int = 0
+    offered: int = 0
+    returned: int = 0
+    ended: int = 0
+    outcomes: dict = field(default_factory=dict)
+
+    def summary(self) -> dict:
+        return {"job": "waitlist", "due": self.due, "timed_out": self.timed_out, "offered": self.offered,
+                "returned": self.returned, "ended": self.ended}
+
+
+def run_timers(now: datetime | None = None) -> TimersResult:
+    """Every minute: offers past their deadline pass on, delayed places return (or go to a waiting
+    entry), waiting entries past their day's cut-off end with an SMS. Each step is one conditional
+    transaction: running twice, late or concurrently does each thing once."""
+    now = now or clock_now()
+    result = TimersResult()
+    keys = store.due_keys(now)
+    result.due = len(keys)
+    if not keys:
+        return result
+    catalog = load_catalog()
+    items = store.get_items(keys)
+    # offers first (they free places), then delayed places, then the entries that end
+    for item in sorted(items, key=lambda i: (isinstance(i, Entry), getattr(i, "state", "") != "offered")):
+        if isinstance(item, Place):
+            if item.state == PlaceState.OFFERED.value and item.offer_until and item.offer_until <= now:
+                entry = store.get_entry(item.entry_id or "")
+                if entry is not None and entry.status == EntryStatus.OFFERED.value:
+                    _end_offer(entry, EntryStatus.TIMED_OUT, now, catalog)
+                    result.timed_out += 1
+            elif item.state == PlaceState.DELAYED.value and item.return_at and item.return_at <= now:
+                outcome = dispatch(item, now, catalog)
+                result.offered += outcome == "offered"
+                result.returned += outcome == "returned"
+        elif item.status == EntryStatus.WAITING.value and cut_off(item.date) <= now:
+            try:
+                store.end_entry(item, EntryStatus.ENDED, now, _entry_sms("waitlist_ended", item, catalog, now))
+                result.ended += 1
+            except EntryMoved:
+                pass
+    if result.timed_out or result.offered or result.returned or result.ended:
+        log.info("waitlist timers", extra=result.summary())
+    return result
+
+
+# ---------------------------------------------------------------- SMS
+
+def _hhmm(at: datetime | None) -> str:
+    return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
+
+
+def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra) -> list[Message]:
+    account = account_store.get_account(entry.account_id)
+    office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
+    if account is None or not account.phone or office is None or service is None:
+        return []
+    params = {"office_name": office.name, "office_name_en": office.name_en or office.name,
+              "date": entry.date.isoformat(), "start": entry.offer_start or entry.start or "",
+              "end": entry.offer_end or "", "service_name": service.name_zh, "service_name_en": service.name_en,
+              **extra}
+    suffix = f"#{entry.place_id}" if kind in ("waitlist_offer", "waitlist_timed_out") else ""
+    return [messages.message(f"{entry.entry_id}#{kind}{suffix}", kind, account.phone, account.lang, now,
+                             {"waitlist_id": entry.entry_id}, **params)]
+
+
+def _offer_sms(entry: Entry, place: Place, until: datetime, catalog: Catalog, now: datetime) -> list[Message]:
+    offered = Entry(**{**entry.__dict__, "place_id": place.place_id, "offer_start": place.start,
+                       "offer_end": place.end})
+    return _entry_sms("waitlist_offer", offered, catalog, now, until=_hhmm(until))

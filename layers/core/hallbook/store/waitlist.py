@@ -1,0 +1,546 @@
+"""The waitlist aggregate (R18, R19) in WaitlistTable: entries `WAIT#<id>` and places `PLACE#<id>`.
+
+A place item stands for one place of a slot that is taken but not booked (hallbook.domain.waitlist):
+`delayed` (freed by a cancellation, returning to the pool at `return_at` unless an entry takes it
+first) or `offered` (held for one entry until `offer_until`). The slot's `held` counts them: every
+function here that creates or deletes a place item changes `held` in the same transaction, so
+`held` is always the number of place items of the slot, and `booked - held` its bookings.
+
+Transactions, each named by what it guarantees:
+- join: the entry and the subject's R9 lock on the service, under book_slot's own subject condition;
+- offer_delayed_place: a delayed place becomes an offer to a *waiting* entry (no counter moves);
+- hold_free_place: a free place becomes an offer, under book_slot's own slot condition (R7);
+- accept_offer: the offer becomes a booking (the place leaves `held`, `booked` unchanged, R9 lock kept);
+- pass_offer_on: an offer ends (declined, timed out) and its place is delayed again, the R9 lock freed;
+- return_to_pool: a delayed place becomes free (`booked` and `held` - 1);
+- end_entry: a waiting entry ends (left, cut-off), its lock freed;
+- withdraw_place: a hall closure drops a place (and ends the entry it was offered to).
+Every condition that fails is an answer (EntryMoved, PlaceMoved, or the booking's refusals).
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
+from pynamodb.models import Model
+
+from ..clock import SHANGHAI
+from ..domain.booking import Status
+from ..domain.errors import NoSuchSlot, Suspended
+from ..domain.waitlist import EntryStatus, Origin, PlaceState
+from .base import BaseMeta, Cancelled, Items, setting, transact
+from .bookings import (
+    Booking,
+    BookingItem,
+    SubjectItem,
+    booking_failure,
+    booking_item,
+    not_suspended,
+    slot_has_room,
+    subject_key,
+)
+from .outbox import Message
+from .slots import SlotItem, slot_pk, slot_sk
+
+DUE_SHARDS = 4  # the by_due index's partitions: "DUE#0".."DUE#3"
+KEEP_DAYS = 60  # ended entries and their history expire (TTL) this long after their day
+PLACES_AFTER = "~"  # in by_queue, places sort after every entry (entries: "<join number, 12 digits>#<id>")
+
+
+class ByQueue(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_queue"
+        projection = AllProjection()
+
+    queue = UnicodeAttribute(hash_key=True)  # <office_id>#<service_code>#<date>
+    queued_at = UnicodeAttribute(range_key=True)
+
+
+class ByDue(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_due"
+        projection = KeysOnlyProjection()
+
+    due_part = UnicodeAttribute(hash_key=True)  # DUE#<shard>
+    due_at = UnicodeAttribute(range_key=True)  # <instant, Asia/Shanghai, seconds>#<id>
+
+
+class ByAccount(GlobalSecondaryIndex):
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+class WaitItem(Model):
+    """One model for both kinds of item (`kind`: entry | place); the attributes of the other are null."""
+
+    class Meta(BaseMeta):
+        table_name = setting("waitlist_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    kind = UnicodeAttribute()
+    office_id = UnicodeAttribute()
+    service_code = UnicodeAttribute()
+    date = UnicodeAttribute()
+    start = UnicodeAttribute(null=True)  # an entry: null for the whole day; a place: its slot's start
+    end = UnicodeAttribute(null=True)  # a place: its slot's end
+    created_at = UnicodeAttribute()
+    updated_at = UnicodeAttribute(null=True)
+    expires_at = NumberAttribute(null=True)
+    # an entry
+    account_id = UnicodeAttribute(null=True)
+    subject_id_number = UnicodeAttribute(null=True)
+    status = UnicodeAttribute(null=True)
+    place_id = UnicodeAttribute(null=True)  # while offered
+    offer_start = UnicodeAttribute(null=True)
+    offer_end = UnicodeAttribute(null=True)
+    offer_until = UnicodeAttribute(null=True)
+    booking_id = UnicodeAttribute(null=True)  # once accepted
+    # a place
+    state = UnicodeAttribute(null=True)  # delayed | offered
+    origin = UnicodeAttribute(null=True)  # cancellation | freed
+    entry_id = UnicodeAttribute(null=True)  # while offered
+    return_at = UnicodeAttribute(null=True)  # while delayed: the instant it may return to the pool
+    seq = NumberAttribute(null=True)  # SEQ#<queue>: the last join number given out in that queue
+    # the indexes (sparse)
+    queue = UnicodeAttribute(null=True)
+    queued_at = UnicodeAttribute(null=True)
+    due_part = UnicodeAttribute(null=True)
+    due_at = UnicodeAttribute(null=True)
+
+    by_queue = ByQueue()
+    by_due = ByDue()
+    by_account = ByAccount()
+
+
+@dataclass(frozen=True)
+class Entry:
+    entry_id: str
+    account_id: str
+    subject_id_number: str
+    office_id: str
+    service_code: str
+    date: date
+    start: str | None
+    status: str
+    created_at: str
+    updated_at: str | None = None
+    place_id: str | None = None
+    offer_start: str | None = None
+    offer_end: str | None = None
+    offer_until: datetime | None = None
+    booking_id: str | None = None
+
+
+@dataclass(frozen=True)
+class Place:
+    place_id: str
+    office_id: str
+    service_code: str
+    date: date
+    start: str
+    end: str
+    state: str
+    origin: str
+    created_at: str
+    return_at: datetime | None = None
+    entry_id: str | None = None
+    offer_until: datetime | None = None
+
+
+class EntryMoved(Exception):
+    """The entry is no longer in the state it was read in (offered meanwhile, left, ended)."""
+
+
+class PlaceMoved(Exception):
+    """The place is no longer in the state it was read in (taken by another run, returned)."""
+
+
+def entry_key(entry_id: str) -> str:
+    return f"WAIT#{entry_id}"
+
+
+def place_key(place_id: str) -> str:
+    return f"PLACE#{place_id}"
+
+
+def queue_key(office_id: str, service_code: str, day: date) -> str:
+    return f"{office_id}#{service_code}#{day.isoformat()}"
+
+
+def instant(at: datetime) -> str:
+    return at.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
+
+
+def _due(item_id: str, at: datetime) -> dict:
+    shard = int(hashlib.sha256(item_id.encode()).hexdigest()[:8], 16) % DUE_SHARDS
+    return {"due_part": f"DUE#{shard}", "due_at": f"{instant(at)}#{item_id}"}
+
+
+def _expires(day: date) -> int:
+    return int(datetime.combine(day + timedelta(days=KEEP_DAYS), datetime.min.time(), SHANGHAI).timestamp())
+
+
+def _at(text: str | None) -> datetime | None:
+    return datetime.fromisoformat(text) if text else None
+
+
+def _entry(item: WaitItem) -> Entry:
+    return Entry(item.pk.removeprefix("WAIT#"), item.account_id or "", item.subject_id_number or "", item.office_id,
+                 item.service_code, date.fromisoformat(item.date), item.start, item.status or "", item.created_at,
+                 item.updated_at, item.place_id, item.offer_start, item.offer_end, _at(item.offer_until),
+                 item.booking_id)
+
+
+def _place(item: WaitItem) -> Place:
+    return Place(item.pk.removeprefix("PLACE#"), item.office_id, item.service_code, date.fromisoformat(item.date),
+                 item.start or "", item.end or "", item.state or "", item.origin or "", item.created_at,
+                 _at(item.return_at), item.entry_id, _at(item.offer_until))
+
+
+# ---------------------------------------------------------------- reads
+
+def get_entry(entry_id: str) -> Entry | None:
+    try:
+        item = WaitItem.get(entry_key(entry_id), consistent_read=True)
+    except WaitItem.DoesNotExist:
+        return None
+    return _entry(item) if item.kind == "entry" else None
+
+
+def get_place(place_id: str) -> Place | None:
+    try:
+        item = WaitItem.get(place_key(place_id), consistent_read=True)
+    except WaitItem.DoesNotExist:
+        return None
+    return _place(item) if item.kind == "place" else None
+
+
+def entries_of_account(account_id: str, limit: int = 100) -> list[Entry]:
+    """The account's entries (its own and its minors'), newest first."""
+    return [_entry(i) for i in WaitItem.by_account.query(account_id, scan_index_forward=False, limit=limit)]
+
+
+def waiting_entries(office_id: str, service_code: str, day: date) -> list[Entry]:
+    """The entries still waiting for a hall's service on `day`, in join order: one Query of by_queue
+    (eventually consistent: every write that acts on one is conditioned on its status)."""
+    return [_entry(i) for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day),
+                                                       WaitItem.queued_at < PLACES_AFTER)]
+
+
+def places_of_day(office_id: str, service_code: str, day: date) -> list[Place]:
+    return [_place(i) for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day),
+                                                       WaitItem.queued_at >= PLACES_AFTER)]
+
+
+def due_keys(now: datetime) -> list[str]:
+    """The keys (WAIT#.., PLACE#..) of what is due at `now`: waiting entries past their cut-off, offers
+    past their deadline, delayed places past their return. One Query per shard of the sparse by_due."""
+    bound = f"{instant(now)}#~"
+    return [i.pk for shard in range(DUE_SHARDS)
+            for i in WaitItem.by_due.query(f"DUE#{shard}", WaitItem.due_at < bound)]
+
+
+def earliest_due() -> datetime | None:
+    """The earliest instant anything in by_due is due (local mode's schedule hint): a Scan of the
+    sparse index, which holds only active entries and places."""
+    earliest = None
+    for item in WaitItem.by_due.scan():
+        at = datetime.fromisoformat(item.due_at.partition("#")[0])
+        earliest = at if earliest is None or at < earliest else earliest
+    return earliest
+
+
+def get_items(keys: list[str]) -> list[Entry | Place]:
+    found = []
+    for item in WaitItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True) if keys else []:
+        found.append(_entry(item) if item.kind == "entry" else _place(item))
+    return found
+
+
+# ---------------------------------------------------------------- items
+
+def next_in_queue(office_id: str, service_code: str, day: date) -> int:
+    """The next join number of a queue (one atomic counter per hall, service and day): join order
+    is this order, whatever the clocks say. A number given to a join that is then refused is skipped."""
+    key = f"SEQ#{queue_key(office_id, service_code, day)}"
+    counter = WaitItem(key)
+    counter.update(actions=[WaitItem.seq.add(1), WaitItem.kind.set("seq"), WaitItem.office_id.set(office_id),
+                            WaitItem.service_code.set(service_code), WaitItem.date.set(day.isoformat()),
+                            WaitItem.created_at.set(day.isoformat()), WaitItem.expires_at.set(_expires(day))])
+    return int(counter.seq)
+
+
+def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
+    return WaitItem(
+        entry_key(entry.entry_id), kind="entry", office_id=entry.office_id, service_code=entry.service_code,
+        date=entry.date.isoformat(), start=entry.start, created_at=entry.created_at, account_id=entry.account_id,
+        subject_id_number=entry.subject_id_number, status=EntryStatus.WAITING.value, expires_at=_expires(entry.date),
+        queue=queue_key(entry.office_id, entry.service_code, entry.date),
+        queued_at=f"{number:012d}#{entry.entry_id}", **_due(entry.entry_id, cut_off),
+    )
+
+
+def delayed_place_item(place: Place) -> WaitItem:
+    """A delayed place's item (written with the cancellation that frees it: store.bookings.cancel_booking)."""
+    assert place.return_at is not None
+    return WaitItem(
+        place_key(place.place_id), kind="place", office_id=place.office_id, service_code=place.service_code,
+        date=place.date.isoformat(), start=place.start, end=place.end, created_at=place.created_at,
+        state=PlaceState.DELAYED.value, origin=place.origin, return_at=place.return_at.isoformat(),
+        expires_at=_expires(place.date), queue=queue_key(place.office_id, place.service_code, place.date),
+        queued_at=f"{PLACES_AFTER}{place.place_id}", **_due(place.place_id, place.return_at),
+    )
+
+
+def _slot(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
+    return SlotItem(slot_pk(office_id, service_code), slot_sk(day, start))
+
+
+def _lock_released(tx: Items, entry: Entry) -> None:
+    tx.update("subject", SubjectItem(subject_key(entry.subject_id_number)),
+              [SubjectItem.active_services.delete({entry.service_code})], SubjectItem.pk.exists())
+
+
+def _offer_actions(place: Place, until: datetime, now: datetime) -> list:
+    return [WaitItem.status.set(EntryStatus.OFFERED.value), WaitItem.place_id.set(place.place_id),
+            WaitItem.offer_start.set(place.start), WaitItem.offer_end.set(place.end),
+            WaitItem.offer_until.set(until.isoformat()), WaitItem.updated_at.set(now.isoformat()),
+            WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove()]
+
+
+def _ended_actions(status: EntryStatus, now: datetime) -> list:
+    return [WaitItem.status.set(status.value), WaitItem.updated_at.set(now.isoformat()),
+            WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove(),
+            WaitItem.place_id.remove()]
+
+
+def _offered_place_actions(entry: Entry, until: datetime) -> list:
+    assert entry.place_id is not None
+    due = _due(entry.place_id, until)
+    return [WaitItem.state.set(PlaceState.OFFERED.value), WaitItem.entry_id.set(entry.entry_id),
+            WaitItem.offer_until.set(until.isoformat()), WaitItem.return_at.remove(),
+            WaitItem.due_part.set(due["due_part"]), WaitItem.due_at.set(due["due_at"])]
+
+
+def _sms(tx: Items, messages: list[Message]) -> None:
+    for message in messages:
+        tx.put("message", message.item())
+
+
+# ---------------------------------------------------------------- transactions
+
+def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
+    """R18 with R9, R11, R12: the entry is written with the subject's lock on the service, under the
+    same subject condition as a booking, with the queue's next join number. Raises AlreadyBooked or
+    Suspended (store.bookings)."""
+    number = next_in_queue(entry.office_id, entry.service_code, entry.date)
+
+    def build(tx: Items) -> None:
+        tx.update("subject", SubjectItem(subject_key(entry.subject_id_number)),
+                  [SubjectItem.active_services.add({entry.service_code})],
+                  ~SubjectItem.active_services.contains(entry.service_code) & not_suspended(now))
+        tx.put("entry", new_entry_item(entry, cut_off, number), WaitItem.pk.does_not_exist())
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        refusal = booking_failure(_as_booking(entry), now, cancelled)
+        if refusal is not None:
+            raise refusal from None
+        raise
+
+
+def _as_booking(entry: Entry) -> Booking:
+    return Booking("", "", entry.account_id, entry.subject_id_number, entry.office_id, entry.service_code,
+                   entry.date, entry.start or "", "", Status.BOOKED.value, entry.created_at)
+
+
+def offer_delayed_place(place: Place, entry: Entry, until: datetime, now: datetime, messages: list[Message]) -> None:
+    """A delayed place is held for a waiting entry until `until` (no counter moves: it stays taken).
+    Raises PlaceMoved (the place was taken or returned meanwhile) or EntryMoved (the entry is no
+    longer waiting: try the next)."""
+    entry = _with_place(entry, place)
+
+    def build(tx: Items) -> None:
+        tx.update("place", WaitItem(place_key(place.place_id)), _offered_place_actions(entry, until),
+                  WaitItem.state == PlaceState.DELAYED.value)
+        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _offer_actions(place, until, now),
+                  WaitItem.status == EntryStatus.WAITING.value)
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("place"):
+            raise PlaceMoved() from None
+        if cancelled.failed("entry"):
+            raise EntryMoved() from None
+        raise
+
+
+def _with_place(entry: Entry, place: Place) -> Entry:
+    return Entry(**{**entry.__dict__, "place_id": place.place_id})
+
+
+def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, messages: list[Message]) -> None:
+    """A free place (a capacity raise, a reopened slot) is taken for a waiting entry: `booked` + 1
+    under book_slot's own condition (R7), `held` + 1, the place item and the offer. Raises SlotFull
+    or NoSuchSlot (no free place any more) or EntryMoved."""
+    entry = _with_place(entry, place)
+    item = WaitItem(
+        place_key(place.place_id), kind="place", office_id=place.office_id, service_code=place.service_code,
+        date=place.date.isoformat(), start=place.start, end=place.end, created_at=place.created_at,
+        state=PlaceState.OFFERED.value, origin=Origin.FREED.value, entry_id=entry.entry_id,
+        offer_until=until.isoformat(), expires_at=_expires(place.date),
+        queue=queue_key(place.office_id, place.service_code, place.date), queued_at=f"{PLACES_AFTER}{place.place_id}",
+        **_due(place.place_id, until))
+
+    def build(tx: Items) -> None:
+        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
+                  [SlotItem.booked.add(1), SlotItem.held.add(1)], slot_has_room())
+        tx.put("place", item, WaitItem.pk.does_not_exist())
+        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _offer_actions(place, until, now),
+                  WaitItem.status == EntryStatus.WAITING.value)
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("entry"):
+            raise EntryMoved() from None
+        refusal = booking_failure(Booking("", "", "", "", place.office_id, place.service_code, place.date,
+                                          place.start, place.end, "", ""), now, cancelled)
+        if refusal is not None:
+            raise refusal from None
+        raise
+
+
+def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: datetime,
+                 messages: list[Message]) -> None:
+    """R18 with R7-R12: the offer becomes a booking in one transaction - the entry `accepted` (still
+    offered, its deadline not passed), the place item gone and the slot's `held` - 1 (`booked`
+    unchanged: the place was taken already, so capacity cannot be passed), the slot still open, the
+    subject's lock kept (it is the entry's) and no suspension, the booking and its SMS.
+    Raises EntryMoved (no longer offered, or the deadline passed), NoSuchSlot (the slot closed),
+    Suspended."""
+    assert entry.place_id is not None
+
+    def build(tx: Items) -> None:
+        tx.update("entry", WaitItem(entry_key(entry.entry_id)), [
+            WaitItem.status.set(EntryStatus.ACCEPTED.value), WaitItem.booking_id.set(booking.booking_id),
+            WaitItem.updated_at.set(now.isoformat()), WaitItem.place_id.remove(),
+        ], (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id)
+           & (WaitItem.offer_until > now.isoformat()))
+        tx.delete("place", WaitItem(place_key(entry.place_id)),
+                  (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
+        tx.update("slot", _slot(booking.office_id, booking.service_code, booking.date, booking.start),
+                  [SlotItem.held.add(-1)],
+                  SlotItem.pk.exists() & (SlotItem.held > 0)
+                  & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
+        tx.check("subject", SubjectItem, subject_key(booking.subject_id_number),
+                 SubjectItem.active_services.contains(booking.service_code) & not_suspended(now))
+        tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("entry") or cancelled.failed("place") or cancelled.failed("booking"):
+            raise EntryMoved() from None
+        if cancelled.failed("slot"):
+            raise NoSuchSlot("The hall has closed this slot.") from None
+        if cancelled.failed("subject"):
+            refusal = booking_failure(booking, now, cancelled)
+            raise (refusal if isinstance(refusal, Suspended) else EntryMoved()) from None
+        raise
+
+
+def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: datetime,
+                  messages: list[Message]) -> None:
+    """An offer ends without a booking (declined, timed out): the entry ends and frees the subject's
+    lock, and its place is delayed again until `return_at` (still taken: no counter moves).
+    Raises EntryMoved if the entry no longer holds that offer."""
+    assert entry.place_id is not None
+    due = _due(entry.place_id, return_at)
+
+    def build(tx: Items) -> None:
+        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
+                  (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id))
+        tx.update("place", WaitItem(place_key(entry.place_id)), [
+            WaitItem.state.set(PlaceState.DELAYED.value), WaitItem.entry_id.remove(), WaitItem.offer_until.remove(),
+            WaitItem.return_at.set(return_at.isoformat()), WaitItem.due_part.set(due["due_part"]),
+            WaitItem.due_at.set(due["due_at"]),
+        ], (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
+        _lock_released(tx, entry)
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("entry") or cancelled.failed("place"):
+            raise EntryMoved() from None
+        raise
+
+
+def return_to_pool(place: Place, now: datetime) -> None:
+    """A delayed place becomes free: its item goes and the slot's `booked` and `held` drop by one,
+    together. Raises PlaceMoved if it is no longer delayed (offered or returned by another run)."""
+    def build(tx: Items) -> None:
+        tx.delete("place", WaitItem(place_key(place.place_id)), WaitItem.state == PlaceState.DELAYED.value)
+        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
+                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("place"):
+            raise PlaceMoved() from None
+        raise
+
+
+def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[Message]) -> None:
+    """A waiting entry ends (the citizen left, the cut-off came) and frees the subject's lock.
+    Raises EntryMoved if it is no longer waiting (offered meanwhile, or ended by another run)."""
+    def build(tx: Items) -> None:
+        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
+                  WaitItem.status == EntryStatus.WAITING.value)
+        _lock_released(tx, entry)
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("entry"):
+            raise EntryMoved() from None
+        raise
+
+
+def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: list[Message]) -> None:
+    """A hall closure: the place goes (`booked` and `held` - 1; the slot is closed, nobody can take it)
+    and the entry it was offered to, if any, ends with its lock freed. Raises PlaceMoved."""
+    def build(tx: Items) -> None:
+        condition = (WaitItem.state == place.state)
+        if entry is not None:
+            condition &= WaitItem.entry_id == entry.entry_id
+        tx.delete("place", WaitItem(place_key(place.place_id)), condition)
+        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
+                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+        if entry is not None:
+            tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(EntryStatus.ENDED, now),
+                      (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id))
+            _lock_released(tx, entry)
+        _sms(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("place") or cancelled.failed("entry"):
+            raise PlaceMoved() from None
+        raise
