@@ -398,6 +398,11 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
             "suspension_reason": suspension.reason if suspension else None,
             "cancellations_this_month": record.cancellations_in(now.date()),
             "no_shows_in_six_months": len(record.no_shows_within(now.date())),
+            "warnings": [{  # R21: what the warning SMS said, while it holds
+                "reason": w.reason, "count": w.count, "limit": w.limit, "last_day": w.last_day.isoformat(),
+                "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
+                "message": messages.warning_text(w, account.lang), "detail": w.detail(),
+            } for w in record.warnings(now)],
         }
     return result
 

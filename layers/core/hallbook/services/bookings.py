@@ -15,7 +15,7 @@ from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
-from ..domain.sanctions import suspension_after_cancellation
+from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
 from ..store import accounts as account_store
@@ -198,7 +198,11 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         subject = store.get_subject(booking.subject_id_number)
         kind = "cancelled_by_hall" if by == "hall" else "cancelled"
         sms = [messages.booking_message(kind, booking, office, service, phone, lang, now, reason=reason or "")]
-        suspension = suspension_after_cancellation(subject.record().cancellations_in(now.date()), now) if counts else None
+        count_before = subject.record().cancellations_in(now.date())
+        suspension = suspension_after_cancellation(count_before, now) if counts else None
+        warning = warning_after_cancellation(count_before, now) if counts else None
+        if warning:  # R21: one more suspends
+            sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
             sms.append(messages.message(
                 f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
