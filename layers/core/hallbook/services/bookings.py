@@ -4,7 +4,6 @@ full is refused without a write."""
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import uuid
 from dataclasses import dataclass
@@ -225,36 +224,6 @@ def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict:
         raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
     catalog = load_catalog()
     return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
-
-
-def confirmation_html(caller: Caller, booking_id: str) -> str:
-    """R13: a printable confirmation, Chinese and English."""
-    booking = own_booking(caller, booking_id)
-    catalog = load_catalog()
-    office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
-    e = html.escape
-    materials = "".join(
-        f"<li>{e(zh)}{' / ' + e(en) if en else ''}</li>"
-        for zh, en in zip(service.materials, list(service.materials_en) + [""] * len(service.materials)))
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>预约确认单 Booking confirmation {e(booking.reference)}</title>
-<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}} .ref{{font-size:2em;letter-spacing:.1em}}
-@media print{{button{{display:none}}}}</style></head><body>
-<h1>预约确认单 / Booking confirmation</h1>
-<p class="ref">预约号 Reference: <strong>{e(booking.reference)}</strong></p>
-<table>
-<tr><th>状态 Status</th><td>{e(booking.status)}</td></tr>
-<tr><th>事项 Service</th><td>{e(service.name_zh)} / {e(service.name_en)}</td></tr>
-<tr><th>办理人 Subject</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
-<tr><th>大厅 Hall</th><td>{e(office.name)} / {e(office.name_en)}</td></tr>
-<tr><th>地址 Address</th><td>{e(office.address)}</td></tr>
-<tr><th>时间 Time</th><td>{e(booking.date.isoformat())} {e(booking.start)}-{e(booking.end)}</td></tr>
-</table>
-<h2>请携带材料 / Bring these materials</h2><ul>{materials}</ul>
-<p>请提前10分钟到达，凭预约号或身份证签到。取消请于 {e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))} 前办理。<br>
-Arrive 10 minutes early and check in with the reference or your ID card. Cancel before
-{e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))}.</p>
-<button onclick="window.print()">打印 Print</button></body></html>"""
 
 
 def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple:

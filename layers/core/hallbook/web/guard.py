@@ -101,6 +101,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(("citizen",), limits=(
         SMS_BY_ADDRESS, Limit("guardian_account", "account", shared=True, what="guardian link requests"),

@@ -33,6 +33,7 @@ in hall local time (Asia/Shanghai)."""
 BEARER = "bearerAuth"
 JSON = "application/json"
 HTML = "text/html"
+CALENDAR = "text/calendar"  # R13: a booking as an iCalendar event
 
 CITIZEN = ("citizen",)
 STAFF = ("staff", "admin")  # web/auth.staff_of: staff of that office, or an administrator
@@ -108,6 +109,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
     ("GET", "/v1/bookings/{booking_id}/confirmation"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
                                                                media=HTML),
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
+                                                               media=CALENDAR),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
     ("POST", "/v1/guardian-links"): Answers(roles=CITIZEN, ok=(201, 202), refusals={
         403: ("PHONE_NOT_VERIFIED",), **LIMITED}),
@@ -256,6 +259,9 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
         elif answers.media == HTML:
             response = {"description": "a printable page (Chinese and English)",
                         "content": {HTML: {"schema": {"type": "string"}}}}
+        elif answers.media == CALENDAR:
+            response = {"description": "an iCalendar (RFC 5545) event with a reminder the day before",
+                        "content": {CALENDAR: {"schema": {"type": "string"}}}}
         else:
             response = {"description": generated.get("200", {}).get("description") if status == 200 and
                         generated.get("200", {}).get("description") not in (None, "Successful Response")
