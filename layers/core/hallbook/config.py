@@ -42,6 +42,8 @@ class Settings(BaseModel):
     limit_register_phone: str = "3/86400"
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
+    limit_proxy_account: str = "10/86400"  # R20: proxy requests per account a day
+    limit_proxy_phone: str = "5/86400"  # ... and per citizen's phone: 5 codes a day at most
     rate_limits_table: str = "RateLimitsTable"
 
 

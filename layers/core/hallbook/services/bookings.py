@@ -95,8 +95,10 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
     return subject.value
 
 
-def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime) -> tuple[dict, bool]:
-    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one."""
+def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
+         copy_to: tuple[tuple[str, str, str], ...] = ()) -> tuple[dict, bool]:
+    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
+    `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -148,7 +150,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     try:
-        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now))
+        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
+                        + tuple(messages.copy_for(sms, *to) for to in copy_to))
     except ReplayedBooking:
         first = store.get_booking(booking_id)
         if first is None:  # pragma: no cover - the condition said it exists
@@ -180,9 +183,10 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> dict:
     return cancel_booking(booking, now, by="citizen")
 
 
-def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None) -> dict:
-    """Cancel and free the place (R10). A citizen's (or operator's) cancellation counts towards R11;
-    the hall's does not."""
+def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None,
+                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict:
+    """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
+    counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if booking.status != Status.BOOKED.value:
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
@@ -206,6 +210,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
             sms.append(messages.message(
                 f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
                 why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
+        sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
             store.cancel_booking(booking, subject, now, by, reason, sms, counts)
             break

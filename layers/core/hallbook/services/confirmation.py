@@ -76,7 +76,11 @@ def _materials(service: Service) -> list[tuple[str, str]]:
 
 
 def confirmation_html(caller: Caller, booking_id: str) -> str:
-    booking = own_booking(caller, booking_id)
+    return page_for(own_booking(caller, booking_id))
+
+
+def page_for(booking: Booking) -> str:
+    """The page of a booking the caller may see (checked by the caller of this function)."""
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     return render_html(booking, office, service, subject_name(booking))

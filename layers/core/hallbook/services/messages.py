@@ -7,6 +7,7 @@ sent or expired."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
@@ -72,3 +73,10 @@ def warning_message(booking_id: str, warning: SanctionWarning, phone: str, lang:
     from a suspension (its id derives from the booking: sent once however often the step is retried)."""
     return message(f"{booking_id}#warning", f"warning_{warning.reason}", phone, lang, now,
                    {"booking_id": booking_id}, **warning_params(warning))
+
+
+def copy_for(original: Message, phone: str, lang: str, citizen: str) -> Message:
+    """R20: the copy of a citizen's SMS for the proxy who acted, marked as such (`citizen`: the masked
+    name it was for); written with the original, its id derived from it."""
+    return replace(original, message_id=f"{original.message_id}#copy", phone=phone, lang=lang,
+                   text=render("proxy_copy", lang, citizen=citizen, text=original.text))

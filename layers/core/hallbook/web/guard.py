@@ -109,6 +109,19 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/guardian-links"): CITIZEN,
     ("POST", "/v1/guardian-links/confirm"): CITIZEN,
     ("POST", "/v1/guardian-links/revoke"): CITIZEN,
+    # family proxies (R20): asking texts a code to the citizen's registered phone
+    ("POST", "/v1/proxies"): Rule(("citizen",), limits=(
+        SMS_BY_ADDRESS, Limit("proxy_account", "account", shared=True, what="proxy requests"),
+        Limit("proxy_phone", "phone", shared=True, what="proxy requests"))),
+    ("GET", "/v1/proxies"): CITIZEN,
+    ("POST", "/v1/proxies/{proxy_id}/confirm"): CITIZEN,  # wrong codes: 5 per code, then 429 (services.proxies)
+    ("DELETE", "/v1/proxies/{proxy_id}"): CITIZEN,
+    ("GET", "/v1/proxies/{proxy_id}/bookings"): CITIZEN,
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(("citizen",), limits=(
+        Limit("booking_address", "address", what="booking attempts"),
+        Limit("booking_account", "account", what="booking attempts"))),
+    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): CITIZEN,
+    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): CITIZEN,
     # residence permits (R17)
     ("GET", "/v1/permits"): CITIZEN,
     ("POST", "/v1/applications"): CITIZEN,

@@ -122,6 +122,20 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(roles=STAFF, ok=(201,), refusals={
         404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}),
+    # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
+    ("POST", "/v1/proxies"): Answers(roles=CITIZEN, ok=(202, 200), refusals={
+        403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), **LIMITED}),
+    ("GET", "/v1/proxies"): Answers(roles=CITIZEN),
+    ("POST", "/v1/proxies/{proxy_id}/confirm"): Answers(roles=CITIZEN, refusals={
+        403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}),
+    ("DELETE", "/v1/proxies/{proxy_id}"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, writes=True),
+    ("GET", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, ok=(201,),
+                                                         refusals=_merge(BOOKING_REFUSALS, LIMITED),
+                                                         ok_headers=("Idempotent-Replayed",)),
+    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
+    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): Answers(
+        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML),
     # residence permits and applications (R17): the citizen
     ("GET", "/v1/permits"): Answers(roles=CITIZEN),
     ("POST", "/v1/applications"): Answers(roles=CITIZEN, ok=(201,), ok_headers=("Location",), refusals={
