@@ -17,6 +17,7 @@ class Settings(BaseModel):
     idempotency_table: str = "IdempotencyTable"
     tickets_table: str = "TicketsTable"
     audit_table: str = "AuditTable"
+    flags_table: str = "FlagsTable"  # R22: abuse flags and their counters
     permits_table: str = "PermitsTable"  # residence permits and their online applications (R17)
     uploads_bucket: str = "UploadsBucket"  # application materials (R17)
     release_queue_url: str = ""

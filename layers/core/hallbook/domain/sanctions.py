@@ -16,6 +16,13 @@ NO_SHOW_MONTHS = 6
 # R21: warn when one more cancellation (no-show) would suspend - the second of three
 WARN_AT_CANCELLATIONS = CANCELS_PER_MONTH - 1
 WARN_AT_NO_SHOWS = NO_SHOWS_LIMIT - 1
+# R22: abuse flags - what an administrator is shown (never a sanction: nothing here suspends anyone)
+FLAG_WINDOW_DAYS = 30  # every pattern counts the events of the last 30 days
+FLAG_PHONE_ID_NUMBERS = 3  # distinct ID numbers one phone registered with, or lost in a reclaim
+FLAG_BOOK_CANCEL_CYCLES = 3  # cancelled bookings of one subject for one service (R11 allows 2 a month)
+FLAG_MINORS_PER_ACCOUNT = 4  # distinct minors one account named (links asked, bookings refused)
+FLAG_ACCOUNTS_PER_SUBJECT = 3  # distinct accounts that booked for one minor (two parents are normal)
+FLAG_NOON_BURSTS = 1  # an account's booking attempts refused by its rate limit within the noon minute
 
 
 def month_key(day: date) -> str:

@@ -22,7 +22,7 @@ from ..domain.sanctions import month_key
 from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
-from . import identity, messages, tokens
+from . import flags, identity, messages, tokens
 
 log = logging.getLogger(__name__)
 
@@ -80,6 +80,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
                            {"account_id": account_id}, code=code, minutes=CODE_MINUTES)
     store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
     log.info("account registered", extra={"account_id": account_id, "phone": mask_phone(phone)})
+    flags.registered(phone, person.value, account_id, now)  # R22
     return account
 
 

@@ -9,6 +9,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
+from ..clock import now as clock_now
 from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
@@ -22,7 +23,7 @@ from ..store import bookings as store
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
-from . import guardians, identity, messages
+from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
 from .reminders import reminder_message
 from .tokens import Caller
@@ -90,6 +91,7 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
         raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is not a minor's business.",
                                       field="subject_id_number")
     if not guardians.is_guardian(account.account_id, subject.value):
+        flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
         raise errors.Forbidden("Link your account to this minor first (POST /v1/guardian-links, or at a hall "
                                "with the household register).")
     return subject.value
@@ -158,6 +160,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
             raise
         return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
+    if subject_id != account.id_number:
+        flags.booked_minor(booking, now)  # R22
     return public(booking, catalog), True
 
 
@@ -218,6 +222,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
             continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")
+    flags.cancelled(booking, by, now)  # R22
     cancelled = store.get_booking(booking.booking_id) or booking
     return public(cancelled, catalog)
 

@@ -151,6 +151,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PUT", "/v1/offices/{office_id}"): ADMIN,
     ("PUT", "/v1/calendar/{year}"): ADMIN,
     ("GET", "/v1/audit"): ADMIN,
+    ("GET", "/v1/admin/flags"): ADMIN,  # R22
+    ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
     ("PUT", "/v1/permits/{number}"): ADMIN,
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
@@ -197,8 +199,12 @@ def admit(event: dict) -> Refusal | None:
         except Exception:  # noqa: BLE001 - e.g. the signing key unreadable: the route fails the same way, as a 500 problem
             logger.exception("the guard could not check the token; the route will")
             return None
-        _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
-              {"account": who.account_id if who else None})
+        try:
+            _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
+                  {"account": who.account_id if who else None})
+        except RateLimited as error:
+            _noon_burst(who, error)
+            raise
     except DomainError as error:
         return _refused(error)
     return None
@@ -343,6 +349,29 @@ def _refused(error: DomainError) -> Refusal:
     return Refusal(error)
 
 
+_BURSTS_NOTED: set[str] = set()  # R22: one flag event per account and day in this environment
+
+
+def _noon_burst(who: tokens.Caller | None, error: RateLimited) -> None:
+    """R22: an account whose booking attempts pass its limit in the noon minute is counted for the
+    administrators' flags (once a day per environment: the refusal itself stays memory-only)."""
+    from ..domain.flags import in_noon_minute
+
+    at = now()
+    if who is None or error.extra.get("limit") != "booking_account" or not in_noon_minute(at):
+        return
+    key = f"{who.account_id}#{at.date().isoformat()}"
+    if key in _BURSTS_NOTED:
+        return
+    if len(_BURSTS_NOTED) > 100_000:
+        _BURSTS_NOTED.clear()
+    _BURSTS_NOTED.add(key)
+    from ..services import flags
+
+    flags.noon_burst(who.account_id, at, error.extra.get("limit") or "")
+
+
 def reset() -> None:
     """Forget this environment's in-memory counts (tests)."""
     BUCKETS.clear()
+    _BURSTS_NOTED.clear()

@@ -168,6 +168,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("PUT", "/v1/offices/{office_id}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=CATALOGUE_CHANGE),
     ("PUT", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=CATALOGUE_CHANGE),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
+    ("GET", "/v1/admin/flags"): Answers(roles=ADMIN),  # R22: patterns with their evidence, never a sanction
+    ("POST", "/v1/admin/flags/{flag_id}/review"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}),
     ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={404: ("NOT_FOUND",)}),
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}, writes=False),
