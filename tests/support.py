@@ -22,7 +22,8 @@ WALK_IN = "WALK_CONSULT"
 _counter = itertools.count(1)
 
 
-def put_test_hall(capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority") -> None:
+def put_test_hall(capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority",
+                  phone: str = "") -> None:
     """A hall whose every working day has two ID_RENEW slots and one HR_BIRTH slot."""
     catalog.put_region("shenzhen", "深圳", 14)
     catalog.put_region("guangzhou", "广州", 15)
@@ -34,7 +35,7 @@ def put_test_hall(capacity: int = 2, office_id: str = HALL, region: str = "shenz
                              "minor_subject": code == CHILD_SERVICE})
     catalog.put_office({
         "office_id": office_id, "name": "测试大厅", "name_en": "Test hall", "region": region, "district": "福田区",
-        "address": "深圳市福田区测试路1号", "mode": mode, "services": [SERVICE, CHILD_SERVICE, WALK_IN],
+        "address": "深圳市福田区测试路1号", "phone": phone, "mode": mode, "services": [SERVICE, CHILD_SERVICE, WALK_IN],
         "timetable": {
             SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
                       {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": capacity}],

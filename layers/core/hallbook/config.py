@@ -32,6 +32,7 @@ class Settings(BaseSettings):
     idempotency_table: str = Name
     tickets_table: str = Name
     audit_table: str = Name
+    flags_table: str = Name  # R22: abuse flags and their counters
     permits_table: str = Name  # residence permits and their online applications (R17)
     rate_limits_table: str = Name
     uploads_bucket: str = Name  # application materials (R17)
@@ -59,6 +60,8 @@ class Settings(BaseSettings):
     limit_register_phone: str = "3/86400"
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
+    limit_proxy_account: str = "10/86400"  # R20: proxy requests per account a day
+    limit_proxy_phone: str = "5/86400"  # ... and per citizen's phone: 5 codes a day at most
     # the waitlist (R18) and the delayed return of cancelled places (R19); README "Waitlist"
     waitlist_table: str = Name
     waitlist_hold_minutes: int = Field(default=20, ge=1)

@@ -1,4 +1,4 @@
-"""R11/R12: suspensions after repeated cancellations or no-shows.
+"""R11/R12: suspensions after repeated cancellations or no-shows; R21: the warning one step before.
 
 The counters live on the subject's record; whether a subject is suspended is derived from them at the
 moment of asking, so nothing has to be "lifted" when a month or six months end.
@@ -6,7 +6,7 @@ moment of asking, so nothing has to be "lifted" when a month or six months end.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, datetime, time
+from datetime import date, datetime, time, timedelta
 
 from dateutil.relativedelta import relativedelta
 
@@ -15,6 +15,16 @@ from ..clock import SHANGHAI
 CANCELS_PER_MONTH = 3
 NO_SHOWS_LIMIT = 3
 NO_SHOW_MONTHS = 6
+# R21: warn when one more cancellation (no-show) would suspend - the second of three
+WARN_AT_CANCELLATIONS = CANCELS_PER_MONTH - 1
+WARN_AT_NO_SHOWS = NO_SHOWS_LIMIT - 1
+# R22: abuse flags - what an administrator is shown (never a sanction: nothing here suspends anyone)
+FLAG_WINDOW_DAYS = 30  # every pattern counts the events of the last 30 days
+FLAG_PHONE_ID_NUMBERS = 3  # distinct ID numbers one phone registered with, or lost in a reclaim
+FLAG_BOOK_CANCEL_CYCLES = 3  # cancelled bookings of one subject for one service (R11 allows 2 a month)
+FLAG_MINORS_PER_ACCOUNT = 4  # distinct minors one account named (links asked, bookings refused)
+FLAG_ACCOUNTS_PER_SUBJECT = 3  # distinct accounts that booked for one minor (two parents are normal)
+FLAG_NOON_BURSTS = 1  # an account's booking attempts refused by its rate limit within the noon minute
 
 
 def month_key(day: date) -> str:
@@ -51,6 +61,53 @@ class Suspension:
         return f"Booking is suspended until {self.until.isoformat()} ({why})."
 
 
+@dataclass(frozen=True)
+class SanctionWarning:
+    """R21: `count` cancellations (no-shows) so far; one more on or before `last_day` suspends booking
+    - until `suspends_until` (cancellations: the month's end), or for NO_SHOW_MONTHS from that
+    no-show's day (no-shows, `suspends_until` None: it depends on the day of that no-show)."""
+
+    reason: str  # "cancellations" | "no_shows"
+    count: int
+    last_day: date
+    suspends_until: datetime | None = None
+
+    @property
+    def limit(self) -> int:
+        return CANCELS_PER_MONTH if self.reason == "cancellations" else NO_SHOWS_LIMIT
+
+    @property
+    def left(self) -> int:
+        return self.limit - self.count
+
+    def detail(self) -> str:
+        if self.reason == "cancellations":
+            return (f"{self.count} cancellations this month: {self.left} more on or before {self.last_day} "
+                    f"suspends booking until {self.suspends_until.isoformat() if self.suspends_until else ''}.")
+        return (f"{self.count} no-shows within {NO_SHOW_MONTHS} months: {self.left} more on or before "
+                f"{self.last_day} suspends booking for {NO_SHOW_MONTHS} months from that day.")
+
+
+def _cancellation_warning(count: int, today: date) -> SanctionWarning:
+    end = month_end(today)
+    return SanctionWarning("cancellations", count, end.date() - timedelta(days=1), end)
+
+
+def last_day_counting_with(first: date) -> date:
+    """The last day a no-show still falls within NO_SHOW_MONTHS of the no-show on `first` (R12's
+    window, month ends clamped as add_months clamps them)."""
+    day = add_months(first, NO_SHOW_MONTHS) - timedelta(days=1)
+    while add_months(day + timedelta(days=1), -NO_SHOW_MONTHS) < first:
+        day += timedelta(days=1)
+    return day
+
+
+def _no_show_warning(shows: list[date]) -> SanctionWarning:
+    """`shows`: the no-shows within the six months, oldest first; the warning lasts while the oldest
+    of them still counts together with a next one."""
+    return SanctionWarning("no_shows", len(shows), last_day_counting_with(shows[-WARN_AT_NO_SHOWS]))
+
+
 @dataclass
 class SubjectRecord:
     """What the limits need to know about one subject (an ID number)."""
@@ -74,6 +131,20 @@ class SubjectRecord:
             if shows[i - NO_SHOWS_LIMIT + 1] > add_months(last, -NO_SHOW_MONTHS):
                 latest = Suspension(start_of(add_months(last, NO_SHOW_MONTHS)), "no_shows")
         return latest
+
+    def warnings(self, now: datetime) -> list[SanctionWarning]:
+        """R21, as /v1/me shows it: one more cancellation this month, or one more no-show within the
+        six months, would suspend booking (nothing while that suspension already runs)."""
+        found = []
+        today = now.date()
+        cancelled = self.cancellations_in(today)
+        if cancelled == WARN_AT_CANCELLATIONS:
+            found.append(_cancellation_warning(cancelled, today))
+        shows = self.no_shows_within(today)
+        no_show = self.no_show_suspension()
+        if len(shows) == WARN_AT_NO_SHOWS and not (no_show and no_show.until > now):
+            found.append(_no_show_warning(shows))
+        return found
 
     def suspension(self, now: datetime) -> Suspension | None:
         found = []
@@ -99,4 +170,23 @@ def suspension_after_no_show(no_shows_before: list[date], day: date) -> Suspensi
     after = SubjectRecord(no_shows=[*no_shows_before, day]).no_show_suspension()
     if after is not None and (before is None or after.until > before.until):
         return after
+    return None
+
+
+def warning_after_cancellation(count_before: int, now: datetime) -> SanctionWarning | None:
+    """R21: the warning the cancellation at `now` calls for, if it is the month's second."""
+    if count_before + 1 == WARN_AT_CANCELLATIONS:
+        return _cancellation_warning(count_before + 1, now.date())
+    return None
+
+
+def warning_after_no_show(no_shows_before: list[date], day: date) -> SanctionWarning | None:
+    """R21: the warning a no-show on `day` calls for - the second within six months (counting back
+    from `day`), when it suspends nothing."""
+    if suspension_after_no_show(no_shows_before, day) is not None:
+        return None
+    since = add_months(day, -NO_SHOW_MONTHS)
+    shows = sorted(d for d in [*no_shows_before, day] if since < d <= day)
+    if len(shows) == WARN_AT_NO_SHOWS:
+        return _no_show_warning(shows)
     return None

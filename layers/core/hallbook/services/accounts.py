@@ -19,7 +19,7 @@ from ..domain.sanctions import month_key
 from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
-from . import identity, messages, tokens
+from . import flags, identity, messages, tokens
 from ..lazy import lazy
 
 log = logging.getLogger(__name__)
@@ -80,6 +80,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
                            {"account_id": account_id}, code=code, minutes=CODE_MINUTES)
     store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
     log.info("account registered", extra={"account_id": account_id, "phone": mask_phone(phone)})
+    flags.registered(phone, person.value, account_id, now)  # R22
     return account
 
 
@@ -398,6 +399,11 @@ def profile(caller: tokens.Caller, now: datetime) -> dict:
             "suspension_reason": suspension.reason if suspension else None,
             "cancellations_this_month": record.cancellations_in(now.date()),
             "no_shows_in_six_months": len(record.no_shows_within(now.date())),
+            "warnings": [{  # R21: what the warning SMS said, while it holds
+                "reason": w.reason, "count": w.count, "limit": w.limit, "last_day": w.last_day.isoformat(),
+                "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
+                "message": messages.warning_text(w, account.lang), "detail": w.detail(),
+            } for w in record.warnings(now)],
         }
     return result
 

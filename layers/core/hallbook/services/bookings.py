@@ -4,19 +4,19 @@ full is refused without a write."""
 from __future__ import annotations
 
 import hashlib
-import html
 import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
 
 from .. import telemetry
+from ..clock import now as clock_now
 from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
-from ..domain.sanctions import suspension_after_cancellation
+from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.window import in_window
 from ..store import accounts as account_store
@@ -25,7 +25,7 @@ from ..store import readcache
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
-from . import guardians, identity, messages
+from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
 from .reminders import reminder_message
 from .tokens import Caller
@@ -93,13 +93,16 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
         raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is not a minor's business.",
                                       field="subject_id_number")
     if not guardians.is_guardian(account.account_id, subject.value):
+        flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
         raise errors.Forbidden("Link your account to this minor first (POST /v1/guardian-links, or at a hall "
                                "with the household register).")
     return subject.value
 
 
-def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime) -> tuple[dict, bool]:
-    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one."""
+def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
+         copy_to: tuple[tuple[str, str, str], ...] = ()) -> tuple[dict, bool]:
+    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
+    `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -157,7 +160,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     try:
-        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now))
+        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
+                        + tuple(messages.copy_for(sms, *to) for to in copy_to))
     except errors.SlotFull:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise
@@ -169,6 +173,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     readcache.forget_availability(office.office_id, service.code)
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
     telemetry.count("BookingsMade")
+    if subject_id != account.id_number:
+        flags.booked_minor(booking, now)  # R22
     return public(booking, catalog), True
 
 
@@ -194,9 +200,10 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> dict:
     return cancel_booking(booking, now, by="citizen")
 
 
-def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None) -> dict:
-    """Cancel and free the place (R10). A citizen's (or operator's) cancellation counts towards R11;
-    the hall's does not."""
+def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None,
+                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict:
+    """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
+    counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if booking.status != Status.BOOKED.value:
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
@@ -217,11 +224,16 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         subject = store.get_subject(booking.subject_id_number)
         kind = "cancelled_by_hall" if by == "hall" else "cancelled"
         sms = [messages.booking_message(kind, booking, office, service, phone, lang, now, reason=reason or "")]
-        suspension = suspension_after_cancellation(subject.record().cancellations_in(now.date()), now) if counts else None
+        count_before = subject.record().cancellations_in(now.date())
+        suspension = suspension_after_cancellation(count_before, now) if counts else None
+        warning = warning_after_cancellation(count_before, now) if counts else None
+        if warning:  # R21: one more suspends
+            sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
             sms.append(messages.message(
                 f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
                 why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
+        sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
             store.cancel_booking(booking, subject, now, by, reason, sms, counts,
                                  delayed_place=delayed_place_item(place) if place else None)
@@ -242,6 +254,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
                                        catalog)
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
+    flags.cancelled(booking, by, now)  # R22
     cancelled = store.get_booking(booking.booking_id) or booking
     return public(cancelled, catalog)
 
@@ -253,36 +266,6 @@ def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict:
         raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
     catalog = load_catalog()
     return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
-
-
-def confirmation_html(caller: Caller, booking_id: str) -> str:
-    """R13: a printable confirmation, Chinese and English."""
-    booking = own_booking(caller, booking_id)
-    catalog = load_catalog()
-    office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
-    e = html.escape
-    materials = "".join(
-        f"<li>{e(zh)}{' / ' + e(en) if en else ''}</li>"
-        for zh, en in zip(service.materials, list(service.materials_en) + [""] * len(service.materials)))
-    return f"""<!doctype html>
-<html lang="zh-CN"><head><meta charset="utf-8"><title>预约确认单 Booking confirmation {e(booking.reference)}</title>
-<style>body{{font-family:sans-serif;max-width:40em;margin:2em auto}} .ref{{font-size:2em;letter-spacing:.1em}}
-@media print{{button{{display:none}}}}</style></head><body>
-<h1>预约确认单 / Booking confirmation</h1>
-<p class="ref">预约号 Reference: <strong>{e(booking.reference)}</strong></p>
-<table>
-<tr><th>状态 Status</th><td>{e(booking.status)}</td></tr>
-<tr><th>事项 Service</th><td>{e(service.name_zh)} / {e(service.name_en)}</td></tr>
-<tr><th>办理人 Subject</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
-<tr><th>大厅 Hall</th><td>{e(office.name)} / {e(office.name_en)}</td></tr>
-<tr><th>地址 Address</th><td>{e(office.address)}</td></tr>
-<tr><th>时间 Time</th><td>{e(booking.date.isoformat())} {e(booking.start)}-{e(booking.end)}</td></tr>
-</table>
-<h2>请携带材料 / Bring these materials</h2><ul>{materials}</ul>
-<p>请提前10分钟到达，凭预约号或身份证签到。取消请于 {e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))} 前办理。<br>
-Arrive 10 minutes early and check in with the reference or your ID card. Cancel before
-{e(cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M'))}.</p>
-<button onclick="window.print()">打印 Print</button></body></html>"""
 
 
 def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple:

@@ -21,7 +21,7 @@ from ..store import guardians as store
 from ..store.accounts import Account
 from ..store.audit import entry_item
 from ..store.guardians import ACTIVE, PENDING, REVOKED, Guardians, Link, LinksMoved
-from . import audit, messages
+from . import audit, flags, messages
 from .identity import get_verifier
 from .tokens import Caller
 
@@ -82,6 +82,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict:
     is asked to confirm by SMS; with no guardian linked yet, only a hall can link the first one."""
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
+    flags.named_minor(account.account_id, minor, "guardian_link_requested", now)  # R22
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         if before.is_active(account.account_id):

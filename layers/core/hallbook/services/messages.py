@@ -7,10 +7,12 @@ sent or expired."""
 from __future__ import annotations
 
 import json
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
 from ..store.bookings import Booking
 from ..store.catalog import Office, Service
 from ..store.outbox import Message
@@ -53,3 +55,28 @@ def booking_message(kind: str, booking: Booking, office: Office, service: Servic
                     now: datetime, **extra) -> Message:
     return message(f"{booking.booking_id}#{kind}", kind, phone, lang, now,
                    {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)
+
+
+def warning_params(warning: SanctionWarning) -> dict:
+    return {"count": warning.count, "left": warning.left, "last_day": warning.last_day.isoformat(),
+            "until": warning.suspends_until.date().isoformat() if warning.suspends_until else "",
+            "months": NO_SHOW_MONTHS}
+
+
+def warning_text(warning: SanctionWarning, lang: str) -> str:
+    """R21: the warning's words, the SMS's and /v1/me's alike."""
+    return render(f"warning_{warning.reason}", lang, **warning_params(warning))
+
+
+def warning_message(booking_id: str, warning: SanctionWarning, phone: str, lang: str, now: datetime) -> Message:
+    """R21: the SMS after the cancellation or no-show of `booking_id` that brought the subject one step
+    from a suspension (its id derives from the booking: sent once however often the step is retried)."""
+    return message(f"{booking_id}#warning", f"warning_{warning.reason}", phone, lang, now,
+                   {"booking_id": booking_id}, **warning_params(warning))
+
+
+def copy_for(original: Message, phone: str, lang: str, citizen: str) -> Message:
+    """R20: the copy of a citizen's SMS for the proxy who acted, marked as such (`citizen`: the masked
+    name it was for); written with the original, its id derived from it."""
+    return replace(original, message_id=f"{original.message_id}#copy", phone=phone, lang=lang,
+                   text=render("proxy_copy", lang, citizen=citizen, text=original.text))

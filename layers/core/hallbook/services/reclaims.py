@@ -23,7 +23,7 @@ from ..store import bookings as booking_store
 from ..store.accounts import Account
 from ..store.audit import entry_item
 from ..store.catalog import load_catalog
-from . import audit, messages
+from . import audit, flags, messages
 from .bookings import cancel_booking
 from .tokens import Caller
 
@@ -70,6 +70,8 @@ def reclaim(staff: Caller, office_id: str, id_number: str, name: str, phone: str
                         after={"account_id": owner.account_id, "office_id": office_id})
     account_store.rebind_id_number(holder_id, holder is not None, owner, sms, lambda tx: tx.put("audit", entry_item(entry)))
     cancelled, voided = (_undo_holder(holder, person.value, now) if holder is not None else (0, {}))
+    if holder is not None:
+        flags.reclaimed(holder.phone, person.value, holder.account_id, now)  # R22
     log.info("ID number reclaimed at a hall", extra={"office_id": office_id, "cancelled": cancelled})
     return {"account_id": owner.account_id, "id_number": mask_id_number(person.value),
             "previous_account_cancelled_bookings": cancelled, "voided": voided}

@@ -25,7 +25,7 @@ from ..clock import now as clock_now
 from ..domain.booking import Status
 from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
-from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show
+from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
 from ..store import accounts as account_store
 from ..store.accounts import Account
 from ..store import bookings as store
@@ -104,6 +104,9 @@ def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: 
         sms = []
         if phone and office and service:
             sms.append(messages.booking_message("no_show", booking, office, service, phone, lang, now))
+            warning = warning_after_no_show(subject.no_shows, booking.date) if counts else None
+            if warning:  # R21: one more suspends
+                sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
             if suspension and suspension.until > now:
                 sms.append(messages.message(
                     f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},

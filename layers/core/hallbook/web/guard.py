@@ -108,6 +108,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/waitlist"): CITIZEN,
     ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(("citizen",), limits=(
         SMS_BY_ADDRESS, Limit("guardian_account", "account", shared=True, what="guardian link requests"),
@@ -115,6 +116,19 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/guardian-links"): CITIZEN,
     ("POST", "/v1/guardian-links/confirm"): CITIZEN,
     ("POST", "/v1/guardian-links/revoke"): CITIZEN,
+    # family proxies (R20): asking texts a code to the citizen's registered phone
+    ("POST", "/v1/proxies"): Rule(("citizen",), limits=(
+        SMS_BY_ADDRESS, Limit("proxy_account", "account", shared=True, what="proxy requests"),
+        Limit("proxy_phone", "phone", shared=True, what="proxy requests"))),
+    ("GET", "/v1/proxies"): CITIZEN,
+    ("POST", "/v1/proxies/{proxy_id}/confirm"): CITIZEN,  # wrong codes: 5 per code, then 429 (services.proxies)
+    ("DELETE", "/v1/proxies/{proxy_id}"): CITIZEN,
+    ("GET", "/v1/proxies/{proxy_id}/bookings"): CITIZEN,
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(("citizen",), limits=(
+        Limit("booking_address", "address", what="booking attempts"),
+        Limit("booking_account", "account", what="booking attempts"))),
+    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): CITIZEN,
+    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): CITIZEN,
     # residence permits (R17)
     ("GET", "/v1/permits"): CITIZEN,
     ("POST", "/v1/applications"): CITIZEN,
@@ -149,6 +163,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("PUT", "/v1/offices/{office_id}"): ADMIN,
     ("PUT", "/v1/calendar/{year}"): ADMIN,
     ("GET", "/v1/audit"): ADMIN,
+    ("GET", "/v1/admin/flags"): ADMIN,  # R22
+    ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
     ("PUT", "/v1/permits/{number}"): ADMIN,
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
@@ -195,8 +211,12 @@ def admit(event: dict) -> Refusal | None:
         except Exception:  # noqa: BLE001 - e.g. the signing key unreadable: the route fails the same way, as a 500 problem
             logger.exception("the guard could not check the token; the route will")
             return None
-        _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
-              {"account": who.account_id if who else None})
+        try:
+            _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
+                  {"account": who.account_id if who else None})
+        except RateLimited as error:
+            _noon_burst(who, error)
+            raise
     except DomainError as error:
         return _refused(error)
     return None
@@ -341,6 +361,29 @@ def _refused(error: DomainError) -> Refusal:
     return Refusal(error)
 
 
+_BURSTS_NOTED: set[str] = set()  # R22: one flag event per account and day in this environment
+
+
+def _noon_burst(who: tokens.Caller | None, error: RateLimited) -> None:
+    """R22: an account whose booking attempts pass its limit in the noon minute is counted for the
+    administrators' flags (once a day per environment: the refusal itself stays memory-only)."""
+    from ..domain.flags import in_noon_minute
+
+    at = now()
+    if who is None or error.extra.get("limit") != "booking_account" or not in_noon_minute(at):
+        return
+    key = f"{who.account_id}#{at.date().isoformat()}"
+    if key in _BURSTS_NOTED:
+        return
+    if len(_BURSTS_NOTED) > 100_000:
+        _BURSTS_NOTED.clear()
+    _BURSTS_NOTED.add(key)
+    from ..services import flags
+
+    flags.noon_burst(who.account_id, at, error.extra.get("limit") or "")
+
+
 def reset() -> None:
     """Forget this environment's in-memory counts (tests)."""
     BUCKETS.clear()
+    _BURSTS_NOTED.clear()

@@ -166,11 +166,24 @@ class SessionOut(BaseModel):
     expires_in: int
 
 
+class WarningOut(BaseModel):
+    """R21: one more cancellation (no-show) on or before `last_day` suspends booking."""
+    reason: str = Field(description="cancellations | no_shows")
+    count: int
+    limit: int = Field(description="the count that suspends")
+    last_day: str = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
+    suspends_until: str | None = Field(description="cancellations: the instant the suspension would end; "
+                                                   "no-shows: null (six months from that no-show)")
+    message: str = Field(description="the warning SMS's text, in the account's language")
+    detail: str = Field(description="the same in English")
+
+
 class RestrictionsOut(BaseModel):
     suspended_until: str | None
     suspension_reason: str | None
     cancellations_this_month: int
     no_shows_in_six_months: int
+    warnings: list[WarningOut] = Field(default_factory=list)
 
 
 class MeOut(BaseModel):

@@ -33,6 +33,7 @@ in hall local time (Asia/Shanghai)."""
 BEARER = "bearerAuth"
 JSON = "application/json"
 HTML = "text/html"
+CALENDAR = "text/calendar"  # R13: a booking as an iCalendar event
 
 CITIZEN = ("citizen",)
 STAFF = ("staff", "admin")  # web/auth.staff_of: staff of that office, or an administrator
@@ -119,6 +120,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): Answers(roles=CITIZEN, ok=(201, 200), refusals={
         403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"), 404: ("NOT_FOUND",),
         409: ("INVALID_STATE", "NO_SUCH_SLOT"), 422: ("NOTICE_NOT_ACKNOWLEDGED",)}, ok_headers=("Location",)),
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
+                                                               media=CALENDAR),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
     ("POST", "/v1/guardian-links"): Answers(roles=CITIZEN, ok=(201, 202), refusals={
         403: ("PHONE_NOT_VERIFIED",), **LIMITED}),
@@ -130,6 +133,20 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(roles=STAFF, ok=(201,), refusals={
         404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}),
+    # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
+    ("POST", "/v1/proxies"): Answers(roles=CITIZEN, ok=(202, 200), refusals={
+        403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), **LIMITED}),
+    ("GET", "/v1/proxies"): Answers(roles=CITIZEN),
+    ("POST", "/v1/proxies/{proxy_id}/confirm"): Answers(roles=CITIZEN, refusals={
+        403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}),
+    ("DELETE", "/v1/proxies/{proxy_id}"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, writes=True),
+    ("GET", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, ok=(201,),
+                                                         refusals=_merge(BOOKING_REFUSALS, LIMITED),
+                                                         ok_headers=("Idempotent-Replayed",)),
+    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
+    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): Answers(
+        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML),
     # residence permits and applications (R17): the citizen
     ("GET", "/v1/permits"): Answers(roles=CITIZEN),
     ("POST", "/v1/applications"): Answers(roles=CITIZEN, ok=(201,), ok_headers=("Location",), refusals={
@@ -173,6 +190,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
     ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
+    ("GET", "/v1/admin/flags"): Answers(roles=ADMIN),  # R22: patterns with their evidence, never a sanction
+    ("POST", "/v1/admin/flags/{flag_id}/review"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}),
     ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={
         404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)}, ok_headers=("ETag",)),
     # the call centre
@@ -281,6 +300,9 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
         elif answers.media == HTML:
             response = {"description": "a printable page (Chinese and English)",
                         "content": {HTML: {"schema": {"type": "string"}}}}
+        elif answers.media == CALENDAR:
+            response = {"description": "an iCalendar (RFC 5545) event with a reminder the day before",
+                        "content": {CALENDAR: {"schema": {"type": "string"}}}}
         else:
             response = {"description": generated.get("200", {}).get("description") if status == 200 and
                         generated.get("200", {}).get("description") not in (None, "Successful Response")

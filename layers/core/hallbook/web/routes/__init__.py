@@ -5,7 +5,7 @@ includes them all."""
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
     # the citizens' catalogue, accounts and bookings; closures, the hall, the catalogue, the call centre;
     # residence permits (R17); guardian links (R2) and the owner's reclaim of an ID number (R1); logout,
-    # SMS login codes, password change; the waitlist (R18)
+    # SMS login codes, password change; the waitlist (R18), family proxies (R20), abuse flags (R22)
     from . import (
         accounts,
         applications,
@@ -13,8 +13,10 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
         catalog,
         catalog_admin,
         closures,
+        flags,
         identity,
         operator,
+        proxies,
         sessions,
         staff,
         waitlist,
@@ -22,4 +24,4 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
 
     return [catalog.router, accounts.router, bookings.router, closures.router, staff.router, catalog_admin.router,
             operator.router, applications.router, applications.staff_router, applications.admin_router,
-            identity.router, identity.staff_router, sessions.router, waitlist.router]
+            identity.router, identity.staff_router, sessions.router, waitlist.router, proxies.router, flags.router]

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import bookings
+from ...services import confirmation as confirmations
 from ..auth import caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 
@@ -53,4 +54,13 @@ def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingO
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
 def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     who = caller(router, "citizen")
-    return Response(200, "text/html; charset=utf-8", bookings.confirmation_html(who, booking_id), NO_STORE)
+    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(who, booking_id), NO_STORE)
+
+
+@router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])
+def calendar(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
+    who = caller(router, "citizen")
+    body, filename = confirmations.calendar_ics(who, booking_id, now())
+    return Response(200, "text/calendar; charset=utf-8", body.decode("utf-8"),
+                    {**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})

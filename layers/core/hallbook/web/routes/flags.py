@@ -1,0 +1,61 @@
+"""Abuse flags for administrators (R22): patterns with their evidence, newest first; an administrator
+marks one reviewed (audited). No flag sanctions anybody. Role: web/auth.admin."""
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+from pydantic import BaseModel, Field
+
+from ...clock import now
+from ...services import flags
+from ..auth import admin
+from ..models import CURSOR, Strict
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+
+
+class FlagOut(BaseModel):
+    flag_id: str
+    pattern: str = Field(description="phone_cycles_ids | book_cancel_loop | many_minors | subject_many_accounts | "
+                                     "noon_burst")
+    what: str = Field(description="the pattern in words, with its threshold and window")
+    subject: str | None = Field(default=None, description="what it is about, masked")
+    count: int
+    threshold: int | None = None
+    raised_at: str
+    status: str = Field(description="open | reviewed")
+    evidence: list[dict[str, Any]] = Field(description="the events that met the pattern, newest first (masked)")
+    reviewed_by: str | None = None
+    reviewed_at: str | None = None
+    review_note: str | None = None
+
+
+class FlagsOut(BaseModel):
+    flags: list[FlagOut]
+    next_cursor: str | None
+
+
+class FlagReviewIn(Strict):
+    note: str | None = Field(default=None, max_length=500, description="what the administrator found")
+
+
+@router.get("/v1/admin/flags", tags=["admin"])
+def list_flags(
+    status: Annotated[str | None, Query(pattern="^(open|reviewed)$", description="open or reviewed; both if absent")]
+    = None,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
+) -> Response[FlagsOut]:
+    admin(router)
+    return Response(200, "application/json", flags.list_flags(status, limit, cursor), NO_STORE)
+
+
+@router.post("/v1/admin/flags/<flag_id>/review", tags=["admin"])
+def review_flag(flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]) -> Response[FlagOut]:
+    """Mark the flag reviewed (audited); it opens again if its pattern counts more events."""
+    who = admin(router)
+    return Response(200, "application/json", flags.review(who, flag_id, body.note, now()), NO_STORE)

@@ -1,0 +1,82 @@
+"""Family proxies (R20): a citizen authorises another citizen's account, by an SMS code sent to the
+citizen's own phone, to book, list and cancel for them; either side revokes."""
+from __future__ import annotations
+
+from typing import Annotated
+
+from aws_lambda_powertools.event_handler import Response
+from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
+from aws_lambda_powertools.event_handler.router import APIGatewayRouter
+
+from ...clock import now
+from ...services import confirmation, proxies
+from ...services.bookings import BookingRequest
+from ..auth import caller
+from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
+from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
+
+router = APIGatewayRouter()
+NO_STORE = {"Cache-Control": "no-store"}
+ProxyId = Annotated[str, Path(max_length=64)]
+
+
+def _json(status: int, body, headers: dict | None = None) -> Response:
+    return Response(status, "application/json", body, {**NO_STORE, **(headers or {})})
+
+
+@router.post("/v1/proxies", tags=["proxies"])
+def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]:
+    """Ask a citizen (an older relative) to let you book for them: 202 `pending`, and an SMS code goes
+    to the phone registered on their account; 200 with the active authorisation you already hold."""
+    link, created = proxies.request(caller(router, "citizen"), body.id_number, body.phone, now())
+    return _json(202 if created else 200, link)
+
+
+@router.get("/v1/proxies", tags=["proxies"])
+def my_proxies() -> Response[ProxiesOut]:
+    """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
+    return _json(200, proxies.my_proxies(caller(router, "citizen"), now()))
+
+
+@router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
+def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
+    return _json(200, proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now()))
+
+
+@router.delete("/v1/proxies/<proxy_id>", tags=["proxies"])
+def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
+    """The citizen or the proxy ends the authorisation; both are told by SMS. Bookings made stay."""
+    return _json(200, proxies.revoke(caller(router, "citizen"), proxy_id, now()))
+
+
+@router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
+def proxy_bookings(
+    proxy_id: ProxyId,
+    limit: Annotated[int, Query(ge=1, le=100)] = 20,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
+) -> Response[BookingsOut]:
+    return _json(200, proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now()))
+
+
+@router.post("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
+def proxy_book(
+    proxy_id: ProxyId,
+    body: Annotated[BookingIn, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
+) -> Response[BookingOut]:
+    """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
+    booking, created = proxies.book(caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()),
+                                     idempotency_key, now())
+    return _json(201, booking, {} if created else {"Idempotent-Replayed": "true"})
+
+
+@router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
+def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    return _json(200, proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now()))
+
+
+@router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])
+def proxy_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    """The citizen's printable confirmation (R13), for the proxy to print or pass on."""
+    booking = proxies.own_booking_for(caller(router, "citizen"), proxy_id, booking_id)
+    return Response(200, "text/html; charset=utf-8", confirmation.page_for(booking), NO_STORE)

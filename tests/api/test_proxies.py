@@ -1,0 +1,184 @@
+"""R20 through the gateway: a son becomes his father's family proxy with the code sent to the father's
+own phone, books, lists and cancels for him (the father is the subject of every limit; the SMS go to
+both; every act audited with the son's account), and either side revokes. Then the attacker: a
+phone that is not the citizen's, a stranger guessing the code in parallel, a proxy after revocation."""
+from __future__ import annotations
+
+import pytest
+
+from hallbook.clock import now as clock_now
+from hallbook.services.proxies import CODE_ATTEMPTS
+from hallbook.store import audit as audit_store
+from tests.support import auth, new_identity, problem, put_test_hall, registered, release_days, run_at_once, sms_code
+
+pytestmark = pytest.mark.R20
+DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
+
+
+@pytest.fixture
+def hall(system):
+    put_test_hall(capacity=3)
+    release_days()
+    return system
+
+
+def texts(system, phone: str) -> list[str]:
+    system.pump.drain()
+    return [m["message"] for m in system.sms_messages(phone)]
+
+
+def ask(son, father_id: str, father_phone: str):
+    return son.api.invoke("POST", "/v1/proxies", headers=auth(son.token),
+                          body={"id_number": father_id, "phone": father_phone})
+
+
+def confirm(citizen, proxy_id: str, code: str):
+    return citizen.api.invoke("POST", f"/v1/proxies/{proxy_id}/confirm", headers=auth(citizen.token),
+                              body={"code": code})
+
+
+def book_for(son, proxy_id: str, day: str, key: str, **extra):
+    return son.api.invoke("POST", f"/v1/proxies/{proxy_id}/bookings", headers=auth(son.token, key), body={
+        "office_id": "test-hall", "service_code": "ID_RENEW", "date": day, "start": "09:00",
+        "notice_acknowledged": True, **extra})
+
+
+def cancel_for(son, proxy_id: str, booking_id: str):
+    return son.api.invoke("POST", f"/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel", headers=auth(son.token))
+
+
+def authorised(system, son, father) -> str:
+    r = ask(son, father.id_number, father.phone)
+    assert r.status == 202 and r.json()["status"] == "pending", r.text
+    proxy_id = r.json()["proxy_id"]
+    r = confirm(son, proxy_id, sms_code(system, father.phone))
+    assert r.status == 200 and r.json()["status"] == "active", r.text
+    return proxy_id
+
+
+def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_every_limit(hall):
+    father, son = registered(hall, born="19480305"), registered(hall)
+    r = ask(son, father.id_number, father.phone)
+    assert r.status == 202, r.text
+    pending = r.json()
+    assert pending["you_are"] == "proxy" and pending["citizen"]["id_number"] != father.id_number
+    [code_sms] = [t for t in texts(hall, father.phone) if "代您预约" in t]  # to the father's own phone
+    assert "李*" in code_sms and son.phone not in code_sms and son.phone[-4:] in code_sms
+    assert not [t for t in texts(hall, son.phone) if "代您预约" in t]
+    proxy_id = pending["proxy_id"]
+    assert confirm(son, proxy_id, sms_code(hall, father.phone)).json()["status"] == "active"
+    assert any("现可代您预约" in t for t in texts(hall, father.phone))
+    assert any("授权成功" in t for t in texts(hall, son.phone))
+    mine = father.get("/v1/proxies").json()["proxies"]
+    assert [(p["proxy_id"], p["you_are"], p["status"]) for p in mine] == [(proxy_id, "citizen", "active")]
+
+    r = book_for(son, proxy_id, DAY, "k1")
+    assert r.status == 201, r.text
+    booking = r.json()
+    # the father's own booking: in his list, his SMS, his R9 lock
+    assert [b["booking_id"] for b in father.get("/v1/bookings").json()["bookings"]] == [booking["booking_id"]]
+    assert booking["subject_id_number"].endswith(father.id_number[-4:])
+    assert any(booking["reference"] in t and "预约成功" in t for t in texts(hall, father.phone))
+    [copy] = [t for t in texts(hall, son.phone) if booking["reference"] in t]
+    assert copy.startswith("（代李*办理·抄送）") and "预约成功" in copy
+    problem(father.book(WEDNESDAY), 409, "ALREADY_BOOKED")  # the father is the subject (R9)
+    assert son.get("/v1/bookings").json()["bookings"] == []  # not the son's booking
+    assert [b["booking_id"] for b in son.get(f"/v1/proxies/{proxy_id}/bookings").json()["bookings"]] == [
+        booking["booking_id"]]
+    page = son.get(f"/v1/proxies/{proxy_id}/bookings/{booking['booking_id']}/confirmation")
+    assert page.status == 200 and booking["reference"] in page.text
+
+    # two cancellations by the son count against the father: the warning (R21) goes to both
+    assert cancel_for(son, proxy_id, booking["booking_id"]).json()["cancelled_by"] == "proxy"
+    second = book_for(son, proxy_id, WEDNESDAY, "k2").json()
+    assert cancel_for(son, proxy_id, second["booking_id"]).status == 200
+    assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 2
+    assert len([t for t in texts(hall, father.phone) if "本月已取消预约2次" in t]) == 1
+    assert len([t for t in texts(hall, son.phone) if "本月已取消预约2次" in t]) == 1
+    third = book_for(son, proxy_id, THURSDAY, "k3").json()
+    assert cancel_for(son, proxy_id, third["booking_id"]).status == 200
+    problem(father.book(FRIDAY), 403, "SUSPENDED")  # the father is suspended, not the son
+    assert son.book(FRIDAY).status == 201
+
+    entries, _ = audit_store.entries_on(clock_now().date(), 100, None)
+    acts = [(e.action, e.outcome) for e in entries if e.actor_id == son.get("/v1/me").json()["account_id"]]
+    assert ("proxy.request", "ok") in acts and ("proxy.confirm", "ok") in acts
+    assert acts.count(("proxy.book", "ok")) == 3 and acts.count(("proxy.cancel", "ok")) == 3
+
+
+def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
+    father, son, daughter, stranger = (registered(hall, born=b) for b in ("19450101", "19800101", "19820101",
+                                                                          "19900101"))
+    by_son, by_daughter = authorised(hall, son, father), authorised(hall, daughter, father)
+    booking = book_for(son, by_son, DAY, "k1").json()
+    problem(stranger.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(stranger.token)), 404, "NOT_FOUND")
+
+    r = father.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(father.token))  # the citizen revokes
+    assert r.status == 200 and r.json()["status"] == "revoked"
+    assert any("授权已撤销" in t for t in texts(hall, son.phone))
+    assert any("授权已撤销" in t for t in texts(hall, father.phone))
+    for attempt in (lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
+                    lambda: book_for(son, by_son, WEDNESDAY, "k2"),
+                    lambda: cancel_for(son, by_son, booking["booking_id"]),
+                    lambda: son.get(f"/v1/proxies/{by_son}/bookings/{booking['booking_id']}/confirmation")):
+        problem(attempt(), 404, "NOT_FOUND")
+    assert father.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"  # bookings made stay
+
+    r = daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token))  # the proxy
+    assert r.status == 200 and r.json()["status"] == "revoked"
+    problem(book_for(daughter, by_daughter, WEDNESDAY, "k3"), 404, "NOT_FOUND")
+    problem(daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token)), 404,
+            "NOT_FOUND")
+    # asking again starts over: a new code to the father's phone
+    again = ask(son, father.id_number, father.phone)
+    assert again.status == 202 and again.json()["proxy_id"] != by_son
+    problem(book_for(son, by_son, WEDNESDAY, "k4"), 404, "NOT_FOUND")
+
+
+def test_a_phone_that_is_not_the_citizens_gets_no_code_and_reveals_nothing(hall):
+    victim, attacker = registered(hall, born="19500101"), registered(hall)
+    stranger_id, stranger_phone = new_identity("19520101")  # nobody registered this ID number
+    before = len(texts(hall, victim.phone))
+    wrong_phone = problem(ask(attacker, victim.id_number, attacker.phone), 404, "NOT_FOUND")
+    unknown = problem(ask(attacker, stranger_id, stranger_phone), 404, "NOT_FOUND")
+    assert wrong_phone["detail"] == unknown["detail"]  # which of the two did not match is not said
+    assert victim.id_number not in str(wrong_phone)
+    assert len(texts(hall, victim.phone)) == before  # no code was sent anywhere
+    assert not [t for t in texts(hall, attacker.phone) if "代您预约" in t]
+    assert attacker.get("/v1/proxies").json()["proxies"] == []
+    problem(ask(attacker, attacker.id_number, attacker.phone), 422, "VALIDATION_ERROR")  # not one's own proxy
+
+
+def test_a_stranger_guessing_the_code_in_parallel_gets_five_tries_in_all(hall):
+    victim, attacker, bystander = registered(hall, born="19500101"), registered(hall), registered(hall)
+    r = ask(attacker, victim.id_number, victim.phone)  # the attacker knows the victim's ID number and phone
+    proxy_id = r.json()["proxy_id"]
+    real = sms_code(hall, victim.phone)  # on the victim's phone only
+    guesses = [f"{(int(real) + 1 + i) % 10**6:06d}" for i in range(12)]
+    answers = run_at_once([lambda g=g: confirm(attacker, proxy_id, g) for g in guesses])
+    statuses = [a.status for a in answers]
+    assert set(statuses) <= {422, 429, 503} and 422 in statuses, statuses
+    later = []  # then one at a time until refused: never more than CODE_ATTEMPTS compared in all
+    for guess in guesses[:CODE_ATTEMPTS + 1]:
+        later.append(confirm(attacker, proxy_id, guess).status)
+        if later[-1] == 429:
+            break
+    assert statuses.count(422) + later.count(422) == CODE_ATTEMPTS and later[-1] == 429, (statuses, later)
+    # every try was counted: the code is spent, even the right one no longer opens it
+    problem(confirm(attacker, proxy_id, real), 429, "RATE_LIMITED")
+    problem(confirm(bystander, proxy_id, real), 404, "NOT_FOUND")  # nobody else's to confirm
+    [link] = attacker.get("/v1/proxies").json()["proxies"]
+    assert link["status"] == "pending"
+    problem(book_for(attacker, proxy_id, DAY, "k1"), 404, "NOT_FOUND")
+    assert victim.get("/v1/bookings").json()["bookings"] == []
+
+
+@pytest.mark.R9
+def test_the_proxy_and_the_citizen_booking_at_once_get_one_booking_for_him(hall):
+    """A barrier race: the proxy's path ends in the same book_slot transaction, the father's R9 lock."""
+    father, son = registered(hall, born="19470101"), registered(hall)
+    proxy_id = authorised(hall, son, father)
+    answers = run_at_once([lambda: book_for(son, proxy_id, DAY, "race"), lambda: father.book(WEDNESDAY)])
+    assert sorted(a.status for a in answers) == [201, 409], [a.text for a in answers]
+    problem(next(a for a in answers if a.status == 409), 409, "ALREADY_BOOKED")
+    assert len(father.get("/v1/bookings").json()["bookings"]) == 1

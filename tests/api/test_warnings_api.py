@@ -1,0 +1,82 @@
+"""R21 through the gateway: the SMS after the second cancellation of a month and after the second
+no-show within six months, and /v1/me showing the same warning."""
+from __future__ import annotations
+
+from datetime import datetime
+
+import pytest
+
+from hallbook.clock import SHANGHAI
+from tests.support import problem, put_test_hall, registered, release_days
+
+pytestmark = pytest.mark.R21
+DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
+
+
+@pytest.fixture
+def hall(system):
+    put_test_hall(capacity=3)
+    release_days()
+    return system
+
+
+def sms(system, phone: str, word: str) -> list[str]:
+    system.pump.drain()
+    return [m["message"] for m in system.sms_messages(phone) if word in m["message"]]
+
+
+def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(hall):
+    citizen = registered(hall)
+    first = citizen.book(DAY).json()
+    assert citizen.cancel(first["booking_id"]).status == 200
+    assert sms(hall, citizen.phone, "提醒") == [] and citizen.get("/v1/me").json()["restrictions"]["warnings"] == []
+
+    second = citizen.book(WEDNESDAY).json()
+    assert citizen.cancel(second["booking_id"]).status == 200
+    [warning_sms] = sms(hall, citizen.phone, "提醒")
+    assert "本月已取消预约2次" in warning_sms and "再取消1次" in warning_sms and "暂停预约至2026-10-01" in warning_sms
+    restrictions = citizen.get("/v1/me").json()["restrictions"]
+    [warning] = restrictions["warnings"]
+    assert warning["reason"] == "cancellations" and warning["count"] == 2 and warning["limit"] == 3
+    assert warning["last_day"] == "2026-09-30" and warning["suspends_until"] == "2026-10-01T00:00:00+08:00"
+    assert warning["message"] == warning_sms  # the same words as the SMS
+
+    third = citizen.book(THURSDAY).json()
+    assert citizen.cancel(third["booking_id"]).status == 200
+    assert len(sms(hall, citizen.phone, "提醒")) == 1  # warned once; now suspended, as the warning said
+    me = citizen.get("/v1/me").json()["restrictions"]
+    assert me["warnings"] == [] and me["suspended_until"] == warning["suspends_until"]
+    problem(citizen.book(FRIDAY), 403, "SUSPENDED")
+
+
+def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(hall):
+    citizen = registered(hall)
+    booked = []
+    for day in (DAY, WEDNESDAY):  # 09:00-09:30; one at a time (R9)
+        r = citizen.book(day)
+        assert r.status == 201, r.text
+        booked.append(r.json())
+        hall.clock.set(datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=SHANGHAI))  # the slot is over
+        assert hall.functions.invoke("JobsFunction", {"job": "sweep"})["no_shows"] == 1
+        citizen.login()
+    [warning_sms] = sms(hall, citizen.phone, "提醒")
+    assert "6个月内已爽约2次" in warning_sms and "2027-03-14前（含当日）再爽约1次" in warning_sms
+    assert "暂停预约6个月" in warning_sms
+    [warning] = citizen.get("/v1/me").json()["restrictions"]["warnings"]
+    assert warning["reason"] == "no_shows" and warning["count"] == 2 and warning["last_day"] == "2027-03-14"
+    assert warning["message"] == warning_sms and warning["suspends_until"] is None
+    assert hall.functions.invoke("JobsFunction", {"job": "sweep", "days_back": 3})["no_shows"] == 0
+    assert len(sms(hall, citizen.phone, "提醒")) == 1  # once, however often the sweep runs
+    assert {b["booking_id"] for b in booked} == {b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]}
+
+
+def test_an_english_account_is_warned_in_english(hall):
+    citizen = registered(hall)
+    from hallbook.store import accounts as account_store
+
+    account_store.AccountItem(account_store.account_key(citizen.get("/v1/me").json()["account_id"])).update(
+        actions=[account_store.AccountItem.lang.set("en")])
+    for day in (DAY, WEDNESDAY):
+        assert citizen.cancel(citizen.book(day).json()["booking_id"]).status == 200
+    [text] = sms(hall, citizen.phone, "Please note")
+    assert "2 cancellations this month" in text and "suspends booking until 2026-10-01" in text
