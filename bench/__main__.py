@@ -7,6 +7,7 @@ from __future__ import annotations
 import argparse
 import json
 import math
+import os
 import random
 import statistics
 import subprocess
@@ -15,8 +16,6 @@ import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
-import os
-
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the rush logs nothing per booking
 os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # registering 300 citizens is not what is measured
 
@@ -24,7 +23,6 @@ from bench import counting  # noqa: E402
 
 counting.install()  # before any client exists
 from bench import notifier as sms_bench  # noqa: E402  (its AWS-request hook, also before any client)
-
 from hallbook.clock import SHANGHAI  # noqa: E402
 from local.system import LocalSystem  # noqa: E402
 

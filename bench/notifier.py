@@ -12,11 +12,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import time
-from datetime import datetime, timedelta
-
 import threading
+import time
 from collections import Counter
+from datetime import datetime, timedelta
 
 import botocore.session
 

@@ -24,7 +24,7 @@ import hmac
 import json
 import os
 from collections.abc import Callable, Mapping
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -111,7 +111,7 @@ def install() -> None:
         if "policy" in form:
             body = self.raw_body if isinstance(self.raw_body, (bytes, str)) else b""
             size = len(body.encode() if isinstance(body, str) else body)
-            refusal = policy_refusal(form, bucket_name, size, datetime.now(timezone.utc),
+            refusal = policy_refusal(form, bucket_name, size, datetime.now(UTC),
                                      os.environ.get("AWS_SECRET_ACCESS_KEY"))
             if refusal is not None:
                 return refusal

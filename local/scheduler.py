@@ -18,19 +18,18 @@ import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime, time, timedelta, timezone
+from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from hallbook.clock import AdjustableClock
-
 from local.background import Periodic
 from local.runtime import Functions
 from local.template import Schedule
 
 log = logging.getLogger(__name__)
 
-_MONTHS = {m: i for i, m in enumerate("JAN FEB MAR APR MAY JUN JUL AUG SEP OCT NOV DEC".split(), start=1)}
-_WEEKDAYS = {d: i for i, d in enumerate("SUN MON TUE WED THU FRI SAT".split(), start=1)}  # AWS: 1 = Sunday
+_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}  # AWS: 1 = Sunday
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
 
@@ -117,7 +116,7 @@ def occurrences(schedule: Schedule, after: datetime, until: datetime) -> Iterato
     zone = ZoneInfo(schedule.timezone)
     if isinstance(parsed, int):
         period = parsed
-        epoch = datetime(1970, 1, 1, tzinfo=timezone.utc)
+        epoch = datetime(1970, 1, 1, tzinfo=UTC)
         step = (after - epoch) // timedelta(seconds=period) + 1  # exact: `after` may be a microsecond off the grid
         while (instant := epoch + timedelta(seconds=step * period)) <= until:
             yield instant.astimezone(zone)

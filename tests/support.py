@@ -6,8 +6,8 @@ import itertools
 import re
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from threading import Barrier
 from datetime import date, timedelta
+from threading import Barrier
 
 from hallbook.clock import now
 from hallbook.services.release import release_office
@@ -87,7 +87,7 @@ class Citizen:
     def cancel(self, booking_id: str):
         return self.api.invoke("POST", f"/v1/bookings/{booking_id}/cancel", headers=auth(self.token))
 
-    def login(self) -> "Citizen":
+    def login(self) -> Citizen:
         r = self.api.invoke("POST", "/v1/sessions", body={"login": self.phone, "password": self.password})
         assert r.status == 200, r.json()
         self.token = r.json()["token"]
@@ -155,7 +155,7 @@ def problem(r, status: int, code: str) -> dict:
     return body
 
 
-def link_guardian(system, citizen: "Citizen", minor_id_number: str) -> None:
+def link_guardian(system, citizen: Citizen, minor_id_number: str) -> None:
     """R2: the fake real-name source lists the citizen as the minor's guardian; the link is then made
     through the API as a citizen would."""
     from local.identity import verifier

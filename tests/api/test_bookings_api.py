@@ -7,7 +7,17 @@ import pytest
 from hallbook.clock import SHANGHAI, now
 from hallbook.store import catalog
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, link_guardian, problem, put_test_hall, registered, release_days
+from tests.support import (
+    CHILD_SERVICE,
+    HALL,
+    SERVICE,
+    WALK_IN,
+    link_guardian,
+    problem,
+    put_test_hall,
+    registered,
+    release_days,
+)
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 

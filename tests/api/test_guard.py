@@ -7,8 +7,14 @@ import re
 
 import pytest
 
-from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, OPERATOR_LOGIN, OPERATOR_PASSWORD, STAFF_PASSWORD, \
-    seed_local_accounts
+from hallbook.services.seed import (
+    ADMIN_LOGIN,
+    ADMIN_PASSWORD,
+    OPERATOR_LOGIN,
+    OPERATOR_PASSWORD,
+    STAFF_PASSWORD,
+    seed_local_accounts,
+)
 from hallbook.web import guard
 from local.template import api_routes, read_sam_template
 from tests.support import HALL, auth, login, problem, put_test_hall, registered

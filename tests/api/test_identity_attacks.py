@@ -11,8 +11,19 @@ from hallbook.services.seed import STAFF_PASSWORD, seed_local_accounts
 from local.identity import verifier as real_name_source
 from tests.idnumbers import id_number
 from tests.support import (
-    CHILD_SERVICE, HALL, SERVICE, Citizen, auth, link_guardian, login, new_identity, problem, put_test_hall,
-    registered, release_days, sms_code,
+    CHILD_SERVICE,
+    HALL,
+    SERVICE,
+    Citizen,
+    auth,
+    link_guardian,
+    login,
+    new_identity,
+    problem,
+    put_test_hall,
+    registered,
+    release_days,
+    sms_code,
 )
 
 pytestmark = [pytest.mark.R1, pytest.mark.R2]
@@ -136,7 +147,7 @@ def test_a_stranger_cannot_book_block_or_sanction_a_child(hall, api):
     assert any("监护人" in m["message"] for m in hall.sms_messages(parent.phone))
     answers = [api.invoke("POST", "/v1/guardian-links/confirm", headers=auth(stranger.token),
                           body={"minor_id_number": child, "code": f"{n:06d}"}).json()["code"] for n in range(7)]
-    assert answers.count("RATE_LIMITED") >= 2 and "RATE_LIMITED" == answers[-1]
+    assert answers.count("RATE_LIMITED") >= 2 and answers[-1] == "RATE_LIMITED"
     problem(stranger.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
     assert parent.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
 

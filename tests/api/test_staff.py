@@ -10,10 +10,23 @@ import pytest
 from hallbook.clock import SHANGHAI, now
 from hallbook.domain import errors
 from hallbook.domain.queue import Kind, Waiting, call_order, estimated_wait_minutes, ticket_number
-from hallbook.services import accounts, hall as hall_service
+from hallbook.services import accounts
+from hallbook.services import hall as hall_service
 from hallbook.store import catalog
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, HALL, SERVICE, WALK_IN, auth, link_guardian, login, put_test_hall, registered, release_days, run_at_once
+from tests.support import (
+    CHILD_SERVICE,
+    HALL,
+    SERVICE,
+    WALK_IN,
+    auth,
+    link_guardian,
+    login,
+    put_test_hall,
+    registered,
+    release_days,
+    run_at_once,
+)
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 OTHER = "other-hall"  # a book_first hall

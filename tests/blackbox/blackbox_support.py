@@ -64,7 +64,7 @@ def new_phone() -> str:
     return f"{MOBILE_PREFIXES[n % len(MOBILE_PREFIXES)]}{20000000 + n * 7 % 79999999:08d}"
 
 
-NAMES = "张伟 王芳 李娜 刘洋 陈静 杨磊 黄敏 赵强 周婷 吴军 徐丽 孙杰 马超 朱琳 胡斌 郭燕".split()
+NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "黄敏", "赵强", "周婷", "吴军", "徐丽", "孙杰", "马超", "朱琳", "胡斌", "郭燕"]
 
 
 def new_name() -> str:

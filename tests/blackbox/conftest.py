@@ -17,7 +17,6 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-
 from blackbox_support import Api
 
 HERE = Path(__file__).resolve().parent

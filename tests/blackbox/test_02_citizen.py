@@ -10,10 +10,24 @@ from datetime import date, timedelta
 from urllib.parse import quote
 
 import pytest
-
-from blackbox_support import (Api, Citizen, Reply, assert_problem, at, availability, book, booked,
-                              hall_today, mask_ok, new_adult_id, new_minor_id, new_name, new_phone, register,
-                              sms_code)
+from blackbox_support import (
+    Api,
+    Citizen,
+    Reply,
+    assert_problem,
+    at,
+    availability,
+    book,
+    booked,
+    hall_today,
+    mask_ok,
+    new_adult_id,
+    new_minor_id,
+    new_name,
+    new_phone,
+    register,
+    sms_code,
+)
 
 OFFICE = "sz-futian-centre"  # book_first, Shenzhen (14-day window)
 SERVICE = "ID_RENEW"

@@ -8,7 +8,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-
 from blackbox_support import Api, assert_problem, at, availability, booked, register
 
 PRIORITY_HALL = "gz-tianhe-yuangang-ps"  # mode priority: walk-ins allowed, bookings called first

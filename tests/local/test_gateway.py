@@ -12,8 +12,8 @@ from typing import Any
 
 import boto3
 import pytest
-from hallbook.notify.sms import SmsFailed, get_sender
 
+from hallbook.notify.sms import SmsFailed, get_sender
 from local import state
 from local.gateway import Gateway, serve
 from local.runtime import Functions

@@ -3,7 +3,6 @@ Each test runs the same service functions the handlers call, from many threads a
 that exactly the allowed number of winners exist - in the answers and in the tables."""
 from __future__ import annotations
 
-
 import pytest
 
 from hallbook.clock import now

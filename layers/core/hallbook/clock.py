@@ -6,7 +6,7 @@ Deployed, the clock is the system clock. Local mode and tests install an adjusta
 from __future__ import annotations
 
 import threading
-from datetime import datetime, timedelta, timezone
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
@@ -15,7 +15,7 @@ SHANGHAI = ZoneInfo("Asia/Shanghai")
 class Clock:
     def now(self) -> datetime:
         """An aware instant in Asia/Shanghai."""
-        return datetime.now(timezone.utc).astimezone(SHANGHAI)
+        return datetime.now(UTC).astimezone(SHANGHAI)
 
 
 class AdjustableClock(Clock):
@@ -36,7 +36,7 @@ class AdjustableClock(Clock):
             if self.frozen:
                 self._frozen_at = now.astimezone(SHANGHAI)
             else:
-                self._offset = now - datetime.now(timezone.utc)
+                self._offset = now - datetime.now(UTC)
 
     def advance(self, delta: timedelta) -> None:
         self.set(self.now() + delta)
@@ -45,7 +45,7 @@ class AdjustableClock(Clock):
         with self._lock:
             if self.frozen and self._frozen_at is not None:
                 return self._frozen_at
-            return (datetime.now(timezone.utc) + self._offset).astimezone(SHANGHAI)
+            return (datetime.now(UTC) + self._offset).astimezone(SHANGHAI)
 
 
 _clock: Clock = Clock()

@@ -12,15 +12,22 @@ from datetime import datetime, timedelta
 from functools import lru_cache
 
 from ..domain import totp
-from ..domain.errors import (DomainError, NotFound, RateLimited, SmsCodeRequired, TotpCodeRequired, Unauthenticated,
-                             ValidationFailed)
+from ..domain.errors import (
+    DomainError,
+    NotFound,
+    RateLimited,
+    SmsCodeRequired,
+    TotpCodeRequired,
+    Unauthenticated,
+    ValidationFailed,
+)
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
+from ..lazy import lazy
 from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
 from . import flags, identity, messages, tokens
-from ..lazy import lazy
 
 log = logging.getLogger(__name__)
 argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalogue routes

@@ -13,9 +13,27 @@ from datetime import date, datetime
 
 from ..domain import errors
 from ..domain.applications import (
-    COLLECTION_SERVICE, FINAL, KIND_NAMES, MAX_UPLOAD_BYTES, Details, Kind, State, check_collection_choice,
-    check_completion, check_decision, check_eligible, check_mail_address, check_materials, check_transition,
-    check_upload_type, check_window_office, details_for, material, materials_for, on_completion, parse_permit_number,
+    COLLECTION_SERVICE,
+    FINAL,
+    KIND_NAMES,
+    MAX_UPLOAD_BYTES,
+    Details,
+    Kind,
+    State,
+    check_collection_choice,
+    check_completion,
+    check_decision,
+    check_eligible,
+    check_mail_address,
+    check_materials,
+    check_transition,
+    check_upload_type,
+    check_window_office,
+    details_for,
+    material,
+    materials_for,
+    on_completion,
+    parse_permit_number,
 )
 from ..domain.identity import mask_id_number, mask_phone, parse_name, parse_phone
 from ..domain.reference import new_reference

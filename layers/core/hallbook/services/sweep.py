@@ -27,8 +27,8 @@ from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
 from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
 from ..store import accounts as account_store
-from ..store.accounts import Account
 from ..store import bookings as store
+from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, Subject
 from ..store.catalog import Catalog, load_catalog
 from . import guardians, messages

@@ -7,7 +7,16 @@ from typing import Annotated, Literal
 from pydantic import BaseModel, Field
 
 from .models import (
-    PERMIT_NUMBER, PERSON_NAME, DateText, IdNumberText, MobileText, Strict, TimeText, documented, example, non_blank,
+    PERMIT_NUMBER,
+    PERSON_NAME,
+    DateText,
+    IdNumberText,
+    MobileText,
+    Strict,
+    TimeText,
+    documented,
+    example,
+    non_blank,
     null_fields,
 )
 

@@ -3,7 +3,7 @@ function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the 
 StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -15,8 +15,18 @@ from ...services import applications, permits
 from ..auth import admin, caller, staff_of
 from ..models import CURSOR, PERMIT_NUMBER
 from ..models_applications import (
-    ApplicationIn, ApplicationOut, ApplicationsOut, CollectionIn, DecisionIn, PermitIn, PermitOut, PermitsOut,
-    StationApplicationsOut, States, UploadIn, UploadOut,
+    ApplicationIn,
+    ApplicationOut,
+    ApplicationsOut,
+    CollectionIn,
+    DecisionIn,
+    PermitIn,
+    PermitOut,
+    PermitsOut,
+    States,
+    StationApplicationsOut,
+    UploadIn,
+    UploadOut,
 )
 
 router = APIGatewayRouter()
@@ -54,7 +64,7 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
 @router.get("/v1/applications", tags=["applications"])
 def my_applications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
     return _ok(applications.list_own(caller(router, "citizen"), limit, cursor))
@@ -105,7 +115,7 @@ def station_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[StationApplicationsOut]:
     """The station's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)

@@ -1,7 +1,7 @@
 """A citizen's bookings (R2, R7-R13)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
@@ -20,7 +20,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 @router.post("/v1/bookings", tags=["bookings"])
 def book(
     body: Annotated[BookingIn, Body()],
-    idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=128)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
     who = caller(router, "citizen")
     booking, created = bookings.book(who, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
@@ -33,7 +33,7 @@ def book(
 @router.get("/v1/bookings", tags=["bookings"])
 def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
     who = caller(router, "citizen")
     return Response(200, "application/json", bookings.list_bookings(who, limit, cursor), NO_STORE)

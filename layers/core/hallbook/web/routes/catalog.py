@@ -1,7 +1,7 @@
 """Public catalogue routes: services, halls and availability (R3, R4, R6, R7)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
@@ -29,9 +29,9 @@ def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]
 
 @router.get("/v1/offices", tags=["catalogue"])
 def list_offices(
-    service: Annotated[Optional[str], Query(max_length=64, description="a service code: the halls offering it",
+    service: Annotated[str | None, Query(max_length=64, description="a service code: the halls offering it",
                                             examples=["ID_RENEW"])] = None,
-    district: Annotated[Optional[str], Query(max_length=64, examples=["天河区"])] = None,
+    district: Annotated[str | None, Query(max_length=64, examples=["天河区"])] = None,
 ) -> Response[OfficesOut]:
     return Response(200, "application/json", {"offices": [o.public() for o in catalog.list_offices(service, district)]},
                     CACHE)
@@ -59,9 +59,9 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
 def availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
-    from_: Annotated[Optional[str], Query(alias="from", max_length=10, description="YYYY-MM-DD; tomorrow by default",
+    from_: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD; tomorrow by default",
                                           json_schema_extra={"format": "date"})] = None,
-    to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 31 days after `from`; the "
+    to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, at most 31 days after `from`; the "
                                        "window's last day by default", json_schema_extra={"format": "date"})] = None,
 ):  # no return annotation: a 304 has no body to validate
     """Polled by every phone at noon: `Cache-Control: public, max-age=1`, an ETag, and 304 without a

@@ -1,7 +1,7 @@
 """Administrators keep the catalogue (R3-R5) and read the audit log. Role: web/auth.admin."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -92,10 +92,10 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
 
 @router.get("/v1/audit", tags=["admin"])
 def audit_log(
-    date: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD; today by default",
+    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD; today by default",
                                          json_schema_extra={"format": "date"})] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
-    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[AuditOut]:
     """Who changed what and when, with before/after: administrators' and operators' actions of a day,
     newest first."""
@@ -106,10 +106,10 @@ def audit_log(
 @router.get("/v1/stats", tags=["admin"])
 def statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
-    service: Annotated[Optional[str], Query(max_length=64, description="one service; every one by default")] = None,
-    from_: Annotated[Optional[str], Query(alias="from", max_length=10, description="YYYY-MM-DD; a week before `to` "
+    service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,
+    from_: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD; a week before `to` "
                                           "by default", json_schema_extra={"format": "date"})] = None,
-    to: Annotated[Optional[str], Query(max_length=10, description="YYYY-MM-DD, at most 92 days after `from`; today "
+    to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, at most 92 days after `from`; today "
                                        "by default", json_schema_extra={"format": "date"})] = None,
 ) -> Response[StatsOut | str]:
     """Per hall, service and (appointment) day: capacity, booked, utilisation, cancellations by whom,

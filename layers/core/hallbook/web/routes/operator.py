@@ -3,7 +3,7 @@ book and cancel with the citizen's rules and SMS, every action audited. Role: we
 The citizen's ID number and phone travel in a POST body, never in a URL (URLs end up in logs)."""
 from __future__ import annotations
 
-from typing import Annotated, Optional
+from typing import Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
@@ -32,7 +32,7 @@ def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOu
 def list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[Optional[str], Query(max_length=2048, description=CURSOR)] = None,
+    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[OperatorBookingsOut]:
     who = operator(router)
     return Response(200, "application/json", service.list_bookings(who, account_id, limit, cursor, now()), NO_STORE)
@@ -42,7 +42,7 @@ def list_bookings(
 def book(
     account_id: Account,
     body: Annotated[OperatorBookingIn, Body()],
-    idempotency_key: Annotated[Optional[str], Header(alias="Idempotency-Key", max_length=100)] = None,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
     who = operator(router)
     booking, created = service.book(who, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
