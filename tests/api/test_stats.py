@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import csv
 import io
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 
 import pytest
 
@@ -27,6 +27,9 @@ from tests.support import (
 )
 
 pytestmark = [pytest.mark.R12, pytest.mark.R14]
+
+
+RETURNED = timedelta(minutes=31)  # R19: a cancelled place is back in the pool after at most 30 minutes
 
 
 def at(day, hhmm: str) -> datetime:
@@ -50,6 +53,7 @@ def played(system, api):
     assert c.book(day, "09:30").status == 201  # never comes: a no-show
     booked_d = d.book(day, "09:30")
     assert d.cancel(booked_d.json()["booking_id"]).status == 200  # cancelled by the citizen
+    system.move_clock(now() + RETURNED)  # R19: the place d freed is back in the pool
     found = api.invoke("POST", "/v1/operator/citizen-lookups", headers=auth(operator),
                        body={"id_number": e.id_number, "phone": e.phone}).json()
     made = api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings", headers=auth(operator, "k1"),
@@ -57,6 +61,7 @@ def played(system, api):
                             "notice_acknowledged": True})
     assert api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}"
                       "/cancel", headers=auth(operator)).status == 200  # cancelled by the operator
+    system.move_clock(now() + RETURNED)
     assert f.book(closed_day, "09:00").status == 201
     assert api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
                       body={"date": str(closed_day), "reason": "停电检修"}).status == 201  # cancelled by the hall

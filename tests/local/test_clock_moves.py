@@ -141,7 +141,8 @@ def test_leaving_out_the_runs_with_nothing_to_do_ends_as_firing_every_run(system
     assert statuses == ["cancelled", "checked_in", "no_show", "no_show", "no_show"], statuses
     assert sorted(len(s.get("no_shows", {}).get("L", [])) for s in exhaustive["subjects"]) == [0, 1, 2]
     texts = [m["message"] for m in exhaustive["sms"]]
-    assert sum("已记为爽约" in t for t in texts) == 3 and sum("提醒" in t for t in texts) == 4
+    assert sum("已记为爽约" in t for t in texts) == 3 and sum("提醒：您明天" in t for t in texts) == 4
+    assert sum("个月内已爽约" in t for t in texts) == 1  # R21: the second no-show is warned of
     assert coalesced["bookings"] == exhaustive["bookings"]
     assert coalesced["subjects"] == exhaustive["subjects"]
     # the same messages, each once (the order the pump delivers one drain's messages in is not state)

@@ -104,6 +104,10 @@ class Items:
         self._tx = tx
         self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
 
+    def check(self, label: str, model_cls, hash_key, condition) -> None:
+        self._tx.condition_check(model_cls, hash_key, condition=condition)
+        self._labels["check"].append(label)
+
     def put(self, label: str, model, condition=None) -> None:
         self._tx.save(model, condition=condition)
         self._labels["put"].append(label)
