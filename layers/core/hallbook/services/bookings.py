@@ -147,7 +147,6 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     if slot.remaining <= 0:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
-    readcache.mark_free(office.office_id, service.code, day, request.start)
 
     booking = Booking(
         booking_id=booking_id, reference=new_reference(), account_id=account.account_id,

@@ -7,8 +7,8 @@
   failed on the slot's condition) is refused for FULL_SLOT_SECONDS (1 s) without any DynamoDB request.
   It only ever refuses: the booking transaction's condition (`booked < capacity`) stays the one guard
   of R7, so a stale "free" can never overbook, and a stale "full" refuses a slot that has room again
-  (a cancellation elsewhere) for at most 1 s. A fresh read that shows room (availability, a booking
-  attempt) or a cancellation made in this environment drops the mark at once.
+  (a cancellation elsewhere) for at most 1 s. An availability read that began after the mark and
+  shows room, or a cancellation made in this environment, drops the mark at once.
 
 A booking or cancellation made in an environment drops that environment's cached availability of the
 hall-service, and a catalogue change (store.catalog.invalidate_cache) drops all of it: what a citizen
@@ -20,6 +20,7 @@ reset) never makes an entry live longer. Thread-safe (one lock per cache set).
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -104,6 +105,15 @@ def clear() -> None:
     _process.clear()
 
 
+_tickets = itertools.count(1)
+
+
+def read_ticket() -> int:
+    """Taken before a read whose answer may drop a "full" mark: a mark made after the read began (by a
+    request that saw the slot fill meanwhile) is newer than what the read saw and stays."""
+    return next(_tickets)
+
+
 def _slot_key(office_id: str, service_code: str, day: date, start: str) -> tuple:
     return office_id, service_code, day.isoformat(), start
 
@@ -113,11 +123,21 @@ def seen_full(office_id: str, service_code: str, day: date, start: str) -> bool:
 
 
 def mark_full(office_id: str, service_code: str, day: date, start: str) -> None:
-    current().full_slots.put(_slot_key(office_id, service_code, day, start), True)
+    current().full_slots.put(_slot_key(office_id, service_code, day, start), next(_tickets))
 
 
-def mark_free(office_id: str, service_code: str, day: date, start: str) -> None:
-    current().full_slots.drop(_slot_key(office_id, service_code, day, start))
+def mark_free(office_id: str, service_code: str, day: date, start: str, ticket: int | None = None) -> None:
+    """Drop the "full" mark (a cancellation here: always; a read that showed room: if the mark is
+    older than the read's `ticket`)."""
+    key = _slot_key(office_id, service_code, day, start)
+    cache = current().full_slots
+    if ticket is None:
+        cache.drop(key)
+        return
+    with cache._lock:
+        entry = cache._entries.get(key)
+        if entry is not None and entry[1] < ticket:
+            cache._entries.pop(key, None)
 
 
 def forget_availability(office_id: str, service_code: str) -> None:
