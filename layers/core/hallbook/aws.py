@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-import boto3
-
 
 @lru_cache(maxsize=None)
 def client(service: str):
+    import boto3  # on first use: pynamodb needs botocore only, and the catalogue routes no boto3 client
+
     return boto3.client(service)
