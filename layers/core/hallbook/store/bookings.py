@@ -233,12 +233,15 @@ def read_for_booking(booking_id: str, id_number: str, office_id: str, service_co
 
 
 def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
-              also: tuple[Message, ...] = ()) -> None:
+              also: tuple[Message, ...] = (), slot_was_open: bool = False) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
 
     One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
     booking for the service, not suspended), the booking (its id not used yet: idempotent replays)
-    and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking."""
+    and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking.
+    `slot_was_open`: the caller read the slot released and open just before, so a refusal on the slot
+    is a lost race for its last place (SlotFull) without reading it again (a closure in those
+    milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse)."""
     slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
     subject = SubjectItem(subject_key(booking.subject_id_number))
     this_month = month_key(now.date())
@@ -274,6 +277,8 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
         if cancelled.failed("booking"):
             raise ReplayedBooking() from None
         if cancelled.failed("slot"):
+            if slot_was_open:  # read open and released just before: a race lost to the last place
+                raise SlotFull("That slot has just been fully booked; please choose another.") from None
             state = get_slot(booking.office_id, booking.service_code, booking.date, booking.start)
             if state is None or state.closed:
                 raise NoSuchSlot("There is no slot at that date and time.") from None
