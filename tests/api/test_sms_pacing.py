@@ -112,7 +112,8 @@ def test_the_template_paces_sms_and_alarms_on_the_oldest_waiting_one():
     assert template["Parameters"]["SmsRatePerSecond"]["Type"] == "Number"
     notifier = template["Resources"]["NotifierFunction"]["Properties"]
     assert notifier["Environment"]["Variables"]["SMS_RATE_PER_SECOND"] == {"Ref": "SmsRatePerSecond"}
-    senders = int(notifier["Environment"]["Variables"]["SMS_SENDERS"])
+    senders = notifier["Environment"]["Variables"]["SMS_SENDERS"]
+    assert senders == {"Ref": "SmsSenders"} and int(template["Parameters"]["SmsSenders"]["Default"]) >= 2
     assert notifier["Events"]["SmsQueueEvent"]["Properties"]["ScalingConfig"]["MaximumConcurrency"] == senders
     alarm = template["Resources"]["SmsQueueAgeAlarm"]["Properties"]
     assert alarm["MetricName"] == "ApproximateAgeOfOldestMessage" and alarm["Namespace"] == "AWS/SQS"

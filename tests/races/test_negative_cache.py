@@ -113,3 +113,18 @@ def test_a_stale_free_never_overbooks(system, capacity):
     assert all(isinstance(r, errors.SlotFull) for r in results if not isinstance(r, tuple)), results
     slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
     assert slot.booked == capacity == len(booked_items())
+
+
+def test_the_booking_that_took_the_last_place_is_still_found_by_its_retry(system, dynamodb_calls):
+    put_test_hall(capacity=1)
+    release_days(3)
+    winner, late = verified_callers(system, 2)
+    env = readcache.ReadCaches()
+    first, created = book(winner, "same-key", env)
+    assert created
+    before = len(dynamodb_calls)
+    with pytest.raises(errors.SlotFull):  # the last place is gone: known here without a read
+        book(late, "l", env)
+    assert len(dynamodb_calls) == before
+    again, created = book(winner, "same-key", env)  # a retry of the winner's request
+    assert not created and again["booking_id"] == first["booking_id"]

@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from functools import cache
 
-import boto3
-
 
 @cache
 def client(service: str):
+    import boto3  # on first use: pynamodb needs botocore only, and the catalogue routes no boto3 client
+
     return boto3.client(service)

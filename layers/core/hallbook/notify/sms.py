@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from typing import Protocol
 
-import boto3
-
 
 class SmsFailed(Exception):
     """The provider did not take the message; it may succeed later."""
@@ -21,6 +19,8 @@ class SnsSender:
 
     def send(self, phone_e164: str, text: str) -> str:
         if self._client is None:
+            import boto3  # on first use (issue 13: cold start)
+
             self._client = boto3.client("sns")
         try:
             response = self._client.publish(

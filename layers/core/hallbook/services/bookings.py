@@ -125,7 +125,8 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
-    if readcache.seen_full(office.office_id, service.code, day, request.start):
+    if readcache.seen_full(office.office_id, service.code, day, request.start) and not readcache.booked_here(
+            booking_id_for(caller.account_id, idempotency_key)):
         # seen full in this environment less than a second ago: refused without any DynamoDB request
         # (store/readcache.py); the transaction's condition is what guards R7, this only saves reads
         raise errors.SlotFull("That slot is fully booked; please choose another.")
@@ -151,7 +152,6 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     if slot.remaining <= 0:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
-    readcache.mark_free(office.office_id, service.code, day, request.start)
 
     booking = Booking(
         booking_id=booking_id, reference=new_reference(), account_id=account.account_id,
@@ -161,7 +161,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     try:
         store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
-                        + tuple(messages.copy_for(sms, *to) for to in copy_to))
+                        + tuple(messages.copy_for(sms, *to) for to in copy_to), slot_was_open=True)
     except errors.SlotFull:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise
@@ -171,6 +171,9 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
             raise
         return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
     readcache.forget_availability(office.office_id, service.code)
+    if slot.booked + 1 >= slot.capacity:  # this booking took the last place: the next attempts here need no read
+        readcache.mark_full(office.office_id, service.code, day, request.start)
+        readcache.remember_booking(booking_id)  # its own retry (same Idempotency-Key) still finds it
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
     telemetry.count("BookingsMade")
     if subject_id != account.id_number:

@@ -70,14 +70,17 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
     cached = readcache.cached_availability(key)
     if cached is not None:  # this environment read it less than a second ago (store/readcache.py)
         return cached
+    ticket = readcache.read_ticket()
     found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
     days: dict[date, list[dict]] = {}
     for slot in found:
         if slot.closed or slot.date in office.closed_days:
             continue
         # what this read saw feeds the negative cache of full slots: a refused attempt costs nothing
-        (readcache.mark_full if slot.remaining <= 0 else readcache.mark_free)(office_id, service_code, slot.date,
-                                                                             slot.start)
+        if slot.remaining <= 0:
+            readcache.mark_full(office_id, service_code, slot.date, slot.start)
+        else:
+            readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)
         days.setdefault(slot.date, []).append(
             {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
     body = {

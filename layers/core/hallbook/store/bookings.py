@@ -278,12 +278,15 @@ def booking_failure(booking: Booking, now: datetime, cancelled: Cancelled) -> Ex
 
 
 def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
-              also: tuple[Message, ...] = ()) -> None:
+              also: tuple[Message, ...] = (), slot_was_open: bool = False) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
 
     One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
     booking for the service, not suspended), the booking (its id not used yet: idempotent replays)
-    and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking."""
+    and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking.
+    `slot_was_open`: the caller read the slot released and open just before, so a refusal on the slot
+    is a lost race for its last place (SlotFull) without reading it again (a closure in those
+    milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse)."""
     slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
     subject = SubjectItem(subject_key(booking.subject_id_number))
 
@@ -301,6 +304,8 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     except Cancelled as cancelled:
         if cancelled.failed("booking"):
             raise ReplayedBooking() from None
+        if slot_was_open and cancelled.failed("slot"):  # read open and released just before: a race lost
+            raise SlotFull("That slot has just been fully booked; please choose another.") from None
         refusal = booking_failure(booking, now, cancelled)
         if refusal is not None:
             raise refusal from None

@@ -5,10 +5,11 @@
   keeps a response 1 s too: an answer is at most ~2 s old, and every phone polls every 2 s anyway.
 - full slots, a negative cache: a slot seen full (a read said no place left, or a booking transaction
   failed on the slot's condition) is refused for FULL_SLOT_SECONDS (1 s) without any DynamoDB request.
-  It only ever refuses: the booking transaction's condition (`booked < capacity`) stays the one guard
+  A booking that takes a slot's last place marks it too (its own retry, same Idempotency-Key, in the
+  same environment still finds the booking). It only ever refuses: the booking transaction's condition (`booked < capacity`) stays the one guard
   of R7, so a stale "free" can never overbook, and a stale "full" refuses a slot that has room again
-  (a cancellation elsewhere) for at most 1 s. A fresh read that shows room (availability, a booking
-  attempt) or a cancellation made in this environment drops the mark at once.
+  (a cancellation elsewhere) for at most 1 s. An availability read that began after the mark and
+  shows room, or a cancellation made in this environment, drops the mark at once.
 
 A booking or cancellation made in an environment drops that environment's cached availability of the
 hall-service, and a catalogue change (store.catalog.invalidate_cache) drops all of it: what a citizen
@@ -20,6 +21,7 @@ reset) never makes an entry live longer. Thread-safe (one lock per cache set).
 """
 from __future__ import annotations
 
+import itertools
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -72,10 +74,12 @@ class ReadCaches:
     def __init__(self, availability_seconds: float = AVAILABILITY_SECONDS, full_slot_seconds: float = FULL_SLOT_SECONDS):
         self.availability = _Ttl(availability_seconds, 4096)
         self.full_slots = _Ttl(full_slot_seconds, 65536)
+        self.booked_here = _Ttl(full_slot_seconds, 4096)  # bookings that took a slot's last place here
 
     def clear(self) -> None:
         self.availability.clear()
         self.full_slots.clear()
+        self.booked_here.clear()
 
 
 _process = ReadCaches()
@@ -104,6 +108,15 @@ def clear() -> None:
     _process.clear()
 
 
+_tickets = itertools.count(1)
+
+
+def read_ticket() -> int:
+    """Taken before a read whose answer may drop a "full" mark: a mark made after the read began (by a
+    request that saw the slot fill meanwhile) is newer than what the read saw and stays."""
+    return next(_tickets)
+
+
 def _slot_key(office_id: str, service_code: str, day: date, start: str) -> tuple:
     return office_id, service_code, day.isoformat(), start
 
@@ -113,11 +126,21 @@ def seen_full(office_id: str, service_code: str, day: date, start: str) -> bool:
 
 
 def mark_full(office_id: str, service_code: str, day: date, start: str) -> None:
-    current().full_slots.put(_slot_key(office_id, service_code, day, start), True)
+    current().full_slots.put(_slot_key(office_id, service_code, day, start), next(_tickets))
 
 
-def mark_free(office_id: str, service_code: str, day: date, start: str) -> None:
-    current().full_slots.drop(_slot_key(office_id, service_code, day, start))
+def mark_free(office_id: str, service_code: str, day: date, start: str, ticket: int | None = None) -> None:
+    """Drop the "full" mark (a cancellation here: always; a read that showed room: if the mark is
+    older than the read's `ticket`)."""
+    key = _slot_key(office_id, service_code, day, start)
+    cache = current().full_slots
+    if ticket is None:
+        cache.drop(key)
+        return
+    with cache._lock:
+        entry = cache._entries.get(key)
+        if entry is not None and entry[1] < ticket:
+            cache._entries.pop(key, None)
 
 
 def forget_availability(office_id: str, service_code: str) -> None:
@@ -127,6 +150,16 @@ def forget_availability(office_id: str, service_code: str) -> None:
     with cache._lock:
         for key in [k for k in cache._entries if k[:2] == (office_id, service_code)]:
             cache._entries.pop(key, None)
+
+
+def remember_booking(booking_id: str) -> None:
+    """A booking made here took its slot's last place (and marked it full): a retry of that booking
+    (same Idempotency-Key) in this environment is not refused by the mark."""
+    current().booked_here.put(booking_id, True)
+
+
+def booked_here(booking_id: str) -> bool:
+    return current().booked_here.get(booking_id) is not None
 
 
 def cached_availability(key: tuple) -> Any:
