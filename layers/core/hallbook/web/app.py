@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from .. import telemetry
 from ..domain.errors import DomainError
 from . import guard
-from .problems import Problem, from_domain, from_validation, problem
+from .problems import Problem, answering_in, from_domain, from_validation, problem
 
 logger = Logger(log_uncaught_exceptions=True)
 metrics = Metrics()
@@ -155,9 +155,10 @@ def api_handler(*routers):
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event, context):
         started = time.perf_counter()  # a measurement for the dashboards, not a rule's time (clock.py)
-        # web/guard.py: who may call this route and how often, before Powertools validates anything
-        refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
-        result = refused.to_proxy() if refused is not None else app.resolve(event, context)
+        with answering_in(guard.header(event, "Accept-Language")):  # problems in the caller's language
+            # web/guard.py: who may call this route and how often, before Powertools validates anything
+            refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
+            result = refused.to_proxy() if refused is not None else app.resolve(event, context)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
         return result
 
