@@ -18,7 +18,7 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import applications, notify, release, reminders, sweep, waitlist
+from hallbook.services import applications, hall, notify, release, reminders, sweep, waitlist
 from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
@@ -88,8 +88,15 @@ def redrive_sms(event: dict) -> dict:
     return {"job": "redrive_sms", "moved": moved}
 
 
-JOBS = {"release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders, "redrive_sms": redrive_sms,
-        "waitlist": waitlist_timers}
+def close_day(event: dict) -> dict:
+    """Issue 14: tickets (and their bookings) still waiting or called at the end of the day are closed."""
+    result = hall.close_day_end(now())
+    metrics.add_metric(name="TicketsClosedAtDayEnd", unit=MetricUnit.Count, value=result["closed"])
+    return result
+
+
+JOBS = {"close_day": close_day, "release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders,
+        "redrive_sms": redrive_sms, "waitlist": waitlist_timers}
 
 
 @logger.inject_lambda_context

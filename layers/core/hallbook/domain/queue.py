@@ -28,6 +28,8 @@ class TicketStatus(str, Enum):
     WAITING = "waiting"
     CALLED = "called"
     DONE = "done"
+    # issue 14: still waiting or called when the hall's day ended (the evening job closed it)
+    CLOSED_AT_DAY_END = "closed_at_day_end"
 
 
 PREFIX = {Kind.BOOKING: "A", Kind.WALK_IN: "B"}

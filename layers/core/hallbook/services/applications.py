@@ -35,6 +35,7 @@ from ..domain.applications import (
     on_completion,
     parse_permit_number,
 )
+from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_phone, parse_name, parse_phone
 from ..domain.reference import new_reference
 from ..store import accounts as account_store
@@ -44,7 +45,7 @@ from ..store import permits as permit_store
 from ..store import uploads
 from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
 from ..store.catalog import Catalog, load_catalog
-from . import bookings, messages
+from . import audit, bookings, messages
 from .catalog import parse_day
 from .tokens import Caller
 
@@ -299,8 +300,17 @@ def for_staff(application_id: str) -> Application:
     return application
 
 
-def staff_view(application: Application) -> dict:
-    return view(application, staff=True, full=True)
+def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> dict:
+    """One application as its station's staff see it. With `contact_for` (the staff member opening it,
+    GET .../applications/{id}): also the applicant's name and the phone staff may call, and the look is
+    written to the audit log (who saw whose contact, when)."""
+    body = view(application, staff=True, full=True)
+    if contact_for is not None and now is not None:
+        account = account_store.get_account(application.account_id)
+        body["applicant"] = {"name": account.name if account else None, "phone": account.phone if account else None}
+        audit.record(contact_for, "application.contact_viewed", f"APP#{application.application_id}", now,
+                     detail={"office_id": application.office_id})
+    return body
 
 
 def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> dict:
@@ -361,19 +371,30 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
                               decision_reason=reason, updated_at=step.at))
 
 
-def complete(who: Caller, application: Application, now: datetime) -> dict:
+def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> dict:
     """collecting -> closed, when the permit was handed over at the window (its booking checked in)
     or posted. A renewal extends the permit by a year, a change writes the new details, in the same
-    transaction; the citizen is told by SMS."""
+    transaction; the citizen is told by SMS - for a mail collection with the tracking number staff
+    entered. A window collection's booking is then completed and its ticket leaves the board."""
     check_transition(application.state, State.CLOSED)
     method = (application.collection or {}).get("method", "")
+    booking = None
     if method == "window":
         booking = booking_store.get_booking(application.collection["booking_id"])  # type: ignore[index]
         check_completion(method, booking.status if booking else None)
-    how = ("，证件已领取", "; the permit was collected") if method == "window" else (
-        "，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
+    tracking = " ".join((tracking_number or "").split()) or None
+    if tracking and method != "mail":
+        raise errors.ValidationFailed("A tracking number is for a collection by mail.", field="tracking_number")
+    if method == "window":
+        how = ("，证件已领取", "; the permit was collected")
+    elif tracking:
+        how = (f"，证件已寄出（快递单号{tracking}），邮费到付", f"; the permit is posted (tracking number {tracking}), "
+               "postage paid on delivery")
+    else:
+        how = ("，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
     sms = _sms(application, "application_closed", now, how=how[0], how_en=how[1])
-    step = Step(State.CLOSED.value, now.isoformat(), who.account_id, who.role)
+    step = Step(State.CLOSED.value, now.isoformat(), who.account_id, who.role,
+                note=f"tracking number {tracking}" if tracking else None)
     for _ in range(COMPLETE_ATTEMPTS):
         permit = permit_store.get_permit(application.permit_number)
         if permit is None:
@@ -390,6 +411,10 @@ def complete(who: Caller, application: Application, now: datetime) -> dict:
             continue
     else:
         raise errors.Busy("The permit is changing; please retry.")
+    if booking is not None and booking.status == Status.CHECKED_IN.value:
+        from .hall import finish_booking_ticket
+
+        finish_booking_ticket(booking, now)
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 

@@ -264,3 +264,28 @@ def board(office_id: str, now: datetime) -> dict:
         "average_service_minutes": round(average_service_minutes(state.served, state.service_seconds), 1),
     }
 
+
+
+# ---------------------------------------------------------------- the end of the day (issue 14)
+
+def finish_booking_ticket(booking: Booking, now: datetime) -> bool:
+    """The ticket of a checked-in booking whose business was completed elsewhere (a residence permit
+    handed over: services.applications.complete) is done and the booking `completed`, so the ticket
+    leaves the board. False when the booking has no open ticket."""
+    for ticket in store.open_tickets(booking.office_id, booking.date):
+        if ticket.booking_id == booking.booking_id:
+            return store.close_ticket(ticket, now)
+    return False
+
+
+def close_day_end(now: datetime) -> dict:
+    """The evening job ({"job": "close_day"}, 22:30): every hall's tickets of today still waiting or
+    called, and their checked-in bookings, become `closed_at_day_end` - the board starts empty, and the
+    booking says it was checked in and never completed. Idempotent: a second run finds nothing open."""
+    today, closed = now.date(), 0
+    for office_id in sorted(load_catalog().offices):
+        for ticket in store.open_tickets(office_id, today):
+            closed += 1 if store.close_ticket(ticket, now, day_end=True) else 0
+    if closed:
+        log.info("tickets closed at the end of the day", extra={"closed": closed})
+    return {"job": "close_day", "closed": closed}

@@ -307,3 +307,45 @@ def complete(ticket: Ticket, now: datetime) -> None:
         transact(build)
     except Cancelled:
         raise TicketMoved() from None
+
+
+def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> bool:
+    """Finish a ticket still `waiting` or `called` (issue 14), with its booking, atomically:
+    - day_end=False: the ticket is `done` and its booking `completed` (a residence permit handed over
+      at the window: the counter's work is the application's completion), counted as completed;
+    - day_end=True: both `closed_at_day_end` (the evening job: nobody completed them that day).
+    A waiting ticket leaves the queue. False, changing nothing, when the ticket moved on meanwhile."""
+    if ticket.status not in (TicketStatus.WAITING.value, TicketStatus.CALLED.value):
+        return False
+    key = day_key(ticket.office_id, ticket.date)
+    ticket_status = TicketStatus.CLOSED_AT_DAY_END.value if day_end else TicketStatus.DONE.value
+    booking_status = Status.CLOSED_AT_DAY_END.value if day_end else Status.COMPLETED.value
+    seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
+
+    def build(tx: Items) -> None:
+        tx.update("ticket", TicketItem(key, TICKET + ticket.ticket_id), [
+            TicketItem.status.set(ticket_status), TicketItem.done_at.set(now.isoformat()),
+        ], TicketItem.status == ticket.status)
+        if ticket.status == TicketStatus.WAITING.value:
+            tx.delete("waiting", TicketItem(key, WAITING + ticket.ticket_id))
+        if ticket.booking_id:
+            tx.update("booking", BookingItem(booking_key(ticket.booking_id)), [
+                BookingItem.status.set(booking_status), BookingItem.updated_at.set(now.isoformat()),
+                *([] if day_end else [BookingItem.completed_at.set(now.isoformat())]),
+            ], BookingItem.status == Status.CHECKED_IN.value)
+        if not day_end:
+            stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
+
+    try:
+        transact(build)
+        return True
+    except Cancelled:
+        return False
+
+
+def open_tickets(office_id: str, day: date) -> list[Ticket]:
+    """The hall's tickets of `day` still waiting or called: one Query of its partition's tickets."""
+    open_states = (TicketStatus.WAITING.value, TicketStatus.CALLED.value)
+    return [_ticket(office_id, day, item) for item in TicketItem.query(
+        day_key(office_id, day), TicketItem.sk.startswith(TICKET), consistent_read=True,
+        filter_condition=TicketItem.status.is_in(*open_states))]

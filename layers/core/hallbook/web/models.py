@@ -220,7 +220,7 @@ class BookingOut(BaseModel):
     start: str
     end: str
     subject_id_number: str
-    status: Literal["booked", "cancelled", "checked_in", "completed", "no_show"]
+    status: Literal["booked", "cancelled", "checked_in", "completed", "no_show", "closed_at_day_end"]
     created_at: str
     cancel_until: str
     office_name: str | None = None

@@ -135,6 +135,11 @@ class StepOut(BaseModel):
     note: str | None
 
 
+class ApplicantContactOut(BaseModel):
+    name: str | None
+    phone: str | None = Field(description="the applicant's phone, in full: staff may call it (each look audited)")
+
+
 class ApplicationOut(BaseModel):
     application_id: str
     reference: str
@@ -157,6 +162,7 @@ class ApplicationOut(BaseModel):
     updated_at: str
     submitted_at: str | None
     uploads: list[UploadOut] | None = Field(default=None, description="on creation: a presigned POST per material")
+    applicant: ApplicantContactOut | None = Field(default=None, description="staff opening one application only")
 
 
 class ApplicationsOut(BaseModel):
@@ -176,6 +182,12 @@ class DecisionIn(Strict):
                {"properties": {"approve": {"const": False}, "reason": non_blank()}, "required": ["reason"]}])
     approve: bool
     reason: str | None = Field(default=None, max_length=200, description="required to reject")
+
+
+class CompleteIn(Strict):
+    tracking_number: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$",
+                                        description="a collection by mail: the parcel's tracking number, told "
+                                                    "to the citizen by SMS", examples=["SF1234567890"])
 
 
 class CollectionIn(Strict):

@@ -39,7 +39,7 @@ class TicketOut(BaseModel):
     number: str = Field(description="A001... for bookings, B001... for walk-ins; per hall and day")
     kind: Literal["booking", "walk_in"]
     service_code: str
-    status: Literal["waiting", "called", "done"]
+    status: Literal["waiting", "called", "done", "closed_at_day_end"]
     counter: str | None = None
     booking_id: str | None = None
     office_id: str

@@ -19,6 +19,7 @@ from ..models_applications import (
     ApplicationOut,
     ApplicationsOut,
     CollectionIn,
+    CompleteIn,
     DecisionIn,
     PermitIn,
     PermitOut,
@@ -132,11 +133,11 @@ def _staff_application(application_id: str):
 @staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
 def station_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
-    staff_of(staff_router, office_id)
+    who = staff_of(staff_router, office_id)
     application = applications.for_staff(application_id)
     if application.office_id != office_id:
         raise NotFound("No such application at this station.")
-    return _ok(applications.staff_view(application))
+    return _ok(applications.staff_view(application, contact_for=who, now=now()))
 
 
 @staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
@@ -154,11 +155,13 @@ def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -
 
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
-def complete(application_id: ApplicationId) -> Response[ApplicationOut]:
-    """collecting -> closed: the permit was handed over (window: its booking checked in) or posted.
-    A renewal extends the permit by a year; a change writes the new details."""
+def complete(application_id: ApplicationId,
+             body: Annotated[Optional[CompleteIn], Body()] = None) -> Response[ApplicationOut]:
+    """collecting -> closed: the permit was handed over (window: its booking checked in, which is then
+    completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
+    citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
     who, application = _staff_application(application_id)
-    return _ok(applications.complete(who, application, now()))
+    return _ok(applications.complete(who, application, now(), body.tracking_number if body else None))
 
 
 # ---------------------------------------------------------------- administrators
