@@ -159,9 +159,9 @@ class LocalSystem:
 
 def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, Function]) -> dict[str, NextDue]:
     """The schedules whose runs the scheduler may leave out when they have nothing to do, by name:
-    the no-show sweep ({"job": "sweep"} to functions/jobs, every 5 minutes in hall hours), the SMS
-    healing ({"job": "heal_sms"} to functions/notifier, every 5 minutes) and the waitlist timers
-    ({"job": "waitlist"} to functions/jobs, every minute). The noon release and the
+    the no-show sweep ({"job": "sweep"} to functions/jobs, every 5 minutes in hall hours; the same run
+    acts on the waitlist's timers, so its hint is the earlier of the two) and the SMS healing
+    ({"job": "heal_sms"} to functions/notifier, every 5 minutes). The noon release and the
     reminders have no hint: they fire at every one of their instants."""
     hints: dict[str, NextDue] = {}
     for schedule in all_schedules:
@@ -173,7 +173,8 @@ def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, F
         if target == ("jobs", "sweep"):
             from hallbook.services.sweep import CATCH_UP_DAYS
 
-            hints[schedule.name] = functools.partial(next_sweep_due, days_back=int(event.get("days_back", CATCH_UP_DAYS)))
+            sweep_due = functools.partial(next_sweep_due, days_back=int(event.get("days_back", CATCH_UP_DAYS)))
+            hints[schedule.name] = functools.partial(_earliest, sweep_due, next_waitlist_due)  # the run does both
         elif target == ("notifier", "heal_sms"):
             hints[schedule.name] = next_healing_due
         elif target == ("jobs", "waitlist"):
@@ -252,9 +253,15 @@ def next_healing_due(after: datetime) -> datetime | None:
     return max(after, datetime.fromtimestamp(oldest + OVERDUE_SECONDS, SHANGHAI))
 
 
+def _earliest(first: NextDue, second: NextDue, after: datetime) -> datetime | None:
+    """The hint of a run that does two things: the earlier instant either could act (None: neither)."""
+    dues = [due for due in (first(after), second(after)) if due is not None]
+    return min(dues) if dues else None
+
+
 def next_waitlist_due(after: datetime) -> datetime | None:
-    """The earliest instant after `after` at which a waitlist timer run could act, from the store as it
-    is; None if none could. hallbook.services.waitlist.run_timers at T acts only on items of the sparse
+    """The earliest instant after `after` at which the waitlist's timers (run by every sweep run) could
+    act, from the store as it is; None if none could. hallbook.services.waitlist.run_timers at T acts only on items of the sparse
     by_due index due at or before T (an offer's deadline, a delayed place's return, a waiting entry's
     cut-off); an item leaves the index as it is acted on. Read only: one Scan of that index, none while
     the waitlist table has not been written since the last (local.aws.table_generation)."""

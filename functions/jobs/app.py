@@ -1,7 +1,7 @@
 """Scheduled jobs. EventBridge Scheduler sends the schedule's Input ({"job": "release"}); the release
 fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches.
-Also {"job": "sweep"} (R12, every 5 minutes in hall hours), {"job": "reminders"} (R16, daily at 16:00),
-{"job": "waitlist"} (R18/R19 timers, every minute)
+Also {"job": "sweep"} (R12, every 5 minutes in hall hours; it also runs the R18/R19 waitlist timers, which
+{"job": "waitlist"} runs alone), {"job": "reminders"} (R16, daily at 16:00)
 and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's own healing run
 (every 5 minutes, once the provider answers a probe), so nobody has to."""
 from __future__ import annotations
@@ -62,7 +62,7 @@ def sweep_no_shows(event: dict) -> dict:
     waiting, oldest = applications.review_backlog(now())  # the Halls dashboard, every 5 minutes
     metrics.add_metric(name="ApplicationsAwaitingReview", unit=MetricUnit.Count, value=waiting)
     metrics.add_metric(name="OldestApplicationWaitSeconds", unit=MetricUnit.Seconds, value=oldest)
-    return result.summary()
+    return {**result.summary(), "waitlist": waitlist_timers(event)}
 
 
 def send_reminders(event: dict) -> dict:
@@ -72,7 +72,8 @@ def send_reminders(event: dict) -> dict:
 
 
 def waitlist_timers(event: dict) -> dict:
-    """R18/R19, every minute: offers past their deadline, delayed places' returns, entries' cut-offs."""
+    """R18/R19, with every sweep run (and by hand): offers past their deadline, delayed places' returns,
+    entries' cut-offs."""
     result = waitlist.run_timers(now())
     metrics.add_metric(name="WaitlistOffersTimedOut", unit=MetricUnit.Count, value=result.timed_out)
     metrics.add_metric(name="PlacesReturned", unit=MetricUnit.Count, value=result.returned)

@@ -189,7 +189,9 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
 
     move_clock(api, "2026-09-15T10:05+08:00")
     assert status(second, b_second["booking_id"]) == "no_show"
-    assert job(hall, "sweep") == {"job": "sweep", "due": 0, "no_shows": 0, "suspended": 0, "skipped": 0, "slots": 0}
+    assert job(hall, "sweep") == {"job": "sweep", "due": 0, "no_shows": 0, "suspended": 0, "skipped": 0, "slots": 0,
+                                  "waitlist": {"job": "waitlist", "due": 0, "timed_out": 0, "offered": 0,
+                                               "returned": 0, "ended": 0}}
     assert first.get("/v1/me").json()["restrictions"]["no_shows_in_six_months"] == 1
     # the R9 lock is released: the citizen may book the service again
     assert first.book(THURSDAY).status == 201

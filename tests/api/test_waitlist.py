@@ -110,7 +110,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
         assert_places_add_up(5)
     assert booked_count() == 3
 
-    hall.move_clock(now() + timedelta(minutes=21))  # the two other offers time out and pass on
+    hall.move_clock(now() + timedelta(minutes=25))  # the two other offers time out (next sweep run) and pass on
     assert [status(e) for e in entries[:8]] == ["timed_out", "timed_out", "accepted", "accepted", "accepted",
                                                 "offered", "offered", "waiting"]
     assert all(status(e) == "waiting" for e in entries[7:])
@@ -138,7 +138,7 @@ def test_a_cancelled_place_nobody_waits_for_returns_within_the_delay_range_and_n
         book(rival)
     hall.move_clock(now() + delay - timedelta(seconds=61))  # a minute before: still away
     assert slot().remaining == 0
-    hall.move_clock(place.return_at + timedelta(seconds=60))
+    hall.move_clock(place.return_at + timedelta(minutes=5))  # the next run of the timers
     assert slot().remaining == 1 and slot().held == 0 and wait_store.places_of_day(HALL, SERVICE, D) == []
     assert book(rival)["status"] == "booked"
 
@@ -202,7 +202,7 @@ def test_waiting_entries_end_at_the_cut_off_with_an_sms(hall):
     for h in holders:
         book(h)
     entry = join(waiter)
-    hall.move_clock(datetime(2026, 9, 14, 18, 1, tzinfo=SHANGHAI))
+    hall.move_clock(datetime(2026, 9, 14, 18, 3, tzinfo=SHANGHAI))  # the 18:02 run
     assert status(entry) == "ended"
     subject = get_subject(accounts.store.get_account(waiter.account_id).id_number)
     assert SERVICE not in subject.active_services

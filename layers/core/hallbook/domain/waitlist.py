@@ -13,12 +13,17 @@ from __future__ import annotations
 
 import secrets
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from enum import Enum
 
+from ..clock import SHANGHAI
 from .booking import cancel_deadline
 
 MIN_OFFER = timedelta(minutes=5)  # an offer shorter than this is no use to anybody: the place goes to the pool
+# Offers are made while the timers run (with the no-show sweep, every 5 minutes from 08:02 to 21:57): a
+# place freed at night waits, delayed, for the first run of the morning, so nobody is offered a place
+# that lapses while they sleep.
+OFFER_HOURS = (time(8, 0), time(21, 30))
 
 
 class EntryStatus(str, Enum):
@@ -74,9 +79,15 @@ def return_at(day: date, now: datetime, delay: timedelta, origin: Origin) -> dat
     return now if at >= cut_off(day) else at
 
 
+def offer_hours(now: datetime) -> bool:
+    return OFFER_HOURS[0] <= now.astimezone(SHANGHAI).time() < OFFER_HOURS[1]
+
+
 def offer_deadline(day: date, now: datetime, hold: timedelta) -> datetime | None:
     """Until when a place offered now is held: `hold`, never past the cut-off; None when what is left
-    before the cut-off is too short to be of use (then nothing is offered)."""
+    before the cut-off is too short to be of use (then nothing is offered), or outside OFFER_HOURS."""
+    if not offer_hours(now):
+        return None
     ends = min(now + hold, cut_off(day)).replace(microsecond=0)
     return ends if ends - now >= MIN_OFFER else None
 

@@ -15,7 +15,9 @@
 - Waiting entries end at their day's cut-off with an SMS.
 
 Timers (offer deadlines, delayed returns, cut-offs) are items in the sparse by_due index; `run_timers`
-(the jobs function's {"job": "waitlist"}, every minute) acts on what is due. Nothing depends on it
+acts on what is due, with every run of the no-show sweep (every 5 minutes, 08:02-21:57; also
+{"job": "waitlist"} alone). Offers are made from 08:00 to 21:30 only: a place freed at night stays
+delayed until the first run of the morning. Nothing depends on it
 running exactly on time: an offer past its deadline cannot be accepted whatever the timer did, and a
 place that returns a minute late was simply not bookable for a minute longer.
 """
@@ -43,6 +45,7 @@ from ..domain.waitlist import (
     cut_off,
     entry_wants,
     offer_deadline,
+    offer_hours,
     return_at,
 )
 from ..domain.window import in_window
@@ -241,6 +244,8 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
     """A delayed place: offered to the first waiting entry that wants its slot (join order), else back
     to the pool once its return instant has come. 'offered', 'returned', 'delayed' or 'gone'."""
     catalog = catalog or load_catalog()
+    if now < cut_off(place.date) and not offer_hours(now):
+        return "delayed"  # at night: the first run of the morning dispatches it (domain.waitlist.OFFER_HOURS)
     if now < cut_off(place.date):
         until = offer_deadline(place.date, now, hold_time())
         for entry in store.waiting_entries(place.office_id, place.service_code, place.date) if until else []:

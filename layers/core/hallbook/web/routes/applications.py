@@ -156,7 +156,7 @@ def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
 def complete(application_id: ApplicationId,
-             body: Annotated[Optional[CompleteIn], Body()] = None) -> Response[ApplicationOut]:
+             body: Annotated[CompleteIn | None, Body()] = None) -> Response[ApplicationOut]:
     """collecting -> closed: the permit was handed over (window: its booking checked in, which is then
     completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
     citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
