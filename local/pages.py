@@ -85,11 +85,10 @@ def preflight(request: Request) -> Response:
 
 
 def allow_own_origin(host: str) -> None:
-    """Local mode's pages are on the API's own origin: it is allowed whatever else is configured."""
+    """Local mode's pages are on the API's own origin: it is allowed whatever ALLOWED_ORIGINS says
+    (LOCAL_ORIGINS, which the handlers read too; the template's environment stays as resolved)."""
     port = host.rpartition(":")[2]
-    own = [f"http://{host}", f"http://localhost:{port}"]
-    configured = [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip()]
-    os.environ["ALLOWED_ORIGINS"] = ",".join(dict.fromkeys([*configured, *own]))
+    os.environ["LOCAL_ORIGINS"] = f"http://{host},http://localhost:{port}"
 
 
 def config_js() -> bytes:

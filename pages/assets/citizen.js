@@ -271,7 +271,7 @@
     $("conf-cancel").textContent = t("bk.cancelUntil", { until: HB.hallTime(b.cancel_until) });
     $("conf-ics").href = icsFor(b); $("conf-ics").setAttribute("download", "booking-" + b.reference + ".ics");
     $("conf-frame").hidden = true;
-    $("confirmation-h").scrollIntoView(); $("confirmation-h").focus && $("confirmation-h").setAttribute("tabindex", "-1");
+    var heading = $("confirmation-h"); heading.setAttribute("tabindex", "-1"); heading.focus(); heading.scrollIntoView();
   }
 
   function printConfirmation() {

@@ -25,6 +25,8 @@
       });
     });
     document.documentElement.lang = lang === "en" ? "en" : "zh-CN";
+    var sw = document.getElementById("lang-switch");
+    if (sw) sw.lang = lang === "en" ? "zh-CN" : "en";  // the switch names the other language, in it
   }
 
   function setLang(next) {

@@ -165,8 +165,8 @@ def json_object_problem(text: str) -> str | None:
 
 class OriginsFromEnvironment(CORSConfig):
     """CORS for the pages' origins: ALLOWED_ORIGINS (comma-separated; template parameter
-    AllowedOrigins; local mode adds its own origin once it listens), read at each request. Bearer tokens
-    only: never Access-Control-Allow-Credentials, so no cookie is ever sent."""
+    AllowedOrigins) and LOCAL_ORIGINS (local mode's own origin, once it listens), read at each request.
+    Bearer tokens only: never Access-Control-Allow-Credentials, so no cookie is ever sent."""
 
     def __init__(self) -> None:
         super().__init__(allow_headers=["Idempotency-Key", "If-None-Match"], max_age=600,
@@ -174,7 +174,8 @@ class OriginsFromEnvironment(CORSConfig):
 
     @property
     def _allowed_origins(self) -> list[str]:
-        return [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip() and o.strip() != "*"]
+        listed = f'{os.environ.get("ALLOWED_ORIGINS", "")},{os.environ.get("LOCAL_ORIGINS", "")}'
+        return [o.strip() for o in listed.split(",") if o.strip() and o.strip() != "*"]
 
     @_allowed_origins.setter
     def _allowed_origins(self, _: list[str]) -> None:
