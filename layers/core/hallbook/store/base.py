@@ -96,13 +96,13 @@ class Cancelled(Exception):
 
 
 class Items:
-    """Items of one transaction, each with a label. pynamodb sends deletes, then puts, then updates,
+    """Items of one transaction, each with a label. pynamodb sends condition checks, then deletes, then puts, then updates,
     whatever order they were added in; the labels are kept in that order so DynamoDB's cancellation
     reasons can be read by name."""
 
     def __init__(self, tx: TransactWrite):
         self._tx = tx
-        self._labels: dict[str, list[str]] = {"delete": [], "put": [], "update": []}
+        self._labels: dict[str, list[str]] = {"check": [], "delete": [], "put": [], "update": []}
 
     def check(self, label: str, model_cls, hash_key, condition) -> None:
         self._tx.condition_check(model_cls, hash_key, condition=condition)
@@ -122,7 +122,7 @@ class Items:
 
     @property
     def labels(self) -> list[str]:
-        return [label for kind in ("delete", "put", "update") for label in self._labels[kind]]
+        return [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
 
 
 def transact(build: Callable[[Items], None]) -> None:
