@@ -7,7 +7,7 @@
   // deployed, CloudFront answers any missing key with this page: only /board/{office_id} is the board
   if (parts.length !== 3 || parts[1] !== "board" || !parts[2]) { location.replace("/"); return; }
   var officeId = decodeURIComponent(parts[2]);
-  var POLL_MS = 1000, STALE_AFTER_MS = 3000, SHOW_WAITING = 24;
+  var POLL_MS = 500, STALE_AFTER_MS = 3000, SHOW_WAITING = 24;  // 304s while nothing changes: cheap
   var etag = null, lastOk = 0, lastState = null, failing = false;
   var zh = function (key, vars) { return tr("zh", key, vars); }, en = function (key, vars) { return tr("en", key, vars); };
 
