@@ -26,7 +26,7 @@ def test_register_verify_login_and_profile(system, api):
     me = api.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
     assert me["id_number"] == idn and me["phone"] == phone  # the owner's profile is not masked
     assert me["restrictions"] == {"suspended_until": None, "suspension_reason": None,
-                                  "cancellations_this_month": 0, "no_shows_in_six_months": 0}
+                                  "cancellations_this_month": 0, "no_shows_in_six_months": 0, "warnings": []}
 
 
 def test_the_1968_tianhe_citizen_can_register(system, api):
