@@ -22,7 +22,7 @@ from hallbook.web.openapi import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, ROUTES, STA
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PHASES = "examples,coverage,fuzzing,stateful"
 MAX_EXAMPLES = int(os.environ.get("SCHEMATHESIS_MAX_EXAMPLES", "10"))
-MAX_TIME = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "90"))  # seconds: fuzzing and stateful testing go on until then
+MAX_TIME = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "60"))  # seconds: fuzzing and stateful testing go on until then
 SEED = 20300930  # the same cases every run: a failure reproduces
 
 
