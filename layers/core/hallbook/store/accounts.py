@@ -7,6 +7,7 @@ from __future__ import annotations
 import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from cachetools import TTLCache
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -230,12 +231,18 @@ def mark_phone_verified(account: Account, code_hash: str) -> bool:
 def replace_code(account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str,
                  sends_before: int, message: Message) -> bool:
     """A new verification code and its SMS, atomically; False if a concurrent resend won."""
+    return _update_with_message(account_id, [
+        AccountItem.code_hash.set(code_hash), AccountItem.code_expires_at.set(expires_at),
+        AccountItem.code_attempts.set(0), AccountItem.code_sends.set(sends),
+        AccountItem.code_window_start.set(window_start),
+    ], (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist(), message)
+
+
+def _update_with_message(account_id: str, actions: list, condition: Any, message: Message) -> bool:
+    """The account's `actions` under `condition`, and `message` into the outbox, in one transaction;
+    False if the account's condition failed (a concurrent change won)."""
     def build(tx: Items) -> None:
-        tx.update("account", AccountItem(account_key(account_id)), [
-            AccountItem.code_hash.set(code_hash), AccountItem.code_expires_at.set(expires_at),
-            AccountItem.code_attempts.set(0), AccountItem.code_sends.set(sends),
-            AccountItem.code_window_start.set(window_start),
-        ], (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist())
+        tx.update("account", AccountItem(account_key(account_id)), actions, condition)
         tx.put("message", message.item())
 
     try:
@@ -485,21 +492,11 @@ def replace_login_code(account_id: str, code_hash: str, expires_at: int, sends: 
                        sends_before: int, message: Message) -> bool:
     """A new SMS login code (its attempts start at 0) and its SMS, atomically; False if a concurrent
     send won."""
-    def build(tx: Items) -> None:
-        tx.update("account", AccountItem(account_key(account_id)), [
-            AccountItem.login_code_hash.set(code_hash), AccountItem.login_code_expires_at.set(expires_at),
-            AccountItem.login_code_attempts.set(0), AccountItem.login_code_sends.set(sends),
-            AccountItem.login_code_window_start.set(window_start),
-        ], (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist())
-        tx.put("message", message.item())
-
-    try:
-        transact(build)
-        return True
-    except Cancelled as cancelled:
-        if cancelled.failed("account"):
-            return False
-        raise
+    return _update_with_message(account_id, [
+        AccountItem.login_code_hash.set(code_hash), AccountItem.login_code_expires_at.set(expires_at),
+        AccountItem.login_code_attempts.set(0), AccountItem.login_code_sends.set(sends),
+        AccountItem.login_code_window_start.set(window_start),
+    ], (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist(), message)
 
 
 def count_login_code_attempt(account_id: str, code_hash: str, limit: int) -> bool:
