@@ -129,6 +129,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
             booking_id_for(caller.account_id, idempotency_key)):
         # seen full in this environment less than a second ago: refused without any DynamoDB request
         # (store/readcache.py); the transaction's condition is what guards R7, this only saves reads
+        telemetry.count("FullSlotCacheRefusals")
         raise errors.SlotFull("That slot is fully booked; please choose another.")
 
     account = _citizen_account(caller)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
+from .. import telemetry
 from ..domain.errors import NotFound, ValidationFailed
 from ..domain.window import bookable_range
 from ..store import readcache
@@ -69,7 +70,9 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
     key = (office_id, service_code, lo.isoformat(), hi.isoformat())
     cached = readcache.cached_availability(key)
     if cached is not None:  # this environment read it less than a second ago (store/readcache.py)
+        telemetry.count("AvailabilityCacheHits")
         return cached
+    telemetry.count("AvailabilityCacheMisses")
     ticket = readcache.read_ticket()
     found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
     days: dict[date, list[dict]] = {}
