@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 
-.PHONY: run test unit lint bench venv tools clean chromium
+.PHONY: run test unit lint static sam-build bench venv tools clean chromium
 
 # uv installs (~15 s on a new machine, against ~150 s for pip); pip is the fallback should uv fail
 UV := $(VENV)/bin/uv
@@ -38,15 +38,20 @@ tools: $(TOOLS)/.stamp
 run: venv
 	$(APP_PY) -m local $(if $(NOW),--now $(NOW)) --port $(PORT)
 
-## make test: lint the template, then every test (Debian's chromium installs meanwhile, on first use)
+## make test: lint, then every test. What waits on the network runs beside the tests: Debian's
+## chromium (on first use) and the SAM build (it downloads the layer's packages); each is awaited,
+## and its failure fails the run, before the browser suite.
 test:
-	@mkdir -p build && rm -f build/chromium.rc && \
+	@mkdir -p build && rm -f build/chromium.rc build/sam-build.rc && \
 	  { $(MAKE) -s chromium > build/chromium.log 2>&1; echo $$? > build/chromium.rc; } &
-	@$(MAKE) -s venv lint
+	@$(MAKE) -s venv tools
+	@{ $(MAKE) -s sam-build > build/sam-build.log 2>&1; echo $$? > build/sam-build.rc; } &
+	@$(MAKE) -s static
 	$(APP_PY) -m pytest -n 2 -q tests --ignore=tests/blackbox --ignore=tests/browser
 	$(APP_PY) -m pytest -p no:cacheprovider -q tests/blackbox
 	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --confcutdir tests/schemathesis tests/schemathesis
-	@while [ ! -f build/chromium.rc ]; do sleep 1; done; cat build/chromium.log; exit $$(cat build/chromium.rc)
+	@for job in sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
+	  [ "$$(cat build/$$job.rc)" = 0 ] || { cat build/$$job.log; echo "$$job failed"; exit 1; }; done
 	$(APP_PY) -m pytest -p no:cacheprovider -q tests/browser
 
 ## make chromium: Debian's chromium (and CJK fonts for the screenshots) for tests/browser, on first use
@@ -59,12 +64,16 @@ chromium:
 unit: venv
 	$(APP_PY) -m pytest -q tests/unit
 
-## make lint: ruff and mypy (pyproject.toml), cfn-lint, sam validate --lint and an offline sam build of the template
-lint: venv tools
+## make lint: ruff and mypy (pyproject.toml), cfn-lint, sam validate --lint and a sam build of the template
+lint: static sam-build
+
+static: venv tools
 	$(APP_PY) -m ruff check .
 	$(APP_PY) -m mypy
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/sam validate --lint --region cn-north-1
+
+sam-build: tools
 	$(TOOLS)/bin/sam build --template template.yaml --build-dir build/sam >/dev/null
 
 ## make bench: the figures in bench/README.md
