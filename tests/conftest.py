@@ -60,6 +60,11 @@ def pytest_collectstart(collector: pytest.Collector) -> None:
         _started()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked slow first (a stable sort: the rest keep their order)."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def pytest_unconfigure(config: pytest.Config) -> None:
     if _system is not None:
         _system.stop()

@@ -236,6 +236,7 @@ def test_every_permit_number_the_pattern_allows_is_read(number):
     parse_permit_number(number)
 
 
+@pytest.mark.slow
 @_SETTINGS
 @given(st.from_regex(r"^[\w -]*[\w-][\w -]*$", fullmatch=True).filter(lambda s: len(s) <= 16 and s.isascii()))
 def test_every_counter_the_pattern_allows_is_accepted(counter):

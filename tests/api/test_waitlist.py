@@ -80,6 +80,7 @@ def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
     assert s.bookings == booked_count(start)
 
 
+@pytest.mark.slow
 @pytest.mark.R18
 @pytest.mark.R19
 def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(hall):

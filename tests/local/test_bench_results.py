@@ -9,6 +9,8 @@ import os
 import subprocess
 import sys
 
+import pytest
+
 from local.template import REPO_ROOT
 
 KEYS = (
@@ -24,6 +26,7 @@ KEYS = (
 )
 
 
+@pytest.mark.slow
 def test_a_short_bench_run_writes_every_key_as_a_number(tmp_path) -> None:
     results = tmp_path / "results.json"
     environment = {name: value for name, value in os.environ.items()

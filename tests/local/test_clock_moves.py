@@ -128,6 +128,7 @@ def snapshot(system: LocalSystem) -> dict[str, Any]:
                        "slots": slots, "sms": sms})
 
 
+@pytest.mark.slow
 def test_leaving_out_the_runs_with_nothing_to_do_ends_as_firing_every_run(system: LocalSystem) -> None:
     with counted_runs(system) as coalesced_sweeps:
         scenario(system, system.move_clock)
@@ -154,6 +155,7 @@ def test_leaving_out_the_runs_with_nothing_to_do_ends_as_firing_every_run(system
     assert set(coalesced_sweeps) <= set(every_sweep)
 
 
+@pytest.mark.slow
 def test_thirty_days_on_the_demo_data_run_the_sweeps_that_have_something_to_do(system: LocalSystem) -> None:
     system.seed()
     put_test_hall(capacity=3)

@@ -10,9 +10,12 @@ import sys
 import time
 import urllib.request
 
+import pytest
+
 from local.template import REPO_ROOT
 
 
+@pytest.mark.slow
 def test_python_m_local_serves_and_stops_on_sigterm() -> None:
     environment = {**os.environ, "PYTHONPATH": f"{REPO_ROOT / 'layers' / 'core'}{os.pathsep}{REPO_ROOT}"}
     environment.pop("AWS_ENDPOINT_URL", None)  # the child starts its own embedded AWS

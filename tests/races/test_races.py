@@ -36,6 +36,7 @@ def booked_items(start="09:00") -> list:
     return [i for i in BookingItem.scan() if i.date == DAY and i.start == start and i.status == "booked"]
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("capacity", [1, 5])
 def test_64_citizens_one_slot_exactly_capacity_win(system, capacity):
     put_test_hall(capacity=capacity)
