@@ -1,5 +1,5 @@
 """Issue 13, cold start: a handler's import loads neither the X-Ray SDK nor the libraries only some
-routes need (PyJWT and cryptography, argon2, phonenumbers); an environment initialised ahead of its
+routes need (PyJWT and cryptography, argon2, phonenumbers, python-stdnum, segno, icalendar); an environment initialised ahead of its
 first request (provisioned concurrency: the noon warmth) loads them during init. What the import
 costs is measured by `make bench` (import_ms_*), never asserted here."""
 from __future__ import annotations
@@ -13,7 +13,7 @@ import pytest
 
 from local.template import REPO_ROOT
 
-HEAVY = ("aws_xray_sdk", "jwt", "argon2", "phonenumbers")
+HEAVY = ("aws_xray_sdk", "jwt", "argon2", "phonenumbers", "stdnum", "segno", "icalendar")
 
 
 def loaded_after_import(function: str, **env: str) -> dict[str, bool]:
@@ -35,7 +35,8 @@ def test_an_on_demand_import_loads_none_of_the_heavy_libraries(function):
 
 def test_a_provisioned_environment_loads_them_during_init():
     loaded = loaded_after_import("citizen_api", AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency")
-    assert loaded == {"aws_xray_sdk": False, "jwt": True, "argon2": True, "phonenumbers": True}
+    assert loaded == {"aws_xray_sdk": False, "jwt": True, "argon2": True, "phonenumbers": True, "stdnum": True,
+                      "segno": True, "icalendar": True}
     loaded = loaded_after_import("citizen_api", AWS_LAMBDA_INITIALIZATION_TYPE="provisioned-concurrency",
                                  HALLBOOK_XRAY_SDK="1")
     assert all(loaded.values()), loaded

@@ -1,6 +1,7 @@
 """Modules imported on first use rather than at a handler's import (issue 13: cold start). A route that
-never signs a token, hashes a password or parses a phone number (the catalogue, availability: what the
-noon rush polls) never pays for PyJWT (+ cryptography), argon2 or phonenumbers. Environments that
+never signs a token, hashes a password, parses a phone number or ID number or draws a confirmation
+(the catalogue, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
+phonenumbers, python-stdnum, segno or icalendar. Environments that
 Lambda initialises ahead of time (provisioned concurrency) import them all during init: see `warm`."""
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ import importlib
 from types import ModuleType
 from typing import Any
 
-LAZY_MODULES = ("jwt", "argon2", "argon2.exceptions", "phonenumbers")
+LAZY_MODULES = ("jwt", "argon2", "argon2.exceptions", "phonenumbers", "stdnum.cn.ric", "segno", "icalendar")
 
 
 class LazyModule:

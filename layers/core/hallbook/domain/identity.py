@@ -11,11 +11,10 @@ import re
 from dataclasses import dataclass
 from datetime import date
 
-from stdnum.cn import ric
-
 from ..lazy import lazy
 from .errors import ValidationFailed
 
+ric = lazy("stdnum.cn.ric")  # loaded by the first ID number checked (python-stdnum imports pydoc: ~25 ms)
 phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (issue 13: cold start)
 
 MINOR_AGE = 16  # a child's business (birth registration, first ID card) is booked by a guardian
@@ -36,7 +35,8 @@ class IdNumber:
 
     @property
     def birth_date(self) -> date:
-        return ric.get_birth_date(self.value)
+        birth: date = ric.get_birth_date(self.value)
+        return birth
 
     def age_on(self, day: date) -> int:
         born = self.birth_date
