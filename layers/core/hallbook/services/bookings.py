@@ -125,19 +125,26 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
-    if readcache.seen_full(office.office_id, service.code, day, request.start) and not readcache.booked_here(
-            booking_id_for(caller.account_id, idempotency_key)):
-        # seen full in this environment less than a second ago: refused without any DynamoDB request
-        # (store/readcache.py); the transaction's condition is what guards R7, this only saves reads
-        telemetry.count("FullSlotCacheRefusals")
-        raise errors.SlotFull("That slot is fully booked; please choose another.")
+    booking_id = booking_id_for(caller.account_id, idempotency_key)
 
+    def refuse_if_seen_full() -> None:
+        """Seen full in this environment less than a second ago (store/readcache.py), before this
+        request's next DynamoDB request: refused without it. The transaction's condition is what
+        guards R7; this only saves reads, and the failed conditions that still cost a write. Asked
+        again after each read, since another request of the environment may have filled the slot
+        meanwhile."""
+        if readcache.seen_full(office.office_id, service.code, day, request.start) and \
+                not readcache.booked_here(booking_id):
+            telemetry.count("FullSlotCacheRefusals")
+            raise errors.SlotFull("That slot is fully booked; please choose another.")
+
+    refuse_if_seen_full()
     account = _citizen_account(caller)
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
     identity.ensure_verified(account, now)
     subject_id = _subject_for(account, request.subject_id_number, service, now.date())
-    booking_id = booking_id_for(account.account_id, idempotency_key)
+    refuse_if_seen_full()
 
     existing, subject, slot = store.read_for_booking(booking_id, subject_id, office.office_id, service.code, day,
                                                      request.start)
@@ -160,6 +167,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
         start=slot.start, end=slot.end, status=Status.BOOKED.value, created_at=now.isoformat(timespec="milliseconds"),
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
+    refuse_if_seen_full()
     try:
         store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
                         + tuple(messages.copy_for(sms, *to) for to in copy_to), slot_was_open=True)
