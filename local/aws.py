@@ -28,6 +28,7 @@ import moto
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
+    ItemSizeTooLarge,
     MockValidationException,
     MultipleTransactionsException,
     TooManyTransactionsException,
@@ -35,8 +36,10 @@ from moto.dynamodb.exceptions import (
     TransactWriteSingleOpException,
 )
 from moto.dynamodb.models import DynamoDBBackend
-from moto.dynamodb.models.dynamo_type import DynamoType, Item
+from moto.dynamodb.models.dynamo_type import DynamoType, Item, LimitedSizeDict
 from moto.dynamodb.models.table import Table
+from moto.dynamodb.models.utilities import bytesize
+from moto.dynamodb.responses import DynamoResult
 from moto.dynamodbstreams.models import ShardIterator
 from moto.server import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -44,6 +47,7 @@ from werkzeug.serving import BaseWSGIServer, make_server
 from local import s3post
 
 MOTO_VERSION = "5.2.5"  # what the patches below were written against (requirements-dev.txt pins it)
+ITEM_SIZE_LIMIT = 405000  # moto 5.2.5's (LimitedSizeDict): between DynamoDB's measured 409 and 410 KB
 
 # (code, message, item) per transaction item, as moto's TransactionCanceledException takes them
 _Reason = tuple[str, str, dict[str, Any] | None] | tuple[None, None, None]
@@ -159,7 +163,7 @@ def _check_moto_version() -> None:
     if moto.__version__ != MOTO_VERSION:
         raise RuntimeError(
             f"local/aws.py patches moto {MOTO_VERSION}'s DynamoDB internals (TransactWriteItems, Query, "
-            f"shard iterators) and moto {moto.__version__} is installed: install moto[server,dynamodb]=="
+            f"shard iterators, Item, read results) and moto {moto.__version__} is installed: install moto[server,dynamodb]=="
             f"{MOTO_VERSION} (requirements-dev.txt), or read the patched moto code again and update them")
 
 
@@ -168,10 +172,59 @@ def install_moto_patches() -> None:
     _check_moto_version()
     DynamoDBBackend.transact_write_items = _transact_write_items  # type: ignore[method-assign]
     ShardIterator.get = _single_use_shard_iterator_get  # type: ignore[method-assign]
+    Item.__init__ = _item_init  # type: ignore[method-assign]
+    DynamoResult.execute_result = _dynamo_result_body  # type: ignore[method-assign]
     s3post.install()  # S3's presigned POST policies, which moto does not check (local/s3post.py)
 
 
 MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items  # moto's own: what tests compare against
+MOTO_ITEM_INIT = Item.__init__
+MOTO_DYNAMO_RESULT_BODY = DynamoResult.execute_result
+FAST_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
+_fast_read_headers: dict[str, dict[str, str]] = {}  # operation -> the headers moto's serializer gave it
+_slow_reads: set[str] = set()  # operations whose first answer json.dumps did not reproduce
+
+
+def _dynamo_result_body(self: DynamoResult, context: Any) -> Any:
+    """The body of a DynamoDB read's answer by json.dumps: moto 5.2.5 walks the botocore output
+    shape for every attribute of every item (~30% of moto's CPU in a clock move), although a read's
+    result is already the wire's JSON (`dynamo_to_dict`). Self-checked: the first answer of each
+    operation goes through moto's serializer and is compared with json.dumps's; only an operation
+    whose bodies were equal (as JSON) takes the short way afterwards, with the headers moto gave it.
+    Anything json.dumps cannot write (binary attributes) takes moto's way."""
+    operation = context.operation_model.name
+    headers = _fast_read_headers.get(operation)
+    if headers is not None:
+        try:
+            return 200, dict(headers), json.dumps(self.result, separators=(",", ":"))
+        except (TypeError, ValueError):
+            pass
+    status, headers, body = MOTO_DYNAMO_RESULT_BODY(self, context)
+    if operation in FAST_READS and operation not in _slow_reads and operation not in _fast_read_headers \
+            and status == 200:
+        try:
+            same = json.loads(body) == json.loads(json.dumps(self.result))
+        except (TypeError, ValueError):
+            same = False
+        if same:
+            _fast_read_headers[operation] = dict(headers)
+        else:
+            _slow_reads.add(operation)
+    return status, headers, body
+
+
+def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, attrs: dict[str, Any]) -> None:
+    """moto's Item, with its 400 KB check made once: moto's LimitedSizeDict sums the size of every
+    attribute at each attribute set, O(attributes squared) per item - half the CPU of a batch of
+    slots. Sizes are never negative, so the whole item is over the limit exactly when some prefix of
+    its attributes is: the same refusals (ItemSizeTooLarge), at the same inputs."""
+    self.hash_key = hash_key
+    self.range_key = range_key
+    values = {key: DynamoType(value) for key, value in attrs.items()}
+    if sum(bytesize(key) + value.size() for key, value in values.items()) > ITEM_SIZE_LIMIT:
+        raise ItemSizeTooLarge
+    self.attrs = LimitedSizeDict()
+    dict.update(self.attrs, values)  # later sets (update expressions) still go through its check
 _original_shard_iterator_get = ShardIterator.get
 
 

@@ -189,3 +189,51 @@ def test_the_patches_refuse_a_moto_they_were_not_written_for(monkeypatch: Any) -
     for install in (install_moto_patches, install_partition_queries):
         with pytest.raises(RuntimeError, match=r"moto 5\.2\.5.*moto 5\.3\.0 is installed"):
             install()
+
+
+def _reads(dynamodb: Any, name: str) -> dict[str, Any]:
+    keys = [{"pk": {"S": "p"}, "sk": {"S": f"{i:03d}"}} for i in range(3)]
+    return {
+        "GetItem": dynamodb.get_item(TableName=name, Key=keys[0], ConsistentRead=True)["Item"],
+        "BatchGetItem": sorted(dynamodb.batch_get_item(RequestItems={name: {"Keys": keys}})["Responses"][name],
+                               key=lambda i: i["sk"]["S"]),
+        "Query": dynamodb.query(TableName=name, KeyConditionExpression="pk = :p", Limit=2,
+                                ExpressionAttributeValues={":p": {"S": "p"}}),
+        "Scan": dynamodb.scan(TableName=name, ReturnConsumedCapacity="TOTAL"),
+    }
+
+
+def test_reads_answer_by_json_dumps_exactly_as_moto_s_serializer(dynamodb: Any) -> None:
+    """The short way for read results (local.aws._dynamo_result_body) gives what moto's own
+    serializer gives: the same reads, once through each, compared whole (ResponseMetadata aside)."""
+    from moto.dynamodb.responses import DynamoResult
+
+    from local import aws
+
+    create_table(dynamodb, "fast-reads")
+    for i in range(3):
+        dynamodb.put_item(TableName="fast-reads", Item={
+            "pk": {"S": "p"}, "sk": {"S": f"{i:03d}"}, "n": {"N": str(i * 1.5)}, "tags": {"SS": ["a", "b"]},
+            "nested": {"M": {"list": {"L": [{"S": "x"}, {"N": "2"}, {"BOOL": True}, {"NULL": True}]}}},
+            "text": {"S": "中文 \"quoted\" \\ back"}})
+    DynamoResult.execute_result = aws.MOTO_DYNAMO_RESULT_BODY  # type: ignore[method-assign]
+    try:
+        by_moto = _reads(dynamodb, "fast-reads")
+    finally:
+        install_moto_patches()
+    _reads(dynamodb, "fast-reads")  # the first answer of each operation is checked against moto's
+    assert set(aws._fast_read_headers) >= aws.FAST_READS and not aws._slow_reads
+    strip = lambda r: {k: v for k, v in r.items() if k != "ResponseMetadata"} if isinstance(r, dict) else r  # noqa: E731
+    assert {k: strip(v) for k, v in _reads(dynamodb, "fast-reads").items()} == {k: strip(v) for k, v in by_moto.items()}
+
+
+def test_an_item_over_400_kb_is_still_refused(dynamodb: Any) -> None:
+    """moto's size check, made once per item (local.aws._item_init): the same limit."""
+    create_table(dynamodb, "sizes")
+    dynamodb.put_item(TableName="sizes", Item={"pk": {"S": "p"}, "sk": {"S": "ok"}, "a": {"S": "x" * 200_000},
+                                               "b": {"S": "x" * 200_000}})
+    with pytest.raises(ClientError) as refused:
+        dynamodb.put_item(TableName="sizes", Item={"pk": {"S": "p"}, "sk": {"S": "big"}, "a": {"S": "x" * 200_000},
+                                                   "b": {"S": "x" * 206_000}})
+    assert "Item size has exceeded the maximum allowed size" in str(refused.value)
+    assert "Item" not in dynamodb.get_item(TableName="sizes", Key={"pk": {"S": "p"}, "sk": {"S": "big"}})
