@@ -10,6 +10,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import Any
 
 from ..domain import totp
 from ..domain.errors import (
@@ -384,7 +385,7 @@ def change_password(caller: tokens.Caller, current_password: str, new_password: 
                                       gen=generation), now)
 
 
-def profile(caller: tokens.Caller, now: datetime) -> dict:
+def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
     account = store.get_account(caller.account_id)
     if account is None:
         raise Unauthenticated("The account no longer exists.")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from ..domain.errors import ValidationFailed
 from ..store import audit as store
@@ -24,7 +25,7 @@ def record(who: Caller, action: str, target: str, now: datetime, **fields) -> Au
     return written
 
 
-def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict:
+def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict[str, Any]:
     when = parse_day(day, "date") if day else today
     try:
         entries, next_cursor = store.entries_on(when, limit, cursor)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from .. import telemetry
 from ..domain.errors import NotFound, ValidationFailed
@@ -52,7 +53,7 @@ def parse_day(value: str, name: str) -> date:
         raise ValidationFailed(f"`{name}` must be a date YYYY-MM-DD", field=name) from None
 
 
-def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict:
+def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict[str, Any]:
     """Released slots with remaining places, day by day. Without `from`/`to`: the whole window."""
     catalog = load_catalog()
     office = get_office(office_id, catalog)
@@ -75,7 +76,7 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
     telemetry.count("AvailabilityCacheMisses")
     ticket = readcache.read_ticket()
     found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
-    days: dict[date, list[dict]] = {}
+    days: dict[date, list[dict[str, Any]]] = {}
     for slot in found:
         if slot.closed or slot.date in office.closed_days:
             continue

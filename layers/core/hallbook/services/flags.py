@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
+from typing import Any
 
 from ..domain import errors
 from ..domain.flags import (
@@ -96,7 +97,7 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
 
 # ---------------------------------------------------------------- the administrator
 
-def view(flag: store.Flag) -> dict:
+def view(flag: store.Flag) -> dict[str, Any]:
     pattern = PATTERNS.get(flag.pattern)
     return {"flag_id": flag.flag_id, "pattern": flag.pattern, "what": pattern.what if pattern else flag.pattern,
             "subject": flag.subject, "count": flag.count, "threshold": pattern.threshold if pattern else None,
@@ -106,7 +107,7 @@ def view(flag: store.Flag) -> dict:
             "reviewed_by": flag.reviewed_by, "reviewed_at": flag.reviewed_at, "review_note": flag.review_note}
 
 
-def list_flags(status: str | None, limit: int, cursor: str | None) -> dict:
+def list_flags(status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     if status not in (None, "open", "reviewed"):
         raise errors.ValidationFailed("`status` is open or reviewed", field="status")
     try:
@@ -116,7 +117,7 @@ def list_flags(status: str | None, limit: int, cursor: str | None) -> dict:
     return {"flags": [view(f) for f in flags], "next_cursor": next_cursor}
 
 
-def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> dict:
+def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> dict[str, Any]:
     """Mark a flag reviewed (audited). It opens again only when its pattern counts more events."""
     before = store.get(flag_id) if flag_id and len(flag_id) <= 80 else None
     if before is None:

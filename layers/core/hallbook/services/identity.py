@@ -24,7 +24,7 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Any, Protocol
 
 from ..config import settings
 
@@ -94,7 +94,7 @@ class HttpsVerifier:
 
         return str(get_secret(self.secret_arn, max_age=300))
 
-    def _post(self, path: str, payload: dict) -> dict | None:
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if not self.breaker.allow():
             return None
         body = json.dumps(payload, ensure_ascii=False).encode()

@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
 from ..store.bookings import Booking
@@ -32,7 +33,7 @@ def render(kind: str, lang: str, **params) -> str:
     return options.get(lang, options["zh"]).format(**params)
 
 
-def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict | None = None,
+def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict[str, Any] | None = None,
             deliver_by: datetime | None = None, **params) -> Message:
     """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
     (a code rendered with minutes=10 is not sent 10 minutes later)."""
@@ -42,7 +43,7 @@ def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, co
                    created_at=now, lang=lang, context=context or {}, deliver_by=deliver_by)
 
 
-def booking_params(booking: Booking, office: Office, service: Service) -> dict:
+def booking_params(booking: Booking, office: Office, service: Service) -> dict[str, Any]:
     return {
         "reference": booking.reference, "office_name": office.name, "office_name_en": office.name_en or office.name,
         "address": office.address, "date": booking.date.isoformat(), "start": booking.start, "end": booking.end,
@@ -57,7 +58,7 @@ def booking_message(kind: str, booking: Booking, office: Office, service: Servic
                    {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)
 
 
-def warning_params(warning: SanctionWarning) -> dict:
+def warning_params(warning: SanctionWarning) -> dict[str, Any]:
     return {"count": warning.count, "left": warning.left, "last_day": warning.last_day.isoformat(),
             "until": warning.suspends_until.date().isoformat() if warning.suspends_until else "",
             "months": NO_SHOW_MONTHS}

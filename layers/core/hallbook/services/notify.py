@@ -29,6 +29,7 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
 
@@ -259,7 +260,7 @@ class Healing:
     failures: int = 0  # failed probes in a row
     next_probe_at: str | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"job": "heal_sms", **asdict(self)}
 
 
@@ -307,7 +308,7 @@ def heal(now: datetime, sqs, queue_url: str, dead_letter_url: str) -> Healing:
     return Healing("ok", **base, requeued=requeued, redriven=redriven)
 
 
-def _probe_failed(state: HealingState, at: int, now: datetime, base: dict) -> Healing:
+def _probe_failed(state: HealingState, at: int, now: datetime, base: dict[str, Any]) -> Healing:
     failures = int(state.failures) + 1
     next_probe_at = at + probe_wait_seconds(failures) - PROBE_SLACK_SECONDS
     HealingState(state.pk, failures=failures, next_probe_at=next_probe_at, last_probe_at=at).save()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from ..clock import now
 from ..domain.errors import IdTaken, PhoneTaken
@@ -18,7 +19,7 @@ STAFF_PASSWORD = "local-staff-pass"
 OPERATOR_LOGIN, OPERATOR_PASSWORD = "operator", "local-operator-pass"
 
 
-def load_demo_data(path: str | Path) -> dict:
+def load_demo_data(path: str | Path) -> dict[str, Any]:
     data = json.loads(Path(path).read_text(encoding="utf-8"))
     for region, info in data["regions"].items():
         catalog.put_region(region, info.get("name_zh", ""), int(info["window_days"]))
