@@ -12,13 +12,14 @@ from .catalog import parse_day
 from .tokens import Caller
 
 
-def entry(who: Caller, action: str, target: str, now: datetime, *, before=None, after=None, detail=None,
+def entry(who: Caller, action: str, target: str, now: datetime, *, before: dict[str, Any] | list[Any] | None = None,
+          after: dict[str, Any] | list[Any] | None = None, detail: dict[str, Any] | None = None,
           outcome: str = "ok") -> AuditEntry:
     return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
                       action=action, target=target, outcome=outcome, before=before, after=after, detail=detail)
 
 
-def record(who: Caller, action: str, target: str, now: datetime, **fields) -> AuditEntry:
+def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
     """Append an entry for an action whose change was written on its own."""
     written = entry(who, action, target, now, **fields)
     store.append(written)

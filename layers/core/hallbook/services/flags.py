@@ -12,7 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import errors
 from ..domain.flags import (
@@ -30,6 +30,9 @@ from ..store import flags as store
 from . import audit
 from .tokens import Caller
 
+if TYPE_CHECKING:
+    from ..store.bookings import Booking
+
 log = logging.getLogger(__name__)
 
 
@@ -37,7 +40,7 @@ def _pseudonym(value: str) -> str:
     return hashlib.sha256(f"flag-distinct\n{value}".encode()).hexdigest()[:16]
 
 
-def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence) -> None:
+def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence: Any) -> None:
     """Count one event of `pattern` for `key`; raise the flag when the pattern is met. Never raises."""
     event = {"at": now.isoformat(), **{k: v for k, v in evidence.items() if v is not None}}
     if distinct is not None:
@@ -66,7 +69,7 @@ def reclaimed(holder_phone: str | None, id_number: str, holder_account_id: str, 
              id_number=mask_id_number(id_number), account_id=holder_account_id)
 
 
-def cancelled(booking, by: str, now: datetime) -> None:
+def cancelled(booking: Booking, by: str, now: datetime) -> None:
     """A book-and-cancel cycle of the booking's subject on its service (the hall's own don't count)."""
     if by == "hall":
         return
@@ -82,7 +85,7 @@ def named_minor(account_id: str, minor_id_number: str, what: str, now: datetime)
          minor=mask_id_number(minor_id_number), account_id=account_id)
 
 
-def booked_minor(booking, now: datetime) -> None:
+def booked_minor(booking: Booking, now: datetime) -> None:
     """A booking for a minor: one more account that booked for this subject."""
     note(SUBJECT_MANY_ACCOUNTS, booking.subject_id_number, mask_id_number(booking.subject_id_number), now,
          distinct=booking.account_id, account_id=booking.account_id, booking_id=booking.booking_id,

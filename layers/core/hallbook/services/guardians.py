@@ -12,6 +12,7 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -20,8 +21,9 @@ from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..store import accounts as account_store
 from ..store import guardians as store
 from ..store.accounts import Account
-from ..store.audit import entry_item
+from ..store.audit import AuditEntry, entry_item
 from ..store.guardians import ACTIVE, PENDING, REVOKED, Guardians, Link, LinksMoved
+from ..store.outbox import Message
 from . import audit, flags, messages
 from .identity import get_verifier
 from .tokens import Caller
@@ -74,7 +76,7 @@ def view(guardians: Guardians, account_id: str) -> dict[str, Any]:
             "since": link.at if link else None}
 
 
-def _save(before: Guardians, after: Guardians, sms=(), audit_entry=None) -> None:
+def _save(before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None) -> None:
     store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
 
 

@@ -25,16 +25,17 @@ TIME_CRITICAL = {"verification_code": "minutes"}
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, dict[str, str]]:
-    return json.loads(TEMPLATES.read_text(encoding="utf-8"))
+    loaded: dict[str, dict[str, str]] = json.loads(TEMPLATES.read_text(encoding="utf-8"))
+    return loaded
 
 
-def render(kind: str, lang: str, **params) -> str:
+def render(kind: str, lang: str, **params: Any) -> str:
     options = templates()[kind]
     return options.get(lang, options["zh"]).format(**params)
 
 
 def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict[str, Any] | None = None,
-            deliver_by: datetime | None = None, **params) -> Message:
+            deliver_by: datetime | None = None, **params: Any) -> Message:
     """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
     (a code rendered with minutes=10 is not sent 10 minutes later)."""
     if deliver_by is None and kind in TIME_CRITICAL and params.get(TIME_CRITICAL[kind]) is not None:
@@ -53,7 +54,7 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict[s
 
 
 def booking_message(kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str,
-                    now: datetime, **extra) -> Message:
+                    now: datetime, **extra: Any) -> Message:
     return message(f"{booking.booking_id}#{kind}", kind, phone, lang, now,
                    {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)
 

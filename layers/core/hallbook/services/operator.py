@@ -18,7 +18,7 @@ from .tokens import Caller
 
 
 @contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields) -> Iterator[dict[str, Any]]:
+def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
     """Record the action when it ends: `ok`, or the code it was refused with. The body may add
     `before`, `after`, `detail` (or a `target` found on the way) to the dict it is given."""
     record = dict(fields)

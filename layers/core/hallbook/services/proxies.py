@@ -31,7 +31,9 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import proxies as store
 from ..store.accounts import Account
+from ..store.bookings import Booking
 from ..store.catalog import load_catalog
+from ..store.outbox import Message
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
 from .tokens import Caller
@@ -47,7 +49,7 @@ def _code_hash(proxy_id: str, code: str) -> str:
 
 
 @contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields) -> Iterator[dict[str, Any]]:
+def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
     """Record the act when it ends: `ok`, or the code it was refused with."""
     record = dict(fields)
     try:
@@ -174,7 +176,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str
         raise errors.Busy("Too many changes at once; please retry.")
 
 
-def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: datetime) -> list:
+def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: datetime) -> list[Message]:
     sms = []
     if citizen is not None and citizen.phone:
         sms.append(messages.message(f"proxy#{proxy_id}#active#citizen", "proxy_active_citizen", citizen.phone,
@@ -200,7 +202,7 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
             accounts = account_store.get_accounts([before.citizen_account_id, link.proxy_account_id])
             citizen, proxy = accounts.get(before.citizen_account_id), accounts.get(link.proxy_account_id)
             new = Link(proxy_id, link.proxy_account_id, REVOKED, link.asked_at, now.isoformat(), by=account.account_id)
-            words = {"proxy": _label(proxy), "citizen": _label(citizen)}
+            words: dict[str, Any] = {"proxy": _label(proxy), "citizen": _label(citizen)}
             sms = [messages.message(f"proxy#{proxy_id}#revoked#{who.account_id}", "proxy_revoked", who.phone, who.lang,
                                     now, {"account_id": who.account_id}, **words)
                    for who in (citizen, proxy) if who is not None and who.phone]
@@ -284,7 +286,7 @@ def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dic
     return cancelled
 
 
-def own_booking_for(caller: Caller, proxy_id: str, booking_id: str):
+def own_booking_for(caller: Caller, proxy_id: str, booking_id: str) -> Booking:
     """A booking of the citizen the caller acts for (the confirmation and calendar routes)."""
     _, citizen = _acting(caller, proxy_id)
     booking = bookings.own_booking(_as_citizen(citizen), booking_id)
