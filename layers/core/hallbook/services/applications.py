@@ -44,8 +44,10 @@ from ..store import applications as store
 from ..store import bookings as booking_store
 from ..store import permits as permit_store
 from ..store import uploads
+from ..store.accounts import Account
 from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
 from ..store.catalog import Catalog, load_catalog
+from ..store.outbox import Message
 from . import audit, bookings, messages
 from .catalog import parse_day
 from .tokens import Caller
@@ -125,7 +127,7 @@ def view(application: Application, catalog: Catalog | None = None, *, staff: boo
 
 # ---------------------------------------------------------------- the citizen
 
-def _citizen(caller: Caller):
+def _citizen(caller: Caller) -> Account:
     account = account_store.get_account(caller.account_id)
     if account is None or account.role != "citizen" or not account.id_number:
         raise errors.Forbidden("Only a citizen's account can apply.")
@@ -341,7 +343,7 @@ def review(who: Caller, application: Application, now: datetime) -> dict[str, An
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 
-def _sms(application: Application, kind: str, now: datetime, **params) -> tuple:
+def _sms(application: Application, kind: str, now: datetime, **params: Any) -> tuple[Message, ...]:
     """The SMS reporting a step, to the applicant's phone (none if the account has no phone)."""
     account = account_store.get_account(application.account_id)
     if account is None or not account.phone:

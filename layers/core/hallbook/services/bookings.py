@@ -26,6 +26,7 @@ from ..store import readcache
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
+from ..store.outbox import Message
 from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
 from .reminders import reminder_message
@@ -273,7 +274,7 @@ def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict[str, A
     return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
 
 
-def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple:
+def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple[Message, ...]:
     """R16: a booking made after (or just before) the reminder run of the day before its day carries
     its own day-before reminder, written with it (see hallbook.domain.reminders)."""
     if not booking_carries_reminder(booking.date, now):

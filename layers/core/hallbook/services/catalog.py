@@ -69,7 +69,7 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
         return {"office_id": office_id, "service_code": service_code, "days": []}
     lo, hi = max(day_from, window_first), min(day_to, window_last)
     key = (office_id, service_code, lo.isoformat(), hi.isoformat())
-    cached = readcache.cached_availability(key)
+    cached: dict[str, Any] | None = readcache.cached_availability(key)
     if cached is not None:  # this environment read it less than a second ago (store/readcache.py)
         telemetry.count("AvailabilityCacheHits")
         return cached
@@ -87,7 +87,7 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
             readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)
         days.setdefault(slot.date, []).append(
             {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
-    body = {
+    body: dict[str, Any] = {
         "office_id": office_id, "service_code": service_code,
         "days": [{"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())],
     }

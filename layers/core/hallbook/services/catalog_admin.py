@@ -17,6 +17,8 @@ import logging
 from datetime import date, datetime, timedelta
 from typing import Any
 
+from pynamodb.models import Model
+
 from ..domain import errors
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import Slot, slots_for_day
@@ -55,7 +57,7 @@ def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
             if current else "It does not exist, so If-Match cannot match it.", etag=current)
 
 
-def _write(kind: str, key: str, after: dict[str, Any], also: list, before: dict[str, Any] | None, if_match: str | None) -> str:
+def _write(kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None) -> str:
     """The optimistic write; a change that lands between the If-Match check and the write is 412
     too when the client named a version. The new entity tag."""
     try:
@@ -125,7 +127,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
     catalog = load_catalog(max_age=0)
     first, last = now.date() + timedelta(days=1), now.date() + RELEASED_HORIZON
     codes = set(office.timetable) | set(previous.timetable if previous else ())
-    result = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
+    result: dict[str, Any] = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
     plans: dict[tuple[str, date], dict[str, Slot]] = {}
     for code in sorted(codes):
         for slot in slot_store.slots_between(office.office_id, code, first, last):

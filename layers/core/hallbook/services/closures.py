@@ -143,6 +143,8 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
         except catalog_store.ChangedMeanwhile:
             if attempt == CLOSURE_ATTEMPTS - 1:
                 raise
+    if lifted is None:  # never: each attempt finds the closure (and breaks) or raises
+        raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
     catalog = load_catalog(max_age=0)
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):

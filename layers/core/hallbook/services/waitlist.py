@@ -249,16 +249,17 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
         return "delayed"  # at night: the first run of the morning dispatches it (domain.waitlist.OFFER_HOURS)
     if now < cut_off(place.date):
         until = offer_deadline(place.date, now, hold_time())
-        for entry in store.waiting_entries(place.office_id, place.service_code, place.date) if until else []:
-            if not entry_wants(entry.start, place.start):
-                continue
-            try:
-                store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
-                return "offered"
-            except EntryMoved:
-                continue
-            except PlaceMoved:
-                return "gone"
+        if until is not None:
+            for entry in store.waiting_entries(place.office_id, place.service_code, place.date):
+                if not entry_wants(entry.start, place.start):
+                    continue
+                try:
+                    store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+                    return "offered"
+                except EntryMoved:
+                    continue
+                except PlaceMoved:
+                    return "gone"
     if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
         return "delayed"
     try:
@@ -377,7 +378,7 @@ class TimersResult:
     offered: int = 0
     returned: int = 0
     ended: int = 0
-    outcomes: dict = field(default_factory=dict)
+    outcomes: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
         return {"job": "waitlist", "due": self.due, "timed_out": self.timed_out, "offered": self.offered,
@@ -425,7 +426,7 @@ def _hhmm(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
 
 
-def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra) -> list[Message]:
+def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
     account = account_store.get_account(entry.account_id)
     office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
     if account is None or not account.phone or office is None or service is None:
