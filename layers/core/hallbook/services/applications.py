@@ -380,10 +380,11 @@ def complete(who: Caller, application: Application, now: datetime, tracking_numb
     transaction; the citizen is told by SMS - for a mail collection with the tracking number staff
     entered. A window collection's booking is then completed and its ticket leaves the board."""
     check_transition(application.state, State.CLOSED)
-    method = (application.collection or {}).get("method", "")
+    collection = application.collection or {}
+    method = collection.get("method", "")
     booking = None
     if method == "window":
-        booking = booking_store.get_booking(application.collection["booking_id"])  # type: ignore[index]
+        booking = booking_store.get_booking(collection["booking_id"])
         check_completion(method, booking.status if booking else None)
     tracking = " ".join((tracking_number or "").split()) or None
     if tracking and method != "mail":
