@@ -44,7 +44,14 @@ SmsCodeRequired = _error("SmsCodeRequired", "SMS_CODE_REQUIRED", 401, "SMS code 
 TotpCodeRequired = _error("TotpCodeRequired", "TOTP_CODE_REQUIRED", 401, "Authenticator code required")
 BookingRequired = _error("BookingRequired", "BOOKING_REQUIRED", 409, "Booking required")
 QueueEmpty = _error("QueueEmpty", "QUEUE_EMPTY", 404, "Queue empty")
-InvalidState = _error("InvalidState", "INVALID_STATE", 409, "Invalid state")
+
+
+class InvalidState(DomainError):  # a class, not _error's: store.catalog.ChangedMeanwhile derives from it
+    code = "INVALID_STATE"
+    status = 409
+    title = "Invalid state"
+
+
 NotEligible = _error("NotEligible", "NOT_ELIGIBLE", 409, "Not eligible")
 # issue 14: an administrator's If-Match names a version the entity has moved on from (HTTP 412; the
 # SPEC's code table has no code for a failed precondition, so this one is added to the README's)

@@ -10,6 +10,7 @@ import secrets
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
+from typing import TYPE_CHECKING, Any
 
 from ..domain import totp
 from ..domain.errors import (
@@ -29,6 +30,9 @@ from ..store import bookings as booking_store
 from ..store.accounts import Account
 from . import flags, identity, messages, tokens
 
+if TYPE_CHECKING:
+    from argon2 import PasswordHasher
+
 log = logging.getLogger(__name__)
 argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalogue routes
 argon2_errors = lazy("argon2.exceptions")
@@ -41,12 +45,13 @@ MIN_PASSWORD = 8
 
 
 @lru_cache(maxsize=1)
-def hasher() -> argon2.PasswordHasher:
+def hasher() -> PasswordHasher:
     import os
 
+    password_hasher: type[PasswordHasher] = argon2.PasswordHasher
     if os.environ.get("HALLBOOK_FAST_HASH") == "1":  # tests and the benchmark only
-        return argon2.PasswordHasher(time_cost=1, memory_cost=1024, parallelism=1)
-    return argon2.PasswordHasher()  # argon2id, RFC 9106 low-memory profile
+        return password_hasher(time_cost=1, memory_cost=1024, parallelism=1)
+    return password_hasher()  # argon2id, RFC 9106 low-memory profile
 
 
 def code_hash(account_id: str, code: str) -> str:
@@ -384,11 +389,11 @@ def change_password(caller: tokens.Caller, current_password: str, new_password: 
                                       gen=generation), now)
 
 
-def profile(caller: tokens.Caller, now: datetime) -> dict:
+def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
     account = store.get_account(caller.account_id)
     if account is None:
         raise Unauthenticated("The account no longer exists.")
-    result = {
+    result: dict[str, Any] = {
         # R1: the full number only to an account whose identity the real-name source confirmed
         "account_id": account.account_id, "name": account.name,
         "id_number": account.id_number if account.identity_verified or not account.id_number

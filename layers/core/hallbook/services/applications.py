@@ -10,6 +10,7 @@ import logging
 import uuid
 from dataclasses import replace
 from datetime import date, datetime
+from typing import Any
 
 from ..domain import errors
 from ..domain.applications import (
@@ -43,8 +44,10 @@ from ..store import applications as store
 from ..store import bookings as booking_store
 from ..store import permits as permit_store
 from ..store import uploads
+from ..store.accounts import Account
 from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
 from ..store.catalog import Catalog, load_catalog
+from ..store.outbox import Message
 from . import audit, bookings, messages
 from .catalog import parse_day
 from .tokens import Caller
@@ -66,7 +69,7 @@ def _details(application: Application) -> Details:
                    address=d.get("address"), employer=d.get("employer"), school=d.get("school"))
 
 
-def _materials(application: Application, staff: bool) -> list[dict]:
+def _materials(application: Application, staff: bool) -> list[dict[str, Any]]:
     out = []
     for m in materials_for(_kind(application), application.details.get("reason")):
         uploaded = application.uploaded.get(m.code)
@@ -78,7 +81,7 @@ def _materials(application: Application, staff: bool) -> list[dict]:
     return out
 
 
-def _decision(application: Application) -> dict | None:
+def _decision(application: Application) -> dict[str, Any] | None:
     for step in application.history:
         if step.state in (State.APPROVED.value, State.REJECTED.value):
             return {"approved": step.state == State.APPROVED.value, "reason": application.decision_reason,
@@ -86,7 +89,7 @@ def _decision(application: Application) -> dict | None:
     return None
 
 
-def _collection(application: Application, full: bool) -> dict | None:
+def _collection(application: Application, full: bool) -> dict[str, Any] | None:
     c = application.collection
     if c is None:
         return None
@@ -96,7 +99,7 @@ def _collection(application: Application, full: bool) -> dict | None:
 
 
 def view(application: Application, catalog: Catalog | None = None, *, staff: bool = False, full: bool = False,
-         upload_forms: list[dict] | None = None) -> dict:
+         upload_forms: list[dict[str, Any]] | None = None) -> dict[str, Any]:
     """An application as answers show it. The applicant's ID number is masked, and the mail
     recipient's phone too - except for staff of the station opening one application (`full`), who post
     the permit. Staff also get short-lived download URLs of the materials."""
@@ -124,7 +127,7 @@ def view(application: Application, catalog: Catalog | None = None, *, staff: boo
 
 # ---------------------------------------------------------------- the citizen
 
-def _citizen(caller: Caller):
+def _citizen(caller: Caller) -> Account:
     account = account_store.get_account(caller.account_id)
     if account is None or account.role != "citizen" or not account.id_number:
         raise errors.Forbidden("Only a citizen's account can apply.")
@@ -141,14 +144,14 @@ def own_application(caller: Caller, application_id: str) -> Application:
     return application
 
 
-def _form(application: Application, material_code: str, content_type: str) -> dict:
+def _form(application: Application, material_code: str, content_type: str) -> dict[str, Any]:
     return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES).public(
         material_code)
 
 
 def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reason: str | None = None,
            change_date: str | None = None, address: str | None = None, employer: str | None = None,
-           school: str | None = None) -> dict:
+           school: str | None = None) -> dict[str, Any]:
     """A draft application with an upload form per material. Validation first (no I/O), then the
     account and the permit, the eligibility, and one transaction: the application and its lock."""
     try:
@@ -183,7 +186,7 @@ def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reas
     return view(application, upload_forms=forms)
 
 
-def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> dict:
+def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> dict[str, Any]:
     """Another upload form for one material: another content type, or after the first one expired."""
     application = own_application(caller, application_id)
     wanted = material(_kind(application), application.details.get("reason"), material_code)
@@ -200,7 +203,7 @@ def _moved(application_id: str) -> errors.DomainError:
     return errors.InvalidState(f"The application changed meanwhile; it is {state}.", state=state)
 
 
-def submit(caller: Caller, application_id: str, now: datetime) -> dict:
+def submit(caller: Caller, application_id: str, now: datetime) -> dict[str, Any]:
     """draft -> submitted, once every required material is in the bucket (HeadObject each) with an
     allowed type and size. What was found is recorded for staff."""
     application = own_application(caller, application_id)
@@ -218,7 +221,7 @@ def submit(caller: Caller, application_id: str, now: datetime) -> dict:
                         submitted_at=step.at, updated_at=step.at))
 
 
-def withdraw(caller: Caller, application_id: str, now: datetime) -> dict:
+def withdraw(caller: Caller, application_id: str, now: datetime) -> dict[str, Any]:
     """A draft or submitted application is withdrawn by its citizen; the permit may be applied for again."""
     application = own_application(caller, application_id)
     check_transition(application.state, State.WITHDRAWN)
@@ -233,7 +236,7 @@ def withdraw(caller: Caller, application_id: str, now: datetime) -> dict:
 def choose_collection(caller: Caller, application_id: str, method: str, now: datetime, *,
                       office_id: str | None = None, day: str | None = None, start: str | None = None,
                       notice_acknowledged: bool = True, name: str | None = None, address: str | None = None,
-                      phone: str | None = None) -> dict:
+                      phone: str | None = None) -> dict[str, Any]:
     """approved -> collecting. At the window: a booking of the permit-collection service at the
     permit's station, made by services.bookings.book - the same rules, window and capacity as any
     booking (SLOT_FULL, OUTSIDE_WINDOW, ...), with an idempotency key derived from the application so
@@ -280,7 +283,7 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
                         collection_attempts=application.collection_attempts + 1, updated_at=step.at))
 
 
-def list_own(caller: Caller, limit: int, cursor: str | None) -> dict:
+def list_own(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
     try:
         items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
     except (ValueError, TypeError):
@@ -300,7 +303,7 @@ def for_staff(application_id: str) -> Application:
     return application
 
 
-def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> dict:
+def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> dict[str, Any]:
     """One application as its station's staff see it. With `contact_for` (the staff member opening it,
     GET .../applications/{id}): also the applicant's name and the phone staff may call, and the look is
     written to the audit log (who saw whose contact, when)."""
@@ -313,7 +316,7 @@ def staff_view(application: Application, contact_for: Caller | None = None, now:
     return body
 
 
-def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> dict:
+def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> dict[str, Any]:
     try:
         the_state = State(state)
     except ValueError:
@@ -329,7 +332,7 @@ def station_queue(office_id: str, state: str, limit: int, cursor: str | None) ->
             "applications": [view(a, catalog, staff=True) for a in items], "next_cursor": next_cursor}
 
 
-def review(who: Caller, application: Application, now: datetime) -> dict:
+def review(who: Caller, application: Application, now: datetime) -> dict[str, Any]:
     """submitted -> under_review: staff open it (and get its materials)."""
     check_transition(application.state, State.UNDER_REVIEW)
     step = Step(State.UNDER_REVIEW.value, now.isoformat(), who.account_id, who.role)
@@ -340,7 +343,7 @@ def review(who: Caller, application: Application, now: datetime) -> dict:
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 
-def _sms(application: Application, kind: str, now: datetime, **params) -> tuple:
+def _sms(application: Application, kind: str, now: datetime, **params: Any) -> tuple[Message, ...]:
     """The SMS reporting a step, to the applicant's phone (none if the account has no phone)."""
     account = account_store.get_account(application.account_id)
     if account is None or not account.phone:
@@ -354,7 +357,7 @@ def _sms(application: Application, kind: str, now: datetime, **params) -> tuple:
         office_name_en=(office.name_en or office.name) if office else application.office_id, **params),)
 
 
-def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> dict:
+def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> dict[str, Any]:
     """under_review -> approved | rejected (a rejection with a reason), and the SMS telling the
     citizen, in one transaction. A rejection frees the permit for a new application."""
     reason = check_decision(approve, reason)
@@ -371,16 +374,17 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
                               decision_reason=reason, updated_at=step.at))
 
 
-def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> dict:
+def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> dict[str, Any]:
     """collecting -> closed, when the permit was handed over at the window (its booking checked in)
     or posted. A renewal extends the permit by a year, a change writes the new details, in the same
     transaction; the citizen is told by SMS - for a mail collection with the tracking number staff
     entered. A window collection's booking is then completed and its ticket leaves the board."""
     check_transition(application.state, State.CLOSED)
-    method = (application.collection or {}).get("method", "")
+    collection = application.collection or {}
+    method = collection.get("method", "")
     booking = None
     if method == "window":
-        booking = booking_store.get_booking(application.collection["booking_id"])  # type: ignore[index]
+        booking = booking_store.get_booking(collection["booking_id"])
         check_completion(method, booking.status if booking else None)
     tracking = " ".join((tracking_number or "").split()) or None
     if tracking and method != "mail":

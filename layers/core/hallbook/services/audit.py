@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from datetime import date, datetime
+from typing import Any
 
 from ..domain.errors import ValidationFailed
 from ..store import audit as store
@@ -11,20 +12,21 @@ from .catalog import parse_day
 from .tokens import Caller
 
 
-def entry(who: Caller, action: str, target: str, now: datetime, *, before=None, after=None, detail=None,
+def entry(who: Caller, action: str, target: str, now: datetime, *, before: dict[str, Any] | list[Any] | None = None,
+          after: dict[str, Any] | list[Any] | None = None, detail: dict[str, Any] | None = None,
           outcome: str = "ok") -> AuditEntry:
     return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
                       action=action, target=target, outcome=outcome, before=before, after=after, detail=detail)
 
 
-def record(who: Caller, action: str, target: str, now: datetime, **fields) -> AuditEntry:
+def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
     """Append an entry for an action whose change was written on its own."""
     written = entry(who, action, target, now, **fields)
     store.append(written)
     return written
 
 
-def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict:
+def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict[str, Any]:
     when = parse_day(day, "date") if day else today
     try:
         entries, next_cursor = store.entries_on(when, limit, cursor)

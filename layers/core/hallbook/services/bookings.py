@@ -8,6 +8,7 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from .. import telemetry
 from ..clock import now as clock_now
@@ -25,6 +26,7 @@ from ..store import readcache
 from ..store.accounts import Account
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
+from ..store.outbox import Message
 from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
 from .reminders import reminder_message
@@ -54,7 +56,7 @@ def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
     return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
 
 
-def public(booking: Booking, catalog: Catalog | None = None) -> dict:
+def public(booking: Booking, catalog: Catalog | None = None) -> dict[str, Any]:
     """A booking as the contract shows it: the subject's ID number masked."""
     catalog = catalog or load_catalog()
     office = catalog.offices.get(booking.office_id)
@@ -100,7 +102,7 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
 
 
 def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
-         copy_to: tuple[tuple[str, str, str], ...] = ()) -> tuple[dict, bool]:
+         copy_to: tuple[tuple[str, str, str], ...] = ()) -> tuple[dict[str, Any], bool]:
     """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
     `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS."""
     day = parse_day(request.date, "date")
@@ -191,7 +193,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
 
 
 def _replay(existing: Booking, account: Account, office_id: str, service_code: str, day: date, start: str,
-            subject_id: str, catalog: Catalog) -> tuple[dict, bool]:
+            subject_id: str, catalog: Catalog) -> tuple[dict[str, Any], bool]:
     if existing.account_id != account.account_id or not existing.same_request(office_id, service_code, day, start,
                                                                               subject_id):
         raise errors.ValidationFailed("This Idempotency-Key was already used for a different booking.",
@@ -207,13 +209,13 @@ def own_booking(caller: Caller, booking_id: str) -> Booking:
     return booking
 
 
-def cancel(caller: Caller, booking_id: str, now: datetime) -> dict:
+def cancel(caller: Caller, booking_id: str, now: datetime) -> dict[str, Any]:
     booking = own_booking(caller, booking_id)
     return cancel_booking(booking, now, by="citizen")
 
 
 def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None,
-                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict:
+                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Any]:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if booking.status != Status.BOOKED.value:
@@ -271,7 +273,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
     return public(cancelled, catalog)
 
 
-def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict:
+def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
     try:
         items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
     except (ValueError, TypeError):
@@ -280,7 +282,7 @@ def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict:
     return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
 
 
-def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple:
+def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple[Message, ...]:
     """R16: a booking made after (or just before) the reminder run of the day before its day carries
     its own day-before reminder, written with it (see hallbook.domain.reminders)."""
     if not booking_carries_reminder(booking.date, now):

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from typing import Any
 
 from .. import telemetry
 from ..domain.errors import NotFound, ValidationFailed
@@ -52,7 +53,7 @@ def parse_day(value: str, name: str) -> date:
         raise ValidationFailed(f"`{name}` must be a date YYYY-MM-DD", field=name) from None
 
 
-def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict:
+def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict[str, Any]:
     """Released slots with remaining places, day by day. Without `from`/`to`: the whole window."""
     catalog = load_catalog()
     office = get_office(office_id, catalog)
@@ -68,14 +69,14 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
         return {"office_id": office_id, "service_code": service_code, "days": []}
     lo, hi = max(day_from, window_first), min(day_to, window_last)
     key = (office_id, service_code, lo.isoformat(), hi.isoformat())
-    cached = readcache.cached_availability(key)
+    cached: dict[str, Any] | None = readcache.cached_availability(key)
     if cached is not None:  # this environment read it less than a second ago (store/readcache.py)
         telemetry.count("AvailabilityCacheHits")
         return cached
     telemetry.count("AvailabilityCacheMisses")
     ticket = readcache.read_ticket()
     found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
-    days: dict[date, list[dict]] = {}
+    days: dict[date, list[dict[str, Any]]] = {}
     for slot in found:
         if slot.closed or slot.date in office.closed_days:
             continue
@@ -86,7 +87,7 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
             readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)
         days.setdefault(slot.date, []).append(
             {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
-    body = {
+    body: dict[str, Any] = {
         "office_id": office_id, "service_code": service_code,
         "days": [{"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())],
     }

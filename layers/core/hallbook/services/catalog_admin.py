@@ -15,6 +15,9 @@ from __future__ import annotations
 
 import logging
 from datetime import date, datetime, timedelta
+from typing import Any
+
+from pynamodb.models import Model
 
 from ..domain import errors
 from ..domain.calendar import WorkCalendar, YearEntries
@@ -38,7 +41,7 @@ def _invalid(error: Exception) -> errors.DomainError:
 
 # ---------------------------------------------------------------- services (R3)
 
-def check_if_match(if_match: str | None, before: dict | None) -> None:
+def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
     """HTTP If-Match against the entity as stored (issue 14): absent - no check; `*` - it must exist;
     otherwise one of the listed entity tags must be its current one, else 412 PRECONDITION_FAILED with
     the current tag, so the client reads it again and decides."""
@@ -54,7 +57,7 @@ def check_if_match(if_match: str | None, before: dict | None) -> None:
             if current else "It does not exist, so If-Match cannot match it.", etag=current)
 
 
-def _write(kind: str, key: str, after: dict, also: list, before: dict | None, if_match: str | None) -> str:
+def _write(kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None) -> str:
     """The optimistic write; a change that lands between the If-Match check and the write is 412
     too when the client named a version. The new entity tag."""
     try:
@@ -67,8 +70,8 @@ def _write(kind: str, key: str, after: dict, also: list, before: dict | None, if
     return catalog_store.etag(after) or ""
 
 
-def put_service(who: Caller, code: str, data: dict, now: datetime,
-                if_match: str | None = None) -> tuple[dict, bool, str]:
+def put_service(who: Caller, code: str, data: dict[str, Any], now: datetime,
+                if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
     """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
     check_if_match(if_match, before)
@@ -85,8 +88,8 @@ def put_service(who: Caller, code: str, data: dict, now: datetime,
 
 # ---------------------------------------------------------------- halls (R4)
 
-def put_office(who: Caller, office_id: str, data: dict, now: datetime,
-               if_match: str | None = None) -> tuple[dict, bool, str]:
+def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
+               if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
     are kept (they change through the closures route). ({office, slots}, created?, its ETag)"""
     catalog = load_catalog(max_age=0)
@@ -119,12 +122,12 @@ def _planned(office: Office, code: str, day: date, calendar: WorkCalendar) -> di
     return {s.start: s for s in slots_for_day({code: office.timetable[code]}, day, calendar, office.closed_days)}
 
 
-def apply_timetable(office: Office, previous: Office | None, now: datetime) -> dict:
+def apply_timetable(office: Office, previous: Office | None, now: datetime) -> dict[str, Any]:
     """Bring the released slots in line with the hall's new timetable, never dropping a booking."""
     catalog = load_catalog(max_age=0)
     first, last = now.date() + timedelta(days=1), now.date() + RELEASED_HORIZON
     codes = set(office.timetable) | set(previous.timetable if previous else ())
-    result = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
+    result: dict[str, Any] = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
     plans: dict[tuple[str, date], dict[str, Slot]] = {}
     for code in sorted(codes):
         for slot in slot_store.slots_between(office.office_id, code, first, last):
@@ -159,7 +162,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 # ---------------------------------------------------------------- the calendar (R5)
 
 def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime,
-                 if_match: str | None = None) -> tuple[dict, bool, str]:
+                 if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
     """An administrator's calendar for `year`, which then rules that year (R5). Days already released
     that stop being working days have their slots closed (bookings kept, listed so the hall can
     close the day with SMS); days that become working days get their slots at once.
@@ -209,7 +212,7 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
 
 # ---------------------------------------------------------------- read-back (issue 14)
 
-def office_view(office_id: str) -> tuple[dict, str]:
+def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     """What an administrator set for a hall, as stored: the public fields, the weekly timetable with
     capacities and the dated closures. (the office, its ETag for If-Match)"""
     body = catalog_store.get_entity("OFFICE", office_id)
@@ -218,7 +221,7 @@ def office_view(office_id: str) -> tuple[dict, str]:
     return body, catalog_store.etag(body) or ""
 
 
-def list_closures(office_id: str, today: date) -> tuple[dict, str]:
+def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     """A hall's dated closures, oldest first, each marked `past` or not. (list, the office's ETag)"""
     body, tag = office_view(office_id)
     closures = sorted(body.get("closures", []), key=lambda c: c["date"])
@@ -227,7 +230,7 @@ def list_closures(office_id: str, today: date) -> tuple[dict, str]:
     ]}, tag
 
 
-def calendar_year(year: int) -> tuple[dict, str | None]:
+def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
     """R5: a year as the system reads it - which source rules it (an administrator's entries, the
     bundled State Council schedule, or provisional: the weekday rule with the computed statutory
     holidays), the days off that fall on weekdays, the make-up working days on weekends, and the

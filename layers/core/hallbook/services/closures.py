@@ -20,6 +20,7 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from datetime import datetime
+from typing import Any
 
 from ..domain import errors
 from ..domain.booking import Status
@@ -42,7 +43,7 @@ CONSISTENCY_WAITS = (0.1, 0.3, 0.6, 1.0, 2.0)  # seconds between Queries while t
 
 
 def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: datetime,
-              sleep: Callable[[float], None] = time.sleep) -> dict:
+              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
     day = parse_day(day_text, "date")
     if day < now.date():
         raise errors.ValidationFailed("A closure is for today or a later day.", field="date")
@@ -116,7 +117,7 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
 
 # ---------------------------------------------------------------- lifting a closure (issue 14)
 
-def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> dict:
+def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
     """DELETE /v1/offices/{office_id}/closures/{date}: the day opens again. The closure leaves the
     hall (audited, with the reason it had), the day's released slots in the timetable open again with
     the places the closure's cancellations freed, and slots never released are written if the day is
@@ -142,6 +143,8 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
         except catalog_store.ChangedMeanwhile:
             if attempt == CLOSURE_ATTEMPTS - 1:
                 raise
+    if lifted is None:  # never: each attempt finds the closure (and breaks) or raises
+        raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
     catalog = load_catalog(max_age=0)
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):

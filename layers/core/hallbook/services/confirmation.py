@@ -176,4 +176,5 @@ def render_ics(booking: Booking, office: Office, service: Service, now: datetime
         event.add_component(alarm)
     calendar.add_component(event)
     calendar.add_missing_timezones()
-    return calendar.to_ical()
+    ics: bytes = calendar.to_ical()
+    return ics

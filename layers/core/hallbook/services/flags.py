@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import logging
 from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from ..domain import errors
 from ..domain.flags import (
@@ -29,6 +30,9 @@ from ..store import flags as store
 from . import audit
 from .tokens import Caller
 
+if TYPE_CHECKING:
+    from ..store.bookings import Booking
+
 log = logging.getLogger(__name__)
 
 
@@ -36,7 +40,7 @@ def _pseudonym(value: str) -> str:
     return hashlib.sha256(f"flag-distinct\n{value}".encode()).hexdigest()[:16]
 
 
-def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence) -> None:
+def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence: Any) -> None:
     """Count one event of `pattern` for `key`; raise the flag when the pattern is met. Never raises."""
     event = {"at": now.isoformat(), **{k: v for k, v in evidence.items() if v is not None}}
     if distinct is not None:
@@ -65,7 +69,7 @@ def reclaimed(holder_phone: str | None, id_number: str, holder_account_id: str, 
              id_number=mask_id_number(id_number), account_id=holder_account_id)
 
 
-def cancelled(booking, by: str, now: datetime) -> None:
+def cancelled(booking: Booking, by: str, now: datetime) -> None:
     """A book-and-cancel cycle of the booking's subject on its service (the hall's own don't count)."""
     if by == "hall":
         return
@@ -81,7 +85,7 @@ def named_minor(account_id: str, minor_id_number: str, what: str, now: datetime)
          minor=mask_id_number(minor_id_number), account_id=account_id)
 
 
-def booked_minor(booking, now: datetime) -> None:
+def booked_minor(booking: Booking, now: datetime) -> None:
     """A booking for a minor: one more account that booked for this subject."""
     note(SUBJECT_MANY_ACCOUNTS, booking.subject_id_number, mask_id_number(booking.subject_id_number), now,
          distinct=booking.account_id, account_id=booking.account_id, booking_id=booking.booking_id,
@@ -96,7 +100,7 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
 
 # ---------------------------------------------------------------- the administrator
 
-def view(flag: store.Flag) -> dict:
+def view(flag: store.Flag) -> dict[str, Any]:
     pattern = PATTERNS.get(flag.pattern)
     return {"flag_id": flag.flag_id, "pattern": flag.pattern, "what": pattern.what if pattern else flag.pattern,
             "subject": flag.subject, "count": flag.count, "threshold": pattern.threshold if pattern else None,
@@ -106,7 +110,7 @@ def view(flag: store.Flag) -> dict:
             "reviewed_by": flag.reviewed_by, "reviewed_at": flag.reviewed_at, "review_note": flag.review_note}
 
 
-def list_flags(status: str | None, limit: int, cursor: str | None) -> dict:
+def list_flags(status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
     if status not in (None, "open", "reviewed"):
         raise errors.ValidationFailed("`status` is open or reviewed", field="status")
     try:
@@ -116,7 +120,7 @@ def list_flags(status: str | None, limit: int, cursor: str | None) -> dict:
     return {"flags": [view(f) for f in flags], "next_cursor": next_cursor}
 
 
-def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> dict:
+def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> dict[str, Any]:
     """Mark a flag reviewed (audited). It opens again only when its pattern counts more events."""
     before = store.get(flag_id) if flag_id and len(flag_id) <= 80 else None
     if before is None:

@@ -12,15 +12,18 @@ import hashlib
 import hmac
 import logging
 import secrets
+from collections.abc import Sequence
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..store import accounts as account_store
 from ..store import guardians as store
 from ..store.accounts import Account
-from ..store.audit import entry_item
+from ..store.audit import AuditEntry, entry_item
 from ..store.guardians import ACTIVE, PENDING, REVOKED, Guardians, Link, LinksMoved
+from ..store.outbox import Message
 from . import audit, flags, messages
 from .identity import get_verifier
 from .tokens import Caller
@@ -66,18 +69,18 @@ def counts_against_subject(account: Account | None, subject_id_number: str) -> b
     return is_guardian(account.account_id, subject_id_number)
 
 
-def view(guardians: Guardians, account_id: str) -> dict:
+def view(guardians: Guardians, account_id: str) -> dict[str, Any]:
     link = guardians.links.get(account_id)
     return {"minor_id_number": mask_id_number(guardians.minor_id_number),
             "status": link.status if link else "none", "source": link.source if link else None,
             "since": link.at if link else None}
 
 
-def _save(before: Guardians, after: Guardians, sms=(), audit_entry=None) -> None:
+def _save(before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None) -> None:
     store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
 
 
-def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict:
+def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict[str, Any]:
     """Ask to be linked: the real-name source decides at once where it can; otherwise a linked guardian
     is asked to confirm by SMS; with no guardian linked yet, only a hall can link the first one."""
     account = _citizen(caller)
@@ -119,7 +122,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict:
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime) -> dict:
+def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime) -> dict[str, Any]:
     """The code a linked guardian received and passed on: the caller's pending link becomes active."""
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
@@ -149,13 +152,13 @@ def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime)
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> dict:
+def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> dict[str, Any]:
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
     return _revoke(minor, account.account_id, now, caller)
 
 
-def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bool = False) -> dict:
+def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bool = False) -> dict[str, Any]:
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         link = before.links.get(account_id)
@@ -173,7 +176,7 @@ def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bo
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str, now: datetime) -> dict:
+def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str, now: datetime) -> dict[str, Any]:
     """Staff who saw the household register link a guardian's account to a minor (audited)."""
     guardian = parse_id_number(guardian_id_number, now.date()).value
     minor = _minor(minor_id_number, now)
@@ -200,11 +203,11 @@ def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def revoke_by_staff(staff: Caller, guardian_account_id: str, minor_id_number: str, now: datetime) -> dict:
+def revoke_by_staff(staff: Caller, guardian_account_id: str, minor_id_number: str, now: datetime) -> dict[str, Any]:
     return _revoke(_minor(minor_id_number, now), guardian_account_id, now, staff, audited=True)
 
 
-def my_links(caller: Caller, now: datetime) -> dict:
+def my_links(caller: Caller, now: datetime) -> dict[str, Any]:
     account = account_store.get_account(caller.account_id)
     wards = sorted(account.wards) if account else []
     return {"links": [view(store.get(minor), caller.account_id) for minor in wards]}

@@ -6,6 +6,7 @@ import logging
 import re
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from .. import telemetry
 from ..clock import SHANGHAI
@@ -33,7 +34,7 @@ COUNTER_NAME = re.compile(r"[\w -]{1,16}")  # also a map key on the board item: 
 BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at most a window ago
 
 
-def public_ticket(ticket: Ticket) -> dict:
+def public_ticket(ticket: Ticket) -> dict[str, Any]:
     """A ticket as the contract shows it: numbers and states, nothing about the person."""
     return {
         "ticket_id": ticket.ticket_id, "number": ticket.number, "kind": ticket.kind,
@@ -55,7 +56,7 @@ def _window_text(booking: Booking) -> str:
 
 # ---------------------------------------------------------------- check-in (R14)
 
-def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> dict:
+def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> dict[str, Any]:
     """Check a booking in by reference or by ID number and issue its `A` ticket.
     Returns {ticket, booking}."""
     if bool(reference) == bool(id_number):
@@ -123,7 +124,7 @@ def _refuse_state(booking: Booking) -> None:
         raise errors.InvalidState(f"This booking is {booking.status}.")
 
 
-def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict:
+def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict[str, Any]:
     if booking.office_id != office.office_id:
         raise _no_booking_here(booking.reference)
     _refuse_state(booking)
@@ -146,7 +147,7 @@ def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime)
 
 # ---------------------------------------------------------------- walk-ins and the queue (R15)
 
-def walk_in(office_id: str, service_code: str, now: datetime) -> dict:
+def walk_in(office_id: str, service_code: str, now: datetime) -> dict[str, Any]:
     """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
     walk-in-only business (R3), which cannot be booked at all."""
     catalog = load_catalog()
@@ -172,7 +173,7 @@ def _counter_name(counter: str) -> str:
     return name
 
 
-def call_next(office_id: str, counter: str, now: datetime) -> dict:
+def call_next(office_id: str, counter: str, now: datetime) -> dict[str, Any]:
     """Call the next ticket in R15's order at `counter`. Two counters calling at once never get the
     same ticket: the claim deletes the waiting entry on condition it still exists, and a loser
     tries the next ticket (then reads the queue again)."""
@@ -206,7 +207,7 @@ def _ticket_of(office_id: str, ticket_id: str) -> Ticket:
     return ticket
 
 
-def complete(office_id: str, ticket_id: str, now: datetime) -> dict:
+def complete(office_id: str, ticket_id: str, now: datetime) -> dict[str, Any]:
     """The called ticket is done; its booking (if any) becomes `completed`. Returns {ticket, booking}."""
     get_office(office_id)
     ticket = _ticket_of(office_id, ticket_id)
@@ -233,7 +234,7 @@ def _seconds_between(since: str | None, now: datetime) -> float:
 
 # ---------------------------------------------------------------- the display board
 
-def day_tickets(office_id: str, now: datetime) -> dict:
+def day_tickets(office_id: str, now: datetime) -> dict[str, Any]:
     """The counter console's day list: every ticket of the hall today, in the order issued."""
     office = get_office(office_id)
     today = now.date()
@@ -241,7 +242,7 @@ def day_tickets(office_id: str, now: datetime) -> dict:
     return {"office_id": office.office_id, "date": today.isoformat(), "tickets": [public_ticket(t) for t in tickets]}
 
 
-def board(office_id: str, now: datetime) -> dict:
+def board(office_id: str, now: datetime) -> dict[str, Any]:
     """What the hall's screens show: numbers only - the waiting tickets in call order with their
     estimated wait (the first 50; `waiting_count` counts all), the last call and what each counter
     serves. One eventually consistent Query of small items (the board item and the waiting entries)."""
@@ -278,7 +279,7 @@ def finish_booking_ticket(booking: Booking, now: datetime) -> bool:
     return False
 
 
-def close_day_end(now: datetime) -> dict:
+def close_day_end(now: datetime) -> dict[str, Any]:
     """The evening job ({"job": "close_day"}, 22:30): every hall's tickets of today still waiting or
     called, and their checked-in bookings, become `closed_at_day_end` - the board starts empty, and the
     booking says it was checked in and never completed. Idempotent: a second run finds nothing open."""

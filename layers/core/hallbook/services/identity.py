@@ -24,9 +24,13 @@ import time
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from typing import Protocol
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Protocol
 
 from ..config import settings
+
+if TYPE_CHECKING:
+    from ..store.accounts import Account
 
 log = logging.getLogger(__name__)
 
@@ -94,7 +98,7 @@ class HttpsVerifier:
 
         return str(get_secret(self.secret_arn, max_age=300))
 
-    def _post(self, path: str, payload: dict) -> dict | None:
+    def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if not self.breaker.allow():
             return None
         body = json.dumps(payload, ensure_ascii=False).encode()
@@ -179,7 +183,7 @@ def check_registration(name: str, id_number: str, phone: str) -> IdentityCheck:
     return result
 
 
-def ensure_verified(account, now) -> None:
+def ensure_verified(account: Account, now: datetime) -> None:
     """R1 before booking: an account whose identity was never confirmed is checked again now."""
     from ..domain.errors import Busy, Forbidden
     from ..store import accounts as account_store

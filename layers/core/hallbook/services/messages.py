@@ -11,6 +11,7 @@ from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
 from ..store.bookings import Booking
@@ -24,16 +25,17 @@ TIME_CRITICAL = {"verification_code": "minutes"}
 
 @lru_cache(maxsize=1)
 def templates() -> dict[str, dict[str, str]]:
-    return json.loads(TEMPLATES.read_text(encoding="utf-8"))
+    loaded: dict[str, dict[str, str]] = json.loads(TEMPLATES.read_text(encoding="utf-8"))
+    return loaded
 
 
-def render(kind: str, lang: str, **params) -> str:
+def render(kind: str, lang: str, **params: Any) -> str:
     options = templates()[kind]
     return options.get(lang, options["zh"]).format(**params)
 
 
-def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict | None = None,
-            deliver_by: datetime | None = None, **params) -> Message:
+def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict[str, Any] | None = None,
+            deliver_by: datetime | None = None, **params: Any) -> Message:
     """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
     (a code rendered with minutes=10 is not sent 10 minutes later)."""
     if deliver_by is None and kind in TIME_CRITICAL and params.get(TIME_CRITICAL[kind]) is not None:
@@ -42,7 +44,7 @@ def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, co
                    created_at=now, lang=lang, context=context or {}, deliver_by=deliver_by)
 
 
-def booking_params(booking: Booking, office: Office, service: Service) -> dict:
+def booking_params(booking: Booking, office: Office, service: Service) -> dict[str, Any]:
     return {
         "reference": booking.reference, "office_name": office.name, "office_name_en": office.name_en or office.name,
         "address": office.address, "date": booking.date.isoformat(), "start": booking.start, "end": booking.end,
@@ -52,12 +54,12 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict:
 
 
 def booking_message(kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str,
-                    now: datetime, **extra) -> Message:
+                    now: datetime, **extra: Any) -> Message:
     return message(f"{booking.booking_id}#{kind}", kind, phone, lang, now,
                    {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)
 
 
-def warning_params(warning: SanctionWarning) -> dict:
+def warning_params(warning: SanctionWarning) -> dict[str, Any]:
     return {"count": warning.count, "left": warning.left, "last_day": warning.last_day.isoformat(),
             "until": warning.suspends_until.date().isoformat() if warning.suspends_until else "",
             "months": NO_SHOW_MONTHS}

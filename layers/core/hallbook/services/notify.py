@@ -29,8 +29,11 @@ import json
 import logging
 from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from pynamodb.exceptions import UpdateError
+from pynamodb.expressions.condition import Condition
+from pynamodb.expressions.update import Action
 
 from ..domain.identity import mask_phone
 from ..lazy import lazy
@@ -67,12 +70,14 @@ def e164(phone: str) -> str:
     number = phonenumbers.parse(phone, "CN")
     if not phonenumbers.is_valid_number(number):
         raise PermanentFailure(f"not a valid number: {mask_phone(phone)}")
-    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    formatted: str = phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+    return formatted
 
 
-def _claimable(at: int):
-    return OutboxItem.status.is_in(*OPEN) | (
+def _claimable(at: int) -> Condition:
+    claimable: Condition = OutboxItem.status.is_in(*OPEN) | (
         (OutboxItem.status == "sending") & (OutboxItem.claimed_at < at - STALE_CLAIM_SECONDS))
+    return claimable
 
 
 def _failed_condition(error: UpdateError) -> bool:
@@ -88,7 +93,7 @@ class SentRecords:
     If the process dies before `flush`, the claims go stale and the healing run sends those messages
     again: at least once, as before."""
 
-    def __init__(self):
+    def __init__(self) -> None:
         self.items: list[OutboxItem] = []
 
     def add(self, item: OutboxItem) -> None:
@@ -173,9 +178,9 @@ def _not_claimed(message_id: str) -> Delivery:
     return Delivery(message_id, "busy")
 
 
-def _finish(item: OutboxItem, status: str, *extra, condition=None) -> None:
+def _finish(item: OutboxItem, status: str, *extra: Action, condition: Condition | None = None) -> None:
     """A final status: out of the pending index, and a time-critical message's text gone."""
-    actions = [OutboxItem.status.set(status), OutboxItem.pending_since.remove(), OutboxItem.pending_shard.remove(),
+    actions: list[Action] = [OutboxItem.status.set(status), OutboxItem.pending_since.remove(), OutboxItem.pending_shard.remove(),
                OutboxItem.claimed_at.remove(), *extra]
     if item.deliver_by is not None:
         actions.append(OutboxItem.text.remove())
@@ -203,7 +208,7 @@ def expire(message_id: str, now: datetime) -> bool:
     return True
 
 
-def enqueue_ids(sqs, queue_url: str, message_ids: list[str]) -> list[str]:
+def enqueue_ids(sqs: Any, queue_url: str, message_ids: list[str]) -> list[str]:
     """One SmsQueue message per id (its id only: no phone, no text), 10 per request. The ids that
     could not be enqueued."""
     failed: list[str] = []
@@ -220,7 +225,7 @@ def enqueue_ids(sqs, queue_url: str, message_ids: list[str]) -> list[str]:
     return failed
 
 
-def redrive(sqs, dead_letter_url: str, queue_url: str, limit: int = 10_000) -> int:
+def redrive(sqs: Any, dead_letter_url: str, queue_url: str, limit: int = 10_000) -> int:
     """Move up to `limit` messages from the SMS dead-letter queue back to SmsQueue (the healing run
     does it once the provider answers; {"job": "redrive_sms"} by hand). Each batch is sent before it
     is deleted, so a crash between the two leaves a copy in both queues, never none; delivery stays
@@ -259,7 +264,7 @@ class Healing:
     failures: int = 0  # failed probes in a row
     next_probe_at: str | None = None
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"job": "heal_sms", **asdict(self)}
 
 
@@ -267,7 +272,7 @@ def probe_wait_seconds(failures: int) -> int:
     return 60 * PROBE_WAITS_MINUTES[min(failures, len(PROBE_WAITS_MINUTES)) - 1]
 
 
-def heal(now: datetime, sqs, queue_url: str, dead_letter_url: str) -> Healing:
+def heal(now: datetime, sqs: Any, queue_url: str, dead_letter_url: str) -> Healing:
     """One healing run (see the module's docstring)."""
     at = int(now.timestamp())
     waiting = outbox.waiting_since(at - OVERDUE_SECONDS, HEAL_LIMIT)
@@ -277,14 +282,14 @@ def heal(now: datetime, sqs, queue_url: str, dead_letter_url: str) -> Healing:
     live.sort(key=lambda w: (w.deliver_by is None, w.deliver_by or 0, w.pending_since))  # codes first
     dead_lettered = _depth(sqs, dead_letter_url)
     state = outbox.healing_state()
-    base = {"oldest_pending_seconds": oldest, "waiting": len(waiting), "expired": expired}
+    base: dict[str, Any] = {"oldest_pending_seconds": oldest, "waiting": len(waiting), "expired": expired}
 
     if not live and not dead_lettered:
         if state.failures:
             state.delete()
         return Healing("none", **base)
     if state.failures and at < state.next_probe_at:
-        return Healing("backing_off", **base, failures=state.failures,
+        return Healing("backing_off", **base, failures=int(state.failures),
                        next_probe_at=_iso(state.next_probe_at, now))
 
     rest = live
@@ -307,7 +312,7 @@ def heal(now: datetime, sqs, queue_url: str, dead_letter_url: str) -> Healing:
     return Healing("ok", **base, requeued=requeued, redriven=redriven)
 
 
-def _probe_failed(state: HealingState, at: int, now: datetime, base: dict) -> Healing:
+def _probe_failed(state: HealingState, at: int, now: datetime, base: dict[str, Any]) -> Healing:
     failures = int(state.failures) + 1
     next_probe_at = at + probe_wait_seconds(failures) - PROBE_SLACK_SECONDS
     HealingState(state.pk, failures=failures, next_probe_at=next_probe_at, last_probe_at=at).save()
@@ -315,10 +320,10 @@ def _probe_failed(state: HealingState, at: int, now: datetime, base: dict) -> He
     return Healing("failed", **base, failures=failures, next_probe_at=_iso(next_probe_at, now))
 
 
-def _depth(sqs, queue_url: str) -> int:
+def _depth(sqs: Any, queue_url: str) -> int:
     attributes = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["ApproximateNumberOfMessages"])
     return int(attributes["Attributes"]["ApproximateNumberOfMessages"])
 
 
-def _iso(epoch: int, like: datetime) -> str:
+def _iso(epoch: float, like: datetime) -> str:
     return datetime.fromtimestamp(int(epoch), like.tzinfo).isoformat()

@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime
+from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
@@ -17,7 +18,7 @@ from .tokens import Caller
 
 
 @contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields) -> Iterator[dict]:
+def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
     """Record the action when it ends: `ok`, or the code it was refused with. The body may add
     `before`, `after`, `detail` (or a `target` found on the way) to the dict it is given."""
     record = dict(fields)
@@ -40,7 +41,7 @@ def _as_citizen(account: Account) -> Caller:
     return Caller(account.account_id, "citizen", None, account.phone_verified)
 
 
-def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict:
+def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict[str, Any]:
     """The account whose ID number and phone both match what the caller gave; NOT_FOUND otherwise
     (without saying which of the two did not match)."""
     with _audited(who, "operator.find_citizen", "ACCOUNT#", now) as record:
@@ -60,14 +61,14 @@ def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict
     }
 
 
-def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> dict:
+def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
     with _audited(who, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
         account = _citizen(account_id)
         return bookings.list_bookings(_as_citizen(account), limit, cursor)
 
 
 def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[dict, bool]:
+         now: datetime) -> tuple[dict[str, Any], bool]:
     with _audited(who, "operator.book", f"ACCOUNT#{account_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
@@ -80,7 +81,7 @@ def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempot
     return booking, created
 
 
-def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> dict:
+def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
     with _audited(who, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
         account = _citizen(account_id)
         booking = bookings.own_booking(_as_citizen(account), booking_id)

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 from datetime import datetime
+from typing import Any
 
 from ..domain import errors
 from ..domain.applications import check_permit, parse_permit_number, renewal_window
@@ -18,7 +19,7 @@ from .tokens import Caller
 log = logging.getLogger(__name__)
 
 
-def public(permit: Permit) -> dict:
+def public(permit: Permit) -> dict[str, Any]:
     """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
     office = load_catalog().offices.get(permit.office_id)
     opens, closes = renewal_window(permit.valid_until)
@@ -27,7 +28,7 @@ def public(permit: Permit) -> dict:
             "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}}
 
 
-def _audited(permit: Permit | None) -> dict | None:
+def _audited(permit: Permit | None) -> dict[str, Any] | None:
     return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number)} if permit else None
 
 
@@ -36,8 +37,8 @@ def permit_etag(permit: Permit | None) -> str | None:
     return etag(permit.body()) if permit else None
 
 
-def put_permit(who: Caller, number: str, data: dict, now: datetime,
-               if_match: str | None = None) -> tuple[dict, bool]:
+def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
+               if_match: str | None = None) -> tuple[dict[str, Any], bool]:
     """Create or replace a permit (administrators). (the permit, created?) With `if_match`, the
     permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
     `etag` is the new one."""
@@ -67,14 +68,14 @@ def put_permit(who: Caller, number: str, data: dict, now: datetime,
     return public(permit), before is None
 
 
-def put_permit_versioned(who: Caller, number: str, data: dict, now: datetime,
-                         if_match: str | None) -> tuple[dict, bool, str]:
+def put_permit_versioned(who: Caller, number: str, data: dict[str, Any], now: datetime,
+                         if_match: str | None) -> tuple[dict[str, Any], bool, str]:
     """put_permit, and the new version's ETag (the route's answer header)."""
     permit, created = put_permit(who, number, data, now, if_match)
     return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""
 
 
-def own_permits(caller: Caller) -> dict:
+def own_permits(caller: Caller) -> dict[str, Any]:
     account = account_store.get_account(caller.account_id)
     if account is None or not account.id_number:
         raise errors.Forbidden("Only a citizen's account holds permits.")

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
@@ -30,7 +31,9 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import proxies as store
 from ..store.accounts import Account
+from ..store.bookings import Booking
 from ..store.catalog import load_catalog
+from ..store.outbox import Message
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
 from .tokens import Caller
@@ -46,7 +49,7 @@ def _code_hash(proxy_id: str, code: str) -> str:
 
 
 @contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields) -> Iterator[dict]:
+def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
     """Record the act when it ends: `ok`, or the code it was refused with."""
     record = dict(fields)
     try:
@@ -74,7 +77,7 @@ def _label(account: Account | None) -> str:
     return mask_name(account.name) if account and account.name else "—"
 
 
-def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) -> dict:
+def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) -> dict[str, Any]:
     return {
         "proxy_id": link.proxy_id, "status": link.status,
         "you_are": "citizen" if citizen is not None and me == citizen.account_id else "proxy",
@@ -86,7 +89,7 @@ def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) ->
     }
 
 
-def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[dict, bool]:
+def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[dict[str, Any], bool]:
     """(the authorisation, created): `pending` with a code sent to the citizen's registered phone, or
     the active one already held."""
     with _audited(caller, "proxy.request", "PROXIES#", now) as record:
@@ -141,7 +144,7 @@ def _find(proxy_id: str, me: str, as_citizen_too: bool) -> tuple[Proxies, Link]:
     return proxies, link
 
 
-def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict:
+def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str, Any]:
     """The code the citizen passed on: the caller's pending authorisation becomes active."""
     with _audited(caller, "proxy.confirm", f"PROXY#{proxy_id}", now):
         me = _me(caller)
@@ -173,7 +176,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict:
         raise errors.Busy("Too many changes at once; please retry.")
 
 
-def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: datetime) -> list:
+def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: datetime) -> list[Message]:
     sms = []
     if citizen is not None and citizen.phone:
         sms.append(messages.message(f"proxy#{proxy_id}#active#citizen", "proxy_active_citizen", citizen.phone,
@@ -185,7 +188,7 @@ def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: dat
     return sms
 
 
-def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict:
+def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
     """Either side ends an authorisation (pending or active); both are told by SMS."""
     with _audited(caller, "proxy.revoke", f"PROXY#{proxy_id}", now) as record:
         account = account_store.get_account(caller.account_id)
@@ -199,7 +202,7 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict:
             accounts = account_store.get_accounts([before.citizen_account_id, link.proxy_account_id])
             citizen, proxy = accounts.get(before.citizen_account_id), accounts.get(link.proxy_account_id)
             new = Link(proxy_id, link.proxy_account_id, REVOKED, link.asked_at, now.isoformat(), by=account.account_id)
-            words = {"proxy": _label(proxy), "citizen": _label(citizen)}
+            words: dict[str, Any] = {"proxy": _label(proxy), "citizen": _label(citizen)}
             sms = [messages.message(f"proxy#{proxy_id}#revoked#{who.account_id}", "proxy_revoked", who.phone, who.lang,
                                     now, {"account_id": who.account_id}, **words)
                    for who in (citizen, proxy) if who is not None and who.phone]
@@ -212,7 +215,7 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict:
         raise errors.Busy("Too many changes at once; please retry.")
 
 
-def my_proxies(caller: Caller, now: datetime) -> dict:
+def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
     """The authorisations the caller gave (as the citizen) and holds (as a proxy), newest first."""
     me = account_store.get_account(caller.account_id)
     if me is None:
@@ -242,7 +245,7 @@ def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
     return ((me.phone, me.lang, _label(citizen)),) if me.phone else ()
 
 
-def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> dict:
+def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
     """The citizen's own bookings (not those they made for their minors), newest first."""
     with _audited(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
@@ -256,7 +259,7 @@ def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
 
 
 def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[dict, bool]:
+         now: datetime) -> tuple[dict[str, Any], bool]:
     with _audited(caller, "proxy.book", f"PROXY#{proxy_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
@@ -271,7 +274,7 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
     return booking, created
 
 
-def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict:
+def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
     with _audited(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
         booking = bookings.own_booking(_as_citizen(citizen), booking_id)
@@ -283,7 +286,7 @@ def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dic
     return cancelled
 
 
-def own_booking_for(caller: Caller, proxy_id: str, booking_id: str):
+def own_booking_for(caller: Caller, proxy_id: str, booking_id: str) -> Booking:
     """A booking of the citizen the caller acts for (the confirmation and calendar routes)."""
     _, citizen = _acting(caller, proxy_id)
     booking = bookings.own_booking(_as_citizen(citizen), booking_id)

@@ -13,6 +13,7 @@ import logging
 import secrets
 import uuid
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..domain import errors
 from ..domain.booking import Status
@@ -37,7 +38,7 @@ def _code_hash(account_id: str, code: str) -> str:
     return hashlib.sha256(f"reclaim:{account_id}:{code}".encode()).hexdigest()
 
 
-def reclaim(staff: Caller, office_id: str, id_number: str, name: str, phone: str, lang: str, now: datetime) -> dict:
+def reclaim(staff: Caller, office_id: str, id_number: str, name: str, phone: str, lang: str, now: datetime) -> dict[str, Any]:
     person = parse_id_number(id_number, now.date())
     name, phone = parse_name(name), parse_phone(phone)
     if person.is_minor_on(now.date()):
@@ -77,7 +78,7 @@ def reclaim(staff: Caller, office_id: str, id_number: str, name: str, phone: str
             "previous_account_cancelled_bookings": cancelled, "voided": voided}
 
 
-def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, dict]:
+def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, dict[str, Any]]:
     """The holder's future bookings for the subject are cancelled by the hall; the cancellations and
     no-shows the holder caused on the subject are voided."""
     bookings, cursor = [], None
@@ -106,7 +107,7 @@ def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, d
     return cancelled, {"cancellations": cancellations, "no_shows": len(no_shows)}
 
 
-def confirm(id_number: str, code: str, password: str, now: datetime) -> dict:
+def confirm(id_number: str, code: str, password: str, now: datetime) -> dict[str, Any]:
     """The owner's first password, with the code the reclaim sent to their phone; the phone is then
     verified. Each attempt is counted before the code is compared."""
     from .accounts import check_password, hasher

@@ -9,6 +9,7 @@ import logging
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
@@ -46,7 +47,7 @@ class OfficeRelease:
     office_id: str
     days: list[date]
 
-    def message(self) -> dict:
+    def message(self) -> dict[str, Any]:
         return {"office_id": self.office_id, "days": [d.isoformat() for d in self.days]}
 
 

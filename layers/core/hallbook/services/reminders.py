@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.exceptions import PutError
 
@@ -30,7 +31,7 @@ class ReminderResult:
     written: int = 0  # reminders this run wrote
     already: int = 0  # reminders that existed (an earlier run, or the booking carried its own)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"job": "reminders", "bookings": self.bookings, "written": self.written, "already": self.already}
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from datetime import timedelta
 from pathlib import Path
+from typing import Any
 
 from ..clock import now
 from ..domain.errors import IdTaken, PhoneTaken
@@ -18,8 +19,8 @@ STAFF_PASSWORD = "local-staff-pass"
 OPERATOR_LOGIN, OPERATOR_PASSWORD = "operator", "local-operator-pass"
 
 
-def load_demo_data(path: str | Path) -> dict:
-    data = json.loads(Path(path).read_text(encoding="utf-8"))
+def load_demo_data(path: str | Path) -> dict[str, Any]:
+    data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     for region, info in data["regions"].items():
         catalog.put_region(region, info.get("name_zh", ""), int(info["window_days"]))
     for service in data["services"]:
@@ -32,7 +33,7 @@ def load_demo_data(path: str | Path) -> dict:
 
 def seed_local_accounts(office_ids: list[str]) -> None:
     """Local mode's logins: `admin`, `operator` and `staff@<office_id>` for every demo office."""
-    wanted = [(ADMIN_LOGIN, ADMIN_PASSWORD, "admin", "管理员", None),
+    wanted: list[tuple[str, str, str, str, str | None]] = [(ADMIN_LOGIN, ADMIN_PASSWORD, "admin", "管理员", None),
               (OPERATOR_LOGIN, OPERATOR_PASSWORD, "operator", "114话务员", None)]
     wanted += [(f"staff@{o}", STAFF_PASSWORD, "staff", f"{o} 窗口", o) for o in office_ids]
     hashes = {password: accounts.hasher().hash(password) for password in {w[1] for w in wanted}}  # each once

@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..domain import errors
 from ..store import slots as slot_store
@@ -32,7 +33,7 @@ def _ratio(part: float, whole: float, digits: int = 3) -> float | None:
 
 
 def report(office_id: str, service_code: str | None, first_text: str | None, last_text: str | None,
-           now: datetime) -> dict:
+           now: datetime) -> dict[str, Any]:
     catalog = load_catalog()
     office = get_office(office_id, catalog)
     last = parse_day(last_text, "to") if last_text else now.date()
@@ -44,9 +45,9 @@ def report(office_id: str, service_code: str | None, first_text: str | None, las
     if service_code is not None and service_code not in catalog.services:
         raise errors.NotFound(f"No service with code {service_code!r}.")
 
-    rows: dict[tuple[date, str], dict] = {}
+    rows: dict[tuple[date, str], dict[str, Any]] = {}
 
-    def row(day: date, code: str) -> dict:
+    def row(day: date, code: str) -> dict[str, Any]:
         return rows.setdefault((day, code), {"capacity": 0, "booked": 0, "counts": store.DayCounts(office_id, code, day)})
 
     codes = [service_code] if service_code else sorted(set(office.timetable) | set(office.services))
@@ -80,7 +81,7 @@ def report(office_id: str, service_code: str | None, first_text: str | None, las
             "days": out}
 
 
-def as_csv(result: dict) -> str:
+def as_csv(result: dict[str, Any]) -> str:
     """The same rows as CSV (RFC 4180, a header line; empty cells where JSON has null)."""
     buffer = io.StringIO()
     writer = csv.writer(buffer, lineterminator="\r\n")

@@ -20,6 +20,7 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from ..clock import now as clock_now
 from ..domain.booking import Status
@@ -48,7 +49,7 @@ class SweepResult:
     skipped: int = 0  # no longer booked when read or written (checked in, cancelled, swept already)
     slots: set[tuple[str, str, str, str]] = field(default_factory=set)  # (office, service, day, start) swept
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"job": "sweep", "due": self.due, "no_shows": self.no_shows, "suspended": self.suspended,
                 "skipped": self.skipped, "slots": len(self.slots)}
 

@@ -106,7 +106,7 @@ def key_ring(force: bool = False) -> KeyRing:
             if cached is not None and stamp - _last_forced < UNKNOWN_KID_REFRESH_SECONDS:
                 return cached
             _last_forced = stamp
-        elif cached is not None and 0 <= stamp - _ring[1] < KEY_CACHE_SECONDS:
+        elif cached is not None and _ring is not None and 0 <= stamp - _ring[1] < KEY_CACHE_SECONDS:
             return cached
         ring = _fetch_ring()
         _ring = (source, stamp, ring)

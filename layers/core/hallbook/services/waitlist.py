@@ -28,6 +28,7 @@ import logging
 import uuid
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
@@ -72,7 +73,7 @@ def delay_range() -> DelayRange:
     return DelayRange(settings().release_delay_min_minutes, settings().release_delay_max_minutes)
 
 
-def public(entry: Entry, catalog: Catalog | None = None) -> dict:
+def public(entry: Entry, catalog: Catalog | None = None) -> dict[str, Any]:
     """An entry as the API shows it (the subject masked). An offer shows its slot and deadline; a
     delayed place's return is never shown anywhere (R19)."""
     catalog = catalog or load_catalog()
@@ -100,7 +101,7 @@ class JoinRequest:
     subject_id_number: str | None = None
 
 
-def join(caller: Caller, request: JoinRequest, now: datetime) -> dict:
+def join(caller: Caller, request: JoinRequest, now: datetime) -> dict[str, Any]:
     """R18: wait for a full day (no `start`) or one slot. Refused like a booking (R1-R6, R9, R11, R12),
     and with INVALID_STATE while the day or slot has a free place (book it instead)."""
     day = parse_day(request.date, "date")
@@ -154,12 +155,12 @@ def own_entry(caller: Caller, entry_id: str) -> Entry:
     return entry
 
 
-def list_entries(caller: Caller) -> dict:
+def list_entries(caller: Caller) -> dict[str, Any]:
     catalog = load_catalog()
     return {"entries": [public(e, catalog) for e in store.entries_of_account(caller.account_id)]}
 
 
-def leave(caller: Caller, entry_id: str, now: datetime) -> dict:
+def leave(caller: Caller, entry_id: str, now: datetime) -> dict[str, Any]:
     """Leave the waitlist; an offer held is declined and its place passes on at once. Leaving never
     counts as a cancellation (R11): no place was ever the subject's."""
     entry = own_entry(caller, entry_id)
@@ -176,7 +177,7 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> dict:
     return public(store.get_entry(entry.entry_id) or entry, catalog)
 
 
-def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[dict, bool]:
+def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[dict[str, Any], bool]:
     """R18: the offer becomes a booking, with every rule of R8-R12 checked then. (booking, created):
     accepting again answers the same booking."""
     entry = own_entry(caller, entry_id)
@@ -248,16 +249,17 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
         return "delayed"  # at night: the first run of the morning dispatches it (domain.waitlist.OFFER_HOURS)
     if now < cut_off(place.date):
         until = offer_deadline(place.date, now, hold_time())
-        for entry in store.waiting_entries(place.office_id, place.service_code, place.date) if until else []:
-            if not entry_wants(entry.start, place.start):
-                continue
-            try:
-                store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
-                return "offered"
-            except EntryMoved:
-                continue
-            except PlaceMoved:
-                return "gone"
+        if until is not None:
+            for entry in store.waiting_entries(place.office_id, place.service_code, place.date):
+                if not entry_wants(entry.start, place.start):
+                    continue
+                try:
+                    store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+                    return "offered"
+                except EntryMoved:
+                    continue
+                except PlaceMoved:
+                    return "gone"
     if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
         return "delayed"
     try:
@@ -376,9 +378,9 @@ class TimersResult:
     offered: int = 0
     returned: int = 0
     ended: int = 0
-    outcomes: dict = field(default_factory=dict)
+    outcomes: dict[str, Any] = field(default_factory=dict)
 
-    def summary(self) -> dict:
+    def summary(self) -> dict[str, Any]:
         return {"job": "waitlist", "due": self.due, "timed_out": self.timed_out, "offered": self.offered,
                 "returned": self.returned, "ended": self.ended}
 
@@ -424,7 +426,7 @@ def _hhmm(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
 
 
-def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra) -> list[Message]:
+def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
     account = account_store.get_account(entry.account_id)
     office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
     if account is None or not account.phone or office is None or service is None:

@@ -12,10 +12,12 @@ import base64
 import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
+from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
 
@@ -27,6 +29,11 @@ from . import stats
 from .base import BaseMeta, Cancelled, Items, connection, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
+
+if TYPE_CHECKING:
+    from datetime import date as Day  # the name `date` is a field in Booking's body
+
+    from .waitlist import WaitItem
 
 
 class ByAccount(GlobalSecondaryIndex):
@@ -121,7 +128,7 @@ class SubjectItem(Model):
     active_services = UnicodeSetAttribute(null=True)  # R9 lock: services with a `booked` booking
     cancel_month = UnicodeAttribute(null=True)  # R11: "YYYY-MM" of cancel_count
     cancel_count = NumberAttribute(null=True)
-    no_shows = ListAttribute(of=UnicodeAttribute, null=True)  # R12: days of no-shows
+    no_shows: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)  # R12: days of no-shows (str)
     noshow_until = UnicodeAttribute(null=True)  # R12: instant the no-show suspension ends
 
 
@@ -142,7 +149,7 @@ class Booking:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
 
-    def same_request(self, office_id: str, service_code: str, day: date, start: str, subject: str) -> bool:
+    def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
             office_id, service_code, day, start, subject)
 
@@ -317,14 +324,14 @@ class CounterMoved(Exception):
 
 
 def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, reason: str | None,
-                   messages: list[Message], count_against_subject: bool, delayed_place: Model | None = None) -> None:
+                   messages: list[Message], count_against_subject: bool, delayed_place: WaitItem | None = None) -> None:
     """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
     Raises NotCancellable if the booking is no longer `booked`, CounterMoved on a concurrent change."""
     this_month = month_key(now.date())
-    subject_actions = [SubjectItem.active_services.delete({booking.service_code})]
+    subject_actions: list[Action] = [SubjectItem.active_services.delete({booking.service_code})]
     subject_condition = SubjectItem.pk.exists()
     if count_against_subject:
         if subject.cancel_month == this_month:
@@ -376,7 +383,7 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
             if day in shows:
                 shows.remove(day)
         suspension = SubjectRecord(no_shows=shows).no_show_suspension()
-        actions = [SubjectItem.no_shows.set([d.isoformat() for d in shows])]
+        actions: list[Action] = [SubjectItem.no_shows.set([d.isoformat() for d in shows])]
         actions.append(SubjectItem.noshow_until.set(suspension.until.isoformat()) if suspension
                        else SubjectItem.noshow_until.remove())
         condition = SubjectItem.pk.exists() & (size(SubjectItem.no_shows) == len(subject.no_shows)
@@ -489,7 +496,7 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
     again and retry). Returns False, changing nothing, when the booking is no longer `booked`
     (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
     shows = [d.isoformat() for d in subject.no_shows]
-    subject_actions = [SubjectItem.active_services.delete({booking.service_code})]
+    subject_actions: list[Action] = [SubjectItem.active_services.delete({booking.service_code})]
     unchanged = SubjectItem.pk.exists()
     if count_against_subject:  # R2: not when the booking's account no longer holds a guardian link
         subject_actions.append(SubjectItem.no_shows.set([*shows, booking.date.isoformat()]))

@@ -10,6 +10,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import UpdateError
@@ -40,12 +41,13 @@ class FlagItem(Model):
     pk = UnicodeAttribute(hash_key=True)  # <pattern>-<key hash>: the flag's id
     pattern = UnicodeAttribute()
     subject = UnicodeAttribute(null=True)  # what the flag is about, masked (a phone, a subject and service, ...)
-    events = ListAttribute(of=UnicodeAttribute, null=True)  # JSON events, oldest first
+    # JSON events (str), oldest first; pynamodb types a list `of=UnicodeAttribute` as list[UnicodeAttribute]
+    events: ListAttribute[Any] = ListAttribute(of=UnicodeAttribute, null=True)
     expires_at = NumberAttribute()
     # the flag, once raised
     queue = UnicodeAttribute(null=True)
     raised_at = UnicodeAttribute(null=True)
-    count = NumberAttribute(null=True)
+    raised_count = NumberAttribute(null=True, attr_name="count")  # not `count`: Model.count is the item count
     evidence = UnicodeAttribute(null=True)  # JSON: the events that met the pattern
     status = UnicodeAttribute(null=True)  # open | reviewed
     reviewed_by = UnicodeAttribute(null=True)
@@ -98,7 +100,7 @@ def raise_flag(pattern: str, key: str, count: int, evidence: list[dict], now: da
     item = FlagItem(flag_id(pattern, key))
     try:
         item.update(actions=[
-            FlagItem.queue.set(QUEUE), FlagItem.raised_at.set(now.isoformat()), FlagItem.count.set(count),
+            FlagItem.queue.set(QUEUE), FlagItem.raised_at.set(now.isoformat()), FlagItem.raised_count.set(count),
             FlagItem.evidence.set(json.dumps(evidence, ensure_ascii=False)), FlagItem.status.set("open"),
         ], condition=FlagItem.pk.exists() & (FlagItem.status.does_not_exist() | (FlagItem.status == "open")
                                              | (FlagItem.reviewed_count < count)))
@@ -110,7 +112,7 @@ def raise_flag(pattern: str, key: str, count: int, evidence: list[dict], now: da
 
 
 def _flag(item: FlagItem) -> Flag:
-    return Flag(item.pk, item.pattern, item.subject, int(item.count or 0), item.raised_at or "", item.status or "open",
+    return Flag(item.pk, item.pattern, item.subject, int(item.raised_count or 0), item.raised_at or "", item.status or "open",
                 json.loads(item.evidence or "[]"), item.reviewed_by, item.reviewed_at, item.review_note)
 
 

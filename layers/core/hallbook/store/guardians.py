@@ -5,6 +5,7 @@ revocation, cannot overwrite each other. Each guardian account's `wards` set lis
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
@@ -73,7 +74,8 @@ class LinksMoved(Exception):
     """The minor's links changed since they were read: read again and retry."""
 
 
-def save(before: Guardians, after: Guardians, messages: list[Message] = (), also=None) -> None:
+def save(before: Guardians, after: Guardians, messages: Sequence[Message] = (),
+         also: Callable[[Items], None] | None = None) -> None:
     """Write `after` if the links are still as `before` was read, with the guardian accounts' `wards`
     sets and any SMS, in one transaction. `also(tx)` adds items (an audit entry). Raises LinksMoved."""
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]

@@ -15,6 +15,7 @@ from __future__ import annotations
 import zlib
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
@@ -53,7 +54,7 @@ class OutboxItem(Model):
     sent_at = UnicodeAttribute(null=True)
     attempts = NumberAttribute(default=0)
     provider_id = UnicodeAttribute(null=True)
-    context = MapAttribute(null=True)  # booking_id / account_id it belongs to
+    context: MapAttribute[str, Any] = MapAttribute(null=True)  # booking_id / account_id it belongs to
     expires_at = NumberAttribute()  # TTL
     deliver_by = NumberAttribute(null=True)  # epoch seconds; not sent at or after it (status expired)
     claimed_at = NumberAttribute(null=True)  # epoch seconds of the notifier's claim while `sending`

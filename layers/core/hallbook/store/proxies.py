@@ -10,6 +10,7 @@ for (its set changes in the same transaction as the links)."""
 from __future__ import annotations
 
 import json
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass, field, replace
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
@@ -131,7 +132,8 @@ class ProxiesMoved(Exception):
     """The citizen's authorisations changed since they were read: read again and retry."""
 
 
-def save(before: Proxies, after: Proxies, messages: list[Message] = (), also=None) -> None:
+def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
+         also: Callable[[Items], None] | None = None) -> None:
     """Write `after` if the links are still as `before` was read, with the pointer of a new
     authorisation, the proxy accounts' PROXYOF sets and any SMS, in one transaction. `also(tx)` adds
     items (an audit entry). Raises ProxiesMoved."""

@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import PutError
+from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
@@ -209,7 +210,7 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
     end = end or before.end
     if capacity == before.capacity and not before.closed and end == before.end:
         return before, before
-    actions = [SlotItem.capacity.set(capacity), SlotItem.end.set(end)]
+    actions: list[Action] = [SlotItem.capacity.set(capacity), SlotItem.end.set(end)]
     actions += [SlotItem.closed.remove()] if before.closed else []
     item.update(actions=actions, condition=SlotItem.pk.exists())
     return before, slot_state(item)

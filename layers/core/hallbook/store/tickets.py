@@ -21,6 +21,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
@@ -65,7 +66,7 @@ class TicketItem(Model):
     last_number = UnicodeAttribute(null=True)
     last_counter = UnicodeAttribute(null=True)
     last_called_at = UnicodeAttribute(null=True)
-    calling = MapAttribute(null=True)  # counter -> number it called last
+    calling: MapAttribute[str, Any] = MapAttribute(null=True)  # counter -> number it called last
     counters = UnicodeSetAttribute(null=True)  # counters that called today
     served = NumberAttribute(null=True)
     service_seconds = NumberAttribute(null=True)
@@ -194,7 +195,7 @@ def _new_ticket_items(office_id: str, day: date, kind: Kind, seq: int, service_c
     ticket = Ticket(office_id=office_id, date=day, ticket_id=tid, number=number, kind=kind.value,
                     service_code=service_code, status=TicketStatus.WAITING.value, issued_at=now.isoformat(),
                     due_at=due_at.isoformat(), made_at=made_at, booking_id=booking_id)
-    common = dict(ticket_id=tid, number=number, kind=kind.value, service_code=service_code,
+    common: dict[str, Any] = dict(ticket_id=tid, number=number, kind=kind.value, service_code=service_code,
                   due_at=ticket.due_at, made_at=made_at, expires_at=_expires(day))
     ticket_item = TicketItem(day_key(office_id, day), TICKET + tid, status=ticket.status, booking_id=booking_id,
                              issued_at=ticket.issued_at, **common)

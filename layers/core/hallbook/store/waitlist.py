@@ -438,7 +438,8 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
             WaitItem.updated_at.set(now.isoformat()), WaitItem.place_id.remove(),
         ], (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id)
            & (WaitItem.offer_until > now.isoformat()))
-        tx.delete("place", WaitItem(place_key(entry.place_id)),
+        # entry.place_id: asserted above, a narrowing mypy does not carry into build()
+        tx.delete("place", WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
                   (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
         tx.update("slot", _slot(booking.office_id, booking.service_code, booking.date, booking.start),
                   [SlotItem.held.add(-1)],
@@ -473,7 +474,8 @@ def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: d
     def build(tx: Items) -> None:
         tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
                   (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id))
-        tx.update("place", WaitItem(place_key(entry.place_id)), [
+        # entry.place_id: asserted above, a narrowing mypy does not carry into build()
+        tx.update("place", WaitItem(place_key(entry.place_id)), [  # type: ignore[arg-type]
             WaitItem.state.set(PlaceState.DELAYED.value), WaitItem.entry_id.remove(), WaitItem.offer_until.remove(),
             WaitItem.return_at.set(return_at.isoformat()), WaitItem.due_part.set(due["due_part"]),
             WaitItem.due_at.set(due["due_at"]),
