@@ -12,7 +12,7 @@ from datetime import date, datetime
 from .. import telemetry
 from ..clock import now as clock_now
 from ..domain import errors
-from ..domain.booking import Status, can_cancel, cancel_deadline
+from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
@@ -208,7 +208,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
                    copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
-    if booking.status != Status.BOOKED.value:
+    if not allowed(booking.status, Status.CANCELLED):
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
     if by_citizen and not can_cancel(booking.date, now):
