@@ -8,8 +8,6 @@ never beyond capacity, whatever runs at the same time.
 """
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -24,7 +22,7 @@ from ..domain.booking import Status, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
-from .base import BaseMeta, Cancelled, Items, connection, setting, transact
+from .base import BaseMeta, Cancelled, Items, connection, page, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
 
@@ -449,12 +447,8 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
     """The account's bookings (its own and its minors'), newest first, a page at a time."""
-    last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-    result = BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
-                                          last_evaluated_key=last_key)
-    items = [_booking(i) for i in result]
-    next_key = result.last_evaluated_key
-    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+    return page(lambda last_key: BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
+                                                              last_evaluated_key=last_key), cursor, _booking)
 
 
 def find_by_reference(reference: str) -> list[Booking]:
