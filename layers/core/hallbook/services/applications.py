@@ -47,6 +47,7 @@ from ..store.applications import Application, PermitMoved, PermitUpdate, StateMo
 from ..store.catalog import Catalog, load_catalog
 from . import audit, bookings, messages
 from .catalog import parse_day
+from .ownership import owned_by
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -135,10 +136,7 @@ def _citizen(caller: Caller):
 
 def own_application(caller: Caller, application_id: str) -> Application:
     """A citizen's own application; anybody else's is 404 and never its data or materials."""
-    application = store.get_application(application_id) if application_id and len(application_id) <= 64 else None
-    if application is None or application.account_id != caller.account_id:
-        raise errors.NotFound("No such application.")
-    return application
+    return owned_by(caller, application_id, store.get_application, "application")
 
 
 def _form(application: Application, material_code: str, content_type: str) -> dict:

@@ -27,6 +27,7 @@ from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
 from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
+from .ownership import owned_by
 from .reminders import reminder_message
 from .tokens import Caller
 
@@ -193,10 +194,7 @@ def _replay(existing: Booking, account: Account, office_id: str, service_code: s
 
 def own_booking(caller: Caller, booking_id: str) -> Booking:
     """R13: a citizen sees only bookings made from their account; anybody else's is 404, never data."""
-    booking = store.get_booking(booking_id) if booking_id and len(booking_id) <= 64 else None
-    if booking is None or booking.account_id != caller.account_id:
-        raise errors.NotFound("No such booking.")
-    return booking
+    return owned_by(caller, booking_id, store.get_booking, "booking")
 
 
 def cancel(caller: Caller, booking_id: str, now: datetime) -> dict:

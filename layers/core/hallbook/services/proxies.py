@@ -30,6 +30,7 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import proxies as store
 from ..store.accounts import Account
+from ..store.bookings import Booking
 from ..store.catalog import load_catalog
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
@@ -271,9 +272,7 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
 def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict:
     with _audited(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
-        booking = bookings.own_booking(_as_citizen(citizen), booking_id)
-        if booking.subject_id_number != citizen.id_number:
-            raise errors.NotFound("No such booking.")
+        booking = _citizens_booking(citizen, booking_id)
         record["before"] = bookings.public(booking)
         cancelled = bookings.cancel_booking(booking, now, by="proxy", copy_to=_copy(me, citizen))
         record["after"] = cancelled
@@ -283,6 +282,11 @@ def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dic
 def own_booking_for(caller: Caller, proxy_id: str, booking_id: str):
     """A booking of the citizen the caller acts for (the confirmation and calendar routes)."""
     _, citizen = _acting(caller, proxy_id)
+    return _citizens_booking(citizen, booking_id)
+
+
+def _citizens_booking(citizen: Account, booking_id: str) -> Booking:
+    """A booking the citizen made for themselves (not for a minor): what a proxy may see and cancel."""
     booking = bookings.own_booking(_as_citizen(citizen), booking_id)
     if booking.subject_id_number != citizen.id_number:
         raise errors.NotFound("No such booking.")
