@@ -20,6 +20,35 @@ class Status(str, Enum):
     CLOSED_AT_DAY_END = "closed_at_day_end"
 
 
+# Every status change a booking may make, and nothing else: a booking is created `booked`, and a
+# status that is no source here is final.
+ALLOWED: dict[Status, frozenset[Status]] = {
+    Status.BOOKED: frozenset({Status.CANCELLED, Status.CHECKED_IN, Status.NO_SHOW}),
+    Status.CHECKED_IN: frozenset({Status.COMPLETED, Status.CLOSED_AT_DAY_END}),
+}
+
+
+class TransitionNotAllowed(ValueError):
+    """A booking status change that ALLOWED does not list."""
+
+
+def allowed(source: Status | str, target: Status | str) -> bool:
+    return Status(target) in ALLOWED.get(Status(source), frozenset())
+
+
+def sources_of(target: Status | str) -> frozenset[Status]:
+    """The statuses a booking may become `target` from; TransitionNotAllowed when there is none."""
+    found = frozenset(source for source, targets in ALLOWED.items() if Status(target) in targets)
+    if not found:
+        raise TransitionNotAllowed(f"no booking becomes {Status(target).value}")
+    return found
+
+
+def check_transition(source: Status | str, target: Status | str) -> None:
+    if not allowed(source, target):
+        raise TransitionNotAllowed(f"a {Status(source).value} booking cannot become {Status(target).value}")
+
+
 def cancel_deadline(day: date) -> datetime:
     return datetime.combine(day - timedelta(days=1), CANCEL_CUTOFF, SHANGHAI)
 

@@ -50,6 +50,7 @@ from ..store.catalog import Catalog, load_catalog
 from ..store.outbox import Message
 from . import audit, bookings, messages
 from .catalog import parse_day
+from .ownership import owned_by
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -138,10 +139,7 @@ def _citizen(caller: Caller) -> Account:
 
 def own_application(caller: Caller, application_id: str) -> Application:
     """A citizen's own application; anybody else's is 404 and never its data or materials."""
-    application = store.get_application(application_id) if application_id and len(application_id) <= 64 else None
-    if application is None or application.account_id != caller.account_id:
-        raise errors.NotFound("No such application.")
-    return application
+    return owned_by(caller, application_id, store.get_application, "application")
 
 
 def _form(application: Application, material_code: str, content_type: str) -> dict[str, Any]:
@@ -284,10 +282,7 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
 
 
 def list_own(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
-    try:
-        items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
-    except (ValueError, TypeError):
-        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
     catalog = load_catalog()
     return {"applications": [view(a, catalog) for a in items], "next_cursor": next_cursor}
 
@@ -323,10 +318,7 @@ def station_queue(office_id: str, state: str, limit: int, cursor: str | None) ->
         raise errors.ValidationFailed(f"unknown state {state!r}", field="state") from None
     if the_state is State.DRAFT:
         raise errors.ValidationFailed("drafts are not submitted yet", field="state")
-    try:
-        items, next_cursor = store.list_for_station(office_id, the_state.value, limit, cursor)
-    except (ValueError, TypeError):
-        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    items, next_cursor = store.list_for_station(office_id, the_state.value, limit, cursor)
     catalog = load_catalog()
     return {"office_id": office_id, "state": the_state.value,
             "applications": [view(a, catalog, staff=True) for a in items], "next_cursor": next_cursor}

@@ -13,7 +13,7 @@ from typing import Any
 from .. import telemetry
 from ..clock import now as clock_now
 from ..domain import errors
-from ..domain.booking import Status, can_cancel, cancel_deadline
+from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
@@ -29,6 +29,7 @@ from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
+from .ownership import owned_by
 from .reminders import reminder_message
 from .tokens import Caller
 
@@ -203,10 +204,7 @@ def _replay(existing: Booking, account: Account, office_id: str, service_code: s
 
 def own_booking(caller: Caller, booking_id: str) -> Booking:
     """R13: a citizen sees only bookings made from their account; anybody else's is 404, never data."""
-    booking = store.get_booking(booking_id) if booking_id and len(booking_id) <= 64 else None
-    if booking is None or booking.account_id != caller.account_id:
-        raise errors.NotFound("No such booking.")
-    return booking
+    return owned_by(caller, booking_id, store.get_booking, "booking")
 
 
 def cancel(caller: Caller, booking_id: str, now: datetime) -> dict[str, Any]:
@@ -218,7 +216,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
                    copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Any]:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
-    if booking.status != Status.BOOKED.value:
+    if not allowed(booking.status, Status.CANCELLED):
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
     if by_citizen and not can_cancel(booking.date, now):
@@ -274,10 +272,7 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
 
 
 def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
-    try:
-        items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
-    except (ValueError, TypeError):
-        raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
     catalog = load_catalog()
     return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
 

@@ -11,7 +11,7 @@ from typing import Any
 from .. import telemetry
 from ..clock import SHANGHAI
 from ..domain import errors
-from ..domain.booking import Status, check_in_open, check_in_window
+from ..domain.booking import Status, allowed, check_in_open, check_in_window
 from ..domain.identity import mask_id_number, parse_id_number
 from ..domain.queue import TicketStatus, average_service_minutes, call_order, day_of_ticket, estimated_wait_minutes
 from ..domain.reference import normalise_reference
@@ -120,7 +120,7 @@ def _refuse_state(booking: Booking) -> None:
     if booking.status == Status.NO_SHOW.value:
         raise errors.CheckInClosed(f"Check-in closed at the end of the slot ({_window_text(booking)}); "
                                    "the booking is a no-show.")
-    if booking.status != Status.BOOKED.value:
+    if not allowed(booking.status, Status.CHECKED_IN):
         raise errors.InvalidState(f"This booking is {booking.status}.")
 
 

@@ -249,10 +249,7 @@ def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
     """The citizen's own bookings (not those they made for their minors), newest first."""
     with _audited(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
-        try:
-            items, next_cursor = booking_store.list_for_account(citizen.account_id, limit, cursor)
-        except (ValueError, TypeError):
-            raise errors.ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+        items, next_cursor = booking_store.list_for_account(citizen.account_id, limit, cursor)
         catalog = load_catalog()
         return {"bookings": [bookings.public(b, catalog) for b in items if b.subject_id_number == citizen.id_number],
                 "next_cursor": next_cursor}
@@ -277,9 +274,7 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
 def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
     with _audited(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
-        booking = bookings.own_booking(_as_citizen(citizen), booking_id)
-        if booking.subject_id_number != citizen.id_number:
-            raise errors.NotFound("No such booking.")
+        booking = _citizens_booking(citizen, booking_id)
         record["before"] = bookings.public(booking)
         cancelled = bookings.cancel_booking(booking, now, by="proxy", copy_to=_copy(me, citizen))
         record["after"] = cancelled
@@ -289,6 +284,11 @@ def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dic
 def own_booking_for(caller: Caller, proxy_id: str, booking_id: str) -> Booking:
     """A booking of the citizen the caller acts for (the confirmation and calendar routes)."""
     _, citizen = _acting(caller, proxy_id)
+    return _citizens_booking(citizen, booking_id)
+
+
+def _citizens_booking(citizen: Account, booking_id: str) -> Booking:
+    """A booking the citizen made for themselves (not for a minor): what a proxy may see and cancel."""
     booking = bookings.own_booking(_as_citizen(citizen), booking_id)
     if booking.subject_id_number != citizen.id_number:
         raise errors.NotFound("No such booking.")

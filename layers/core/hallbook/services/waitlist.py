@@ -60,6 +60,7 @@ from ..store.outbox import Message
 from ..store.waitlist import Entry, EntryMoved, Place, PlaceMoved
 from . import bookings, guardians, identity, messages
 from .catalog import get_office, get_service, parse_day
+from .ownership import owned_by
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -149,10 +150,7 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> dict[str, Any]:
 
 def own_entry(caller: Caller, entry_id: str) -> Entry:
     """Only the account that made an entry sees or changes it; anybody else's is 404, as an unknown one."""
-    entry = store.get_entry(entry_id) if entry_id and len(entry_id) <= 64 else None
-    if entry is None or entry.account_id != caller.account_id:
-        raise errors.NotFound("No such waitlist entry.")
-    return entry
+    return owned_by(caller, entry_id, store.get_entry, "waitlist entry")
 
 
 def list_entries(caller: Caller) -> dict[str, Any]:

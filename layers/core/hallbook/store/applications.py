@@ -11,7 +11,6 @@ the other. Two staff deciding at once, or a citizen withdrawing while staff open
 other is told the state moved."""
 from __future__ import annotations
 
-import base64
 import json
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -21,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..domain.applications import STAFF_VISIBLE, State
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Cancelled, Items, page, setting, transact
 from .outbox import Message
 from .permits import PermitItem, permit_key
 
@@ -251,29 +250,17 @@ def move(application: Application, step: Step, now: datetime, *, release_lock: b
         raise
 
 
-def _cursor(key) -> str | None:
-    return base64.urlsafe_b64encode(json.dumps(key).encode()).decode() if key else None
-
-
-def _last_key(cursor: str | None):
-    return json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-
-
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
     """A citizen's applications, newest first, a page at a time."""
-    result = ApplicationItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
-                                              last_evaluated_key=_last_key(cursor))
-    items = [_application(i) for i in result]
-    return items, _cursor(result.last_evaluated_key)
+    return page(lambda last_key: ApplicationItem.by_account.query(
+        account_id, scan_index_forward=False, limit=limit, last_evaluated_key=last_key), cursor, _application)
 
 
 def list_for_station(office_id: str, state: str, limit: int,
                      cursor: str | None) -> tuple[list[Application], str | None]:
     """One station's applications in one state, oldest submission first, a page at a time."""
-    result = ApplicationItem.by_station_state.query(f"{office_id}#{state}", scan_index_forward=True, limit=limit,
-                                                    last_evaluated_key=_last_key(cursor))
-    items = [_application(i) for i in result]
-    return items, _cursor(result.last_evaluated_key)
+    return page(lambda last_key: ApplicationItem.by_station_state.query(
+        f"{office_id}#{state}", scan_index_forward=True, limit=limit, last_evaluated_key=last_key), cursor, _application)
 
 
 def awaiting_review(office_id: str, state: str = "submitted") -> tuple[int, str | None]:

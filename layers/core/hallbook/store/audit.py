@@ -6,7 +6,6 @@ An entry can be written in the same transaction as the change it records (`entry
 TransactWrite), so a change is never without its entry."""
 from __future__ import annotations
 
-import base64
 import itertools
 import json
 from dataclasses import dataclass
@@ -15,7 +14,7 @@ from datetime import date, datetime, timedelta
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, setting
+from .base import BaseMeta, page, setting
 
 KEEP_DAYS = 3 * 366
 _sequence = itertools.count()  # orders a process's entries of one instant (a frozen clock, a burst)
@@ -89,9 +88,5 @@ def _entry(item: AuditItem) -> AuditEntry:
 
 def entries_on(day: date, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
     """A day's entries, newest first, a page at a time (one Query)."""
-    last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-    result = AuditItem.query(f"AUDIT#{day.isoformat()}", scan_index_forward=False, limit=limit,
-                             last_evaluated_key=last_key)
-    items = [_entry(i) for i in result]
-    next_key = result.last_evaluated_key
-    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+    return page(lambda last_key: AuditItem.query(f"AUDIT#{day.isoformat()}", scan_index_forward=False, limit=limit,
+                                                 last_evaluated_key=last_key), cursor, _entry)

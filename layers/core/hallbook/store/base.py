@@ -2,9 +2,11 @@
 and the retry of transactions that DynamoDB cancels for contention (pynamodb does not retry those)."""
 from __future__ import annotations
 
+import base64
+import json
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any, TypeVar
 
 from pynamodb.connection import Connection
@@ -12,7 +14,7 @@ from pynamodb.exceptions import TransactWriteError
 from pynamodb.transactions import TransactWrite
 
 from ..config import SettingsError, settings
-from ..domain.errors import Busy
+from ..domain.errors import Busy, ValidationFailed
 
 T = TypeVar("T")
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
@@ -21,6 +23,21 @@ RETRYABLE_CAUSES = {"TransactionConflictException", "ThrottlingException", "Prov
 MAX_ATTEMPTS = 6
 BASE_DELAY = 0.015
 MAX_DELAY = 0.4
+
+
+def page(query: Callable[[Any], Iterable[Any]], cursor: str | None,
+         convert: Callable[[Any], T]) -> tuple[list[T], str | None]:
+    """One page of a Query from `cursor` (a `next_cursor` this API gave out; None: the first page):
+    `query(last_evaluated_key)` run, its items converted, and the next page's cursor (None: the
+    last page). A cursor that is not one of ours raises ValidationFailed."""
+    try:
+        last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
+        result = query(last_key)
+        items = [convert(i) for i in result]
+    except (ValueError, TypeError):
+        raise ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    next_key = getattr(result, "last_evaluated_key", None)
+    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
 
 
 def endpoint() -> str | None:

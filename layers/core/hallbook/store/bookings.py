@@ -8,8 +8,6 @@ never beyond capacity, whatever runs at the same time.
 """
 from __future__ import annotations
 
-import base64
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
@@ -22,11 +20,11 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..domain.booking import Status
+from ..domain.booking import Status, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
-from .base import BaseMeta, Cancelled, Items, connection, setting, transact
+from .base import BaseMeta, Cancelled, Items, connection, page, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
 
@@ -246,12 +244,83 @@ def slot_has_room():
             & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
 
 
+# ---------------------------------------------------------------- the subject item's conditions (R9, R11, R12)
+# Every transaction of a booking or a waitlist entry takes, keeps or releases the subject's lock
+# (`active_services`) through these functions, and counts cancellations and no-shows with them.
+
 def not_suspended(now: datetime):
-    """R11, R12 on the subject item: fewer than 3 cancellations this month, no no-show suspension running."""
+    """R11, R12 on the subject item: fewer than CANCELS_PER_MONTH cancellations this month, and no
+    no-show suspension running (`noshow_until`, derived by domain.sanctions when the no-show is written)."""
     this_month = month_key(now.date())
     return ((SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
              | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
             & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now.isoformat())))
+
+
+def take_service_lock(tx: Items, id_number: str, service_code: str, now: datetime) -> None:
+    """R9 with R11, R12: the subject takes its one lock on the service (label "subject"), refused
+    when it holds that lock already or is suspended (booking_failure tells which)."""
+    tx.update("subject", SubjectItem(subject_key(id_number)), [SubjectItem.active_services.add({service_code})],
+              ~SubjectItem.active_services.contains(service_code) & not_suspended(now))
+
+
+def keep_service_lock(tx: Items, id_number: str, service_code: str, now: datetime) -> None:
+    """R9 with R11, R12: a check (label "subject") that the subject still holds its lock on the service
+    (a waitlist entry's, passing to the booking it becomes) and is not suspended."""
+    tx.check("subject", SubjectItem, subject_key(id_number),
+             SubjectItem.active_services.contains(service_code) & not_suspended(now))
+
+
+def release_service_lock(tx: Items, id_number: str, service_code: str, actions: tuple = (),
+                         condition=None) -> None:
+    """R9: the subject's lock on the service is released (label "subject"; the subject must exist),
+    with `actions` on the subject in the same update under `condition` (the counters' below)."""
+    unchanged = SubjectItem.pk.exists() if condition is None else SubjectItem.pk.exists() & condition
+    tx.update("subject", SubjectItem(subject_key(id_number)),
+              [SubjectItem.active_services.delete({service_code}), *actions], unchanged)
+
+
+def cancellation_counted(subject: Subject, now: datetime) -> tuple[tuple, object]:
+    """R11: actions and condition that count one cancellation at `now` in the subject's month counter,
+    optimistic on the counter read in `subject` (a new month starts again at one)."""
+    this_month = month_key(now.date())
+    if subject.cancel_month == this_month:
+        return ((SubjectItem.cancel_count.set(subject.cancel_count + 1),),
+                (SubjectItem.cancel_month == this_month) & (SubjectItem.cancel_count == subject.cancel_count))
+    return ((SubjectItem.cancel_month.set(this_month), SubjectItem.cancel_count.set(1)),
+            SubjectItem.cancel_month.does_not_exist() if subject.cancel_month is None
+            else SubjectItem.cancel_month == subject.cancel_month)
+
+
+def no_shows_as_read(subject: Subject):
+    """R12: the subject's no-shows are still the list read in `subject` (it is only ever appended to, or
+    shortened by a reclaim under this same condition)."""
+    unchanged = size(SubjectItem.no_shows) == len(subject.no_shows)
+    return unchanged if subject.no_shows else SubjectItem.no_shows.does_not_exist() | unchanged
+
+
+def no_show_counted(subject: Subject, day: date, noshow_until: str | None) -> tuple[tuple, object]:
+    """R12: actions and condition that append the no-show on `day` to the subject's no-shows, with the
+    suspension it starts or extends (`noshow_until`, from domain.sanctions), optimistic on the list read."""
+    shows = [d.isoformat() for d in subject.no_shows]
+    actions = [SubjectItem.no_shows.set([*shows, day.isoformat()])]
+    if noshow_until:
+        actions.append(SubjectItem.noshow_until.set(noshow_until))
+    return tuple(actions), no_shows_as_read(subject)
+
+
+# ---------------------------------------------------------------- the booking's status
+
+def change_status(tx: Items, booking_id: str, target: Status, now: datetime, actions: tuple = ()) -> None:
+    """The booking becomes `target` (label "booking") only from a status domain.booking.ALLOWED lists
+    for it: the condition is `status IN` those sources. Leaving `booked` takes the booking out of the
+    no-show sweep's index. Raises TransitionNotAllowed, writing nothing, when no status may become `target`."""
+    sources = sources_of(target)
+    if Status.BOOKED in sources:
+        actions = (*actions, BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove())
+    tx.update("booking", BookingItem(booking_key(booking_id)),
+              [BookingItem.status.set(Status(target).value), BookingItem.updated_at.set(now.isoformat()), *actions],
+              BookingItem.status.is_in(*sorted(s.value for s in sources)))
 
 
 def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
@@ -295,12 +364,10 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     is a lost race for its last place (SlotFull) without reading it again (a closure in those
     milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse)."""
     slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
-    subject = SubjectItem(subject_key(booking.subject_id_number))
 
     def build(tx: Items) -> None:
         tx.update("slot", slot, [SlotItem.booked.add(1)], slot_has_room())
-        tx.update("subject", subject, [SubjectItem.active_services.add({booking.service_code})],
-                  ~SubjectItem.active_services.contains(booking.service_code) & not_suspended(now))
+        take_service_lock(tx, booking.subject_id_number, booking.service_code, now)
         tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
         tx.put("message", message.item())
         for extra in also:  # e.g. the day-before reminder of a booking made after the reminder run
@@ -330,32 +397,18 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
     Raises NotCancellable if the booking is no longer `booked`, CounterMoved on a concurrent change."""
-    this_month = month_key(now.date())
-    subject_actions: list[Action] = [SubjectItem.active_services.delete({booking.service_code})]
-    subject_condition = SubjectItem.pk.exists()
-    if count_against_subject:
-        if subject.cancel_month == this_month:
-            subject_actions.append(SubjectItem.cancel_count.set(subject.cancel_count + 1))
-            subject_condition &= (SubjectItem.cancel_month == this_month) & (SubjectItem.cancel_count == subject.cancel_count)
-        else:
-            subject_actions += [SubjectItem.cancel_month.set(this_month), SubjectItem.cancel_count.set(1)]
-            subject_condition &= (SubjectItem.cancel_month.does_not_exist() if subject.cancel_month is None
-                                  else SubjectItem.cancel_month == subject.cancel_month)
+    counted, unchanged = cancellation_counted(subject, now) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
-        tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
-            BookingItem.status.set(Status.CANCELLED.value), BookingItem.updated_at.set(now.isoformat()),
-            BookingItem.cancelled_by.set(by),
-            *([BookingItem.cancel_reason.set(reason)] if reason else []),
-            BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
-        ], BookingItem.status == Status.BOOKED.value)
+        change_status(tx, booking.booking_id, Status.CANCELLED, now, (
+            BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])))
         slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
         if delayed_place is None:
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         else:  # the place stays taken (in `booked`), now as a delayed place
             tx.update("slot", slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
             tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
-        tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions, subject_condition)
+        release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
         for message in messages:
             tx.put("message", message.item())
@@ -386,8 +439,7 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
         actions: list[Action] = [SubjectItem.no_shows.set([d.isoformat() for d in shows])]
         actions.append(SubjectItem.noshow_until.set(suspension.until.isoformat()) if suspension
                        else SubjectItem.noshow_until.remove())
-        condition = SubjectItem.pk.exists() & (size(SubjectItem.no_shows) == len(subject.no_shows)
-                                               if subject.no_shows else SubjectItem.no_shows.does_not_exist())
+        condition = SubjectItem.pk.exists() & no_shows_as_read(subject)
         if subject.cancel_month == month and cancellations:
             actions.append(SubjectItem.cancel_count.set(max(0, subject.cancel_count - cancellations)))
             condition &= SubjectItem.cancel_count == subject.cancel_count
@@ -402,12 +454,8 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
     """The account's bookings (its own and its minors'), newest first, a page at a time."""
-    last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-    result = BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
-                                          last_evaluated_key=last_key)
-    items = [_booking(i) for i in result]
-    next_key = result.last_evaluated_key
-    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+    return page(lambda last_key: BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
+                                                              last_evaluated_key=last_key), cursor, _booking)
 
 
 def find_by_reference(reference: str) -> list[Booking]:
@@ -495,24 +543,13 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
     Optimistic on the no-shows read: raises CounterMoved if the list changed since (read the subject
     again and retry). Returns False, changing nothing, when the booking is no longer `booked`
     (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
-    shows = [d.isoformat() for d in subject.no_shows]
-    subject_actions: list[Action] = [SubjectItem.active_services.delete({booking.service_code})]
-    unchanged = SubjectItem.pk.exists()
-    if count_against_subject:  # R2: not when the booking's account no longer holds a guardian link
-        subject_actions.append(SubjectItem.no_shows.set([*shows, booking.date.isoformat()]))
-        if noshow_until:
-            subject_actions.append(SubjectItem.noshow_until.set(noshow_until))
-        unchanged = size(SubjectItem.no_shows) == len(shows)
-        if not shows:
-            unchanged = SubjectItem.no_shows.does_not_exist() | unchanged
+    # R2: not counted when the booking's account no longer holds a guardian link
+    counted, unchanged = (no_show_counted(subject, booking.date, noshow_until) if count_against_subject
+                          else ((), None))
 
     def build(tx: Items) -> None:
-        tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
-            BookingItem.status.set(Status.NO_SHOW.value), BookingItem.updated_at.set(now.isoformat()),
-            BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
-        ], BookingItem.status == Status.BOOKED.value)
-        tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)), subject_actions,
-                  SubjectItem.pk.exists() & unchanged)
+        change_status(tx, booking.booking_id, Status.NO_SHOW, now)
+        release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
         for message in messages:
             tx.put("message", message.item())

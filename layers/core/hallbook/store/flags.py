@@ -5,7 +5,6 @@ met, the flag: `queue` and `raised_at` put it in the sparse `by_raised` index, w
 reviewed flags newest first without a scan. Items expire (TTL) 60 days after their last event."""
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 from dataclasses import dataclass
@@ -18,7 +17,7 @@ from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from .base import BaseMeta, setting
+from .base import BaseMeta, page, setting
 
 KEEP_DAYS = 60
 MAX_EVENTS = 50  # evidence enough; a flood of events past it is not kept
@@ -126,12 +125,9 @@ def get(flag: str) -> Flag | None:
 
 def listed(limit: int, cursor: str | None, status: str | None) -> tuple[list[Flag], str | None]:
     """Raised flags, newest first (one Query of the sparse index), `status` open or reviewed or both."""
-    last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-    result = FlagItem.by_raised.query(QUEUE, scan_index_forward=False, limit=limit, last_evaluated_key=last_key,
-                                      filter_condition=(FlagItem.status == status) if status else None)
-    items = [_flag(i) for i in result]
-    next_key = result.last_evaluated_key
-    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+    return page(lambda last_key: FlagItem.by_raised.query(
+        QUEUE, scan_index_forward=False, limit=limit, last_evaluated_key=last_key,
+        filter_condition=(FlagItem.status == status) if status else None), cursor, _flag)
 
 
 class NotRaised(Exception):

@@ -30,7 +30,7 @@ from ..domain.booking import Status
 from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
 from . import stats
 from .base import BaseMeta, Cancelled, Items, setting, transact
-from .bookings import Booking, BookingItem, SubjectItem, booking_key, subject_key
+from .bookings import Booking, BookingItem, change_status, release_service_lock
 
 BOARD = "Q#BOARD"
 WAITING = "Q#W#"
@@ -215,13 +215,9 @@ def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
         seq_actions, seq_condition = _sequence_update(Kind.BOOKING, seen, day)
 
         def build(tx: Items) -> None:
-            tx.update("booking", BookingItem(booking_key(booking.booking_id)), [
-                BookingItem.status.set(Status.CHECKED_IN.value), BookingItem.updated_at.set(now.isoformat()),
-                BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id),
-                BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove(),
-            ], BookingItem.status == Status.BOOKED.value)
-            tx.update("subject", SubjectItem(subject_key(booking.subject_id_number)),
-                      [SubjectItem.active_services.delete({booking.service_code})])
+            change_status(tx, booking.booking_id, Status.CHECKED_IN, now, (
+                BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id)))
+            release_service_lock(tx, booking.subject_id_number, booking.service_code)
             tx.update("counter", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
             stats.count_in(tx, booking.office_id, booking.service_code, day, checked_in=1)
             tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
@@ -295,10 +291,7 @@ def complete(ticket: Ticket, now: datetime) -> None:
             TicketItem.status.set(TicketStatus.DONE.value), TicketItem.done_at.set(now.isoformat()),
         ], TicketItem.status == TicketStatus.CALLED.value)
         if ticket.booking_id:
-            tx.update("booking", BookingItem(booking_key(ticket.booking_id)), [
-                BookingItem.status.set(Status.COMPLETED.value), BookingItem.updated_at.set(now.isoformat()),
-                BookingItem.completed_at.set(now.isoformat()),
-            ], BookingItem.status == Status.CHECKED_IN.value)
+            change_status(tx, ticket.booking_id, Status.COMPLETED, now, (BookingItem.completed_at.set(now.isoformat()),))
         tx.update("board", TicketItem(key, BOARD), [
             TicketItem.served.add(1), TicketItem.service_seconds.add(int(round(seconds))),
         ])
@@ -320,7 +313,7 @@ def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> boo
         return False
     key = day_key(ticket.office_id, ticket.date)
     ticket_status = TicketStatus.CLOSED_AT_DAY_END.value if day_end else TicketStatus.DONE.value
-    booking_status = Status.CLOSED_AT_DAY_END.value if day_end else Status.COMPLETED.value
+    booking_status = Status.CLOSED_AT_DAY_END if day_end else Status.COMPLETED
     seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
 
     def build(tx: Items) -> None:
@@ -330,10 +323,8 @@ def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> boo
         if ticket.status == TicketStatus.WAITING.value:
             tx.delete("waiting", TicketItem(key, WAITING + ticket.ticket_id))
         if ticket.booking_id:
-            tx.update("booking", BookingItem(booking_key(ticket.booking_id)), [
-                BookingItem.status.set(booking_status), BookingItem.updated_at.set(now.isoformat()),
-                *([] if day_end else [BookingItem.completed_at.set(now.isoformat())]),
-            ], BookingItem.status == Status.CHECKED_IN.value)
+            change_status(tx, ticket.booking_id, booking_status, now,
+                          () if day_end else (BookingItem.completed_at.set(now.isoformat()),))
         if not day_end:
             stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
 

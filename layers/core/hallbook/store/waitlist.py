@@ -35,12 +35,12 @@ from .base import BaseMeta, Cancelled, Items, setting, transact
 from .bookings import (
     Booking,
     BookingItem,
-    SubjectItem,
     booking_failure,
     booking_item,
-    not_suspended,
+    keep_service_lock,
+    release_service_lock,
     slot_has_room,
-    subject_key,
+    take_service_lock,
 )
 from .outbox import Message
 from .slots import SlotItem, slot_pk, slot_sk
@@ -304,8 +304,7 @@ def _slot(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
 
 
 def _lock_released(tx: Items, entry: Entry) -> None:
-    tx.update("subject", SubjectItem(subject_key(entry.subject_id_number)),
-              [SubjectItem.active_services.delete({entry.service_code})], SubjectItem.pk.exists())
+    release_service_lock(tx, entry.subject_id_number, entry.service_code)
 
 
 def _offer_actions(place: Place, until: datetime, now: datetime) -> list:
@@ -343,9 +342,7 @@ def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
     number = next_in_queue(entry.office_id, entry.service_code, entry.date)
 
     def build(tx: Items) -> None:
-        tx.update("subject", SubjectItem(subject_key(entry.subject_id_number)),
-                  [SubjectItem.active_services.add({entry.service_code})],
-                  ~SubjectItem.active_services.contains(entry.service_code) & not_suspended(now))
+        take_service_lock(tx, entry.subject_id_number, entry.service_code, now)
         tx.put("entry", new_entry_item(entry, cut_off, number), WaitItem.pk.does_not_exist())
 
     try:
@@ -445,8 +442,7 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
                   [SlotItem.held.add(-1)],
                   SlotItem.pk.exists() & (SlotItem.held > 0)
                   & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
-        tx.check("subject", SubjectItem, subject_key(booking.subject_id_number),
-                 SubjectItem.active_services.contains(booking.service_code) & not_suspended(now))
+        keep_service_lock(tx, booking.subject_id_number, booking.service_code, now)
         tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
         _sms(tx, messages)
 
