@@ -135,3 +135,26 @@ def test_a_no_show_of_a_booking_cancelled_after_the_sweep_read_it_is_not_recorde
     after = store.get_booking(stale.booking_id)
     assert after is not None and after.status == "cancelled"
     assert store.get_subject(id_number).no_shows == []  # R12 not counted
+
+
+@pytest.mark.R20
+def test_a_proxy_booking_after_its_revocation_was_written_is_refused(system, monkeypatch) -> None:
+    """R20: the citizen revokes their family proxy while the proxy's booking is under way (after the
+    authorisation was checked, before the booking's transaction): the booking is refused and nothing
+    is written. The authorisation as read is a condition of the booking's own transaction."""
+    from tests.api.test_proxies import authorised, book_for
+
+    put_test_hall(capacity=2)
+    release_days(3)
+    father, son = registered(system, born="19480305"), registered(system)
+    proxy_id = authorised(system, son, father)
+
+    def revoke() -> None:
+        r = father.api.invoke("DELETE", f"/v1/proxies/{proxy_id}", headers={"Authorization": f"Bearer {father.token}"})
+        assert r.status == 200 and r.json()["status"] == "revoked", r.text
+
+    landed = after_read(monkeypatch, "read_for_booking", revoke)
+    r = book_for(son, proxy_id, DAY, "k1")
+    assert landed == [True]
+    assert r.status == 404 and r.json()["code"] == "NOT_FOUND", r.text
+    assert subject_bookings(father.id_number) == {} and booked_in("09:00") == 0

@@ -24,6 +24,7 @@ from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
 from ..store.accounts import Account
+from ..store.base import Guard
 from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
@@ -103,9 +104,11 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
 
 
 def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
-         copy_to: tuple[tuple[str, str, str], ...] = ()) -> tuple[dict[str, Any], bool]:
+         copy_to: tuple[tuple[str, str, str], ...] = (), guard: Guard | None = None) -> tuple[dict[str, Any], bool]:
     """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
-    `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS."""
+    `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS;
+    `guard`: condition checks the booking's transaction also makes (the proxy's authorisation as
+    read: store.base.GuardMoved when it changed meanwhile)."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -173,7 +176,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     refuse_if_seen_full()
     try:
         store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
-                        + tuple(messages.copy_for(sms, *to) for to in copy_to), slot_was_open=True)
+                        + tuple(messages.copy_for(sms, *to) for to in copy_to), slot_was_open=True, guard=guard)
     except errors.SlotFull:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise

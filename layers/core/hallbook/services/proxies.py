@@ -31,6 +31,7 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import proxies as store
 from ..store.accounts import Account
+from ..store.base import GuardMoved
 from ..store.bookings import Booking
 from ..store.catalog import load_catalog
 from ..store.outbox import Message
@@ -231,13 +232,19 @@ def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
 
 # ---------------------------------------------------------------- acting for the citizen
 
-def _acting(caller: Caller, proxy_id: str) -> tuple[Account, Account]:
-    """(the proxy's account, the citizen's) while the caller holds the active authorisation."""
+def _authorised(caller: Caller, proxy_id: str) -> tuple[Account, Account, Proxies]:
+    """(the proxy's account, the citizen's, the citizen's authorisations as read) while the caller
+    holds the active authorisation."""
     me = _me(caller)
     proxies, link = _find(proxy_id, me.account_id, as_citizen_too=False)
     citizen = account_store.get_account(proxies.citizen_account_id)
     if link.status != ACTIVE or citizen is None or citizen.role != "citizen":
         raise errors.NotFound("No such proxy authorisation.")
+    return me, citizen, proxies
+
+
+def _acting(caller: Caller, proxy_id: str) -> tuple[Account, Account]:
+    me, citizen, _ = _authorised(caller, proxy_id)
     return me, citizen
 
 
@@ -260,12 +267,22 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
     with _audited(caller, "proxy.book", f"PROXY#{proxy_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
-        me, citizen = _acting(caller, proxy_id)
-        record["target"] = f"ACCOUNT#{citizen.account_id}"
-        if request.subject_id_number and request.subject_id_number.strip().upper() != citizen.id_number:
-            raise errors.Forbidden("A family proxy books for the citizen who authorised it, nobody else.")
-        key = f"proxy:{me.account_id}:{idempotency_key}" if idempotency_key else None
-        booking, created = bookings.book(_as_citizen(citizen), request, key, now, copy_to=_copy(me, citizen))
+        for _ in range(ATTEMPTS):
+            me, citizen, proxies = _authorised(caller, proxy_id)
+            record["target"] = f"ACCOUNT#{citizen.account_id}"
+            if request.subject_id_number and request.subject_id_number.strip().upper() != citizen.id_number:
+                raise errors.Forbidden("A family proxy books for the citizen who authorised it, nobody else.")
+            key = f"proxy:{me.account_id}:{idempotency_key}" if idempotency_key else None
+            try:
+                # the authorisation as read is a condition of the booking's own transaction: a revocation
+                # landing between the check above and the booking refuses it
+                booking, created = bookings.book(_as_citizen(citizen), request, key, now, copy_to=_copy(me, citizen),
+                                                 guard=store.unchanged_since_read(proxies))
+                break
+            except GuardMoved:
+                continue  # the citizen's authorisations changed: read them again (revoked: NOT_FOUND)
+        else:
+            raise errors.Busy("Too many changes at once; please retry.")
         record["after"] = booking
         record["detail"].update(booking_id=booking["booking_id"], replayed=not created)
     return booking, created

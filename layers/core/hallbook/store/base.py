@@ -142,6 +142,13 @@ class Items:
         return [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
 
 
+class GuardMoved(Exception):
+    """An item a write was conditioned on (its `guard`) changed since it was read."""
+
+
+Guard = Callable[["Items"], None]  # adds condition checks, labelled "guard", to a transaction
+
+
 def transact(build: Callable[[Items], None]) -> None:
     """One TransactWriteItems built by `build`, retried on contention (see with_retries). A failed
     condition raises Cancelled with the reason code of each labelled item."""

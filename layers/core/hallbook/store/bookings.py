@@ -24,7 +24,7 @@ from ..domain.booking import Status, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
-from .base import BaseMeta, Cancelled, Items, connection, page, setting, transact
+from .base import BaseMeta, Cancelled, Guard, GuardMoved, Items, connection, page, setting, transact
 from .outbox import Message
 from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
 
@@ -354,7 +354,7 @@ def booking_failure(booking: Booking, now: datetime, cancelled: Cancelled) -> Ex
 
 
 def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
-              also: tuple[Message, ...] = (), slot_was_open: bool = False) -> None:
+              also: tuple[Message, ...] = (), slot_was_open: bool = False, guard: Guard | None = None) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
 
     One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
@@ -362,7 +362,9 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     and the booked SMS. Raises SlotFull, NoSuchSlot, AlreadyBooked, Suspended or ReplayedBooking.
     `slot_was_open`: the caller read the slot released and open just before, so a refusal on the slot
     is a lost race for its last place (SlotFull) without reading it again (a closure in those
-    milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse)."""
+    milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse). `guard` adds
+    condition checks labelled "guard" (a family proxy's authorisation as read: R20); GuardMoved when
+    one failed."""
     slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
 
     def build(tx: Items) -> None:
@@ -372,12 +374,16 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
         tx.put("message", message.item())
         for extra in also:  # e.g. the day-before reminder of a booking made after the reminder run
             tx.put("message", extra.item())
+        if guard is not None:
+            guard(tx)
 
     try:
         transact(build)
     except Cancelled as cancelled:
         if cancelled.failed("booking"):
             raise ReplayedBooking() from None
+        if cancelled.failed("guard"):
+            raise GuardMoved() from None
         if slot_was_open and cancelled.failed("slot"):  # read open and released just before: a race lost
             raise SlotFull("That slot has just been fully booked; please choose another.") from None
         refusal = booking_failure(booking, now, cancelled)

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Cancelled, Guard, Items, setting, transact
 from .outbox import Message
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
@@ -130,6 +130,14 @@ def citizens_of(proxy_account_id: str) -> list[str]:
 
 class ProxiesMoved(Exception):
     """The citizen's authorisations changed since they were read: read again and retry."""
+
+
+def unchanged_since_read(proxies: Proxies) -> Guard:
+    """A guard for another write (a booking made by a family proxy): the citizen's authorisations
+    are still as read, so one revoked meanwhile refuses the write (store.base.GuardMoved)."""
+    def check(tx: Items) -> None:
+        tx.check("guard", ProxiesItem, key(proxies.citizen_account_id), ProxiesItem.version == proxies.version)
+    return check
 
 
 def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
