@@ -16,8 +16,10 @@ than run patches written for code that may have changed under them.
 from __future__ import annotations
 
 import copy
+import functools
 import io
 import json
+import sys
 import threading
 import urllib.request
 from collections.abc import Callable, Iterable
@@ -25,6 +27,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import moto
+from moto.core import responses as moto_responses
+from moto.core import utils as moto_utils
 from moto.dynamodb.comparisons import get_filter_expression
 from moto.dynamodb.exceptions import (
     ConditionalCheckFailed,
@@ -174,11 +178,44 @@ def install_moto_patches() -> None:
     ShardIterator.get = _single_use_shard_iterator_get  # type: ignore[method-assign]
     Item.__init__ = _item_init  # type: ignore[method-assign]
     DynamoResult.execute_result = _dynamo_result_body  # type: ignore[method-assign]
+    _remember_pure_lookups()
     s3post.install()  # S3's presigned POST policies, which moto does not check (local/s3post.py)
 
 
 MOTO_TRANSACT_WRITE_ITEMS = DynamoDBBackend.transact_write_items  # moto's own: what tests compare against
 MOTO_ITEM_INIT = Item.__init__
+MOTO_BACKEND_FOR_HOST = DomainDispatcherApplication.get_backend_for_host
+MOTO_CAMELCASE_TO_UNDERSCORES = moto_utils.camelcase_to_underscores
+MOTO_METHOD_NAMES_FROM_CLASS = moto_responses.method_names_from_class
+
+
+def _remember_pure_lookups() -> None:
+    """Three of moto's lookups per request, kept once computed (about half of the embedded AWS's CPU
+    in a clock move): which backend serves a host (moto lists its own package directories on disk for
+    each request), the method names of a response class (inspect.getmembers, each request) and a
+    name's snake_case (a character loop, ~16 times a request). Each depends only
+    on its argument. Modules that imported the name already are pointed at the kept version too."""
+    backends: dict[str | None, Any] = {}
+
+    def backend_for_host(self: DomainDispatcherApplication, host: str | None) -> Any:
+        if host not in backends:
+            backends[host] = MOTO_BACKEND_FOR_HOST(self, host)
+        return backends[host]
+
+    DomainDispatcherApplication.get_backend_for_host = backend_for_host  # type: ignore[method-assign]
+    method_names: dict[object, list[str]] = {}
+
+    def method_names_from_class(clazz: object) -> list[str]:  # inspect.getmembers of a response class
+        if clazz not in method_names:
+            method_names[clazz] = MOTO_METHOD_NAMES_FROM_CLASS(clazz)
+        return method_names[clazz]
+
+    moto_responses.method_names_from_class = method_names_from_class  # type: ignore[assignment]
+    snake = functools.lru_cache(maxsize=4096)(MOTO_CAMELCASE_TO_UNDERSCORES)
+    for name, module in list(sys.modules.items()):
+        moto_module = name == "moto" or name.startswith("moto.")
+        if moto_module and getattr(module, "camelcase_to_underscores", None) is MOTO_CAMELCASE_TO_UNDERSCORES:
+            module.camelcase_to_underscores = snake  # type: ignore[attr-defined]
 MOTO_DYNAMO_RESULT_BODY = DynamoResult.execute_result
 FAST_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 _fast_read_headers: dict[str, dict[str, str]] = {}  # operation -> the headers moto's serializer gave it

@@ -114,12 +114,19 @@ class WorkCalendar:
                 return False
             return day.isoweekday() <= 5
         if source is Source.OFFICIAL:
-            return bool(chinese_calendar.is_workday(day))
+            return _official_working_day(day)
         return provisional_is_working_day(day)
 
     def is_makeup_day(self, day: date) -> bool:
         """A weekend day worked in exchange for a holiday (调休上班)."""
         return day.isoweekday() > 5 and self.is_working_day(day)
+
+
+@cache
+def _official_working_day(day: date) -> bool:
+    """The bundled State Council schedule's answer, kept: it never changes for a release of
+    chinesecalendar, and the release plans ask it for the same days many times a run."""
+    return bool(chinese_calendar.is_workday(day))
 
 
 def next_year_missing(today: date, calendar: WorkCalendar) -> bool:
