@@ -2,9 +2,12 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import date, datetime
 from typing import Any
 
+from ..domain import errors
 from ..store import audit as store
 from ..store.audit import AuditEntry
 from .catalog import parse_day
@@ -23,6 +26,19 @@ def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) 
     written = entry(who, action, target, now, **fields)
     store.append(written)
     return written
+
+
+@contextmanager
+def recorded(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
+    """Record the act when the block ends: `ok`, or the code it was refused with. The block may add
+    `before`, `after`, `detail` (or a `target` found on the way) to the dict it is given."""
+    record_ = dict(fields)
+    try:
+        yield record_
+    except errors.DomainError as error:
+        record(who, action, record_.pop("target", target), now, outcome=error.code, **record_)
+        raise
+    record(who, action, record_.pop("target", target), now, **record_)
 
 
 def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict[str, Any]:

@@ -4,8 +4,6 @@ SMS (services.bookings) - an operator's cancellation counts towards R11 like the
 Every action, refused ones too, is written to the audit log with the operator's id."""
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -15,19 +13,6 @@ from ..store import accounts as account_store
 from ..store.accounts import Account
 from . import accounts, audit, bookings
 from .tokens import Caller
-
-
-@contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
-    """Record the action when it ends: `ok`, or the code it was refused with. The body may add
-    `before`, `after`, `detail` (or a `target` found on the way) to the dict it is given."""
-    record = dict(fields)
-    try:
-        yield record
-    except errors.DomainError as error:
-        audit.record(who, action, record.pop("target", target), now, outcome=error.code, **record)
-        raise
-    audit.record(who, action, record.pop("target", target), now, **record)
 
 
 def _citizen(account_id: str) -> Account:
@@ -44,7 +29,7 @@ def _as_citizen(account: Account) -> Caller:
 def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict[str, Any]:
     """The account whose ID number and phone both match what the caller gave; NOT_FOUND otherwise
     (without saying which of the two did not match)."""
-    with _audited(who, "operator.find_citizen", "ACCOUNT#", now) as record:
+    with audit.recorded(who, "operator.find_citizen", "ACCOUNT#", now) as record:
         person = parse_id_number(id_number, now.date())
         number = parse_phone(phone)
         record["detail"] = {"id_number": mask_id_number(person.value), "phone": mask_phone(number)}
@@ -62,14 +47,14 @@ def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict
 
 
 def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
-    with _audited(who, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
+    with audit.recorded(who, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
         account = _citizen(account_id)
         return bookings.list_bookings(_as_citizen(account), limit, cursor)
 
 
 def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
          now: datetime) -> tuple[dict[str, Any], bool]:
-    with _audited(who, "operator.book", f"ACCOUNT#{account_id}", now,
+    with audit.recorded(who, "operator.book", f"ACCOUNT#{account_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
         account = _citizen(account_id)
@@ -82,7 +67,7 @@ def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempot
 
 
 def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
-    with _audited(who, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
+    with audit.recorded(who, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
         account = _citizen(account_id)
         booking = bookings.own_booking(_as_citizen(account), booking_id)
         record["before"] = bookings.public(booking)

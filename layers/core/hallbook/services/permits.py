@@ -28,7 +28,7 @@ def public(permit: Permit) -> dict[str, Any]:
             "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}}
 
 
-def _audited(permit: Permit | None) -> dict[str, Any] | None:
+def _for_audit(permit: Permit | None) -> dict[str, Any] | None:
     return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number)} if permit else None
 
 
@@ -62,7 +62,7 @@ def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
     permit = Permit(number=number, holder_id_number=holder, office_id=office.office_id, address=address,
                     valid_until=valid_until, last_endorsed=last_endorsed, employer=employer, school=school,
                     updated_at=now.isoformat())
-    entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_audited(before), after=_audited(permit))
+    entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit))
     store.put_permit_audited(permit, entry)
     log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
     return public(permit), before is None

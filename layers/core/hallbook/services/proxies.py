@@ -20,8 +20,6 @@ import hmac
 import logging
 import secrets
 import uuid
-from collections.abc import Iterator
-from contextlib import contextmanager
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -47,18 +45,6 @@ ATTEMPTS = 5  # optimistic retries when the authorisations moved
 
 def _code_hash(proxy_id: str, code: str) -> str:
     return hashlib.sha256(f"proxy:{proxy_id}:{code}".encode()).hexdigest()
-
-
-@contextmanager
-def _audited(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
-    """Record the act when it ends: `ok`, or the code it was refused with."""
-    record = dict(fields)
-    try:
-        yield record
-    except errors.DomainError as error:
-        audit.record(who, action, record.pop("target", target), now, outcome=error.code, **record)
-        raise
-    audit.record(who, action, record.pop("target", target), now, **record)
 
 
 def _me(caller: Caller) -> Account:
@@ -93,7 +79,7 @@ def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) ->
 def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[dict[str, Any], bool]:
     """(the authorisation, created): `pending` with a code sent to the citizen's registered phone, or
     the active one already held."""
-    with _audited(caller, "proxy.request", "PROXIES#", now) as record:
+    with audit.recorded(caller, "proxy.request", "PROXIES#", now) as record:
         me = _me(caller)
         person = parse_id_number(id_number, now.date())
         number = parse_phone(phone)
@@ -147,7 +133,7 @@ def _find(proxy_id: str, me: str, as_citizen_too: bool) -> tuple[Proxies, Link]:
 
 def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str, Any]:
     """The code the citizen passed on: the caller's pending authorisation becomes active."""
-    with _audited(caller, "proxy.confirm", f"PROXY#{proxy_id}", now):
+    with audit.recorded(caller, "proxy.confirm", f"PROXY#{proxy_id}", now):
         me = _me(caller)
         for _ in range(ATTEMPTS):
             before, link = _find(proxy_id, me.account_id, as_citizen_too=False)
@@ -191,7 +177,7 @@ def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: dat
 
 def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
     """Either side ends an authorisation (pending or active); both are told by SMS."""
-    with _audited(caller, "proxy.revoke", f"PROXY#{proxy_id}", now) as record:
+    with audit.recorded(caller, "proxy.revoke", f"PROXY#{proxy_id}", now) as record:
         account = account_store.get_account(caller.account_id)
         if account is None or account.role != "citizen":
             raise errors.Forbidden("Only a citizen's account can revoke a family proxy.")
@@ -254,7 +240,7 @@ def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
 
 def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
     """The citizen's own bookings (not those they made for their minors), newest first."""
-    with _audited(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
+    with audit.recorded(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
         items, next_cursor = booking_store.list_for_account(citizen.account_id, limit, cursor)
         catalog = load_catalog()
@@ -264,7 +250,7 @@ def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
 
 def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
          now: datetime) -> tuple[dict[str, Any], bool]:
-    with _audited(caller, "proxy.book", f"PROXY#{proxy_id}", now,
+    with audit.recorded(caller, "proxy.book", f"PROXY#{proxy_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
         for _ in range(ATTEMPTS):
@@ -289,7 +275,7 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
 
 
 def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
-    with _audited(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
+    with audit.recorded(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
         booking = _citizens_booking(citizen, booking_id)
         record["before"] = bookings.public(booking)
