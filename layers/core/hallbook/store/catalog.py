@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.errors import InvalidState
 from ..domain.timetable import SlotTemplate, check_no_overlap
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Items, setting, transact
 
 CACHE_SECONDS = 30.0
 
@@ -255,11 +255,6 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("entity"):
-            raise ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
-                                   "read it again and retry.") from None
-        raise
+    transact(build, {"entity": ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
+                                                "read it again and retry.")})
     invalidate_cache()

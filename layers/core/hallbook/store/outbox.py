@@ -13,6 +13,7 @@ reading that index alone (one request when nothing waits), never the table. A ti
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from .base import BaseMeta, setting
+from .base import BaseMeta, Items, setting
 
 KEEP_DAYS = 30
 KEEP_AFTER_DELIVER_BY = timedelta(hours=1)  # a verification code's item: gone an hour after the code
@@ -100,6 +101,13 @@ class Message:
             deliver_by=int(self.deliver_by.timestamp()) if self.deliver_by else None,
             pending_since=int(self.created_at.timestamp()), pending_shard=shard_of(self.message_id),
         )
+
+
+def send_with(tx: Items, messages: Iterable[Message]) -> None:
+    """Each message written in the transaction `tx`: it goes out exactly when the change it reports
+    commits, and never for one rolled back."""
+    for message in messages:
+        tx.put("message", message.item())
 
 
 def enqueue(message: Message) -> None:

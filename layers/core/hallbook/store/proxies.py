@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, Cancelled, Items, setting, transact
-from .outbox import Message
+from .base import BaseMeta, Items, put_next_version, setting, transact
+from .outbox import Message, send_with
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
 
@@ -140,11 +140,8 @@ def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]
 
     def build(tx: Items) -> None:
-        condition = (ProxiesItem.pk.does_not_exist() if before.version == 0
-                     else ProxiesItem.version == before.version)
-        tx.put("links", ProxiesItem(key(after.citizen_account_id), links=json.dumps(
-            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False), version=before.version + 1),
-            condition)
+        put_next_version(tx, "links", ProxiesItem(key(after.citizen_account_id), links=json.dumps(
+            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False)), before.version)
         for account_id in changed:
             link, old = after.links[account_id], before.links.get(account_id)
             if old is None or old.proxy_id != link.proxy_id:
@@ -155,14 +152,8 @@ def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
             action = (citizens.delete({after.citizen_account_id}) if link.status == REVOKED
                       else citizens.add({after.citizen_account_id}))
             tx.update(f"of:{account_id}", ProxyOfItem(f"PROXYOF#{account_id}"), [action, ProxyOfItem.account_id.set("-")])
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
         if also is not None:
             also(tx)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("links"):
-            raise ProxiesMoved() from None
-        raise
+    transact(build, {"links": ProxiesMoved})

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Cancelled, Items, saved_if, setting, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -157,13 +156,7 @@ def create_slots_if_missing(office_id: str, slots: list[Slot]) -> int:
 
 def create_slot_if_missing(office_id: str, slot: Slot) -> bool:
     """Write one slot unless it exists (then nothing changes: places booked are never reset)."""
-    try:
-        _new_item(office_id, slot).save(condition=SlotItem.pk.does_not_exist())
-        return True
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return saved_if(_new_item(office_id, slot), SlotItem.pk.does_not_exist())
 
 
 def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
