@@ -15,7 +15,7 @@ from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from ..domain.errors import IdTaken, PhoneTaken
-from .base import Answer, BaseMeta, Cancelled, Items, setting, transact, transact_unless, updated_if
+from .base import Answer, BaseMeta, Cancelled, Items, latest, setting, transact, transact_unless, updated_if
 from .outbox import Message, send_with
 
 
@@ -151,17 +151,13 @@ def register_account(account: Account, logins: list[str], message: Message | Non
 
 
 def find_account_id(login_key: str) -> str | None:
-    try:
-        return AccountItem.get(login_key, consistent_read=True).account_id
-    except AccountItem.DoesNotExist:
-        return None
+    item = latest(AccountItem, login_key)
+    return None if item is None else item.account_id
 
 
 def get_account(account_id: str) -> Account | None:
-    try:
-        return _account(AccountItem.get(account_key(account_id), consistent_read=True))
-    except AccountItem.DoesNotExist:
-        return None
+    item = latest(AccountItem, account_key(account_id))
+    return None if item is None else _account(item)
 
 
 VERIFIED_CACHE_SECONDS = 300.0

@@ -20,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..domain.applications import STAFF_VISIBLE, State
-from .base import BaseMeta, ByAccount, Cancelled, Items, page, setting, transact
+from .base import BaseMeta, ByAccount, Cancelled, Items, latest, page, setting, transact
 from .outbox import Message, send_with
 from .permits import PermitItem, permit_key
 
@@ -180,10 +180,8 @@ def open_application(application: Application) -> None:
 
 
 def get_application(application_id: str) -> Application | None:
-    try:
-        return _application(ApplicationItem.get(application_key(application_id), consistent_read=True))
-    except ApplicationItem.DoesNotExist:
-        return None
+    item = latest(ApplicationItem, application_key(application_id))
+    return None if item is None else _application(item)
 
 
 @dataclass(frozen=True)

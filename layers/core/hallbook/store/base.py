@@ -13,6 +13,7 @@ from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
 from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..config import SettingsError, settings
@@ -90,6 +91,17 @@ class ByAccount(GlobalSecondaryIndex):
 
     account_id = UnicodeAttribute(hash_key=True)
     created_at = UnicodeAttribute(range_key=True)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def latest(model: type[M], hash_key: Any, range_key: Any = None) -> M | None:
+    """The item as stored now (a strongly consistent GetItem); None when there is none."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except model.DoesNotExist:
+        return None
 
 
 def failed_condition(error: Exception) -> bool:

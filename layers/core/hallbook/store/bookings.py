@@ -29,6 +29,7 @@ from .base import (
     Cancelled,
     Items,
     connection,
+    latest,
     page,
     setting,
     transact,
@@ -190,16 +191,13 @@ def _booking(item: BookingItem) -> Booking:
 
 
 def get_booking(booking_id: str) -> Booking | None:
-    try:
-        return _booking(BookingItem.get(booking_key(booking_id), consistent_read=True))
-    except BookingItem.DoesNotExist:
-        return None
+    item = latest(BookingItem, booking_key(booking_id))
+    return None if item is None else _booking(item)
 
 
 def get_subject(id_number: str) -> Subject:
-    try:
-        item = SubjectItem.get(subject_key(id_number), consistent_read=True)
-    except SubjectItem.DoesNotExist:
+    item = latest(SubjectItem, subject_key(id_number))
+    if item is None:
         return Subject(id_number)
     return _subject(id_number, item)
 

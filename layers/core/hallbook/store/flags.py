@@ -16,7 +16,7 @@ from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from .base import BaseMeta, page, setting, updated_if
+from .base import BaseMeta, latest, page, setting, updated_if
 
 KEEP_DAYS = 60
 MAX_EVENTS = 50  # evidence enough; a flood of events past it is not kept
@@ -104,9 +104,8 @@ def _flag(item: FlagItem) -> Flag:
 
 
 def get(flag: str) -> Flag | None:
-    try:
-        item = FlagItem.get(flag, consistent_read=True)
-    except FlagItem.DoesNotExist:
+    item = latest(FlagItem, flag)
+    if item is None:
         return None
     return _flag(item) if item.queue else None
 

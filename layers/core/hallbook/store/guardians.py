@@ -12,7 +12,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .accounts import AccountItem, account_key
-from .base import BaseMeta, Items, put_next_version, setting, transact
+from .base import BaseMeta, Items, latest, put_next_version, setting, transact
 from .outbox import Message, send_with
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
@@ -62,9 +62,8 @@ def key(minor_id_number: str) -> str:
 
 
 def get(minor_id_number: str) -> Guardians:
-    try:
-        item = GuardiansItem.get(key(minor_id_number), consistent_read=True)
-    except GuardiansItem.DoesNotExist:
+    item = latest(GuardiansItem, key(minor_id_number))
+    if item is None:
         return Guardians(minor_id_number)
     links = {a: Link(**fields) for a, fields in json.loads(item.links or "{}").items()}
     return Guardians(minor_id_number, links, int(item.version or 0))

@@ -22,7 +22,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from .base import BaseMeta, Items, setting
+from .base import BaseMeta, Items, latest, setting
 
 KEEP_DAYS = 30
 KEEP_AFTER_DELIVER_BY = timedelta(hours=1)  # a verification code's item: gone an hour after the code
@@ -133,7 +133,5 @@ def waiting_since(cutoff: int, limit: int) -> list[Waiting]:
 
 
 def healing_state() -> HealingState:
-    try:
-        return HealingState.get(HEALING_STATE_KEY, consistent_read=True)
-    except HealingState.DoesNotExist:
-        return HealingState(HEALING_STATE_KEY)
+    item = latest(HealingState, HEALING_STATE_KEY)
+    return HealingState(HEALING_STATE_KEY) if item is None else item

@@ -16,7 +16,7 @@ from dataclasses import asdict, dataclass, field, replace
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, Items, put_next_version, setting, transact
+from .base import BaseMeta, Items, latest, put_next_version, setting, transact
 from .outbox import Message, send_with
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
@@ -99,10 +99,8 @@ def _proxies(citizen_account_id: str, item: ProxiesItem | None) -> Proxies:
 
 
 def get(citizen_account_id: str) -> Proxies:
-    try:
-        return _proxies(citizen_account_id, ProxiesItem.get(key(citizen_account_id), consistent_read=True))
-    except ProxiesItem.DoesNotExist:
-        return Proxies(citizen_account_id)
+    item = latest(ProxiesItem, key(citizen_account_id))
+    return Proxies(citizen_account_id) if item is None else _proxies(citizen_account_id, item)
 
 
 def get_many(citizen_account_ids: list[str]) -> list[Proxies]:
@@ -113,19 +111,16 @@ def get_many(citizen_account_ids: list[str]) -> list[Proxies]:
 
 
 def pointer(proxy_id: str) -> Pointer | None:
-    try:
-        item = ProxyPointerItem.get(f"PROXY#{proxy_id}", consistent_read=True)
-    except ProxyPointerItem.DoesNotExist:
+    item = latest(ProxyPointerItem, f"PROXY#{proxy_id}")
+    if item is None:
         return None
     return Pointer(proxy_id, item.citizen_account_id, item.proxy_account_id)
 
 
 def citizens_of(proxy_account_id: str) -> list[str]:
     """The citizens an account asked to act for (any status)."""
-    try:
-        return sorted(ProxyOfItem.get(f"PROXYOF#{proxy_account_id}", consistent_read=True).citizens or ())
-    except ProxyOfItem.DoesNotExist:
-        return []
+    item = latest(ProxyOfItem, f"PROXYOF#{proxy_account_id}")
+    return [] if item is None else sorted(item.citizens or ())
 
 
 class ProxiesMoved(Exception):

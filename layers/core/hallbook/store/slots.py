@@ -16,7 +16,7 @@ from pynamodb.models import Model
 
 from ..clock import SHANGHAI
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, saved_if, setting, transact
+from .base import BaseMeta, Cancelled, Items, latest, saved_if, setting, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -160,10 +160,8 @@ def create_slot_if_missing(office_id: str, slot: Slot) -> bool:
 
 
 def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
-    try:
-        return slot_state(SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True))
-    except SlotItem.DoesNotExist:
-        return None
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    return None if item is None else slot_state(item)
 
 
 def slots_between(office_id: str, service_code: str, first: date, last: date) -> list[SlotState]:
@@ -195,9 +193,8 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
     capacity becomes `capacity` and a new `end` is taken. Bookings are never touched: a slot left
     with more bookings than places is simply full (book_slot's condition is `booked < capacity`)
     until cancellations bring it under the new number. (before, after), or None if it does not exist."""
-    try:
-        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
-    except SlotItem.DoesNotExist:
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    if item is None:
         return None
     before = slot_state(item)
     end = end or before.end
@@ -212,9 +209,8 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
 def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
     """A slot a timetable change removed: no new booking can take it (book_slot's condition);
     bookings already made stay valid. Returns it as it was closed, or None if it does not exist."""
-    try:
-        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
-    except SlotItem.DoesNotExist:
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    if item is None:
         return None
     if not item.closed:
         item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())

@@ -31,7 +31,7 @@ from ..clock import SHANGHAI
 from ..domain.booking import Status
 from ..domain.errors import NoSuchSlot, Suspended
 from ..domain.waitlist import EntryStatus, Origin, PlaceState
-from .base import BaseMeta, ByAccount, Cancelled, Items, setting, transact
+from .base import BaseMeta, ByAccount, Cancelled, Items, latest, setting, transact
 from .bookings import (
     Booking,
     BookingItem,
@@ -198,17 +198,15 @@ def _place(item: WaitItem) -> Place:
 # ---------------------------------------------------------------- reads
 
 def get_entry(entry_id: str) -> Entry | None:
-    try:
-        item = WaitItem.get(entry_key(entry_id), consistent_read=True)
-    except WaitItem.DoesNotExist:
+    item = latest(WaitItem, entry_key(entry_id))
+    if item is None:
         return None
     return _entry(item) if item.kind == "entry" else None
 
 
 def get_place(place_id: str) -> Place | None:
-    try:
-        item = WaitItem.get(place_key(place_id), consistent_read=True)
-    except WaitItem.DoesNotExist:
+    item = latest(WaitItem, place_key(place_id))
+    if item is None:
         return None
     return _place(item) if item.kind == "place" else None
 
