@@ -78,13 +78,6 @@ def count_dynamodb_calls(monkeypatch) -> list[str]:
     return calls
 
 
-def notifier_app():
-    """The notifier's module (imported when a test asks for it, so its retry delays can be patched)."""
-    import functions.notifier.app as notifier_app
-
-    return notifier_app
-
-
 def next_working_day(after: int = 1) -> date:
     """The first Monday-to-Friday working day at least `after` days ahead (2026-09-15 from START)."""
     from hallbook.domain.calendar import WorkCalendar

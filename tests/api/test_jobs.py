@@ -18,7 +18,6 @@ from tests.support import (
     SERVICE,
     auth,
     login,
-    notifier_app,
     open_hall,
     problem,
     put_test_hall,
@@ -39,12 +38,6 @@ def at(text: str) -> datetime:
 @pytest.fixture
 def hall(system):
     return open_hall(system)
-
-
-@pytest.fixture
-def notifier():
-    """The notifier's module, its retry delays shortened so a test waits seconds, not minutes."""
-    return notifier_app()
 
 
 def status(citizen, booking_id: str) -> str:

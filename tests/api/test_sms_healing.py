@@ -20,18 +20,12 @@ from hallbook.notify.sms import get_sender, set_sender
 from hallbook.store import accounts as account_store
 from hallbook.store.outbox import OutboxItem
 from tests.conftest import START
-from tests.support import new_identity, next_working_day, notifier_app, open_hall, registered, sms_texts
+from tests.support import new_identity, next_working_day, open_hall, registered, sms_texts
 
 
 @pytest.fixture
 def hall(system):
     return open_hall(system)
-
-
-@pytest.fixture
-def notifier():
-    """The notifier's module, its retry delays shortened so a test waits seconds, not minutes."""
-    return notifier_app()
 
 
 class CountingSender:
