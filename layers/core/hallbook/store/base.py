@@ -1,5 +1,7 @@
-"""What every store module shares: table settings for pynamodb models, the transaction connection,
-and the retry of transactions that DynamoDB cancels for contention (pynamodb does not retry those)."""
+"""What every store module shares: table settings for pynamodb models, the by_account index, the
+transaction connection, the retry of transactions that DynamoDB cancels for contention (pynamodb does
+not retry those), the reading of a failed condition as an answer (transact's `answers`), and the
+single-item reads and conditional writes (latest, updated_if, saved_if)."""
 from __future__ import annotations
 
 import base64
