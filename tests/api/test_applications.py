@@ -129,6 +129,15 @@ def approved(api, tokens, citizen, application: dict) -> dict:
     return r.json()
 
 
+def window_collection(api, tokens, renewal) -> tuple[str, dict]:
+    """The renewal approved and its collection chosen at STATION's window, DAY 09:30: its id and collection."""
+    citizen, _, application = renewal
+    approved(api, tokens, citizen, application)
+    app_id = application["application_id"]
+    return app_id, call(api, citizen.token, "collection", app_id,
+                        {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+
+
 # ---------------------------------------------------------------- permits (admin, audited)
 
 def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station, api):
@@ -521,11 +530,8 @@ def test_window_collection_books_under_the_same_rules_and_capacity(renewal, toke
 
 
 def test_a_cancelled_window_booking_lets_the_citizen_choose_again(renewal, tokens, station, api):
-    citizen, _, application = renewal
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
-    first = call(api, citizen.token, "collection", app_id,
-                 {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+    citizen = renewal[0]
+    app_id, first = window_collection(api, tokens, renewal)
     assert citizen.cancel(first["booking_id"]).status == 200
     r = call(api, citizen.token, "collection", app_id, STEPS["collection"][1])
     assert r.status == 200 and r.json()["collection"]["method"] == "mail"

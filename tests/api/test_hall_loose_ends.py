@@ -10,18 +10,26 @@ import pytest
 
 from hallbook.clock import SHANGHAI, now
 from hallbook.services import accounts
-from tests.api.test_applications import DAY, STATION, STEPS, apply, approved, call, put_permit, renewal, station, tokens  # noqa: F401
+from tests.api.test_applications import (  # noqa: F401
+    STATION,
+    STEPS,
+    apply,
+    approved,
+    call,
+    put_permit,
+    renewal,
+    station,
+    tokens,
+    window_collection,
+)
 from tests.support import HALL, WALK_IN, auth, login, next_working_day, problem, put_test_hall, registered, release_days
 
 pytestmark = [pytest.mark.R17]
 
 
 def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_board(renewal, tokens, station, api):
-    citizen, _, application = renewal
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
-    collection = call(api, citizen.token, "collection", app_id,
-                      {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+    citizen = renewal[0]
+    app_id, collection = window_collection(api, tokens, renewal)
     station.clock.set(station.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
     checked = api.invoke("POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff),
