@@ -37,7 +37,7 @@ from .base import (
     updated_if,
 )
 from .outbox import Message, send_with
-from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
+from .slots import SlotItem, SlotState, get_slot, slot_item, slot_pk, slot_sk, slot_state
 
 if TYPE_CHECKING:
     from datetime import date as Day  # the name `date` is a field in Booking's body
@@ -362,7 +362,7 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     `slot_was_open`: the caller read the slot released and open just before, so a refusal on the slot
     is a lost race for its last place (SlotFull) without reading it again (a closure in those
     milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse)."""
-    slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+    slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
 
     def build(tx: Items) -> None:
         tx.update("slot", slot, [SlotItem.booked.add(1)], slot_has_room())
@@ -399,7 +399,7 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
     def build(tx: Items) -> None:
         change_status(tx, booking.booking_id, Status.CANCELLED, now, (
             BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])))
-        slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+        slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
         if delayed_place is None:
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         else:  # the place stays taken (in `booked`), now as a delayed place

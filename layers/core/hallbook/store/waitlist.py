@@ -43,7 +43,7 @@ from .bookings import (
     take_service_lock,
 )
 from .outbox import Message, send_with
-from .slots import SlotItem, slot_pk, slot_sk
+from .slots import SlotItem, slot_item
 
 DUE_SHARDS = 2  # the by_due index's partitions ("DUE#0", "DUE#1"): 2,000 writes/s, and two Queries a timer run
 KEEP_DAYS = 60  # ended entries and their history expire (TTL) this long after their day
@@ -288,8 +288,10 @@ def delayed_place_item(place: Place) -> WaitItem:
     )
 
 
-def _slot(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
-    return SlotItem(slot_pk(office_id, service_code), slot_sk(day, start))
+def _place_leaves_slot(tx: Items, place: Place) -> None:
+    """The place is no longer taken: its slot's `booked` and `held` - 1 together (neither below 0)."""
+    tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
+              [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
 
 
 def _lock_released(tx: Items, entry: Entry) -> None:
@@ -379,7 +381,7 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
         **_due(place.place_id, until))
 
     def build(tx: Items) -> None:
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
+        tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
                   [SlotItem.booked.add(1), SlotItem.held.add(1)], slot_has_room())
         tx.put("place", item, WaitItem.pk.does_not_exist())
         _offer_to_waiting_entry(tx, entry, place, until, now)
@@ -414,7 +416,7 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
         # entry.place_id: asserted above, a narrowing mypy does not carry into build()
         tx.delete("place", WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
                   (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
-        tx.update("slot", _slot(booking.office_id, booking.service_code, booking.date, booking.start),
+        tx.update("slot", slot_item(booking.office_id, booking.service_code, booking.date, booking.start),
                   [SlotItem.held.add(-1)],
                   SlotItem.pk.exists() & (SlotItem.held > 0)
                   & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
@@ -460,8 +462,7 @@ def return_to_pool(place: Place, now: datetime) -> None:
     together. Raises PlaceMoved if it is no longer delayed (offered or returned by another run)."""
     def build(tx: Items) -> None:
         tx.delete("place", WaitItem(place_key(place.place_id)), WaitItem.state == PlaceState.DELAYED.value)
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
-                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+        _place_leaves_slot(tx, place)
 
     transact(build, {"place": PlaceMoved})
 
@@ -486,8 +487,7 @@ def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: l
         if entry is not None:
             condition &= WaitItem.entry_id == entry.entry_id
         tx.delete("place", WaitItem(place_key(place.place_id)), condition)
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
-                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+        _place_leaves_slot(tx, place)
         if entry is not None:
             tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(EntryStatus.ENDED, now),
                       (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id))
