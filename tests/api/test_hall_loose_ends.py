@@ -13,10 +13,8 @@ from hallbook.services import accounts
 from tests.api.test_applications import (  # noqa: F401
     STATION,
     STEPS,
-    apply,
-    approved,
+    approved_change,
     call,
-    put_permit,
     renewal,
     station,
     tokens,
@@ -46,11 +44,7 @@ def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_boa
 def test_staff_see_the_applicant_s_name_and_phone_audited_and_the_mail_sms_carries_the_tracking_number(
         tokens, station, api):
     citizen = registered(station)
-    number = put_permit(api, tokens, citizen, "2027-06-30")
-    application = apply(api, citizen, number, "change", change_date="2026-09-01",
-                        address="海口市美兰区海甸五西路8号2单元302").json()
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
+    app_id = approved_change(api, tokens, citizen)
     assert call(api, citizen.token, "collection", app_id, STEPS["collection"][1]).status == 200
     staff = tokens.staff()
     full = api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(staff)).json()
