@@ -102,13 +102,13 @@ def slot_pk(office_id: str, service_code: str) -> str:
     return f"{office_id}#{service_code}"
 
 
+def slot_sk(day: date, start: str) -> str:
+    return f"{day.isoformat()}#{start}"
+
+
 def slot_item(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
     """The slot's item by its key alone, for an update or a condition in a transaction."""
     return SlotItem(slot_pk(office_id, service_code), slot_sk(day, start))
-
-
-def slot_sk(day: date, start: str) -> str:
-    return f"{day.isoformat()}#{start}"
 
 
 def slot_state(item: SlotItem) -> SlotState:
