@@ -84,3 +84,11 @@ def system(local_system: LocalSystem) -> Iterator[LocalSystem]:
 @pytest.fixture
 def api(system: LocalSystem) -> Gateway:
     return system.gateway
+
+
+@pytest.fixture
+def notifier():
+    """The notifier's module (imported when a test asks for it), for a test to shorten its retry delays."""
+    import functions.notifier.app as notifier_app
+
+    return notifier_app

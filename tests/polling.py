@@ -10,9 +10,9 @@ T = TypeVar("T")
 
 
 def eventually(condition: Callable[[], T], *, step: Callable[[], object] | None = None,
-               timeout: float = 10.0, interval: float = 0.05) -> T:
+               timeout: float = 10.0, interval: float = 0.05, what: str = "") -> T:
     """Run `step` (e.g. pump.drain) then `condition` until the condition is true; its value. Fails
-    with AssertionError when it is still false after `timeout` seconds."""
+    with AssertionError, naming `what` (else the condition), when it is still false after `timeout` seconds."""
     deadline = time.monotonic() + timeout
     while True:
         if step is not None:
@@ -21,5 +21,5 @@ def eventually(condition: Callable[[], T], *, step: Callable[[], object] | None 
         if value:
             return value
         if time.monotonic() >= deadline:
-            raise AssertionError(f"still false after {timeout:g} s: {getattr(condition, '__name__', condition)}")
+            raise AssertionError(f"still false after {timeout:g} s: {what or getattr(condition, '__name__', condition)}")
         time.sleep(interval)

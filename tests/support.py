@@ -50,6 +50,34 @@ def release_days(days: int = 16, office_id: str = HALL) -> None:
     release_office(office_id, [today + timedelta(days=i) for i in range(1, days + 1)])
 
 
+def open_hall(system, capacity: int = 3, days: int = 16, **hall):
+    """The test hall (put_test_hall) with its next `days` days released; `system`, for a fixture to return."""
+    put_test_hall(capacity=capacity, **hall)
+    release_days(days)
+    return system
+
+
+def sms_texts(system, phone: str, containing: str = "") -> list[str]:
+    """The texts `phone` received (containing `containing`), once every pending message is delivered."""
+    system.pump.drain()
+    return [m["message"] for m in system.sms_messages(phone) if containing in m["message"]]
+
+
+def count_dynamodb_calls(monkeypatch) -> list[str]:
+    """The DynamoDB operations the embedded AWS serves from now on, by name (counted where they arrive)."""
+    from moto.dynamodb.responses import DynamoHandler
+
+    calls: list[str] = []
+    original = DynamoHandler.call_action
+
+    def counted(self):
+        calls.append(str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2])
+        return original(self)
+
+    monkeypatch.setattr(DynamoHandler, "call_action", counted)
+    return calls
+
+
 def next_working_day(after: int = 1) -> date:
     """The first Monday-to-Friday working day at least `after` days ahead (2026-09-15 from START)."""
     from hallbook.domain.calendar import WorkCalendar

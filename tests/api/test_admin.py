@@ -8,7 +8,7 @@ import pytest
 from hallbook.clock import now
 from hallbook.services import accounts
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, WALK_IN, auth, login, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, WALK_IN, auth, login, open_hall, put_test_hall, registered
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
@@ -17,9 +17,7 @@ DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3)
-    release_days()
-    return system
+    return open_hall(system)
 
 
 @pytest.fixture

@@ -129,6 +129,24 @@ def approved(api, tokens, citizen, application: dict) -> dict:
     return r.json()
 
 
+def approved_change(api, tokens, citizen) -> str:
+    """The citizen's change of address (a permit valid to 2027-06-30) applied for and approved: its id."""
+    number = put_permit(api, tokens, citizen, "2027-06-30")
+    application = apply(api, citizen, number, "change", change_date="2026-09-01",
+                        address="海口市美兰区海甸五西路8号2单元302").json()
+    approved(api, tokens, citizen, application)
+    return application["application_id"]
+
+
+def window_collection(api, tokens, renewal) -> tuple[str, dict]:
+    """The renewal approved and its collection chosen at STATION's window, DAY 09:30: its id and collection."""
+    citizen, _, application = renewal
+    approved(api, tokens, citizen, application)
+    app_id = application["application_id"]
+    return app_id, call(api, citizen.token, "collection", app_id,
+                        {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+
+
 # ---------------------------------------------------------------- permits (admin, audited)
 
 def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station, api):
@@ -521,11 +539,8 @@ def test_window_collection_books_under_the_same_rules_and_capacity(renewal, toke
 
 
 def test_a_cancelled_window_booking_lets_the_citizen_choose_again(renewal, tokens, station, api):
-    citizen, _, application = renewal
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
-    first = call(api, citizen.token, "collection", app_id,
-                 {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+    citizen = renewal[0]
+    app_id, first = window_collection(api, tokens, renewal)
     assert citizen.cancel(first["booking_id"]).status == 200
     r = call(api, citizen.token, "collection", app_id, STEPS["collection"][1])
     assert r.status == 200 and r.json()["collection"]["method"] == "mail"
@@ -533,11 +548,7 @@ def test_a_cancelled_window_booking_lets_the_citizen_choose_again(renewal, token
 
 def test_mail_collection_is_validated_and_closes_a_change_with_the_new_address(tokens, station, api):
     citizen = registered(station)
-    number = put_permit(api, tokens, citizen, "2027-06-30")
-    application = apply(api, citizen, number, "change", change_date="2026-09-01",
-                        address="海口市美兰区海甸五西路8号2单元302").json()
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
+    app_id = approved_change(api, tokens, citizen)
     mail = STEPS["collection"][1]
     for bad in ({"phone": "12345"}, {"address": "海口"}, {"name": ""}):
         problem(call(api, citizen.token, "collection", app_id, {**mail, **bad}), 422, "VALIDATION_ERROR")

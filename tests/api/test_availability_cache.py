@@ -9,13 +9,12 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from moto.dynamodb.responses import DynamoHandler
 
 from hallbook.clock import now
 from hallbook.services import catalog
 from hallbook.store import readcache
 from local.template import TEMPLATE_PATH, read_sam_template
-from tests.support import HALL, SERVICE, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, count_dynamodb_calls, open_hall, registered
 
 pytestmark = pytest.mark.R7
 PATH = f"/v1/offices/{HALL}/availability"
@@ -25,22 +24,12 @@ DAY = "2026-09-15"
 @pytest.fixture
 def dynamodb_calls(monkeypatch) -> list[str]:
     """The DynamoDB operations the embedded AWS serves from now on, by name."""
-    calls: list[str] = []
-    original = DynamoHandler.call_action
-
-    def counted(self):
-        calls.append(str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2])
-        return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", counted)
-    return calls
+    return count_dynamodb_calls(monkeypatch)
 
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=2)
-    release_days(3)
-    return system
+    return open_hall(system, capacity=2, days=3)
 
 
 def remaining(body: dict, day: str = DAY, start: str = "09:00") -> int:

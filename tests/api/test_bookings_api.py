@@ -13,8 +13,8 @@ from tests.support import (
     SERVICE,
     WALK_IN,
     link_guardian,
+    open_hall,
     problem,
-    put_test_hall,
     registered,
     release_days,
 )
@@ -24,9 +24,7 @@ DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=2)
-    release_days()
-    return system
+    return open_hall(system, capacity=2)
 
 
 def test_book_and_see_it_with_sms_and_masked_subject(hall, api):

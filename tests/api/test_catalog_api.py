@@ -1,5 +1,5 @@
 """Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 
 import pytest
 
@@ -93,7 +93,9 @@ def test_bad_ranges_are_validation_errors(system, api, query):
         problem(api.invoke("GET", f"/v1/offices/{HALL}/availability"), 422, "VALIDATION_ERROR")
 
 
-def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
+def one_place_booked(system, api) -> tuple[date, dict]:
+    """The test hall released and one place of its next working day booked: that day, and the
+    availability the API answers then."""
     from tests.support import next_working_day, registered
 
     put_test_hall()
@@ -101,7 +103,11 @@ def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
     citizen = registered(system)
     day = next_working_day()
     assert citizen.book(day).status == 201
-    before = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    return day, api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+
+
+def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
+    day, before = one_place_booked(system, api)
     second = release_office(HALL, [day + timedelta(days=i) for i in range(0, 10)])
     assert second.written == 0 and second.unchanged > 0
     assert release_window() >= 0
@@ -113,14 +119,8 @@ def test_release_without_its_records_of_released_days_still_keeps_booked_places(
     """Slots released before days were recorded (or a record lost): a day that may be open is read
     and only its missing slots are written, so a place booked there stays booked."""
     from hallbook.store.slots import ReleasedDayItem, released_pk
-    from tests.support import next_working_day, registered
 
-    put_test_hall()
-    release_days()
-    citizen = registered(system)
-    day = next_working_day()
-    assert citizen.book(day).status == 201
-    before = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    day, before = one_place_booked(system, api)
     records = list(ReleasedDayItem.query(released_pk(HALL)))
     assert {r.sk for r in records} >= {day.isoformat()}
     for record in records:

@@ -12,7 +12,7 @@ from icalendar import Calendar
 
 from hallbook.clock import SHANGHAI
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, link_guardian, problem, put_test_hall, registered, release_days
+from tests.support import CHILD_SERVICE, link_guardian, open_hall, problem, registered
 
 pytestmark = pytest.mark.R13
 DAY = "2026-09-16"  # a Wednesday in the window at START
@@ -21,9 +21,7 @@ HALL_PHONE = "0755-83210000"
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3, phone=HALL_PHONE)
-    release_days()
-    return system
+    return open_hall(system, capacity=3, phone=HALL_PHONE)
 
 
 def svg_modules(svg: str) -> list[list[bool]]:

@@ -7,23 +7,18 @@ from datetime import datetime, timedelta
 import pytest
 
 from hallbook.clock import SHANGHAI
-from hallbook.domain.sanctions import (
-    FLAG_BOOK_CANCEL_CYCLES,
-    FLAG_MINORS_PER_ACCOUNT,
-    FLAG_PHONE_ID_NUMBERS,
-)
+from hallbook.domain.sanctions import FLAG_BOOK_CANCEL_CYCLES, FLAG_MINORS_PER_ACCOUNT, FLAG_PHONE_ID_NUMBERS
 from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, seed_local_accounts
 from hallbook.store import audit as audit_store
 from tests.idnumbers import id_number
-from tests.support import HALL, auth, login, new_identity, problem, put_test_hall, registered, release_days
+from tests.support import HALL, auth, login, new_identity, open_hall, problem, registered, release_days
 
 pytestmark = pytest.mark.R22
 
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3)
-    release_days()
+    open_hall(system)
     seed_local_accounts([HALL])
     return system
 

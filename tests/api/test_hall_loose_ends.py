@@ -10,18 +10,24 @@ import pytest
 
 from hallbook.clock import SHANGHAI, now
 from hallbook.services import accounts
-from tests.api.test_applications import DAY, STATION, STEPS, apply, approved, call, put_permit, renewal, station, tokens  # noqa: F401
+from tests.api.test_applications import (  # noqa: F401
+    STATION,
+    STEPS,
+    approved_change,
+    call,
+    renewal,
+    station,
+    tokens,
+    window_collection,
+)
 from tests.support import HALL, WALK_IN, auth, login, next_working_day, problem, put_test_hall, registered, release_days
 
 pytestmark = [pytest.mark.R17]
 
 
 def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_board(renewal, tokens, station, api):
-    citizen, _, application = renewal
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
-    collection = call(api, citizen.token, "collection", app_id,
-                      {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+    citizen = renewal[0]
+    app_id, collection = window_collection(api, tokens, renewal)
     station.clock.set(station.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
     checked = api.invoke("POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff),
@@ -38,11 +44,7 @@ def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_boa
 def test_staff_see_the_applicant_s_name_and_phone_audited_and_the_mail_sms_carries_the_tracking_number(
         tokens, station, api):
     citizen = registered(station)
-    number = put_permit(api, tokens, citizen, "2027-06-30")
-    application = apply(api, citizen, number, "change", change_date="2026-09-01",
-                        address="海口市美兰区海甸五西路8号2单元302").json()
-    approved(api, tokens, citizen, application)
-    app_id = application["application_id"]
+    app_id = approved_change(api, tokens, citizen)
     assert call(api, citizen.token, "collection", app_id, STEPS["collection"][1]).status == 200
     staff = tokens.staff()
     full = api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(staff)).json()

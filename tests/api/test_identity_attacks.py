@@ -19,10 +19,9 @@ from tests.support import (
     link_guardian,
     login,
     new_identity,
+    open_hall,
     problem,
-    put_test_hall,
     registered,
-    release_days,
     sms_code,
 )
 
@@ -32,8 +31,7 @@ DAY, OTHER_DAY = "2026-09-15", "2026-09-16"
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3)
-    release_days()
+    open_hall(system)
     seed_local_accounts([HALL, "elsewhere"])
     return system
 

@@ -13,7 +13,18 @@ from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, STAFF_PASSWORD, 
 from hallbook.store.outbox import OutboxItem
 from local.template import read_sam_template, schedules
 from tests.polling import eventually
-from tests.support import HALL, SERVICE, auth, login, problem, put_test_hall, registered, release_days
+from tests.support import (
+    HALL,
+    SERVICE,
+    auth,
+    login,
+    open_hall,
+    problem,
+    put_test_hall,
+    registered,
+    release_days,
+    sms_texts,
+)
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START (Monday 2026-09-14 09:00)
 WEDNESDAY, THURSDAY, FRIDAY = "2026-09-16", "2026-09-17", "2026-09-18"
@@ -26,22 +37,7 @@ def at(text: str) -> datetime:
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3)
-    release_days()
-    return system
-
-
-@pytest.fixture
-def notifier():
-    """The notifier's module, its retry delays shortened so a test waits seconds, not minutes."""
-    import functions.notifier.app as notifier_app
-
-    return notifier_app
-
-
-def sms(system, phone: str, word: str) -> list[str]:
-    system.pump.drain()
-    return [m["message"] for m in system.sms_messages(phone) if word in m["message"]]
+    return open_hall(system)
 
 
 def status(citizen, booking_id: str) -> str:
@@ -85,13 +81,13 @@ def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(hall, 
     assert all(b["status"] == "booked" for b in bookings)  # a failing SMS never undoes a booking
     tried = lambda: all(OutboxItem.get(f"{b['booking_id']}#booked").attempts >= 2 for b in bookings)  # noqa: E731
     eventually(tried, step=hall.pump.drain)  # the second try fails too
-    assert all(not sms(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
+    assert all(not sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    eventually(lambda: all(sms(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings)),
+    eventually(lambda: all(sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings)),
                step=hall.pump.drain)
     for citizen, booking in zip(citizens, bookings):
-        assert len(sms(hall, citizen.phone, booking["reference"])) == 1
+        assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
         assert status(citizen, booking["booking_id"]) == "booked"
         item = OutboxItem.get(f"{booking['booking_id']}#booked")
         assert item.status == "sent" and item.attempts >= 3
@@ -109,13 +105,13 @@ def test_sms_failing_for_good_lands_in_the_dlq_alarmed_then_redrive_delivers_onc
     assert queue_depth(hall, "SmsQueue") == 0
     assert '"SmsSendFailed"' in capsys.readouterr().out  # the notifier's metric, one per failed try
     assert status(citizen, booking["booking_id"]) == "booked"
-    assert not sms(hall, citizen.phone, booking["reference"])
+    assert not sms_texts(hall, citizen.phone, booking["reference"])
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
     assert job(hall, "redrive_sms") == {"job": "redrive_sms", "moved": 1}
-    assert len(sms(hall, citizen.phone, booking["reference"])) == 1
+    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
     assert job(hall, "redrive_sms")["moved"] == 0
-    assert len(sms(hall, citizen.phone, booking["reference"])) == 1
+    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
     assert queue_depth(hall, "SmsDLQ") == 0
 
 
@@ -147,22 +143,22 @@ def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(h
 
     fired = move_clock(api, "2026-09-14T16:01+08:00")
     assert "hallbook-dev-day-before-reminders" in fired
-    assert len(sms(hall, early.phone, "提醒")) == 1
-    assert not sms(hall, other_day.phone, "提醒") and not sms(hall, cancelled.phone, "提醒")
+    assert len(sms_texts(hall, early.phone, "提醒")) == 1
+    assert not sms_texts(hall, other_day.phone, "提醒") and not sms_texts(hall, cancelled.phone, "提醒")
 
     late.login()
     b_late = late.book(DAY, start="09:30").json()  # after today's run: carries its own reminder
-    assert len(sms(hall, late.phone, "提醒")) == 1 and b_late["reference"] in sms(hall, late.phone, "提醒")[0]
+    assert len(sms_texts(hall, late.phone, "提醒")) == 1 and b_late["reference"] in sms_texts(hall, late.phone, "提醒")[0]
 
     again = job(hall, "reminders")
     assert again == {"job": "reminders", "bookings": 2, "written": 0, "already": 2}
-    assert len(sms(hall, early.phone, "提醒")) == 1 and len(sms(hall, late.phone, "提醒")) == 1
-    assert b_early["reference"] in sms(hall, early.phone, "提醒")[0]
+    assert len(sms_texts(hall, early.phone, "提醒")) == 1 and len(sms_texts(hall, late.phone, "提醒")) == 1
+    assert b_early["reference"] in sms_texts(hall, early.phone, "提醒")[0]
 
     hall.clock.set(at("2026-09-15T15:59"))  # (skipping Tuesday's sweeps keeps the test short)
     move_clock(api, "2026-09-15T16:01+08:00")  # Tuesday's run: Wednesday's booking
-    assert len(sms(hall, other_day.phone, "提醒")) == 1 and b_other["reference"] in sms(hall, other_day.phone, "提醒")[0]
-    assert len(sms(hall, early.phone, "提醒")) == 1
+    assert len(sms_texts(hall, other_day.phone, "提醒")) == 1 and b_other["reference"] in sms_texts(hall, other_day.phone, "提醒")[0]
+    assert len(sms_texts(hall, early.phone, "提醒")) == 1
 
 
 # ---------------------------------------------------------------- no-show sweep (R12)
@@ -181,11 +177,11 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
     assert status(first, b_first["booking_id"]) == "no_show"
     assert status(second, b_second["booking_id"]) == "booked"  # its slot has not ended
     assert status(kept, b_kept["booking_id"]) == "booked"
-    assert len(sms(hall, first.phone, "爽约")) == 1 and b_first["reference"] in sms(hall, first.phone, "爽约")[0]
+    assert len(sms_texts(hall, first.phone, "爽约")) == 1 and b_first["reference"] in sms_texts(hall, first.phone, "爽约")[0]
 
     assert job(hall, "sweep")["no_shows"] == 0  # run twice: the same
     assert job(hall, "sweep", days_back=7)["no_shows"] == 0
-    assert len(sms(hall, first.phone, "爽约")) == 1
+    assert len(sms_texts(hall, first.phone, "爽约")) == 1
 
     move_clock(api, "2026-09-15T10:05+08:00")
     assert status(second, b_second["booking_id"]) == "no_show"
@@ -219,13 +215,13 @@ def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(hall,
         citizen.login()
         assert status(citizen, r.json()["booking_id"]) == "no_show"
 
-    suspended = sms(hall, citizen.phone, "暂停至")
+    suspended = sms_texts(hall, citizen.phone, "暂停至")
     assert len(suspended) == 1 and "2027-03-17" in suspended[0]
     body = problem(citizen.book(FRIDAY), 403, "SUSPENDED")
     assert "2027-03-17" in body["detail"] and body["suspended_until"] == "2027-03-17T00:00:00+08:00"
     assert citizen.get("/v1/me").json()["restrictions"]["suspended_until"] == "2027-03-17T00:00:00+08:00"
-    assert len(sms(hall, citizen.phone, "已记为爽约")) == 3
-    assert job(hall, "sweep", days_back=7)["no_shows"] == 0 and len(sms(hall, citizen.phone, "暂停至")) == 1
+    assert len(sms_texts(hall, citizen.phone, "已记为爽约")) == 3
+    assert job(hall, "sweep", days_back=7)["no_shows"] == 0 and len(sms_texts(hall, citizen.phone, "暂停至")) == 1
 
 
 # ---------------------------------------------------------------- closures
@@ -254,12 +250,12 @@ def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_
     for citizen, booking in ((first, b_first), (second, b_second)):
         view = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()
         assert view["status"] == "cancelled" and view["cancelled_by"] == "hall"
-        told = sms(two_halls, citizen.phone, "暂停办理")
+        told = sms_texts(two_halls, citizen.phone, "暂停办理")
         assert len(told) == 1 and "停电检修" in told[0] and booking["reference"] in told[0]
         assert citizen.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0  # not counted
     assert status(other_day, b_other_day["booking_id"]) == "booked"
     assert status(other_hall, b_other_hall["booking_id"]) == "booked"
-    assert not sms(two_halls, other_day.phone, "暂停办理") and not sms(two_halls, other_hall.phone, "暂停办理")
+    assert not sms_texts(two_halls, other_day.phone, "暂停办理") and not sms_texts(two_halls, other_hall.phone, "暂停办理")
 
     # the day is no longer bookable, nor shown
     assert problem(other_day.book(DAY, service="HR_BIRTH", start="10:00"), 409, "NO_SUCH_SLOT")
@@ -269,7 +265,7 @@ def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_
     again = api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
                        body={"date": DAY, "reason": "another reason"})
     assert again.status == 201 and again.json() == {**r.json(), "already_closed": True, "cancelled_now": 0}
-    assert len(sms(two_halls, first.phone, "暂停办理")) == 1 and len(sms(two_halls, second.phone, "暂停办理")) == 1
+    assert len(sms_texts(two_halls, first.phone, "暂停办理")) == 1 and len(sms_texts(two_halls, second.phone, "暂停办理")) == 1
     log = api.invoke("GET", "/v1/audit", headers=auth(admin)).json()["entries"]
     closes = [e for e in log if e["action"] == "office.close_day"]
     assert len(closes) == 1 and closes[0]["target"] == f"OFFICE#{HALL}"  # who closed which day, once

@@ -9,7 +9,7 @@ import pytest
 from hallbook.clock import now as clock_now
 from hallbook.services.proxies import CODE_ATTEMPTS
 from hallbook.store import audit as audit_store
-from tests.support import auth, new_identity, problem, put_test_hall, registered, release_days, run_at_once, sms_code
+from tests.support import auth, new_identity, open_hall, problem, registered, run_at_once, sms_code, sms_texts
 
 pytestmark = pytest.mark.R20
 DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
@@ -17,14 +17,7 @@ DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "20
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=3)
-    release_days()
-    return system
-
-
-def texts(system, phone: str) -> list[str]:
-    system.pump.drain()
-    return [m["message"] for m in system.sms_messages(phone)]
+    return open_hall(system)
 
 
 def ask(son, father_id: str, father_phone: str):
@@ -62,13 +55,13 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     assert r.status == 202, r.text
     pending = r.json()
     assert pending["you_are"] == "proxy" and pending["citizen"]["id_number"] != father.id_number
-    [code_sms] = [t for t in texts(hall, father.phone) if "代您预约" in t]  # to the father's own phone
+    [code_sms] = [t for t in sms_texts(hall, father.phone) if "代您预约" in t]  # to the father's own phone
     assert "李*" in code_sms and son.phone not in code_sms and son.phone[-4:] in code_sms
-    assert not [t for t in texts(hall, son.phone) if "代您预约" in t]
+    assert not [t for t in sms_texts(hall, son.phone) if "代您预约" in t]
     proxy_id = pending["proxy_id"]
     assert confirm(son, proxy_id, sms_code(hall, father.phone)).json()["status"] == "active"
-    assert any("现可代您预约" in t for t in texts(hall, father.phone))
-    assert any("授权成功" in t for t in texts(hall, son.phone))
+    assert any("现可代您预约" in t for t in sms_texts(hall, father.phone))
+    assert any("授权成功" in t for t in sms_texts(hall, son.phone))
     mine = father.get("/v1/proxies").json()["proxies"]
     assert [(p["proxy_id"], p["you_are"], p["status"]) for p in mine] == [(proxy_id, "citizen", "active")]
 
@@ -78,8 +71,8 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     # the father's own booking: in his list, his SMS, his R9 lock
     assert [b["booking_id"] for b in father.get("/v1/bookings").json()["bookings"]] == [booking["booking_id"]]
     assert booking["subject_id_number"].endswith(father.id_number[-4:])
-    assert any(booking["reference"] in t and "预约成功" in t for t in texts(hall, father.phone))
-    [copy] = [t for t in texts(hall, son.phone) if booking["reference"] in t]
+    assert any(booking["reference"] in t and "预约成功" in t for t in sms_texts(hall, father.phone))
+    [copy] = [t for t in sms_texts(hall, son.phone) if booking["reference"] in t]
     assert copy.startswith("（代李*办理·抄送）") and "预约成功" in copy
     problem(father.book(WEDNESDAY), 409, "ALREADY_BOOKED")  # the father is the subject (R9)
     assert son.get("/v1/bookings").json()["bookings"] == []  # not the son's booking
@@ -93,8 +86,8 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     second = book_for(son, proxy_id, WEDNESDAY, "k2").json()
     assert cancel_for(son, proxy_id, second["booking_id"]).status == 200
     assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 2
-    assert len([t for t in texts(hall, father.phone) if "本月已取消预约2次" in t]) == 1
-    assert len([t for t in texts(hall, son.phone) if "本月已取消预约2次" in t]) == 1
+    assert len([t for t in sms_texts(hall, father.phone) if "本月已取消预约2次" in t]) == 1
+    assert len([t for t in sms_texts(hall, son.phone) if "本月已取消预约2次" in t]) == 1
     third = book_for(son, proxy_id, THURSDAY, "k3").json()
     assert cancel_for(son, proxy_id, third["booking_id"]).status == 200
     problem(father.book(FRIDAY), 403, "SUSPENDED")  # the father is suspended, not the son
@@ -115,8 +108,8 @@ def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
 
     r = father.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(father.token))  # the citizen revokes
     assert r.status == 200 and r.json()["status"] == "revoked"
-    assert any("授权已撤销" in t for t in texts(hall, son.phone))
-    assert any("授权已撤销" in t for t in texts(hall, father.phone))
+    assert any("授权已撤销" in t for t in sms_texts(hall, son.phone))
+    assert any("授权已撤销" in t for t in sms_texts(hall, father.phone))
     for attempt in (lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
                     lambda: book_for(son, by_son, WEDNESDAY, "k2"),
                     lambda: cancel_for(son, by_son, booking["booking_id"]),
@@ -138,13 +131,13 @@ def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
 def test_a_phone_that_is_not_the_citizens_gets_no_code_and_reveals_nothing(hall):
     victim, attacker = registered(hall, born="19500101"), registered(hall)
     stranger_id, stranger_phone = new_identity("19520101")  # nobody registered this ID number
-    before = len(texts(hall, victim.phone))
+    before = len(sms_texts(hall, victim.phone))
     wrong_phone = problem(ask(attacker, victim.id_number, attacker.phone), 404, "NOT_FOUND")
     unknown = problem(ask(attacker, stranger_id, stranger_phone), 404, "NOT_FOUND")
     assert wrong_phone["detail"] == unknown["detail"]  # which of the two did not match is not said
     assert victim.id_number not in str(wrong_phone)
-    assert len(texts(hall, victim.phone)) == before  # no code was sent anywhere
-    assert not [t for t in texts(hall, attacker.phone) if "代您预约" in t]
+    assert len(sms_texts(hall, victim.phone)) == before  # no code was sent anywhere
+    assert not [t for t in sms_texts(hall, attacker.phone) if "代您预约" in t]
     assert attacker.get("/v1/proxies").json()["proxies"] == []
     problem(ask(attacker, attacker.id_number, attacker.phone), 422, "VALIDATION_ERROR")  # not one's own proxy
 

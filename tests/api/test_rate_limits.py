@@ -17,7 +17,7 @@ from hallbook.store.ratelimits import RateItem
 from hallbook.web import guard
 from local.gateway import Request
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, auth, new_identity, problem, put_test_hall, registered, release_days
+from tests.support import HALL, SERVICE, auth, new_identity, open_hall, problem, put_test_hall, registered
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"
@@ -55,9 +55,7 @@ def advance(system, seconds: float) -> None:
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=50)
-    release_days()
-    return system
+    return open_hall(system, capacity=50)
 
 
 def attempt(api, ip: str, citizen, key: str):

@@ -20,23 +20,12 @@ from hallbook.notify.sms import get_sender, set_sender
 from hallbook.store import accounts as account_store
 from hallbook.store.outbox import OutboxItem
 from tests.conftest import START
-from tests.support import new_identity, next_working_day, put_test_hall, registered
+from tests.support import new_identity, next_working_day, open_hall, registered, sms_texts
 
 
 @pytest.fixture
 def hall(system):
-    from tests.support import release_days
-
-    put_test_hall(capacity=3)
-    release_days()
-    return system
-
-
-@pytest.fixture
-def notifier():
-    import functions.notifier.app as notifier_app
-
-    return notifier_app
+    return open_hall(system)
 
 
 class CountingSender:
@@ -65,11 +54,6 @@ def walk_clock(system, start: datetime, minutes: int) -> None:
         assert not [r for r in runs if r.error], runs
 
 
-def sent_to(system, phone: str, word: str) -> list[str]:
-    system.pump.drain()
-    return [m["message"] for m in system.sms_messages(phone) if word in m["message"]]
-
-
 def queue_depth(system, logical_id: str) -> int:
     sqs = boto3.client("sqs", endpoint_url=system.aws.url)
     attributes = sqs.get_queue_attributes(QueueUrl=system.resources.ref(logical_id),
@@ -95,17 +79,17 @@ def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_
     b2 = second.book(day, start="09:30").json()
     assert second.cancel(b2["booking_id"]).status == 200
     hall.pump.drain()
-    assert not sent_to(hall, first.phone, b1["reference"]) and not sent_to(hall, phone, "")
+    assert not sms_texts(hall, first.phone, b1["reference"]) and not sms_texts(hall, phone, "")
     if retry_base == 0:
         assert queue_depth(hall, "SmsDLQ") == 4  # code, booked, booked, cancelled: every try failed
 
     walk_clock(hall, START, 15)  # 09:01 ... 09:15, the provider failing all along
-    assert not sent_to(hall, first.phone, b1["reference"])
+    assert not sms_texts(hall, first.phone, b1["reference"])
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
     walk_clock(hall, START + timedelta(minutes=15), 5)  # 09:16 ... 09:20: nobody does anything
 
-    assert len(sent_to(hall, first.phone, b1["reference"])) == 1
-    second_sms = sent_to(hall, second.phone, b2["reference"])
+    assert len(sms_texts(hall, first.phone, b1["reference"])) == 1
+    second_sms = sms_texts(hall, second.phone, b2["reference"])
     assert len(second_sms) == 2 and len(set(second_sms)) == 2  # booked, then cancelled: once each
     assert not hall.sms_messages(phone)  # the code expired at 09:10: never sent stale
     code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
@@ -122,8 +106,8 @@ def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_
         assert sent_code.status == "sent" and sent_code.text is None
 
     walk_clock(hall, START + timedelta(minutes=20), 15)  # later runs send nothing twice
-    assert len(sent_to(hall, first.phone, b1["reference"])) == 1
-    assert len(sent_to(hall, second.phone, b2["reference"])) == 2
+    assert len(sms_texts(hall, first.phone, b1["reference"])) == 1
+    assert len(sms_texts(hall, second.phone, b2["reference"])) == 2
 
 
 def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(hall, monkeypatch):
@@ -141,14 +125,14 @@ def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(hal
     hall.pump.drain()
     monkeypatch.setattr(hall.functions, "invoke", real_invoke)
     hall.pump.drain()
-    assert not sent_to(hall, citizen.phone, booking["reference"])
+    assert not sms_texts(hall, citizen.phone, booking["reference"])
     assert OutboxItem.get(f"{booking['booking_id']}#booked").status == "pending"
 
     walk_clock(hall, START, 10)
-    assert len(sent_to(hall, citizen.phone, booking["reference"])) == 1
+    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
     assert OutboxItem.get(f"{booking['booking_id']}#booked", consistent_read=True).status == "sent"
     walk_clock(hall, START + timedelta(minutes=10), 10)
-    assert len(sent_to(hall, citizen.phone, booking["reference"])) == 1
+    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
 
 
 def test_a_long_outage_is_probed_with_one_message_at_growing_intervals(hall, api, notifier, monkeypatch, provider):
@@ -164,11 +148,11 @@ def test_a_long_outage_is_probed_with_one_message_at_growing_intervals(hall, api
     # one message per probe, at 09:05, 09:10, 09:20, 09:40, 10:00 (waits of 5, 10, 20, 20 minutes)
     assert provider.tries - tries_before == 5
     assert queue_depth(hall, "SmsDLQ") == 3  # nothing was moved back while the provider failed
-    assert all(not sent_to(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
+    assert all(not sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
     walk_clock(hall, START + timedelta(minutes=60), 20)  # the next probe (10:20) succeeds: all go out
-    assert all(len(sent_to(hall, c.phone, b["reference"])) == 1 for c, b in zip(citizens, bookings))
+    assert all(len(sms_texts(hall, c.phone, b["reference"])) == 1 for c, b in zip(citizens, bookings))
     assert queue_depth(hall, "SmsDLQ") == 0
 
 

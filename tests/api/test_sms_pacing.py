@@ -7,13 +7,13 @@ from __future__ import annotations
 from collections import Counter
 
 import pytest
-from moto.dynamodb.responses import DynamoHandler
 
 from hallbook.clock import now
 from hallbook.notify import pacing
 from hallbook.notify.sms import get_sender, set_sender
 from hallbook.store.outbox import Message, OutboxItem, enqueue
 from local.template import TEMPLATE_PATH, read_sam_template
+from tests.support import count_dynamodb_calls
 
 pytestmark = pytest.mark.R16
 
@@ -72,14 +72,7 @@ def paced(system, monkeypatch):
     pacing.set_pacer(pacing.Pacer(pacing.rate_per_environment(), time.clock, time.sleep))
     recording = Recording(get_sender(), time)
     set_sender(recording)
-    calls: list[str] = []
-    original = DynamoHandler.call_action
-
-    def counted(self):
-        calls.append(str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2])
-        return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", counted)
+    calls = count_dynamodb_calls(monkeypatch)
     yield recording, calls
     set_sender(recording.sender)
     pacing.set_pacer(None)

@@ -23,10 +23,10 @@ from tests.support import (
     auth,
     link_guardian,
     new_identity,
+    open_hall,
     problem,
     put_test_hall,
     registered,
-    release_days,
 )
 
 DAY = "2026-09-15"  # START is Monday 2026-09-14 09:00; the cut-off of DAY is 2026-09-14 18:00
@@ -35,9 +35,7 @@ D = date.fromisoformat(DAY)
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=2)
-    release_days(3)
-    return system
+    return open_hall(system, capacity=2, days=3)
 
 
 def citizens(n: int) -> list[Caller]:

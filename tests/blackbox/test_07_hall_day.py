@@ -6,6 +6,7 @@ made first (module fixture), then the clock visits D-1 18:01, D 10:15 and D 10:4
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from datetime import date, timedelta
 
 import pytest
@@ -18,6 +19,16 @@ SERVICE = "ID_RENEW"
 CHECK_IN_START = "11:00"  # PRIORITY_HALL's 11:00-11:30 slot: check-in opens 10:30
 NO_SHOW_START = "09:00"  # NO_SHOW_HALL's 09:00-10:00 slot
 STAFF_PASSWORD = "local-staff-pass"
+
+
+def board_once(api: Api, hall: str, shows: Callable[[dict], bool], what: str, timeout: float = 5) -> dict:
+    """The display board `hall` serves, polled until it `shows` what it should; fails naming `what`
+    and the last board when it has not within `timeout` seconds."""
+    deadline = time.monotonic() + timeout
+    while not shows(board := api.get(f"{hall}/queue").json()):
+        assert time.monotonic() < deadline, f"the board did not show {what} within {timeout:g} s: {board}"
+        time.sleep(0.2)
+    return board
 
 
 @pytest.fixture(scope="module")
@@ -137,9 +148,7 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     assert called["ticket_id"] == ticket["ticket_id"] and called["status"] == "called" and called["counter"] == "1"
     # the board is cached for up to a second (the API stage cache, simulated by local mode): it shows
     # the call within that
-    deadline = time.monotonic() + 5
-    while (board := api.get(f"{hall}/queue").json())["last_called"] is None and time.monotonic() < deadline:
-        time.sleep(0.2)
+    board = board_once(api, hall, lambda b: b["last_called"] is not None, "the first call")
     assert board["last_called"]["number"] == ticket["number"], board
     assert [w["number"] for w in board["waiting"]] == order[1:], board
 
@@ -158,7 +167,5 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
         assert reply.status == 200, reply
     assert reply.json()["booking"] is None  # the walk-in's
     assert_problem(api.post(f"{hall}/queue/next", {"counter": "1"}, token=staff), 404, "QUEUE_EMPTY")
-    deadline = time.monotonic() + 5
-    while (board := api.get(f"{hall}/queue").json())["waiting"] and time.monotonic() < deadline:
-        time.sleep(0.2)  # cached for up to a second, as above
+    board = board_once(api, hall, lambda b: not b["waiting"], "an empty queue")  # cached for up to a second, as above
     assert board["waiting"] == [] and board["last_called"]["number"] == walk_in["number"], board

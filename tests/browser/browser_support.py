@@ -22,14 +22,19 @@ class Watched:
                 else self.outside.append(request.url))
 
 
+def resize(page, viewport: dict) -> None:
+    """The viewport at `viewport`, once the page lays out at its width (polled each frame, 5 s at most)."""
+    page.set_viewport_size(viewport)
+    page.wait_for_function("width => window.innerWidth === width", arg=viewport["width"], polling="raf", timeout=5000)
+
+
 def screenshot(page, name: str) -> None:
     """build/screenshots/<name>-phone.png and <name>-desktop.png of the page as it is now."""
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     size = page.viewport_size
     page.evaluate("window.scrollTo(0, 0)")
     for label, viewport in (("phone", PHONE), ("desktop", DESKTOP)):
-        page.set_viewport_size(viewport)
-        page.wait_for_timeout(100)
+        resize(page, viewport)
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
     page.set_viewport_size(size)
 
@@ -54,8 +59,7 @@ def axe_check(page, name: str) -> list[dict]:
 def reflows(page, width: int = 320) -> bool:
     """WCAG 1.4.10: at 320 CSS px (a 1280 px window at 400 %, a phone at 200 %) nothing scrolls sideways."""
     size = page.viewport_size
-    page.set_viewport_size({"width": width, "height": 640})
-    page.wait_for_timeout(100)
+    resize(page, {"width": width, "height": 640})
     fits = page.evaluate("document.documentElement.scrollWidth <= window.innerWidth + 1")
     page.set_viewport_size(size)
     return fits

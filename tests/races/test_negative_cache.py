@@ -9,7 +9,6 @@ from __future__ import annotations
 from datetime import date, timedelta
 
 import pytest
-from moto.dynamodb.responses import DynamoHandler
 
 from hallbook.clock import now
 from hallbook.domain import errors
@@ -18,7 +17,7 @@ from hallbook.store import bookings as booking_store
 from hallbook.store import readcache
 from hallbook.store import slots as slot_store
 from tests.races.test_races import booked_items, request, verified_callers
-from tests.support import HALL, SERVICE, put_test_hall, release_days, run_at_once
+from tests.support import HALL, SERVICE, count_dynamodb_calls, put_test_hall, release_days, run_at_once
 
 pytestmark = pytest.mark.R7
 DAY = date(2026, 9, 15)
@@ -26,15 +25,8 @@ DAY = date(2026, 9, 15)
 
 @pytest.fixture
 def dynamodb_calls(monkeypatch) -> list[str]:
-    calls: list[str] = []
-    original = DynamoHandler.call_action
-
-    def counted(self):
-        calls.append(str(self.headers.get("X-Amz-Target", "")).rpartition(".")[2])
-        return original(self)
-
-    monkeypatch.setattr(DynamoHandler, "call_action", counted)
-    return calls
+    """The DynamoDB operations the embedded AWS serves from now on, by name."""
+    return count_dynamodb_calls(monkeypatch)
 
 
 def book(caller, key: str, env: readcache.ReadCaches):

@@ -16,7 +16,7 @@ from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
 from hallbook.store.bookings import BookingItem
 from tests.api.test_waitlist import book, citizens, join
-from tests.support import HALL, SERVICE, put_test_hall, release_days, run_at_once
+from tests.support import HALL, SERVICE, open_hall, put_test_hall, run_at_once
 
 DAY = "2026-09-15"
 D = date.fromisoformat(DAY)
@@ -25,9 +25,7 @@ pytestmark = [pytest.mark.R18, pytest.mark.R7, pytest.mark.R9]
 
 @pytest.fixture
 def hall(system):
-    put_test_hall(capacity=2)
-    release_days(3)
-    return system
+    return open_hall(system, capacity=2, days=3)
 
 
 def slot(start: str = "09:00"):

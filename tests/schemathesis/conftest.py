@@ -29,6 +29,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.polling import eventually
+
 REPO = Path(__file__).resolve().parents[2]
 NOW = "2030-09-30T09:00+08:00"  # a Monday morning, before the noon release
 CITIZEN = {"name": "测试员", "id_number": "440106199203040018", "phone": "13912340001", "password": "schema123"}
@@ -122,12 +124,9 @@ def obtain_tokens(live_api: str) -> Tokens:
     status, body = _call(live_api, "POST", "/v1/accounts", CITIZEN)
     assert status == 201, body
     account_id = body["account_id"]  # type: ignore[index]
-    messages: list = []
-    for _ in range(100):  # the SMS goes out through the outbox, its stream, the queue and SNS
-        _, messages = _call(live_api, "GET", f"/local/sms?phone={CITIZEN['phone']}")  # type: ignore[assignment]
-        if messages:
-            break
-        time.sleep(0.1)
+    # the SMS goes out through the outbox, its stream, the queue and SNS
+    messages: list = eventually(lambda: _call(live_api, "GET", f"/local/sms?phone={CITIZEN['phone']}")[1],
+                                timeout=10, interval=0.1, what="the citizen's verification SMS")
     code = re.search(r"\d{6}", messages[0]["message"]).group(0)  # type: ignore[union-attr]
     status, body = _call(live_api, "POST", "/v1/accounts/verify", {"id_number": CITIZEN["id_number"], "code": code})
     assert status == 200 and body == {"phone_verified": True}, body

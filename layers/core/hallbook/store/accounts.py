@@ -11,12 +11,12 @@ from typing import Any
 
 from cachetools import TTLCache
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import DeleteError, UpdateError
+from pynamodb.exceptions import DeleteError
 from pynamodb.models import Model
 
 from ..domain.errors import IdTaken, PhoneTaken
-from .base import BaseMeta, Cancelled, Items, setting, transact
-from .outbox import Message
+from .base import Answer, BaseMeta, Cancelled, Items, latest, setting, transact, transact_unless, updated_if
+from .outbox import Message, send_with
 
 
 class AccountItem(Model):
@@ -141,31 +141,23 @@ def register_account(account: Account, logins: list[str], message: Message | Non
             identity_verified=account.identity_verified, identity_source=account.identity_source,
             identity_checked_at=account.identity_checked_at,
         ), AccountItem.pk.does_not_exist())
-        if message is not None:
-            tx.put("message", message.item())
+        send_with(tx, [message] if message is not None else [])
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if any(cancelled.failed(key) for key in logins if key.startswith("PHONE#")):
-            raise PhoneTaken("This phone number already belongs to another ID number.") from None
-        if any(cancelled.failed(key) for key in logins):
-            raise IdTaken("This ID number already has an account.") from None
-        raise
+    # a phone's claim answers first: PhoneTaken whenever it failed, whatever the other claims did
+    taken: dict[str, Answer] = {key: PhoneTaken("This phone number already belongs to another ID number.")
+                                for key in logins if key.startswith("PHONE#")}
+    taken.update({key: IdTaken("This ID number already has an account.") for key in logins if key not in taken})
+    transact(build, taken)
 
 
 def find_account_id(login_key: str) -> str | None:
-    try:
-        return AccountItem.get(login_key, consistent_read=True).account_id
-    except AccountItem.DoesNotExist:
-        return None
+    item = latest(AccountItem, login_key)
+    return None if item is None else item.account_id
 
 
 def get_account(account_id: str) -> Account | None:
-    try:
-        return _account(AccountItem.get(account_key(account_id), consistent_read=True))
-    except AccountItem.DoesNotExist:
-        return None
+    item = latest(AccountItem, account_key(account_id))
+    return None if item is None else _account(item)
 
 
 VERIFIED_CACHE_SECONDS = 300.0
@@ -188,15 +180,8 @@ def get_verified_citizen(account_id: str) -> Account | None:
 
 def _update(account_id: str, actions, condition=None) -> bool:
     """An update guarded by `condition`; False when the condition did not hold."""
-    item = AccountItem(account_key(account_id))
     cond = AccountItem.pk.exists() if condition is None else (AccountItem.pk.exists() & condition)
-    try:
-        item.update(actions=actions, condition=cond)
-        return True
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return updated_if(AccountItem(account_key(account_id)), actions, cond)
 
 
 def count_verification_attempt(account_id: str, code_hash: str, limit: int) -> bool:
@@ -243,15 +228,9 @@ def _update_with_message(account_id: str, actions: list, condition: Any, message
     False if the account's condition failed (a concurrent change won)."""
     def build(tx: Items) -> None:
         tx.update("account", AccountItem(account_key(account_id)), actions, condition)
-        tx.put("message", message.item())
+        send_with(tx, [message])
 
-    try:
-        transact(build)
-        return True
-    except Cancelled as cancelled:
-        if cancelled.failed("account"):
-            return False
-        raise
+    return transact_unless("account", build)
 
 
 def record_login_failure(account_id: str) -> None:
@@ -313,19 +292,12 @@ def rebind_id_number(holder_id: str | None, strip_holder: bool, owner: Account, 
             code_window_start=owner.code_window_start, login_failures=0, identity_verified=owner.identity_verified,
             identity_source=owner.identity_source, identity_checked_at=owner.identity_checked_at,
         ), AccountItem.pk.does_not_exist())
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
         if also is not None:
             also(tx)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("phone"):
-            raise PhoneTaken("This phone number already belongs to another account.") from None
-        if cancelled.failed("id"):
-            raise IdTaken("The ID number's account changed meanwhile; look it up again.") from None
-        raise
+    transact(build, {"phone": PhoneTaken("This phone number already belongs to another account."),
+                     "id": IdTaken("The ID number's account changed meanwhile; look it up again.")})
     _verified.pop(holder_id or "", None)
 
 
@@ -362,13 +334,7 @@ def _conditional(key: str, actions, condition) -> AccountItem | None:
     """UpdateItem of `key` (created if missing) under `condition`: the item after it, or None when the
     condition did not hold (nothing written)."""
     item = AccountItem(key)
-    try:
-        item.update(actions=actions, condition=condition)
-        return item
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+    return item if updated_if(item, actions, condition) else None
 
 
 @dataclass(frozen=True)
@@ -570,13 +536,11 @@ def revoke_session(account_id: str, sid: str, expires_at: int, at: int) -> None:
     tokens that have expired meanwhile are dropped."""
     item = AccountItem(account_key(account_id))
     try:
-        item.update(actions=[AccountItem.revoked_sids.add({f"{expires_at}:{sid}"})], condition=AccountItem.pk.exists())
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
-        return
+        revoked = updated_if(item, [AccountItem.revoked_sids.add({f"{expires_at}:{sid}"})], AccountItem.pk.exists())
     finally:
         forget_token_state(account_id)
+    if not revoked:
+        return
     stale = {s for s in item.revoked_sids or () if s.partition(":")[0].isdigit() and int(s.partition(":")[0]) < at}
     if stale:
         _update(account_id, [AccountItem.revoked_sids.delete(stale)])
@@ -587,15 +551,11 @@ def change_password(account_id: str, old_hash: str, new_hash: str) -> int | None
     concurrent changes cannot both win); the new generation, or None."""
     item = AccountItem(account_key(account_id))
     try:
-        item.update(actions=[AccountItem.password_hash.set(new_hash), AccountItem.token_gen.add(1)],
-                    condition=AccountItem.pk.exists() & (AccountItem.password_hash == old_hash))
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return None
-        raise
+        changed = updated_if(item, [AccountItem.password_hash.set(new_hash), AccountItem.token_gen.add(1)],
+                             AccountItem.pk.exists() & (AccountItem.password_hash == old_hash))
     finally:
         forget_token_state(account_id)
-    return int(item.token_gen or 0)
+    return int(item.token_gen or 0) if changed else None
 
 
 def bump_token_gen(account_id: str) -> None:

@@ -20,18 +20,9 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from ..domain.applications import STAFF_VISIBLE, State
-from .base import BaseMeta, Cancelled, Items, page, setting, transact
-from .outbox import Message
+from .base import BaseMeta, ByAccount, Cancelled, Items, latest, page, setting, transact
+from .outbox import Message, send_with
 from .permits import PermitItem, permit_key
-
-
-class ByAccount(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_account"
-        projection = AllProjection()
-
-    account_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
 
 
 class ByStationState(GlobalSecondaryIndex):
@@ -189,10 +180,8 @@ def open_application(application: Application) -> None:
 
 
 def get_application(application_id: str) -> Application | None:
-    try:
-        return _application(ApplicationItem.get(application_key(application_id), consistent_read=True))
-    except ApplicationItem.DoesNotExist:
-        return None
+    item = latest(ApplicationItem, application_key(application_id))
+    return None if item is None else _application(item)
 
 
 @dataclass(frozen=True)
@@ -237,17 +226,9 @@ def move(application: Application, step: Step, now: datetime, *, release_lock: b
                       [getattr(PermitItem, name).set(value) for name, value in permit.values.items()]
                       + [PermitItem.updated_at.set(now_iso)],
                       PermitItem.valid_until == permit.expected_valid_until)
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("application") or cancelled.failed("lock"):
-            raise StateMoved() from None
-        if cancelled.failed("permit"):
-            raise PermitMoved() from None
-        raise
+    transact(build, {"application": StateMoved, "lock": StateMoved, "permit": PermitMoved})
 
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:

@@ -1,16 +1,21 @@
-"""What every store module shares: table settings for pynamodb models, the transaction connection,
-and the retry of transactions that DynamoDB cancels for contention (pynamodb does not retry those)."""
+"""What every store module shares: table settings for pynamodb models, the by_account index, the
+transaction connection, the retry of transactions that DynamoDB cancels for contention (pynamodb does
+not retry those), the reading of a failed condition as an answer (transact's `answers`), and the
+single-item reads and conditional writes (latest, updated_if, saved_if)."""
 from __future__ import annotations
 
 import base64
 import json
 import random
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any, TypeVar
 
+from pynamodb.attributes import UnicodeAttribute
 from pynamodb.connection import Connection
-from pynamodb.exceptions import TransactWriteError
+from pynamodb.exceptions import PutError, TransactWriteError, UpdateError
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
+from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..config import SettingsError, settings
@@ -77,6 +82,57 @@ class BaseMeta:
     connect_timeout_seconds = 2
     read_timeout_seconds = 5
     max_retry_attempts = 3
+
+
+class ByAccount(GlobalSecondaryIndex):
+    """An account's items, newest first (`created_at`): its bookings, waitlist entries, applications."""
+
+    class Meta:
+        index_name = "by_account"
+        projection = AllProjection()
+
+    account_id = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
+
+
+M = TypeVar("M", bound=Model)
+
+
+def latest(model: type[M], hash_key: Any, range_key: Any = None) -> M | None:
+    """The item as stored now (a strongly consistent GetItem); None when there is none."""
+    try:
+        return model.get(hash_key, range_key, consistent_read=True)
+    except model.DoesNotExist:
+        return None
+
+
+def failed_condition(error: Exception) -> bool:
+    """A single-item write refused by its condition (an answer, not a fault)."""
+    return getattr(error, "cause_response_code", None) == "ConditionalCheckFailedException"
+
+
+def updated_if(item: Any, actions: list, condition: Any) -> bool:
+    """UpdateItem of `item` under `condition`: True when written, False (nothing written) when the
+    condition did not hold; any other failure is raised."""
+    try:
+        item.update(actions=actions, condition=condition)
+        return True
+    except UpdateError as error:
+        if failed_condition(error):
+            return False
+        raise
+
+
+def saved_if(item: Any, condition: Any) -> bool:
+    """PutItem of `item` under `condition`: True when written, False (nothing written) when the
+    condition did not hold; any other failure is raised."""
+    try:
+        item.save(condition=condition)
+        return True
+    except PutError as error:
+        if failed_condition(error):
+            return False
+        raise
 
 
 _connection: Connection | None = None
@@ -149,9 +205,49 @@ class GuardMoved(Exception):
 Guard = Callable[["Items"], None]  # adds condition checks, labelled "guard", to a transaction
 
 
-def transact(build: Callable[[Items], None]) -> None:
+Answer = BaseException | type[BaseException]
+
+
+def transact(build: Callable[[Items], None], answers: Mapping[str, Answer] | None = None) -> None:
     """One TransactWriteItems built by `build`, retried on contention (see with_retries). A failed
-    condition raises Cancelled with the reason code of each labelled item."""
+    condition of an item labelled in `answers` raises that label's answer (the first in `answers`'
+    order whose condition failed); any other failed condition raises Cancelled with the reason code
+    of each labelled item."""
+    try:
+        _transact(build)
+    except Cancelled as cancelled:
+        _raise_answer(cancelled, answers)
+        raise
+
+
+def transact_unless(label: str, build: Callable[[Items], None], answers: Mapping[str, Answer] | None = None) -> bool:
+    """transact(build, answers), True once written; False, nothing written, when the condition of the
+    item labelled `label` failed (asked before `answers`)."""
+    try:
+        _transact(build)
+        return True
+    except Cancelled as cancelled:
+        if cancelled.failed(label):
+            return False
+        _raise_answer(cancelled, answers)
+        raise
+
+
+def _raise_answer(cancelled: Cancelled, answers: Mapping[str, Answer] | None) -> None:
+    for label, answer in (answers or {}).items():
+        if cancelled.failed(label):
+            raise answer from None
+
+
+def put_next_version(tx: Items, label: str, item: Any, read_version: int) -> None:
+    """`item` written as version `read_version + 1`, only while the stored one is still at
+    `read_version` (0: none stored yet): the optimistic write of a document read at that version."""
+    model = type(item)
+    item.version = read_version + 1
+    tx.put(label, item, model.pk.does_not_exist() if read_version == 0 else model.version == read_version)
+
+
+def _transact(build: Callable[[Items], None]) -> None:
     attempt: list[Items] = []
 
     def write() -> None:

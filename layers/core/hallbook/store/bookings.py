@@ -13,7 +13,6 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -24,23 +23,28 @@ from ..domain.booking import Status, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
-from .base import BaseMeta, Cancelled, Guard, GuardMoved, Items, connection, page, setting, transact
-from .outbox import Message
-from .slots import SlotItem, SlotState, get_slot, slot_pk, slot_sk, slot_state
+from .base import (
+    BaseMeta,
+    ByAccount,
+    Cancelled,
+    Guard,
+    GuardMoved,
+    Items,
+    connection,
+    latest,
+    page,
+    setting,
+    transact,
+    transact_unless,
+    updated_if,
+)
+from .outbox import Message, send_with
+from .slots import SlotItem, SlotState, get_slot, slot_item, slot_pk, slot_sk, slot_state
 
 if TYPE_CHECKING:
     from datetime import date as Day  # the name `date` is a field in Booking's body
 
     from .waitlist import WaitItem
-
-
-class ByAccount(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_account"
-        projection = AllProjection()
-
-    account_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
 
 
 class ByReference(GlobalSecondaryIndex):
@@ -189,16 +193,13 @@ def _booking(item: BookingItem) -> Booking:
 
 
 def get_booking(booking_id: str) -> Booking | None:
-    try:
-        return _booking(BookingItem.get(booking_key(booking_id), consistent_read=True))
-    except BookingItem.DoesNotExist:
-        return None
+    item = latest(BookingItem, booking_key(booking_id))
+    return None if item is None else _booking(item)
 
 
 def get_subject(id_number: str) -> Subject:
-    try:
-        item = SubjectItem.get(subject_key(id_number), consistent_read=True)
-    except SubjectItem.DoesNotExist:
+    item = latest(SubjectItem, subject_key(id_number))
+    if item is None:
         return Subject(id_number)
     return _subject(id_number, item)
 
@@ -365,15 +366,13 @@ def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: d
     milliseconds is then answered SLOT_FULL rather than NO_SUCH_SLOT: both refuse). `guard` adds
     condition checks labelled "guard" (a family proxy's authorisation as read: R20); GuardMoved when
     one failed."""
-    slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+    slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
 
     def build(tx: Items) -> None:
         tx.update("slot", slot, [SlotItem.booked.add(1)], slot_has_room())
         take_service_lock(tx, booking.subject_id_number, booking.service_code, now)
         tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
-        tx.put("message", message.item())
-        for extra in also:  # e.g. the day-before reminder of a booking made after the reminder run
-            tx.put("message", extra.item())
+        send_with(tx, [message, *also])  # also: e.g. the day-before reminder of a booking made after the reminder run
         if guard is not None:
             guard(tx)
 
@@ -408,7 +407,7 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
     def build(tx: Items) -> None:
         change_status(tx, booking.booking_id, Status.CANCELLED, now, (
             BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])))
-        slot = SlotItem(slot_pk(booking.office_id, booking.service_code), slot_sk(booking.date, booking.start))
+        slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
         if delayed_place is None:
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         else:  # the place stays taken (in `booked`), now as a delayed place
@@ -416,19 +415,10 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
             tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("booking"):
-            raise NotCancellable("Only a booking in status `booked` can be cancelled.") from None
-        if cancelled.failed("subject"):
-            raise CounterMoved() from None
-        if cancelled.failed("slot"):
-            raise ValidationFailed("the slot of this booking is gone") from None
-        raise
+    transact(build, {"booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
+                     "subject": CounterMoved, "slot": ValidationFailed("the slot of this booking is gone")})
 
 
 def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days: list[date]) -> None:
@@ -449,12 +439,8 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
         if subject.cancel_month == month and cancellations:
             actions.append(SubjectItem.cancel_count.set(max(0, subject.cancel_count - cancellations)))
             condition &= SubjectItem.cancel_count == subject.cancel_count
-        try:
-            SubjectItem(subject_key(id_number)).update(actions=actions, condition=condition)
+        if updated_if(SubjectItem(subject_key(id_number)), actions, condition):
             return
-        except UpdateError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
     raise CounterMoved()
 
 
@@ -557,15 +543,6 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
         change_status(tx, booking.booking_id, Status.NO_SHOW, now)
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-        return True
-    except Cancelled as cancelled:
-        if cancelled.failed("booking"):
-            return False
-        if cancelled.failed("subject"):
-            raise CounterMoved() from None
-        raise
+    return transact_unless("booking", build, {"subject": CounterMoved})

@@ -18,7 +18,7 @@ from pynamodb.models import Model
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.errors import InvalidState
 from ..domain.timetable import SlotTemplate, check_no_overlap
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Items, latest, setting, transact
 
 CACHE_SECONDS = 30.0
 
@@ -194,10 +194,8 @@ def put_entity(kind: str, key: str, body: dict) -> None:
 
 
 def get_entity(kind: str, key: str) -> dict | None:
-    try:
-        return json.loads(CatalogItem.get(kind, key, consistent_read=True).body)
-    except CatalogItem.DoesNotExist:
-        return None
+    item = latest(CatalogItem, kind, key)
+    return None if item is None else json.loads(item.body)
 
 
 def put_service(data: dict) -> Service:
@@ -255,11 +253,6 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("entity"):
-            raise ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
-                                   "read it again and retry.") from None
-        raise
+    transact(build, {"entity": ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
+                                                "read it again and retry.")})
     invalidate_cache()

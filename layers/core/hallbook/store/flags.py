@@ -12,12 +12,11 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.expressions.condition import size
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
-from .base import BaseMeta, page, setting
+from .base import BaseMeta, latest, page, setting, updated_if
 
 KEEP_DAYS = 60
 MAX_EVENTS = 50  # evidence enough; a flood of events past it is not kept
@@ -80,15 +79,11 @@ def record(pattern: str, key: str, subject: str, event: dict, now: datetime) -> 
     """Append one event to the pattern's counter of `key` (one UpdateItem; none once MAX_EVENTS are
     kept); the events now kept, oldest first."""
     item = FlagItem(flag_id(pattern, key))
-    try:
-        item.update(actions=[
-            FlagItem.events.set((FlagItem.events | []).append([json.dumps(event, ensure_ascii=False, sort_keys=True)])),
-            FlagItem.pattern.set(pattern), FlagItem.subject.set(subject),
-            FlagItem.expires_at.set(int((now + timedelta(days=KEEP_DAYS)).timestamp())),
-        ], condition=FlagItem.events.does_not_exist() | (size(FlagItem.events) < MAX_EVENTS))
-    except UpdateError as error:
-        if error.cause_response_code != "ConditionalCheckFailedException":
-            raise
+    if not updated_if(item, [
+        FlagItem.events.set((FlagItem.events | []).append([json.dumps(event, ensure_ascii=False, sort_keys=True)])),
+        FlagItem.pattern.set(pattern), FlagItem.subject.set(subject),
+        FlagItem.expires_at.set(int((now + timedelta(days=KEEP_DAYS)).timestamp())),
+    ], FlagItem.events.does_not_exist() | (size(FlagItem.events) < MAX_EVENTS)):
         item = FlagItem.get(flag_id(pattern, key), consistent_read=True)
     return [json.loads(e) for e in item.events or []]
 
@@ -96,18 +91,11 @@ def record(pattern: str, key: str, subject: str, event: dict, now: datetime) -> 
 def raise_flag(pattern: str, key: str, count: int, evidence: list[dict], now: datetime) -> bool:
     """Raise (or raise again) the flag: open, unless an administrator reviewed it at this count or a
     higher one already. False when nothing changed."""
-    item = FlagItem(flag_id(pattern, key))
-    try:
-        item.update(actions=[
-            FlagItem.queue.set(QUEUE), FlagItem.raised_at.set(now.isoformat()), FlagItem.raised_count.set(count),
-            FlagItem.evidence.set(json.dumps(evidence, ensure_ascii=False)), FlagItem.status.set("open"),
-        ], condition=FlagItem.pk.exists() & (FlagItem.status.does_not_exist() | (FlagItem.status == "open")
-                                             | (FlagItem.reviewed_count < count)))
-        return True
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return updated_if(FlagItem(flag_id(pattern, key)), [
+        FlagItem.queue.set(QUEUE), FlagItem.raised_at.set(now.isoformat()), FlagItem.raised_count.set(count),
+        FlagItem.evidence.set(json.dumps(evidence, ensure_ascii=False)), FlagItem.status.set("open"),
+    ], FlagItem.pk.exists() & (FlagItem.status.does_not_exist() | (FlagItem.status == "open")
+                               | (FlagItem.reviewed_count < count)))
 
 
 def _flag(item: FlagItem) -> Flag:
@@ -116,9 +104,8 @@ def _flag(item: FlagItem) -> Flag:
 
 
 def get(flag: str) -> Flag | None:
-    try:
-        item = FlagItem.get(flag, consistent_read=True)
-    except FlagItem.DoesNotExist:
+    item = latest(FlagItem, flag)
+    if item is None:
         return None
     return _flag(item) if item.queue else None
 
@@ -141,14 +128,10 @@ def mark_reviewed(flag: str, by: str, note: str | None, now: datetime) -> Flag:
     if current is None:
         raise NotRaised()
     item = FlagItem(flag)
-    try:
-        item.update(actions=[
-            FlagItem.status.set("reviewed"), FlagItem.reviewed_by.set(by), FlagItem.reviewed_at.set(now.isoformat()),
-            FlagItem.reviewed_count.set(current.count),
-            FlagItem.review_note.set(note) if note else FlagItem.review_note.remove(),
-        ], condition=FlagItem.queue.exists())
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            raise NotRaised() from None
-        raise
+    if not updated_if(item, [
+        FlagItem.status.set("reviewed"), FlagItem.reviewed_by.set(by), FlagItem.reviewed_at.set(now.isoformat()),
+        FlagItem.reviewed_count.set(current.count),
+        FlagItem.review_note.set(note) if note else FlagItem.review_note.remove(),
+    ], FlagItem.queue.exists()):
+        raise NotRaised()
     return _flag(item)

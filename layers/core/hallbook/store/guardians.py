@@ -12,8 +12,8 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
 from .accounts import AccountItem, account_key
-from .base import BaseMeta, Cancelled, Items, setting, transact
-from .outbox import Message
+from .base import BaseMeta, Items, latest, put_next_version, setting, transact
+from .outbox import Message, send_with
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
 
@@ -62,9 +62,8 @@ def key(minor_id_number: str) -> str:
 
 
 def get(minor_id_number: str) -> Guardians:
-    try:
-        item = GuardiansItem.get(key(minor_id_number), consistent_read=True)
-    except GuardiansItem.DoesNotExist:
+    item = latest(GuardiansItem, key(minor_id_number))
+    if item is None:
         return Guardians(minor_id_number)
     links = {a: Link(**fields) for a, fields in json.loads(item.links or "{}").items()}
     return Guardians(minor_id_number, links, int(item.version or 0))
@@ -81,24 +80,15 @@ def save(before: Guardians, after: Guardians, messages: Sequence[Message] = (),
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]
 
     def build(tx: Items) -> None:
-        condition = (GuardiansItem.pk.does_not_exist() if before.version == 0
-                     else GuardiansItem.version == before.version)
-        tx.put("links", GuardiansItem(key(after.minor_id_number), links=json.dumps(
-            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False), version=before.version + 1),
-            condition)
+        put_next_version(tx, "links", GuardiansItem(key(after.minor_id_number), links=json.dumps(
+            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False)), before.version)
         for account_id in changed:
             wards = AccountItem.wards
             action = (wards.add({after.minor_id_number}) if after.links[account_id].status == ACTIVE
                       else wards.delete({after.minor_id_number}))
             tx.update(f"ward:{account_id}", AccountItem(account_key(account_id)), [action], AccountItem.pk.exists())
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
         if also is not None:
             also(tx)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("links"):
-            raise LinksMoved() from None
-        raise
+    transact(build, {"links": LinksMoved})

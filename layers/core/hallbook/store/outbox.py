@@ -13,6 +13,7 @@ reading that index alone (one request when nothing waits), never the table. A ti
 from __future__ import annotations
 
 import zlib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -21,7 +22,7 @@ from pynamodb.attributes import MapAttribute, NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import GlobalSecondaryIndex, IncludeProjection
 from pynamodb.models import Model
 
-from .base import BaseMeta, setting
+from .base import BaseMeta, Items, latest, setting
 
 KEEP_DAYS = 30
 KEEP_AFTER_DELIVER_BY = timedelta(hours=1)  # a verification code's item: gone an hour after the code
@@ -102,6 +103,13 @@ class Message:
         )
 
 
+def send_with(tx: Items, messages: Iterable[Message]) -> None:
+    """Each message written in the transaction `tx`: it goes out exactly when the change it reports
+    commits, and never for one rolled back."""
+    for message in messages:
+        tx.put("message", message.item())
+
+
 def enqueue(message: Message) -> None:
     """Write a message on its own (when no other change goes with it). Idempotent per message id."""
     message.item().save(condition=OutboxItem.pk.does_not_exist())
@@ -125,7 +133,5 @@ def waiting_since(cutoff: int, limit: int) -> list[Waiting]:
 
 
 def healing_state() -> HealingState:
-    try:
-        return HealingState.get(HEALING_STATE_KEY, consistent_read=True)
-    except HealingState.DoesNotExist:
-        return HealingState(HEALING_STATE_KEY)
+    item = latest(HealingState, HEALING_STATE_KEY)
+    return HealingState(HEALING_STATE_KEY) if item is None else item

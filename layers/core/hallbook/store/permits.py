@@ -16,7 +16,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .audit import AuditEntry, entry_item
-from .base import BaseMeta, Items, setting, transact
+from .base import BaseMeta, Items, latest, setting, transact
 
 
 class ByHolder(GlobalSecondaryIndex):
@@ -91,10 +91,8 @@ def _permit(item: PermitItem) -> Permit:
 
 
 def get_permit(number: str) -> Permit | None:
-    try:
-        return _permit(PermitItem.get(permit_key(number), consistent_read=True))
-    except PermitItem.DoesNotExist:
-        return None
+    item = latest(PermitItem, permit_key(number))
+    return None if item is None else _permit(item)
 
 
 def permits_of(holder_id_number: str) -> list[Permit]:

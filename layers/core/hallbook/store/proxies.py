@@ -16,8 +16,8 @@ from dataclasses import asdict, dataclass, field, replace
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.models import Model
 
-from .base import BaseMeta, Cancelled, Guard, Items, setting, transact
-from .outbox import Message
+from .base import BaseMeta, Guard, Items, latest, put_next_version, setting, transact
+from .outbox import Message, send_with
 
 ACTIVE, PENDING, REVOKED = "active", "pending", "revoked"
 
@@ -99,10 +99,8 @@ def _proxies(citizen_account_id: str, item: ProxiesItem | None) -> Proxies:
 
 
 def get(citizen_account_id: str) -> Proxies:
-    try:
-        return _proxies(citizen_account_id, ProxiesItem.get(key(citizen_account_id), consistent_read=True))
-    except ProxiesItem.DoesNotExist:
-        return Proxies(citizen_account_id)
+    item = latest(ProxiesItem, key(citizen_account_id))
+    return Proxies(citizen_account_id) if item is None else _proxies(citizen_account_id, item)
 
 
 def get_many(citizen_account_ids: list[str]) -> list[Proxies]:
@@ -113,19 +111,16 @@ def get_many(citizen_account_ids: list[str]) -> list[Proxies]:
 
 
 def pointer(proxy_id: str) -> Pointer | None:
-    try:
-        item = ProxyPointerItem.get(f"PROXY#{proxy_id}", consistent_read=True)
-    except ProxyPointerItem.DoesNotExist:
+    item = latest(ProxyPointerItem, f"PROXY#{proxy_id}")
+    if item is None:
         return None
     return Pointer(proxy_id, item.citizen_account_id, item.proxy_account_id)
 
 
 def citizens_of(proxy_account_id: str) -> list[str]:
     """The citizens an account asked to act for (any status)."""
-    try:
-        return sorted(ProxyOfItem.get(f"PROXYOF#{proxy_account_id}", consistent_read=True).citizens or ())
-    except ProxyOfItem.DoesNotExist:
-        return []
+    item = latest(ProxyOfItem, f"PROXYOF#{proxy_account_id}")
+    return [] if item is None else sorted(item.citizens or ())
 
 
 class ProxiesMoved(Exception):
@@ -148,11 +143,8 @@ def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]
 
     def build(tx: Items) -> None:
-        condition = (ProxiesItem.pk.does_not_exist() if before.version == 0
-                     else ProxiesItem.version == before.version)
-        tx.put("links", ProxiesItem(key(after.citizen_account_id), links=json.dumps(
-            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False), version=before.version + 1),
-            condition)
+        put_next_version(tx, "links", ProxiesItem(key(after.citizen_account_id), links=json.dumps(
+            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False)), before.version)
         for account_id in changed:
             link, old = after.links[account_id], before.links.get(account_id)
             if old is None or old.proxy_id != link.proxy_id:
@@ -163,14 +155,8 @@ def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
             action = (citizens.delete({after.citizen_account_id}) if link.status == REVOKED
                       else citizens.add({after.citizen_account_id}))
             tx.update(f"of:{account_id}", ProxyOfItem(f"PROXYOF#{account_id}"), [action, ProxyOfItem.account_id.set("-")])
-        for message in messages:
-            tx.put("message", message.item())
+        send_with(tx, messages)
         if also is not None:
             also(tx)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("links"):
-            raise ProxiesMoved() from None
-        raise
+    transact(build, {"links": ProxiesMoved})

@@ -10,10 +10,9 @@ from __future__ import annotations
 import hashlib
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import UpdateError
 from pynamodb.models import Model
 
-from .base import BaseMeta, setting
+from .base import BaseMeta, setting, updated_if
 
 KEEP_AFTER_WINDOW_SECONDS = 3600
 
@@ -35,13 +34,6 @@ def item_key(limit: str, key: str, window: int) -> str:
 def count(limit: str, key: str, window: int, allowed: int, window_ends_at: float) -> bool:
     """Count one request of `key` in `window` if fewer than `allowed` were counted there: True when
     counted, False (nothing written) when the window's count is spent."""
-    item = RateItem(item_key(limit, key, window))
-    try:
-        item.update(actions=[RateItem.hits.add(1),
-                             RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
-                    condition=RateItem.hits.does_not_exist() | (RateItem.hits < allowed))
-        return True
-    except UpdateError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return updated_if(RateItem(item_key(limit, key, window)),
+                      [RateItem.hits.add(1), RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
+                      RateItem.hits.does_not_exist() | (RateItem.hits < allowed))

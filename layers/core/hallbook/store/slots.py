@@ -11,13 +11,12 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 
 from pynamodb.attributes import BooleanAttribute, NumberAttribute, UnicodeAttribute
-from pynamodb.exceptions import PutError
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Cancelled, Items, latest, saved_if, setting, transact
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -107,6 +106,11 @@ def slot_sk(day: date, start: str) -> str:
     return f"{day.isoformat()}#{start}"
 
 
+def slot_item(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
+    """The slot's item by its key alone, for an update or a condition in a transaction."""
+    return SlotItem(slot_pk(office_id, service_code), slot_sk(day, start))
+
+
 def slot_state(item: SlotItem) -> SlotState:
     return SlotState(item.office_id, item.service_code, date.fromisoformat(item.date), item.start, item.end,
                      int(item.capacity), int(item.booked or 0), bool(item.closed), int(item.held or 0))
@@ -157,20 +161,12 @@ def create_slots_if_missing(office_id: str, slots: list[Slot]) -> int:
 
 def create_slot_if_missing(office_id: str, slot: Slot) -> bool:
     """Write one slot unless it exists (then nothing changes: places booked are never reset)."""
-    try:
-        _new_item(office_id, slot).save(condition=SlotItem.pk.does_not_exist())
-        return True
-    except PutError as error:
-        if error.cause_response_code == "ConditionalCheckFailedException":
-            return False
-        raise
+    return saved_if(_new_item(office_id, slot), SlotItem.pk.does_not_exist())
 
 
 def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
-    try:
-        return slot_state(SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True))
-    except SlotItem.DoesNotExist:
-        return None
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    return None if item is None else slot_state(item)
 
 
 def slots_between(office_id: str, service_code: str, first: date, last: date) -> list[SlotState]:
@@ -202,9 +198,8 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
     capacity becomes `capacity` and a new `end` is taken. Bookings are never touched: a slot left
     with more bookings than places is simply full (book_slot's condition is `booked < capacity`)
     until cancellations bring it under the new number. (before, after), or None if it does not exist."""
-    try:
-        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
-    except SlotItem.DoesNotExist:
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    if item is None:
         return None
     before = slot_state(item)
     end = end or before.end
@@ -219,9 +214,8 @@ def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, 
 def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
     """A slot a timetable change removed: no new booking can take it (book_slot's condition);
     bookings already made stay valid. Returns it as it was closed, or None if it does not exist."""
-    try:
-        item = SlotItem.get(slot_pk(office_id, service_code), slot_sk(day, start), consistent_read=True)
-    except SlotItem.DoesNotExist:
+    item = latest(SlotItem, slot_pk(office_id, service_code), slot_sk(day, start))
+    if item is None:
         return None
     if not item.closed:
         item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())

@@ -29,7 +29,7 @@ from pynamodb.models import Model
 from ..domain.booking import Status
 from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
 from . import stats
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, Cancelled, Items, latest, setting, transact
 from .bookings import Booking, BookingItem, change_status, release_service_lock
 
 BOARD = "Q#BOARD"
@@ -146,16 +146,13 @@ def _board(item: TicketItem | None) -> Board:
 
 
 def get_board(office_id: str, day: date) -> Board:
-    try:
-        return _board(TicketItem.get(day_key(office_id, day), BOARD, consistent_read=True))
-    except TicketItem.DoesNotExist:
-        return Board()
+    item = latest(TicketItem, day_key(office_id, day), BOARD)
+    return Board() if item is None else _board(item)
 
 
 def get_ticket(office_id: str, day: date, ticket_id_: str) -> Ticket | None:
-    try:
-        item = TicketItem.get(day_key(office_id, day), TICKET + ticket_id_, consistent_read=True)
-    except TicketItem.DoesNotExist:
+    item = latest(TicketItem, day_key(office_id, day), TICKET + ticket_id_)
+    if item is None:
         return None
     return _ticket(office_id, day, item)
 

@@ -31,7 +31,7 @@ from ..clock import SHANGHAI
 from ..domain.booking import Status
 from ..domain.errors import NoSuchSlot, Suspended
 from ..domain.waitlist import EntryStatus, Origin, PlaceState
-from .base import BaseMeta, Cancelled, Items, setting, transact
+from .base import BaseMeta, ByAccount, Cancelled, Items, latest, setting, transact
 from .bookings import (
     Booking,
     BookingItem,
@@ -42,8 +42,8 @@ from .bookings import (
     slot_has_room,
     take_service_lock,
 )
-from .outbox import Message
-from .slots import SlotItem, slot_pk, slot_sk
+from .outbox import Message, send_with
+from .slots import SlotItem, slot_item
 
 DUE_SHARDS = 2  # the by_due index's partitions ("DUE#0", "DUE#1"): 2,000 writes/s, and two Queries a timer run
 KEEP_DAYS = 60  # ended entries and their history expire (TTL) this long after their day
@@ -66,15 +66,6 @@ class ByDue(GlobalSecondaryIndex):
 
     due_part = UnicodeAttribute(hash_key=True)  # DUE#<shard>
     due_at = UnicodeAttribute(range_key=True)  # <instant, Asia/Shanghai, seconds>#<id>
-
-
-class ByAccount(GlobalSecondaryIndex):
-    class Meta:
-        index_name = "by_account"
-        projection = AllProjection()
-
-    account_id = UnicodeAttribute(hash_key=True)
-    created_at = UnicodeAttribute(range_key=True)
 
 
 class WaitItem(Model):
@@ -207,17 +198,15 @@ def _place(item: WaitItem) -> Place:
 # ---------------------------------------------------------------- reads
 
 def get_entry(entry_id: str) -> Entry | None:
-    try:
-        item = WaitItem.get(entry_key(entry_id), consistent_read=True)
-    except WaitItem.DoesNotExist:
+    item = latest(WaitItem, entry_key(entry_id))
+    if item is None:
         return None
     return _entry(item) if item.kind == "entry" else None
 
 
 def get_place(place_id: str) -> Place | None:
-    try:
-        item = WaitItem.get(place_key(place_id), consistent_read=True)
-    except WaitItem.DoesNotExist:
+    item = latest(WaitItem, place_key(place_id))
+    if item is None:
         return None
     return _place(item) if item.kind == "place" else None
 
@@ -299,19 +288,24 @@ def delayed_place_item(place: Place) -> WaitItem:
     )
 
 
-def _slot(office_id: str, service_code: str, day: date, start: str) -> SlotItem:
-    return SlotItem(slot_pk(office_id, service_code), slot_sk(day, start))
+def _place_leaves_slot(tx: Items, place: Place) -> None:
+    """The place is no longer taken: its slot's `booked` and `held` - 1 together (neither below 0)."""
+    tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
+              [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
 
 
 def _lock_released(tx: Items, entry: Entry) -> None:
     release_service_lock(tx, entry.subject_id_number, entry.service_code)
 
 
-def _offer_actions(place: Place, until: datetime, now: datetime) -> list:
-    return [WaitItem.status.set(EntryStatus.OFFERED.value), WaitItem.place_id.set(place.place_id),
-            WaitItem.offer_start.set(place.start), WaitItem.offer_end.set(place.end),
-            WaitItem.offer_until.set(until.isoformat()), WaitItem.updated_at.set(now.isoformat()),
-            WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove()]
+def _offer_to_waiting_entry(tx: Items, entry: Entry, place: Place, until: datetime, now: datetime) -> None:
+    """The entry holds the offer of `place` until `until`, only while it is still waiting (label "entry")."""
+    tx.update("entry", WaitItem(entry_key(entry.entry_id)), [
+        WaitItem.status.set(EntryStatus.OFFERED.value), WaitItem.place_id.set(place.place_id),
+        WaitItem.offer_start.set(place.start), WaitItem.offer_end.set(place.end),
+        WaitItem.offer_until.set(until.isoformat()), WaitItem.updated_at.set(now.isoformat()),
+        WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove(),
+    ], WaitItem.status == EntryStatus.WAITING.value)
 
 
 def _ended_actions(status: EntryStatus, now: datetime) -> list:
@@ -326,11 +320,6 @@ def _offered_place_actions(entry: Entry, until: datetime) -> list:
     return [WaitItem.state.set(PlaceState.OFFERED.value), WaitItem.entry_id.set(entry.entry_id),
             WaitItem.offer_until.set(until.isoformat()), WaitItem.return_at.remove(),
             WaitItem.due_part.set(due["due_part"]), WaitItem.due_at.set(due["due_at"])]
-
-
-def _sms(tx: Items, messages: list[Message]) -> None:
-    for message in messages:
-        tx.put("message", message.item())
 
 
 # ---------------------------------------------------------------- transactions
@@ -368,18 +357,10 @@ def offer_delayed_place(place: Place, entry: Entry, until: datetime, now: dateti
     def build(tx: Items) -> None:
         tx.update("place", WaitItem(place_key(place.place_id)), _offered_place_actions(entry, until),
                   WaitItem.state == PlaceState.DELAYED.value)
-        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _offer_actions(place, until, now),
-                  WaitItem.status == EntryStatus.WAITING.value)
-        _sms(tx, messages)
+        _offer_to_waiting_entry(tx, entry, place, until, now)
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("place"):
-            raise PlaceMoved() from None
-        if cancelled.failed("entry"):
-            raise EntryMoved() from None
-        raise
+    transact(build, {"place": PlaceMoved, "entry": EntryMoved})
 
 
 def _with_place(entry: Entry, place: Place) -> Entry:
@@ -400,18 +381,15 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
         **_due(place.place_id, until))
 
     def build(tx: Items) -> None:
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
+        tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
                   [SlotItem.booked.add(1), SlotItem.held.add(1)], slot_has_room())
         tx.put("place", item, WaitItem.pk.does_not_exist())
-        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _offer_actions(place, until, now),
-                  WaitItem.status == EntryStatus.WAITING.value)
-        _sms(tx, messages)
+        _offer_to_waiting_entry(tx, entry, place, until, now)
+        send_with(tx, messages)
 
     try:
-        transact(build)
+        transact(build, {"entry": EntryMoved})
     except Cancelled as cancelled:
-        if cancelled.failed("entry"):
-            raise EntryMoved() from None
         refusal = booking_failure(Booking("", "", "", "", place.office_id, place.service_code, place.date,
                                           place.start, place.end, "", ""), now, cancelled)
         if refusal is not None:
@@ -438,21 +416,18 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
         # entry.place_id: asserted above, a narrowing mypy does not carry into build()
         tx.delete("place", WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
                   (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
-        tx.update("slot", _slot(booking.office_id, booking.service_code, booking.date, booking.start),
+        tx.update("slot", slot_item(booking.office_id, booking.service_code, booking.date, booking.start),
                   [SlotItem.held.add(-1)],
                   SlotItem.pk.exists() & (SlotItem.held > 0)
                   & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
         keep_service_lock(tx, booking.subject_id_number, booking.service_code, now)
         tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
-        _sms(tx, messages)
+        send_with(tx, messages)
 
     try:
-        transact(build)
+        transact(build, {"entry": EntryMoved, "place": EntryMoved, "booking": EntryMoved,
+                         "slot": NoSuchSlot("The hall has closed this slot.")})
     except Cancelled as cancelled:
-        if cancelled.failed("entry") or cancelled.failed("place") or cancelled.failed("booking"):
-            raise EntryMoved() from None
-        if cancelled.failed("slot"):
-            raise NoSuchSlot("The hall has closed this slot.") from None
         if cancelled.failed("subject"):
             refusal = booking_failure(booking, now, cancelled)
             raise (refusal if isinstance(refusal, Suspended) else EntryMoved()) from None
@@ -477,14 +452,9 @@ def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: d
             WaitItem.due_at.set(due["due_at"]),
         ], (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
         _lock_released(tx, entry)
-        _sms(tx, messages)
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("entry") or cancelled.failed("place"):
-            raise EntryMoved() from None
-        raise
+    transact(build, {"entry": EntryMoved, "place": EntryMoved})
 
 
 def return_to_pool(place: Place, now: datetime) -> None:
@@ -492,15 +462,9 @@ def return_to_pool(place: Place, now: datetime) -> None:
     together. Raises PlaceMoved if it is no longer delayed (offered or returned by another run)."""
     def build(tx: Items) -> None:
         tx.delete("place", WaitItem(place_key(place.place_id)), WaitItem.state == PlaceState.DELAYED.value)
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
-                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+        _place_leaves_slot(tx, place)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("place"):
-            raise PlaceMoved() from None
-        raise
+    transact(build, {"place": PlaceMoved})
 
 
 def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[Message]) -> None:
@@ -510,14 +474,9 @@ def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[M
         tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
                   WaitItem.status == EntryStatus.WAITING.value)
         _lock_released(tx, entry)
-        _sms(tx, messages)
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("entry"):
-            raise EntryMoved() from None
-        raise
+    transact(build, {"entry": EntryMoved})
 
 
 def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: list[Message]) -> None:
@@ -528,17 +487,11 @@ def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: l
         if entry is not None:
             condition &= WaitItem.entry_id == entry.entry_id
         tx.delete("place", WaitItem(place_key(place.place_id)), condition)
-        tx.update("slot", _slot(place.office_id, place.service_code, place.date, place.start),
-                  [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+        _place_leaves_slot(tx, place)
         if entry is not None:
             tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(EntryStatus.ENDED, now),
                       (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id))
             _lock_released(tx, entry)
-        _sms(tx, messages)
+        send_with(tx, messages)
 
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        if cancelled.failed("place") or cancelled.failed("entry"):
-            raise PlaceMoved() from None
-        raise
+    transact(build, {"place": PlaceMoved, "entry": PlaceMoved})
