@@ -50,7 +50,7 @@ def offered_entry(hall) -> tuple:
     holders, (waiter,) = citizens(2), citizens(1)
     made = [book(h) for h in holders]
     entry = join(waiter)
-    bookings.cancel(holders[0], made[0]["booking_id"], now())
+    bookings.cancel(holders[0], made[0].booking_id, now())
     assert wait_store.get_entry(entry["waitlist_id"]).status == "offered"
     return waiter, entry
 
@@ -60,7 +60,7 @@ def test_ten_accepts_of_one_offer_make_exactly_one_booking(hall):
     results = run_at_once([lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()) for _ in range(10)])
     created = [r for r in results if isinstance(r, tuple) and r[1]]
     assert len(created) == 1
-    assert all(isinstance(r, tuple) and r[0]["booking_id"] == created[0][0]["booking_id"]
+    assert all(isinstance(r, tuple) and r[0].booking_id == created[0][0].booking_id
                or isinstance(r, errors.InvalidState) for r in results), results
     assert bookings_made() == 2 and slot().held == 0 and slot().booked == 2
     assert_consistent()
@@ -84,7 +84,7 @@ def test_an_accept_racing_a_decline_has_one_winner(hall):
 def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
     holders, waiters = citizens(2), citizens(3)
     made = [book(h) for h in holders]
-    bookings.cancel(holders[0], made[0]["booking_id"], now())  # nobody waits yet: delayed
+    bookings.cancel(holders[0], made[0].booking_id, now())  # nobody waits yet: delayed
     (place,) = wait_store.places_of_day(HALL, SERVICE, D)
     entries = [join(w) for w in waiters]
     later = place.return_at + timedelta(seconds=1)
@@ -98,7 +98,7 @@ def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
 def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once(hall):
     holders, rivals = citizens(2), citizens(10)
     made = [book(h) for h in holders]
-    bookings.cancel(holders[0], made[0]["booking_id"], now())
+    bookings.cancel(holders[0], made[0].booking_id, now())
     (place,) = wait_store.places_of_day(HALL, SERVICE, D)
     later = place.return_at + timedelta(seconds=1)
     jobs = [lambda: waitlist.run_timers(later) for _ in range(3)]

@@ -261,8 +261,9 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
                 raise
             raise errors.InvalidState("A different collection time was chosen for this application meanwhile.",
                                       state=application.state) from None
-        collection = {"method": "window", "office_id": office_id, "date": booking["date"], "start": booking["start"],
-                      "end": booking["end"], "booking_id": booking["booking_id"], "reference": booking["reference"]}
+        collection = {"method": "window", "office_id": office_id, "date": booking.date.isoformat(),
+                      "start": booking.start, "end": booking.end, "booking_id": booking.booking_id,
+                      "reference": booking.reference}
     elif method == "mail":
         collection = {"method": "mail", "name": parse_name(name or ""), "address": check_mail_address(address),
                       "phone": parse_phone(phone or "")}

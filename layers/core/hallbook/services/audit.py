@@ -2,20 +2,36 @@
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ..store import audit as store
 from ..store.audit import AuditEntry
 from .catalog import parse_day
 from .tokens import Caller
 
+T = TypeVar("T")
+_renderings: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
-def entry(who: Caller, action: str, target: str, now: datetime, *, before: dict[str, Any] | list[Any] | None = None,
-          after: dict[str, Any] | list[Any] | None = None, detail: dict[str, Any] | None = None,
-          outcome: str = "ok") -> AuditEntry:
+
+def shows(kind: type[T], render: Callable[[T], dict[str, Any]]) -> None:
+    """How an entry's `before` and `after` show a typed object (a Booking): as the API shows it, so
+    masked alike. The web layer registers its response models' rendering."""
+    _renderings[kind] = render
+
+
+def _shown(value: object) -> dict[str, Any] | list[Any] | None:
+    if value is None or isinstance(value, (dict, list)):
+        return value
+    return _renderings[type(value)](value)
+
+
+def entry(who: Caller, action: str, target: str, now: datetime, *, before: object = None, after: object = None,
+          detail: dict[str, Any] | None = None, outcome: str = "ok") -> AuditEntry:
     return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
-                      action=action, target=target, outcome=outcome, before=before, after=after, detail=detail)
+                      action=action, target=target, outcome=outcome, before=_shown(before), after=_shown(after),
+                      detail=detail)
 
 
 def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:

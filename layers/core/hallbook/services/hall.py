@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,9 +21,8 @@ from ..store import bookings as booking_store
 from ..store import stats as stats_store
 from ..store import tickets as store
 from ..store.bookings import Booking
-from ..store.catalog import Catalog, Office, load_catalog
+from ..store.catalog import Office, load_catalog
 from ..store.tickets import BookingNotBooked, Ticket, TicketMoved
-from . import bookings as booking_service
 from .catalog import get_office, get_service
 
 log = logging.getLogger(__name__)
@@ -44,6 +43,18 @@ def public_ticket(ticket: Ticket) -> dict[str, Any]:
     }
 
 
+@dataclass(frozen=True)
+class CheckedIn:
+    ticket: dict[str, Any]
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Completed:
+    ticket: dict[str, Any]
+    booking: Booking | None
+
+
 def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
     return (datetime.combine(booking.date, parse_hhmm(booking.start), SHANGHAI),
             datetime.combine(booking.date, parse_hhmm(booking.end), SHANGHAI))
@@ -56,15 +67,13 @@ def _window_text(booking: Booking) -> str:
 
 # ---------------------------------------------------------------- check-in (R14)
 
-def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> dict[str, Any]:
-    """Check a booking in by reference or by ID number and issue its `A` ticket.
-    Returns {ticket, booking}."""
+def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> CheckedIn:
+    """Check a booking in by reference or by ID number and issue its `A` ticket."""
     if bool(reference) == bool(id_number):
         raise errors.ValidationFailed("Send either `reference` or `id_number`.", field="reference")
-    catalog = load_catalog()
-    office = get_office(office_id, catalog)
+    office = get_office(office_id)
     booking = _by_reference(office, reference) if reference else _by_id_number(office, id_number or "", now)
-    return _check_in(booking, office, catalog, now)
+    return _check_in(booking, office, now)
 
 
 def _by_reference(office: Office, reference: str) -> Booking:
@@ -124,7 +133,7 @@ def _refuse_state(booking: Booking) -> None:
         raise errors.InvalidState(f"This booking is {booking.status}.")
 
 
-def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict[str, Any]:
+def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     if booking.office_id != office.office_id:
         raise _no_booking_here(booking.reference)
     _refuse_state(booking)
@@ -142,7 +151,7 @@ def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime)
                                   "ticket_id": ticket.ticket_id})
     telemetry.count("CheckIns")
     checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
-    return {"ticket": public_ticket(ticket), "booking": booking_service.public(checked_in, catalog)}
+    return CheckedIn(public_ticket(ticket), checked_in)
 
 
 # ---------------------------------------------------------------- walk-ins and the queue (R15)
@@ -207,8 +216,8 @@ def _ticket_of(office_id: str, ticket_id: str) -> Ticket:
     return ticket
 
 
-def complete(office_id: str, ticket_id: str, now: datetime) -> dict[str, Any]:
-    """The called ticket is done; its booking (if any) becomes `completed`. Returns {ticket, booking}."""
+def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
+    """The called ticket is done; its booking (if any) becomes `completed`."""
     get_office(office_id)
     ticket = _ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
@@ -222,7 +231,7 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> dict[str, Any]:
     if ticket.called_at:
         telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
     booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
-    return {"ticket": public_ticket(done), "booking": booking_service.public(booking) if booking else None}
+    return Completed(public_ticket(done), booking)
 
 
 def _seconds_between(since: str | None, now: datetime) -> float:

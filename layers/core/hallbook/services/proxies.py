@@ -32,7 +32,6 @@ from ..store import bookings as booking_store
 from ..store import proxies as store
 from ..store.accounts import Account
 from ..store.bookings import Booking
-from ..store.catalog import load_catalog
 from ..store.outbox import Message
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
@@ -245,18 +244,17 @@ def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
     return ((me.phone, me.lang, _label(citizen)),) if me.phone else ()
 
 
-def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
+def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
+                  now: datetime) -> bookings.BookingPage:
     """The citizen's own bookings (not those they made for their minors), newest first."""
     with _audited(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
         items, next_cursor = booking_store.list_for_account(citizen.account_id, limit, cursor)
-        catalog = load_catalog()
-        return {"bookings": [bookings.public(b, catalog) for b in items if b.subject_id_number == citizen.id_number],
-                "next_cursor": next_cursor}
+        return bookings.BookingPage([b for b in items if b.subject_id_number == citizen.id_number], next_cursor)
 
 
 def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[dict[str, Any], bool]:
+         now: datetime) -> tuple[Booking, bool]:
     with _audited(caller, "proxy.book", f"PROXY#{proxy_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
@@ -267,15 +265,15 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
         key = f"proxy:{me.account_id}:{idempotency_key}" if idempotency_key else None
         booking, created = bookings.book(_as_citizen(citizen), request, key, now, copy_to=_copy(me, citizen))
         record["after"] = booking
-        record["detail"].update(booking_id=booking["booking_id"], replayed=not created)
+        record["detail"].update(booking_id=booking.booking_id, replayed=not created)
     return booking, created
 
 
-def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
+def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> Booking:
     with _audited(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
         booking = _citizens_booking(citizen, booking_id)
-        record["before"] = bookings.public(booking)
+        record["before"] = booking
         cancelled = bookings.cancel_booking(booking, now, by="proxy", copy_to=_copy(me, citizen))
         record["after"] = cancelled
     return cancelled

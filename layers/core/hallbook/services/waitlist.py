@@ -175,7 +175,7 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> dict[str, Any]:
     return public(store.get_entry(entry.entry_id) or entry, catalog)
 
 
-def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[dict[str, Any], bool]:
+def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[Booking, bool]:
     """R18: the offer becomes a booking, with every rule of R8-R12 checked then. (booking, created):
     accepting again answers the same booking."""
     entry = own_entry(caller, entry_id)
@@ -183,7 +183,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     if entry.status == EntryStatus.ACCEPTED.value and entry.booking_id:
         booking = booking_store.get_booking(entry.booking_id)
         if booking is not None:
-            return bookings.public(booking, catalog), False
+            return booking, False
     if entry.status != EntryStatus.OFFERED.value or entry.offer_until is None or entry.offer_until <= now:
         raise errors.InvalidState("There is no place held for this entry to accept.")
     if notice_acknowledged is not True:
@@ -212,10 +212,10 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
         if again and again.status == EntryStatus.ACCEPTED.value and again.booking_id:
             made = booking_store.get_booking(again.booking_id)
             if made is not None:
-                return bookings.public(made, catalog), False
+                return made, False
         raise errors.InvalidState("There is no place held for this entry to accept.") from None
     log.info("waitlist offer accepted", extra={"booking_id": booking.booking_id, "office_id": entry.office_id})
-    return bookings.public(booking, catalog), True
+    return booking, True
 
 
 # ---------------------------------------------------------------- places freed

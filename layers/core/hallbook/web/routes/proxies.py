@@ -55,7 +55,8 @@ def proxy_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    return _json(200, proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now()))
+    page = proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now())
+    return _json(200, BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor))
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
@@ -67,12 +68,12 @@ def proxy_book(
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()),
                                      idempotency_key, now())
-    return _json(201, booking, {} if created else {"Idempotent-Replayed": "true"})
+    return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
 def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    return _json(200, proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now()))
+    return _json(200, BookingOut.of(proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])

@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import hall
 from ..auth import staff_of
+from ..models import BookingOut
 from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, DayTicketsOut, TicketOut, WalkInIn
 
 router = APIGatewayRouter()
@@ -25,7 +26,9 @@ Office = Annotated[str, Path(max_length=64)]
 @router.post("/v1/offices/<office_id>/check-ins", tags=["hall"])
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     staff_of(router, office_id)
-    return Response(201, "application/json", hall.check_in(office_id, body.reference, body.id_number, now()), NO_STORE)
+    done = hall.check_in(office_id, body.reference, body.id_number, now())
+    return Response(201, "application/json", CheckInOut(ticket=done.ticket, booking=BookingOut.of(done.booking)),
+                    NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
@@ -50,7 +53,9 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
 def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
-    return Response(200, "application/json", hall.complete(office_id, ticket_id, now()), NO_STORE)
+    done = hall.complete(office_id, ticket_id, now())
+    return Response(200, "application/json", CompleteOut(
+        ticket=done.ticket, booking=BookingOut.of(done.booking) if done.booking else None), NO_STORE)
 
 
 @router.get("/v1/offices/<office_id>/queue", tags=["hall"], responses={

@@ -45,5 +45,5 @@ def accept(waitlist_id: EntryId, body: Annotated[AcceptIn, Body()]) -> Response[
     """The place held for the entry becomes a booking (201; 200 when it already did)."""
     who = caller(router, "citizen")
     booking, created = waitlist.accept(who, waitlist_id, body.notice_acknowledged, now())
-    return Response(201 if created else 200, "application/json", booking,
-                    {**NO_STORE, "Location": f"/v1/bookings/{booking['booking_id']}"})
+    return Response(201 if created else 200, "application/json", BookingOut.of(booking),
+                    {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"})
