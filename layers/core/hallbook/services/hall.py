@@ -33,26 +33,23 @@ COUNTER_NAME = re.compile(r"[\w -]{1,16}")  # also a map key on the board item: 
 BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at most a window ago
 
 
-def public_ticket(ticket: Ticket) -> dict[str, Any]:
-    """A ticket as the contract shows it: numbers and states, nothing about the person."""
-    return {
-        "ticket_id": ticket.ticket_id, "number": ticket.number, "kind": ticket.kind,
-        "service_code": ticket.service_code, "status": ticket.status, "counter": ticket.counter,
-        "booking_id": ticket.booking_id, "office_id": ticket.office_id, "date": ticket.date.isoformat(),
-        "issued_at": ticket.issued_at, "called_at": ticket.called_at, "done_at": ticket.done_at,
-    }
-
-
 @dataclass(frozen=True)
 class CheckedIn:
-    ticket: dict[str, Any]
+    ticket: Ticket
     booking: Booking
 
 
 @dataclass(frozen=True)
 class Completed:
-    ticket: dict[str, Any]
+    ticket: Ticket
     booking: Booking | None
+
+
+@dataclass(frozen=True)
+class DayTickets:
+    office_id: str
+    date: date
+    tickets: list[Ticket]
 
 
 def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
@@ -151,12 +148,12 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
                                   "ticket_id": ticket.ticket_id})
     telemetry.count("CheckIns")
     checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
-    return CheckedIn(public_ticket(ticket), checked_in)
+    return CheckedIn(ticket, checked_in)
 
 
 # ---------------------------------------------------------------- walk-ins and the queue (R15)
 
-def walk_in(office_id: str, service_code: str, now: datetime) -> dict[str, Any]:
+def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
     walk-in-only business (R3), which cannot be booked at all."""
     catalog = load_catalog()
@@ -171,7 +168,7 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> dict[str, Any]:
     ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
     log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
     telemetry.count("WalkInTickets")
-    return public_ticket(ticket)
+    return ticket
 
 
 def _counter_name(counter: str) -> str:
@@ -182,7 +179,7 @@ def _counter_name(counter: str) -> str:
     return name
 
 
-def call_next(office_id: str, counter: str, now: datetime) -> dict[str, Any]:
+def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
     """Call the next ticket in R15's order at `counter`. Two counters calling at once never get the
     same ticket: the claim deletes the waiting entry on condition it still exists, and a loser
     tries the next ticket (then reads the queue again)."""
@@ -204,7 +201,7 @@ def call_next(office_id: str, counter: str, now: datetime) -> dict[str, Any]:
                 telemetry.count("TicketsCalled")
                 telemetry.seconds("QueueWaitSeconds", waited)
                 telemetry.emit("TicketsWaiting", len(waiting) - 1, office=office.office_id)
-                return public_ticket(ticket)
+                return ticket
     raise errors.Busy("Many counters are calling at once; please retry.")
 
 
@@ -231,7 +228,7 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
     if ticket.called_at:
         telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
     booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
-    return Completed(public_ticket(done), booking)
+    return Completed(done, booking)
 
 
 def _seconds_between(since: str | None, now: datetime) -> float:
@@ -243,12 +240,12 @@ def _seconds_between(since: str | None, now: datetime) -> float:
 
 # ---------------------------------------------------------------- the display board
 
-def day_tickets(office_id: str, now: datetime) -> dict[str, Any]:
+def day_tickets(office_id: str, now: datetime) -> DayTickets:
     """The counter console's day list: every ticket of the hall today, in the order issued."""
     office = get_office(office_id)
     today = now.date()
     tickets = sorted(store.tickets_of(office.office_id, today), key=lambda t: (t.issued_at, t.number))
-    return {"office_id": office.office_id, "date": today.isoformat(), "tickets": [public_ticket(t) for t in tickets]}
+    return DayTickets(office.office_id, today, tickets)
 
 
 def board(office_id: str, now: datetime) -> dict[str, Any]:
