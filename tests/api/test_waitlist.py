@@ -15,6 +15,7 @@ from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
 from hallbook.store.accounts import AccountItem, account_key
 from hallbook.store.bookings import Booking, BookingItem, get_subject
+from hallbook.web.models_waitlist import WaitlistOut
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
@@ -56,7 +57,8 @@ def book(caller: Caller, start: str = "09:00", day: str = DAY) -> Booking:
 
 
 def join(caller: Caller, start: str | None = "09:00", day: str = DAY, **kw) -> dict:
-    return waitlist.join(caller, waitlist.JoinRequest(HALL, SERVICE, day, start, **kw), now())
+    entry = waitlist.join(caller, waitlist.JoinRequest(HALL, SERVICE, day, start, **kw), now())
+    return WaitlistOut.of(entry).model_dump()
 
 
 def slot(start: str = "09:00"):
@@ -188,7 +190,7 @@ def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_del
     bookings.cancel(holders[0], made[0].booking_id, now())
     assert status(e1) == "offered"
     left = waitlist.leave(first, e1["waitlist_id"], now())
-    assert left["status"] == "declined" and status(e2) == "offered"
+    assert left.status == "declined" and status(e2) == "offered"
     assert SERVICE not in get_subject(accounts.store.get_account(first.account_id).id_number).active_services
     waitlist.leave(second, e2["waitlist_id"], now())  # nobody left waiting: a fresh delay, not the pool
     assert slot().remaining == 0 and slot().held == 1

@@ -105,8 +105,8 @@ def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
     assert sum(r.returned for r in results[:3] if not isinstance(r, Exception)) == 1  # returned once
-    wins = [r for r in results[3:] if isinstance(r, dict)]
-    assert all(isinstance(r, errors.SlotFull) for r in results[3:] if not isinstance(r, dict))
+    wins = [r for r in results[3:] if not isinstance(r, Exception)]
+    assert all(isinstance(r, errors.SlotFull) for r in results[3:] if isinstance(r, Exception))
     assert len(wins) + slot().remaining == 1  # the one place: booked by one rival, or still free
     assert slot().held == 0
     assert_consistent()
@@ -122,7 +122,7 @@ def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(ha
     jobs = [lambda: catalog_admin.apply_timetable(office, None, now())]
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
-    wins = [r for r in results[1:] if isinstance(r, dict)]
+    wins = [r for r in results[1:] if not isinstance(r, Exception)]
     offered = wait_store.get_entry(entry["waitlist_id"]).status == "offered"
     assert len(wins) + offered == 1
     assert slot().booked == 3 and slot().remaining == 0
@@ -135,8 +135,8 @@ def test_one_subject_joining_and_booking_at_once_holds_exactly_one(hall):
     (me,) = citizens(1)
     jobs = [lambda: join(me) for _ in range(5)] + [lambda: book(me, start="09:30") for _ in range(5)]
     results = run_at_once(jobs)
-    wins = [r for r in results if isinstance(r, dict)]
+    wins = [r for r in results if not isinstance(r, Exception)]
     assert len(wins) == 1, results
-    assert all(isinstance(r, errors.AlreadyBooked) for r in results if not isinstance(r, dict)), results
+    assert all(isinstance(r, errors.AlreadyBooked) for r in results if isinstance(r, Exception)), results
     joined = len(wait_store.entries_of_account(me.account_id))
     assert joined + bookings_made("09:30") == 1
