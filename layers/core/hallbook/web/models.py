@@ -10,7 +10,7 @@ from ..domain.booking import cancel_deadline
 from ..domain.identity import mask_id_number
 from ..services import audit
 from ..store.bookings import Booking
-from ..store.catalog import Catalog, load_catalog
+from ..store.catalog import Catalog, Office, body_of, load_catalog
 
 
 class Strict(BaseModel):
@@ -69,6 +69,7 @@ TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["
 
 
 class ServiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Service
     code: str
     name_zh: str
     name_en: str
@@ -85,6 +86,7 @@ class ServicesOut(BaseModel):
 
 
 class OfficeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Office
     office_id: str
     name: str
     name_en: str = ""
@@ -103,6 +105,10 @@ class OfficeAdminViewOut(OfficeOut):
     timetable: dict[str, list[dict[str, Any]]] = Field(description="per service, its weekly slots "
                                                        "{days, start, end, capacity}")
     closures: list[dict[str, Any]] = Field(description="dated closures {date, reason}")
+
+    @classmethod
+    def of(cls, office: Office) -> OfficeAdminViewOut:
+        return cls.model_validate(body_of(office))
 
 
 class OfficesOut(BaseModel):
