@@ -6,6 +6,10 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.applications import renewal_window
+from ..domain.identity import mask_id_number
+from ..store.catalog import load_catalog
+from ..store.permits import Permit
 from .models import (
     PERMIT_NUMBER,
     PERSON_NAME,
@@ -53,6 +57,15 @@ class PermitOut(BaseModel):
     valid_until: str
     last_endorsed: str | None
     renewal_window: WindowOut = Field(description="R17: the days a renewal may be applied for")
+
+    @classmethod
+    def of(cls, permit: Permit) -> PermitOut:
+        """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
+        office = load_catalog().offices.get(permit.office_id)
+        opens, closes = renewal_window(permit.valid_until)
+        return cls(**{**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number),
+                      "office_name": office.name if office else None,
+                      "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}})
 
 
 class PermitsOut(BaseModel):

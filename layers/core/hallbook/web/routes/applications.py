@@ -39,7 +39,7 @@ ApplicationId = Annotated[str, Path(max_length=64)]
 Office = Annotated[str, Path(max_length=64)]
 
 
-def _ok(body: dict, status: int = 200, **headers: str) -> Response:
+def _ok(body: object, status: int = 200, **headers: str) -> Response:
     return Response(status, "application/json", body, {**NO_STORE, **headers})
 
 
@@ -48,7 +48,7 @@ def _ok(body: dict, status: int = 200, **headers: str) -> Response:
 @router.get("/v1/permits", tags=["applications"])
 def my_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
-    return _ok(permits.own_permits(caller(router, "citizen")))
+    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(caller(router, "citizen"))]))
 
 
 @router.post("/v1/applications", tags=["applications"])
@@ -175,4 +175,4 @@ def put_permit(number: Annotated[str, Path(min_length=6, max_length=32, json_sch
     headers = admin_router.current_event.headers or {}
     if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
     permit, created, tag = permits.put_permit_versioned(who, number, body.model_dump(), now(), if_match)
-    return _ok(permit, 201 if created else 200, ETag=tag)
+    return _ok(PermitOut.of(permit), 201 if created else 200, ETag=tag)
