@@ -22,6 +22,7 @@ import secrets
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -72,23 +73,21 @@ def _as_citizen(account: Account) -> Caller:
     return Caller(account.account_id, "citizen", None, account.phone_verified)
 
 
-def _label(account: Account | None) -> str:
+def label(account: Account | None) -> str:
+    """A party as others are shown it: the name masked."""
     return mask_name(account.name) if account and account.name else "—"
 
 
-def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) -> dict[str, Any]:
-    return {
-        "proxy_id": link.proxy_id, "status": link.status,
-        "you_are": "citizen" if citizen is not None and me == citizen.account_id else "proxy",
-        "citizen": {"name": _label(citizen), "id_number": mask_id_number(citizen.id_number or "") if citizen else None,
-                    "phone": mask_phone(citizen.phone or "") if citizen else None},
-        "proxy": {"name": _label(proxy), "phone": mask_phone(proxy.phone or "") if proxy else None},
-        "asked_at": link.asked_at, "since": link.at,
-        "code_expires_at": link.code_expires_at if link.status == PENDING else None,
-    }
+@dataclass(frozen=True)
+class Authorisation:
+    """A proxy authorisation with its two parties' accounts, as `viewer` (an account id) sees it."""
+    link: Link
+    citizen: Account | None
+    proxy: Account | None
+    viewer: str
 
 
-def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[dict[str, Any], bool]:
+def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[Authorisation, bool]:
     """(the authorisation, created): `pending` with a code sent to the citizen's registered phone, or
     the active one already held."""
     with _audited(caller, "proxy.request", "PROXIES#", now) as record:
@@ -111,7 +110,7 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             held = before.links.get(me.account_id)
             if held is not None and held.status == ACTIVE:
                 record["detail"]["proxy_id"] = held.proxy_id
-                return view(held, citizen, me, me.account_id), False
+                return Authorisation(held, citizen, me, me.account_id), False
             proxy_id = uuid.uuid4().hex
             code = f"{secrets.randbelow(10**6):06d}"
             expires = now + timedelta(minutes=CODE_MINUTES)
@@ -125,7 +124,7 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             except ProxiesMoved:
                 continue
             record["detail"]["proxy_id"] = proxy_id
-            return view(link, citizen, me, me.account_id), True
+            return Authorisation(link, citizen, me, me.account_id), True
         raise errors.Busy("Too many changes at once; please retry.")
 
 
@@ -143,7 +142,7 @@ def _find(proxy_id: str, me: str, as_citizen_too: bool) -> tuple[Proxies, Link]:
     return proxies, link
 
 
-def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str, Any]:
+def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> Authorisation:
     """The code the citizen passed on: the caller's pending authorisation becomes active."""
     with _audited(caller, "proxy.confirm", f"PROXY#{proxy_id}", now):
         me = _me(caller)
@@ -151,7 +150,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str
             before, link = _find(proxy_id, me.account_id, as_citizen_too=False)
             citizen = account_store.get_account(before.citizen_account_id)
             if link.status == ACTIVE:
-                return view(link, citizen, me, me.account_id)
+                return Authorisation(link, citizen, me, me.account_id)
             if link.status != PENDING or not link.code_hash:
                 raise errors.InvalidState("This authorisation was revoked; ask again.")
             if link.code_attempts >= CODE_ATTEMPTS:
@@ -171,7 +170,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str
                 continue
             if not right:
                 raise errors.ValidationFailed("The code is wrong.", field="code")
-            return view(new, citizen, me, me.account_id)
+            return Authorisation(new, citizen, me, me.account_id)
         raise errors.Busy("Too many changes at once; please retry.")
 
 
@@ -183,11 +182,11 @@ def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: dat
                                     proxy=mask_name(proxy.name), proxy_phone=mask_phone(proxy.phone or "")))
     if proxy.phone:
         sms.append(messages.message(f"proxy#{proxy_id}#active#proxy", "proxy_active_proxy", proxy.phone, proxy.lang,
-                                    now, {"account_id": proxy.account_id}, citizen=_label(citizen)))
+                                    now, {"account_id": proxy.account_id}, citizen=label(citizen)))
     return sms
 
 
-def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
+def revoke(caller: Caller, proxy_id: str, now: datetime) -> Authorisation:
     """Either side ends an authorisation (pending or active); both are told by SMS."""
     with _audited(caller, "proxy.revoke", f"PROXY#{proxy_id}", now) as record:
         account = account_store.get_account(caller.account_id)
@@ -201,7 +200,7 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
             accounts = account_store.get_accounts([before.citizen_account_id, link.proxy_account_id])
             citizen, proxy = accounts.get(before.citizen_account_id), accounts.get(link.proxy_account_id)
             new = Link(proxy_id, link.proxy_account_id, REVOKED, link.asked_at, now.isoformat(), by=account.account_id)
-            words: dict[str, Any] = {"proxy": _label(proxy), "citizen": _label(citizen)}
+            words: dict[str, Any] = {"proxy": label(proxy), "citizen": label(citizen)}
             sms = [messages.message(f"proxy#{proxy_id}#revoked#{who.account_id}", "proxy_revoked", who.phone, who.lang,
                                     now, {"account_id": who.account_id}, **words)
                    for who in (citizen, proxy) if who is not None and who.phone]
@@ -210,11 +209,11 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
             except ProxiesMoved:
                 continue
             record["after"] = {"status": REVOKED}
-            return view(new, citizen, proxy, account.account_id)
+            return Authorisation(new, citizen, proxy, account.account_id)
         raise errors.Busy("Too many changes at once; please retry.")
 
 
-def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
+def my_proxies(caller: Caller, now: datetime) -> list[Authorisation]:
     """The authorisations the caller gave (as the citizen) and holds (as a proxy), newest first."""
     me = account_store.get_account(caller.account_id)
     if me is None:
@@ -224,8 +223,9 @@ def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
     pairs = [(link, given.citizen_account_id) for link in given.links.values()]
     pairs += [(p.links[me.account_id], p.citizen_account_id) for p in held if me.account_id in p.links]
     accounts = account_store.get_accounts([a for link, c in pairs for a in (link.proxy_account_id, c)])
-    items = [view(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id) for link, c in pairs]
-    return {"proxies": sorted(items, key=lambda v: v["asked_at"], reverse=True)}
+    items = [Authorisation(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id)
+             for link, c in pairs]
+    return sorted(items, key=lambda a: a.link.asked_at, reverse=True)
 
 
 # ---------------------------------------------------------------- acting for the citizen
@@ -241,7 +241,7 @@ def _acting(caller: Caller, proxy_id: str) -> tuple[Account, Account]:
 
 
 def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
-    return ((me.phone, me.lang, _label(citizen)),) if me.phone else ()
+    return ((me.phone, me.lang, label(citizen)),) if me.phone else ()
 
 
 def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,

@@ -29,24 +29,24 @@ def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]
     """Ask a citizen (an older relative) to let you book for them: 202 `pending`, and an SMS code goes
     to the phone registered on their account; 200 with the active authorisation you already hold."""
     link, created = proxies.request(caller(router, "citizen"), body.id_number, body.phone, now())
-    return _json(202 if created else 200, link)
+    return _json(202 if created else 200, ProxyOut.of(link))
 
 
 @router.get("/v1/proxies", tags=["proxies"])
 def my_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
-    return _json(200, proxies.my_proxies(caller(router, "citizen"), now()))
+    return _json(200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(caller(router, "citizen"), now())]))
 
 
 @router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
 def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
-    return _json(200, proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now()))
+    return _json(200, ProxyOut.of(proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now())))
 
 
 @router.delete("/v1/proxies/<proxy_id>", tags=["proxies"])
 def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
     """The citizen or the proxy ends the authorisation; both are told by SMS. Bookings made stay."""
-    return _json(200, proxies.revoke(caller(router, "citizen"), proxy_id, now()))
+    return _json(200, ProxyOut.of(proxies.revoke(caller(router, "citizen"), proxy_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
