@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, TypeVar
 
@@ -41,7 +42,14 @@ def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) 
     return written
 
 
-def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of a day's entries, newest first."""
+    date: date
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> AuditPage:
     when = parse_day(day, "date") if day else today
-    entries, next_cursor = store.entries_on(when, limit, cursor)
-    return {"date": when.isoformat(), "entries": [e.public() for e in entries], "next_cursor": next_cursor}
+    return AuditPage(when, *store.entries_on(when, limit, cursor))

@@ -12,6 +12,7 @@ from ...services import audit, catalog_admin, stats
 from ..auth import admin
 from ..models import CURSOR, OfficeAdminViewOut, ServiceOut
 from ..models_admin import (
+    AuditEntryOut,
     AuditOut,
     CalendarIn,
     CalendarOut,
@@ -101,7 +102,9 @@ def audit_log(
     """Who changed what and when, with before/after: administrators' and operators' actions of a day,
     newest first."""
     admin(router)
-    return Response(200, "application/json", audit.list_entries(date, limit, cursor, now().date()), NO_STORE)
+    page = audit.list_entries(date, limit, cursor, now().date())
+    return Response(200, "application/json", AuditOut(date=page.date.isoformat(), entries=[
+        AuditEntryOut.of(e) for e in page.entries], next_cursor=page.next_cursor), NO_STORE)
 
 
 @router.get("/v1/stats", tags=["admin"])
