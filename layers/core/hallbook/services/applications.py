@@ -48,6 +48,7 @@ from ..store.accounts import Account
 from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
 from ..store.catalog import load_catalog
 from ..store.outbox import Message
+from ..store.uploads import UploadForm
 from . import audit, bookings, messages
 from .catalog import parse_day
 from .ownership import owned_by
@@ -74,7 +75,7 @@ def _details(application: Application) -> Details:
 class Opened:
     """A new draft and a presigned upload form per material."""
     application: Application
-    upload_forms: list[dict[str, Any]]
+    upload_forms: list[UploadForm]
 
 
 @dataclass(frozen=True)
@@ -123,9 +124,8 @@ def own_application(caller: Caller, application_id: str) -> Application:
     return owned_by(caller, application_id, store.get_application, "application")
 
 
-def _form(application: Application, material_code: str, content_type: str) -> dict[str, Any]:
-    return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES).public(
-        material_code)
+def _form(application: Application, material_code: str, content_type: str) -> UploadForm:
+    return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES)
 
 
 def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reason: str | None = None,
@@ -165,7 +165,7 @@ def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reas
     return Opened(application, forms)
 
 
-def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> dict[str, Any]:
+def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> UploadForm:
     """Another upload form for one material: another content type, or after the first one expired."""
     application = own_application(caller, application_id)
     wanted = material(_kind(application), application.details.get("reason"), material_code)

@@ -2,7 +2,7 @@
 their uploads, decisions and collection."""
 from __future__ import annotations
 
-from typing import Annotated, Any, Literal
+from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
@@ -12,6 +12,7 @@ from ..services.applications import StaffView
 from ..store.applications import Application
 from ..store.catalog import Catalog, load_catalog
 from ..store.permits import Permit
+from ..store.uploads import UploadForm
 from .models import (
     PERMIT_NUMBER,
     PERSON_NAME,
@@ -120,6 +121,12 @@ class UploadOut(BaseModel):
     expires_in: int = Field(description="seconds")
     file_field: str
 
+    @classmethod
+    def of(cls, form: UploadForm) -> UploadOut:
+        return cls(material=form.material, method="POST", url=form.url, fields=form.fields,
+                   content_type=form.content_type, max_bytes=form.max_bytes, expires_in=form.expires_in,
+                   file_field="file")
+
 
 class UploadedOut(BaseModel):
     content_type: str
@@ -181,7 +188,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def of(cls, application: Application, catalog: Catalog | None = None, *,
-           uploads: list[dict[str, Any]] | None = None) -> ApplicationOut:
+           uploads: list[UploadForm] | None = None) -> ApplicationOut:
         """An application as answers show it: the applicant's ID number and the mail recipient's
         phone masked."""
         return cls._shown(application, catalog, full=False, download_urls={}, uploads=uploads, applicant=None)
@@ -197,7 +204,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def _shown(cls, application: Application, catalog: Catalog | None, *, full: bool, download_urls: dict[str, str],
-               uploads: list[dict[str, Any]] | None, applicant: ApplicantContactOut | None) -> ApplicationOut:
+               uploads: list[UploadForm] | None, applicant: ApplicantContactOut | None) -> ApplicationOut:
         catalog = catalog or load_catalog()
         office = catalog.offices.get(application.office_id)
         kind = Kind(application.kind)
@@ -222,7 +229,8 @@ class ApplicationOut(BaseModel):
             history=[StepOut(state=s.state, at=s.at, by=s.by, by_role=s.by_role, note=s.note)
                      for s in application.history],
             created_at=application.created_at, updated_at=application.updated_at,
-            submitted_at=application.submitted_at, uploads=uploads, applicant=applicant)
+            submitted_at=application.submitted_at,
+            uploads=[UploadOut.of(f) for f in uploads] if uploads is not None else None, applicant=applicant)
 
     @classmethod
     def each(cls, applications: list[Application]) -> list[ApplicationOut]:

@@ -84,7 +84,7 @@ def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
     who = caller(router, "citizen")
-    return _ok(applications.new_upload(who, application_id, body.material, body.content_type), 201)
+    return _ok(UploadOut.of(applications.new_upload(who, application_id, body.material, body.content_type)), 201)
 
 
 @router.post("/v1/applications/<application_id>/submit", tags=["applications"])
