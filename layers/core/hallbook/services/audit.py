@@ -25,7 +25,10 @@ def shows(kind: type[T], render: Callable[[T], dict[str, Any]]) -> None:
 def _shown(value: object) -> dict[str, Any] | list[Any] | None:
     if value is None or isinstance(value, (dict, list)):
         return value
-    return _renderings[type(value)](value)
+    render = _renderings.get(type(value))
+    if render is None:
+        raise TypeError(f"the audit log has no rendering of a {type(value).__name__} (web/models.py registers them)")
+    return render(value)
 
 
 def entry(who: Caller, action: str, target: str, now: datetime, *, before: object = None, after: object = None,

@@ -35,18 +35,21 @@ BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at mos
 
 @dataclass(frozen=True)
 class CheckedIn:
+    """The `A` ticket issued and the booking it checked in."""
     ticket: Ticket
     booking: Booking
 
 
 @dataclass(frozen=True)
 class Completed:
+    """The ticket done, and its booking (completed) if it had one."""
     ticket: Ticket
     booking: Booking | None
 
 
 @dataclass(frozen=True)
 class DayTickets:
+    """Every ticket of a hall on one day, in the order issued."""
     office_id: str
     date: date
     tickets: list[Ticket]
