@@ -262,7 +262,7 @@ def test_two_counters_calling_at_once_never_get_the_same_ticket(system, staff, a
     for _ in range(6):
         assert walk_in(api, staff[HALL]).status == 201
     results = run_at_once([lambda c=c: hall_service.call_next(HALL, str(c), now()) for c in range(1, 9)])
-    numbers = [r["number"] for r in results if isinstance(r, dict)]
+    numbers = [r.number for r in results if not isinstance(r, Exception)]
     empty = [r for r in results if isinstance(r, errors.QueueEmpty)]
     assert sorted(numbers) == [f"B00{i}" for i in range(1, 7)], results
     assert len(empty) == 2 and len(results) == 8
@@ -274,9 +274,9 @@ def test_two_check_ins_at_once_get_different_numbers(system, staff, api):
     system.clock.set(at("09:00"))
     results = run_at_once([lambda ref=ref: hall_service.check_in(HALL, ref, None, now()) for ref in refs]
                           + [lambda: hall_service.walk_in(HALL, WALK_IN, now())])
-    assert all(isinstance(r, dict) for r in results), results
-    numbers = sorted(r["ticket"]["number"] for r in results[:3])
-    assert numbers == ["A001", "A002", "A003"] and results[3]["number"] == "B001"
+    assert not any(isinstance(r, Exception) for r in results), results
+    numbers = sorted(r.ticket.number for r in results[:3])
+    assert numbers == ["A001", "A002", "A003"] and results[3].number == "B001"
 
 
 def test_complete_marks_the_ticket_done_and_the_booking_completed(system, staff, api):

@@ -14,7 +14,8 @@ from hallbook.store import catalog, readcache
 from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
 from hallbook.store.accounts import AccountItem, account_key
-from hallbook.store.bookings import BookingItem, get_subject
+from hallbook.store.bookings import Booking, BookingItem, get_subject
+from hallbook.web.models_waitlist import WaitlistOut
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
@@ -49,12 +50,13 @@ def citizens(n: int) -> list[Caller]:
     return made
 
 
-def book(caller: Caller, start: str = "09:00", day: str = DAY) -> dict:
+def book(caller: Caller, start: str = "09:00", day: str = DAY) -> Booking:
     return bookings.book(caller, bookings.BookingRequest(HALL, SERVICE, day, start, True), None, now())[0]
 
 
 def join(caller: Caller, start: str | None = "09:00", day: str = DAY, **kw) -> dict:
-    return waitlist.join(caller, waitlist.JoinRequest(HALL, SERVICE, day, start, **kw), now())
+    entry = waitlist.join(caller, waitlist.JoinRequest(HALL, SERVICE, day, start, **kw), now())
+    return WaitlistOut.of(entry).model_dump()
 
 
 def slot(start: str = "09:00"):
@@ -90,7 +92,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     assert [e["status"] for e in entries] == ["waiting"] * 50
 
     for holder, booking in zip(holders, made):
-        bookings.cancel(holder, booking["booking_id"], now())
+        bookings.cancel(holder, booking.booking_id, now())
         assert_places_add_up(5)
     offered = [i for i, e in enumerate(entries) if status(e) == "offered"]
     assert offered == [0, 1, 2, 3, 4]  # join order
@@ -105,7 +107,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
 
     for i in (2, 3, 4):
         booking, created = waitlist.accept(waiting[i], entries[i]["waitlist_id"], True, now())
-        assert created and booking["status"] == "booked" and booking["start"] == "09:00"
+        assert created and booking.status == "booked" and booking.start == "09:00"
         assert_places_add_up(5)
     assert booked_count() == 3
 
@@ -128,7 +130,7 @@ def test_a_cancelled_place_nobody_waits_for_returns_within_the_delay_range_and_n
     holder, rival = citizens(2)
     made = book(holder)
     book(citizens(1)[0])
-    bookings.cancel(holder, made["booking_id"], now())
+    bookings.cancel(holder, made.booking_id, now())
     assert slot().remaining == 0 and slot().held == 1
     (place,) = wait_store.places_of_day(HALL, SERVICE, D)
     delay = place.return_at - now()
@@ -139,7 +141,7 @@ def test_a_cancelled_place_nobody_waits_for_returns_within_the_delay_range_and_n
     assert slot().remaining == 0
     hall.move_clock(place.return_at + timedelta(minutes=5))  # the next run of the timers
     assert slot().remaining == 1 and slot().held == 0 and wait_store.places_of_day(HALL, SERVICE, D) == []
-    assert book(rival)["status"] == "booked"
+    assert book(rival).status == "booked"
 
 
 @pytest.mark.R19
@@ -160,7 +162,7 @@ def test_a_delay_that_would_pass_the_cut_off_returns_the_place_at_once(hall):
     holder, other = citizens(2)
     made = book(holder)
     book(other)
-    bookings.cancel(holder, made["booking_id"], now())
+    bookings.cancel(holder, made.booking_id, now())
     assert slot().remaining == 1 and slot().held == 0
 
 
@@ -183,10 +185,10 @@ def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_del
     holders, (first, second) = citizens(2), citizens(2)
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
-    bookings.cancel(holders[0], made[0]["booking_id"], now())
+    bookings.cancel(holders[0], made[0].booking_id, now())
     assert status(e1) == "offered"
     left = waitlist.leave(first, e1["waitlist_id"], now())
-    assert left["status"] == "declined" and status(e2) == "offered"
+    assert left.status == "declined" and status(e2) == "offered"
     assert SERVICE not in get_subject(accounts.store.get_account(first.account_id).id_number).active_services
     waitlist.leave(second, e2["waitlist_id"], now())  # nobody left waiting: a fresh delay, not the pool
     assert slot().remaining == 0 and slot().held == 1
@@ -215,7 +217,7 @@ def test_a_hall_closure_ends_the_days_offers_and_entries_and_counts_its_bookings
     holders, (first, second) = citizens(2), citizens(2)
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
-    bookings.cancel(holders[0], made[0]["booking_id"], now())  # an offer to `first`
+    bookings.cancel(holders[0], made[0].booking_id, now())  # an offer to `first`
     admin = Caller(accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now()).account_id,
                    "admin")
     result = closures.close_day(admin, HALL, DAY, "停电检修", now())

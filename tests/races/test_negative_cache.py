@@ -79,12 +79,12 @@ def test_a_stale_full_never_refuses_a_slot_with_room_longer_than_the_ttl(system)
         book(waiting, "w1", here)  # `here` now believes the slot full
     with readcache.environment(there):
         # room again, seen by `there` only (the hall's cancellation: R19 delays a citizen's)
-        bookings.cancel_booking(booking_store.get_booking(held["booking_id"]), now(), by="hall")
+        bookings.cancel_booking(booking_store.get_booking(held.booking_id), now(), by="hall")
     with pytest.raises(errors.SlotFull):
         book(waiting, "w2", here)  # within the TTL: the stale "full" it is allowed
     system.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
     booking, created = book(waiting, "w3", here)  # never longer
-    assert created and booking["status"] == "booked"
+    assert created and booking.status == "booked"
     slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
     assert slot.booked == 1 == len(booked_items())
 
@@ -119,4 +119,4 @@ def test_the_booking_that_took_the_last_place_is_still_found_by_its_retry(system
         book(late, "l", env)
     assert len(dynamodb_calls) == before
     again, created = book(winner, "same-key", env)  # a retry of the winner's request
-    assert not created and again["booking_id"] == first["booking_id"]
+    assert not created and again.booking_id == first.booking_id

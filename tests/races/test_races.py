@@ -73,10 +73,10 @@ def test_a_cancellation_racing_bookings_gives_the_freed_place_to_exactly_one(sys
     release_days(3)
     holder, *rivals = verified_callers(system, 12)
     held, _ = bookings.book(holder, request(), "hold", now())
-    jobs = [lambda: bookings.cancel(holder, held["booking_id"], now())]
+    jobs = [lambda: bookings.cancel(holder, held.booking_id, now())]
     jobs += [lambda c=c: bookings.book(c, request(), f"r-{c.account_id}", now()) for c in rivals]
     results = run_at_once(jobs)
-    assert not isinstance(results[0], Exception) and results[0]["status"] == "cancelled"
+    assert not isinstance(results[0], Exception) and results[0].status == "cancelled"
     rival_wins = [r for r in results[1:] if isinstance(r, tuple)]
     assert len(rival_wins) == 0  # R19: the freed place is delayed, not the fastest rival's
     slot = slot_store.get_slot(HALL, SERVICE, now().date().replace(day=15), "09:00")
@@ -88,7 +88,7 @@ def test_the_same_idempotency_key_sent_ten_times_at_once_takes_one_place(system)
     release_days(3)
     (caller,) = verified_callers(system, 1)
     results = run_at_once([lambda: bookings.book(caller, request(), "one-key", now()) for _ in range(10)])
-    ids = {r[0]["booking_id"] for r in results if isinstance(r, tuple)}
+    ids = {r[0].booking_id for r in results if isinstance(r, tuple)}
     assert len(ids) == 1 and all(isinstance(r, tuple) for r in results)
     assert len(booked_items()) == 1
 
@@ -109,7 +109,7 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
             bookings.book(guardian, request("10:00", CHILD_SERVICE, child), "child", now())[0]]
     bookings_by_minor_other_day = bookings.BookingRequest(HALL, SERVICE, "2026-09-16", "09:00", True, child)
     made.append(bookings.book(guardian, bookings_by_minor_other_day, "child2", now())[0])
-    results = run_at_once([lambda b=b: bookings.cancel(guardian, b["booking_id"], now()) for b in made])
+    results = run_at_once([lambda b=b: bookings.cancel(guardian, b.booking_id, now()) for b in made])
     assert all(not isinstance(r, Exception) for r in results), results
     from hallbook.store.bookings import get_subject
 

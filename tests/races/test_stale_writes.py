@@ -106,7 +106,7 @@ def test_a_suspension_written_after_the_read_refuses_the_booking(citizen, monkey
 def test_a_cancellation_of_a_booking_checked_in_after_the_read_is_not_cancellable(citizen, monkeypatch):
     caller, id_number = citizen
     body, _ = bookings.book(caller, request("09:00"), "k", now())
-    booking = store.get_booking(body["booking_id"])
+    booking = store.get_booking(body.booking_id)
     assert booking is not None
     at = now()
     # the cancellation read the booking `booked`; the hall checks it in before the cancellation writes
@@ -126,7 +126,7 @@ def test_a_no_show_of_a_booking_cancelled_after_the_sweep_read_it_is_not_recorde
     body, _ = bookings.book(caller, request("09:00"), "k", now())
     system.clock.set(datetime.fromisoformat(f"{DAY}T12:00").replace(tzinfo=SHANGHAI))
     at = system.clock.now()
-    stale = store.get_booking(body["booking_id"])
+    stale = store.get_booking(body.booking_id)
     assert stale is not None
     # the sweep read the booking `booked`; a hall closure cancels it before the sweep writes
     after_read(monkeypatch, "get_subjects", lambda: bookings.cancel_booking(stale, at, by="hall", reason="停电"))

@@ -48,7 +48,7 @@ def offered_entry(hall) -> tuple:
     holders, (waiter,) = citizens(2), citizens(1)
     made = [book(h) for h in holders]
     entry = join(waiter)
-    bookings.cancel(holders[0], made[0]["booking_id"], now())
+    bookings.cancel(holders[0], made[0].booking_id, now())
     assert wait_store.get_entry(entry["waitlist_id"]).status == "offered"
     return waiter, entry
 
@@ -58,7 +58,7 @@ def test_ten_accepts_of_one_offer_make_exactly_one_booking(hall):
     results = run_at_once([lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()) for _ in range(10)])
     created = [r for r in results if isinstance(r, tuple) and r[1]]
     assert len(created) == 1
-    assert all(isinstance(r, tuple) and r[0]["booking_id"] == created[0][0]["booking_id"]
+    assert all(isinstance(r, tuple) and r[0].booking_id == created[0][0].booking_id
                or isinstance(r, errors.InvalidState) for r in results), results
     assert bookings_made() == 2 and slot().held == 0 and slot().booked == 2
     assert_consistent()
@@ -82,7 +82,7 @@ def test_an_accept_racing_a_decline_has_one_winner(hall):
 def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
     holders, waiters = citizens(2), citizens(3)
     made = [book(h) for h in holders]
-    bookings.cancel(holders[0], made[0]["booking_id"], now())  # nobody waits yet: delayed
+    bookings.cancel(holders[0], made[0].booking_id, now())  # nobody waits yet: delayed
     (place,) = wait_store.places_of_day(HALL, SERVICE, D)
     entries = [join(w) for w in waiters]
     later = place.return_at + timedelta(seconds=1)
@@ -96,15 +96,15 @@ def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
 def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once(hall):
     holders, rivals = citizens(2), citizens(10)
     made = [book(h) for h in holders]
-    bookings.cancel(holders[0], made[0]["booking_id"], now())
+    bookings.cancel(holders[0], made[0].booking_id, now())
     (place,) = wait_store.places_of_day(HALL, SERVICE, D)
     later = place.return_at + timedelta(seconds=1)
     jobs = [lambda: waitlist.run_timers(later) for _ in range(3)]
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
     assert sum(r.returned for r in results[:3] if not isinstance(r, Exception)) == 1  # returned once
-    wins = [r for r in results[3:] if isinstance(r, dict)]
-    assert all(isinstance(r, errors.SlotFull) for r in results[3:] if not isinstance(r, dict))
+    wins = [r for r in results[3:] if not isinstance(r, Exception)]
+    assert all(isinstance(r, errors.SlotFull) for r in results[3:] if isinstance(r, Exception))
     assert len(wins) + slot().remaining == 1  # the one place: booked by one rival, or still free
     assert slot().held == 0
     assert_consistent()
@@ -120,7 +120,7 @@ def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(ha
     jobs = [lambda: catalog_admin.apply_timetable(office, None, now())]
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
-    wins = [r for r in results[1:] if isinstance(r, dict)]
+    wins = [r for r in results[1:] if not isinstance(r, Exception)]
     offered = wait_store.get_entry(entry["waitlist_id"]).status == "offered"
     assert len(wins) + offered == 1
     assert slot().booked == 3 and slot().remaining == 0
@@ -133,8 +133,8 @@ def test_one_subject_joining_and_booking_at_once_holds_exactly_one(hall):
     (me,) = citizens(1)
     jobs = [lambda: join(me) for _ in range(5)] + [lambda: book(me, start="09:30") for _ in range(5)]
     results = run_at_once(jobs)
-    wins = [r for r in results if isinstance(r, dict)]
+    wins = [r for r in results if not isinstance(r, Exception)]
     assert len(wins) == 1, results
-    assert all(isinstance(r, errors.AlreadyBooked) for r in results if not isinstance(r, dict)), results
+    assert all(isinstance(r, errors.AlreadyBooked) for r in results if isinstance(r, Exception)), results
     joined = len(wait_store.entries_of_account(me.account_id))
     assert joined + bookings_made("09:30") == 1

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import logging
 import uuid
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime
 from typing import Any
 
@@ -37,7 +37,7 @@ from ..domain.applications import (
     parse_permit_number,
 )
 from ..domain.booking import Status
-from ..domain.identity import mask_id_number, mask_phone, parse_name, parse_phone
+from ..domain.identity import parse_name, parse_phone
 from ..domain.reference import new_reference
 from ..store import accounts as account_store
 from ..store import applications as store
@@ -46,8 +46,9 @@ from ..store import permits as permit_store
 from ..store import uploads
 from ..store.accounts import Account
 from ..store.applications import Application, PermitMoved, PermitUpdate, StateMoved, Step
-from ..store.catalog import Catalog, load_catalog
+from ..store.catalog import load_catalog
 from ..store.outbox import Message
+from ..store.uploads import UploadForm
 from . import audit, bookings, messages
 from .catalog import parse_day
 from .ownership import owned_by
@@ -70,60 +71,41 @@ def _details(application: Application) -> Details:
                    address=d.get("address"), employer=d.get("employer"), school=d.get("school"))
 
 
-def _materials(application: Application, staff: bool) -> list[dict[str, Any]]:
-    out = []
-    for m in materials_for(_kind(application), application.details.get("reason")):
-        uploaded = application.uploaded.get(m.code)
-        entry = {"code": m.code, "name_zh": m.name_zh, "name_en": m.name_en, "required": m.required,
-                 "uploaded": uploaded}
-        if staff and uploaded:
-            entry["download_url"] = uploads.download_url(application.application_id, m.code)
-        out.append(entry)
-    return out
+@dataclass(frozen=True)
+class Opened:
+    """A new draft and a presigned upload form per material."""
+    application: Application
+    upload_forms: list[UploadForm]
 
 
-def _decision(application: Application) -> dict[str, Any] | None:
-    for step in application.history:
-        if step.state in (State.APPROVED.value, State.REJECTED.value):
-            return {"approved": step.state == State.APPROVED.value, "reason": application.decision_reason,
-                    "at": step.at, "by": step.by}
-    return None
+@dataclass(frozen=True)
+class ApplicationPage:
+    applications: list[Application]
+    next_cursor: str | None
 
 
-def _collection(application: Application, full: bool) -> dict[str, Any] | None:
-    c = application.collection
-    if c is None:
-        return None
-    if c.get("method") == "mail" and not full:
-        return {**c, "phone": mask_phone(c.get("phone") or "")}
-    return dict(c)
+@dataclass(frozen=True)
+class StationPage:
+    office_id: str
+    state: str
+    applications: list[Application]
+    next_cursor: str | None
 
 
-def view(application: Application, catalog: Catalog | None = None, *, staff: bool = False, full: bool = False,
-         upload_forms: list[dict[str, Any]] | None = None) -> dict[str, Any]:
-    """An application as answers show it. The applicant's ID number is masked, and the mail
-    recipient's phone too - except for staff of the station opening one application (`full`), who post
-    the permit. Staff also get short-lived download URLs of the materials."""
-    catalog = catalog or load_catalog()
-    office = catalog.offices.get(application.office_id)
-    name_zh, name_en = KIND_NAMES[_kind(application)]
-    body = {
-        "application_id": application.application_id, "reference": application.reference,
-        "kind": application.kind, "kind_name_zh": name_zh, "kind_name_en": name_en,
-        "permit_number": application.permit_number, "office_id": application.office_id,
-        "office_name": office.name if office else None,
-        "applicant_id_number": mask_id_number(application.applicant_id_number),
-        "state": application.state, "details": application.details,
-        "materials": _materials(application, staff and full),
-        "decision": _decision(application), "collection": _collection(application, full),
-        "history": [{"state": s.state, "at": s.at, "by": s.by, "by_role": s.by_role, "note": s.note}
-                    for s in application.history],
-        "created_at": application.created_at, "updated_at": application.updated_at,
-        "submitted_at": application.submitted_at,
-    }
-    if upload_forms is not None:
-        body["uploads"] = upload_forms
-    return body
+@dataclass(frozen=True)
+class Contact:
+    """The applicant's name and phone, for the staff member who opened the application (audited)."""
+    name: str | None
+    phone: str | None
+
+
+@dataclass(frozen=True)
+class StaffView:
+    """An application as its station's staff open it: presigned GETs of the uploaded materials (by
+    material code), and with `contact` the applicant's name and phone."""
+    application: Application
+    download_urls: dict[str, str]
+    contact: Contact | None = None
 
 
 # ---------------------------------------------------------------- the citizen
@@ -142,14 +124,13 @@ def own_application(caller: Caller, application_id: str) -> Application:
     return owned_by(caller, application_id, store.get_application, "application")
 
 
-def _form(application: Application, material_code: str, content_type: str) -> dict[str, Any]:
-    return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES).public(
-        material_code)
+def _form(application: Application, material_code: str, content_type: str) -> UploadForm:
+    return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES)
 
 
 def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reason: str | None = None,
            change_date: str | None = None, address: str | None = None, employer: str | None = None,
-           school: str | None = None) -> dict[str, Any]:
+           school: str | None = None) -> Opened:
     """A draft application with an upload form per material. Validation first (no I/O), then the
     account and the permit, the eligibility, and one transaction: the application and its lock."""
     try:
@@ -181,10 +162,10 @@ def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reas
     log.info("application opened", extra={"application_id": application.application_id, "kind": the_kind.value,
                                           "office_id": permit.office_id})
     forms = [_form(application, m.code, DEFAULT_UPLOAD_TYPE) for m in materials_for(the_kind, details.reason)]
-    return view(application, upload_forms=forms)
+    return Opened(application, forms)
 
 
-def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> dict[str, Any]:
+def new_upload(caller: Caller, application_id: str, material_code: str, content_type: str) -> UploadForm:
     """Another upload form for one material: another content type, or after the first one expired."""
     application = own_application(caller, application_id)
     wanted = material(_kind(application), application.details.get("reason"), material_code)
@@ -201,7 +182,7 @@ def _moved(application_id: str) -> errors.DomainError:
     return errors.InvalidState(f"The application changed meanwhile; it is {state}.", state=state)
 
 
-def submit(caller: Caller, application_id: str, now: datetime) -> dict[str, Any]:
+def submit(caller: Caller, application_id: str, now: datetime) -> Application:
     """draft -> submitted, once every required material is in the bucket (HeadObject each) with an
     allowed type and size. What was found is recorded for staff."""
     application = own_application(caller, application_id)
@@ -215,11 +196,11 @@ def submit(caller: Caller, application_id: str, now: datetime) -> dict[str, Any]
         store.move(application, step, now, submitted=uploaded)
     except StateMoved:
         raise _moved(application_id) from None
-    return view(replace(application, state=step.state, history=(*application.history, step), uploaded=uploaded,
-                        submitted_at=step.at, updated_at=step.at))
+    return replace(application, state=step.state, history=(*application.history, step), uploaded=uploaded,
+                   submitted_at=step.at, updated_at=step.at)
 
 
-def withdraw(caller: Caller, application_id: str, now: datetime) -> dict[str, Any]:
+def withdraw(caller: Caller, application_id: str, now: datetime) -> Application:
     """A draft or submitted application is withdrawn by its citizen; the permit may be applied for again."""
     application = own_application(caller, application_id)
     check_transition(application.state, State.WITHDRAWN)
@@ -228,13 +209,13 @@ def withdraw(caller: Caller, application_id: str, now: datetime) -> dict[str, An
         store.move(application, step, now, release_lock=True)
     except StateMoved:
         raise _moved(application_id) from None
-    return view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
+    return replace(application, state=step.state, history=(*application.history, step), updated_at=step.at)
 
 
 def choose_collection(caller: Caller, application_id: str, method: str, now: datetime, *,
                       office_id: str | None = None, day: str | None = None, start: str | None = None,
                       notice_acknowledged: bool = True, name: str | None = None, address: str | None = None,
-                      phone: str | None = None) -> dict[str, Any]:
+                      phone: str | None = None) -> Application:
     """approved -> collecting. At the window: a booking of the permit-collection service at the
     permit's station, made by services.bookings.book - the same rules, window and capacity as any
     booking (SLOT_FULL, OUTSIDE_WINDOW, ...), with an idempotency key derived from the application so
@@ -261,8 +242,9 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
                 raise
             raise errors.InvalidState("A different collection time was chosen for this application meanwhile.",
                                       state=application.state) from None
-        collection = {"method": "window", "office_id": office_id, "date": booking["date"], "start": booking["start"],
-                      "end": booking["end"], "booking_id": booking["booking_id"], "reference": booking["reference"]}
+        collection = {"method": "window", "office_id": office_id, "date": booking.date.isoformat(),
+                      "start": booking.start, "end": booking.end, "booking_id": booking.booking_id,
+                      "reference": booking.reference}
     elif method == "mail":
         collection = {"method": "mail", "name": parse_name(name or ""), "address": check_mail_address(address),
                       "phone": parse_phone(phone or "")}
@@ -275,16 +257,14 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
     except StateMoved:
         latest = store.get_application(application_id)
         if latest and latest.collection and latest.collection == collection:  # the same request, retried
-            return view(latest)
+            return latest
         raise _moved(application_id) from None
-    return view(replace(application, state=step.state, history=(*application.history, step), collection=collection,
-                        collection_attempts=application.collection_attempts + 1, updated_at=step.at))
+    return replace(application, state=step.state, history=(*application.history, step), collection=collection,
+                   collection_attempts=application.collection_attempts + 1, updated_at=step.at)
 
 
-def list_own(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
-    catalog = load_catalog()
-    return {"applications": [view(a, catalog) for a in items], "next_cursor": next_cursor}
+def list_own(caller: Caller, limit: int, cursor: str | None) -> ApplicationPage:
+    return ApplicationPage(*store.list_for_account(caller.account_id, limit, cursor))
 
 
 # ---------------------------------------------------------------- staff of the permit's station
@@ -298,33 +278,33 @@ def for_staff(application_id: str) -> Application:
     return application
 
 
-def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> dict[str, Any]:
+def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> StaffView:
     """One application as its station's staff see it. With `contact_for` (the staff member opening it,
     GET .../applications/{id}): also the applicant's name and the phone staff may call, and the look is
     written to the audit log (who saw whose contact, when)."""
-    body = view(application, staff=True, full=True)
+    urls = {m.code: uploads.download_url(application.application_id, m.code)
+            for m in materials_for(_kind(application), application.details.get("reason"))
+            if application.uploaded.get(m.code)}
+    contact = None
     if contact_for is not None and now is not None:
         account = account_store.get_account(application.account_id)
-        body["applicant"] = {"name": account.name if account else None, "phone": account.phone if account else None}
+        contact = Contact(account.name if account else None, account.phone if account else None)
         audit.record(contact_for, "application.contact_viewed", f"APP#{application.application_id}", now,
                      detail={"office_id": application.office_id})
-    return body
+    return StaffView(application, urls, contact)
 
 
-def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> dict[str, Any]:
+def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> StationPage:
     try:
         the_state = State(state)
     except ValueError:
         raise errors.ValidationFailed(f"unknown state {state!r}", field="state") from None
     if the_state is State.DRAFT:
         raise errors.ValidationFailed("drafts are not submitted yet", field="state")
-    items, next_cursor = store.list_for_station(office_id, the_state.value, limit, cursor)
-    catalog = load_catalog()
-    return {"office_id": office_id, "state": the_state.value,
-            "applications": [view(a, catalog, staff=True) for a in items], "next_cursor": next_cursor}
+    return StationPage(office_id, the_state.value, *store.list_for_station(office_id, the_state.value, limit, cursor))
 
 
-def review(who: Caller, application: Application, now: datetime) -> dict[str, Any]:
+def review(who: Caller, application: Application, now: datetime) -> StaffView:
     """submitted -> under_review: staff open it (and get its materials)."""
     check_transition(application.state, State.UNDER_REVIEW)
     step = Step(State.UNDER_REVIEW.value, now.isoformat(), who.account_id, who.role)
@@ -349,7 +329,7 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
         office_name_en=(office.name_en or office.name) if office else application.office_id, **params),)
 
 
-def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> dict[str, Any]:
+def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
     """under_review -> approved | rejected (a rejection with a reason), and the SMS telling the
     citizen, in one transaction. A rejection frees the permit for a new application."""
     reason = check_decision(approve, reason)
@@ -366,7 +346,7 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
                               decision_reason=reason, updated_at=step.at))
 
 
-def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> dict[str, Any]:
+def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
     """collecting -> closed, when the permit was handed over at the window (its booking checked in)
     or posted. A renewal extends the permit by a year, a change writes the new details, in the same
     transaction; the citizen is told by SMS - for a mail collection with the tracking number staff

@@ -2,10 +2,11 @@
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
+from typing import Any, TypeVar
 
 from ..domain import errors
 from ..store import audit as store
@@ -13,12 +14,30 @@ from ..store.audit import AuditEntry
 from .catalog import parse_day
 from .tokens import Caller
 
+T = TypeVar("T")
+_renderings: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
-def entry(who: Caller, action: str, target: str, now: datetime, *, before: dict[str, Any] | list[Any] | None = None,
-          after: dict[str, Any] | list[Any] | None = None, detail: dict[str, Any] | None = None,
-          outcome: str = "ok") -> AuditEntry:
+
+def shows(kind: type[T], render: Callable[[T], dict[str, Any]]) -> None:
+    """How an entry's `before` and `after` show a typed object (a Booking): as the API shows it, so
+    masked alike. The web layer registers its response models' rendering."""
+    _renderings[kind] = render
+
+
+def _shown(value: object) -> dict[str, Any] | list[Any] | None:
+    if value is None or isinstance(value, (dict, list)):
+        return value
+    render = _renderings.get(type(value))
+    if render is None:
+        raise TypeError(f"the audit log has no rendering of a {type(value).__name__} (web/models.py registers them)")
+    return render(value)
+
+
+def entry(who: Caller, action: str, target: str, now: datetime, *, before: object = None, after: object = None,
+          detail: dict[str, Any] | None = None, outcome: str = "ok") -> AuditEntry:
     return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
-                      action=action, target=target, outcome=outcome, before=before, after=after, detail=detail)
+                      action=action, target=target, outcome=outcome, before=_shown(before), after=_shown(after),
+                      detail=detail)
 
 
 def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
@@ -41,7 +60,14 @@ def recorded(who: Caller, action: str, target: str, now: datetime, **fields: Any
     record(who, action, record_.pop("target", target), now, **record_)
 
 
-def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> dict[str, Any]:
+@dataclass(frozen=True)
+class AuditPage:
+    """One page of a day's entries, newest first."""
+    date: date
+    entries: list[AuditEntry]
+    next_cursor: str | None
+
+
+def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> AuditPage:
     when = parse_day(day, "date") if day else today
-    entries, next_cursor = store.entries_on(when, limit, cursor)
-    return {"date": when.isoformat(), "entries": [e.public() for e in entries], "next_cursor": next_cursor}
+    return AuditPage(when, *store.entries_on(when, limit, cursor))

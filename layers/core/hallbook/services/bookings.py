@@ -8,13 +8,12 @@ import logging
 import uuid
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from .. import telemetry
 from ..clock import now as clock_now
 from ..domain import errors
 from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
-from ..domain.identity import mask_id_number, parse_id_number
+from ..domain.identity import parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
@@ -39,6 +38,13 @@ CANCEL_ATTEMPTS = 5
 
 
 @dataclass(frozen=True)
+class BookingPage:
+    """One page of an account's bookings, newest first."""
+    bookings: list[Booking]
+    next_cursor: str | None
+
+
+@dataclass(frozen=True)
 class BookingRequest:
     office_id: str
     service_code: str
@@ -56,22 +62,6 @@ def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
     if len(idempotency_key) > 128:
         raise errors.ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
     return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
-
-
-def public(booking: Booking, catalog: Catalog | None = None) -> dict[str, Any]:
-    """A booking as the contract shows it: the subject's ID number masked."""
-    catalog = catalog or load_catalog()
-    office = catalog.offices.get(booking.office_id)
-    service = catalog.services.get(booking.service_code)
-    return {
-        "booking_id": booking.booking_id, "reference": booking.reference, "office_id": booking.office_id,
-        "service_code": booking.service_code, "date": booking.date.isoformat(), "start": booking.start,
-        "end": booking.end, "subject_id_number": mask_id_number(booking.subject_id_number),
-        "status": booking.status, "created_at": booking.created_at,
-        "cancel_until": cancel_deadline(booking.date).isoformat(),
-        "office_name": office.name if office else None, "service_name_zh": service.name_zh if service else None,
-        "cancelled_by": booking.cancelled_by,
-    }
 
 
 def _citizen_account(caller: Caller) -> Account:
@@ -104,7 +94,7 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
 
 
 def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
-         copy_to: tuple[tuple[str, str, str], ...] = (), guard: Guard | None = None) -> tuple[dict[str, Any], bool]:
+         copy_to: tuple[tuple[str, str, str], ...] = (), guard: Guard | None = None) -> tuple[Booking, bool]:
     """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
     `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS;
     `guard`: condition checks the booking's transaction also makes (the proxy's authorisation as
@@ -155,7 +145,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     existing, subject, slot = store.read_for_booking(booking_id, subject_id, office.office_id, service.code, day,
                                                      request.start)
     if existing is not None:
-        return _replay(existing, account, office.office_id, service.code, day, request.start, subject_id, catalog)
+        return _replay(existing, account, office.office_id, service.code, day, request.start, subject_id)
     if service.code in subject.active_services:
         raise errors.AlreadyBooked("There is already an active booking for this service; cancel it first.")
     suspension = subject.record().suspension(now)
@@ -184,7 +174,7 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
         first = store.get_booking(booking_id)
         if first is None:  # pragma: no cover - the condition said it exists
             raise
-        return _replay(first, account, office.office_id, service.code, day, request.start, subject_id, catalog)
+        return _replay(first, account, office.office_id, service.code, day, request.start, subject_id)
     readcache.forget_availability(office.office_id, service.code)
     if slot.booked + 1 >= slot.capacity:  # this booking took the last place: the next attempts here need no read
         readcache.mark_full(office.office_id, service.code, day, request.start)
@@ -193,16 +183,16 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     telemetry.count("BookingsMade")
     if subject_id != account.id_number:
         flags.booked_minor(booking, now)  # R22
-    return public(booking, catalog), True
+    return booking, True
 
 
 def _replay(existing: Booking, account: Account, office_id: str, service_code: str, day: date, start: str,
-            subject_id: str, catalog: Catalog) -> tuple[dict[str, Any], bool]:
+            subject_id: str) -> tuple[Booking, bool]:
     if existing.account_id != account.account_id or not existing.same_request(office_id, service_code, day, start,
                                                                               subject_id):
         raise errors.ValidationFailed("This Idempotency-Key was already used for a different booking.",
                                       field="Idempotency-Key")
-    return public(existing, catalog), False
+    return existing, False
 
 
 def own_booking(caller: Caller, booking_id: str) -> Booking:
@@ -210,13 +200,13 @@ def own_booking(caller: Caller, booking_id: str) -> Booking:
     return owned_by(caller, booking_id, store.get_booking, "booking")
 
 
-def cancel(caller: Caller, booking_id: str, now: datetime) -> dict[str, Any]:
+def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
     booking = own_booking(caller, booking_id)
     return cancel_booking(booking, now, by="citizen")
 
 
 def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None,
-                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> dict[str, Any]:
+                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if not allowed(booking.status, Status.CANCELLED):
@@ -270,14 +260,11 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     flags.cancelled(booking, by, now)  # R22
-    cancelled = store.get_booking(booking.booking_id) or booking
-    return public(cancelled, catalog)
+    return store.get_booking(booking.booking_id) or booking
 
 
-def list_bookings(caller: Caller, limit: int, cursor: str | None) -> dict[str, Any]:
-    items, next_cursor = store.list_for_account(caller.account_id, limit, cursor)
-    catalog = load_catalog()
-    return {"bookings": [public(b, catalog) for b in items], "next_cursor": next_cursor}
+def list_bookings(caller: Caller, limit: int, cursor: str | None) -> BookingPage:
+    return BookingPage(*store.list_for_account(caller.account_id, limit, cursor))
 
 
 def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple[Message, ...]:

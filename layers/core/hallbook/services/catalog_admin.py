@@ -14,6 +14,7 @@ A timetable change never drops a booking. For every slot already released (tomor
 from __future__ import annotations
 
 import logging
+from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -26,7 +27,7 @@ from ..domain.window import days_to_stage
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
-from ..store.catalog import Office, load_catalog, office_from, office_to, service_from
+from ..store.catalog import Office, Service, body_of, load_catalog, office_from, service_from
 from . import audit, release, waitlist
 from .tokens import Caller
 
@@ -71,7 +72,7 @@ def _write(kind: str, key: str, after: dict[str, Any], also: list[Model], before
 
 
 def put_service(who: Caller, code: str, data: dict[str, Any], now: datetime,
-                if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
+                if_match: str | None = None) -> tuple[Service, bool, str]:
     """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
     check_if_match(if_match, before)
@@ -79,19 +80,26 @@ def put_service(who: Caller, code: str, data: dict[str, Any], now: datetime,
         service = service_from({**data, "code": code})
     except (KeyError, TypeError, ValueError) as error:
         raise _invalid(error) from None
-    after = catalog_store.service_body(service)
+    after = body_of(service)
     note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
     tag = _write("SERVICE", code, after, [entry_item(note)], before, if_match)
     log.info("service saved", extra={"service_code": code, "new": before is None})
-    return service.public(), before is None, tag
+    return service, before is None, tag
 
 
 # ---------------------------------------------------------------- halls (R4)
 
+@dataclass(frozen=True)
+class OfficeSaved:
+    """A hall as saved, and what its released slots did (apply_timetable)."""
+    office: Office
+    slots: dict[str, Any]
+
+
 def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
-               if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
+               if_match: str | None = None) -> tuple[OfficeSaved, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
-    are kept (they change through the closures route). ({office, slots}, created?, its ETag)"""
+    are kept (they change through the closures route). (the hall and its slots, created?, its ETag)"""
     catalog = load_catalog(max_age=0)
     unknown = sorted(set(data.get("services", [])) - set(catalog.services))
     if unknown:
@@ -107,13 +115,13 @@ def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
     except (KeyError, TypeError, ValueError) as error:
         raise _invalid(error) from None
     previous = office_from(before) if before else None
-    after = office_to(office)
+    after = body_of(office)
     note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
     tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
     slots = apply_timetable(office, previous, now)
     log.info("office saved", extra={"office_id": office_id, "new": before is None, **{
         f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()}})
-    return {"office": after, "slots": slots}, before is None, tag
+    return OfficeSaved(office, slots), before is None, tag
 
 
 def _planned(office: Office, code: str, day: date, calendar: WorkCalendar) -> dict[str, Slot]:

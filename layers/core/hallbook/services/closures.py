@@ -30,7 +30,7 @@ from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
-from ..store.catalog import load_catalog, office_from, office_to
+from ..store.catalog import body_of, load_catalog, office_from
 from . import audit, release, waitlist
 from .bookings import cancel_booking
 from .catalog import get_office, parse_day
@@ -108,7 +108,7 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
     existing = next((c for c in data.get("closures", []) if c.get("date") == day), None)
     if existing is not None:
         return existing.get("reason") or reason, True
-    office = office_to(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
+    office = body_of(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
     note = audit.entry(who, "office.close_day", f"OFFICE#{office_id}", now,
                        before={"closures": data.get("closures", [])}, after={"closures": office["closures"]})
     catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
@@ -134,7 +134,7 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
         if lifted is None:
             raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
         office = office_from({**data, "closures": [c for c in data["closures"] if c is not lifted]})
-        after = office_to(office)
+        after = body_of(office)
         note = audit.entry(who, "office.lift_closure", f"OFFICE#{office_id}", now,
                            before={"closures": data.get("closures", [])}, after={"closures": after["closures"]})
         try:

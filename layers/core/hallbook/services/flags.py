@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
@@ -19,7 +20,6 @@ from ..domain.flags import (
     BOOK_CANCEL_LOOP,
     MANY_MINORS,
     NOON_BURST,
-    PATTERNS,
     PHONE_CYCLES_IDS,
     SUBJECT_MANY_ACCOUNTS,
     Pattern,
@@ -100,24 +100,19 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
 
 # ---------------------------------------------------------------- the administrator
 
-def view(flag: store.Flag) -> dict[str, Any]:
-    pattern = PATTERNS.get(flag.pattern)
-    return {"flag_id": flag.flag_id, "pattern": flag.pattern, "what": pattern.what if pattern else flag.pattern,
-            "subject": flag.subject, "count": flag.count, "threshold": pattern.threshold if pattern else None,
-            "raised_at": flag.raised_at, "status": flag.status,
-            "evidence": sorted(({k: v for k, v in e.items() if k != "distinct"} for e in reversed(flag.evidence)),
-                               key=lambda e: e["at"], reverse=True),  # newest first (kept oldest first)
-            "reviewed_by": flag.reviewed_by, "reviewed_at": flag.reviewed_at, "review_note": flag.review_note}
+@dataclass(frozen=True)
+class FlagPage:
+    flags: list[store.Flag]
+    next_cursor: str | None
 
 
-def list_flags(status: str | None, limit: int, cursor: str | None) -> dict[str, Any]:
+def list_flags(status: str | None, limit: int, cursor: str | None) -> FlagPage:
     if status not in (None, "open", "reviewed"):
         raise errors.ValidationFailed("`status` is open or reviewed", field="status")
-    flags, next_cursor = store.listed(limit, cursor, status)
-    return {"flags": [view(f) for f in flags], "next_cursor": next_cursor}
+    return FlagPage(*store.listed(limit, cursor, status))
 
 
-def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> dict[str, Any]:
+def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> store.Flag:
     """Mark a flag reviewed (audited). It opens again only when its pattern counts more events."""
     before = store.get(flag_id) if flag_id and len(flag_id) <= 80 else None
     if before is None:
@@ -128,4 +123,4 @@ def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> d
         raise errors.NotFound("No such flag.") from None
     audit.record(who, "flag.review", f"FLAG#{flag_id}", now, before={"status": before.status, "count": before.count},
                  after={"status": flag.status, "count": flag.count}, detail={"note": note_text} if note_text else None)
-    return view(flag)
+    return flag

@@ -13,8 +13,8 @@ import hmac
 import logging
 import secrets
 from collections.abc import Sequence
+from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
@@ -69,18 +69,18 @@ def counts_against_subject(account: Account | None, subject_id_number: str) -> b
     return is_guardian(account.account_id, subject_id_number)
 
 
-def view(guardians: Guardians, account_id: str) -> dict[str, Any]:
-    link = guardians.links.get(account_id)
-    return {"minor_id_number": mask_id_number(guardians.minor_id_number),
-            "status": link.status if link else "none", "source": link.source if link else None,
-            "since": link.at if link else None}
+@dataclass(frozen=True)
+class MinorLink:
+    """A minor's guardian links, seen by one account (its own link, if any)."""
+    guardians: Guardians
+    account_id: str
 
 
 def _save(before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None) -> None:
     store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
 
 
-def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict[str, Any]:
+def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLink:
     """Ask to be linked: the real-name source decides at once where it can; otherwise a linked guardian
     is asked to confirm by SMS; with no guardian linked yet, only a hall can link the first one."""
     account = _citizen(caller)
@@ -89,7 +89,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict[st
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         if before.is_active(account.account_id):
-            return view(before, account.account_id)
+            return MinorLink(before, account.account_id)
         verdict = get_verifier().is_guardian(account.id_number or "", minor)
         if verdict is True:
             after = before.with_link(Link(account.account_id, ACTIVE, "verifier", now.isoformat()))
@@ -116,13 +116,13 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> dict[st
                 minor=mask_id_number(minor), code=code, minutes=CODE_MINUTES) for c in confirmers]
         try:
             _save(before, after, sms)
-            return view(after, account.account_id)
+            return MinorLink(after, account.account_id)
         except LinksMoved:
             continue
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime) -> dict[str, Any]:
+def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime) -> MinorLink:
     """The code a linked guardian received and passed on: the caller's pending link becomes active."""
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
@@ -131,7 +131,7 @@ def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime)
         link = before.links.get(account.account_id)
         if link is None or link.status != PENDING or not link.code_hash:
             if link is not None and link.status == ACTIVE:
-                return view(before, account.account_id)
+                return MinorLink(before, account.account_id)
             raise errors.InvalidState("There is no pending guardian request for this minor; ask first.")
         if link.code_attempts >= CODE_ATTEMPTS:
             raise errors.RateLimited("Too many wrong codes; ask again.", retry_after=60)
@@ -148,17 +148,17 @@ def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime)
             continue
         if not right:
             raise errors.ValidationFailed("The code is wrong.", field="code")
-        return view(store.get(minor), account.account_id)
+        return MinorLink(store.get(minor), account.account_id)
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> dict[str, Any]:
+def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> MinorLink:
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
     return _revoke(minor, account.account_id, now, caller)
 
 
-def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bool = False) -> dict[str, Any]:
+def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bool = False) -> MinorLink:
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         link = before.links.get(account_id)
@@ -170,14 +170,16 @@ def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bo
                             after={"account_id": account_id, "status": REVOKED}) if audited else None
         try:
             _save(before, after, audit_entry=entry)
-            return view(after, account_id)
+            return MinorLink(after, account_id)
         except LinksMoved:
             continue
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str, now: datetime) -> dict[str, Any]:
-    """Staff who saw the household register link a guardian's account to a minor (audited)."""
+def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str,
+                  now: datetime) -> tuple[MinorLink, bool]:
+    """Staff who saw the household register link a guardian's account to a minor (audited).
+    (the link, created?): not created when it was already active."""
     guardian = parse_id_number(guardian_id_number, now.date()).value
     minor = _minor(minor_id_number, now)
     account_id = account_store.find_account_id(f"ID#{guardian}")
@@ -187,7 +189,7 @@ def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         if before.is_active(account.account_id):
-            return view(before, account.account_id)
+            return MinorLink(before, account.account_id), False
         after = before.with_link(Link(account.account_id, ACTIVE, "staff", now.isoformat(), by=staff.account_id))
         entry = audit.entry(staff, "guardian_link.create", f"GUARDIANS#{mask_id_number(minor)}", now,
                             after={"account_id": account.account_id, "office_id": office_id, "source": "staff"})
@@ -197,17 +199,17 @@ def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_
                                 else "household register checked at a hall")]
         try:
             _save(before, after, sms, entry)
-            return {**view(after, account.account_id), "account_id": account.account_id}
+            return MinorLink(after, account.account_id), True
         except LinksMoved:
             continue
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def revoke_by_staff(staff: Caller, guardian_account_id: str, minor_id_number: str, now: datetime) -> dict[str, Any]:
+def revoke_by_staff(staff: Caller, guardian_account_id: str, minor_id_number: str, now: datetime) -> MinorLink:
     return _revoke(_minor(minor_id_number, now), guardian_account_id, now, staff, audited=True)
 
 
-def my_links(caller: Caller, now: datetime) -> dict[str, Any]:
+def my_links(caller: Caller, now: datetime) -> list[MinorLink]:
     account = account_store.get_account(caller.account_id)
     wards = sorted(account.wards) if account else []
-    return {"links": [view(store.get(minor), caller.account_id) for minor in wards]}
+    return [MinorLink(store.get(minor), caller.account_id) for minor in wards]

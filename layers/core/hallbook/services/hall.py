@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 import re
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -21,9 +21,8 @@ from ..store import bookings as booking_store
 from ..store import stats as stats_store
 from ..store import tickets as store
 from ..store.bookings import Booking
-from ..store.catalog import Catalog, Office, load_catalog
+from ..store.catalog import Office, load_catalog
 from ..store.tickets import BookingNotBooked, Ticket, TicketMoved
-from . import bookings as booking_service
 from .catalog import get_office, get_service
 
 log = logging.getLogger(__name__)
@@ -34,14 +33,26 @@ COUNTER_NAME = re.compile(r"[\w -]{1,16}")  # also a map key on the board item: 
 BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at most a window ago
 
 
-def public_ticket(ticket: Ticket) -> dict[str, Any]:
-    """A ticket as the contract shows it: numbers and states, nothing about the person."""
-    return {
-        "ticket_id": ticket.ticket_id, "number": ticket.number, "kind": ticket.kind,
-        "service_code": ticket.service_code, "status": ticket.status, "counter": ticket.counter,
-        "booking_id": ticket.booking_id, "office_id": ticket.office_id, "date": ticket.date.isoformat(),
-        "issued_at": ticket.issued_at, "called_at": ticket.called_at, "done_at": ticket.done_at,
-    }
+@dataclass(frozen=True)
+class CheckedIn:
+    """The `A` ticket issued and the booking it checked in."""
+    ticket: Ticket
+    booking: Booking
+
+
+@dataclass(frozen=True)
+class Completed:
+    """The ticket done, and its booking (completed) if it had one."""
+    ticket: Ticket
+    booking: Booking | None
+
+
+@dataclass(frozen=True)
+class DayTickets:
+    """Every ticket of a hall on one day, in the order issued."""
+    office_id: str
+    date: date
+    tickets: list[Ticket]
 
 
 def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
@@ -56,15 +67,13 @@ def _window_text(booking: Booking) -> str:
 
 # ---------------------------------------------------------------- check-in (R14)
 
-def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> dict[str, Any]:
-    """Check a booking in by reference or by ID number and issue its `A` ticket.
-    Returns {ticket, booking}."""
+def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> CheckedIn:
+    """Check a booking in by reference or by ID number and issue its `A` ticket."""
     if bool(reference) == bool(id_number):
         raise errors.ValidationFailed("Send either `reference` or `id_number`.", field="reference")
-    catalog = load_catalog()
-    office = get_office(office_id, catalog)
+    office = get_office(office_id)
     booking = _by_reference(office, reference) if reference else _by_id_number(office, id_number or "", now)
-    return _check_in(booking, office, catalog, now)
+    return _check_in(booking, office, now)
 
 
 def _by_reference(office: Office, reference: str) -> Booking:
@@ -124,7 +133,7 @@ def _refuse_state(booking: Booking) -> None:
         raise errors.InvalidState(f"This booking is {booking.status}.")
 
 
-def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime) -> dict[str, Any]:
+def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     if booking.office_id != office.office_id:
         raise _no_booking_here(booking.reference)
     _refuse_state(booking)
@@ -142,12 +151,12 @@ def _check_in(booking: Booking, office: Office, catalog: Catalog, now: datetime)
                                   "ticket_id": ticket.ticket_id})
     telemetry.count("CheckIns")
     checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
-    return {"ticket": public_ticket(ticket), "booking": booking_service.public(checked_in, catalog)}
+    return CheckedIn(ticket, checked_in)
 
 
 # ---------------------------------------------------------------- walk-ins and the queue (R15)
 
-def walk_in(office_id: str, service_code: str, now: datetime) -> dict[str, Any]:
+def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
     walk-in-only business (R3), which cannot be booked at all."""
     catalog = load_catalog()
@@ -162,7 +171,7 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> dict[str, Any]:
     ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
     log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
     telemetry.count("WalkInTickets")
-    return public_ticket(ticket)
+    return ticket
 
 
 def _counter_name(counter: str) -> str:
@@ -173,7 +182,7 @@ def _counter_name(counter: str) -> str:
     return name
 
 
-def call_next(office_id: str, counter: str, now: datetime) -> dict[str, Any]:
+def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
     """Call the next ticket in R15's order at `counter`. Two counters calling at once never get the
     same ticket: the claim deletes the waiting entry on condition it still exists, and a loser
     tries the next ticket (then reads the queue again)."""
@@ -195,7 +204,7 @@ def call_next(office_id: str, counter: str, now: datetime) -> dict[str, Any]:
                 telemetry.count("TicketsCalled")
                 telemetry.seconds("QueueWaitSeconds", waited)
                 telemetry.emit("TicketsWaiting", len(waiting) - 1, office=office.office_id)
-                return public_ticket(ticket)
+                return ticket
     raise errors.Busy("Many counters are calling at once; please retry.")
 
 
@@ -207,8 +216,8 @@ def _ticket_of(office_id: str, ticket_id: str) -> Ticket:
     return ticket
 
 
-def complete(office_id: str, ticket_id: str, now: datetime) -> dict[str, Any]:
-    """The called ticket is done; its booking (if any) becomes `completed`. Returns {ticket, booking}."""
+def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
+    """The called ticket is done; its booking (if any) becomes `completed`."""
     get_office(office_id)
     ticket = _ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
@@ -222,7 +231,7 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> dict[str, Any]:
     if ticket.called_at:
         telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
     booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
-    return {"ticket": public_ticket(done), "booking": booking_service.public(booking) if booking else None}
+    return Completed(done, booking)
 
 
 def _seconds_between(since: str | None, now: datetime) -> float:
@@ -234,12 +243,12 @@ def _seconds_between(since: str | None, now: datetime) -> float:
 
 # ---------------------------------------------------------------- the display board
 
-def day_tickets(office_id: str, now: datetime) -> dict[str, Any]:
+def day_tickets(office_id: str, now: datetime) -> DayTickets:
     """The counter console's day list: every ticket of the hall today, in the order issued."""
     office = get_office(office_id)
     today = now.date()
     tickets = sorted(store.tickets_of(office.office_id, today), key=lambda t: (t.issued_at, t.number))
-    return {"office_id": office.office_id, "date": today.isoformat(), "tickets": [public_ticket(t) for t in tickets]}
+    return DayTickets(office.office_id, today, tickets)
 
 
 def board(office_id: str, now: datetime) -> dict[str, Any]:

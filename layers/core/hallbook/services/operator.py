@@ -11,6 +11,7 @@ from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
 from ..store import accounts as account_store
 from ..store.accounts import Account
+from ..store.bookings import Booking
 from . import accounts, audit, bookings
 from .tokens import Caller
 
@@ -46,14 +47,14 @@ def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict
     }
 
 
-def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
+def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> bookings.BookingPage:
     with audit.recorded(who, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
         account = _citizen(account_id)
         return bookings.list_bookings(_as_citizen(account), limit, cursor)
 
 
 def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[dict[str, Any], bool]:
+         now: datetime) -> tuple[Booking, bool]:
     with audit.recorded(who, "operator.book", f"ACCOUNT#{account_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
@@ -61,16 +62,16 @@ def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempot
         key = f"operator:{idempotency_key}" if idempotency_key else None
         booking, created = bookings.book(_as_citizen(account), request, key, now)
         record["after"] = booking
-        record["detail"]["booking_id"] = booking["booking_id"]
+        record["detail"]["booking_id"] = booking.booking_id
         record["detail"]["replayed"] = not created
     return booking, created
 
 
-def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
+def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> Booking:
     with audit.recorded(who, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
         account = _citizen(account_id)
         booking = bookings.own_booking(_as_citizen(account), booking_id)
-        record["before"] = bookings.public(booking)
+        record["before"] = booking
         cancelled = bookings.cancel_booking(booking, now, by="operator")
         record["after"] = cancelled
     return cancelled

@@ -6,26 +6,17 @@ from datetime import datetime
 from typing import Any
 
 from ..domain import errors
-from ..domain.applications import check_permit, parse_permit_number, renewal_window
+from ..domain.applications import check_permit, parse_permit_number
 from ..domain.identity import mask_id_number, parse_id_number
 from ..store import accounts as account_store
 from ..store import permits as store
-from ..store.catalog import etag, load_catalog
+from ..store.catalog import etag
 from ..store.permits import Permit
 from . import audit
 from .catalog import get_office, parse_day
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
-
-
-def public(permit: Permit) -> dict[str, Any]:
-    """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
-    office = load_catalog().offices.get(permit.office_id)
-    opens, closes = renewal_window(permit.valid_until)
-    return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number),
-            "office_name": office.name if office else None,
-            "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}}
 
 
 def _for_audit(permit: Permit | None) -> dict[str, Any] | None:
@@ -38,7 +29,7 @@ def permit_etag(permit: Permit | None) -> str | None:
 
 
 def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
-               if_match: str | None = None) -> tuple[dict[str, Any], bool]:
+               if_match: str | None = None) -> tuple[Permit, bool]:
     """Create or replace a permit (administrators). (the permit, created?) With `if_match`, the
     permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
     `etag` is the new one."""
@@ -65,18 +56,18 @@ def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
     entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit))
     store.put_permit_audited(permit, entry)
     log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
-    return public(permit), before is None
+    return permit, before is None
 
 
 def put_permit_versioned(who: Caller, number: str, data: dict[str, Any], now: datetime,
-                         if_match: str | None) -> tuple[dict[str, Any], bool, str]:
+                         if_match: str | None) -> tuple[Permit, bool, str]:
     """put_permit, and the new version's ETag (the route's answer header)."""
     permit, created = put_permit(who, number, data, now, if_match)
     return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""
 
 
-def own_permits(caller: Caller) -> dict[str, Any]:
+def own_permits(caller: Caller) -> list[Permit]:
     account = account_store.get_account(caller.account_id)
     if account is None or not account.id_number:
         raise errors.Forbidden("Only a citizen's account holds permits.")
-    return {"permits": [public(p) for p in store.permits_of(account.id_number)]}
+    return store.permits_of(account.id_number)

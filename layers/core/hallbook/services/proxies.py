@@ -20,6 +20,7 @@ import hmac
 import logging
 import secrets
 import uuid
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -31,7 +32,6 @@ from ..store import proxies as store
 from ..store.accounts import Account
 from ..store.base import GuardMoved
 from ..store.bookings import Booking
-from ..store.catalog import load_catalog
 from ..store.outbox import Message
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
@@ -60,23 +60,21 @@ def _as_citizen(account: Account) -> Caller:
     return Caller(account.account_id, "citizen", None, account.phone_verified)
 
 
-def _label(account: Account | None) -> str:
+def label(account: Account | None) -> str:
+    """A party as others are shown it: the name masked."""
     return mask_name(account.name) if account and account.name else "—"
 
 
-def view(link: Link, citizen: Account | None, proxy: Account | None, me: str) -> dict[str, Any]:
-    return {
-        "proxy_id": link.proxy_id, "status": link.status,
-        "you_are": "citizen" if citizen is not None and me == citizen.account_id else "proxy",
-        "citizen": {"name": _label(citizen), "id_number": mask_id_number(citizen.id_number or "") if citizen else None,
-                    "phone": mask_phone(citizen.phone or "") if citizen else None},
-        "proxy": {"name": _label(proxy), "phone": mask_phone(proxy.phone or "") if proxy else None},
-        "asked_at": link.asked_at, "since": link.at,
-        "code_expires_at": link.code_expires_at if link.status == PENDING else None,
-    }
+@dataclass(frozen=True)
+class Authorisation:
+    """A proxy authorisation with its two parties' accounts, as `viewer` (an account id) sees it."""
+    link: Link
+    citizen: Account | None
+    proxy: Account | None
+    viewer: str
 
 
-def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[dict[str, Any], bool]:
+def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[Authorisation, bool]:
     """(the authorisation, created): `pending` with a code sent to the citizen's registered phone, or
     the active one already held."""
     with audit.recorded(caller, "proxy.request", "PROXIES#", now) as record:
@@ -99,7 +97,7 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             held = before.links.get(me.account_id)
             if held is not None and held.status == ACTIVE:
                 record["detail"]["proxy_id"] = held.proxy_id
-                return view(held, citizen, me, me.account_id), False
+                return Authorisation(held, citizen, me, me.account_id), False
             proxy_id = uuid.uuid4().hex
             code = f"{secrets.randbelow(10**6):06d}"
             expires = now + timedelta(minutes=CODE_MINUTES)
@@ -113,7 +111,7 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             except ProxiesMoved:
                 continue
             record["detail"]["proxy_id"] = proxy_id
-            return view(link, citizen, me, me.account_id), True
+            return Authorisation(link, citizen, me, me.account_id), True
         raise errors.Busy("Too many changes at once; please retry.")
 
 
@@ -131,7 +129,7 @@ def _find(proxy_id: str, me: str, as_citizen_too: bool) -> tuple[Proxies, Link]:
     return proxies, link
 
 
-def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str, Any]:
+def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> Authorisation:
     """The code the citizen passed on: the caller's pending authorisation becomes active."""
     with audit.recorded(caller, "proxy.confirm", f"PROXY#{proxy_id}", now):
         me = _me(caller)
@@ -139,7 +137,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str
             before, link = _find(proxy_id, me.account_id, as_citizen_too=False)
             citizen = account_store.get_account(before.citizen_account_id)
             if link.status == ACTIVE:
-                return view(link, citizen, me, me.account_id)
+                return Authorisation(link, citizen, me, me.account_id)
             if link.status != PENDING or not link.code_hash:
                 raise errors.InvalidState("This authorisation was revoked; ask again.")
             if link.code_attempts >= CODE_ATTEMPTS:
@@ -159,7 +157,7 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> dict[str
                 continue
             if not right:
                 raise errors.ValidationFailed("The code is wrong.", field="code")
-            return view(new, citizen, me, me.account_id)
+            return Authorisation(new, citizen, me, me.account_id)
         raise errors.Busy("Too many changes at once; please retry.")
 
 
@@ -171,11 +169,11 @@ def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: dat
                                     proxy=mask_name(proxy.name), proxy_phone=mask_phone(proxy.phone or "")))
     if proxy.phone:
         sms.append(messages.message(f"proxy#{proxy_id}#active#proxy", "proxy_active_proxy", proxy.phone, proxy.lang,
-                                    now, {"account_id": proxy.account_id}, citizen=_label(citizen)))
+                                    now, {"account_id": proxy.account_id}, citizen=label(citizen)))
     return sms
 
 
-def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
+def revoke(caller: Caller, proxy_id: str, now: datetime) -> Authorisation:
     """Either side ends an authorisation (pending or active); both are told by SMS."""
     with audit.recorded(caller, "proxy.revoke", f"PROXY#{proxy_id}", now) as record:
         account = account_store.get_account(caller.account_id)
@@ -189,7 +187,7 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
             accounts = account_store.get_accounts([before.citizen_account_id, link.proxy_account_id])
             citizen, proxy = accounts.get(before.citizen_account_id), accounts.get(link.proxy_account_id)
             new = Link(proxy_id, link.proxy_account_id, REVOKED, link.asked_at, now.isoformat(), by=account.account_id)
-            words: dict[str, Any] = {"proxy": _label(proxy), "citizen": _label(citizen)}
+            words: dict[str, Any] = {"proxy": label(proxy), "citizen": label(citizen)}
             sms = [messages.message(f"proxy#{proxy_id}#revoked#{who.account_id}", "proxy_revoked", who.phone, who.lang,
                                     now, {"account_id": who.account_id}, **words)
                    for who in (citizen, proxy) if who is not None and who.phone]
@@ -198,11 +196,11 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> dict[str, Any]:
             except ProxiesMoved:
                 continue
             record["after"] = {"status": REVOKED}
-            return view(new, citizen, proxy, account.account_id)
+            return Authorisation(new, citizen, proxy, account.account_id)
         raise errors.Busy("Too many changes at once; please retry.")
 
 
-def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
+def my_proxies(caller: Caller, now: datetime) -> list[Authorisation]:
     """The authorisations the caller gave (as the citizen) and holds (as a proxy), newest first."""
     me = account_store.get_account(caller.account_id)
     if me is None:
@@ -212,8 +210,9 @@ def my_proxies(caller: Caller, now: datetime) -> dict[str, Any]:
     pairs = [(link, given.citizen_account_id) for link in given.links.values()]
     pairs += [(p.links[me.account_id], p.citizen_account_id) for p in held if me.account_id in p.links]
     accounts = account_store.get_accounts([a for link, c in pairs for a in (link.proxy_account_id, c)])
-    items = [view(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id) for link, c in pairs]
-    return {"proxies": sorted(items, key=lambda v: v["asked_at"], reverse=True)}
+    items = [Authorisation(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id)
+             for link, c in pairs]
+    return sorted(items, key=lambda a: a.link.asked_at, reverse=True)
 
 
 # ---------------------------------------------------------------- acting for the citizen
@@ -235,21 +234,20 @@ def _acting(caller: Caller, proxy_id: str) -> tuple[Account, Account]:
 
 
 def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
-    return ((me.phone, me.lang, _label(citizen)),) if me.phone else ()
+    return ((me.phone, me.lang, label(citizen)),) if me.phone else ()
 
 
-def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> dict[str, Any]:
+def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
+                  now: datetime) -> bookings.BookingPage:
     """The citizen's own bookings (not those they made for their minors), newest first."""
     with audit.recorded(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
         items, next_cursor = booking_store.list_for_account(citizen.account_id, limit, cursor)
-        catalog = load_catalog()
-        return {"bookings": [bookings.public(b, catalog) for b in items if b.subject_id_number == citizen.id_number],
-                "next_cursor": next_cursor}
+        return bookings.BookingPage([b for b in items if b.subject_id_number == citizen.id_number], next_cursor)
 
 
 def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[dict[str, Any], bool]:
+         now: datetime) -> tuple[Booking, bool]:
     with audit.recorded(caller, "proxy.book", f"PROXY#{proxy_id}", now,
                   detail={"office_id": request.office_id, "service_code": request.service_code,
                           "date": request.date, "start": request.start}) as record:
@@ -270,15 +268,15 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
         else:
             raise errors.Busy("Too many changes at once; please retry.")
         record["after"] = booking
-        record["detail"].update(booking_id=booking["booking_id"], replayed=not created)
+        record["detail"].update(booking_id=booking.booking_id, replayed=not created)
     return booking, created
 
 
-def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> dict[str, Any]:
+def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> Booking:
     with audit.recorded(caller, "proxy.cancel", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
         me, citizen = _acting(caller, proxy_id)
         booking = _citizens_booking(citizen, booking_id)
-        record["before"] = bookings.public(booking)
+        record["before"] = booking
         cancelled = bookings.cancel_booking(booking, now, by="proxy", copy_to=_copy(me, citizen))
         record["after"] = cancelled
     return cancelled

@@ -35,7 +35,6 @@ from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
 from ..domain.booking import Status
-from ..domain.identity import mask_id_number
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import (
@@ -74,23 +73,6 @@ def delay_range() -> DelayRange:
     return DelayRange(settings().release_delay_min_minutes, settings().release_delay_max_minutes)
 
 
-def public(entry: Entry, catalog: Catalog | None = None) -> dict[str, Any]:
-    """An entry as the API shows it (the subject masked). An offer shows its slot and deadline; a
-    delayed place's return is never shown anywhere (R19)."""
-    catalog = catalog or load_catalog()
-    office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
-    offered = entry.status == EntryStatus.OFFERED.value
-    return {
-        "waitlist_id": entry.entry_id, "office_id": entry.office_id, "service_code": entry.service_code,
-        "date": entry.date.isoformat(), "start": entry.start, "subject_id_number": mask_id_number(entry.subject_id_number),
-        "status": entry.status, "created_at": entry.created_at, "ends_at": cut_off(entry.date).isoformat(),
-        "offer": {"start": entry.offer_start, "end": entry.offer_end,
-                  "until": entry.offer_until.isoformat() if entry.offer_until else None} if offered else None,
-        "booking_id": entry.booking_id,
-        "office_name": office.name if office else None, "service_name_zh": service.name_zh if service else None,
-    }
-
-
 # ---------------------------------------------------------------- the citizen's routes
 
 @dataclass(frozen=True)
@@ -102,7 +84,7 @@ class JoinRequest:
     subject_id_number: str | None = None
 
 
-def join(caller: Caller, request: JoinRequest, now: datetime) -> dict[str, Any]:
+def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     """R18: wait for a full day (no `start`) or one slot. Refused like a booking (R1-R6, R9, R11, R12),
     and with INVALID_STATE while the day or slot has a free place (book it instead)."""
     day = parse_day(request.date, "date")
@@ -145,7 +127,7 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> dict[str, Any]:
     store.join(entry, cut_off(day), now)
     log.info("joined the waitlist", extra={"office_id": office.office_id, "service_code": service.code,
                                           "date": day.isoformat()})
-    return public(entry, catalog)
+    return entry
 
 
 def own_entry(caller: Caller, entry_id: str) -> Entry:
@@ -153,12 +135,11 @@ def own_entry(caller: Caller, entry_id: str) -> Entry:
     return owned_by(caller, entry_id, store.get_entry, "waitlist entry")
 
 
-def list_entries(caller: Caller) -> dict[str, Any]:
-    catalog = load_catalog()
-    return {"entries": [public(e, catalog) for e in store.entries_of_account(caller.account_id)]}
+def list_entries(caller: Caller) -> list[Entry]:
+    return store.entries_of_account(caller.account_id)
 
 
-def leave(caller: Caller, entry_id: str, now: datetime) -> dict[str, Any]:
+def leave(caller: Caller, entry_id: str, now: datetime) -> Entry:
     """Leave the waitlist; an offer held is declined and its place passes on at once. Leaving never
     counts as a cancellation (R11): no place was ever the subject's."""
     entry = own_entry(caller, entry_id)
@@ -166,16 +147,16 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> dict[str, Any]:
     if entry.status == EntryStatus.WAITING.value:
         try:
             store.end_entry(entry, EntryStatus.LEFT, now, [])
-            return public(store.get_entry(entry.entry_id) or entry, catalog)
+            return store.get_entry(entry.entry_id) or entry
         except EntryMoved:
             entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
     if entry.status != EntryStatus.OFFERED.value:
         raise errors.InvalidState(f"The entry is {entry.status}; only a waiting or offered one can be left.")
     _end_offer(entry, EntryStatus.DECLINED, now, catalog)
-    return public(store.get_entry(entry.entry_id) or entry, catalog)
+    return store.get_entry(entry.entry_id) or entry
 
 
-def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[dict[str, Any], bool]:
+def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: datetime) -> tuple[Booking, bool]:
     """R18: the offer becomes a booking, with every rule of R8-R12 checked then. (booking, created):
     accepting again answers the same booking."""
     entry = own_entry(caller, entry_id)
@@ -183,7 +164,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     if entry.status == EntryStatus.ACCEPTED.value and entry.booking_id:
         booking = booking_store.get_booking(entry.booking_id)
         if booking is not None:
-            return bookings.public(booking, catalog), False
+            return booking, False
     if entry.status != EntryStatus.OFFERED.value or entry.offer_until is None or entry.offer_until <= now:
         raise errors.InvalidState("There is no place held for this entry to accept.")
     if notice_acknowledged is not True:
@@ -212,10 +193,10 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
         if again and again.status == EntryStatus.ACCEPTED.value and again.booking_id:
             made = booking_store.get_booking(again.booking_id)
             if made is not None:
-                return bookings.public(made, catalog), False
+                return made, False
         raise errors.InvalidState("There is no place held for this entry to accept.") from None
     log.info("waitlist offer accepted", extra={"booking_id": booking.booking_id, "office_id": entry.office_id})
-    return bookings.public(booking, catalog), True
+    return booking, True
 
 
 # ---------------------------------------------------------------- places freed

@@ -52,13 +52,6 @@ class AuditEntry:
     after: dict | list | None = None
     detail: dict | None = None
 
-    def public(self) -> dict:
-        return {
-            "audit_id": self.audit_id, "at": self.at.isoformat(), "actor_id": self.actor_id,
-            "actor_role": self.actor_role, "action": self.action, "target": self.target, "outcome": self.outcome,
-            "before": self.before, "after": self.after, "detail": self.detail,
-        }
-
 
 def _dump(value) -> str | None:
     return None if value is None else json.dumps(value, ensure_ascii=False, sort_keys=True)

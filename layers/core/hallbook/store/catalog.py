@@ -9,7 +9,7 @@ import hashlib
 import json
 import threading
 import time
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from datetime import date
 
 from pynamodb.attributes import UnicodeAttribute
@@ -46,14 +46,6 @@ class Service:
     materials_en: list[str] = field(default_factory=list)
     notice_en: str = ""
 
-    def public(self) -> dict:
-        return {
-            "code": self.code, "name_zh": self.name_zh, "name_en": self.name_en,
-            "appointment_required": self.appointment_required, "materials": list(self.materials),
-            "notice": self.notice, "category": self.category, "materials_en": list(self.materials_en),
-            "notice_en": self.notice_en,
-        }
-
 
 @dataclass(frozen=True)
 class Closure:
@@ -79,13 +71,6 @@ class Office:
     @property
     def closed_days(self) -> frozenset[date]:
         return frozenset(c.date for c in self.closures)
-
-    def public(self) -> dict:
-        return {
-            "office_id": self.office_id, "name": self.name, "name_en": self.name_en,
-            "district": self.district, "region": self.region, "address": self.address,
-            "phone": self.phone, "kind": self.kind, "mode": self.mode, "services": list(self.services),
-        }
 
 
 @dataclass(frozen=True)
@@ -123,15 +108,10 @@ def office_from(data: dict) -> Office:
     )
 
 
-def office_to(office: Office) -> dict:
-    return {
-        **office.public(),
-        "timetable": {
-            code: [{"days": list(t.days), "start": t.start, "end": t.end, "capacity": t.capacity} for t in ts]
-            for code, ts in office.timetable.items()
-        },
-        "closures": [{"date": c.date.isoformat(), "reason": c.reason} for c in office.closures],
-    }
+def body_of(entity: Service | Office) -> dict:
+    """A service or hall as its item's JSON body (every field; days as YYYY-MM-DD): what is stored,
+    what the administrators' routes and the audit log show, and what its ETag hashes."""
+    return json.loads(json.dumps(asdict(entity), ensure_ascii=False, default=date.isoformat))
 
 
 @dataclass
@@ -200,22 +180,18 @@ def get_entity(kind: str, key: str) -> dict | None:
 
 def put_service(data: dict) -> Service:
     service = service_from(data)
-    put_entity("SERVICE", service.code, service_body(service))
+    put_entity("SERVICE", service.code, body_of(service))
     return service
 
 
 def put_office(data: dict) -> Office:
     office = office_from(data)
-    put_entity("OFFICE", office.office_id, office_to(office))
+    put_entity("OFFICE", office.office_id, body_of(office))
     return office
 
 
 def put_region(region: str, name_zh: str, window_days: int) -> None:
     put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
-
-
-def service_body(service: Service) -> dict:
-    return {**service.public(), "minor_subject": service.minor_subject, "minor_allowed": service.minor_allowed}
 
 
 def calendar_body(entries: YearEntries) -> dict:

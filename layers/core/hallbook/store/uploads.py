@@ -22,16 +22,13 @@ DOWNLOAD_SECONDS = 5 * 60
 
 @dataclass(frozen=True)
 class UploadForm:
+    """A presigned POST of one material: every field, then the file as the form's field `file`."""
+    material: str
     url: str
     fields: dict[str, str]
     content_type: str
     max_bytes: int
     expires_in: int
-
-    def public(self, material: str) -> dict:
-        return {"material": material, "method": "POST", "url": self.url, "fields": self.fields,
-                "content_type": self.content_type, "max_bytes": self.max_bytes, "expires_in": self.expires_in,
-                "file_field": "file"}
 
 
 def object_key(application_id: str, material: str) -> str:
@@ -46,7 +43,7 @@ def upload_form(application_id: str, material: str, content_type: str, max_bytes
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=UPLOAD_SECONDS,
     )
-    return UploadForm(form["url"], form["fields"], content_type, max_bytes, UPLOAD_SECONDS)
+    return UploadForm(material, form["url"], form["fields"], content_type, max_bytes, UPLOAD_SECONDS)
 
 
 def stored_object(application_id: str, material: str) -> StoredObject | None:

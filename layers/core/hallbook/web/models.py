@@ -1,9 +1,16 @@
 """Request and response shapes of the HTTP contract (pydantic); they also make the OpenAPI document."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
+
+from ..domain.booking import cancel_deadline
+from ..domain.identity import mask_id_number
+from ..services import audit
+from ..store.bookings import Booking
+from ..store.catalog import Catalog, Office, body_of, load_catalog
 
 
 class Strict(BaseModel):
@@ -62,6 +69,7 @@ TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["
 
 
 class ServiceOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Service
     code: str
     name_zh: str
     name_en: str
@@ -78,6 +86,7 @@ class ServicesOut(BaseModel):
 
 
 class OfficeOut(BaseModel):
+    model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Office
     office_id: str
     name: str
     name_en: str = ""
@@ -96,6 +105,10 @@ class OfficeAdminViewOut(OfficeOut):
     timetable: dict[str, list[dict[str, Any]]] = Field(description="per service, its weekly slots "
                                                        "{days, start, end, capacity}")
     closures: list[dict[str, Any]] = Field(description="dated closures {date, reason}")
+
+    @classmethod
+    def of(cls, office: Office) -> OfficeAdminViewOut:
+        return cls.model_validate(body_of(office))
 
 
 class OfficesOut(BaseModel):
@@ -226,6 +239,29 @@ class BookingOut(BaseModel):
     office_name: str | None = None
     service_name_zh: str | None = None
     cancelled_by: str | None = None
+
+    @classmethod
+    def of(cls, booking: Booking, catalog: Catalog | None = None) -> BookingOut:
+        """A booking as the contract shows it: the subject's ID number masked, the hall's and the
+        service's names from the catalogue."""
+        catalog = catalog or load_catalog()
+        office = catalog.offices.get(booking.office_id)
+        service = catalog.services.get(booking.service_code)
+        return cls(
+            booking_id=booking.booking_id, reference=booking.reference, office_id=booking.office_id,
+            service_code=booking.service_code, date=booking.date.isoformat(), start=booking.start, end=booking.end,
+            subject_id_number=mask_id_number(booking.subject_id_number), status=booking.status,
+            created_at=booking.created_at, cancel_until=cancel_deadline(booking.date).isoformat(),
+            office_name=office.name if office else None, service_name_zh=service.name_zh if service else None,
+            cancelled_by=booking.cancelled_by)
+
+    @classmethod
+    def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
+        catalog = load_catalog()
+        return [cls.of(b, catalog) for b in bookings]
+
+
+audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
 
 
 class BookingsOut(BaseModel):

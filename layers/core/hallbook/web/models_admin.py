@@ -6,6 +6,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
+from ..store.audit import AuditEntry
 from .models import BookingOut, DateText, IdNumberText, MobileText, RestrictionsOut, Strict, TimeText, example
 
 
@@ -106,6 +107,12 @@ class AuditEntryOut(BaseModel):
     before: Any = None
     after: Any = None
     detail: Any = None
+
+    @classmethod
+    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+        return cls(audit_id=entry.audit_id, at=entry.at.isoformat(), actor_id=entry.actor_id,
+                   actor_role=entry.actor_role, action=entry.action, target=entry.target, outcome=entry.outcome,
+                   before=entry.before, after=entry.after, detail=entry.detail)
 
 
 class AuditOut(BaseModel):

@@ -6,6 +6,13 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_window
+from ..domain.identity import mask_id_number, mask_phone
+from ..services.applications import StaffView
+from ..store.applications import Application
+from ..store.catalog import Catalog, load_catalog
+from ..store.permits import Permit
+from ..store.uploads import UploadForm
 from .models import (
     PERMIT_NUMBER,
     PERSON_NAME,
@@ -53,6 +60,15 @@ class PermitOut(BaseModel):
     valid_until: str
     last_endorsed: str | None
     renewal_window: WindowOut = Field(description="R17: the days a renewal may be applied for")
+
+    @classmethod
+    def of(cls, permit: Permit) -> PermitOut:
+        """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
+        office = load_catalog().offices.get(permit.office_id)
+        opens, closes = renewal_window(permit.valid_until)
+        return cls(**{**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number),
+                      "office_name": office.name if office else None,
+                      "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}})
 
 
 class PermitsOut(BaseModel):
@@ -104,6 +120,12 @@ class UploadOut(BaseModel):
     max_bytes: int
     expires_in: int = Field(description="seconds")
     file_field: str
+
+    @classmethod
+    def of(cls, form: UploadForm) -> UploadOut:
+        return cls(material=form.material, method="POST", url=form.url, fields=form.fields,
+                   content_type=form.content_type, max_bytes=form.max_bytes, expires_in=form.expires_in,
+                   file_field="file")
 
 
 class UploadedOut(BaseModel):
@@ -163,6 +185,57 @@ class ApplicationOut(BaseModel):
     submitted_at: str | None
     uploads: list[UploadOut] | None = Field(default=None, description="on creation: a presigned POST per material")
     applicant: ApplicantContactOut | None = Field(default=None, description="staff opening one application only")
+
+    @classmethod
+    def of(cls, application: Application, catalog: Catalog | None = None, *,
+           uploads: list[UploadForm] | None = None) -> ApplicationOut:
+        """An application as answers show it: the applicant's ID number and the mail recipient's
+        phone masked."""
+        return cls._shown(application, catalog, full=False, download_urls={}, uploads=uploads, applicant=None)
+
+    @classmethod
+    def for_staff(cls, view: StaffView) -> ApplicationOut:
+        """As the station's staff open it: the mail recipient's phone in full (they post the permit),
+        download URLs of the materials, and the applicant's contact when it was asked for."""
+        contact = view.contact
+        applicant = ApplicantContactOut(name=contact.name, phone=contact.phone) if contact else None
+        return cls._shown(view.application, None, full=True, download_urls=view.download_urls, uploads=None,
+                          applicant=applicant)
+
+    @classmethod
+    def _shown(cls, application: Application, catalog: Catalog | None, *, full: bool, download_urls: dict[str, str],
+               uploads: list[UploadForm] | None, applicant: ApplicantContactOut | None) -> ApplicationOut:
+        catalog = catalog or load_catalog()
+        office = catalog.offices.get(application.office_id)
+        kind = Kind(application.kind)
+        name_zh, name_en = KIND_NAMES[kind]
+        materials = [MaterialOut(code=m.code, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
+                                 uploaded=application.uploaded.get(m.code), download_url=download_urls.get(m.code))
+                     for m in materials_for(kind, application.details.get("reason"))]
+        decision = next((DecisionOut(approved=step.state == State.APPROVED.value, reason=application.decision_reason,
+                                     at=step.at, by=step.by)
+                         for step in application.history if step.state in (State.APPROVED.value, State.REJECTED.value)),
+                        None)
+        collection = application.collection
+        if collection is not None:
+            collection = {**collection, "phone": mask_phone(collection.get("phone") or "")} \
+                if collection.get("method") == "mail" and not full else dict(collection)
+        return cls(
+            application_id=application.application_id, reference=application.reference, kind=application.kind,
+            kind_name_zh=name_zh, kind_name_en=name_en, permit_number=application.permit_number,
+            office_id=application.office_id, office_name=office.name if office else None,
+            applicant_id_number=mask_id_number(application.applicant_id_number), state=application.state,
+            details=application.details, materials=materials, decision=decision, collection=collection,
+            history=[StepOut(state=s.state, at=s.at, by=s.by, by_role=s.by_role, note=s.note)
+                     for s in application.history],
+            created_at=application.created_at, updated_at=application.updated_at,
+            submitted_at=application.submitted_at,
+            uploads=[UploadOut.of(f) for f in uploads] if uploads is not None else None, applicant=applicant)
+
+    @classmethod
+    def each(cls, applications: list[Application]) -> list[ApplicationOut]:
+        catalog = load_catalog()
+        return [cls.of(a, catalog) for a in applications]
 
 
 class ApplicationsOut(BaseModel):

@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..store.tickets import Ticket
 from .models import REFERENCE, BookingOut, IdNumberText, Strict, documented, example
 
 
@@ -47,6 +48,14 @@ class TicketOut(BaseModel):
     issued_at: str
     called_at: str | None = None
     done_at: str | None = None
+
+    @classmethod
+    def of(cls, ticket: Ticket) -> TicketOut:
+        """A ticket as the contract shows it: numbers and states, nothing about the person."""
+        return cls(ticket_id=ticket.ticket_id, number=ticket.number, kind=ticket.kind, service_code=ticket.service_code,
+                   status=ticket.status, counter=ticket.counter, booking_id=ticket.booking_id,
+                   office_id=ticket.office_id, date=ticket.date.isoformat(), issued_at=ticket.issued_at,
+                   called_at=ticket.called_at, done_at=ticket.done_at)
 
 
 class DayTicketsOut(BaseModel):

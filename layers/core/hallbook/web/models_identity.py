@@ -5,6 +5,8 @@ from typing import Annotated
 
 from pydantic import BaseModel, Field
 
+from ..domain.identity import mask_id_number
+from ..services.guardians import MinorLink
 from .models import IdNumberText, MobileText, Strict
 
 SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
@@ -37,6 +39,15 @@ class GuardianLinkOut(BaseModel):
     source: str | None = Field(default=None, description="verifier | staff | guardian")
     since: str | None = None
     account_id: str | None = None
+
+    @classmethod
+    def of(cls, shown: MinorLink, account_id: str | None = None) -> GuardianLinkOut:
+        """The account's own link to the minor (`none` without one), the minor's ID number masked;
+        `account_id` only where the answer names the guardian (a link staff just made)."""
+        link = shown.guardians.links.get(shown.account_id)
+        return cls(minor_id_number=mask_id_number(shown.guardians.minor_id_number),
+                   status=link.status if link else "none", source=link.source if link else None,
+                   since=link.at if link else None, account_id=account_id)
 
 
 class GuardianLinksOut(BaseModel):

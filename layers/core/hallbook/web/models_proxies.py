@@ -3,6 +3,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, Field
 
+from ..domain.identity import mask_id_number, mask_phone
+from ..services.proxies import PENDING, Authorisation, label
 from .models import SMS_CODE, IdNumberText, MobileText, Strict, example
 
 
@@ -32,6 +34,20 @@ class ProxyOut(BaseModel):
     asked_at: str
     since: str = Field(description="when it took its status")
     code_expires_at: str | None = None
+
+    @classmethod
+    def of(cls, shown: Authorisation) -> ProxyOut:
+        """The authorisation as either party sees it: both parties' names, ID number and phones masked."""
+        link, citizen, proxy = shown.link, shown.citizen, shown.proxy
+        return cls(
+            proxy_id=link.proxy_id, status=link.status,
+            you_are="citizen" if citizen is not None and shown.viewer == citizen.account_id else "proxy",
+            citizen=ProxyPartyOut(name=label(citizen),
+                                  id_number=mask_id_number(citizen.id_number or "") if citizen else None,
+                                  phone=mask_phone(citizen.phone or "") if citizen else None),
+            proxy=ProxyPartyOut(name=label(proxy), phone=mask_phone(proxy.phone or "") if proxy else None),
+            asked_at=link.asked_at, since=link.at,
+            code_expires_at=link.code_expires_at if link.status == PENDING else None)
 
 
 class ProxiesOut(BaseModel):

@@ -1,10 +1,15 @@
 """Request and response shapes of the waitlist routes (R18)."""
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Literal
 
 from pydantic import BaseModel, Field
 
+from ..domain.identity import mask_id_number
+from ..domain.waitlist import EntryStatus, cut_off
+from ..store.catalog import Catalog, load_catalog
+from ..store.waitlist import Entry
 from .models import DateText, IdNumberText, Strict, TimeText, example
 
 
@@ -44,6 +49,27 @@ class WaitlistOut(BaseModel):
     booking_id: str | None = Field(description="once `accepted`: the booking it became")
     office_name: str | None = None
     service_name_zh: str | None = None
+
+    @classmethod
+    def of(cls, entry: Entry, catalog: Catalog | None = None) -> WaitlistOut:
+        """An entry as the contract shows it (the subject masked). An offer shows its slot and deadline;
+        a delayed place's return is never shown anywhere (R19)."""
+        catalog = catalog or load_catalog()
+        office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
+        offered = entry.status == EntryStatus.OFFERED.value
+        offer = {"start": entry.offer_start, "end": entry.offer_end,
+                 "until": entry.offer_until.isoformat() if entry.offer_until else None} if offered else None
+        return cls(
+            waitlist_id=entry.entry_id, office_id=entry.office_id, service_code=entry.service_code,
+            date=entry.date.isoformat(), start=entry.start, subject_id_number=mask_id_number(entry.subject_id_number),
+            status=entry.status, created_at=entry.created_at, ends_at=cut_off(entry.date).isoformat(),
+            offer=offer, booking_id=entry.booking_id,
+            office_name=office.name if office else None, service_name_zh=service.name_zh if service else None)
+
+    @classmethod
+    def each(cls, entries: Iterable[Entry]) -> list[WaitlistOut]:
+        catalog = load_catalog()
+        return [cls.of(e, catalog) for e in entries]
 
 
 class WaitlistsOut(BaseModel):

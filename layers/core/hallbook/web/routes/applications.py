@@ -39,7 +39,7 @@ ApplicationId = Annotated[str, Path(max_length=64)]
 Office = Annotated[str, Path(max_length=64)]
 
 
-def _ok(body: dict, status: int = 200, **headers: str) -> Response:
+def _ok(body: object, status: int = 200, **headers: str) -> Response:
     return Response(status, "application/json", body, {**NO_STORE, **headers})
 
 
@@ -48,7 +48,7 @@ def _ok(body: dict, status: int = 200, **headers: str) -> Response:
 @router.get("/v1/permits", tags=["applications"])
 def my_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
-    return _ok(permits.own_permits(caller(router, "citizen")))
+    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(caller(router, "citizen"))]))
 
 
 @router.post("/v1/applications", tags=["applications"])
@@ -58,8 +58,9 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
     than 30 days, or while the permit has an open application of that kind."""
     who = caller(router, "citizen")
     fields = body.model_dump(exclude={"kind", "permit_number"})
-    created = applications.create(who, body.kind, body.permit_number, now(), **fields)
-    return _ok(created, 201, Location=f"/v1/applications/{created['application_id']}")
+    opened = applications.create(who, body.kind, body.permit_number, now(), **fields)
+    return _ok(ApplicationOut.of(opened.application, uploads=opened.upload_forms), 201,
+               Location=f"/v1/applications/{opened.application.application_id}")
 
 
 @router.get("/v1/applications", tags=["applications"])
@@ -68,13 +69,14 @@ def my_applications(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
-    return _ok(applications.list_own(caller(router, "citizen"), limit, cursor))
+    page = applications.list_own(caller(router, "citizen"), limit, cursor)
+    return _ok(ApplicationsOut(applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
 
 
 @router.get("/v1/applications/<application_id>", tags=["applications"])
 def my_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     who = caller(router, "citizen")
-    return _ok(applications.view(applications.own_application(who, application_id)))
+    return _ok(ApplicationOut.of(applications.own_application(who, application_id)))
 
 
 @router.post("/v1/applications/<application_id>/uploads", tags=["applications"])
@@ -82,20 +84,20 @@ def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
     who = caller(router, "citizen")
-    return _ok(applications.new_upload(who, application_id, body.material, body.content_type), 201)
+    return _ok(UploadOut.of(applications.new_upload(who, application_id, body.material, body.content_type)), 201)
 
 
 @router.post("/v1/applications/<application_id>/submit", tags=["applications"])
 def submit(application_id: ApplicationId) -> Response[ApplicationOut]:
     """draft -> submitted, once every required material is uploaded (VALIDATION_ERROR lists the
     missing ones)."""
-    return _ok(applications.submit(caller(router, "citizen"), application_id, now()))
+    return _ok(ApplicationOut.of(applications.submit(caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/withdraw", tags=["applications"])
 def withdraw(application_id: ApplicationId) -> Response[ApplicationOut]:
     """A draft or submitted application is withdrawn; the permit may be applied for again."""
-    return _ok(applications.withdraw(caller(router, "citizen"), application_id, now()))
+    return _ok(ApplicationOut.of(applications.withdraw(caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/collection", tags=["applications"])
@@ -104,9 +106,9 @@ def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body
     slot at the station under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
     who = caller(router, "citizen")
-    return _ok(applications.choose_collection(
+    return _ok(ApplicationOut.of(applications.choose_collection(
         who, application_id, body.method, now(), office_id=body.office_id, day=body.date, start=body.start,
-        notice_acknowledged=body.notice_acknowledged, name=body.name, address=body.address, phone=body.phone))
+        notice_acknowledged=body.notice_acknowledged, name=body.name, address=body.address, phone=body.phone)))
 
 
 # ---------------------------------------------------------------- staff of the permit's station
@@ -120,7 +122,9 @@ def station_applications(
 ) -> Response[StationApplicationsOut]:
     """The station's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
-    return _ok(applications.station_queue(office_id, state, limit, cursor))
+    page = applications.station_queue(office_id, state, limit, cursor)
+    return _ok(StationApplicationsOut(office_id=page.office_id, state=page.state,
+                                      applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
 
 
 def _staff_application(application_id: str):
@@ -137,21 +141,21 @@ def station_application(office_id: Office, application_id: ApplicationId) -> Res
     application = applications.for_staff(application_id)
     if application.office_id != office_id:
         raise NotFound("No such application at this station.")
-    return _ok(applications.staff_view(application, contact_for=who, now=now()))
+    return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=who, now=now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
 def review(application_id: ApplicationId) -> Response[ApplicationOut]:
     """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
     who, application = _staff_application(application_id)
-    return _ok(applications.review(who, application, now()))
+    return _ok(ApplicationOut.for_staff(applications.review(who, application, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/decision", tags=["applications"])
 def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
     """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
     who, application = _staff_application(application_id)
-    return _ok(applications.decide(who, application, body.approve, body.reason, now()))
+    return _ok(ApplicationOut.for_staff(applications.decide(who, application, body.approve, body.reason, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
@@ -161,7 +165,8 @@ def complete(application_id: ApplicationId,
     completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
     citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
     who, application = _staff_application(application_id)
-    return _ok(applications.complete(who, application, now(), body.tracking_number if body else None))
+    return _ok(ApplicationOut.for_staff(applications.complete(who, application, now(),
+                                                              body.tracking_number if body else None)))
 
 
 # ---------------------------------------------------------------- administrators
@@ -175,4 +180,4 @@ def put_permit(number: Annotated[str, Path(min_length=6, max_length=32, json_sch
     headers = admin_router.current_event.headers or {}
     if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
     permit, created, tag = permits.put_permit_versioned(who, number, body.model_dump(), now(), if_match)
-    return _ok(permit, 201 if created else 200, ETag=tag)
+    return _ok(PermitOut.of(permit), 201 if created else 200, ETag=tag)

@@ -24,10 +24,10 @@ def book(
 ) -> Response[BookingOut]:
     who = caller(router, "citizen")
     booking, created = bookings.book(who, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
-    headers = {**NO_STORE, "Location": f"/v1/bookings/{booking['booking_id']}"}
+    headers = {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
-    return Response(201, "application/json", booking, headers)
+    return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
 @router.get("/v1/bookings", tags=["bookings"])
@@ -36,19 +36,21 @@ def list_bookings(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
     who = caller(router, "citizen")
-    return Response(200, "application/json", bookings.list_bookings(who, limit, cursor), NO_STORE)
+    page = bookings.list_bookings(who, limit, cursor)
+    return Response(200, "application/json", BookingsOut(bookings=BookingOut.each(page.bookings),
+                                                         next_cursor=page.next_cursor), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     who = caller(router, "citizen")
-    return Response(200, "application/json", bookings.public(bookings.own_booking(who, booking_id)), NO_STORE)
+    return Response(200, "application/json", BookingOut.of(bookings.own_booking(who, booking_id)), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
 def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     who = caller(router, "citizen")
-    return Response(200, "application/json", bookings.cancel(who, booking_id, now()), NO_STORE)
+    return Response(200, "application/json", BookingOut.of(bookings.cancel(who, booking_id, now())), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])

@@ -19,12 +19,12 @@ CACHE = {"Cache-Control": "public, max-age=60"}
 
 @router.get("/v1/services", tags=["catalogue"])
 def list_services() -> Response[ServicesOut]:
-    return Response(200, "application/json", {"services": [s.public() for s in catalog.list_services()]}, CACHE)
+    return Response(200, "application/json", ServicesOut(services=catalog.list_services()), CACHE)
 
 
 @router.get("/v1/services/<code>", tags=["catalogue"])
 def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]) -> Response[ServiceOut]:
-    return Response(200, "application/json", catalog.get_service(code).public(), CACHE)
+    return Response(200, "application/json", ServiceOut.model_validate(catalog.get_service(code)), CACHE)
 
 
 @router.get("/v1/offices", tags=["catalogue"])
@@ -33,8 +33,7 @@ def list_offices(
                                             examples=["ID_RENEW"])] = None,
     district: Annotated[str | None, Query(max_length=64, examples=["天河区"])] = None,
 ) -> Response[OfficesOut]:
-    return Response(200, "application/json", {"offices": [o.public() for o in catalog.list_offices(service, district)]},
-                    CACHE)
+    return Response(200, "application/json", OfficesOut(offices=catalog.list_offices(service, district)), CACHE)
 
 
 @router.get("/v1/offices/<office_id>", tags=["catalogue"])
@@ -45,7 +44,8 @@ def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianh
         body, tag = catalog_admin.office_view(office_id)
         return Response(200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag,
                                                          "Vary": "Authorization"})
-    return Response(200, "application/json", catalog.get_office(office_id).public(), {**CACHE, "Vary": "Authorization"})
+    return Response(200, "application/json", OfficeOut.model_validate(catalog.get_office(office_id)),
+                    {**CACHE, "Vary": "Authorization"})
 
 
 AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13

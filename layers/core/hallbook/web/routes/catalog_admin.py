@@ -10,8 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import audit, catalog_admin, stats
 from ..auth import admin
-from ..models import CURSOR, ServiceOut
+from ..models import CURSOR, OfficeAdminViewOut, ServiceOut
 from ..models_admin import (
+    AuditEntryOut,
     AuditOut,
     CalendarIn,
     CalendarOut,
@@ -49,7 +50,7 @@ def put_service(code: Annotated[str, Path(min_length=1, max_length=64, pattern=r
     changed since answers 412 PRECONDITION_FAILED."""
     who = admin(router)
     service, created, tag = catalog_admin.put_service(who, code, body.model_dump(), now(), if_match())
-    return Response(_status(created), "application/json", service, versioned(tag))
+    return Response(_status(created), "application/json", ServiceOut.model_validate(service), versioned(tag))
 
 
 @router.put("/v1/offices/<office_id>", tags=["admin"])
@@ -59,7 +60,8 @@ def put_office(office_id: Annotated[str, Path(min_length=1, max_length=64, patte
     Released slots follow at once; no booking is dropped (see `slots` in the answer). Send the ETag of
     GET /v1/offices/{office_id} (as an administrator) as If-Match: a hall changed since answers 412."""
     who = admin(router)
-    result, created, tag = catalog_admin.put_office(who, office_id, body.model_dump(), now(), if_match())
+    saved, created, tag = catalog_admin.put_office(who, office_id, body.model_dump(), now(), if_match())
+    result = OfficeAdminOut(office=OfficeAdminViewOut.of(saved.office).model_dump(), slots=saved.slots)
     return Response(_status(created), "application/json", result, versioned(tag))
 
 
@@ -100,7 +102,9 @@ def audit_log(
     """Who changed what and when, with before/after: administrators' and operators' actions of a day,
     newest first."""
     admin(router)
-    return Response(200, "application/json", audit.list_entries(date, limit, cursor, now().date()), NO_STORE)
+    page = audit.list_entries(date, limit, cursor, now().date())
+    return Response(200, "application/json", AuditOut(date=page.date.isoformat(), entries=[
+        AuditEntryOut.of(e) for e in page.entries], next_cursor=page.next_cursor), NO_STORE)
 
 
 @router.get("/v1/stats", tags=["admin"])

@@ -10,7 +10,9 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import BaseModel, Field
 
 from ...clock import now
+from ...domain.flags import PATTERNS
 from ...services import flags
+from ...store.flags import Flag
 from ..auth import admin
 from ..models import CURSOR, Strict
 
@@ -33,6 +35,17 @@ class FlagOut(BaseModel):
     reviewed_at: str | None = None
     review_note: str | None = None
 
+    @classmethod
+    def of(cls, flag: Flag) -> FlagOut:
+        """A flag with its pattern in words and its evidence newest first (kept oldest first)."""
+        pattern = PATTERNS.get(flag.pattern)
+        return cls(flag_id=flag.flag_id, pattern=flag.pattern, what=pattern.what if pattern else flag.pattern,
+                   subject=flag.subject, count=flag.count, threshold=pattern.threshold if pattern else None,
+                   raised_at=flag.raised_at, status=flag.status,
+                   evidence=sorted(({k: v for k, v in e.items() if k != "distinct"} for e in reversed(flag.evidence)),
+                                   key=lambda e: e["at"], reverse=True),
+                   reviewed_by=flag.reviewed_by, reviewed_at=flag.reviewed_at, review_note=flag.review_note)
+
 
 class FlagsOut(BaseModel):
     flags: list[FlagOut]
@@ -51,11 +64,13 @@ def list_flags(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[FlagsOut]:
     admin(router)
-    return Response(200, "application/json", flags.list_flags(status, limit, cursor), NO_STORE)
+    page = flags.list_flags(status, limit, cursor)
+    return Response(200, "application/json", FlagsOut(flags=[FlagOut.of(f) for f in page.flags],
+                                                      next_cursor=page.next_cursor), NO_STORE)
 
 
 @router.post("/v1/admin/flags/<flag_id>/review", tags=["admin"])
 def review_flag(flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]) -> Response[FlagOut]:
     """Mark the flag reviewed (audited); it opens again if its pattern counts more events."""
     who = admin(router)
-    return Response(200, "application/json", flags.review(who, flag_id, body.note, now()), NO_STORE)
+    return Response(200, "application/json", FlagOut.of(flags.review(who, flag_id, body.note, now())), NO_STORE)

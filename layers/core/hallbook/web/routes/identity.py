@@ -39,22 +39,25 @@ def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLi
     """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
     `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
     link = guardians.request_link(caller(router, "citizen"), body.minor_id_number, now())
-    return _json(201 if link["status"] == "active" else 202, link)
+    shown = GuardianLinkOut.of(link)
+    return _json(201 if shown.status == "active" else 202, shown)
 
 
 @router.post("/v1/guardian-links/confirm", tags=["guardians"])
 def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
-    return _json(200, guardians.confirm_link(caller(router, "citizen"), body.minor_id_number, body.code, now()))
+    return _json(200, GuardianLinkOut.of(guardians.confirm_link(caller(router, "citizen"), body.minor_id_number,
+                                                                body.code, now())))
 
 
 @router.post("/v1/guardian-links/revoke", tags=["guardians"])
 def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
-    return _json(200, guardians.revoke_own(caller(router, "citizen"), body.minor_id_number, now()))
+    return _json(200, GuardianLinkOut.of(guardians.revoke_own(caller(router, "citizen"), body.minor_id_number, now())))
 
 
 @router.get("/v1/guardian-links", tags=["guardians"])
 def my_links() -> Response[GuardianLinksOut]:
-    return _json(200, guardians.my_links(caller(router, "citizen"), now()))
+    return _json(200, GuardianLinksOut(links=[GuardianLinkOut.of(link)
+                                              for link in guardians.my_links(caller(router, "citizen"), now())]))
 
 
 @router.post("/v1/accounts/reclaim/confirm", tags=["accounts"])
@@ -67,13 +70,14 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
 def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Staff who saw the household register link a guardian's account to a minor (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(201, guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now()))
+    link, created = guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
+    return _json(201, GuardianLinkOut.of(link, account_id=link.account_id if created else None))
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
 def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]) -> Response[GuardianLinkOut]:
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(200, guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now()))
+    return _json(200, GuardianLinkOut.of(guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now())))
 
 
 @staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])

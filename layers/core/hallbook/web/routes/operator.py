@@ -35,7 +35,9 @@ def list_bookings(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[OperatorBookingsOut]:
     who = operator(router)
-    return Response(200, "application/json", service.list_bookings(who, account_id, limit, cursor, now()), NO_STORE)
+    page = service.list_bookings(who, account_id, limit, cursor, now())
+    return Response(200, "application/json", OperatorBookingsOut(bookings=BookingOut.each(page.bookings),
+                                                                 next_cursor=page.next_cursor), NO_STORE)
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
@@ -47,10 +49,11 @@ def book(
     who = operator(router)
     booking, created = service.book(who, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, **({} if created else {"Idempotent-Replayed": "true"})}
-    return Response(201, "application/json", booking, headers)
+    return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
 def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     who = operator(router)
-    return Response(200, "application/json", service.cancel(who, account_id, booking_id, now()), NO_STORE)
+    return Response(200, "application/json", BookingOut.of(service.cancel(who, account_id, booking_id, now())),
+                    NO_STORE)

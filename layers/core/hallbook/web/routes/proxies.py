@@ -29,24 +29,24 @@ def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]
     """Ask a citizen (an older relative) to let you book for them: 202 `pending`, and an SMS code goes
     to the phone registered on their account; 200 with the active authorisation you already hold."""
     link, created = proxies.request(caller(router, "citizen"), body.id_number, body.phone, now())
-    return _json(202 if created else 200, link)
+    return _json(202 if created else 200, ProxyOut.of(link))
 
 
 @router.get("/v1/proxies", tags=["proxies"])
 def my_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
-    return _json(200, proxies.my_proxies(caller(router, "citizen"), now()))
+    return _json(200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(caller(router, "citizen"), now())]))
 
 
 @router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
 def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
-    return _json(200, proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now()))
+    return _json(200, ProxyOut.of(proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now())))
 
 
 @router.delete("/v1/proxies/<proxy_id>", tags=["proxies"])
 def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
     """The citizen or the proxy ends the authorisation; both are told by SMS. Bookings made stay."""
-    return _json(200, proxies.revoke(caller(router, "citizen"), proxy_id, now()))
+    return _json(200, ProxyOut.of(proxies.revoke(caller(router, "citizen"), proxy_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
@@ -55,7 +55,8 @@ def proxy_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    return _json(200, proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now()))
+    page = proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now())
+    return _json(200, BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor))
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
@@ -67,12 +68,12 @@ def proxy_book(
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()),
                                      idempotency_key, now())
-    return _json(201, booking, {} if created else {"Idempotent-Replayed": "true"})
+    return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
 def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    return _json(200, proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now()))
+    return _json(200, BookingOut.of(proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])

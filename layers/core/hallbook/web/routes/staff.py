@@ -13,6 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import hall
 from ..auth import staff_of
+from ..models import BookingOut
 from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, DayTicketsOut, TicketOut, WalkInIn
 
 router = APIGatewayRouter()
@@ -25,32 +26,38 @@ Office = Annotated[str, Path(max_length=64)]
 @router.post("/v1/offices/<office_id>/check-ins", tags=["hall"])
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     staff_of(router, office_id)
-    return Response(201, "application/json", hall.check_in(office_id, body.reference, body.id_number, now()), NO_STORE)
+    done = hall.check_in(office_id, body.reference, body.id_number, now())
+    checked_in = CheckInOut(ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking))
+    return Response(201, "application/json", checked_in, NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
 def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
-    return Response(201, "application/json", hall.walk_in(office_id, body.service_code, now()), NO_STORE)
+    return Response(201, "application/json", TicketOut.of(hall.walk_in(office_id, body.service_code, now())), NO_STORE)
 
 
 @router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
 def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
-    return Response(200, "application/json", hall.day_tickets(office_id, now()), NO_STORE)
+    day = hall.day_tickets(office_id, now())
+    return Response(200, "application/json", DayTicketsOut(office_id=day.office_id, date=day.date.isoformat(),
+                                                           tickets=[TicketOut.of(t) for t in day.tickets]), NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])
 def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
-    return Response(200, "application/json", hall.call_next(office_id, body.counter, now()), NO_STORE)
+    return Response(200, "application/json", TicketOut.of(hall.call_next(office_id, body.counter, now())), NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
 def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
-    return Response(200, "application/json", hall.complete(office_id, ticket_id, now()), NO_STORE)
+    done = hall.complete(office_id, ticket_id, now())
+    return Response(200, "application/json", CompleteOut(
+        ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking) if done.booking else None), NO_STORE)
 
 
 @router.get("/v1/offices/<office_id>/queue", tags=["hall"], responses={
