@@ -64,11 +64,12 @@ chromium:
 unit: venv
 	$(APP_PY) -m pytest -q tests/unit
 
-## make lint: ruff and mypy (pyproject.toml), cfn-lint, sam validate --lint and a sam build of the template
+## make lint: ruff (lint and format --check) and mypy (pyproject.toml), cfn-lint, sam validate --lint and a sam build of the template
 lint: static sam-build
 
 static: venv tools
 	$(APP_PY) -m ruff check .
+	$(APP_PY) -m ruff format --check .
 	$(APP_PY) -m mypy
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/sam validate --lint --region cn-north-1

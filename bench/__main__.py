@@ -2,6 +2,7 @@
 import times, in local mode's embedded AWS (serialised moto). Prints the figures kept in
 bench/README.md and writes the machine-checkable ones to bench/results.json (`--results`).
 `--quick` is a run of seconds with the same keys (what tests/local/test_bench_results.py runs)."""
+
 from __future__ import annotations
 
 import argparse
@@ -35,15 +36,40 @@ def put_hall(office_id: str, services: list[str], slots_per_day: int, capacity: 
 
     catalog.put_region("shenzhen", "深圳", 14)
     for code in services:
-        catalog.put_service({"code": code, "name_zh": code, "name_en": code, "appointment_required": True,
-                             "materials": ["居民身份证"], "notice": "n"})
+        catalog.put_service(
+            {
+                "code": code,
+                "name_zh": code,
+                "name_en": code,
+                "appointment_required": True,
+                "materials": ["居民身份证"],
+                "notice": "n",
+            }
+        )
     timetable = {}
     for code in services:
         starts = [datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i) for i in range(slots_per_day)]
-        timetable[code] = [{"days": [1, 2, 3, 4, 5], "start": s.strftime("%H:%M"),
-                            "end": (s + timedelta(minutes=30)).strftime("%H:%M"), "capacity": capacity} for s in starts]
-    catalog.put_office({"office_id": office_id, "name": office_id, "region": "shenzhen", "district": "福田区",
-                        "address": "深圳", "mode": "priority", "services": services, "timetable": timetable})
+        timetable[code] = [
+            {
+                "days": [1, 2, 3, 4, 5],
+                "start": s.strftime("%H:%M"),
+                "end": (s + timedelta(minutes=30)).strftime("%H:%M"),
+                "capacity": capacity,
+            }
+            for s in starts
+        ]
+    catalog.put_office(
+        {
+            "office_id": office_id,
+            "name": office_id,
+            "region": "shenzhen",
+            "district": "福田区",
+            "address": "深圳",
+            "mode": "priority",
+            "services": services,
+            "timetable": timetable,
+        }
+    )
 
 
 def citizens(n: int):
@@ -108,13 +134,20 @@ def summarise(run: dict) -> dict:
         return sum(o[2][key] for o in group) / len(group) if group else 0.0
 
     return {
-        "attempts": len(out), "bookings": len(booked), "refused_full": len(full), "errors": len(errors),
+        "attempts": len(out),
+        "bookings": len(booked),
+        "refused_full": len(full),
+        "errors": len(errors),
         "error_kinds": sorted({o[0] for o in errors}),
-        "bookings_per_s": len(booked) / run["wall"], "attempts_per_s": len(out) / run["wall"],
-        "p50_ms": 1000 * statistics.median(lat), "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],
-        "req_per_booking": per(booked, "requests"), "writes_per_booking": per(booked, "write_requests"),
+        "bookings_per_s": len(booked) / run["wall"],
+        "attempts_per_s": len(out) / run["wall"],
+        "p50_ms": 1000 * statistics.median(lat),
+        "p99_ms": 1000 * lat[int(0.99 * (len(lat) - 1))],
+        "req_per_booking": per(booked, "requests"),
+        "writes_per_booking": per(booked, "write_requests"),
         "wcu_per_booking": per(booked, "write_units"),
-        "req_per_refused": per(full, "requests"), "writes_per_refused": per(full, "write_requests"),
+        "req_per_refused": per(full, "requests"),
+        "writes_per_refused": per(full, "write_requests"),
     }
 
 
@@ -142,9 +175,13 @@ def floor(workers: int, calls: int = 2000) -> float:
 
     def one(_):
         try:
-            client.update_item(TableName="SlotsTable", Key={"pk": {"S": "floor"}, "sk": {"S": "x"}},
-                               UpdateExpression="SET n = n + :one", ConditionExpression="n < :cap",
-                               ExpressionAttributeValues={":one": {"N": "1"}, ":cap": {"N": "1000000"}})
+            client.update_item(
+                TableName="SlotsTable",
+                Key={"pk": {"S": "floor"}, "sk": {"S": "x"}},
+                UpdateExpression="SET n = n + :one",
+                ConditionExpression="n < :cap",
+                ExpressionAttributeValues={":one": {"N": "1"}, ":cap": {"N": "1000000"}},
+            )
         except client.exceptions.ConditionalCheckFailedException:
             pass
 
@@ -160,9 +197,22 @@ def pad_bookings(n: int) -> None:
 
     with BookingItem.batch_write() as batch:
         for i in range(n):
-            batch.save(BookingItem(f"BOOKING#pad{i}", booking_id=f"pad{i}", reference="PADD-0000", account_id=f"a{i}",
-                                   subject_id_number="x", office_id="elsewhere", service_code="S", date="2026-01-01",
-                                   start="09:00", end="09:30", status="completed", created_at="2026-01-01T00:00:00+08:00"))
+            batch.save(
+                BookingItem(
+                    f"BOOKING#pad{i}",
+                    booking_id=f"pad{i}",
+                    reference="PADD-0000",
+                    account_id=f"a{i}",
+                    subject_id_number="x",
+                    office_id="elsewhere",
+                    service_code="S",
+                    date="2026-01-01",
+                    start="09:00",
+                    end="09:30",
+                    status="completed",
+                    created_at="2026-01-01T00:00:00+08:00",
+                )
+            )
 
 
 def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day: int) -> dict:
@@ -183,9 +233,17 @@ def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day:
         t1 = time.perf_counter()
         rewritten = sum(release_office(p.office_id, [p.days[-1]], at).written for p in plans)
         wall2 = time.perf_counter() - t1
-    return {"halls": halls, "slots": written, "seconds": wall, "requests": cost.counts["requests"],
-            "write_requests": cost.counts["write_requests"], "write_units": cost.counts["write_units"],
-            "second_run_writes": rewritten, "second_run_requests": again.counts["requests"], "second_run_seconds": wall2}
+    return {
+        "halls": halls,
+        "slots": written,
+        "seconds": wall,
+        "requests": cost.counts["requests"],
+        "write_requests": cost.counts["write_requests"],
+        "write_units": cost.counts["write_units"],
+        "second_run_writes": rewritten,
+        "second_run_requests": again.counts["requests"],
+        "second_run_seconds": wall2,
+    }
 
 
 HANDLERS = ("citizen_api", "staff_api", "admin_api", "operator_api", "jobs", "notifier", "key_rotation")
@@ -201,15 +259,18 @@ def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict:
         path = f"functions/{fn}/app.py"
         if not os.path.exists(path):
             continue
-        code = (f"import importlib.util,sys; sys.path[:0]=['layers/core','functions/{fn}']; "
-                f"spec=importlib.util.spec_from_file_location('app','{path}'); m=importlib.util.module_from_spec(spec); "
-                "spec.loader.exec_module(m)")
+        code = (
+            f"import importlib.util,sys; sys.path[:0]=['layers/core','functions/{fn}']; "
+            f"spec=importlib.util.spec_from_file_location('app','{path}'); m=importlib.util.module_from_spec(spec); "
+            "spec.loader.exec_module(m)"
+        )
         env_cmd = [sys.executable, "-X", "importtime", "-c", code]
         best = None
         for _ in range(tries):
             t0 = time.perf_counter()
-            subprocess.run(env_cmd, capture_output=True, check=True,
-                           env={**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"})
+            subprocess.run(
+                env_cmd, capture_output=True, check=True, env={**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
+            )
             t = time.perf_counter() - t0
             best = t if best is None else min(best, t)
         out[fn] = 1000 * (best - plain)
@@ -227,8 +288,15 @@ def _interpreter_start() -> float:
 READ_OPS = ("GetItem", "BatchGetItem", "Query", "Scan")
 
 
-def availability_rush(system: LocalSystem, office_id: str, service: str, environments: int, per_environment: int,
-                      seconds: float, edge: bool) -> dict:
+def availability_rush(
+    system: LocalSystem,
+    office_id: str,
+    service: str,
+    environments: int,
+    per_environment: int,
+    seconds: float,
+    edge: bool,
+) -> dict:
     """Phones polling `GET /v1/offices/{id}/availability` through the gateway and the citizen API's
     handler: `environments` Lambda environments (each its own caches: hallbook.store.readcache),
     `per_environment` requests each, spread over `seconds` of simulated time (the clock moves a step
@@ -255,7 +323,9 @@ def availability_rush(system: LocalSystem, office_id: str, service: str, environ
         with counting.attributed() as cost:
             for env in order:
                 with readcache.environment(caches[env]) if readcache else nullcontext():
-                    r = system.gateway.invoke("GET", f"/v1/offices/{office_id}/availability", query={"service": service})
+                    r = system.gateway.invoke(
+                        "GET", f"/v1/offices/{office_id}/availability", query={"service": service}
+                    )
                 statuses[r.status] += 1
                 system.clock.advance(step)
     finally:
@@ -263,8 +333,13 @@ def availability_rush(system: LocalSystem, office_id: str, service: str, environ
             edge_cache.enabled = True
             edge_cache.clear()
     reads = sum(cost.counts[k] for k in READ_OPS)
-    return {"requests": total, "reads": reads, "dynamodb_requests": cost.counts["requests"],
-            "reads_per_request": reads / total, "statuses": dict(statuses)}
+    return {
+        "requests": total,
+        "reads": reads,
+        "dynamodb_requests": cost.counts["requests"],
+        "reads_per_request": reads / total,
+        "statuses": dict(statuses),
+    }
 
 
 def slot_item_bytes(office_id: str, service: str) -> float:
@@ -272,8 +347,10 @@ def slot_item_bytes(office_id: str, service: str) -> float:
     import boto3
 
     items = boto3.client("dynamodb").query(
-        TableName="SlotsTable", KeyConditionExpression="pk = :pk",
-        ExpressionAttributeValues={":pk": {"S": f"{office_id}#{service}"}})["Items"]
+        TableName="SlotsTable",
+        KeyConditionExpression="pk = :pk",
+        ExpressionAttributeValues={":pk": {"S": f"{office_id}#{service}"}},
+    )["Items"]
     sizes = [sum(len(name) + len(str(next(iter(value.values())))) for name, value in item.items()) for item in items]
     return sum(sizes) / len(sizes) if sizes else 200.0
 
@@ -307,15 +384,27 @@ def paper(results: dict, item_bytes: float, refused_attempts: int) -> dict:
 
 def write_results(path: str, results: dict) -> None:
     with open(path, "w", encoding="utf-8") as f:
-        json.dump({k: (round(v, 4) if isinstance(v, float) else v) for k, v in results.items()}, f, indent=2,
-                  sort_keys=True)
+        json.dump(
+            {k: (round(v, 4) if isinstance(v, float) else v) for k, v in results.items()}, f, indent=2, sort_keys=True
+        )
         f.write("\n")
     print(f"wrote {path}")
 
 
-QUICK = {"citizens": 12, "workers": 4, "slots": 2, "capacity": 3, "pad": 0, "release_halls": 1,
-         "availability_envs": 8, "availability_requests": 10, "sms_messages": 10, "import_tries": 1,
-         "import_handlers": "citizen_api", "floor_calls": 200}
+QUICK = {
+    "citizens": 12,
+    "workers": 4,
+    "slots": 2,
+    "capacity": 3,
+    "pad": 0,
+    "release_halls": 1,
+    "availability_envs": 8,
+    "availability_requests": 10,
+    "sms_messages": 10,
+    "import_tries": 1,
+    "import_handlers": "citizen_api",
+    "floor_calls": 200,
+}
 
 
 def main() -> None:
@@ -365,17 +454,35 @@ def main() -> None:
     print(f"  {'overbooked':20} {bad}")
     raw = floor(args.workers, args.floor_calls)
     phase("rush and floor done")
-    print(f"  raw floor: conditional UpdateItem {raw:.0f} calls/s; booking attempts/s = "
-          f"{first['attempts_per_s'] / raw:.2f} of it")
+    print(
+        f"  raw floor: conditional UpdateItem {raw:.0f} calls/s; booking attempts/s = "
+        f"{first['attempts_per_s'] / raw:.2f} of it"
+    )
 
-    avail = availability_rush(system, "rush-hall", "ID_RENEW", args.availability_envs, args.availability_requests,
-                              args.availability_seconds, edge=False)
-    edge = availability_rush(system, "rush-hall", "ID_RENEW", args.availability_envs, args.availability_requests,
-                             args.availability_seconds, edge=True)
-    print(f"availability rush: {args.availability_envs} environments x {args.availability_requests} requests over "
-          f"{args.availability_seconds:.0f} s simulated: {avail['reads']} DynamoDB reads = "
-          f"{avail['reads_per_request']:.3f} per request {avail['statuses']}; behind the stage cache: "
-          f"{edge['reads']} reads = {edge['reads_per_request']:.4f} per request")
+    avail = availability_rush(
+        system,
+        "rush-hall",
+        "ID_RENEW",
+        args.availability_envs,
+        args.availability_requests,
+        args.availability_seconds,
+        edge=False,
+    )
+    edge = availability_rush(
+        system,
+        "rush-hall",
+        "ID_RENEW",
+        args.availability_envs,
+        args.availability_requests,
+        args.availability_seconds,
+        edge=True,
+    )
+    print(
+        f"availability rush: {args.availability_envs} environments x {args.availability_requests} requests over "
+        f"{args.availability_seconds:.0f} s simulated: {avail['reads']} DynamoDB reads = "
+        f"{avail['reads_per_request']:.3f} per request {avail['statuses']}; behind the stage cache: "
+        f"{edge['reads']} reads = {edge['reads_per_request']:.4f} per request"
+    )
     item_bytes = slot_item_bytes("rush-hall", "ID_RENEW")
     phase("availability rush done")
 
@@ -387,19 +494,25 @@ def main() -> None:
 
         release_office("rush-hall-2", [DAY])
         again = summarise(rush(system, people, args.workers, slots, "rush-hall-2", "ID_RENEW"))
-        print(f"same rush with {args.pad} more items in BookingsTable: p50 {again['p50_ms']:.1f} ms "
-              f"(was {first['p50_ms']:.1f}), bookings/s {again['bookings_per_s']:.1f} (was {first['bookings_per_s']:.1f}), "
-              f"overbooked {overbooked('rush-hall-2', 'ID_RENEW')}")
+        print(
+            f"same rush with {args.pad} more items in BookingsTable: p50 {again['p50_ms']:.1f} ms "
+            f"(was {first['p50_ms']:.1f}), bookings/s {again['bookings_per_s']:.1f} (was {first['bookings_per_s']:.1f}), "
+            f"overbooked {overbooked('rush-hall-2', 'ID_RENEW')}"
+        )
         phase("second rush done")
 
         rel = release_bench(system, args.release_halls, 8, 12)
-        print(f"release: {rel['halls']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
-              f"{rel['requests']} DynamoDB requests ({rel['write_requests']} writes, {rel['write_units']} WCU); "
-              f"second run: {rel['second_run_writes']} writes, {rel['second_run_requests']} requests, "
-              f"{rel['second_run_seconds']:.2f} s")
+        print(
+            f"release: {rel['halls']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
+            f"{rel['requests']} DynamoDB requests ({rel['write_requests']} writes, {rel['write_units']} WCU); "
+            f"second run: {rel['second_run_writes']} writes, {rel['second_run_requests']} requests, "
+            f"{rel['second_run_seconds']:.2f} s"
+        )
         per_hall = rel["seconds"] / rel["halls"]
-        print(f"  per hall {1000 * per_hall:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
-              f"{rel['write_requests'] * 10} write requests")
+        print(
+            f"  per hall {1000 * per_hall:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
+            f"{rel['write_requests'] * 10} write requests"
+        )
         phase("release done")
 
     system.pump.drain()

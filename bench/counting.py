@@ -1,5 +1,6 @@
 """DynamoDB requests and write units, counted with botocore event hooks on every client that
 boto3 or pynamodb creates, and attributed to the attempt running on the calling thread."""
+
 from __future__ import annotations
 
 import threading

@@ -8,6 +8,7 @@
    counted with a botocore event hook), then a second run (the idle cost of every 5-minute run).
 Embedded AWS is serialised moto over HTTP on this machine: absolute rates are local, not AWS's.
 """
+
 from __future__ import annotations
 
 import argparse
@@ -64,25 +65,55 @@ def notifier_bench(system: LocalSystem, messages: int) -> dict:
                 break
         wall = time.perf_counter() - t0
     sent = len(system.sms_messages()) - sent_before
-    return {"messages": messages, "sent": sent, "seconds": wall, "per_s": sent / wall,
-            "dynamodb_per_message": cost.counts["requests"] / max(sent, 1), "ops": dict(cost.counts),
-            "aws_per_message": sum(AWS_CALLS.values()) / max(sent, 1),
-            "aws_ops": {k: round(v / max(sent, 1), 2) for k, v in sorted(AWS_CALLS.items())}}
+    return {
+        "messages": messages,
+        "sent": sent,
+        "seconds": wall,
+        "per_s": sent / wall,
+        "dynamodb_per_message": cost.counts["requests"] / max(sent, 1),
+        "ops": dict(cost.counts),
+        "aws_per_message": sum(AWS_CALLS.values()) / max(sent, 1),
+        "aws_ops": {k: round(v / max(sent, 1), 2) for k, v in sorted(AWS_CALLS.items())},
+    }
 
 
 def put_bench_hall(office_id: str, slots: int, places: int) -> list[str]:
     from hallbook.store import catalog
 
     catalog.put_region("shenzhen", "深圳", 14)
-    catalog.put_service({"code": "ID_RENEW", "name_zh": "身份证换领", "name_en": "ID renewal",
-                         "appointment_required": True, "materials": ["居民身份证"], "notice": "n"})
+    catalog.put_service(
+        {
+            "code": "ID_RENEW",
+            "name_zh": "身份证换领",
+            "name_en": "ID renewal",
+            "appointment_required": True,
+            "materials": ["居民身份证"],
+            "notice": "n",
+        }
+    )
     starts = [(datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i)) for i in range(slots)]
-    catalog.put_office({
-        "office_id": office_id, "name": "基准大厅", "region": "shenzhen", "district": "福田区", "address": "深圳",
-        "mode": "priority", "services": ["ID_RENEW"],
-        "timetable": {"ID_RENEW": [{"days": [1, 2, 3, 4, 5], "start": s.strftime("%H:%M"),
-                                    "end": (s + timedelta(minutes=30)).strftime("%H:%M"), "capacity": places}
-                                   for s in starts]}})
+    catalog.put_office(
+        {
+            "office_id": office_id,
+            "name": "基准大厅",
+            "region": "shenzhen",
+            "district": "福田区",
+            "address": "深圳",
+            "mode": "priority",
+            "services": ["ID_RENEW"],
+            "timetable": {
+                "ID_RENEW": [
+                    {
+                        "days": [1, 2, 3, 4, 5],
+                        "start": s.strftime("%H:%M"),
+                        "end": (s + timedelta(minutes=30)).strftime("%H:%M"),
+                        "capacity": places,
+                    }
+                    for s in starts
+                ]
+            },
+        }
+    )
     catalog.invalidate_cache()
     return [s.strftime("%H:%M") for s in starts]
 
@@ -104,8 +135,12 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
             account = accounts.register("测试", person, f"137{n:08d}", "bench-pass-1", "zh", now)
             account_store.mark_phone_verified(account, account.code_hash)
             caller = Caller(account.account_id, "citizen", None, True)
-            bookings.book(caller, bookings.BookingRequest("sweep-hall", "ID_RENEW", DAY.isoformat(), start, True),
-                          f"sweep-{n}", now)
+            bookings.book(
+                caller,
+                bookings.BookingRequest("sweep-hall", "ID_RENEW", DAY.isoformat(), start, True),
+                f"sweep-{n}",
+                now,
+            )
             n += 1
     system.pump.drain()
     system.clock.set(datetime.combine(DAY, datetime.min.time(), SHANGHAI) + timedelta(hours=20))
@@ -119,13 +154,25 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
     reads = sum(v for k, v in c.items() if k in READS)
     writes = c["write_requests"]
     swept_slots = len(result.slots)
-    return {"bookings": n, "no_shows": result.no_shows, "slots": swept_slots, "seconds": wall,
-            "requests": c["requests"], "reads": reads, "writes": writes,
-            "ops": {k: v for k, v in c.items() if k not in ("requests", "write_requests", "write_units")},
-            "reads_per_slot": reads / swept_slots, "writes_per_slot": writes / swept_slots,
-            "requests_per_slot": c["requests"] / swept_slots, "requests_per_booking": c["requests"] / result.no_shows,
-            "second_run_no_shows": again.no_shows, "second_run_requests": idle.counts["requests"],
-            "second_run_ops": {k: v for k, v in idle.counts.items() if k not in ("requests", "write_requests", "write_units")}}
+    return {
+        "bookings": n,
+        "no_shows": result.no_shows,
+        "slots": swept_slots,
+        "seconds": wall,
+        "requests": c["requests"],
+        "reads": reads,
+        "writes": writes,
+        "ops": {k: v for k, v in c.items() if k not in ("requests", "write_requests", "write_units")},
+        "reads_per_slot": reads / swept_slots,
+        "writes_per_slot": writes / swept_slots,
+        "requests_per_slot": c["requests"] / swept_slots,
+        "requests_per_booking": c["requests"] / result.no_shows,
+        "second_run_no_shows": again.no_shows,
+        "second_run_requests": idle.counts["requests"],
+        "second_run_ops": {
+            k: v for k, v in idle.counts.items() if k not in ("requests", "write_requests", "write_units")
+        },
+    }
 
 
 def main() -> None:
@@ -139,18 +186,26 @@ def main() -> None:
     system.start(START)
     try:
         n = notifier_bench(system, args.messages)
-        print(f"notifier: {n['sent']}/{n['messages']} SMS delivered in {n['seconds']:.2f} s = {n['per_s']:.0f} messages/s "
-              f"end to end (outbox stream -> SmsQueue -> SNS), {n['dynamodb_per_message']:.1f} DynamoDB requests/message")
+        print(
+            f"notifier: {n['sent']}/{n['messages']} SMS delivered in {n['seconds']:.2f} s = {n['per_s']:.0f} messages/s "
+            f"end to end (outbox stream -> SmsQueue -> SNS), {n['dynamodb_per_message']:.1f} DynamoDB requests/message"
+        )
         print(f"  DynamoDB operations: { {k: v for k, v in n['ops'].items() if k[0].isupper()} }")
         print(f"  every AWS request: {n['aws_per_message']:.1f} per message: {n['aws_ops']}")
         s = sweep_bench(system, args.slots, args.places)
-        print(f"sweep: {s['no_shows']}/{s['bookings']} bookings in {s['slots']} slots swept in {s['seconds']:.2f} s; "
-              f"{s['requests']} DynamoDB requests = {s['reads']} reads + {s['writes']} writes")
-        print(f"  per swept slot: {s['reads_per_slot']:.2f} reads, {s['writes_per_slot']:.2f} writes "
-              f"({s['requests_per_slot']:.2f} requests); per swept booking {s['requests_per_booking']:.2f} requests")
+        print(
+            f"sweep: {s['no_shows']}/{s['bookings']} bookings in {s['slots']} slots swept in {s['seconds']:.2f} s; "
+            f"{s['requests']} DynamoDB requests = {s['reads']} reads + {s['writes']} writes"
+        )
+        print(
+            f"  per swept slot: {s['reads_per_slot']:.2f} reads, {s['writes_per_slot']:.2f} writes "
+            f"({s['requests_per_slot']:.2f} requests); per swept booking {s['requests_per_booking']:.2f} requests"
+        )
         print(f"  operations: {s['ops']}")
-        print(f"  second run: {s['second_run_no_shows']} no-shows, {s['second_run_requests']} requests "
-              f"{s['second_run_ops']} (every idle 5-minute run: one Query per day covered)")
+        print(
+            f"  second run: {s['second_run_no_shows']} no-shows, {s['second_run_requests']} requests "
+            f"{s['second_run_ops']} (every idle 5-minute run: one Query per day covered)"
+        )
     finally:
         system.stop()
 

@@ -1,4 +1,5 @@
 """python -m local [--port 3000] [--now 2026-09-14T09:00+08:00]: the whole system on one machine."""
+
 from __future__ import annotations
 
 import argparse
@@ -45,7 +46,8 @@ def main(argv: list[str] | None = None) -> int:
     signal.signal(signal.SIGTERM, _terminate)
 
     base = f"http://{system.gateway.host}"
-    print(f"""
+    print(
+        f"""
 hallbook local mode, clock at {system.clock.now().isoformat()}
   pages        {base}/  {base}/board/<office_id>  {base}/staff/
   API          {base}/v1/services
@@ -53,9 +55,11 @@ hallbook local mode, clock at {system.clock.now().isoformat()}
   SMS sent     {base}/local/sms?phone=
   clock        {base}/local/clock   (POST {{"now": "2026-09-14T12:00+08:00"}} fires the jobs it passes)
   embedded AWS {system.aws.url}
-logins: admin / local-admin-pass; staff@<office_id> / local-staff-pass for {', '.join(office_ids) or 'each demo office'}
+logins: admin / local-admin-pass; staff@<office_id> / local-staff-pass for {", ".join(office_ids) or "each demo office"}
 demo citizens with residence permits: 13707980001, 13707980002, 13707980003 / local-citizen-1 (README)
-Ctrl-C stops.""", flush=True)
+Ctrl-C stops.""",
+        flush=True,
+    )
     try:
         server.serve_forever()
     except KeyboardInterrupt:

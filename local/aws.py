@@ -13,6 +13,7 @@ deep copy of each table it touches (its cost grows with the table: ~300 tx/s wit
 Both replace moto internals, read in moto 5.2.5 (MOTO_VERSION): another moto refuses to start rather
 than run patches written for code that may have changed under them.
 """
+
 from __future__ import annotations
 
 import copy
@@ -116,11 +117,26 @@ def _serialised(app: Callable[..., Iterable[bytes]], lock: threading.Lock) -> Ca
 
 # ------------------------------------------------------------ how often each table was written
 
-_DYNAMODB_READS = frozenset({
-    "GetItem", "BatchGetItem", "Query", "Scan", "TransactGetItems", "DescribeTable", "ListTables",
-    "DescribeTimeToLive", "DescribeContinuousBackups", "ListTagsOfResource", "DescribeEndpoints",
-    "DescribeLimits", "DescribeStream", "GetRecords", "GetShardIterator", "ListStreams",
-})
+_DYNAMODB_READS = frozenset(
+    {
+        "GetItem",
+        "BatchGetItem",
+        "Query",
+        "Scan",
+        "TransactGetItems",
+        "DescribeTable",
+        "ListTables",
+        "DescribeTimeToLive",
+        "DescribeContinuousBackups",
+        "ListTagsOfResource",
+        "DescribeEndpoints",
+        "DescribeLimits",
+        "DescribeStream",
+        "GetRecords",
+        "GetShardIterator",
+        "ListStreams",
+    }
+)
 _writes: dict[str, int] = {}  # table name -> write requests that named it
 _writes_unattributed = 0  # write requests whose tables could not be told (and moto resets): every table's
 
@@ -153,9 +169,17 @@ def _count_writes(environ: dict[str, Any]) -> None:
     environ["wsgi.input"] = io.BytesIO(body)
     try:
         request = json.loads(body or b"{}")
-        names = set(request.get("RequestItems", {})) if operation == "BatchWriteItem" else {
-            operation_body["TableName"] for item in request.get("TransactItems", []) for operation_body in item.values()
-        } if operation == "TransactWriteItems" else {request["TableName"]}
+        names = (
+            set(request.get("RequestItems", {}))
+            if operation == "BatchWriteItem"
+            else {
+                operation_body["TableName"]
+                for item in request.get("TransactItems", [])
+                for operation_body in item.values()
+            }
+            if operation == "TransactWriteItems"
+            else {request["TableName"]}
+        )
     except (ValueError, KeyError, TypeError, AttributeError):
         _writes_unattributed += 1
         return
@@ -168,7 +192,8 @@ def _check_moto_version() -> None:
         raise RuntimeError(
             f"local/aws.py patches moto {MOTO_VERSION}'s DynamoDB internals (TransactWriteItems, Query, "
             f"shard iterators, Item, read results) and moto {moto.__version__} is installed: install moto[server,dynamodb]=="
-            f"{MOTO_VERSION} (requirements-dev.txt), or read the patched moto code again and update them")
+            f"{MOTO_VERSION} (requirements-dev.txt), or read the patched moto code again and update them"
+        )
 
 
 def install_moto_patches() -> None:
@@ -216,6 +241,8 @@ def _remember_pure_lookups() -> None:
         moto_module = name == "moto" or name.startswith("moto.")
         if moto_module and getattr(module, "camelcase_to_underscores", None) is MOTO_CAMELCASE_TO_UNDERSCORES:
             module.camelcase_to_underscores = snake  # type: ignore[attr-defined]
+
+
 MOTO_DYNAMO_RESULT_BODY = DynamoResult.execute_result
 FAST_READS = frozenset({"GetItem", "BatchGetItem", "Query", "Scan"})
 _fast_read_headers: dict[str, dict[str, str]] = {}  # operation -> the headers moto's serializer gave it
@@ -237,8 +264,12 @@ def _dynamo_result_body(self: DynamoResult, context: Any) -> Any:
         except (TypeError, ValueError):
             pass
     status, headers, body = MOTO_DYNAMO_RESULT_BODY(self, context)
-    if operation in FAST_READS and operation not in _slow_reads and operation not in _fast_read_headers \
-            and status == 200:
+    if (
+        operation in FAST_READS
+        and operation not in _slow_reads
+        and operation not in _fast_read_headers
+        and status == 200
+    ):
         try:
             same = json.loads(body) == json.loads(json.dumps(self.result))
         except (TypeError, ValueError):
@@ -262,6 +293,8 @@ def _item_init(self: Item, hash_key: DynamoType, range_key: DynamoType | None, a
         raise ItemSizeTooLarge
     self.attrs = LimitedSizeDict()
     dict.update(self.attrs, values)  # later sets (update expressions) still go through its check
+
+
 _original_shard_iterator_get = ShardIterator.get
 
 

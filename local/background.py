@@ -1,4 +1,5 @@
 """A function called every few seconds in a daemon thread, for local mode's pump and scheduler."""
+
 from __future__ import annotations
 
 import logging

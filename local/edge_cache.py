@@ -10,6 +10,7 @@ behind the cache, in the handler). Only 200 answers are kept. Time is the inject
 and the benchmark move time instead of sleeping. `enabled = False` bypasses it (the benchmark
 measures the environments' own caches that way).
 """
+
 from __future__ import annotations
 
 import threading
@@ -40,7 +41,9 @@ def rules_from_template(raw: Mapping[str, Any]) -> dict[tuple[str, str], CacheRu
         for setting in properties.get("MethodSettings", []):
             if setting.get("CachingEnabled") is True and setting.get("ResourcePath") not in (None, "/*"):
                 path = str(setting["ResourcePath"]).removeprefix("/").replace("~1", "/")  # "/~1v1~1x": /v1/x
-                settings[(str(setting.get("HttpMethod", "GET")).upper(), path)] = float(setting.get("CacheTtlInSeconds", 300))
+                settings[(str(setting.get("HttpMethod", "GET")).upper(), path)] = float(
+                    setting.get("CacheTtlInSeconds", 300)
+                )
     rules: dict[tuple[str, str], CacheRule] = {}
     for resource in resources.values():
         if resource.get("Type") != "AWS::Serverless::Function":
@@ -59,7 +62,8 @@ def rules_from_template(raw: Mapping[str, Any]) -> dict[tuple[str, str], CacheRu
             rules[key] = CacheRule(
                 settings[key],
                 tuple(n.rpartition(".")[2] for n in named if n.startswith("method.request.path.")),
-                tuple(n.rpartition(".")[2] for n in named if n.startswith("method.request.querystring.")))
+                tuple(n.rpartition(".")[2] for n in named if n.startswith("method.request.querystring.")),
+            )
     return rules
 
 
@@ -71,17 +75,23 @@ class EdgeCache:
         self._entries: dict[tuple, tuple[float, Any]] = {}
         self._lock = threading.Lock()
 
-    def _key(self, method: str, route_path: str, path_parameters: Mapping[str, str],
-             query: list[tuple[str, str]]) -> tuple | None:
+    def _key(
+        self, method: str, route_path: str, path_parameters: Mapping[str, str], query: list[tuple[str, str]]
+    ) -> tuple | None:
         rule = self.rules.get((method, route_path)) if self.enabled else None
         if rule is None:
             return None
         values = dict(query)
-        return (method, route_path, tuple(path_parameters.get(k) for k in rule.path_keys),
-                tuple(values.get(k) for k in rule.query_keys))
+        return (
+            method,
+            route_path,
+            tuple(path_parameters.get(k) for k in rule.path_keys),
+            tuple(values.get(k) for k in rule.query_keys),
+        )
 
-    def lookup(self, method: str, route_path: str, path_parameters: Mapping[str, str],
-               query: list[tuple[str, str]]) -> Any | None:
+    def lookup(
+        self, method: str, route_path: str, path_parameters: Mapping[str, str], query: list[tuple[str, str]]
+    ) -> Any | None:
         """The cached response, or None (a miss, or a route that is not cached)."""
         key = self._key(method, route_path, path_parameters, query)
         if key is None:
@@ -95,8 +105,14 @@ class EdgeCache:
             self.misses += 1
         return None
 
-    def store(self, method: str, route_path: str, path_parameters: Mapping[str, str], query: list[tuple[str, str]],
-              response: Any) -> None:
+    def store(
+        self,
+        method: str,
+        route_path: str,
+        path_parameters: Mapping[str, str],
+        query: list[tuple[str, str]],
+        response: Any,
+    ) -> None:
         key = self._key(method, route_path, path_parameters, query)
         if key is None or getattr(response, "status", None) != 200:
             return

@@ -9,6 +9,7 @@ functions' environment is unchanged), no item, no message, no object. Written ag
 (the attributes it clears are asserted to exist); `empty_in_place` returns False and changes
 nothing when a resource of the template is missing, and the caller then recreates everything.
 """
+
 from __future__ import annotations
 
 from collections import defaultdict
@@ -29,8 +30,9 @@ from local.intrinsics import Resources
 from local.resources import _SECRET_ARN_SUFFIX_TAG, _of_type
 
 
-def empty_in_place(embedded: aws.EmbeddedAws, cfn: Mapping[str, Any], resources: Resources,
-                   session: boto3.Session) -> bool:
+def empty_in_place(
+    embedded: aws.EmbeddedAws, cfn: Mapping[str, Any], resources: Resources, session: boto3.Session
+) -> bool:
     """Empty the template's resources in place (module docstring); False if one is missing."""
     tables = set(_of_type(cfn, "AWS::DynamoDB::Table"))
     queues = set(_of_type(cfn, "AWS::SQS::Queue"))
@@ -41,8 +43,12 @@ def empty_in_place(embedded: aws.EmbeddedAws, cfn: Mapping[str, Any], resources:
         sqs = sqs_backends[ACCOUNT_ID][REGION]
         s3 = s3_backends[ACCOUNT_ID][PARTITION]
         secrets = secretsmanager_backends[ACCOUNT_ID][REGION].secrets
-        if not (tables <= set(dynamodb.tables) and queues <= set(sqs.queues) and buckets <= set(s3.buckets)
-                and all(resources.ref(name) in secrets for name in resources.secrets)):
+        if not (
+            tables <= set(dynamodb.tables)
+            and queues <= set(sqs.queues)
+            and buckets <= set(s3.buckets)
+            and all(resources.ref(name) in secrets for name in resources.secrets)
+        ):
             return False
         for name in set(dynamodb.tables) - tables:
             del dynamodb.tables[name]
@@ -69,8 +75,9 @@ def empty_in_place(embedded: aws.EmbeddedAws, cfn: Mapping[str, Any], resources:
         client = session.client("secretsmanager", endpoint_url=embedded.url)
         for name in changed_secrets:
             client.delete_secret(SecretId=resources.ref(name), ForceDeleteWithoutRecovery=True)
-            arn = client.create_secret(Name=name, SecretString=resources.secrets[name],
-                                       Tags=[_SECRET_ARN_SUFFIX_TAG])["ARN"]
+            arn = client.create_secret(Name=name, SecretString=resources.secrets[name], Tags=[_SECRET_ARN_SUFFIX_TAG])[
+                "ARN"
+            ]
             if arn != resources.ref(name):
                 raise RuntimeError(f"secret {name} came back as {arn}, not {resources.ref(name)}")
     return True

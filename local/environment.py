@@ -1,6 +1,7 @@
 """What every process of local mode (and every test process) sets before any handler or hallbook
 module is imported: the region, dummy credentials, and no proxy between clients and the embedded AWS.
 Imports nothing heavy, so tests that need no AWS can call it too."""
+
 from __future__ import annotations
 
 import os

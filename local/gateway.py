@@ -4,6 +4,7 @@
 
 `Gateway.invoke` is the whole dispatch without HTTP, for tests; `serve` puts it behind an HTTP server.
 """
+
 from __future__ import annotations
 
 import base64
@@ -62,8 +63,9 @@ def _docs_asset(name: str) -> Callable[[Request], Response]:
         try:
             from swagger_ui_bundle import swagger_ui_path
         except ImportError:
-            return problem(503, "Service Unavailable", "pip install -r requirements-dev.txt (swagger-ui-bundle-v2)",
-                           "INTERNAL")
+            return problem(
+                503, "Service Unavailable", "pip install -r requirements-dev.txt (swagger-ui-bundle-v2)", "INTERNAL"
+            )
         body = (swagger_ui_path / name).read_bytes()
         return _response(200, body, [("Content-Type", _DOCS_ASSETS[name]), ("Cache-Control", "public, max-age=3600")])
 
@@ -131,9 +133,7 @@ class _CompiledRoute:
         self.route = route
         self.segments = route.path.strip("/").split("/") if route.path.strip("/") else []
         # API Gateway prefers literal segments to {params}, and {params} to a greedy {proxy+}
-        self.specificity = tuple(
-            2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in self.segments
-        )
+        self.specificity = tuple(2 if s.endswith("+}") else 1 if s.startswith("{") else 0 for s in self.segments)
 
     def match(self, segments: list[str]) -> dict[str, str] | None:
         parameters: dict[str, str] = {}
@@ -166,7 +166,9 @@ class Gateway:
             "/local/clock": {"GET": self._get_clock, "POST": self._post_clock},
             "/local/sms-provider": {"POST": self._post_sms_provider},
             "/local/identity": {"POST": self._post_identity},
-            "/docs": {"GET": lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")])},
+            "/docs": {
+                "GET": lambda _: _response(200, _SWAGGER_UI.encode(), [("Content-Type", "text/html; charset=utf-8")])
+            },
             **{f"/docs/{name}": {"GET": _docs_asset(name)} for name in _DOCS_ASSETS},
         }
 
@@ -314,7 +316,9 @@ class Gateway:
         try:
             instant = datetime.fromisoformat(json.loads(request.body or b"{}")["now"])
         except (ValueError, KeyError, TypeError):
-            return problem(422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR")
+            return problem(
+                422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR"
+            )
         if instant.tzinfo is None:
             return problem(422, "Unprocessable Content", "the instant needs an offset, e.g. +08:00", "VALIDATION_ERROR")
         from local.scheduler import ClockMovedBack
@@ -323,11 +327,14 @@ class Gateway:
             runs = self._controls.move_clock(instant)
         except ClockMovedBack as e:
             return problem(409, "Conflict", str(e), "INVALID_STATE")
-        return _json_response(200, {
-            "now": get_clock().now().isoformat(),
-            "fired": [run.schedule for run in runs],
-            "failed": [run.schedule for run in runs if run.error],
-        })
+        return _json_response(
+            200,
+            {
+                "now": get_clock().now().isoformat(),
+                "fired": [run.schedule for run in runs],
+                "failed": [run.schedule for run in runs if run.error],
+            },
+        )
 
     def _post_identity(self, request: Request) -> Response:
         """The fake real-name source learns an ID number's real owner (name, optionally phone and a
@@ -340,9 +347,12 @@ class Gateway:
             phone = body.get("phone")
             guardians = [str(g) for g in body.get("guardians") or []]
         except (ValueError, KeyError, TypeError, AttributeError):
-            return problem(422, "Unprocessable Content",
-                           'expected {"id_number": "...", "name": "...", "phone"?: "...", "guardians"?: [...]}',
-                           "VALIDATION_ERROR")
+            return problem(
+                422,
+                "Unprocessable Content",
+                'expected {"id_number": "...", "name": "...", "phone"?: "...", "guardians"?: [...]}',
+                "VALIDATION_ERROR",
+            )
         verifier.register(id_number, name, str(phone) if phone else None, guardians)
         return _json_response(200, {"id_number": id_number[:3] + "*" * 11 + id_number[-4:], "recorded": True})
 
@@ -359,8 +369,12 @@ class Gateway:
 
 def _method_not_allowed(request: Request, methods: Iterable[str]) -> Response:
     allowed = ", ".join(sorted(methods))
-    response = problem(405, "Method Not Allowed", f"{request.method} is not allowed on {request.path}; use {allowed}",
-                       "VALIDATION_ERROR")
+    response = problem(
+        405,
+        "Method Not Allowed",
+        f"{request.method} is not allowed on {request.path}; use {allowed}",
+        "VALIDATION_ERROR",
+    )
     return _response(405, response.body, [*response.header_list, ("Allow", allowed)])
 
 
@@ -380,6 +394,7 @@ def _proxy_response(result: Any) -> Response:
 
 
 # ---------------------------------------------------------------- HTTP
+
 
 class _HttpHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response has a Content-Length

@@ -1,4 +1,5 @@
 """Importing a function's handler the way Lambda finds it (CodeUri + Handler)."""
+
 from __future__ import annotations
 
 import importlib

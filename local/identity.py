@@ -5,6 +5,7 @@ It knows the demo citizens, and accepts any other name + ID number pair unless t
 `POST /local/identity {"id_number", "name", "phone"?, "guardians"?: [id numbers]}` records the real
 owner of an ID number (and, optionally, their phone and a minor's guardians), so that registering
 that number under another name or phone is refused, as the population database would refuse it."""
+
 from __future__ import annotations
 
 import threading

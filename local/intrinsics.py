@@ -1,5 +1,6 @@
 """CloudFormation's intrinsic functions (Ref, Fn::GetAtt, Fn::Sub, Fn::Join, Fn::If and the
 conditions), evaluated against the template's parameter defaults and the resources local mode made."""
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -61,7 +62,7 @@ class Resolver:
         if not isinstance(value, dict):
             return value
         if len(value) == 1:
-            (name, argument), = value.items()
+            ((name, argument),) = value.items()
             if name == "Ref":
                 return self._ref(argument)
             if name == "Fn::GetAtt":
@@ -92,7 +93,7 @@ class Resolver:
         while (start := text.find("${", i)) >= 0:
             end = text.index("}", start)
             out.append(text[i:start])
-            name = text[start + 2:end]
+            name = text[start + 2 : end]
             if name.startswith("!"):  # ${!Literal} stands for the text ${Literal}
                 out.append("${" + name[1:] + "}")
             elif name in variables:
@@ -107,7 +108,7 @@ class Resolver:
     def _condition(self, condition: Any) -> bool:
         if isinstance(condition, str):  # a named condition
             return self._condition(self._template["Conditions"][condition])
-        (name, argument), = condition.items()
+        ((name, argument),) = condition.items()
         if name == "Fn::Equals":
             left, right = (self.resolve(a) for a in argument)
             return str(left) == str(right)

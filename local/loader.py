@@ -1,6 +1,7 @@
 """template.yaml as written and as CloudFormation would see it. The SAM template is read with
 samtranslator's own YAML loader (CloudFormation's short tags in their long form: `!Ref x` ->
 {"Ref": x}) and translated offline with aws-sam-translator (Globals merged, events expanded)."""
+
 from __future__ import annotations
 
 import copy

@@ -4,6 +4,7 @@ their shared files under `/assets/`. Also the CORS preflight that API Gateway an
 deployed API (the template's `Api` `Cors`), since the template's routes have no OPTIONS method.
 
 `serve(request)` answers a page's request, or None for the API and the local routes."""
+
 from __future__ import annotations
 
 import hashlib
@@ -21,12 +22,20 @@ PAGES = Path(__file__).resolve().parents[1] / "pages"
 PREFLIGHT_HEADERS = "Authorization,Content-Type,Idempotency-Key,If-None-Match"
 PREFLIGHT_METHODS = "DELETE,GET,OPTIONS,POST,PUT"
 PREFLIGHT_MAX_AGE = "600"
-TYPES = {".html": "text/html; charset=utf-8", ".js": "text/javascript; charset=utf-8",
-         ".css": "text/css; charset=utf-8", ".svg": "image/svg+xml", ".png": "image/png",
-         ".ico": "image/x-icon", ".json": "application/json"}
+TYPES = {
+    ".html": "text/html; charset=utf-8",
+    ".js": "text/javascript; charset=utf-8",
+    ".css": "text/css; charset=utf-8",
+    ".svg": "image/svg+xml",
+    ".png": "image/png",
+    ".ico": "image/x-icon",
+    ".json": "application/json",
+}
 # nothing loaded from outside: the browser refuses it too
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
-       "connect-src 'self'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    "connect-src 'self'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+)
 
 
 def page_file(path: str) -> Path | None:
@@ -61,8 +70,12 @@ def serve(request: Request) -> Response | None:
         return problem(404, "Not Found", f"no page {request.path}", "NOT_FOUND")
     body = config_js() if request.path == "/assets/config.js" else file.read_bytes()
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
-    headers = [("Content-Type", TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"),
-               ("Cache-Control", "no-cache"), ("ETag", etag), ("X-Content-Type-Options", "nosniff")]
+    headers = [
+        ("Content-Type", TYPES.get(file.suffix) or mimetypes.guess_type(file.name)[0] or "application/octet-stream"),
+        ("Cache-Control", "no-cache"),
+        ("ETag", etag),
+        ("X-Content-Type-Options", "nosniff"),
+    ]
     if file.suffix == ".html":
         headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
     if dict((n.lower(), v) for n, v in request.headers).get("if-none-match") == etag:
@@ -76,12 +89,16 @@ def preflight(request: Request) -> Response:
     given to the configured origins only (hallbook.web.app.cors_config)."""
     from local.gateway import _response
 
-    return _response(204, b"", [
-        ("Access-Control-Allow-Origin", "*"),
-        ("Access-Control-Allow-Methods", PREFLIGHT_METHODS),
-        ("Access-Control-Allow-Headers", PREFLIGHT_HEADERS),
-        ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
-    ])
+    return _response(
+        204,
+        b"",
+        [
+            ("Access-Control-Allow-Origin", "*"),
+            ("Access-Control-Allow-Methods", PREFLIGHT_METHODS),
+            ("Access-Control-Allow-Headers", PREFLIGHT_HEADERS),
+            ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
+        ],
+    )
 
 
 def allow_own_origin(host: str) -> None:

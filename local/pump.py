@@ -6,6 +6,7 @@ flight, become visible again after the queue's visibility timeout and, past maxR
 moves them to the dead-letter queue. Streams: a failed batch is retried from its first failed
 record, after a backoff, up to the source's MaximumRetryAttempts, then skipped as Lambda does.
 """
+
 from __future__ import annotations
 
 import logging
@@ -123,7 +124,9 @@ class Pump:
         for start in range(0, len(done), 10):
             self._sqs.delete_message_batch(
                 QueueUrl=url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start:start + 10])],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done[start : start + 10])
+                ],
             )
         return True
 
@@ -145,9 +148,12 @@ class Pump:
         if shard.iterator is None:
             where: dict[str, str] = (
                 {"ShardIteratorType": "AT_SEQUENCE_NUMBER", "SequenceNumber": shard.position}
-                if shard.position else {"ShardIteratorType": "TRIM_HORIZON"}
+                if shard.position
+                else {"ShardIteratorType": "TRIM_HORIZON"}
             )
-            shard.iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **where)["ShardIterator"]
+            shard.iterator = self._streams.get_shard_iterator(StreamArn=stream_arn, ShardId=shard_id, **where)[
+                "ShardIterator"
+            ]
         page = self._streams.get_records(ShardIterator=shard.iterator, Limit=source.batch_size)
         shard.iterator = page.get("NextShardIterator")
         records = page["Records"]
@@ -168,8 +174,13 @@ class Pump:
         first_failed = next(s for s in sequence_numbers if s in failed)
         shard.attempts += 1
         if source.maximum_retry_attempts is not None and shard.attempts > source.maximum_retry_attempts:
-            log.error("%s: giving up on %d record(s) of %s after %d retries (as Lambda discards them)",
-                      source.function, len(records), source.source, source.maximum_retry_attempts)
+            log.error(
+                "%s: giving up on %d record(s) of %s after %d retries (as Lambda discards them)",
+                source.function,
+                len(records),
+                source.source,
+                source.maximum_retry_attempts,
+            )
             shard.position, shard.attempts = None, 0
             return True
         # redeliver from the first failed record, later

@@ -1,5 +1,6 @@
 """Creating what the translated template declares - tables, queues, secrets, topics, buckets - in
 the embedded AWS, each named by its logical id, and the functions' environment that points at them."""
+
 from __future__ import annotations
 
 import json
@@ -16,8 +17,13 @@ from local.intrinsics import Resolver, Resources, as_env_value
 # moto lets a tag fix the random suffix of a secret's ARN. A fixed suffix keeps the ARN (and so
 # every function's JWT_SECRET_ARN) the same after a reset recreates the secret.
 _SECRET_ARN_SUFFIX_TAG = {"Key": "_custom_id_", "Value": "LoCaL1"}
-_QUEUE_ATTRIBUTES = ("VisibilityTimeout", "MessageRetentionPeriod", "DelaySeconds", "MaximumMessageSize",
-                     "ReceiveMessageWaitTimeSeconds")
+_QUEUE_ATTRIBUTES = (
+    "VisibilityTimeout",
+    "MessageRetentionPeriod",
+    "DelaySeconds",
+    "MaximumMessageSize",
+    "ReceiveMessageWaitTimeSeconds",
+)
 _SECRET_ALPHABET = string.ascii_letters + string.digits  # GenerateSecretString with ExcludePunctuation
 
 
@@ -92,24 +98,54 @@ def _create_bucket(s3: Any, name: str, properties: dict[str, Any]) -> None:
     public access block, default encryption, lifecycle rules and CORS."""
     s3.create_bucket(Bucket=name, CreateBucketConfiguration={"LocationConstraint": REGION})
     if "PublicAccessBlockConfiguration" in properties:
-        s3.put_public_access_block(Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"])
+        s3.put_public_access_block(
+            Bucket=name, PublicAccessBlockConfiguration=properties["PublicAccessBlockConfiguration"]
+        )
     encryption = properties.get("BucketEncryption", {}).get("ServerSideEncryptionConfiguration")
     if encryption:
-        s3.put_bucket_encryption(Bucket=name, ServerSideEncryptionConfiguration={"Rules": [
-            {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]} for rule in encryption]})
+        s3.put_bucket_encryption(
+            Bucket=name,
+            ServerSideEncryptionConfiguration={
+                "Rules": [
+                    {"ApplyServerSideEncryptionByDefault": rule["ServerSideEncryptionByDefault"]} for rule in encryption
+                ]
+            },
+        )
     rules = properties.get("LifecycleConfiguration", {}).get("Rules")
     if rules:
-        s3.put_bucket_lifecycle_configuration(Bucket=name, LifecycleConfiguration={"Rules": [
-            {"ID": rule.get("Id", f"rule{n}"), "Status": rule["Status"], "Filter": {"Prefix": rule.get("Prefix", "")},
-             **({"Expiration": {"Days": rule["ExpirationInDays"]}} if "ExpirationInDays" in rule else {}),
-             **({"AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"]}
-                if "AbortIncompleteMultipartUpload" in rule else {})}
-            for n, rule in enumerate(rules)]})
+        s3.put_bucket_lifecycle_configuration(
+            Bucket=name,
+            LifecycleConfiguration={
+                "Rules": [
+                    {
+                        "ID": rule.get("Id", f"rule{n}"),
+                        "Status": rule["Status"],
+                        "Filter": {"Prefix": rule.get("Prefix", "")},
+                        **({"Expiration": {"Days": rule["ExpirationInDays"]}} if "ExpirationInDays" in rule else {}),
+                        **(
+                            {"AbortIncompleteMultipartUpload": rule["AbortIncompleteMultipartUpload"]}
+                            if "AbortIncompleteMultipartUpload" in rule
+                            else {}
+                        ),
+                    }
+                    for n, rule in enumerate(rules)
+                ]
+            },
+        )
     cors = properties.get("CorsConfiguration", {}).get("CorsRules")
     if cors:
-        s3.put_bucket_cors(Bucket=name, CORSConfiguration={"CORSRules": [
-            {**{k: v for k, v in rule.items() if k != "MaxAge"},
-             **({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {})} for rule in cors]})
+        s3.put_bucket_cors(
+            Bucket=name,
+            CORSConfiguration={
+                "CORSRules": [
+                    {
+                        **{k: v for k, v in rule.items() if k != "MaxAge"},
+                        **({"MaxAgeSeconds": rule["MaxAge"]} if "MaxAge" in rule else {}),
+                    }
+                    for rule in cors
+                ]
+            },
+        )
 
 
 def _create_table(dynamodb: Any, name: str, properties: dict[str, Any]) -> dict[str, Any]:

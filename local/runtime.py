@@ -1,4 +1,5 @@
 """Lambda functions run in-process: each invocation gets a fresh LambdaContext like Lambda's."""
+
 from __future__ import annotations
 
 import threading

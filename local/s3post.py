@@ -15,6 +15,7 @@ so a person trying an application upload with curl meets S3's answers:
 
 Not checked: the credential's scope against the bucket's region, session-token validity, and
 S3's limit of 20 KB on the policy document. Posts without a `policy` field are moto's business."""
+
 from __future__ import annotations
 
 import base64
@@ -33,8 +34,10 @@ _NOT_CONDITIONED = {"x-amz-signature", "file", "policy"}
 
 
 def _error(status: int, code: str, message: str) -> Refusal:
-    body = (f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
-            f"<Message>{escape(message)}</Message></Error>")
+    body = (
+        f'<?xml version="1.0" encoding="UTF-8"?>\n<Error><Code>{code}</Code>'
+        f"<Message>{escape(message)}</Message></Error>"
+    )
     return status, {"Content-Type": "application/xml"}, body
 
 
@@ -45,8 +48,9 @@ def _signing_key(secret: str, day: str, region: str, service: str) -> bytes:
     return key
 
 
-def policy_refusal(form: Mapping[str, str], bucket: str, size: int, now: datetime,
-                   secret: str | None) -> Refusal | None:
+def policy_refusal(
+    form: Mapping[str, str], bucket: str, size: int, now: datetime, secret: str | None
+) -> Refusal | None:
     """S3's answer to a POST upload with this form (field names lower-cased) and a file of `size`
     bytes, or None when S3 would store it."""
     encoded = form.get("policy", "")
@@ -66,8 +70,11 @@ def policy_refusal(form: Mapping[str, str], bucket: str, size: int, now: datetim
         _, day, region, service, _ = credential
         expected = hmac.new(_signing_key(secret, day, region, service), encoded.encode(), hashlib.sha256).hexdigest()
         if not hmac.compare_digest(expected, form.get("x-amz-signature", "")):
-            return _error(403, "SignatureDoesNotMatch",
-                          "The request signature we calculated does not match the signature you provided.")
+            return _error(
+                403,
+                "SignatureDoesNotMatch",
+                "The request signature we calculated does not match the signature you provided.",
+            )
 
     def value(name: str) -> str:
         name = name.lstrip("$").lower()
@@ -80,7 +87,7 @@ def policy_refusal(form: Mapping[str, str], bucket: str, size: int, now: datetim
     named: set[str] = set()
     for condition in conditions:
         if isinstance(condition, dict):
-            (name, wanted), = condition.items()
+            ((name, wanted),) = condition.items()
             condition = ["eq", f"${name}", wanted]
         operator = str(condition[0]).lower()
         if operator == "content-length-range":
@@ -92,8 +99,9 @@ def policy_refusal(form: Mapping[str, str], bucket: str, size: int, now: datetim
             continue
         named.add(str(condition[1]).lstrip("$").lower())
         if operator not in checks or not checks[operator](condition):
-            return _error(403, "AccessDenied",
-                          f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition)}")
+            return _error(
+                403, "AccessDenied", f"Invalid according to Policy: Policy Condition failed: {json.dumps(condition)}"
+            )
     extra = sorted(f for f in form if f not in _NOT_CONDITIONED and not f.startswith("x-ignore-") and f not in named)
     if extra:
         return _error(403, "AccessDenied", f"Invalid according to Policy: Extra input fields: {', '.join(extra)}")
@@ -111,8 +119,9 @@ def install() -> None:
         if "policy" in form:
             body = self.raw_body if isinstance(self.raw_body, (bytes, str)) else b""
             size = len(body.encode() if isinstance(body, str) else body)
-            refusal = policy_refusal(form, bucket_name, size, datetime.now(UTC),
-                                     os.environ.get("AWS_SECRET_ACCESS_KEY"))
+            refusal = policy_refusal(
+                form, bucket_name, size, datetime.now(UTC), os.environ.get("AWS_SECRET_ACCESS_KEY")
+            )
             if refusal is not None:
                 return refusal
         return original(self, request, bucket_name)

@@ -9,6 +9,7 @@ which instant a run could have anything to do. The runs before it would change n
 are not invoked: the state at the end is the one firing every run gives (`exhaustive=True` does).
 The hint is asked again after every run that fires, since a run (or its fan-out) changes the store.
 """
+
 from __future__ import annotations
 
 import functools
@@ -28,7 +29,10 @@ from local.template import Schedule
 
 log = logging.getLogger(__name__)
 
-_MONTHS = {m: i for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"], start=1)
+}
 _WEEKDAYS = {d: i for i, d in enumerate(["SUN", "MON", "TUE", "WED", "THU", "FRI", "SAT"], start=1)}  # AWS: 1 = Sunday
 _RATE_UNITS = {"minute": 60, "minutes": 60, "hour": 3600, "hours": 3600, "day": 86400, "days": 86400}
 
@@ -195,8 +199,10 @@ class Scheduler:
         with self._lock:
             now = self._clock.now()
             if instant < now and (self._clock.frozen or now - instant > _RUNNING_CLOCK_SLACK):
-                raise ClockMovedBack(f"the clock is at {now.isoformat()} and cannot move back to "
-                                     f"{instant.isoformat()}: the jobs it has run cannot be un-run")
+                raise ClockMovedBack(
+                    f"the clock is at {now.isoformat()} and cannot move back to "
+                    f"{instant.isoformat()}: the jobs it has run cannot be un-run"
+                )
             runs = [] if self._clock.frozen else self.tick()  # due as real time passed, not yet fired
             # what came before (an API call's SMS) goes through first, as the pump would have put it
             # through by now: the first run meets the same store whichever runs are left out

@@ -1,4 +1,5 @@
 """Switches that local mode's /local/* routes flip, for code that runs in the same process."""
+
 from __future__ import annotations
 
 import threading

@@ -1,6 +1,7 @@
 """The whole system on one machine, without the HTTP server: embedded AWS, the template's resources,
 the handlers' environment, the adjustable clock, the event pump, the scheduler and the gateway.
 `python -m local`, the tests' fixtures and the benchmark all build on it."""
+
 from __future__ import annotations
 
 import functools
@@ -37,6 +38,7 @@ log = logging.getLogger(__name__)
 
 DEMO_DATA = REPO_ROOT / "data" / "demo.json"
 
+
 class LocalSystem:
     cfn: dict[str, Any]  # the template translated to CloudFormation
     functions: Functions
@@ -47,8 +49,14 @@ class LocalSystem:
     scheduler: Scheduler
     gateway: Gateway
 
-    def __init__(self, template: str | Path = TEMPLATE_PATH, *, aws_port: int = 0, frozen_clock: bool = False,
-                 stage_cache: bool = True):
+    def __init__(
+        self,
+        template: str | Path = TEMPLATE_PATH,
+        *,
+        aws_port: int = 0,
+        frozen_clock: bool = False,
+        stage_cache: bool = True,
+    ):
         self._template = template
         self._stage_cache = stage_cache  # simulate API Gateway's stage cache (local/edge_cache.py)
         self._aws_port = aws_port
@@ -79,8 +87,13 @@ class LocalSystem:
             set_sender(SwitchableSmsSender(get_sender()))
         self.pump = Pump(event_sources(raw), self.functions, self.resources, self._session, self.aws.url)
         template_schedules = schedules(raw)
-        self.scheduler = Scheduler(template_schedules, self.functions, self.clock, after_run=self.pump.drain,
-                                   next_due=schedule_hints(template_schedules, functions(raw)))
+        self.scheduler = Scheduler(
+            template_schedules,
+            self.functions,
+            self.clock,
+            after_run=self.pump.drain,
+            next_due=schedule_hints(template_schedules, functions(raw)),
+        )
         self.gateway = Gateway(api_routes(raw), self.functions, controls=self)
         self.gateway.edge_cache = EdgeCache(rules_from_template(raw))  # API Gateway's stage cache
         self.gateway.edge_cache.enabled = self._stage_cache
@@ -156,6 +169,7 @@ class LocalSystem:
 
 
 # ------------------------------------------------------------ the scheduler's hints
+
 
 def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, Function]) -> dict[str, NextDue]:
     """The schedules whose runs the scheduler may leave out when they have nothing to do, by name:
@@ -244,8 +258,12 @@ def next_healing_due(after: datetime) -> datetime | None:
         return after
     depth = client("sqs").get_queue_attributes(
         QueueUrl=settings().sms_dlq_url,
-        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible",
-                        "ApproximateNumberOfMessagesDelayed"])["Attributes"]
+        AttributeNames=[
+            "ApproximateNumberOfMessages",
+            "ApproximateNumberOfMessagesNotVisible",
+            "ApproximateNumberOfMessagesDelayed",
+        ],
+    )["Attributes"]
     if any(int(count) for count in depth.values()):
         return after
     if oldest is None:

@@ -9,6 +9,7 @@ local mode's template handling lives beside it, and is importable from here too:
 - local.resources: creating the tables, queues, secrets, topics and buckets, and the functions' environment;
 - local.handlers: importing a function's handler.
 """
+
 from __future__ import annotations
 
 from collections.abc import Mapping
@@ -22,9 +23,26 @@ from local.loader import REPO_ROOT, TEMPLATE_PATH, load_template, read_sam_templ
 from local.resources import create_resources, function_environment
 
 __all__ = [
-    "PARTITION", "REGION", "REPO_ROOT", "TEMPLATE_PATH", "EventSource", "Function", "LambdaHandler", "Resources",
-    "Route", "Schedule", "UnresolvedReference", "api_routes", "create_resources", "event_sources",
-    "function_environment", "functions", "load_handler", "load_template", "read_sam_template", "schedules",
+    "PARTITION",
+    "REGION",
+    "REPO_ROOT",
+    "TEMPLATE_PATH",
+    "EventSource",
+    "Function",
+    "LambdaHandler",
+    "Resources",
+    "Route",
+    "Schedule",
+    "UnresolvedReference",
+    "api_routes",
+    "create_resources",
+    "event_sources",
+    "function_environment",
+    "functions",
+    "load_handler",
+    "load_template",
+    "read_sam_template",
+    "schedules",
     "translate",
 ]
 
@@ -118,17 +136,22 @@ def _logical_id_of(arn_reference: Any) -> str:
 
 def event_sources(raw: Mapping[str, Any]) -> list[EventSource]:
     sources: list[EventSource] = []
-    for kind, event_type, source_key, default_batch in (("sqs", "SQS", "Queue", 10), ("dynamodb", "DynamoDB", "Stream", 100)):
+    for kind, event_type, source_key, default_batch in (
+        ("sqs", "SQS", "Queue", 10),
+        ("dynamodb", "DynamoDB", "Stream", 100),
+    ):
         for logical_id, _, properties in _events(raw, event_type):
             retries = properties.get("MaximumRetryAttempts", -1)
-            sources.append(EventSource(
-                kind=kind,  # type: ignore[arg-type]
-                source=_logical_id_of(properties[source_key]),
-                batch_size=int(properties.get("BatchSize", default_batch)),
-                function=logical_id,
-                report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
-                maximum_retry_attempts=None if kind == "sqs" or retries == -1 else int(retries),
-            ))
+            sources.append(
+                EventSource(
+                    kind=kind,  # type: ignore[arg-type]
+                    source=_logical_id_of(properties[source_key]),
+                    batch_size=int(properties.get("BatchSize", default_batch)),
+                    function=logical_id,
+                    report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
+                    maximum_retry_attempts=None if kind == "sqs" or retries == -1 else int(retries),
+                )
+            )
     return sources
 
 

@@ -12,6 +12,7 @@ so such a module may read the environment when imported. tests/unit needs no AWS
 never starts it (its conftest gives the settings stand-in names). Under pytest-xdist each worker
 starts its own system (the controller, which runs no test, starts none).
 """
+
 from __future__ import annotations
 
 import os
@@ -55,8 +56,11 @@ def _started() -> LocalSystem:
 
 
 def pytest_collectstart(collector: pytest.Collector) -> None:
-    if (isinstance(collector, pytest.Module) and not collector.path.is_relative_to(UNIT_TESTS)
-            and not _runs_no_tests(collector.config)):
+    if (
+        isinstance(collector, pytest.Module)
+        and not collector.path.is_relative_to(UNIT_TESTS)
+        and not _runs_no_tests(collector.config)
+    ):
         _started()
 
 

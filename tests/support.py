@@ -1,5 +1,6 @@
 """What API and race tests share: a small test hall, citizens who register and verify through the
 API (reading their SMS code the way a person would), and booking calls."""
+
 from __future__ import annotations
 
 import itertools
@@ -22,26 +23,49 @@ WALK_IN = "WALK_CONSULT"
 _counter = itertools.count(1)
 
 
-def put_test_hall(capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority",
-                  phone: str = "") -> None:
+def put_test_hall(
+    capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority", phone: str = ""
+) -> None:
     """A hall whose every working day has two ID_RENEW slots and one HR_BIRTH slot."""
     catalog.put_region("shenzhen", "深圳", 14)
     catalog.put_region("guangzhou", "广州", 15)
-    for code, zh, en, required in [(SERVICE, "身份证换领", "ID card renewal", True),
-                                   (CHILD_SERVICE, "出生登记", "Birth registration", True),
-                                   (WALK_IN, "窗口咨询", "Window consultation", False)]:
-        catalog.put_service({"code": code, "name_zh": zh, "name_en": en, "appointment_required": required,
-                             "materials": ["居民身份证"], "materials_en": ["ID card"], "notice": "请准时到达",
-                             "minor_subject": code == CHILD_SERVICE})
-    catalog.put_office({
-        "office_id": office_id, "name": "测试大厅", "name_en": "Test hall", "region": region, "district": "福田区",
-        "address": "深圳市福田区测试路1号", "phone": phone, "mode": mode, "services": [SERVICE, CHILD_SERVICE, WALK_IN],
-        "timetable": {
-            SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
-                      {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": capacity}],
-            CHILD_SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "10:00", "end": "11:00", "capacity": 3}],
-        },
-    })
+    for code, zh, en, required in [
+        (SERVICE, "身份证换领", "ID card renewal", True),
+        (CHILD_SERVICE, "出生登记", "Birth registration", True),
+        (WALK_IN, "窗口咨询", "Window consultation", False),
+    ]:
+        catalog.put_service(
+            {
+                "code": code,
+                "name_zh": zh,
+                "name_en": en,
+                "appointment_required": required,
+                "materials": ["居民身份证"],
+                "materials_en": ["ID card"],
+                "notice": "请准时到达",
+                "minor_subject": code == CHILD_SERVICE,
+            }
+        )
+    catalog.put_office(
+        {
+            "office_id": office_id,
+            "name": "测试大厅",
+            "name_en": "Test hall",
+            "region": region,
+            "district": "福田区",
+            "address": "深圳市福田区测试路1号",
+            "phone": phone,
+            "mode": mode,
+            "services": [SERVICE, CHILD_SERVICE, WALK_IN],
+            "timetable": {
+                SERVICE: [
+                    {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
+                    {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": capacity},
+                ],
+                CHILD_SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "10:00", "end": "11:00", "capacity": 3}],
+            },
+        }
+    )
     catalog.invalidate_cache()
 
 
@@ -105,12 +129,26 @@ class Citizen:
     token: str = ""
     keys: itertools.count = field(default_factory=lambda: itertools.count(1))
 
-    def book(self, day: date | str, start: str = "09:00", service: str = SERVICE, office: str = HALL,
-             key: str | None = None, **extra):
-        body = {"office_id": office, "service_code": service, "date": str(day), "start": start,
-                "notice_acknowledged": True, **extra}
-        return self.api.invoke("POST", "/v1/bookings", headers=auth(self.token, key or f"k{next(self.keys)}"),
-                               body=body)
+    def book(
+        self,
+        day: date | str,
+        start: str = "09:00",
+        service: str = SERVICE,
+        office: str = HALL,
+        key: str | None = None,
+        **extra,
+    ):
+        body = {
+            "office_id": office,
+            "service_code": service,
+            "date": str(day),
+            "start": start,
+            "notice_acknowledged": True,
+            **extra,
+        }
+        return self.api.invoke(
+            "POST", "/v1/bookings", headers=auth(self.token, key or f"k{next(self.keys)}"), body=body
+        )
 
     def cancel(self, booking_id: str):
         return self.api.invoke("POST", f"/v1/bookings/{booking_id}/cancel", headers=auth(self.token))
@@ -143,8 +181,9 @@ def registered(system, born: str = "19900101", verify: bool = True, login: bool 
     api = system.gateway
     idn, phone = new_identity(born)
     citizen = Citizen(api, idn, phone)
-    r = api.invoke("POST", "/v1/accounts", body={"name": "李四", "id_number": idn, "phone": phone,
-                                                 "password": citizen.password})
+    r = api.invoke(
+        "POST", "/v1/accounts", body={"name": "李四", "id_number": idn, "phone": phone, "password": citizen.password}
+    )
     assert r.status == 201, r.json()
     if verify:
         r = api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": sms_code(system, phone)})
@@ -189,6 +228,7 @@ def link_guardian(system, citizen: Citizen, minor_id_number: str) -> None:
     from local.identity import verifier
 
     verifier.add_guardian(minor_id_number, citizen.id_number)
-    r = citizen.api.invoke("POST", "/v1/guardian-links", headers=auth(citizen.token),
-                           body={"minor_id_number": minor_id_number})
+    r = citizen.api.invoke(
+        "POST", "/v1/guardian-links", headers=auth(citizen.token), body={"minor_id_number": minor_id_number}
+    )
     assert r.status == 201 and r.json()["status"] == "active", r.text

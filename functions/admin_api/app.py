@@ -1,5 +1,6 @@
 """Administrator API: hall closures, the catalogue (services, halls, calendar), residence permits and
 the audit log. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
+
 from hallbook.web.app import api_handler
 from hallbook.web.routes import applications, catalog_admin, closures, flags
 

@@ -4,6 +4,7 @@ Also {"job": "sweep"} (R12, every 5 minutes in hall hours; it also runs the R18/
 {"job": "waitlist"} runs alone), {"job": "reminders"} (R16, daily at 16:00)
 and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's own healing run
 (every 5 minutes, once the provider answers a probe), so nobody has to."""
+
 from __future__ import annotations
 
 import json
@@ -32,7 +33,7 @@ def start_release(event: dict | None = None) -> dict:
     plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
     for i in range(0, len(entries), 10):
-        response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i:i + 10])
+        response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i : i + 10])
         if response.get("Failed"):
             raise RuntimeError(f"could not enqueue {len(response['Failed'])} halls")  # the scheduler retries
     missing = release.next_year_calendar_missing(at, catalog)
@@ -85,8 +86,9 @@ def waitlist_timers(event: dict) -> dict:
 def redrive_sms(event: dict) -> dict:
     """SmsDLQ -> SmsQueue at once, without waiting for the healing run's probe, e.g.
     `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
-    moved = notify.redrive(client("sqs"), settings().sms_dlq_url, settings().sms_queue_url,
-                           limit=int(event.get("limit", 10_000)))
+    moved = notify.redrive(
+        client("sqs"), settings().sms_dlq_url, settings().sms_queue_url, limit=int(event.get("limit", 10_000))
+    )
     metrics.add_metric(name="SmsRedriven", unit=MetricUnit.Count, value=moved)
     return {"job": "redrive_sms", "moved": moved}
 
@@ -98,8 +100,14 @@ def close_day(event: dict) -> dict:
     return result
 
 
-JOBS = {"close_day": close_day, "release": start_release, "sweep": sweep_no_shows, "reminders": send_reminders,
-        "redrive_sms": redrive_sms, "waitlist": waitlist_timers}
+JOBS = {
+    "close_day": close_day,
+    "release": start_release,
+    "sweep": sweep_no_shows,
+    "reminders": send_reminders,
+    "redrive_sms": redrive_sms,
+    "waitlist": waitlist_timers,
+}
 
 
 @logger.inject_lambda_context
@@ -107,8 +115,9 @@ JOBS = {"close_day": close_day, "release": start_release, "sweep": sweep_no_show
 @metrics.log_metrics
 def lambda_handler(event, context):
     if isinstance(event, dict) and "Records" in event:
-        return process_partial_response(event=event, record_handler=release_record, processor=processor,
-                                        context=context)
+        return process_partial_response(
+            event=event, record_handler=release_record, processor=processor, context=context
+        )
     job = JOBS.get((event or {}).get("job"))
     if job is None:
         raise ValueError(f"unknown job in {event!r}")

@@ -9,6 +9,7 @@ within services.tokens.KEY_CACHE_SECONDS.
 
 To retire a key at once (a leak): rotate twice (`aws secretsmanager rotate-secret --secret-id ...`,
 wait for it to finish, again); every token signed with it is refused within KEY_CACHE_SECONDS."""
+
 from __future__ import annotations
 
 import logging
@@ -49,14 +50,16 @@ def create(secretsmanager, arn: str, token: str) -> None:
     except secretsmanager.exceptions.ResourceNotFoundException:
         pass
     key = secretsmanager.get_random_password(PasswordLength=KEY_LENGTH, ExcludePunctuation=True)["RandomPassword"]
-    secretsmanager.put_secret_value(SecretId=arn, ClientRequestToken=token, SecretString=key,
-                                    VersionStages=["AWSPENDING"])
+    secretsmanager.put_secret_value(
+        SecretId=arn, ClientRequestToken=token, SecretString=key, VersionStages=["AWSPENDING"]
+    )
     log.info("new signing key version %s pending", token)
 
 
 def finish(secretsmanager, arn: str, token: str, versions: dict) -> None:
     """AWSCURRENT moves to the new key; the key it leaves becomes AWSPREVIOUS (still verifying)."""
     current = next((v for v, stages in versions.items() if "AWSCURRENT" in stages), None)
-    secretsmanager.update_secret_version_stage(SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token,
-                                               RemoveFromVersionId=current)
+    secretsmanager.update_secret_version_stage(
+        SecretId=arn, VersionStage="AWSCURRENT", MoveToVersionId=token, RemoveFromVersionId=current
+    )
     log.info("signing key version %s is current; %s is previous", token, current)

@@ -7,6 +7,7 @@
 - the SmsHealing schedule ({"job": "heal_sms"}, every 5 minutes): expires stale verification codes,
   probes the provider with one message, backs off while it fails, and once it answers re-sends every
   message still pending and moves SmsDLQ back. Only this function ever talks to the SMS provider."""
+
 from __future__ import annotations
 
 import functools
@@ -34,8 +35,11 @@ def relay(event: dict) -> dict:
     """New outbox items -> SmsQueue messages carrying only their ids (no phone, no text). A record
     whose id could not be enqueued is reported failed: the stream retries from it (ids after it may
     be enqueued twice, which delivery absorbs); past the mapping's retries the healing run finds it."""
-    inserts = [(r["dynamodb"]["SequenceNumber"], r["dynamodb"]["Keys"]["pk"]["S"]) for r in event["Records"]
-               if r.get("eventName") == "INSERT" and r["dynamodb"]["Keys"]["pk"]["S"] != HEALING_STATE_KEY]
+    inserts = [
+        (r["dynamodb"]["SequenceNumber"], r["dynamodb"]["Keys"]["pk"]["S"])
+        for r in event["Records"]
+        if r.get("eventName") == "INSERT" and r["dynamodb"]["Keys"]["pk"]["S"] != HEALING_STATE_KEY
+    ]
     failed = set(notify.enqueue_ids(client("sqs"), settings().sms_queue_url, [pk for _, pk in inserts]))
     if failed:
         logger.warning("could not relay sms to SmsQueue", extra={"failed": len(failed)})
@@ -53,8 +57,9 @@ def send(record: SQSRecord, records: notify.SentRecords | None = None) -> None:
     except SmsFailed:
         tries = int(record.attributes.approximate_receive_count or 1)
         delay = min(RETRY_MAX_SECONDS, RETRY_BASE_SECONDS * 2 ** (tries - 1))
-        client("sqs").change_message_visibility(QueueUrl=settings().sms_queue_url, ReceiptHandle=record.receipt_handle,
-                                                VisibilityTimeout=delay)
+        client("sqs").change_message_visibility(
+            QueueUrl=settings().sms_queue_url, ReceiptHandle=record.receipt_handle, VisibilityTimeout=delay
+        )
         metrics.add_metric(name="SmsSendFailed", unit=MetricUnit.Count, value=1)
         logger.warning("sms send failed, will retry", extra={"message_id": message_id, "try": tries, "delay": delay})
         raise
@@ -85,7 +90,11 @@ def lambda_handler(event, context):
         return relay(event)
     records = notify.SentRecords()  # the batch's `sent` records: one BatchWriteItem at its end
     try:
-        return process_partial_response(event=event, record_handler=functools.partial(send, records=records),
-                                        processor=queue_processor, context=context)
+        return process_partial_response(
+            event=event,
+            record_handler=functools.partial(send, records=records),
+            processor=queue_processor,
+            context=context,
+        )
     finally:
         records.flush()

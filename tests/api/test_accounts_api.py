@@ -1,4 +1,5 @@
 """R1 and sessions through the gateway."""
+
 import base64
 import json
 from datetime import timedelta
@@ -11,7 +12,9 @@ from tests.support import new_identity, problem, registered, sms_code
 
 
 def register(api, idn, phone, password="secret-pass-1", name="王五"):
-    return api.invoke("POST", "/v1/accounts", body={"name": name, "id_number": idn, "phone": phone, "password": password})
+    return api.invoke(
+        "POST", "/v1/accounts", body={"name": name, "id_number": idn, "phone": phone, "password": password}
+    )
 
 
 def test_register_verify_login_and_profile(system, api):
@@ -19,22 +22,30 @@ def test_register_verify_login_and_profile(system, api):
     r = register(api, idn, phone)
     assert r.status == 201 and r.json()["phone_verified"] is False
     code = sms_code(system, phone)
-    assert api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": code}).json() == {"phone_verified": True}
+    assert api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": code}).json() == {
+        "phone_verified": True
+    }
     for login in (idn, phone):
         r = api.invoke("POST", "/v1/sessions", body={"login": login, "password": "secret-pass-1"})
         assert r.status == 200 and r.json()["expires_in"] > 0
     me = api.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {r.json()['token']}"}).json()
     assert me["id_number"] == idn and me["phone"] == phone  # the owner's profile is not masked
-    assert me["restrictions"] == {"suspended_until": None, "suspension_reason": None,
-                                  "cancellations_this_month": 0, "no_shows_in_six_months": 0, "warnings": []}
+    assert me["restrictions"] == {
+        "suspended_until": None,
+        "suspension_reason": None,
+        "cancellations_this_month": 0,
+        "no_shows_in_six_months": 0,
+        "warnings": [],
+    }
 
 
 def test_the_1968_tianhe_citizen_can_register(system, api):
     assert register(api, id_number("440106", "19680512", "017"), "13900000001").status == 201
 
 
-@pytest.mark.parametrize("field, value", [("id_number", "440106199001011230"), ("phone", "02088886666"),
-                                          ("password", "short"), ("name", "")])
+@pytest.mark.parametrize(
+    "field, value", [("id_number", "440106199001011230"), ("phone", "02088886666"), ("password", "short"), ("name", "")]
+)
 def test_bad_registrations_are_validation_errors(system, api, field, value):
     idn, phone = new_identity()
     body = {"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1", field: value}
@@ -64,7 +75,9 @@ def test_verification_code_is_single_use_limited_and_expires(system, api):
     code = sms_code(system, phone)
     wrong = "000000" if code != "000000" else "111111"
     for _ in range(5):
-        problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": wrong}), 422, "VALIDATION_ERROR")
+        problem(
+            api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": wrong}), 422, "VALIDATION_ERROR"
+        )
     problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": code}), 429, "RATE_LIMITED")
     # a new code (after a minute) works, and the resend is limited
     system.clock.advance(timedelta(minutes=1))
@@ -72,16 +85,24 @@ def test_verification_code_is_single_use_limited_and_expires(system, api):
     problem(api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}), 429, "RATE_LIMITED")
     new_code = sms_code(system, phone)
     system.clock.advance(timedelta(minutes=11))
-    problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": new_code}), 422, "VALIDATION_ERROR")
+    problem(
+        api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": new_code}), 422, "VALIDATION_ERROR"
+    )
 
 
 def test_wrong_passwords_lock_the_login_for_a_while(system, api):
     citizen = registered(system)
     for _ in range(5):
-        problem(api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": "wrong-pass-9"}),
-                401, "UNAUTHENTICATED")
-    problem(api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}),
-            429, "RATE_LIMITED")
+        problem(
+            api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": "wrong-pass-9"}),
+            401,
+            "UNAUTHENTICATED",
+        )
+    problem(
+        api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}),
+        429,
+        "RATE_LIMITED",
+    )
     system.clock.advance(timedelta(minutes=16))
     assert api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}).status == 200
 
@@ -96,14 +117,26 @@ def _forge(token: str, **changes) -> str:
 def test_forged_expired_and_alg_none_tokens_are_401(system, api):
     citizen = registered(system)
     bad = [
-        None, "Bearer nonsense", f"Bearer {_forge(citizen.token, role='admin')}",
-        "Bearer " + jwt.encode({"sub": "x", "role": "admin", "iss": "hallbook", "aud": "hallbook-api",
-                                "iat": 0, "exp": 9999999999}, key=None, algorithm="none"),
-        "Bearer " + jwt.encode({"sub": "x", "iss": "hallbook", "aud": "hallbook-api", "iat": 0,
-                                "exp": 9999999999}, "guessed-key", algorithm="HS256"),
+        None,
+        "Bearer nonsense",
+        f"Bearer {_forge(citizen.token, role='admin')}",
+        "Bearer "
+        + jwt.encode(
+            {"sub": "x", "role": "admin", "iss": "hallbook", "aud": "hallbook-api", "iat": 0, "exp": 9999999999},
+            key=None,
+            algorithm="none",
+        ),
+        "Bearer "
+        + jwt.encode(
+            {"sub": "x", "iss": "hallbook", "aud": "hallbook-api", "iat": 0, "exp": 9999999999},
+            "guessed-key",
+            algorithm="HS256",
+        ),
     ]
     for header in bad:
-        problem(api.invoke("GET", "/v1/me", headers={"Authorization": header} if header else {}), 401, "UNAUTHENTICATED")
+        problem(
+            api.invoke("GET", "/v1/me", headers={"Authorization": header} if header else {}), 401, "UNAUTHENTICATED"
+        )
     system.clock.advance(timedelta(hours=3))
     problem(api.invoke("GET", "/v1/me", headers={"Authorization": f"Bearer {citizen.token}"}), 401, "UNAUTHENTICATED")
 
@@ -123,8 +156,9 @@ def test_an_unverified_registration_holds_the_phone_and_id_for_24_hours_only(sys
     # the abandoned registration cannot take it back, even with a fresh code
     assert api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}).status == 202
     fresh = sms_code(system, phone)
-    body = problem(api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": fresh}), 422,
-                   "VALIDATION_ERROR")
+    body = problem(
+        api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": fresh}), 422, "VALIDATION_ERROR"
+    )
     assert "unverified" in body["detail"]
     assert register(api, idn, new_identity()[1]).status == 201  # and its ID number is free again
 

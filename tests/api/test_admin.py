@@ -1,6 +1,7 @@
 """Administrators' catalogue (R3-R5) and the call-centre operator through the gateway: services,
 halls and timetable changes with existing bookings, the calendar, the audit log, and the role checks
 on every staff, admin and operator route."""
+
 from __future__ import annotations
 
 import pytest
@@ -13,8 +14,6 @@ from tests.support import HALL, SERVICE, WALK_IN, auth, login, open_hall, put_te
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 
-
-
 @pytest.fixture
 def hall(system):
     return open_hall(system)
@@ -25,8 +24,11 @@ def tokens(hall, api):
     accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
     accounts.create_staff_account("operator", "operator-pass-1", "operator", "话务员", None, now())
     accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
-    return {"admin": login(api, "admin", "admin-pass-1"), "operator": login(api, "operator", "operator-pass-1"),
-            "staff": login(api, f"staff@{HALL}", "staff-pass-1")}
+    return {
+        "admin": login(api, "admin", "admin-pass-1"),
+        "operator": login(api, "operator", "operator-pass-1"),
+        "staff": login(api, f"staff@{HALL}", "staff-pass-1"),
+    }
 
 
 def audit_log(api, token, **query):
@@ -36,9 +38,16 @@ def audit_log(api, token, **query):
 
 
 def office_body(timetable: dict, mode: str = "priority") -> dict:
-    return {"name": "测试大厅", "name_en": "Test hall", "region": "shenzhen", "district": "福田区",
-            "address": "深圳市福田区测试路1号", "mode": mode, "services": [SERVICE, "HR_BIRTH", WALK_IN],
-            "timetable": timetable}
+    return {
+        "name": "测试大厅",
+        "name_en": "Test hall",
+        "region": "shenzhen",
+        "district": "福田区",
+        "address": "深圳市福田区测试路1号",
+        "mode": mode,
+        "services": [SERVICE, "HR_BIRTH", WALK_IN],
+        "timetable": timetable,
+    }
 
 
 def availability(api, day=DAY):
@@ -64,8 +73,11 @@ ADMIN_ROUTES = STAFF_AND_ADMIN_ROUTES[4:]
 OPERATOR_ROUTES = [
     ("POST", "/v1/operator/citizen-lookups", {"id_number": id_number(), "phone": "13800138000"}),
     ("GET", "/v1/operator/citizens/abc/bookings", None),
-    ("POST", "/v1/operator/citizens/abc/bookings", {"office_id": HALL, "service_code": SERVICE, "date": DAY,
-                                                   "start": "09:00", "notice_acknowledged": True}),
+    (
+        "POST",
+        "/v1/operator/citizens/abc/bookings",
+        {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
+    ),
     ("POST", "/v1/operator/citizens/abc/bookings/xyz/cancel", None),
 ]
 
@@ -92,13 +104,20 @@ def test_staff_and_operators_are_refused_on_admin_routes_and_admins_on_operator_
 
 # ---------------------------------------------------------------- services (R3)
 
+
 def test_put_service_creates_then_changes_and_is_audited(tokens, api):
-    body = {"name_zh": "户口迁出", "name_en": "Move out", "appointment_required": True,
-            "materials": ["户口簿"], "notice": "请携带户口簿"}
+    body = {
+        "name_zh": "户口迁出",
+        "name_en": "Move out",
+        "appointment_required": True,
+        "materials": ["户口簿"],
+        "notice": "请携带户口簿",
+    }
     r = api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers=auth(tokens["admin"]), body=body)
     assert r.status == 201 and r.json()["code"] == "HR_MOVE_OUT", r.text
-    r = api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers=auth(tokens["admin"]),
-                   body={**body, "appointment_required": False})
+    r = api.invoke(
+        "PUT", "/v1/services/HR_MOVE_OUT", headers=auth(tokens["admin"]), body={**body, "appointment_required": False}
+    )
     assert r.status == 200 and r.json()["appointment_required"] is False
     assert api.invoke("GET", "/v1/services/HR_MOVE_OUT").json()["appointment_required"] is False
     bad = api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers=auth(tokens["admin"]), body={**body, "colour": "red"})
@@ -114,23 +133,45 @@ def test_put_service_creates_then_changes_and_is_audited(tokens, api):
 
 # ---------------------------------------------------------------- halls and timetables (R4)
 
+
 def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
     citizens = [registered(hall) for _ in range(3)]
     kept = [c.book(DAY, "09:00").json() for c in citizens[:2]]  # 2 of 3 places at 09:00
     removed_slot = citizens[2].book(DAY, "09:30").json()
     assert availability(api) == {"09:00": (3, 1), "09:30": (3, 2)}
 
-    r = api.invoke("PUT", f"/v1/offices/{HALL}", headers=auth(tokens["admin"]), body=office_body({
-        SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 1},  # below its 2 bookings
-                  {"days": [1, 2, 3, 4, 5], "start": "10:30", "end": "11:00", "capacity": 4}],  # new; 09:30 removed
-        "HR_BIRTH": [{"days": [1, 2, 3, 4, 5], "start": "10:00", "end": "11:00", "capacity": 3}],
-    }))
+    r = api.invoke(
+        "PUT",
+        f"/v1/offices/{HALL}",
+        headers=auth(tokens["admin"]),
+        body=office_body(
+            {
+                SERVICE: [
+                    {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 1},  # below its 2 bookings
+                    {"days": [1, 2, 3, 4, 5], "start": "10:30", "end": "11:00", "capacity": 4},
+                ],  # new; 09:30 removed
+                "HR_BIRTH": [{"days": [1, 2, 3, 4, 5], "start": "10:00", "end": "11:00", "capacity": 3}],
+            }
+        ),
+    )
     assert r.status == 200, r.text
     slots = r.json()["slots"]
-    assert {"service_code": SERVICE, "date": DAY, "start": "09:00", "booked": 2, "capacity_requested": 1,
-            "capacity": 1} in slots["over_capacity"]
-    assert {"service_code": SERVICE, "date": DAY, "start": "09:30", "booked": 1,
-            "capacity_requested": None, "capacity": None} in slots["closed_with_bookings"]
+    assert {
+        "service_code": SERVICE,
+        "date": DAY,
+        "start": "09:00",
+        "booked": 2,
+        "capacity_requested": 1,
+        "capacity": 1,
+    } in slots["over_capacity"]
+    assert {
+        "service_code": SERVICE,
+        "date": DAY,
+        "start": "09:30",
+        "booked": 1,
+        "capacity_requested": None,
+        "capacity": None,
+    } in slots["closed_with_bookings"]
     assert slots["created"] > 0 and slots["closed"] > 0 and slots["updated"] > 0
     assert availability(api) == {"09:00": (1, 0), "10:30": (4, 4)}  # full, kept; 09:30 gone; 10:30 open now
     assert availability(api, "2026-09-16") == {"09:00": (1, 1), "10:30": (4, 4)}  # no bookings: new capacity
@@ -152,19 +193,26 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
 
 
 def test_put_office_keeps_closures_validates_and_creates(tokens, api):
-    r = api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(tokens["admin"]),
-                   body={"date": "2026-09-17", "reason": "设备检修"})
+    r = api.invoke(
+        "POST",
+        f"/v1/offices/{HALL}/closures",
+        headers=auth(tokens["admin"]),
+        body={"date": "2026-09-17", "reason": "设备检修"},
+    )
     assert r.status == 201, r.text
-    body = office_body({SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 5}]},
-                       mode="book_first")
+    body = office_body(
+        {SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 5}]}, mode="book_first"
+    )
     assert api.invoke("PUT", f"/v1/offices/{HALL}", headers=auth(tokens["admin"]), body=body).status == 200
     assert api.invoke("GET", f"/v1/offices/{HALL}").json()["mode"] == "book_first"
     assert availability(api, "2026-09-17") == {}  # still closed
     assert availability(api, "2026-09-18") == {"09:00": (5, 5)}
-    for bad in ({**body, "services": ["NOPE"]},
-                {**body, "timetable": {"HR_BIRTH": []}, "services": [SERVICE]},
-                {**body, "timetable": {SERVICE: [{"days": [1], "start": "09:00", "end": "08:00", "capacity": 1}]}},
-                {**body, "mode": "walk_in"}):
+    for bad in (
+        {**body, "services": ["NOPE"]},
+        {**body, "timetable": {"HR_BIRTH": []}, "services": [SERVICE]},
+        {**body, "timetable": {SERVICE: [{"days": [1], "start": "09:00", "end": "08:00", "capacity": 1}]}},
+        {**body, "mode": "walk_in"},
+    ):
         r = api.invoke("PUT", f"/v1/offices/{HALL}", headers=auth(tokens["admin"]), body=bad)
         assert r.status == 422 and r.json()["code"] == "VALIDATION_ERROR", r.text
     r = api.invoke("PUT", "/v1/offices/new-hall", headers=auth(tokens["admin"]), body={**body, "name": "新大厅"})
@@ -175,13 +223,19 @@ def test_put_office_keeps_closures_validates_and_creates(tokens, api):
 
 # ---------------------------------------------------------------- the calendar (R5)
 
-OFFICIAL_2026_AUTUMN = {"holidays": ["2026-09-25", *[f"2026-10-0{d}" for d in range(1, 8)]],
-                        "workdays": ["2026-09-20", "2026-10-10"]}
+OFFICIAL_2026_AUTUMN = {
+    "holidays": ["2026-09-25", *[f"2026-10-0{d}" for d in range(1, 8)]],
+    "workdays": ["2026-09-20", "2026-10-10"],
+}
 
 
 def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(tokens, hall, api):
-    r = api.invoke("PUT", "/v1/calendar/2027", headers=auth(tokens["admin"]),
-                   body={"holidays": ["2027-01-01", "2027-02-08"], "workdays": ["2027-02-20"]})
+    r = api.invoke(
+        "PUT",
+        "/v1/calendar/2027",
+        headers=auth(tokens["admin"]),
+        body={"holidays": ["2027-01-01", "2027-02-08"], "workdays": ["2027-02-20"]},
+    )
     assert r.status == 201 and r.json()["changed_days"] == [], r.text
 
     citizen = registered(hall)
@@ -198,8 +252,11 @@ def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(to
     assert r.status == 200 and r.json()["changed_days"] == ["2026-09-16"]
     assert availability(api, "2026-09-16") == {"09:00": (3, 2), "09:30": (3, 3)}  # open again, booking counted
 
-    for bad in ({"holidays": ["2026-01-01"]}, {"holidays": ["2027-05-01"], "workdays": ["2027-05-01"]},
-                {"holidays": ["May Day"]}):
+    for bad in (
+        {"holidays": ["2026-01-01"]},
+        {"holidays": ["2027-05-01"], "workdays": ["2027-05-01"]},
+        {"holidays": ["May Day"]},
+    ):
         r = api.invoke("PUT", "/v1/calendar/2027", headers=auth(tokens["admin"]), body=bad)
         assert r.status == 422, r.text
     assert api.invoke("PUT", "/v1/calendar/1999", headers=auth(tokens["admin"]), body={}).status == 422
@@ -210,18 +267,24 @@ def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(to
 
 def test_audit_log_pages_and_other_days(tokens, api):
     for n in range(3):
-        api.invoke("PUT", f"/v1/services/S{n}", headers=auth(tokens["admin"]),
-                   body={"name_zh": "事项", "name_en": "Service", "appointment_required": True})
+        api.invoke(
+            "PUT",
+            f"/v1/services/S{n}",
+            headers=auth(tokens["admin"]),
+            body={"name_zh": "事项", "name_en": "Service", "appointment_required": True},
+        )
     page = api.invoke("GET", "/v1/audit", headers=auth(tokens["admin"]), query={"limit": "2"}).json()
     assert [e["target"] for e in page["entries"]] == ["SERVICE#S2", "SERVICE#S1"] and page["next_cursor"]
-    rest = api.invoke("GET", "/v1/audit", headers=auth(tokens["admin"]),
-                      query={"limit": "2", "cursor": page["next_cursor"]}).json()
+    rest = api.invoke(
+        "GET", "/v1/audit", headers=auth(tokens["admin"]), query={"limit": "2", "cursor": page["next_cursor"]}
+    ).json()
     assert [e["target"] for e in rest["entries"]] == ["SERVICE#S0"]
     assert audit_log(api, tokens["admin"], date="2026-09-13") == []
     assert api.invoke("GET", "/v1/audit", headers=auth(tokens["admin"]), query={"cursor": "x"}).status == 422
 
 
 # ---------------------------------------------------------------- the call centre
+
 
 def operator_call(api, token, method, path, body=None, key=None):
     headers = auth(token, key)
@@ -233,8 +296,10 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     op = tokens["operator"]
     wrong = operator_call(api, op, "POST", "/citizen-lookups", {"id_number": citizen.id_number, "phone": "13900000000"})
     assert wrong.status == 404 and wrong.json()["code"] == "NOT_FOUND"
-    assert operator_call(api, op, "POST", "/citizen-lookups",
-                         {"id_number": "123", "phone": citizen.phone}).json()["code"] == "VALIDATION_ERROR"
+    assert (
+        operator_call(api, op, "POST", "/citizen-lookups", {"id_number": "123", "phone": citizen.phone}).json()["code"]
+        == "VALIDATION_ERROR"
+    )
     r = operator_call(api, op, "POST", "/citizen-lookups", {"id_number": citizen.id_number, "phone": citizen.phone})
     assert r.status == 200, r.text
     found = r.json()
@@ -248,8 +313,10 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     booking = r.json()
     again = operator_call(api, op, "POST", f"/citizens/{account}/bookings", body, key="call-1")
     assert again.status == 201 and again.json()["booking_id"] == booking["booking_id"]  # a retried request
-    assert operator_call(api, op, "POST", f"/citizens/{account}/bookings", body,
-                         key="call-2").json()["code"] == "ALREADY_BOOKED"  # the same rules
+    assert (
+        operator_call(api, op, "POST", f"/citizens/{account}/bookings", body, key="call-2").json()["code"]
+        == "ALREADY_BOOKED"
+    )  # the same rules
     listed = operator_call(api, op, "GET", f"/citizens/{account}/bookings").json()["bookings"]
     assert [b["booking_id"] for b in listed] == [booking["booking_id"]]
     assert citizen.get("/v1/bookings").json()["bookings"][0]["booking_id"] == booking["booking_id"]
@@ -271,10 +338,17 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     entries = list(reversed(audit_log(api, tokens["admin"])))
     assert all(e["actor_id"] == operator_id and e["actor_role"] == "operator" for e in entries)
     assert [(e["action"], e["outcome"]) for e in entries] == [
-        ("operator.find_citizen", "NOT_FOUND"), ("operator.find_citizen", "VALIDATION_ERROR"),
-        ("operator.find_citizen", "ok"), ("operator.book", "ok"), ("operator.book", "ok"),
-        ("operator.book", "ALREADY_BOOKED"), ("operator.list_bookings", "ok"), ("operator.cancel", "ok"),
-        ("operator.cancel", "NOT_FOUND"), ("operator.list_bookings", "NOT_FOUND")]
+        ("operator.find_citizen", "NOT_FOUND"),
+        ("operator.find_citizen", "VALIDATION_ERROR"),
+        ("operator.find_citizen", "ok"),
+        ("operator.book", "ok"),
+        ("operator.book", "ok"),
+        ("operator.book", "ALREADY_BOOKED"),
+        ("operator.list_bookings", "ok"),
+        ("operator.cancel", "ok"),
+        ("operator.cancel", "NOT_FOUND"),
+        ("operator.list_bookings", "NOT_FOUND"),
+    ]
     found_entry, booked_entry, cancel_entry = entries[2], entries[3], entries[7]
     assert found_entry["target"] == f"ACCOUNT#{account}"
     assert booked_entry["after"]["booking_id"] == booking["booking_id"] and entries[4]["detail"]["replayed"] is True
@@ -296,11 +370,13 @@ def test_two_administrators_changing_one_hall_at_once_never_undo_each_other(syst
     admin = Caller("admin-1", "admin")
     office = catalog_store.get_entity("OFFICE", HALL)
     body = {k: office[k] for k in ("name", "region", "district", "address", "mode", "services", "timetable")}
-    results = run_at_once([
-        lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名一"}, now()),
-        lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名二"}, now()),
-        lambda: closures.close_day(admin, HALL, "2026-09-22", "停电", now()),
-    ])
+    results = run_at_once(
+        [
+            lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名一"}, now()),
+            lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名二"}, now()),
+            lambda: closures.close_day(admin, HALL, "2026-09-22", "停电", now()),
+        ]
+    )
     assert all(r is None or not isinstance(r, Exception) or isinstance(r, errors.InvalidState) for r in results)
     assert not isinstance(results[2], Exception), results[2]
     renamed = [name for name, r in zip(("改名一", "改名二"), results) if not isinstance(r, Exception)]

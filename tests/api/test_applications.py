@@ -3,6 +3,7 @@ eligibility edges, one open application per permit and kind, presigned uploads i
 S3's policy refuses, what moto alone would not), submission, every illegal transition, staff of the
 permit's station only, decisions with their SMS, collection at the window under the booking rules and
 capacity or by mail, completion (a renewal extends the permit), the lists, and local mode's demo."""
+
 from __future__ import annotations
 
 import base64
@@ -34,17 +35,41 @@ def put_station(office_id: str = STATION, capacity: int = 1) -> None:
     """A Haikou police station doing residence-permit business; RP_COLLECT at 09:00 (capacity
     `capacity`) and 09:30 (2 places) on weekdays."""
     catalog.put_region("haikou", "海口", 14)
-    for code, zh in [("RP_RENEW", "居住证签注（续签）"), ("RP_CHANGE", "居住证登记信息变更"),
-                     ("RP_REPLACE", "居住证丢失补领、损坏换领"), ("RP_COLLECT", "居住证窗口领证")]:
-        catalog.put_service({"code": code, "name_zh": zh, "name_en": code, "appointment_required": True,
-                             "materials": ["居民身份证"], "materials_en": ["ID card"], "notice": "请准时到达"})
-    catalog.put_office({
-        "office_id": office_id, "name": "测试派出所", "name_en": "Test police station", "region": "haikou",
-        "district": "龙华区", "address": "海口市龙华区测试路1号", "mode": "priority",
-        "services": ["RP_RENEW", "RP_CHANGE", "RP_REPLACE", "RP_COLLECT"],
-        "timetable": {"RP_COLLECT": [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
-                                     {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": 2}]},
-    })
+    for code, zh in [
+        ("RP_RENEW", "居住证签注（续签）"),
+        ("RP_CHANGE", "居住证登记信息变更"),
+        ("RP_REPLACE", "居住证丢失补领、损坏换领"),
+        ("RP_COLLECT", "居住证窗口领证"),
+    ]:
+        catalog.put_service(
+            {
+                "code": code,
+                "name_zh": zh,
+                "name_en": code,
+                "appointment_required": True,
+                "materials": ["居民身份证"],
+                "materials_en": ["ID card"],
+                "notice": "请准时到达",
+            }
+        )
+    catalog.put_office(
+        {
+            "office_id": office_id,
+            "name": "测试派出所",
+            "name_en": "Test police station",
+            "region": "haikou",
+            "district": "龙华区",
+            "address": "海口市龙华区测试路1号",
+            "mode": "priority",
+            "services": ["RP_RENEW", "RP_CHANGE", "RP_REPLACE", "RP_COLLECT"],
+            "timetable": {
+                "RP_COLLECT": [
+                    {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": capacity},
+                    {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": 2},
+                ]
+            },
+        }
+    )
     catalog.invalidate_cache()
 
 
@@ -80,16 +105,23 @@ def tokens(station, api):
 
 def put_permit(api, tokens, holder, valid_until: date | str = "2026-10-01", office=STATION, number=None, **extra):
     number = number or f"HK{next(_numbers):010d}"
-    body = {"holder_id_number": holder.id_number, "office_id": office, "address": "海口市龙华区金贸西路20号501",
-            "valid_until": str(valid_until), "last_endorsed": "2025-10-01", **extra}
+    body = {
+        "holder_id_number": holder.id_number,
+        "office_id": office,
+        "address": "海口市龙华区金贸西路20号501",
+        "valid_until": str(valid_until),
+        "last_endorsed": "2025-10-01",
+        **extra,
+    }
     r = api.invoke("PUT", f"/v1/permits/{number}", headers=auth(tokens.admin), body=body)
     assert r.status in (200, 201), r.text
     return number
 
 
 def apply(api, citizen, number, kind="renewal", **fields):
-    return api.invoke("POST", "/v1/applications", headers=auth(citizen.token),
-                      body={"kind": kind, "permit_number": number, **fields})
+    return api.invoke(
+        "POST", "/v1/applications", headers=auth(citizen.token), body={"kind": kind, "permit_number": number, **fields}
+    )
 
 
 def upload(form: dict, data: bytes = b"\xff\xd8jpeg-bytes", **fields):
@@ -132,8 +164,9 @@ def approved(api, tokens, citizen, application: dict) -> dict:
 def approved_change(api, tokens, citizen) -> str:
     """The citizen's change of address (a permit valid to 2027-06-30) applied for and approved: its id."""
     number = put_permit(api, tokens, citizen, "2027-06-30")
-    application = apply(api, citizen, number, "change", change_date="2026-09-01",
-                        address="海口市美兰区海甸五西路8号2单元302").json()
+    application = apply(
+        api, citizen, number, "change", change_date="2026-09-01", address="海口市美兰区海甸五西路8号2单元302"
+    ).json()
     approved(api, tokens, citizen, application)
     return application["application_id"]
 
@@ -143,22 +176,38 @@ def window_collection(api, tokens, renewal) -> tuple[str, dict]:
     citizen, _, application = renewal
     approved(api, tokens, citizen, application)
     app_id = application["application_id"]
-    return app_id, call(api, citizen.token, "collection", app_id,
-                        {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"}).json()["collection"]
+    return app_id, call(
+        api,
+        citizen.token,
+        "collection",
+        app_id,
+        {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"},
+    ).json()["collection"]
 
 
 # ---------------------------------------------------------------- permits (admin, audited)
 
+
 def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station, api):
     citizen = registered(station)
-    body = {"holder_id_number": citizen.id_number, "office_id": STATION, "address": "海口市龙华区金贸西路20号501",
-            "valid_until": "2026-10-01", "last_endorsed": "2025-10-01"}
+    body = {
+        "holder_id_number": citizen.id_number,
+        "office_id": STATION,
+        "address": "海口市龙华区金贸西路20号501",
+        "valid_until": "2026-10-01",
+        "last_endorsed": "2025-10-01",
+    }
     r = api.invoke("PUT", "/v1/permits/hk2025000009", headers=auth(tokens.admin), body=body)
     assert r.status == 201, r.text
     permit = r.json()
-    assert permit["number"] == "HK2025000009" and permit["holder_id_number"] == citizen.id_number[:3] + "*" * 11 + citizen.id_number[-4:]
+    assert (
+        permit["number"] == "HK2025000009"
+        and permit["holder_id_number"] == citizen.id_number[:3] + "*" * 11 + citizen.id_number[-4:]
+    )
     assert permit["renewal_window"] == {"opens": "2026-09-02", "closes": "2026-10-01"}
-    r = api.invoke("PUT", "/v1/permits/HK2025000009", headers=auth(tokens.admin), body={**body, "address": "海口市新地址8号"})
+    r = api.invoke(
+        "PUT", "/v1/permits/HK2025000009", headers=auth(tokens.admin), body={**body, "address": "海口市新地址8号"}
+    )
     assert r.status == 200 and r.json()["address"] == "海口市新地址8号"
 
     mine = citizen.get("/v1/permits").json()["permits"]
@@ -168,7 +217,10 @@ def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station
     entries = api.invoke("GET", "/v1/audit", headers=auth(tokens.admin)).json()["entries"]
     changed, created = entries[:2]
     assert (created["action"], created["target"], created["before"]) == ("permit.put", "PERMIT#HK2025000009", None)
-    assert changed["before"]["address"] == "海口市龙华区金贸西路20号501" and changed["after"]["address"] == "海口市新地址8号"
+    assert (
+        changed["before"]["address"] == "海口市龙华区金贸西路20号501"
+        and changed["after"]["address"] == "海口市新地址8号"
+    )
     assert citizen.id_number not in str(entries) and created["after"]["holder_id_number"].startswith("440***")
 
 
@@ -176,23 +228,39 @@ def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station
 def test_only_admins_register_permits(tokens, station, api, who):
     citizen = registered(station)
     token = citizen.token if who == "citizen" else tokens.staff()
-    r = api.invoke("PUT", "/v1/permits/HK2025000009", headers=auth(token),
-                   body={"holder_id_number": citizen.id_number, "office_id": STATION, "address": "海口市龙华区1号楼",
-                         "valid_until": "2026-10-01"})
+    r = api.invoke(
+        "PUT",
+        "/v1/permits/HK2025000009",
+        headers=auth(token),
+        body={
+            "holder_id_number": citizen.id_number,
+            "office_id": STATION,
+            "address": "海口市龙华区1号楼",
+            "valid_until": "2026-10-01",
+        },
+    )
     problem(r, 403, "FORBIDDEN")
 
 
-@pytest.mark.parametrize("change, field", [
-    ({"holder_id_number": "460106199003152311"}, "id_number"),  # wrong check digit
-    ({"office_id": "nowhere"}, None),
-    ({"valid_until": "01/10/2026"}, "valid_until"),
-    ({"last_endorsed": "2026-09-20"}, "last_endorsed"),  # in the future
-    ({"address": "海口"}, "address"),
-])
+@pytest.mark.parametrize(
+    "change, field",
+    [
+        ({"holder_id_number": "460106199003152311"}, "id_number"),  # wrong check digit
+        ({"office_id": "nowhere"}, None),
+        ({"valid_until": "01/10/2026"}, "valid_until"),
+        ({"last_endorsed": "2026-09-20"}, "last_endorsed"),  # in the future
+        ({"address": "海口"}, "address"),
+    ],
+)
 def test_permit_registration_is_validated(tokens, station, api, change, field):
     citizen = registered(station)
-    body = {"holder_id_number": citizen.id_number, "office_id": STATION, "address": "海口市龙华区1号楼",
-            "valid_until": "2026-10-01", **change}
+    body = {
+        "holder_id_number": citizen.id_number,
+        "office_id": STATION,
+        "address": "海口市龙华区1号楼",
+        "valid_until": "2026-10-01",
+        **change,
+    }
     r = api.invoke("PUT", "/v1/permits/HK2025000009", headers=auth(tokens.admin), body=body)
     if field is None:
         problem(r, 404, "NOT_FOUND")
@@ -202,37 +270,54 @@ def test_permit_registration_is_validated(tokens, station, api, change, field):
 
 # ---------------------------------------------------------------- eligibility at the edges (today is 2026-09-14)
 
-@pytest.mark.parametrize("valid_until, opens", [
-    ("2026-10-13", "2026-09-14"),  # today is the window's first day
-    ("2026-09-14", "2026-08-15"),  # expires today: today is the window's last day
-    ("2026-10-14", "2026-09-15"),  # the window opens tomorrow: one day early
-    ("2026-09-13", "2026-08-14"),  # expired yesterday: one day late
-])
+
+@pytest.mark.parametrize(
+    "valid_until, opens",
+    [
+        ("2026-10-13", "2026-09-14"),  # today is the window's first day
+        ("2026-09-14", "2026-08-15"),  # expires today: today is the window's last day
+        ("2026-10-14", "2026-09-15"),  # the window opens tomorrow: one day early
+        ("2026-09-13", "2026-08-14"),  # expired yesterday: one day late
+    ],
+)
 def test_renewal_only_in_the_month_before_expiry(tokens, station, api, valid_until, opens):
     citizen = registered(station)
     r = apply(api, citizen, put_permit(api, tokens, citizen, valid_until))
     if opens <= TODAY.isoformat() <= valid_until:
         assert r.status == 201, r.text
         assert r.json()["state"] == "draft" and r.json()["kind"] == "renewal"
-        assert citizen.get("/v1/permits").json()["permits"][0]["renewal_window"] == {"opens": opens,
-                                                                                     "closes": valid_until}
+        assert citizen.get("/v1/permits").json()["permits"][0]["renewal_window"] == {
+            "opens": opens,
+            "closes": valid_until,
+        }
     else:
         body = problem(r, 409, "NOT_ELIGIBLE")
         assert (body["window_opens"], body["window_closes"]) == (opens, valid_until)
         assert f"from {opens} to {valid_until}" in body["detail"]
 
 
-@pytest.mark.parametrize("change_date, status", [("2026-08-15", 201), ("2026-08-14", 409), ("2026-09-14", 201),
-                                                 ("2026-09-15", 422)])
+@pytest.mark.parametrize(
+    "change_date, status", [("2026-08-15", 201), ("2026-08-14", 409), ("2026-09-14", 201), ("2026-09-15", 422)]
+)
 def test_change_within_30_days(tokens, station, api, change_date, status):
     citizen = registered(station)
     number = put_permit(api, tokens, citizen, "2027-06-30")
-    r = apply(api, citizen, number, "change", change_date=change_date, address="海口市美兰区海甸五西路8号",
-              employer="海口某公司")
+    r = apply(
+        api,
+        citizen,
+        number,
+        "change",
+        change_date=change_date,
+        address="海口市美兰区海甸五西路8号",
+        employer="海口某公司",
+    )
     assert r.status == status, r.text
     if status == 201:
-        assert r.json()["details"] == {"change_date": change_date, "address": "海口市美兰区海甸五西路8号",
-                                       "employer": "海口某公司"}
+        assert r.json()["details"] == {
+            "change_date": change_date,
+            "address": "海口市美兰区海甸五西路8号",
+            "employer": "海口某公司",
+        }
         assert [m["code"] for m in r.json()["materials"]] == ["change_proof"]
     elif status == 409:
         assert problem(r, 409, "NOT_ELIGIBLE")["deadline"] == "2026-09-13"
@@ -241,8 +326,13 @@ def test_change_within_30_days(tokens, station, api, change_date, status):
 @pytest.mark.parametrize("reason, status", [("lost", 201), ("damaged", 201), ("stolen", 422), (None, 422)])
 def test_replacement_reason(tokens, station, api, reason, status):
     citizen = registered(station)
-    r = apply(api, citizen, put_permit(api, tokens, citizen, "2027-06-30"), "replacement",
-              **({"reason": reason} if reason else {}))
+    r = apply(
+        api,
+        citizen,
+        put_permit(api, tokens, citizen, "2027-06-30"),
+        "replacement",
+        **({"reason": reason} if reason else {}),
+    )
     assert r.status == status, r.text
     if reason == "damaged":
         assert [(m["code"], m["required"]) for m in r.json()["materials"]] == [("damaged_permit", False)]
@@ -255,13 +345,19 @@ def test_applying_needs_ones_own_permit_and_a_verified_phone(tokens, station, ap
     problem(apply(api, other, "HK0000000000"), 404, "NOT_FOUND")
     unverified = registered(station, verify=False)
     problem(apply(api, unverified, put_permit(api, tokens, unverified)), 403, "PHONE_NOT_VERIFIED")
-    problem(api.invoke("POST", "/v1/applications", headers=auth(tokens.staff()),
-                       body={"kind": "renewal", "permit_number": number}), 403, "FORBIDDEN")
+    problem(
+        api.invoke(
+            "POST", "/v1/applications", headers=auth(tokens.staff()), body={"kind": "renewal", "permit_number": number}
+        ),
+        403,
+        "FORBIDDEN",
+    )
     problem(apply(api, owner, number, "renewal", reason="lost"), 422, "VALIDATION_ERROR")  # not a renewal's field
     problem(apply(api, owner, number, "upgrade"), 422, "VALIDATION_ERROR")
 
 
 # ---------------------------------------------------------------- one open application per permit and kind
+
 
 def test_one_open_application_per_permit_and_kind(renewal, tokens, api, station):
     citizen, number, first = renewal
@@ -281,6 +377,7 @@ def test_concurrent_applications_open_exactly_one(tokens, station, api):
 
 
 # ---------------------------------------------------------------- uploads (presigned POST) and submission
+
 
 def test_each_material_gets_a_presigned_post_for_its_key_type_and_size(renewal):
     _, _, application = renewal
@@ -340,8 +437,13 @@ def test_submission_needs_every_required_material(renewal, api):
     assert upload(application["uploads"][0]).status_code == 204
     r = call(api, citizen.token, "submit", application["application_id"])
     assert problem(r, 422, "VALIDATION_ERROR")["missing"] == ["id_card", "eligibility_proof"]
-    pdf = call(api, citizen.token, "uploads", application["application_id"],
-               {"material": "eligibility_proof", "content_type": "application/pdf"})
+    pdf = call(
+        api,
+        citizen.token,
+        "uploads",
+        application["application_id"],
+        {"material": "eligibility_proof", "content_type": "application/pdf"},
+    )
     assert pdf.status == 201 and pdf.json()["fields"]["Content-Type"] == "application/pdf"
     assert upload(pdf.json(), b"%PDF-1.7").status_code == 204
     assert upload(application["uploads"][1]).status_code == 204
@@ -350,10 +452,16 @@ def test_submission_needs_every_required_material(renewal, api):
     uploaded = {m["code"]: m["uploaded"] for m in done["materials"]}
     assert uploaded["eligibility_proof"] == {"content_type": "application/pdf", "size": 8}
     assert all("download_url" not in m or m["download_url"] is None for m in done["materials"])
-    problem(call(api, citizen.token, "uploads", application["application_id"], {"material": "id_card"}),
-            409, "INVALID_STATE")  # no uploads once submitted
-    problem(call(api, citizen.token, "uploads", application["application_id"],
-                 {"material": "damaged_permit"}), 422, "VALIDATION_ERROR")
+    problem(
+        call(api, citizen.token, "uploads", application["application_id"], {"material": "id_card"}),
+        409,
+        "INVALID_STATE",
+    )  # no uploads once submitted
+    problem(
+        call(api, citizen.token, "uploads", application["application_id"], {"material": "damaged_permit"}),
+        422,
+        "VALIDATION_ERROR",
+    )
 
 
 def test_a_lost_permit_replacement_needs_no_upload(tokens, station, api):
@@ -371,16 +479,32 @@ STEPS = {  # step -> (who, body)
     "review": ("staff", None),
     "decision/approve": ("staff", {"approve": True}),
     "decision/reject": ("staff", {"approve": False, "reason": "材料不清晰"}),
-    "collection": ("citizen", {"method": "mail", "name": "张三", "address": "海口市美兰区海甸五西路8号", "phone": "13812345678"}),
+    "collection": (
+        "citizen",
+        {"method": "mail", "name": "张三", "address": "海口市美兰区海甸五西路8号", "phone": "13812345678"},
+    ),
     "complete": ("staff", None),
 }
-LEGAL_FROM = {"draft": {"submit", "withdraw"}, "submitted": {"review", "withdraw"},
-              "under_review": {"decision/approve", "decision/reject"}, "approved": {"collection"},
-              "rejected": set(), "collecting": {"complete"}, "closed": set(), "withdrawn": set()}
-PATH_TO = {"draft": [], "submitted": ["submit"], "under_review": ["submit", "review"],
-           "approved": ["submit", "review", "decision/approve"], "rejected": ["submit", "review", "decision/reject"],
-           "collecting": ["submit", "review", "decision/approve", "collection"],
-           "closed": ["submit", "review", "decision/approve", "collection", "complete"], "withdrawn": ["withdraw"]}
+LEGAL_FROM = {
+    "draft": {"submit", "withdraw"},
+    "submitted": {"review", "withdraw"},
+    "under_review": {"decision/approve", "decision/reject"},
+    "approved": {"collection"},
+    "rejected": set(),
+    "collecting": {"complete"},
+    "closed": set(),
+    "withdrawn": set(),
+}
+PATH_TO = {
+    "draft": [],
+    "submitted": ["submit"],
+    "under_review": ["submit", "review"],
+    "approved": ["submit", "review", "decision/approve"],
+    "rejected": ["submit", "review", "decision/reject"],
+    "collecting": ["submit", "review", "decision/approve", "collection"],
+    "closed": ["submit", "review", "decision/approve", "collection", "complete"],
+    "withdrawn": ["withdraw"],
+}
 
 
 def step(api, tokens, citizen, application_id, name):
@@ -391,8 +515,9 @@ def step(api, tokens, citizen, application_id, name):
 @pytest.mark.parametrize("state", list(LEGAL_FROM))
 def test_every_illegal_step_is_refused_in_every_state(tokens, station, api, state):
     citizen = registered(station)
-    application = apply(api, citizen, put_permit(api, tokens, citizen, "2027-06-30"), "replacement",
-                        reason="lost").json()  # nothing to upload: the steps alone
+    application = apply(
+        api, citizen, put_permit(api, tokens, citizen, "2027-06-30"), "replacement", reason="lost"
+    ).json()  # nothing to upload: the steps alone
     for name in PATH_TO[state]:
         r = step(api, tokens, citizen, application["application_id"], name)
         assert r.status == 200, (name, r.text)
@@ -404,10 +529,21 @@ def test_every_illegal_step_is_refused_in_every_state(tokens, station, api, stat
         else:
             assert problem(r, 409, "INVALID_STATE")["state"] == state, name
     history = citizen.get(f"/v1/applications/{application['application_id']}").json()["history"]
-    assert [h["state"] for h in history] == ["draft", *[{"decision/approve": "approved", "decision/reject": "rejected",
-                                                          "collection": "collecting", "complete": "closed",
-                                                          "review": "under_review", "submit": "submitted",
-                                                          "withdraw": "withdrawn"}[n] for n in PATH_TO[state]]]
+    assert [h["state"] for h in history] == [
+        "draft",
+        *[
+            {
+                "decision/approve": "approved",
+                "decision/reject": "rejected",
+                "collection": "collecting",
+                "complete": "closed",
+                "review": "under_review",
+                "submit": "submitted",
+                "withdraw": "withdrawn",
+            }[n]
+            for n in PATH_TO[state]
+        ],
+    ]
     assert all(h["at"] and h["by"] and h["by_role"] in ("citizen", "staff") for h in history)
 
 
@@ -416,13 +552,19 @@ def test_two_staff_deciding_at_once_one_wins(renewal, tokens, api):
     submitted(api, citizen, application)
     staff = tokens.staff()
     assert call(api, staff, "review", application["application_id"]).status == 200
-    results = run_at_once([lambda: call(api, staff, "decision", application["application_id"], {"approve": True}),
-                           lambda: call(api, staff, "decision", application["application_id"],
-                                        {"approve": False, "reason": "材料不全"})])
+    results = run_at_once(
+        [
+            lambda: call(api, staff, "decision", application["application_id"], {"approve": True}),
+            lambda: call(
+                api, staff, "decision", application["application_id"], {"approve": False, "reason": "材料不全"}
+            ),
+        ]
+    )
     assert sorted(r.status for r in results) == [200, 409]
 
 
 # ---------------------------------------------------------------- who sees what
+
 
 def test_a_citizen_never_sees_anothers_application_or_materials(renewal, station, api):
     owner, _, application = renewal
@@ -431,8 +573,12 @@ def test_a_citizen_never_sees_anothers_application_or_materials(renewal, station
     app_id = application["application_id"]
     problem(stranger.get(f"/v1/applications/{app_id}"), 404, "NOT_FOUND")
     assert stranger.get("/v1/applications").json()["applications"] == []
-    for name, body in [("uploads", {"material": "id_card"}), ("submit", None), ("withdraw", None),
-                       ("collection", STEPS["collection"][1])]:
+    for name, body in [
+        ("uploads", {"material": "id_card"}),
+        ("submit", None),
+        ("withdraw", None),
+        ("collection", STEPS["collection"][1]),
+    ]:
         problem(call(api, stranger.token, name, app_id, body), 404, "NOT_FOUND")
     mine = owner.get(f"/v1/applications/{app_id}").json()
     assert all(m.get("download_url") is None for m in mine["materials"])  # nor URLs to the citizen's own
@@ -447,8 +593,9 @@ def test_staff_of_the_station_only(renewal, tokens, station, api):
     problem(call(api, other, "review", app_id), 403, "FORBIDDEN")
     problem(call(api, other, "decision", app_id, {"approve": True}), 403, "FORBIDDEN")
     problem(api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(other)), 403, "FORBIDDEN")
-    problem(api.invoke("GET", f"/v1/offices/{OTHER_STATION}/applications/{app_id}", headers=auth(other)),
-            404, "NOT_FOUND")
+    problem(
+        api.invoke("GET", f"/v1/offices/{OTHER_STATION}/applications/{app_id}", headers=auth(other)), 404, "NOT_FOUND"
+    )
     problem(call(api, citizen.token, "review", app_id), 403, "FORBIDDEN")
     problem(api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(citizen.token)), 403, "FORBIDDEN")
 
@@ -463,14 +610,18 @@ def test_staff_of_the_station_only(renewal, tokens, station, api):
 
 # ---------------------------------------------------------------- decisions and their SMS
 
+
 def test_a_rejection_needs_a_reason_and_is_told_by_sms(renewal, tokens, station, api):
     citizen, number, application = renewal
     submitted(api, citizen, application)
     staff = tokens.staff()
     call(api, staff, "review", application["application_id"])
     problem(call(api, staff, "decision", application["application_id"], {"approve": False}), 422, "VALIDATION_ERROR")
-    problem(call(api, staff, "decision", application["application_id"], {"approve": False, "reason": "  "}),
-            422, "VALIDATION_ERROR")
+    problem(
+        call(api, staff, "decision", application["application_id"], {"approve": False, "reason": "  "}),
+        422,
+        "VALIDATION_ERROR",
+    )
     r = call(api, staff, "decision", application["application_id"], {"approve": False, "reason": "居住证明材料已过期"})
     assert r.status == 200 and r.json()["state"] == "rejected"
     assert r.json()["decision"]["approved"] is False and r.json()["decision"]["reason"] == "居住证明材料已过期"
@@ -490,8 +641,11 @@ def test_approval_is_told_by_sms(renewal, tokens, station, api):
 
 # ---------------------------------------------------------------- collection
 
+
 def availability(api, day=DAY):
-    r = api.invoke("GET", f"/v1/offices/{STATION}/availability", query={"service": "RP_COLLECT", "from": day, "to": day})
+    r = api.invoke(
+        "GET", f"/v1/offices/{STATION}/availability", query={"service": "RP_COLLECT", "from": day, "to": day}
+    )
     return {s["start"]: s["remaining"] for s in r.json()["days"][0]["slots"]}
 
 
@@ -505,10 +659,14 @@ def test_window_collection_books_under_the_same_rules_and_capacity(renewal, toke
     window = {"method": "window", "office_id": STATION, "date": DAY, "start": "09:00"}
     problem(call(api, citizen.token, "collection", app_id, window), 409, "SLOT_FULL")
     problem(call(api, citizen.token, "collection", app_id, {**window, "date": "2026-10-30"}), 409, "OUTSIDE_WINDOW")
-    problem(call(api, citizen.token, "collection", app_id, {**window, "office_id": OTHER_STATION}),
-            422, "VALIDATION_ERROR")
-    problem(call(api, citizen.token, "collection", app_id, {**window, "notice_acknowledged": False}),
-            422, "NOTICE_NOT_ACKNOWLEDGED")
+    problem(
+        call(api, citizen.token, "collection", app_id, {**window, "office_id": OTHER_STATION}), 422, "VALIDATION_ERROR"
+    )
+    problem(
+        call(api, citizen.token, "collection", app_id, {**window, "notice_acknowledged": False}),
+        422,
+        "NOTICE_NOT_ACKNOWLEDGED",
+    )
     assert citizen.get(f"/v1/applications/{app_id}").json()["state"] == "approved"
 
     r = call(api, citizen.token, "collection", app_id, {**window, "start": "09:30"})
@@ -526,8 +684,9 @@ def test_window_collection_books_under_the_same_rules_and_capacity(renewal, toke
     problem(call(api, staff, "complete", app_id), 409, "INVALID_STATE")  # not checked in yet
     station.clock.set(station.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
-    r = api.invoke("POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff),
-                   body={"reference": collection["reference"]})
+    r = api.invoke(
+        "POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff), body={"reference": collection["reference"]}
+    )
     assert r.status == 201, r.text
     closed = call(api, staff, "complete", app_id)
     assert closed.status == 200 and closed.json()["state"] == "closed"
@@ -552,16 +711,24 @@ def test_mail_collection_is_validated_and_closes_a_change_with_the_new_address(t
     mail = STEPS["collection"][1]
     for bad in ({"phone": "12345"}, {"address": "海口"}, {"name": ""}):
         problem(call(api, citizen.token, "collection", app_id, {**mail, **bad}), 422, "VALIDATION_ERROR")
-    problem(call(api, citizen.token, "collection", app_id, {"method": "window", "office_id": STATION}),
-            422, "VALIDATION_ERROR")
+    problem(
+        call(api, citizen.token, "collection", app_id, {"method": "window", "office_id": STATION}),
+        422,
+        "VALIDATION_ERROR",
+    )
     r = call(api, citizen.token, "collection", app_id, mail)
     assert r.status == 200 and r.json()["collection"]["phone"] == "138****5678"
     staff = tokens.staff()
     full = api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(staff)).json()
-    assert full["collection"] == {"method": "mail", "name": "张三", "address": "海口市美兰区海甸五西路8号",
-                                  "phone": "13812345678"}  # the station posts the permit
-    listed = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                        query={"state": "collecting"}).json()["applications"]
+    assert full["collection"] == {
+        "method": "mail",
+        "name": "张三",
+        "address": "海口市美兰区海甸五西路8号",
+        "phone": "13812345678",
+    }  # the station posts the permit
+    listed = api.invoke(
+        "GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "collecting"}
+    ).json()["applications"]
     assert listed[0]["collection"]["phone"] == "138****5678"
     assert call(api, staff, "complete", app_id).json()["state"] == "closed"
     permit = citizen.get("/v1/permits").json()["permits"][0]
@@ -571,6 +738,7 @@ def test_mail_collection_is_validated_and_closes_a_change_with_the_new_address(t
 
 
 # ---------------------------------------------------------------- lists
+
 
 def test_staff_list_their_stations_applications_by_state_oldest_first_paginated(tokens, station, api):
     ids = []
@@ -584,18 +752,27 @@ def test_staff_list_their_stations_applications_by_state_oldest_first_paginated(
     staff = tokens.staff()
     page = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"limit": "2"}).json()
     assert [a["application_id"] for a in page["applications"]] == ids[:2] and page["next_cursor"]
-    rest = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                      query={"limit": "2", "cursor": page["next_cursor"]}).json()
+    rest = api.invoke(
+        "GET",
+        f"/v1/offices/{STATION}/applications",
+        headers=auth(staff),
+        query={"limit": "2", "cursor": page["next_cursor"]},
+    ).json()
     assert [a["application_id"] for a in rest["applications"]] == ids[2:] and rest["next_cursor"] is None
     call(api, staff, "review", ids[1])
-    under_review = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                              query={"state": "under_review"}).json()["applications"]
+    under_review = api.invoke(
+        "GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "under_review"}
+    ).json()["applications"]
     assert [a["application_id"] for a in under_review] == [ids[1]]
     assert all("download_url" not in m or m["download_url"] is None for m in under_review[0]["materials"])
-    assert api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                      query={"state": "draft"}).status == 422
-    assert api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                      query={"cursor": "x"}).status == 422
+    assert (
+        api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "draft"}).status
+        == 422
+    )
+    assert (
+        api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"cursor": "x"}).status
+        == 422
+    )
     problem(api.invoke("GET", f"/v1/offices/{OTHER_STATION}/applications", headers=auth(staff)), 403, "FORBIDDEN")
 
 
@@ -611,6 +788,7 @@ def test_a_citizen_lists_their_own_newest_first(tokens, station, api):
 
 
 # ---------------------------------------------------------------- local mode
+
 
 def test_local_mode_creates_the_private_encrypted_bucket_with_its_lifecycle(system):
     s3 = boto3.client("s3", endpoint_url=system.aws.url, region_name=REGION)
@@ -634,5 +812,10 @@ def test_local_demo_citizens_hold_permits_and_can_renew(system, api):
     assert r.status == 201, r.text
     _, _, _, other_number, _, _, _ = DEMO_PERMITS[1]
     other = login(api, DEMO_PERMITS[1][2], DEMO_CITIZEN_PASSWORD)
-    problem(api.invoke("POST", "/v1/applications", headers=auth(other),
-                       body={"kind": "renewal", "permit_number": other_number}), 409, "NOT_ELIGIBLE")
+    problem(
+        api.invoke(
+            "POST", "/v1/applications", headers=auth(other), body={"kind": "renewal", "permit_number": other_number}
+        ),
+        409,
+        "NOT_ELIGIBLE",
+    )

@@ -4,6 +4,7 @@ second however often it is asked; a booking shows in the next read of the enviro
 and in every other environment within a second; the stage cache (simulated at the gateway from
 template.yaml) answers repeated polls for a second and never caches an authenticated route.
 DynamoDB requests are counted where they arrive: at the embedded AWS."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -115,8 +116,10 @@ def test_the_template_caches_only_the_polled_public_routes_for_a_second():
     settings = {(s["HttpMethod"], s["ResourcePath"]): s for s in api["MethodSettings"]}
     assert settings[("*", "/*")]["CachingEnabled"] is False
     cached = {key: s["CacheTtlInSeconds"] for key, s in settings.items() if s.get("CachingEnabled")}
-    assert cached == {("GET", "/~1v1~1offices~1{office_id}~1availability"): 1,
-                      ("GET", "/~1v1~1offices~1{office_id}~1queue"): 1}
+    assert cached == {
+        ("GET", "/~1v1~1offices~1{office_id}~1availability"): 1,
+        ("GET", "/~1v1~1offices~1{office_id}~1queue"): 1,
+    }
     from local.edge_cache import rules_from_template
 
     rules = rules_from_template(read_sam_template(TEMPLATE_PATH))

@@ -1,4 +1,5 @@
 """The bodies browsers and clients really send (issue: every text/plain POST answered 500)."""
+
 import json
 
 import pytest
@@ -8,19 +9,33 @@ from tests.support import problem
 ACCOUNT = {"name": "张三", "id_number": "11010519491231002X", "phone": "13912340000", "password": "abc12345"}
 
 
-@pytest.mark.parametrize("content_type", [
-    "application/json", "APPLICATION/JSON", "Application/Json; charset=UTF-8", "application/json;charset=utf-8",
-    "text/plain", "text/plain;charset=UTF-8", "application/merge-patch+json",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/json",
+        "APPLICATION/JSON",
+        "Application/Json; charset=UTF-8",
+        "application/json;charset=utf-8",
+        "text/plain",
+        "text/plain;charset=UTF-8",
+        "application/merge-patch+json",
+    ],
+)
 def test_json_in_any_spelling_or_as_text_plain_is_read_as_json(api, content_type):
     r = api.invoke("POST", "/v1/accounts", headers={"Content-Type": content_type}, body=json.dumps(ACCOUNT))
     assert r.status == 201, r.text
 
 
-@pytest.mark.parametrize("content_type", [
-    "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "application/xml", "image/png",
-    "text/html",
-])
+@pytest.mark.parametrize(
+    "content_type",
+    [
+        "application/x-www-form-urlencoded",
+        "multipart/form-data; boundary=x",
+        "application/xml",
+        "image/png",
+        "text/html",
+    ],
+)
 def test_other_media_types_are_415(api, content_type):
     r = api.invoke("POST", "/v1/accounts", headers={"Content-Type": content_type}, body=json.dumps(ACCOUNT))
     problem(r, 415, "UNSUPPORTED_MEDIA_TYPE")
@@ -38,7 +53,7 @@ def test_deeply_nested_json_is_400_not_500(api, depth):
     problem(r, 400, "VALIDATION_ERROR")
 
 
-@pytest.mark.parametrize("body", ["[" + json.dumps(ACCOUNT) + "]", '"text"', "42", "null", "{", "{\"a\":1}x"])
+@pytest.mark.parametrize("body", ["[" + json.dumps(ACCOUNT) + "]", '"text"', "42", "null", "{", '{"a":1}x'])
 def test_a_body_that_is_not_one_json_object_is_refused(api, body):
     r = api.invoke("POST", "/v1/accounts", headers={"Content-Type": "application/json"}, body=body)
     problem(r, 400, "VALIDATION_ERROR")

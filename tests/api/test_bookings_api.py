@@ -1,5 +1,6 @@
 """R2, R7-R13 through the gateway: every booking error code, guardians, idempotency, isolation,
 cancellation and its sanctions, views and SMS."""
+
 from datetime import datetime, timedelta
 
 import pytest
@@ -38,7 +39,9 @@ def test_book_and_see_it_with_sms_and_masked_subject(hall, api):
     assert len(ref) == 9 and not set(ref) & set("ILOU")
     assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json() == booking
     assert citizen.get("/v1/bookings").json()["bookings"] == [booking]
-    slots = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}).json()
+    slots = api.invoke(
+        "GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
+    ).json()
     assert slots["days"][0]["slots"][0]["remaining"] == 1
     hall.pump.drain()
     texts = [m["message"] for m in hall.sms_messages(citizen.phone)]
@@ -54,18 +57,21 @@ def test_confirmation_is_printable_html_in_both_languages(hall, api):
     assert citizen.id_number not in r.text
 
 
-@pytest.mark.parametrize("change, status, code", [
-    ({"notice_acknowledged": False}, 422, "NOTICE_NOT_ACKNOWLEDGED"),
-    ({"service_code": WALK_IN}, 409, "WALK_IN_ONLY"),
-    ({"office_id": "nope"}, 404, "NOT_FOUND"),
-    ({"date": "2026-09-14"}, 409, "OUTSIDE_WINDOW"),  # today
-    ({"date": "2026-09-13"}, 409, "OUTSIDE_WINDOW"),  # past
-    ({"date": "2026-09-28"}, 409, "OUTSIDE_WINDOW"),  # 14 days ahead, before noon
-    ({"date": "2026-09-19"}, 409, "NO_SUCH_SLOT"),  # Saturday
-    ({"start": "09:15"}, 409, "NO_SUCH_SLOT"),
-    ({"date": "15/09/2026"}, 422, "VALIDATION_ERROR"),
-    ({"start": "9am"}, 422, "VALIDATION_ERROR"),
-])
+@pytest.mark.parametrize(
+    "change, status, code",
+    [
+        ({"notice_acknowledged": False}, 422, "NOTICE_NOT_ACKNOWLEDGED"),
+        ({"service_code": WALK_IN}, 409, "WALK_IN_ONLY"),
+        ({"office_id": "nope"}, 404, "NOT_FOUND"),
+        ({"date": "2026-09-14"}, 409, "OUTSIDE_WINDOW"),  # today
+        ({"date": "2026-09-13"}, 409, "OUTSIDE_WINDOW"),  # past
+        ({"date": "2026-09-28"}, 409, "OUTSIDE_WINDOW"),  # 14 days ahead, before noon
+        ({"date": "2026-09-19"}, 409, "NO_SUCH_SLOT"),  # Saturday
+        ({"start": "09:15"}, 409, "NO_SUCH_SLOT"),
+        ({"date": "15/09/2026"}, 422, "VALIDATION_ERROR"),
+        ({"start": "9am"}, 422, "VALIDATION_ERROR"),
+    ],
+)
 def test_refusals_carry_the_contract_codes(hall, api, change, status, code):
     citizen = registered(hall)
     body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
@@ -76,8 +82,16 @@ def test_refusals_carry_the_contract_codes(hall, api, change, status, code):
 
 
 def test_service_not_offered(hall, api):
-    catalog.put_service({"code": "RP_RENEW", "name_zh": "居住证签注", "name_en": "Residence permit renewal",
-                         "appointment_required": True, "materials": [], "notice": ""})
+    catalog.put_service(
+        {
+            "code": "RP_RENEW",
+            "name_zh": "居住证签注",
+            "name_en": "Residence permit renewal",
+            "appointment_required": True,
+            "materials": [],
+            "notice": "",
+        }
+    )
     problem(registered(hall).book(DAY, service="RP_RENEW"), 409, "SERVICE_NOT_OFFERED")
 
 
@@ -87,8 +101,11 @@ def test_unverified_phone_cannot_book(hall, api):
 
 
 def test_no_token_is_401(hall, api):
-    r = api.invoke("POST", "/v1/bookings", body={"office_id": HALL, "service_code": SERVICE, "date": DAY,
-                                                  "start": "09:00", "notice_acknowledged": True})
+    r = api.invoke(
+        "POST",
+        "/v1/bookings",
+        body={"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
+    )
     problem(r, 401, "UNAUTHENTICATED")
 
 
@@ -107,7 +124,9 @@ def test_idempotency_key_returns_the_first_booking_and_takes_one_place(hall, api
     again = citizen.book(DAY, key="same-key")
     assert first.status == again.status == 201 and first.json() == again.json()
     assert again.headers.get("idempotent-replayed") == "true"
-    slots = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}).json()
+    slots = api.invoke(
+        "GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
+    ).json()
     assert slots["days"][0]["slots"][0]["remaining"] == 1
     problem(citizen.book("2026-09-16", key="same-key"), 422, "VALIDATION_ERROR")
 
@@ -120,13 +139,18 @@ def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
     assert r.status == 201 and r.json()["subject_id_number"].endswith(child[-4:])
     other_guardian = registered(hall)
     link_guardian(hall, other_guardian, child)  # the other parent
-    problem(other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
-            409, "ALREADY_BOOKED")
+    problem(
+        other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
+        409,
+        "ALREADY_BOOKED",
+    )
     # the guardian's own limit is untouched
     hall.clock.advance(timedelta(seconds=1))
     assert guardian.book(DAY).status == 201
     adult = id_number("440305", "19800101", "556")
-    problem(guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=adult), 403, "FORBIDDEN")
+    problem(
+        guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=adult), 403, "FORBIDDEN"
+    )
     assert [b["service_code"] for b in guardian.get("/v1/bookings").json()["bookings"]] == [SERVICE, CHILD_SERVICE]
 
 
@@ -189,8 +213,12 @@ def test_bookings_list_is_newest_first_and_paginated(hall, api):
     for i, kid in enumerate(kids):
         link_guardian(hall, guardian, kid)
         hall.clock.advance(timedelta(seconds=1))
-        assert guardian.book(DAY if i < 3 else "2026-09-16", start="10:00", service=CHILD_SERVICE,
-                             subject_id_number=kid).status == 201
+        assert (
+            guardian.book(
+                DAY if i < 3 else "2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=kid
+            ).status
+            == 201
+        )
     page1 = guardian.get("/v1/bookings", limit="2").json()
     page2 = guardian.get("/v1/bookings", limit="2", cursor=page1["next_cursor"]).json()
     got = [b["subject_id_number"][-4:] for b in page1["bookings"] + page2["bookings"]]

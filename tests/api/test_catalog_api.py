@@ -1,4 +1,5 @@
 """Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -14,8 +15,6 @@ from tests.support import HALL, SERVICE, problem, put_test_hall, release_days
 def demo(system):
     load_demo_data(DEMO_DATA)
     return system
-
-
 
 
 def test_services_list_has_household_id_and_permit_business_and_walk_in_only(demo, api):
@@ -40,8 +39,9 @@ def test_offices_filter_by_service_and_district(demo, api):
     assert api.invoke("GET", "/v1/offices/gz-tianhe-centre").json()["mode"] == "book_first"
 
 
-@pytest.mark.parametrize("path", ["/v1/services/NOPE", "/v1/offices/nope", "/v1/offices/nope/availability?service=X",
-                                  "/v1/no-such-route"])
+@pytest.mark.parametrize(
+    "path", ["/v1/services/NOPE", "/v1/offices/nope", "/v1/offices/nope/availability?service=X", "/v1/no-such-route"]
+)
 def test_unknown_ids_are_404_problems(demo, api, path):
     path, _, q = path.partition("?")
     query = dict([q.split("=")]) if q else None
@@ -58,7 +58,8 @@ def test_availability_shows_released_slots_with_remaining_places(system, api):
     assert "2026-09-19" not in days  # Saturday
     assert body["days"][0]["slots"] == [
         {"start": "09:00", "end": "09:30", "capacity": 2, "remaining": 2},
-        {"start": "09:30", "end": "10:00", "capacity": 2, "remaining": 2}]
+        {"start": "09:30", "end": "10:00", "capacity": 2, "remaining": 2},
+    ]
 
 
 def test_the_noon_release_opens_the_day_14_days_ahead(system, api):
@@ -76,19 +77,30 @@ def test_make_up_sunday_is_bookable_and_national_day_is_not(system, api):
     put_test_hall()
     system.clock.set(datetime(2026, 9, 20, 12, 0, tzinfo=SHANGHAI))
     release_days()
-    days = {d["date"] for d in api.invoke("GET", f"/v1/offices/{HALL}/availability",
-                                         query={"service": SERVICE, "from": "2026-09-21", "to": "2026-10-04"}).json()["days"]}
+    days = {
+        d["date"]
+        for d in api.invoke(
+            "GET",
+            f"/v1/offices/{HALL}/availability",
+            query={"service": SERVICE, "from": "2026-09-21", "to": "2026-10-04"},
+        ).json()["days"]
+    }
     assert "2026-09-25" not in days  # Mid-Autumn
     assert not {f"2026-10-0{d}" for d in range(1, 5)} & days
 
 
-@pytest.mark.parametrize("query", [{"from": "2026-9-15"}, {"from": "2026-09-20", "to": "2026-09-15"},
-                                   {"from": "2026-09-15", "to": "2026-12-31"}, {}])
+@pytest.mark.parametrize(
+    "query",
+    [{"from": "2026-9-15"}, {"from": "2026-09-20", "to": "2026-09-15"}, {"from": "2026-09-15", "to": "2026-12-31"}, {}],
+)
 def test_bad_ranges_are_validation_errors(system, api, query):
     put_test_hall()
     if query:
-        problem(api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, **query}),
-                422, "VALIDATION_ERROR")
+        problem(
+            api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, **query}),
+            422,
+            "VALIDATION_ERROR",
+        )
     else:  # the service is required
         problem(api.invoke("GET", f"/v1/offices/{HALL}/availability"), 422, "VALIDATION_ERROR")
 

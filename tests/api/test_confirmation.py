@@ -1,6 +1,7 @@
 """R13: a confirmation people can use, through the gateway. Oracles from outside the code under test:
 the QR code is read back with an independent decoder (zxing-cpp) from the SVG the page carries,
 rasterised here; the calendar file is parsed with icalendar and its times checked against the slot."""
+
 from __future__ import annotations
 
 import re
@@ -57,7 +58,7 @@ def decode_qr(svg: str) -> list[str]:
             if dark:
                 for dy in range(pixel):
                     start = (row * pixel + dy) * width + column * pixel
-                    image[start:start + pixel] = bytes(pixel)
+                    image[start : start + pixel] = bytes(pixel)
     return [b.text for b in zxingcpp.read_barcodes(memoryview(bytes(image)).cast("B", (width, width)))]
 
 

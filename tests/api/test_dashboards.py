@@ -7,6 +7,7 @@ sweeps, reminders, SMS sent and failing, the hall's queue), capturing the EMF li
 print. Each Hallbook metric must have been emitted with exactly the dimensions the panel names;
 each AWS metric must be one that service publishes, for a resource (table, queue, function, route)
 the template declares."""
+
 from __future__ import annotations
 
 import functools
@@ -24,18 +25,35 @@ from tests.support import HALL, SERVICE, WALK_IN, auth, login, next_working_day,
 NAMESPACE = "Hallbook"
 # what each AWS service publishes, of the metrics a panel may name (a typo here points at nothing)
 AWS_METRICS = {
-    "AWS/ApiGateway": {"4XXError", "5XXError", "Count", "Latency", "IntegrationLatency", "CacheHitCount",
-                       "CacheMissCount"},
+    "AWS/ApiGateway": {
+        "4XXError",
+        "5XXError",
+        "Count",
+        "Latency",
+        "IntegrationLatency",
+        "CacheHitCount",
+        "CacheMissCount",
+    },
     "AWS/Lambda": {"ConcurrentExecutions", "Throttles", "Errors", "Invocations", "Duration"},
-    "AWS/DynamoDB": {"ConsumedReadCapacityUnits", "ConsumedWriteCapacityUnits", "ReadThrottleEvents",
-                     "WriteThrottleEvents", "ThrottledRequests", "TransactionConflict"},
-    "AWS/SQS": {"ApproximateNumberOfMessagesVisible", "ApproximateNumberOfMessagesNotVisible",
-                "ApproximateAgeOfOldestMessage"},
+    "AWS/DynamoDB": {
+        "ConsumedReadCapacityUnits",
+        "ConsumedWriteCapacityUnits",
+        "ReadThrottleEvents",
+        "WriteThrottleEvents",
+        "ThrottledRequests",
+        "TransactionConflict",
+    },
+    "AWS/SQS": {
+        "ApproximateNumberOfMessagesVisible",
+        "ApproximateNumberOfMessagesNotVisible",
+        "ApproximateAgeOfOldestMessage",
+    },
 }
 PSEUDO = {"AWS::StackName", "AWS::Region"}
 
 
 # ---------------------------------------------------------------- what the template names
+
 
 @functools.lru_cache(maxsize=1)
 def _template():
@@ -49,6 +67,7 @@ def _sub_text(value) -> str:
 def _resolve(text: str, resources: dict) -> str:
     """${Logical} and ${Logical.Attr} -> the logical id (local mode names functions so, and a test can
     check the resource exists); ${AWS::...} stays a marker."""
+
     def one(match: re.Match) -> str:
         name = match.group(1)
         if name in PSEUDO:
@@ -56,6 +75,7 @@ def _resolve(text: str, resources: dict) -> str:
         logical = name.split(".", 1)[0]
         assert logical in resources, f"${{{name}}} names no resource of the template"
         return logical
+
     return re.sub(r"\$\{([^}]+)\}", one, text)
 
 
@@ -115,8 +135,11 @@ def alarm_metrics() -> list[tuple[str, str, str, frozenset]]:
         if resource["Type"] != "AWS::CloudWatch::Alarm":
             continue
         props = resource["Properties"]
-        metrics = [props] if "MetricName" in props else [
-            m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]
+        metrics = (
+            [props]
+            if "MetricName" in props
+            else [m["MetricStat"]["Metric"] for m in props.get("Metrics", []) if "MetricStat" in m]
+        )
         assert metrics, f"{name} names no metric"
         for metric in metrics:
             dims = frozenset((d["Name"], _value(d["Value"], resources)) for d in metric.get("Dimensions", []))
@@ -125,6 +148,7 @@ def alarm_metrics() -> list[tuple[str, str, str, frozenset]]:
 
 
 # ---------------------------------------------------------------- a day of the system
+
 
 def _emf_lines(text: str) -> list[dict]:
     lines = []
@@ -182,19 +206,39 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
         assert booked.status == 201, booked.text
         assert d.cancel(booked.json()["booking_id"]).status == 200
     assert d.book(later, "09:30").json()["code"] == "SUSPENDED"
-    found = api.invoke("POST", "/v1/operator/citizen-lookups", headers=auth(operator),
-                       body={"id_number": c.id_number, "phone": c.phone}).json()
-    made = api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings", headers=auth(operator, "op1"),
-                      body={"office_id": HALL, "service_code": SERVICE, "date": str(later), "start": "09:00",
-                            "notice_acknowledged": True})
+    found = api.invoke(
+        "POST",
+        "/v1/operator/citizen-lookups",
+        headers=auth(operator),
+        body={"id_number": c.id_number, "phone": c.phone},
+    ).json()
+    made = api.invoke(
+        "POST",
+        f"/v1/operator/citizens/{found['account_id']}/bookings",
+        headers=auth(operator, "op1"),
+        body={
+            "office_id": HALL,
+            "service_code": SERVICE,
+            "date": str(later),
+            "start": "09:00",
+            "notice_acknowledged": True,
+        },
+    )
     assert made.status == 201, made.text
-    assert api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}"
-                      "/cancel", headers=auth(operator)).status == 200
+    assert (
+        api.invoke(
+            "POST",
+            f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}/cancel",
+            headers=auth(operator),
+        ).status
+        == 200
+    )
     assert c.book(later, "09:30").status == 201  # (R19: the place the operator freed returns later)
     codes = {c.book(day, "03:00").json()["code"] for _ in range(11)}  # the in-memory limit per account
     assert "RATE_LIMITED" in codes
-    closed = api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
-                        body={"date": str(later), "reason": "设备检修"})
+    closed = api.invoke(
+        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": str(later), "reason": "设备检修"}
+    )
     assert closed.status == 201 and closed.json()["bookings_cancelled"] == 1
 
     assert api.invoke("POST", "/local/sms-provider", body={"failing": True}).status == 200
@@ -206,21 +250,29 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
     # the noon release, sweeps, the reminders and SMS healing runs, up to the booking's morning
     system.move_clock(datetime.combine(day, datetime.min.time(), now().tzinfo) + timedelta(hours=8, minutes=45))
     staff_auth = auth(login(api, f"staff@{HALL}", "staff-pass-1"))  # a day on: the morning's token
-    ticket = api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=staff_auth,
-                        body={"reference": first.json()["reference"]})
+    ticket = api.invoke(
+        "POST", f"/v1/offices/{HALL}/check-ins", headers=staff_auth, body={"reference": first.json()["reference"]}
+    )
     assert ticket.status == 201, ticket.text
-    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff_auth,
-                      body={"service_code": WALK_IN}).status == 201
+    assert (
+        api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff_auth, body={"service_code": WALK_IN}).status
+        == 201
+    )
     called = api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff_auth, body={"counter": "1"})
     assert called.status == 200, called.text
-    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets/{called.json()['ticket_id']}/complete",
-                      headers=staff_auth).status == 200
+    assert (
+        api.invoke(
+            "POST", f"/v1/offices/{HALL}/tickets/{called.json()['ticket_id']}/complete", headers=staff_auth
+        ).status
+        == 200
+    )
     system.move_clock(now().replace(hour=10, minute=5))  # the sweep after b's slot
     system.pump.drain()
     return emitted_metrics(_emf_lines(capsys.readouterr().out))
 
 
 # ---------------------------------------------------------------- the checks
+
 
 @functools.lru_cache(maxsize=1)
 def _routes() -> frozenset:
@@ -246,12 +298,14 @@ def _check_aws(namespace: str, metric: str, dims: frozenset, where: str) -> None
 def _check_ours(metric: str, dims: frozenset, emitted: set, where: str) -> None:
     if any(value == "*" for _, value in dims):  # a SEARCH: the same dimension names, any values
         keys = {k for k, _ in dims}
-        assert any(name == metric and ns == NAMESPACE and {k for k, _ in d} == keys for ns, name, d in emitted), \
+        assert any(name == metric and ns == NAMESPACE and {k for k, _ in d} == keys for ns, name, d in emitted), (
             f"{where}: {metric} {sorted(keys)} is never emitted"
+        )
         return
     assert (NAMESPACE, metric, dims) in emitted, (
         f"{where}: {metric} {dict(dims)} is never emitted; emitted with that name: "
-        f"{[dict(d) for ns, name, d in emitted if name == metric]}")
+        f"{[dict(d) for ns, name, d in emitted if name == metric]}"
+    )
 
 
 def test_every_panel_and_alarm_names_a_metric_that_exists(day_of_metrics):
@@ -270,9 +324,12 @@ def test_every_panel_and_alarm_names_a_metric_that_exists(day_of_metrics):
 
 def test_a_metric_that_is_never_emitted_is_caught():
     """The check itself can fail: a misspelt metric and a wrong dimension value are both reported."""
-    day_of_metrics = emitted_metrics(_emf_lines(
-        '{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"Hallbook","Dimensions":[["code","service"]],'
-        '"Metrics":[{"Name":"Refusals","Unit":"Count"}]}]},"code":"SLOT_FULL","service":"hallbook","Refusals":[1.0]}'))
+    day_of_metrics = emitted_metrics(
+        _emf_lines(
+            '{"_aws":{"Timestamp":1,"CloudWatchMetrics":[{"Namespace":"Hallbook","Dimensions":[["code","service"]],'
+            '"Metrics":[{"Name":"Refusals","Unit":"Count"}]}]},"code":"SLOT_FULL","service":"hallbook","Refusals":[1.0]}'
+        )
+    )
     _check_ours("Refusals", frozenset({("service", "hallbook"), ("code", "SLOT_FULL")}), day_of_metrics, "test")
     with pytest.raises(AssertionError, match="never emitted"):
         _check_ours("BookingsMaed", frozenset({("service", "hallbook")}), day_of_metrics, "test")
@@ -293,9 +350,17 @@ def test_the_dashboards_are_valid_json_with_a_region_on_every_panel():
 def test_the_alarms_reach_the_one_alarm_topic():
     resources = _template()["Resources"]
     alarms = {n: r["Properties"] for n, r in resources.items() if r["Type"] == "AWS::CloudWatch::Alarm"}
-    assert {"Api5xxRateAlarm", "NoonBookingLatencyAlarm", "DynamoDbThrottlesAlarm", "ReleaseLateAlarm",
-            "OldestPendingSmsAlarm", "SmsDLQAlarm", "ReleaseDLQAlarm", "ScheduleDLQAlarm",
-            "CalendarMissingAlarm"} <= set(alarms)
+    assert {
+        "Api5xxRateAlarm",
+        "NoonBookingLatencyAlarm",
+        "DynamoDbThrottlesAlarm",
+        "ReleaseLateAlarm",
+        "OldestPendingSmsAlarm",
+        "SmsDLQAlarm",
+        "ReleaseDLQAlarm",
+        "ScheduleDLQAlarm",
+        "CalendarMissingAlarm",
+    } <= set(alarms)
     topics = [n for n, r in resources.items() if r["Type"] == "AWS::SNS::Topic"]
     assert topics == ["AlarmTopic"]
     for name, props in alarms.items():

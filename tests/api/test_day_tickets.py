@@ -1,5 +1,6 @@
 """GET /v1/offices/{office_id}/tickets: the counter console's day list - every ticket of the hall
 today in the order issued, numbers and states only, for the hall's own staff."""
+
 from __future__ import annotations
 
 from tests.api.test_staff import DAY, HALL, OTHER, at, call_next, check_in, halls, staff, walk_in  # noqa: F401 - fixtures
@@ -23,7 +24,10 @@ def test_the_day_list_holds_every_ticket_of_today_in_the_order_issued(system, st
     reply = day_list(api, token)
     assert reply.status == 200 and reply.headers["cache-control"] == "no-store"
     tickets = reply.json()["tickets"]
-    assert [(t["number"], t["status"], t["counter"]) for t in tickets] == [("B001", "waiting", None), ("A001", "called", "3")]
+    assert [(t["number"], t["status"], t["counter"]) for t in tickets] == [
+        ("B001", "waiting", None),
+        ("A001", "called", "3"),
+    ]
     assert tickets[1]["booking_id"] == booking["booking_id"]
     assert not any("id_number" in key or "name" in key for t in tickets for key in t)
     # tomorrow starts empty

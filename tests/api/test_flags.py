@@ -1,5 +1,6 @@
 """R22 through the gateway: abuse patterns counted as they happen, listed for administrators with their
 evidence (newest first), marked reviewed (audited), and never a sanction of their own."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -59,14 +60,19 @@ def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_
     # no sanction: the subject books as before (R11's count is October's one)
     assert citizen.book("2026-10-12", key="loop3").status == 201
 
-    r = api.invoke("POST", f"/v1/admin/flags/{flag['flag_id']}/review", headers=auth(admin),
-                   body={"note": "a citizen changing plans"})
+    r = api.invoke(
+        "POST",
+        f"/v1/admin/flags/{flag['flag_id']}/review",
+        headers=auth(admin),
+        body={"note": "a citizen changing plans"},
+    )
     assert r.status == 200 and r.json()["status"] == "reviewed" and r.json()["reviewed_by"]
     assert flags(api, admin, status="open") == [] and len(flags(api, admin, status="reviewed")) == 1
     entries, _ = audit_store.entries_on(hall.clock.now().date(), 50, None)
     assert [e.action for e in entries if e.target == f"FLAG#{flag['flag_id']}"] == ["flag.review"]
-    problem(api.invoke("POST", "/v1/admin/flags/book_cancel_loop-0/review", headers=auth(admin), body={}),
-            404, "NOT_FOUND")
+    problem(
+        api.invoke("POST", "/v1/admin/flags/book_cancel_loop-0/review", headers=auth(admin), body={}), 404, "NOT_FOUND"
+    )
 
     # one more cycle: the pattern counts more than was reviewed, and the flag opens again
     [latest] = [b for b in citizen.get("/v1/bookings").json()["bookings"] if b["status"] == "booked"]
@@ -79,8 +85,9 @@ def test_a_phone_cycling_through_id_numbers_is_flagged(hall, api):
     _, phone = new_identity()
     for _ in range(FLAG_PHONE_ID_NUMBERS):
         idn, _ = new_identity()
-        r = api.invoke("POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone,
-                                                     "password": "secret-pass-1"})
+        r = api.invoke(
+            "POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1"}
+        )
         assert r.status == 201, r.text  # never verified: the phone is free again after 24 hours
         hall.clock.set(hall.clock.now() + timedelta(hours=25))
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)

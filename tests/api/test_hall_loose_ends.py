@@ -2,6 +2,7 @@
 ticket; tickets and bookings left open at the end of the day are closed by the evening job; staff opening
 an application see the applicant's name and phone (audited); a mail collection's SMS carries the
 tracking number staff enter."""
+
 from __future__ import annotations
 
 from datetime import datetime, time
@@ -30,8 +31,9 @@ def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_boa
     app_id, collection = window_collection(api, tokens, renewal)
     station.clock.set(station.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
-    checked = api.invoke("POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff),
-                         body={"reference": collection["reference"]})
+    checked = api.invoke(
+        "POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff), body={"reference": collection["reference"]}
+    )
     assert checked.status == 201
     assert api.invoke("GET", f"/v1/offices/{STATION}/queue").json()["waiting_count"] == 1
     problem(call(api, staff, "complete", app_id, {"tracking_number": "SF1"}), 422, "VALIDATION_ERROR")  # window
@@ -42,7 +44,8 @@ def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_boa
 
 
 def test_staff_see_the_applicant_s_name_and_phone_audited_and_the_mail_sms_carries_the_tracking_number(
-        tokens, station, api):
+    tokens, station, api
+):
     citizen = registered(station)
     app_id = approved_change(api, tokens, citizen)
     assert call(api, citizen.token, "collection", app_id, STEPS["collection"][1]).status == 200
@@ -52,12 +55,16 @@ def test_staff_see_the_applicant_s_name_and_phone_audited_and_the_mail_sms_carri
     entry = api.invoke("GET", "/v1/audit", headers=auth(tokens.admin)).json()["entries"][0]
     assert entry["action"] == "application.contact_viewed" and entry["target"] == f"APP#{app_id}"
     assert entry["actor_role"] == "staff"
-    listed = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff),
-                        query={"state": "collecting"}).json()["applications"]
+    listed = api.invoke(
+        "GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "collecting"}
+    ).json()["applications"]
     assert listed[0]["applicant"] is None  # the list shows no contact
     assert citizen.get(f"/v1/applications/{app_id}").json()["applicant"] is None
-    problem(api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(tokens.staff("hk-other-ps"))),
-            403, "FORBIDDEN")  # another station's staff: not even the application
+    problem(
+        api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(tokens.staff("hk-other-ps"))),
+        403,
+        "FORBIDDEN",
+    )  # another station's staff: not even the application
 
     problem(call(api, staff, "complete", app_id, {"tracking_number": "<script>"}), 422, "VALIDATION_ERROR")
     assert call(api, staff, "complete", app_id, {"tracking_number": "SF1234567890"}).json()["state"] == "closed"
@@ -76,8 +83,12 @@ def test_the_evening_job_closes_what_the_day_left_open(system, api):
     booked = citizen.book(day, "09:00").json()
     system.move_clock(datetime.combine(day, time(8, 50), SHANGHAI))
     staff = auth(login(api, f"staff@{HALL}", "staff-pass-1"))
-    assert api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=staff,
-                      body={"reference": booked["reference"]}).status == 201
+    assert (
+        api.invoke(
+            "POST", f"/v1/offices/{HALL}/check-ins", headers=staff, body={"reference": booked["reference"]}
+        ).status
+        == 201
+    )
     walk_in = api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff, body={"service_code": WALK_IN}).json()
     called = api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff, body={"counter": "1"}).json()
     assert api.invoke("GET", f"/v1/offices/{HALL}/queue").json()["waiting_count"] == 1
@@ -87,6 +98,11 @@ def test_the_evening_job_closes_what_the_day_left_open(system, api):
     assert citizen.login().get(f"/v1/bookings/{booked['booking_id']}").json()["status"] == "closed_at_day_end"
     from hallbook.store import tickets
 
-    statuses = {t.ticket_id: t.status for t in (tickets.get_ticket(HALL, day, called["ticket_id"]),
-                                                tickets.get_ticket(HALL, day, walk_in["ticket_id"]))}
+    statuses = {
+        t.ticket_id: t.status
+        for t in (
+            tickets.get_ticket(HALL, day, called["ticket_id"]),
+            tickets.get_ticket(HALL, day, walk_in["ticket_id"]),
+        )
+    }
     assert set(statuses.values()) == {"closed_at_day_end"} and len(statuses) == 2

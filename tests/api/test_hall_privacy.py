@@ -1,6 +1,7 @@
 """Staff checking in a reference of another hall's booking learn nothing of it - not
 the hall, not the date, not the time. It answers 404 NOT_FOUND exactly as a reference nobody holds
 (as R13 answers a citizen asking for someone else's booking)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -30,14 +31,19 @@ def test_another_halls_reference_is_answered_as_an_unknown_one(system, api):
 
     theirs = problem(check_in({"reference": booking["reference"]}), 404, "NOT_FOUND")
     nobodys = problem(check_in({"reference": "ZZZZ-ZZZZ"}), 404, "NOT_FOUND")
-    assert theirs["detail"].replace(booking["reference"], "ZZZZ-ZZZZ") == nobodys["detail"] \
-        and {k: v for k, v in theirs.items() if k != "detail"} == {k: v for k, v in nobodys.items() if k != "detail"}
+    assert theirs["detail"].replace(booking["reference"], "ZZZZ-ZZZZ") == nobodys["detail"] and {
+        k: v for k, v in theirs.items() if k != "detail"
+    } == {k: v for k, v in nobodys.items() if k != "detail"}
     hall_name = catalog.load_catalog().offices[HALL].name
     for secret in (hall_name, HALL, DAY, "09:30", "10:00"):
         assert secret not in theirs["detail"]
     by_id = problem(check_in({"id_number": citizen.id_number}), 404, "NOT_FOUND")
     assert hall_name not in by_id["detail"] and "09:30" not in by_id["detail"]
     # the booking's own hall still checks it in
-    r = api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=auth(login(api, f"staff@{HALL}", "staff-pass-1")),
-                   body={"reference": booking["reference"]})
+    r = api.invoke(
+        "POST",
+        f"/v1/offices/{HALL}/check-ins",
+        headers=auth(login(api, f"staff@{HALL}", "staff-pass-1")),
+        body={"reference": booking["reference"]},
+    )
     assert r.status == 201, r.text

@@ -1,5 +1,6 @@
 """R1, R2 played by the attacker: taking over someone's ID number, blocking or sanctioning someone's
 child. Each test failed on the code before guardian links, the real-name source and the reclaim."""
+
 from __future__ import annotations
 
 import re
@@ -37,15 +38,20 @@ def hall(system):
 
 
 def register(api, name: str, idn: str, phone: str):
-    return api.invoke("POST", "/v1/accounts", body={"name": name, "id_number": idn, "phone": phone,
-                                                    "password": "secret-pass-1"})
+    return api.invoke(
+        "POST", "/v1/accounts", body={"name": name, "id_number": idn, "phone": phone, "password": "secret-pass-1"}
+    )
 
 
 def staff_link(api, guardian: Citizen, child: str) -> None:
     """A hall links the guardian after seeing the household register (the register itself knows nothing)."""
     staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
-    r = api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(staff),
-                   body={"guardian_id_number": guardian.id_number, "minor_id_number": child})
+    r = api.invoke(
+        "POST",
+        f"/v1/offices/{HALL}/guardian-links",
+        headers=auth(staff),
+        body={"guardian_id_number": guardian.id_number, "minor_id_number": child},
+    )
     assert r.status == 201, r.text
 
 
@@ -57,6 +63,7 @@ def verified(system, name: str, idn: str, phone: str) -> Citizen:
 
 
 # ---------------------------------------------------------------- R1: the ID number's owner
+
 
 def test_a_stranger_cannot_register_an_id_number_the_real_name_source_gives_to_someone_else(hall, api):
     victim, victim_phone = new_identity()
@@ -96,11 +103,17 @@ def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hal
 
     staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
     body = {"id_number": victim, "name": "王芳", "phone": victim_phone}
-    problem(api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(attacker.token), body=body),
-            403, "FORBIDDEN")
+    problem(
+        api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(attacker.token), body=body),
+        403,
+        "FORBIDDEN",
+    )
     other_staff = login(api, "staff@elsewhere", STAFF_PASSWORD)
-    problem(api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(other_staff), body=body),
-            403, "FORBIDDEN")
+    problem(
+        api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(other_staff), body=body),
+        403,
+        "FORBIDDEN",
+    )
     r = api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(staff), body=body)
     assert r.status == 201, r.text
     assert r.json()["previous_account_cancelled_bookings"] == 1 and r.json()["voided"]["cancellations"] == 2
@@ -109,11 +122,18 @@ def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hal
     hall.pump.drain()
     assert any("取回" in m["message"] for m in hall.sms_messages(attacker_phone))  # the stranger is told
     code = re.search(r"(\d{6})", hall.sms_messages(victim_phone)[0]["message"]).group(1)
-    problem(api.invoke("POST", "/v1/accounts/reclaim/confirm",
-                       body={"id_number": victim, "code": "000000" if code != "000000" else "111111",
-                             "password": "owner-pass-1"}), 422, "VALIDATION_ERROR")
-    r = api.invoke("POST", "/v1/accounts/reclaim/confirm",
-                   body={"id_number": victim, "code": code, "password": "owner-pass-1"})
+    problem(
+        api.invoke(
+            "POST",
+            "/v1/accounts/reclaim/confirm",
+            body={"id_number": victim, "code": "000000" if code != "000000" else "111111", "password": "owner-pass-1"},
+        ),
+        422,
+        "VALIDATION_ERROR",
+    )
+    r = api.invoke(
+        "POST", "/v1/accounts/reclaim/confirm", body={"id_number": victim, "code": code, "password": "owner-pass-1"}
+    )
     assert r.status == 200, r.text
     owner = Citizen(api, victim, victim_phone, password="owner-pass-1").login()
     me = owner.get("/v1/me").json()
@@ -130,21 +150,32 @@ def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hal
 
 # ---------------------------------------------------------------- R2: someone's child
 
+
 def test_a_stranger_cannot_book_block_or_sanction_a_child(hall, api):
     parent, stranger = registered(hall), registered(hall)
     child = id_number("440305", "20200101", "901")
     problem(stranger.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
     # no guardian linked yet: asking is not enough, a hall or the population register must link the first
-    problem(api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token),
-                       body={"minor_id_number": child}), 403, "FORBIDDEN")
+    problem(
+        api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token), body={"minor_id_number": child}),
+        403,
+        "FORBIDDEN",
+    )
     staff_link(api, parent, child)
     # now the stranger's request waits for the parent, who gets the code; guessing it is bounded
     r = api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token), body={"minor_id_number": child})
     assert r.status == 202 and r.json()["status"] == "pending"
     hall.pump.drain()
     assert any("监护人" in m["message"] for m in hall.sms_messages(parent.phone))
-    answers = [api.invoke("POST", "/v1/guardian-links/confirm", headers=auth(stranger.token),
-                          body={"minor_id_number": child, "code": f"{n:06d}"}).json()["code"] for n in range(7)]
+    answers = [
+        api.invoke(
+            "POST",
+            "/v1/guardian-links/confirm",
+            headers=auth(stranger.token),
+            body={"minor_id_number": child, "code": f"{n:06d}"},
+        ).json()["code"]
+        for n in range(7)
+    ]
     assert answers.count("RATE_LIMITED") >= 2 and answers[-1] == "RATE_LIMITED"
     problem(stranger.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
     assert parent.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
@@ -154,8 +185,11 @@ def test_a_stranger_the_population_register_does_not_list_is_refused_at_once(hal
     parent, stranger = registered(hall), registered(hall)
     child = id_number("440305", "20200102", "906")
     link_guardian(hall, parent, child)  # the register lists the parent
-    problem(api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token),
-                       body={"minor_id_number": child}), 403, "FORBIDDEN")
+    problem(
+        api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token), body={"minor_id_number": child}),
+        403,
+        "FORBIDDEN",
+    )
     assert not any("监护人" in m["message"] for m in hall.sms_messages(parent.phone))
 
 
@@ -167,9 +201,12 @@ def test_the_other_parent_is_confirmed_by_the_first_with_an_sms_code(hall, api):
     r = api.invoke("POST", "/v1/guardian-links", headers=auth(father.token), body={"minor_id_number": child})
     assert r.json()["status"] == "pending"
     hall.pump.drain()
-    code = re.search(r"(\d{6})", next(m["message"] for m in hall.sms_messages(mother.phone) if "监护人" in m["message"])).group(1)
-    r = api.invoke("POST", "/v1/guardian-links/confirm", headers=auth(father.token),
-                   body={"minor_id_number": child, "code": code})
+    code = re.search(
+        r"(\d{6})", next(m["message"] for m in hall.sms_messages(mother.phone) if "监护人" in m["message"])
+    ).group(1)
+    r = api.invoke(
+        "POST", "/v1/guardian-links/confirm", headers=auth(father.token), body={"minor_id_number": child, "code": code}
+    )
     assert r.status == 200 and r.json()["status"] == "active", r.text
     # both parents hold a link; the child is the subject of R9 for either
     problem(father.book(OTHER_DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 409, "ALREADY_BOOKED")
@@ -183,8 +220,12 @@ def test_a_revoked_guardians_cancellations_never_count_against_the_child(hall, a
     link_guardian(hall, guardian, child)
     booking = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
     staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
-    r = api.invoke("POST", f"/v1/offices/{HALL}/guardian-links/revoke", headers=auth(staff),
-                   body={"account_id": guardian.get("/v1/me").json()["account_id"], "minor_id_number": child})
+    r = api.invoke(
+        "POST",
+        f"/v1/offices/{HALL}/guardian-links/revoke",
+        headers=auth(staff),
+        body={"account_id": guardian.get("/v1/me").json()["account_id"], "minor_id_number": child},
+    )
     assert r.status == 200 and r.json()["status"] == "revoked", r.text
     assert guardian.cancel(booking["booking_id"]).status == 200
     from hallbook.store.bookings import get_subject
@@ -198,8 +239,11 @@ def test_staff_who_saw_the_household_register_link_a_guardian(hall, api):
     child = id_number("440305", "20220202", "904")
     staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
     body = {"guardian_id_number": guardian.id_number, "minor_id_number": child}
-    problem(api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(guardian.token), body=body),
-            403, "FORBIDDEN")
+    problem(
+        api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(guardian.token), body=body),
+        403,
+        "FORBIDDEN",
+    )
     r = api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(staff), body=body)
     assert r.status == 201 and r.json()["status"] == "active" and r.json()["source"] == "staff", r.text
     assert guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
@@ -213,10 +257,20 @@ def test_services_for_minors_take_a_minor_and_adults_services_refuse_one(hall, a
     guardian = registered(hall)
     child = id_number("440305", "20200909", "905")
     link_guardian(hall, guardian, child)
-    problem(guardian.book(DAY, "10:00", service=CHILD_SERVICE), 422, "VALIDATION_ERROR")  # an adult's birth registration
-    catalog.put_service({"code": SERVICE, "name_zh": "身份证换领", "name_en": "ID card renewal",
-                         "appointment_required": True, "materials": [], "notice": "请准时到达",
-                         "minor_allowed": False})
+    problem(
+        guardian.book(DAY, "10:00", service=CHILD_SERVICE), 422, "VALIDATION_ERROR"
+    )  # an adult's birth registration
+    catalog.put_service(
+        {
+            "code": SERVICE,
+            "name_zh": "身份证换领",
+            "name_en": "ID card renewal",
+            "appointment_required": True,
+            "materials": [],
+            "notice": "请准时到达",
+            "minor_allowed": False,
+        }
+    )
     catalog.invalidate_cache()
     problem(guardian.book(DAY, "09:00", subject_id_number=child), 422, "VALIDATION_ERROR")
 

@@ -1,6 +1,7 @@
 """R12, R16 and closures end to end, through the gateway, the scheduler and the pump: SMS that is
 never lost (retries, dead letters, redrive), day-before reminders, the no-show sweep and its
 suspension, and hall closures."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -63,15 +64,15 @@ def queue_depth(system, logical_id: str) -> int:
     import boto3
 
     sqs = boto3.client("sqs", endpoint_url=system.aws.url)
-    attributes = sqs.get_queue_attributes(QueueUrl=system.resources.ref(logical_id),
-                                          AttributeNames=["ApproximateNumberOfMessages",
-                                                          "ApproximateNumberOfMessagesNotVisible"])["Attributes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=system.resources.ref(logical_id),
+        AttributeNames=["ApproximateNumberOfMessages", "ApproximateNumberOfMessagesNotVisible"],
+    )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"]) + int(attributes["ApproximateNumberOfMessagesNotVisible"])
 
 
-
-
 # ---------------------------------------------------------------- SMS never lost (R16)
+
 
 def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(hall, api, notifier, monkeypatch):
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 1)  # retries after 1 s, 2 s, 4 s, ...
@@ -84,8 +85,9 @@ def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(hall, 
     assert all(not sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    eventually(lambda: all(sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings)),
-               step=hall.pump.drain)
+    eventually(
+        lambda: all(sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings)), step=hall.pump.drain
+    )
     for citizen, booking in zip(citizens, bookings):
         assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
         assert status(citizen, booking["booking_id"]) == "booked"
@@ -94,8 +96,9 @@ def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(hall, 
     assert queue_depth(hall, "SmsQueue") == 0 and queue_depth(hall, "SmsDLQ") == 0
 
 
-def test_sms_failing_for_good_lands_in_the_dlq_alarmed_then_redrive_delivers_once(hall, api, notifier, monkeypatch,
-                                                                                    capsys):
+def test_sms_failing_for_good_lands_in_the_dlq_alarmed_then_redrive_delivers_once(
+    hall, api, notifier, monkeypatch, capsys
+):
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)  # every retry at once: straight to the DLQ
     citizen = registered(hall)
     api.invoke("POST", "/local/sms-provider", body={"failing": True})
@@ -127,6 +130,7 @@ def test_template_alarms_on_the_sms_dlq_and_notifier_errors():
 
 # ---------------------------------------------------------------- reminders (R16)
 
+
 def test_schedules_fire_in_shanghai_time_with_the_jobs_inputs():
     by_input = {s.input_json: s for s in schedules(read_sam_template())}
     reminders = by_input['{"job": "reminders"}']
@@ -148,7 +152,9 @@ def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(h
 
     late.login()
     b_late = late.book(DAY, start="09:30").json()  # after today's run: carries its own reminder
-    assert len(sms_texts(hall, late.phone, "提醒")) == 1 and b_late["reference"] in sms_texts(hall, late.phone, "提醒")[0]
+    assert (
+        len(sms_texts(hall, late.phone, "提醒")) == 1 and b_late["reference"] in sms_texts(hall, late.phone, "提醒")[0]
+    )
 
     again = job(hall, "reminders")
     assert again == {"job": "reminders", "bookings": 2, "written": 0, "already": 2}
@@ -157,11 +163,15 @@ def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(h
 
     hall.clock.set(at("2026-09-15T15:59"))  # (skipping Tuesday's sweeps keeps the test short)
     move_clock(api, "2026-09-15T16:01+08:00")  # Tuesday's run: Wednesday's booking
-    assert len(sms_texts(hall, other_day.phone, "提醒")) == 1 and b_other["reference"] in sms_texts(hall, other_day.phone, "提醒")[0]
+    assert (
+        len(sms_texts(hall, other_day.phone, "提醒")) == 1
+        and b_other["reference"] in sms_texts(hall, other_day.phone, "提醒")[0]
+    )
     assert len(sms_texts(hall, early.phone, "提醒")) == 1
 
 
 # ---------------------------------------------------------------- no-show sweep (R12)
+
 
 def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
     first, second, kept = (registered(hall) for _ in range(3))
@@ -177,7 +187,10 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
     assert status(first, b_first["booking_id"]) == "no_show"
     assert status(second, b_second["booking_id"]) == "booked"  # its slot has not ended
     assert status(kept, b_kept["booking_id"]) == "booked"
-    assert len(sms_texts(hall, first.phone, "爽约")) == 1 and b_first["reference"] in sms_texts(hall, first.phone, "爽约")[0]
+    assert (
+        len(sms_texts(hall, first.phone, "爽约")) == 1
+        and b_first["reference"] in sms_texts(hall, first.phone, "爽约")[0]
+    )
 
     assert job(hall, "sweep")["no_shows"] == 0  # run twice: the same
     assert job(hall, "sweep", days_back=7)["no_shows"] == 0
@@ -185,9 +198,15 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
 
     move_clock(api, "2026-09-15T10:05+08:00")
     assert status(second, b_second["booking_id"]) == "no_show"
-    assert job(hall, "sweep") == {"job": "sweep", "due": 0, "no_shows": 0, "suspended": 0, "skipped": 0, "slots": 0,
-                                  "waitlist": {"job": "waitlist", "due": 0, "timed_out": 0, "offered": 0,
-                                               "returned": 0, "ended": 0}}
+    assert job(hall, "sweep") == {
+        "job": "sweep",
+        "due": 0,
+        "no_shows": 0,
+        "suspended": 0,
+        "skipped": 0,
+        "slots": 0,
+        "waitlist": {"job": "waitlist", "due": 0, "timed_out": 0, "offered": 0, "returned": 0, "ended": 0},
+    }
     assert first.get("/v1/me").json()["restrictions"]["no_shows_in_six_months"] == 1
     # the R9 lock is released: the citizen may book the service again
     assert first.book(THURSDAY).status == 201
@@ -206,8 +225,11 @@ def test_sweep_catches_up_late_after_an_outage(hall, api):
 
 def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(hall, api):
     citizen = registered(hall)
-    for day, then in ((DAY, "2026-09-15T09:45+08:00"), (WEDNESDAY, "2026-09-16T09:45+08:00"),
-                      (THURSDAY, "2026-09-17T09:45+08:00")):
+    for day, then in (
+        (DAY, "2026-09-15T09:45+08:00"),
+        (WEDNESDAY, "2026-09-16T09:45+08:00"),
+        (THURSDAY, "2026-09-17T09:45+08:00"),
+    ):
         r = citizen.book(day)
         assert r.status == 201, r.text
         hall.clock.set(at(f"{day}T09:29"))  # the slot ends at 09:30: from here the scheduler fires the sweep
@@ -226,6 +248,7 @@ def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(hall,
 
 # ---------------------------------------------------------------- closures
 
+
 @pytest.fixture
 def two_halls(hall):
     put_test_hall(capacity=3, office_id=OTHER_HALL)
@@ -242,11 +265,19 @@ def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_
     b_other_hall = other_hall.book(DAY, office=OTHER_HALL).json()
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
 
-    r = api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
-                   body={"date": DAY, "reason": "停电检修"})
+    r = api.invoke(
+        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": DAY, "reason": "停电检修"}
+    )
     assert r.status == 201, r.text
-    assert r.json() == {"office_id": HALL, "date": DAY, "reason": "停电检修", "already_closed": False,
-                        "slots_closed": 3, "bookings_cancelled": 2, "cancelled_now": 2}
+    assert r.json() == {
+        "office_id": HALL,
+        "date": DAY,
+        "reason": "停电检修",
+        "already_closed": False,
+        "slots_closed": 3,
+        "bookings_cancelled": 2,
+        "cancelled_now": 2,
+    }
     for citizen, booking in ((first, b_first), (second, b_second)):
         view = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()
         assert view["status"] == "cancelled" and view["cancelled_by"] == "hall"
@@ -255,17 +286,23 @@ def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_
         assert citizen.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0  # not counted
     assert status(other_day, b_other_day["booking_id"]) == "booked"
     assert status(other_hall, b_other_hall["booking_id"]) == "booked"
-    assert not sms_texts(two_halls, other_day.phone, "暂停办理") and not sms_texts(two_halls, other_hall.phone, "暂停办理")
+    assert not sms_texts(two_halls, other_day.phone, "暂停办理") and not sms_texts(
+        two_halls, other_hall.phone, "暂停办理"
+    )
 
     # the day is no longer bookable, nor shown
     assert problem(other_day.book(DAY, service="HR_BIRTH", start="10:00"), 409, "NO_SUCH_SLOT")
     days = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY})
     assert days.json()["days"] == []
 
-    again = api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
-                       body={"date": DAY, "reason": "another reason"})
+    again = api.invoke(
+        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": DAY, "reason": "another reason"}
+    )
     assert again.status == 201 and again.json() == {**r.json(), "already_closed": True, "cancelled_now": 0}
-    assert len(sms_texts(two_halls, first.phone, "暂停办理")) == 1 and len(sms_texts(two_halls, second.phone, "暂停办理")) == 1
+    assert (
+        len(sms_texts(two_halls, first.phone, "暂停办理")) == 1
+        and len(sms_texts(two_halls, second.phone, "暂停办理")) == 1
+    )
     log = api.invoke("GET", "/v1/audit", headers=auth(admin)).json()["entries"]
     closes = [e for e in log if e["action"] == "office.close_day"]
     assert len(closes) == 1 and closes[0]["target"] == f"OFFICE#{HALL}"  # who closed which day, once
@@ -280,8 +317,11 @@ def test_closure_route_is_for_administrators_only(two_halls, api):
     staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
     problem(api.invoke("POST", path, headers=auth(staff), body=body), 403, "FORBIDDEN")
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
-    problem(api.invoke("POST", path, headers=auth(admin), body={"date": "2026-09-13", "reason": "x"}),
-            422, "VALIDATION_ERROR")  # the past
+    problem(
+        api.invoke("POST", path, headers=auth(admin), body={"date": "2026-09-13", "reason": "x"}),
+        422,
+        "VALIDATION_ERROR",
+    )  # the past
     problem(api.invoke("POST", "/v1/offices/nope/closures", headers=auth(admin), body=body), 404, "NOT_FOUND")
 
 
@@ -291,8 +331,16 @@ def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimi
     from hallbook.store import catalog
     from hallbook.store.bookings import CounterMoved
 
-    catalog.put_service({"code": "HR_BIRTH", "name_zh": "出生登记", "name_en": "Birth registration",
-                         "appointment_required": True, "materials": [], "notice": "请准时到达"})  # an adult's, here
+    catalog.put_service(
+        {
+            "code": "HR_BIRTH",
+            "name_zh": "出生登记",
+            "name_en": "Birth registration",
+            "appointment_required": True,
+            "materials": [],
+            "notice": "请准时到达",
+        }
+    )  # an adult's, here
     catalog.invalidate_cache()
     citizen = registered(hall)
     first = citizen.book(DAY, start="09:00").json()

@@ -1,6 +1,7 @@
 """An attacker guessing a predictable login (a citizen's phone, `staff@<office>`,
 `admin`) slows only themselves. Requests come from distinct client addresses (API Gateway's
 requestContext.identity.sourceIp); the clock is frozen unless a test moves it."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,11 @@ def logins(system):
     staff login and the administrator (as local mode seeds them)."""
     citizen = registered(system, login=False)
     seed_local_accounts([HALL])
-    return {"citizen": (citizen.phone, citizen.password), "staff": (f"staff@{HALL}", STAFF_PASSWORD),
-            "admin": (ADMIN_LOGIN, ADMIN_PASSWORD)}
+    return {
+        "citizen": (citizen.phone, citizen.password),
+        "staff": (f"staff@{HALL}", STAFF_PASSWORD),
+        "admin": (ADMIN_LOGIN, ADMIN_PASSWORD),
+    }
 
 
 def account_item(login: str):
@@ -132,10 +136,16 @@ def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logi
     code = sms_code(system, login)
     assert len(system.sms_messages(login)) == sent_before + 1
     # the attacker has neither: a guessed code with a guessed password is a plain refusal
-    problem(log_in(api, attacker(21), login, WRONG, sms_code="000000" if code != "000000" else "111111"),
-            401, "UNAUTHENTICATED")
-    problem(log_in(api, attacker(22), login, password, sms_code="000000" if code != "000000" else "111111"),
-            401, "UNAUTHENTICATED")
+    problem(
+        log_in(api, attacker(21), login, WRONG, sms_code="000000" if code != "000000" else "111111"),
+        401,
+        "UNAUTHENTICATED",
+    )
+    problem(
+        log_in(api, attacker(22), login, password, sms_code="000000" if code != "000000" else "111111"),
+        401,
+        "UNAUTHENTICATED",
+    )
     r = log_in(api, OWNER_IP, login, password, sms_code=code)
     assert r.status == 200, r.text
     assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(r.json()["token"])).status == 200

@@ -2,6 +2,7 @@
 route of the template is in it, each with its real success status, its bearer security or none,
 every refusal as application/problem+json with the codes the route can answer; the formats it
 states are ones the server accepts; and /docs shows it with Swagger UI served locally."""
+
 from __future__ import annotations
 
 import inspect
@@ -95,9 +96,13 @@ def test_creates_answer_201(doc):
     assert "200" not in booking
     assert booking["201"]["content"]["application/json"]["schema"] == {"$ref": "#/components/schemas/BookingOut"}
     assert set(booking["201"]["headers"]) == {"Location", "Idempotent-Replayed"}
-    for method, path in [("POST", "/v1/accounts"), ("POST", "/v1/offices/{office_id}/check-ins"),
-                         ("POST", "/v1/offices/{office_id}/tickets"), ("POST", "/v1/applications"),
-                         ("POST", "/v1/operator/citizens/{account_id}/bookings")]:
+    for method, path in [
+        ("POST", "/v1/accounts"),
+        ("POST", "/v1/offices/{office_id}/check-ins"),
+        ("POST", "/v1/offices/{office_id}/tickets"),
+        ("POST", "/v1/applications"),
+        ("POST", "/v1/operator/citizens/{account_id}/bookings"),
+    ]:
         responses = doc["paths"][path][method.lower()]["responses"]
         assert "201" in responses and "200" not in responses, (method, path)
     for path in ("/v1/services/{code}", "/v1/offices/{office_id}", "/v1/permits/{number}"):  # create or change
@@ -128,8 +133,11 @@ def test_every_refusal_is_a_problem_with_its_codes(doc):
 
 
 def test_the_codes_of_the_table_are_the_contracts():
-    classes = {cls.code: cls.status for cls in vars(errors).values()
-               if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError}
+    classes = {
+        cls.code: cls.status
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
+    }
     for key, answers in ROUTES.items():
         for status, codes in answers.refusals.items():
             for code in codes:
@@ -179,8 +187,10 @@ def test_the_phone_pattern_covers_every_mobile_range():
     for prefix in range(130, 200):
         number = f"{prefix}12345678"
         parsed = phonenumbers.parse(number, "CN")
-        mobile = phonenumbers.is_valid_number(parsed) and \
-            phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+        mobile = (
+            phonenumbers.is_valid_number(parsed)
+            and phonenumbers.number_type(parsed) == phonenumbers.PhoneNumberType.MOBILE
+        )
         if mobile and not re.fullmatch(models.MOBILE.strip("^$"), number):
             missed.append(prefix)
         if re.fullmatch(models.MOBILE.strip("^$"), number):

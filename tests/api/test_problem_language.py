@@ -1,5 +1,6 @@
 """Issue 14 item 5: problems in the caller's language - `title` and `detail` in Chinese (the default)
 or English by Accept-Language, `code` unchanged; one dictionary (web/problems.TEXTS) covers every code."""
+
 from __future__ import annotations
 
 import re
@@ -13,18 +14,34 @@ from tests.support import next_working_day, problem, put_test_hall, registered, 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
 
-@pytest.mark.parametrize("header, language", [
-    (None, "zh"), ("", "zh"), ("zh-CN,zh;q=0.9", "zh"), ("zh-Hant-TW", "zh"), ("en", "en"), ("en-US,en;q=0.9", "en"),
-    ("fr-FR, en;q=0.5", "en"), ("fr, de", "zh"), ("*", "zh"), ("en;q=0.3, zh;q=0.8", "zh"), ("en;q=0", "zh"),
-    ("EN-gb", "en"), ("en;q=abc, zh", "zh"),
-])
+@pytest.mark.parametrize(
+    "header, language",
+    [
+        (None, "zh"),
+        ("", "zh"),
+        ("zh-CN,zh;q=0.9", "zh"),
+        ("zh-Hant-TW", "zh"),
+        ("en", "en"),
+        ("en-US,en;q=0.9", "en"),
+        ("fr-FR, en;q=0.5", "en"),
+        ("fr, de", "zh"),
+        ("*", "zh"),
+        ("en;q=0.3, zh;q=0.8", "zh"),
+        ("en;q=0", "zh"),
+        ("EN-gb", "en"),
+        ("en;q=abc, zh", "zh"),
+    ],
+)
 def test_the_language_is_the_first_we_speak_by_quality_else_chinese(header, language):
     assert language_of(header) == language
 
 
 def test_every_code_has_both_titles_and_a_chinese_detail():
-    codes = {cls.code for cls in vars(errors).values()
-             if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError}
+    codes = {
+        cls.code
+        for cls in vars(errors).values()
+        if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
+    }
     codes |= {"UNSUPPORTED_MEDIA_TYPE", "INTERNAL"}
     assert codes - set(TEXTS) == set()
     for code, (zh_title, en_title, zh_detail) in TEXTS.items():
@@ -32,14 +49,20 @@ def test_every_code_has_both_titles_and_a_chinese_detail():
 
 
 def test_a_refusal_in_chinese_by_default_in_english_when_asked_and_chinese_for_unknown_languages(api, system):
-    for headers, language in (({}, "zh"), ({"Accept-Language": "en-US,en;q=0.9"}, "en"),
-                              ({"Accept-Language": "fr-FR"}, "zh")):
+    for headers, language in (
+        ({}, "zh"),
+        ({"Accept-Language": "en-US,en;q=0.9"}, "en"),
+        ({"Accept-Language": "fr-FR"}, "zh"),
+    ):
         body = problem(api.invoke("GET", "/v1/services/NO_SUCH", headers=headers), 404, "NOT_FOUND")
         r = api.invoke("GET", "/v1/me", headers=headers)  # refused by the guard, before the resolver
         guarded = problem(r, 401, "UNAUTHENTICATED")
         shape = problem(api.invoke("POST", "/v1/accounts", headers=headers, body={"name": 1}), 422, "VALIDATION_ERROR")
-        media = problem(api.invoke("POST", "/v1/accounts", headers={**headers, "Content-Type": "text/csv"},
-                                   body="a,b"), 415, "UNSUPPORTED_MEDIA_TYPE")
+        media = problem(
+            api.invoke("POST", "/v1/accounts", headers={**headers, "Content-Type": "text/csv"}, body="a,b"),
+            415,
+            "UNSUPPORTED_MEDIA_TYPE",
+        )
         assert r.headers["content-language"] == ("zh-CN" if language == "zh" else "en")
         for refusal in (body, guarded, shape, media):
             assert bool(CHINESE.search(refusal["title"] + refusal["detail"])) is (language == "zh"), refusal
@@ -58,10 +81,18 @@ def test_a_rule_s_refusal_carries_its_particulars_in_both_languages(api, system)
     zh = problem(second.book(day), 409, "SLOT_FULL")
     assert zh["title"] == "该时段已约满" and zh["detail"] == "该时段已约满，请选择其他时段。"
     # the same refusal in English
-    r = second.api.invoke("POST", "/v1/bookings", headers={"Authorization": f"Bearer {second.token}",
-                                                           "Idempotency-Key": "en-1", "Accept-Language": "en"},
-                          body={"office_id": "test-hall", "service_code": "ID_RENEW", "date": str(day),
-                                "start": "09:00", "notice_acknowledged": True})
+    r = second.api.invoke(
+        "POST",
+        "/v1/bookings",
+        headers={"Authorization": f"Bearer {second.token}", "Idempotency-Key": "en-1", "Accept-Language": "en"},
+        body={
+            "office_id": "test-hall",
+            "service_code": "ID_RENEW",
+            "date": str(day),
+            "start": "09:00",
+            "notice_acknowledged": True,
+        },
+    )
     en = problem(r, 409, "SLOT_FULL")
     assert en["title"] == "Slot full" and "fully booked" in en["detail"]
     late = problem(second.book("2026-09-14"), 409, "OUTSIDE_WINDOW")  # today: the Chinese text, then the particulars

@@ -2,6 +2,7 @@
 own phone, books, lists and cancels for him (the father is the subject of every limit; the SMS go to
 both; every act audited with the son's account), and either side revokes. Then the attacker: a
 phone that is not the citizen's, a stranger guessing the code in parallel, a proxy after revocation."""
+
 from __future__ import annotations
 
 import pytest
@@ -21,19 +22,31 @@ def hall(system):
 
 
 def ask(son, father_id: str, father_phone: str):
-    return son.api.invoke("POST", "/v1/proxies", headers=auth(son.token),
-                          body={"id_number": father_id, "phone": father_phone})
+    return son.api.invoke(
+        "POST", "/v1/proxies", headers=auth(son.token), body={"id_number": father_id, "phone": father_phone}
+    )
 
 
 def confirm(citizen, proxy_id: str, code: str):
-    return citizen.api.invoke("POST", f"/v1/proxies/{proxy_id}/confirm", headers=auth(citizen.token),
-                              body={"code": code})
+    return citizen.api.invoke(
+        "POST", f"/v1/proxies/{proxy_id}/confirm", headers=auth(citizen.token), body={"code": code}
+    )
 
 
 def book_for(son, proxy_id: str, day: str, key: str, **extra):
-    return son.api.invoke("POST", f"/v1/proxies/{proxy_id}/bookings", headers=auth(son.token, key), body={
-        "office_id": "test-hall", "service_code": "ID_RENEW", "date": day, "start": "09:00",
-        "notice_acknowledged": True, **extra})
+    return son.api.invoke(
+        "POST",
+        f"/v1/proxies/{proxy_id}/bookings",
+        headers=auth(son.token, key),
+        body={
+            "office_id": "test-hall",
+            "service_code": "ID_RENEW",
+            "date": day,
+            "start": "09:00",
+            "notice_acknowledged": True,
+            **extra,
+        },
+    )
 
 
 def cancel_for(son, proxy_id: str, booking_id: str):
@@ -77,7 +90,8 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     problem(father.book(WEDNESDAY), 409, "ALREADY_BOOKED")  # the father is the subject (R9)
     assert son.get("/v1/bookings").json()["bookings"] == []  # not the son's booking
     assert [b["booking_id"] for b in son.get(f"/v1/proxies/{proxy_id}/bookings").json()["bookings"]] == [
-        booking["booking_id"]]
+        booking["booking_id"]
+    ]
     page = son.get(f"/v1/proxies/{proxy_id}/bookings/{booking['booking_id']}/confirmation")
     assert page.status == 200 and booking["reference"] in page.text
 
@@ -100,8 +114,9 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
 
 
 def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
-    father, son, daughter, stranger = (registered(hall, born=b) for b in ("19450101", "19800101", "19820101",
-                                                                          "19900101"))
+    father, son, daughter, stranger = (
+        registered(hall, born=b) for b in ("19450101", "19800101", "19820101", "19900101")
+    )
     by_son, by_daughter = authorised(hall, son, father), authorised(hall, daughter, father)
     booking = book_for(son, by_son, DAY, "k1").json()
     problem(stranger.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(stranger.token)), 404, "NOT_FOUND")
@@ -110,18 +125,19 @@ def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
     assert r.status == 200 and r.json()["status"] == "revoked"
     assert any("授权已撤销" in t for t in sms_texts(hall, son.phone))
     assert any("授权已撤销" in t for t in sms_texts(hall, father.phone))
-    for attempt in (lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
-                    lambda: book_for(son, by_son, WEDNESDAY, "k2"),
-                    lambda: cancel_for(son, by_son, booking["booking_id"]),
-                    lambda: son.get(f"/v1/proxies/{by_son}/bookings/{booking['booking_id']}/confirmation")):
+    for attempt in (
+        lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
+        lambda: book_for(son, by_son, WEDNESDAY, "k2"),
+        lambda: cancel_for(son, by_son, booking["booking_id"]),
+        lambda: son.get(f"/v1/proxies/{by_son}/bookings/{booking['booking_id']}/confirmation"),
+    ):
         problem(attempt(), 404, "NOT_FOUND")
     assert father.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"  # bookings made stay
 
     r = daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token))  # the proxy
     assert r.status == 200 and r.json()["status"] == "revoked"
     problem(book_for(daughter, by_daughter, WEDNESDAY, "k3"), 404, "NOT_FOUND")
-    problem(daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token)), 404,
-            "NOT_FOUND")
+    problem(daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token)), 404, "NOT_FOUND")
     # asking again starts over: a new code to the father's phone
     again = ask(son, father.id_number, father.phone)
     assert again.status == 202 and again.json()["proxy_id"] != by_son
@@ -152,7 +168,7 @@ def test_a_stranger_guessing_the_code_in_parallel_gets_five_tries_in_all(hall):
     statuses = [a.status for a in answers]
     assert set(statuses) <= {422, 429, 503} and 422 in statuses, statuses
     later = []  # then one at a time until refused: never more than CODE_ATTEMPTS compared in all
-    for guess in guesses[:CODE_ATTEMPTS + 1]:
+    for guess in guesses[: CODE_ATTEMPTS + 1]:
         later.append(confirm(attacker, proxy_id, guess).status)
         if later[-1] == 429:
             break

@@ -3,6 +3,7 @@ whose Retry-After is the real wait on the injected clock (the test moves the clo
 is let through); accounts, addresses and phones are limited independently, so an attacker's address
 never limits the owner at another. Requests come from client addresses as API Gateway gives them
 (requestContext.identity.sourceIp); the clock is frozen unless a test moves it."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,15 @@ def rate(name: str) -> Rate:
     return Rate.parse(getattr(settings(), f"limit_{name}"))
 
 
-def from_ip(api, ip: str, method: str, path: str, body: dict | None = None, headers: dict | None = None,
-            query: dict | None = None):
+def from_ip(
+    api,
+    ip: str,
+    method: str,
+    path: str,
+    body: dict | None = None,
+    headers: dict | None = None,
+    query: dict | None = None,
+):
     """A request as API Gateway would receive it from the client address `ip`."""
     header_list = [("Host", api.host), ("Content-Type", "application/json"), *(headers or {}).items()]
     payload = json.dumps(body).encode() if body is not None else b""
@@ -59,8 +67,13 @@ def hall(system):
 
 
 def attempt(api, ip: str, citizen, key: str):
-    body = {"office_id": HALL, "service_code": SERVICE, "date": "2026-09-15", "start": "09:00",
-            "notice_acknowledged": True}
+    body = {
+        "office_id": HALL,
+        "service_code": SERVICE,
+        "date": "2026-09-15",
+        "start": "09:00",
+        "notice_acknowledged": True,
+    }
     return from_ip(api, ip, "POST", "/v1/bookings", body, auth(citizen.token, key))
 
 
@@ -69,6 +82,7 @@ def rate_items() -> int:
 
 
 # ---------------------------------------------------------------- the noon rush: in memory, no write
+
 
 def test_booking_attempts_per_account(hall, api):
     limit = rate("booking_account")
@@ -94,10 +108,10 @@ def test_booking_attempts_per_address_spare_the_owner_elsewhere(hall, api):
     owner = registered(hall)
     items = rate_items()
     answers = [attempt(api, ATTACKER, bot, f"k{n}") for n in range(each) for bot in bots]
-    assert [r.text for r in answers[:per_address.count] if r.status == 429] == []
+    assert [r.text for r in answers[: per_address.count] if r.status == 429] == []
     body = limited(answers[per_address.count], per_address.interval)
     assert "this address" in body["detail"]
-    assert all(r.status == 429 for r in answers[per_address.count:])
+    assert all(r.status == 429 for r in answers[per_address.count :])
     assert attempt(api, OWNER, owner, "mine").status == 201  # the owner, elsewhere, is not slowed
     assert attempt(api, OWNER, bots[0], "from-home").status != 429  # nor is a bot's account from another address
     advance(hall, per_address.interval)
@@ -125,8 +139,13 @@ def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
     monkeypatch.setenv("LIMIT_AVAILABILITY_ADDRESS", "2/30")
     reset_settings()
     try:
-        poll = lambda: from_ip(api, ATTACKER, "GET", f"/v1/offices/{HALL}/availability",  # noqa: E731
-                               query={"service": SERVICE})
+        poll = lambda: from_ip(
+            api,
+            ATTACKER,
+            "GET",
+            f"/v1/offices/{HALL}/availability",  # noqa: E731
+            query={"service": SERVICE},
+        )
         assert [poll().status, poll().status] == [200, 200]
         limited(poll(), 15)
     finally:
@@ -135,6 +154,7 @@ def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
 
 
 # ---------------------------------------------------------------- registration and SMS: global counters
+
 
 def register(api, ip: str, phone: str, idn: str | None = None):
     body = {"name": "李四", "id_number": idn or new_identity()[0], "phone": phone, "password": "secret-pass-1"}
@@ -179,9 +199,11 @@ def test_sms_codes_per_address_across_every_route_that_sends_one(system, api):
     limit = rate("sms_address")
     owner = registered(system, verify=False, login=False)
     system.clock.advance(timedelta(minutes=1))  # the registration's code is a minute old
-    sends = [lambda: from_ip(api, ATTACKER, "POST", "/v1/accounts/verify/resend", {"id_number": owner.id_number}),
-             lambda: from_ip(api, ATTACKER, "POST", "/v1/sessions/sms-code", {"login": owner.phone}),
-             lambda: register(api, ATTACKER, new_identity()[1])]
+    sends = [
+        lambda: from_ip(api, ATTACKER, "POST", "/v1/accounts/verify/resend", {"id_number": owner.id_number}),
+        lambda: from_ip(api, ATTACKER, "POST", "/v1/sessions/sms-code", {"login": owner.phone}),
+        lambda: register(api, ATTACKER, new_identity()[1]),
+    ]
     answers = [sends[n % 2]() for n in range(limit.count)]
     # none is the guard's; the account's own "1 a minute" refuses all resends but the first
     assert [r.status for r in answers[::2]] == [202] + [429] * (len(answers[::2]) - 1)
@@ -200,8 +222,14 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
     per_minor, per_account = rate("guardian_minor"), rate("guardian_account")
     child = id_number("440305", "20200101", "611")
     strangers = [registered(system) for _ in range(2)]
-    ask = lambda who, minor, ip: from_ip(api, ip, "POST", "/v1/guardian-links",  # noqa: E731
-                                         {"minor_id_number": minor}, auth(who.token))
+    ask = lambda who, minor, ip: from_ip(
+        api,
+        ip,
+        "POST",
+        "/v1/guardian-links",  # noqa: E731
+        {"minor_id_number": minor},
+        auth(who.token),
+    )
     answers = [ask(strangers[n % 2], child, f"198.51.100.{n + 1}") for n in range(per_minor.count)]
     assert all(r.status == 403 for r in answers), [r.text for r in answers]  # nobody linked: a hall must
     window = Window(per_minor, now().timestamp())
@@ -219,5 +247,7 @@ def test_local_mode_is_one_client_and_not_counted_by_address(system, api):
     Gateway never gives that address, so loopback is not counted (accounts and phones still are)."""
     put_test_hall()
     limit = rate("availability_address")
-    assert all(api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).status == 200
-               for _ in range(limit.count * 3))
+    assert all(
+        api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).status == 200
+        for _ in range(limit.count * 3)
+    )

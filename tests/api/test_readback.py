@@ -1,6 +1,7 @@
 """Issue 14 item 4: an administrator reads back what they set - a hall's timetable and closures, a
 calendar year and its source - lifts a closure, and every admin PUT carries an ETag and honours If-Match
 (412 PRECONDITION_FAILED when the entity moved on)."""
+
 from __future__ import annotations
 
 import pytest
@@ -20,8 +21,11 @@ def tokens(system, api):
     accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
     put_test_hall(office_id="other-hall")
     accounts.create_staff_account("staff@other-hall", "staff-pass-1", "staff", "窗口", "other-hall", now())
-    return {"admin": login(api, "admin", "admin-pass-1"), "staff": login(api, f"staff@{HALL}", "staff-pass-1"),
-            "other_staff": login(api, "staff@other-hall", "staff-pass-1")}
+    return {
+        "admin": login(api, "admin", "admin-pass-1"),
+        "staff": login(api, f"staff@{HALL}", "staff-pass-1"),
+        "other_staff": login(api, "staff@other-hall", "staff-pass-1"),
+    }
 
 
 def office_body(office: dict) -> dict:
@@ -35,7 +39,8 @@ def test_an_admin_reads_the_timetable_and_closures_others_see_the_public_hall(to
     office = r.json()
     assert office["timetable"][SERVICE] == [
         {"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 2},
-        {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": 2}]
+        {"days": [1, 2, 3, 4, 5], "start": "09:30", "end": "10:00", "capacity": 2},
+    ]
     assert office["closures"] == []
     for headers in ({}, auth(tokens["staff"]), auth("not-a-token")):
         public = api.invoke("GET", f"/v1/offices/{HALL}", headers=headers)
@@ -48,19 +53,24 @@ def test_put_office_answers_its_etag_and_a_stale_if_match_is_412(tokens, api):
     admin = auth(tokens["admin"])
     read = api.invoke("GET", f"/v1/offices/{HALL}", headers=admin)
     first_tag, body = read.headers["etag"], office_body(read.json())
-    r = api.invoke("PUT", f"/v1/offices/{HALL}", headers={**admin, "If-Match": first_tag},
-                   body={**body, "name": "改名大厅"})
+    r = api.invoke(
+        "PUT", f"/v1/offices/{HALL}", headers={**admin, "If-Match": first_tag}, body={**body, "name": "改名大厅"}
+    )
     assert r.status == 200, r.text
     new_tag = r.headers["etag"]
     assert new_tag != first_tag
     assert api.invoke("GET", f"/v1/offices/{HALL}", headers=admin).headers["etag"] == new_tag
-    stale = api.invoke("PUT", f"/v1/offices/{HALL}", headers={**admin, "If-Match": first_tag},
-                       body={**body, "name": "又改名"})
+    stale = api.invoke(
+        "PUT", f"/v1/offices/{HALL}", headers={**admin, "If-Match": first_tag}, body={**body, "name": "又改名"}
+    )
     assert problem(stale, 412, "PRECONDITION_FAILED")["etag"] == new_tag
     assert api.invoke("GET", f"/v1/offices/{HALL}", headers=admin).json()["name"] == "改名大厅"
     # `*`: only if it exists; a new hall is refused, an existing one accepted
-    problem(api.invoke("PUT", "/v1/offices/new-hall", headers={**admin, "If-Match": "*"}, body=body),
-            412, "PRECONDITION_FAILED")
+    problem(
+        api.invoke("PUT", "/v1/offices/new-hall", headers={**admin, "If-Match": "*"}, body=body),
+        412,
+        "PRECONDITION_FAILED",
+    )
     assert api.invoke("PUT", f"/v1/offices/{HALL}", headers={**admin, "If-Match": "*"}, body=body).status == 200
     assert api.invoke("PUT", f"/v1/offices/{HALL}", headers=admin, body=body).status == 200  # no If-Match: as before
 
@@ -70,16 +80,26 @@ def test_put_service_carries_an_etag_and_honours_if_match(tokens, api):
     body = {"name_zh": "户口迁出", "name_en": "Moving a household out", "appointment_required": True}
     created = api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers=admin, body=body)
     assert created.status == 201 and created.headers["etag"]
-    changed = api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers={**admin, "If-Match": created.headers["etag"]},
-                         body={**body, "notice": "请带户口簿"})
+    changed = api.invoke(
+        "PUT",
+        "/v1/services/HR_MOVE_OUT",
+        headers={**admin, "If-Match": created.headers["etag"]},
+        body={**body, "notice": "请带户口簿"},
+    )
     assert changed.status == 200 and changed.headers["etag"] != created.headers["etag"]
-    problem(api.invoke("PUT", "/v1/services/HR_MOVE_OUT", headers={**admin, "If-Match": created.headers["etag"]},
-                       body=body), 412, "PRECONDITION_FAILED")
+    problem(
+        api.invoke(
+            "PUT", "/v1/services/HR_MOVE_OUT", headers={**admin, "If-Match": created.headers["etag"]}, body=body
+        ),
+        412,
+        "PRECONDITION_FAILED",
+    )
 
 
 def _availability(api, day) -> list[dict]:
-    r = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": str(day),
-                                                                      "to": str(day)})
+    r = api.invoke(
+        "GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": str(day), "to": str(day)}
+    )
     days = r.json()["days"]
     return days[0]["slots"] if days else []
 
@@ -90,8 +110,12 @@ def test_a_closure_is_listed_and_lifted_its_slots_return_and_no_booking_is_reviv
     day = next_working_day(after=3)
     booked = citizen.book(day, "09:00")
     assert booked.status == 201
-    assert api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=admin,
-                      body={"date": str(day), "reason": "停电检修"}).status == 201
+    assert (
+        api.invoke(
+            "POST", f"/v1/offices/{HALL}/closures", headers=admin, body={"date": str(day), "reason": "停电检修"}
+        ).status
+        == 201
+    )
     assert _availability(api, day) == []
 
     listed = api.invoke("GET", f"/v1/offices/{HALL}/closures", headers=admin)
@@ -100,8 +124,13 @@ def test_a_closure_is_listed_and_lifted_its_slots_return_and_no_booking_is_reviv
 
     lifted = api.invoke("DELETE", f"/v1/offices/{HALL}/closures/{day}", headers=admin)
     assert lifted.status == 200, lifted.text
-    assert lifted.json() == {"office_id": HALL, "date": str(day), "reason": "停电检修", "slots_reopened": 3,
-                             "slots_created": 0}
+    assert lifted.json() == {
+        "office_id": HALL,
+        "date": str(day),
+        "reason": "停电检修",
+        "slots_reopened": 3,
+        "slots_created": 0,
+    }
     from hallbook.store import catalog as catalog_store
 
     catalog_store.invalidate_cache()  # the citizen API's catalogue cache (30 s) stands for another process
@@ -131,21 +160,39 @@ def test_a_calendar_year_shows_its_days_and_source_and_its_entries_are_versioned
     entered = api.invoke("GET", "/v1/calendar/2031", headers=admin)
     assert entered.json()["source"] == "admin" and entered.headers["etag"] == put.headers["etag"]
     assert entered.json()["entered"]["holidays"] == ["2031-10-08"] and entered.json()["holidays"] == ["2031-10-08"]
-    again = api.invoke("PUT", "/v1/calendar/2031", headers={**admin, "If-Match": put.headers["etag"]},
-                       body={"holidays": ["2031-10-08", "2031-10-09"], "workdays": []})
+    again = api.invoke(
+        "PUT",
+        "/v1/calendar/2031",
+        headers={**admin, "If-Match": put.headers["etag"]},
+        body={"holidays": ["2031-10-08", "2031-10-09"], "workdays": []},
+    )
     assert again.status == 200
-    problem(api.invoke("PUT", "/v1/calendar/2031", headers={**admin, "If-Match": put.headers["etag"]},
-                       body={"holidays": [], "workdays": []}), 412, "PRECONDITION_FAILED")
+    problem(
+        api.invoke(
+            "PUT",
+            "/v1/calendar/2031",
+            headers={**admin, "If-Match": put.headers["etag"]},
+            body={"holidays": [], "workdays": []},
+        ),
+        412,
+        "PRECONDITION_FAILED",
+    )
 
 
 def test_citizens_staff_and_strangers_cannot_read_back_or_lift(tokens, system, api):
     citizen = registered(system)
-    routes = [("GET", f"/v1/offices/{HALL}/closures"), ("DELETE", f"/v1/offices/{HALL}/closures/2026-09-22"),
-              ("GET", "/v1/calendar/2026")]
+    routes = [
+        ("GET", f"/v1/offices/{HALL}/closures"),
+        ("DELETE", f"/v1/offices/{HALL}/closures/2026-09-22"),
+        ("GET", "/v1/calendar/2026"),
+    ]
     for method, path in routes:
         problem(api.invoke(method, path), 401, "UNAUTHENTICATED")
         for token in (citizen.token, tokens["staff"], tokens["other_staff"]):
             problem(api.invoke(method, path, headers=auth(token)), 403, "FORBIDDEN")
     # a staff member's or citizen's If-Match on an admin PUT changes nothing either
-    problem(api.invoke("PUT", f"/v1/offices/{HALL}", headers={**auth(tokens["staff"]), "If-Match": "*"}, body={}),
-            403, "FORBIDDEN")
+    problem(
+        api.invoke("PUT", f"/v1/offices/{HALL}", headers={**auth(tokens["staff"]), "If-Match": "*"}, body={}),
+        403,
+        "FORBIDDEN",
+    )

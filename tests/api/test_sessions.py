@@ -1,6 +1,7 @@
 """Tokens end when their session does. Logout, a password change, an old token
 generation, an unknown signing key, and the rotation of the key (the previous one verifies until the
 next rotation retires it)."""
+
 from __future__ import annotations
 
 import base64
@@ -33,6 +34,7 @@ def log_in(api, login: str, password: str) -> str:
 
 def hand_signed(header: dict, claims: dict, secret: str) -> str:
     """A JWT PyJWT would not encode (a kid that is not a string)."""
+
     def part(value: dict) -> str:
         return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
 
@@ -93,30 +95,44 @@ def test_a_password_change_revokes_every_older_token(system, api):
     for old in (citizen.token, other):
         problem(me(api, old), 401, "UNAUTHENTICATED")
     assert me(api, new_token).status == 200
-    problem(api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}),
-            401, "UNAUTHENTICATED")
+    problem(
+        api.invoke("POST", "/v1/sessions", body={"login": citizen.phone, "password": citizen.password}),
+        401,
+        "UNAUTHENTICATED",
+    )
     assert me(api, log_in(api, citizen.phone, "new-secret-2")).status == 200
 
 
 def test_a_password_change_needs_the_current_password_and_a_good_new_one(system, api):
     citizen = registered(system)
-    for body, field in [({"current_password": "wrong-pass-9", "new_password": "new-secret-2"}, "current_password"),
-                        ({"current_password": citizen.password, "new_password": "short"}, "password"),
-                        ({"current_password": citizen.password, "new_password": citizen.password}, "new_password")]:
-        detail = problem(api.invoke("POST", "/v1/me/password", headers=auth(citizen.token), body=body),
-                         422, "VALIDATION_ERROR")
+    for body, field in [
+        ({"current_password": "wrong-pass-9", "new_password": "new-secret-2"}, "current_password"),
+        ({"current_password": citizen.password, "new_password": "short"}, "password"),
+        ({"current_password": citizen.password, "new_password": citizen.password}, "new_password"),
+    ]:
+        detail = problem(
+            api.invoke("POST", "/v1/me/password", headers=auth(citizen.token), body=body), 422, "VALIDATION_ERROR"
+        )
         assert detail.get("field") == field
     assert me(api, citizen.token).status == 200  # nothing changed
-    problem(api.invoke("POST", "/v1/me/password", body={"current_password": "a", "new_password": "b"}),
-            401, "UNAUTHENTICATED")
+    problem(
+        api.invoke("POST", "/v1/me/password", body={"current_password": "a", "new_password": "b"}),
+        401,
+        "UNAUTHENTICATED",
+    )
 
 
 def test_a_token_of_an_older_generation_is_refused(system, api):
     citizen = registered(system)
     account_id = account_id_of(citizen)
     key = tokens.key_ring().current
-    claims = jwt.decode(citizen.token, key.secret, algorithms=["HS256"], audience=tokens.AUDIENCE,
-                        options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        citizen.token,
+        key.secret,
+        algorithms=["HS256"],
+        audience=tokens.AUDIENCE,
+        options={"verify_exp": False, "verify_iat": False},
+    )
     assert claims["gen"] == 0 and claims["sid"]
 
     def signed(**changes) -> str:
@@ -128,19 +144,28 @@ def test_a_token_of_an_older_generation_is_refused(system, api):
     assert me(api, signed(gen=1)).status == 200  # the same claims at the account's generation
     problem(me(api, signed(gen=1, role="admin")), 401, "UNAUTHENTICATED")  # nor a role it does not have
     no_session = {k: v for k, v in claims.items() if k not in ("gen", "sid")}
-    problem(me(api, jwt.encode(no_session, key.secret, algorithm="HS256", headers={"kid": key.kid})),
-            401, "UNAUTHENTICATED")
+    problem(
+        me(api, jwt.encode(no_session, key.secret, algorithm="HS256", headers={"kid": key.kid})), 401, "UNAUTHENTICATED"
+    )
 
 
 def test_an_unknown_or_missing_key_id_is_refused(system, api):
     citizen = registered(system)
     key = tokens.key_ring().current
-    claims = jwt.decode(citizen.token, key.secret, algorithms=["HS256"], audience=tokens.AUDIENCE,
-                        options={"verify_exp": False, "verify_iat": False})
+    claims = jwt.decode(
+        citizen.token,
+        key.secret,
+        algorithms=["HS256"],
+        audience=tokens.AUDIENCE,
+        options={"verify_exp": False, "verify_iat": False},
+    )
     assert jwt.get_unverified_header(citizen.token)["kid"] == key.kid
     stranger = secrets.token_urlsafe(48)
-    for header, secret in [({"kid": "not-a-key"}, key.secret), ({}, key.secret),
-                           ({"kid": tokens.key_id(stranger)}, stranger)]:
+    for header, secret in [
+        ({"kid": "not-a-key"}, key.secret),
+        ({}, key.secret),
+        ({"kid": tokens.key_id(stranger)}, stranger),
+    ]:
         token = jwt.encode(claims, secret, algorithm="HS256", headers=header)
         problem(me(api, token), 401, "UNAUTHENTICATED")
     problem(me(api, hand_signed({"alg": "HS256", "kid": [key.kid]}, claims, key.secret)), 401, "UNAUTHENTICATED")

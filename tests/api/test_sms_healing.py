@@ -8,6 +8,7 @@ Local mode runs SQS delays in real time, not on the moved clock: with the notifi
 a failed message goes through all its tries at once and lands in SmsDLQ, as it would after ~10
 minutes of a real outage; with the real base its retries are still waiting (seconds, in real time)
 when the clock has moved on. Both must heal."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -56,14 +57,16 @@ def walk_clock(system, start: datetime, minutes: int) -> None:
 
 def queue_depth(system, logical_id: str) -> int:
     sqs = boto3.client("sqs", endpoint_url=system.aws.url)
-    attributes = sqs.get_queue_attributes(QueueUrl=system.resources.ref(logical_id),
-                                          AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    attributes = sqs.get_queue_attributes(
+        QueueUrl=system.resources.ref(logical_id), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
     return int(attributes["ApproximateNumberOfMessages"])
 
 
 @pytest.mark.parametrize("retry_base", [0, None], ids=["dead-lettered", "still-retrying"])
-def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_expires(hall, api, notifier,
-                                                                                          monkeypatch, retry_base):
+def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_expires(
+    hall, api, notifier, monkeypatch, retry_base
+):
     if retry_base is not None:
         monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", retry_base)
     day = next_working_day()
@@ -71,8 +74,9 @@ def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_
 
     assert api.invoke("POST", "/local/sms-provider", body={"failing": True}).json() == {"failing": True}
     idn, phone = new_identity()  # a registration during the outage: its code is valid for 10 minutes
-    r = api.invoke("POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone,
-                                                 "password": "secret-pass-1"})
+    r = api.invoke(
+        "POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1"}
+    )
     assert r.status == 201, r.text
     account_id = account_store.find_account_id(f"ID#{idn}")
     b1 = first.book(day).json()
@@ -161,8 +165,12 @@ def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, a
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)
     api.invoke("POST", "/local/sms-provider", body={"failing": True})
     idn, phone = new_identity()
-    assert api.invoke("POST", "/v1/accounts", body={"name": "赵六", "id_number": idn, "phone": phone,
-                                                    "password": "secret-pass-1"}).status == 201
+    assert (
+        api.invoke(
+            "POST", "/v1/accounts", body={"name": "赵六", "id_number": idn, "phone": phone, "password": "secret-pass-1"}
+        ).status
+        == 201
+    )
     hall.pump.drain()
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
     hall.clock.set(now() + timedelta(minutes=11))  # no schedule fires: only the queue retries
@@ -175,7 +183,11 @@ def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, a
 
 def test_the_stream_relay_reports_the_records_it_could_not_enqueue(hall, notifier, monkeypatch):
     def record(seq: str, pk: str, name: str = "INSERT") -> dict:
-        return {"eventName": name, "eventSource": "aws:dynamodb", "dynamodb": {"SequenceNumber": seq, "Keys": {"pk": {"S": pk}}}}
+        return {
+            "eventName": name,
+            "eventSource": "aws:dynamodb",
+            "dynamodb": {"SequenceNumber": seq, "Keys": {"pk": {"S": pk}}},
+        }
 
     sent: list[list[str]] = []
 
@@ -184,8 +196,15 @@ def test_the_stream_relay_reports_the_records_it_could_not_enqueue(hall, notifie
         return [i for i in ids if i == "b#booked"]
 
     monkeypatch.setattr(notifier.notify, "enqueue_ids", enqueue_ids)
-    event = {"Records": [record("1", "a#booked"), record("2", "a#booked", "MODIFY"), record("3", "#sms-healing"),
-                         record("4", "b#booked"), record("5", "c#booked")]}
+    event = {
+        "Records": [
+            record("1", "a#booked"),
+            record("2", "a#booked", "MODIFY"),
+            record("3", "#sms-healing"),
+            record("4", "b#booked"),
+            record("5", "c#booked"),
+        ]
+    }
     assert notifier.relay(event) == {"batchItemFailures": [{"itemIdentifier": "4"}]}
     assert sent == [["a#booked", "b#booked", "c#booked"]]  # one request for the batch, INSERTs only
 
@@ -201,12 +220,20 @@ def test_template_heals_sms_on_a_schedule_with_a_sparse_index_a_stream_destinati
     assert table["StreamSpecification"] == {"StreamViewType": "KEYS_ONLY"}
     stream = resources["NotifierFunction"]["Properties"]["Events"]["OutboxStream"]["Properties"]
     assert stream["MaximumRetryAttempts"] == 10 and stream["BisectBatchOnFunctionError"] is True
-    assert stream["DestinationConfig"]["OnFailure"] == {"Type": "SQS",
-                                                        "Destination": {"Fn::GetAtt": ["OutboxStreamFailures", "Arn"]}}
+    assert stream["DestinationConfig"]["OnFailure"] == {
+        "Type": "SQS",
+        "Destination": {"Fn::GetAtt": ["OutboxStreamFailures", "Arn"]},
+    }
     healing = next(s for s in schedules(raw) if s.name == "hallbook-dev-sms-healing")
     assert (healing.expression, healing.input_json, healing.function) == (
-        "rate(5 minutes)", '{"job": "heal_sms"}', "NotifierFunction")
+        "rate(5 minutes)",
+        '{"job": "heal_sms"}',
+        "NotifierFunction",
+    )
     alarm = resources["OldestPendingSmsAlarm"]["Properties"]
     assert (alarm["MetricName"], alarm["Threshold"], alarm["ComparisonOperator"]) == (
-        "OldestPendingSmsAgeSeconds", 900, "GreaterThanThreshold")
+        "OldestPendingSmsAgeSeconds",
+        900,
+        "GreaterThanThreshold",
+    )
     assert "900 s" in alarm["AlarmDescription"] and alarm["AlarmActions"] == [{"Ref": "AlarmTopic"}]

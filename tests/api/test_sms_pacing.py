@@ -2,6 +2,7 @@
 The notifier paces to the configured rate (at most that many sends in any one second, per sending
 environment), the queue absorbs the burst, and every message goes out exactly once. The pacer runs on
 a fake clock here: nothing sleeps, and the send instants it hands out are checked, not measured."""
+
 from __future__ import annotations
 
 from collections import Counter

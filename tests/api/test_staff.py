@@ -1,6 +1,7 @@
 """R14, R15 at the hall through the gateway: check-in by reference and ID number and its window's
 edges, tickets and the call order, concurrent counters, completion, the display board, and the
 role and office checks on every staff route."""
+
 from __future__ import annotations
 
 from datetime import datetime, timedelta
@@ -33,24 +34,26 @@ OTHER = "other-hall"  # a book_first hall
 EARLY = "early-hall"  # a priority hall whose ID_RENEW slot runs 08:00-09:00
 
 
-
-
 def at(hhmm: str, day: str = DAY) -> datetime:
     return datetime.fromisoformat(f"{day}T{hhmm}:00+08:00")
-
-
 
 
 @pytest.fixture
 def halls(system):
     put_test_hall(capacity=3)  # priority
     put_test_hall(capacity=3, office_id=OTHER, mode="book_first")
-    catalog.put_office({
-        "office_id": EARLY, "name": "早班大厅", "region": "shenzhen", "district": "福田区",
-        "address": "测试路2号",
-        "mode": "priority", "services": [SERVICE, WALK_IN],
-        "timetable": {SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "09:00", "capacity": 5}]},
-    })
+    catalog.put_office(
+        {
+            "office_id": EARLY,
+            "name": "早班大厅",
+            "region": "shenzhen",
+            "district": "福田区",
+            "address": "测试路2号",
+            "mode": "priority",
+            "services": [SERVICE, WALK_IN],
+            "timetable": {SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "08:00", "end": "09:00", "capacity": 5}]},
+        }
+    )
     catalog.invalidate_cache()
     for office in (HALL, OTHER, EARLY):
         release_days(office_id=office)
@@ -89,12 +92,16 @@ def walk_in(api, token, service=WALK_IN, office=HALL):
 
 # ---------------------------------------------------------------- check-in (R14)
 
-@pytest.mark.parametrize("when, status", [
-    ("08:29", 409),  # start - 31 min
-    ("08:30", 201),  # start - 30 min: open
-    ("09:30", 201),  # the slot's end: still open
-    ("09:31", 409),  # end + 1 min: closed
-])
+
+@pytest.mark.parametrize(
+    "when, status",
+    [
+        ("08:29", 409),  # start - 31 min
+        ("08:30", 201),  # start - 30 min: open
+        ("09:30", 201),  # the slot's end: still open
+        ("09:31", 409),  # end + 1 min: closed
+    ],
+)
 def test_check_in_window_edges(system, staff, api, when, status):
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()  # slot 09:00-09:30
@@ -187,6 +194,7 @@ def test_check_in_by_minor_id_number_without_guardian(system, staff, api):
 
 # ---------------------------------------------------------------- tickets and the queue (R15)
 
+
 def test_walk_ins_only_at_priority_halls(system, staff, api):
     system.clock.set(at("09:00"))
     r = walk_in(api, staff[HALL])
@@ -195,8 +203,16 @@ def test_walk_ins_only_at_priority_halls(system, staff, api):
     r = walk_in(api, staff[OTHER], service=SERVICE, office=OTHER)
     assert r.status == 409 and r.json()["code"] == "BOOKING_REQUIRED"
     assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "NOT_FOUND"
-    catalog.put_service({"code": "RP_APPLY", "name_zh": "居住证申领", "name_en": "Residence permit",
-                         "appointment_required": True, "materials": [], "notice": ""})
+    catalog.put_service(
+        {
+            "code": "RP_APPLY",
+            "name_zh": "居住证申领",
+            "name_en": "Residence permit",
+            "appointment_required": True,
+            "materials": [],
+            "notice": "",
+        }
+    )
     catalog.invalidate_cache()
     assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "SERVICE_NOT_OFFERED"
 
@@ -244,7 +260,10 @@ def test_an_earlier_slot_goes_before_a_later_one_and_bookings_before_walk_ins(sy
     check_in(api, staff[HALL], {"reference": late_slot["reference"]})
     check_in(api, staff[HALL], {"reference": early_slot["reference"]})
     assert [call_next(api, staff[HALL]).json()["booking_id"] for _ in range(3)] == [
-        early_slot["booking_id"], late_slot["booking_id"], None]
+        early_slot["booking_id"],
+        late_slot["booking_id"],
+        None,
+    ]
 
 
 def test_call_order_rule():
@@ -272,8 +291,10 @@ def test_two_check_ins_at_once_get_different_numbers(system, staff, api):
     citizens = [registered(system) for _ in range(3)]
     refs = [c.book(DAY, "09:00").json()["reference"] for c in citizens]
     system.clock.set(at("09:00"))
-    results = run_at_once([lambda ref=ref: hall_service.check_in(HALL, ref, None, now()) for ref in refs]
-                          + [lambda: hall_service.walk_in(HALL, WALK_IN, now())])
+    results = run_at_once(
+        [lambda ref=ref: hall_service.check_in(HALL, ref, None, now()) for ref in refs]
+        + [lambda: hall_service.walk_in(HALL, WALK_IN, now())]
+    )
     assert not any(isinstance(r, Exception) for r in results), results
     numbers = sorted(r.ticket.number for r in results[:3])
     assert numbers == ["A001", "A002", "A003"] and results[3].number == "B001"
@@ -304,6 +325,7 @@ def test_complete_marks_the_ticket_done_and_the_booking_completed(system, staff,
 
 
 # ---------------------------------------------------------------- the display board
+
 
 def test_display_board_numbers_only_cheap_to_poll(system, staff, api):
     citizen = registered(system)

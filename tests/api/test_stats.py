@@ -2,6 +2,7 @@
 citizen, an operator and the hall, check-ins, calls, a completion, a walk-in, the no-show sweep - and the
 statistics read back must be exactly what the test did (the expected numbers are counted here, from the
 test's own actions). `Accept: text/csv` gives the same rows."""
+
 from __future__ import annotations
 
 import csv
@@ -57,33 +58,62 @@ def played(system, api):
     booked_d = d.book(day, "09:30")
     assert d.cancel(booked_d.json()["booking_id"]).status == 200  # cancelled by the citizen
     system.move_clock(now() + RETURNED)  # R19: the place d freed is back in the pool
-    found = api.invoke("POST", "/v1/operator/citizen-lookups", headers=auth(operator),
-                       body={"id_number": e.id_number, "phone": e.phone}).json()
-    made = api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings", headers=auth(operator, "k1"),
-                      body={"office_id": HALL, "service_code": SERVICE, "date": str(day), "start": "09:30",
-                            "notice_acknowledged": True})
+    found = api.invoke(
+        "POST",
+        "/v1/operator/citizen-lookups",
+        headers=auth(operator),
+        body={"id_number": e.id_number, "phone": e.phone},
+    ).json()
+    made = api.invoke(
+        "POST",
+        f"/v1/operator/citizens/{found['account_id']}/bookings",
+        headers=auth(operator, "k1"),
+        body={
+            "office_id": HALL,
+            "service_code": SERVICE,
+            "date": str(day),
+            "start": "09:30",
+            "notice_acknowledged": True,
+        },
+    )
     assert made.status == 201, made.json()
-    assert api.invoke("POST", f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}"
-                      "/cancel", headers=auth(operator)).status == 200  # cancelled by the operator
+    assert (
+        api.invoke(
+            "POST",
+            f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}/cancel",
+            headers=auth(operator),
+        ).status
+        == 200
+    )  # cancelled by the operator
     system.move_clock(now() + RETURNED)
     assert f.book(closed_day, "09:00").status == 201
-    assert api.invoke("POST", f"/v1/offices/{HALL}/closures", headers=auth(admin),
-                      body={"date": str(closed_day), "reason": "停电检修"}).status == 201  # cancelled by the hall
+    assert (
+        api.invoke(
+            "POST",
+            f"/v1/offices/{HALL}/closures",
+            headers=auth(admin),
+            body={"date": str(closed_day), "reason": "停电检修"},
+        ).status
+        == 201
+    )  # cancelled by the hall
 
     system.move_clock(at(day, "08:50"))
     staff = auth(login(api, f"staff@{HALL}", "staff-pass-1"))
     for citizen in (a, b):
         reference = citizen_reference(api, citizen)
-        assert api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=staff,
-                          body={"reference": reference}).status == 201
+        assert (
+            api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=staff, body={"reference": reference}).status
+            == 201
+        )
     system.move_clock(at(day, "09:00"))
     first = api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff, body={"counter": "1"}).json()
     system.move_clock(at(day, "09:10"))
-    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets/{first['ticket_id']}/complete",
-                      headers=staff).status == 200
+    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets/{first['ticket_id']}/complete", headers=staff).status == 200
     system.move_clock(at(day, "09:20"))
     assert api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff, body={"counter": "1"}).status == 200
-    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff, body={"service_code": WALK_IN}).status == 201
+    assert (
+        api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff, body={"service_code": WALK_IN}).status == 201
+    )
     system.move_clock(at(day, "10:10"))  # the sweep: c's 09:30 booking ended at 10:00
     return {"admin": login(api, "admin", "admin-pass-1"), "day": day, "closed_day": closed_day}
 
@@ -100,11 +130,20 @@ def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
     rows = {row["service_code"]: row for row in r.json()["days"]}
     assert set(rows) == {SERVICE, CHILD_SERVICE, WALK_IN}
     assert rows[SERVICE] == {
-        "date": day, "office_id": HALL, "service_code": SERVICE,
-        "capacity": 4, "booked": 3, "utilisation": 0.75,  # a, b at 09:00; c at 09:30 (d's and e's places returned)
-        "cancellations": 2, "cancelled_by": {"citizen": 1, "operator": 1, "hall": 0},
-        "no_shows": 1, "no_show_rate": 0.333,  # c, of 3
-        "walk_ins": 0, "checked_in": 2, "called": 2, "completed": 1,
+        "date": day,
+        "office_id": HALL,
+        "service_code": SERVICE,
+        "capacity": 4,
+        "booked": 3,
+        "utilisation": 0.75,  # a, b at 09:00; c at 09:30 (d's and e's places returned)
+        "cancellations": 2,
+        "cancelled_by": {"citizen": 1, "operator": 1, "hall": 0},
+        "no_shows": 1,
+        "no_show_rate": 0.333,  # c, of 3
+        "walk_ins": 0,
+        "checked_in": 2,
+        "called": 2,
+        "completed": 1,
         "average_wait_seconds": 1200.0,  # a: 08:50 -> 09:00, b: 08:50 -> 09:20
         "average_service_seconds": 600.0,  # a: 09:00 -> 09:10
     }
@@ -113,14 +152,22 @@ def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
     assert rows[WALK_IN]["walk_ins"] == 1 and rows[WALK_IN]["capacity"] == 0 and rows[WALK_IN]["called"] == 0
 
     closed = str(played["closed_day"])
-    r = api.invoke("GET", "/v1/stats", headers=auth(played["admin"]),
-                   query={"office": HALL, "service": SERVICE, "from": closed, "to": closed})
+    r = api.invoke(
+        "GET",
+        "/v1/stats",
+        headers=auth(played["admin"]),
+        query={"office": HALL, "service": SERVICE, "from": closed, "to": closed},
+    )
     [row] = r.json()["days"]
     assert (row["capacity"], row["booked"], row["cancelled_by"]) == (0, 0, {"citizen": 0, "operator": 0, "hall": 1})
 
     # the same as CSV
-    r = api.invoke("GET", "/v1/stats", headers={**auth(played["admin"]), "Accept": "text/csv"},
-                   query={"office": HALL, "service": SERVICE, "from": day, "to": day})
+    r = api.invoke(
+        "GET",
+        "/v1/stats",
+        headers={**auth(played["admin"]), "Accept": "text/csv"},
+        query={"office": HALL, "service": SERVICE, "from": day, "to": day},
+    )
     assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
     [row] = list(csv.DictReader(io.StringIO(r.text)))
@@ -137,13 +184,22 @@ def test_stats_are_for_administrators_only_and_validated(system, api):
     accounts.create_staff_account("staff@other-hall", "staff-pass-1", "staff", "窗口", "other-hall", now())
     query = {"office": HALL}
     problem(api.invoke("GET", "/v1/stats", query=query), 401, "UNAUTHENTICATED")
-    tokens = [registered(system).token, login(api, f"staff@{HALL}", "staff-pass-1"),
-              login(api, "staff@other-hall", "staff-pass-1")]
+    tokens = [
+        registered(system).token,
+        login(api, f"staff@{HALL}", "staff-pass-1"),
+        login(api, "staff@other-hall", "staff-pass-1"),
+    ]
     for token in tokens:  # not even the hall's own staff
         problem(api.invoke("GET", "/v1/stats", headers=auth(token), query=query), 403, "FORBIDDEN")
     admin = auth(login(api, "admin", "admin-pass-1"))
     problem(api.invoke("GET", "/v1/stats", headers=admin, query={"office": "nowhere"}), 404, "NOT_FOUND")
-    problem(api.invoke("GET", "/v1/stats", headers=admin, query={**query, "from": "2026-01-01", "to": "2026-12-31"}),
-            422, "VALIDATION_ERROR")
-    problem(api.invoke("GET", "/v1/stats", headers=admin, query={**query, "from": "2026-09-20", "to": "2026-09-10"}),
-            422, "VALIDATION_ERROR")
+    problem(
+        api.invoke("GET", "/v1/stats", headers=admin, query={**query, "from": "2026-01-01", "to": "2026-12-31"}),
+        422,
+        "VALIDATION_ERROR",
+    )
+    problem(
+        api.invoke("GET", "/v1/stats", headers=admin, query={**query, "from": "2026-09-20", "to": "2026-09-10"}),
+        422,
+        "VALIDATION_ERROR",
+    )

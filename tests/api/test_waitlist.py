@@ -1,5 +1,6 @@
 """R18 the waitlist and R19 the delayed return of cancelled places, through the services the handlers
 call (many citizens) and through the gateway (the routes, their refusals, an attacker's attempts)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -112,8 +113,16 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     assert booked_count() == 3
 
     hall.move_clock(now() + timedelta(minutes=25))  # the two other offers time out (next sweep run) and pass on
-    assert [status(e) for e in entries[:8]] == ["timed_out", "timed_out", "accepted", "accepted", "accepted",
-                                                "offered", "offered", "waiting"]
+    assert [status(e) for e in entries[:8]] == [
+        "timed_out",
+        "timed_out",
+        "accepted",
+        "accepted",
+        "accepted",
+        "offered",
+        "offered",
+        "waiting",
+    ]
     assert all(status(e) == "waiting" for e in entries[7:])
     assert_places_add_up(5)
     assert slot().booked == 5 and slot().held == 2 and booked_count() == 3
@@ -218,8 +227,9 @@ def test_a_hall_closure_ends_the_days_offers_and_entries_and_counts_its_bookings
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
     bookings.cancel(holders[0], made[0].booking_id, now())  # an offer to `first`
-    admin = Caller(accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now()).account_id,
-                   "admin")
+    admin = Caller(
+        accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now()).account_id, "admin"
+    )
     result = closures.close_day(admin, HALL, DAY, "停电检修", now())
     assert result["bookings_cancelled"] == 1
     assert status(e1) == "ended" and status(e2) == "ended"
@@ -227,6 +237,7 @@ def test_a_hall_closure_ends_the_days_offers_and_entries_and_counts_its_bookings
 
 
 # ---------------------------------------------------------------- the routes, and an attacker's attempts
+
 
 def full_day(api, system) -> None:
     for start in ("09:00", "09:30"):
@@ -238,8 +249,9 @@ def full_day(api, system) -> None:
 def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     full_day(api, hall)
     me, other = registered(hall), registered(hall)
-    r = api.invoke("POST", "/v1/waitlist", headers=auth(me.token),
-                   body={"office_id": HALL, "service_code": SERVICE, "date": DAY})
+    r = api.invoke(
+        "POST", "/v1/waitlist", headers=auth(me.token), body={"office_id": HALL, "service_code": SERVICE, "date": DAY}
+    )
     assert r.status == 201, r.text
     entry = r.json()
     assert entry["status"] == "waiting" and entry["start"] is None and entry["offer"] is None
@@ -249,20 +261,34 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     # refusals are true; past the cache's second the subject is read.)
     hall.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS + 1))
     problem(me.book(DAY, start="09:30"), 409, "ALREADY_BOOKED")
-    problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token),
-                       body={"office_id": HALL, "service_code": SERVICE, "date": DAY}), 409, "ALREADY_BOOKED")
+    problem(
+        api.invoke(
+            "POST",
+            "/v1/waitlist",
+            headers=auth(me.token),
+            body={"office_id": HALL, "service_code": SERVICE, "date": DAY},
+        ),
+        409,
+        "ALREADY_BOOKED",
+    )
     listed = api.invoke("GET", "/v1/waitlist", headers=auth(me.token)).json()["entries"]
     assert [e["waitlist_id"] for e in listed] == [entry["waitlist_id"]]
     assert api.invoke("GET", "/v1/waitlist", headers=auth(other.token)).json()["entries"] == []
 
     path = f"/v1/waitlist/{entry['waitlist_id']}"
     # another citizen can neither accept nor delete my entry: 404, as an unknown one
-    problem(api.invoke("POST", f"{path}/accept", headers=auth(other.token), body={"notice_acknowledged": True}),
-            404, "NOT_FOUND")
+    problem(
+        api.invoke("POST", f"{path}/accept", headers=auth(other.token), body={"notice_acknowledged": True}),
+        404,
+        "NOT_FOUND",
+    )
     problem(api.invoke("DELETE", path, headers=auth(other.token)), 404, "NOT_FOUND")
     problem(api.invoke("DELETE", "/v1/waitlist/" + "0" * 32, headers=auth(me.token)), 404, "NOT_FOUND")
-    problem(api.invoke("POST", f"{path}/accept", headers=auth(me.token), body={"notice_acknowledged": True}),
-            409, "INVALID_STATE")  # nothing offered yet
+    problem(
+        api.invoke("POST", f"{path}/accept", headers=auth(me.token), body={"notice_acknowledged": True}),
+        409,
+        "INVALID_STATE",
+    )  # nothing offered yet
     problem(api.invoke("DELETE", path), 401, "UNAUTHENTICATED")
 
     # a place frees: offered to me, accepted as a booking
@@ -270,8 +296,11 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     bookings.cancel(Caller(first.account_id, "citizen", None, True), first.booking_id, now())
     offered = api.invoke("GET", "/v1/waitlist", headers=auth(me.token)).json()["entries"][0]
     assert offered["status"] == "offered" and offered["offer"]["start"] == "09:30", offered
-    problem(api.invoke("POST", f"{path}/accept", headers=auth(me.token), body={"notice_acknowledged": False}),
-            422, "NOTICE_NOT_ACKNOWLEDGED")
+    problem(
+        api.invoke("POST", f"{path}/accept", headers=auth(me.token), body={"notice_acknowledged": False}),
+        422,
+        "NOTICE_NOT_ACKNOWLEDGED",
+    )
     r = api.invoke("POST", f"{path}/accept", headers=auth(me.token), body={"notice_acknowledged": True})
     assert r.status == 201, r.text
     booking = r.json()
@@ -289,14 +318,24 @@ def test_joining_is_refused_like_a_booking(hall, api):
     me = registered(hall)
     body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00"}
     problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body=body), 409, "INVALID_STATE")  # free
-    problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "date": "2026-09-14"}), 409,
-            "OUTSIDE_WINDOW")
-    problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "start": "07:00"}), 409,
-            "NO_SUCH_SLOT")
-    problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "service_code": "WALK_CONSULT"}),
-            409, "WALK_IN_ONLY")
-    problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "colour": "red"}), 422,
-            "VALIDATION_ERROR")
+    problem(
+        api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "date": "2026-09-14"}),
+        409,
+        "OUTSIDE_WINDOW",
+    )
+    problem(
+        api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "start": "07:00"}), 409, "NO_SUCH_SLOT"
+    )
+    problem(
+        api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "service_code": "WALK_CONSULT"}),
+        409,
+        "WALK_IN_ONLY",
+    )
+    problem(
+        api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "colour": "red"}),
+        422,
+        "VALIDATION_ERROR",
+    )
     problem(api.invoke("POST", "/v1/waitlist", body=body), 401, "UNAUTHENTICATED")
     unverified = registered(hall, verify=False)
     full_day(api, hall)

@@ -1,5 +1,6 @@
 """R21 through the gateway: the SMS after the second cancellation of a month and after the second
 no-show within six months, and /v1/me showing the same warning."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -22,7 +23,10 @@ def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(h
     citizen = registered(hall)
     first = citizen.book(DAY).json()
     assert citizen.cancel(first["booking_id"]).status == 200
-    assert sms_texts(hall, citizen.phone, "请注意") == [] and citizen.get("/v1/me").json()["restrictions"]["warnings"] == []
+    assert (
+        sms_texts(hall, citizen.phone, "请注意") == []
+        and citizen.get("/v1/me").json()["restrictions"]["warnings"] == []
+    )
 
     second = citizen.book(WEDNESDAY).json()
     assert citizen.cancel(second["booking_id"]).status == 200
@@ -60,7 +64,9 @@ def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(hall):
     assert warning["message"] == warning_sms and warning["suspends_until"] is None
     assert hall.functions.invoke("JobsFunction", {"job": "sweep", "days_back": 3})["no_shows"] == 0
     assert len(sms_texts(hall, citizen.phone, "请注意")) == 1  # once, however often the sweep runs
-    assert {b["booking_id"] for b in booked} == {b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]}
+    assert {b["booking_id"] for b in booked} == {
+        b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]
+    }
 
 
 def test_an_english_account_is_warned_in_english(hall):
@@ -68,7 +74,8 @@ def test_an_english_account_is_warned_in_english(hall):
     from hallbook.store import accounts as account_store
 
     account_store.AccountItem(account_store.account_key(citizen.get("/v1/me").json()["account_id"])).update(
-        actions=[account_store.AccountItem.lang.set("en")])
+        actions=[account_store.AccountItem.lang.set("en")]
+    )
     for day in (DAY, WEDNESDAY):
         assert citizen.cancel(citizen.book(day).json()["booking_id"]).status == 200
     [text] = sms_texts(hall, citizen.phone, "Please note")

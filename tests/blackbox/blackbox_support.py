@@ -2,6 +2,7 @@
 request), problem+json assertions, GB 11643 ID numbers and mainland mobile numbers, SMS polling and
 the local clock. Nothing here imports the product: the suite speaks to `python -m local` over HTTP.
 """
+
 from __future__ import annotations
 
 import http.client
@@ -64,7 +65,24 @@ def new_phone() -> str:
     return f"{MOBILE_PREFIXES[n % len(MOBILE_PREFIXES)]}{20000000 + n * 7 % 79999999:08d}"
 
 
-NAMES = ["张伟", "王芳", "李娜", "刘洋", "陈静", "杨磊", "黄敏", "赵强", "周婷", "吴军", "徐丽", "孙杰", "马超", "朱琳", "胡斌", "郭燕"]
+NAMES = [
+    "张伟",
+    "王芳",
+    "李娜",
+    "刘洋",
+    "陈静",
+    "杨磊",
+    "黄敏",
+    "赵强",
+    "周婷",
+    "吴军",
+    "徐丽",
+    "孙杰",
+    "马超",
+    "朱琳",
+    "胡斌",
+    "郭燕",
+]
 
 
 def new_name() -> str:
@@ -110,9 +128,18 @@ class Api:
     def __init__(self, port: int, host: str = "127.0.0.1"):
         self.host, self.port = host, port
 
-    def request(self, method: str, path: str, body: Any = None, *, token: str | None = None,
-                headers: dict[str, str] | None = None, raw: bytes | str | None = None,
-                content_type: str = "application/json", timeout: float = 60) -> Reply:
+    def request(
+        self,
+        method: str,
+        path: str,
+        body: Any = None,
+        *,
+        token: str | None = None,
+        headers: dict[str, str] | None = None,
+        raw: bytes | str | None = None,
+        content_type: str = "application/json",
+        timeout: float = 60,
+    ) -> Reply:
         """`body` is sent as JSON; `raw` as is (with `content_type`)."""
         send_headers = {"Accept": "application/json", "Connection": "close"}
         payload: bytes | None = None
@@ -201,9 +228,11 @@ class Citizen:
 def register(api: Api, *, verify: bool = True, login: bool = True, content_type: str = "application/json") -> Citizen:
     """A new citizen: POST /v1/accounts, the code from /local/sms, POST /v1/accounts/verify, a session."""
     citizen = Citizen(new_name(), new_adult_id(), new_phone())
-    reply = api.post("/v1/accounts", {"name": citizen.name, "id_number": citizen.id_number,
-                                      "phone": citizen.phone, "password": citizen.password},
-                     content_type=content_type)
+    reply = api.post(
+        "/v1/accounts",
+        {"name": citizen.name, "id_number": citizen.id_number, "phone": citizen.phone, "password": citizen.password},
+        content_type=content_type,
+    )
     assert reply.status == 201, reply
     assert reply.json()["phone_verified"] is False
     citizen.account_id = reply.json()["account_id"]
@@ -248,8 +277,9 @@ def assert_problem(reply: Reply, status: int, code: str) -> dict:
 # ---------------------------------------------------------------- booking helpers
 
 
-def availability(api: Api, office_id: str, service: str, start: date | str | None = None,
-                 end: date | str | None = None) -> dict:
+def availability(
+    api: Api, office_id: str, service: str, start: date | str | None = None, end: date | str | None = None
+) -> dict:
     """{date: {start: slot}} of the released slots."""
     query = f"service={service}"
     if start:
@@ -268,11 +298,26 @@ def past_the_caches(api: Api) -> None:
     api.move_clock(api.now() + timedelta(seconds=2.5))
 
 
-def book(api: Api, citizen: Citizen, office_id: str, service: str, day: str | date, start: str, *,
-         key: str | None = None, subject: str | None = None, acknowledged: bool = True) -> Reply:
+def book(
+    api: Api,
+    citizen: Citizen,
+    office_id: str,
+    service: str,
+    day: str | date,
+    start: str,
+    *,
+    key: str | None = None,
+    subject: str | None = None,
+    acknowledged: bool = True,
+) -> Reply:
     """POST /v1/bookings as a well-behaved client: a 429 is retried after its Retry-After (a few times)."""
-    body: dict[str, Any] = {"office_id": office_id, "service_code": service, "date": str(day), "start": start,
-                            "notice_acknowledged": acknowledged}
+    body: dict[str, Any] = {
+        "office_id": office_id,
+        "service_code": service,
+        "date": str(day),
+        "start": start,
+        "notice_acknowledged": acknowledged,
+    }
     if subject is not None:
         body["subject_id_number"] = subject
     headers = {"Idempotency-Key": key or uuid.uuid4().hex}

@@ -6,6 +6,7 @@ Run it on its own: `pytest tests/blackbox` (tests/blackbox/pytest.ini makes this
 rootdir, so tests/conftest.py and its in-process embedded AWS are not loaded). Collected as part of
 the main suite (`pytest tests`), its tests are skipped.
 """
+
 from __future__ import annotations
 
 import os
@@ -50,11 +51,13 @@ def _free_port() -> int:
 
 def _environment() -> dict[str, str]:
     env = {k: v for k, v in os.environ.items() if k in PASSED_ON or k.startswith("LC_")}
-    env.update({
-        "PYTHONPATH": f"{REPO / 'layers' / 'core'}{os.pathsep}{REPO}",
-        "HALLBOOK_FAST_HASH": "1",  # argon2 at its cheapest (hallbook.services.accounts.hasher)
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "PYTHONPATH": f"{REPO / 'layers' / 'core'}{os.pathsep}{REPO}",
+            "HALLBOOK_FAST_HASH": "1",  # argon2 at its cheapest (hallbook.services.accounts.hasher)
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     return env
 
 
@@ -70,7 +73,11 @@ def _start(log: Path) -> tuple[subprocess.Popen, int]:
     with log.open("wb") as out:
         process = subprocess.Popen(
             [sys.executable, "-m", "local", "--port", str(port), "--now", NOW],
-            cwd=REPO, env=_environment(), stdout=out, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+            cwd=REPO,
+            env=_environment(),
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            stdin=subprocess.DEVNULL,
         )
     return process, port
 
@@ -131,4 +138,5 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
     if Api.clock_moves:
         terminalreporter.write_line(
             f"black-box: {Api.clock_moves} clock moves took {Api.clock_seconds:.1f}s; server start "
-            f"{Api.start_seconds:.1f}s")
+            f"{Api.start_seconds:.1f}s"
+        )

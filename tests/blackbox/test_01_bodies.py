@@ -1,4 +1,5 @@
 """Scenario 9: the bodies and methods browsers and odd clients send."""
+
 from __future__ import annotations
 
 import json
@@ -18,8 +19,9 @@ def test_check_character_formula() -> None:
 
 def test_text_plain_holding_json_is_read_as_json(api: Api) -> None:
     """fetch() with a string body sends text/plain;charset=UTF-8 (no CORS preflight)."""
-    reply = api.post("/v1/accounts", raw=json.dumps(_account(), ensure_ascii=False),
-                     content_type="text/plain;charset=UTF-8")
+    reply = api.post(
+        "/v1/accounts", raw=json.dumps(_account(), ensure_ascii=False), content_type="text/plain;charset=UTF-8"
+    )
     assert reply.status == 201, reply
     assert reply.json()["phone_verified"] is False
     assert reply.content_type.startswith("application/json")

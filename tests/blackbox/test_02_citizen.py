@@ -1,5 +1,6 @@
 """Scenarios 1, 2 and 11: a citizen from registration to cancellation; a guardian booking a minor's
 business; the citizen's restrictions and the privacy of other people's bookings."""
+
 from __future__ import annotations
 
 import re
@@ -40,8 +41,11 @@ def cancellable_day(api: Api, office: str, service: str, start: str = "09:00") -
     """The first released day whose slot `start` has room and can still be cancelled (18:00 the day before)."""
     now = api.now()
     for day, slots in availability(api, office, service).items():
-        if start in slots and slots[start]["remaining"] > 0 \
-                and at(date.fromisoformat(day) - timedelta(days=1), "18:00") > now + timedelta(hours=1):
+        if (
+            start in slots
+            and slots[start]["remaining"] > 0
+            and at(date.fromisoformat(day) - timedelta(days=1), "18:00") > now + timedelta(hours=1)
+        ):
             return day
     pytest.fail(f"no cancellable {service} day at {office}")
 
@@ -49,8 +53,12 @@ def cancellable_day(api: Api, office: str, service: str, start: str = "09:00") -
 def test_citizen_registers_books_and_cancels(api: Api) -> None:
     # register: 201, not verified yet, an SMS code on its way
     citizen = Citizen(new_name(), new_adult_id(), new_phone())
-    account = {"name": citizen.name, "id_number": citizen.id_number, "phone": citizen.phone,
-               "password": citizen.password}
+    account = {
+        "name": citizen.name,
+        "id_number": citizen.id_number,
+        "phone": citizen.phone,
+        "password": citizen.password,
+    }
     reply = api.post("/v1/accounts", account)
     assert reply.status == 201, reply
     assert reply.json()["phone_verified"] is False and reply.json()["account_id"]
@@ -61,8 +69,9 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     unverified = api.post("/v1/sessions", {"login": citizen.phone, "password": citizen.password})
     assert unverified.status == 200, unverified
     citizen.token = unverified.json()["token"]
-    assert_problem(book(api, citizen, OFFICE, SERVICE, cancellable_day(api, OFFICE, SERVICE), "09:00"), 403,
-                   "PHONE_NOT_VERIFIED")
+    assert_problem(
+        book(api, citizen, OFFICE, SERVICE, cancellable_day(api, OFFICE, SERVICE), "09:00"), 403, "PHONE_NOT_VERIFIED"
+    )
     code = sms_code(api, citizen.phone)
     wrong = f"{(int(code) + 1) % 1_000_000:06d}"
     reply = api.post("/v1/accounts/verify", {"id_number": citizen.id_number, "code": wrong})
@@ -79,8 +88,7 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert reply.json()["expires_in"] == 7200 and reply.json()["token"]
     citizen.token = reply.json()["token"]
     assert api.post("/v1/sessions", {"login": citizen.id_number, "password": citizen.password}).status == 200
-    assert_problem(api.post("/v1/sessions", {"login": citizen.phone, "password": "wrong1234"}), 401,
-                   "UNAUTHENTICATED")
+    assert_problem(api.post("/v1/sessions", {"login": citizen.phone, "password": "wrong1234"}), 401, "UNAUTHENTICATED")
 
     # browse: the catalogue, one service, halls offering it in a district, the hall, its availability
     reply = api.get("/v1/services")
@@ -126,16 +134,18 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
 
     # refusals before any booking
     day = cancellable_day(api, OFFICE, SERVICE)
-    assert_problem(book(api, prober, OFFICE, SERVICE, day, "09:00", acknowledged=False), 422,
-                   "NOTICE_NOT_ACKNOWLEDGED")
+    assert_problem(book(api, prober, OFFICE, SERVICE, day, "09:00", acknowledged=False), 422, "NOTICE_NOT_ACKNOWLEDGED")
     assert_problem(book(api, prober, OFFICE, "WALK_CONSULT", day, "09:00"), 409, "WALK_IN_ONLY")
     assert_problem(book(api, prober, OFFICE, "RP_COLLECT", day, "09:00"), 409, "SERVICE_NOT_OFFERED")
     assert_problem(book(api, prober, OFFICE, SERVICE, today, "09:00"), 409, "OUTSIDE_WINDOW")
     assert_problem(book(api, prober, OFFICE, SERVICE, today + timedelta(days=30), "09:00"), 409, "OUTSIDE_WINDOW")
     assert_problem(book(api, prober, OFFICE, SERVICE, day, "09:17"), 409, "NO_SUCH_SLOT")
     assert_problem(book(api, prober, "no-such-hall", SERVICE, day, "09:00"), 404, "NOT_FOUND")
-    anonymous = api.post("/v1/bookings", {"office_id": OFFICE, "service_code": SERVICE, "date": day, "start": "09:00",
-                                          "notice_acknowledged": True}, headers={"Idempotency-Key": "x"})
+    anonymous = api.post(
+        "/v1/bookings",
+        {"office_id": OFFICE, "service_code": SERVICE, "date": day, "start": "09:00", "notice_acknowledged": True},
+        headers={"Idempotency-Key": "x"},
+    )
     assert_problem(anonymous, 401, "UNAUTHENTICATED")
 
     # book, with an Idempotency-Key
@@ -145,8 +155,12 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert reply.status == 201, reply
     booking = reply.json()
     assert booking["status"] == "booked"
-    assert (booking["office_id"], booking["service_code"], booking["date"], booking["start"]) == \
-        (OFFICE, SERVICE, day, "09:00")
+    assert (booking["office_id"], booking["service_code"], booking["date"], booking["start"]) == (
+        OFFICE,
+        SERVICE,
+        day,
+        "09:00",
+    )
     assert booking["end"] == released[day]["09:00"]["end"]
     assert REFERENCE.match(booking["reference"]), booking["reference"]
     assert mask_ok(booking["subject_id_number"], citizen.id_number), booking["subject_id_number"]
@@ -174,8 +188,9 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     reply = api.get(f"/v1/bookings/{booking['booking_id']}", token=citizen.token)
     assert reply.status == 200, reply
     assert reply.json()["reference"] == booking["reference"] and reply.json()["status"] == "booked"
-    reply = api.get(f"/v1/bookings/{booking['booking_id']}/confirmation", token=citizen.token,
-                    headers={"Accept": "text/html"})
+    reply = api.get(
+        f"/v1/bookings/{booking['booking_id']}/confirmation", token=citizen.token, headers={"Accept": "text/html"}
+    )
     assert reply.status == 200, reply
     assert reply.content_type.startswith("text/html"), reply
     assert booking["reference"] in reply.text and "<html" in reply.text.lower()
@@ -186,8 +201,9 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert reply.status == 200, reply
     assert reply.json()["status"] == "cancelled"
     assert api.get(f"/v1/bookings/{booking['booking_id']}", token=citizen.token).json()["status"] == "cancelled"
-    assert_problem(api.post(f"/v1/bookings/{booking['booking_id']}/cancel", token=citizen.token), 409,
-                   "NOT_CANCELLABLE")
+    assert_problem(
+        api.post(f"/v1/bookings/{booking['booking_id']}/cancel", token=citizen.token), 409, "NOT_CANCELLABLE"
+    )
     api.wait_sms(citizen.phone, lambda m: booking["reference"] in m and "已取消" in m, "confirming the cancellation")
     me = api.get("/v1/me", token=citizen.token).json()
     assert me["restrictions"]["cancellations_this_month"] == 1, me
@@ -258,27 +274,35 @@ def test_guardian_books_a_minors_business(api: Api) -> None:
     day = cancellable_day(api, GUARDIAN_OFFICE, MINOR_SERVICE)
 
     # not linked yet: no booking, and no link on the guardian's word alone
-    assert_problem(book(api, guardian, GUARDIAN_OFFICE, MINOR_SERVICE, day, "09:00", subject=minor), 403,
-                   "FORBIDDEN")
-    assert_problem(api.post("/v1/guardian-links", {"minor_id_number": minor}, token=guardian.token), 403,
-                   "FORBIDDEN")
+    assert_problem(book(api, guardian, GUARDIAN_OFFICE, MINOR_SERVICE, day, "09:00", subject=minor), 403, "FORBIDDEN")
+    assert_problem(api.post("/v1/guardian-links", {"minor_id_number": minor}, token=guardian.token), 403, "FORBIDDEN")
     # hall staff link the first guardian; the guardian is told by SMS
     staff = api.login(f"staff@{GUARDIAN_OFFICE}", "local-staff-pass")
-    reply = api.post(f"/v1/offices/{GUARDIAN_OFFICE}/guardian-links",
-                     {"guardian_id_number": guardian.id_number, "minor_id_number": minor}, token=staff)
+    reply = api.post(
+        f"/v1/offices/{GUARDIAN_OFFICE}/guardian-links",
+        {"guardian_id_number": guardian.id_number, "minor_id_number": minor},
+        token=staff,
+    )
     assert reply.status == 201, reply
     assert reply.json()["status"] == "active" and mask_ok(reply.json()["minor_id_number"], minor), reply
-    assert_problem(api.post(f"/v1/offices/{GUARDIAN_OFFICE}/guardian-links",
-                            {"guardian_id_number": guardian.id_number, "minor_id_number": minor},
-                            token=guardian.token), 403, "FORBIDDEN")
+    assert_problem(
+        api.post(
+            f"/v1/offices/{GUARDIAN_OFFICE}/guardian-links",
+            {"guardian_id_number": guardian.id_number, "minor_id_number": minor},
+            token=guardian.token,
+        ),
+        403,
+        "FORBIDDEN",
+    )
 
     booking = booked(api, guardian, GUARDIAN_OFFICE, MINOR_SERVICE, day, "09:00", subject=minor)
     assert mask_ok(booking["subject_id_number"], minor), booking
     assert booking["status"] == "booked" and booking["service_code"] == MINOR_SERVICE
 
     # the minor is the subject for R9: a second booking of that service for the child is refused...
-    assert_problem(book(api, guardian, GUARDIAN_OFFICE, MINOR_SERVICE, day, "10:00", subject=minor), 409,
-                   "ALREADY_BOOKED")
+    assert_problem(
+        book(api, guardian, GUARDIAN_OFFICE, MINOR_SERVICE, day, "10:00", subject=minor), 409, "ALREADY_BOOKED"
+    )
     # ...while the guardian's own business is not blocked by it
     own = booked(api, guardian, GUARDIAN_OFFICE, "ID_RENEW", day, "09:00")
     assert mask_ok(own["subject_id_number"], guardian.id_number)
@@ -289,8 +313,9 @@ def test_guardian_books_a_minors_business(api: Api) -> None:
     api.wait_sms(guardian.phone, lambda m: booking["reference"] in m, "confirming the minor's booking")
 
     # an adult who is not the caller cannot be a subject
-    assert_problem(book(api, guardian, GUARDIAN_OFFICE, "ID_REISSUE", day, "09:00", subject=new_adult_id()), 403,
-                   "FORBIDDEN")
+    assert_problem(
+        book(api, guardian, GUARDIAN_OFFICE, "ID_REISSUE", day, "09:00", subject=new_adult_id()), 403, "FORBIDDEN"
+    )
     # a minor's ID number must still be a valid one
     bad = minor[:-1] + ("0" if minor[-1] != "0" else "1")
     reply = book(api, guardian, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=bad)
@@ -301,11 +326,9 @@ def test_guardian_books_a_minors_business(api: Api) -> None:
     other_parent = register(api)
     reply = api.post("/v1/guardian-links", {"minor_id_number": minor}, token=other_parent.token)
     assert reply.status == 202 and reply.json()["status"] == "pending", reply
-    assert_problem(book(api, other_parent, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=minor), 403,
-                   "FORBIDDEN")
+    assert_problem(book(api, other_parent, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=minor), 403, "FORBIDDEN")
     code = sms_code(api, guardian.phone, lambda m: "监护人" in m)
-    reply = api.post("/v1/guardian-links/confirm", {"minor_id_number": minor, "code": code},
-                     token=other_parent.token)
+    reply = api.post("/v1/guardian-links/confirm", {"minor_id_number": minor, "code": code}, token=other_parent.token)
     assert reply.status == 200 and reply.json()["status"] == "active", reply
     second = booked(api, other_parent, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=minor)
     assert mask_ok(second["subject_id_number"], minor)
@@ -317,10 +340,8 @@ def test_a_stranger_cannot_book_for_somebody_elses_child(api: Api) -> None:
     stranger = register(api)
     child = new_minor_id(_born_this_year(api))
     day = cancellable_day(api, "gz-huadu-centre", MINOR_SERVICE)
-    assert_problem(book(api, stranger, "gz-huadu-centre", MINOR_SERVICE, day, "09:00", subject=child), 403,
-                   "FORBIDDEN")
-    assert_problem(api.post("/v1/guardian-links", {"minor_id_number": child}, token=stranger.token), 403,
-                   "FORBIDDEN")
+    assert_problem(book(api, stranger, "gz-huadu-centre", MINOR_SERVICE, day, "09:00", subject=child), 403, "FORBIDDEN")
+    assert_problem(api.post("/v1/guardian-links", {"minor_id_number": child}, token=stranger.token), 403, "FORBIDDEN")
     listed = api.get("/v1/guardian-links", token=stranger.token)
     assert listed.status == 200, listed
     assert all(link["status"] != "active" for link in listed.json()["links"]), listed
@@ -334,8 +355,13 @@ def test_booking_attempts_are_limited_per_account(api: Api) -> None:
     walk-in-only attempts) is slowed down; another account is not."""
     hammer, bystander = register(api), register(api)
     day = cancellable_day(api, OFFICE, SERVICE)
-    body = {"office_id": OFFICE, "service_code": "WALK_CONSULT", "date": day, "start": "09:00",
-            "notice_acknowledged": True}
+    body = {
+        "office_id": OFFICE,
+        "service_code": "WALK_CONSULT",
+        "date": day,
+        "start": "09:00",
+        "notice_acknowledged": True,
+    }
     barrier = threading.Barrier(ATTEMPTS)
 
     def attempt(_: int) -> Reply:  # all at once: the limit is 10 at once, then one a second

@@ -1,5 +1,6 @@
 """Scenario 4: an administrator closes a hall for a day that has a booking: the hall cancels it and
 the citizen is told by SMS; it does not count against the citizen."""
+
 from __future__ import annotations
 
 from blackbox_support import Api, assert_problem, availability, book, booked, register
@@ -30,8 +31,9 @@ def test_closure_cancels_the_days_bookings_and_tells_the_citizen(api: Api) -> No
     got = api.get(f"/v1/bookings/{booking['booking_id']}", token=citizen.token)
     assert got.status == 200, got
     assert got.json()["status"] == "cancelled", got
-    message = api.wait_sms(citizen.phone, lambda m: booking["reference"] in m and "已取消" in m,
-                           "telling of the closure")
+    message = api.wait_sms(
+        citizen.phone, lambda m: booking["reference"] in m and "已取消" in m, "telling of the closure"
+    )
     assert "停电检修" in message and day in message, message
     assert day not in availability(api, OFFICE, SERVICE), "a closed day offers no slots"
     assert api.get("/v1/me", token=citizen.token).json()["restrictions"]["cancellations_this_month"] == 0

@@ -1,5 +1,6 @@
 """Scenarios 7 and 8: 100 citizens racing for one slot, each on its own connection; 256 TCP
 connections opened at once."""
+
 from __future__ import annotations
 
 import http.client
@@ -28,17 +29,31 @@ def test_100_citizens_race_for_one_slot(api: Api) -> None:
 
     barrier = threading.Barrier(RACERS)
     results: list[tuple[int, str, bytes] | BaseException] = [None] * RACERS  # type: ignore[list-item]
-    body = json.dumps({"office_id": RACE_OFFICE, "service_code": RACE_SERVICE, "date": day, "start": "09:00",
-                       "notice_acknowledged": True})
+    body = json.dumps(
+        {
+            "office_id": RACE_OFFICE,
+            "service_code": RACE_SERVICE,
+            "date": day,
+            "start": "09:00",
+            "notice_acknowledged": True,
+        }
+    )
 
     def race(i: int) -> None:
         connection = http.client.HTTPConnection(api.host, api.port, timeout=120)
         try:
             connection.connect()  # every racer holds its own socket before the start
             barrier.wait(timeout=60)
-            connection.request("POST", "/v1/bookings", body=body, headers={
-                "Content-Type": "application/json", "Authorization": f"Bearer {citizens[i].token}",
-                "Idempotency-Key": uuid.uuid4().hex})
+            connection.request(
+                "POST",
+                "/v1/bookings",
+                body=body,
+                headers={
+                    "Content-Type": "application/json",
+                    "Authorization": f"Bearer {citizens[i].token}",
+                    "Idempotency-Key": uuid.uuid4().hex,
+                },
+            )
             response = connection.getresponse()
             results[i] = (response.status, response.getheader("Content-Type", ""), response.read())
         except BaseException as e:  # noqa: BLE001 - reported below
@@ -75,8 +90,10 @@ def test_100_citizens_race_for_one_slot(api: Api) -> None:
 def test_256_connections_at_once(api: Api) -> None:
     """The listen backlog takes a burst of connections: no resets, every request answered 200."""
     barrier = threading.Barrier(CONNECTIONS)
-    request = (f"GET /v1/services HTTP/1.1\r\nHost: {api.host}:{api.port}\r\nAccept: application/json\r\n"
-               "Connection: close\r\n\r\n").encode()
+    request = (
+        f"GET /v1/services HTTP/1.1\r\nHost: {api.host}:{api.port}\r\nAccept: application/json\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
     results: list[tuple[int, bytes] | BaseException] = [None] * CONNECTIONS  # type: ignore[list-item]
 
     def one(i: int) -> None:

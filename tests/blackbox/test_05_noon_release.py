@@ -1,5 +1,6 @@
 """Scenario 6: the noon release (R6). Before 12:00 the day 14 days ahead (15 for Guangzhou's halls,
 data/demo.json regions) is neither offered nor bookable; at 12:00:00 it is."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -17,8 +18,9 @@ def _release_day(api: Api) -> date:
     now = api.now()
     day = now.date()
     while True:
-        if at(day, "11:59") > now and all((day + timedelta(days=w)).weekday() < 5
-                                           and day + timedelta(days=w) not in CLOSED for _, w in HALLS):
+        if at(day, "11:59") > now and all(
+            (day + timedelta(days=w)).weekday() < 5 and day + timedelta(days=w) not in CLOSED for _, w in HALLS
+        ):
             return day
         day += timedelta(days=1)
 
@@ -50,5 +52,8 @@ def test_noon_release_opens_the_new_day_at_twelve(api: Api) -> None:
         booking = booked(api, citizens[office], office, SERVICE, new_day, "09:00")
         assert booking["date"] == new_day.isoformat()
         # and no further: the day after is still closed to booking
-        assert_problem(book(api, citizens[office], office, "ID_REISSUE", new_day + timedelta(days=1), "09:00"), 409,
-                       "OUTSIDE_WINDOW")
+        assert_problem(
+            book(api, citizens[office], office, "ID_REISSUE", new_day + timedelta(days=1), "09:00"),
+            409,
+            "OUTSIDE_WINDOW",
+        )

@@ -1,5 +1,6 @@
 """Scenario 10: session tokens are checked against the local clock, years ahead of the machine's:
 they work at NOW, and a day later (2-hour TTL) the old one has expired while a new login works."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -23,10 +24,14 @@ def test_tokens_follow_the_local_clock(api: Api) -> None:
     api.move_clock(api.now() + timedelta(days=1))
 
     assert_problem(api.get("/v1/me", token=token), 401, "UNAUTHENTICATED")
-    assert_problem(api.post("/v1/offices/gz-tianhe-yuangang-ps/queue/next", {"counter": "1"}, token=staff), 401,
-                   "UNAUTHENTICATED")
-    assert_problem(api.post("/v1/offices/gz-tianhe-yuangang-ps/closures", {"date": "2031-01-06", "reason": "x"},
-                            token=admin), 401, "UNAUTHENTICATED")
+    assert_problem(
+        api.post("/v1/offices/gz-tianhe-yuangang-ps/queue/next", {"counter": "1"}, token=staff), 401, "UNAUTHENTICATED"
+    )
+    assert_problem(
+        api.post("/v1/offices/gz-tianhe-yuangang-ps/closures", {"date": "2031-01-06", "reason": "x"}, token=admin),
+        401,
+        "UNAUTHENTICATED",
+    )
     fresh = api.login(citizen.id_number, citizen.password)
     me = api.get("/v1/me", token=fresh)
     assert me.status == 200, me

@@ -3,6 +3,7 @@ reminder the day before, cancellation closed from 18:00, the no-show after the s
 who does (check-in by reference within the window, a walk-in ticket at a `priority` hall, booking
 tickets called first, completion, the display board). The clock only moves forward: D's bookings are
 made first (module fixture), then the clock visits D-1 18:01, D 10:15 and D 10:40."""
+
 from __future__ import annotations
 
 import time
@@ -38,8 +39,11 @@ def hall_day(server: Api) -> dict:
     a_days = availability(api, PRIORITY_HALL, SERVICE)
     b_days = availability(api, NO_SHOW_HALL, SERVICE)
     for day in sorted(set(a_days) & set(b_days)):
-        if at(date.fromisoformat(day) - timedelta(days=1), "15:00") > now \
-                and a_days[day].get(CHECK_IN_START, {}).get("remaining") and b_days[day].get(NO_SHOW_START, {}).get("remaining"):
+        if (
+            at(date.fromisoformat(day) - timedelta(days=1), "15:00") > now
+            and a_days[day].get(CHECK_IN_START, {}).get("remaining")
+            and b_days[day].get(NO_SHOW_START, {}).get("remaining")
+        ):
             break
     else:
         pytest.fail("no day with both slots free")
@@ -82,8 +86,11 @@ def test_no_show_after_the_slot_ends(api: Api, hall_day: dict) -> None:
     api.wait_sms(absentee.phone, lambda m: missed["reference"] in m and "爽约" in m, "telling of the no-show")
 
     staff = api.login(f"staff@{NO_SHOW_HALL}", STAFF_PASSWORD)
-    assert_problem(api.post(f"/v1/offices/{NO_SHOW_HALL}/check-ins", {"reference": missed["reference"]}, token=staff),
-                   409, "CHECK_IN_CLOSED")
+    assert_problem(
+        api.post(f"/v1/offices/{NO_SHOW_HALL}/check-ins", {"reference": missed["reference"]}, token=staff),
+        409,
+        "CHECK_IN_CLOSED",
+    )
     assert_problem(api.post(f"/v1/bookings/{missed['booking_id']}/cancel", token=token), 409, "NOT_CANCELLABLE")
 
 
@@ -98,13 +105,17 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     other_staff = api.login(f"staff@{BOOK_FIRST_HALL}", STAFF_PASSWORD)
     assert_problem(api.post(f"{hall}/queue/next", {"counter": "1"}, token=other_staff), 403, "FORBIDDEN")
     # R4: a book_first hall issues no walk-in tickets for bookable business
-    assert_problem(api.post(f"/v1/offices/{BOOK_FIRST_HALL}/tickets", {"service_code": SERVICE}, token=other_staff),
-                   409, "BOOKING_REQUIRED")
+    assert_problem(
+        api.post(f"/v1/offices/{BOOK_FIRST_HALL}/tickets", {"service_code": SERVICE}, token=other_staff),
+        409,
+        "BOOKING_REQUIRED",
+    )
 
     opens = at(day, CHECK_IN_START) - timedelta(minutes=30)
     if api.now() < opens - timedelta(minutes=2):  # R14: not before the slot's start minus 30 minutes
-        assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
-                       "CHECK_IN_CLOSED")
+        assert_problem(
+            api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409, "CHECK_IN_CLOSED"
+        )
     api.move_clock(at(day, CHECK_IN_START) - timedelta(minutes=20))
     # sessions last 2 hours of the local clock, which may just have moved days
     staff = api.login(f"staff@{PRIORITY_HALL}", STAFF_PASSWORD)
@@ -130,8 +141,7 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, hall_day: dict)
     assert ticket["booking_id"] == visit["booking_id"]
     assert checked_in["status"] == "checked_in"
     assert api.get(f"/v1/bookings/{visit['booking_id']}", token=token).json()["status"] == "checked_in"
-    assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409,
-                   "INVALID_STATE")
+    assert_problem(api.post(f"{hall}/check-ins", {"reference": visit["reference"]}, token=staff), 409, "INVALID_STATE")
 
     # the board: numbers only; booking tickets ahead of the earlier walk-in, and among themselves in the
     # order the bookings were made, not the order of arrival (R15)

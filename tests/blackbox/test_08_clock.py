@@ -1,4 +1,5 @@
 """Scenario 12: the local clock never moves back (SPEC, Local mode: 409 INVALID_STATE)."""
+
 from __future__ import annotations
 
 from datetime import timedelta

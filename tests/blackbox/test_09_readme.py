@@ -1,5 +1,6 @@
 """The README's citizen example runs verbatim (but for the port) against local mode years ahead of the
 machine's clock: register, read the SMS code, verify, log in, book the first free slot."""
+
 from __future__ import annotations
 
 import json

@@ -1,5 +1,6 @@
 """R18 the waitlist and R19 the delayed return of cancelled places, over HTTP only: the README's
 example, and a place that nobody waits for, then somebody does, passing on after a decline."""
+
 from __future__ import annotations
 
 import json
@@ -52,8 +53,7 @@ def test_a_cancelled_place_goes_to_the_waitlist_and_back_to_the_pool_only_after_
     day, start = one_place_slot(api)
     want = {"office_id": OFFICE, "service_code": SERVICE, "date": day, "start": start}
     booking = booked(api, seller, OFFICE, SERVICE, day, start)
-    assert_problem(api.post("/v1/waitlist", want, token=seller.token), 409,
-                   "ALREADY_BOOKED")
+    assert_problem(api.post("/v1/waitlist", want, token=seller.token), 409, "ALREADY_BOOKED")
     # nobody waits: the cancelled place is not bookable at once (R19), and nothing says when it returns
     cancel = api.post(f"/v1/bookings/{booking['booking_id']}/cancel", token=seller.token)
     assert cancel.status == 200 and not re.search(r"delay|release_at|return", cancel.text), cancel
@@ -73,10 +73,12 @@ def test_a_cancelled_place_goes_to_the_waitlist_and_back_to_the_pool_only_after_
     assert offered["status"] == "offered" and offered["offer"]["start"] == start, offered
     api.wait_sms(waiter.phone, lambda m: "候补" in m and offered["offer"]["until"][11:16] in m, "with the offer")
     assert remaining(api, day, start) == 0
-    assert_problem(api.post(f"/v1/waitlist/{entry['waitlist_id']}/accept", {"notice_acknowledged": True},
-                            token=buyer.token), 404, "NOT_FOUND")
-    assert_problem(api.request("DELETE", f"/v1/waitlist/{entry['waitlist_id']}", token=buyer.token), 404,
-                   "NOT_FOUND")
+    assert_problem(
+        api.post(f"/v1/waitlist/{entry['waitlist_id']}/accept", {"notice_acknowledged": True}, token=buyer.token),
+        404,
+        "NOT_FOUND",
+    )
+    assert_problem(api.request("DELETE", f"/v1/waitlist/{entry['waitlist_id']}", token=buyer.token), 404, "NOT_FOUND")
 
     # declined: nobody else waits, so the place is delayed again before anyone may book it
     left = api.request("DELETE", f"/v1/waitlist/{entry['waitlist_id']}", token=waiter.token)

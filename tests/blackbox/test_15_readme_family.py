@@ -2,6 +2,7 @@
 meets no other test's citizens), after the citizen example whose shell it continues: the confirmation
 (R13) with its QR code and calendar entry, a family proxy (R20) confirmed with the code sent to the
 citizen's own phone, its revocation, and the administrator's abuse flags (R22)."""
+
 from __future__ import annotations
 
 import json
@@ -43,8 +44,9 @@ def test_the_readme_family_example_confirms_a_proxy_and_revokes_it(api, tmp_path
         script = script.replace(old, new_adult_id())
     for old in ("13812345678", "13912345678"):
         script = script.replace(old, new_phone())
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=90,
-                            cwd=tmp_path)
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=90, cwd=tmp_path
+    )
     assert result.returncode == 0, result.stderr
     values = json_values(result.stdout)
     booking = next(v for v in values if isinstance(v, dict) and v.get("status") == "booked")

@@ -1,5 +1,6 @@
 """The browser suite's tools: a watched page (script errors, requests leaving local mode), the
 screenshots under build/screenshots/ and the axe-core check."""
+
 from __future__ import annotations
 
 from pathlib import Path
@@ -18,8 +19,14 @@ class Watched:
         self.statuses: list[tuple[str, int]] = []
         page.on("pageerror", lambda error: self.errors.append(str(error)))
         page.on("response", lambda response: self.statuses.append((response.url, response.status)))
-        page.on("request", lambda request: None if request.url.startswith((base_url, "data:", "blob:", "about:"))
-                else self.outside.append(request.url))
+        page.on(
+            "request",
+            lambda request: (
+                None
+                if request.url.startswith((base_url, "data:", "blob:", "about:"))
+                else self.outside.append(request.url)
+            ),
+        )
 
 
 def resize(page, viewport: dict) -> None:
@@ -51,9 +58,11 @@ def axe_check(page, name: str) -> list[dict]:
     for violation in results["violations"]:
         counts[violation.get("impact") or "unknown"] = counts.get(violation.get("impact") or "unknown", 0) + 1
     AXE_COUNTS[name] = counts
-    return [{"id": v["id"], "impact": v["impact"], "help": v["help"],
-             "nodes": [n["target"] for n in v["nodes"]][:5]}
-            for v in results["violations"] if v.get("impact") in ("serious", "critical")]
+    return [
+        {"id": v["id"], "impact": v["impact"], "help": v["help"], "nodes": [n["target"] for n in v["nodes"]][:5]}
+        for v in results["violations"]
+        if v.get("impact") in ("serious", "critical")
+    ]
 
 
 def reflows(page, width: int = 320) -> bool:

@@ -8,6 +8,7 @@ each page at phone (390x844) and desktop (1366x900) size go to build/screenshots
 
 Collected as part of the main suite (`pytest tests`), its tests are skipped.
 """
+
 from __future__ import annotations
 
 import importlib.util
@@ -108,8 +109,14 @@ def browser():
 
 @pytest.fixture(scope="session")
 def phone(browser, base_url: str) -> Iterator[Watched]:
-    context = browser.new_context(viewport=PHONE, device_scale_factor=1, is_mobile=True, has_touch=True,
-                                  locale="zh-CN", timezone_id="Asia/Shanghai")
+    context = browser.new_context(
+        viewport=PHONE,
+        device_scale_factor=1,
+        is_mobile=True,
+        has_touch=True,
+        locale="zh-CN",
+        timezone_id="Asia/Shanghai",
+    )
     context.set_default_timeout(10_000)
     watched = Watched(context.new_page(), base_url)
     yield watched
@@ -136,5 +143,6 @@ def board(browser, base_url: str) -> Iterator[Watched]:
 
 def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Config) -> None:
     for name, counts in AXE_COUNTS.items():
-        terminalreporter.write_line(f"axe {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations"))
-
+        terminalreporter.write_line(
+            f"axe {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations")
+        )

@@ -1,5 +1,6 @@
 """A citizen on a phone: registers (the SMS code read from /local/sms), books, sees the booking and
 cancels it, all through the citizen page; a double tap books once; the English switch; axe."""
+
 from __future__ import annotations
 
 import re
@@ -92,7 +93,9 @@ def test_cancel_through_the_page(phone: Watched, citizen: dict) -> None:
     item = page.locator(f"#bookings li[data-reference='{citizen['reference']}']")
     item.locator("button.cancel").click()
     item.locator("button.confirm-cancel").click()
-    expect(page.locator(f"#bookings li[data-reference='{citizen['reference']}']")).to_have_attribute("data-status", "cancelled")
+    expect(page.locator(f"#bookings li[data-reference='{citizen['reference']}']")).to_have_attribute(
+        "data-status", "cancelled"
+    )
     expect(page.locator("#bookings-msg")).to_contain_text("已取消")
     expect(page.locator("#restrictions")).to_contain_text("1")  # one cancellation this month (R11)
 

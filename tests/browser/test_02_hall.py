@@ -2,6 +2,7 @@
 board shows the ticket within 2 s of the call, keeps its last state while the API is unreachable
 (and says so), and recovers by itself. The booking is made over HTTP (the citizen page's own flow is
 test_01's); the clock then moves to 20 minutes before its slot."""
+
 from __future__ import annotations
 
 import time
@@ -76,8 +77,9 @@ def test_call_next_and_the_board_shows_it_within_two_seconds(desktop: Watched, b
     expect(board.page.locator(f"#waiting li[data-ticket-number='{visit['number']}']")).to_have_count(0)
     # polling costs a 304 without a body while nothing changes (ETag / If-None-Match)
     if 304 not in [status for url, status in board.statuses if url.endswith(f"/v1/offices/{OFFICE}/queue")]:
-        with board.page.expect_response(lambda r: r.url.endswith(f"/v1/offices/{OFFICE}/queue") and r.status == 304,
-                                        timeout=5000):
+        with board.page.expect_response(
+            lambda r: r.url.endswith(f"/v1/offices/{OFFICE}/queue") and r.status == 304, timeout=5000
+        ):
             pass
     # no personal data on the board: numbers only
     text = board.page.locator("body").inner_text()

@@ -1,5 +1,6 @@
 """The embedded AWS: requests serialised, and the patched TransactWriteItems answering exactly as
 moto's own, without its cost growing with the table."""
+
 from __future__ import annotations
 
 import threading
@@ -35,7 +36,10 @@ def create_table(dynamodb: Any, name: str) -> None:
     dynamodb.create_table(
         TableName=name,
         KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}, {"AttributeName": "sk", "KeyType": "RANGE"}],
-        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}, {"AttributeName": "sk", "AttributeType": "S"}],
+        AttributeDefinitions=[
+            {"AttributeName": "pk", "AttributeType": "S"},
+            {"AttributeName": "sk", "AttributeType": "S"},
+        ],
         BillingMode="PAY_PER_REQUEST",
         StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
     )
@@ -49,26 +53,49 @@ def transactions(table: str) -> list[list[dict[str, Any]]]:
     """Successes, failed conditions (ALL_OLD too), a duplicate item, an unknown table, and a write
     that fails only while being applied (arithmetic on a string)."""
     counter_cap = {":one": {"N": "1"}, ":cap": {"N": "2"}}
-    increment = {"Update": {
-        "TableName": table, "Key": key("counter"), "UpdateExpression": "SET n = if_not_exists(n, :zero) + :one",
-        "ConditionExpression": "attribute_not_exists(n) OR n < :cap",
-        "ExpressionAttributeValues": {**counter_cap, ":zero": {"N": "0"}},
-        "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
-    }}
+    increment = {
+        "Update": {
+            "TableName": table,
+            "Key": key("counter"),
+            "UpdateExpression": "SET n = if_not_exists(n, :zero) + :one",
+            "ConditionExpression": "attribute_not_exists(n) OR n < :cap",
+            "ExpressionAttributeValues": {**counter_cap, ":zero": {"N": "0"}},
+            "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
+        }
+    }
     return [
         [{"Put": {"TableName": table, "Item": {**key("a"), "v": {"S": "1"}}}}, increment],
-        [{"Put": {"TableName": table, "Item": {**key("b"), "v": {"S": "2"}}, "ConditionExpression": "attribute_not_exists(pk)"}},
-         {"Delete": {"TableName": table, "Key": key("a")}}, increment],
+        [
+            {
+                "Put": {
+                    "TableName": table,
+                    "Item": {**key("b"), "v": {"S": "2"}},
+                    "ConditionExpression": "attribute_not_exists(pk)",
+                }
+            },
+            {"Delete": {"TableName": table, "Key": key("a")}},
+            increment,
+        ],
         # fails: "a" no longer exists, and the counter is at its cap with ALL_OLD asked
-        [{"Put": {"TableName": table, "Item": {**key("c")}}},
-         {"ConditionCheck": {"TableName": table, "Key": key("a"), "ConditionExpression": "attribute_exists(pk)"}},
-         increment],
+        [
+            {"Put": {"TableName": table, "Item": {**key("c")}}},
+            {"ConditionCheck": {"TableName": table, "Key": key("a"), "ConditionExpression": "attribute_exists(pk)"}},
+            increment,
+        ],
         [{"Put": {"TableName": table, "Item": {**key("d")}}}, {"Delete": {"TableName": table, "Key": key("d")}}],
         [{"Put": {"TableName": table, "Item": {**key("e")}}}, {"Put": {"TableName": "NoSuchTable", "Item": key("e")}}],
         [{"Put": {"TableName": table, "Item": {**key("f"), "s": {"S": "text"}}}}],
-        [{"Put": {"TableName": table, "Item": {**key("g")}}},
-         {"Update": {"TableName": table, "Key": key("f"), "UpdateExpression": "SET s = s + :one",
-                     "ExpressionAttributeValues": {":one": {"N": "1"}}}}],
+        [
+            {"Put": {"TableName": table, "Item": {**key("g")}}},
+            {
+                "Update": {
+                    "TableName": table,
+                    "Key": key("f"),
+                    "UpdateExpression": "SET s = s + :one",
+                    "ExpressionAttributeValues": {":one": {"N": "1"}},
+                }
+            },
+        ],
     ]
 
 
@@ -81,12 +108,16 @@ def run(dynamodb: Any, table: str) -> tuple[list[Any], list[Any], list[Any]]:
             dynamodb.transact_write_items(TransactItems=items)
             outcomes.append("ok")
         except ClientError as e:
-            outcomes.append((e.response["Error"]["Code"], e.response["Error"]["Message"], e.response.get("CancellationReasons")))
+            outcomes.append(
+                (e.response["Error"]["Code"], e.response["Error"]["Message"], e.response.get("CancellationReasons"))
+            )
     rows = sorted(dynamodb.scan(TableName=table)["Items"], key=lambda i: i["pk"]["S"])
     streams = boto3.client("dynamodbstreams", endpoint_url=dynamodb.meta.endpoint_url)
     arn = dynamodb.describe_table(TableName=table)["Table"]["LatestStreamArn"]
     shard = streams.describe_stream(StreamArn=arn)["StreamDescription"]["Shards"][0]["ShardId"]
-    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")["ShardIterator"]
+    iterator = streams.get_shard_iterator(StreamArn=arn, ShardId=shard, ShardIteratorType="TRIM_HORIZON")[
+        "ShardIterator"
+    ]
     records = [(r["eventName"], r["dynamodb"]["Keys"]) for r in streams.get_records(ShardIterator=iterator)["Records"]]
     return outcomes, rows, records
 
@@ -103,7 +134,10 @@ def test_patched_transactions_answer_as_moto_does(dynamodb: Any, moto_original: 
     assert [r["Code"] for r in reasons] == ["None", "ConditionalCheckFailed", "ConditionalCheckFailed"]
     assert reasons[2]["Item"]["n"] == {"N": "2"}  # ALL_OLD
     assert "[None, ConditionalCheckFailed, ConditionalCheckFailed]" in message
-    assert outcomes[3][:2] == ("ValidationException", "Transaction request cannot include multiple operations on one item")
+    assert outcomes[3][:2] == (
+        "ValidationException",
+        "Transaction request cannot include multiple operations on one item",
+    )
     assert outcomes[4][0] == "ResourceNotFoundException"  # moto validates table names before the transaction
     assert outcomes[6][0] == "ValidationException"  # raised while applying: "g" and its stream record undone
     assert [r["pk"]["S"] for r in rows] == ["b", "counter", "f"]
@@ -113,13 +147,31 @@ def test_patched_transactions_answer_as_moto_does(dynamodb: Any, moto_original: 
 def test_a_failed_condition_writes_nothing(dynamodb: Any) -> None:
     create_table(dynamodb, "Guarded")
     with pytest.raises(ClientError) as failed:
-        dynamodb.transact_write_items(TransactItems=[
-            {"Put": {"TableName": "Guarded", "Item": key("x")}},
-            {"Update": {"TableName": "Guarded", "Key": key("y"), "UpdateExpression": "SET n = :one",
-                        "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-            {"ConditionCheck": {"TableName": "Guarded", "Key": key("z"), "ConditionExpression": "attribute_exists(pk)"}},
-        ])
-    assert [r["Code"] for r in failed.value.response["CancellationReasons"]] == ["None", "None", "ConditionalCheckFailed"]
+        dynamodb.transact_write_items(
+            TransactItems=[
+                {"Put": {"TableName": "Guarded", "Item": key("x")}},
+                {
+                    "Update": {
+                        "TableName": "Guarded",
+                        "Key": key("y"),
+                        "UpdateExpression": "SET n = :one",
+                        "ExpressionAttributeValues": {":one": {"N": "1"}},
+                    }
+                },
+                {
+                    "ConditionCheck": {
+                        "TableName": "Guarded",
+                        "Key": key("z"),
+                        "ConditionExpression": "attribute_exists(pk)",
+                    }
+                },
+            ]
+        )
+    assert [r["Code"] for r in failed.value.response["CancellationReasons"]] == [
+        "None",
+        "None",
+        "ConditionalCheckFailed",
+    ]
     assert dynamodb.scan(TableName="Guarded")["Items"] == []
 
 
@@ -133,13 +185,26 @@ def test_concurrent_conditional_transactions_never_exceed_the_cap(dynamodb: Any,
         client = boto3.client("dynamodb", endpoint_url=system.aws.url)
         for attempt in range(25):
             try:
-                client.transact_write_items(TransactItems=[
-                    {"Update": {"TableName": "Race", "Key": key("counter"), "UpdateExpression": "SET n = n + :one",
+                client.transact_write_items(
+                    TransactItems=[
+                        {
+                            "Update": {
+                                "TableName": "Race",
+                                "Key": key("counter"),
+                                "UpdateExpression": "SET n = n + :one",
                                 "ConditionExpression": "n < :cap",
-                                "ExpressionAttributeValues": {":one": {"N": "1"}, ":cap": {"N": "100"}}}},
-                    {"Put": {"TableName": "Race", "Item": key(f"booking-{thread}-{attempt}"),
-                             "ConditionExpression": "attribute_not_exists(pk)"}},
-                ])
+                                "ExpressionAttributeValues": {":one": {"N": "1"}, ":cap": {"N": "100"}},
+                            }
+                        },
+                        {
+                            "Put": {
+                                "TableName": "Race",
+                                "Item": key(f"booking-{thread}-{attempt}"),
+                                "ConditionExpression": "attribute_not_exists(pk)",
+                            }
+                        },
+                    ]
+                )
             except ClientError as e:
                 assert e.response["Error"]["Code"] == "TransactionCanceledException"
             else:
@@ -165,14 +230,22 @@ def test_transaction_cost_does_not_grow_with_the_table(dynamodb: Any) -> None:
         create_table(dynamodb, table)
         items = [{"PutRequest": {"Item": {**key(f"item-{i}"), "n": {"N": "0"}}}} for i in range(size)]
         for start in range(0, size, 25):
-            dynamodb.batch_write_item(RequestItems={table: items[start:start + 25]})
+            dynamodb.batch_write_item(RequestItems={table: items[start : start + 25]})
         started = time.perf_counter()
         for i in range(200):
-            dynamodb.transact_write_items(TransactItems=[
-                {"Update": {"TableName": table, "Key": key("item-0"), "UpdateExpression": "SET n = n + :one",
-                            "ExpressionAttributeValues": {":one": {"N": "1"}}}},
-                {"Put": {"TableName": table, "Item": key(f"new-{i}")}},
-            ])
+            dynamodb.transact_write_items(
+                TransactItems=[
+                    {
+                        "Update": {
+                            "TableName": table,
+                            "Key": key("item-0"),
+                            "UpdateExpression": "SET n = n + :one",
+                            "ExpressionAttributeValues": {":one": {"N": "1"}},
+                        }
+                    },
+                    {"Put": {"TableName": table, "Item": key(f"new-{i}")}},
+                ]
+            )
         rates[size] = 200 / (time.perf_counter() - started)
         assert dynamodb.get_item(TableName=table, Key=key("item-0"))["Item"]["n"] == {"N": "200"}
     # moto's own copies every table it touches: ~300 tx/s with 1 item, ~10 with 5,000 (a 30th). Patched, the
@@ -195,10 +268,12 @@ def _reads(dynamodb: Any, name: str) -> dict[str, Any]:
     keys = [{"pk": {"S": "p"}, "sk": {"S": f"{i:03d}"}} for i in range(3)]
     return {
         "GetItem": dynamodb.get_item(TableName=name, Key=keys[0], ConsistentRead=True)["Item"],
-        "BatchGetItem": sorted(dynamodb.batch_get_item(RequestItems={name: {"Keys": keys}})["Responses"][name],
-                               key=lambda i: i["sk"]["S"]),
-        "Query": dynamodb.query(TableName=name, KeyConditionExpression="pk = :p", Limit=2,
-                                ExpressionAttributeValues={":p": {"S": "p"}}),
+        "BatchGetItem": sorted(
+            dynamodb.batch_get_item(RequestItems={name: {"Keys": keys}})["Responses"][name], key=lambda i: i["sk"]["S"]
+        ),
+        "Query": dynamodb.query(
+            TableName=name, KeyConditionExpression="pk = :p", Limit=2, ExpressionAttributeValues={":p": {"S": "p"}}
+        ),
         "Scan": dynamodb.scan(TableName=name, ReturnConsumedCapacity="TOTAL"),
     }
 
@@ -212,10 +287,17 @@ def test_reads_answer_by_json_dumps_exactly_as_moto_s_serializer(dynamodb: Any) 
 
     create_table(dynamodb, "fast-reads")
     for i in range(3):
-        dynamodb.put_item(TableName="fast-reads", Item={
-            "pk": {"S": "p"}, "sk": {"S": f"{i:03d}"}, "n": {"N": str(i * 1.5)}, "tags": {"SS": ["a", "b"]},
-            "nested": {"M": {"list": {"L": [{"S": "x"}, {"N": "2"}, {"BOOL": True}, {"NULL": True}]}}},
-            "text": {"S": "中文 \"quoted\" \\ back"}})
+        dynamodb.put_item(
+            TableName="fast-reads",
+            Item={
+                "pk": {"S": "p"},
+                "sk": {"S": f"{i:03d}"},
+                "n": {"N": str(i * 1.5)},
+                "tags": {"SS": ["a", "b"]},
+                "nested": {"M": {"list": {"L": [{"S": "x"}, {"N": "2"}, {"BOOL": True}, {"NULL": True}]}}},
+                "text": {"S": '中文 "quoted" \\ back'},
+            },
+        )
     DynamoResult.execute_result = aws.MOTO_DYNAMO_RESULT_BODY  # type: ignore[method-assign]
     try:
         by_moto = _reads(dynamodb, "fast-reads")
@@ -230,10 +312,14 @@ def test_reads_answer_by_json_dumps_exactly_as_moto_s_serializer(dynamodb: Any) 
 def test_an_item_over_400_kb_is_still_refused(dynamodb: Any) -> None:
     """moto's size check, made once per item (local.aws._item_init): the same limit."""
     create_table(dynamodb, "sizes")
-    dynamodb.put_item(TableName="sizes", Item={"pk": {"S": "p"}, "sk": {"S": "ok"}, "a": {"S": "x" * 200_000},
-                                               "b": {"S": "x" * 200_000}})
+    dynamodb.put_item(
+        TableName="sizes",
+        Item={"pk": {"S": "p"}, "sk": {"S": "ok"}, "a": {"S": "x" * 200_000}, "b": {"S": "x" * 200_000}},
+    )
     with pytest.raises(ClientError) as refused:
-        dynamodb.put_item(TableName="sizes", Item={"pk": {"S": "p"}, "sk": {"S": "big"}, "a": {"S": "x" * 200_000},
-                                                   "b": {"S": "x" * 206_000}})
+        dynamodb.put_item(
+            TableName="sizes",
+            Item={"pk": {"S": "p"}, "sk": {"S": "big"}, "a": {"S": "x" * 200_000}, "b": {"S": "x" * 206_000}},
+        )
     assert "Item size has exceeded the maximum allowed size" in str(refused.value)
     assert "Item" not in dynamodb.get_item(TableName="sizes", Key={"pk": {"S": "p"}, "sk": {"S": "big"}})

@@ -1,6 +1,7 @@
 """`python -m bench` writes bench/results.json with the keys issue 13 names, each a number. A short
 run (`--quick`, seconds of work) in its own process: the keys and their types are checked here, never
 their values - figures are measured by `make bench`, not asserted by tests."""
+
 from __future__ import annotations
 
 import json
@@ -29,11 +30,20 @@ KEYS = (
 @pytest.mark.slow
 def test_a_short_bench_run_writes_every_key_as_a_number(tmp_path) -> None:
     results = tmp_path / "results.json"
-    environment = {name: value for name, value in os.environ.items()
-                   if not name.startswith(("AWS_", "POWERTOOLS_")) and not name.endswith(("_TABLE", "_URL", "_ARN"))}
+    environment = {
+        name: value
+        for name, value in os.environ.items()
+        if not name.startswith(("AWS_", "POWERTOOLS_")) and not name.endswith(("_TABLE", "_URL", "_ARN"))
+    }
     environment["PYTHONPATH"] = f"{REPO_ROOT / 'layers' / 'core'}{os.pathsep}{REPO_ROOT}"
-    done = subprocess.run([sys.executable, "-m", "bench", "--quick", "--results", str(results)], cwd=REPO_ROOT,
-                          env=environment, capture_output=True, text=True, timeout=600)
+    done = subprocess.run(
+        [sys.executable, "-m", "bench", "--quick", "--results", str(results)],
+        cwd=REPO_ROOT,
+        env=environment,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert done.returncode == 0, done.stderr[-3000:]
     figures = json.loads(results.read_text(encoding="utf-8"))
     for key in KEYS:

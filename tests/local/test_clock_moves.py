@@ -1,6 +1,7 @@
 """POST /local/clock costs what the runs cost: runs with nothing to do are left out (the hints of
 the no-show sweep and of the SMS healing, local.system.next_sweep_due and next_healing_due), and
 the state at the end is the one firing every run gives. The clock never moves back."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,11 @@ def citizen(system: LocalSystem, n: int) -> Citizen:
     """The same person in every run (tests.support.registered numbers people afresh each time)."""
     idn, phone = id_number("440305", "19850101", f"{n:03d}"), f"1360000{n:04d}"
     person = Citizen(system.gateway, idn, phone)
-    r = system.gateway.invoke("POST", "/v1/accounts", body={"name": "王" + "一二三四五"[n - 1], "id_number": idn, "phone": phone,
-                                                            "password": person.password})
+    r = system.gateway.invoke(
+        "POST",
+        "/v1/accounts",
+        body={"name": "王" + "一二三四五"[n - 1], "id_number": idn, "phone": phone, "password": person.password},
+    )
     assert r.status == 201, r.text
     r = system.gateway.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": sms_code(system, phone)})
     assert r.status == 200, r.text
@@ -79,8 +83,12 @@ def scenario(system: LocalSystem, move: Callable[[datetime], object], end: str =
     assert cancelling.book(WEDNESDAY, "09:30").status == 201  # rebooked, then missed
 
     move(at(f"{DAY}T09:20+08:00"))
-    r = system.gateway.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=auth(login(system.gateway, STAFF, "staff-pass-1")),
-                              body={"reference": checked["reference"]})
+    r = system.gateway.invoke(
+        "POST",
+        f"/v1/offices/{HALL}/check-ins",
+        headers=auth(login(system.gateway, STAFF, "staff-pass-1")),
+        body={"reference": checked["reference"]},
+    )
     assert r.status == 201, r.text
     move(at(f"{DAY}T11:00+08:00"))  # the 09:00 slot has been swept
     assert absent.login().book(WEDNESDAY, "09:00").status == 201, "a second no-show to come"
@@ -101,8 +109,10 @@ def snapshot(system: LocalSystem) -> dict[str, Any]:
         return [item for page in pages for item in page["Items"]]
 
     bookings_table = scan("BookingsTable")
-    bookings = sorted((i for i in bookings_table if i["pk"]["S"].startswith("BOOKING#")),
-                      key=lambda i: (i["created_at"]["S"], i["date"]["S"], i["start"]["S"], i["subject_id_number"]["S"]))
+    bookings = sorted(
+        (i for i in bookings_table if i["pk"]["S"].startswith("BOOKING#")),
+        key=lambda i: (i["created_at"]["S"], i["date"]["S"], i["start"]["S"], i["subject_id_number"]["S"]),
+    )
     labels: dict[str, str] = {}
     for n, item in enumerate(bookings):
         labels[item["booking_id"]["S"]] = f"booking-{n}"
@@ -121,10 +131,16 @@ def snapshot(system: LocalSystem) -> dict[str, Any]:
 
     subjects = [i for i in bookings_table if i["pk"]["S"].startswith("SUBJECT#")]
     slots = sorted(scan("SlotsTable"), key=lambda i: json.dumps(i, sort_keys=True))
-    sms = [{"phone": m["phone"], "message": re.sub(r"\d{6}", "<code>", m["message"]) if "验证码" in m["message"]
-            else m["message"]} for m in system.sms_messages()]
-    return normalised({"bookings": bookings, "subjects": sorted(subjects, key=lambda i: i["pk"]["S"]),
-                       "slots": slots, "sms": sms})
+    sms = [
+        {
+            "phone": m["phone"],
+            "message": re.sub(r"\d{6}", "<code>", m["message"]) if "验证码" in m["message"] else m["message"],
+        }
+        for m in system.sms_messages()
+    ]
+    return normalised(
+        {"bookings": bookings, "subjects": sorted(subjects, key=lambda i: i["pk"]["S"]), "slots": slots, "sms": sms}
+    )
 
 
 @pytest.mark.slow
@@ -163,8 +179,12 @@ def test_thirty_days_on_the_demo_data_run_the_sweeps_that_have_something_to_do(s
     missed = absent.book(DAY, "09:00").json()
     assert present.book(WEDNESDAY, "09:30").status == 201
     start, target = system.clock.now(), system.clock.now() + timedelta(days=30)
-    every = [a for s in schedules(read_sam_template()) if '"sweep"' in (s.input_json or "")
-             for a in occurrences(s, start, target)]
+    every = [
+        a
+        for s in schedules(read_sam_template())
+        if '"sweep"' in (s.input_json or "")
+        for a in occurrences(s, start, target)
+    ]
 
     with counted_runs(system) as executed, counted_runs(system, "heal_sms") as healed:
         r = system.gateway.invoke("POST", "/local/clock", body={"now": target.isoformat()})
@@ -173,7 +193,9 @@ def test_thirty_days_on_the_demo_data_run_the_sweeps_that_have_something_to_do(s
     fired = r.json()["fired"]
     assert fired.count("hallbook-dev-noon-release") == 30 and fired.count("hallbook-dev-day-before-reminders") == 30
     assert 1 <= len(executed) <= 10 < len(every) // 100, f"{len(executed)} of {len(every)} sweep runs executed"
-    assert len(healed) <= 10, f"{len(healed)} SMS healing runs executed"  # every SMS went out at once: none to heal (every 5 minutes: 8,640 runs)
+    assert len(healed) <= 10, (
+        f"{len(healed)} SMS healing runs executed"
+    )  # every SMS went out at once: none to heal (every 5 minutes: 8,640 runs)
     assert fired.count("hallbook-dev-no-show-sweep") == len(executed)
     assert absent.login().get(f"/v1/bookings/{missed['booking_id']}").json()["status"] == "no_show"
     assert system.clock.now() == target
@@ -219,8 +241,9 @@ def test_the_healing_hint_reads_the_undelivered_sms(system: LocalSystem) -> None
     assert next_healing_due(now()) is None
     state.SMS_PROVIDER_FAILING.set(True)  # the verification code stays undelivered
     idn, phone = id_number("440305", "19850101", "009"), "13600000009"
-    r = system.gateway.invoke("POST", "/v1/accounts", body={"name": "王九", "id_number": idn, "phone": phone,
-                                                            "password": "secret-pass-1"})
+    r = system.gateway.invoke(
+        "POST", "/v1/accounts", body={"name": "王九", "id_number": idn, "phone": phone, "password": "secret-pass-1"}
+    )
     assert r.status == 201, r.text
     system.pump.drain()
     assert next_healing_due(now()) == now() + timedelta(seconds=OVERDUE_SECONDS)

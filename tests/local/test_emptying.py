@@ -1,6 +1,7 @@
 """Resetting between tests empties the template's resources in place (local/emptying.py): the state
 after it is the one recreating everything gives, and the tables' write counters the clock hints use
 (local.aws.table_generation) see every change."""
+
 from __future__ import annotations
 
 import boto3
@@ -20,15 +21,19 @@ def test_reset_empties_every_table_queue_bucket_and_sms_and_keeps_names(system: 
     sqs.send_message(QueueUrl=system.resources.ref("SmsQueue"), MessageBody="{}")
     s3.put_object(Bucket=system.resources.ref("UploadsBucket"), Key="k", Body=b"x")
     client(system, "sns").publish(PhoneNumber="+8613700000000", Message="hello")
-    dynamodb.create_table(TableName="Extra", BillingMode="PAY_PER_REQUEST",
-                          AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
-                          KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}])
+    dynamodb.create_table(
+        TableName="Extra",
+        BillingMode="PAY_PER_REQUEST",
+        AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+        KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+    )
 
     system.reset()
 
     assert dynamodb.scan(TableName=system.resources.ref("SlotsTable"))["Items"] == []
-    depth = sqs.get_queue_attributes(QueueUrl=system.resources.ref("SmsQueue"),
-                                     AttributeNames=["ApproximateNumberOfMessages"])["Attributes"]
+    depth = sqs.get_queue_attributes(
+        QueueUrl=system.resources.ref("SmsQueue"), AttributeNames=["ApproximateNumberOfMessages"]
+    )["Attributes"]
     assert depth["ApproximateNumberOfMessages"] == "0"
     assert s3.list_objects_v2(Bucket=system.resources.ref("UploadsBucket")).get("KeyCount", 0) == 0
     assert system.sms_messages() == []
@@ -60,9 +65,18 @@ def test_table_generation_moves_on_writes_and_resets_not_on_reads(system: LocalS
     dynamodb.put_item(TableName=slots, Item={"pk": {"S": "a"}, "sk": {"S": "b"}})
     assert aws.table_generation(slots) != before[0] and aws.table_generation(bookings) == before[1]
     written = aws.table_generation(slots)
-    dynamodb.transact_write_items(TransactItems=[
-        {"Update": {"TableName": slots, "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}},
-                    "UpdateExpression": "SET n = :n", "ExpressionAttributeValues": {":n": {"N": "1"}}}}])
+    dynamodb.transact_write_items(
+        TransactItems=[
+            {
+                "Update": {
+                    "TableName": slots,
+                    "Key": {"pk": {"S": "a"}, "sk": {"S": "b"}},
+                    "UpdateExpression": "SET n = :n",
+                    "ExpressionAttributeValues": {":n": {"N": "1"}},
+                }
+            }
+        ]
+    )
     assert aws.table_generation(slots) != written
     written = aws.table_generation(slots)
     dynamodb.batch_write_item(RequestItems={slots: [{"DeleteRequest": {"Key": {"pk": {"S": "a"}, "sk": {"S": "b"}}}}]})

@@ -3,6 +3,7 @@ proxy events for a few routes of each API function, the EventBridge Scheduler in
 template.yaml, SQS batches (ReleaseQueue, SmsQueue), a DynamoDB stream batch (the outbox relay) and a
 Secrets Manager rotation step. Each is invoked here in local mode, against the demo data, and must get
 a sensible answer; `sam local invoke <Function> -e events/<function>/<file>.json` takes the same files."""
+
 from __future__ import annotations
 
 import json
@@ -34,8 +35,9 @@ def event_of(file: Path) -> dict[str, Any]:
 def test_every_function_and_schedule_has_sample_events() -> None:
     assert {f.parent.name for f in FILES} == set(BY_FOLDER)
     samples = [event_of(f) for f in FILES if f.name.startswith("schedule-")]
-    assert sorted(json.dumps(json.loads(s.input_json), sort_keys=True) for s in schedules(RAW) if s.input_json) \
-        == sorted(json.dumps(e, sort_keys=True) for e in samples)
+    assert sorted(
+        json.dumps(json.loads(s.input_json), sort_keys=True) for s in schedules(RAW) if s.input_json
+    ) == sorted(json.dumps(e, sort_keys=True) for e in samples)
 
 
 @pytest.mark.parametrize("file", FILES, ids=[str(f.relative_to(EVENTS)) for f in FILES])

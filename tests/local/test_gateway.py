@@ -1,4 +1,5 @@
 """The local API Gateway, with a throwaway handler that echoes what it is given."""
+
 from __future__ import annotations
 
 import json
@@ -22,7 +23,7 @@ from local.system import LocalSystem, schedule_hints
 from local.template import Function, Route, api_routes, functions, read_sam_template, schedules
 from tests.conftest import START
 
-ECHO = '''
+ECHO = """
 import base64, json
 from hallbook.clock import now
 
@@ -41,10 +42,20 @@ def handler(event, context):
         "multiValueHeaders": {"Set-Cookie": ["a=1", "b=2"]},
         "body": json.dumps({"event": event, "context": context_seen, "now": now().isoformat()}),
     }
-'''
+"""
 EVENT_KEYS = {
-    "resource", "path", "httpMethod", "headers", "multiValueHeaders", "queryStringParameters",
-    "multiValueQueryStringParameters", "pathParameters", "stageVariables", "requestContext", "body", "isBase64Encoded",
+    "resource",
+    "path",
+    "httpMethod",
+    "headers",
+    "multiValueHeaders",
+    "queryStringParameters",
+    "multiValueQueryStringParameters",
+    "pathParameters",
+    "stageVariables",
+    "requestContext",
+    "body",
+    "isBase64Encoded",
 }
 
 
@@ -90,7 +101,11 @@ def test_get_builds_the_rest_api_proxy_event(gateway: Gateway) -> None:
     assert event["stageVariables"] is None and event["body"] is None and event["isBase64Encoded"] is False
     context = event["requestContext"]
     assert (context["resourcePath"], context["httpMethod"], context["path"], context["stage"]) == (
-        "/v1/things/{thing_id}", "GET", "/api/v1/things/一-1", "api")
+        "/v1/things/{thing_id}",
+        "GET",
+        "/api/v1/things/一-1",
+        "api",
+    )
     assert context["identity"]["sourceIp"] == "127.0.0.1"
     assert context["requestTimeEpoch"] == int(START.timestamp() * 1000)
     assert len(context["requestId"]) == 36
@@ -131,8 +146,13 @@ def test_unknown_path_and_wrong_method_are_problems(gateway: Gateway) -> None:
     missing = gateway.invoke("GET", "/v1/nothing")
     assert missing.status == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json() == {"type": "about:blank", "title": "Not Found", "status": 404,
-                              "detail": "no route for /v1/nothing", "code": "NOT_FOUND"}
+    assert missing.json() == {
+        "type": "about:blank",
+        "title": "Not Found",
+        "status": 404,
+        "detail": "no route for /v1/nothing",
+        "code": "NOT_FOUND",
+    }
     wrong = gateway.invoke("DELETE", "/v1/things")
     assert wrong.status == 405
     assert wrong.json()["code"] == "VALIDATION_ERROR"
@@ -148,8 +168,9 @@ def test_a_failing_handler_is_a_502_and_base64_bodies_are_decoded(gateway: Gatew
 
 
 def test_http_goes_through_the_same_event(gateway: Gateway, http_base: str) -> None:
-    request = urllib.request.Request(f"{http_base}/v1/things/7?tag=a", data=b'{"x": 1}', method="GET",
-                                     headers={"X-Trace": "t"})
+    request = urllib.request.Request(
+        f"{http_base}/v1/things/7?tag=a", data=b'{"x": 1}', method="GET", headers={"X-Trace": "t"}
+    )
     with urllib.request.urlopen(request) as response:
         assert response.headers.get_all("Set-Cookie") == ["a=1", "b=2"]
         over_http = json.loads(response.read())["event"]
@@ -180,13 +201,18 @@ def test_local_sms_lists_what_sns_sent_newest_first(api: Gateway, system: LocalS
 def test_local_clock_fires_the_templates_schedules(api: Gateway, system: LocalSystem, monkeypatch: Any) -> None:
     """The schedules' functions are stubbed: what they do is their own tests' business."""
     invoked: list[tuple[str, Any, str]] = []
-    monkeypatch.setattr(system.functions, "invoke", lambda logical_id, event: invoked.append(
-        (logical_id, event, system.clock.now().isoformat())))
+    monkeypatch.setattr(
+        system.functions,
+        "invoke",
+        lambda logical_id, event: invoked.append((logical_id, event, system.clock.now().isoformat())),
+    )
     target = datetime.fromisoformat("2026-09-15T12:30+08:00")
     template = read_sam_template()
     hinted = set(schedule_hints(schedules(template), functions(template)))  # left out: nothing to do here
-    due = sorted(((at, s) for s in schedules(template) if s.name not in hinted
-                  for at in occurrences(s, START, target)), key=lambda run: run[0])
+    due = sorted(
+        ((at, s) for s in schedules(template) if s.name not in hinted for at in occurrences(s, START, target)),
+        key=lambda run: run[0],
+    )
 
     assert api.invoke("GET", "/local/clock").json() == {"now": START.isoformat()}
     moved = api.invoke("POST", "/local/clock", body={"now": target.isoformat()})
@@ -219,8 +245,11 @@ def test_docs_page_loads_the_openapi_description(api: Gateway) -> None:
 def test_template_routes_reach_their_functions(api: Gateway, system: LocalSystem, monkeypatch: Any) -> None:
     """Every template route is matched and handed to its function (stubbed here)."""
     called: list[tuple[str, str]] = []
-    monkeypatch.setattr(system.functions, "invoke", lambda logical_id, event: called.append(
-        (logical_id, event["resource"])) or {"statusCode": 204, "body": ""})
+    monkeypatch.setattr(
+        system.functions,
+        "invoke",
+        lambda logical_id, event: called.append((logical_id, event["resource"])) or {"statusCode": 204, "body": ""},
+    )
     for route in api_routes(read_sam_template()):
         path = route.path.replace("{", "x").replace("}", "")
         assert api.invoke(route.method, path).status == 204

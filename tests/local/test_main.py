@@ -1,4 +1,5 @@
 """`python -m local` starts, serves, and stops cleanly on SIGTERM."""
+
 from __future__ import annotations
 
 import json
@@ -21,7 +22,11 @@ def test_python_m_local_serves_and_stops_on_sigterm() -> None:
     environment.pop("AWS_ENDPOINT_URL", None)  # the child starts its own embedded AWS
     process = subprocess.Popen(
         [sys.executable, "-m", "local", "--port", "0", "--now", "2026-09-14T09:00+08:00"],
-        cwd=REPO_ROOT, env=environment, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
+        cwd=REPO_ROOT,
+        env=environment,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.DEVNULL,
+        text=True,
     )
     try:
         base = None

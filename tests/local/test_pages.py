@@ -1,6 +1,7 @@
 """The pages in local mode (local/pages.py): the SPEC "Pages" paths, their weight and that nothing
 comes from outside; the API's CORS (preflight as the template's Api Cors answers it, and the
 functions' Access-Control-Allow-Origin for the configured origins only). Browser tests: tests/browser."""
+
 from __future__ import annotations
 
 import os
@@ -60,8 +61,9 @@ def test_local_config_points_the_pages_at_the_same_origin(api: Gateway) -> None:
 
 
 def test_preflight_answered_like_the_templates_api_cors(api: Gateway) -> None:
-    reply = api.invoke("OPTIONS", "/v1/bookings", headers={"Origin": "https://h5.example.cn",
-                                                          "Access-Control-Request-Method": "POST"})
+    reply = api.invoke(
+        "OPTIONS", "/v1/bookings", headers={"Origin": "https://h5.example.cn", "Access-Control-Request-Method": "POST"}
+    )
     assert reply.status == 204
     assert reply.headers["access-control-allow-headers"] == pages.PREFLIGHT_HEADERS
     assert "access-control-allow-credentials" not in reply.headers

@@ -1,4 +1,5 @@
 """Event source mappings emulated by the pump, with a throwaway handler that records its events."""
+
 from __future__ import annotations
 
 import json
@@ -14,7 +15,7 @@ from local.system import LocalSystem
 from local.template import EventSource, Function, Resources, load_handler
 from tests.polling import eventually
 
-RECORDER = '''
+RECORDER = """
 events = []
 
 def handler(event, context):
@@ -27,7 +28,7 @@ def handler(event, context):
               or r.get("dynamodb", {}).get("NewImage", {}).get("fail", {}).get("BOOL")]
     return {"batchItemFailures": [
         {"itemIdentifier": r["messageId"] if "messageId" in r else r["dynamodb"]["SequenceNumber"]} for r in failed]}
-'''
+"""
 
 
 class Setup:
@@ -45,7 +46,8 @@ class Setup:
         attributes = {"VisibilityTimeout": str(visibility)}
         if dead_letter:
             attributes["RedrivePolicy"] = json.dumps(
-                {"deadLetterTargetArn": self.resources.get_att(dead_letter, "Arn"), "maxReceiveCount": 2})
+                {"deadLetterTargetArn": self.resources.get_att(dead_letter, "Arn"), "maxReceiveCount": 2}
+            )
         url = self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"]
         arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])["Attributes"]["QueueArn"]
         self.resources.refs[name] = url
@@ -54,8 +56,10 @@ class Setup:
 
     def table(self, name: str) -> None:
         table = self.dynamodb.create_table(
-            TableName=name, KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
-            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}], BillingMode="PAY_PER_REQUEST",
+            TableName=name,
+            KeySchema=[{"AttributeName": "pk", "KeyType": "HASH"}],
+            AttributeDefinitions=[{"AttributeName": "pk", "AttributeType": "S"}],
+            BillingMode="PAY_PER_REQUEST",
             StreamSpecification={"StreamEnabled": True, "StreamViewType": "NEW_AND_OLD_IMAGES"},
         )["TableDescription"]
         self.resources.refs[name] = name
@@ -74,32 +78,54 @@ def setup(system: LocalSystem, tmp_path: Path) -> Setup:
 
 
 def sqs_source(queue: str, batch_size: int = 10) -> EventSource:
-    return EventSource("sqs", queue, batch_size, "Recorder", report_batch_item_failures=True, maximum_retry_attempts=None)
+    return EventSource(
+        "sqs", queue, batch_size, "Recorder", report_batch_item_failures=True, maximum_retry_attempts=None
+    )
 
 
 def stream_source(table: str, retries: int | None = 3) -> EventSource:
-    return EventSource("dynamodb", table, 100, "Recorder", report_batch_item_failures=True, maximum_retry_attempts=retries)
+    return EventSource(
+        "dynamodb", table, 100, "Recorder", report_batch_item_failures=True, maximum_retry_attempts=retries
+    )
 
 
 def test_sqs_batches_and_partial_failures_end_in_the_dead_letter_queue(setup: Setup) -> None:
     dead_letters = setup.queue("Dead", visibility=30)
     url = setup.queue("Work", visibility=0, dead_letter="Dead")  # failures are visible again at once
     for body in ("one", "fail-two", "three"):
-        setup.sqs.send_message(QueueUrl=url, MessageBody=body,
-                               MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}})
+        setup.sqs.send_message(
+            QueueUrl=url, MessageBody=body, MessageAttributes={"kind": {"DataType": "String", "StringValue": "test"}}
+        )
 
     setup.pump(sqs_source("Work")).drain()
 
     first = setup.events[0]["Records"]
     assert sorted(r["body"] for r in first) == ["fail-two", "one", "three"]
     record = first[0]
-    assert set(record) >= {"messageId", "receiptHandle", "body", "attributes", "messageAttributes", "md5OfBody",
-                           "eventSource", "eventSourceARN", "awsRegion"}
+    assert set(record) >= {
+        "messageId",
+        "receiptHandle",
+        "body",
+        "attributes",
+        "messageAttributes",
+        "md5OfBody",
+        "eventSource",
+        "eventSourceARN",
+        "awsRegion",
+    }
     assert (record["eventSource"], record["eventSourceARN"], record["awsRegion"]) == (
-        "aws:sqs", setup.resources.get_att("Work", "Arn"), "cn-north-1")
+        "aws:sqs",
+        setup.resources.get_att("Work", "Arn"),
+        "cn-north-1",
+    )
     assert record["attributes"]["ApproximateReceiveCount"] == "1"
-    assert record["messageAttributes"]["kind"] == {"stringValue": "test", "binaryValue": None, "stringListValues": [],
-                                                   "binaryListValues": [], "dataType": "String"}
+    assert record["messageAttributes"]["kind"] == {
+        "stringValue": "test",
+        "binaryValue": None,
+        "stringListValues": [],
+        "binaryListValues": [],
+        "dataType": "String",
+    }
     retried = [r for e in setup.events[1:] for r in e["Records"]]
     assert [(r["body"], r["attributes"]["ApproximateReceiveCount"]) for r in retried] == [("fail-two", "2")]
     assert setup.count(url) == 0
@@ -117,8 +143,9 @@ def test_a_crashed_batch_stays_in_flight_and_drain_still_returns(setup: Setup) -
 def test_large_batches_take_several_receives(setup: Setup) -> None:
     url = setup.queue("Many", visibility=30)
     for start in range(0, 25, 10):
-        setup.sqs.send_message_batch(QueueUrl=url, Entries=[
-            {"Id": str(i), "MessageBody": f"m{i}"} for i in range(start, min(25, start + 10))])
+        setup.sqs.send_message_batch(
+            QueueUrl=url, Entries=[{"Id": str(i), "MessageBody": f"m{i}"} for i in range(start, min(25, start + 10))]
+        )
     setup.pump(sqs_source("Many", batch_size=20)).drain()
     assert [len(e["Records"]) for e in setup.events] == [20, 5]
     assert setup.count(url) + setup.count(url, "ApproximateNumberOfMessagesNotVisible") == 0
@@ -135,10 +162,16 @@ def test_stream_records_reach_the_function(setup: Setup) -> None:
     setup.dynamodb.put_item(TableName="Outbox", Item={"pk": {"S": "b"}})
     pump.drain()
 
-    assert [[r["eventName"] for r in e["Records"]] for e in setup.events] == [["INSERT", "MODIFY", "REMOVE"], ["INSERT"]]
+    assert [[r["eventName"] for r in e["Records"]] for e in setup.events] == [
+        ["INSERT", "MODIFY", "REMOVE"],
+        ["INSERT"],
+    ]
     modify = setup.events[0]["Records"][1]
     assert (modify["eventSource"], modify["eventSourceARN"], modify["awsRegion"]) == (
-        "aws:dynamodb", setup.resources.get_att("Outbox", "StreamArn"), "cn-north-1")
+        "aws:dynamodb",
+        setup.resources.get_att("Outbox", "StreamArn"),
+        "cn-north-1",
+    )
     assert modify["dynamodb"]["Keys"] == {"pk": {"S": "a"}}
     assert modify["dynamodb"]["OldImage"]["v"] == {"N": "1"} and modify["dynamodb"]["NewImage"]["v"] == {"N": "2"}
     assert modify["dynamodb"]["StreamViewType"] == "NEW_AND_OLD_IMAGES"
@@ -158,7 +191,10 @@ def test_stream_failures_are_retried_from_the_first_failed_record_later(setup: S
     setup.dynamodb.put_item(TableName="Outbox", Item={"pk": {"S": "d"}})
     eventually(lambda: len(setup.events) == 3, step=pump.drain)
     assert [[r["dynamodb"]["Keys"]["pk"]["S"] for r in e["Records"]] for e in setup.events] == [
-        ["a", "b", "c"], ["b", "c"], ["d"]]
+        ["a", "b", "c"],
+        ["b", "c"],
+        ["d"],
+    ]
 
 
 def test_reset_forgets_stream_positions(system: LocalSystem, setup: Setup) -> None:

@@ -1,5 +1,6 @@
 """Local mode builds everything from template.yaml: checked here against the template's text,
 read with a plain YAML loader (not local.loader's)."""
+
 from __future__ import annotations
 
 import os
@@ -53,11 +54,18 @@ def test_tables_are_the_templates(system: LocalSystem, template_text: dict[str, 
         assert sorted(table["AttributeDefinitions"], key=str) == sorted(spec["AttributeDefinitions"], key=str)
         assert table["BillingModeSummary"]["BillingMode"] == spec["BillingMode"]
         indexes = {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in table.get("GlobalSecondaryIndexes", [])}
-        assert indexes == {i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in spec.get("GlobalSecondaryIndexes", [])}
-        assert table.get("StreamSpecification", {}).get("StreamViewType") == spec.get("StreamSpecification", {}).get("StreamViewType")
+        assert indexes == {
+            i["IndexName"]: (i["KeySchema"], i["Projection"]) for i in spec.get("GlobalSecondaryIndexes", [])
+        }
+        assert table.get("StreamSpecification", {}).get("StreamViewType") == spec.get("StreamSpecification", {}).get(
+            "StreamViewType"
+        )
         ttl = dynamodb.describe_time_to_live(TableName=name)["TimeToLiveDescription"]
         if "TimeToLiveSpecification" in spec:
-            assert ttl == {"TimeToLiveStatus": "ENABLED", "AttributeName": spec["TimeToLiveSpecification"]["AttributeName"]}
+            assert ttl == {
+                "TimeToLiveStatus": "ENABLED",
+                "AttributeName": spec["TimeToLiveSpecification"]["AttributeName"],
+            }
         else:
             assert ttl["TimeToLiveStatus"] == "DISABLED"
 
@@ -110,7 +118,9 @@ def test_function_environment_is_resolved(system: LocalSystem, template_text: di
     assert system.environment["STAGE"] == "dev"
     assert system.environment["CATALOG_TABLE"] == "CatalogTable"
     assert system.environment["SMS_QUEUE_URL"] == f"{system.aws.url}/123456789012/SmsQueue"
-    assert system.environment["JWT_SECRET_ARN"].startswith("arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:JwtSigningSecret-")
+    assert system.environment["JWT_SECRET_ARN"].startswith(
+        "arn:aws-cn:secretsmanager:cn-north-1:123456789012:secret:JwtSigningSecret-"
+    )
     assert {k: os.environ[k] for k in system.environment} == system.environment
 
 
@@ -125,14 +135,23 @@ def test_intrinsic_functions_resolve() -> None:
     cfn = {
         "Parameters": {"Stage": {"Type": "String", "Default": "dev"}},
         "Conditions": {"IsProd": {"Fn::Equals": [{"Ref": "Stage"}, "prod"]}},
-        "Resources": {"Fn": {"Type": "AWS::Lambda::Function", "Properties": {"Environment": {"Variables": {
-            "NAME": {"Fn::Sub": "hallbook-${Stage}-${AWS::Region}-${!Literal}"},
-            "QUEUE": {"Fn::Sub": ["${Url}/x", {"Url": {"Ref": "Queue"}}]},
-            "ARN": {"Fn::GetAtt": ["Queue", "Arn"]},
-            "JOINED": {"Fn::Join": [",", ["a", {"Ref": "Stage"}]]},
-            "MODE": {"Fn::If": ["IsProd", "strict", "relaxed"]},
-            "FLAG": True,
-        }}}}},
+        "Resources": {
+            "Fn": {
+                "Type": "AWS::Lambda::Function",
+                "Properties": {
+                    "Environment": {
+                        "Variables": {
+                            "NAME": {"Fn::Sub": "hallbook-${Stage}-${AWS::Region}-${!Literal}"},
+                            "QUEUE": {"Fn::Sub": ["${Url}/x", {"Url": {"Ref": "Queue"}}]},
+                            "ARN": {"Fn::GetAtt": ["Queue", "Arn"]},
+                            "JOINED": {"Fn::Join": [",", ["a", {"Ref": "Stage"}]]},
+                            "MODE": {"Fn::If": ["IsProd", "strict", "relaxed"]},
+                            "FLAG": True,
+                        }
+                    }
+                },
+            }
+        },
     }
     resources = Resources(refs={"Queue": "http://q"}, attributes={"Queue": {"Arn": "arn:q"}})
     assert function_environment(cfn, resources) == {
@@ -160,7 +179,11 @@ def test_event_sources_and_schedules() -> None:
     assert (outbox.batch_size, outbox.report_batch_item_failures, outbox.maximum_retry_attempts) == (100, True, 10)
     noon = next(s for s in schedules(raw) if s.name == "hallbook-dev-noon-release")
     assert (noon.expression, noon.timezone, noon.input_json, noon.function) == (
-        "cron(0 12 * * ? *)", "Asia/Shanghai", '{"job": "release"}', "JobsFunction")
+        "cron(0 12 * * ? *)",
+        "Asia/Shanghai",
+        '{"job": "release"}',
+        "JobsFunction",
+    )
 
 
 def test_handlers_with_the_same_file_name_stay_apart(tmp_path: Path) -> None:
@@ -181,9 +204,11 @@ def test_repository_handlers_are_the_modules_tests_import() -> None:
 
 def test_the_layer_installs_exactly_the_runtime_requirements():
     """sam build installs layers/core/requirements.txt into the layer: it must pin what the app runs with."""
+
     def pins(path):
-        return sorted(line.strip() for line in Path(path).read_text().splitlines()
-                      if line.strip() and not line.startswith("#"))
+        return sorted(
+            line.strip() for line in Path(path).read_text().splitlines() if line.strip() and not line.startswith("#")
+        )
 
     root = Path(__file__).resolve().parents[2]
     assert pins(root / "layers/core/requirements.txt") == pins(root / "requirements.txt")

@@ -2,6 +2,7 @@
 rate-based rules on the API's stage, per-route throttling, access logs without personal data, a log
 group with a retention for every function, the citizen API's reserved concurrency, the notifier's
 SMS-only publish."""
+
 from __future__ import annotations
 
 import re
@@ -23,22 +24,35 @@ def resources(template, kind: str) -> dict[str, dict[str, Any]]:
 
 
 def test_waf_rate_rules_guard_the_stage(template):
-    acl, = resources(template, "AWS::WAFv2::WebACL").values()
+    (acl,) = resources(template, "AWS::WAFv2::WebACL").values()
     assert acl["Scope"] == "REGIONAL" and acl["DefaultAction"] == {"Allow": {}}
     rules = {r["Name"]: r for r in acl["Rules"]}
-    rated = {name: r["Statement"]["RateBasedStatement"] for name, r in rules.items()
-             if "RateBasedStatement" in r["Statement"]}
-    assert {"bookings-per-address", "bookings-per-token", "availability-per-address", "sms-codes-per-address",
-            "everything-per-address"} <= set(rated)
+    rated = {
+        name: r["Statement"]["RateBasedStatement"]
+        for name, r in rules.items()
+        if "RateBasedStatement" in r["Statement"]
+    }
+    assert {
+        "bookings-per-address",
+        "bookings-per-token",
+        "availability-per-address",
+        "sms-codes-per-address",
+        "everything-per-address",
+    } <= set(rated)
     assert rated["bookings-per-token"]["AggregateKeyType"] == "CUSTOM_KEYS"
     assert rated["bookings-per-token"]["CustomKeys"] == [
-        {"Header": {"Name": "authorization", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}]
+        {"Header": {"Name": "authorization", "TextTransformations": [{"Priority": 0, "Type": "NONE"}]}}
+    ]
     for name, statement in rated.items():
         assert rules[name]["Action"]["Block"]["CustomResponse"]["ResponseCode"] == 429
         assert statement["Limit"] >= 10 and statement["EvaluationWindowSec"] in (60, 120, 300, 600)
-    managed = [r["Statement"]["ManagedRuleGroupStatement"] for r in acl["Rules"] if "ManagedRuleGroupStatement" in r["Statement"]]
+    managed = [
+        r["Statement"]["ManagedRuleGroupStatement"]
+        for r in acl["Rules"]
+        if "ManagedRuleGroupStatement" in r["Statement"]
+    ]
     assert [m["Name"] for m in managed] == ["AWSManagedRulesCommonRuleSet"]
-    association, = resources(template, "AWS::WAFv2::WebACLAssociation").values()
+    (association,) = resources(template, "AWS::WAFv2::WebACLAssociation").values()
     assert association["WebACLArn"] == {"Fn::GetAtt": ["WebAcl", "Arn"]}
     assert association["ResourceArn"]["Fn::Sub"].endswith("/restapis/${Api}/stages/${Api.Stage}")
 
@@ -47,8 +61,13 @@ def test_per_route_throttling_names_real_routes(template):
     api = template["Resources"]["Api"]["Properties"]
     routes = {(r.method, r.path) for r in api_routes(template)}
     # "/~1v1~1bookings" is /v1/bookings: slashes of the path as ~1 after the leading one
-    settings = {(s["HttpMethod"], s["ResourcePath"] if s["ResourcePath"] == "/*" else s["ResourcePath"][1:].replace("~1", "/")): s
-                for s in api["MethodSettings"]}
+    settings = {
+        (
+            s["HttpMethod"],
+            s["ResourcePath"] if s["ResourcePath"] == "/*" else s["ResourcePath"][1:].replace("~1", "/"),
+        ): s
+        for s in api["MethodSettings"]
+    }
     assert ("*", "/*") in settings
     for (method, path), setting in settings.items():
         assert (method, path) == ("*", "/*") or (method, path) in routes
@@ -91,16 +110,25 @@ def test_the_citizen_api_reserves_more_than_the_noon_keeps_warm(template):
 
 
 def test_the_notifier_may_text_phones_and_publish_to_no_topic(template):
-    statements = [s for p in template["Resources"]["NotifierFunction"]["Properties"]["Policies"]
-                  if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
+    statements = [
+        s
+        for p in template["Resources"]["NotifierFunction"]["Properties"]["Policies"]
+        if isinstance(p, dict) and "Statement" in p
+        for s in p["Statement"]
+    ]
     publish = [s for s in statements if s["Action"] == "sns:Publish"]
     assert {(s["Effect"], str(s["Resource"])) for s in publish} == {
-        ("Allow", "*"), ("Deny", str({"Fn::Sub": "arn:${AWS::Partition}:sns:*"}))}
+        ("Allow", "*"),
+        ("Deny", str({"Fn::Sub": "arn:${AWS::Partition}:sns:*"})),
+    }
 
 
 def test_the_citizen_api_counts_rate_limits_with_one_action(template):
     citizen = template["Resources"]["CitizenApiFunction"]["Properties"]
     statements = [s for p in citizen["Policies"] if isinstance(p, dict) and "Statement" in p for s in p["Statement"]]
-    assert {"Effect": "Allow", "Action": "dynamodb:UpdateItem", "Resource": {"Fn::GetAtt": ["RateLimitsTable", "Arn"]}} \
-        in statements
+    assert {
+        "Effect": "Allow",
+        "Action": "dynamodb:UpdateItem",
+        "Resource": {"Fn::GetAtt": ["RateLimitsTable", "Arn"]},
+    } in statements
     assert not [p for p in citizen["Policies"] if "IdempotencyTable" in str(p)]  # it never used it

@@ -1,6 +1,7 @@
 """Limits that hold in parallel (else a burst of guesses gets more tries than allowed). Each attempt
 is counted by an atomic conditional write BEFORE the code or password is compared, so N attempts released at once
 by a barrier (run_at_once) compare exactly as many as the limit allows, and every failure is recorded."""
+
 from __future__ import annotations
 
 from datetime import timedelta
@@ -34,8 +35,9 @@ def kinds(results) -> dict[str, int]:
 def test_40_parallel_wrong_codes_compare_five_and_the_right_one_is_then_refused(system):
     citizen = registered(system, verify=False, login=False)
     code = sms_code(system, citizen.phone)
-    results = run_at_once([lambda c=c: accounts.verify_phone(citizen.id_number, c, now())
-                           for c in wrong_codes(code, 40)])
+    results = run_at_once(
+        [lambda c=c: accounts.verify_phone(citizen.id_number, c, now()) for c in wrong_codes(code, 40)]
+    )
     assert kinds(results) == {"ValidationFailed": 5, "RateLimited": 35}
     assert int(item(citizen).code_attempts) == 5
     # the five were used up: the right code is no longer compared
@@ -66,8 +68,9 @@ def test_40_parallel_wrong_codes_and_the_right_one_compare_at_most_five(system):
 
 def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
     citizen = registered(system, login=False)
-    results = run_at_once([lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}")
-                           for n in range(1, 13)])
+    results = run_at_once(
+        [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}") for n in range(1, 13)]
+    )
     assert kinds(results) == {"Unauthenticated": 12}
     record = item(citizen)
     assert int(record.login_failures) == 12
@@ -80,8 +83,9 @@ def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
 
 def test_40_parallel_wrong_passwords_from_one_address_check_five(system):
     citizen = registered(system, login=False)
-    results = run_at_once([lambda: accounts.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1")
-                           for _ in range(40)])
+    results = run_at_once(
+        [lambda: accounts.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1") for _ in range(40)]
+    )
     assert kinds(results) == {"Unauthenticated": 5, "RateLimited": 35}
     assert {r.extra["retry_after"] for r in results if isinstance(r, errors.RateLimited)} == {15}
     assert int(item(citizen).login_failures) == 5
@@ -91,10 +95,10 @@ def test_40_parallel_wrong_passwords_from_one_address_check_five(system):
 
 def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(system):
     citizen = registered(system, login=False)
-    results = run_at_once([lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}")
-                           for n in range(1, 31)])
-    assert kinds(results) == {"Unauthenticated": accounts.BUDGET_BURST,
-                              "SmsCodeRequired": 30 - accounts.BUDGET_BURST}
+    results = run_at_once(
+        [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}") for n in range(1, 31)]
+    )
+    assert kinds(results) == {"Unauthenticated": accounts.BUDGET_BURST, "SmsCodeRequired": 30 - accounts.BUDGET_BURST}
     record = item(citizen)
     assert int(record.login_failures) == accounts.BUDGET_BURST
     assert int(record.second_factor_until) == int((now() + timedelta(hours=24)).timestamp())
@@ -109,9 +113,12 @@ def test_30_parallel_wrong_sms_login_codes_compare_five(system):
             pass
     accounts.send_login_code(citizen.phone, now())
     code = sms_code(system, citizen.phone)
-    results = run_at_once([lambda n=n, c=c: accounts.login(citizen.phone, citizen.password, now(),
-                                                           source_ip=f"10.5.{n}.1", sms_code=c)
-                           for n, c in enumerate(wrong_codes(code, 30))])
+    results = run_at_once(
+        [
+            lambda n=n, c=c: accounts.login(citizen.phone, citizen.password, now(), source_ip=f"10.5.{n}.1", sms_code=c)
+            for n, c in enumerate(wrong_codes(code, 30))
+        ]
+    )
     assert kinds(results) == {"Unauthenticated": 5, "SmsCodeRequired": 25}
     assert int(item(citizen).login_code_attempts) == 5
     try:

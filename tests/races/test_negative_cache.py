@@ -4,6 +4,7 @@ than that second; a stale "free" never overbooks (the transaction's condition is
 environments that all read "free" book at once, and exactly `capacity` win. Environments are
 simulated with separate caches (hallbook.store.readcache.environment, per thread); DynamoDB requests
 are counted where they arrive, at the embedded AWS."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta

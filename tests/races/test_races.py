@@ -1,6 +1,7 @@
 """Races against the embedded AWS, whose calls are serialised so it answers as DynamoDB would.
 Each test runs the same service functions the handlers call, from many threads at once, and checks
 that exactly the allowed number of winners exist - in the answers and in the tables."""
+
 from __future__ import annotations
 
 import pytest
@@ -15,8 +16,6 @@ from tests.idnumbers import id_number
 from tests.support import HALL, SERVICE, put_test_hall, registered, release_days, run_at_once
 
 DAY = "2026-09-15"
-
-
 
 
 def verified_callers(system, n: int) -> list[Caller]:
@@ -62,8 +61,9 @@ def test_concurrent_registrations_of_one_phone_have_one_winner(system):
 
 def test_concurrent_registrations_of_one_id_number_have_one_winner(system):
     idn = id_number("440305", "19900101", "720")
-    results = run_at_once([lambda p=p: accounts.register("赵六", idn, f"1391234{p:04d}", "secret-pass-1", "zh", now())
-                           for p in range(8)])
+    results = run_at_once(
+        [lambda p=p: accounts.register("赵六", idn, f"1391234{p:04d}", "secret-pass-1", "zh", now()) for p in range(8)]
+    )
     assert sum(not isinstance(r, Exception) for r in results) == 1
     assert all(isinstance(r, errors.IdTaken) for r in results if isinstance(r, Exception))
 
@@ -105,8 +105,10 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
     verifier.add_guardian(child, accounts.store.get_account(guardian.account_id).id_number)
     guardians.request_link(guardian, child, now())  # R2: the population register says so
 
-    made = [bookings.book(guardian, request(), "own", now())[0],
-            bookings.book(guardian, request("10:00", CHILD_SERVICE, child), "child", now())[0]]
+    made = [
+        bookings.book(guardian, request(), "own", now())[0],
+        bookings.book(guardian, request("10:00", CHILD_SERVICE, child), "child", now())[0],
+    ]
     bookings_by_minor_other_day = bookings.BookingRequest(HALL, SERVICE, "2026-09-16", "09:00", True, child)
     made.append(bookings.book(guardian, bookings_by_minor_other_day, "child2", now())[0])
     results = run_at_once([lambda b=b: bookings.cancel(guardian, b.booking_id, now()) for b in made])
@@ -130,8 +132,15 @@ def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
 
     def resend(n: int) -> bool:
         sms = Message(f"{account.account_id}#code#race{n}", "verification_code", citizen.phone, "code", now())
-        return account_store.replace_code(account.account_id, f"hash{n}", now().isoformat(), account.code_sends + 1,
-                                          now().isoformat(), account.code_sends, sms)
+        return account_store.replace_code(
+            account.account_id,
+            f"hash{n}",
+            now().isoformat(),
+            account.code_sends + 1,
+            now().isoformat(),
+            account.code_sends,
+            sms,
+        )
 
     assert resend(1) is True
     assert resend(2) is False

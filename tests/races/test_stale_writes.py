@@ -1,6 +1,7 @@
 """The conditions of the booking transactions, each met by a write that lands between a use case's read
 and its write: the use case decides on a stale read, and only the DynamoDB condition (store.bookings:
 take_service_lock, not_suspended, change_status) stands between it and a broken rule."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
@@ -62,8 +63,9 @@ def booked_in(start: str) -> int:
 
 def test_a_booking_for_the_service_landing_after_the_read_makes_the_second_already_booked(citizen, monkeypatch):
     caller, id_number = citizen
-    landed = after_read(monkeypatch, "read_for_booking",
-                        lambda: bookings.book(caller, request("09:30"), "the-other", now()))
+    landed = after_read(
+        monkeypatch, "read_for_booking", lambda: bookings.book(caller, request("09:30"), "the-other", now())
+    )
     with pytest.raises(errors.AlreadyBooked):  # the read saw no lock: the subject's condition refuses (R9)
         bookings.book(caller, request("09:00"), "the-stale-one", now())
     assert landed
@@ -73,8 +75,9 @@ def test_a_booking_for_the_service_landing_after_the_read_makes_the_second_alrea
 
 
 def _cancellations(id_number: str, today: date) -> SubjectRecord:
-    SubjectItem(subject_key(id_number)).update(actions=[
-        SubjectItem.cancel_month.set(month_key(today)), SubjectItem.cancel_count.set(CANCELS_PER_MONTH)])
+    SubjectItem(subject_key(id_number)).update(
+        actions=[SubjectItem.cancel_month.set(month_key(today)), SubjectItem.cancel_count.set(CANCELS_PER_MONTH)]
+    )
     return SubjectRecord(cancellations={month_key(today): CANCELS_PER_MONTH})
 
 
@@ -82,9 +85,12 @@ def _no_shows(id_number: str, today: date) -> SubjectRecord:
     record = SubjectRecord(no_shows=[today - timedelta(days=d) for d in (60, 30, 1)])
     suspension = record.no_show_suspension()
     assert suspension is not None
-    SubjectItem(subject_key(id_number)).update(actions=[
-        SubjectItem.no_shows.set([d.isoformat() for d in record.no_shows]),
-        SubjectItem.noshow_until.set(suspension.until.isoformat())])
+    SubjectItem(subject_key(id_number)).update(
+        actions=[
+            SubjectItem.no_shows.set([d.isoformat() for d in record.no_shows]),
+            SubjectItem.noshow_until.set(suspension.until.isoformat()),
+        ]
+    )
     return record
 
 

@@ -2,6 +2,7 @@
 AWS (its calls serialised, so it answers as DynamoDB would): every path that takes or holds a place -
 a hold from a free place, an accept, a delayed place's return, a hand-off to the next entry - has
 exactly the allowed number of winners, in the answers and in the tables."""
+
 from __future__ import annotations
 
 from datetime import date, timedelta
@@ -58,16 +59,22 @@ def test_ten_accepts_of_one_offer_make_exactly_one_booking(hall):
     results = run_at_once([lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()) for _ in range(10)])
     created = [r for r in results if isinstance(r, tuple) and r[1]]
     assert len(created) == 1
-    assert all(isinstance(r, tuple) and r[0].booking_id == created[0][0].booking_id
-               or isinstance(r, errors.InvalidState) for r in results), results
+    assert all(
+        isinstance(r, tuple) and r[0].booking_id == created[0][0].booking_id or isinstance(r, errors.InvalidState)
+        for r in results
+    ), results
     assert bookings_made() == 2 and slot().held == 0 and slot().booked == 2
     assert_consistent()
 
 
 def test_an_accept_racing_a_decline_has_one_winner(hall):
     waiter, entry = offered_entry(hall)
-    results = run_at_once([lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()),
-                           lambda: waitlist.leave(waiter, entry["waitlist_id"], now())])
+    results = run_at_once(
+        [
+            lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()),
+            lambda: waitlist.leave(waiter, entry["waitlist_id"], now()),
+        ]
+    )
     final = wait_store.get_entry(entry["waitlist_id"]).status
     if final == "accepted":
         assert isinstance(results[0], tuple) and results[0][1]

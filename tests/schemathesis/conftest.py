@@ -12,6 +12,7 @@ They run in a pytest of their own, after the others (`make test`):
     HALLBOOK_SCHEMATHESIS=1 .venv/bin/python -m pytest -q -s --confcutdir tests/schemathesis tests/schemathesis
 and are skipped without HALLBOOK_SCHEMATHESIS=1. `--confcutdir` leaves out tests/conftest.py and its
 in-process system, which these tests do not need."""
+
 from __future__ import annotations
 
 import json
@@ -41,8 +42,13 @@ STATION = "hk-longhua-jinmao-ps"
 # closures): they would otherwise close the demo halls' slots the other operations book
 OWN_HALL = "schemathesis-hall"
 OWN_HALL_BODY = {
-    "name": "测试大厅", "name_en": "Schemathesis hall", "region": "guangzhou", "district": "天河区",
-    "address": "广州市天河区测试路1号", "mode": "priority", "services": ["ID_RENEW", "HR_BOOKLET"],
+    "name": "测试大厅",
+    "name_en": "Schemathesis hall",
+    "region": "guangzhou",
+    "district": "天河区",
+    "address": "广州市天河区测试路1号",
+    "mode": "priority",
+    "services": ["ID_RENEW", "HR_BOOKLET"],
     "timetable": {"ID_RENEW": [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "10:00", "capacity": 2}]},
 }
 START_TIMEOUT = 240  # seconds: the embedded AWS, the template's resources, the demo data and its release
@@ -70,13 +76,21 @@ def live_api(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     a file (named in any failure), read for the line that says where it serves."""
     if not RUN:
         pytest.skip("schemathesis runs in a pytest of its own: HALLBOOK_SCHEMATHESIS=1 (make test does)")
-    environment = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO / "layers" / "core"), str(REPO)]),
-                   "HALLBOOK_FAST_HASH": "1"}
+    environment = {
+        **os.environ,
+        "PYTHONPATH": os.pathsep.join([str(REPO / "layers" / "core"), str(REPO)]),
+        "HALLBOOK_FAST_HASH": "1",
+    }
     environment.pop("AWS_ENDPOINT_URL", None)  # the child starts its own embedded AWS
     log = tmp_path_factory.mktemp("local") / "python-m-local.log"
     with open(log, "w") as output:
-        process = subprocess.Popen([sys.executable, "-m", "local", "--port", "0", "--now", NOW],
-                                   cwd=REPO, env=environment, stdout=output, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            [sys.executable, "-m", "local", "--port", "0", "--now", NOW],
+            cwd=REPO,
+            env=environment,
+            stdout=output,
+            stderr=subprocess.STDOUT,
+        )
     try:
         base = None
         deadline = time.monotonic() + START_TIMEOUT
@@ -125,8 +139,12 @@ def obtain_tokens(live_api: str) -> Tokens:
     assert status == 201, body
     account_id = body["account_id"]  # type: ignore[index]
     # the SMS goes out through the outbox, its stream, the queue and SNS
-    messages: list = eventually(lambda: _call(live_api, "GET", f"/local/sms?phone={CITIZEN['phone']}")[1],
-                                timeout=10, interval=0.1, what="the citizen's verification SMS")
+    messages: list = eventually(
+        lambda: _call(live_api, "GET", f"/local/sms?phone={CITIZEN['phone']}")[1],
+        timeout=10,
+        interval=0.1,
+        what="the citizen's verification SMS",
+    )
     code = re.search(r"\d{6}", messages[0]["message"]).group(0)  # type: ignore[union-attr]
     status, body = _call(live_api, "POST", "/v1/accounts/verify", {"id_number": CITIZEN["id_number"], "code": code})
     assert status == 200 and body == {"phone_verified": True}, body

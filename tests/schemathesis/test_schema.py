@@ -7,6 +7,7 @@ media type and a body valid against the documented schema.
 Each operation is called with the bearer token of the role hallbook.web.openapi.ROUTES names for it
 (conftest.py logs each role in). Bounded: MAX_EXAMPLES per operation and phase and MAX_TIME for the
 run, so it takes about two minutes on two cores (plus the server's start)."""
+
 from __future__ import annotations
 
 import json
@@ -51,11 +52,13 @@ def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple
 def fixed_parameters(method: str, path: str, roles: tuple[str, ...], tags: list[str], tokens) -> dict[str, str]:
     from .conftest import HALL, OWN_HALL, STATION
 
-    own = {("PUT", "/v1/offices/{office_id}"): {"path.office_id": OWN_HALL},
-           ("POST", "/v1/offices/{office_id}/closures"): {"path.office_id": OWN_HALL},
-           ("PUT", "/v1/services/{code}"): {"path.code": "SCHEMATHESIS"},
-           ("PUT", "/v1/calendar/{year}"): {"path.year": "2031"},
-           ("PUT", "/v1/permits/{number}"): {"path.number": "ST2030000001"}}
+    own = {
+        ("PUT", "/v1/offices/{office_id}"): {"path.office_id": OWN_HALL},
+        ("POST", "/v1/offices/{office_id}/closures"): {"path.office_id": OWN_HALL},
+        ("PUT", "/v1/services/{code}"): {"path.code": "SCHEMATHESIS"},
+        ("PUT", "/v1/calendar/{year}"): {"path.year": "2031"},
+        ("PUT", "/v1/permits/{number}"): {"path.number": "ST2030000001"},
+    }
     if (method, path) in own:
         return own[(method, path)]
     if roles == STAFF and "{office_id}" in path:
@@ -104,18 +107,41 @@ def test_every_operation_answers_as_documented(live_api: str, tokens, tmp_path: 
     (tmp_path / "schemathesis.toml").write_text(config_toml(document, tokens), encoding="utf-8")
     started = time.monotonic()
     run = subprocess.run(
-        [sys.executable, "-m", "schemathesis.cli", "--config-file", str(tmp_path / "schemathesis.toml"), "--no-color",
-         "run", f"{live_api}/v1/openapi.json", "--checks", CHECKS, "--phases", PHASES,
-         "--max-examples", str(MAX_EXAMPLES), "--max-time", str(MAX_TIME), "--workers", "1",
-         "--suppress-health-check", "all"],
-        cwd=tmp_path, capture_output=True, text=True, timeout=MAX_TIME + 120,
+        [
+            sys.executable,
+            "-m",
+            "schemathesis.cli",
+            "--config-file",
+            str(tmp_path / "schemathesis.toml"),
+            "--no-color",
+            "run",
+            f"{live_api}/v1/openapi.json",
+            "--checks",
+            CHECKS,
+            "--phases",
+            PHASES,
+            "--max-examples",
+            str(MAX_EXAMPLES),
+            "--max-time",
+            str(MAX_TIME),
+            "--workers",
+            "1",
+            "--suppress-health-check",
+            "all",
+        ],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=MAX_TIME + 120,
         env={**os.environ, "SCHEMATHESIS_HOOKS": ""},
     )
     elapsed = time.monotonic() - started
     output = run.stdout
-    start = next((output.rfind(f"=== {part} ===") for part in ("WARNINGS", "SUMMARY") if f"=== {part} ===" in output),
-                 len(output) - 3000)
-    summary = output[max(0, start):]
+    start = next(
+        (output.rfind(f"=== {part} ===") for part in ("WARNINGS", "SUMMARY") if f"=== {part} ===" in output),
+        len(output) - 3000,
+    )
+    summary = output[max(0, start) :]
     print(f"\nschemathesis, {elapsed:.0f}s:\n{summary}")
-    found = output[output.find("=== FAILURES ==="):] if "=== FAILURES ===" in output else output
+    found = output[output.find("=== FAILURES ===") :] if "=== FAILURES ===" in output else output
     assert run.returncode == 0, f"schemathesis ({elapsed:.0f}s):\n{found[-20000:]}\n{run.stderr[-3000:]}"

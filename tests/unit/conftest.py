@@ -1,6 +1,7 @@
 """Unit tests run without AWS: nothing here starts the embedded AWS (tests/conftest.py starts it
 only for modules outside tests/unit). The settings get stand-in names for what the template would
 create: a test that reached for a table would find none."""
+
 from __future__ import annotations
 
 from collections.abc import Iterator

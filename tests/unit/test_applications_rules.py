@@ -1,5 +1,6 @@
 """R17 as plain rules (no AWS): each kind's eligibility and its edges, the materials per kind, every
 state transition (the legal ones and every illegal one), decisions, collection and completion."""
+
 from datetime import date
 
 import pytest
@@ -52,15 +53,20 @@ def test_renewal_one_day_outside_either_side_is_refused_with_the_window(today, w
     with pytest.raises(errors.NotEligible) as refused:
         check_renewal(EXPIRES, today)
     assert refused.value.code == "NOT_ELIGIBLE" and refused.value.status == 409
-    assert "2026-09-16" in refused.value.detail and "2026-10-15" in refused.value.detail and when in refused.value.detail
+    assert (
+        "2026-09-16" in refused.value.detail and "2026-10-15" in refused.value.detail and when in refused.value.detail
+    )
     assert refused.value.extra == {"window_opens": "2026-09-16", "window_closes": "2026-10-15"}
 
 
-@pytest.mark.parametrize("valid_until, first", [
-    (date(2026, 3, 31), date(2026, 3, 1)),   # 02-28 is the day a month before; the window opens the day after
-    (date(2028, 3, 30), date(2028, 3, 1)),   # leap year: 02-29 + 1
-    (date(2026, 1, 10), date(2025, 12, 11)),  # across the year
-])
+@pytest.mark.parametrize(
+    "valid_until, first",
+    [
+        (date(2026, 3, 31), date(2026, 3, 1)),  # 02-28 is the day a month before; the window opens the day after
+        (date(2028, 3, 30), date(2028, 3, 1)),  # leap year: 02-29 + 1
+        (date(2026, 1, 10), date(2025, 12, 11)),  # across the year
+    ],
+)
 def test_renewal_window_at_month_ends(valid_until, first):
     assert renewal_window(valid_until)[0] == first
     check_renewal(valid_until, first)
@@ -98,6 +104,7 @@ def test_change_in_the_future_is_invalid():
 
 # ---------------------------------------------------------------- the kinds' fields
 
+
 def test_replacement_reason_is_lost_or_damaged():
     assert details_for(Kind.REPLACEMENT, "lost", None, None, None, None).reason == "lost"
     assert details_for(Kind.REPLACEMENT, "damaged", None, None, None, None).reason == "damaged"
@@ -124,8 +131,9 @@ def test_a_kind_refuses_another_kinds_fields():
 
 
 def test_eligibility_by_kind():
-    check_eligible(Kind.REPLACEMENT, details_for(Kind.REPLACEMENT, "lost", None, None, None, None), EXPIRES,
-                   date(2026, 1, 1))  # any time
+    check_eligible(
+        Kind.REPLACEMENT, details_for(Kind.REPLACEMENT, "lost", None, None, None, None), EXPIRES, date(2026, 1, 1)
+    )  # any time
     with pytest.raises(errors.NotEligible):
         check_eligible(Kind.RENEWAL, details_for(Kind.RENEWAL, None, None, None, None, None), EXPIRES, date(2026, 1, 1))
 
@@ -142,6 +150,7 @@ def test_permit_numbers_and_records():
 
 # ---------------------------------------------------------------- materials (seed 004)
 
+
 def test_materials_per_kind_from_the_seed():
     assert [m.code for m in materials_for(Kind.RENEWAL)] == ["residence_permit", "id_card", "eligibility_proof"]
     assert all(m.required for m in materials_for(Kind.RENEWAL))
@@ -154,13 +163,23 @@ def test_materials_per_kind_from_the_seed():
 
 def test_submission_needs_every_required_material_of_an_allowed_type_and_size():
     jpeg = StoredObject("image/jpeg", 1000)
-    check_materials(Kind.RENEWAL, None, {"residence_permit": jpeg, "id_card": jpeg,
-                                         "eligibility_proof": StoredObject("application/pdf", MAX_UPLOAD_BYTES)})
+    check_materials(
+        Kind.RENEWAL,
+        None,
+        {
+            "residence_permit": jpeg,
+            "id_card": jpeg,
+            "eligibility_proof": StoredObject("application/pdf", MAX_UPLOAD_BYTES),
+        },
+    )
     with pytest.raises(errors.ValidationFailed) as refused:
         check_materials(Kind.RENEWAL, None, {"residence_permit": jpeg, "id_card": None, "eligibility_proof": None})
     assert refused.value.extra["missing"] == ["id_card", "eligibility_proof"]
-    for wrong in (StoredObject("text/html", 10), StoredObject("image/png", MAX_UPLOAD_BYTES + 1),
-                  StoredObject("image/png", 0)):
+    for wrong in (
+        StoredObject("text/html", 10),
+        StoredObject("image/png", MAX_UPLOAD_BYTES + 1),
+        StoredObject("image/png", 0),
+    ):
         with pytest.raises(errors.ValidationFailed) as refused:
             check_materials(Kind.CHANGE, None, {"change_proof": wrong})
         assert refused.value.extra["invalid"] == ["change_proof"]
@@ -177,16 +196,23 @@ LEGAL = {(before, to) for to, befores in PREVIOUS.items() for before in befores}
 
 def test_the_legal_chain():
     assert {
-        (State.DRAFT, State.SUBMITTED), (State.SUBMITTED, State.UNDER_REVIEW), (State.UNDER_REVIEW, State.APPROVED),
-        (State.UNDER_REVIEW, State.REJECTED), (State.APPROVED, State.COLLECTING), (State.COLLECTING, State.CLOSED),
-        (State.DRAFT, State.WITHDRAWN), (State.SUBMITTED, State.WITHDRAWN),
+        (State.DRAFT, State.SUBMITTED),
+        (State.SUBMITTED, State.UNDER_REVIEW),
+        (State.UNDER_REVIEW, State.APPROVED),
+        (State.UNDER_REVIEW, State.REJECTED),
+        (State.APPROVED, State.COLLECTING),
+        (State.COLLECTING, State.CLOSED),
+        (State.DRAFT, State.WITHDRAWN),
+        (State.SUBMITTED, State.WITHDRAWN),
     } == LEGAL
     for before, to in LEGAL:
         check_transition(before.value, to)
 
 
-@pytest.mark.parametrize("before, to", sorted(
-    ((b, t) for b in State for t in PREVIOUS if (b, t) not in LEGAL), key=lambda p: (p[0].value, p[1].value)))
+@pytest.mark.parametrize(
+    "before, to",
+    sorted(((b, t) for b in State for t in PREVIOUS if (b, t) not in LEGAL), key=lambda p: (p[0].value, p[1].value)),
+)
 def test_every_illegal_transition_is_refused(before, to):
     with pytest.raises(errors.InvalidState) as refused:
         check_transition(before.value, to)
@@ -207,6 +233,7 @@ def test_collection_is_chosen_once_approved_and_again_only_after_a_lost_window_b
 
 
 # ---------------------------------------------------------------- decision, collection, completion
+
 
 def test_a_rejection_needs_a_reason():
     assert check_decision(True, None) is None
@@ -242,9 +269,10 @@ def test_what_completion_does_to_the_permit():
     today = date(2026, 10, 3)
     renewal = on_completion(Kind.RENEWAL, details_for(Kind.RENEWAL, None, None, None, None, None), EXPIRES, today)
     assert (renewal.valid_until, renewal.last_endorsed) == (date(2027, 10, 15), today)  # a year from the expiry
-    change = on_completion(Kind.CHANGE, details_for(Kind.CHANGE, None, CHANGED, "新地址1号楼", "新公司", None),
-                           EXPIRES, today)
+    change = on_completion(
+        Kind.CHANGE, details_for(Kind.CHANGE, None, CHANGED, "新地址1号楼", "新公司", None), EXPIRES, today
+    )
     assert (change.valid_until, change.address, change.employer, change.school) == (None, "新地址1号楼", "新公司", None)
-    assert on_completion(Kind.REPLACEMENT, details_for(Kind.REPLACEMENT, "lost", None, None, None, None), EXPIRES,
-                         today).__dict__ == {k: None for k in ("valid_until", "last_endorsed", "address", "employer",
-                                                               "school")}
+    assert on_completion(
+        Kind.REPLACEMENT, details_for(Kind.REPLACEMENT, "lost", None, None, None, None), EXPIRES, today
+    ).__dict__ == {k: None for k in ("valid_until", "last_endorsed", "address", "employer", "school")}

@@ -1,5 +1,6 @@
 """A booking's status changes: the one table (domain.booking.ALLOWED) and the store's writer that
 builds its condition from it (no AWS)."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -24,8 +25,12 @@ class Recorded:
 
 def test_the_table_lists_every_change_and_the_final_statuses_have_none():
     assert {(s.value, t.value) for s, ts in ALLOWED.items() for t in ts} == {
-        ("booked", "cancelled"), ("booked", "checked_in"), ("booked", "no_show"),
-        ("checked_in", "completed"), ("checked_in", "closed_at_day_end")}
+        ("booked", "cancelled"),
+        ("booked", "checked_in"),
+        ("booked", "no_show"),
+        ("checked_in", "completed"),
+        ("checked_in", "closed_at_day_end"),
+    }
     for final in (Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW, Status.CLOSED_AT_DAY_END):
         assert not any(allowed(final, target) for target in Status)
     assert sources_of(Status.COMPLETED) == {Status.CHECKED_IN}

@@ -1,4 +1,5 @@
 """R5, R6, R4: the working-day calendar, the booking window and timetable expansion (no AWS)."""
+
 from datetime import date, datetime
 
 import pytest
@@ -93,8 +94,11 @@ class TestWindow:
 
 class TestTimetable:
     timetable = {
-        "ID_FIRST": [SlotTemplate((1, 2, 3, 4, 5), "09:00", "09:30", 4), SlotTemplate((1,), "14:00", "15:00", 2),
-                     SlotTemplate((2,), "14:00", "15:00", 0)],
+        "ID_FIRST": [
+            SlotTemplate((1, 2, 3, 4, 5), "09:00", "09:30", 4),
+            SlotTemplate((1,), "14:00", "15:00", 2),
+            SlotTemplate((2,), "14:00", "15:00", 0),
+        ],
     }
     cal = WorkCalendar()
 

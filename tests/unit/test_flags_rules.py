@@ -1,5 +1,6 @@
 """R22's patterns on their own (no AWS): what each counts, its threshold (domain.sanctions) and its
 30-day window."""
+
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -13,8 +14,10 @@ NOW = datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI)
 
 
 def events(*days_ago: float, distinct=None) -> list[dict]:
-    return [{"at": (NOW - timedelta(days=d)).isoformat(), **({"distinct": distinct[i]} if distinct else {})}
-            for i, d in enumerate(days_ago)]
+    return [
+        {"at": (NOW - timedelta(days=d)).isoformat(), **({"distinct": distinct[i]} if distinct else {})}
+        for i, d in enumerate(days_ago)
+    ]
 
 
 def test_every_event_counts_for_a_loop_within_the_window_only():

@@ -1,4 +1,5 @@
 """R1: ID numbers, phones, names, masking, references (no AWS)."""
+
 from datetime import date
 
 import pytest
@@ -24,13 +25,16 @@ def test_unknown_county_of_a_real_province_is_accepted():
     assert parse_id_number(value, TODAY).birth_date == date(1990, 1, 1)
 
 
-@pytest.mark.parametrize("value, why", [
-    ("44010619900101001", "length"),
-    (id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"), "check digit"),
-    (id_number("990106"), "province"),
-    (id_number(born="19901301"), "birth date"),
-    (id_number(born="20271201"), "future birth"),
-])
+@pytest.mark.parametrize(
+    "value, why",
+    [
+        ("44010619900101001", "length"),
+        (id_number()[:-1] + ("0" if id_number()[-1] != "0" else "1"), "check digit"),
+        (id_number("990106"), "province"),
+        (id_number(born="19901301"), "birth date"),
+        (id_number(born="20271201"), "future birth"),
+    ],
+)
 def test_bad_id_numbers_are_refused(value, why):
     with pytest.raises(ValidationFailed):
         parse_id_number(value, TODAY)

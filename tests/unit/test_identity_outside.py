@@ -1,6 +1,7 @@
 """R1 against truths the code did not produce: GB 11643's own example numbers, and numbers whose
 check digit comes from the standard's formula written in the test (tests/idnumbers.py), never from
 python-stdnum, which the code uses."""
+
 import random
 from datetime import date, timedelta
 

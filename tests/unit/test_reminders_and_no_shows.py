@@ -1,4 +1,5 @@
 """R12 and R16 rules without I/O: the suspension a no-show starts, and which bookings carry their own reminder."""
+
 from datetime import date, datetime
 
 from hallbook.clock import SHANGHAI

@@ -1,4 +1,5 @@
 """R10-R12: cancellation cut-off and suspensions (no AWS)."""
+
 from datetime import date, datetime
 
 from hallbook.clock import SHANGHAI

@@ -1,5 +1,6 @@
 """The environment is read once, validated, and a function without a variable the template sets
 stops at cold start naming it; the tables are bound when first used, not when a model is imported."""
+
 from __future__ import annotations
 
 import pytest

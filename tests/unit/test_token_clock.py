@@ -1,5 +1,6 @@
 """Session tokens are checked against the injected clock only (iat, nbf, exp), never the wall clock:
 local mode's clock may be years ahead of (or behind) the machine's."""
+
 from datetime import datetime, timedelta
 
 import jwt

@@ -1,4 +1,5 @@
 """domain.totp against RFC 6238's test vectors (Appendix B, SHA-1, 8 digits) and its 6-digit use."""
+
 import base64
 
 import pytest
@@ -8,9 +9,17 @@ from hallbook.domain import totp
 RFC_SECRET = base64.b32encode(b"12345678901234567890").decode()
 
 
-@pytest.mark.parametrize("epoch, code", [(59, "94287082"), (1111111109, "07081804"), (1111111111, "14050471"),
-                                         (1234567890, "89005924"), (2000000000, "69279037"),
-                                         (20000000000, "65353130")])
+@pytest.mark.parametrize(
+    "epoch, code",
+    [
+        (59, "94287082"),
+        (1111111109, "07081804"),
+        (1111111111, "14050471"),
+        (1234567890, "89005924"),
+        (2000000000, "69279037"),
+        (20000000000, "65353130"),
+    ],
+)
 def test_rfc_6238_vectors(epoch, code):
     assert totp.code_at(RFC_SECRET, epoch // 30, digits=8) == code
 

@@ -1,5 +1,6 @@
 """R21: the warning one step before a suspension (no AWS). The suspension functions of R11/R12 are the
 oracle: on the warning's last day one more does suspend, the day after it does not."""
+
 from datetime import date, datetime, timedelta
 
 import pytest
@@ -60,8 +61,9 @@ def test_the_record_shows_the_same_warnings_while_they_hold():
     assert record.warnings(at("2026-12-02T00:00")) == []  # 2026-06-01 no longer counts
     # two no-shows within the six months, but the three of January to June suspend until December
     later = at("2026-11-01T10:00")
-    suspended = SubjectRecord(cancellations={"2026-11": CANCELS_PER_MONTH},
-                              no_shows=[date(2026, 1, 1), date(2026, 6, 1), date(2026, 6, 2)])
+    suspended = SubjectRecord(
+        cancellations={"2026-11": CANCELS_PER_MONTH}, no_shows=[date(2026, 1, 1), date(2026, 6, 1), date(2026, 6, 2)]
+    )
     assert len(suspended.no_shows_within(later.date())) == 2 and suspended.no_show_suspension().until > later
     assert suspended.warnings(later) == []  # suspended, not warned
     assert NO_SHOWS_LIMIT == 3  # R12's number, which the messages say

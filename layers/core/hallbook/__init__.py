@@ -1,4 +1,5 @@
 """hallbook: citizen appointment booking for government service halls (SPEC R1-R17)."""
+
 import os
 
 # pydantic looks for plugins by scanning every installed distribution's entry points when the first

@@ -1,4 +1,5 @@
 """boto3 clients, created once per process on first use (not at cold start)."""
+
 from __future__ import annotations
 
 from functools import cache

@@ -3,6 +3,7 @@
 Deployed, the clock is the system clock. Local mode and tests install an adjustable clock with
 `set_clock`, so cut-offs, the noon release and no-shows can be tried by moving time.
 """
+
 from __future__ import annotations
 
 import threading

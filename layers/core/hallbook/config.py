@@ -6,6 +6,7 @@ handlers do at cold start (hallbook.web.app): the function stops there, naming t
 of running against a table called "CatalogTable" or a queue URL "". Local mode and the tests export
 the same variables from the template (local/system.py) before anything reads them.
 """
+
 from __future__ import annotations
 
 from functools import lru_cache
@@ -91,8 +92,11 @@ def _explain(error: ValidationError) -> SettingsError:
             problems.append(f"{variable}: {e['msg']}")
         else:
             problems.append(str(e["msg"]).removeprefix("Value error, "))
-    return SettingsError("hallbook cannot start, its environment is incomplete: " + "; ".join(problems)
-                         + " (template.yaml's Globals set these; local mode exports them from the template)")
+    return SettingsError(
+        "hallbook cannot start, its environment is incomplete: "
+        + "; ".join(problems)
+        + " (template.yaml's Globals set these; local mode exports them from the template)"
+    )
 
 
 @lru_cache(maxsize=1)

@@ -3,6 +3,7 @@ never signs a token, hashes a password, parses a phone number or ID number or dr
 (the catalogue, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
 phonenumbers, python-stdnum, segno or icalendar. Environments that
 Lambda initialises ahead of time (provisioned concurrency) import them all during init: see `warm`."""
+
 from __future__ import annotations
 
 import importlib

@@ -10,6 +10,7 @@ A metric without extra dimensions joins the invocation's one EMF line (flushed b
 
 tests/api/test_dashboards.py reads every metric the template's dashboards and alarms name and checks
 that this code emits each one with those dimensions."""
+
 from __future__ import annotations
 
 import json

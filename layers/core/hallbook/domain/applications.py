@@ -17,6 +17,7 @@ the citizen submits it with every required material present, `under_review` when
 permit's station open it. A draft or submitted application may be withdrawn by its citizen. Every
 other step is allowed only from the one state before it.
 """
+
 from __future__ import annotations
 
 import calendar
@@ -67,9 +68,11 @@ STAFF_VISIBLE = set(State) - {State.DRAFT}  # a draft is the citizen's own until
 
 SERVICE_OF_KIND = {Kind.RENEWAL: "RP_RENEW", Kind.CHANGE: "RP_CHANGE", Kind.REPLACEMENT: "RP_REPLACE"}
 COLLECTION_SERVICE = "RP_COLLECT"
-KIND_NAMES = {Kind.RENEWAL: ("居住证签注（续签）", "residence permit renewal"),
-              Kind.CHANGE: ("居住证登记信息变更", "change of residence permit details"),
-              Kind.REPLACEMENT: ("居住证补领、换领", "residence permit replacement")}
+KIND_NAMES = {
+    Kind.RENEWAL: ("居住证签注（续签）", "residence permit renewal"),
+    Kind.CHANGE: ("居住证登记信息变更", "change of residence permit details"),
+    Kind.REPLACEMENT: ("居住证补领、换领", "residence permit replacement"),
+}
 
 
 def check_transition(current: str, to: State) -> None:
@@ -77,11 +80,13 @@ def check_transition(current: str, to: State) -> None:
     allowed = PREVIOUS[to]
     if current not in {s.value for s in allowed}:
         before = " or ".join(s.value for s in allowed)
-        raise InvalidState(f"The application is {current}; it can become {to.value} only when it is {before}.",
-                           state=current)
+        raise InvalidState(
+            f"The application is {current}; it can become {to.value} only when it is {before}.", state=current
+        )
 
 
 # ---------------------------------------------------------------- materials (seed 004, 办理材料)
+
 
 @dataclass(frozen=True)
 class Material:
@@ -93,10 +98,15 @@ class Material:
 
 _PERMIT = Material("residence_permit", "《居住证》", "Residence permit")
 _ID_CARD = Material("id_card", "《居民身份证》", "Resident ID card")
-_PROOF = Material("eligibility_proof", "合法稳定就业、合法稳定住所或连续就读证明材料之一",
-                  "Proof of one of: legal stable employment, legal stable residence, continuous study")
+_PROOF = Material(
+    "eligibility_proof",
+    "合法稳定就业、合法稳定住所或连续就读证明材料之一",
+    "Proof of one of: legal stable employment, legal stable residence, continuous study",
+)
 _CHANGE_PROOF = Material("change_proof", "信息变更证明材料", "Proof of the changed details")
-_DAMAGED = Material("damaged_permit", "损坏的《居住证》（照片）", "The damaged residence permit (photo)", required=False)
+_DAMAGED = Material(
+    "damaged_permit", "损坏的《居住证》（照片）", "The damaged residence permit (photo)", required=False
+)
 
 
 def materials_for(kind: Kind, reason: str | None = None) -> tuple[Material, ...]:
@@ -126,6 +136,7 @@ def check_upload_type(content_type: str) -> str:
 @dataclass(frozen=True)
 class StoredObject:
     """What HeadObject says about an uploaded material."""
+
     content_type: str
     size: int
 
@@ -135,17 +146,25 @@ def check_materials(kind: Kind, reason: str | None, found: dict[str, StoredObjec
     and size (checked again here: the presigned policy is enforced by S3, not by every emulator)."""
     missing = [m.code for m in materials_for(kind, reason) if m.required and found.get(m.code) is None]
     if missing:
-        raise ValidationFailed(f"upload these materials first: {', '.join(missing)}", field="materials",
-                               missing=missing)
-    invalid = [code for code, obj in found.items() if obj is not None and (
-        obj.content_type not in UPLOAD_CONTENT_TYPES or not 0 < obj.size <= MAX_UPLOAD_BYTES)]
+        raise ValidationFailed(
+            f"upload these materials first: {', '.join(missing)}", field="materials", missing=missing
+        )
+    invalid = [
+        code
+        for code, obj in found.items()
+        if obj is not None and (obj.content_type not in UPLOAD_CONTENT_TYPES or not 0 < obj.size <= MAX_UPLOAD_BYTES)
+    ]
     if invalid:
-        raise ValidationFailed(f"these uploads have a wrong type or size ({', '.join(UPLOAD_CONTENT_TYPES)}, "
-                               f"at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB): {', '.join(invalid)}; upload them again",
-                               field="materials", invalid=invalid)
+        raise ValidationFailed(
+            f"these uploads have a wrong type or size ({', '.join(UPLOAD_CONTENT_TYPES)}, "
+            f"at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB): {', '.join(invalid)}; upload them again",
+            field="materials",
+            invalid=invalid,
+        )
 
 
 # ---------------------------------------------------------------- permits
+
 
 def parse_permit_number(raw: str) -> str:
     value = (raw or "").strip().upper()
@@ -163,6 +182,7 @@ def check_permit(valid_until: date, last_endorsed: date | None, address: str, to
 
 
 # ---------------------------------------------------------------- eligibility
+
 
 def minus_month(day: date) -> date:
     """The same day one calendar month earlier, or that month's last day (03-31 -> 02-28)."""
@@ -189,9 +209,11 @@ def check_renewal(valid_until: date, today: date) -> None:
         when = "has expired" if today > closes else "is not open yet"
         raise NotEligible(
             f"Renewal is open from {opens.isoformat()} to {closes.isoformat()}, the month before the permit "
-            f"expires on {valid_until.isoformat()}; it {when}." + (
-                " A late endorsement is made at the station's window." if today > closes else ""),
-            window_opens=opens.isoformat(), window_closes=closes.isoformat())
+            f"expires on {valid_until.isoformat()}; it {when}."
+            + (" A late endorsement is made at the station's window." if today > closes else ""),
+            window_opens=opens.isoformat(),
+            window_closes=closes.isoformat(),
+        )
 
 
 def check_change(change_date: date, today: date) -> None:
@@ -202,7 +224,8 @@ def check_change(change_date: date, today: date) -> None:
         raise NotEligible(
             f"A change of registered details is reported within {CHANGE_DAYS} days: the change on "
             f"{change_date.isoformat()} could be reported until {deadline.isoformat()}. Go to the station's window.",
-            deadline=deadline.isoformat())
+            deadline=deadline.isoformat(),
+        )
 
 
 def check_replacement(reason: str | None) -> str:
@@ -214,6 +237,7 @@ def check_replacement(reason: str | None) -> str:
 @dataclass(frozen=True)
 class Details:
     """What an application asks for, by kind (validated)."""
+
     reason: str | None = None  # replacement
     change_date: date | None = None  # change
     address: str | None = None
@@ -224,12 +248,21 @@ class Details:
         return {k: (v.isoformat() if isinstance(v, date) else v) for k, v in self.__dict__.items() if v is not None}
 
 
-def details_for(kind: Kind, reason: str | None, change_date: date | None, address: str | None,
-                employer: str | None, school: str | None) -> Details:
+def details_for(
+    kind: Kind,
+    reason: str | None,
+    change_date: date | None,
+    address: str | None,
+    employer: str | None,
+    school: str | None,
+) -> Details:
     """The fields of `kind`, and no other kind's."""
     given = {"reason": reason, "change_date": change_date, "address": address, "employer": employer, "school": school}
-    allowed = {Kind.RENEWAL: set(), Kind.REPLACEMENT: {"reason"},
-               Kind.CHANGE: {"change_date", "address", "employer", "school"}}[kind]
+    allowed = {
+        Kind.RENEWAL: set(),
+        Kind.REPLACEMENT: {"reason"},
+        Kind.CHANGE: {"change_date", "address", "employer", "school"},
+    }[kind]
     extra = sorted(k for k, v in given.items() if v is not None and k not in allowed)
     if extra:
         raise ValidationFailed(f"a {kind.value} application takes no {', '.join(extra)}", field=extra[0])
@@ -238,8 +271,11 @@ def details_for(kind: Kind, reason: str | None, change_date: date | None, addres
     if kind is Kind.CHANGE:
         if change_date is None:
             raise ValidationFailed("change_date is required", field="change_date")
-        cleaned = {k: " ".join(v.split()) for k, v in (("address", address), ("employer", employer),
-                                                       ("school", school)) if v is not None and v.strip()}
+        cleaned = {
+            k: " ".join(v.split())
+            for k, v in (("address", address), ("employer", employer), ("school", school))
+            if v is not None and v.strip()
+        }
         if not cleaned:
             raise ValidationFailed("name what changed: address, employer or school", field="address")
         if len(cleaned.get("address", "")) > 200 or any(len(v) > 100 for k, v in cleaned.items() if k != "address"):
@@ -257,6 +293,7 @@ def check_eligible(kind: Kind, details: Details, valid_until: date, today: date)
 
 
 # ---------------------------------------------------------------- decision, collection, completion
+
 
 def check_decision(approve: bool, reason: str | None) -> str | None:
     reason = " ".join((reason or "").split()) or None
@@ -294,13 +331,16 @@ def check_completion(method: str, booking_status: str | None) -> None:
     """A window collection is completed once the citizen came: its booking checked in (or done), so
     closing the application never leaves a booking to become a no-show."""
     if method == "window" and booking_status not in ("checked_in", "completed"):
-        raise InvalidState(f"The collection booking is {booking_status or 'missing'}: check the citizen in first.",
-                           state=State.COLLECTING.value)
+        raise InvalidState(
+            f"The collection booking is {booking_status or 'missing'}: check the citizen in first.",
+            state=State.COLLECTING.value,
+        )
 
 
 @dataclass(frozen=True)
 class PermitChange:
     """What closing an application writes to the permit (None fields stay)."""
+
     valid_until: date | None = None
     last_endorsed: date | None = None
     address: str | None = None

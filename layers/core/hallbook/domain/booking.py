@@ -1,4 +1,5 @@
 """R8-R10, R13: a booking's life and the rules on its times."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

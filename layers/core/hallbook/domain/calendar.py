@@ -12,6 +12,7 @@ tables end in 2099); it computes them astronomically rather than from a table wi
 import costs about 15-25 ms, so it is imported only inside `provisional_holidays`: a handler that never
 meets a year missing from chinesecalendar never loads it, and a cold start is not slowed.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field

@@ -1,5 +1,6 @@
 """Domain errors: one class per contract code (SPEC "HTTP API contract"). The web layer maps them
 to application/problem+json; nothing here knows about HTTP beyond the status the contract names."""
+
 from __future__ import annotations
 
 from typing import Any

@@ -4,6 +4,7 @@ count-based rule); this module says which events each pattern counts and when it
 
 An event is a dict with `at` (ISO instant) and, for patterns that count distinct things, `distinct`
 (a pseudonymous hash of what is counted: an ID number, a minor, an account)."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -38,19 +39,38 @@ class Pattern:
         return len({e.get("distinct") for e in events}) if self.distinct else len(events)
 
 
-PHONE_CYCLES_IDS = Pattern("phone_cycles_ids", FLAG_PHONE_ID_NUMBERS, True,
-                           f"one phone registered with (or lost in reclaims) {FLAG_PHONE_ID_NUMBERS} or more "
-                           f"ID numbers within {FLAG_WINDOW_DAYS} days")
-BOOK_CANCEL_LOOP = Pattern("book_cancel_loop", FLAG_BOOK_CANCEL_CYCLES, False,
-                           f"{FLAG_BOOK_CANCEL_CYCLES} or more book-and-cancel cycles of one subject on one service "
-                           f"within {FLAG_WINDOW_DAYS} days")
-MANY_MINORS = Pattern("many_minors", FLAG_MINORS_PER_ACCOUNT, True,
-                      f"one account named {FLAG_MINORS_PER_ACCOUNT} or more minors within {FLAG_WINDOW_DAYS} days")
-SUBJECT_MANY_ACCOUNTS = Pattern("subject_many_accounts", FLAG_ACCOUNTS_PER_SUBJECT, True,
-                                f"one minor booked from {FLAG_ACCOUNTS_PER_SUBJECT} or more accounts within "
-                                f"{FLAG_WINDOW_DAYS} days")
-NOON_BURST = Pattern("noon_burst", FLAG_NOON_BURSTS, False,
-                     "an account's booking attempts beyond its rate limit in the noon release's first minute")
+PHONE_CYCLES_IDS = Pattern(
+    "phone_cycles_ids",
+    FLAG_PHONE_ID_NUMBERS,
+    True,
+    f"one phone registered with (or lost in reclaims) {FLAG_PHONE_ID_NUMBERS} or more "
+    f"ID numbers within {FLAG_WINDOW_DAYS} days",
+)
+BOOK_CANCEL_LOOP = Pattern(
+    "book_cancel_loop",
+    FLAG_BOOK_CANCEL_CYCLES,
+    False,
+    f"{FLAG_BOOK_CANCEL_CYCLES} or more book-and-cancel cycles of one subject on one service "
+    f"within {FLAG_WINDOW_DAYS} days",
+)
+MANY_MINORS = Pattern(
+    "many_minors",
+    FLAG_MINORS_PER_ACCOUNT,
+    True,
+    f"one account named {FLAG_MINORS_PER_ACCOUNT} or more minors within {FLAG_WINDOW_DAYS} days",
+)
+SUBJECT_MANY_ACCOUNTS = Pattern(
+    "subject_many_accounts",
+    FLAG_ACCOUNTS_PER_SUBJECT,
+    True,
+    f"one minor booked from {FLAG_ACCOUNTS_PER_SUBJECT} or more accounts within {FLAG_WINDOW_DAYS} days",
+)
+NOON_BURST = Pattern(
+    "noon_burst",
+    FLAG_NOON_BURSTS,
+    False,
+    "an account's booking attempts beyond its rate limit in the noon release's first minute",
+)
 PATTERNS = {p.name: p for p in (PHONE_CYCLES_IDS, BOOK_CANCEL_LOOP, MANY_MINORS, SUBJECT_MANY_ACCOUNTS, NOON_BURST)}
 
 

@@ -5,6 +5,7 @@ it refuses real citizens whose county code is younger than they are (a 1968-born
 440106, a code from 1985) and raises KeyError for a county it does not list. So we check what a
 number can prove: the checksum, a real birth date not in the future, and a real province prefix.
 """
+
 from __future__ import annotations
 
 import re
@@ -21,9 +22,41 @@ MINOR_AGE = 16  # a child's business (birth registration, first ID card) is book
 
 # GB/T 2260 province-level prefixes, plus 81/82/83 (residence permits of HK, Macao, Taiwan residents).
 PROVINCES = {
-    "11", "12", "13", "14", "15", "21", "22", "23", "31", "32", "33", "34", "35", "36", "37",
-    "41", "42", "43", "44", "45", "46", "50", "51", "52", "53", "54", "61", "62", "63", "64",
-    "65", "71", "81", "82", "83",
+    "11",
+    "12",
+    "13",
+    "14",
+    "15",
+    "21",
+    "22",
+    "23",
+    "31",
+    "32",
+    "33",
+    "34",
+    "35",
+    "36",
+    "37",
+    "41",
+    "42",
+    "43",
+    "44",
+    "45",
+    "46",
+    "50",
+    "51",
+    "52",
+    "53",
+    "54",
+    "61",
+    "62",
+    "63",
+    "64",
+    "65",
+    "71",
+    "81",
+    "82",
+    "83",
 }
 _ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·\s.'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$")

@@ -8,6 +8,7 @@ bookings among themselves in the order they were made"):
      the slot now running (or about to), plus any of an earlier slot still waiting;
   2. walk-in tickets, first come first served.
 """
+
 from __future__ import annotations
 
 import math
@@ -50,8 +51,14 @@ def ticket_id(day_key: str, number: str) -> str:
 def day_of_ticket(ticket_id_: str) -> str | None:
     """`2026-09-15` from `20260915-A001`, or None if it is not a ticket id."""
     head, sep, number = (ticket_id_ or "").partition("-")
-    if not sep or len(head) != 8 or not head.isdigit() or len(number) < 2 or number[0] not in "AB" \
-            or not number[1:].isdigit():
+    if (
+        not sep
+        or len(head) != 8
+        or not head.isdigit()
+        or len(number) < 2
+        or number[0] not in "AB"
+        or not number[1:].isdigit()
+    ):
         return None
     return f"{head[:4]}-{head[4:6]}-{head[6:]}"
 

@@ -9,6 +9,7 @@ Two kinds, for two costs:
   one conditional write per request), for the routes where a limit must hold across every
   environment - registration and SMS codes.
 """
+
 from __future__ import annotations
 
 import math
@@ -26,7 +27,7 @@ class Rate:
 
     @classmethod
     def parse(cls, text: str) -> Rate:
-        """"10/10" is 10 requests per 10 seconds."""
+        """ "10/10" is 10 requests per 10 seconds."""
         count, _, seconds = str(text).partition("/")
         rate = cls(int(count), float(seconds))
         if rate.count < 1 or rate.seconds <= 0:

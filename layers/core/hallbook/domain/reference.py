@@ -4,6 +4,7 @@ Crockford base32 (digits and letters without I, L, O, U): eight symbols, shown a
 (`K7M2-9QXH`). Reading back is forgiving: case, hyphens and spaces are ignored, O is read as 0 and
 I/L as 1, so a reference misheard on the phone still resolves.
 """
+
 from __future__ import annotations
 
 import secrets

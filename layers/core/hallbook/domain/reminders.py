@@ -11,6 +11,7 @@ from REMINDER_TIME - OVERLAP on the day before carries its own reminder, written
 transaction and sent with the booking SMS. The overlap covers the run's start jitter and index lag;
 the message id `<booking_id>#reminder` is written only if absent, so nobody gets two.
 """
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

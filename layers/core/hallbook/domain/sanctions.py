@@ -3,6 +3,7 @@
 The counters live on the subject's record; whether a subject is suspended is derived from them at the
 moment of asking, so nothing has to be "lifted" when a month or six months end.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -82,10 +83,14 @@ class SanctionWarning:
 
     def detail(self) -> str:
         if self.reason == "cancellations":
-            return (f"{self.count} cancellations this month: {self.left} more on or before {self.last_day} "
-                    f"suspends booking until {self.suspends_until.isoformat() if self.suspends_until else ''}.")
-        return (f"{self.count} no-shows within {NO_SHOW_MONTHS} months: {self.left} more on or before "
-                f"{self.last_day} suspends booking for {NO_SHOW_MONTHS} months from that day.")
+            return (
+                f"{self.count} cancellations this month: {self.left} more on or before {self.last_day} "
+                f"suspends booking until {self.suspends_until.isoformat() if self.suspends_until else ''}."
+            )
+        return (
+            f"{self.count} no-shows within {NO_SHOW_MONTHS} months: {self.left} more on or before "
+            f"{self.last_day} suspends booking for {NO_SHOW_MONTHS} months from that day."
+        )
 
 
 def _cancellation_warning(count: int, today: date) -> SanctionWarning:

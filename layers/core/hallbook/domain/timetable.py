@@ -1,4 +1,5 @@
 """R4/R5: a hall's weekly timetable expanded into the slots of one day."""
+
 from __future__ import annotations
 
 import hashlib

@@ -2,6 +2,7 @@
 administrator logins once their login's failure budget is spent. Any authenticator app reads the
 `otpauth://` URI. Fifteen lines of the standard library rather than a dependency in the layer; the
 RFC's test vectors check it (tests/unit/test_totp.py)."""
+
 from __future__ import annotations
 
 import base64
@@ -24,7 +25,7 @@ def code_at(secret: str, step: int, digits: int = DIGITS) -> str:
     key = base64.b32decode(secret.upper() + "=" * (-len(secret) % 8))
     mac = hmac.new(key, step.to_bytes(8, "big"), hashlib.sha1).digest()
     offset = mac[-1] & 0x0F
-    number = (int.from_bytes(mac[offset:offset + 4], "big") & 0x7FFFFFFF) % 10 ** digits
+    number = (int.from_bytes(mac[offset : offset + 4], "big") & 0x7FFFFFFF) % 10**digits
     return f"{number:0{digits}d}"
 
 
@@ -42,5 +43,7 @@ def matching_step(secret: str, code: str, epoch_seconds: int) -> int | None:
 
 
 def provisioning_uri(login: str, secret: str, issuer: str = "hallbook") -> str:
-    return (f"otpauth://totp/{quote(issuer)}:{quote(login)}?secret={secret}&issuer={quote(issuer)}"
-            f"&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}")
+    return (
+        f"otpauth://totp/{quote(issuer)}:{quote(login)}?secret={secret}&issuer={quote(issuer)}"
+        f"&algorithm=SHA1&digits={DIGITS}&period={STEP_SECONDS}"
+    )

@@ -9,6 +9,7 @@ that takes a place, `booked < capacity`, is unchanged (R7); the slot's `held` sa
 Every time here is an instant; the cut-off is R10's (18:00 the day before): no offer is held past
 it, waiting entries end at it, and a delayed place whose return would fall after it returns at once.
 """
+
 from __future__ import annotations
 
 import secrets

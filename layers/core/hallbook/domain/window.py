@@ -1,4 +1,5 @@
 """R6: the rolling booking window and the noon release, in Asia/Shanghai local time."""
+
 from __future__ import annotations
 
 from datetime import date, datetime, time, timedelta

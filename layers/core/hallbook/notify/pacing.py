@@ -8,6 +8,7 @@ alarm), and nothing is dropped: a message is only ever delayed.
 A sliding window, not a token bucket: at most `per_second` sends in ANY window of one second, which
 a bucket with a burst allowance cannot promise. Time and sleep are injectable (tests move a fake
 clock; they never sleep)."""
+
 from __future__ import annotations
 
 import math
@@ -19,8 +20,9 @@ from collections.abc import Callable
 
 
 class Pacer:
-    def __init__(self, per_second: int, clock: Callable[[], float] = time.monotonic,
-                 sleep: Callable[[float], None] = time.sleep):
+    def __init__(
+        self, per_second: int, clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep
+    ):
         self.per_second = max(1, int(per_second))
         self._clock, self._sleep = clock, sleep
         self._sent: deque[float] = deque(maxlen=self.per_second)

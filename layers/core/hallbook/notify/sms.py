@@ -1,5 +1,6 @@
 """The SMS port. Deployed: SNS direct-to-phone publish. Local mode swaps in a sender it can make
 fail on demand (POST /local/sms-provider), to watch retries and the dead-letter queue."""
+
 from __future__ import annotations
 
 from typing import Protocol
@@ -24,7 +25,8 @@ class SnsSender:
             self._client = boto3.client("sns")
         try:
             response = self._client.publish(
-                PhoneNumber=phone_e164, Message=text,
+                PhoneNumber=phone_e164,
+                Message=text,
                 MessageAttributes={"AWS.SNS.SMS.SMSType": {"DataType": "String", "StringValue": "Transactional"}},
             )
         except Exception as error:  # botocore errors, timeouts: all retryable from here

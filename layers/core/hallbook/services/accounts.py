@@ -1,4 +1,5 @@
 """R1: real-name accounts, SMS verification and login."""
+
 from __future__ import annotations
 
 import hashlib
@@ -81,15 +82,34 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
     account_id = uuid.uuid4().hex
     code = new_code()
     account = Account(
-        account_id=account_id, name=name, id_number=person.value, phone=phone,
-        password_hash=hasher().hash(password), phone_verified=False, role="citizen", office_id=None,
-        lang=lang, created_at=now.isoformat(), code_hash=code_hash(account_id, code),
-        code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(), code_sends=1,
-        code_window_start=now.isoformat(), identity_verified=real_name.verified,
-        identity_source=real_name.source, identity_checked_at=now.isoformat(),
+        account_id=account_id,
+        name=name,
+        id_number=person.value,
+        phone=phone,
+        password_hash=hasher().hash(password),
+        phone_verified=False,
+        role="citizen",
+        office_id=None,
+        lang=lang,
+        created_at=now.isoformat(),
+        code_hash=code_hash(account_id, code),
+        code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
+        code_sends=1,
+        code_window_start=now.isoformat(),
+        identity_verified=real_name.verified,
+        identity_source=real_name.source,
+        identity_checked_at=now.isoformat(),
     )
-    sms = messages.message(f"{account_id}#code#1", "verification_code", phone, lang, now,
-                           {"account_id": account_id}, code=code, minutes=CODE_MINUTES)
+    sms = messages.message(
+        f"{account_id}#code#1",
+        "verification_code",
+        phone,
+        lang,
+        now,
+        {"account_id": account_id},
+        code=code,
+        minutes=CODE_MINUTES,
+    )
     store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
     log.info("account registered", extra={"account_id": account_id, "phone": mask_phone(phone)})
     flags.registered(phone, person.value, account_id, now)  # R22
@@ -124,8 +144,11 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
     if not hmac.compare_digest(code_hash(account.account_id, str(code or "").strip()), account.code_hash):
         raise ValidationFailed("The code is wrong.", field="code")
     if not store.mark_phone_verified(account, account.code_hash):
-        raise ValidationFailed("The code was already used, or this registration was left unverified for "
-                               f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.", field="code")
+        raise ValidationFailed(
+            "The code was already used, or this registration was left unverified for "
+            f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.",
+            field="code",
+        )
     return store.get_account(account.account_id) or account
 
 
@@ -154,18 +177,35 @@ def resend_code(id_number: str, now: datetime) -> None:
     sends = account.code_sends
     if now - window_start >= timedelta(days=1):
         window_start, sends = now, 0
-    last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES) \
-        if account.code_expires_at else None
+    last_sent = (
+        datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
+        if account.code_expires_at
+        else None
+    )
     if sends >= SENDS_PER_DAY or (last_sent and now - last_sent < RESEND_INTERVAL):
-        raise RateLimited("A code was sent recently; wait a minute (at most 5 codes a day).",
-                          retry_after=_resend_wait(account, now))
+        raise RateLimited(
+            "A code was sent recently; wait a minute (at most 5 codes a day).", retry_after=_resend_wait(account, now)
+        )
     code = new_code()
-    sms = messages.message(f"{account.account_id}#code#{month_key(now.date())}-{now.timestamp():.0f}",
-                           "verification_code", account.phone or "", account.lang, now,
-                           {"account_id": account.account_id}, code=code, minutes=CODE_MINUTES)
-    if not store.replace_code(account.account_id, code_hash(account.account_id, code),
-                              (now + timedelta(minutes=CODE_MINUTES)).isoformat(), sends + 1,
-                              window_start.isoformat(), account.code_sends, sms):
+    sms = messages.message(
+        f"{account.account_id}#code#{month_key(now.date())}-{now.timestamp():.0f}",
+        "verification_code",
+        account.phone or "",
+        account.lang,
+        now,
+        {"account_id": account.account_id},
+        code=code,
+        minutes=CODE_MINUTES,
+    )
+    if not store.replace_code(
+        account.account_id,
+        code_hash(account.account_id, code),
+        (now + timedelta(minutes=CODE_MINUTES)).isoformat(),
+        sends + 1,
+        window_start.isoformat(),
+        account.code_sends,
+        sms,
+    ):
         raise RateLimited("A code was sent just now.", retry_after=int(RESEND_INTERVAL.total_seconds()))
 
 
@@ -207,11 +247,18 @@ SecondFactorRequired = (SmsCodeRequired, TotpCodeRequired)  # 401: the password 
 
 def second_factor_required(factor: str, detail: str = "") -> DomainError:
     if factor == "sms":
-        return SmsCodeRequired(detail or "Too many wrong passwords were tried for this login: ask for an SMS code "
-                               "(POST /v1/sessions/sms-code) and log in with login, password and sms_code.",
-                               second_factor="sms")
-    return TotpCodeRequired(detail or "Too many wrong passwords were tried for this login: log in with login, "
-                            "password and totp_code (the code of your authenticator app).", second_factor="totp")
+        return SmsCodeRequired(
+            detail
+            or "Too many wrong passwords were tried for this login: ask for an SMS code "
+            "(POST /v1/sessions/sms-code) and log in with login, password and sms_code.",
+            second_factor="sms",
+        )
+    return TotpCodeRequired(
+        detail
+        or "Too many wrong passwords were tried for this login: log in with login, "
+        "password and totp_code (the code of your authenticator app).",
+        second_factor="totp",
+    )
 
 
 def client_address(source_ip: str | None) -> str:
@@ -247,12 +294,17 @@ def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at
     if not wait:
         wait = store.reserve_address_attempt(account.account_id, address, at, BACKOFF, guard.address_seen)
     if wait:
-        raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.",
-                          retry_after=wait)
+        raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.", retry_after=wait)
 
 
-def login(login: str, password: str, now: datetime, source_ip: str | None = None, sms_code: str | None = None,
-          totp_code: str | None = None) -> tuple[str, int]:
+def login(
+    login: str,
+    password: str,
+    now: datetime,
+    source_ip: str | None = None,
+    sms_code: str | None = None,
+    totp_code: str | None = None,
+) -> tuple[str, int]:
     """A session token for the right password, under the throttling above: 429 RATE_LIMITED (with the
     real wait in Retry-After) while this address must wait, 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED
     while the login needs its second factor and none was given."""
@@ -292,21 +344,28 @@ def login(login: str, password: str, now: datetime, source_ip: str | None = None
             _require_second_factor(account, at)  # this failure emptied the budget
         raise Unauthenticated("Wrong login or password.") from None
     if factor == "sms" and used_code and not store.use_login_code(account.account_id, used_code):
-        raise second_factor_required(factor, "That SMS code was just used; ask for a new one (POST /v1/sessions/sms-code).")
+        raise second_factor_required(
+            factor, "That SMS code was just used; ask for a new one (POST /v1/sessions/sms-code)."
+        )
     store.record_login_success(account.account_id, address, BUDGET_INTERVAL if reserved is not None else 0)
-    caller = tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified,
-                           gen=guard.token_gen)
+    caller = tokens.Caller(
+        account.account_id, account.role, account.office_id, account.phone_verified, gen=guard.token_gen
+    )
     return tokens.issue(caller, now)
 
 
 def _require_second_factor(account: Account, at: int) -> None:
     store.require_second_factor(account.account_id, at + SECOND_FACTOR_HOURS * 3600)
-    log.warning("login failure budget spent: second factor required for %s hours", SECOND_FACTOR_HOURS,
-                extra={"account_id": account.account_id})
+    log.warning(
+        "login failure budget spent: second factor required for %s hours",
+        SECOND_FACTOR_HOURS,
+        extra={"account_id": account.account_id},
+    )
 
 
-def _check_second_factor(account: Account, guard: store.LoginGuard, factor: str, given: str,
-                         now: datetime) -> str | None:
+def _check_second_factor(
+    account: Account, guard: store.LoginGuard, factor: str, given: str, now: datetime
+) -> str | None:
     """The second factor is right: the SMS code's hash or "totp"; None when it is not. The SMS code's
     attempt is counted before it is compared (LOGIN_CODE_ATTEMPTS per code); a TOTP code is good once."""
     at = int(now.timestamp())
@@ -314,10 +373,13 @@ def _check_second_factor(account: Account, guard: store.LoginGuard, factor: str,
         step = totp.matching_step(guard.totp_secret, given, at) if guard.totp_secret else None
         return "totp" if step is not None and store.use_totp_step(account.account_id, step) else None
     if not guard.login_code_hash or guard.login_code_expires_at <= at:
-        raise second_factor_required(factor, "The SMS code has expired or was never sent; ask for a new one "
-                                           "(POST /v1/sessions/sms-code).")
+        raise second_factor_required(
+            factor, "The SMS code has expired or was never sent; ask for a new one (POST /v1/sessions/sms-code)."
+        )
     if not store.count_login_code_attempt(account.account_id, guard.login_code_hash, LOGIN_CODE_ATTEMPTS):
-        raise second_factor_required(factor, "Too many wrong SMS codes; ask for a new one (POST /v1/sessions/sms-code).")
+        raise second_factor_required(
+            factor, "Too many wrong SMS codes; ask for a new one (POST /v1/sessions/sms-code)."
+        )
     if not hmac.compare_digest(code_hash(account.account_id, given.strip()), guard.login_code_hash):
         return None
     return guard.login_code_hash
@@ -342,27 +404,46 @@ def send_login_code(login: str, now: datetime) -> None:
     if sends >= SENDS_PER_DAY:
         raise RateLimited("At most 5 login codes a day.", retry_after=max(1, window_start + 24 * 3600 - at))
     if last_sent is not None and at - last_sent < interval:
-        raise RateLimited("A login code was sent less than a minute ago.", retry_after=max(1, last_sent + interval - at))
+        raise RateLimited(
+            "A login code was sent less than a minute ago.", retry_after=max(1, last_sent + interval - at)
+        )
     code = new_code()
-    sms = messages.message(f"{account.account_id}#login-code#{at}", "verification_code", account.phone,
-                           account.lang, now, {"account_id": account.account_id}, code=code,
-                           minutes=LOGIN_CODE_MINUTES)
-    if not store.replace_login_code(account.account_id, code_hash(account.account_id, code),
-                                    at + LOGIN_CODE_MINUTES * 60, sends + 1, window_start, guard.login_code_sends, sms):
+    sms = messages.message(
+        f"{account.account_id}#login-code#{at}",
+        "verification_code",
+        account.phone,
+        account.lang,
+        now,
+        {"account_id": account.account_id},
+        code=code,
+        minutes=LOGIN_CODE_MINUTES,
+    )
+    if not store.replace_login_code(
+        account.account_id,
+        code_hash(account.account_id, code),
+        at + LOGIN_CODE_MINUTES * 60,
+        sends + 1,
+        window_start,
+        guard.login_code_sends,
+        sms,
+    ):
         raise RateLimited("A login code was sent just now.", retry_after=interval)
 
 
 # ---------------------------------------------------------------- sessions
 
+
 def logout(caller: tokens.Caller, now: datetime) -> None:
     """DELETE /v1/sessions/current: this token's session id is refused from now on (other sessions
     of the account stay)."""
-    store.revoke_session(caller.account_id, caller.sid or "", caller.expires_at or int(now.timestamp()),
-                         int(now.timestamp()))
+    store.revoke_session(
+        caller.account_id, caller.sid or "", caller.expires_at or int(now.timestamp()), int(now.timestamp())
+    )
 
 
-def change_password(caller: tokens.Caller, current_password: str, new_password: str, now: datetime,
-                    source_ip: str | None = None) -> tuple[str, int]:
+def change_password(
+    caller: tokens.Caller, current_password: str, new_password: str, now: datetime, source_ip: str | None = None
+) -> tuple[str, int]:
     """POST /v1/me/password: the current password (throttled as a login from this address) and a new
     one; every token issued before is refused from now on (the account's generation + 1), and the
     answer is a new token for this client."""
@@ -385,8 +466,9 @@ def change_password(caller: tokens.Caller, current_password: str, new_password: 
         raise ValidationFailed("The password was changed meanwhile; log in again.", field="current_password")
     store.record_login_success(account.account_id, address, 0)
     log.info("password changed: older tokens revoked", extra={"account_id": account.account_id})
-    return tokens.issue(tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified,
-                                      gen=generation), now)
+    return tokens.issue(
+        tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified, gen=generation), now
+    )
 
 
 def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
@@ -395,12 +477,17 @@ def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
         raise Unauthenticated("The account no longer exists.")
     result: dict[str, Any] = {
         # R1: the full number only to an account whose identity the real-name source confirmed
-        "account_id": account.account_id, "name": account.name,
-        "id_number": account.id_number if account.identity_verified or not account.id_number
+        "account_id": account.account_id,
+        "name": account.name,
+        "id_number": account.id_number
+        if account.identity_verified or not account.id_number
         else mask_id_number(account.id_number),
         "identity_verified": account.identity_verified,
-        "phone": account.phone, "phone_verified": account.phone_verified, "role": account.role,
-        "office_id": account.office_id, "lang": account.lang,
+        "phone": account.phone,
+        "phone_verified": account.phone_verified,
+        "role": account.role,
+        "office_id": account.office_id,
+        "lang": account.lang,
     }
     if account.role == "citizen" and account.id_number:
         subject = booking_store.get_subject(account.id_number)
@@ -411,17 +498,32 @@ def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
             "suspension_reason": suspension.reason if suspension else None,
             "cancellations_this_month": record.cancellations_in(now.date()),
             "no_shows_in_six_months": len(record.no_shows_within(now.date())),
-            "warnings": [{  # R21: what the warning SMS said, while it holds
-                "reason": w.reason, "count": w.count, "limit": w.limit, "last_day": w.last_day.isoformat(),
-                "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
-                "message": messages.warning_text(w, account.lang), "detail": w.detail(),
-            } for w in record.warnings(now)],
+            "warnings": [
+                {  # R21: what the warning SMS said, while it holds
+                    "reason": w.reason,
+                    "count": w.count,
+                    "limit": w.limit,
+                    "last_day": w.last_day.isoformat(),
+                    "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
+                    "message": messages.warning_text(w, account.lang),
+                    "detail": w.detail(),
+                }
+                for w in record.warnings(now)
+            ],
         }
     return result
 
 
-def create_staff_account(login_name: str, password: str, role: str, name: str, office_id: str | None,
-                         now: datetime, totp_secret: str | None = None, password_hash: str | None = None) -> Account:
+def create_staff_account(
+    login_name: str,
+    password: str,
+    role: str,
+    name: str,
+    office_id: str | None,
+    now: datetime,
+    totp_secret: str | None = None,
+    password_hash: str | None = None,
+) -> Account:
     """Staff (of one office), administrators (city-wide) and call-centre operators log in with a login
     name through the same POST /v1/sessions; their token carries the role (and office). `totp_secret`
     (base32, domain.totp.new_secret(); random when not given) is their second factor once their
@@ -433,8 +535,15 @@ def create_staff_account(login_name: str, password: str, role: str, name: str, o
     if role == "staff" and not office_id:
         raise ValidationFailed("a staff account belongs to one office", field="office_id")
     account = Account(
-        account_id=uuid.uuid4().hex, name=name, id_number=None, phone=None, password_hash=password_hash or hasher().hash(password),
-        phone_verified=True, role=role, office_id=office_id if role == "staff" else None, lang="zh",
+        account_id=uuid.uuid4().hex,
+        name=name,
+        id_number=None,
+        phone=None,
+        password_hash=password_hash or hasher().hash(password),
+        phone_verified=True,
+        role=role,
+        office_id=office_id if role == "staff" else None,
+        lang="zh",
         created_at=now.isoformat(),
     )
     store.register_account(account, [f"LOGIN#{login_name.lower()}"], None, now)

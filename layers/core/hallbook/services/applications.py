@@ -4,6 +4,7 @@ staff of the permit's station open it, decide (SMS in the same transaction), and
 permit is collected - at the window, through the booking rules (services.bookings.book), or by mail.
 
 Rules are hallbook.domain.applications; each step is one transaction (store.applications.move)."""
+
 from __future__ import annotations
 
 import logging
@@ -61,19 +62,26 @@ COMPLETE_ATTEMPTS = 3
 
 # ---------------------------------------------------------------- views
 
+
 def _kind(application: Application) -> Kind:
     return Kind(application.kind)
 
 
 def _details(application: Application) -> Details:
     d = application.details
-    return Details(reason=d.get("reason"), change_date=date.fromisoformat(d["change_date"]) if d.get("change_date") else None,
-                   address=d.get("address"), employer=d.get("employer"), school=d.get("school"))
+    return Details(
+        reason=d.get("reason"),
+        change_date=date.fromisoformat(d["change_date"]) if d.get("change_date") else None,
+        address=d.get("address"),
+        employer=d.get("employer"),
+        school=d.get("school"),
+    )
 
 
 @dataclass(frozen=True)
 class Opened:
     """A new draft and a presigned upload form per material."""
+
     application: Application
     upload_forms: list[UploadForm]
 
@@ -95,6 +103,7 @@ class StationPage:
 @dataclass(frozen=True)
 class Contact:
     """The applicant's name and phone, for the staff member who opened the application (audited)."""
+
     name: str | None
     phone: str | None
 
@@ -103,12 +112,14 @@ class Contact:
 class StaffView:
     """An application as its station's staff open it: presigned GETs of the uploaded materials (by
     material code), and with `contact` the applicant's name and phone."""
+
     application: Application
     download_urls: dict[str, str]
     contact: Contact | None = None
 
 
 # ---------------------------------------------------------------- the citizen
+
 
 def _citizen(caller: Caller) -> Account:
     account = account_store.get_account(caller.account_id)
@@ -128,9 +139,18 @@ def _form(application: Application, material_code: str, content_type: str) -> Up
     return uploads.upload_form(application.application_id, material_code, content_type, MAX_UPLOAD_BYTES)
 
 
-def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reason: str | None = None,
-           change_date: str | None = None, address: str | None = None, employer: str | None = None,
-           school: str | None = None) -> Opened:
+def create(
+    caller: Caller,
+    kind: str,
+    permit_number: str,
+    now: datetime,
+    *,
+    reason: str | None = None,
+    change_date: str | None = None,
+    address: str | None = None,
+    employer: str | None = None,
+    school: str | None = None,
+) -> Opened:
     """A draft application with an upload form per material. Validation first (no I/O), then the
     account and the permit, the eligibility, and one transaction: the application and its lock."""
     try:
@@ -149,18 +169,30 @@ def create(caller: Caller, kind: str, permit_number: str, now: datetime, *, reas
 
     now_iso = now.isoformat()
     application = Application(
-        application_id=uuid.uuid4().hex, reference=new_reference(), kind=the_kind.value, permit_number=number,
-        office_id=permit.office_id, account_id=account.account_id, applicant_id_number=account.id_number or "",
-        state=State.DRAFT.value, details=details.public(), created_at=now_iso, updated_at=now_iso,
+        application_id=uuid.uuid4().hex,
+        reference=new_reference(),
+        kind=the_kind.value,
+        permit_number=number,
+        office_id=permit.office_id,
+        account_id=account.account_id,
+        applicant_id_number=account.id_number or "",
+        state=State.DRAFT.value,
+        details=details.public(),
+        created_at=now_iso,
+        updated_at=now_iso,
         history=(Step(State.DRAFT.value, now_iso, account.account_id, "citizen"),),
     )
     try:
         store.open_application(application)
     except store.AlreadyOpen as already:
-        raise errors.NotEligible(f"This permit already has an open {the_kind.value} application; one at a time.",
-                                 open_application_id=already.application_id) from None
-    log.info("application opened", extra={"application_id": application.application_id, "kind": the_kind.value,
-                                          "office_id": permit.office_id})
+        raise errors.NotEligible(
+            f"This permit already has an open {the_kind.value} application; one at a time.",
+            open_application_id=already.application_id,
+        ) from None
+    log.info(
+        "application opened",
+        extra={"application_id": application.application_id, "kind": the_kind.value, "office_id": permit.office_id},
+    )
     forms = [_form(application, m.code, DEFAULT_UPLOAD_TYPE) for m in materials_for(the_kind, details.reason)]
     return Opened(application, forms)
 
@@ -171,8 +203,9 @@ def new_upload(caller: Caller, application_id: str, material_code: str, content_
     wanted = material(_kind(application), application.details.get("reason"), material_code)
     check_upload_type(content_type)
     if application.state != State.DRAFT.value:
-        raise errors.InvalidState(f"The application is {application.state}; materials are uploaded to a draft.",
-                                  state=application.state)
+        raise errors.InvalidState(
+            f"The application is {application.state}; materials are uploaded to a draft.", state=application.state
+        )
     return _form(application, wanted.code, content_type)
 
 
@@ -187,8 +220,10 @@ def submit(caller: Caller, application_id: str, now: datetime) -> Application:
     allowed type and size. What was found is recorded for staff."""
     application = own_application(caller, application_id)
     check_transition(application.state, State.SUBMITTED)
-    found = {m.code: uploads.stored_object(application.application_id, m.code)
-             for m in materials_for(_kind(application), application.details.get("reason"))}
+    found = {
+        m.code: uploads.stored_object(application.application_id, m.code)
+        for m in materials_for(_kind(application), application.details.get("reason"))
+    }
     check_materials(_kind(application), application.details.get("reason"), found)
     uploaded = {code: {"content_type": obj.content_type, "size": obj.size} for code, obj in found.items() if obj}
     step = Step(State.SUBMITTED.value, now.isoformat(), caller.account_id, "citizen")
@@ -196,8 +231,14 @@ def submit(caller: Caller, application_id: str, now: datetime) -> Application:
         store.move(application, step, now, submitted=uploaded)
     except StateMoved:
         raise _moved(application_id) from None
-    return replace(application, state=step.state, history=(*application.history, step), uploaded=uploaded,
-                   submitted_at=step.at, updated_at=step.at)
+    return replace(
+        application,
+        state=step.state,
+        history=(*application.history, step),
+        uploaded=uploaded,
+        submitted_at=step.at,
+        updated_at=step.at,
+    )
 
 
 def withdraw(caller: Caller, application_id: str, now: datetime) -> Application:
@@ -212,10 +253,20 @@ def withdraw(caller: Caller, application_id: str, now: datetime) -> Application:
     return replace(application, state=step.state, history=(*application.history, step), updated_at=step.at)
 
 
-def choose_collection(caller: Caller, application_id: str, method: str, now: datetime, *,
-                      office_id: str | None = None, day: str | None = None, start: str | None = None,
-                      notice_acknowledged: bool = True, name: str | None = None, address: str | None = None,
-                      phone: str | None = None) -> Application:
+def choose_collection(
+    caller: Caller,
+    application_id: str,
+    method: str,
+    now: datetime,
+    *,
+    office_id: str | None = None,
+    day: str | None = None,
+    start: str | None = None,
+    notice_acknowledged: bool = True,
+    name: str | None = None,
+    address: str | None = None,
+    phone: str | None = None,
+) -> Application:
     """approved -> collecting. At the window: a booking of the permit-collection service at the
     permit's station, made by services.bookings.book - the same rules, window and capacity as any
     booking (SLOT_FULL, OUTSIDE_WINDOW, ...), with an idempotency key derived from the application so
@@ -233,21 +284,37 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
             raise errors.ValidationFailed("window collection needs office_id, date and start", field="office_id")
         check_window_office(office_id, application.office_id)
         key = f"application:{application.application_id}:{application.collection_attempts}"
-        request = bookings.BookingRequest(office_id=office_id, service_code=COLLECTION_SERVICE, date=day, start=start,
-                                          notice_acknowledged=notice_acknowledged)
+        request = bookings.BookingRequest(
+            office_id=office_id,
+            service_code=COLLECTION_SERVICE,
+            date=day,
+            start=start,
+            notice_acknowledged=notice_acknowledged,
+        )
         try:
             booking, _ = bookings.book(caller, request, key, now)
         except errors.ValidationFailed as error:
             if error.extra.get("field") != "Idempotency-Key":
                 raise
-            raise errors.InvalidState("A different collection time was chosen for this application meanwhile.",
-                                      state=application.state) from None
-        collection = {"method": "window", "office_id": office_id, "date": booking.date.isoformat(),
-                      "start": booking.start, "end": booking.end, "booking_id": booking.booking_id,
-                      "reference": booking.reference}
+            raise errors.InvalidState(
+                "A different collection time was chosen for this application meanwhile.", state=application.state
+            ) from None
+        collection = {
+            "method": "window",
+            "office_id": office_id,
+            "date": booking.date.isoformat(),
+            "start": booking.start,
+            "end": booking.end,
+            "booking_id": booking.booking_id,
+            "reference": booking.reference,
+        }
     elif method == "mail":
-        collection = {"method": "mail", "name": parse_name(name or ""), "address": check_mail_address(address),
-                      "phone": parse_phone(phone or "")}
+        collection = {
+            "method": "mail",
+            "name": parse_name(name or ""),
+            "address": check_mail_address(address),
+            "phone": parse_phone(phone or ""),
+        }
     else:
         raise errors.ValidationFailed("method must be window or mail", field="method")
 
@@ -259,8 +326,14 @@ def choose_collection(caller: Caller, application_id: str, method: str, now: dat
         if latest and latest.collection and latest.collection == collection:  # the same request, retried
             return latest
         raise _moved(application_id) from None
-    return replace(application, state=step.state, history=(*application.history, step), collection=collection,
-                   collection_attempts=application.collection_attempts + 1, updated_at=step.at)
+    return replace(
+        application,
+        state=step.state,
+        history=(*application.history, step),
+        collection=collection,
+        collection_attempts=application.collection_attempts + 1,
+        updated_at=step.at,
+    )
 
 
 def list_own(caller: Caller, limit: int, cursor: str | None) -> ApplicationPage:
@@ -268,6 +341,7 @@ def list_own(caller: Caller, limit: int, cursor: str | None) -> ApplicationPage:
 
 
 # ---------------------------------------------------------------- staff of the permit's station
+
 
 def for_staff(application_id: str) -> Application:
     """An application staff may act on (the web layer then checks they belong to its station). A draft
@@ -282,15 +356,22 @@ def staff_view(application: Application, contact_for: Caller | None = None, now:
     """One application as its station's staff see it. With `contact_for` (the staff member opening it,
     GET .../applications/{id}): also the applicant's name and the phone staff may call, and the look is
     written to the audit log (who saw whose contact, when)."""
-    urls = {m.code: uploads.download_url(application.application_id, m.code)
-            for m in materials_for(_kind(application), application.details.get("reason"))
-            if application.uploaded.get(m.code)}
+    urls = {
+        m.code: uploads.download_url(application.application_id, m.code)
+        for m in materials_for(_kind(application), application.details.get("reason"))
+        if application.uploaded.get(m.code)
+    }
     contact = None
     if contact_for is not None and now is not None:
         account = account_store.get_account(application.account_id)
         contact = Contact(account.name if account else None, account.phone if account else None)
-        audit.record(contact_for, "application.contact_viewed", f"APP#{application.application_id}", now,
-                     detail={"office_id": application.office_id})
+        audit.record(
+            contact_for,
+            "application.contact_viewed",
+            f"APP#{application.application_id}",
+            now,
+            detail={"office_id": application.office_id},
+        )
     return StaffView(application, urls, contact)
 
 
@@ -322,11 +403,22 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
         return ()
     office = load_catalog().offices.get(application.office_id)
     name_zh, name_en = KIND_NAMES[_kind(application)]
-    return (messages.message(
-        f"{application.application_id}#{kind}", kind, account.phone, account.lang, now,
-        {"application_id": application.application_id}, reference=application.reference, kind_name=name_zh,
-        kind_name_en=name_en, office_name=office.name if office else application.office_id,
-        office_name_en=(office.name_en or office.name) if office else application.office_id, **params),)
+    return (
+        messages.message(
+            f"{application.application_id}#{kind}",
+            kind,
+            account.phone,
+            account.lang,
+            now,
+            {"application_id": application.application_id},
+            reference=application.reference,
+            kind_name=name_zh,
+            kind_name_en=name_en,
+            office_name=office.name if office else application.office_id,
+            office_name_en=(office.name_en or office.name) if office else application.office_id,
+            **params,
+        ),
+    )
 
 
 def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
@@ -342,8 +434,15 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
     except StateMoved:
         raise _moved(application.application_id) from None
     log.info("application decided", extra={"application_id": application.application_id, "state": to.value})
-    return staff_view(replace(application, state=step.state, history=(*application.history, step),
-                              decision_reason=reason, updated_at=step.at))
+    return staff_view(
+        replace(
+            application,
+            state=step.state,
+            history=(*application.history, step),
+            decision_reason=reason,
+            updated_at=step.at,
+        )
+    )
 
 
 def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
@@ -364,17 +463,26 @@ def complete(who: Caller, application: Application, now: datetime, tracking_numb
     if method == "window":
         how = ("，证件已领取", "; the permit was collected")
     elif tracking:
-        how = (f"，证件已寄出（快递单号{tracking}），邮费到付", f"; the permit is posted (tracking number {tracking}), "
-               "postage paid on delivery")
+        how = (
+            f"，证件已寄出（快递单号{tracking}），邮费到付",
+            f"; the permit is posted (tracking number {tracking}), postage paid on delivery",
+        )
     else:
         how = ("，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
     sms = _sms(application, "application_closed", now, how=how[0], how_en=how[1])
-    step = Step(State.CLOSED.value, now.isoformat(), who.account_id, who.role,
-                note=f"tracking number {tracking}" if tracking else None)
+    step = Step(
+        State.CLOSED.value,
+        now.isoformat(),
+        who.account_id,
+        who.role,
+        note=f"tracking number {tracking}" if tracking else None,
+    )
     for _ in range(COMPLETE_ATTEMPTS):
         permit = permit_store.get_permit(application.permit_number)
         if permit is None:
-            raise errors.InvalidState("The permit of this application is no longer registered.", state=application.state)
+            raise errors.InvalidState(
+                "The permit of this application is no longer registered.", state=application.state
+            )
         change = on_completion(_kind(application), _details(application), permit.valid_until, now.date())
         values = {k: (v.isoformat() if isinstance(v, date) else v) for k, v in change.__dict__.items() if v is not None}
         update = PermitUpdate(values, permit.valid_until.isoformat()) if values else None

@@ -1,4 +1,5 @@
 """The audit log's use cases: entries for administrators' and operators' actions, and reading them."""
+
 from __future__ import annotations
 
 import uuid
@@ -33,11 +34,29 @@ def _shown(value: object) -> dict[str, Any] | list[Any] | None:
     return render(value)
 
 
-def entry(who: Caller, action: str, target: str, now: datetime, *, before: object = None, after: object = None,
-          detail: dict[str, Any] | None = None, outcome: str = "ok") -> AuditEntry:
-    return AuditEntry(audit_id=uuid.uuid4().hex, at=now, actor_id=who.account_id, actor_role=who.role,
-                      action=action, target=target, outcome=outcome, before=_shown(before), after=_shown(after),
-                      detail=detail)
+def entry(
+    who: Caller,
+    action: str,
+    target: str,
+    now: datetime,
+    *,
+    before: object = None,
+    after: object = None,
+    detail: dict[str, Any] | None = None,
+    outcome: str = "ok",
+) -> AuditEntry:
+    return AuditEntry(
+        audit_id=uuid.uuid4().hex,
+        at=now,
+        actor_id=who.account_id,
+        actor_role=who.role,
+        action=action,
+        target=target,
+        outcome=outcome,
+        before=_shown(before),
+        after=_shown(after),
+        detail=detail,
+    )
 
 
 def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
@@ -63,6 +82,7 @@ def recorded(who: Caller, action: str, target: str, now: datetime, **fields: Any
 @dataclass(frozen=True)
 class AuditPage:
     """One page of a day's entries, newest first."""
+
     date: date
     entries: list[AuditEntry]
     next_cursor: str | None

@@ -1,6 +1,7 @@
 """R2, R7-R13: booking, cancelling and viewing, checked in order of cost - refusals that need no I/O
 first, then reads, and the single write (store.bookings.book_slot) last. A slot already known to be
 full is refused without a write."""
+
 from __future__ import annotations
 
 import hashlib
@@ -40,6 +41,7 @@ CANCEL_ATTEMPTS = 5
 @dataclass(frozen=True)
 class BookingPage:
     """One page of an account's bookings, newest first."""
+
     bookings: list[Booking]
     next_cursor: str | None
 
@@ -78,23 +80,34 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
     subject = parse_id_number(subject_id_number, today) if subject_id_number else None
     if subject is None or subject.value == account.id_number:
         if service.minor_subject:
-            raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
-                                          "child's ID number as subject_id_number.", field="subject_id_number")
+            raise errors.ValidationFailed(
+                f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
+                "child's ID number as subject_id_number.",
+                field="subject_id_number",
+            )
         return account.id_number or ""
     if not subject.is_minor_on(today):
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
     if not service.minor_allowed:
-        raise errors.ValidationFailed(f"{service.name_zh} ({service.name_en}) is not a minor's business.",
-                                      field="subject_id_number")
+        raise errors.ValidationFailed(
+            f"{service.name_zh} ({service.name_en}) is not a minor's business.", field="subject_id_number"
+        )
     if not guardians.is_guardian(account.account_id, subject.value):
         flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
-        raise errors.Forbidden("Link your account to this minor first (POST /v1/guardian-links, or at a hall "
-                               "with the household register).")
+        raise errors.Forbidden(
+            "Link your account to this minor first (POST /v1/guardian-links, or at a hall with the household register)."
+        )
     return subject.value
 
 
-def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, now: datetime,
-         copy_to: tuple[tuple[str, str, str], ...] = (), guard: Guard | None = None) -> tuple[Booking, bool]:
+def book(
+    caller: Caller,
+    request: BookingRequest,
+    idempotency_key: str | None,
+    now: datetime,
+    copy_to: tuple[tuple[str, str, str], ...] = (),
+    guard: Guard | None = None,
+) -> tuple[Booking, bool]:
     """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
     `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS;
     `guard`: condition checks the booking's transaction also makes (the proxy's authorisation as
@@ -114,10 +127,16 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     if service.code not in office.services or service.code not in office.timetable:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
     if not in_window(day, now, catalog.window_days(office)):
-        raise errors.OutsideWindow("Bookings open at 12:00 for the day "
-                                   f"{catalog.window_days(office)} days ahead; today and past days cannot be booked.")
-    planned = {s.start: s for s in slots_for_day({service.code: office.timetable[service.code]}, day,
-                                                 catalog.calendar, office.closed_days)}
+        raise errors.OutsideWindow(
+            "Bookings open at 12:00 for the day "
+            f"{catalog.window_days(office)} days ahead; today and past days cannot be booked."
+        )
+    planned = {
+        s.start: s
+        for s in slots_for_day(
+            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
+        )
+    }
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
@@ -129,8 +148,9 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
         guards R7; this only saves reads, and the failed conditions that still cost a write. Asked
         again after each read, since another request of the environment may have filled the slot
         meanwhile."""
-        if readcache.seen_full(office.office_id, service.code, day, request.start) and \
-                not readcache.booked_here(booking_id):
+        if readcache.seen_full(office.office_id, service.code, day, request.start) and not readcache.booked_here(
+            booking_id
+        ):
             telemetry.count("FullSlotCacheRefusals")
             raise errors.SlotFull("That slot is fully booked; please choose another.")
 
@@ -142,8 +162,9 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     subject_id = _subject_for(account, request.subject_id_number, service, now.date())
     refuse_if_seen_full()
 
-    existing, subject, slot = store.read_for_booking(booking_id, subject_id, office.office_id, service.code, day,
-                                                     request.start)
+    existing, subject, slot = store.read_for_booking(
+        booking_id, subject_id, office.office_id, service.code, day, request.start
+    )
     if existing is not None:
         return _replay(existing, account, office.office_id, service.code, day, request.start, subject_id)
     if service.code in subject.active_services:
@@ -158,15 +179,30 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
         raise errors.SlotFull("That slot is fully booked; please choose another.")
 
     booking = Booking(
-        booking_id=booking_id, reference=new_reference(), account_id=account.account_id,
-        subject_id_number=subject_id, office_id=office.office_id, service_code=service.code, date=day,
-        start=slot.start, end=slot.end, status=Status.BOOKED.value, created_at=now.isoformat(timespec="milliseconds"),
+        booking_id=booking_id,
+        reference=new_reference(),
+        account_id=account.account_id,
+        subject_id_number=subject_id,
+        office_id=office.office_id,
+        service_code=service.code,
+        date=day,
+        start=slot.start,
+        end=slot.end,
+        status=Status.BOOKED.value,
+        created_at=now.isoformat(timespec="milliseconds"),
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     refuse_if_seen_full()
     try:
-        store.book_slot(booking, sms, now, slot_plan.ends_at, also=_own_reminder(booking, account, catalog, now)
-                        + tuple(messages.copy_for(sms, *to) for to in copy_to), slot_was_open=True, guard=guard)
+        store.book_slot(
+            booking,
+            sms,
+            now,
+            slot_plan.ends_at,
+            also=_own_reminder(booking, account, catalog, now) + tuple(messages.copy_for(sms, *to) for to in copy_to),
+            slot_was_open=True,
+            guard=guard,
+        )
     except errors.SlotFull:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise
@@ -186,12 +222,15 @@ def book(caller: Caller, request: BookingRequest, idempotency_key: str | None, n
     return booking, True
 
 
-def _replay(existing: Booking, account: Account, office_id: str, service_code: str, day: date, start: str,
-            subject_id: str) -> tuple[Booking, bool]:
-    if existing.account_id != account.account_id or not existing.same_request(office_id, service_code, day, start,
-                                                                              subject_id):
-        raise errors.ValidationFailed("This Idempotency-Key was already used for a different booking.",
-                                      field="Idempotency-Key")
+def _replay(
+    existing: Booking, account: Account, office_id: str, service_code: str, day: date, start: str, subject_id: str
+) -> tuple[Booking, bool]:
+    if existing.account_id != account.account_id or not existing.same_request(
+        office_id, service_code, day, start, subject_id
+    ):
+        raise errors.ValidationFailed(
+            "This Idempotency-Key was already used for a different booking.", field="Idempotency-Key"
+        )
     return existing, False
 
 
@@ -205,8 +244,9 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
     return cancel_booking(booking, now, by="citizen")
 
 
-def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None = None,
-                   copy_to: tuple[tuple[str, str, str], ...] = ()) -> Booking:
+def cancel_booking(
+    booking: Booking, now: datetime, by: str, reason: str | None = None, copy_to: tuple[tuple[str, str, str], ...] = ()
+) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if not allowed(booking.status, Status.CANCELLED):
@@ -235,13 +275,31 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
-            sms.append(messages.message(
-                f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
-                why="本月取消预约已达3次", why_en="3 cancellations this month", until=suspension.until.date().isoformat()))
+            sms.append(
+                messages.message(
+                    f"{booking.booking_id}#suspended",
+                    "suspended",
+                    phone,
+                    lang,
+                    now,
+                    {"booking_id": booking.booking_id},
+                    why="本月取消预约已达3次",
+                    why_en="3 cancellations this month",
+                    until=suspension.until.date().isoformat(),
+                )
+            )
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
-            store.cancel_booking(booking, subject, now, by, reason, sms, counts,
-                                 delayed_place=delayed_place_item(place) if place else None)
+            store.cancel_booking(
+                booking,
+                subject,
+                now,
+                by,
+                reason,
+                sms,
+                counts,
+                delayed_place=delayed_place_item(place) if place else None,
+            )
             if place is None:  # freed at once (the hall's); a delayed place stays taken until it returns
                 readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
             readcache.forget_availability(booking.office_id, booking.service_code)
@@ -255,8 +313,9 @@ def cancel_booking(booking: Booking, now: datetime, by: str, reason: str | None 
         waitlist.after_cancellation(place, now)
     elif can_cancel(booking.date, now):  # the hall's: freed at once, to the waitlist first if the slot is open
         try:
-            waitlist.offer_free_places(booking.office_id, booking.service_code, booking.date, booking.start, now,
-                                       catalog)
+            waitlist.offer_free_places(
+                booking.office_id, booking.service_code, booking.date, booking.start, now, catalog
+            )
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     flags.cancelled(booking, by, now)  # R22

@@ -1,4 +1,5 @@
 """Read use cases of the catalogue (R3, R4) and availability (R6, R7)."""
+
 from __future__ import annotations
 
 from datetime import date, datetime
@@ -39,7 +40,8 @@ def list_offices(service: str | None, district: str | None) -> list[Office]:
     if service is not None and service not in catalog.services:
         raise NotFound(f"No service with code {service!r}.")
     return [
-        o for o in sorted(catalog.offices.values(), key=lambda o: o.office_id)
+        o
+        for o in sorted(catalog.offices.values(), key=lambda o: o.office_id)
         if (service is None or service in o.services) and (district is None or o.district == district)
     ]
 
@@ -53,7 +55,9 @@ def parse_day(value: str, name: str) -> date:
         raise ValidationFailed(f"`{name}` must be a date YYYY-MM-DD", field=name) from None
 
 
-def availability(office_id: str, service_code: str, first: str | None, last: str | None, now: datetime) -> dict[str, Any]:
+def availability(
+    office_id: str, service_code: str, first: str | None, last: str | None, now: datetime
+) -> dict[str, Any]:
     """Released slots with remaining places, day by day. Without `from`/`to`: the whole window."""
     catalog = load_catalog()
     office = get_office(office_id, catalog)
@@ -86,10 +90,14 @@ def availability(office_id: str, service_code: str, first: str | None, last: str
         else:
             readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)
         days.setdefault(slot.date, []).append(
-            {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining})
+            {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining}
+        )
     body: dict[str, Any] = {
-        "office_id": office_id, "service_code": service_code,
-        "days": [{"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())],
+        "office_id": office_id,
+        "service_code": service_code,
+        "days": [
+            {"date": d.isoformat(), "slots": sorted(s, key=lambda x: x["start"])} for d, s in sorted(days.items())
+        ],
     }
     if lo <= hi:
         readcache.keep_availability(key, body)

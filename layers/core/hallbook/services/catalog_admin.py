@@ -11,6 +11,7 @@ A timetable change never drops a booking. For every slot already released (tomor
   (POST /v1/offices/{office_id}/closures cancels a day with an SMS to each citizen);
 - new in the timetable: created at once for the days already open, by the idempotent release.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,6 +43,7 @@ def _invalid(error: Exception) -> errors.DomainError:
 
 # ---------------------------------------------------------------- services (R3)
 
+
 def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
     """HTTP If-Match against the entity as stored (issue 14): absent - no check; `*` - it must exist;
     otherwise one of the listed entity tags must be its current one, else 412 PRECONDITION_FAILED with
@@ -55,24 +57,32 @@ def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
     if current not in tags:
         raise errors.PreconditionFailed(
             "It was changed since you read it (If-Match names another version): read it again and retry."
-            if current else "It does not exist, so If-Match cannot match it.", etag=current)
+            if current
+            else "It does not exist, so If-Match cannot match it.",
+            etag=current,
+        )
 
 
-def _write(kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None) -> str:
+def _write(
+    kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None
+) -> str:
     """The optimistic write; a change that lands between the If-Match check and the write is 412
     too when the client named a version. The new entity tag."""
     try:
         catalog_store.put_entity_with(kind, key, after, also, before)
     except catalog_store.ChangedMeanwhile:
         if if_match:
-            raise errors.PreconditionFailed("It was changed meanwhile: read it again and retry.",
-                                            etag=catalog_store.etag(catalog_store.get_entity(kind, key))) from None
+            raise errors.PreconditionFailed(
+                "It was changed meanwhile: read it again and retry.",
+                etag=catalog_store.etag(catalog_store.get_entity(kind, key)),
+            ) from None
         raise
     return catalog_store.etag(after) or ""
 
 
-def put_service(who: Caller, code: str, data: dict[str, Any], now: datetime,
-                if_match: str | None = None) -> tuple[Service, bool, str]:
+def put_service(
+    who: Caller, code: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+) -> tuple[Service, bool, str]:
     """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
     check_if_match(if_match, before)
@@ -89,15 +99,18 @@ def put_service(who: Caller, code: str, data: dict[str, Any], now: datetime,
 
 # ---------------------------------------------------------------- halls (R4)
 
+
 @dataclass(frozen=True)
 class OfficeSaved:
     """A hall as saved, and what its released slots did (apply_timetable)."""
+
     office: Office
     slots: dict[str, Any]
 
 
-def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
-               if_match: str | None = None) -> tuple[OfficeSaved, bool, str]:
+def put_office(
+    who: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+) -> tuple[OfficeSaved, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
     are kept (they change through the closures route). (the hall and its slots, created?, its ETag)"""
     catalog = load_catalog(max_age=0)
@@ -106,8 +119,9 @@ def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
         raise errors.ValidationFailed(f"unknown service codes: {', '.join(unknown)}", field="services")
     extra = sorted(set(data.get("timetable", {})) - set(data.get("services", [])))
     if extra:
-        raise errors.ValidationFailed(f"timetable for services the hall does not offer: {', '.join(extra)}",
-                                      field="timetable")
+        raise errors.ValidationFailed(
+            f"timetable for services the hall does not offer: {', '.join(extra)}", field="timetable"
+        )
     before = catalog_store.get_entity("OFFICE", office_id)
     check_if_match(if_match, before)
     try:
@@ -119,8 +133,14 @@ def put_office(who: Caller, office_id: str, data: dict[str, Any], now: datetime,
     note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
     tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
     slots = apply_timetable(office, previous, now)
-    log.info("office saved", extra={"office_id": office_id, "new": before is None, **{
-        f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()}})
+    log.info(
+        "office saved",
+        extra={
+            "office_id": office_id,
+            "new": before is None,
+            **{f"slots_{k}": v if isinstance(v, int) else len(v) for k, v in slots.items()},
+        },
+    )
     return OfficeSaved(office, slots), before is None, tag
 
 
@@ -150,8 +170,9 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
                 if closed and closed.booked:
                     result["closed_with_bookings"].append({**where, "booked": closed.booked})
                 continue
-            change = slot_store.set_capacity_keeping_bookings(office.office_id, code, slot.date, slot.start,
-                                                              wanted.capacity, wanted.end)
+            change = slot_store.set_capacity_keeping_bookings(
+                office.office_id, code, slot.date, slot.start, wanted.capacity, wanted.end
+            )
             if change is None:
                 continue
             before, after = change
@@ -160,8 +181,9 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
             if after.remaining > 0 and (after.capacity > before.capacity or before.closed):
                 waitlist.offer_free_places(office.office_id, code, slot.date, slot.start, now)  # R18, never delayed
             if after.booked > after.capacity:
-                result["over_capacity"].append({**where, "booked": after.booked, "capacity_requested": wanted.capacity,
-                                                 "capacity": after.capacity})
+                result["over_capacity"].append(
+                    {**where, "booked": after.booked, "capacity_requested": wanted.capacity, "capacity": after.capacity}
+                )
     staged = days_to_stage(now, catalog.window_days(office))
     result["created"] = release.release_office(office.office_id, staged, now).written
     return result
@@ -169,8 +191,10 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 
 # ---------------------------------------------------------------- the calendar (R5)
 
-def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime,
-                 if_match: str | None = None) -> tuple[dict[str, Any], bool, str]:
+
+def put_calendar(
+    who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
+) -> tuple[dict[str, Any], bool, str]:
     """An administrator's calendar for `year`, which then rules that year (R5). Days already released
     that stop being working days have their slots closed (bookings kept, listed so the hall can
     close the day with SMS); days that become working days get their slots at once.
@@ -178,8 +202,9 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
     if not 2000 <= year <= 2100:
         raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
     try:
-        entries = YearEntries(year, frozenset(date.fromisoformat(d) for d in holidays),
-                              frozenset(date.fromisoformat(d) for d in workdays))
+        entries = YearEntries(
+            year, frozenset(date.fromisoformat(d) for d in holidays), frozenset(date.fromisoformat(d) for d in workdays)
+        )
     except (TypeError, ValueError) as error:
         raise _invalid(error) from None
     old = load_catalog(max_age=0)
@@ -192,8 +217,7 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
     new = load_catalog(max_age=0)
     first = now.date() + timedelta(days=1)
     days = [first + timedelta(days=i) for i in range(RELEASED_HORIZON.days)]
-    changed = [d for d in days if d.year == year
-               and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
+    changed = [d for d in days if d.year == year and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
     closed_days, released = [], 0
     for office in sorted(new.offices.values(), key=lambda o: o.office_id):
         staged = set(days_to_stage(now, new.window_days(office)))
@@ -203,22 +227,33 @@ def put_calendar(who: Caller, year: int, holidays: list[str], workdays: list[str
             states = slot_store.close_slots_of_day(office.office_id, sorted(office.timetable), day)
             booked = sum(s.booked for s in states)
             if states:
-                closed_days.append({"office_id": office.office_id, "date": day.isoformat(), "slots": len(states),
-                                    "booked": booked})
+                closed_days.append(
+                    {"office_id": office.office_id, "date": day.isoformat(), "slots": len(states), "booked": booked}
+                )
         opened = [d for d in changed if new.calendar.is_working_day(d)]
         for day in opened:  # slots an earlier change closed open again
             for code in sorted(office.timetable):
                 for slot in _planned(office, code, day, new.calendar).values():
-                    slot_store.set_capacity_keeping_bookings(office.office_id, code, day, slot.start, slot.capacity,
-                                                             slot.end)
+                    slot_store.set_capacity_keeping_bookings(
+                        office.office_id, code, day, slot.start, slot.capacity, slot.end
+                    )
             waitlist.offer_free_places_of_day(office.office_id, sorted(office.timetable), day, now)  # R18
         if any(d in staged for d in opened):
             released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
-    return {**after, "changed_days": [d.isoformat() for d in changed], "closed_days": closed_days,
-            "slots_released": released}, before is None, tag
+    return (
+        {
+            **after,
+            "changed_days": [d.isoformat() for d in changed],
+            "closed_days": closed_days,
+            "slots_released": released,
+        },
+        before is None,
+        tag,
+    )
 
 
 # ---------------------------------------------------------------- read-back (issue 14)
+
 
 def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     """What an administrator set for a hall, as stored: the public fields, the weekly timetable with
@@ -233,9 +268,12 @@ def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     """A hall's dated closures, oldest first, each marked `past` or not. (list, the office's ETag)"""
     body, tag = office_view(office_id)
     closures = sorted(body.get("closures", []), key=lambda c: c["date"])
-    return {"office_id": office_id, "closures": [
-        {"date": c["date"], "reason": c.get("reason", ""), "past": c["date"] < today.isoformat()} for c in closures
-    ]}, tag
+    return {
+        "office_id": office_id,
+        "closures": [
+            {"date": c["date"], "reason": c.get("reason", ""), "past": c["date"] < today.isoformat()} for c in closures
+        ],
+    }, tag
 
 
 def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
@@ -255,5 +293,10 @@ def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
         elif not weekend and not working:
             holidays.append(day.isoformat())
         day += timedelta(days=1)
-    return {"year": year, "source": calendar.source(year).value, "holidays": holidays, "workdays": workdays,
-            "entered": entered}, catalog_store.etag(entered)
+    return {
+        "year": year,
+        "source": calendar.source(year).value,
+        "holidays": holidays,
+        "workdays": workdays,
+        "entered": entered,
+    }, catalog_store.etag(entered)

@@ -13,6 +13,7 @@ The index is eventually consistent, so a booking made just before its slot close
 from the Query: the places each slot held when it closed (final, since nothing can join a closed
 slot) are compared with the bookings found, and the Query is repeated until they agree.
 """
+
 from __future__ import annotations
 
 import logging
@@ -42,15 +43,17 @@ MAX_REASON = 60
 CONSISTENCY_WAITS = (0.1, 0.3, 0.6, 1.0, 2.0)  # seconds between Queries while the index catches up
 
 
-def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: datetime,
-              sleep: Callable[[float], None] = time.sleep) -> dict[str, Any]:
+def close_day(
+    who: Caller, office_id: str, day_text: str, reason: str, now: datetime, sleep: Callable[[float], None] = time.sleep
+) -> dict[str, Any]:
     day = parse_day(day_text, "date")
     if day < now.date():
         raise errors.ValidationFailed("A closure is for today or a later day.", field="date")
     reason = " ".join((reason or "").split())
     if not 1 <= len(reason) <= MAX_REASON:
-        raise errors.ValidationFailed(f"`reason` is 1 to {MAX_REASON} characters: citizens read it by SMS.",
-                                      field="reason")
+        raise errors.ValidationFailed(
+            f"`reason` is 1 to {MAX_REASON} characters: citizens read it by SMS.", field="reason"
+        )
     office = get_office(office_id, load_catalog(max_age=0))
 
     reason, already_closed = _record_closure(who, office_id, day.isoformat(), reason, now)
@@ -65,8 +68,10 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
         if all(found[key] >= places for key, places in held.items()):
             break
     else:
-        raise errors.Busy("The closure is recorded but some of the day's bookings are not visible yet; "
-                          "repeat the request (it is safe to repeat).")
+        raise errors.Busy(
+            "The closure is recorded but some of the day's bookings are not visible yet; "
+            "repeat the request (it is safe to repeat)."
+        )
 
     cancelled_now = 0
     for booking in sorted(bookings, key=lambda b: b.created_at):
@@ -79,11 +84,18 @@ def close_day(who: Caller, office_id: str, day_text: str, reason: str, now: date
             pass  # checked in (a closure of today) or cancelled meanwhile
     waitlist.close_day(office_id, sorted(office.timetable), day, reason, now)  # R18: its offers and entries end
     by_hall = sum(1 for b in bookings if b.cancelled_by == "hall") + cancelled_now
-    log.info("hall closed for a day", extra={"office_id": office_id, "date": day.isoformat(),
-                                              "slots": len(slots), "cancelled": cancelled_now})
+    log.info(
+        "hall closed for a day",
+        extra={"office_id": office_id, "date": day.isoformat(), "slots": len(slots), "cancelled": cancelled_now},
+    )
     return {
-        "office_id": office_id, "date": day.isoformat(), "reason": reason, "already_closed": already_closed,
-        "slots_closed": len(slots), "bookings_cancelled": by_hall, "cancelled_now": cancelled_now,
+        "office_id": office_id,
+        "date": day.isoformat(),
+        "reason": reason,
+        "already_closed": already_closed,
+        "slots_closed": len(slots),
+        "bookings_cancelled": by_hall,
+        "cancelled_now": cancelled_now,
     }
 
 
@@ -109,13 +121,20 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
     if existing is not None:
         return existing.get("reason") or reason, True
     office = body_of(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
-    note = audit.entry(who, "office.close_day", f"OFFICE#{office_id}", now,
-                       before={"closures": data.get("closures", [])}, after={"closures": office["closures"]})
+    note = audit.entry(
+        who,
+        "office.close_day",
+        f"OFFICE#{office_id}",
+        now,
+        before={"closures": data.get("closures", [])},
+        after={"closures": office["closures"]},
+    )
     catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
     return reason, False
 
 
 # ---------------------------------------------------------------- lifting a closure (issue 14)
+
 
 def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
     """DELETE /v1/offices/{office_id}/closures/{date}: the day opens again. The closure leaves the
@@ -135,8 +154,14 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
             raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
         office = office_from({**data, "closures": [c for c in data["closures"] if c is not lifted]})
         after = body_of(office)
-        note = audit.entry(who, "office.lift_closure", f"OFFICE#{office_id}", now,
-                           before={"closures": data.get("closures", [])}, after={"closures": after["closures"]})
+        note = audit.entry(
+            who,
+            "office.lift_closure",
+            f"OFFICE#{office_id}",
+            now,
+            before={"closures": data.get("closures", [])},
+            after={"closures": after["closures"]},
+        )
         try:
             catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)], data)
             break
@@ -149,13 +174,17 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):
         for slot in slots_for_day({code: office.timetable[code]}, day, catalog.calendar, office.closed_days):
-            change = slot_store.set_capacity_keeping_bookings(office_id, code, day, slot.start, slot.capacity,
-                                                              slot.end)
+            change = slot_store.set_capacity_keeping_bookings(office_id, code, day, slot.start, slot.capacity, slot.end)
             if change is not None and change[0].closed and not change[1].closed:
                 reopened += 1
     created = 0
     if day in days_to_stage(now, catalog.window_days(office)):
         created = release.release_office(office_id, [day], now).written
     log.info("closure lifted", extra={"office_id": office_id, "date": day.isoformat(), "reopened": reopened})
-    return {"office_id": office_id, "date": day.isoformat(), "reason": lifted.get("reason", ""),
-            "slots_reopened": reopened, "slots_created": created}
+    return {
+        "office_id": office_id,
+        "date": day.isoformat(),
+        "reason": lifted.get("reason", ""),
+        "slots_reopened": reopened,
+        "slots_created": created,
+    }

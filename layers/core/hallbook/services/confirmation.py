@@ -11,6 +11,7 @@ name and address as LOCATION, and a reminder (VALARM) one day before the slot st
 hour the day before, which is before the 18:00 cancellation cut-off (R10) for every slot of the day.
 A cancelled booking's entry keeps its UID, says STATUS:CANCELLED (SEQUENCE 1) and has no alarm, so
 a calendar that imports it again drops the appointment."""
+
 from __future__ import annotations
 
 import html
@@ -48,8 +49,7 @@ def qr_svg(reference: str) -> str:
     import segno  # here, not at import: only this route draws QR codes (~10 ms off every cold start)
 
     code = segno.make_qr(reference, error="m", boost_error=True)
-    return code.svg_inline(scale=6, border=4, title=f"预约号 Reference {reference}", svgclass="qr",
-                           lineclass=None)
+    return code.svg_inline(scale=6, border=4, title=f"预约号 Reference {reference}", svgclass="qr", lineclass=None)
 
 
 def subject_name(booking: Booking) -> str:
@@ -93,13 +93,18 @@ def render_html(booking: Booking, office: Office, service: Service, name: str) -
     materials = "".join(f"<li>{e(m_zh)}{' / ' + e(m_en) if m_en else ''}</li>" for m_zh, m_en in _materials(service))
     banner = ""
     if cancelled:
-        banner = ('<p class="cancelled" role="alert">已取消 CANCELLED<br><small>此预约已取消，不能凭此办理。'
-                  "This booking is cancelled and is not valid at the hall.</small></p>")
+        banner = (
+            '<p class="cancelled" role="alert">已取消 CANCELLED<br><small>此预约已取消，不能凭此办理。'
+            "This booking is cancelled and is not valid at the hall.</small></p>"
+        )
     elif booking.status != Status.BOOKED.value:
         banner = f'<p class="over">{e(zh)} / {e(en)}：此预约不能再签到。This booking can no longer be checked in.</p>'
-    qr = (f'<figure>{qr_svg(booking.reference)}<figcaption>签到时出示 Show this at check-in</figcaption></figure>'
-          if booking.status == Status.BOOKED.value else "")
-    phone = (f'<a href="tel:{e(office.phone)}">{e(office.phone)}</a>' if office.phone else "—")
+    qr = (
+        f"<figure>{qr_svg(booking.reference)}<figcaption>签到时出示 Show this at check-in</figcaption></figure>"
+        if booking.status == Status.BOOKED.value
+        else ""
+    )
+    phone = f'<a href="tel:{e(office.phone)}">{e(office.phone)}</a>' if office.phone else "—"
     title = f"{'已取消 Cancelled - ' if cancelled else ''}预约确认单 Booking confirmation {booking.reference}"
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -119,7 +124,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str) -
 <tr><th>事项 Service</th><td>{e(service.name_zh)} / {e(service.name_en)}</td></tr>
 <tr><th>办理人 Name</th><td>{e(name)}</td></tr>
 <tr><th>证件号 ID number</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
-<tr><th>大厅 Hall</th><td>{e(office.name)}{' / ' + e(office.name_en) if office.name_en else ''}</td></tr>
+<tr><th>大厅 Hall</th><td>{e(office.name)}{" / " + e(office.name_en) if office.name_en else ""}</td></tr>
 <tr><th>地址 Address</th><td>{e(office.address)}</td></tr>
 <tr><th>电话 Phone</th><td>{phone}</td></tr>
 <tr><th>时间 Time</th><td>{e(booking.date.isoformat())} {e(booking.start)}-{e(booking.end)}</td></tr>
@@ -157,22 +162,33 @@ def render_ics(booking: Booking, office: Office, service: Service, now: datetime
     event.add("summary", f"【已取消 Cancelled】{summary}" if cancelled else summary)
     event.add("location", f"{office.name}, {office.address}")
     materials = "、".join(m for m, _ in _materials(service)) or "身份证"
-    event.add("description", "\n".join(filter(None, [
-        f"预约号 Reference: {booking.reference}",
-        f"状态 Status: {zh} / {en}",
-        f"地址 Address: {office.address}",
-        f"电话 Phone: {office.phone}" if office.phone else "",
-        f"请携带 Bring: {materials}",
-        f"取消截止 Cancel before: {cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M')}",
-    ])))
+    event.add(
+        "description",
+        "\n".join(
+            filter(
+                None,
+                [
+                    f"预约号 Reference: {booking.reference}",
+                    f"状态 Status: {zh} / {en}",
+                    f"地址 Address: {office.address}",
+                    f"电话 Phone: {office.phone}" if office.phone else "",
+                    f"请携带 Bring: {materials}",
+                    f"取消截止 Cancel before: {cancel_deadline(booking.date).strftime('%Y-%m-%d %H:%M')}",
+                ],
+            )
+        ),
+    )
     event.add("status", "CANCELLED" if cancelled else "CONFIRMED")
     event.add("sequence", 1 if cancelled else 0)
     if booking.status == Status.BOOKED.value:
         alarm = Alarm()
         alarm.add("action", "DISPLAY")
         alarm.add("trigger", -REMINDER_BEFORE)  # relative to DTSTART
-        alarm.add("description", f"明天 {booking.start} {office.name}：{service.name_zh}，预约号 {booking.reference}。"
-                                 f" Tomorrow {booking.start}: {service.name_en}, reference {booking.reference}.")
+        alarm.add(
+            "description",
+            f"明天 {booking.start} {office.name}：{service.name_zh}，预约号 {booking.reference}。"
+            f" Tomorrow {booking.start}: {service.name_en}, reference {booking.reference}.",
+        )
         event.add_component(alarm)
     calendar.add_component(event)
     calendar.add_missing_timezones()

@@ -7,6 +7,7 @@ the act goes on), and no flag suspends or refuses anybody - an administrator loo
 
 Evidence is masked (ID numbers, phones) with account ids, booking ids and references, which an
 administrator can follow in the audit log and the call-centre routes; keys are pseudonymous."""
+
 from __future__ import annotations
 
 import hashlib
@@ -56,49 +57,98 @@ def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str 
 
 # ---------------------------------------------------------------- the events
 
+
 def registered(phone: str, id_number: str, account_id: str, now: datetime) -> None:
     """A registration (unverified until the SMS code): one more ID number this phone went through."""
-    note(PHONE_CYCLES_IDS, phone, mask_phone(phone), now, distinct=id_number, event="registered",
-         id_number=mask_id_number(id_number), account_id=account_id)
+    note(
+        PHONE_CYCLES_IDS,
+        phone,
+        mask_phone(phone),
+        now,
+        distinct=id_number,
+        event="registered",
+        id_number=mask_id_number(id_number),
+        account_id=account_id,
+    )
 
 
 def reclaimed(holder_phone: str | None, id_number: str, holder_account_id: str, now: datetime) -> None:
     """An ID number taken back by its owner from the account (and phone) that held it."""
     if holder_phone:
-        note(PHONE_CYCLES_IDS, holder_phone, mask_phone(holder_phone), now, distinct=id_number, event="reclaimed",
-             id_number=mask_id_number(id_number), account_id=holder_account_id)
+        note(
+            PHONE_CYCLES_IDS,
+            holder_phone,
+            mask_phone(holder_phone),
+            now,
+            distinct=id_number,
+            event="reclaimed",
+            id_number=mask_id_number(id_number),
+            account_id=holder_account_id,
+        )
 
 
 def cancelled(booking: Booking, by: str, now: datetime) -> None:
     """A book-and-cancel cycle of the booking's subject on its service (the hall's own don't count)."""
     if by == "hall":
         return
-    note(BOOK_CANCEL_LOOP, f"{booking.subject_id_number}#{booking.service_code}",
-         f"{mask_id_number(booking.subject_id_number)} {booking.service_code}", now, by=by,
-         booking_id=booking.booking_id, reference=booking.reference, account_id=booking.account_id,
-         date=booking.date.isoformat(), start=booking.start, office_id=booking.office_id)
+    note(
+        BOOK_CANCEL_LOOP,
+        f"{booking.subject_id_number}#{booking.service_code}",
+        f"{mask_id_number(booking.subject_id_number)} {booking.service_code}",
+        now,
+        by=by,
+        booking_id=booking.booking_id,
+        reference=booking.reference,
+        account_id=booking.account_id,
+        date=booking.date.isoformat(),
+        start=booking.start,
+        office_id=booking.office_id,
+    )
 
 
 def named_minor(account_id: str, minor_id_number: str, what: str, now: datetime) -> None:
     """An account named a minor: a guardian link asked for, or a minor's booking refused for want of one."""
-    note(MANY_MINORS, account_id, f"account {account_id}", now, distinct=minor_id_number, event=what,
-         minor=mask_id_number(minor_id_number), account_id=account_id)
+    note(
+        MANY_MINORS,
+        account_id,
+        f"account {account_id}",
+        now,
+        distinct=minor_id_number,
+        event=what,
+        minor=mask_id_number(minor_id_number),
+        account_id=account_id,
+    )
 
 
 def booked_minor(booking: Booking, now: datetime) -> None:
     """A booking for a minor: one more account that booked for this subject."""
-    note(SUBJECT_MANY_ACCOUNTS, booking.subject_id_number, mask_id_number(booking.subject_id_number), now,
-         distinct=booking.account_id, account_id=booking.account_id, booking_id=booking.booking_id,
-         reference=booking.reference, service_code=booking.service_code)
+    note(
+        SUBJECT_MANY_ACCOUNTS,
+        booking.subject_id_number,
+        mask_id_number(booking.subject_id_number),
+        now,
+        distinct=booking.account_id,
+        account_id=booking.account_id,
+        booking_id=booking.booking_id,
+        reference=booking.reference,
+        service_code=booking.service_code,
+    )
 
 
 def noon_burst(account_id: str, now: datetime, limit: str) -> None:
     if in_noon_minute(now):
-        note(NOON_BURST, f"{account_id}#{now.date().isoformat()}", f"account {account_id}", now,
-             account_id=account_id, limit=limit)
+        note(
+            NOON_BURST,
+            f"{account_id}#{now.date().isoformat()}",
+            f"account {account_id}",
+            now,
+            account_id=account_id,
+            limit=limit,
+        )
 
 
 # ---------------------------------------------------------------- the administrator
+
 
 @dataclass(frozen=True)
 class FlagPage:
@@ -121,6 +171,13 @@ def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> s
         flag = store.mark_reviewed(flag_id, who.account_id, note_text, now)
     except store.NotRaised:
         raise errors.NotFound("No such flag.") from None
-    audit.record(who, "flag.review", f"FLAG#{flag_id}", now, before={"status": before.status, "count": before.count},
-                 after={"status": flag.status, "count": flag.count}, detail={"note": note_text} if note_text else None)
+    audit.record(
+        who,
+        "flag.review",
+        f"FLAG#{flag_id}",
+        now,
+        before={"status": before.status, "count": before.count},
+        after={"status": flag.status, "count": flag.count},
+        detail={"note": note_text} if note_text else None,
+    )
     return flag

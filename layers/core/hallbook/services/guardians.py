@@ -6,6 +6,7 @@ active guardian link, created by
   the first guardian's own phone.
 A stranger naming someone's child therefore can neither block (R9) nor sanction (R11, R12) the
 child; cancellations and no-shows of an account whose link is gone never count against the child."""
+
 from __future__ import annotations
 
 import hashlib
@@ -72,11 +73,14 @@ def counts_against_subject(account: Account | None, subject_id_number: str) -> b
 @dataclass(frozen=True)
 class MinorLink:
     """A minor's guardian links, seen by one account (its own link, if any)."""
+
     guardians: Guardians
     account_id: str
 
 
-def _save(before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None) -> None:
+def _save(
+    before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None
+) -> None:
     store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
 
 
@@ -93,27 +97,58 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLi
         verdict = get_verifier().is_guardian(account.id_number or "", minor)
         if verdict is True:
             after = before.with_link(Link(account.account_id, ACTIVE, "verifier", now.isoformat()))
-            sms = [messages.message(f"guardian#{minor}#{account.account_id}#linked", "guardian_linked",
-                                    account.phone or "", account.lang, now, {"account_id": account.account_id},
-                                    minor=mask_id_number(minor), source="实名核验" if account.lang == "zh" else "real-name check")]
+            sms = [
+                messages.message(
+                    f"guardian#{minor}#{account.account_id}#linked",
+                    "guardian_linked",
+                    account.phone or "",
+                    account.lang,
+                    now,
+                    {"account_id": account.account_id},
+                    minor=mask_id_number(minor),
+                    source="实名核验" if account.lang == "zh" else "real-name check",
+                )
+            ]
         elif verdict is False:
-            raise errors.Forbidden("The population register does not list you as this minor's guardian; "
-                                   "bring the household register to a hall to be linked.")
+            raise errors.Forbidden(
+                "The population register does not list you as this minor's guardian; "
+                "bring the household register to a hall to be linked."
+            )
         else:
-            confirmers = [a for a in account_store.get_accounts([link.account_id for link in before.active()]).values()
-                          if a.phone]
+            confirmers = [
+                a for a in account_store.get_accounts([link.account_id for link in before.active()]).values() if a.phone
+            ]
             if not confirmers:
-                raise errors.Forbidden("No guardian is linked to this minor yet: bring the household register "
-                                       "to a hall, where staff link the first guardian.")
+                raise errors.Forbidden(
+                    "No guardian is linked to this minor yet: bring the household register "
+                    "to a hall, where staff link the first guardian."
+                )
             code = f"{secrets.randbelow(10**6):06d}"
-            after = before.with_link(Link(
-                account.account_id, PENDING, "guardian", now.isoformat(),
-                code_hash=_code_hash(minor, account.account_id, code),
-                code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat()))
-            sms = [messages.message(
-                f"guardian#{minor}#{account.account_id}#{int(now.timestamp())}#{c.account_id}", "guardian_link_request",
-                c.phone or "", c.lang, now, {"account_id": c.account_id}, guardian=mask_name(account.name),
-                minor=mask_id_number(minor), code=code, minutes=CODE_MINUTES) for c in confirmers]
+            after = before.with_link(
+                Link(
+                    account.account_id,
+                    PENDING,
+                    "guardian",
+                    now.isoformat(),
+                    code_hash=_code_hash(minor, account.account_id, code),
+                    code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
+                )
+            )
+            sms = [
+                messages.message(
+                    f"guardian#{minor}#{account.account_id}#{int(now.timestamp())}#{c.account_id}",
+                    "guardian_link_request",
+                    c.phone or "",
+                    c.lang,
+                    now,
+                    {"account_id": c.account_id},
+                    guardian=mask_name(account.name),
+                    minor=mask_id_number(minor),
+                    code=code,
+                    minutes=CODE_MINUTES,
+                )
+                for c in confirmers
+            ]
         try:
             _save(before, after, sms)
             return MinorLink(after, account.account_id)
@@ -165,9 +200,18 @@ def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bo
         if link is None or link.status == REVOKED:
             raise errors.NotFound("No such guardian link.")
         after = before.with_link(Link(account_id, REVOKED, link.source, now.isoformat(), by=who.account_id))
-        entry = audit.entry(who, "guardian_link.revoke", f"GUARDIANS#{mask_id_number(minor)}", now,
-                            before={"account_id": account_id, "status": link.status},
-                            after={"account_id": account_id, "status": REVOKED}) if audited else None
+        entry = (
+            audit.entry(
+                who,
+                "guardian_link.revoke",
+                f"GUARDIANS#{mask_id_number(minor)}",
+                now,
+                before={"account_id": account_id, "status": link.status},
+                after={"account_id": account_id, "status": REVOKED},
+            )
+            if audited
+            else None
+        )
         try:
             _save(before, after, audit_entry=entry)
             return MinorLink(after, account_id)
@@ -176,8 +220,9 @@ def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bo
     raise errors.Busy("Too many changes at once; please retry.")
 
 
-def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str,
-                  now: datetime) -> tuple[MinorLink, bool]:
+def link_by_staff(
+    staff: Caller, office_id: str, guardian_id_number: str, minor_id_number: str, now: datetime
+) -> tuple[MinorLink, bool]:
     """Staff who saw the household register link a guardian's account to a minor (audited).
     (the link, created?): not created when it was already active."""
     guardian = parse_id_number(guardian_id_number, now.date()).value
@@ -191,12 +236,25 @@ def link_by_staff(staff: Caller, office_id: str, guardian_id_number: str, minor_
         if before.is_active(account.account_id):
             return MinorLink(before, account.account_id), False
         after = before.with_link(Link(account.account_id, ACTIVE, "staff", now.isoformat(), by=staff.account_id))
-        entry = audit.entry(staff, "guardian_link.create", f"GUARDIANS#{mask_id_number(minor)}", now,
-                            after={"account_id": account.account_id, "office_id": office_id, "source": "staff"})
-        sms = [messages.message(f"guardian#{minor}#{account.account_id}#linked", "guardian_linked",
-                                account.phone or "", account.lang, now, {"account_id": account.account_id},
-                                minor=mask_id_number(minor), source="大厅核验户口簿" if account.lang == "zh"
-                                else "household register checked at a hall")]
+        entry = audit.entry(
+            staff,
+            "guardian_link.create",
+            f"GUARDIANS#{mask_id_number(minor)}",
+            now,
+            after={"account_id": account.account_id, "office_id": office_id, "source": "staff"},
+        )
+        sms = [
+            messages.message(
+                f"guardian#{minor}#{account.account_id}#linked",
+                "guardian_linked",
+                account.phone or "",
+                account.lang,
+                now,
+                {"account_id": account.account_id},
+                minor=mask_id_number(minor),
+                source="大厅核验户口簿" if account.lang == "zh" else "household register checked at a hall",
+            )
+        ]
         try:
             _save(before, after, sms, entry)
             return MinorLink(after, account.account_id), True

@@ -1,5 +1,6 @@
 """At the hall (R14, R15): check-in, walk-in tickets, calling the next ticket, completing it, and the
 public display board. The caller's role and office are checked by the web layer (web/auth.py)."""
+
 from __future__ import annotations
 
 import logging
@@ -36,6 +37,7 @@ BOOKINGS_MADE_WITHIN = timedelta(days=62)  # a booking for today was made at mos
 @dataclass(frozen=True)
 class CheckedIn:
     """The `A` ticket issued and the booking it checked in."""
+
     ticket: Ticket
     booking: Booking
 
@@ -43,6 +45,7 @@ class CheckedIn:
 @dataclass(frozen=True)
 class Completed:
     """The ticket done, and its booking (completed) if it had one."""
+
     ticket: Ticket
     booking: Booking | None
 
@@ -50,14 +53,17 @@ class Completed:
 @dataclass(frozen=True)
 class DayTickets:
     """Every ticket of a hall on one day, in the order issued."""
+
     office_id: str
     date: date
     tickets: list[Ticket]
 
 
 def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
-    return (datetime.combine(booking.date, parse_hhmm(booking.start), SHANGHAI),
-            datetime.combine(booking.date, parse_hhmm(booking.end), SHANGHAI))
+    return (
+        datetime.combine(booking.date, parse_hhmm(booking.start), SHANGHAI),
+        datetime.combine(booking.date, parse_hhmm(booking.end), SHANGHAI),
+    )
 
 
 def _window_text(booking: Booking) -> str:
@@ -66,6 +72,7 @@ def _window_text(booking: Booking) -> str:
 
 
 # ---------------------------------------------------------------- check-in (R14)
+
 
 def check_in(office_id: str, reference: str | None, id_number: str | None, now: datetime) -> CheckedIn:
     """Check a booking in by reference or by ID number and issue its `A` ticket."""
@@ -102,8 +109,10 @@ def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
     if account_id:
         for b in booking_store.account_bookings_made_since(account_id, now - BOOKINGS_MADE_WITHIN):
             found.setdefault(b.booking_id, b)
-    today_here = sorted((b for b in found.values() if b.office_id == office.office_id and b.date == today),
-                        key=lambda b: (b.start, b.created_at))
+    today_here = sorted(
+        (b for b in found.values() if b.office_id == office.office_id and b.date == today),
+        key=lambda b: (b.start, b.created_at),
+    )
     if not today_here:
         raise errors.NotFound("No booking at this hall today for that ID number.")
     booked = [b for b in today_here if b.status == Status.BOOKED.value]
@@ -116,9 +125,18 @@ def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
         upcoming = [b for b in booked if _slot_times(b)[0] > now]
         return upcoming[0] if upcoming else booked[-1]  # closed: _check_in says when it opens / opened
     raise errors.ValidationFailed(
-        "Several bookings match this ID number now; check each in by its reference.", field="id_number",
-        matches=[{"reference": b.reference, "service_code": b.service_code, "start": b.start,
-                  "subject_id_number": mask_id_number(b.subject_id_number)} for b in open_now])
+        "Several bookings match this ID number now; check each in by its reference.",
+        field="id_number",
+        matches=[
+            {
+                "reference": b.reference,
+                "service_code": b.service_code,
+                "start": b.start,
+                "subject_id_number": mask_id_number(b.subject_id_number),
+            }
+            for b in open_now
+        ],
+    )
 
 
 def _refuse_state(booking: Booking) -> None:
@@ -127,8 +145,9 @@ def _refuse_state(booking: Booking) -> None:
     if booking.status == Status.CANCELLED.value:
         raise errors.InvalidState("This booking was cancelled.")
     if booking.status == Status.NO_SHOW.value:
-        raise errors.CheckInClosed(f"Check-in closed at the end of the slot ({_window_text(booking)}); "
-                                   "the booking is a no-show.")
+        raise errors.CheckInClosed(
+            f"Check-in closed at the end of the slot ({_window_text(booking)}); the booking is a no-show."
+        )
     if not allowed(booking.status, Status.CHECKED_IN):
         raise errors.InvalidState(f"This booking is {booking.status}.")
 
@@ -139,22 +158,27 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     _refuse_state(booking)
     starts_at, ends_at = _slot_times(booking)
     if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):
-        raise errors.CheckInClosed(f"Check-in for this booking is open {_window_text(booking)} "
-                                   "(from 30 minutes before the slot until its end).")
+        raise errors.CheckInClosed(
+            f"Check-in for this booking is open {_window_text(booking)} "
+            "(from 30 minutes before the slot until its end)."
+        )
     try:
         ticket = store.check_in(booking, starts_at, now)
     except BookingNotBooked:
         current = booking_store.get_booking(booking.booking_id) or booking
         _refuse_state(current)
         raise errors.InvalidState("The booking changed meanwhile; try again.") from None
-    log.info("checked in", extra={"booking_id": booking.booking_id, "office_id": office.office_id,
-                                  "ticket_id": ticket.ticket_id})
+    log.info(
+        "checked in",
+        extra={"booking_id": booking.booking_id, "office_id": office.office_id, "ticket_id": ticket.ticket_id},
+    )
     telemetry.count("CheckIns")
     checked_in = replace(booking, status=Status.CHECKED_IN.value, updated_at=now.isoformat())
     return CheckedIn(ticket, checked_in)
 
 
 # ---------------------------------------------------------------- walk-ins and the queue (R15)
+
 
 def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
@@ -164,8 +188,9 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     service = get_service(service_code, catalog)
     offered = service.code in office.services
     if office.mode == "book_first" and not (offered and not service.appointment_required):
-        raise errors.BookingRequired(f"{office.name} serves only citizens with a booking; "
-                                     f"book {service.name_zh} first.")
+        raise errors.BookingRequired(
+            f"{office.name} serves only citizens with a booking; book {service.name_zh} first."
+        )
     if not offered:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
     ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
@@ -177,8 +202,11 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
 def _counter_name(counter: str) -> str:
     name = " ".join(str(counter or "").split())
     if not COUNTER_NAME.fullmatch(name):
-        raise errors.ValidationFailed("`counter` is the counter's name or number: 1 to 16 letters, digits, "
-                                      "spaces or hyphens (e.g. 3, A-12, 3号窗口).", field="counter")
+        raise errors.ValidationFailed(
+            "`counter` is the counter's name or number: 1 to 16 letters, digits, "
+            "spaces or hyphens (e.g. 3, A-12, 3号窗口).",
+            field="counter",
+        )
     return name
 
 
@@ -225,8 +253,9 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
     try:
         store.complete(ticket, now)
     except TicketMoved:
-        raise errors.InvalidState(f"Ticket {ticket.number} changed meanwhile (or its booking is not checked in).") \
-            from None
+        raise errors.InvalidState(
+            f"Ticket {ticket.number} changed meanwhile (or its booking is not checked in)."
+        ) from None
     done = replace(ticket, status=TicketStatus.DONE.value, done_at=now.isoformat())
     if ticket.called_at:
         telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
@@ -242,6 +271,7 @@ def _seconds_between(since: str | None, now: datetime) -> float:
 
 
 # ---------------------------------------------------------------- the display board
+
 
 def day_tickets(office_id: str, now: datetime) -> DayTickets:
     """The counter console's day list: every ticket of the hall today, in the order issued."""
@@ -263,20 +293,28 @@ def board(office_id: str, now: datetime) -> dict[str, Any]:
     return {
         "office_id": office.office_id,
         "date": today.isoformat(),
-        "last_called": ({"number": state.last_number, "counter": state.last_counter, "called_at": state.last_called_at}
-                        if state.last_number else None),
+        "last_called": (
+            {"number": state.last_number, "counter": state.last_counter, "called_at": state.last_called_at}
+            if state.last_number
+            else None
+        ),
         "counters": [{"counter": c, "number": n} for c, n in sorted(state.calling.items())],
-        "waiting": [{"number": w.number, "kind": w.kind.value,
-                     "estimated_wait_minutes": estimated_wait_minutes(i, state.served, state.service_seconds, counters)}
-                    for i, w in enumerate(ordered[:BOARD_SHOWS])],
+        "waiting": [
+            {
+                "number": w.number,
+                "kind": w.kind.value,
+                "estimated_wait_minutes": estimated_wait_minutes(i, state.served, state.service_seconds, counters),
+            }
+            for i, w in enumerate(ordered[:BOARD_SHOWS])
+        ],
         "waiting_count": len(ordered),
         "estimated_wait_minutes": estimated_wait_minutes(len(ordered), state.served, state.service_seconds, counters),
         "average_service_minutes": round(average_service_minutes(state.served, state.service_seconds), 1),
     }
 
 
-
 # ---------------------------------------------------------------- the end of the day (issue 14)
+
 
 def finish_booking_ticket(booking: Booking, now: datetime) -> bool:
     """The ticket of a checked-in booking whose business was completed elsewhere (a residence permit

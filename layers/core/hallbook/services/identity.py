@@ -14,6 +14,7 @@ The provider contract (an adapter in front of the provincial platform speaks it)
   POST {endpoint}/guardianship-checks {guardian_id_number, minor_id_number}
     -> {"result": "guardian" | "not_guardian" | "unknown"}
 """
+
 from __future__ import annotations
 
 import json
@@ -104,8 +105,11 @@ class HttpsVerifier:
         body = json.dumps(payload, ensure_ascii=False).encode()
         for attempt in range(self.retries + 1):
             request = urllib.request.Request(
-                f"{self.endpoint}{path}", data=body, method="POST",
-                headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._credentials()}"})
+                f"{self.endpoint}{path}",
+                data=body,
+                method="POST",
+                headers={"Content-Type": "application/json", "Authorization": f"Bearer {self._credentials()}"},
+            )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 - https endpoint from config
                     answer = json.loads(response.read())
@@ -119,7 +123,7 @@ class HttpsVerifier:
             except (OSError, ValueError):
                 pass
             if attempt < self.retries:
-                time.sleep(min(1.0, 0.1 * 2 ** attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
+                time.sleep(min(1.0, 0.1 * 2**attempt) * random.uniform(0.5, 1.0))  # noqa: S311 - jitter
         self.breaker.failed()
         log.warning("identity provider unavailable", extra={"path": path})
         return None
@@ -129,12 +133,14 @@ class HttpsVerifier:
         if answer is None or answer.get("result") not in (MATCH, MISMATCH):
             return IdentityCheck(UNAVAILABLE, self.SOURCE)
         phone_matches = answer.get("phone_matches")
-        return IdentityCheck(str(answer["result"]), self.SOURCE,
-                             phone_matches if isinstance(phone_matches, bool) else None)
+        return IdentityCheck(
+            str(answer["result"]), self.SOURCE, phone_matches if isinstance(phone_matches, bool) else None
+        )
 
     def is_guardian(self, guardian_id_number: str, minor_id_number: str) -> bool | None:
-        answer = self._post("/guardianship-checks", {"guardian_id_number": guardian_id_number,
-                                                      "minor_id_number": minor_id_number})
+        answer = self._post(
+            "/guardianship-checks", {"guardian_id_number": guardian_id_number, "minor_id_number": minor_id_number}
+        )
         result = (answer or {}).get("result")
         return True if result == "guardian" else False if result == "not_guardian" else None
 
@@ -158,8 +164,11 @@ def get_verifier() -> IdentityVerifier:
     global _verifier
     if _verifier is None:
         config = settings()
-        _verifier = (HttpsVerifier(config.identity_verifier_url, config.identity_verifier_secret_arn)
-                     if config.identity_verifier_url else UnconfiguredVerifier())
+        _verifier = (
+            HttpsVerifier(config.identity_verifier_url, config.identity_verifier_secret_arn)
+            if config.identity_verifier_url
+            else UnconfiguredVerifier()
+        )
     return _verifier
 
 
@@ -170,6 +179,7 @@ def set_verifier(verifier: IdentityVerifier | None) -> None:
 
 # ---------------------------------------------------------------- the use cases around the check
 
+
 def check_registration(name: str, id_number: str, phone: str) -> IdentityCheck:
     """R1 at registration: a name + ID number (+ phone) the real-name source says do not belong together
     is refused, without saying which part did not match. An unavailable source does not stop a
@@ -178,8 +188,11 @@ def check_registration(name: str, id_number: str, phone: str) -> IdentityCheck:
 
     result = get_verifier().check(name, id_number, phone)
     if result.outcome == MISMATCH or result.phone_matches is False:
-        raise ValidationFailed("The name, ID number and phone do not match the real-name record. If someone "
-                               "else registered your ID number, a hall can give it back to you.", field="id_number")
+        raise ValidationFailed(
+            "The name, ID number and phone do not match the real-name record. If someone "
+            "else registered your ID number, a hall can give it back to you.",
+            field="id_number",
+        )
     return result
 
 

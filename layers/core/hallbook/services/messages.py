@@ -4,6 +4,7 @@ English when the account prefers it.
 Time-critical kinds (a verification code) carry their validity as `deliver_by`: the notifier never
 sends them at or after it (they are marked `expired`), and their text leaves the outbox once they are
 sent or expired."""
+
 from __future__ import annotations
 
 import json
@@ -34,35 +35,71 @@ def render(kind: str, lang: str, **params: Any) -> str:
     return options.get(lang, options["zh"]).format(**params)
 
 
-def message(message_id: str, kind: str, phone: str, lang: str, now: datetime, context: dict[str, Any] | None = None,
-            deliver_by: datetime | None = None, **params: Any) -> Message:
+def message(
+    message_id: str,
+    kind: str,
+    phone: str,
+    lang: str,
+    now: datetime,
+    context: dict[str, Any] | None = None,
+    deliver_by: datetime | None = None,
+    **params: Any,
+) -> Message:
     """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
     (a code rendered with minutes=10 is not sent 10 minutes later)."""
     if deliver_by is None and kind in TIME_CRITICAL and params.get(TIME_CRITICAL[kind]) is not None:
         deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[kind]]))
-    return Message(message_id=message_id, kind=kind, phone=phone, text=render(kind, lang, **params),
-                   created_at=now, lang=lang, context=context or {}, deliver_by=deliver_by)
+    return Message(
+        message_id=message_id,
+        kind=kind,
+        phone=phone,
+        text=render(kind, lang, **params),
+        created_at=now,
+        lang=lang,
+        context=context or {},
+        deliver_by=deliver_by,
+    )
 
 
 def booking_params(booking: Booking, office: Office, service: Service) -> dict[str, Any]:
     return {
-        "reference": booking.reference, "office_name": office.name, "office_name_en": office.name_en or office.name,
-        "address": office.address, "date": booking.date.isoformat(), "start": booking.start, "end": booking.end,
-        "service_name": service.name_zh, "service_name_en": service.name_en,
-        "materials": "、".join(service.materials) or "身份证", "materials_en": ", ".join(service.materials_en) or "ID card",
+        "reference": booking.reference,
+        "office_name": office.name,
+        "office_name_en": office.name_en or office.name,
+        "address": office.address,
+        "date": booking.date.isoformat(),
+        "start": booking.start,
+        "end": booking.end,
+        "service_name": service.name_zh,
+        "service_name_en": service.name_en,
+        "materials": "、".join(service.materials) or "身份证",
+        "materials_en": ", ".join(service.materials_en) or "ID card",
     }
 
 
-def booking_message(kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str,
-                    now: datetime, **extra: Any) -> Message:
-    return message(f"{booking.booking_id}#{kind}", kind, phone, lang, now,
-                   {"booking_id": booking.booking_id}, **booking_params(booking, office, service), **extra)
+def booking_message(
+    kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str, now: datetime, **extra: Any
+) -> Message:
+    return message(
+        f"{booking.booking_id}#{kind}",
+        kind,
+        phone,
+        lang,
+        now,
+        {"booking_id": booking.booking_id},
+        **booking_params(booking, office, service),
+        **extra,
+    )
 
 
 def warning_params(warning: SanctionWarning) -> dict[str, Any]:
-    return {"count": warning.count, "left": warning.left, "last_day": warning.last_day.isoformat(),
-            "until": warning.suspends_until.date().isoformat() if warning.suspends_until else "",
-            "months": NO_SHOW_MONTHS}
+    return {
+        "count": warning.count,
+        "left": warning.left,
+        "last_day": warning.last_day.isoformat(),
+        "until": warning.suspends_until.date().isoformat() if warning.suspends_until else "",
+        "months": NO_SHOW_MONTHS,
+    }
 
 
 def warning_text(warning: SanctionWarning, lang: str) -> str:
@@ -73,12 +110,24 @@ def warning_text(warning: SanctionWarning, lang: str) -> str:
 def warning_message(booking_id: str, warning: SanctionWarning, phone: str, lang: str, now: datetime) -> Message:
     """R21: the SMS after the cancellation or no-show of `booking_id` that brought the subject one step
     from a suspension (its id derives from the booking: sent once however often the step is retried)."""
-    return message(f"{booking_id}#warning", f"warning_{warning.reason}", phone, lang, now,
-                   {"booking_id": booking_id}, **warning_params(warning))
+    return message(
+        f"{booking_id}#warning",
+        f"warning_{warning.reason}",
+        phone,
+        lang,
+        now,
+        {"booking_id": booking_id},
+        **warning_params(warning),
+    )
 
 
 def copy_for(original: Message, phone: str, lang: str, citizen: str) -> Message:
     """R20: the copy of a citizen's SMS for the proxy who acted, marked as such (`citizen`: the masked
     name it was for); written with the original, its id derived from it."""
-    return replace(original, message_id=f"{original.message_id}#copy", phone=phone, lang=lang,
-                   text=render("proxy_copy", lang, citizen=citizen, text=original.text))
+    return replace(
+        original,
+        message_id=f"{original.message_id}#copy",
+        phone=phone,
+        lang=lang,
+        text=render("proxy_copy", lang, citizen=citizen, text=original.text),
+    )

@@ -23,6 +23,7 @@ whole SmsQueue batch in one BatchWriteItem (SentRecords). A second copy of the i
 stream batch) finds the claim taken or the item sent and sends nothing. The one window left: the
 process dies between the publish and the `sent` write; the claim goes stale and the message is sent
 again - at least once, never lost, as with an idempotency record that expires in progress."""
+
 from __future__ import annotations
 
 import json
@@ -76,7 +77,8 @@ def e164(phone: str) -> str:
 
 def _claimable(at: int) -> Condition:
     claimable: Condition = OutboxItem.status.is_in(*OPEN) | (
-        (OutboxItem.status == "sending") & (OutboxItem.claimed_at < at - STALE_CLAIM_SECONDS))
+        (OutboxItem.status == "sending") & (OutboxItem.claimed_at < at - STALE_CLAIM_SECONDS)
+    )
     return claimable
 
 
@@ -128,8 +130,10 @@ def deliver(message_id: str, now: datetime, records: SentRecords | None = None) 
     at = int(now.timestamp())
     item = OutboxItem(message_id)
     try:  # the claim returns the item (ALL_NEW): no GetItem
-        item.update(actions=[OutboxItem.status.set("sending"), OutboxItem.claimed_at.set(at),
-                             OutboxItem.attempts.add(1)], condition=_claimable(at))
+        item.update(
+            actions=[OutboxItem.status.set("sending"), OutboxItem.claimed_at.set(at), OutboxItem.attempts.add(1)],
+            condition=_claimable(at),
+        )
     except UpdateError as error:
         if not _failed_condition(error):
             raise
@@ -180,8 +184,13 @@ def _not_claimed(message_id: str) -> Delivery:
 
 def _finish(item: OutboxItem, status: str, *extra: Action, condition: Condition | None = None) -> None:
     """A final status: out of the pending index, and a time-critical message's text gone."""
-    actions: list[Action] = [OutboxItem.status.set(status), OutboxItem.pending_since.remove(), OutboxItem.pending_shard.remove(),
-               OutboxItem.claimed_at.remove(), *extra]
+    actions: list[Action] = [
+        OutboxItem.status.set(status),
+        OutboxItem.pending_since.remove(),
+        OutboxItem.pending_shard.remove(),
+        OutboxItem.claimed_at.remove(),
+        *extra,
+    ]
     if item.deliver_by is not None:
         actions.append(OutboxItem.text.remove())
     item.update(actions=actions, condition=condition)
@@ -199,8 +208,9 @@ def expire(message_id: str, now: datetime) -> bool:
     sent right now or is already final. True if it was expired now."""
     at = int(now.timestamp())
     try:
-        _finish(OutboxItem(message_id, deliver_by=at), "expired",
-                condition=_claimable(at) & (OutboxItem.deliver_by <= at))
+        _finish(
+            OutboxItem(message_id, deliver_by=at), "expired", condition=_claimable(at) & (OutboxItem.deliver_by <= at)
+        )
     except UpdateError as error:
         if not _failed_condition(error):
             raise
@@ -213,10 +223,12 @@ def enqueue_ids(sqs: Any, queue_url: str, message_ids: list[str]) -> list[str]:
     could not be enqueued."""
     failed: list[str] = []
     for start in range(0, len(message_ids), 10):
-        chunk = message_ids[start:start + 10]
+        chunk = message_ids[start : start + 10]
         try:
-            response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
-                {"Id": str(i), "MessageBody": json.dumps({"message_id": m})} for i, m in enumerate(chunk)])
+            response = sqs.send_message_batch(
+                QueueUrl=queue_url,
+                Entries=[{"Id": str(i), "MessageBody": json.dumps({"message_id": m})} for i, m in enumerate(chunk)],
+            )
         except Exception:  # noqa: BLE001 - the caller retries these ids
             log.exception("could not enqueue %d sms", len(chunk))
             failed += chunk
@@ -232,17 +244,24 @@ def redrive(sqs: Any, dead_letter_url: str, queue_url: str, limit: int = 10_000)
     once per message id (the claim). Returns how many moved."""
     moved = 0
     while moved < limit:
-        received = sqs.receive_message(QueueUrl=dead_letter_url, MaxNumberOfMessages=min(10, limit - moved),
-                                       WaitTimeSeconds=0, VisibilityTimeout=60).get("Messages", [])
+        received = sqs.receive_message(
+            QueueUrl=dead_letter_url,
+            MaxNumberOfMessages=min(10, limit - moved),
+            WaitTimeSeconds=0,
+            VisibilityTimeout=60,
+        ).get("Messages", [])
         if not received:
             break
-        response = sqs.send_message_batch(QueueUrl=queue_url, Entries=[
-            {"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(received)])
+        response = sqs.send_message_batch(
+            QueueUrl=queue_url, Entries=[{"Id": str(i), "MessageBody": m["Body"]} for i, m in enumerate(received)]
+        )
         sent = {entry["Id"] for entry in response.get("Successful", [])}
         done = [m for i, m in enumerate(received) if str(i) in sent]
         if done:
-            sqs.delete_message_batch(QueueUrl=dead_letter_url, Entries=[
-                {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)])
+            sqs.delete_message_batch(
+                QueueUrl=dead_letter_url,
+                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)],
+            )
         moved += len(done)
         if len(done) < len(received):
             log.warning("redrive: %d message(s) could not be moved back", len(received) - len(done))
@@ -289,8 +308,9 @@ def heal(now: datetime, sqs: Any, queue_url: str, dead_letter_url: str) -> Heali
             state.delete()
         return Healing("none", **base)
     if state.failures and at < state.next_probe_at:
-        return Healing("backing_off", **base, failures=int(state.failures),
-                       next_probe_at=_iso(state.next_probe_at, now))
+        return Healing(
+            "backing_off", **base, failures=int(state.failures), next_probe_at=_iso(state.next_probe_at, now)
+        )
 
     rest = live
     for i, candidate in enumerate(live[:PROBE_TRIES]):
@@ -300,7 +320,7 @@ def heal(now: datetime, sqs: Any, queue_url: str, dead_letter_url: str) -> Heali
             return _probe_failed(state, at, now, base)
         except PermanentFailure:
             delivery = None
-        rest = live[i + 1:]
+        rest = live[i + 1 :]
         if delivery is not None and delivery.status == "sent":
             break
     # the provider answered (or nothing reached it to say otherwise): everything else goes back
@@ -316,7 +336,9 @@ def _probe_failed(state: HealingState, at: int, now: datetime, base: dict[str, A
     failures = int(state.failures) + 1
     next_probe_at = at + probe_wait_seconds(failures) - PROBE_SLACK_SECONDS
     HealingState(state.pk, failures=failures, next_probe_at=next_probe_at, last_probe_at=at).save()
-    log.warning("sms provider still failing", extra={"failed_probes": failures, "next_probe_at": _iso(next_probe_at, now)})
+    log.warning(
+        "sms provider still failing", extra={"failed_probes": failures, "next_probe_at": _iso(next_probe_at, now)}
+    )
     return Healing("failed", **base, failures=failures, next_probe_at=_iso(next_probe_at, now))
 
 

@@ -2,6 +2,7 @@
 and phone together, then lists, books and cancels for them with exactly the citizen's rules and
 SMS (services.bookings) - an operator's cancellation counts towards R11 like the citizen's own.
 Every action, refused ones too, is written to the audit log with the operator's id."""
+
 from __future__ import annotations
 
 from datetime import datetime
@@ -41,9 +42,12 @@ def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict
         record["target"] = f"ACCOUNT#{account.account_id}"
         profile = accounts.profile(_as_citizen(account), now)
     return {
-        "account_id": account.account_id, "name": mask_name(account.name),
-        "id_number": mask_id_number(account.id_number or ""), "phone": mask_phone(account.phone or ""),
-        "phone_verified": account.phone_verified, "restrictions": profile["restrictions"],
+        "account_id": account.account_id,
+        "name": mask_name(account.name),
+        "id_number": mask_id_number(account.id_number or ""),
+        "phone": mask_phone(account.phone or ""),
+        "phone_verified": account.phone_verified,
+        "restrictions": profile["restrictions"],
     }
 
 
@@ -53,11 +57,21 @@ def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, 
         return bookings.list_bookings(_as_citizen(account), limit, cursor)
 
 
-def book(who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[Booking, bool]:
-    with audit.recorded(who, "operator.book", f"ACCOUNT#{account_id}", now,
-                  detail={"office_id": request.office_id, "service_code": request.service_code,
-                          "date": request.date, "start": request.start}) as record:
+def book(
+    who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None, now: datetime
+) -> tuple[Booking, bool]:
+    with audit.recorded(
+        who,
+        "operator.book",
+        f"ACCOUNT#{account_id}",
+        now,
+        detail={
+            "office_id": request.office_id,
+            "service_code": request.service_code,
+            "date": request.date,
+            "start": request.start,
+        },
+    ) as record:
         account = _citizen(account_id)
         key = f"operator:{idempotency_key}" if idempotency_key else None
         booking, created = bookings.book(_as_citizen(account), request, key, now)

@@ -1,4 +1,5 @@
 """R13 and its kin: what a citizen made from their account is theirs alone to see or change."""
+
 from __future__ import annotations
 
 from collections.abc import Callable

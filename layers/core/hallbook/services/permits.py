@@ -1,4 +1,5 @@
 """Residence permits (R17): administrators register them (audited), citizens see their own."""
+
 from __future__ import annotations
 
 import logging
@@ -28,8 +29,9 @@ def permit_etag(permit: Permit | None) -> str | None:
     return etag(permit.body()) if permit else None
 
 
-def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
-               if_match: str | None = None) -> tuple[Permit, bool]:
+def put_permit(
+    who: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+) -> tuple[Permit, bool]:
     """Create or replace a permit (administrators). (the permit, created?) With `if_match`, the
     permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
     `etag` is the new one."""
@@ -48,19 +50,29 @@ def put_permit(who: Caller, number: str, data: dict[str, Any], now: datetime,
         tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
         current = permit_etag(before)
         if not (("*" in tags and current) or current in tags):
-            raise errors.PreconditionFailed("The permit was changed since you read it: read it again and retry.",
-                                            etag=current)
-    permit = Permit(number=number, holder_id_number=holder, office_id=office.office_id, address=address,
-                    valid_until=valid_until, last_endorsed=last_endorsed, employer=employer, school=school,
-                    updated_at=now.isoformat())
+            raise errors.PreconditionFailed(
+                "The permit was changed since you read it: read it again and retry.", etag=current
+            )
+    permit = Permit(
+        number=number,
+        holder_id_number=holder,
+        office_id=office.office_id,
+        address=address,
+        valid_until=valid_until,
+        last_endorsed=last_endorsed,
+        employer=employer,
+        school=school,
+        updated_at=now.isoformat(),
+    )
     entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit))
     store.put_permit_audited(permit, entry)
     log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
     return permit, before is None
 
 
-def put_permit_versioned(who: Caller, number: str, data: dict[str, Any], now: datetime,
-                         if_match: str | None) -> tuple[Permit, bool, str]:
+def put_permit_versioned(
+    who: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None
+) -> tuple[Permit, bool, str]:
     """put_permit, and the new version's ETag (the route's answer header)."""
     permit, created = put_permit(who, number, data, now, if_match)
     return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""

@@ -13,6 +13,7 @@ authorises another citizen's account to book and cancel for them:
 4. either side revokes (`revoke`); the proxy's routes then answer 404, as for an unknown id.
 
 Every act, refused ones too, is written to the audit log with the acting account."""
+
 from __future__ import annotations
 
 import hashlib
@@ -68,6 +69,7 @@ def label(account: Account | None) -> str:
 @dataclass(frozen=True)
 class Authorisation:
     """A proxy authorisation with its two parties' accounts, as `viewer` (an account id) sees it."""
+
     link: Link
     citizen: Account | None
     proxy: Account | None
@@ -86,10 +88,17 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             raise errors.ValidationFailed("You cannot be your own proxy.", field="id_number")
         account_id = account_store.find_account_id(f"ID#{person.value}")
         citizen = account_store.get_account(account_id) if account_id else None
-        if (citizen is None or citizen.role != "citizen" or citizen.id_number != person.value
-                or citizen.phone != number or not citizen.phone_verified):
-            raise errors.NotFound("No registered citizen with that ID number and phone: the citizen registers "
-                                  "(and confirms their phone) first, with their own phone number.")
+        if (
+            citizen is None
+            or citizen.role != "citizen"
+            or citizen.id_number != person.value
+            or citizen.phone != number
+            or not citizen.phone_verified
+        ):
+            raise errors.NotFound(
+                "No registered citizen with that ID number and phone: the citizen registers "
+                "(and confirms their phone) first, with their own phone number."
+            )
         identity.ensure_verified(me, now)  # the citizen is told who asks: a real name
         record["target"] = f"PROXIES#{citizen.account_id}"
         for _ in range(ATTEMPTS):
@@ -101,11 +110,28 @@ def request(caller: Caller, id_number: str, phone: str, now: datetime) -> tuple[
             proxy_id = uuid.uuid4().hex
             code = f"{secrets.randbelow(10**6):06d}"
             expires = now + timedelta(minutes=CODE_MINUTES)
-            link = Link(proxy_id, me.account_id, PENDING, now.isoformat(), now.isoformat(),
-                        code_hash=_code_hash(proxy_id, code), code_expires_at=expires.isoformat())
-            sms = messages.message(f"proxy#{proxy_id}#code", "proxy_request", citizen.phone or "", citizen.lang, now,
-                                   {"account_id": citizen.account_id}, deliver_by=expires, proxy=mask_name(me.name),
-                                   proxy_phone=mask_phone(me.phone or ""), code=code, minutes=CODE_MINUTES)
+            link = Link(
+                proxy_id,
+                me.account_id,
+                PENDING,
+                now.isoformat(),
+                now.isoformat(),
+                code_hash=_code_hash(proxy_id, code),
+                code_expires_at=expires.isoformat(),
+            )
+            sms = messages.message(
+                f"proxy#{proxy_id}#code",
+                "proxy_request",
+                citizen.phone or "",
+                citizen.lang,
+                now,
+                {"account_id": citizen.account_id},
+                deliver_by=expires,
+                proxy=mask_name(me.name),
+                proxy_phone=mask_phone(me.phone or ""),
+                code=code,
+                minutes=CODE_MINUTES,
+            )
             try:
                 store.save(before, before.with_link(link), [sms])
             except ProxiesMoved:
@@ -119,8 +145,9 @@ def _find(proxy_id: str, me: str, as_citizen_too: bool) -> tuple[Proxies, Link]:
     """The authorisation `proxy_id` if `me` is its proxy (or, `as_citizen_too`, its citizen); 404
     otherwise, as for an id that does not exist."""
     pointer = store.pointer(proxy_id) if proxy_id and len(proxy_id) <= 64 else None
-    if pointer is None or me not in ((pointer.proxy_account_id, pointer.citizen_account_id) if as_citizen_too
-                                     else (pointer.proxy_account_id,)):
+    if pointer is None or me not in (
+        (pointer.proxy_account_id, pointer.citizen_account_id) if as_citizen_too else (pointer.proxy_account_id,)
+    ):
         raise errors.NotFound("No such proxy authorisation.")
     proxies = store.get(pointer.citizen_account_id)
     link = proxies.by_id(proxy_id)
@@ -164,12 +191,30 @@ def confirm(caller: Caller, proxy_id: str, code: str, now: datetime) -> Authoris
 def _active_sms(proxy_id: str, citizen: Account | None, proxy: Account, now: datetime) -> list[Message]:
     sms = []
     if citizen is not None and citizen.phone:
-        sms.append(messages.message(f"proxy#{proxy_id}#active#citizen", "proxy_active_citizen", citizen.phone,
-                                    citizen.lang, now, {"account_id": citizen.account_id},
-                                    proxy=mask_name(proxy.name), proxy_phone=mask_phone(proxy.phone or "")))
+        sms.append(
+            messages.message(
+                f"proxy#{proxy_id}#active#citizen",
+                "proxy_active_citizen",
+                citizen.phone,
+                citizen.lang,
+                now,
+                {"account_id": citizen.account_id},
+                proxy=mask_name(proxy.name),
+                proxy_phone=mask_phone(proxy.phone or ""),
+            )
+        )
     if proxy.phone:
-        sms.append(messages.message(f"proxy#{proxy_id}#active#proxy", "proxy_active_proxy", proxy.phone, proxy.lang,
-                                    now, {"account_id": proxy.account_id}, citizen=label(citizen)))
+        sms.append(
+            messages.message(
+                f"proxy#{proxy_id}#active#proxy",
+                "proxy_active_proxy",
+                proxy.phone,
+                proxy.lang,
+                now,
+                {"account_id": proxy.account_id},
+                citizen=label(citizen),
+            )
+        )
     return sms
 
 
@@ -188,9 +233,19 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> Authorisation:
             citizen, proxy = accounts.get(before.citizen_account_id), accounts.get(link.proxy_account_id)
             new = Link(proxy_id, link.proxy_account_id, REVOKED, link.asked_at, now.isoformat(), by=account.account_id)
             words: dict[str, Any] = {"proxy": label(proxy), "citizen": label(citizen)}
-            sms = [messages.message(f"proxy#{proxy_id}#revoked#{who.account_id}", "proxy_revoked", who.phone, who.lang,
-                                    now, {"account_id": who.account_id}, **words)
-                   for who in (citizen, proxy) if who is not None and who.phone]
+            sms = [
+                messages.message(
+                    f"proxy#{proxy_id}#revoked#{who.account_id}",
+                    "proxy_revoked",
+                    who.phone,
+                    who.lang,
+                    now,
+                    {"account_id": who.account_id},
+                    **words,
+                )
+                for who in (citizen, proxy)
+                if who is not None and who.phone
+            ]
             try:
                 store.save(before, before.with_link(new), sms)
             except ProxiesMoved:
@@ -210,12 +265,14 @@ def my_proxies(caller: Caller, now: datetime) -> list[Authorisation]:
     pairs = [(link, given.citizen_account_id) for link in given.links.values()]
     pairs += [(p.links[me.account_id], p.citizen_account_id) for p in held if me.account_id in p.links]
     accounts = account_store.get_accounts([a for link, c in pairs for a in (link.proxy_account_id, c)])
-    items = [Authorisation(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id)
-             for link, c in pairs]
+    items = [
+        Authorisation(link, accounts.get(c), accounts.get(link.proxy_account_id), me.account_id) for link, c in pairs
+    ]
     return sorted(items, key=lambda a: a.link.asked_at, reverse=True)
 
 
 # ---------------------------------------------------------------- acting for the citizen
+
 
 def _authorised(caller: Caller, proxy_id: str) -> tuple[Account, Account, Proxies]:
     """(the proxy's account, the citizen's, the citizen's authorisations as read) while the caller
@@ -237,8 +294,7 @@ def _copy(me: Account, citizen: Account) -> tuple[tuple[str, str, str], ...]:
     return ((me.phone, me.lang, label(citizen)),) if me.phone else ()
 
 
-def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
-                  now: datetime) -> bookings.BookingPage:
+def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None, now: datetime) -> bookings.BookingPage:
     """The citizen's own bookings (not those they made for their minors), newest first."""
     with audit.recorded(caller, "proxy.list_bookings", f"PROXY#{proxy_id}", now):
         _, citizen = _acting(caller, proxy_id)
@@ -246,11 +302,21 @@ def list_bookings(caller: Caller, proxy_id: str, limit: int, cursor: str | None,
         return bookings.BookingPage([b for b in items if b.subject_id_number == citizen.id_number], next_cursor)
 
 
-def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None,
-         now: datetime) -> tuple[Booking, bool]:
-    with audit.recorded(caller, "proxy.book", f"PROXY#{proxy_id}", now,
-                  detail={"office_id": request.office_id, "service_code": request.service_code,
-                          "date": request.date, "start": request.start}) as record:
+def book(
+    caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempotency_key: str | None, now: datetime
+) -> tuple[Booking, bool]:
+    with audit.recorded(
+        caller,
+        "proxy.book",
+        f"PROXY#{proxy_id}",
+        now,
+        detail={
+            "office_id": request.office_id,
+            "service_code": request.service_code,
+            "date": request.date,
+            "start": request.start,
+        },
+    ) as record:
         for _ in range(ATTEMPTS):
             me, citizen, proxies = _authorised(caller, proxy_id)
             record["target"] = f"ACCOUNT#{citizen.account_id}"
@@ -260,8 +326,14 @@ def book(caller: Caller, proxy_id: str, request: bookings.BookingRequest, idempo
             try:
                 # the authorisation as read is a condition of the booking's own transaction: a revocation
                 # landing between the check above and the booking refuses it
-                booking, created = bookings.book(_as_citizen(citizen), request, key, now, copy_to=_copy(me, citizen),
-                                                 guard=store.unchanged_since_read(proxies))
+                booking, created = bookings.book(
+                    _as_citizen(citizen),
+                    request,
+                    key,
+                    now,
+                    copy_to=_copy(me, citizen),
+                    guard=store.unchanged_since_read(proxies),
+                )
                 break
             except GuardMoved:
                 continue  # the citizen's authorisations changed: read them again (revoked: NOT_FOUND)

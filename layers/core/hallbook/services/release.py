@@ -3,6 +3,7 @@ hall's slots are then written by `release_office`, idempotently (a second run ne
 
 Slots are written a day before their release: at 12:00 the window itself (the clock) opens them, so
 the rush at 12:00:00 never waits for this job, and a late or retried run changes nothing."""
+
 from __future__ import annotations
 
 import logging
@@ -60,8 +61,9 @@ def plan_release(now: datetime, catalog: Catalog | None = None) -> list[OfficeRe
     ]
 
 
-def release_office(office_id: str, days: Iterable[date], now: datetime | None = None, *,
-                   serving: bool = True) -> ReleaseResult:
+def release_office(
+    office_id: str, days: Iterable[date], now: datetime | None = None, *, serving: bool = True
+) -> ReleaseResult:
     """Write one hall's missing slots for `days`; idempotent. A day recorded as released with the
     same plan (store.slots.released_days) is skipped without reading its slots: a second run reads
     one Query and writes nothing. Of the others, a day whose window opens more than a safety margin
@@ -82,8 +84,14 @@ def release_office(office_id: str, days: Iterable[date], now: datetime | None = 
         return result
     window = catalog.window_days(office)
     codes = sorted(c for c in office.timetable if c in office.services)
-    plans = {day: [s for code in codes for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar,
-                                                              office.closed_days)] for day in days}
+    plans = {
+        day: [
+            s
+            for code in codes
+            for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar, office.closed_days)
+        ]
+        for day in days
+    }
     fingerprints = {day: plan_fingerprint(planned) for day, planned in plans.items() if planned}
     released = slot_store.released_days(office_id, days[0], days[-1])
     todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]

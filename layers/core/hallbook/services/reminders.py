@@ -4,6 +4,7 @@ The daily run finds tomorrow's bookings still `booked` in the sparse by_slot_end
 scan), and writes one `reminder` outbox message per booking, id `<booking_id>#reminder`, only if it
 does not exist yet: running twice, late, or after a booking already carried its own reminder sends
 nothing twice."""
+
 from __future__ import annotations
 
 import logging

@@ -1,5 +1,6 @@
 """Load the demo catalogue (data/demo.json) into the catalogue table, and local mode's logins and
 demo residence permits: local mode and tests."""
+
 from __future__ import annotations
 
 import json
@@ -33,8 +34,10 @@ def load_demo_data(path: str | Path) -> dict[str, Any]:
 
 def seed_local_accounts(office_ids: list[str]) -> None:
     """Local mode's logins: `admin`, `operator` and `staff@<office_id>` for every demo office."""
-    wanted: list[tuple[str, str, str, str, str | None]] = [(ADMIN_LOGIN, ADMIN_PASSWORD, "admin", "管理员", None),
-              (OPERATOR_LOGIN, OPERATOR_PASSWORD, "operator", "114话务员", None)]
+    wanted: list[tuple[str, str, str, str, str | None]] = [
+        (ADMIN_LOGIN, ADMIN_PASSWORD, "admin", "管理员", None),
+        (OPERATOR_LOGIN, OPERATOR_PASSWORD, "operator", "114话务员", None),
+    ]
     wanted += [(f"staff@{o}", STAFF_PASSWORD, "staff", f"{o} 窗口", o) for o in office_ids]
     hashes = {password: accounts.hasher().hash(password) for password in {w[1] for w in wanted}}  # each once
     for login, password, role, name, office_id in wanted:
@@ -50,12 +53,33 @@ def seed_local_accounts(office_ids: list[str]) -> None:
 DEMO_CITIZEN_PASSWORD = "local-citizen-1"
 DEMO_PERMITS = [
     # name, ID number, phone, permit number, station, address, days until the permit expires
-    ("王海", "460106199003152318", "13707980001", "HK2025000001", "hk-longhua-jinmao-ps",
-     "海口市龙华区金贸西路20号3栋501", 10),
-    ("陈琳", "460108199207081825", "13707980002", "HK2025000002", "hk-meilan-haidian-ps",
-     "海口市美兰区海甸五西路8号2单元302", 200),
-    ("林小梅", "460106198811224047", "13707980003", "HK2025000003", "hk-longhua-jinmao-ps",
-     "海口市龙华区滨海大道105号1101", 40),
+    (
+        "王海",
+        "460106199003152318",
+        "13707980001",
+        "HK2025000001",
+        "hk-longhua-jinmao-ps",
+        "海口市龙华区金贸西路20号3栋501",
+        10,
+    ),
+    (
+        "陈琳",
+        "460108199207081825",
+        "13707980002",
+        "HK2025000002",
+        "hk-meilan-haidian-ps",
+        "海口市美兰区海甸五西路8号2单元302",
+        200,
+    ),
+    (
+        "林小梅",
+        "460106198811224047",
+        "13707980003",
+        "HK2025000003",
+        "hk-longhua-jinmao-ps",
+        "海口市龙华区滨海大道105号1101",
+        40,
+    ),
 ]
 
 
@@ -74,7 +98,15 @@ def seed_local_permits(office_ids: list[str]) -> None:
         except (IdTaken, PhoneTaken):
             pass  # already seeded
         valid_until = at.date() + timedelta(days=days)
-        permits.put_permit(seeder, number, {
-            "holder_id_number": id_number, "office_id": station, "address": address,
-            "valid_until": valid_until.isoformat(),
-            "last_endorsed": (valid_until - timedelta(days=365)).isoformat()}, at)
+        permits.put_permit(
+            seeder,
+            number,
+            {
+                "holder_id_number": id_number,
+                "office_id": station,
+                "address": address,
+                "valid_until": valid_until.isoformat(),
+                "last_endorsed": (valid_until - timedelta(days=365)).isoformat(),
+            },
+            at,
+        )

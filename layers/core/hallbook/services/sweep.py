@@ -15,6 +15,7 @@ Idempotent: each booking is one transaction conditioned on `booked`, and its SMS
 booking (`<booking_id>#no_show`, `<booking_id>#suspended`); a second run, late run or concurrent
 run changes nothing twice.
 """
+
 from __future__ import annotations
 
 import logging
@@ -50,8 +51,14 @@ class SweepResult:
     slots: set[tuple[str, str, str, str]] = field(default_factory=set)  # (office, service, day, start) swept
 
     def summary(self) -> dict[str, Any]:
-        return {"job": "sweep", "due": self.due, "no_shows": self.no_shows, "suspended": self.suspended,
-                "skipped": self.skipped, "slots": len(self.slots)}
+        return {
+            "job": "sweep",
+            "due": self.due,
+            "no_shows": self.no_shows,
+            "suspended": self.suspended,
+            "skipped": self.skipped,
+            "slots": len(self.slots),
+        }
 
 
 def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepResult:
@@ -88,12 +95,19 @@ def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepR
 def _after(subject: Subject, booking: Booking, counted: bool) -> Subject:
     """The subject as this run just wrote it (so a second booking of theirs in the run needs no re-read)."""
     shows = [*subject.no_shows, booking.date] if counted else list(subject.no_shows)
-    return Subject(subject.id_number, subject.active_services - {booking.service_code}, subject.cancel_month,
-                   subject.cancel_count, shows, subject.noshow_until)
+    return Subject(
+        subject.id_number,
+        subject.active_services - {booking.service_code},
+        subject.cancel_month,
+        subject.cancel_count,
+        shows,
+        subject.noshow_until,
+    )
 
 
-def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: Catalog,
-          now: datetime, counts: bool) -> tuple[bool, bool]:
+def _mark(
+    booking: Booking, subject: Subject, account: Account | None, catalog: Catalog, now: datetime, counts: bool
+) -> tuple[bool, bool]:
     """(marked, suspended) for one booking; retries when the subject's no-shows changed concurrently."""
     office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
@@ -109,19 +123,28 @@ def _mark(booking: Booking, subject: Subject, account: Account | None, catalog: 
             if warning:  # R21: one more suspends
                 sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
             if suspension and suspension.until > now:
-                sms.append(messages.message(
-                    f"{booking.booking_id}#suspended", "suspended", phone, lang, now, {"booking_id": booking.booking_id},
-                    why=f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
-                    why_en=f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
-                    until=suspension.until.date().isoformat()))
+                sms.append(
+                    messages.message(
+                        f"{booking.booking_id}#suspended",
+                        "suspended",
+                        phone,
+                        lang,
+                        now,
+                        {"booking_id": booking.booking_id},
+                        why=f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
+                        why_en=f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
+                        until=suspension.until.date().isoformat(),
+                    )
+                )
         try:
             marked = store.mark_no_show(booking, subject, now, sms, until, counts)
         except CounterMoved:
             subject = store.get_subject(booking.subject_id_number)
             continue
         if marked and suspension:
-            log.info("suspended after no-shows", extra={"subject": mask_id_number(booking.subject_id_number),
-                                                         "until": until})
+            log.info(
+                "suspended after no-shows", extra={"subject": mask_id_number(booking.subject_id_number), "until": until}
+            )
         return marked, bool(marked and suspension)
     log.warning("no-show not recorded: the subject kept changing", extra={"booking_id": booking.booking_id})
     return False, False

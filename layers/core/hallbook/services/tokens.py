@@ -11,6 +11,7 @@ JWT_LOCAL_KEY setting is the one key.
 Revocation: each token carries a session id (`sid`, which logout revokes) and the account's token
 generation (`gen`, which a password change bumps); `ensure_live` checks both, and the role and
 office, against the account (store.accounts.token_state: cached per process for a few seconds)."""
+
 from __future__ import annotations
 
 import base64
@@ -91,8 +92,10 @@ def _fetch_ring() -> KeyRing:
         previous = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"]
     except secretsmanager.exceptions.ResourceNotFoundException:
         previous = None  # never rotated
-    return KeyRing(SigningKey(key_id(current), current),
-                   SigningKey(key_id(previous), previous) if previous and previous != current else None)
+    return KeyRing(
+        SigningKey(key_id(current), current),
+        SigningKey(key_id(previous), previous) if previous and previous != current else None,
+    )
 
 
 def key_ring(force: bool = False) -> KeyRing:
@@ -128,10 +131,15 @@ def issue(caller: Caller, now: datetime) -> tuple[str, int]:
     ttl = settings().token_ttl_seconds
     key = key_ring().current
     claims = {
-        "iss": ISSUER, "aud": AUDIENCE, "sub": caller.account_id, "role": caller.role,
-        "pv": caller.phone_verified, "iat": int(now.timestamp()),
+        "iss": ISSUER,
+        "aud": AUDIENCE,
+        "sub": caller.account_id,
+        "role": caller.role,
+        "pv": caller.phone_verified,
+        "iat": int(now.timestamp()),
         "exp": int((now + timedelta(seconds=ttl)).timestamp()),
-        "gen": caller.gen or 0, "sid": caller.sid or secrets.token_urlsafe(16),
+        "gen": caller.gen or 0,
+        "sid": caller.sid or secrets.token_urlsafe(16),
     }
     if caller.office_id:
         claims["office"] = caller.office_id
@@ -160,14 +168,22 @@ def verify(authorization: str | None, now: datetime) -> Caller:
     revocation: ensure_live)."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthenticated("Send `Authorization: Bearer <token>` from POST /v1/sessions.")
-    token = authorization[len("Bearer "):].strip()
+    token = authorization[len("Bearer ") :].strip()
     key = _key_for(token)
     try:
         # PyJWT would check iat/nbf/exp against the wall clock: every time check is ours, on `now`
         claims = jwt.decode(
-            token, key.secret, algorithms=[ALGORITHM], audience=AUDIENCE, issuer=ISSUER,
-            options={"require": ["exp", "iat", "sub", "iss", "aud"],
-                     "verify_exp": False, "verify_iat": False, "verify_nbf": False},
+            token,
+            key.secret,
+            algorithms=[ALGORITHM],
+            audience=AUDIENCE,
+            issuer=ISSUER,
+            options={
+                "require": ["exp", "iat", "sub", "iss", "aud"],
+                "verify_exp": False,
+                "verify_iat": False,
+                "verify_nbf": False,
+            },
         )
         issued_at, expires_at = int(claims["iat"]), int(claims["exp"])
         not_before = int(claims.get("nbf", issued_at))
@@ -182,8 +198,9 @@ def verify(authorization: str | None, now: datetime) -> Caller:
         raise Unauthenticated("The token is not valid yet.")
     if expires_at <= instant:
         raise Unauthenticated("The token has expired; log in again.")
-    return Caller(claims["sub"], claims.get("role", "citizen"), claims.get("office"), bool(claims.get("pv")),
-                  gen, sid, expires_at)
+    return Caller(
+        claims["sub"], claims.get("role", "citizen"), claims.get("office"), bool(claims.get("pv")), gen, sid, expires_at
+    )
 
 
 def ensure_live(caller: Caller) -> Caller:

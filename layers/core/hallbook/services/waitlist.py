@@ -21,6 +21,7 @@ delayed until the first run of the morning. Nothing depends on it
 running exactly on time: an offer past its deadline cannot be accepted whatever the timer did, and a
 place that returns a minute late was simply not bookable for a minute longer.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -75,6 +76,7 @@ def delay_range() -> DelayRange:
 
 # ---------------------------------------------------------------- the citizen's routes
 
+
 @dataclass(frozen=True)
 class JoinRequest:
     office_id: str
@@ -104,13 +106,22 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         raise errors.OutsideWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
         raise errors.OutsideWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
-    planned = {s.start for s in slots_for_day({service.code: office.timetable[service.code]}, day, catalog.calendar,
-                                              office.closed_days)}
+    planned = {
+        s.start
+        for s in slots_for_day(
+            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
+        )
+    }
     if request.start is not None and request.start not in planned or not planned:
-        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day}"
-                                + (f" at {request.start}." if request.start else "."))
-    slots = [s for s in slot_store.slots_between(office.office_id, service.code, day, day)
-             if not s.closed and (request.start is None or s.start == request.start)]
+        raise errors.NoSuchSlot(
+            f"{office.name} has no {service.name_zh} slot on {day}"
+            + (f" at {request.start}." if request.start else ".")
+        )
+    slots = [
+        s
+        for s in slot_store.slots_between(office.office_id, service.code, day, day)
+        if not s.closed and (request.start is None or s.start == request.start)
+    ]
     if not slots:
         raise errors.NoSuchSlot(f"No released slot on {day}" + (f" at {request.start}." if request.start else "."))
     free = [s.start for s in slots if s.remaining > 0]
@@ -122,11 +133,22 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
     identity.ensure_verified(account, now)
     subject_id = bookings._subject_for(account, request.subject_id_number, service, now.date())
-    entry = Entry(uuid.uuid4().hex, account.account_id, subject_id, office.office_id, service.code, day,
-                  request.start, EntryStatus.WAITING.value, now.isoformat(timespec="milliseconds"))
+    entry = Entry(
+        uuid.uuid4().hex,
+        account.account_id,
+        subject_id,
+        office.office_id,
+        service.code,
+        day,
+        request.start,
+        EntryStatus.WAITING.value,
+        now.isoformat(timespec="milliseconds"),
+    )
     store.join(entry, cut_off(day), now)
-    log.info("joined the waitlist", extra={"office_id": office.office_id, "service_code": service.code,
-                                          "date": day.isoformat()})
+    log.info(
+        "joined the waitlist",
+        extra={"office_id": office.office_id, "service_code": service.code, "date": day.isoformat()},
+    )
     return entry
 
 
@@ -174,17 +196,28 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
     identity.ensure_verified(account, now)
-    if entry.subject_id_number != account.id_number and not guardians.is_guardian(account.account_id,
-                                                                                  entry.subject_id_number):
+    if entry.subject_id_number != account.id_number and not guardians.is_guardian(
+        account.account_id, entry.subject_id_number
+    ):
         raise errors.Forbidden("Your account no longer acts for this minor.")  # R2: the link was revoked
     assert entry.offer_start and entry.offer_end
     booking = Booking(
         booking_id=hashlib.sha256(f"waitlist\n{entry.entry_id}".encode()).hexdigest()[:32],
-        reference=new_reference(), account_id=account.account_id, subject_id_number=entry.subject_id_number,
-        office_id=entry.office_id, service_code=entry.service_code, date=entry.date, start=entry.offer_start,
-        end=entry.offer_end, status=Status.BOOKED.value, created_at=now.isoformat(timespec="milliseconds"))
-    sms = [messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now),
-           *bookings._own_reminder(booking, account, catalog, now)]
+        reference=new_reference(),
+        account_id=account.account_id,
+        subject_id_number=entry.subject_id_number,
+        office_id=entry.office_id,
+        service_code=entry.service_code,
+        date=entry.date,
+        start=entry.offer_start,
+        end=entry.offer_end,
+        status=Status.BOOKED.value,
+        created_at=now.isoformat(timespec="milliseconds"),
+    )
+    sms = [
+        messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now),
+        *bookings._own_reminder(booking, account, catalog, now),
+    ]
     ends_at = datetime.combine(entry.date, parse_hhmm(entry.offer_end), SHANGHAI)
     try:
         store.accept_offer(entry, booking, ends_at, now, sms)
@@ -201,14 +234,22 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
 
 # ---------------------------------------------------------------- places freed
 
+
 def delayed_place(booking: Booking, now: datetime) -> Place:
     """R19: the place a citizen's or operator's cancellation frees, delayed by a fresh random draw
     (the cancellation writes it: store.bookings.cancel_booking)."""
     return Place(
         place_id=hashlib.sha256(f"cancelled\n{booking.booking_id}".encode()).hexdigest()[:32],
-        office_id=booking.office_id, service_code=booking.service_code, date=booking.date, start=booking.start,
-        end=booking.end, state=PlaceState.DELAYED.value, origin=Origin.CANCELLATION.value,
-        created_at=now.isoformat(), return_at=return_at(booking.date, now, delay_range().draw(), Origin.CANCELLATION))
+        office_id=booking.office_id,
+        service_code=booking.service_code,
+        date=booking.date,
+        start=booking.start,
+        end=booking.end,
+        state=PlaceState.DELAYED.value,
+        origin=Origin.CANCELLATION.value,
+        created_at=now.isoformat(),
+        return_at=return_at(booking.date, now, delay_range().draw(), Origin.CANCELLATION),
+    )
 
 
 def after_cancellation(place: Place, now: datetime) -> None:
@@ -248,8 +289,9 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
         return "gone"
 
 
-def offer_free_places(office_id: str, service_code: str, day: date, start: str, now: datetime,
-                      catalog: Catalog | None = None) -> int:
+def offer_free_places(
+    office_id: str, service_code: str, day: date, start: str, now: datetime, catalog: Catalog | None = None
+) -> int:
     """A capacity raise or a reopened slot (never delayed, R19): each free place of the slot goes to
     the next waiting entry that wants it, while there are both. How many were offered."""
     if now >= cut_off(day):
@@ -265,8 +307,17 @@ def offer_free_places(office_id: str, service_code: str, day: date, start: str, 
         slot = slot_store.get_slot(office_id, service_code, day, start)
         if slot is None or slot.remaining <= 0:
             break
-        place = Place(uuid.uuid4().hex, office_id, service_code, day, start, slot.end, PlaceState.OFFERED.value,
-                      Origin.FREED.value, now.isoformat())
+        place = Place(
+            uuid.uuid4().hex,
+            office_id,
+            service_code,
+            day,
+            start,
+            slot.end,
+            PlaceState.OFFERED.value,
+            Origin.FREED.value,
+            now.isoformat(),
+        )
         try:
             store.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
             offered += 1
@@ -279,9 +330,12 @@ def offer_free_places(office_id: str, service_code: str, day: date, start: str, 
 
 def offer_free_places_of_day(office_id: str, service_codes: list[str], day: date, now: datetime) -> int:
     """Every slot of a hall's day that has free places (a reopened day): offered to its waiting entries."""
-    return sum(offer_free_places(office_id, code, day, slot.start, now)
-               for code in service_codes for slot in slot_store.slots_between(office_id, code, day, day)
-               if slot.remaining > 0)
+    return sum(
+        offer_free_places(office_id, code, day, slot.start, now)
+        for code in service_codes
+        for slot in slot_store.slots_between(office_id, code, day, day)
+        if slot.remaining > 0
+    )
 
 
 def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalog) -> None:
@@ -292,14 +346,28 @@ def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalo
         return
     origin = Origin(place.origin)
     back = return_at(place.date, now, delay_range().draw(), origin)
-    sms = _entry_sms("waitlist_timed_out", entry, catalog, now, until=_hhmm(entry.offer_until)) \
-        if status is EntryStatus.TIMED_OUT else []
+    sms = (
+        _entry_sms("waitlist_timed_out", entry, catalog, now, until=_hhmm(entry.offer_until))
+        if status is EntryStatus.TIMED_OUT
+        else []
+    )
     try:
         store.pass_offer_on(entry, status, back, now, sms)
     except EntryMoved:
         return  # accepted, or passed on by another run
-    dispatch(Place(**{**place.__dict__, "state": PlaceState.DELAYED.value, "entry_id": None, "offer_until": None,
-                      "return_at": back}), now, catalog)
+    dispatch(
+        Place(
+            **{
+                **place.__dict__,
+                "state": PlaceState.DELAYED.value,
+                "entry_id": None,
+                "offer_until": None,
+                "return_at": back,
+            }
+        ),
+        now,
+        catalog,
+    )
 
 
 def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> int:
@@ -324,14 +392,16 @@ def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> i
 
 # ---------------------------------------------------------------- hall closures
 
+
 def close_day(office_id: str, service_codes: list[str], day: date, reason: str, now: datetime) -> int:
     """A closed day: its places go and its entries end, each told by SMS. How many entries ended."""
     catalog = load_catalog()
     ended = 0
     for code in service_codes:
         for place in store.places_of_day(office_id, code, day):
-            entry = store.get_entry(place.entry_id) if place.entry_id and place.state == PlaceState.OFFERED.value \
-                else None
+            entry = (
+                store.get_entry(place.entry_id) if place.entry_id and place.state == PlaceState.OFFERED.value else None
+            )
             sms = _entry_sms("waitlist_closed", entry, catalog, now, reason=reason) if entry else []
             try:
                 store.withdraw_place(place, entry, now, sms)
@@ -340,8 +410,9 @@ def close_day(office_id: str, service_codes: list[str], day: date, reason: str, 
                 continue
         for entry in store.waiting_entries(office_id, code, day):
             try:
-                store.end_entry(entry, EntryStatus.ENDED, now, _entry_sms("waitlist_closed", entry, catalog, now,
-                                                                          reason=reason))
+                store.end_entry(
+                    entry, EntryStatus.ENDED, now, _entry_sms("waitlist_closed", entry, catalog, now, reason=reason)
+                )
                 ended += 1
             except EntryMoved:
                 continue
@@ -349,6 +420,7 @@ def close_day(office_id: str, service_codes: list[str], day: date, reason: str, 
 
 
 # ---------------------------------------------------------------- the timers
+
 
 @dataclass
 class TimersResult:
@@ -360,8 +432,14 @@ class TimersResult:
     outcomes: dict[str, Any] = field(default_factory=dict)
 
     def summary(self) -> dict[str, Any]:
-        return {"job": "waitlist", "due": self.due, "timed_out": self.timed_out, "offered": self.offered,
-                "returned": self.returned, "ended": self.ended}
+        return {
+            "job": "waitlist",
+            "due": self.due,
+            "timed_out": self.timed_out,
+            "offered": self.offered,
+            "returned": self.returned,
+            "ended": self.ended,
+        }
 
 
 def run_timers(now: datetime | None = None) -> TimersResult:
@@ -401,6 +479,7 @@ def run_timers(now: datetime | None = None) -> TimersResult:
 
 # ---------------------------------------------------------------- SMS
 
+
 def _hhmm(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
 
@@ -410,16 +489,32 @@ def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra
     office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
     if account is None or not account.phone or office is None or service is None:
         return []
-    params = {"office_name": office.name, "office_name_en": office.name_en or office.name,
-              "date": entry.date.isoformat(), "start": entry.offer_start or entry.start or "",
-              "end": entry.offer_end or "", "service_name": service.name_zh, "service_name_en": service.name_en,
-              **extra}
+    params = {
+        "office_name": office.name,
+        "office_name_en": office.name_en or office.name,
+        "date": entry.date.isoformat(),
+        "start": entry.offer_start or entry.start or "",
+        "end": entry.offer_end or "",
+        "service_name": service.name_zh,
+        "service_name_en": service.name_en,
+        **extra,
+    }
     suffix = f"#{entry.place_id}" if kind in ("waitlist_offer", "waitlist_timed_out") else ""
-    return [messages.message(f"{entry.entry_id}#{kind}{suffix}", kind, account.phone, account.lang, now,
-                             {"waitlist_id": entry.entry_id}, **params)]
+    return [
+        messages.message(
+            f"{entry.entry_id}#{kind}{suffix}",
+            kind,
+            account.phone,
+            account.lang,
+            now,
+            {"waitlist_id": entry.entry_id},
+            **params,
+        )
+    ]
 
 
 def _offer_sms(entry: Entry, place: Place, until: datetime, catalog: Catalog, now: datetime) -> list[Message]:
-    offered = Entry(**{**entry.__dict__, "place_id": place.place_id, "offer_start": place.start,
-                       "offer_end": place.end})
+    offered = Entry(
+        **{**entry.__dict__, "place_id": place.place_id, "offer_start": place.start, "offer_end": place.end}
+    )
     return _entry_sms("waitlist_offer", offered, catalog, now, until=_hhmm(until))

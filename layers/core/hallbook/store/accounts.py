@@ -2,6 +2,7 @@
 `PHONE#<phone>` and `LOGIN#<login>` that make an ID number, a phone and a staff login unique.
 `register_account` writes the claims, the account and its verification SMS in one transaction, so
 two concurrent registrations of one phone cannot both win."""
+
 from __future__ import annotations
 
 import time
@@ -101,14 +102,26 @@ class Account:
 
 def _account(item: AccountItem) -> Account:
     return Account(
-        account_id=item.account_id, name=item.name or "", id_number=item.id_number, phone=item.phone,
-        password_hash=item.password_hash or "", phone_verified=bool(item.phone_verified),
-        role=item.role or "citizen", office_id=item.office_id, lang=item.lang or "zh",
-        created_at=item.created_at or "", code_hash=item.code_hash, code_expires_at=item.code_expires_at,
-        code_attempts=int(item.code_attempts or 0), code_sends=int(item.code_sends or 0),
-        code_window_start=item.code_window_start, login_failures=int(item.login_failures or 0),
-        locked_until=item.locked_until, identity_verified=bool(item.identity_verified),
-        identity_source=item.identity_source, identity_checked_at=item.identity_checked_at,
+        account_id=item.account_id,
+        name=item.name or "",
+        id_number=item.id_number,
+        phone=item.phone,
+        password_hash=item.password_hash or "",
+        phone_verified=bool(item.phone_verified),
+        role=item.role or "citizen",
+        office_id=item.office_id,
+        lang=item.lang or "zh",
+        created_at=item.created_at or "",
+        code_hash=item.code_hash,
+        code_expires_at=item.code_expires_at,
+        code_attempts=int(item.code_attempts or 0),
+        code_sends=int(item.code_sends or 0),
+        code_window_start=item.code_window_start,
+        login_failures=int(item.login_failures or 0),
+        locked_until=item.locked_until,
+        identity_verified=bool(item.identity_verified),
+        identity_source=item.identity_source,
+        identity_checked_at=item.identity_checked_at,
         wards=frozenset(item.wards or ()),
     )
 
@@ -131,21 +144,40 @@ def register_account(account: Account, logins: list[str], message: Message | Non
     def build(tx: Items) -> None:
         for key in logins:
             tx.put(key, AccountItem(key, account_id=account.account_id, claim_expires_at=expires), free)
-        tx.put("account", AccountItem(
-            account_key(account.account_id), account_id=account.account_id, name=account.name,
-            id_number=account.id_number, phone=account.phone, password_hash=account.password_hash,
-            phone_verified=account.phone_verified, role=account.role, office_id=account.office_id,
-            lang=account.lang, created_at=account.created_at, code_hash=account.code_hash,
-            code_expires_at=account.code_expires_at, code_attempts=0, code_sends=account.code_sends,
-            code_window_start=account.code_window_start, login_failures=0,
-            identity_verified=account.identity_verified, identity_source=account.identity_source,
-            identity_checked_at=account.identity_checked_at,
-        ), AccountItem.pk.does_not_exist())
+        tx.put(
+            "account",
+            AccountItem(
+                account_key(account.account_id),
+                account_id=account.account_id,
+                name=account.name,
+                id_number=account.id_number,
+                phone=account.phone,
+                password_hash=account.password_hash,
+                phone_verified=account.phone_verified,
+                role=account.role,
+                office_id=account.office_id,
+                lang=account.lang,
+                created_at=account.created_at,
+                code_hash=account.code_hash,
+                code_expires_at=account.code_expires_at,
+                code_attempts=0,
+                code_sends=account.code_sends,
+                code_window_start=account.code_window_start,
+                login_failures=0,
+                identity_verified=account.identity_verified,
+                identity_source=account.identity_source,
+                identity_checked_at=account.identity_checked_at,
+            ),
+            AccountItem.pk.does_not_exist(),
+        )
         send_with(tx, [message] if message is not None else [])
 
     # a phone's claim answers first: PhoneTaken whenever it failed, whatever the other claims did
-    taken: dict[str, Answer] = {key: PhoneTaken("This phone number already belongs to another ID number.")
-                                for key in logins if key.startswith("PHONE#")}
+    taken: dict[str, Answer] = {
+        key: PhoneTaken("This phone number already belongs to another ID number.")
+        for key in logins
+        if key.startswith("PHONE#")
+    }
     taken.update({key: IdTaken("This ID number already has an account.") for key in logins if key not in taken})
     transact(build, taken)
 
@@ -189,22 +221,37 @@ def count_verification_attempt(account_id: str, code_hash: str, limit: int) -> b
     ADD, allowed while fewer than `limit` were counted for that code. False (nothing counted) when the
     limit is reached or the code is no longer the account's: N parallel attempts count exactly
     min(N, limit), so at most `limit` codes are ever compared."""
-    return _update(account_id, [AccountItem.code_attempts.add(1)],
-                   (AccountItem.code_hash == code_hash)
-                   & (AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit)))
+    return _update(
+        account_id,
+        [AccountItem.code_attempts.add(1)],
+        (AccountItem.code_hash == code_hash)
+        & (AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit)),
+    )
 
 
 def mark_phone_verified(account: Account, code_hash: str) -> bool:
     """Single use: succeeds only while that very code is still the account's and its ID number and
     phone claims are still its own (they expire unverified); the claims then stop expiring."""
+
     def build(tx: Items) -> None:
-        tx.update("account", AccountItem(account_key(account.account_id)), [
-            AccountItem.phone_verified.set(True), AccountItem.code_hash.remove(),
-            AccountItem.code_expires_at.remove(), AccountItem.code_attempts.set(0),
-        ], AccountItem.code_hash == code_hash)
+        tx.update(
+            "account",
+            AccountItem(account_key(account.account_id)),
+            [
+                AccountItem.phone_verified.set(True),
+                AccountItem.code_hash.remove(),
+                AccountItem.code_expires_at.remove(),
+                AccountItem.code_attempts.set(0),
+            ],
+            AccountItem.code_hash == code_hash,
+        )
         for key in (f"ID#{account.id_number}", f"PHONE#{account.phone}"):
-            tx.update("claim", AccountItem(key), [AccountItem.claim_expires_at.remove()],
-                      AccountItem.account_id == account.account_id)
+            tx.update(
+                "claim",
+                AccountItem(key),
+                [AccountItem.claim_expires_at.remove()],
+                AccountItem.account_id == account.account_id,
+            )
 
     try:
         transact(build)
@@ -213,19 +260,28 @@ def mark_phone_verified(account: Account, code_hash: str) -> bool:
         return False
 
 
-def replace_code(account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str,
-                 sends_before: int, message: Message) -> bool:
+def replace_code(
+    account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str, sends_before: int, message: Message
+) -> bool:
     """A new verification code and its SMS, atomically; False if a concurrent resend won."""
-    return _update_with_message(account_id, [
-        AccountItem.code_hash.set(code_hash), AccountItem.code_expires_at.set(expires_at),
-        AccountItem.code_attempts.set(0), AccountItem.code_sends.set(sends),
-        AccountItem.code_window_start.set(window_start),
-    ], (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist(), message)
+    return _update_with_message(
+        account_id,
+        [
+            AccountItem.code_hash.set(code_hash),
+            AccountItem.code_expires_at.set(expires_at),
+            AccountItem.code_attempts.set(0),
+            AccountItem.code_sends.set(sends),
+            AccountItem.code_window_start.set(window_start),
+        ],
+        (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist(),
+        message,
+    )
 
 
 def _update_with_message(account_id: str, actions: list, condition: Any, message: Message) -> bool:
     """The account's `actions` under `condition`, and `message` into the outbox, in one transaction;
     False if the account's condition failed (a concurrent change won)."""
+
     def build(tx: Items) -> None:
         tx.update("account", AccountItem(account_key(account_id)), actions, condition)
         send_with(tx, [message])
@@ -248,21 +304,31 @@ def record_login_success(account_id: str, address: str, refund_seconds: int) -> 
         pass
     actions = [AccountItem.login_failures.set(0), AccountItem.locked_until.remove()]
     if refund_seconds:
-        _update(account_id, [*actions, AccountItem.login_tat.set(AccountItem.login_tat - refund_seconds)],
-                AccountItem.login_tat.exists())
+        _update(
+            account_id,
+            [*actions, AccountItem.login_tat.set(AccountItem.login_tat - refund_seconds)],
+            AccountItem.login_tat.exists(),
+        )
     else:
         _update(account_id, actions)
 
 
 def record_identity_check(account_id: str, verified: bool, source: str, at: str) -> None:
     """R1: the outcome of the real-name check, kept on the account."""
-    _update(account_id, [AccountItem.identity_verified.set(verified), AccountItem.identity_source.set(source),
-                         AccountItem.identity_checked_at.set(at)])
+    _update(
+        account_id,
+        [
+            AccountItem.identity_verified.set(verified),
+            AccountItem.identity_source.set(source),
+            AccountItem.identity_checked_at.set(at),
+        ],
+    )
     _verified.pop(account_id, None)
 
 
-def rebind_id_number(holder_id: str | None, strip_holder: bool, owner: Account, messages: list[Message],
-                     also=None) -> None:
+def rebind_id_number(
+    holder_id: str | None, strip_holder: bool, owner: Account, messages: list[Message], also=None
+) -> None:
     """R1, the owner's reclaim at a hall: the ID number's claim moves from `holder_id` (None: nobody
     holds it) to the owner's new account, with its phone claim, the account itself and the SMS, in one
     transaction; with `strip_holder` the holder's account keeps no ID number from then on. `also(tx)`
@@ -277,43 +343,86 @@ def rebind_id_number(holder_id: str | None, strip_holder: bool, owner: Account, 
         else:
             tx.put("id", claim, AccountItem.account_id == holder_id)
         if holder_id is not None and strip_holder:
-            tx.update("holder", AccountItem(account_key(holder_id)), [
-                AccountItem.id_number.remove(), AccountItem.identity_verified.set(False),
-                AccountItem.id_number_reclaimed_at.set(owner.created_at), AccountItem.wards.remove(),
-            ], AccountItem.pk.exists())
-        tx.put("phone", AccountItem(phone_key, account_id=owner.account_id),
-               AccountItem.pk.does_not_exist() | (AccountItem.claim_expires_at < owner.created_at)
-               | (AccountItem.account_id == (holder_id or "-")))
-        tx.put("account", AccountItem(
-            account_key(owner.account_id), account_id=owner.account_id, name=owner.name, id_number=owner.id_number,
-            phone=owner.phone, password_hash=owner.password_hash, phone_verified=owner.phone_verified,
-            role="citizen", lang=owner.lang, created_at=owner.created_at, code_hash=owner.code_hash,
-            code_expires_at=owner.code_expires_at, code_attempts=0, code_sends=owner.code_sends,
-            code_window_start=owner.code_window_start, login_failures=0, identity_verified=owner.identity_verified,
-            identity_source=owner.identity_source, identity_checked_at=owner.identity_checked_at,
-        ), AccountItem.pk.does_not_exist())
+            tx.update(
+                "holder",
+                AccountItem(account_key(holder_id)),
+                [
+                    AccountItem.id_number.remove(),
+                    AccountItem.identity_verified.set(False),
+                    AccountItem.id_number_reclaimed_at.set(owner.created_at),
+                    AccountItem.wards.remove(),
+                ],
+                AccountItem.pk.exists(),
+            )
+        tx.put(
+            "phone",
+            AccountItem(phone_key, account_id=owner.account_id),
+            AccountItem.pk.does_not_exist()
+            | (AccountItem.claim_expires_at < owner.created_at)
+            | (AccountItem.account_id == (holder_id or "-")),
+        )
+        tx.put(
+            "account",
+            AccountItem(
+                account_key(owner.account_id),
+                account_id=owner.account_id,
+                name=owner.name,
+                id_number=owner.id_number,
+                phone=owner.phone,
+                password_hash=owner.password_hash,
+                phone_verified=owner.phone_verified,
+                role="citizen",
+                lang=owner.lang,
+                created_at=owner.created_at,
+                code_hash=owner.code_hash,
+                code_expires_at=owner.code_expires_at,
+                code_attempts=0,
+                code_sends=owner.code_sends,
+                code_window_start=owner.code_window_start,
+                login_failures=0,
+                identity_verified=owner.identity_verified,
+                identity_source=owner.identity_source,
+                identity_checked_at=owner.identity_checked_at,
+            ),
+            AccountItem.pk.does_not_exist(),
+        )
         send_with(tx, messages)
         if also is not None:
             also(tx)
 
-    transact(build, {"phone": PhoneTaken("This phone number already belongs to another account."),
-                     "id": IdTaken("The ID number's account changed meanwhile; look it up again.")})
+    transact(
+        build,
+        {
+            "phone": PhoneTaken("This phone number already belongs to another account."),
+            "id": IdTaken("The ID number's account changed meanwhile; look it up again."),
+        },
+    )
     _verified.pop(holder_id or "", None)
 
 
 def count_code_attempt(account_id: str, limit: int) -> bool:
     """Count one attempt at the account's code before it is compared (atomic: ADD under the
     condition that fewer than `limit` were counted); False once `limit` attempts were made."""
-    return _update(account_id, [AccountItem.code_attempts.add(1)],
-                   AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit))
+    return _update(
+        account_id,
+        [AccountItem.code_attempts.add(1)],
+        AccountItem.code_attempts.does_not_exist() | (AccountItem.code_attempts < limit),
+    )
 
 
 def set_first_password(account: Account, code_hash: str, password_hash: str) -> bool:
     """A reclaimed account's first password, once, with the code sent to its phone (which that verifies)."""
-    return _update(account.account_id, [
-        AccountItem.password_hash.set(password_hash), AccountItem.phone_verified.set(True),
-        AccountItem.code_hash.remove(), AccountItem.code_expires_at.remove(), AccountItem.code_attempts.set(0),
-    ], (AccountItem.code_hash == code_hash) & (AccountItem.password_hash == ""))
+    return _update(
+        account.account_id,
+        [
+            AccountItem.password_hash.set(password_hash),
+            AccountItem.phone_verified.set(True),
+            AccountItem.code_hash.remove(),
+            AccountItem.code_expires_at.remove(),
+            AccountItem.code_attempts.set(0),
+        ],
+        (AccountItem.code_hash == code_hash) & (AccountItem.password_hash == ""),
+    )
 
 
 def get_accounts(account_ids: list[str]) -> dict[str, Account]:
@@ -325,6 +434,7 @@ def get_accounts(account_ids: list[str]) -> dict[str, Account]:
 # ---------------------------------------------------------------- login throttling (services.accounts.login)
 # Every limit is an atomic conditional write made BEFORE the password is compared, so parallel
 # attempts cannot all pass a check that each read before the others wrote.
+
 
 def throttle_key(account_id: str, address: str) -> str:
     return f"THROTTLE#{account_id}#{address}"
@@ -354,27 +464,40 @@ class Backoff:
         return max(0, last_attempt_at + self.delays[min(failures - self.free, len(self.delays) - 1)] - at)
 
 
-def reserve_address_attempt(account_id: str, address: str, at: int, backoff: Backoff,
-                            seen: tuple[int, int] | None = None) -> int:
+def reserve_address_attempt(
+    account_id: str, address: str, at: int, backoff: Backoff, seen: tuple[int, int] | None = None
+) -> int:
     """Count one login attempt of the account from `address` BEFORE its password is compared, if the
     back-off allows one at `at`: 0, or the seconds still to wait (nothing counted then). `seen` is the
     (failures, last attempt) the caller read, or None when it read no item: it picks the write to try
     first. One conditional write whose condition holds the whole schedule, so N parallel attempts from
     one address pass exactly as many as the schedule allows."""
     key = throttle_key(account_id, address)
-    fresh = ([AccountItem.account_id.set(account_id), AccountItem.failures.set(1),
-              AccountItem.last_attempt_at.set(at), AccountItem.expires_at.set(at + backoff.quiet)],
-             AccountItem.pk.does_not_exist() | (AccountItem.last_attempt_at <= at - backoff.quiet))
+    fresh = (
+        [
+            AccountItem.account_id.set(account_id),
+            AccountItem.failures.set(1),
+            AccountItem.last_attempt_at.set(at),
+            AccountItem.expires_at.set(at + backoff.quiet),
+        ],
+        AccountItem.pk.does_not_exist() | (AccountItem.last_attempt_at <= at - backoff.quiet),
+    )
     last = backoff.free + len(backoff.delays) - 1
     allowed = AccountItem.failures < backoff.free
     for k, delay in enumerate(backoff.delays[:-1]):
         allowed |= (AccountItem.failures == backoff.free + k) & (AccountItem.last_attempt_at <= at - delay)
     allowed |= (AccountItem.failures >= last) & (AccountItem.last_attempt_at <= at - backoff.delays[-1])
-    counted = ([AccountItem.failures.add(1), AccountItem.last_attempt_at.set(at),
-                AccountItem.expires_at.set(at + backoff.quiet)], AccountItem.pk.exists() & allowed)
+    counted = (
+        [
+            AccountItem.failures.add(1),
+            AccountItem.last_attempt_at.set(at),
+            AccountItem.expires_at.set(at + backoff.quiet),
+        ],
+        AccountItem.pk.exists() & allowed,
+    )
     for _ in range(3):
         starts_afresh = seen is None or at - seen[1] >= backoff.quiet
-        for actions, condition in ((fresh, counted) if starts_afresh else (counted, fresh)):
+        for actions, condition in (fresh, counted) if starts_afresh else (counted, fresh):
             if _conditional(key, actions, condition):
                 return 0
         try:
@@ -400,11 +523,17 @@ def reserve_login_budget(account_id: str, at: int, interval: int, burst: int) ->
     failure = AccountItem.login_failures.add(1)
     for _ in range(3):
         # a full budget (never used, or refilled): the arrival time restarts from now
-        item = _conditional(key, [AccountItem.login_tat.set(at + interval), failure], AccountItem.pk.exists() & (
-            AccountItem.login_tat.does_not_exist() | (AccountItem.login_tat < at)))
+        item = _conditional(
+            key,
+            [AccountItem.login_tat.set(at + interval), failure],
+            AccountItem.pk.exists() & (AccountItem.login_tat.does_not_exist() | (AccountItem.login_tat < at)),
+        )
         # partly spent: room left while tat + interval - at <= burst * interval
-        item = item or _conditional(key, [AccountItem.login_tat.set(AccountItem.login_tat + interval), failure],
-                                    AccountItem.pk.exists() & AccountItem.login_tat.between(at, at + (burst - 1) * interval))
+        item = item or _conditional(
+            key,
+            [AccountItem.login_tat.set(AccountItem.login_tat + interval), failure],
+            AccountItem.pk.exists() & AccountItem.login_tat.between(at, at + (burst - 1) * interval),
+        )
         if item is not None:
             return int(item.login_tat)
         try:
@@ -418,8 +547,11 @@ def reserve_login_budget(account_id: str, at: int, interval: int, burst: int) ->
 
 def require_second_factor(account_id: str, until: int) -> None:
     """The budget is spent: logins need a second factor until `until` (epoch seconds)."""
-    _update(account_id, [AccountItem.second_factor_until.set(until)],
-            AccountItem.second_factor_until.does_not_exist() | (AccountItem.second_factor_until < until))
+    _update(
+        account_id,
+        [AccountItem.second_factor_until.set(until)],
+        AccountItem.second_factor_until.does_not_exist() | (AccountItem.second_factor_until < until),
+    )
 
 
 @dataclass(frozen=True)
@@ -446,37 +578,55 @@ def get_account_for_login(account_id: str, address: str | None = None) -> tuple[
         return None
     throttle = items.get(keys[1]) if address else None
     return _account(item), LoginGuard(
-        token_gen=int(item.token_gen or 0), second_factor_until=int(item.second_factor_until or 0),
-        login_code_hash=item.login_code_hash, login_code_expires_at=int(item.login_code_expires_at or 0),
-        login_code_attempts=int(item.login_code_attempts or 0), login_code_sends=int(item.login_code_sends or 0),
-        login_code_window_start=int(item.login_code_window_start or 0), totp_secret=item.totp_secret,
+        token_gen=int(item.token_gen or 0),
+        second_factor_until=int(item.second_factor_until or 0),
+        login_code_hash=item.login_code_hash,
+        login_code_expires_at=int(item.login_code_expires_at or 0),
+        login_code_attempts=int(item.login_code_attempts or 0),
+        login_code_sends=int(item.login_code_sends or 0),
+        login_code_window_start=int(item.login_code_window_start or 0),
+        totp_secret=item.totp_secret,
         address_seen=(int(throttle.failures or 0), int(throttle.last_attempt_at or 0)) if throttle else None,
     )
 
 
-def replace_login_code(account_id: str, code_hash: str, expires_at: int, sends: int, window_start: int,
-                       sends_before: int, message: Message) -> bool:
+def replace_login_code(
+    account_id: str, code_hash: str, expires_at: int, sends: int, window_start: int, sends_before: int, message: Message
+) -> bool:
     """A new SMS login code (its attempts start at 0) and its SMS, atomically; False if a concurrent
     send won."""
-    return _update_with_message(account_id, [
-        AccountItem.login_code_hash.set(code_hash), AccountItem.login_code_expires_at.set(expires_at),
-        AccountItem.login_code_attempts.set(0), AccountItem.login_code_sends.set(sends),
-        AccountItem.login_code_window_start.set(window_start),
-    ], (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist(), message)
+    return _update_with_message(
+        account_id,
+        [
+            AccountItem.login_code_hash.set(code_hash),
+            AccountItem.login_code_expires_at.set(expires_at),
+            AccountItem.login_code_attempts.set(0),
+            AccountItem.login_code_sends.set(sends),
+            AccountItem.login_code_window_start.set(window_start),
+        ],
+        (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist(),
+        message,
+    )
 
 
 def count_login_code_attempt(account_id: str, code_hash: str, limit: int) -> bool:
     """One attempt at the SMS login code `code_hash`, counted before it is compared (as
     count_verification_attempt); False when `limit` were counted or the code changed."""
-    return _update(account_id, [AccountItem.login_code_attempts.add(1)],
-                   (AccountItem.login_code_hash == code_hash)
-                   & (AccountItem.login_code_attempts.does_not_exist() | (AccountItem.login_code_attempts < limit)))
+    return _update(
+        account_id,
+        [AccountItem.login_code_attempts.add(1)],
+        (AccountItem.login_code_hash == code_hash)
+        & (AccountItem.login_code_attempts.does_not_exist() | (AccountItem.login_code_attempts < limit)),
+    )
 
 
 def use_login_code(account_id: str, code_hash: str) -> bool:
     """Single use: the code is gone once a login succeeded with it."""
-    return _update(account_id, [AccountItem.login_code_hash.remove(), AccountItem.login_code_expires_at.remove()],
-                   AccountItem.login_code_hash == code_hash)
+    return _update(
+        account_id,
+        [AccountItem.login_code_hash.remove(), AccountItem.login_code_expires_at.remove()],
+        AccountItem.login_code_hash == code_hash,
+    )
 
 
 def set_totp_secret(account_id: str, secret: str) -> None:
@@ -485,11 +635,15 @@ def set_totp_secret(account_id: str, secret: str) -> None:
 
 def use_totp_step(account_id: str, step: int) -> bool:
     """A TOTP code is good once: its time step must be later than the last one used."""
-    return _update(account_id, [AccountItem.totp_last_step.set(step)],
-                   AccountItem.totp_last_step.does_not_exist() | (AccountItem.totp_last_step < step))
+    return _update(
+        account_id,
+        [AccountItem.totp_last_step.set(step)],
+        AccountItem.totp_last_step.does_not_exist() | (AccountItem.totp_last_step < step),
+    )
 
 
 # ---------------------------------------------------------------- sessions (services.tokens)
+
 
 @dataclass(frozen=True)
 class TokenState:
@@ -502,8 +656,7 @@ class TokenState:
 
 
 TOKEN_STATE_CACHE_SECONDS = 5.0  # how stale a process's view of logouts and password changes may be
-_token_states: TTLCache[str, TokenState] = TTLCache(maxsize=50_000, ttl=TOKEN_STATE_CACHE_SECONDS,
-                                                   timer=time.monotonic)
+_token_states: TTLCache[str, TokenState] = TTLCache(maxsize=50_000, ttl=TOKEN_STATE_CACHE_SECONDS, timer=time.monotonic)
 
 
 def token_state(account_id: str) -> TokenState | None:
@@ -514,12 +667,19 @@ def token_state(account_id: str) -> TokenState | None:
     if cached is not None:
         return cached
     try:
-        item = AccountItem.get(account_key(account_id), consistent_read=True,
-                               attributes_to_get=["account_id", "token_gen", "revoked_sids", "role", "office_id"])
+        item = AccountItem.get(
+            account_key(account_id),
+            consistent_read=True,
+            attributes_to_get=["account_id", "token_gen", "revoked_sids", "role", "office_id"],
+        )
     except AccountItem.DoesNotExist:
         return None
-    state = TokenState(int(item.token_gen or 0), frozenset(s.partition(":")[2] for s in item.revoked_sids or ()),
-                       item.role or "citizen", item.office_id)
+    state = TokenState(
+        int(item.token_gen or 0),
+        frozenset(s.partition(":")[2] for s in item.revoked_sids or ()),
+        item.role or "citizen",
+        item.office_id,
+    )
     _token_states[account_id] = state
     return state
 
@@ -551,8 +711,11 @@ def change_password(account_id: str, old_hash: str, new_hash: str) -> int | None
     concurrent changes cannot both win); the new generation, or None."""
     item = AccountItem(account_key(account_id))
     try:
-        changed = updated_if(item, [AccountItem.password_hash.set(new_hash), AccountItem.token_gen.add(1)],
-                             AccountItem.pk.exists() & (AccountItem.password_hash == old_hash))
+        changed = updated_if(
+            item,
+            [AccountItem.password_hash.set(new_hash), AccountItem.token_gen.add(1)],
+            AccountItem.pk.exists() & (AccountItem.password_hash == old_hash),
+        )
     finally:
         forget_token_state(account_id)
     return int(item.token_gen or 0) if changed else None

@@ -9,6 +9,7 @@ Every step is ONE transaction, conditioned on the state read: the application, a
 SMS that reports the step (outbox), the lock's release and the permit's change - never one without
 the other. Two staff deciding at once, or a citizen withdrawing while staff open it: one wins, the
 other is told the state moved."""
+
 from __future__ import annotations
 
 import json
@@ -136,13 +137,22 @@ def lock_key(permit_number: str, kind: str) -> str:
 
 def _application(item: ApplicationItem) -> Application:
     return Application(
-        application_id=item.application_id, reference=item.reference, kind=item.kind,
-        permit_number=item.permit_number, office_id=item.office_id, account_id=item.account_id,
-        applicant_id_number=item.applicant_id_number, state=item.state, details=json.loads(item.details),
-        created_at=item.created_at, updated_at=item.updated_at,
+        application_id=item.application_id,
+        reference=item.reference,
+        kind=item.kind,
+        permit_number=item.permit_number,
+        office_id=item.office_id,
+        account_id=item.account_id,
+        applicant_id_number=item.applicant_id_number,
+        state=item.state,
+        details=json.loads(item.details),
+        created_at=item.created_at,
+        updated_at=item.updated_at,
         history=tuple(Step(h.state, h.at, h.by, h.by_role, h.note) for h in item.history or []),
-        submitted_at=item.submitted_at, uploaded=json.loads(item.uploaded) if item.uploaded else {},
-        decision_reason=item.decision_reason, collection=json.loads(item.collection) if item.collection else None,
+        submitted_at=item.submitted_at,
+        uploaded=json.loads(item.uploaded) if item.uploaded else {},
+        decision_reason=item.decision_reason,
+        collection=json.loads(item.collection) if item.collection else None,
         collection_attempts=int(item.collection_attempts or 0),
     )
 
@@ -154,18 +164,33 @@ def _step(step: Step) -> HistoryEntry:
 def open_application(application: Application) -> None:
     """Create a draft application and take its permit-and-kind lock, atomically. Raises AlreadyOpen
     (with the open application's id) when another one of that kind is open for the permit."""
+
     def build(tx: Items) -> None:
-        tx.put("lock", LockItem(lock_key(application.permit_number, application.kind),
-                                application_id=application.application_id), LockItem.pk.does_not_exist())
-        tx.put("application", ApplicationItem(
-            application_key(application.application_id), application_id=application.application_id,
-            reference=application.reference, kind=application.kind, permit_number=application.permit_number,
-            office_id=application.office_id, account_id=application.account_id,
-            applicant_id_number=application.applicant_id_number, state=application.state,
-            details=json.dumps(application.details, ensure_ascii=False, sort_keys=True),
-            created_at=application.created_at, updated_at=application.updated_at,
-            history=[_step(s) for s in application.history], collection_attempts=0,
-        ), ApplicationItem.pk.does_not_exist())
+        tx.put(
+            "lock",
+            LockItem(lock_key(application.permit_number, application.kind), application_id=application.application_id),
+            LockItem.pk.does_not_exist(),
+        )
+        tx.put(
+            "application",
+            ApplicationItem(
+                application_key(application.application_id),
+                application_id=application.application_id,
+                reference=application.reference,
+                kind=application.kind,
+                permit_number=application.permit_number,
+                office_id=application.office_id,
+                account_id=application.account_id,
+                applicant_id_number=application.applicant_id_number,
+                state=application.state,
+                details=json.dumps(application.details, ensure_ascii=False, sort_keys=True),
+                created_at=application.created_at,
+                updated_at=application.updated_at,
+                history=[_step(s) for s in application.history],
+                collection_attempts=0,
+            ),
+            ApplicationItem.pk.does_not_exist(),
+        )
 
     try:
         transact(build)
@@ -187,45 +212,68 @@ def get_application(application_id: str) -> Application | None:
 @dataclass(frozen=True)
 class PermitUpdate:
     """Attribute values to set on the permit, guarded by the expiry read (renewals extend it once)."""
+
     values: dict[str, str]
     expected_valid_until: str
 
 
-def move(application: Application, step: Step, now: datetime, *, release_lock: bool = False,
-         submitted: dict | None = None, decision_reason: str | None = None, collection: dict | None = None,
-         messages: tuple[Message, ...] = (), permit: PermitUpdate | None = None) -> None:
+def move(
+    application: Application,
+    step: Step,
+    now: datetime,
+    *,
+    release_lock: bool = False,
+    submitted: dict | None = None,
+    decision_reason: str | None = None,
+    collection: dict | None = None,
+    messages: tuple[Message, ...] = (),
+    permit: PermitUpdate | None = None,
+) -> None:
     """One step of an application's life in one transaction: its state (only from the state it was
     read in; for a new collection choice, only with the attempt count read), its history entry,
     what the step records, the SMS reporting it, the lock's release and the permit's change.
     Raises StateMoved or PermitMoved."""
     item = ApplicationItem(application_key(application.application_id))
     now_iso = now.isoformat()
-    actions = [ApplicationItem.state.set(step.state), ApplicationItem.updated_at.set(now_iso),
-               ApplicationItem.history.set(ApplicationItem.history.append([_step(step)]))]
+    actions = [
+        ApplicationItem.state.set(step.state),
+        ApplicationItem.updated_at.set(now_iso),
+        ApplicationItem.history.set(ApplicationItem.history.append([_step(step)])),
+    ]
     condition = ApplicationItem.state == application.state
     if submitted is not None:
-        actions += [ApplicationItem.submitted_at.set(now_iso),
-                    ApplicationItem.queued_at.set(f"{now_iso}#{application.application_id}"),
-                    ApplicationItem.uploaded.set(json.dumps(submitted, sort_keys=True))]
+        actions += [
+            ApplicationItem.submitted_at.set(now_iso),
+            ApplicationItem.queued_at.set(f"{now_iso}#{application.application_id}"),
+            ApplicationItem.uploaded.set(json.dumps(submitted, sort_keys=True)),
+        ]
     if State(step.state) in STAFF_VISIBLE:
         actions.append(ApplicationItem.station_state.set(f"{application.office_id}#{step.state}"))
     if decision_reason is not None:
         actions.append(ApplicationItem.decision_reason.set(decision_reason))
     if collection is not None:
-        actions += [ApplicationItem.collection.set(json.dumps(collection, ensure_ascii=False, sort_keys=True)),
-                    ApplicationItem.collection_attempts.set(application.collection_attempts + 1)]
+        actions += [
+            ApplicationItem.collection.set(json.dumps(collection, ensure_ascii=False, sort_keys=True)),
+            ApplicationItem.collection_attempts.set(application.collection_attempts + 1),
+        ]
         condition &= ApplicationItem.collection_attempts == application.collection_attempts
 
     def build(tx: Items) -> None:
         tx.update("application", item, actions, condition)
         if release_lock:
-            tx.delete("lock", LockItem(lock_key(application.permit_number, application.kind)),
-                      LockItem.application_id == application.application_id)
+            tx.delete(
+                "lock",
+                LockItem(lock_key(application.permit_number, application.kind)),
+                LockItem.application_id == application.application_id,
+            )
         if permit is not None:
-            tx.update("permit", PermitItem(permit_key(application.permit_number)),
-                      [getattr(PermitItem, name).set(value) for name, value in permit.values.items()]
-                      + [PermitItem.updated_at.set(now_iso)],
-                      PermitItem.valid_until == permit.expected_valid_until)
+            tx.update(
+                "permit",
+                PermitItem(permit_key(application.permit_number)),
+                [getattr(PermitItem, name).set(value) for name, value in permit.values.items()]
+                + [PermitItem.updated_at.set(now_iso)],
+                PermitItem.valid_until == permit.expected_valid_until,
+            )
         send_with(tx, messages)
 
     transact(build, {"application": StateMoved, "lock": StateMoved, "permit": PermitMoved})
@@ -233,15 +281,26 @@ def move(application: Application, step: Step, now: datetime, *, release_lock: b
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
     """A citizen's applications, newest first, a page at a time."""
-    return page(lambda last_key: ApplicationItem.by_account.query(
-        account_id, scan_index_forward=False, limit=limit, last_evaluated_key=last_key), cursor, _application)
+    return page(
+        lambda last_key: ApplicationItem.by_account.query(
+            account_id, scan_index_forward=False, limit=limit, last_evaluated_key=last_key
+        ),
+        cursor,
+        _application,
+    )
 
 
-def list_for_station(office_id: str, state: str, limit: int,
-                     cursor: str | None) -> tuple[list[Application], str | None]:
+def list_for_station(
+    office_id: str, state: str, limit: int, cursor: str | None
+) -> tuple[list[Application], str | None]:
     """One station's applications in one state, oldest submission first, a page at a time."""
-    return page(lambda last_key: ApplicationItem.by_station_state.query(
-        f"{office_id}#{state}", scan_index_forward=True, limit=limit, last_evaluated_key=last_key), cursor, _application)
+    return page(
+        lambda last_key: ApplicationItem.by_station_state.query(
+            f"{office_id}#{state}", scan_index_forward=True, limit=limit, last_evaluated_key=last_key
+        ),
+        cursor,
+        _application,
+    )
 
 
 def awaiting_review(office_id: str, state: str = "submitted") -> tuple[int, str | None]:

@@ -4,6 +4,7 @@ changes and call-centre operators' actions on a citizen's behalf. Append-only: o
 
 An entry can be written in the same transaction as the change it records (`entry_item` for a
 TransactWrite), so a change is never without its entry."""
+
 from __future__ import annotations
 
 import itertools
@@ -59,11 +60,19 @@ def _dump(value) -> str | None:
 
 def entry_item(entry: AuditEntry) -> AuditItem:
     return AuditItem(
-        f"AUDIT#{entry.at.date().isoformat()}", f"{entry.at.isoformat()}#{next(_sequence):012d}#{entry.audit_id}",
+        f"AUDIT#{entry.at.date().isoformat()}",
+        f"{entry.at.isoformat()}#{next(_sequence):012d}#{entry.audit_id}",
         audit_id=entry.audit_id,
-        at=entry.at.isoformat(), actor_id=entry.actor_id, actor_role=entry.actor_role, action=entry.action,
-        target=entry.target, outcome=entry.outcome, before=_dump(entry.before), after=_dump(entry.after),
-        detail=_dump(entry.detail), expires_at=int((entry.at + timedelta(days=KEEP_DAYS)).timestamp()),
+        at=entry.at.isoformat(),
+        actor_id=entry.actor_id,
+        actor_role=entry.actor_role,
+        action=entry.action,
+        target=entry.target,
+        outcome=entry.outcome,
+        before=_dump(entry.before),
+        after=_dump(entry.after),
+        detail=_dump(entry.detail),
+        expires_at=int((entry.at + timedelta(days=KEEP_DAYS)).timestamp()),
     )
 
 
@@ -75,11 +84,27 @@ def append(entry: AuditEntry) -> None:
 def _entry(item: AuditItem) -> AuditEntry:
     def load(text):
         return None if text is None else json.loads(text)
-    return AuditEntry(item.audit_id, datetime.fromisoformat(item.at), item.actor_id, item.actor_role, item.action,
-                      item.target, item.outcome, load(item.before), load(item.after), load(item.detail))
+
+    return AuditEntry(
+        item.audit_id,
+        datetime.fromisoformat(item.at),
+        item.actor_id,
+        item.actor_role,
+        item.action,
+        item.target,
+        item.outcome,
+        load(item.before),
+        load(item.after),
+        load(item.detail),
+    )
 
 
 def entries_on(day: date, limit: int, cursor: str | None) -> tuple[list[AuditEntry], str | None]:
     """A day's entries, newest first, a page at a time (one Query)."""
-    return page(lambda last_key: AuditItem.query(f"AUDIT#{day.isoformat()}", scan_index_forward=False, limit=limit,
-                                                 last_evaluated_key=last_key), cursor, _entry)
+    return page(
+        lambda last_key: AuditItem.query(
+            f"AUDIT#{day.isoformat()}", scan_index_forward=False, limit=limit, last_evaluated_key=last_key
+        ),
+        cursor,
+        _entry,
+    )

@@ -2,6 +2,7 @@
 transaction connection, the retry of transactions that DynamoDB cancels for contention (pynamodb does
 not retry those), the reading of a failed condition as an answer (transact's `answers`), and the
 single-item reads and conditional writes (latest, updated_if, saved_if)."""
+
 from __future__ import annotations
 
 import base64
@@ -23,15 +24,21 @@ from ..domain.errors import Busy, ValidationFailed
 
 T = TypeVar("T")
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
-RETRYABLE_CAUSES = {"TransactionConflictException", "ThrottlingException", "ProvisionedThroughputExceededException",
-                    "TransactionInProgressException", "InternalServerError"}
+RETRYABLE_CAUSES = {
+    "TransactionConflictException",
+    "ThrottlingException",
+    "ProvisionedThroughputExceededException",
+    "TransactionInProgressException",
+    "InternalServerError",
+}
 MAX_ATTEMPTS = 6
 BASE_DELAY = 0.015
 MAX_DELAY = 0.4
 
 
-def page(query: Callable[[Any], Iterable[Any]], cursor: str | None,
-         convert: Callable[[Any], T]) -> tuple[list[T], str | None]:
+def page(
+    query: Callable[[Any], Iterable[Any]], cursor: str | None, convert: Callable[[Any], T]
+) -> tuple[list[T], str | None]:
     """One page of a Query from `cursor` (a `next_cursor` this API gave out; None: the first page):
     `query(last_evaluated_key)` run, its items converted, and the next page's cursor (None: the
     last page). A cursor that is not one of ours raises ValidationFailed."""

@@ -6,6 +6,7 @@
 booking and its outbox message: a place is taken or freed exactly when the booking changes, and
 never beyond capacity, whatever runs at the same time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -153,7 +154,12 @@ class Booking:
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
-            office_id, service_code, day, start, subject)
+            office_id,
+            service_code,
+            day,
+            start,
+            subject,
+        )
 
 
 @dataclass
@@ -184,10 +190,19 @@ def subject_key(id_number: str) -> str:
 
 def _booking(item: BookingItem) -> Booking:
     return Booking(
-        booking_id=item.booking_id, reference=item.reference, account_id=item.account_id,
-        subject_id_number=item.subject_id_number, office_id=item.office_id, service_code=item.service_code,
-        date=date.fromisoformat(item.date), start=item.start, end=item.end, status=item.status,
-        created_at=item.created_at, updated_at=item.updated_at, cancelled_by=item.cancelled_by,
+        booking_id=item.booking_id,
+        reference=item.reference,
+        account_id=item.account_id,
+        subject_id_number=item.subject_id_number,
+        office_id=item.office_id,
+        service_code=item.service_code,
+        date=date.fromisoformat(item.date),
+        start=item.start,
+        end=item.end,
+        status=item.status,
+        created_at=item.created_at,
+        updated_at=item.updated_at,
+        cancelled_by=item.cancelled_by,
         cancel_reason=item.cancel_reason,
     )
 
@@ -206,23 +221,31 @@ def get_subject(id_number: str) -> Subject:
 
 def _subject(id_number: str, item: SubjectItem) -> Subject:
     return Subject(
-        id_number=id_number, active_services=set(item.active_services or ()), cancel_month=item.cancel_month,
-        cancel_count=int(item.cancel_count or 0), no_shows=[date.fromisoformat(d) for d in item.no_shows or []],
+        id_number=id_number,
+        active_services=set(item.active_services or ()),
+        cancel_month=item.cancel_month,
+        cancel_count=int(item.cancel_count or 0),
+        no_shows=[date.fromisoformat(d) for d in item.no_shows or []],
         noshow_until=item.noshow_until,
     )
 
 
-def read_for_booking(booking_id: str, id_number: str, office_id: str, service_code: str, day: date,
-                     start: str) -> tuple[Booking | None, Subject, SlotState | None]:
+def read_for_booking(
+    booking_id: str, id_number: str, office_id: str, service_code: str, day: date, start: str
+) -> tuple[Booking | None, Subject, SlotState | None]:
     """Everything a booking decides on before it writes, in ONE BatchGetItem across two tables
     (strongly consistent): the idempotency probe (the booking id the key derives), the subject's
     lock and limits, and the slot's places."""
     bookings_table, slots_table = BookingItem.Meta.table_name, SlotItem.Meta.table_name
     request = {
-        bookings_table: {"Keys": [{"pk": {"S": booking_key(booking_id)}}, {"pk": {"S": subject_key(id_number)}}],
-                         "ConsistentRead": True},
-        slots_table: {"Keys": [{"pk": {"S": slot_pk(office_id, service_code)}, "sk": {"S": slot_sk(day, start)}}],
-                      "ConsistentRead": True},
+        bookings_table: {
+            "Keys": [{"pk": {"S": booking_key(booking_id)}}, {"pk": {"S": subject_key(id_number)}}],
+            "ConsistentRead": True,
+        },
+        slots_table: {
+            "Keys": [{"pk": {"S": slot_pk(office_id, service_code)}, "sk": {"S": slot_sk(day, start)}}],
+            "ConsistentRead": True,
+        },
     }
     response = connection().client.batch_get_item(RequestItems=request)
     if response.get("UnprocessedKeys"):  # throttled: read them one by one
@@ -241,44 +264,61 @@ def read_for_booking(booking_id: str, id_number: str, office_id: str, service_co
 def slot_has_room():
     """R7: the slot exists, is not closed, and has a place: `booked < capacity` (held and delayed
     places are in `booked`, store.slots). Every path that takes a place uses exactly this."""
-    return (SlotItem.pk.exists() & (SlotItem.booked < SlotItem.capacity)
-            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
+    return (
+        SlotItem.pk.exists()
+        & (SlotItem.booked < SlotItem.capacity)
+        & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False))  # noqa: E712
+    )
 
 
 # ---------------------------------------------------------------- the subject item's conditions (R9, R11, R12)
 # Every transaction of a booking or a waitlist entry takes, keeps or releases the subject's lock
 # (`active_services`) through these functions, and counts cancellations and no-shows with them.
 
+
 def not_suspended(now: datetime):
     """R11, R12 on the subject item: fewer than CANCELS_PER_MONTH cancellations this month, and no
     no-show suspension running (`noshow_until`, derived by domain.sanctions when the no-show is written)."""
     this_month = month_key(now.date())
-    return ((SubjectItem.cancel_month.does_not_exist() | (SubjectItem.cancel_month != this_month)
-             | (SubjectItem.cancel_count < CANCELS_PER_MONTH))
-            & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now.isoformat())))
+    return (
+        SubjectItem.cancel_month.does_not_exist()
+        | (SubjectItem.cancel_month != this_month)
+        | (SubjectItem.cancel_count < CANCELS_PER_MONTH)
+    ) & (SubjectItem.noshow_until.does_not_exist() | (SubjectItem.noshow_until <= now.isoformat()))
 
 
 def take_service_lock(tx: Items, id_number: str, service_code: str, now: datetime) -> None:
     """R9 with R11, R12: the subject takes its one lock on the service (label "subject"), refused
     when it holds that lock already or is suspended (booking_failure tells which)."""
-    tx.update("subject", SubjectItem(subject_key(id_number)), [SubjectItem.active_services.add({service_code})],
-              ~SubjectItem.active_services.contains(service_code) & not_suspended(now))
+    tx.update(
+        "subject",
+        SubjectItem(subject_key(id_number)),
+        [SubjectItem.active_services.add({service_code})],
+        ~SubjectItem.active_services.contains(service_code) & not_suspended(now),
+    )
 
 
 def keep_service_lock(tx: Items, id_number: str, service_code: str, now: datetime) -> None:
     """R9 with R11, R12: a check (label "subject") that the subject still holds its lock on the service
     (a waitlist entry's, passing to the booking it becomes) and is not suspended."""
-    tx.check("subject", SubjectItem, subject_key(id_number),
-             SubjectItem.active_services.contains(service_code) & not_suspended(now))
+    tx.check(
+        "subject",
+        SubjectItem,
+        subject_key(id_number),
+        SubjectItem.active_services.contains(service_code) & not_suspended(now),
+    )
 
 
-def release_service_lock(tx: Items, id_number: str, service_code: str, actions: tuple = (),
-                         condition=None) -> None:
+def release_service_lock(tx: Items, id_number: str, service_code: str, actions: tuple = (), condition=None) -> None:
     """R9: the subject's lock on the service is released (label "subject"; the subject must exist),
     with `actions` on the subject in the same update under `condition` (the counters' below)."""
     unchanged = SubjectItem.pk.exists() if condition is None else SubjectItem.pk.exists() & condition
-    tx.update("subject", SubjectItem(subject_key(id_number)),
-              [SubjectItem.active_services.delete({service_code}), *actions], unchanged)
+    tx.update(
+        "subject",
+        SubjectItem(subject_key(id_number)),
+        [SubjectItem.active_services.delete({service_code}), *actions],
+        unchanged,
+    )
 
 
 def cancellation_counted(subject: Subject, now: datetime) -> tuple[tuple, object]:
@@ -286,11 +326,16 @@ def cancellation_counted(subject: Subject, now: datetime) -> tuple[tuple, object
     optimistic on the counter read in `subject` (a new month starts again at one)."""
     this_month = month_key(now.date())
     if subject.cancel_month == this_month:
-        return ((SubjectItem.cancel_count.set(subject.cancel_count + 1),),
-                (SubjectItem.cancel_month == this_month) & (SubjectItem.cancel_count == subject.cancel_count))
-    return ((SubjectItem.cancel_month.set(this_month), SubjectItem.cancel_count.set(1)),
-            SubjectItem.cancel_month.does_not_exist() if subject.cancel_month is None
-            else SubjectItem.cancel_month == subject.cancel_month)
+        return (
+            (SubjectItem.cancel_count.set(subject.cancel_count + 1),),
+            (SubjectItem.cancel_month == this_month) & (SubjectItem.cancel_count == subject.cancel_count),
+        )
+    return (
+        (SubjectItem.cancel_month.set(this_month), SubjectItem.cancel_count.set(1)),
+        SubjectItem.cancel_month.does_not_exist()
+        if subject.cancel_month is None
+        else SubjectItem.cancel_month == subject.cancel_month,
+    )
 
 
 def no_shows_as_read(subject: Subject):
@@ -312,6 +357,7 @@ def no_show_counted(subject: Subject, day: date, noshow_until: str | None) -> tu
 
 # ---------------------------------------------------------------- the booking's status
 
+
 def change_status(tx: Items, booking_id: str, target: Status, now: datetime, actions: tuple = ()) -> None:
     """The booking becomes `target` (label "booking") only from a status domain.booking.ALLOWED lists
     for it: the condition is `status IN` those sources. Leaving `booked` takes the booking out of the
@@ -319,18 +365,29 @@ def change_status(tx: Items, booking_id: str, target: Status, now: datetime, act
     sources = sources_of(target)
     if Status.BOOKED in sources:
         actions = (*actions, BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove())
-    tx.update("booking", BookingItem(booking_key(booking_id)),
-              [BookingItem.status.set(Status(target).value), BookingItem.updated_at.set(now.isoformat()), *actions],
-              BookingItem.status.is_in(*sorted(s.value for s in sources)))
+    tx.update(
+        "booking",
+        BookingItem(booking_key(booking_id)),
+        [BookingItem.status.set(Status(target).value), BookingItem.updated_at.set(now.isoformat()), *actions],
+        BookingItem.status.is_in(*sorted(s.value for s in sources)),
+    )
 
 
 def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
     """A new `booked` booking's item, in the no-show sweep's index (R12) and its hall's day (closures)."""
     return BookingItem(
-        booking_key(booking.booking_id), booking_id=booking.booking_id, reference=booking.reference,
-        account_id=booking.account_id, subject_id_number=booking.subject_id_number,
-        office_id=booking.office_id, service_code=booking.service_code, date=booking.date.isoformat(),
-        start=booking.start, end=booking.end, status=Status.BOOKED.value, created_at=booking.created_at,
+        booking_key(booking.booking_id),
+        booking_id=booking.booking_id,
+        reference=booking.reference,
+        account_id=booking.account_id,
+        subject_id_number=booking.subject_id_number,
+        office_id=booking.office_id,
+        service_code=booking.service_code,
+        date=booking.date.isoformat(),
+        start=booking.start,
+        end=booking.end,
+        status=Status.BOOKED.value,
+        created_at=booking.created_at,
         sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
         sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
         office_day=office_day_key(booking.office_id, booking.date),
@@ -349,13 +406,22 @@ def booking_failure(booking: Booking, now: datetime, cancelled: Cancelled) -> Ex
         if booking.service_code in current.active_services:
             return AlreadyBooked("There is already an active booking for this service.")
         suspension = current.record().suspension(now)
-        return Suspended(suspension.detail() if suspension else "Booking is suspended.",
-                         suspended_until=suspension.until.isoformat() if suspension else None)
+        return Suspended(
+            suspension.detail() if suspension else "Booking is suspended.",
+            suspended_until=suspension.until.isoformat() if suspension else None,
+        )
     return None
 
 
-def book_slot(booking: Booking, message: Message, now: datetime, slot_ends_at: datetime,
-              also: tuple[Message, ...] = (), slot_was_open: bool = False, guard: Guard | None = None) -> None:
+def book_slot(
+    booking: Booking,
+    message: Message,
+    now: datetime,
+    slot_ends_at: datetime,
+    also: tuple[Message, ...] = (),
+    slot_was_open: bool = False,
+    guard: Guard | None = None,
+) -> None:
     """Take one place and record the booking, atomically (R7, R9, R11, R12).
 
     One TransactWriteItems: the slot (`booked < capacity`, not closed), the subject (no active
@@ -395,8 +461,16 @@ class CounterMoved(Exception):
     """The subject's cancellation counter changed since it was read: read again and retry."""
 
 
-def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, reason: str | None,
-                   messages: list[Message], count_against_subject: bool, delayed_place: WaitItem | None = None) -> None:
+def cancel_booking(
+    booking: Booking,
+    subject: Subject,
+    now: datetime,
+    by: str,
+    reason: str | None,
+    messages: list[Message],
+    count_against_subject: bool,
+    delayed_place: WaitItem | None = None,
+) -> None:
     """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
@@ -405,8 +479,13 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
     counted, unchanged = cancellation_counted(subject, now) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
-        change_status(tx, booking.booking_id, Status.CANCELLED, now, (
-            BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])))
+        change_status(
+            tx,
+            booking.booking_id,
+            Status.CANCELLED,
+            now,
+            (BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])),
+        )
         slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
         if delayed_place is None:
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
@@ -417,8 +496,14 @@ def cancel_booking(booking: Booking, subject: Subject, now: datetime, by: str, r
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
         send_with(tx, messages)
 
-    transact(build, {"booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
-                     "subject": CounterMoved, "slot": ValidationFailed("the slot of this booking is gone")})
+    transact(
+        build,
+        {
+            "booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
+            "subject": CounterMoved,
+            "slot": ValidationFailed("the slot of this booking is gone"),
+        },
+    )
 
 
 def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days: list[date]) -> None:
@@ -433,8 +518,11 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
                 shows.remove(day)
         suspension = SubjectRecord(no_shows=shows).no_show_suspension()
         actions: list[Action] = [SubjectItem.no_shows.set([d.isoformat() for d in shows])]
-        actions.append(SubjectItem.noshow_until.set(suspension.until.isoformat()) if suspension
-                       else SubjectItem.noshow_until.remove())
+        actions.append(
+            SubjectItem.noshow_until.set(suspension.until.isoformat())
+            if suspension
+            else SubjectItem.noshow_until.remove()
+        )
         condition = SubjectItem.pk.exists() & no_shows_as_read(subject)
         if subject.cancel_month == month and cancellations:
             actions.append(SubjectItem.cancel_count.set(max(0, subject.cancel_count - cancellations)))
@@ -446,8 +534,13 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
     """The account's bookings (its own and its minors'), newest first, a page at a time."""
-    return page(lambda last_key: BookingItem.by_account.query(account_id, scan_index_forward=False, limit=limit,
-                                                              last_evaluated_key=last_key), cursor, _booking)
+    return page(
+        lambda last_key: BookingItem.by_account.query(
+            account_id, scan_index_forward=False, limit=limit, last_evaluated_key=last_key
+        ),
+        cursor,
+        _booking,
+    )
 
 
 def find_by_reference(reference: str) -> list[Booking]:
@@ -468,6 +561,7 @@ def account_bookings_made_since(account_id: str, since: datetime) -> list[Bookin
 
 
 # ---------------------------------------------------------------- scheduled jobs and closures (R12, R16)
+
 
 def office_day_key(office_id: str, day: date) -> str:
     return f"{office_id}#{day.isoformat()}"
@@ -496,8 +590,11 @@ def due_for_sweep(day: date, now: datetime) -> list[str]:
     by_slot_end index (keys only; one request per 1 MB page, ~10,000 keys), never a scan. A slot
     ending at 09:30:00 is due from 09:30:01 (check-in is still in time at the very end, R14)."""
     bound = now.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
-    return [_booking_id(i.pk) for key in _sweep_partitions(day)
-            for i in BookingItem.by_slot_end.query(key, BookingItem.sweep_at < bound)]
+    return [
+        _booking_id(i.pk)
+        for key in _sweep_partitions(day)
+        for i in BookingItem.by_slot_end.query(key, BookingItem.sweep_at < bound)
+    ]
 
 
 def booked_on(day: date) -> list[str]:
@@ -527,8 +624,14 @@ def get_subjects(id_numbers: list[str]) -> dict[str, Subject]:
     return {n: _subject(n, found[n]) if n in found else Subject(n) for n in numbers}
 
 
-def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: list[Message],
-                 noshow_until: str | None, count_against_subject: bool = True) -> bool:
+def mark_no_show(
+    booking: Booking,
+    subject: Subject,
+    now: datetime,
+    messages: list[Message],
+    noshow_until: str | None,
+    count_against_subject: bool = True,
+) -> bool:
     """R12: a `booked` booking becomes `no_show` in one transaction with its subject (the R9 lock on
     the service released, the day appended to the no-shows, the suspension it starts) and its SMS.
 
@@ -536,8 +639,7 @@ def mark_no_show(booking: Booking, subject: Subject, now: datetime, messages: li
     again and retry). Returns False, changing nothing, when the booking is no longer `booked`
     (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
     # R2: not counted when the booking's account no longer holds a guardian link
-    counted, unchanged = (no_show_counted(subject, booking.date, noshow_until) if count_against_subject
-                          else ((), None))
+    counted, unchanged = no_show_counted(subject, booking.date, noshow_until) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
         change_status(tx, booking.booking_id, Status.NO_SHOW, now)

@@ -3,6 +3,7 @@
 Small and read-mostly: one item per entity under a few partitions, read whole and cached per process
 for a short time, so hot paths (booking, availability) cost no catalogue reads.
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -82,11 +83,16 @@ class Region:
 
 def service_from(data: dict) -> Service:
     return Service(
-        code=data["code"], name_zh=data["name_zh"], name_en=data["name_en"],
-        appointment_required=bool(data["appointment_required"]), materials=list(data.get("materials", [])),
-        notice=data.get("notice", ""), category=data.get("category", ""),
+        code=data["code"],
+        name_zh=data["name_zh"],
+        name_en=data["name_en"],
+        appointment_required=bool(data["appointment_required"]),
+        materials=list(data.get("materials", [])),
+        notice=data.get("notice", ""),
+        category=data.get("category", ""),
         minor_subject=bool(data.get("minor_subject", False)),
-        minor_allowed=bool(data.get("minor_allowed", True)), materials_en=list(data.get("materials_en", [])),
+        minor_allowed=bool(data.get("minor_allowed", True)),
+        materials_en=list(data.get("materials_en", [])),
         notice_en=data.get("notice_en", ""),
     )
 
@@ -101,10 +107,18 @@ def office_from(data: dict) -> Office:
     if data["mode"] not in ("book_first", "priority"):
         raise ValueError(f"mode must be book_first or priority, not {data['mode']!r}")
     return Office(
-        office_id=data["office_id"], name=data["name"], region=data["region"], district=data["district"],
-        address=data["address"], mode=data["mode"], services=list(data["services"]), timetable=timetable,
+        office_id=data["office_id"],
+        name=data["name"],
+        region=data["region"],
+        district=data["district"],
+        address=data["address"],
+        mode=data["mode"],
+        services=list(data["services"]),
+        timetable=timetable,
         closures=[Closure(date.fromisoformat(c["date"]), c.get("reason", "")) for c in data.get("closures", [])],
-        name_en=data.get("name_en", ""), phone=data.get("phone", ""), kind=data.get("kind", ""),
+        name_en=data.get("name_en", ""),
+        phone=data.get("phone", ""),
+        kind=data.get("kind", ""),
     )
 
 
@@ -142,15 +156,19 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
     catalog = Catalog(
         services={s["code"]: service_from(s) for s in bodies["SERVICE"]},
         offices={o["office_id"]: office_from(o) for o in bodies["OFFICE"]},
-        regions={r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["window_days"])) for r in bodies["REGION"]},
-        calendar=WorkCalendar({
-            int(c["year"]): YearEntries(
-                int(c["year"]),
-                frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
-                frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
-            )
-            for c in bodies["CALENDAR"]
-        }),
+        regions={
+            r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["window_days"])) for r in bodies["REGION"]
+        },
+        calendar=WorkCalendar(
+            {
+                int(c["year"]): YearEntries(
+                    int(c["year"]),
+                    frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
+                    frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
+                )
+                for c in bodies["CALENDAR"]
+            }
+        ),
     )
     with _lock:
         _cache = (time.monotonic(), catalog)
@@ -229,6 +247,12 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
-    transact(build, {"entity": ChangedMeanwhile(f"{kind.lower()} {key} was changed by someone else at the same moment; "
-                                                "read it again and retry.")})
+    transact(
+        build,
+        {
+            "entity": ChangedMeanwhile(
+                f"{kind.lower()} {key} was changed by someone else at the same moment; read it again and retry."
+            )
+        },
+    )
     invalidate_cache()

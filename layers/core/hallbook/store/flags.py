@@ -3,6 +3,7 @@
 the raw value) holding the pattern's recent events (masked evidence, capped) and, once the pattern is
 met, the flag: `queue` and `raised_at` put it in the sparse `by_raised` index, which lists open and
 reviewed flags newest first without a scan. Items expire (TTL) 60 days after their last event."""
+
 from __future__ import annotations
 
 import hashlib
@@ -79,11 +80,16 @@ def record(pattern: str, key: str, subject: str, event: dict, now: datetime) -> 
     """Append one event to the pattern's counter of `key` (one UpdateItem; none once MAX_EVENTS are
     kept); the events now kept, oldest first."""
     item = FlagItem(flag_id(pattern, key))
-    if not updated_if(item, [
-        FlagItem.events.set((FlagItem.events | []).append([json.dumps(event, ensure_ascii=False, sort_keys=True)])),
-        FlagItem.pattern.set(pattern), FlagItem.subject.set(subject),
-        FlagItem.expires_at.set(int((now + timedelta(days=KEEP_DAYS)).timestamp())),
-    ], FlagItem.events.does_not_exist() | (size(FlagItem.events) < MAX_EVENTS)):
+    if not updated_if(
+        item,
+        [
+            FlagItem.events.set((FlagItem.events | []).append([json.dumps(event, ensure_ascii=False, sort_keys=True)])),
+            FlagItem.pattern.set(pattern),
+            FlagItem.subject.set(subject),
+            FlagItem.expires_at.set(int((now + timedelta(days=KEEP_DAYS)).timestamp())),
+        ],
+        FlagItem.events.does_not_exist() | (size(FlagItem.events) < MAX_EVENTS),
+    ):
         item = FlagItem.get(flag_id(pattern, key), consistent_read=True)
     return [json.loads(e) for e in item.events or []]
 
@@ -91,16 +97,33 @@ def record(pattern: str, key: str, subject: str, event: dict, now: datetime) -> 
 def raise_flag(pattern: str, key: str, count: int, evidence: list[dict], now: datetime) -> bool:
     """Raise (or raise again) the flag: open, unless an administrator reviewed it at this count or a
     higher one already. False when nothing changed."""
-    return updated_if(FlagItem(flag_id(pattern, key)), [
-        FlagItem.queue.set(QUEUE), FlagItem.raised_at.set(now.isoformat()), FlagItem.raised_count.set(count),
-        FlagItem.evidence.set(json.dumps(evidence, ensure_ascii=False)), FlagItem.status.set("open"),
-    ], FlagItem.pk.exists() & (FlagItem.status.does_not_exist() | (FlagItem.status == "open")
-                               | (FlagItem.reviewed_count < count)))
+    return updated_if(
+        FlagItem(flag_id(pattern, key)),
+        [
+            FlagItem.queue.set(QUEUE),
+            FlagItem.raised_at.set(now.isoformat()),
+            FlagItem.raised_count.set(count),
+            FlagItem.evidence.set(json.dumps(evidence, ensure_ascii=False)),
+            FlagItem.status.set("open"),
+        ],
+        FlagItem.pk.exists()
+        & (FlagItem.status.does_not_exist() | (FlagItem.status == "open") | (FlagItem.reviewed_count < count)),
+    )
 
 
 def _flag(item: FlagItem) -> Flag:
-    return Flag(item.pk, item.pattern, item.subject, int(item.raised_count or 0), item.raised_at or "", item.status or "open",
-                json.loads(item.evidence or "[]"), item.reviewed_by, item.reviewed_at, item.review_note)
+    return Flag(
+        item.pk,
+        item.pattern,
+        item.subject,
+        int(item.raised_count or 0),
+        item.raised_at or "",
+        item.status or "open",
+        json.loads(item.evidence or "[]"),
+        item.reviewed_by,
+        item.reviewed_at,
+        item.review_note,
+    )
 
 
 def get(flag: str) -> Flag | None:
@@ -112,9 +135,17 @@ def get(flag: str) -> Flag | None:
 
 def listed(limit: int, cursor: str | None, status: str | None) -> tuple[list[Flag], str | None]:
     """Raised flags, newest first (one Query of the sparse index), `status` open or reviewed or both."""
-    return page(lambda last_key: FlagItem.by_raised.query(
-        QUEUE, scan_index_forward=False, limit=limit, last_evaluated_key=last_key,
-        filter_condition=(FlagItem.status == status) if status else None), cursor, _flag)
+    return page(
+        lambda last_key: FlagItem.by_raised.query(
+            QUEUE,
+            scan_index_forward=False,
+            limit=limit,
+            last_evaluated_key=last_key,
+            filter_condition=(FlagItem.status == status) if status else None,
+        ),
+        cursor,
+        _flag,
+    )
 
 
 class NotRaised(Exception):
@@ -128,10 +159,16 @@ def mark_reviewed(flag: str, by: str, note: str | None, now: datetime) -> Flag:
     if current is None:
         raise NotRaised()
     item = FlagItem(flag)
-    if not updated_if(item, [
-        FlagItem.status.set("reviewed"), FlagItem.reviewed_by.set(by), FlagItem.reviewed_at.set(now.isoformat()),
-        FlagItem.reviewed_count.set(current.count),
-        FlagItem.review_note.set(note) if note else FlagItem.review_note.remove(),
-    ], FlagItem.queue.exists()):
+    if not updated_if(
+        item,
+        [
+            FlagItem.status.set("reviewed"),
+            FlagItem.reviewed_by.set(by),
+            FlagItem.reviewed_at.set(now.isoformat()),
+            FlagItem.reviewed_count.set(current.count),
+            FlagItem.review_note.set(note) if note else FlagItem.review_note.remove(),
+        ],
+        FlagItem.queue.exists(),
+    ):
         raise NotRaised()
     return _flag(item)

@@ -2,6 +2,7 @@
 in the accounts table) holding every link (active, pending confirmation, revoked), written
 optimistically on a version number, so two parents asking at once, or a confirmation racing a
 revocation, cannot overwrite each other. Each guardian account's `wards` set lists its minors."""
+
 from __future__ import annotations
 
 import json
@@ -73,19 +74,30 @@ class LinksMoved(Exception):
     """The minor's links changed since they were read: read again and retry."""
 
 
-def save(before: Guardians, after: Guardians, messages: Sequence[Message] = (),
-         also: Callable[[Items], None] | None = None) -> None:
+def save(
+    before: Guardians, after: Guardians, messages: Sequence[Message] = (), also: Callable[[Items], None] | None = None
+) -> None:
     """Write `after` if the links are still as `before` was read, with the guardian accounts' `wards`
     sets and any SMS, in one transaction. `also(tx)` adds items (an audit entry). Raises LinksMoved."""
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]
 
     def build(tx: Items) -> None:
-        put_next_version(tx, "links", GuardiansItem(key(after.minor_id_number), links=json.dumps(
-            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False)), before.version)
+        put_next_version(
+            tx,
+            "links",
+            GuardiansItem(
+                key(after.minor_id_number),
+                links=json.dumps({a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False),
+            ),
+            before.version,
+        )
         for account_id in changed:
             wards = AccountItem.wards
-            action = (wards.add({after.minor_id_number}) if after.links[account_id].status == ACTIVE
-                      else wards.delete({after.minor_id_number}))
+            action = (
+                wards.add({after.minor_id_number})
+                if after.links[account_id].status == ACTIVE
+                else wards.delete({after.minor_id_number})
+            )
             tx.update(f"ward:{account_id}", AccountItem(account_key(account_id)), [action], AccountItem.pk.exists())
         send_with(tx, messages)
         if also is not None:

@@ -10,6 +10,7 @@ sparse `pending` index holds only those items, so the healing run finds what is 
 reading that index alone (one request when nothing waits), never the table. A time-critical message (a verification code) carries
 `deliver_by`; its text is removed once it is sent, expired or failed, and its TTL is an hour past
 `deliver_by`, not 30 days."""
+
 from __future__ import annotations
 
 import zlib
@@ -92,14 +93,21 @@ class Message:
     deliver_by: datetime | None = None  # time-critical: never sent at or after this instant
 
     def item(self) -> OutboxItem:
-        keep_until = (self.deliver_by + KEEP_AFTER_DELIVER_BY if self.deliver_by
-                      else self.created_at + timedelta(days=KEEP_DAYS))
+        keep_until = (
+            self.deliver_by + KEEP_AFTER_DELIVER_BY if self.deliver_by else self.created_at + timedelta(days=KEEP_DAYS)
+        )
         return OutboxItem(
-            self.message_id, kind=self.kind, phone=self.phone, text=self.text, lang=self.lang,
-            created_at=self.created_at.isoformat(), context=dict(self.context) or None,
+            self.message_id,
+            kind=self.kind,
+            phone=self.phone,
+            text=self.text,
+            lang=self.lang,
+            created_at=self.created_at.isoformat(),
+            context=dict(self.context) or None,
             expires_at=int(keep_until.timestamp()),
             deliver_by=int(self.deliver_by.timestamp()) if self.deliver_by else None,
-            pending_since=int(self.created_at.timestamp()), pending_shard=shard_of(self.message_id),
+            pending_since=int(self.created_at.timestamp()),
+            pending_shard=shard_of(self.message_id),
         )
 
 
@@ -126,8 +134,10 @@ def waiting_since(cutoff: int, limit: int) -> list[Waiting]:
     """Undelivered messages written at or before `cutoff` (epoch seconds), oldest first, at most
     `limit`: a Scan of the sparse `pending` index, which holds only undelivered messages (empty when
     all is well: one request), never of the table."""
-    found = [Waiting(item.pk, int(item.pending_since), int(item.deliver_by) if item.deliver_by else None)
-             for item in OutboxItem.pending.scan(OutboxItem.pending_since <= cutoff)]
+    found = [
+        Waiting(item.pk, int(item.pending_since), int(item.deliver_by) if item.deliver_by else None)
+        for item in OutboxItem.pending.scan(OutboxItem.pending_since <= cutoff)
+    ]
     found.sort(key=lambda w: w.pending_since)
     return found[:limit]
 

@@ -6,6 +6,7 @@ Why a table of its own and not the bookings table: a different owner (the police
 halls' timetables), different indexes (by holder, by station and state), a different retention, and
 the bookings table stays the noon rush's alone - nothing here shares its throughput or its
 transactions' conflicts."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -61,10 +62,16 @@ class Permit:
 
     def body(self) -> dict:
         """The permit as data (audit before/after, answers): the holder's ID number as stored."""
-        return {"number": self.number, "holder_id_number": self.holder_id_number, "office_id": self.office_id,
-                "address": self.address, "employer": self.employer, "school": self.school,
-                "valid_until": self.valid_until.isoformat(),
-                "last_endorsed": self.last_endorsed.isoformat() if self.last_endorsed else None}
+        return {
+            "number": self.number,
+            "holder_id_number": self.holder_id_number,
+            "office_id": self.office_id,
+            "address": self.address,
+            "employer": self.employer,
+            "school": self.school,
+            "valid_until": self.valid_until.isoformat(),
+            "last_endorsed": self.last_endorsed.isoformat() if self.last_endorsed else None,
+        }
 
 
 def permit_key(number: str) -> str:
@@ -73,8 +80,13 @@ def permit_key(number: str) -> str:
 
 def item_of(permit: Permit) -> PermitItem:
     return PermitItem(
-        permit_key(permit.number), number=permit.number, holder_id_number=permit.holder_id_number,
-        office_id=permit.office_id, address=permit.address, employer=permit.employer, school=permit.school,
+        permit_key(permit.number),
+        number=permit.number,
+        holder_id_number=permit.holder_id_number,
+        office_id=permit.office_id,
+        address=permit.address,
+        employer=permit.employer,
+        school=permit.school,
         valid_until=permit.valid_until.isoformat(),
         last_endorsed=permit.last_endorsed.isoformat() if permit.last_endorsed else None,
         updated_at=permit.updated_at,
@@ -83,10 +95,15 @@ def item_of(permit: Permit) -> PermitItem:
 
 def _permit(item: PermitItem) -> Permit:
     return Permit(
-        number=item.number, holder_id_number=item.holder_id_number, office_id=item.office_id, address=item.address,
+        number=item.number,
+        holder_id_number=item.holder_id_number,
+        office_id=item.office_id,
+        address=item.address,
         valid_until=date.fromisoformat(item.valid_until),
         last_endorsed=date.fromisoformat(item.last_endorsed) if item.last_endorsed else None,
-        employer=item.employer, school=item.school, updated_at=item.updated_at,
+        employer=item.employer,
+        school=item.school,
+        updated_at=item.updated_at,
     )
 
 
@@ -102,6 +119,7 @@ def permits_of(holder_id_number: str) -> list[Permit]:
 
 def put_permit_audited(permit: Permit, entry: AuditEntry) -> None:
     """Create or replace a permit together with its audit entry, in one transaction."""
+
     def build(tx: Items) -> None:
         tx.put("permit", item_of(permit))
         tx.put("audit", entry_item(entry))

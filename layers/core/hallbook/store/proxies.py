@@ -7,6 +7,7 @@ overwrite each other: each guess's attempt is counted in the same conditional wr
 Beside it, `PROXY#<proxy id>` points an authorisation's id at its citizen and proxy (written once,
 when it is asked for), and `PROXYOF#<proxy account id>` lists the citizens an account asked to act
 for (its set changes in the same transaction as the links)."""
+
 from __future__ import annotations
 
 import json
@@ -105,8 +106,11 @@ def get(citizen_account_id: str) -> Proxies:
 
 def get_many(citizen_account_ids: list[str]) -> list[Proxies]:
     ids = list(dict.fromkeys(citizen_account_ids))
-    found = {i.pk.removeprefix("PROXIES#"): i for i in ProxiesItem.batch_get([key(c) for c in ids],
-                                                                             consistent_read=True)} if ids else {}
+    found = (
+        {i.pk.removeprefix("PROXIES#"): i for i in ProxiesItem.batch_get([key(c) for c in ids], consistent_read=True)}
+        if ids
+        else {}
+    )
     return [_proxies(c, found.get(c)) for c in ids]
 
 
@@ -130,31 +134,52 @@ class ProxiesMoved(Exception):
 def unchanged_since_read(proxies: Proxies) -> Guard:
     """A guard for another write (a booking made by a family proxy): the citizen's authorisations
     are still as read, so one revoked meanwhile refuses the write (store.base.GuardMoved)."""
+
     def check(tx: Items) -> None:
         tx.check("guard", ProxiesItem, key(proxies.citizen_account_id), ProxiesItem.version == proxies.version)
+
     return check
 
 
-def save(before: Proxies, after: Proxies, messages: Sequence[Message] = (),
-         also: Callable[[Items], None] | None = None) -> None:
+def save(
+    before: Proxies, after: Proxies, messages: Sequence[Message] = (), also: Callable[[Items], None] | None = None
+) -> None:
     """Write `after` if the links are still as `before` was read, with the pointer of a new
     authorisation, the proxy accounts' PROXYOF sets and any SMS, in one transaction. `also(tx)` adds
     items (an audit entry). Raises ProxiesMoved."""
     changed = [a for a, link in after.links.items() if before.links.get(a) != link]
 
     def build(tx: Items) -> None:
-        put_next_version(tx, "links", ProxiesItem(key(after.citizen_account_id), links=json.dumps(
-            {a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False)), before.version)
+        put_next_version(
+            tx,
+            "links",
+            ProxiesItem(
+                key(after.citizen_account_id),
+                links=json.dumps({a: asdict(link) for a, link in after.links.items()}, ensure_ascii=False),
+            ),
+            before.version,
+        )
         for account_id in changed:
             link, old = after.links[account_id], before.links.get(account_id)
             if old is None or old.proxy_id != link.proxy_id:
-                tx.put(f"pointer:{account_id}", ProxyPointerItem(
-                    f"PROXY#{link.proxy_id}", citizen_account_id=after.citizen_account_id,
-                    proxy_account_id=account_id), ProxyPointerItem.pk.does_not_exist())
+                tx.put(
+                    f"pointer:{account_id}",
+                    ProxyPointerItem(
+                        f"PROXY#{link.proxy_id}",
+                        citizen_account_id=after.citizen_account_id,
+                        proxy_account_id=account_id,
+                    ),
+                    ProxyPointerItem.pk.does_not_exist(),
+                )
             citizens = ProxyOfItem.citizens
-            action = (citizens.delete({after.citizen_account_id}) if link.status == REVOKED
-                      else citizens.add({after.citizen_account_id}))
-            tx.update(f"of:{account_id}", ProxyOfItem(f"PROXYOF#{account_id}"), [action, ProxyOfItem.account_id.set("-")])
+            action = (
+                citizens.delete({after.citizen_account_id})
+                if link.status == REVOKED
+                else citizens.add({after.citizen_account_id})
+            )
+            tx.update(
+                f"of:{account_id}", ProxyOfItem(f"PROXYOF#{account_id}"), [action, ProxyOfItem.account_id.set("-")]
+            )
         send_with(tx, messages)
         if also is not None:
             also(tx)

@@ -5,6 +5,7 @@ environment shares the count and N parallel requests pass exactly `limit` of the
 
 Keys are pseudonymous: a SHA-256 of the limit's name and the raw key (a phone, an address, an
 account), never the phone or address itself."""
+
 from __future__ import annotations
 
 import hashlib
@@ -34,6 +35,8 @@ def item_key(limit: str, key: str, window: int) -> str:
 def count(limit: str, key: str, window: int, allowed: int, window_ends_at: float) -> bool:
     """Count one request of `key` in `window` if fewer than `allowed` were counted there: True when
     counted, False (nothing written) when the window's count is spent."""
-    return updated_if(RateItem(item_key(limit, key, window)),
-                      [RateItem.hits.add(1), RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
-                      RateItem.hits.does_not_exist() | (RateItem.hits < allowed))
+    return updated_if(
+        RateItem(item_key(limit, key, window)),
+        [RateItem.hits.add(1), RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
+        RateItem.hits.does_not_exist() | (RateItem.hits < allowed),
+    )

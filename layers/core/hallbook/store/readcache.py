@@ -19,6 +19,7 @@ TTLs run on the injected clock (hallbook.clock), so tests move time instead of s
 TTLCache bounds the size; each entry also keeps the instant it was stored, so a clock set back (a test
 reset) never makes an entry live longer. Thread-safe (one lock per cache set).
 """
+
 from __future__ import annotations
 
 import itertools
@@ -71,7 +72,9 @@ class _Ttl:
 class ReadCaches:
     """The caches of one Lambda environment."""
 
-    def __init__(self, availability_seconds: float = AVAILABILITY_SECONDS, full_slot_seconds: float = FULL_SLOT_SECONDS):
+    def __init__(
+        self, availability_seconds: float = AVAILABILITY_SECONDS, full_slot_seconds: float = FULL_SLOT_SECONDS
+    ):
         self.availability = _Ttl(availability_seconds, 4096)
         self.full_slots = _Ttl(full_slot_seconds, 65536)
         self.booked_here = _Ttl(full_slot_seconds, 4096)  # bookings that took a slot's last place here

@@ -5,6 +5,7 @@ condition is `booked < capacity` (store.bookings.book_slot, store.waitlist.hold_
 `booked` counts every place taken: bookings, and the places `held` for the waitlist or delayed
 before their return to the pool (R18, R19; hallbook.domain.waitlist). `held` says how many of
 `booked` are such places, each with its item in store.waitlist: `booked - held` are bookings."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -84,7 +85,9 @@ def released_pk(office_id: str) -> str:
 def released_days(office_id: str, first: date, last: date) -> dict[date, str]:
     """The days of a hall from `first` to `last` already released, with their plan's fingerprint:
     one Query."""
-    items = ReleasedDayItem.query(released_pk(office_id), ReleasedDayItem.sk.between(first.isoformat(), last.isoformat()))
+    items = ReleasedDayItem.query(
+        released_pk(office_id), ReleasedDayItem.sk.between(first.isoformat(), last.isoformat())
+    )
     return {date.fromisoformat(i.sk): i.fingerprint for i in items}
 
 
@@ -94,8 +97,14 @@ def mark_days_released(office_id: str, fingerprints: dict[date, str]) -> None:
     with ReleasedDayItem.batch_write() as batch:
         for day, fingerprint in fingerprints.items():
             expires = datetime.combine(day + timedelta(days=KEEP_DAYS), time(0), SHANGHAI)
-            batch.save(ReleasedDayItem(released_pk(office_id), day.isoformat(), fingerprint=fingerprint,
-                                       expires_at=int(expires.timestamp())))
+            batch.save(
+                ReleasedDayItem(
+                    released_pk(office_id),
+                    day.isoformat(),
+                    fingerprint=fingerprint,
+                    expires_at=int(expires.timestamp()),
+                )
+            )
 
 
 def slot_pk(office_id: str, service_code: str) -> str:
@@ -112,23 +121,41 @@ def slot_item(office_id: str, service_code: str, day: date, start: str) -> SlotI
 
 
 def slot_state(item: SlotItem) -> SlotState:
-    return SlotState(item.office_id, item.service_code, date.fromisoformat(item.date), item.start, item.end,
-                     int(item.capacity), int(item.booked or 0), bool(item.closed), int(item.held or 0))
+    return SlotState(
+        item.office_id,
+        item.service_code,
+        date.fromisoformat(item.date),
+        item.start,
+        item.end,
+        int(item.capacity),
+        int(item.booked or 0),
+        bool(item.closed),
+        int(item.held or 0),
+    )
 
 
 def _new_item(office_id: str, slot: Slot) -> SlotItem:
     return SlotItem(
-        slot_pk(office_id, slot.service_code), slot_sk(slot.day, slot.start), office_id=office_id,
-        service_code=slot.service_code, date=slot.day.isoformat(), start=slot.start, end=slot.end,
-        capacity=slot.capacity, booked=0, expires_at=int((slot.ends_at + timedelta(days=KEEP_DAYS)).timestamp()),
+        slot_pk(office_id, slot.service_code),
+        slot_sk(slot.day, slot.start),
+        office_id=office_id,
+        service_code=slot.service_code,
+        date=slot.day.isoformat(),
+        start=slot.start,
+        end=slot.end,
+        capacity=slot.capacity,
+        booked=0,
+        expires_at=int((slot.ends_at + timedelta(days=KEEP_DAYS)).timestamp()),
     )
 
 
 def existing_starts(office_id: str, service_code: str, first: date, last: date) -> set[tuple[date, str]]:
     """(day, start) of the slots already released: one Query, keys only."""
-    items = SlotItem.query(slot_pk(office_id, service_code),
-                           SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
-                           attributes_to_get=["sk"])
+    items = SlotItem.query(
+        slot_pk(office_id, service_code),
+        SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
+        attributes_to_get=["sk"],
+    )
     return {(date.fromisoformat(i.sk[:10]), i.sk[11:]) for i in items}
 
 
@@ -147,10 +174,12 @@ def create_slots_if_missing(office_id: str, slots: list[Slot]) -> int:
     retried item by item. Returns how many were written."""
     written = 0
     for i in range(0, len(slots), TRANSACTION_LIMIT):
-        chunk = slots[i:i + TRANSACTION_LIMIT]
+        chunk = slots[i : i + TRANSACTION_LIMIT]
+
         def build(tx: Items, chunk: list[Slot] = chunk) -> None:
             for slot in chunk:
                 tx.put("slot", _new_item(office_id, slot), SlotItem.pk.does_not_exist())
+
         try:
             transact(build)
             written += len(chunk)
@@ -192,8 +221,9 @@ def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> l
     return states
 
 
-def set_capacity_keeping_bookings(office_id: str, service_code: str, day: date, start: str,
-                                  capacity: int, end: str | None = None) -> tuple[SlotState, SlotState] | None:
+def set_capacity_keeping_bookings(
+    office_id: str, service_code: str, day: date, start: str, capacity: int, end: str | None = None
+) -> tuple[SlotState, SlotState] | None:
     """A timetable change for a released slot (open it if it was closed by an earlier change): its
     capacity becomes `capacity` and a new `end` is taken. Bookings are never touched: a slot left
     with more bookings than places is simply full (book_slot's condition is `booked < capacity`)

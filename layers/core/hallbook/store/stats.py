@@ -13,6 +13,7 @@ never. Not the booking itself: its slot's `booked` already counts it, and a coun
 day inside the noon rush's transaction would make every booking of that day conflict with the others.
 Calling a ticket adds its wait with one UpdateItem right after the claim (the claim transaction does
 not know when the ticket was issued). A day is the appointment's (the slot's, or the ticket's) day."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -24,8 +25,18 @@ from pynamodb.models import Model
 from .base import BaseMeta, Items, setting
 
 PREFIX = "STATS#"
-COUNTERS = ("cancelled_citizen", "cancelled_operator", "cancelled_hall", "no_shows", "checked_in", "walk_ins",
-            "called", "wait_seconds", "completed", "service_seconds")
+COUNTERS = (
+    "cancelled_citizen",
+    "cancelled_operator",
+    "cancelled_hall",
+    "no_shows",
+    "checked_in",
+    "walk_ins",
+    "called",
+    "wait_seconds",
+    "completed",
+    "service_seconds",
+)
 
 
 class StatsItem(Model):
@@ -86,8 +97,9 @@ def cancelled_counter(by: str) -> str:
 def days_between(office_id: str, first: date, last: date) -> list[DayCounts]:
     """Every service's counters of a hall from `first` to `last`: one Query (paged by pynamodb)."""
     result = []
-    for item in StatsItem.query(f"{PREFIX}{office_id}",
-                                StatsItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")):
+    for item in StatsItem.query(
+        f"{PREFIX}{office_id}", StatsItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
+    ):
         day, service_code = item.sk.split("#", 1)
         counts = {name: float(getattr(item, name) or 0) for name in COUNTERS}
         result.append(DayCounts(office_id, service_code, date.fromisoformat(day), counts))

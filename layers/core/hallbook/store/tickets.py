@@ -17,6 +17,7 @@ entries only, never the day's finished tickets). Every change is one transaction
   ticket `called` at a counter, the board's last call;
 - `complete`: the ticket `called` -> `done`, its booking `checked_in` -> `completed`, service time.
 """
+
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -126,10 +127,20 @@ def _expires(day: date) -> int:
 
 def _ticket(office_id: str, day: date, item: TicketItem) -> Ticket:
     return Ticket(
-        office_id=office_id, date=day, ticket_id=item.ticket_id or "", number=item.number or "",
-        kind=item.kind or "", service_code=item.service_code or "", status=item.status or "",
-        issued_at=item.issued_at or "", due_at=item.due_at or "", made_at=item.made_at or "",
-        booking_id=item.booking_id, counter=item.counter, called_at=item.called_at, done_at=item.done_at,
+        office_id=office_id,
+        date=day,
+        ticket_id=item.ticket_id or "",
+        number=item.number or "",
+        kind=item.kind or "",
+        service_code=item.service_code or "",
+        status=item.status or "",
+        issued_at=item.issued_at or "",
+        due_at=item.due_at or "",
+        made_at=item.made_at or "",
+        booking_id=item.booking_id,
+        counter=item.counter,
+        called_at=item.called_at,
+        done_at=item.done_at,
     )
 
 
@@ -137,10 +148,14 @@ def _board(item: TicketItem | None) -> Board:
     if item is None:
         return Board()
     return Board(
-        a_seq=int(item.a_seq or 0), b_seq=int(item.b_seq or 0), last_number=item.last_number,
-        last_counter=item.last_counter, last_called_at=item.last_called_at,
+        a_seq=int(item.a_seq or 0),
+        b_seq=int(item.b_seq or 0),
+        last_number=item.last_number,
+        last_counter=item.last_counter,
+        last_called_at=item.last_called_at,
         calling={k: str(v) for k, v in (item.calling.as_dict() if item.calling else {}).items()},
-        counters=set(item.counters or ()), served=int(item.served or 0),
+        counters=set(item.counters or ()),
+        served=int(item.served or 0),
         service_seconds=float(item.service_seconds or 0),
     )
 
@@ -159,8 +174,10 @@ def get_ticket(office_id: str, day: date, ticket_id_: str) -> Ticket | None:
 
 def tickets_of(office_id: str, day: date) -> list[Ticket]:
     """Every ticket of a hall's day (the counter console's day list): one Query (`T#`)."""
-    return [_ticket(office_id, day, item)
-            for item in TicketItem.query(day_key(office_id, day), TicketItem.sk.startswith(TICKET), consistent_read=True)]
+    return [
+        _ticket(office_id, day, item)
+        for item in TicketItem.query(day_key(office_id, day), TicketItem.sk.startswith(TICKET), consistent_read=True)
+    ]
 
 
 def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board, list[Waiting]]:
@@ -171,8 +188,9 @@ def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board,
         if item.sk == BOARD:
             board = item
         else:
-            waiting.append(Waiting(item.ticket_id, item.number, Kind(item.kind), datetime.fromisoformat(item.due_at),
-                                   item.made_at))
+            waiting.append(
+                Waiting(item.ticket_id, item.number, Kind(item.kind), datetime.fromisoformat(item.due_at), item.made_at)
+            )
     return _board(board), waiting
 
 
@@ -180,22 +198,57 @@ def _sequence_update(kind: Kind, seen: int, day: date) -> tuple[list, object]:
     """Actions and condition that take number `seen + 1` from the board's counter for `kind`."""
     attr = TicketItem.a_seq if kind is Kind.BOOKING else TicketItem.b_seq
     condition = (attr == seen) if seen else attr.does_not_exist()
-    actions = [attr.set(seen + 1), TicketItem.expires_at.set(_expires(day)),
-               TicketItem.calling.set(TicketItem.calling | {})]
+    actions = [
+        attr.set(seen + 1),
+        TicketItem.expires_at.set(_expires(day)),
+        TicketItem.calling.set(TicketItem.calling | {}),
+    ]
     return actions, condition
 
 
-def _new_ticket_items(office_id: str, day: date, kind: Kind, seq: int, service_code: str, due_at: datetime,
-                      made_at: str, now: datetime, booking_id: str | None) -> tuple[Ticket, TicketItem, TicketItem]:
+def _new_ticket_items(
+    office_id: str,
+    day: date,
+    kind: Kind,
+    seq: int,
+    service_code: str,
+    due_at: datetime,
+    made_at: str,
+    now: datetime,
+    booking_id: str | None,
+) -> tuple[Ticket, TicketItem, TicketItem]:
     number = ticket_number(kind, seq)
     tid = ticket_id(day.isoformat(), number)
-    ticket = Ticket(office_id=office_id, date=day, ticket_id=tid, number=number, kind=kind.value,
-                    service_code=service_code, status=TicketStatus.WAITING.value, issued_at=now.isoformat(),
-                    due_at=due_at.isoformat(), made_at=made_at, booking_id=booking_id)
-    common: dict[str, Any] = dict(ticket_id=tid, number=number, kind=kind.value, service_code=service_code,
-                  due_at=ticket.due_at, made_at=made_at, expires_at=_expires(day))
-    ticket_item = TicketItem(day_key(office_id, day), TICKET + tid, status=ticket.status, booking_id=booking_id,
-                             issued_at=ticket.issued_at, **common)
+    ticket = Ticket(
+        office_id=office_id,
+        date=day,
+        ticket_id=tid,
+        number=number,
+        kind=kind.value,
+        service_code=service_code,
+        status=TicketStatus.WAITING.value,
+        issued_at=now.isoformat(),
+        due_at=due_at.isoformat(),
+        made_at=made_at,
+        booking_id=booking_id,
+    )
+    common: dict[str, Any] = dict(
+        ticket_id=tid,
+        number=number,
+        kind=kind.value,
+        service_code=service_code,
+        due_at=ticket.due_at,
+        made_at=made_at,
+        expires_at=_expires(day),
+    )
+    ticket_item = TicketItem(
+        day_key(office_id, day),
+        TICKET + tid,
+        status=ticket.status,
+        booking_id=booking_id,
+        issued_at=ticket.issued_at,
+        **common,
+    )
     waiting_item = TicketItem(day_key(office_id, day), WAITING + tid, **common)
     return ticket, ticket_item, waiting_item
 
@@ -207,13 +260,26 @@ def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
     for _ in range(NUMBER_ATTEMPTS):
         seen = get_board(booking.office_id, day).a_seq
         ticket, ticket_item, waiting_item = _new_ticket_items(
-            booking.office_id, day, Kind.BOOKING, seen + 1, booking.service_code, due_at, booking.created_at, now,
-            booking.booking_id)
+            booking.office_id,
+            day,
+            Kind.BOOKING,
+            seen + 1,
+            booking.service_code,
+            due_at,
+            booking.created_at,
+            now,
+            booking.booking_id,
+        )
         seq_actions, seq_condition = _sequence_update(Kind.BOOKING, seen, day)
 
         def build(tx: Items) -> None:
-            change_status(tx, booking.booking_id, Status.CHECKED_IN, now, (
-                BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id)))
+            change_status(
+                tx,
+                booking.booking_id,
+                Status.CHECKED_IN,
+                now,
+                (BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id)),
+            )
             release_service_lock(tx, booking.subject_id_number, booking.service_code)
             tx.update("counter", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
             stats.count_in(tx, booking.office_id, booking.service_code, day, checked_in=1)
@@ -237,7 +303,8 @@ def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -
     for _ in range(NUMBER_ATTEMPTS):
         seen = get_board(office_id, day).b_seq
         ticket, ticket_item, waiting_item = _new_ticket_items(
-            office_id, day, Kind.WALK_IN, seen + 1, service_code, now, now.isoformat(), now, None)
+            office_id, day, Kind.WALK_IN, seen + 1, service_code, now, now.isoformat(), now, None
+        )
         seq_actions, seq_condition = _sequence_update(Kind.WALK_IN, seen, day)
 
         def build(tx: Items) -> None:
@@ -260,15 +327,27 @@ def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: dateti
 
     def build(tx: Items) -> None:
         tx.delete("waiting", TicketItem(key, WAITING + waiting.ticket_id), TicketItem.sk.exists())
-        tx.update("ticket", TicketItem(key, TICKET + waiting.ticket_id), [
-            TicketItem.status.set(TicketStatus.CALLED.value), TicketItem.counter.set(counter),
-            TicketItem.called_at.set(now.isoformat()),
-        ], TicketItem.status == TicketStatus.WAITING.value)
-        tx.update("board", TicketItem(key, BOARD), [
-            TicketItem.last_number.set(waiting.number), TicketItem.last_counter.set(counter),
-            TicketItem.last_called_at.set(now.isoformat()), TicketItem.counters.add({counter}),
-            TicketItem.calling[counter].set(waiting.number),
-        ])
+        tx.update(
+            "ticket",
+            TicketItem(key, TICKET + waiting.ticket_id),
+            [
+                TicketItem.status.set(TicketStatus.CALLED.value),
+                TicketItem.counter.set(counter),
+                TicketItem.called_at.set(now.isoformat()),
+            ],
+            TicketItem.status == TicketStatus.WAITING.value,
+        )
+        tx.update(
+            "board",
+            TicketItem(key, BOARD),
+            [
+                TicketItem.last_number.set(waiting.number),
+                TicketItem.last_counter.set(counter),
+                TicketItem.last_called_at.set(now.isoformat()),
+                TicketItem.counters.add({counter}),
+                TicketItem.calling[counter].set(waiting.number),
+            ],
+        )
 
     try:
         transact(build)
@@ -284,14 +363,27 @@ def complete(ticket: Ticket, now: datetime) -> None:
     seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
 
     def build(tx: Items) -> None:
-        tx.update("ticket", TicketItem(key, TICKET + ticket.ticket_id), [
-            TicketItem.status.set(TicketStatus.DONE.value), TicketItem.done_at.set(now.isoformat()),
-        ], TicketItem.status == TicketStatus.CALLED.value)
+        tx.update(
+            "ticket",
+            TicketItem(key, TICKET + ticket.ticket_id),
+            [
+                TicketItem.status.set(TicketStatus.DONE.value),
+                TicketItem.done_at.set(now.isoformat()),
+            ],
+            TicketItem.status == TicketStatus.CALLED.value,
+        )
         if ticket.booking_id:
-            change_status(tx, ticket.booking_id, Status.COMPLETED, now, (BookingItem.completed_at.set(now.isoformat()),))
-        tx.update("board", TicketItem(key, BOARD), [
-            TicketItem.served.add(1), TicketItem.service_seconds.add(int(round(seconds))),
-        ])
+            change_status(
+                tx, ticket.booking_id, Status.COMPLETED, now, (BookingItem.completed_at.set(now.isoformat()),)
+            )
+        tx.update(
+            "board",
+            TicketItem(key, BOARD),
+            [
+                TicketItem.served.add(1),
+                TicketItem.service_seconds.add(int(round(seconds))),
+            ],
+        )
         stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
 
     try:
@@ -314,14 +406,25 @@ def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> boo
     seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
 
     def build(tx: Items) -> None:
-        tx.update("ticket", TicketItem(key, TICKET + ticket.ticket_id), [
-            TicketItem.status.set(ticket_status), TicketItem.done_at.set(now.isoformat()),
-        ], TicketItem.status == ticket.status)
+        tx.update(
+            "ticket",
+            TicketItem(key, TICKET + ticket.ticket_id),
+            [
+                TicketItem.status.set(ticket_status),
+                TicketItem.done_at.set(now.isoformat()),
+            ],
+            TicketItem.status == ticket.status,
+        )
         if ticket.status == TicketStatus.WAITING.value:
             tx.delete("waiting", TicketItem(key, WAITING + ticket.ticket_id))
         if ticket.booking_id:
-            change_status(tx, ticket.booking_id, booking_status, now,
-                          () if day_end else (BookingItem.completed_at.set(now.isoformat()),))
+            change_status(
+                tx,
+                ticket.booking_id,
+                booking_status,
+                now,
+                () if day_end else (BookingItem.completed_at.set(now.isoformat()),),
+            )
         if not day_end:
             stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
 
@@ -335,6 +438,12 @@ def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> boo
 def open_tickets(office_id: str, day: date) -> list[Ticket]:
     """The hall's tickets of `day` still waiting or called: one Query of its partition's tickets."""
     open_states = (TicketStatus.WAITING.value, TicketStatus.CALLED.value)
-    return [_ticket(office_id, day, item) for item in TicketItem.query(
-        day_key(office_id, day), TicketItem.sk.startswith(TICKET), consistent_read=True,
-        filter_condition=TicketItem.status.is_in(*open_states))]
+    return [
+        _ticket(office_id, day, item)
+        for item in TicketItem.query(
+            day_key(office_id, day),
+            TicketItem.sk.startswith(TICKET),
+            consistent_read=True,
+            filter_condition=TicketItem.status.is_in(*open_states),
+        )
+    ]

@@ -6,6 +6,7 @@ range; read by staff through presigned GET URLs. The functions never carry the f
 Presigning needs no request to S3: the URL and form are signed with the function's own credentials
 (so its role must be allowed s3:PutObject / s3:GetObject on the key). In local mode the endpoint is
 the embedded AWS (AWS_ENDPOINT_URL), so the URL points at it and curl can upload there."""
+
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -23,6 +24,7 @@ DOWNLOAD_SECONDS = 5 * 60
 @dataclass(frozen=True)
 class UploadForm:
     """A presigned POST of one material: every field, then the file as the form's field `file`."""
+
     material: str
     url: str
     fields: dict[str, str]
@@ -38,7 +40,8 @@ def object_key(application_id: str, material: str) -> str:
 def upload_form(application_id: str, material: str, content_type: str, max_bytes: int) -> UploadForm:
     """A presigned POST for exactly this key, this Content-Type and 1..max_bytes bytes."""
     form = client("s3").generate_presigned_post(
-        settings().uploads_bucket, object_key(application_id, material),
+        settings().uploads_bucket,
+        object_key(application_id, material),
         Fields={"Content-Type": content_type},
         Conditions=[{"Content-Type": content_type}, ["content-length-range", 1, max_bytes]],
         ExpiresIn=UPLOAD_SECONDS,
@@ -59,6 +62,7 @@ def stored_object(application_id: str, material: str) -> StoredObject | None:
 
 def download_url(application_id: str, material: str) -> str:
     return client("s3").generate_presigned_url(
-        "get_object", Params={"Bucket": settings().uploads_bucket, "Key": object_key(application_id, material)},
+        "get_object",
+        Params={"Bucket": settings().uploads_bucket, "Key": object_key(application_id, material)},
         ExpiresIn=DOWNLOAD_SECONDS,
     )

@@ -17,6 +17,7 @@ Transactions, each named by what it guarantees:
 - withdraw_place: a hall closure drops a place (and ends the entry it was offered to).
 Every condition that fails is an answer (EntryMoved, PlaceMoved, or the booking's refusals).
 """
+
 from __future__ import annotations
 
 import hashlib
@@ -183,19 +184,44 @@ def _at(text: str | None) -> datetime | None:
 
 
 def _entry(item: WaitItem) -> Entry:
-    return Entry(item.pk.removeprefix("WAIT#"), item.account_id or "", item.subject_id_number or "", item.office_id,
-                 item.service_code, date.fromisoformat(item.date), item.start, item.status or "", item.created_at,
-                 item.updated_at, item.place_id, item.offer_start, item.offer_end, _at(item.offer_until),
-                 item.booking_id)
+    return Entry(
+        item.pk.removeprefix("WAIT#"),
+        item.account_id or "",
+        item.subject_id_number or "",
+        item.office_id,
+        item.service_code,
+        date.fromisoformat(item.date),
+        item.start,
+        item.status or "",
+        item.created_at,
+        item.updated_at,
+        item.place_id,
+        item.offer_start,
+        item.offer_end,
+        _at(item.offer_until),
+        item.booking_id,
+    )
 
 
 def _place(item: WaitItem) -> Place:
-    return Place(item.pk.removeprefix("PLACE#"), item.office_id, item.service_code, date.fromisoformat(item.date),
-                 item.start or "", item.end or "", item.state or "", item.origin or "", item.created_at,
-                 _at(item.return_at), item.entry_id, _at(item.offer_until))
+    return Place(
+        item.pk.removeprefix("PLACE#"),
+        item.office_id,
+        item.service_code,
+        date.fromisoformat(item.date),
+        item.start or "",
+        item.end or "",
+        item.state or "",
+        item.origin or "",
+        item.created_at,
+        _at(item.return_at),
+        item.entry_id,
+        _at(item.offer_until),
+    )
 
 
 # ---------------------------------------------------------------- reads
+
 
 def get_entry(entry_id: str) -> Entry | None:
     item = latest(WaitItem, entry_key(entry_id))
@@ -219,21 +245,24 @@ def entries_of_account(account_id: str, limit: int = 100) -> list[Entry]:
 def waiting_entries(office_id: str, service_code: str, day: date) -> list[Entry]:
     """The entries still waiting for a hall's service on `day`, in join order: one Query of by_queue
     (eventually consistent: every write that acts on one is conditioned on its status)."""
-    return [_entry(i) for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day),
-                                                       WaitItem.queued_at < PLACES_AFTER)]
+    return [
+        _entry(i)
+        for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day), WaitItem.queued_at < PLACES_AFTER)
+    ]
 
 
 def places_of_day(office_id: str, service_code: str, day: date) -> list[Place]:
-    return [_place(i) for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day),
-                                                       WaitItem.queued_at >= PLACES_AFTER)]
+    return [
+        _place(i)
+        for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day), WaitItem.queued_at >= PLACES_AFTER)
+    ]
 
 
 def due_keys(now: datetime) -> list[str]:
     """The keys (WAIT#.., PLACE#..) of what is due at `now`: waiting entries past their cut-off, offers
     past their deadline, delayed places past their return. One Query per shard of the sparse by_due."""
     bound = f"{instant(now)}#~"
-    return [i.pk for shard in range(DUE_SHARDS)
-            for i in WaitItem.by_due.query(f"DUE#{shard}", WaitItem.due_at < bound)]
+    return [i.pk for shard in range(DUE_SHARDS) for i in WaitItem.by_due.query(f"DUE#{shard}", WaitItem.due_at < bound)]
 
 
 def earliest_due() -> datetime | None:
@@ -255,24 +284,42 @@ def get_items(keys: list[str]) -> list[Entry | Place]:
 
 # ---------------------------------------------------------------- items
 
+
 def next_in_queue(office_id: str, service_code: str, day: date) -> int:
     """The next join number of a queue (one atomic counter per hall, service and day): join order
     is this order, whatever the clocks say. A number given to a join that is then refused is skipped."""
     key = f"SEQ#{queue_key(office_id, service_code, day)}"
     counter = WaitItem(key)
-    counter.update(actions=[WaitItem.seq.add(1), WaitItem.kind.set("seq"), WaitItem.office_id.set(office_id),
-                            WaitItem.service_code.set(service_code), WaitItem.date.set(day.isoformat()),
-                            WaitItem.created_at.set(day.isoformat()), WaitItem.expires_at.set(_expires(day))])
+    counter.update(
+        actions=[
+            WaitItem.seq.add(1),
+            WaitItem.kind.set("seq"),
+            WaitItem.office_id.set(office_id),
+            WaitItem.service_code.set(service_code),
+            WaitItem.date.set(day.isoformat()),
+            WaitItem.created_at.set(day.isoformat()),
+            WaitItem.expires_at.set(_expires(day)),
+        ]
+    )
     return int(counter.seq)
 
 
 def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
     return WaitItem(
-        entry_key(entry.entry_id), kind="entry", office_id=entry.office_id, service_code=entry.service_code,
-        date=entry.date.isoformat(), start=entry.start, created_at=entry.created_at, account_id=entry.account_id,
-        subject_id_number=entry.subject_id_number, status=EntryStatus.WAITING.value, expires_at=_expires(entry.date),
+        entry_key(entry.entry_id),
+        kind="entry",
+        office_id=entry.office_id,
+        service_code=entry.service_code,
+        date=entry.date.isoformat(),
+        start=entry.start,
+        created_at=entry.created_at,
+        account_id=entry.account_id,
+        subject_id_number=entry.subject_id_number,
+        status=EntryStatus.WAITING.value,
+        expires_at=_expires(entry.date),
         queue=queue_key(entry.office_id, entry.service_code, entry.date),
-        queued_at=f"{number:012d}#{entry.entry_id}", **_due(entry.entry_id, cut_off),
+        queued_at=f"{number:012d}#{entry.entry_id}",
+        **_due(entry.entry_id, cut_off),
     )
 
 
@@ -280,18 +327,32 @@ def delayed_place_item(place: Place) -> WaitItem:
     """A delayed place's item (written with the cancellation that frees it: store.bookings.cancel_booking)."""
     assert place.return_at is not None
     return WaitItem(
-        place_key(place.place_id), kind="place", office_id=place.office_id, service_code=place.service_code,
-        date=place.date.isoformat(), start=place.start, end=place.end, created_at=place.created_at,
-        state=PlaceState.DELAYED.value, origin=place.origin, return_at=place.return_at.isoformat(),
-        expires_at=_expires(place.date), queue=queue_key(place.office_id, place.service_code, place.date),
-        queued_at=f"{PLACES_AFTER}{place.place_id}", **_due(place.place_id, place.return_at),
+        place_key(place.place_id),
+        kind="place",
+        office_id=place.office_id,
+        service_code=place.service_code,
+        date=place.date.isoformat(),
+        start=place.start,
+        end=place.end,
+        created_at=place.created_at,
+        state=PlaceState.DELAYED.value,
+        origin=place.origin,
+        return_at=place.return_at.isoformat(),
+        expires_at=_expires(place.date),
+        queue=queue_key(place.office_id, place.service_code, place.date),
+        queued_at=f"{PLACES_AFTER}{place.place_id}",
+        **_due(place.place_id, place.return_at),
     )
 
 
 def _place_leaves_slot(tx: Items, place: Place) -> None:
     """The place is no longer taken: its slot's `booked` and `held` - 1 together (neither below 0)."""
-    tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
-              [SlotItem.booked.add(-1), SlotItem.held.add(-1)], (SlotItem.held > 0) & (SlotItem.booked > 0))
+    tx.update(
+        "slot",
+        slot_item(place.office_id, place.service_code, place.date, place.start),
+        [SlotItem.booked.add(-1), SlotItem.held.add(-1)],
+        (SlotItem.held > 0) & (SlotItem.booked > 0),
+    )
 
 
 def _lock_released(tx: Items, entry: Entry) -> None:
@@ -300,29 +361,52 @@ def _lock_released(tx: Items, entry: Entry) -> None:
 
 def _offer_to_waiting_entry(tx: Items, entry: Entry, place: Place, until: datetime, now: datetime) -> None:
     """The entry holds the offer of `place` until `until`, only while it is still waiting (label "entry")."""
-    tx.update("entry", WaitItem(entry_key(entry.entry_id)), [
-        WaitItem.status.set(EntryStatus.OFFERED.value), WaitItem.place_id.set(place.place_id),
-        WaitItem.offer_start.set(place.start), WaitItem.offer_end.set(place.end),
-        WaitItem.offer_until.set(until.isoformat()), WaitItem.updated_at.set(now.isoformat()),
-        WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove(),
-    ], WaitItem.status == EntryStatus.WAITING.value)
+    tx.update(
+        "entry",
+        WaitItem(entry_key(entry.entry_id)),
+        [
+            WaitItem.status.set(EntryStatus.OFFERED.value),
+            WaitItem.place_id.set(place.place_id),
+            WaitItem.offer_start.set(place.start),
+            WaitItem.offer_end.set(place.end),
+            WaitItem.offer_until.set(until.isoformat()),
+            WaitItem.updated_at.set(now.isoformat()),
+            WaitItem.queue.remove(),
+            WaitItem.queued_at.remove(),
+            WaitItem.due_part.remove(),
+            WaitItem.due_at.remove(),
+        ],
+        WaitItem.status == EntryStatus.WAITING.value,
+    )
 
 
 def _ended_actions(status: EntryStatus, now: datetime) -> list:
-    return [WaitItem.status.set(status.value), WaitItem.updated_at.set(now.isoformat()),
-            WaitItem.queue.remove(), WaitItem.queued_at.remove(), WaitItem.due_part.remove(), WaitItem.due_at.remove(),
-            WaitItem.place_id.remove()]
+    return [
+        WaitItem.status.set(status.value),
+        WaitItem.updated_at.set(now.isoformat()),
+        WaitItem.queue.remove(),
+        WaitItem.queued_at.remove(),
+        WaitItem.due_part.remove(),
+        WaitItem.due_at.remove(),
+        WaitItem.place_id.remove(),
+    ]
 
 
 def _offered_place_actions(entry: Entry, until: datetime) -> list:
     assert entry.place_id is not None
     due = _due(entry.place_id, until)
-    return [WaitItem.state.set(PlaceState.OFFERED.value), WaitItem.entry_id.set(entry.entry_id),
-            WaitItem.offer_until.set(until.isoformat()), WaitItem.return_at.remove(),
-            WaitItem.due_part.set(due["due_part"]), WaitItem.due_at.set(due["due_at"])]
+    return [
+        WaitItem.state.set(PlaceState.OFFERED.value),
+        WaitItem.entry_id.set(entry.entry_id),
+        WaitItem.offer_until.set(until.isoformat()),
+        WaitItem.return_at.remove(),
+        WaitItem.due_part.set(due["due_part"]),
+        WaitItem.due_at.set(due["due_at"]),
+    ]
 
 
 # ---------------------------------------------------------------- transactions
+
 
 def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
     """R18 with R9, R11, R12: the entry is written with the subject's lock on the service, under the
@@ -344,8 +428,19 @@ def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
 
 
 def _as_booking(entry: Entry) -> Booking:
-    return Booking("", "", entry.account_id, entry.subject_id_number, entry.office_id, entry.service_code,
-                   entry.date, entry.start or "", "", Status.BOOKED.value, entry.created_at)
+    return Booking(
+        "",
+        "",
+        entry.account_id,
+        entry.subject_id_number,
+        entry.office_id,
+        entry.service_code,
+        entry.date,
+        entry.start or "",
+        "",
+        Status.BOOKED.value,
+        entry.created_at,
+    )
 
 
 def offer_delayed_place(place: Place, entry: Entry, until: datetime, now: datetime, messages: list[Message]) -> None:
@@ -355,8 +450,12 @@ def offer_delayed_place(place: Place, entry: Entry, until: datetime, now: dateti
     entry = _with_place(entry, place)
 
     def build(tx: Items) -> None:
-        tx.update("place", WaitItem(place_key(place.place_id)), _offered_place_actions(entry, until),
-                  WaitItem.state == PlaceState.DELAYED.value)
+        tx.update(
+            "place",
+            WaitItem(place_key(place.place_id)),
+            _offered_place_actions(entry, until),
+            WaitItem.state == PlaceState.DELAYED.value,
+        )
         _offer_to_waiting_entry(tx, entry, place, until, now)
         send_with(tx, messages)
 
@@ -373,16 +472,31 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
     or NoSuchSlot (no free place any more) or EntryMoved."""
     entry = _with_place(entry, place)
     item = WaitItem(
-        place_key(place.place_id), kind="place", office_id=place.office_id, service_code=place.service_code,
-        date=place.date.isoformat(), start=place.start, end=place.end, created_at=place.created_at,
-        state=PlaceState.OFFERED.value, origin=Origin.FREED.value, entry_id=entry.entry_id,
-        offer_until=until.isoformat(), expires_at=_expires(place.date),
-        queue=queue_key(place.office_id, place.service_code, place.date), queued_at=f"{PLACES_AFTER}{place.place_id}",
-        **_due(place.place_id, until))
+        place_key(place.place_id),
+        kind="place",
+        office_id=place.office_id,
+        service_code=place.service_code,
+        date=place.date.isoformat(),
+        start=place.start,
+        end=place.end,
+        created_at=place.created_at,
+        state=PlaceState.OFFERED.value,
+        origin=Origin.FREED.value,
+        entry_id=entry.entry_id,
+        offer_until=until.isoformat(),
+        expires_at=_expires(place.date),
+        queue=queue_key(place.office_id, place.service_code, place.date),
+        queued_at=f"{PLACES_AFTER}{place.place_id}",
+        **_due(place.place_id, until),
+    )
 
     def build(tx: Items) -> None:
-        tx.update("slot", slot_item(place.office_id, place.service_code, place.date, place.start),
-                  [SlotItem.booked.add(1), SlotItem.held.add(1)], slot_has_room())
+        tx.update(
+            "slot",
+            slot_item(place.office_id, place.service_code, place.date, place.start),
+            [SlotItem.booked.add(1), SlotItem.held.add(1)],
+            slot_has_room(),
+        )
         tx.put("place", item, WaitItem.pk.does_not_exist())
         _offer_to_waiting_entry(tx, entry, place, until, now)
         send_with(tx, messages)
@@ -390,15 +504,19 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
     try:
         transact(build, {"entry": EntryMoved})
     except Cancelled as cancelled:
-        refusal = booking_failure(Booking("", "", "", "", place.office_id, place.service_code, place.date,
-                                          place.start, place.end, "", ""), now, cancelled)
+        refusal = booking_failure(
+            Booking("", "", "", "", place.office_id, place.service_code, place.date, place.start, place.end, "", ""),
+            now,
+            cancelled,
+        )
         if refusal is not None:
             raise refusal from None
         raise
 
 
-def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: datetime,
-                 messages: list[Message]) -> None:
+def accept_offer(
+    entry: Entry, booking: Booking, slot_ends_at: datetime, now: datetime, messages: list[Message]
+) -> None:
     """R18 with R7-R12: the offer becomes a booking in one transaction - the entry `accepted` (still
     offered, its deadline not passed), the place item gone and the slot's `held` - 1 (`booked`
     unchanged: the place was taken already, so capacity cannot be passed), the slot still open, the
@@ -408,25 +526,47 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
     assert entry.place_id is not None
 
     def build(tx: Items) -> None:
-        tx.update("entry", WaitItem(entry_key(entry.entry_id)), [
-            WaitItem.status.set(EntryStatus.ACCEPTED.value), WaitItem.booking_id.set(booking.booking_id),
-            WaitItem.updated_at.set(now.isoformat()), WaitItem.place_id.remove(),
-        ], (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id)
-           & (WaitItem.offer_until > now.isoformat()))
+        tx.update(
+            "entry",
+            WaitItem(entry_key(entry.entry_id)),
+            [
+                WaitItem.status.set(EntryStatus.ACCEPTED.value),
+                WaitItem.booking_id.set(booking.booking_id),
+                WaitItem.updated_at.set(now.isoformat()),
+                WaitItem.place_id.remove(),
+            ],
+            (WaitItem.status == EntryStatus.OFFERED.value)
+            & (WaitItem.place_id == entry.place_id)
+            & (WaitItem.offer_until > now.isoformat()),
+        )
         # entry.place_id: asserted above, a narrowing mypy does not carry into build()
-        tx.delete("place", WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
-                  (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
-        tx.update("slot", slot_item(booking.office_id, booking.service_code, booking.date, booking.start),
-                  [SlotItem.held.add(-1)],
-                  SlotItem.pk.exists() & (SlotItem.held > 0)
-                  & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)))  # noqa: E712
+        tx.delete(
+            "place",
+            WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
+            (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id),
+        )
+        tx.update(
+            "slot",
+            slot_item(booking.office_id, booking.service_code, booking.date, booking.start),
+            [SlotItem.held.add(-1)],
+            SlotItem.pk.exists()
+            & (SlotItem.held > 0)
+            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)),  # noqa: E712
+        )
         keep_service_lock(tx, booking.subject_id_number, booking.service_code, now)
         tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
         send_with(tx, messages)
 
     try:
-        transact(build, {"entry": EntryMoved, "place": EntryMoved, "booking": EntryMoved,
-                         "slot": NoSuchSlot("The hall has closed this slot.")})
+        transact(
+            build,
+            {
+                "entry": EntryMoved,
+                "place": EntryMoved,
+                "booking": EntryMoved,
+                "slot": NoSuchSlot("The hall has closed this slot."),
+            },
+        )
     except Cancelled as cancelled:
         if cancelled.failed("subject"):
             refusal = booking_failure(booking, now, cancelled)
@@ -434,8 +574,9 @@ def accept_offer(entry: Entry, booking: Booking, slot_ends_at: datetime, now: da
         raise
 
 
-def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: datetime,
-                  messages: list[Message]) -> None:
+def pass_offer_on(
+    entry: Entry, status: EntryStatus, return_at: datetime, now: datetime, messages: list[Message]
+) -> None:
     """An offer ends without a booking (declined, timed out): the entry ends and frees the subject's
     lock, and its place is delayed again until `return_at` (still taken: no counter moves).
     Raises EntryMoved if the entry no longer holds that offer."""
@@ -443,14 +584,26 @@ def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: d
     due = _due(entry.place_id, return_at)
 
     def build(tx: Items) -> None:
-        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
-                  (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id))
+        tx.update(
+            "entry",
+            WaitItem(entry_key(entry.entry_id)),
+            _ended_actions(status, now),
+            (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id),
+        )
         # entry.place_id: asserted above, a narrowing mypy does not carry into build()
-        tx.update("place", WaitItem(place_key(entry.place_id)), [  # type: ignore[arg-type]
-            WaitItem.state.set(PlaceState.DELAYED.value), WaitItem.entry_id.remove(), WaitItem.offer_until.remove(),
-            WaitItem.return_at.set(return_at.isoformat()), WaitItem.due_part.set(due["due_part"]),
-            WaitItem.due_at.set(due["due_at"]),
-        ], (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id))
+        tx.update(
+            "place",
+            WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
+            [
+                WaitItem.state.set(PlaceState.DELAYED.value),
+                WaitItem.entry_id.remove(),
+                WaitItem.offer_until.remove(),
+                WaitItem.return_at.set(return_at.isoformat()),
+                WaitItem.due_part.set(due["due_part"]),
+                WaitItem.due_at.set(due["due_at"]),
+            ],
+            (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id),
+        )
         _lock_released(tx, entry)
         send_with(tx, messages)
 
@@ -460,6 +613,7 @@ def pass_offer_on(entry: Entry, status: EntryStatus, return_at: datetime, now: d
 def return_to_pool(place: Place, now: datetime) -> None:
     """A delayed place becomes free: its item goes and the slot's `booked` and `held` drop by one,
     together. Raises PlaceMoved if it is no longer delayed (offered or returned by another run)."""
+
     def build(tx: Items) -> None:
         tx.delete("place", WaitItem(place_key(place.place_id)), WaitItem.state == PlaceState.DELAYED.value)
         _place_leaves_slot(tx, place)
@@ -470,9 +624,14 @@ def return_to_pool(place: Place, now: datetime) -> None:
 def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[Message]) -> None:
     """A waiting entry ends (the citizen left, the cut-off came) and frees the subject's lock.
     Raises EntryMoved if it is no longer waiting (offered meanwhile, or ended by another run)."""
+
     def build(tx: Items) -> None:
-        tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(status, now),
-                  WaitItem.status == EntryStatus.WAITING.value)
+        tx.update(
+            "entry",
+            WaitItem(entry_key(entry.entry_id)),
+            _ended_actions(status, now),
+            WaitItem.status == EntryStatus.WAITING.value,
+        )
         _lock_released(tx, entry)
         send_with(tx, messages)
 
@@ -482,15 +641,20 @@ def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[M
 def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: list[Message]) -> None:
     """A hall closure: the place goes (`booked` and `held` - 1; the slot is closed, nobody can take it)
     and the entry it was offered to, if any, ends with its lock freed. Raises PlaceMoved."""
+
     def build(tx: Items) -> None:
-        condition = (WaitItem.state == place.state)
+        condition = WaitItem.state == place.state
         if entry is not None:
             condition &= WaitItem.entry_id == entry.entry_id
         tx.delete("place", WaitItem(place_key(place.place_id)), condition)
         _place_leaves_slot(tx, place)
         if entry is not None:
-            tx.update("entry", WaitItem(entry_key(entry.entry_id)), _ended_actions(EntryStatus.ENDED, now),
-                      (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id))
+            tx.update(
+                "entry",
+                WaitItem(entry_key(entry.entry_id)),
+                _ended_actions(EntryStatus.ENDED, now),
+                (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id),
+            )
             _lock_released(tx, entry)
         send_with(tx, messages)
 

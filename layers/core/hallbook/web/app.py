@@ -1,5 +1,6 @@
 """The resolver every API function builds on: Powertools REST resolver with request validation and
 OpenAPI, one error mapping to problem+json, and the shared logger/metrics/tracer."""
+
 from __future__ import annotations
 
 import functools
@@ -99,10 +100,11 @@ def json_body_refusal(event: dict):
             return Problem(400, "VALIDATION_ERROR", "the body is not UTF-8 text")
         event["body"], event["isBase64Encoded"] = body, False
     media_type = content_type(event).split(";", 1)[0].strip().lower()
-    if not (media_type in ("", "application/json", "text/plain")
-            or (media_type.startswith("application/") and media_type.endswith("+json"))):
-        return Problem(415, "UNSUPPORTED_MEDIA_TYPE",
-                       f"send the body as application/json, not {media_type[:60]}")
+    if not (
+        media_type in ("", "application/json", "text/plain")
+        or (media_type.startswith("application/") and media_type.endswith("+json"))
+    ):
+        return Problem(415, "UNSUPPORTED_MEDIA_TYPE", f"send the body as application/json, not {media_type[:60]}")
     problem_text = json_object_problem(body)
     if problem_text:
         return Problem(400, "VALIDATION_ERROR", problem_text)
@@ -169,12 +171,15 @@ class OriginsFromEnvironment(CORSConfig):
     Bearer tokens only: never Access-Control-Allow-Credentials, so no cookie is ever sent."""
 
     def __init__(self) -> None:
-        super().__init__(allow_headers=["Idempotency-Key", "If-None-Match"], max_age=600,
-                         expose_headers=["ETag", "Retry-After", "Location", "Idempotent-Replayed"])
+        super().__init__(
+            allow_headers=["Idempotency-Key", "If-None-Match"],
+            max_age=600,
+            expose_headers=["ETag", "Retry-After", "Location", "Idempotent-Replayed"],
+        )
 
     @property
     def _allowed_origins(self) -> list[str]:
-        listed = f'{os.environ.get("ALLOWED_ORIGINS", "")},{os.environ.get("LOCAL_ORIGINS", "")}'
+        listed = f"{os.environ.get('ALLOWED_ORIGINS', '')},{os.environ.get('LOCAL_ORIGINS', '')}"
         return [o.strip() for o in listed.split(",") if o.strip() and o.strip() != "*"]
 
     @_allowed_origins.setter

@@ -1,6 +1,7 @@
 """Who is calling: the bearer token verified against the injected clock and against the account
 (logged out, password changed, role changed: refused), and the role checks every route makes in
 this one place."""
+
 from __future__ import annotations
 
 from aws_lambda_powertools.event_handler.api_gateway import BaseRouter

@@ -1,6 +1,7 @@
 """Conditional GET (RFC 9110): an ETag on a public JSON answer, and 304 Not Modified without a body
 when the client's If-None-Match names it (or is `*`). Weak and strong tags compare alike (weak
 comparison, what GET uses)."""
+
 from __future__ import annotations
 
 import hashlib

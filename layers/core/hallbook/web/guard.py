@@ -18,6 +18,7 @@ Client addresses are counted before the account or phone a request names, and a 
 charges nothing further, so an attacker's flood spends the attacker's own address first.
 Answers are 429 RATE_LIMITED with Retry-After: the real wait on the injected clock, rounded up.
 """
+
 from __future__ import annotations
 
 import ipaddress
@@ -79,12 +80,17 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/services/{code}"): PUBLIC,
     ("GET", "/v1/offices"): PUBLIC,
     ("GET", "/v1/offices/{office_id}"): PUBLIC,
-    ("GET", "/v1/offices/{office_id}/availability"): Rule(limits=(
-        Limit("availability_address", "address", what="availability requests"),)),
+    ("GET", "/v1/offices/{office_id}/availability"): Rule(
+        limits=(Limit("availability_address", "address", what="availability requests"),)
+    ),
     # accounts (R1) and sessions
-    ("POST", "/v1/accounts"): Rule(limits=(
-        SMS_BY_ADDRESS, Limit("register_address", "address", shared=True, what="registrations"),
-        Limit("register_phone", "phone", shared=True, what="registrations"))),
+    ("POST", "/v1/accounts"): Rule(
+        limits=(
+            SMS_BY_ADDRESS,
+            Limit("register_address", "address", shared=True, what="registrations"),
+            Limit("register_phone", "phone", shared=True, what="registrations"),
+        )
+    ),
     ("POST", "/v1/accounts/verify"): PUBLIC,  # wrong codes: 5 per code, then 429 (services.accounts)
     ("POST", "/v1/accounts/verify/resend"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
     ("POST", "/v1/accounts/reclaim/confirm"): PUBLIC,
@@ -94,39 +100,61 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
     ("GET", "/v1/me"): ANYONE_LOGGED_IN,
     # bookings (R8-R13): the rush
-    ("POST", "/v1/bookings"): Rule(("citizen",), limits=(
-        Limit("booking_address", "address", what="booking attempts"),
-        Limit("booking_account", "account", what="booking attempts"))),
+    ("POST", "/v1/bookings"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     ("GET", "/v1/bookings"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
     # the waitlist (R18): joining is a booking attempt of sorts
-    ("POST", "/v1/waitlist"): Rule(("citizen",), limits=(
-        Limit("booking_address", "address", what="booking attempts"),
-        Limit("booking_account", "account", what="booking attempts"))),
+    ("POST", "/v1/waitlist"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     ("GET", "/v1/waitlist"): CITIZEN,
     ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
-    ("POST", "/v1/guardian-links"): Rule(("citizen",), limits=(
-        SMS_BY_ADDRESS, Limit("guardian_account", "account", shared=True, what="guardian link requests"),
-        Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"))),
+    ("POST", "/v1/guardian-links"): Rule(
+        ("citizen",),
+        limits=(
+            SMS_BY_ADDRESS,
+            Limit("guardian_account", "account", shared=True, what="guardian link requests"),
+            Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"),
+        ),
+    ),
     ("GET", "/v1/guardian-links"): CITIZEN,
     ("POST", "/v1/guardian-links/confirm"): CITIZEN,
     ("POST", "/v1/guardian-links/revoke"): CITIZEN,
     # family proxies (R20): asking texts a code to the citizen's registered phone
-    ("POST", "/v1/proxies"): Rule(("citizen",), limits=(
-        SMS_BY_ADDRESS, Limit("proxy_account", "account", shared=True, what="proxy requests"),
-        Limit("proxy_phone", "phone", shared=True, what="proxy requests"))),
+    ("POST", "/v1/proxies"): Rule(
+        ("citizen",),
+        limits=(
+            SMS_BY_ADDRESS,
+            Limit("proxy_account", "account", shared=True, what="proxy requests"),
+            Limit("proxy_phone", "phone", shared=True, what="proxy requests"),
+        ),
+    ),
     ("GET", "/v1/proxies"): CITIZEN,
     ("POST", "/v1/proxies/{proxy_id}/confirm"): CITIZEN,  # wrong codes: 5 per code, then 429 (services.proxies)
     ("DELETE", "/v1/proxies/{proxy_id}"): CITIZEN,
     ("GET", "/v1/proxies/{proxy_id}/bookings"): CITIZEN,
-    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(("citizen",), limits=(
-        Limit("booking_address", "address", what="booking attempts"),
-        Limit("booking_account", "account", what="booking attempts"))),
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): CITIZEN,
     # residence permits (R17)
@@ -188,11 +216,16 @@ class Refusal:
 
     def to_proxy(self) -> dict:
         response = from_domain(self.error)
-        return {"statusCode": response.status_code, "headers": {**response.headers, "Content-Type": PROBLEM_JSON},
-                "body": response.body, "isBase64Encoded": False}
+        return {
+            "statusCode": response.status_code,
+            "headers": {**response.headers, "Content-Type": PROBLEM_JSON},
+            "body": response.body,
+            "isBase64Encoded": False,
+        }
 
 
 # ---------------------------------------------------------------- the two calls of web.app
+
 
 def admit(event: dict) -> Refusal | None:
     """Before the body is read: the in-memory limits by client address, then the caller's token and
@@ -202,8 +235,7 @@ def admit(event: dict) -> Refusal | None:
         return None  # not a route of the template: the resolver answers it
     address = client_address(event)
     try:
-        _take([limit for limit in rule.limits if not limit.shared and limit.by == "address"],
-              {"address": address})
+        _take([limit for limit in rule.limits if not limit.shared and limit.by == "address"], {"address": address})
         try:
             who = authorise(rule, event)
         except DomainError:
@@ -212,8 +244,10 @@ def admit(event: dict) -> Refusal | None:
             logger.exception("the guard could not check the token; the route will")
             return None
         try:
-            _take([limit for limit in rule.limits if not limit.shared and limit.by == "account"],
-                  {"account": who.account_id if who else None})
+            _take(
+                [limit for limit in rule.limits if not limit.shared and limit.by == "account"],
+                {"account": who.account_id if who else None},
+            )
         except RateLimited as error:
             _noon_burst(who, error)
             raise
@@ -254,6 +288,7 @@ def meter(event: dict) -> Refusal | None:
 
 # ---------------------------------------------------------------- authorisation
 
+
 def rule_of(event: dict) -> Rule | None:
     return ROUTES.get((str(event.get("httpMethod") or "").upper(), str(event.get("resource") or "")))
 
@@ -292,6 +327,7 @@ def _account_of(event: dict) -> str | None:
 
 
 # ---------------------------------------------------------------- keys
+
 
 def client_address(event: dict) -> str | None:
     """The address limits count by: API Gateway's requestContext.identity.sourceIp, IPv6 by /64 (what
@@ -334,6 +370,7 @@ def _body_keys(event: dict) -> dict[str, str]:
 
 # ---------------------------------------------------------------- limits
 
+
 def _take(limits: list[Limit], keys: dict[str, str | None]) -> None:
     """One request charged to this environment's bucket of every limit, or RateLimited (none charged)."""
     checks = {f"{limit.name}#{keys[limit.by]}": (limit, limit.rate()) for limit in limits if keys.get(limit.by)}
@@ -344,14 +381,21 @@ def _take(limits: list[Limit], keys: dict[str, str | None]) -> None:
         raise _limited(*checks[slowest], wait)
 
 
-BY_WORDS = {"address": "from this address", "account": "from this account", "phone": "for this phone number",
-            "minor_id_number": "for this minor"}
+BY_WORDS = {
+    "address": "from this address",
+    "account": "from this account",
+    "phone": "for this phone number",
+    "minor_id_number": "for this minor",
+}
 
 
 def _limited(limit: Limit, rate: Rate, wait: float) -> RateLimited:
     seconds = retry_after(wait)
-    return RateLimited(f"Too many {limit.what} {BY_WORDS[limit.by]} (at most {rate}); "
-                       f"try again in {seconds} seconds.", retry_after=seconds, limit=limit.name)
+    return RateLimited(
+        f"Too many {limit.what} {BY_WORDS[limit.by]} (at most {rate}); try again in {seconds} seconds.",
+        retry_after=seconds,
+        limit=limit.name,
+    )
 
 
 def _refused(error: DomainError) -> Refusal:

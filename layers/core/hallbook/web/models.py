@@ -1,4 +1,5 @@
 """Request and response shapes of the HTTP contract (pydantic); they also make the OpenAPI document."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -57,14 +58,20 @@ REFERENCE = r"^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}$"  # Crockford base32,
 CURSOR = "opaque: the `next_cursor` of the page before (none: the first page)"
 TEXT = r"\S"  # not only spaces (spaces are collapsed before the length is checked)
 
-IdNumberText = Annotated[str, Field(json_schema_extra={"pattern": ID_NUMBER},
-                                    examples=["11010519491231002X", "440106199001010013"],
-                                    description="18-character resident ID number (GB 11643: check digit, birth date, "
-                                                "province)")]
-MobileText = Annotated[str, Field(json_schema_extra={"pattern": MOBILE}, examples=["13812345678"],
-                                  description="mainland mobile number")]
-DateText = Annotated[str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"],
-                                description="YYYY-MM-DD")]
+IdNumberText = Annotated[
+    str,
+    Field(
+        json_schema_extra={"pattern": ID_NUMBER},
+        examples=["11010519491231002X", "440106199001010013"],
+        description="18-character resident ID number (GB 11643: check digit, birth date, province)",
+    ),
+]
+MobileText = Annotated[
+    str, Field(json_schema_extra={"pattern": MOBILE}, examples=["13812345678"], description="mainland mobile number")
+]
+DateText = Annotated[
+    str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"], description="YYYY-MM-DD")
+]
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
 
 
@@ -102,8 +109,9 @@ class OfficeOut(BaseModel):
 class OfficeAdminViewOut(OfficeOut):
     """Issue 14: GET /v1/offices/{office_id} with an administrator's token - the hall as stored."""
 
-    timetable: dict[str, list[dict[str, Any]]] = Field(description="per service, its weekly slots "
-                                                       "{days, start, end, capacity}")
+    timetable: dict[str, list[dict[str, Any]]] = Field(
+        description="per service, its weekly slots {days, start, end, capacity}"
+    )
     closures: list[dict[str, Any]] = Field(description="dated closures {date, reason}")
 
     @classmethod
@@ -138,8 +146,13 @@ class RegisterIn(Strict):
     name: str = Field(min_length=1, max_length=50, json_schema_extra={"pattern": PERSON_NAME}, examples=["张三"])
     id_number: IdNumberText = Field(min_length=1, max_length=32)
     phone: MobileText = Field(min_length=1, max_length=20)
-    password: str = Field(min_length=1, max_length=128, json_schema_extra={"pattern": PASSWORD, "minLength": 8},
-                          examples=["abc12345"], description="8 to 128 characters, letters and digits")
+    password: str = Field(
+        min_length=1,
+        max_length=128,
+        json_schema_extra={"pattern": PASSWORD, "minLength": 8},
+        examples=["abc12345"],
+        description="8 to 128 characters, letters and digits",
+    )
     lang: Literal["zh", "en"] = "zh"
 
 
@@ -151,8 +164,13 @@ class RegisterOut(BaseModel):
 class VerifyIn(Strict):
     model_config = example(id_number="440106199001010013", code="123456")
     id_number: IdNumberText = Field(min_length=1, max_length=32)
-    code: str = Field(min_length=1, max_length=12, json_schema_extra={"pattern": SMS_CODE}, examples=["123456"],
-                      description="the 6-digit code sent by SMS")
+    code: str = Field(
+        min_length=1,
+        max_length=12,
+        json_schema_extra={"pattern": SMS_CODE},
+        examples=["123456"],
+        description="the 6-digit code sent by SMS",
+    )
 
 
 class ResendIn(Strict):
@@ -168,10 +186,18 @@ class SessionIn(Strict):
     model_config = example(login="13812345678", password="abc12345")
     login: str = Field(min_length=1, max_length=64, description="ID number, phone, or a staff login")
     password: str = Field(min_length=1, max_length=128)
-    sms_code: str | None = Field(default=None, max_length=12, description=(
-        "a citizen's login code (POST /v1/sessions/sms-code), needed only after SMS_CODE_REQUIRED"))
-    totp_code: str | None = Field(default=None, max_length=12, description=(
-        "staff, operators and administrators: the authenticator app's code, needed only after TOTP_CODE_REQUIRED"))
+    sms_code: str | None = Field(
+        default=None,
+        max_length=12,
+        description=("a citizen's login code (POST /v1/sessions/sms-code), needed only after SMS_CODE_REQUIRED"),
+    )
+    totp_code: str | None = Field(
+        default=None,
+        max_length=12,
+        description=(
+            "staff, operators and administrators: the authenticator app's code, needed only after TOTP_CODE_REQUIRED"
+        ),
+    )
 
 
 class SessionOut(BaseModel):
@@ -181,12 +207,14 @@ class SessionOut(BaseModel):
 
 class WarningOut(BaseModel):
     """R21: one more cancellation (no-show) on or before `last_day` suspends booking."""
+
     reason: str = Field(description="cancellations | no_shows")
     count: int
     limit: int = Field(description="the count that suspends")
     last_day: str = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
-    suspends_until: str | None = Field(description="cancellations: the instant the suspension would end; "
-                                                   "no-shows: null (six months from that no-show)")
+    suspends_until: str | None = Field(
+        description="cancellations: the instant the suspension would end; no-shows: null (six months from that no-show)"
+    )
     message: str = Field(description="the warning SMS's text, in the account's language")
     detail: str = Field(description="the same in English")
 
@@ -213,15 +241,21 @@ class MeOut(BaseModel):
 
 
 class BookingIn(Strict):
-    model_config = example(office_id="gz-tianhe-centre", service_code="ID_RENEW", date="2030-10-08", start="09:00",
-                            notice_acknowledged=True)
+    model_config = example(
+        office_id="gz-tianhe-centre",
+        service_code="ID_RENEW",
+        date="2030-10-08",
+        start="09:00",
+        notice_acknowledged=True,
+    )
     office_id: str = Field(min_length=1, max_length=64, examples=["gz-tianhe-centre"])
     service_code: str = Field(min_length=1, max_length=64, examples=["ID_RENEW"])
     date: DateText = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
     start: TimeText = Field(description="HH:MM, a slot's start (GET .../availability)", min_length=1, max_length=5)
     notice_acknowledged: bool = Field(description="the service's notice was read (R8); false is refused")
-    subject_id_number: IdNumberText | None = Field(default=None, max_length=32,
-                                                   description="R2: a minor's ID number, when booking as guardian")
+    subject_id_number: IdNumberText | None = Field(
+        default=None, max_length=32, description="R2: a minor's ID number, when booking as guardian"
+    )
 
 
 class BookingOut(BaseModel):
@@ -248,12 +282,21 @@ class BookingOut(BaseModel):
         office = catalog.offices.get(booking.office_id)
         service = catalog.services.get(booking.service_code)
         return cls(
-            booking_id=booking.booking_id, reference=booking.reference, office_id=booking.office_id,
-            service_code=booking.service_code, date=booking.date.isoformat(), start=booking.start, end=booking.end,
-            subject_id_number=mask_id_number(booking.subject_id_number), status=booking.status,
-            created_at=booking.created_at, cancel_until=cancel_deadline(booking.date).isoformat(),
-            office_name=office.name if office else None, service_name_zh=service.name_zh if service else None,
-            cancelled_by=booking.cancelled_by)
+            booking_id=booking.booking_id,
+            reference=booking.reference,
+            office_id=booking.office_id,
+            service_code=booking.service_code,
+            date=booking.date.isoformat(),
+            start=booking.start,
+            end=booking.end,
+            subject_id_number=mask_id_number(booking.subject_id_number),
+            status=booking.status,
+            created_at=booking.created_at,
+            cancel_until=cancel_deadline(booking.date).isoformat(),
+            office_name=office.name if office else None,
+            service_name_zh=service.name_zh if service else None,
+            cancelled_by=booking.cancelled_by,
+        )
 
     @classmethod
     def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
@@ -272,8 +315,13 @@ class BookingsOut(BaseModel):
 class ClosureIn(Strict):
     model_config = example(date="2030-10-09", reason="停电检修 power maintenance")
     date: DateText = Field(description="YYYY-MM-DD, today or later", min_length=1, max_length=10)
-    reason: str = Field(description="told to each citizen by SMS", min_length=1, max_length=60,
-                        json_schema_extra={"pattern": TEXT}, examples=["停电检修 power maintenance"])
+    reason: str = Field(
+        description="told to each citizen by SMS",
+        min_length=1,
+        max_length=60,
+        json_schema_extra={"pattern": TEXT},
+        examples=["停电检修 power maintenance"],
+    )
 
 
 class ClosureOut(BaseModel):

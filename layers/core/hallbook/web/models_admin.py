@@ -1,5 +1,6 @@
 """Request and response shapes of the administrators' catalogue routes, the audit log and the
 call-centre operators' routes."""
+
 from __future__ import annotations
 
 from typing import Any, Literal
@@ -11,8 +12,14 @@ from .models import BookingOut, DateText, IdNumberText, MobileText, Restrictions
 
 
 class ServiceIn(Strict):
-    model_config = example(name_zh="补领身份证", name_en="ID card replacement", appointment_required=True,
-                           materials=["户口簿"], notice="请本人到场。", category="id_card")
+    model_config = example(
+        name_zh="补领身份证",
+        name_en="ID card replacement",
+        appointment_required=True,
+        materials=["户口簿"],
+        notice="请本人到场。",
+        category="id_card",
+    )
     name_zh: str = Field(min_length=1, max_length=100)
     name_en: str = Field(min_length=1, max_length=200)
     appointment_required: bool
@@ -26,12 +33,20 @@ class ServiceIn(Strict):
 
 
 class SlotTemplateIn(Strict):
-    days: list[int] = Field(min_length=1, max_length=7, description="ISO weekdays, 1 = Monday",
-                            json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 7}},
-                            examples=[[1, 2, 3, 4, 5]])
+    days: list[int] = Field(
+        min_length=1,
+        max_length=7,
+        description="ISO weekdays, 1 = Monday",
+        json_schema_extra={"items": {"type": "integer", "minimum": 1, "maximum": 7}},
+        examples=[[1, 2, 3, 4, 5]],
+    )
     start: TimeText = Field(description="HH:MM", min_length=5, max_length=5)
-    end: TimeText = Field(description="HH:MM, after `start`; a service's slots do not overlap", min_length=5,
-                          max_length=5, examples=["09:30"])
+    end: TimeText = Field(
+        description="HH:MM, after `start`; a service's slots do not overlap",
+        min_length=5,
+        max_length=5,
+        examples=["09:30"],
+    )
     capacity: int = Field(ge=0, le=10000)
 
 
@@ -62,7 +77,8 @@ class SlotsChangedOut(BaseModel):
     closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
     created: int = Field(description="slots the new timetable adds to days already open")
     over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it")
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it"
+    )
     closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
 
 
@@ -73,10 +89,12 @@ class OfficeAdminOut(BaseModel):
 
 class CalendarIn(Strict):
     model_config = example(holidays=["2031-01-01", "2031-10-01"], workdays=["2031-09-28"])
-    holidays: list[DateText] = Field(default=[], max_length=366,
-                                     description="YYYY-MM-DD days off (public holidays) of that year")
-    workdays: list[DateText] = Field(default=[], max_length=366,
-                                     description="YYYY-MM-DD make-up working days (调休上班) of that year")
+    holidays: list[DateText] = Field(
+        default=[], max_length=366, description="YYYY-MM-DD days off (public holidays) of that year"
+    )
+    workdays: list[DateText] = Field(
+        default=[], max_length=366, description="YYYY-MM-DD make-up working days (调休上班) of that year"
+    )
 
 
 class ClosedDayOut(BaseModel):
@@ -91,8 +109,10 @@ class CalendarOut(BaseModel):
     holidays: list[str]
     workdays: list[str]
     changed_days: list[str] = Field(description="days within the released range whose working status changed")
-    closed_days: list[ClosedDayOut] = Field(description="released days that became days off: slots closed, "
-                                                        "bookings kept (close the day to cancel them with SMS)")
+    closed_days: list[ClosedDayOut] = Field(
+        description="released days that became days off: slots closed, "
+        "bookings kept (close the day to cancel them with SMS)"
+    )
     slots_released: int
 
 
@@ -110,9 +130,18 @@ class AuditEntryOut(BaseModel):
 
     @classmethod
     def of(cls, entry: AuditEntry) -> AuditEntryOut:
-        return cls(audit_id=entry.audit_id, at=entry.at.isoformat(), actor_id=entry.actor_id,
-                   actor_role=entry.actor_role, action=entry.action, target=entry.target, outcome=entry.outcome,
-                   before=entry.before, after=entry.after, detail=entry.detail)
+        return cls(
+            audit_id=entry.audit_id,
+            at=entry.at.isoformat(),
+            actor_id=entry.actor_id,
+            actor_role=entry.actor_role,
+            action=entry.action,
+            target=entry.target,
+            outcome=entry.outcome,
+            before=entry.before,
+            after=entry.after,
+            detail=entry.detail,
+        )
 
 
 class AuditOut(BaseModel):
@@ -137,8 +166,13 @@ class CitizenOut(BaseModel):
 
 
 class OperatorBookingIn(Strict):
-    model_config = example(office_id="gz-tianhe-centre", service_code="ID_RENEW", date="2030-10-09", start="10:00",
-                            notice_acknowledged=True)
+    model_config = example(
+        office_id="gz-tianhe-centre",
+        service_code="ID_RENEW",
+        date="2030-10-09",
+        start="10:00",
+        notice_acknowledged=True,
+    )
     office_id: str = Field(min_length=1, max_length=64, examples=["gz-tianhe-centre"])
     service_code: str = Field(min_length=1, max_length=64, examples=["ID_RENEW"])
     date: DateText = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
@@ -153,6 +187,7 @@ class OperatorBookingsOut(BaseModel):
 
 
 # ---------------------------------------------------------------- read-back (issue 14)
+
 
 class ClosureEntryOut(BaseModel):
     date: str
@@ -177,7 +212,8 @@ class CalendarYearOut(BaseModel):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
-                    "with the computed statutory holidays")
+        "with the computed statutory holidays"
+    )
     holidays: list[str] = Field(description="weekdays that are days off")
     workdays: list[str] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")

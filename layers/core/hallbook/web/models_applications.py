@@ -1,5 +1,6 @@
 """Request and response shapes of the residence-permit routes (R17): permits, online applications,
 their uploads, decisions and collection."""
+
 from __future__ import annotations
 
 from typing import Annotated, Literal
@@ -31,15 +32,24 @@ States = Literal["draft", "submitted", "under_review", "approved", "rejected", "
 
 
 class PermitIn(Strict):
-    model_config = example(holder_id_number="460106199003152318", office_id="hk-longhua-jinmao-ps",
-                            address="海口市龙华区金贸西路20号", valid_until="2031-09-30")
+    model_config = example(
+        holder_id_number="460106199003152318",
+        office_id="hk-longhua-jinmao-ps",
+        address="海口市龙华区金贸西路20号",
+        valid_until="2031-09-30",
+    )
     holder_id_number: IdNumberText = Field(min_length=1, max_length=32)
-    office_id: str = Field(min_length=1, max_length=64, description="the police station the holder is registered at",
-                           examples=["hk-longhua-jinmao-ps"])
+    office_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the police station the holder is registered at",
+        examples=["hk-longhua-jinmao-ps"],
+    )
     address: str = Field(min_length=1, max_length=200)
     valid_until: DateText = Field(min_length=1, max_length=10, description="YYYY-MM-DD, the last valid day")
-    last_endorsed: DateText | None = Field(default=None, max_length=10,
-                                           description="YYYY-MM-DD, not after today nor after valid_until")
+    last_endorsed: DateText | None = Field(
+        default=None, max_length=10, description="YYYY-MM-DD, not after today nor after valid_until"
+    )
     employer: str | None = Field(default=None, max_length=100)
     school: str | None = Field(default=None, max_length=100)
 
@@ -66,9 +76,14 @@ class PermitOut(BaseModel):
         """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
         office = load_catalog().offices.get(permit.office_id)
         opens, closes = renewal_window(permit.valid_until)
-        return cls(**{**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number),
-                      "office_name": office.name if office else None,
-                      "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()}})
+        return cls(
+            **{
+                **permit.body(),
+                "holder_id_number": mask_id_number(permit.holder_id_number),
+                "office_name": office.name if office else None,
+                "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()},
+            }
+        )
 
 
 class PermitsOut(BaseModel):
@@ -77,26 +92,55 @@ class PermitsOut(BaseModel):
 
 class ApplicationIn(Strict):
     model_config = documented(
-        [{"kind": "renewal", "permit_number": "HK2025000001"},
-         {"kind": "change", "permit_number": "HK2025000002", "change_date": "2030-09-20", "employer": "海口市某公司"},
-         {"kind": "replacement", "permit_number": "HK2025000003", "reason": "lost"}],
+        [
+            {"kind": "renewal", "permit_number": "HK2025000001"},
+            {
+                "kind": "change",
+                "permit_number": "HK2025000002",
+                "change_date": "2030-09-20",
+                "employer": "海口市某公司",
+            },
+            {"kind": "replacement", "permit_number": "HK2025000003", "reason": "lost"},
+        ],
         oneOf=[  # each kind takes its own fields and no other kind's (domain.applications.details_for)
-            {"properties": {"kind": {"const": "renewal"}, **null_fields("reason", "change_date", "address", "employer",
-                                                                   "school")}},
-            {"properties": {"kind": {"const": "replacement"}, "reason": {"type": "string"},
-                            **null_fields("change_date", "address", "employer", "school")}, "required": ["reason"]},
-            {"properties": {"kind": {"const": "change"}, "reason": {"type": "null"}, "change_date": {"type": "string"}},
-             "required": ["change_date"],
-             "anyOf": [{"properties": {name: non_blank()}, "required": [name]}
-                       for name in ("address", "employer", "school")]},
-        ])
+            {
+                "properties": {
+                    "kind": {"const": "renewal"},
+                    **null_fields("reason", "change_date", "address", "employer", "school"),
+                }
+            },
+            {
+                "properties": {
+                    "kind": {"const": "replacement"},
+                    "reason": {"type": "string"},
+                    **null_fields("change_date", "address", "employer", "school"),
+                },
+                "required": ["reason"],
+            },
+            {
+                "properties": {
+                    "kind": {"const": "change"},
+                    "reason": {"type": "null"},
+                    "change_date": {"type": "string"},
+                },
+                "required": ["change_date"],
+                "anyOf": [
+                    {"properties": {name: non_blank()}, "required": [name]}
+                    for name in ("address", "employer", "school")
+                ],
+            },
+        ],
+    )
     kind: Literal["renewal", "change", "replacement"]
-    permit_number: str = Field(min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER},
-                               examples=["HK2025000001"])
+    permit_number: str = Field(
+        min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER}, examples=["HK2025000001"]
+    )
     reason: Annotated[str, Field(json_schema_extra={"enum": ["lost", "damaged"]})] | None = Field(
-        default=None, max_length=16, description="replacement: lost | damaged")
-    change_date: DateText | None = Field(default=None, max_length=10,
-                                         description="change: YYYY-MM-DD the details changed")
+        default=None, max_length=16, description="replacement: lost | damaged"
+    )
+    change_date: DateText | None = Field(
+        default=None, max_length=10, description="change: YYYY-MM-DD the details changed"
+    )
     address: str | None = Field(default=None, max_length=200, description="change: the new address")
     employer: str | None = Field(default=None, max_length=100, description="change: the new employer")
     school: str | None = Field(default=None, max_length=100, description="change: the new school")
@@ -104,10 +148,14 @@ class ApplicationIn(Strict):
 
 class UploadIn(Strict):
     model_config = example(material="id_card", content_type="image/png")
-    material: str = Field(min_length=1, max_length=32, description="a material code of the application's kind "
-                                                                    "(its `materials`)",
-                          json_schema_extra={"enum": ["residence_permit", "id_card", "eligibility_proof",
-                                                      "change_proof", "damaged_permit"]})
+    material: str = Field(
+        min_length=1,
+        max_length=32,
+        description="a material code of the application's kind (its `materials`)",
+        json_schema_extra={
+            "enum": ["residence_permit", "id_card", "eligibility_proof", "change_proof", "damaged_permit"]
+        },
+    )
     content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
 
 
@@ -123,9 +171,16 @@ class UploadOut(BaseModel):
 
     @classmethod
     def of(cls, form: UploadForm) -> UploadOut:
-        return cls(material=form.material, method="POST", url=form.url, fields=form.fields,
-                   content_type=form.content_type, max_bytes=form.max_bytes, expires_in=form.expires_in,
-                   file_field="file")
+        return cls(
+            material=form.material,
+            method="POST",
+            url=form.url,
+            fields=form.fields,
+            content_type=form.content_type,
+            max_bytes=form.max_bytes,
+            expires_in=form.expires_in,
+            file_field="file",
+        )
 
 
 class UploadedOut(BaseModel):
@@ -178,7 +233,8 @@ class ApplicationOut(BaseModel):
     decision: DecisionOut | None
     collection: dict | None = Field(
         description="{method: window, office_id, date, start, end, booking_id, reference} or "
-                    "{method: mail, name, address, phone (masked but to the station's staff)}")
+        "{method: mail, name, address, phone (masked but to the station's staff)}"
+    )
     history: list[StepOut]
     created_at: str
     updated_at: str
@@ -187,8 +243,9 @@ class ApplicationOut(BaseModel):
     applicant: ApplicantContactOut | None = Field(default=None, description="staff opening one application only")
 
     @classmethod
-    def of(cls, application: Application, catalog: Catalog | None = None, *,
-           uploads: list[UploadForm] | None = None) -> ApplicationOut:
+    def of(
+        cls, application: Application, catalog: Catalog | None = None, *, uploads: list[UploadForm] | None = None
+    ) -> ApplicationOut:
         """An application as answers show it: the applicant's ID number and the mail recipient's
         phone masked."""
         return cls._shown(application, catalog, full=False, download_urls={}, uploads=uploads, applicant=None)
@@ -199,38 +256,80 @@ class ApplicationOut(BaseModel):
         download URLs of the materials, and the applicant's contact when it was asked for."""
         contact = view.contact
         applicant = ApplicantContactOut(name=contact.name, phone=contact.phone) if contact else None
-        return cls._shown(view.application, None, full=True, download_urls=view.download_urls, uploads=None,
-                          applicant=applicant)
+        return cls._shown(
+            view.application, None, full=True, download_urls=view.download_urls, uploads=None, applicant=applicant
+        )
 
     @classmethod
-    def _shown(cls, application: Application, catalog: Catalog | None, *, full: bool, download_urls: dict[str, str],
-               uploads: list[UploadForm] | None, applicant: ApplicantContactOut | None) -> ApplicationOut:
+    def _shown(
+        cls,
+        application: Application,
+        catalog: Catalog | None,
+        *,
+        full: bool,
+        download_urls: dict[str, str],
+        uploads: list[UploadForm] | None,
+        applicant: ApplicantContactOut | None,
+    ) -> ApplicationOut:
         catalog = catalog or load_catalog()
         office = catalog.offices.get(application.office_id)
         kind = Kind(application.kind)
         name_zh, name_en = KIND_NAMES[kind]
-        materials = [MaterialOut(code=m.code, name_zh=m.name_zh, name_en=m.name_en, required=m.required,
-                                 uploaded=application.uploaded.get(m.code), download_url=download_urls.get(m.code))
-                     for m in materials_for(kind, application.details.get("reason"))]
-        decision = next((DecisionOut(approved=step.state == State.APPROVED.value, reason=application.decision_reason,
-                                     at=step.at, by=step.by)
-                         for step in application.history if step.state in (State.APPROVED.value, State.REJECTED.value)),
-                        None)
+        materials = [
+            MaterialOut(
+                code=m.code,
+                name_zh=m.name_zh,
+                name_en=m.name_en,
+                required=m.required,
+                uploaded=application.uploaded.get(m.code),
+                download_url=download_urls.get(m.code),
+            )
+            for m in materials_for(kind, application.details.get("reason"))
+        ]
+        decision = next(
+            (
+                DecisionOut(
+                    approved=step.state == State.APPROVED.value,
+                    reason=application.decision_reason,
+                    at=step.at,
+                    by=step.by,
+                )
+                for step in application.history
+                if step.state in (State.APPROVED.value, State.REJECTED.value)
+            ),
+            None,
+        )
         collection = application.collection
         if collection is not None:
-            collection = {**collection, "phone": mask_phone(collection.get("phone") or "")} \
-                if collection.get("method") == "mail" and not full else dict(collection)
+            collection = (
+                {**collection, "phone": mask_phone(collection.get("phone") or "")}
+                if collection.get("method") == "mail" and not full
+                else dict(collection)
+            )
         return cls(
-            application_id=application.application_id, reference=application.reference, kind=application.kind,
-            kind_name_zh=name_zh, kind_name_en=name_en, permit_number=application.permit_number,
-            office_id=application.office_id, office_name=office.name if office else None,
-            applicant_id_number=mask_id_number(application.applicant_id_number), state=application.state,
-            details=application.details, materials=materials, decision=decision, collection=collection,
-            history=[StepOut(state=s.state, at=s.at, by=s.by, by_role=s.by_role, note=s.note)
-                     for s in application.history],
-            created_at=application.created_at, updated_at=application.updated_at,
+            application_id=application.application_id,
+            reference=application.reference,
+            kind=application.kind,
+            kind_name_zh=name_zh,
+            kind_name_en=name_en,
+            permit_number=application.permit_number,
+            office_id=application.office_id,
+            office_name=office.name if office else None,
+            applicant_id_number=mask_id_number(application.applicant_id_number),
+            state=application.state,
+            details=application.details,
+            materials=materials,
+            decision=decision,
+            collection=collection,
+            history=[
+                StepOut(state=s.state, at=s.at, by=s.by, by_role=s.by_role, note=s.note) for s in application.history
+            ],
+            created_at=application.created_at,
+            updated_at=application.updated_at,
             submitted_at=application.submitted_at,
-            uploads=[UploadOut.of(f) for f in uploads] if uploads is not None else None, applicant=applicant)
+            uploads=[UploadOut.of(f) for f in uploads] if uploads is not None else None,
+            applicant=applicant,
+        )
 
     @classmethod
     def each(cls, applications: list[Application]) -> list[ApplicationOut]:
@@ -251,32 +350,60 @@ class StationApplicationsOut(ApplicationsOut):
 class DecisionIn(Strict):
     model_config = documented(
         [{"approve": True}, {"approve": False, "reason": "照片不清晰，请重新上传"}],
-        oneOf=[{"properties": {"approve": {"const": True}}},
-               {"properties": {"approve": {"const": False}, "reason": non_blank()}, "required": ["reason"]}])
+        oneOf=[
+            {"properties": {"approve": {"const": True}}},
+            {"properties": {"approve": {"const": False}, "reason": non_blank()}, "required": ["reason"]},
+        ],
+    )
     approve: bool
     reason: str | None = Field(default=None, max_length=200, description="required to reject")
 
 
 class CompleteIn(Strict):
-    tracking_number: str | None = Field(default=None, min_length=1, max_length=40, pattern=r"^[A-Za-z0-9 -]+$",
-                                        description="a collection by mail: the parcel's tracking number, told "
-                                                    "to the citizen by SMS", examples=["SF1234567890"])
+    tracking_number: str | None = Field(
+        default=None,
+        min_length=1,
+        max_length=40,
+        pattern=r"^[A-Za-z0-9 -]+$",
+        description="a collection by mail: the parcel's tracking number, told to the citizen by SMS",
+        examples=["SF1234567890"],
+    )
 
 
 class CollectionIn(Strict):
     model_config = documented(
-        [{"method": "mail", "name": "王海", "address": "海口市龙华区金贸西路20号", "phone": "13707980001"},
-         {"method": "window", "office_id": "hk-longhua-jinmao-ps", "date": "2030-10-08", "start": "09:00"}],
-        oneOf=[{"properties": {"method": {"const": "window"}, "office_id": {"type": "string"}, "date": {"type": "string"},
-                               "start": {"type": "string"}}, "required": ["office_id", "date", "start"]},
-               {"properties": {"method": {"const": "mail"}, "name": {"type": "string"}, "address": non_blank(r"\S{5}"),
-                               "phone": {"type": "string"}}, "required": ["name", "address", "phone"]}])
+        [
+            {"method": "mail", "name": "王海", "address": "海口市龙华区金贸西路20号", "phone": "13707980001"},
+            {"method": "window", "office_id": "hk-longhua-jinmao-ps", "date": "2030-10-08", "start": "09:00"},
+        ],
+        oneOf=[
+            {
+                "properties": {
+                    "method": {"const": "window"},
+                    "office_id": {"type": "string"},
+                    "date": {"type": "string"},
+                    "start": {"type": "string"},
+                },
+                "required": ["office_id", "date", "start"],
+            },
+            {
+                "properties": {
+                    "method": {"const": "mail"},
+                    "name": {"type": "string"},
+                    "address": non_blank(r"\S{5}"),
+                    "phone": {"type": "string"},
+                },
+                "required": ["name", "address", "phone"],
+            },
+        ],
+    )
     method: Literal["window", "mail"]
     office_id: str | None = Field(default=None, max_length=64, description="window: the permit's station")
     date: DateText | None = Field(default=None, max_length=10, description="window: YYYY-MM-DD")
     start: TimeText | None = Field(default=None, max_length=5, description="window: HH:MM, a slot of RP_COLLECT")
     notice_acknowledged: bool = Field(default=True, description="window: the RP_COLLECT notice was read (R8)")
-    name: str | None = Field(default=None, max_length=50, description="mail: the recipient",
-                             json_schema_extra={"pattern": PERSON_NAME})
+    name: str | None = Field(
+        default=None, max_length=50, description="mail: the recipient", json_schema_extra={"pattern": PERSON_NAME}
+    )
     address: str | None = Field(default=None, max_length=200, description="mail: the address, 5 to 200 characters")
     phone: MobileText | None = Field(default=None, max_length=20, description="mail: a mainland mobile")

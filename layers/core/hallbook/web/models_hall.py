@@ -1,5 +1,6 @@
 """Request and response shapes of the hall routes (R14, R15): staff check-in, tickets, the queue and
 the public display board."""
+
 from __future__ import annotations
 
 from typing import Literal
@@ -13,14 +14,21 @@ from .models import REFERENCE, BookingOut, IdNumberText, Strict, documented, exa
 class CheckInIn(Strict):
     model_config = documented(
         [{"reference": "K7M2-9QXH"}, {"id_number": "440106199001010013"}],
-        oneOf=[{"required": ["reference"], "properties": {"reference": {"type": "string"}}},
-               {"required": ["id_number"], "properties": {"id_number": {"type": "string"}}}],
-        description="exactly one of `reference` and `id_number`")
-    reference: str | None = Field(default=None, max_length=20, description="the booking's reference, e.g. K7M2-9QXH",
-                                  json_schema_extra={"pattern": REFERENCE})
-    id_number: IdNumberText | None = Field(default=None, max_length=32,
-                                           description="the subject's ID number, or the guardian's for a minor's "
-                                                       "booking")
+        oneOf=[
+            {"required": ["reference"], "properties": {"reference": {"type": "string"}}},
+            {"required": ["id_number"], "properties": {"id_number": {"type": "string"}}},
+        ],
+        description="exactly one of `reference` and `id_number`",
+    )
+    reference: str | None = Field(
+        default=None,
+        max_length=20,
+        description="the booking's reference, e.g. K7M2-9QXH",
+        json_schema_extra={"pattern": REFERENCE},
+    )
+    id_number: IdNumberText | None = Field(
+        default=None, max_length=32, description="the subject's ID number, or the guardian's for a minor's booking"
+    )
 
 
 class WalkInIn(Strict):
@@ -30,9 +38,13 @@ class WalkInIn(Strict):
 
 class CallNextIn(Strict):
     model_config = example(counter="3")
-    counter: str = Field(min_length=1, max_length=16, description="the counter (window) calling, e.g. 3 or 3号窗口: "
-                                                                 "letters, digits, spaces and hyphens",
-                         json_schema_extra={"pattern": r"^[\w -]*[\w-][\w -]*$"}, examples=["3", "A-12"])
+    counter: str = Field(
+        min_length=1,
+        max_length=16,
+        description="the counter (window) calling, e.g. 3 or 3号窗口: letters, digits, spaces and hyphens",
+        json_schema_extra={"pattern": r"^[\w -]*[\w-][\w -]*$"},
+        examples=["3", "A-12"],
+    )
 
 
 class TicketOut(BaseModel):
@@ -52,10 +64,20 @@ class TicketOut(BaseModel):
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:
         """A ticket as the contract shows it: numbers and states, nothing about the person."""
-        return cls(ticket_id=ticket.ticket_id, number=ticket.number, kind=ticket.kind, service_code=ticket.service_code,
-                   status=ticket.status, counter=ticket.counter, booking_id=ticket.booking_id,
-                   office_id=ticket.office_id, date=ticket.date.isoformat(), issued_at=ticket.issued_at,
-                   called_at=ticket.called_at, done_at=ticket.done_at)
+        return cls(
+            ticket_id=ticket.ticket_id,
+            number=ticket.number,
+            kind=ticket.kind,
+            service_code=ticket.service_code,
+            status=ticket.status,
+            counter=ticket.counter,
+            booking_id=ticket.booking_id,
+            office_id=ticket.office_id,
+            date=ticket.date.isoformat(),
+            issued_at=ticket.issued_at,
+            called_at=ticket.called_at,
+            done_at=ticket.done_at,
+        )
 
 
 class DayTicketsOut(BaseModel):

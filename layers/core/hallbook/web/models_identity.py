@@ -1,4 +1,5 @@
 """Request and response models of the identity routes: guardian links (R2) and the owner's reclaim (R1)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -45,9 +46,13 @@ class GuardianLinkOut(BaseModel):
         """The account's own link to the minor (`none` without one), the minor's ID number masked;
         `account_id` only where the answer names the guardian (a link staff just made)."""
         link = shown.guardians.links.get(shown.account_id)
-        return cls(minor_id_number=mask_id_number(shown.guardians.minor_id_number),
-                   status=link.status if link else "none", source=link.source if link else None,
-                   since=link.at if link else None, account_id=account_id)
+        return cls(
+            minor_id_number=mask_id_number(shown.guardians.minor_id_number),
+            status=link.status if link else "none",
+            source=link.source if link else None,
+            since=link.at if link else None,
+            account_id=account_id,
+        )
 
 
 class GuardianLinksOut(BaseModel):

@@ -1,4 +1,5 @@
 """Request and response models of the family-proxy routes (R20)."""
+
 from __future__ import annotations
 
 from pydantic import BaseModel, Field
@@ -15,8 +16,13 @@ class ProxyRequestIn(Strict):
 
 
 class ProxyConfirmIn(Strict):
-    code: str = Field(min_length=1, max_length=12, json_schema_extra={"pattern": SMS_CODE}, examples=["123456"],
-                      description="the 6-digit code the citizen received by SMS and passed on")
+    code: str = Field(
+        min_length=1,
+        max_length=12,
+        json_schema_extra={"pattern": SMS_CODE},
+        examples=["123456"],
+        description="the 6-digit code the citizen received by SMS and passed on",
+    )
 
 
 class ProxyPartyOut(BaseModel):
@@ -40,14 +46,19 @@ class ProxyOut(BaseModel):
         """The authorisation as either party sees it: both parties' names, ID number and phones masked."""
         link, citizen, proxy = shown.link, shown.citizen, shown.proxy
         return cls(
-            proxy_id=link.proxy_id, status=link.status,
+            proxy_id=link.proxy_id,
+            status=link.status,
             you_are="citizen" if citizen is not None and shown.viewer == citizen.account_id else "proxy",
-            citizen=ProxyPartyOut(name=label(citizen),
-                                  id_number=mask_id_number(citizen.id_number or "") if citizen else None,
-                                  phone=mask_phone(citizen.phone or "") if citizen else None),
+            citizen=ProxyPartyOut(
+                name=label(citizen),
+                id_number=mask_id_number(citizen.id_number or "") if citizen else None,
+                phone=mask_phone(citizen.phone or "") if citizen else None,
+            ),
             proxy=ProxyPartyOut(name=label(proxy), phone=mask_phone(proxy.phone or "") if proxy else None),
-            asked_at=link.asked_at, since=link.at,
-            code_expires_at=link.code_expires_at if link.status == PENDING else None)
+            asked_at=link.asked_at,
+            since=link.at,
+            code_expires_at=link.code_expires_at if link.status == PENDING else None,
+        )
 
 
 class ProxiesOut(BaseModel):

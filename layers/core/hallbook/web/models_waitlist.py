@@ -1,4 +1,5 @@
 """Request and response shapes of the waitlist routes (R18)."""
+
 from __future__ import annotations
 
 from collections.abc import Iterable
@@ -18,10 +19,15 @@ class WaitlistIn(Strict):
     office_id: str = Field(min_length=1, max_length=64, examples=["gz-tianhe-centre"])
     service_code: str = Field(min_length=1, max_length=64, examples=["ID_RENEW"])
     date: DateText = Field(description="YYYY-MM-DD: a released day with no free place", min_length=1, max_length=10)
-    start: TimeText | None = Field(default=None, min_length=1, max_length=5,
-                                   description="HH:MM: wait for this slot only (none: any slot of the day)")
-    subject_id_number: IdNumberText | None = Field(default=None, max_length=32,
-                                                   description="R2: a linked minor's ID number, as for a booking")
+    start: TimeText | None = Field(
+        default=None,
+        min_length=1,
+        max_length=5,
+        description="HH:MM: wait for this slot only (none: any slot of the day)",
+    )
+    subject_id_number: IdNumberText | None = Field(
+        default=None, max_length=32, description="R2: a linked minor's ID number, as for a booking"
+    )
 
 
 class AcceptIn(Strict):
@@ -57,14 +63,30 @@ class WaitlistOut(BaseModel):
         catalog = catalog or load_catalog()
         office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
         offered = entry.status == EntryStatus.OFFERED.value
-        offer = {"start": entry.offer_start, "end": entry.offer_end,
-                 "until": entry.offer_until.isoformat() if entry.offer_until else None} if offered else None
+        offer = (
+            {
+                "start": entry.offer_start,
+                "end": entry.offer_end,
+                "until": entry.offer_until.isoformat() if entry.offer_until else None,
+            }
+            if offered
+            else None
+        )
         return cls(
-            waitlist_id=entry.entry_id, office_id=entry.office_id, service_code=entry.service_code,
-            date=entry.date.isoformat(), start=entry.start, subject_id_number=mask_id_number(entry.subject_id_number),
-            status=entry.status, created_at=entry.created_at, ends_at=cut_off(entry.date).isoformat(),
-            offer=offer, booking_id=entry.booking_id,
-            office_name=office.name if office else None, service_name_zh=service.name_zh if service else None)
+            waitlist_id=entry.entry_id,
+            office_id=entry.office_id,
+            service_code=entry.service_code,
+            date=entry.date.isoformat(),
+            start=entry.start,
+            subject_id_number=mask_id_number(entry.subject_id_number),
+            status=entry.status,
+            created_at=entry.created_at,
+            ends_at=cut_off(entry.date).isoformat(),
+            offer=offer,
+            booking_id=entry.booking_id,
+            office_name=office.name if office else None,
+            service_name_zh=service.name_zh if service else None,
+        )
 
     @classmethod
     def each(cls, entries: Iterable[Entry]) -> list[WaitlistOut]:

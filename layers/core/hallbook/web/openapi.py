@@ -6,6 +6,7 @@ RFC 9457 `application/problem+json` (web/problems.py).
 
 Powertools alone documents every operation as 200 and 422 (plain JSON, its own error shape) and knows
 nothing of the bearer token; tests/api/test_openapi.py keeps ROUTES and the routers in step."""
+
 from __future__ import annotations
 
 import json
@@ -90,83 +91,117 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("GET", "/v1/offices"): Answers(refusals={404: ("NOT_FOUND",)}),
     ("GET", "/v1/offices/{office_id}"): Answers(refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)),  # admins
     ("GET", "/v1/offices/{office_id}/availability"): Answers(refusals={404: ("NOT_FOUND",), **LIMITED}),
-    ("GET", "/v1/offices/{office_id}/queue"): Answers(ok=(200, 304), refusals={404: ("NOT_FOUND",)},
-                                                     ok_headers=("ETag",)),
+    ("GET", "/v1/offices/{office_id}/queue"): Answers(
+        ok=(200, 304), refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)
+    ),
     # accounts (public until the token)
     ("POST", "/v1/accounts"): Answers(ok=(201,), refusals={409: ("ID_TAKEN", "PHONE_TAKEN"), **LIMITED}),
     ("POST", "/v1/accounts/reclaim/confirm"): Answers(refusals=LIMITED),
     ("POST", "/v1/accounts/verify"): Answers(refusals={404: ("NOT_FOUND",), **LIMITED}),
     ("POST", "/v1/accounts/verify/resend"): Answers(ok=(202,), refusals={404: ("NOT_FOUND",), **LIMITED}),
     # 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED: the login's failure budget is spent (README "Logins and sessions")
-    ("POST", "/v1/sessions"): Answers(refusals={401: ("UNAUTHENTICATED", "SMS_CODE_REQUIRED", "TOTP_CODE_REQUIRED"),
-                                                **LIMITED}, writes=False),
+    ("POST", "/v1/sessions"): Answers(
+        refusals={401: ("UNAUTHENTICATED", "SMS_CODE_REQUIRED", "TOTP_CODE_REQUIRED"), **LIMITED}, writes=False
+    ),
     ("POST", "/v1/sessions/sms-code"): Answers(ok=(202,), refusals=LIMITED),
     ("DELETE", "/v1/sessions/current"): Answers(roles=ANY_ROLE, ok=(204,)),
     ("POST", "/v1/me/password"): Answers(roles=ANY_ROLE, refusals=LIMITED),
     ("GET", "/v1/me"): Answers(roles=ANY_ROLE),
     # a citizen's bookings
-    ("POST", "/v1/bookings"): Answers(roles=CITIZEN, ok=(201,), refusals=_merge(BOOKING_REFUSALS, LIMITED),
-                                      ok_headers=("Location", "Idempotent-Replayed")),
+    ("POST", "/v1/bookings"): Answers(
+        roles=CITIZEN,
+        ok=(201,),
+        refusals=_merge(BOOKING_REFUSALS, LIMITED),
+        ok_headers=("Location", "Idempotent-Replayed"),
+    ),
     ("GET", "/v1/bookings"): Answers(roles=CITIZEN),
     ("GET", "/v1/bookings/{booking_id}"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
-    ("GET", "/v1/bookings/{booking_id}/confirmation"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
-                                                               media=HTML),
+    ("GET", "/v1/bookings/{booking_id}/confirmation"): Answers(
+        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML
+    ),
     # the waitlist (R18): joined like a booking (without a free place), an offer accepted as a booking
-    ("POST", "/v1/waitlist"): Answers(roles=CITIZEN, ok=(201,), refusals=_merge(BOOKING_REFUSALS, {
-        409: ("INVALID_STATE",)}, LIMITED), ok_headers=("Location",)),
+    ("POST", "/v1/waitlist"): Answers(
+        roles=CITIZEN,
+        ok=(201,),
+        refusals=_merge(BOOKING_REFUSALS, {409: ("INVALID_STATE",)}, LIMITED),
+        ok_headers=("Location",),
+    ),
     ("GET", "/v1/waitlist"): Answers(roles=CITIZEN),
     ("DELETE", "/v1/waitlist/{waitlist_id}"): Answers(roles=CITIZEN, refusals=APPLICATION_STEP, writes=True),
-    ("POST", "/v1/waitlist/{waitlist_id}/accept"): Answers(roles=CITIZEN, ok=(201, 200), refusals={
-        403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"), 404: ("NOT_FOUND",),
-        409: ("INVALID_STATE", "NO_SUCH_SLOT"), 422: ("NOTICE_NOT_ACKNOWLEDGED",)}, ok_headers=("Location",)),
-    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)},
-                                                               media=CALENDAR),
+    ("POST", "/v1/waitlist/{waitlist_id}/accept"): Answers(
+        roles=CITIZEN,
+        ok=(201, 200),
+        refusals={
+            403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"),
+            404: ("NOT_FOUND",),
+            409: ("INVALID_STATE", "NO_SUCH_SLOT"),
+            422: ("NOTICE_NOT_ACKNOWLEDGED",),
+        },
+        ok_headers=("Location",),
+    ),
+    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(
+        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=CALENDAR
+    ),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
-    ("POST", "/v1/guardian-links"): Answers(roles=CITIZEN, ok=(201, 202), refusals={
-        403: ("PHONE_NOT_VERIFIED",), **LIMITED}),
+    ("POST", "/v1/guardian-links"): Answers(
+        roles=CITIZEN, ok=(201, 202), refusals={403: ("PHONE_NOT_VERIFIED",), **LIMITED}
+    ),
     ("GET", "/v1/guardian-links"): Answers(roles=CITIZEN),
-    ("POST", "/v1/guardian-links/confirm"): Answers(roles=CITIZEN, refusals={
-        403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}),
+    ("POST", "/v1/guardian-links/confirm"): Answers(
+        roles=CITIZEN, refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}
+    ),
     ("POST", "/v1/guardian-links/revoke"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/guardian-links"): Answers(roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
-    ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(roles=STAFF, ok=(201,), refusals={
-        404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}),
+    ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(
+        roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}
+    ),
     # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
-    ("POST", "/v1/proxies"): Answers(roles=CITIZEN, ok=(202, 200), refusals={
-        403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), **LIMITED}),
+    ("POST", "/v1/proxies"): Answers(
+        roles=CITIZEN, ok=(202, 200), refusals={403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), **LIMITED}
+    ),
     ("GET", "/v1/proxies"): Answers(roles=CITIZEN),
-    ("POST", "/v1/proxies/{proxy_id}/confirm"): Answers(roles=CITIZEN, refusals={
-        403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}),
+    ("POST", "/v1/proxies/{proxy_id}/confirm"): Answers(
+        roles=CITIZEN, refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}
+    ),
     ("DELETE", "/v1/proxies/{proxy_id}"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, writes=True),
     ("GET", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
-    ("POST", "/v1/proxies/{proxy_id}/bookings"): Answers(roles=CITIZEN, ok=(201,),
-                                                         refusals=_merge(BOOKING_REFUSALS, LIMITED),
-                                                         ok_headers=("Idempotent-Replayed",)),
+    ("POST", "/v1/proxies/{proxy_id}/bookings"): Answers(
+        roles=CITIZEN, ok=(201,), refusals=_merge(BOOKING_REFUSALS, LIMITED), ok_headers=("Idempotent-Replayed",)
+    ),
     ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
     ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): Answers(
-        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML),
+        roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML
+    ),
     # residence permits and applications (R17): the citizen
     ("GET", "/v1/permits"): Answers(roles=CITIZEN),
-    ("POST", "/v1/applications"): Answers(roles=CITIZEN, ok=(201,), ok_headers=("Location",), refusals={
-        403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), 409: ("NOT_ELIGIBLE",)}),
+    ("POST", "/v1/applications"): Answers(
+        roles=CITIZEN,
+        ok=(201,),
+        ok_headers=("Location",),
+        refusals={403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), 409: ("NOT_ELIGIBLE",)},
+    ),
     ("GET", "/v1/applications"): Answers(roles=CITIZEN),
     ("GET", "/v1/applications/{application_id}"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/applications/{application_id}/uploads"): Answers(roles=CITIZEN, ok=(201,), refusals=APPLICATION_STEP),
     ("POST", "/v1/applications/{application_id}/submit"): Answers(roles=CITIZEN, refusals=APPLICATION_STEP),
     ("POST", "/v1/applications/{application_id}/withdraw"): Answers(roles=CITIZEN, refusals=APPLICATION_STEP),
     ("POST", "/v1/applications/{application_id}/collection"): Answers(
-        roles=CITIZEN, refusals=_merge(APPLICATION_STEP, BOOKING_REFUSALS)),
+        roles=CITIZEN, refusals=_merge(APPLICATION_STEP, BOOKING_REFUSALS)
+    ),
     # at the hall: staff of the office (or an administrator)
-    ("POST", "/v1/offices/{office_id}/check-ins"): Answers(roles=STAFF, ok=(201,), refusals={
-        404: ("NOT_FOUND",), 409: ("INVALID_STATE", "CHECK_IN_CLOSED")}),
-    ("POST", "/v1/offices/{office_id}/tickets"): Answers(roles=STAFF, ok=(201,), refusals={
-        404: ("NOT_FOUND",), 409: ("BOOKING_REQUIRED", "SERVICE_NOT_OFFERED")}),
+    ("POST", "/v1/offices/{office_id}/check-ins"): Answers(
+        roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "CHECK_IN_CLOSED")}
+    ),
+    ("POST", "/v1/offices/{office_id}/tickets"): Answers(
+        roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("BOOKING_REQUIRED", "SERVICE_NOT_OFFERED")}
+    ),
     ("GET", "/v1/offices/{office_id}/tickets"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/queue/next"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND", "QUEUE_EMPTY")}),
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(roles=STAFF, refusals={
-        404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}),
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
     # applications: staff of the permit's station
     ("GET", "/v1/offices/{office_id}/applications"): Answers(roles=STAFF),
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): Answers(roles=STAFF),
@@ -174,55 +209,80 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/applications/{application_id}/decision"): Answers(roles=STAFF, refusals=APPLICATION_STEP),
     ("POST", "/v1/applications/{application_id}/complete"): Answers(roles=STAFF, refusals=APPLICATION_STEP),
     # administrators
-    ("POST", "/v1/offices/{office_id}/closures"): Answers(roles=ADMIN, ok=(201,), refusals={
-        404: ("NOT_FOUND",), **CATALOGUE_CHANGE}),
-    ("PUT", "/v1/services/{code}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
-                                            ok_headers=("ETag",)),
-    ("PUT", "/v1/offices/{office_id}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
-                                                ok_headers=("ETag",)),
-    ("PUT", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE,
-                                            ok_headers=("ETag",)),
+    ("POST", "/v1/offices/{office_id}/closures"): Answers(
+        roles=ADMIN, ok=(201,), refusals={404: ("NOT_FOUND",), **CATALOGUE_CHANGE}
+    ),
+    ("PUT", "/v1/services/{code}"): Answers(
+        roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE, ok_headers=("ETag",)
+    ),
+    ("PUT", "/v1/offices/{office_id}"): Answers(
+        roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE, ok_headers=("ETag",)
+    ),
+    ("PUT", "/v1/calendar/{year}"): Answers(
+        roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE, ok_headers=("ETag",)
+    ),
     # issue 14: what administrators set, read back (ETag for the next PUT's If-Match)
-    ("GET", "/v1/offices/{office_id}/closures"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)},
-                                                        ok_headers=("ETag",)),
-    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): Answers(roles=ADMIN, refusals={
-        404: ("NOT_FOUND",), **CATALOGUE_CHANGE}, writes=True),
+    ("GET", "/v1/offices/{office_id}/closures"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)
+    ),
+    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), **CATALOGUE_CHANGE}, writes=True
+    ),
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
     ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
     ("GET", "/v1/admin/flags"): Answers(roles=ADMIN),  # R22: patterns with their evidence, never a sanction
     ("POST", "/v1/admin/flags/{flag_id}/review"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}),
-    ("PUT", "/v1/permits/{number}"): Answers(roles=ADMIN, ok=CREATE_OR_CHANGE, refusals={
-        404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)}, ok_headers=("ETag",)),
+    ("PUT", "/v1/permits/{number}"): Answers(
+        roles=ADMIN,
+        ok=CREATE_OR_CHANGE,
+        refusals={404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)},
+        ok_headers=("ETag",),
+    ),
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}, writes=False),
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): Answers(roles=OPERATOR),
-    ("POST", "/v1/operator/citizens/{account_id}/bookings"): Answers(roles=OPERATOR, ok=(201,),
-                                                                     refusals=BOOKING_REFUSALS,
-                                                                     ok_headers=("Idempotent-Replayed",)),
-    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): Answers(roles=OPERATOR,
-                                                                                         refusals=CANCEL_REFUSALS),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings"): Answers(
+        roles=OPERATOR, ok=(201,), refusals=BOOKING_REFUSALS, ok_headers=("Idempotent-Replayed",)
+    ),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): Answers(
+        roles=OPERATOR, refusals=CANCEL_REFUSALS
+    ),
 }
 UNLISTED = Answers(roles=ANY_ROLE, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)})
 
-OK_DESCRIPTIONS = {200: "OK", 201: "Created", 202: "Accepted", 204: "No Content",
-                   304: "Not modified since the ETag sent in If-None-Match"}
+OK_DESCRIPTIONS = {
+    200: "OK",
+    201: "Created",
+    202: "Accepted",
+    204: "No Content",
+    304: "Not modified since the ETag sent in If-None-Match",
+}
 HEADERS = {
     "Location": {"description": "the URL of what was created", "schema": {"type": "string"}},
-    "Idempotent-Replayed": {"description": "`true` when an Idempotency-Key replay answered the first booking",
-                            "schema": {"type": "string", "enum": ["true"]}},
-    "ETag": {"description": "the version of what was read or written: the display board takes it back in "
-                            "If-None-Match (unchanged: 304), an administrator's next PUT in If-Match (moved on: 412)",
-             "schema": {"type": "string"}},
+    "Idempotent-Replayed": {
+        "description": "`true` when an Idempotency-Key replay answered the first booking",
+        "schema": {"type": "string", "enum": ["true"]},
+    },
+    "ETag": {
+        "description": "the version of what was read or written: the display board takes it back in "
+        "If-None-Match (unchanged: 304), an administrator's next PUT in If-Match (moved on: 412)",
+        "schema": {"type": "string"},
+    },
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}},
 }
 HEADER_STATUSES = {"Location": {201}, "Idempotent-Replayed": {201}, "ETag": {200, 201, 304}}
 STATUS_MEANING = {
-    400: "the body is not one JSON object", 401: "missing, expired or forged token",
+    400: "the body is not one JSON object",
+    401: "missing, expired or forged token",
     403: "the token's role may not use this route, or a rule refuses the caller",
-    404: "not found (or not the caller's)", 409: "refused by a rule",
-    412: "If-Match names a version that is no longer the current one", 415: "the body is not JSON",
-    422: "invalid request", 429: "too many requests", 503: "busy, try again",
+    404: "not found (or not the caller's)",
+    409: "refused by a rule",
+    412: "If-Match names a version that is no longer the current one",
+    415: "the body is not JSON",
+    422: "invalid request",
+    429: "too many requests",
+    503: "busy, try again",
 }
 
 PROBLEM_SCHEMA = {
@@ -231,14 +291,21 @@ PROBLEM_SCHEMA = {
     "description": "RFC 9457 problem details, with the contract's stable machine `code`.",
     "required": ["type", "title", "status", "detail", "code"],
     "properties": {
-        "type": {"type": "string", "format": "uri-reference", "description": "identifies the problem's kind",
-                 "examples": ["https://hallbook.gov.cn/problems/slot-full"]},
+        "type": {
+            "type": "string",
+            "format": "uri-reference",
+            "description": "identifies the problem's kind",
+            "examples": ["https://hallbook.gov.cn/problems/slot-full"],
+        },
         "title": {"type": "string", "examples": ["Slot full"]},
         "status": {"type": "integer", "minimum": 400, "maximum": 599, "examples": [409]},
         "detail": {"type": "string", "description": "human text (it may name a deadline or what is missing)"},
         "code": {"type": "string", "description": "stable machine code (SPEC, HTTP API contract)"},
-        "errors": {"type": "array", "description": "VALIDATION_ERROR of the request's shape: where and what",
-                   "items": {"$ref": "#/components/schemas/ProblemError"}},
+        "errors": {
+            "type": "array",
+            "description": "VALIDATION_ERROR of the request's shape: where and what",
+            "items": {"$ref": "#/components/schemas/ProblemError"},
+        },
     },
     "additionalProperties": True,  # e.g. `field`, `suspended_until`, `state`, `matches`
 }
@@ -246,11 +313,16 @@ PROBLEM_ERROR_SCHEMA = {
     "type": "object",
     "title": "ProblemError",
     "required": ["loc", "msg"],
-    "properties": {"loc": {"type": "array", "items": {"type": "string"}, "examples": [["body", "date"]]},
-                   "msg": {"type": "string"}},
+    "properties": {
+        "loc": {"type": "array", "items": {"type": "string"}, "examples": [["body", "date"]]},
+        "msg": {"type": "string"},
+    },
 }
-TITLES = {cls.code: cls.title for cls in vars(errors).values()
-          if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError}
+TITLES = {
+    cls.code: cls.title
+    for cls in vars(errors).values()
+    if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
+}
 TITLES.update({"UNSUPPORTED_MEDIA_TYPE": "Unsupported Media Type"})
 POWERTOOLS_SCHEMAS = ("HTTPValidationError", "ValidationError", "ResponseValidationError")
 
@@ -278,13 +350,21 @@ def _problem_response(status: int, codes: tuple[str, ...]) -> dict:
     first = codes[0]
     response: dict[str, Any] = {
         "description": f"{STATUS_MEANING.get(status, HTTPStatus(status).phrase)}: {', '.join(codes)}",
-        "content": {PROBLEM_JSON: {
-            "schema": {"allOf": [{"$ref": "#/components/schemas/Problem"}],
-                       "properties": {"status": {"const": status}, "code": {"enum": list(codes)}}},
-            "example": {"type": f"https://hallbook.gov.cn/problems/{first.lower().replace('_', '-')}",
-                        "title": TITLES.get(first, HTTPStatus(status).phrase), "status": status,
-                        "detail": "human text", "code": first},
-        }},
+        "content": {
+            PROBLEM_JSON: {
+                "schema": {
+                    "allOf": [{"$ref": "#/components/schemas/Problem"}],
+                    "properties": {"status": {"const": status}, "code": {"enum": list(codes)}},
+                },
+                "example": {
+                    "type": f"https://hallbook.gov.cn/problems/{first.lower().replace('_', '-')}",
+                    "title": TITLES.get(first, HTTPStatus(status).phrase),
+                    "status": status,
+                    "detail": "human text",
+                    "code": first,
+                },
+            }
+        },
     }
     if status in (429, 503):
         response["headers"] = {"Retry-After": HEADERS["Retry-After"]}
@@ -298,16 +378,22 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
         if status in (204, 304):  # no body
             response: dict[str, Any] = {"description": OK_DESCRIPTIONS[status]}
         elif answers.media == HTML:
-            response = {"description": "a printable page (Chinese and English)",
-                        "content": {HTML: {"schema": {"type": "string"}}}}
+            response = {
+                "description": "a printable page (Chinese and English)",
+                "content": {HTML: {"schema": {"type": "string"}}},
+            }
         elif answers.media == CALENDAR:
-            response = {"description": "an iCalendar (RFC 5545) event with a reminder the day before",
-                        "content": {CALENDAR: {"schema": {"type": "string"}}}}
+            response = {
+                "description": "an iCalendar (RFC 5545) event with a reminder the day before",
+                "content": {CALENDAR: {"schema": {"type": "string"}}},
+            }
         else:
-            response = {"description": generated.get("200", {}).get("description") if status == 200 and
-                        generated.get("200", {}).get("description") not in (None, "Successful Response")
-                        else OK_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
-                        "content": {JSON: body if body is not None else {"schema": {"type": "object"}}}}
+            response = {
+                "description": generated.get("200", {}).get("description")
+                if status == 200 and generated.get("200", {}).get("description") not in (None, "Successful Response")
+                else OK_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
+                "content": {JSON: body if body is not None else {"schema": {"type": "object"}}},
+            }
         if answers.also_csv and "content" in response:
             response["content"]["text/csv"] = {"schema": {"type": "string", "description": "the same rows as CSV"}}
         names = [h for h in answers.ok_headers if status in HEADER_STATUSES[h]]
@@ -345,20 +431,33 @@ def complete(doc: dict) -> dict:
         schemas.pop(name, None)
     schemas["Problem"] = PROBLEM_SCHEMA
     schemas["ProblemError"] = PROBLEM_ERROR_SCHEMA
-    components["securitySchemes"] = {BEARER: {
-        "type": "http", "scheme": "bearer", "bearerFormat": "JWT",
-        "description": "the `token` of POST /v1/sessions (HS256, expires after `expires_in` seconds)"}}
+    components["securitySchemes"] = {
+        BEARER: {
+            "type": "http",
+            "scheme": "bearer",
+            "bearerFormat": "JWT",
+            "description": "the `token` of POST /v1/sessions (HS256, expires after `expires_in` seconds)",
+        }
+    }
 
     paths = doc.setdefault("paths", {})
     paths.setdefault("/v1/openapi.json", {})["get"] = {
-        "tags": ["documentation"], "summary": "This OpenAPI 3.1 document", "operationId": "openapi_document",
+        "tags": ["documentation"],
+        "summary": "This OpenAPI 3.1 document",
+        "operationId": "openapi_document",
         "responses": {"200": {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}}}},
     }
     queue = paths.get("/v1/offices/{office_id}/queue", {}).get("get")
     if queue is not None:
-        queue.setdefault("parameters", []).append({
-            "name": "If-None-Match", "in": "header", "required": False, "schema": {"type": "string"},
-            "description": "the ETag of the board last shown: unchanged, it answers 304 without a body"})
+        queue.setdefault("parameters", []).append(
+            {
+                "name": "If-None-Match",
+                "in": "header",
+                "required": False,
+                "schema": {"type": "string"},
+                "description": "the ETag of the board last shown: unchanged, it answers 304 without a body",
+            }
+        )
 
     for path, operations in paths.items():
         for method, operation in operations.items():

@@ -22,6 +22,21 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
         waitlist,
     )
 
-    return [catalog.router, accounts.router, bookings.router, closures.router, staff.router, catalog_admin.router,
-            operator.router, applications.router, applications.staff_router, applications.admin_router,
-            identity.router, identity.staff_router, sessions.router, waitlist.router, proxies.router, flags.router]
+    return [
+        catalog.router,
+        accounts.router,
+        bookings.router,
+        closures.router,
+        staff.router,
+        catalog_admin.router,
+        operator.router,
+        applications.router,
+        applications.staff_router,
+        applications.admin_router,
+        identity.router,
+        identity.staff_router,
+        sessions.router,
+        waitlist.router,
+        proxies.router,
+        flags.router,
+    ]

@@ -1,4 +1,5 @@
 """Accounts, phone verification and sessions (R1)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -36,8 +37,9 @@ def resend(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
 
 @router.post("/v1/sessions", tags=["accounts"])
 def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
-    token, expires_in = accounts.login(body.login, body.password, now(), source_ip=source_ip(router),
-                                       sms_code=body.sms_code, totp_code=body.totp_code)
+    token, expires_in = accounts.login(
+        body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
+    )
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)
 
 

@@ -1,6 +1,7 @@
 """Residence permits and their online applications (R17). Three routers, one per audience and API
 function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's station:
 StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -45,6 +46,7 @@ def _ok(body: object, status: int = 200, **headers: str) -> Response:
 
 # ---------------------------------------------------------------- citizens
 
+
 @router.get("/v1/permits", tags=["applications"])
 def my_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
@@ -59,8 +61,11 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
     who = caller(router, "citizen")
     fields = body.model_dump(exclude={"kind", "permit_number"})
     opened = applications.create(who, body.kind, body.permit_number, now(), **fields)
-    return _ok(ApplicationOut.of(opened.application, uploads=opened.upload_forms), 201,
-               Location=f"/v1/applications/{opened.application.application_id}")
+    return _ok(
+        ApplicationOut.of(opened.application, uploads=opened.upload_forms),
+        201,
+        Location=f"/v1/applications/{opened.application.application_id}",
+    )
 
 
 @router.get("/v1/applications", tags=["applications"])
@@ -106,12 +111,27 @@ def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body
     slot at the station under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
     who = caller(router, "citizen")
-    return _ok(ApplicationOut.of(applications.choose_collection(
-        who, application_id, body.method, now(), office_id=body.office_id, day=body.date, start=body.start,
-        notice_acknowledged=body.notice_acknowledged, name=body.name, address=body.address, phone=body.phone)))
+    return _ok(
+        ApplicationOut.of(
+            applications.choose_collection(
+                who,
+                application_id,
+                body.method,
+                now(),
+                office_id=body.office_id,
+                day=body.date,
+                start=body.start,
+                notice_acknowledged=body.notice_acknowledged,
+                name=body.name,
+                address=body.address,
+                phone=body.phone,
+            )
+        )
+    )
 
 
 # ---------------------------------------------------------------- staff of the permit's station
+
 
 @staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
 def station_applications(
@@ -123,8 +143,14 @@ def station_applications(
     """The station's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
     page = applications.station_queue(office_id, state, limit, cursor)
-    return _ok(StationApplicationsOut(office_id=page.office_id, state=page.state,
-                                      applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
+    return _ok(
+        StationApplicationsOut(
+            office_id=page.office_id,
+            state=page.state,
+            applications=ApplicationOut.each(page.applications),
+            next_cursor=page.next_cursor,
+        )
+    )
 
 
 def _staff_application(application_id: str):
@@ -159,21 +185,26 @@ def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -
 
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
-def complete(application_id: ApplicationId,
-             body: Annotated[CompleteIn | None, Body()] = None) -> Response[ApplicationOut]:
+def complete(
+    application_id: ApplicationId, body: Annotated[CompleteIn | None, Body()] = None
+) -> Response[ApplicationOut]:
     """collecting -> closed: the permit was handed over (window: its booking checked in, which is then
     completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
     citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
     who, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.complete(who, application, now(),
-                                                              body.tracking_number if body else None)))
+    return _ok(
+        ApplicationOut.for_staff(applications.complete(who, application, now(), body.tracking_number if body else None))
+    )
 
 
 # ---------------------------------------------------------------- administrators
 
+
 @admin_router.put("/v1/permits/<number>", tags=["admin"])
-def put_permit(number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
-               body: Annotated[PermitIn, Body()]) -> Response[PermitOut]:
+def put_permit(
+    number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
+    body: Annotated[PermitIn, Body()],
+) -> Response[PermitOut]:
     """Register (201) or change (200) a residence permit; audited. If-Match: the ETag of the last
     answer (412 PRECONDITION_FAILED when it changed since)."""
     who = admin(admin_router)

@@ -1,4 +1,5 @@
 """A citizen's bookings (R2, R7-R13)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -37,8 +38,12 @@ def list_bookings(
 ) -> Response[BookingsOut]:
     who = caller(router, "citizen")
     page = bookings.list_bookings(who, limit, cursor)
-    return Response(200, "application/json", BookingsOut(bookings=BookingOut.each(page.bookings),
-                                                         next_cursor=page.next_cursor), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor),
+        NO_STORE,
+    )
 
 
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
@@ -64,5 +69,9 @@ def calendar(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
     who = caller(router, "citizen")
     body, filename = confirmations.calendar_ics(who, booking_id, now())
-    return Response(200, "text/calendar; charset=utf-8", body.decode("utf-8"),
-                    {**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'})
+    return Response(
+        200,
+        "text/calendar; charset=utf-8",
+        body.decode("utf-8"),
+        {**NO_STORE, "Content-Disposition": f'attachment; filename="{filename}"'},
+    )

@@ -1,4 +1,5 @@
 """Public catalogue routes: services, halls and availability (R3, R4, R6, R7)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -29,40 +30,67 @@ def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]
 
 @router.get("/v1/offices", tags=["catalogue"])
 def list_offices(
-    service: Annotated[str | None, Query(max_length=64, description="a service code: the halls offering it",
-                                            examples=["ID_RENEW"])] = None,
+    service: Annotated[
+        str | None, Query(max_length=64, description="a service code: the halls offering it", examples=["ID_RENEW"])
+    ] = None,
     district: Annotated[str | None, Query(max_length=64, examples=["天河区"])] = None,
 ) -> Response[OfficesOut]:
     return Response(200, "application/json", OfficesOut(offices=catalog.list_offices(service, district)), CACHE)
 
 
 @router.get("/v1/offices/<office_id>", tags=["catalogue"])
-def get_office(office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])]) -> Response[OfficeOut | OfficeAdminViewOut]:
+def get_office(
+    office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
+) -> Response[OfficeOut | OfficeAdminViewOut]:
     """One hall. With an administrator's token, also its weekly timetable (capacities) and dated
     closures as stored, never cached, with the ETag that PUT /v1/offices/{office_id} takes as If-Match."""
     if admin_or_none(router) is not None:
         body, tag = catalog_admin.office_view(office_id)
-        return Response(200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag,
-                                                         "Vary": "Authorization"})
-    return Response(200, "application/json", OfficeOut.model_validate(catalog.get_office(office_id)),
-                    {**CACHE, "Vary": "Authorization"})
+        return Response(
+            200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag, "Vary": "Authorization"}
+        )
+    return Response(
+        200,
+        "application/json",
+        OfficeOut.model_validate(catalog.get_office(office_id)),
+        {**CACHE, "Vary": "Authorization"},
+    )
 
 
 AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13
 
 
-@router.get("/v1/offices/<office_id>/availability", tags=["catalogue"], responses={
-    200: {"description": "released slots with their remaining places", "content": {"application/json": {
-        "model": AvailabilityOut}}},
-    304: {"description": "unchanged since the ETag sent in If-None-Match"},
-})
+@router.get(
+    "/v1/offices/<office_id>/availability",
+    tags=["catalogue"],
+    responses={
+        200: {
+            "description": "released slots with their remaining places",
+            "content": {"application/json": {"model": AvailabilityOut}},
+        },
+        304: {"description": "unchanged since the ETag sent in If-None-Match"},
+    },
+)
 def availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
-    from_: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD; tomorrow by default",
-                                          json_schema_extra={"format": "date"})] = None,
-    to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, at most 31 days after `from`; the "
-                                       "window's last day by default", json_schema_extra={"format": "date"})] = None,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=10,
+            description="YYYY-MM-DD; tomorrow by default",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="YYYY-MM-DD, at most 31 days after `from`; the window's last day by default",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
 ):  # no return annotation: a 304 has no body to validate
     """Polled by every phone at noon: `Cache-Control: public, max-age=1`, an ETag, and 304 without a
     body for an unchanged answer. Each environment keeps an answer 1 s (hallbook.store.readcache)."""

@@ -1,4 +1,5 @@
 """Administrators keep the catalogue (R3-R5) and read the audit log. Role: web/auth.admin."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -44,8 +45,9 @@ def _status(created: bool) -> int:
 
 
 @router.put("/v1/services/<code>", tags=["admin"])
-def put_service(code: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Z0-9_]+$")],
-                body: Annotated[ServiceIn, Body()]) -> Response[ServiceOut]:
+def put_service(
+    code: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Z0-9_]+$")], body: Annotated[ServiceIn, Body()]
+) -> Response[ServiceOut]:
     """Create (201) or change (200) a service (R3). Send the ETag last read as If-Match: a service
     changed since answers 412 PRECONDITION_FAILED."""
     who = admin(router)
@@ -54,8 +56,10 @@ def put_service(code: Annotated[str, Path(min_length=1, max_length=64, pattern=r
 
 
 @router.put("/v1/offices/<office_id>", tags=["admin"])
-def put_office(office_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")],
-               body: Annotated[OfficeIn, Body()]) -> Response[OfficeAdminOut]:
+def put_office(
+    office_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")],
+    body: Annotated[OfficeIn, Body()],
+) -> Response[OfficeAdminOut]:
     """Create (201) or change (200) a hall: mode, services, weekly timetable with capacities (R4).
     Released slots follow at once; no booking is dropped (see `slots` in the answer). Send the ETag of
     GET /v1/offices/{office_id} (as an administrator) as If-Match: a hall changed since answers 412."""
@@ -66,8 +70,9 @@ def put_office(office_id: Annotated[str, Path(min_length=1, max_length=64, patte
 
 
 @router.put("/v1/calendar/<year>", tags=["admin"])
-def put_calendar(year: Annotated[int, Path(ge=2000, le=2100)],
-                 body: Annotated[CalendarIn, Body()]) -> Response[CalendarOut]:
+def put_calendar(
+    year: Annotated[int, Path(ge=2000, le=2100)], body: Annotated[CalendarIn, Body()]
+) -> Response[CalendarOut]:
     """The year's public holidays and make-up working days (R5): they rule that year from now on.
     If-Match: the ETag of GET /v1/calendar/{year} (412 when the entries changed since)."""
     who = admin(router)
@@ -94,8 +99,10 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
 
 @router.get("/v1/audit", tags=["admin"])
 def audit_log(
-    date: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD; today by default",
-                                         json_schema_extra={"format": "date"})] = None,
+    date: Annotated[
+        str | None,
+        Query(max_length=10, description="YYYY-MM-DD; today by default", json_schema_extra={"format": "date"}),
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[AuditOut]:
@@ -103,18 +110,39 @@ def audit_log(
     newest first."""
     admin(router)
     page = audit.list_entries(date, limit, cursor, now().date())
-    return Response(200, "application/json", AuditOut(date=page.date.isoformat(), entries=[
-        AuditEntryOut.of(e) for e in page.entries], next_cursor=page.next_cursor), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        AuditOut(
+            date=page.date.isoformat(),
+            entries=[AuditEntryOut.of(e) for e in page.entries],
+            next_cursor=page.next_cursor,
+        ),
+        NO_STORE,
+    )
 
 
 @router.get("/v1/stats", tags=["admin"])
 def statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
     service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,
-    from_: Annotated[str | None, Query(alias="from", max_length=10, description="YYYY-MM-DD; a week before `to` "
-                                          "by default", json_schema_extra={"format": "date"})] = None,
-    to: Annotated[str | None, Query(max_length=10, description="YYYY-MM-DD, at most 92 days after `from`; today "
-                                       "by default", json_schema_extra={"format": "date"})] = None,
+    from_: Annotated[
+        str | None,
+        Query(
+            alias="from",
+            max_length=10,
+            description="YYYY-MM-DD; a week before `to` by default",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
+    to: Annotated[
+        str | None,
+        Query(
+            max_length=10,
+            description="YYYY-MM-DD, at most 92 days after `from`; today by default",
+            json_schema_extra={"format": "date"},
+        ),
+    ] = None,
 ) -> Response[StatsOut | str]:
     """Per hall, service and (appointment) day: capacity, booked, utilisation, cancellations by whom,
     no-shows and their rate, walk-ins, check-ins and the average waits, from counters kept with the
@@ -124,6 +152,10 @@ def statistics(
     accept = next((v for k, v in (router.current_event.headers or {}).items() if k.lower() == "accept"), "") or ""
     if "text/csv" in accept.lower():
         name = f"hallbook-stats-{office}-{result['from']}-{result['to']}.csv"
-        return Response(200, "text/csv; charset=utf-8", stats.as_csv(result),
-                        {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"})
+        return Response(
+            200,
+            "text/csv; charset=utf-8",
+            stats.as_csv(result),
+            {**NO_STORE, "Content-Disposition": f'attachment; filename="{name}"', "Vary": "Accept"},
+        )
     return Response(200, "application/json", result, {**NO_STORE, "Vary": "Accept"})

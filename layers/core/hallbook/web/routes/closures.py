@@ -1,4 +1,5 @@
 """Hall closures (role `admin`): an administrator closes a hall for a day (services/closures.py)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -18,7 +19,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/v1/offices/<office_id>/closures", tags=["admin"])
-def close_day(office_id: Annotated[str, Path(max_length=64)], body: Annotated[ClosureIn, Body()]) -> Response[ClosureOut]:
+def close_day(
+    office_id: Annotated[str, Path(max_length=64)], body: Annotated[ClosureIn, Body()]
+) -> Response[ClosureOut]:
     """The hall is closed on `date`: its slots stop being bookable and its bookings are cancelled by the
     hall (not counted against the citizens), each citizen told the reason by SMS. Safe to repeat."""
     who = caller(router, "admin")
@@ -27,9 +30,10 @@ def close_day(office_id: Annotated[str, Path(max_length=64)], body: Annotated[Cl
 
 
 @router.delete("/v1/offices/<office_id>/closures/<date>", tags=["admin"])
-def lift_closure(office_id: Annotated[str, Path(max_length=64)],
-                 date: Annotated[DateText, Path(min_length=10, max_length=10, description="YYYY-MM-DD")]
-                 ) -> Response[ClosureLiftedOut]:
+def lift_closure(
+    office_id: Annotated[str, Path(max_length=64)],
+    date: Annotated[DateText, Path(min_length=10, max_length=10, description="YYYY-MM-DD")],
+) -> Response[ClosureLiftedOut]:
     """The day opens again: its slots return with the places the closure freed; the bookings it
     cancelled stay cancelled (nobody's is revived). Audited. 404 when the day has no closure."""
     who = caller(router, "admin")

@@ -1,5 +1,6 @@
 """Abuse flags for administrators (R22): patterns with their evidence, newest first; an administrator
 marks one reviewed (audited). No flag sanctions anybody. Role: web/auth.admin."""
+
 from __future__ import annotations
 
 from typing import Annotated, Any
@@ -22,8 +23,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 class FlagOut(BaseModel):
     flag_id: str
-    pattern: str = Field(description="phone_cycles_ids | book_cancel_loop | many_minors | subject_many_accounts | "
-                                     "noon_burst")
+    pattern: str = Field(
+        description="phone_cycles_ids | book_cancel_loop | many_minors | subject_many_accounts | noon_burst"
+    )
     what: str = Field(description="the pattern in words, with its threshold and window")
     subject: str | None = Field(default=None, description="what it is about, masked")
     count: int
@@ -39,12 +41,24 @@ class FlagOut(BaseModel):
     def of(cls, flag: Flag) -> FlagOut:
         """A flag with its pattern in words and its evidence newest first (kept oldest first)."""
         pattern = PATTERNS.get(flag.pattern)
-        return cls(flag_id=flag.flag_id, pattern=flag.pattern, what=pattern.what if pattern else flag.pattern,
-                   subject=flag.subject, count=flag.count, threshold=pattern.threshold if pattern else None,
-                   raised_at=flag.raised_at, status=flag.status,
-                   evidence=sorted(({k: v for k, v in e.items() if k != "distinct"} for e in reversed(flag.evidence)),
-                                   key=lambda e: e["at"], reverse=True),
-                   reviewed_by=flag.reviewed_by, reviewed_at=flag.reviewed_at, review_note=flag.review_note)
+        return cls(
+            flag_id=flag.flag_id,
+            pattern=flag.pattern,
+            what=pattern.what if pattern else flag.pattern,
+            subject=flag.subject,
+            count=flag.count,
+            threshold=pattern.threshold if pattern else None,
+            raised_at=flag.raised_at,
+            status=flag.status,
+            evidence=sorted(
+                ({k: v for k, v in e.items() if k != "distinct"} for e in reversed(flag.evidence)),
+                key=lambda e: e["at"],
+                reverse=True,
+            ),
+            reviewed_by=flag.reviewed_by,
+            reviewed_at=flag.reviewed_at,
+            review_note=flag.review_note,
+        )
 
 
 class FlagsOut(BaseModel):
@@ -58,19 +72,26 @@ class FlagReviewIn(Strict):
 
 @router.get("/v1/admin/flags", tags=["admin"])
 def list_flags(
-    status: Annotated[str | None, Query(pattern="^(open|reviewed)$", description="open or reviewed; both if absent")]
-    = None,
+    status: Annotated[
+        str | None, Query(pattern="^(open|reviewed)$", description="open or reviewed; both if absent")
+    ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[FlagsOut]:
     admin(router)
     page = flags.list_flags(status, limit, cursor)
-    return Response(200, "application/json", FlagsOut(flags=[FlagOut.of(f) for f in page.flags],
-                                                      next_cursor=page.next_cursor), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        FlagsOut(flags=[FlagOut.of(f) for f in page.flags], next_cursor=page.next_cursor),
+        NO_STORE,
+    )
 
 
 @router.post("/v1/admin/flags/<flag_id>/review", tags=["admin"])
-def review_flag(flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]) -> Response[FlagOut]:
+def review_flag(
+    flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]
+) -> Response[FlagOut]:
     """Mark the flag reviewed (audited); it opens again if its pattern counts more events."""
     who = admin(router)
     return Response(200, "application/json", FlagOut.of(flags.review(who, flag_id, body.note, now())), NO_STORE)

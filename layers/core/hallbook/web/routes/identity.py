@@ -1,5 +1,6 @@
 """Who a citizen is and whom they act for: guardian links (R2) and the owner's reclaim of an ID number
 (R1). Citizens' routes in `router`, the hall's in `staff_router`."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -45,8 +46,10 @@ def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLi
 
 @router.post("/v1/guardian-links/confirm", tags=["guardians"])
 def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
-    return _json(200, GuardianLinkOut.of(guardians.confirm_link(caller(router, "citizen"), body.minor_id_number,
-                                                                body.code, now())))
+    return _json(
+        200,
+        GuardianLinkOut.of(guardians.confirm_link(caller(router, "citizen"), body.minor_id_number, body.code, now())),
+    )
 
 
 @router.post("/v1/guardian-links/revoke", tags=["guardians"])
@@ -56,8 +59,12 @@ def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLin
 
 @router.get("/v1/guardian-links", tags=["guardians"])
 def my_links() -> Response[GuardianLinksOut]:
-    return _json(200, GuardianLinksOut(links=[GuardianLinkOut.of(link)
-                                              for link in guardians.my_links(caller(router, "citizen"), now())]))
+    return _json(
+        200,
+        GuardianLinksOut(
+            links=[GuardianLinkOut.of(link) for link in guardians.my_links(caller(router, "citizen"), now())]
+        ),
+    )
 
 
 @router.post("/v1/accounts/reclaim/confirm", tags=["accounts"])
@@ -77,7 +84,9 @@ def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) 
 @staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
 def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]) -> Response[GuardianLinkOut]:
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(200, GuardianLinkOut.of(guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now())))
+    return _json(
+        200, GuardianLinkOut.of(guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now()))
+    )
 
 
 @staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])

@@ -1,6 +1,7 @@
 """Call-centre operators (role `operator`) act for a caller found by ID number and phone: list,
 book and cancel with the citizen's rules and SMS, every action audited. Role: web/auth.operator.
 The citizen's ID number and phone travel in a POST body, never in a URL (URLs end up in logs)."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -36,8 +37,12 @@ def list_bookings(
 ) -> Response[OperatorBookingsOut]:
     who = operator(router)
     page = service.list_bookings(who, account_id, limit, cursor, now())
-    return Response(200, "application/json", OperatorBookingsOut(bookings=BookingOut.each(page.bookings),
-                                                                 next_cursor=page.next_cursor), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        OperatorBookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor),
+        NO_STORE,
+    )
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
@@ -55,5 +60,6 @@ def book(
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
 def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     who = operator(router)
-    return Response(200, "application/json", BookingOut.of(service.cancel(who, account_id, booking_id, now())),
-                    NO_STORE)
+    return Response(
+        200, "application/json", BookingOut.of(service.cancel(who, account_id, booking_id, now())), NO_STORE
+    )

@@ -1,5 +1,6 @@
 """Family proxies (R20): a citizen authorises another citizen's account, by an SMS code sent to the
 citizen's own phone, to book, list and cancel for them; either side revokes."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -35,7 +36,9 @@ def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]
 @router.get("/v1/proxies", tags=["proxies"])
 def my_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
-    return _json(200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(caller(router, "citizen"), now())]))
+    return _json(
+        200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(caller(router, "citizen"), now())])
+    )
 
 
 @router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
@@ -66,8 +69,9 @@ def proxy_book(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
-    booking, created = proxies.book(caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()),
-                                     idempotency_key, now())
+    booking, created = proxies.book(
+        caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()), idempotency_key, now()
+    )
     return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 

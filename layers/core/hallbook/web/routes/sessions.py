@@ -1,5 +1,6 @@
 """Sessions beyond logging in (POST /v1/sessions, in routes.accounts): logout, the SMS login code a
 throttled login needs, and the password change that ends every older session. Any role."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -28,8 +29,12 @@ class LoginCodeOut(BaseModel):
 
 class PasswordChangeIn(Strict):
     current_password: str = Field(min_length=1, max_length=128)
-    new_password: str = Field(min_length=1, max_length=128, json_schema_extra={"minLength": 8},
-                              description="8 to 128 characters, letters and digits")
+    new_password: str = Field(
+        min_length=1,
+        max_length=128,
+        json_schema_extra={"minLength": 8},
+        description="8 to 128 characters, letters and digits",
+    )
 
 
 @router.delete("/v1/sessions/current", tags=["accounts"], responses={204: {"description": "logged out"}})
@@ -44,13 +49,15 @@ def login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
     """After SMS_CODE_REQUIRED: a login code to the account's phone (one a minute, five a day, valid ten
     minutes); then POST /v1/sessions with `sms_code`. The answer is the same for every login."""
     accounts.send_login_code(body.login, now())
-    return Response(202, "application/json",
-                    {"detail": "If this login needs an SMS code, one was sent to its phone."}, NO_STORE)
+    return Response(
+        202, "application/json", {"detail": "If this login needs an SMS code, one was sent to its phone."}, NO_STORE
+    )
 
 
 @router.post("/v1/me/password", tags=["accounts"])
 def change_password(body: Annotated[PasswordChangeIn, Body()]) -> Response[SessionOut]:
     """A new password: every token issued before it is refused from now on; the answer is a new one."""
-    token, expires_in = accounts.change_password(caller(router), body.current_password, body.new_password, now(),
-                                                 source_ip=source_ip(router))
+    token, expires_in = accounts.change_password(
+        caller(router), body.current_password, body.new_password, now(), source_ip=source_ip(router)
+    )
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)

@@ -1,5 +1,6 @@
 """At the hall (R14, R15): staff of the hall check citizens in, issue walk-in tickets, call the next
 ticket and complete it; the public display board. Role and office: web/auth.staff_of."""
+
 from __future__ import annotations
 
 import hashlib
@@ -42,8 +43,14 @@ def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
     day = hall.day_tickets(office_id, now())
-    return Response(200, "application/json", DayTicketsOut(office_id=day.office_id, date=day.date.isoformat(),
-                                                           tickets=[TicketOut.of(t) for t in day.tickets]), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        DayTicketsOut(
+            office_id=day.office_id, date=day.date.isoformat(), tickets=[TicketOut.of(t) for t in day.tickets]
+        ),
+        NO_STORE,
+    )
 
 
 @router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])
@@ -56,14 +63,22 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
 def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
     done = hall.complete(office_id, ticket_id, now())
-    return Response(200, "application/json", CompleteOut(
-        ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking) if done.booking else None), NO_STORE)
+    return Response(
+        200,
+        "application/json",
+        CompleteOut(ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking) if done.booking else None),
+        NO_STORE,
+    )
 
 
-@router.get("/v1/offices/<office_id>/queue", tags=["hall"], responses={
-    200: {"description": "the board", "content": {"application/json": {"model": BoardOut}}},
-    304: {"description": "unchanged since the ETag sent in If-None-Match"},
-})
+@router.get(
+    "/v1/offices/<office_id>/queue",
+    tags=["hall"],
+    responses={
+        200: {"description": "the board", "content": {"application/json": {"model": BoardOut}}},
+        304: {"description": "unchanged since the ETag sent in If-None-Match"},
+    },
+)
 def display_board(office_id: Office):  # no return annotation: a 304 has no body to validate
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an

@@ -1,4 +1,5 @@
 """A citizen's waitlist entries (R18): join, list, leave (declining an offer), accept an offer."""
+
 from __future__ import annotations
 
 from typing import Annotated
@@ -24,15 +25,17 @@ def join(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
     active booking of the service (R9) until it is accepted, left or ends at the day's cut-off."""
     who = caller(router, "citizen")
     entry = waitlist.join(who, waitlist.JoinRequest(**body.model_dump()), now())
-    return Response(201, "application/json", WaitlistOut.of(entry),
-                    {**NO_STORE, "Location": f"/v1/waitlist/{entry.entry_id}"})
+    return Response(
+        201, "application/json", WaitlistOut.of(entry), {**NO_STORE, "Location": f"/v1/waitlist/{entry.entry_id}"}
+    )
 
 
 @router.get("/v1/waitlist", tags=["waitlist"])
 def list_entries() -> Response[WaitlistsOut]:
     who = caller(router, "citizen")
-    return Response(200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(who))),
-                    NO_STORE)
+    return Response(
+        200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(who))), NO_STORE
+    )
 
 
 @router.delete("/v1/waitlist/<waitlist_id>", tags=["waitlist"])
@@ -47,5 +50,9 @@ def accept(waitlist_id: EntryId, body: Annotated[AcceptIn, Body()]) -> Response[
     """The place held for the entry becomes a booking (201; 200 when it already did)."""
     who = caller(router, "citizen")
     booking, created = waitlist.accept(who, waitlist_id, body.notice_acknowledged, now())
-    return Response(201 if created else 200, "application/json", BookingOut.of(booking),
-                    {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"})
+    return Response(
+        201 if created else 200,
+        "application/json",
+        BookingOut.of(booking),
+        {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"},
+    )
