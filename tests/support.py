@@ -232,3 +232,33 @@ def link_guardian(system, citizen: Citizen, minor_id_number: str) -> None:
         "POST", "/v1/guardian-links", headers=auth(citizen.token), body={"minor_id_number": minor_id_number}
     )
     assert r.status == 201 and r.json()["status"] == "active", r.text
+
+
+def operator_books_and_cancels(api: Gateway, operator: str, citizen: Citizen, day: date, start: str, key: str) -> None:
+    """The call centre finds `citizen` by ID number and phone, books HALL's SERVICE for them and cancels
+    it again (an operator's cancellation: R11 counts it, R19 delays its place)."""
+    found = api.invoke(
+        "POST",
+        "/v1/operator/citizen-lookups",
+        headers=auth(operator),
+        body={"id_number": citizen.id_number, "phone": citizen.phone},
+    ).json()
+    made = api.invoke(
+        "POST",
+        f"/v1/operator/citizens/{found['account_id']}/bookings",
+        headers=auth(operator, key),
+        body={
+            "office_id": HALL,
+            "service_code": SERVICE,
+            "date": str(day),
+            "start": start,
+            "notice_acknowledged": True,
+        },
+    )
+    assert made.status == 201, made.text
+    cancelled = api.invoke(
+        "POST",
+        f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}/cancel",
+        headers=auth(operator),
+    )
+    assert cancelled.status == 200, cancelled.text

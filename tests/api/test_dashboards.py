@@ -20,7 +20,18 @@ import pytest
 from hallbook.clock import now
 from hallbook.services import accounts
 from local.template import api_routes, read_sam_template
-from tests.support import HALL, SERVICE, WALK_IN, auth, login, next_working_day, put_test_hall, registered, release_days
+from tests.support import (
+    HALL,
+    SERVICE,
+    WALK_IN,
+    auth,
+    login,
+    next_working_day,
+    operator_books_and_cancels,
+    put_test_hall,
+    registered,
+    release_days,
+)
 
 NAMESPACE = "Hallbook"
 # what each AWS service publishes, of the metrics a panel may name (a typo here points at nothing)
@@ -206,33 +217,7 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
         assert booked.status == 201, booked.text
         assert d.cancel(booked.json()["booking_id"]).status == 200
     assert d.book(later, "09:30").json()["code"] == "SUSPENDED"
-    found = api.invoke(
-        "POST",
-        "/v1/operator/citizen-lookups",
-        headers=auth(operator),
-        body={"id_number": c.id_number, "phone": c.phone},
-    ).json()
-    made = api.invoke(
-        "POST",
-        f"/v1/operator/citizens/{found['account_id']}/bookings",
-        headers=auth(operator, "op1"),
-        body={
-            "office_id": HALL,
-            "service_code": SERVICE,
-            "date": str(later),
-            "start": "09:00",
-            "notice_acknowledged": True,
-        },
-    )
-    assert made.status == 201, made.text
-    assert (
-        api.invoke(
-            "POST",
-            f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}/cancel",
-            headers=auth(operator),
-        ).status
-        == 200
-    )
+    operator_books_and_cancels(api, operator, c, later, "09:00", "op1")
     assert c.book(later, "09:30").status == 201  # (R19: the place the operator freed returns later)
     codes = {c.book(day, "03:00").json()["code"] for _ in range(11)}  # the in-memory limit per account
     assert "RATE_LIMITED" in codes

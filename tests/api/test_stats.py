@@ -21,6 +21,7 @@ from tests.support import (
     auth,
     login,
     next_working_day,
+    operator_books_and_cancels,
     problem,
     put_test_hall,
     registered,
@@ -58,33 +59,7 @@ def played(system, api):
     booked_d = d.book(day, "09:30")
     assert d.cancel(booked_d.json()["booking_id"]).status == 200  # cancelled by the citizen
     system.move_clock(now() + RETURNED)  # R19: the place d freed is back in the pool
-    found = api.invoke(
-        "POST",
-        "/v1/operator/citizen-lookups",
-        headers=auth(operator),
-        body={"id_number": e.id_number, "phone": e.phone},
-    ).json()
-    made = api.invoke(
-        "POST",
-        f"/v1/operator/citizens/{found['account_id']}/bookings",
-        headers=auth(operator, "k1"),
-        body={
-            "office_id": HALL,
-            "service_code": SERVICE,
-            "date": str(day),
-            "start": "09:30",
-            "notice_acknowledged": True,
-        },
-    )
-    assert made.status == 201, made.json()
-    assert (
-        api.invoke(
-            "POST",
-            f"/v1/operator/citizens/{found['account_id']}/bookings/{made.json()['booking_id']}/cancel",
-            headers=auth(operator),
-        ).status
-        == 200
-    )  # cancelled by the operator
+    operator_books_and_cancels(api, operator, e, day, "09:30", "k1")  # cancelled by the operator
     system.move_clock(now() + RETURNED)
     assert f.book(closed_day, "09:00").status == 201
     assert (

@@ -6,7 +6,7 @@ two concurrent registrations of one phone cannot both win."""
 from __future__ import annotations
 
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -133,6 +133,32 @@ def account_key(account_id: str) -> str:
 UNVERIFIED_CLAIM_HOURS = 24
 
 
+def _new_account_item(account: Account) -> AccountItem:
+    """A new account's item: the account as given, with no code attempts and no login failures yet."""
+    return AccountItem(
+        account_key(account.account_id),
+        account_id=account.account_id,
+        name=account.name,
+        id_number=account.id_number,
+        phone=account.phone,
+        password_hash=account.password_hash,
+        phone_verified=account.phone_verified,
+        role=account.role,
+        office_id=account.office_id,
+        lang=account.lang,
+        created_at=account.created_at,
+        code_hash=account.code_hash,
+        code_expires_at=account.code_expires_at,
+        code_attempts=0,
+        code_sends=account.code_sends,
+        code_window_start=account.code_window_start,
+        login_failures=0,
+        identity_verified=account.identity_verified,
+        identity_source=account.identity_source,
+        identity_checked_at=account.identity_checked_at,
+    )
+
+
 def register_account(account: Account, logins: list[str], message: Message | None, now: datetime) -> None:
     """Claims (`ID#`, `PHONE#` or a staff `LOGIN#`), the account and its first SMS, atomically.
     Raises IdTaken / PhoneTaken when a claim already belongs to someone. The claims of an account
@@ -146,28 +172,7 @@ def register_account(account: Account, logins: list[str], message: Message | Non
             tx.put(key, AccountItem(key, account_id=account.account_id, claim_expires_at=expires), free)
         tx.put(
             "account",
-            AccountItem(
-                account_key(account.account_id),
-                account_id=account.account_id,
-                name=account.name,
-                id_number=account.id_number,
-                phone=account.phone,
-                password_hash=account.password_hash,
-                phone_verified=account.phone_verified,
-                role=account.role,
-                office_id=account.office_id,
-                lang=account.lang,
-                created_at=account.created_at,
-                code_hash=account.code_hash,
-                code_expires_at=account.code_expires_at,
-                code_attempts=0,
-                code_sends=account.code_sends,
-                code_window_start=account.code_window_start,
-                login_failures=0,
-                identity_verified=account.identity_verified,
-                identity_source=account.identity_source,
-                identity_checked_at=account.identity_checked_at,
-            ),
+            _new_account_item(account),
             AccountItem.pk.does_not_exist(),
         )
         send_with(tx, [message] if message is not None else [])
@@ -363,27 +368,7 @@ def rebind_id_number(
         )
         tx.put(
             "account",
-            AccountItem(
-                account_key(owner.account_id),
-                account_id=owner.account_id,
-                name=owner.name,
-                id_number=owner.id_number,
-                phone=owner.phone,
-                password_hash=owner.password_hash,
-                phone_verified=owner.phone_verified,
-                role="citizen",
-                lang=owner.lang,
-                created_at=owner.created_at,
-                code_hash=owner.code_hash,
-                code_expires_at=owner.code_expires_at,
-                code_attempts=0,
-                code_sends=owner.code_sends,
-                code_window_start=owner.code_window_start,
-                login_failures=0,
-                identity_verified=owner.identity_verified,
-                identity_source=owner.identity_source,
-                identity_checked_at=owner.identity_checked_at,
-            ),
+            _new_account_item(replace(owner, role="citizen", office_id=None)),
             AccountItem.pk.does_not_exist(),
         )
         send_with(tx, messages)
