@@ -13,6 +13,7 @@ import random
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
@@ -94,9 +95,17 @@ def rush(system: LocalSystem, callers, workers: int, slots: list[str], office_id
     from hallbook.domain.errors import DomainError, SlotFull
     from hallbook.services import bookings
 
+    from hallbook.store import readcache
+
     outcomes = []
+    environments: dict[int, readcache.ReadCaches] = {}
 
     def citizen(caller):
+        # each worker is one Lambda environment, with its own caches, serving one request at a time
+        with readcache.environment(environments.setdefault(threading.get_ident(), readcache.ReadCaches())):
+            attempts(caller)
+
+    def attempts(caller):
         order = slots[:]
         random.shuffle(order)
         for start in order:

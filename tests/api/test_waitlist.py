@@ -256,10 +256,11 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     entry = r.json()
     assert entry["status"] == "waiting" and entry["start"] is None and entry["offer"] is None
     assert entry["subject_id_number"].count("*") >= 10 and entry["ends_at"].startswith("2026-09-14T18:00")
-    # R9: the entry is the subject's active booking of the service. (Within a second of this environment
-    # seeing the slot full, its negative cache answers SLOT_FULL first, without reading the subject: both
-    # refusals are true; past the cache's second the subject is read.)
-    hall.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS + 1))
+    # R9: the entry is the subject's active booking of the service. (While this environment knows the
+    # day has full slots - a mark's second, renewed by its once-a-second day read for a minute - its
+    # negative cache answers SLOT_FULL first, without reading the subject: both refusals are true;
+    # past that minute the subject is read.)
+    hall.clock.advance(timedelta(seconds=readcache.FULL_DAY_SECONDS + 1))
     problem(me.book(DAY, start="09:30"), 409, "ALREADY_BOOKED")
     problem(
         api.invoke(

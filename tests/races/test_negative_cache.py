@@ -121,3 +121,57 @@ def test_the_booking_that_took_the_last_place_is_still_found_by_its_retry(system
     assert len(dynamodb_calls) == before
     again, created = book(winner, "same-key", env)  # a retry of the winner's request
     assert not created and again.booking_id == first.booking_id
+
+
+def test_a_day_with_a_full_slot_renews_all_its_full_marks_in_one_query_a_second(system, dynamodb_calls):
+    """Once one slot of a hall-service-day has been seen full here, an attempt on a slot without a live
+    mark first reads the whole day (one strongly consistent Query, at most once a second): every full
+    slot of the day is then refused without a request, instead of one read per slot per second."""
+    put_test_hall(capacity=1)
+    release_days(3)
+    early, also_early, late = verified_callers(system, 3)
+    _book_at(early, "09:00", "e", readcache.ReadCaches())
+    _book_at(also_early, "09:30", "a", readcache.ReadCaches())  # both slots of the day are full now
+    env = readcache.ReadCaches()
+    with pytest.raises(errors.SlotFull):
+        _book_at(late, "09:00", "l1", env)  # never seen here: it reads its slot (and learns the day had a full one)
+    before = len(dynamodb_calls)
+    with pytest.raises(errors.SlotFull):
+        _book_at(late, "09:30", "l2", env)  # not marked, but the day is: the whole day in one Query
+    assert dynamodb_calls[before:] == ["Query"]
+    before = len(dynamodb_calls)
+    for i, start in enumerate(["09:00", "09:30"] * 3):
+        with pytest.raises(errors.SlotFull):
+            _book_at(late, start, f"l3-{i}", env)
+    assert dynamodb_calls[before:] == []
+    system.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))  # every mark has run out
+    for i, start in enumerate(["09:30", "09:00"] * 3):
+        with pytest.raises(errors.SlotFull):
+            _book_at(late, start, f"l4-{i}", env)
+    assert dynamodb_calls[before:] == ["Query"], "one Query renews both marks; the other five attempts read nothing"
+
+
+def test_the_day_read_lets_through_a_slot_that_has_room_again(system):
+    put_test_hall(capacity=1)
+    release_days(3)
+    holder, other, waiting = verified_callers(system, 3)
+    there = readcache.ReadCaches()
+    held, _ = _book_at(holder, "09:00", "h", there)
+    _book_at(other, "09:30", "o", there)
+    here = readcache.ReadCaches()
+    for start in ("09:00", "09:30"):
+        with pytest.raises(errors.SlotFull):
+            _book_at(waiting, start, f"w-{start}", here)
+    with readcache.environment(there):
+        bookings.cancel_booking(booking_store.get_booking(held.booking_id), now(), by="hall")
+    system.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
+    with pytest.raises(errors.SlotFull):
+        _book_at(waiting, "09:30", "w2", here)  # the day read: 09:30 still full, 09:00 has room again
+    booking, created = _book_at(waiting, "09:00", "w3", here)
+    assert created and booking.status == "booked"
+    assert slot_store.get_slot(HALL, SERVICE, DAY, "09:00").booked == 1
+
+
+def _book_at(caller, start: str, key: str, env: readcache.ReadCaches):
+    with readcache.environment(env):
+        return bookings.book(caller, request(start), key, now())

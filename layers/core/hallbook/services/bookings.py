@@ -29,7 +29,7 @@ from ..store.bookings import Booking, CounterMoved, ReplayedBooking
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
-from .catalog import get_office, get_service, parse_day
+from .catalog import get_office, get_service, learn_full_slots, parse_day
 from .ownership import owned_by
 from .reminders import reminder_message
 from .tokens import Caller
@@ -155,6 +155,9 @@ def book(
             raise errors.SlotFull("That slot is fully booked; please choose another.")
 
     refuse_if_seen_full()
+    if readcache.claim_day_read(office.office_id, service.code, day):  # the day had a full slot a moment ago
+        learn_full_slots(office, service.code, day)
+        refuse_if_seen_full()
     account = _citizen_account(caller)
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")

@@ -11,6 +11,7 @@ from ..domain.window import bookable_range
 from ..store import readcache
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, Office, Service, load_catalog
+from ..store.slots import SlotState
 
 MAX_RANGE_DAYS = 31
 
@@ -79,16 +80,10 @@ def availability(
         return cached
     telemetry.count("AvailabilityCacheMisses")
     ticket = readcache.read_ticket()
-    found = slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else []
+    found = _open_slots(office, slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else [])
+    _learn(office_id, service_code, found, ticket)  # a refused attempt on a slot seen full costs nothing
     days: dict[date, list[dict[str, Any]]] = {}
     for slot in found:
-        if slot.closed or slot.date in office.closed_days:
-            continue
-        # what this read saw feeds the negative cache of full slots: a refused attempt costs nothing
-        if slot.remaining <= 0:
-            readcache.mark_full(office_id, service_code, slot.date, slot.start)
-        else:
-            readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)
         days.setdefault(slot.date, []).append(
             {"start": slot.start, "end": slot.end, "capacity": slot.capacity, "remaining": slot.remaining}
         )
@@ -102,3 +97,24 @@ def availability(
     if lo <= hi:
         readcache.keep_availability(key, body)
     return body
+
+
+def learn_full_slots(office: Office, service_code: str, day: date) -> None:
+    """Read every slot of the day (one strongly consistent Query) into this environment's negative
+    cache: the booking path's renewal of a day's "full" marks (store.readcache.claim_day_read)."""
+    ticket = readcache.read_ticket()
+    found = slot_store.slots_between(office.office_id, service_code, day, day, consistent=True)
+    _learn(office.office_id, service_code, _open_slots(office, found), ticket)
+
+
+def _open_slots(office: Office, found: list[SlotState]) -> list[SlotState]:
+    return [s for s in found if not s.closed and s.date not in office.closed_days]
+
+
+def _learn(office_id: str, service_code: str, found: list[SlotState], ticket: int) -> None:
+    """What a read of slots saw feeds the negative cache of full slots (store/readcache.py)."""
+    for slot in found:
+        if slot.remaining <= 0:
+            readcache.mark_full(office_id, service_code, slot.date, slot.start)
+        else:
+            readcache.mark_free(office_id, service_code, slot.date, slot.start, ticket)

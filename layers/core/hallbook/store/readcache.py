@@ -10,6 +10,10 @@
   of R7, so a stale "free" can never overbook, and a stale "full" refuses a slot that has room again
   (a cancellation elsewhere) for at most 1 s. An availability read that began after the mark and
   shows room, or a cancellation made in this environment, drops the mark at once.
+- full days: a hall-service-day where a slot was seen full in the last minute (FULL_DAY_SECONDS). An
+  attempt there on a slot without a live mark first reads the whole day in one strongly consistent
+  Query, at most once a second per environment (`claim_day_read`): the marks of every full slot of
+  the day are renewed together, instead of one read per slot each time its mark runs out.
 
 A booking or cancellation made in an environment drops that environment's cached availability of the
 hall-service, and a catalogue change (store.catalog.invalidate_cache) drops all of it: what a citizen
@@ -35,6 +39,7 @@ from ..clock import now
 
 AVAILABILITY_SECONDS = 1.0
 FULL_SLOT_SECONDS = 1.0
+FULL_DAY_SECONDS = 60.0
 
 
 def _timer() -> float:
@@ -78,11 +83,15 @@ class ReadCaches:
         self.availability = _Ttl(availability_seconds, 4096)
         self.full_slots = _Ttl(full_slot_seconds, 65536)
         self.booked_here = _Ttl(full_slot_seconds, 4096)  # bookings that took a slot's last place here
+        # (hall, service, day) where a slot was seen full in the last minute -> when its slots were last read
+        self.full_days = _Ttl(FULL_DAY_SECONDS, 4096)
+        self.full_slot_seconds = full_slot_seconds
 
     def clear(self) -> None:
         self.availability.clear()
         self.full_slots.clear()
         self.booked_here.clear()
+        self.full_days.clear()
 
 
 _process = ReadCaches()
@@ -129,7 +138,30 @@ def seen_full(office_id: str, service_code: str, day: date, start: str) -> bool:
 
 
 def mark_full(office_id: str, service_code: str, day: date, start: str) -> None:
-    current().full_slots.put(_slot_key(office_id, service_code, day, start), next(_tickets))
+    caches = current()
+    caches.full_slots.put(_slot_key(office_id, service_code, day, start), next(_tickets))
+    day_key = (office_id, service_code, day.isoformat())
+    with caches.full_days._lock:
+        entry = caches.full_days._entries.get(day_key)
+        caches.full_days._entries[day_key] = (_timer(), entry[1] if entry else None)
+
+
+def claim_day_read(office_id: str, service_code: str, day: date) -> bool:
+    """True when a slot of that hall-service-day was seen full in this environment in the last
+    minute and the day's slots were not read here for a second (then it is taken: one caller a
+    second). The caller reads the whole day in one Query (services.catalog.learn_full_slots), which
+    renews every "full" mark of the day at once, instead of one read per slot whose mark ran out."""
+    caches = current()
+    day_key = (office_id, service_code, day.isoformat())
+    at = _timer()
+    with caches.full_days._lock:
+        entry = caches.full_days._entries.get(day_key)
+        if entry is None or not 0 <= at - entry[0] < FULL_DAY_SECONDS:
+            return False
+        if entry[1] is not None and 0 <= at - entry[1] < caches.full_slot_seconds:
+            return False
+        caches.full_days._entries[day_key] = (entry[0], at)
+        return True
 
 
 def mark_free(office_id: str, service_code: str, day: date, start: str, ticket: int | None = None) -> None:

@@ -198,11 +198,14 @@ def get_slot(office_id: str, service_code: str, day: date, start: str) -> SlotSt
     return None if item is None else slot_state(item)
 
 
-def slots_between(office_id: str, service_code: str, first: date, last: date) -> list[SlotState]:
+def slots_between(
+    office_id: str, service_code: str, first: date, last: date, consistent: bool = False
+) -> list[SlotState]:
     """Every slot of a hall's service from `first` to `last` inclusive: one Query."""
     items = SlotItem.query(
         slot_pk(office_id, service_code),
         SlotItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~"),
+        consistent_read=consistent,
     )
     return [slot_state(i) for i in items]
 

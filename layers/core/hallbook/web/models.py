@@ -14,7 +14,14 @@ from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, body_of, load_catalog
 
 
-class Strict(BaseModel):
+class Model(BaseModel):
+    """Every request and response model. Built when first used, not at import: a cold start pays only
+    for the models of the routes it serves (pydantic's `defer_build`)."""
+
+    model_config = ConfigDict(defer_build=True)
+
+
+class Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
@@ -75,7 +82,7 @@ DateText = Annotated[
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
 
 
-class ServiceOut(BaseModel):
+class ServiceOut(Model):
     model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Service
     code: str
     name_zh: str
@@ -88,11 +95,11 @@ class ServiceOut(BaseModel):
     notice_en: str = ""
 
 
-class ServicesOut(BaseModel):
+class ServicesOut(Model):
     services: list[ServiceOut]
 
 
-class OfficeOut(BaseModel):
+class OfficeOut(Model):
     model_config = ConfigDict(from_attributes=True)  # validated from a store.catalog.Office
     office_id: str
     name: str
@@ -119,23 +126,23 @@ class OfficeAdminViewOut(OfficeOut):
         return cls.model_validate(body_of(office))
 
 
-class OfficesOut(BaseModel):
+class OfficesOut(Model):
     offices: list[OfficeOut]
 
 
-class SlotOut(BaseModel):
+class SlotOut(Model):
     start: str
     end: str
     capacity: int
     remaining: int
 
 
-class DayOut(BaseModel):
+class DayOut(Model):
     date: str
     slots: list[SlotOut]
 
 
-class AvailabilityOut(BaseModel):
+class AvailabilityOut(Model):
     office_id: str
     service_code: str
     days: list[DayOut]
@@ -156,7 +163,7 @@ class RegisterIn(Strict):
     lang: Literal["zh", "en"] = "zh"
 
 
-class RegisterOut(BaseModel):
+class RegisterOut(Model):
     account_id: str
     phone_verified: bool
 
@@ -178,7 +185,7 @@ class ResendIn(Strict):
     id_number: IdNumberText = Field(min_length=1, max_length=32)
 
 
-class VerifyOut(BaseModel):
+class VerifyOut(Model):
     phone_verified: bool
 
 
@@ -200,12 +207,12 @@ class SessionIn(Strict):
     )
 
 
-class SessionOut(BaseModel):
+class SessionOut(Model):
     token: str
     expires_in: int
 
 
-class WarningOut(BaseModel):
+class WarningOut(Model):
     """R21: one more cancellation (no-show) on or before `last_day` suspends booking."""
 
     reason: str = Field(description="cancellations | no_shows")
@@ -219,7 +226,7 @@ class WarningOut(BaseModel):
     detail: str = Field(description="the same in English")
 
 
-class RestrictionsOut(BaseModel):
+class RestrictionsOut(Model):
     suspended_until: str | None
     suspension_reason: str | None
     cancellations_this_month: int
@@ -227,7 +234,7 @@ class RestrictionsOut(BaseModel):
     warnings: list[WarningOut] = Field(default_factory=list)
 
 
-class MeOut(BaseModel):
+class MeOut(Model):
     account_id: str
     name: str
     id_number: str | None
@@ -258,7 +265,7 @@ class BookingIn(Strict):
     )
 
 
-class BookingOut(BaseModel):
+class BookingOut(Model):
     booking_id: str
     reference: str
     office_id: str
@@ -307,7 +314,7 @@ class BookingOut(BaseModel):
 audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
 
 
-class BookingsOut(BaseModel):
+class BookingsOut(Model):
     bookings: list[BookingOut]
     next_cursor: str | None
 
@@ -324,7 +331,7 @@ class ClosureIn(Strict):
     )
 
 
-class ClosureOut(BaseModel):
+class ClosureOut(Model):
     office_id: str
     date: str
     reason: str

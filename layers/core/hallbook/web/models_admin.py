@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, RestrictionsOut, Strict, TimeText, example
+from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
 
 
 class ServiceIn(Strict):
@@ -63,7 +63,7 @@ class OfficeIn(Strict):
     timetable: dict[str, list[SlotTemplateIn]] = Field(default={}, description="per service code, its weekly slots")
 
 
-class SlotChangeOut(BaseModel):
+class SlotChangeOut(Model):
     service_code: str
     date: str
     start: str
@@ -72,7 +72,7 @@ class SlotChangeOut(BaseModel):
     capacity: int | None = None
 
 
-class SlotsChangedOut(BaseModel):
+class SlotsChangedOut(Model):
     updated: int = Field(description="released slots whose capacity, end or state changed")
     closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
     created: int = Field(description="slots the new timetable adds to days already open")
@@ -82,7 +82,7 @@ class SlotsChangedOut(BaseModel):
     closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
 
 
-class OfficeAdminOut(BaseModel):
+class OfficeAdminOut(Model):
     office: dict[str, Any]
     slots: SlotsChangedOut
 
@@ -97,14 +97,14 @@ class CalendarIn(Strict):
     )
 
 
-class ClosedDayOut(BaseModel):
+class ClosedDayOut(Model):
     office_id: str
     date: str
     slots: int
     booked: int
 
 
-class CalendarOut(BaseModel):
+class CalendarOut(Model):
     year: int
     holidays: list[str]
     workdays: list[str]
@@ -116,7 +116,7 @@ class CalendarOut(BaseModel):
     slots_released: int
 
 
-class AuditEntryOut(BaseModel):
+class AuditEntryOut(Model):
     audit_id: str
     at: str
     actor_id: str
@@ -144,7 +144,7 @@ class AuditEntryOut(BaseModel):
         )
 
 
-class AuditOut(BaseModel):
+class AuditOut(Model):
     date: str
     entries: list[AuditEntryOut]
     next_cursor: str | None
@@ -156,7 +156,7 @@ class CitizenLookupIn(Strict):
     phone: MobileText = Field(min_length=1, max_length=20)
 
 
-class CitizenOut(BaseModel):
+class CitizenOut(Model):
     account_id: str
     name: str = Field(description="masked")
     id_number: str = Field(description="masked")
@@ -181,7 +181,7 @@ class OperatorBookingIn(Strict):
     subject_id_number: IdNumberText | None = Field(default=None, max_length=32)
 
 
-class OperatorBookingsOut(BaseModel):
+class OperatorBookingsOut(Model):
     bookings: list[BookingOut]
     next_cursor: str | None
 
@@ -189,18 +189,18 @@ class OperatorBookingsOut(BaseModel):
 # ---------------------------------------------------------------- read-back (issue 14)
 
 
-class ClosureEntryOut(BaseModel):
+class ClosureEntryOut(Model):
     date: str
     reason: str
     past: bool = False
 
 
-class ClosuresOut(BaseModel):
+class ClosuresOut(Model):
     office_id: str
     closures: list[ClosureEntryOut]
 
 
-class ClosureLiftedOut(BaseModel):
+class ClosureLiftedOut(Model):
     office_id: str
     date: str
     reason: str = Field(description="the reason the lifted closure had")
@@ -208,7 +208,7 @@ class ClosureLiftedOut(BaseModel):
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
 
 
-class CalendarYearOut(BaseModel):
+class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
@@ -219,13 +219,13 @@ class CalendarYearOut(BaseModel):
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
 
 
-class CancelledByOut(BaseModel):
+class CancelledByOut(Model):
     citizen: int
     operator: int
     hall: int
 
 
-class StatsDayOut(BaseModel):
+class StatsDayOut(Model):
     date: str
     office_id: str
     service_code: str
@@ -244,7 +244,7 @@ class StatsDayOut(BaseModel):
     average_service_seconds: float | None = Field(description="call to completion")
 
 
-class StatsOut(BaseModel):
+class StatsOut(Model):
     office_id: str
     service_code: str | None
     from_: str = Field(alias="from")

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_window
 from ..domain.identity import mask_id_number, mask_phone
@@ -20,6 +20,7 @@ from .models import (
     DateText,
     IdNumberText,
     MobileText,
+    Model,
     Strict,
     TimeText,
     documented,
@@ -54,12 +55,12 @@ class PermitIn(Strict):
     school: str | None = Field(default=None, max_length=100)
 
 
-class WindowOut(BaseModel):
+class WindowOut(Model):
     opens: str
     closes: str
 
 
-class PermitOut(BaseModel):
+class PermitOut(Model):
     number: str
     holder_id_number: str = Field(description="masked")
     office_id: str
@@ -86,7 +87,7 @@ class PermitOut(BaseModel):
         )
 
 
-class PermitsOut(BaseModel):
+class PermitsOut(Model):
     permits: list[PermitOut]
 
 
@@ -159,7 +160,7 @@ class UploadIn(Strict):
     content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
 
 
-class UploadOut(BaseModel):
+class UploadOut(Model):
     material: str
     method: Literal["POST"]
     url: str
@@ -183,12 +184,12 @@ class UploadOut(BaseModel):
         )
 
 
-class UploadedOut(BaseModel):
+class UploadedOut(Model):
     content_type: str
     size: int
 
 
-class MaterialOut(BaseModel):
+class MaterialOut(Model):
     code: str
     name_zh: str
     name_en: str
@@ -197,14 +198,14 @@ class MaterialOut(BaseModel):
     download_url: str | None = Field(default=None, description="staff: a presigned GET, a few minutes")
 
 
-class DecisionOut(BaseModel):
+class DecisionOut(Model):
     approved: bool
     reason: str | None
     at: str
     by: str
 
 
-class StepOut(BaseModel):
+class StepOut(Model):
     state: str
     at: str
     by: str = Field(description="the account that made the step")
@@ -212,12 +213,12 @@ class StepOut(BaseModel):
     note: str | None
 
 
-class ApplicantContactOut(BaseModel):
+class ApplicantContactOut(Model):
     name: str | None
     phone: str | None = Field(description="the applicant's phone, in full: staff may call it (each look audited)")
 
 
-class ApplicationOut(BaseModel):
+class ApplicationOut(Model):
     application_id: str
     reference: str
     kind: Literal["renewal", "change", "replacement"]
@@ -337,7 +338,7 @@ class ApplicationOut(BaseModel):
         return [cls.of(a, catalog) for a in applications]
 
 
-class ApplicationsOut(BaseModel):
+class ApplicationsOut(Model):
     applications: list[ApplicationOut]
     next_cursor: str | None
 

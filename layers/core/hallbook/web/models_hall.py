@@ -5,10 +5,10 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..store.tickets import Ticket
-from .models import REFERENCE, BookingOut, IdNumberText, Strict, documented, example
+from .models import REFERENCE, BookingOut, IdNumberText, Model, Strict, documented, example
 
 
 class CheckInIn(Strict):
@@ -47,7 +47,7 @@ class CallNextIn(Strict):
     )
 
 
-class TicketOut(BaseModel):
+class TicketOut(Model):
     ticket_id: str
     number: str = Field(description="A001... for bookings, B001... for walk-ins; per hall and day")
     kind: Literal["booking", "walk_in"]
@@ -80,40 +80,40 @@ class TicketOut(BaseModel):
         )
 
 
-class DayTicketsOut(BaseModel):
+class DayTicketsOut(Model):
     office_id: str
     date: str
     tickets: list[TicketOut] = Field(description="every ticket of the hall today, in the order issued")
 
 
-class CheckInOut(BaseModel):
+class CheckInOut(Model):
     ticket: TicketOut
     booking: BookingOut
 
 
-class CompleteOut(BaseModel):
+class CompleteOut(Model):
     ticket: TicketOut
     booking: BookingOut | None
 
 
-class LastCalledOut(BaseModel):
+class LastCalledOut(Model):
     number: str
     counter: str
     called_at: str
 
 
-class CounterOut(BaseModel):
+class CounterOut(Model):
     counter: str
     number: str
 
 
-class WaitingOut(BaseModel):
+class WaitingOut(Model):
     number: str
     kind: Literal["booking", "walk_in"]
     estimated_wait_minutes: int
 
 
-class BoardOut(BaseModel):
+class BoardOut(Model):
     office_id: str
     date: str
     last_called: LastCalledOut | None

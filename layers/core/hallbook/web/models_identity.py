@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..domain.identity import mask_id_number
 from ..services.guardians import MinorLink
-from .models import IdNumberText, MobileText, Strict
+from .models import IdNumberText, MobileText, Model, Strict
 
 SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
 NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]
@@ -34,7 +34,7 @@ class StaffGuardianRevokeIn(Strict):
     minor_id_number: IdNumberText
 
 
-class GuardianLinkOut(BaseModel):
+class GuardianLinkOut(Model):
     minor_id_number: str = Field(description="masked")
     status: str = Field(description="active | pending | revoked | none")
     source: str | None = Field(default=None, description="verifier | staff | guardian")
@@ -55,7 +55,7 @@ class GuardianLinkOut(BaseModel):
         )
 
 
-class GuardianLinksOut(BaseModel):
+class GuardianLinksOut(Model):
     links: list[GuardianLinkOut]
 
 
@@ -66,7 +66,7 @@ class ReclaimIn(Strict):
     lang: str = Field(default="zh", pattern="^(zh|en)$")
 
 
-class ReclaimOut(BaseModel):
+class ReclaimOut(Model):
     account_id: str
     id_number: str = Field(description="masked")
     previous_account_cancelled_bookings: int
@@ -79,6 +79,6 @@ class ReclaimConfirmIn(Strict):
     password: PasswordText
 
 
-class ReclaimConfirmOut(BaseModel):
+class ReclaimConfirmOut(Model):
     account_id: str
     phone_verified: bool

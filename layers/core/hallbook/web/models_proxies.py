@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
 from ..services.proxies import PENDING, Authorisation, label
-from .models import SMS_CODE, IdNumberText, MobileText, Strict, example
+from .models import SMS_CODE, IdNumberText, MobileText, Model, Strict, example
 
 
 class ProxyRequestIn(Strict):
@@ -25,13 +25,13 @@ class ProxyConfirmIn(Strict):
     )
 
 
-class ProxyPartyOut(BaseModel):
+class ProxyPartyOut(Model):
     name: str = Field(description="masked")
     id_number: str | None = Field(default=None, description="masked")
     phone: str | None = Field(default=None, description="masked")
 
 
-class ProxyOut(BaseModel):
+class ProxyOut(Model):
     proxy_id: str
     status: str = Field(description="pending | active | revoked")
     you_are: str = Field(description="citizen (you authorised it) | proxy (you act with it)")
@@ -61,5 +61,5 @@ class ProxyOut(BaseModel):
         )
 
 
-class ProxiesOut(BaseModel):
+class ProxiesOut(Model):
     proxies: list[ProxyOut]

@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Literal
 
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ..domain.identity import mask_id_number
 from ..domain.waitlist import EntryStatus, cut_off
 from ..store.catalog import Catalog, load_catalog
 from ..store.waitlist import Entry
-from .models import DateText, IdNumberText, Strict, TimeText, example
+from .models import DateText, IdNumberText, Model, Strict, TimeText, example
 
 
 class WaitlistIn(Strict):
@@ -35,13 +35,13 @@ class AcceptIn(Strict):
     notice_acknowledged: bool = Field(description="the service's notice was read (R8); false is refused")
 
 
-class OfferOut(BaseModel):
+class OfferOut(Model):
     start: str
     end: str
     until: str = Field(description="the place is held until this instant; then it passes to the next entry")
 
 
-class WaitlistOut(BaseModel):
+class WaitlistOut(Model):
     waitlist_id: str
     office_id: str
     service_code: str
@@ -94,5 +94,5 @@ class WaitlistOut(BaseModel):
         return [cls.of(e, catalog) for e in entries]
 
 
-class WaitlistsOut(BaseModel):
+class WaitlistsOut(Model):
     entries: list[WaitlistOut]

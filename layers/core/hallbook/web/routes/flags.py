@@ -8,20 +8,20 @@ from typing import Annotated, Any
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ...clock import now
 from ...domain.flags import PATTERNS
 from ...services import flags
 from ...store.flags import Flag
 from ..auth import admin
-from ..models import CURSOR, Strict
+from ..models import CURSOR, Model, Strict
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-class FlagOut(BaseModel):
+class FlagOut(Model):
     flag_id: str
     pattern: str = Field(
         description="phone_cycles_ids | book_cancel_loop | many_minors | subject_many_accounts | noon_burst"
@@ -61,7 +61,7 @@ class FlagOut(BaseModel):
         )
 
 
-class FlagsOut(BaseModel):
+class FlagsOut(Model):
     flags: list[FlagOut]
     next_cursor: str | None
 

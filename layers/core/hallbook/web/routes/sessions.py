@@ -8,12 +8,12 @@ from typing import Annotated
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
-from pydantic import BaseModel, Field
+from pydantic import Field
 
 from ...clock import now
 from ...services import accounts
 from ..auth import caller, source_ip
-from ..models import SessionOut, Strict
+from ..models import Model, SessionOut, Strict
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -23,7 +23,7 @@ class LoginCodeIn(Strict):
     login: str = Field(min_length=1, max_length=64, description="ID number or phone")
 
 
-class LoginCodeOut(BaseModel):
+class LoginCodeOut(Model):
     detail: str
 
 
