@@ -94,7 +94,6 @@ NOW_FOR_SETUP = NOON - timedelta(minutes=5)
 def rush(system: LocalSystem, callers, workers: int, slots: list[str], office_id: str, service: str) -> dict:
     from hallbook.domain.errors import DomainError, SlotFull
     from hallbook.services import bookings
-
     from hallbook.store import readcache
 
     outcomes = []
