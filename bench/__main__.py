@@ -15,6 +15,7 @@ import subprocess
 import sys
 import threading
 import time
+from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
 
@@ -156,6 +157,13 @@ def summarise(run: dict) -> dict:
         "wcu_per_booking": per(booked, "write_units"),
         "req_per_refused": per(full, "requests"),
         "writes_per_refused": per(full, "write_requests"),
+        "refused_ops": {
+            op: round(n / len(full), 4)
+            for op, n in sorted(sum((o[2] for o in full), Counter()).items())
+            if op not in ("requests", "write_requests", "write_units")
+        }
+        if full
+        else {},
     }
 
 
