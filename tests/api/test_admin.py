@@ -93,13 +93,13 @@ def test_a_citizen_is_refused_on_every_staff_admin_and_operator_route(tokens, ha
 
 def test_staff_and_operators_are_refused_on_admin_routes_and_admins_on_operator_routes(tokens, api):
     for method, path, body in ADMIN_ROUTES:
-        for who in ("staff", "operator"):
-            r = api.invoke(method, path, headers=auth(tokens[who]), body=body)
-            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (who, method, path, r.text)
+        for role in ("staff", "operator"):
+            r = api.invoke(method, path, headers=auth(tokens[role]), body=body)
+            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (role, method, path, r.text)
     for method, path, body in OPERATOR_ROUTES:
-        for who in ("staff", "admin"):
-            r = api.invoke(method, path, headers=auth(tokens[who]), body=body)
-            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (who, method, path, r.text)
+        for role in ("staff", "admin"):
+            r = api.invoke(method, path, headers=auth(tokens[role]), body=body)
+            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (role, method, path, r.text)
 
 
 # ---------------------------------------------------------------- services (R3)

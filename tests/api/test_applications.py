@@ -224,10 +224,10 @@ def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station
     assert citizen.id_number not in str(entries) and created["after"]["holder_id_number"].startswith("440***")
 
 
-@pytest.mark.parametrize("who", ["citizen", "staff"])
-def test_only_admins_register_permits(tokens, station, api, who):
+@pytest.mark.parametrize("role", ["citizen", "staff"])
+def test_only_admins_register_permits(tokens, station, api, role):
     citizen = registered(station)
-    token = citizen.token if who == "citizen" else tokens.staff()
+    token = citizen.token if role == "citizen" else tokens.staff()
     r = api.invoke(
         "PUT",
         "/v1/permits/HK2025000009",
@@ -473,7 +473,7 @@ def test_a_lost_permit_replacement_needs_no_upload(tokens, station, api):
 
 # ---------------------------------------------------------------- states: every illegal step refused
 
-STEPS = {  # step -> (who, body)
+STEPS = {  # step -> (role, body)
     "submit": ("citizen", None),
     "withdraw": ("citizen", None),
     "review": ("staff", None),
@@ -508,8 +508,8 @@ PATH_TO = {
 
 
 def step(api, tokens, citizen, application_id, name):
-    who, body = STEPS[name]
-    return call(api, citizen.token if who == "citizen" else tokens.staff(), name.split("/")[0], application_id, body)
+    role, body = STEPS[name]
+    return call(api, citizen.token if role == "citizen" else tokens.staff(), name.split("/")[0], application_id, body)
 
 
 @pytest.mark.parametrize("state", list(LEGAL_FROM))

@@ -159,8 +159,8 @@ def test_login_codes_are_limited_and_every_login_gets_the_same_answer(system, ap
     login, _ = logins["citizen"]
     system.pump.drain()
     sent = len(system.sms_messages())
-    for who in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
-        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": who}).status == 202
+    for attempted in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
+        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": attempted}).status == 202
     system.pump.drain()
     assert len(system.sms_messages()) == sent
     spend_budget(api, login)

@@ -57,7 +57,7 @@ def _roles_called(source: str) -> tuple[str, ...]:
         return ADMIN
     if re.search(r"\boperator\(", source):
         return OPERATOR
-    call = re.search(r"\bcaller\((?:router=)?\w+((?:,\s*\"\w+\")*)\)", source)
+    call = re.search(r"\bverified_caller\((?:router=)?\w+((?:,\s*\"\w+\")*)\)", source)
     if call:
         return tuple(re.findall(r'"(\w+)"', call.group(1))) or ANY_ROLE
     return ()

@@ -222,13 +222,13 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
     per_minor, per_account = rate("guardian_minor"), rate("guardian_account")
     child = id_number("440305", "20200101", "611")
     strangers = [registered(system) for _ in range(2)]
-    ask = lambda who, minor, ip: from_ip(
+    ask = lambda caller, minor, ip: from_ip(
         api,
         ip,
         "POST",
         "/v1/guardian-links",  # noqa: E731
         {"minor_id_number": minor},
-        auth(who.token),
+        auth(caller.token),
     )
     answers = [ask(strangers[n % 2], child, f"198.51.100.{n + 1}") for n in range(per_minor.count)]
     assert all(r.status == 403 for r in answers), [r.text for r in answers]  # nobody linked: a hall must

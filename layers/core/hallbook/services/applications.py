@@ -385,10 +385,10 @@ def station_queue(office_id: str, state: str, limit: int, cursor: str | None) ->
     return StationPage(office_id, the_state.value, *store.list_for_station(office_id, the_state.value, limit, cursor))
 
 
-def review(who: Caller, application: Application, now: datetime) -> StaffView:
+def review(caller: Caller, application: Application, now: datetime) -> StaffView:
     """submitted -> under_review: staff open it (and get its materials)."""
     check_transition(application.state, State.UNDER_REVIEW)
-    step = Step(State.UNDER_REVIEW.value, now.isoformat(), who.account_id, who.role)
+    step = Step(State.UNDER_REVIEW.value, now.isoformat(), caller.account_id, caller.role)
     try:
         store.move(application, step, now)
     except StateMoved:
@@ -421,14 +421,14 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
     )
 
 
-def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
+def decide(caller: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
     """under_review -> approved | rejected (a rejection with a reason), and the SMS telling the
     citizen, in one transaction. A rejection frees the permit for a new application."""
     reason = check_decision(approve, reason)
     to = State.APPROVED if approve else State.REJECTED
     check_transition(application.state, to)
     sms = _sms(application, f"application_{to.value}", now, reason=reason or "")
-    step = Step(to.value, now.isoformat(), who.account_id, who.role, reason)
+    step = Step(to.value, now.isoformat(), caller.account_id, caller.role, reason)
     try:
         store.move(application, step, now, decision_reason=reason, release_lock=to in FINAL, messages=sms)
     except StateMoved:
@@ -445,7 +445,7 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
     )
 
 
-def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
+def complete(caller: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
     """collecting -> closed, when the permit was handed over at the window (its booking checked in)
     or posted. A renewal extends the permit by a year, a change writes the new details, in the same
     transaction; the citizen is told by SMS - for a mail collection with the tracking number staff
@@ -473,8 +473,8 @@ def complete(who: Caller, application: Application, now: datetime, tracking_numb
     step = Step(
         State.CLOSED.value,
         now.isoformat(),
-        who.account_id,
-        who.role,
+        caller.account_id,
+        caller.role,
         note=f"tracking number {tracking}" if tracking else None,
     )
     for _ in range(COMPLETE_ATTEMPTS):

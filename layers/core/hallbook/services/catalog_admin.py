@@ -81,7 +81,7 @@ def _write(
 
 
 def put_service(
-    who: Caller, code: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+    caller: Caller, code: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[Service, bool, str]:
     """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
@@ -91,7 +91,7 @@ def put_service(
     except (KeyError, TypeError, ValueError) as error:
         raise _invalid(error) from None
     after = body_of(service)
-    note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
+    note = audit.entry(caller, "service.put", f"SERVICE#{code}", now, before=before, after=after)
     tag = _write("SERVICE", code, after, [entry_item(note)], before, if_match)
     log.info("service saved", extra={"service_code": code, "new": before is None})
     return service, before is None, tag
@@ -109,7 +109,7 @@ class OfficeSaved:
 
 
 def put_office(
-    who: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+    caller: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[OfficeSaved, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
     are kept (they change through the closures route). (the hall and its slots, created?, its ETag)"""
@@ -130,7 +130,7 @@ def put_office(
         raise _invalid(error) from None
     previous = office_from(before) if before else None
     after = body_of(office)
-    note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
+    note = audit.entry(caller, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
     tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
     slots = apply_timetable(office, previous, now)
     log.info(
@@ -193,7 +193,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 
 
 def put_calendar(
-    who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
+    caller: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
 ) -> tuple[dict[str, Any], bool, str]:
     """An administrator's calendar for `year`, which then rules that year (R5). Days already released
     that stop being working days have their slots closed (bookings kept, listed so the hall can
@@ -211,7 +211,7 @@ def put_calendar(
     before = catalog_store.get_entity("CALENDAR", str(year))
     check_if_match(if_match, before)
     after = catalog_store.calendar_body(entries)
-    note = audit.entry(who, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
+    note = audit.entry(caller, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
     tag = _write("CALENDAR", str(year), after, [entry_item(note)], before, if_match)
 
     new = load_catalog(max_age=0)

@@ -40,7 +40,7 @@ CITIZEN = ("citizen",)
 STAFF = ("staff", "admin")  # web/auth.staff_of: staff of that office, or an administrator
 ADMIN = ("admin",)
 OPERATOR = ("operator",)
-ANY_ROLE = ("citizen", "staff", "admin", "operator")  # web/auth.caller(router) without a role
+ANY_ROLE = ("citizen", "staff", "admin", "operator")  # web/auth.verified_caller(router) without a role
 
 
 @dataclass(frozen=True)
