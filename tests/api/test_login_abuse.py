@@ -14,7 +14,7 @@ from hallbook.domain import totp
 from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, STAFF_PASSWORD, seed_local_accounts
 from hallbook.store import accounts as account_store
 from local.gateway import Request
-from tests.support import HALL, auth, problem, registered, sms_code
+from tests.support import OFFICE, auth, problem, registered, sms_code
 
 OWNER_IP = "198.51.100.7"
 ATTACKER_IP = "203.0.113.66"
@@ -41,10 +41,10 @@ def logins(system):
     """The three kinds of predictable login, each with its password: a citizen's phone, the hall's
     staff login and the administrator (as local mode seeds them)."""
     citizen = registered(system, login=False)
-    seed_local_accounts([HALL])
+    seed_local_accounts([OFFICE])
     return {
         "citizen": (citizen.phone, citizen.password),
-        "staff": (f"staff@{HALL}", STAFF_PASSWORD),
+        "staff": (f"staff@{OFFICE}", STAFF_PASSWORD),
         "admin": (ADMIN_LOGIN, ADMIN_PASSWORD),
     }
 

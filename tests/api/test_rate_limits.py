@@ -18,7 +18,7 @@ from hallbook.store.ratelimits import RateItem
 from hallbook.web import guard
 from local.gateway import Request
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, auth, new_identity, open_hall, problem, put_test_hall, registered
+from tests.support import OFFICE, SERVICE, auth, new_identity, open_office, problem, put_test_office, registered
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"
@@ -62,13 +62,13 @@ def advance(system, seconds: float) -> None:
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=50)
+def office(system):
+    return open_office(system, capacity=50)
 
 
 def attempt(api, ip: str, citizen, key: str):
     body = {
-        "office_id": HALL,
+        "office_id": OFFICE,
         "service_code": SERVICE,
         "date": "2026-09-15",
         "start": "09:00",
@@ -84,28 +84,28 @@ def rate_items() -> int:
 # ---------------------------------------------------------------- the noon rush: in memory, no write
 
 
-def test_booking_attempts_per_account(hall, api):
+def test_booking_attempts_per_account(office, api):
     limit = rate("booking_account")
-    first, second = registered(hall), registered(hall)
+    first, second = registered(office), registered(office)
     items = rate_items()
     answers = [attempt(api, OWNER, first, f"k{n}").status for n in range(limit.count)]
     assert answers[0] == 201 and set(answers[1:]) == {409}  # ALREADY_BOOKED: attempts all the same
     body = limited(attempt(api, OWNER, first, "one-more"), limit.interval)
     assert "this account" in body["detail"]
     assert attempt(api, OWNER, second, "k1").status == 201  # another account, same address: its own bucket
-    advance(hall, limit.interval / 2)
+    advance(office, limit.interval / 2)
     limited(attempt(api, OWNER, first, "one-more"), limit.interval / 2)
-    advance(hall, limit.interval / 2)  # exactly the wait: one more attempt, then the bucket is empty again
+    advance(office, limit.interval / 2)  # exactly the wait: one more attempt, then the bucket is empty again
     assert attempt(api, OWNER, first, "one-more").status == 409
     limited(attempt(api, OWNER, first, "and-another"), limit.interval)
     assert rate_items() == items  # the rush's limits never wrote to DynamoDB
 
 
-def test_booking_attempts_per_address_spare_the_owner_elsewhere(hall, api):
+def test_booking_attempts_per_address_spare_the_owner_elsewhere(office, api):
     per_address, per_account = rate("booking_address"), rate("booking_account")
     each = per_account.count - 1  # no single account reaches its own limit
-    bots = [registered(hall) for _ in range(per_address.count // each + 1)]
-    owner = registered(hall)
+    bots = [registered(office) for _ in range(per_address.count // each + 1)]
+    owner = registered(office)
     items = rate_items()
     answers = [attempt(api, ATTACKER, bot, f"k{n}") for n in range(each) for bot in bots]
     assert [r.text for r in answers[: per_address.count] if r.status == 429] == []
@@ -114,19 +114,19 @@ def test_booking_attempts_per_address_spare_the_owner_elsewhere(hall, api):
     assert all(r.status == 429 for r in answers[per_address.count :])
     assert attempt(api, OWNER, owner, "mine").status == 201  # the owner, elsewhere, is not slowed
     assert attempt(api, OWNER, bots[0], "from-home").status != 429  # nor is a bot's account from another address
-    advance(hall, per_address.interval)
+    advance(office, per_address.interval)
     assert attempt(api, ATTACKER, bots[-1], "later").status != 429
     assert rate_items() == items
 
 
-def test_availability_polls_per_address(hall, api):
+def test_availability_polls_per_address(office, api):
     limit = rate("availability_address")
-    path, query = f"/v1/offices/{HALL}/availability", {"service": SERVICE}
+    path, query = f"/v1/offices/{OFFICE}/availability", {"service": SERVICE}
     poll = lambda ip: from_ip(api, ip, "GET", path, query=query)  # noqa: E731
     assert [poll(ATTACKER).status for _ in range(limit.count)] == [200] * limit.count
     limited(poll(ATTACKER), limit.interval)
     assert poll("2001:db8:1:2::1").status == 200 and poll(OWNER).status == 200  # other addresses: untouched
-    advance(hall, limit.interval)
+    advance(office, limit.interval)
     assert poll(ATTACKER).status == 200
     limited(poll(ATTACKER), limit.interval)
     # IPv6: one subscriber's /64 is one address
@@ -135,7 +135,7 @@ def test_availability_polls_per_address(hall, api):
     assert rate_items() == 0  # polls never write
 
 
-def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
+def test_the_numbers_come_from_the_settings(office, api, monkeypatch):
     monkeypatch.setenv("LIMIT_AVAILABILITY_ADDRESS", "2/30")
     reset_settings()
     try:
@@ -143,7 +143,7 @@ def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
             api,
             ATTACKER,
             "GET",
-            f"/v1/offices/{HALL}/availability",  # noqa: E731
+            f"/v1/offices/{OFFICE}/availability",  # noqa: E731
             query={"service": SERVICE},
         )
         assert [poll().status, poll().status] == [200, 200]
@@ -245,9 +245,9 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
 def test_local_mode_is_one_client_and_not_counted_by_address(system, api):
     """Every local client (tests, the browser, make bench) reaches the gateway from 127.0.0.1; API
     Gateway never gives that address, so loopback is not counted (accounts and phones still are)."""
-    put_test_hall()
+    put_test_office()
     limit = rate("availability_address")
     assert all(
-        api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).status == 200
+        api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).status == 200
         for _ in range(limit.count * 3)
     )

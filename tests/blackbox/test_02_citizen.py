@@ -20,12 +20,12 @@ from blackbox_support import (
     availability,
     book,
     booked,
-    hall_today,
     mask_ok,
     new_adult_id,
     new_minor_id,
     new_name,
     new_phone,
+    office_today,
     past_the_caches,
     register,
     sms_code,
@@ -118,7 +118,7 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
 
     # the refusals are tried by another citizen: bookings are limited per account (10 attempts in 10 s)
     prober = register(api)
-    today = hall_today(api)
+    today = office_today(api)
     released = availability(api, OFFICE, SERVICE)
     days = [date.fromisoformat(d) for d in released]
     assert days and min(days) > today, days
@@ -263,7 +263,7 @@ MINOR_SERVICE = "HR_BIRTH"  # birth registration: minor_subject in data/demo.jso
 
 
 def _born_this_year(api: Api) -> date:
-    return hall_today(api) - timedelta(days=40)
+    return office_today(api) - timedelta(days=40)
 
 
 def test_guardian_books_a_minors_business(api: Api) -> None:

@@ -246,7 +246,7 @@ def test_a_rejection_needs_a_reason():
         check_decision(False, "x" * 201)
 
 
-def test_mail_address_and_window_station():
+def test_mail_address_and_counter_at_the_permit_office():
     assert check_mail_address(" 海口市 美兰区 海甸五西路8号 ") == "海口市 美兰区 海甸五西路8号"
     for bad in (None, "", "海口"):
         with pytest.raises(errors.ValidationFailed):

@@ -33,7 +33,7 @@ def test_distinct_patterns_count_different_things_not_repeats():
     assert SUBJECT_MANY_ACCOUNTS.value(SUBJECT_MANY_ACCOUNTS.met(three, NOW)) == FLAG_ACCOUNTS_PER_SUBJECT
 
 
-def test_the_noon_minute_is_hall_time_and_every_pattern_has_words():
+def test_the_noon_minute_is_office_time_and_every_pattern_has_words():
     assert in_noon_minute(NOW) and in_noon_minute(NOW + timedelta(seconds=59))
     assert not in_noon_minute(NOW + timedelta(minutes=1)) and not in_noon_minute(NOW - timedelta(seconds=1))
     assert in_noon_minute(datetime(2026, 9, 14, 4, 0, 30, tzinfo=UTC))  # 12:00:30 in Shanghai

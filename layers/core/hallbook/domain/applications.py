@@ -14,7 +14,7 @@ Kinds and their conditions (seed 004):
 States: draft -> submitted -> under_review -> approved | rejected; approved -> collecting -> closed.
 An application is created as a `draft` (its materials are uploaded to it), becomes `submitted` when
 the citizen submits it with every required material present, `under_review` when staff of the
-permit's station open it. A draft or submitted application may be withdrawn by its citizen. Every
+permit's office open it. A draft or submitted application may be withdrawn by its citizen. Every
 other step is allowed only from the one state before it.
 """
 
@@ -311,10 +311,10 @@ def check_mail_address(address: str | None) -> str:
     return cleaned
 
 
-def check_window_office(office_id: str, station: str) -> None:
-    """Collection at the window is at the permit's station (its data is rewritten there)."""
-    if office_id != station:
-        raise ValidationFailed(f"collect at the permit's station, {station}", field="office_id")
+def check_window_office(office_id: str, permit_office: str) -> None:
+    """Collection at the window is at the permit's office (its data is rewritten there)."""
+    if office_id != permit_office:
+        raise ValidationFailed(f"collect at the permit's station, {permit_office}", field="office_id")
 
 
 def check_collection_choice(state: str, current: dict[str, Any] | None, booking_status: str | None) -> None:

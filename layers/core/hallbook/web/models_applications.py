@@ -252,7 +252,7 @@ class ApplicationOut(BaseModel):
 
     @classmethod
     def for_staff(cls, view: StaffView) -> ApplicationOut:
-        """As the station's staff open it: the mail recipient's phone in full (they post the permit),
+        """As the office's staff open it: the mail recipient's phone in full (they post the permit),
         download URLs of the materials, and the applicant's contact when it was asked for."""
         contact = view.contact
         applicant = ApplicantContactOut(name=contact.name, phone=contact.phone) if contact else None
@@ -342,6 +342,7 @@ class ApplicationsOut(BaseModel):
     next_cursor: str | None
 
 
+# the name is the schema's in the published OpenAPI document (components/schemas), so it stays
 class StationApplicationsOut(ApplicationsOut):
     office_id: str
     state: States

@@ -202,7 +202,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(
         roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
     ),
-    # applications: staff of the permit's station
+    # applications: staff of the permit's office
     ("GET", "/v1/offices/{office_id}/applications"): Answers(roles=STAFF),
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): Answers(roles=STAFF),
     ("POST", "/v1/applications/{application_id}/review"): Answers(roles=STAFF, refusals=APPLICATION_STEP),

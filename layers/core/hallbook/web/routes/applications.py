@@ -1,5 +1,5 @@
 """Residence permits and their online applications (R17). Three routers, one per audience and API
-function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's station:
+function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's office:
 StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
 
 from __future__ import annotations
@@ -108,7 +108,7 @@ def withdraw(application_id: ApplicationId) -> Response[ApplicationOut]:
 @router.post("/v1/applications/<application_id>/collection", tags=["applications"])
 def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
     """approved -> collecting: `{method: window, office_id, date, start}` books a permit-collection
-    slot at the station under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
+    slot at the office under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
     caller = verified_caller(router, "citizen")
     return _ok(
@@ -130,19 +130,20 @@ def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body
     )
 
 
-# ---------------------------------------------------------------- staff of the permit's station
+# ---------------------------------------------------------------- staff of the permit's office
 
 
 @staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
+# station_application(s): the handlers keep these names, the operationIds of the published OpenAPI document
 def station_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[StationApplicationsOut]:
-    """The station's applications in one state, oldest submission first, a page at a time."""
+    """The office's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
-    page = applications.station_queue(office_id, state, limit, cursor)
+    page = applications.office_applications(office_id, state, limit, cursor)
     return _ok(
         StationApplicationsOut(
             office_id=page.office_id,
@@ -154,7 +155,7 @@ def station_applications(
 
 
 def _staff_application(application_id: str):
-    """The application, once the caller is staff (or admin) of its station."""
+    """The application, once the caller is staff (or admin) of its office."""
     verified_caller(staff_router, "staff", "admin")
     application = applications.for_staff(application_id)
     return staff_of(staff_router, application.office_id), application
