@@ -359,11 +359,11 @@ def slot_item_bytes(office_id: str, service: str) -> float:
 
 PARTITION_RCU = 3000  # DynamoDB: read units/s one partition serves (strongly consistent 4 KB reads)
 PARTITION_WCU = 1000  # write units/s per partition
-WINDOW_SLOTS = 14 * 16  # a hall-service's availability Query: 14 days x 16 half-hour slots (09:00-17:00)
+BOOKING_WINDOW_SLOTS = 14 * 16  # a hall-service's availability Query: 14 days x 16 half-hour slots (09:00-17:00)
 SLOT_READ_RCU = 1.0  # a refused attempt's read of the slot item: strongly consistent, < 4 KB
 
 
-def query_rcu(item_bytes: float, items: int = WINDOW_SLOTS) -> float:
+def query_rcu(item_bytes: float, items: int = BOOKING_WINDOW_SLOTS) -> float:
     """Read units of one eventually consistent Query returning `items` items of `item_bytes`."""
     return max(0.5, math.ceil(item_bytes * items / 4096) * 0.5)
 

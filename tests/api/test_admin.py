@@ -229,7 +229,7 @@ OFFICIAL_2026_AUTUMN = {
 }
 
 
-def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(tokens, office, api):
+def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_booking_window(tokens, office, api):
     r = api.invoke(
         "PUT",
         "/v1/calendar/2027",

@@ -171,7 +171,7 @@ def approved_change(api, tokens, citizen) -> str:
     return application["application_id"]
 
 
-def window_collection(api, tokens, renewal) -> tuple[str, dict]:
+def counter_collection(api, tokens, renewal) -> tuple[str, dict]:
     """The renewal approved and its collection chosen at STATION's window, DAY 09:30: its id and collection."""
     citizen, _, application = renewal
     approved(api, tokens, citizen, application)
@@ -653,36 +653,36 @@ def availability(api, day=DAY):
     return {s["start"]: s["remaining"] for s in r.json()["days"][0]["slots"]}
 
 
-def test_window_collection_books_under_the_same_rules_and_capacity(renewal, tokens, permit_offices, api):
+def test_counter_collection_books_under_the_same_rules_and_capacity(renewal, tokens, permit_offices, api):
     citizen, number, application = renewal
     approved(api, tokens, citizen, application)
     app_id = application["application_id"]
     someone = registered(permit_offices)  # takes the only 09:00 place with an ordinary booking
     assert someone.book(DAY, "09:00", service="RP_COLLECT", office=PERMIT_OFFICE).status == 201
 
-    window = {"method": "window", "office_id": PERMIT_OFFICE, "date": DAY, "start": "09:00"}
-    problem(call(api, citizen.token, "collection", app_id, window), 409, "SLOT_FULL")
-    problem(call(api, citizen.token, "collection", app_id, {**window, "date": "2026-10-30"}), 409, "OUTSIDE_WINDOW")
+    at_counter = {"method": "window", "office_id": PERMIT_OFFICE, "date": DAY, "start": "09:00"}
+    problem(call(api, citizen.token, "collection", app_id, at_counter), 409, "SLOT_FULL")
+    problem(call(api, citizen.token, "collection", app_id, {**at_counter, "date": "2026-10-30"}), 409, "OUTSIDE_WINDOW")
     problem(
-        call(api, citizen.token, "collection", app_id, {**window, "office_id": OTHER_PERMIT_OFFICE}),
+        call(api, citizen.token, "collection", app_id, {**at_counter, "office_id": OTHER_PERMIT_OFFICE}),
         422,
         "VALIDATION_ERROR",
     )
     problem(
-        call(api, citizen.token, "collection", app_id, {**window, "notice_acknowledged": False}),
+        call(api, citizen.token, "collection", app_id, {**at_counter, "notice_acknowledged": False}),
         422,
         "NOTICE_NOT_ACKNOWLEDGED",
     )
     assert citizen.get(f"/v1/applications/{app_id}").json()["state"] == "approved"
 
-    r = call(api, citizen.token, "collection", app_id, {**window, "start": "09:30"})
+    r = call(api, citizen.token, "collection", app_id, {**at_counter, "start": "09:30"})
     assert r.status == 200, r.text
     collection = r.json()["collection"]
     assert r.json()["state"] == "collecting" and collection["method"] == "window" and collection["start"] == "09:30"
     assert availability(api) == {"09:00": 0, "09:30": 1}
     booking = citizen.get(f"/v1/bookings/{collection['booking_id']}").json()
     assert booking["service_code"] == "RP_COLLECT" and booking["status"] == "booked"
-    problem(call(api, citizen.token, "collection", app_id, {**window, "start": "09:30"}), 409, "INVALID_STATE")
+    problem(call(api, citizen.token, "collection", app_id, {**at_counter, "start": "09:30"}), 409, "INVALID_STATE")
     problem(call(api, citizen.token, "collection", app_id, STEPS["collection"][1]), 409, "INVALID_STATE")
     assert availability(api) == {"09:00": 0, "09:30": 1}  # chosen once, one place taken
 
@@ -706,9 +706,9 @@ def test_window_collection_books_under_the_same_rules_and_capacity(renewal, toke
     assert apply(api, citizen, number).status == 409  # next renewal: not before 2027-09-02
 
 
-def test_a_cancelled_window_booking_lets_the_citizen_choose_again(renewal, tokens, permit_offices, api):
+def test_a_cancelled_counter_collection_booking_lets_the_citizen_choose_again(renewal, tokens, permit_offices, api):
     citizen = renewal[0]
-    app_id, first = window_collection(api, tokens, renewal)
+    app_id, first = counter_collection(api, tokens, renewal)
     assert citizen.cancel(first["booking_id"]).status == 200
     r = call(api, citizen.token, "collection", app_id, STEPS["collection"][1])
     assert r.status == 200 and r.json()["collection"]["method"] == "mail"

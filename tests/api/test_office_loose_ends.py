@@ -16,10 +16,10 @@ from tests.api.test_applications import (  # noqa: F401
     STEPS,
     approved_change,
     call,
+    counter_collection,
     permit_offices,
     renewal,
     tokens,
-    window_collection,
 )
 from tests.support import (
     OFFICE,
@@ -36,11 +36,11 @@ from tests.support import (
 pytestmark = [pytest.mark.R17]
 
 
-def test_a_window_collection_completes_its_booking_and_its_ticket_leaves_the_board(
+def test_a_counter_collection_completes_its_booking_and_its_ticket_leaves_the_board(
     renewal, tokens, permit_offices, api
 ):
     citizen = renewal[0]
-    app_id, collection = window_collection(api, tokens, renewal)
+    app_id, collection = counter_collection(api, tokens, renewal)
     permit_offices.clock.set(permit_offices.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
     checked = api.invoke(

@@ -13,7 +13,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.config import reset_settings, settings
-from hallbook.domain.ratelimit import Rate, Window, retry_after
+from hallbook.domain.ratelimit import Period, Rate, retry_after
 from hallbook.store.ratelimits import RateItem
 from hallbook.web import guard
 from local.gateway import Request
@@ -161,19 +161,19 @@ def register(api, ip: str, phone: str, idn: str | None = None):
     return from_ip(api, ip, "POST", "/v1/accounts", body)
 
 
-def test_registrations_per_phone_hold_across_environments_until_the_window_ends(system, api):
+def test_registrations_per_phone_hold_across_environments_until_the_period_ends(system, api):
     limit = rate("register_phone")
     _, phone = new_identity()
     answers = [register(api, f"198.51.100.{n}", phone).status for n in range(1, limit.count + 1)]
     assert answers == [201] + [409] * (limit.count - 1)  # PHONE_TAKEN: each one still an attempt
-    window = Window(limit, now().timestamp())
-    assert window.wait == 23 * 3600  # a day's window ends at 08:00 Asia/Shanghai; it is 09:00
-    body = limited(register(api, OWNER, f"+86 {phone[:3]}-{phone[3:]}"), window.wait)  # the same phone, written so
+    period = Period(limit, now().timestamp())
+    assert period.wait == 23 * 3600  # a day's period ends at 08:00 Asia/Shanghai; it is 09:00
+    body = limited(register(api, OWNER, f"+86 {phone[:3]}-{phone[3:]}"), period.wait)  # the same phone, written so
     assert "this phone number" in body["detail"]
     guard.reset()  # another Lambda environment: nothing in memory, the count is in DynamoDB
-    limited(register(api, "192.0.2.1", phone), window.wait)
+    limited(register(api, "192.0.2.1", phone), period.wait)
     assert register(api, OWNER, new_identity()[1]).status == 201  # another phone from that address
-    advance(system, window.wait - 1)
+    advance(system, period.wait - 1)
     limited(register(api, OWNER, phone), 1)
     advance(system, 1)
     problem(register(api, OWNER, phone), 409, "PHONE_TAKEN")
@@ -184,9 +184,9 @@ def test_registrations_per_address(system, api):
     limit = rate("register_address")
     answers = [register(api, ATTACKER, new_identity()[1]).status for _ in range(limit.count)]
     assert answers == [201] * limit.count
-    window = Window(limit, now().timestamp())
-    assert window.wait == 3600  # 09:00 now: the hour's window ends at 10:00
-    body = limited(register(api, ATTACKER, new_identity()[1]), window.wait)
+    period = Period(limit, now().timestamp())
+    assert period.wait == 3600  # 09:00 now: the hour's period ends at 10:00
+    body = limited(register(api, ATTACKER, new_identity()[1]), period.wait)
     assert "registrations from this address" in body["detail"]
     assert register(api, OWNER, new_identity()[1]).status == 201  # the owner elsewhere registers
     advance(system, 1800)
@@ -209,9 +209,9 @@ def test_sms_codes_per_address_across_every_route_that_sends_one(system, api):
     assert [r.status for r in answers[::2]] == [202] + [429] * (len(answers[::2]) - 1)
     assert {r.status for r in answers[1::2]} == {202}
     assert all(r.json().get("limit") is None for r in answers)
-    window = Window(limit, now().timestamp())
+    period = Period(limit, now().timestamp())
     for send in sends:
-        body = limited(send(), window.wait)
+        body = limited(send(), period.wait)
         assert "SMS codes requested from this address" in body["detail"]
     system.clock.advance(timedelta(minutes=1))  # the account's own resend interval
     r = from_ip(api, OWNER, "POST", "/v1/accounts/verify/resend", {"id_number": owner.id_number})
@@ -232,13 +232,13 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
     )
     answers = [ask(strangers[n % 2], child, f"198.51.100.{n + 1}") for n in range(per_minor.count)]
     assert all(r.status == 403 for r in answers), [r.text for r in answers]  # nobody linked: a hall must
-    window = Window(per_minor, now().timestamp())
-    body = limited(ask(strangers[0], child, "192.0.2.7"), window.wait)
+    period = Period(per_minor, now().timestamp())
+    body = limited(ask(strangers[0], child, "192.0.2.7"), period.wait)
     assert "for this minor" in body["detail"]
     others = [id_number("440305", "20200101", f"{n:03d}") for n in range(620, 620 + per_account.count)]
     answers = [ask(strangers[1], minor, f"192.0.2.{n + 10}") for n, minor in enumerate(others)]
     assert per_account.count - per_minor.count // 2 <= sum(r.status == 403 for r in answers)
-    body = limited(ask(strangers[1], id_number("440305", "20200101", "699"), "192.0.2.99"), window.wait)
+    body = limited(ask(strangers[1], id_number("440305", "20200101", "699"), "192.0.2.99"), period.wait)
     assert "from this account" in body["detail"]
 
 

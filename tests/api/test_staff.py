@@ -388,7 +388,7 @@ def test_an_administrator_may_act_for_any_office(system, staff, api):
 
 
 def test_local_mode_seeds_the_logins_the_spec_names(system, api, monkeypatch):
-    monkeypatch.setattr("hallbook.services.release.release_window", lambda **_: 0)  # the logins, not the slots
+    monkeypatch.setattr("hallbook.services.release.release_booking_window", lambda **_: 0)  # the logins, not the slots
     offices = system.seed()
     priority = next(o for o in offices if o == "gz-tianhe-yuangang-ps")
     staff = login(api, f"staff@{priority}", "local-staff-pass")

@@ -32,8 +32,8 @@ def test_noon_release_opens_the_new_day_at_twelve(api: Api) -> None:
     for citizen in citizens.values():  # sessions last 2 hours of the local clock: log in at 11:59
         citizen.token = api.login(citizen.phone, citizen.password)
 
-    for office, window in OFFICES:
-        new_day = today + timedelta(days=window)
+    for office, booking_window_days in OFFICES:
+        new_day = today + timedelta(days=booking_window_days)
         last_before = new_day - timedelta(days=1)
         assert new_day.isoformat() not in availability(api, office, SERVICE, today, new_day), (office, new_day)
         assert_problem(book(api, citizens[office], office, SERVICE, new_day, "09:00"), 409, "OUTSIDE_WINDOW")
@@ -43,8 +43,8 @@ def test_noon_release_opens_the_new_day_at_twelve(api: Api) -> None:
     moved = api.move_clock(at(today, "12:00:00"))
     assert any("noon-release" in run for run in moved["fired"]), moved
 
-    for office, window in OFFICES:
-        new_day = today + timedelta(days=window)
+    for office, booking_window_days in OFFICES:
+        new_day = today + timedelta(days=booking_window_days)
         released = availability(api, office, SERVICE, new_day, new_day)
         assert new_day.isoformat() in released, (office, new_day, released)
         slot = released[new_day.isoformat()]["09:00"]

@@ -198,13 +198,13 @@ def plus_years(day: date, years: int = 1) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def renewal_window(valid_until: date) -> tuple[date, date]:
+def renewal_period(valid_until: date) -> tuple[date, date]:
     """The first and the last day a renewal may be applied for: the month before expiry."""
     return minus_month(valid_until) + timedelta(days=1), valid_until
 
 
 def check_renewal(valid_until: date, today: date) -> None:
-    opens, closes = renewal_window(valid_until)
+    opens, closes = renewal_period(valid_until)
     if not opens <= today <= closes:
         when = "has expired" if today > closes else "is not open yet"
         raise NotEligible(
@@ -311,7 +311,7 @@ def check_mail_address(address: str | None) -> str:
     return cleaned
 
 
-def check_window_office(office_id: str, permit_office: str) -> None:
+def check_collection_office(office_id: str, permit_office: str) -> None:
     """Collection at the window is at the permit's office (its data is rewritten there)."""
     if office_id != permit_office:
         raise ValidationFailed(f"collect at the permit's station, {permit_office}", field="office_id")

@@ -23,6 +23,7 @@ from ..domain.applications import (
     Kind,
     State,
     check_collection_choice,
+    check_collection_office,
     check_completion,
     check_decision,
     check_eligible,
@@ -30,7 +31,6 @@ from ..domain.applications import (
     check_materials,
     check_transition,
     check_upload_type,
-    check_window_office,
     details_for,
     material,
     materials_for,
@@ -282,7 +282,7 @@ def choose_collection(
     if method == "window":
         if not office_id or not day or not start:
             raise errors.ValidationFailed("window collection needs office_id, date and start", field="office_id")
-        check_window_office(office_id, application.office_id)
+        check_collection_office(office_id, application.office_id)
         key = f"application:{application.application_id}:{application.collection_attempts}"
         request = bookings.BookingRequest(
             office_id=office_id,

@@ -14,12 +14,12 @@ from .. import telemetry
 from ..clock import now as clock_now
 from ..domain import errors
 from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
+from ..domain.booking_window import in_booking_window
 from ..domain.identity import parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
-from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -126,10 +126,10 @@ def book(
         raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
     if service.code not in office.services or service.code not in office.timetable:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
-    if not in_window(day, now, catalog.window_days(office)):
-        raise errors.OutsideWindow(
+    if not in_booking_window(day, now, catalog.booking_window_days(office)):
+        raise errors.OutsideBookingWindow(
             "Bookings open at 12:00 for the day "
-            f"{catalog.window_days(office)} days ahead; today and past days cannot be booked."
+            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
         )
     planned = {
         s.start: s

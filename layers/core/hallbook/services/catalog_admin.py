@@ -22,9 +22,9 @@ from typing import Any
 from pynamodb.models import Model
 
 from ..domain import errors
+from ..domain.booking_window import days_to_stage
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import Slot, slots_for_day
-from ..domain.window import days_to_stage
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
@@ -184,7 +184,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
                 result["over_capacity"].append(
                     {**where, "booked": after.booked, "capacity_requested": wanted.capacity, "capacity": after.capacity}
                 )
-    staged = days_to_stage(now, catalog.window_days(office))
+    staged = days_to_stage(now, catalog.booking_window_days(office))
     result["created"] = release.release_office(office.office_id, staged, now).written
     return result
 
@@ -220,7 +220,7 @@ def put_calendar(
     changed = [d for d in days if d.year == year and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
     closed_days, released = [], 0
     for office in sorted(new.offices.values(), key=lambda o: o.office_id):
-        staged = set(days_to_stage(now, new.window_days(office)))
+        staged = set(days_to_stage(now, new.booking_window_days(office)))
         for day in changed:
             if new.calendar.is_working_day(day):
                 continue

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import days_to_stage
 from ..domain.timetable import slots_for_day
-from ..domain.window import days_to_stage
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
@@ -183,7 +183,7 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
             if change is not None and change[0].closed and not change[1].closed:
                 reopened += 1
     created = 0
-    if day in days_to_stage(now, catalog.window_days(office)):
+    if day in days_to_stage(now, catalog.booking_window_days(office)):
         created = release.release_office(office_id, [day], now).written
     log.info("closure lifted", extra={"office_id": office_id, "date": day.isoformat(), "reopened": reopened})
     return {

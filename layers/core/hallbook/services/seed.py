@@ -23,7 +23,7 @@ OPERATOR_LOGIN, OPERATOR_PASSWORD = "operator", "local-operator-pass"
 def load_demo_data(path: str | Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     for region, info in data["regions"].items():
-        catalog.put_region(region, info.get("name_zh", ""), int(info["window_days"]))
+        catalog.put_region(region, info.get("name_zh", ""), int(info["booking_window_days"]))
     for service in data["services"]:
         catalog.put_service(service)
     for office in data["offices"]:

@@ -36,6 +36,7 @@ from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import in_booking_window
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import (
@@ -49,7 +50,6 @@ from ..domain.waitlist import (
     offer_hours,
     return_at,
 )
-from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
@@ -102,10 +102,10 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
     if service.code not in office.services or service.code not in office.timetable:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
-    if not in_window(day, now, catalog.window_days(office)):
-        raise errors.OutsideWindow("A waitlist is for a released day from tomorrow on.")
+    if not in_booking_window(day, now, catalog.booking_window_days(office)):
+        raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
-        raise errors.OutsideWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
+        raise errors.OutsideBookingWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
     planned = {
         s.start
         for s in slots_for_day(

@@ -78,7 +78,7 @@ class Office:
 class Region:
     region: str
     name_zh: str
-    window_days: int
+    booking_window_days: int
 
 
 def service_from(data: dict) -> Service:
@@ -135,9 +135,9 @@ class Catalog:
     regions: dict[str, Region]
     calendar: WorkCalendar
 
-    def window_days(self, office: Office) -> int:
+    def booking_window_days(self, office: Office) -> int:
         region = self.regions.get(office.region)
-        return region.window_days if region else 14
+        return region.booking_window_days if region else 14
 
 
 _cache: tuple[float, Catalog] | None = None
@@ -157,7 +157,8 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
         services={s["code"]: service_from(s) for s in bodies["SERVICE"]},
         offices={o["office_id"]: office_from(o) for o in bodies["OFFICE"]},
         regions={
-            r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["window_days"])) for r in bodies["REGION"]
+            r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["booking_window_days"]))
+            for r in bodies["REGION"]
         },
         calendar=WorkCalendar(
             {
@@ -208,8 +209,8 @@ def put_office(data: dict) -> Office:
     return office
 
 
-def put_region(region: str, name_zh: str, window_days: int) -> None:
-    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
+def put_region(region: str, name_zh: str, booking_window_days: int) -> None:
+    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "booking_window_days": booking_window_days})
 
 
 def calendar_body(entries: YearEntries) -> dict:

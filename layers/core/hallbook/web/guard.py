@@ -33,7 +33,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..clock import now
 from ..config import settings
 from ..domain.errors import DomainError, Forbidden, RateLimited
-from ..domain.ratelimit import Buckets, Rate, Window, retry_after
+from ..domain.ratelimit import Buckets, Period, Rate, retry_after
 from ..services import tokens
 from .problems import PROBLEM_JSON, from_domain
 
@@ -276,9 +276,9 @@ def meter(event: dict) -> Refusal | None:
             if key is None:
                 continue
             rate = limit.rate()
-            window = Window(rate, at)
-            if not ratelimits.count(limit.name, key, window.index, rate.count, window.ends_at):
-                raise _limited(limit, rate, window.wait)
+            period = Period(rate, at)
+            if not ratelimits.count(limit.name, key, period.index, rate.count, period.ends_at):
+                raise _limited(limit, rate, period.wait)
     except DomainError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - a counter that cannot be reached must not take registration down

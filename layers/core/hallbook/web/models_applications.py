@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import BaseModel, Field
 
-from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_window
+from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_period
 from ..domain.identity import mask_id_number, mask_phone
 from ..services.applications import StaffView
 from ..store.applications import Application
@@ -75,7 +75,7 @@ class PermitOut(BaseModel):
     def of(cls, permit: Permit) -> PermitOut:
         """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
         office = load_catalog().offices.get(permit.office_id)
-        opens, closes = renewal_window(permit.valid_until)
+        opens, closes = renewal_period(permit.valid_until)
         return cls(
             **{
                 **permit.body(),
