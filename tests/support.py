@@ -20,7 +20,7 @@ OFFICE = "test-hall"
 SERVICE = "ID_RENEW"
 CHILD_SERVICE = "HR_BIRTH"
 WALK_IN = "WALK_CONSULT"
-_counter = itertools.count(1)
+_sequence = itertools.count(1)
 
 
 def put_test_office(
@@ -164,7 +164,7 @@ class Citizen:
 
 
 def new_identity(born: str = "19900101") -> tuple[str, str]:
-    n = next(_counter)
+    n = next(_sequence)
     return id_number("440305", born, f"{n % 1000:03d}"), f"139{n:08d}"
 
 

@@ -331,7 +331,7 @@ def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimi
     from hallbook.services import sweep
     from hallbook.store import bookings as store
     from hallbook.store import catalog
-    from hallbook.store.bookings import CounterMoved
+    from hallbook.store.bookings import SubjectMoved
 
     catalog.put_service(
         {
@@ -355,7 +355,7 @@ def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimi
 
     stale = store.get_subject(citizen.id_number)
     assert store.mark_no_show(booked[first["booking_id"]], stale, now, [], None) is True
-    with pytest.raises(CounterMoved):  # the no-shows changed since `stale` was read
+    with pytest.raises(SubjectMoved):  # the no-shows changed since `stale` was read
         store.mark_no_show(booked[r.json()["booking_id"]], stale, now, [], None)
     assert store.mark_no_show(booked[first["booking_id"]], store.get_subject(citizen.id_number), now, [], None) is False
 

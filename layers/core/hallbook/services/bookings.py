@@ -25,7 +25,7 @@ from ..store import bookings as store
 from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
-from ..store.bookings import Booking, CounterMoved, ReplayedBooking
+from ..store.bookings import Booking, ReplayedBooking, SubjectMoved
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
@@ -304,7 +304,7 @@ def cancel_booking(
                 readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
             readcache.forget_availability(booking.office_id, booking.service_code)
             break
-        except CounterMoved:
+        except SubjectMoved:
             continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")

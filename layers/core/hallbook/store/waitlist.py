@@ -286,11 +286,11 @@ def get_items(keys: list[str]) -> list[Entry | Place]:
 
 
 def next_in_queue(office_id: str, service_code: str, day: date) -> int:
-    """The next join number of a queue (one atomic counter per hall, service and day): join order
+    """The next join number of a queue (one atomic sequence per office, service and day): join order
     is this order, whatever the clocks say. A number given to a join that is then refused is skipped."""
     key = f"SEQ#{queue_key(office_id, service_code, day)}"
-    counter = WaitItem(key)
-    counter.update(
+    sequence = WaitItem(key)
+    sequence.update(
         actions=[
             WaitItem.seq.add(1),
             WaitItem.kind.set("seq"),
@@ -301,7 +301,7 @@ def next_in_queue(office_id: str, service_code: str, day: date) -> int:
             WaitItem.expires_at.set(_expires(day)),
         ]
     )
-    return int(counter.seq)
+    return int(sequence.seq)
 
 
 def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
