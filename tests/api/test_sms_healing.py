@@ -99,9 +99,9 @@ def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_
     code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
     assert code.status == "expired" and code.text is None and code.pending_since is None
     assert code.expires_at <= int((START + timedelta(minutes=10, hours=1)).timestamp())  # gone within the hour
-    for booking_id, kinds in ((b1["booking_id"], ["booked"]), (b2["booking_id"], ["booked", "cancelled"])):
-        for kind in kinds:
-            item = OutboxItem.get(f"{booking_id}#{kind}", consistent_read=True)
+    for booking_id, templates in ((b1["booking_id"], ["booked"]), (b2["booking_id"], ["booked", "cancelled"])):
+        for template in templates:
+            item = OutboxItem.get(f"{booking_id}#{template}", consistent_read=True)
             assert item.status == "sent" and item.pending_since is None
     assert queue_depth(office, "SmsDLQ") == 0 and queue_depth(office, "SmsQueue") == 0
     for citizen in (first, second):  # codes that went out keep no text either

@@ -398,7 +398,7 @@ def review(caller: Caller, application: Application, now: datetime) -> StaffView
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 
-def _sms(application: Application, kind: str, now: datetime, **params: Any) -> tuple[Message, ...]:
+def _sms(application: Application, template: str, now: datetime, **params: Any) -> tuple[Message, ...]:
     """The SMS reporting a step, to the applicant's phone (none if the account has no phone)."""
     account = account_store.get_account(application.account_id)
     if account is None or not account.phone:
@@ -407,8 +407,8 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
     name_zh, name_en = KIND_NAMES[_kind(application)]
     return (
         messages.message(
-            f"{application.application_id}#{kind}",
-            kind,
+            f"{application.application_id}#{template}",
+            template,
             account.phone,
             account.lang,
             now,

@@ -19,10 +19,10 @@ T = TypeVar("T")
 _renderings: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
 
-def shows(kind: type[T], render: Callable[[T], dict[str, Any]]) -> None:
+def shows(entity_type: type[T], render: Callable[[T], dict[str, Any]]) -> None:
     """How an entry's `before` and `after` show a typed object (a Booking): as the API shows it, so
     masked alike. The web layer registers its response models' rendering."""
-    _renderings[kind] = render
+    _renderings[entity_type] = render
 
 
 def _shown(value: object) -> dict[str, Any] | list[Any] | None:

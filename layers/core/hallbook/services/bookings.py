@@ -267,8 +267,8 @@ def cancel_booking(
     place = waitlist.delayed_place(booking, now) if by_citizen else None
     for _ in range(CANCEL_ATTEMPTS):
         subject = store.get_subject(booking.subject_id_number)
-        kind = "cancelled_by_hall" if by == "hall" else "cancelled"
-        sms = [messages.booking_message(kind, booking, office, service, phone, lang, now, reason=reason or "")]
+        template = "cancelled_by_hall" if by == "hall" else "cancelled"
+        sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
         suspension = suspension_after_cancellation(count_before, now) if counts else None
         warning = warning_after_cancellation(count_before, now) if counts else None

@@ -64,17 +64,22 @@ def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
 
 
 def _write(
-    kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None
+    entity_type: str,
+    key: str,
+    after: dict[str, Any],
+    also: list[Model],
+    before: dict[str, Any] | None,
+    if_match: str | None,
 ) -> str:
     """The optimistic write; a change that lands between the If-Match check and the write is 412
     too when the client named a version. The new entity tag."""
     try:
-        catalog_store.put_entity_with(kind, key, after, also, before)
+        catalog_store.put_entity_with(entity_type, key, after, also, before)
     except catalog_store.ChangedMeanwhile:
         if if_match:
             raise errors.PreconditionFailed(
                 "It was changed meanwhile: read it again and retry.",
-                etag=catalog_store.etag(catalog_store.get_entity(kind, key)),
+                etag=catalog_store.etag(catalog_store.get_entity(entity_type, key)),
             ) from None
         raise
     return catalog_store.etag(after) or ""

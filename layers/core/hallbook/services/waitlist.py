@@ -484,7 +484,7 @@ def _hhmm(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
 
 
-def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
+def _entry_sms(template: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
     account = account_store.get_account(entry.account_id)
     office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
     if account is None or not account.phone or office is None or service is None:
@@ -499,11 +499,11 @@ def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra
         "service_name_en": service.name_en,
         **extra,
     }
-    suffix = f"#{entry.place_id}" if kind in ("waitlist_offer", "waitlist_timed_out") else ""
+    suffix = f"#{entry.place_id}" if template in ("waitlist_offer", "waitlist_timed_out") else ""
     return [
         messages.message(
-            f"{entry.entry_id}#{kind}{suffix}",
-            kind,
+            f"{entry.entry_id}#{template}{suffix}",
+            template,
             account.phone,
             account.lang,
             now,

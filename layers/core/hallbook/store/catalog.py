@@ -67,7 +67,7 @@ class Office:
     closures: list[Closure] = field(default_factory=list)
     name_en: str = ""
     phone: str = ""
-    kind: str = ""
+    kind: str = ""  # district_centre | street_hall | police_station: the API's office `kind`
 
     @property
     def closed_days(self) -> frozenset[date]:
@@ -187,13 +187,13 @@ def invalidate_cache() -> None:
     readcache.clear()
 
 
-def put_entity(kind: str, key: str, body: dict) -> None:
-    CatalogItem(kind, key, body=_dump(body)).save()
+def put_entity(entity_type: str, key: str, body: dict) -> None:
+    CatalogItem(entity_type, key, body=_dump(body)).save()
     invalidate_cache()
 
 
-def get_entity(kind: str, key: str) -> dict | None:
-    item = latest(CatalogItem, kind, key)
+def get_entity(entity_type: str, key: str) -> dict | None:
+    item = latest(CatalogItem, entity_type, key)
     return None if item is None else json.loads(item.body)
 
 
@@ -236,7 +236,7 @@ class ChangedMeanwhile(InvalidState):
     """The entity is no longer what the caller read: someone else changed it at the same moment."""
 
 
-def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: dict | None) -> None:
+def put_entity_with(entity_type: str, key: str, body: dict, also: list[Model], before: dict | None) -> None:
     """Write an entity together with other items (its audit entry) in one transaction: the change
     is never recorded without its entry, nor the entry without the change. Only if the entity is
     still `before` (what the caller read, None: absent), so two administrators changing one hall at
@@ -244,7 +244,7 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
     unchanged = CatalogItem.pk.does_not_exist() if before is None else CatalogItem.body == _dump(before)
 
     def build(tx: Items) -> None:
-        tx.put("entity", CatalogItem(kind, key, body=_dump(body)), unchanged)
+        tx.put("entity", CatalogItem(entity_type, key, body=_dump(body)), unchanged)
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
@@ -252,7 +252,7 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
         build,
         {
             "entity": ChangedMeanwhile(
-                f"{kind.lower()} {key} was changed by someone else at the same moment; read it again and retry."
+                f"{entity_type.lower()} {key} was changed by someone else at the same moment; read it again and retry."
             )
         },
     )
