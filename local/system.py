@@ -99,7 +99,7 @@ class LocalSystem:
         self.gateway.edge_cache.enabled = self._stage_cache
 
     def seed(self) -> list[str]:
-        """Load the demo catalogue and halls, seed the local logins (admin, operator, staff@<office_id>)
+        """Load the demo catalog and halls, seed the local logins (admin, operator, staff@<office_id>)
         and the demo citizens with their residence permits, and release the slots of the booking window
         (if hallbook.services.seed and .release exist; a warning otherwise). The demo office ids."""
         try:
@@ -334,7 +334,7 @@ def _national(phone: str) -> str:
 
 
 def _forget_cached_catalog() -> None:
-    """The catalogue that hallbook caches per process is gone with the reset."""
+    """The catalog that hallbook caches per process is gone with the reset."""
     from hallbook.store import readcache
     from hallbook.store.catalog import invalidate_cache
 

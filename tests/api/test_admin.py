@@ -1,4 +1,4 @@
-"""Administrators' catalogue (R3-R5) and the call-centre operator through the gateway: services,
+"""Administrators' catalog (R3-R5) and the call-centre operator through the gateway: services,
 halls and timetable changes with existing bookings, the calendar, the audit log, and the role checks
 on every staff, admin and operator route."""
 

@@ -1,4 +1,4 @@
-"""Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
+"""Through the gateway: catalog, halls, availability, release, errors as problem+json."""
 
 from datetime import date, datetime, timedelta
 

@@ -143,7 +143,7 @@ def test_a_closure_is_listed_and_lifted_its_slots_return_and_no_booking_is_reviv
     }
     from hallbook.store import catalog as catalog_store
 
-    catalog_store.invalidate_cache()  # the citizen API's catalogue cache (30 s) stands for another process
+    catalog_store.invalidate_cache()  # the citizen API's catalog cache (30 s) stands for another process
     assert [(s["start"], s["remaining"]) for s in _availability(api, day)] == [("09:00", 2), ("09:30", 2)]
     assert citizen.get(f"/v1/bookings/{booked.json()['booking_id']}").json()["status"] == "cancelled"
     assert api.invoke("GET", f"/v1/offices/{OFFICE}/closures", headers=admin).json()["closures"] == []

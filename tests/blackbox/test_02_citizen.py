@@ -90,7 +90,7 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert api.post("/v1/sessions", {"login": citizen.id_number, "password": citizen.password}).status == 200
     assert_problem(api.post("/v1/sessions", {"login": citizen.phone, "password": "wrong1234"}), 401, "UNAUTHENTICATED")
 
-    # browse: the catalogue, one service, halls offering it in a district, the hall, its availability
+    # browse: the catalog, one service, halls offering it in a district, the hall, its availability
     reply = api.get("/v1/services")
     assert reply.status == 200, reply
     services = reply.json()

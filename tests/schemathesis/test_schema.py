@@ -46,7 +46,7 @@ def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple
 
 # Path parameters fixed per operation: a staff token meets its own office (the hall routes at
 # gz-zengcheng-licheng-ps, the office's at 王海's police station); the operator acts for the citizen
-# registered here; and the administrators' routes that rewrite the catalogue act on the test's own
+# registered here; and the administrators' routes that rewrite the catalog act on the test's own
 # hall, service, year and permit, so that the demo halls keep the slots the other operations book
 # (a demo hall's new timetable also costs tens of seconds in the embedded AWS).
 def fixed_parameters(method: str, path: str, roles: tuple[str, ...], tags: list[str], tokens) -> dict[str, str]:

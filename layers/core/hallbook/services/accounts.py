@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 log = logging.getLogger(__name__)
-argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalogue routes
+argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalog routes
 argon2_errors = lazy("argon2.exceptions")
 
 CODE_MINUTES = 10

@@ -1,4 +1,4 @@
-"""Read use cases of the catalogue (R3, R4) and availability (R6, R7)."""
+"""Read use cases of the catalog (R3, R4) and availability (R6, R7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Administrators keep the catalogue (R3-R5): services, halls with their timetables and capacities,
+"""Administrators keep the catalog (R3-R5): services, halls with their timetables and capacities,
 and the calendar of years the bundled State Council schedule lacks. Each change is written in one
 transaction with its audit entry (who, what, when, before/after).
 

@@ -4,7 +4,7 @@ In this order, each step idempotent, so repeating the request (or retrying after
 1. the closure joins the office's dated closures, in one transaction with its audit entry (who,
    when, which day and why): availability and the release leave the day out;
 2. every released slot of the day is marked closed: from that write on, no booking can take it
-   (book_slot's condition), whatever the other functions' catalogue caches still say;
+   (book_slot's condition), whatever the other functions' catalog caches still say;
 3. the day's bookings at that hall are found with one Query of the by_office_day index (keys only,
    never a scan) and each one still `booked` is cancelled by the hall: the place freed, not counted
    against the citizen (R11), and a `cancelled_by_hall` SMS with the reason in the same transaction.

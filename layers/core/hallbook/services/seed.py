@@ -1,4 +1,4 @@
-"""Load the demo catalogue (data/demo.json) into the catalogue table, and local mode's logins and
+"""Load the demo catalog (data/demo.json) into the catalog table, and local mode's logins and
 demo residence permits: local mode and tests."""
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
-"""The catalogue aggregate (R3, R4, R5): services, offices, regions and administrators' calendar years.
+"""The catalog aggregate (R3, R4, R5): services, offices, regions and administrators' calendar years.
 
 Small and read-mostly: one item per entity under a few partitions, read whole and cached per process
-for a short time, so hot paths (booking, availability) cost no catalogue reads.
+for a short time, so hot paths (booking, availability) cost no catalog reads.
 """
 
 from __future__ import annotations
@@ -145,7 +145,7 @@ _lock = threading.Lock()
 
 
 def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
-    """The whole catalogue, read at most every `max_age` seconds per process."""
+    """The whole catalog, read at most every `max_age` seconds per process."""
     global _cache
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
@@ -177,7 +177,7 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
 
 
 def invalidate_cache() -> None:
-    """The catalogue changed (or local mode was reset): read it again, and forget the answers cached
+    """The catalog changed (or local mode was reset): read it again, and forget the answers cached
     from the old one (availability, full slots: store/readcache.py)."""
     global _cache
     with _lock:

@@ -29,7 +29,7 @@ def staff_of(router: BaseRouter, office_id: str) -> Caller:
 
 
 def admin(router: BaseRouter) -> Caller:
-    """An administrator (city-wide): the catalogue, closures, the calendar and the audit log."""
+    """An administrator (city-wide): the catalog, closures, the calendar and the audit log."""
     return verified_caller(router, "admin")
 
 

@@ -75,7 +75,7 @@ SMS_BY_ADDRESS = Limit("sms_address", "address", shared=True, what="SMS codes re
 
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/openapi.json"): PUBLIC,
-    # catalogue (R3, R4): public; availability is what the rush polls
+    # catalog (R3, R4): public; availability is what the rush polls
     ("GET", "/v1/services"): PUBLIC,
     ("GET", "/v1/services/{code}"): PUBLIC,
     ("GET", "/v1/offices"): PUBLIC,

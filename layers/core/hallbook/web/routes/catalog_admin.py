@@ -1,4 +1,4 @@
-"""Administrators keep the catalogue (R3-R5) and read the audit log. Role: web/auth.admin."""
+"""Administrators keep the catalog (R3-R5) and read the audit log. Role: web/auth.admin."""
 
 from __future__ import annotations
 
