@@ -235,7 +235,7 @@ def link_guardian(system, citizen: Citizen, minor_id_number: str) -> None:
 
 
 def operator_books_and_cancels(api: Gateway, operator: str, citizen: Citizen, day: date, start: str, key: str) -> None:
-    """The call centre finds `citizen` by ID number and phone, books HALL's SERVICE for them and cancels
+    """The call centre finds `citizen` by ID number and phone, books OFFICE's SERVICE for them and cancels
     it again (an operator's cancellation: R11 counts it, R19 delays its place)."""
     found = api.invoke(
         "POST",

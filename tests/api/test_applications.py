@@ -172,7 +172,7 @@ def approved_change(api, tokens, citizen) -> str:
 
 
 def counter_collection(api, tokens, renewal) -> tuple[str, dict]:
-    """The renewal approved and its collection chosen at STATION's window, DAY 09:30: its id and collection."""
+    """The renewal approved and its collection chosen at PERMIT_OFFICE's counter, DAY 09:30: its id and collection."""
     citizen, _, application = renewal
     approved(api, tokens, citizen, application)
     app_id = application["application_id"]
