@@ -33,7 +33,7 @@ NOON = datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI)
 DAY = date(2026, 9, 28)  # the day the noon release of 2026-09-14 opens (14 days ahead)
 
 
-def put_hall(office_id: str, services: list[str], slots_per_day: int, capacity: int) -> None:
+def put_bench_office(office_id: str, services: list[str], slots_per_day: int, capacity: int) -> None:
     from hallbook.store import catalog
 
     catalog.put_region("shenzhen", "深圳", 14)
@@ -231,13 +231,13 @@ def pad_bookings(n: int) -> None:
             )
 
 
-def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day: int) -> dict:
+def release_bench(system: LocalSystem, offices: int, services: int, slots_per_day: int) -> dict:
     from hallbook.services.release import plan_release, release_office
     from hallbook.store.catalog import invalidate_cache
 
     codes = [f"SVC{i}" for i in range(services)]
-    for h in range(halls):
-        put_hall(f"rel-{h:03d}", codes, slots_per_day, 5)
+    for h in range(offices):
+        put_bench_office(f"rel-{h:03d}", codes, slots_per_day, 5)
     invalidate_cache()
     at = NOON + timedelta(days=1)  # the next noon: one new day per hall (the staged day is new)
     plans = [p for p in plan_release(at) if p.office_id.startswith("rel-")]
@@ -250,7 +250,7 @@ def release_bench(system: LocalSystem, halls: int, services: int, slots_per_day:
         rewritten = sum(release_office(p.office_id, [p.days[-1]], at).written for p in plans)
         wall2 = time.perf_counter() - t1
     return {
-        "halls": halls,
+        "halls": offices,
         "slots": written,
         "seconds": wall,
         "requests": cost.counts["requests"],
@@ -375,11 +375,11 @@ def slot_item_bytes(office_id: str, service: str) -> float:
 
 PARTITION_RCU = 3000  # DynamoDB: read units/s one partition serves (strongly consistent 4 KB reads)
 PARTITION_WCU = 1000  # write units/s per partition
-WINDOW_SLOTS = 14 * 16  # a hall-service's availability Query: 14 days x 16 half-hour slots (09:00-17:00)
+BOOKING_WINDOW_SLOTS = 14 * 16  # a hall-service's availability Query: 14 days x 16 half-hour slots (09:00-17:00)
 SLOT_READ_RCU = 1.0  # a refused attempt's read of the slot item: strongly consistent, < 4 KB
 
 
-def query_rcu(item_bytes: float, items: int = WINDOW_SLOTS) -> float:
+def query_rcu(item_bytes: float, items: int = BOOKING_WINDOW_SLOTS) -> float:
     """Read units of one eventually consistent Query returning `items` items of `item_bytes`."""
     return max(0.5, math.ceil(item_bytes * items / 4096) * 0.5)
 
@@ -455,7 +455,7 @@ def main() -> None:
     # the notifier paces SMS to the provider's rate in real time (hallbook/notify/pacing.py): what is
     # counted here is requests per message, which the pace does not change, so the bench lifts it
     os.environ["SMS_RATE_PER_SECOND"] = "100000"
-    put_hall("rush-hall", ["ID_RENEW"], args.slots, args.capacity)
+    put_bench_office("rush-hall", ["ID_RENEW"], args.slots, args.capacity)
     slots = [(datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i)).strftime("%H:%M") for i in range(args.slots)]
     people = citizens(args.citizens)
     phase("citizens registered")
@@ -504,7 +504,7 @@ def main() -> None:
 
     if not args.quick:  # the table-size and release figures: not keys of results.json
         pad_bookings(args.pad)
-        put_hall("rush-hall-2", ["ID_RENEW"], args.slots, args.capacity)
+        put_bench_office("rush-hall-2", ["ID_RENEW"], args.slots, args.capacity)
         system.move_clock(NOON + timedelta(minutes=1))
         from hallbook.services.release import release_office
 
@@ -513,20 +513,20 @@ def main() -> None:
         print(
             f"same rush with {args.pad} more items in BookingsTable: p50 {again['p50_ms']:.1f} ms "
             f"(was {first['p50_ms']:.1f}), bookings/s {again['bookings_per_s']:.1f} (was {first['bookings_per_s']:.1f}), "
-            f"overbooked {overbooked('rush-hall-2', 'ID_RENEW')}"
+            f"overbooked {overbooked('rush-office-2', 'ID_RENEW')}"
         )
         phase("second rush done")
 
         rel = release_bench(system, args.release_halls, 8, 12)
         print(
-            f"release: {rel['halls']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
+            f"release: {rel['offices']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
             f"{rel['requests']} DynamoDB requests ({rel['write_requests']} writes, {rel['write_units']} WCU); "
             f"second run: {rel['second_run_writes']} writes, {rel['second_run_requests']} requests, "
             f"{rel['second_run_seconds']:.2f} s"
         )
-        per_hall = rel["seconds"] / rel["halls"]
+        per_office = rel["seconds"] / rel["halls"]
         print(
-            f"  per hall {1000 * per_hall:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
+            f"  per hall {1000 * per_office:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
             f"{rel['write_requests'] * 10} write requests"
         )
         phase("release done")

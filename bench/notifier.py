@@ -77,7 +77,7 @@ def notifier_bench(system: LocalSystem, messages: int) -> dict:
     }
 
 
-def put_bench_hall(office_id: str, slots: int, places: int) -> list[str]:
+def put_bench_office(office_id: str, slots: int, places: int) -> list[str]:
     from hallbook.store import catalog
 
     catalog.put_region("shenzhen", "深圳", 14)
@@ -125,7 +125,7 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
     from hallbook.store import accounts as account_store
     from tests.idnumbers import id_number
 
-    starts = put_bench_hall("sweep-hall", slots, places)
+    starts = put_bench_office("sweep-hall", slots, places)
     release_office("sweep-hall", [DAY], system.clock.now())
     now = system.clock.now()
     n = 0

@@ -86,7 +86,7 @@ class Pump:
     def _round(self) -> bool:
         did_work = False
         for source in self._sources:
-            if source.kind == "sqs":
+            if source.source_type == "sqs":
                 did_work |= self._poll_queue(source)
             else:
                 did_work |= self._poll_stream(source)

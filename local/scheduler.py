@@ -106,8 +106,8 @@ def _parse(expression: str) -> Cron | int:
     match = _EXPRESSION.match(expression.strip())
     if match is None:
         raise ValueError(f"not a cron() or rate() expression: {expression!r}")
-    kind, body = match.groups()
-    if kind == "rate":
+    expression_type, body = match.groups()
+    if expression_type == "rate":
         amount, _, unit = body.strip().partition(" ")
         return int(amount) * _RATE_UNITS[unit.strip()]
     return Cron.parse(body)

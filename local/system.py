@@ -99,11 +99,11 @@ class LocalSystem:
         self.gateway.edge_cache.enabled = self._stage_cache
 
     def seed(self) -> list[str]:
-        """Load the demo catalogue and halls, seed the local logins (admin, operator, staff@<office_id>)
+        """Load the demo catalog and halls, seed the local logins (admin, operator, staff@<office_id>)
         and the demo citizens with their residence permits, and release the slots of the booking window
         (if hallbook.services.seed and .release exist; a warning otherwise). The demo office ids."""
         try:
-            from hallbook.services.release import release_window
+            from hallbook.services.release import release_booking_window
             from hallbook.services.seed import load_demo_data, seed_local_accounts, seed_local_permits
         except ModuleNotFoundError as e:
             if e.name not in ("hallbook.services.seed", "hallbook.services.release"):
@@ -118,7 +118,7 @@ class LocalSystem:
             local_identity.verifier.register(id_number, name, phone)
         seed_local_accounts(office_ids)
         seed_local_permits(office_ids)
-        release_window(serving=False)  # seeding comes before serving (and before any test books)
+        release_booking_window(serving=False)  # seeding comes before serving (and before any test books)
         self.pump.drain()
         return office_ids
 
@@ -334,7 +334,7 @@ def _national(phone: str) -> str:
 
 
 def _forget_cached_catalog() -> None:
-    """The catalogue that hallbook caches per process is gone with the reset."""
+    """The catalog that hallbook caches per process is gone with the reset."""
     from hallbook.store import readcache
     from hallbook.store.catalog import invalidate_cache
 

@@ -67,7 +67,7 @@ class Route:
 
 @dataclass(frozen=True)
 class EventSource:
-    kind: Literal["sqs", "dynamodb"]
+    source_type: Literal["sqs", "dynamodb"]
     source: str  # the queue's or the table's logical id
     batch_size: int
     function: str  # logical id
@@ -136,7 +136,7 @@ def _logical_id_of(arn_reference: Any) -> str:
 
 def event_sources(raw: Mapping[str, Any]) -> list[EventSource]:
     sources: list[EventSource] = []
-    for kind, event_type, source_key, default_batch in (
+    for source_type, event_type, source_key, default_batch in (
         ("sqs", "SQS", "Queue", 10),
         ("dynamodb", "DynamoDB", "Stream", 100),
     ):
@@ -144,12 +144,12 @@ def event_sources(raw: Mapping[str, Any]) -> list[EventSource]:
             retries = properties.get("MaximumRetryAttempts", -1)
             sources.append(
                 EventSource(
-                    kind=kind,  # type: ignore[arg-type]
+                    source_type=source_type,  # type: ignore[arg-type]
                     source=_logical_id_of(properties[source_key]),
                     batch_size=int(properties.get("BatchSize", default_batch)),
                     function=logical_id,
                     report_batch_item_failures="ReportBatchItemFailures" in properties.get("FunctionResponseTypes", []),
-                    maximum_retry_attempts=None if kind == "sqs" or retries == -1 else int(retries),
+                    maximum_retry_attempts=None if source_type == "sqs" or retries == -1 else int(retries),
                 )
             )
     return sources

@@ -16,15 +16,15 @@ from hallbook.store import catalog
 from local.gateway import Gateway
 from tests.idnumbers import id_number
 
-HALL = "test-hall"
+OFFICE = "test-hall"
 SERVICE = "ID_RENEW"
 CHILD_SERVICE = "HR_BIRTH"
 WALK_IN = "WALK_CONSULT"
-_counter = itertools.count(1)
+_sequence = itertools.count(1)
 
 
-def put_test_hall(
-    capacity: int = 2, office_id: str = HALL, region: str = "shenzhen", mode: str = "priority", phone: str = ""
+def put_test_office(
+    capacity: int = 2, office_id: str = OFFICE, region: str = "shenzhen", mode: str = "priority", phone: str = ""
 ) -> None:
     """A hall whose every working day has two ID_RENEW slots and one HR_BIRTH slot."""
     catalog.put_region("shenzhen", "深圳", 14)
@@ -69,14 +69,14 @@ def put_test_hall(
     catalog.invalidate_cache()
 
 
-def release_days(days: int = 16, office_id: str = HALL) -> None:
+def release_days(days: int = 16, office_id: str = OFFICE) -> None:
     today = now().date()
     release_office(office_id, [today + timedelta(days=i) for i in range(1, days + 1)])
 
 
-def open_hall(system, capacity: int = 3, days: int = 16, **hall):
-    """The test hall (put_test_hall) with its next `days` days released; `system`, for a fixture to return."""
-    put_test_hall(capacity=capacity, **hall)
+def open_office(system, capacity: int = 3, days: int = 16, **office):
+    """The test office (put_test_office) with its next `days` days released; `system`, for a fixture to return."""
+    put_test_office(capacity=capacity, **office)
     release_days(days)
     return system
 
@@ -134,7 +134,7 @@ class Citizen:
         day: date | str,
         start: str = "09:00",
         service: str = SERVICE,
-        office: str = HALL,
+        office: str = OFFICE,
         key: str | None = None,
         **extra,
     ):
@@ -164,7 +164,7 @@ class Citizen:
 
 
 def new_identity(born: str = "19900101") -> tuple[str, str]:
-    n = next(_counter)
+    n = next(_sequence)
     return id_number("440305", born, f"{n % 1000:03d}"), f"139{n:08d}"
 
 
@@ -235,7 +235,7 @@ def link_guardian(system, citizen: Citizen, minor_id_number: str) -> None:
 
 
 def operator_books_and_cancels(api: Gateway, operator: str, citizen: Citizen, day: date, start: str, key: str) -> None:
-    """The call centre finds `citizen` by ID number and phone, books HALL's SERVICE for them and cancels
+    """The call centre finds `citizen` by ID number and phone, books OFFICE's SERVICE for them and cancels
     it again (an operator's cancellation: R11 counts it, R19 delays its place)."""
     found = api.invoke(
         "POST",
@@ -248,7 +248,7 @@ def operator_books_and_cancels(api: Gateway, operator: str, citizen: Citizen, da
         f"/v1/operator/citizens/{found['account_id']}/bookings",
         headers=auth(operator, key),
         body={
-            "office_id": HALL,
+            "office_id": OFFICE,
             "service_code": SERVICE,
             "date": str(day),
             "start": start,

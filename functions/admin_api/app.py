@@ -1,4 +1,4 @@
-"""Administrator API: hall closures, the catalogue (services, halls, calendar), residence permits and
+"""Administrator API: hall closures, the catalog (services, halls, calendar), residence permits and
 the audit log. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler

@@ -1,4 +1,4 @@
-"""Citizen API: catalogue, availability, accounts, sessions, bookings and residence-permit
+"""Citizen API: catalog, availability, accounts, sessions, bookings and residence-permit
 applications. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler

@@ -19,7 +19,7 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import applications, hall, notify, release, reminders, sweep, waitlist
+from hallbook.services import applications, notify, release, reminders, sweep, tickets, waitlist
 from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
@@ -95,7 +95,7 @@ def redrive_sms(event: dict) -> dict:
 
 def close_day(event: dict) -> dict:
     """Issue 14: tickets (and their bookings) still waiting or called at the end of the day are closed."""
-    result = hall.close_day_end(now())
+    result = tickets.close_day_end(now())
     metrics.add_metric(name="TicketsClosedAtDayEnd", unit=MetricUnit.Count, value=result["closed"])
     return result
 

@@ -1,5 +1,5 @@
 """Staff API: check-in, walk-in tickets, the queue and the public display board (R14, R15), and the
-station's residence-permit applications (R17). Thin: routing and wiring only; rules live in
+office's residence-permit applications (R17). Thin: routing and wiring only; rules live in
 hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler

@@ -1,4 +1,4 @@
-// The citizen page: catalogue, halls, availability, account, booking, my bookings (SPEC routes only).
+// The citizen page: catalog, halls, availability, account, booking, my bookings (SPEC routes only).
 (function () {
   "use strict";
   var t = HB.t, api = HB.api, el = HB.el, say = HB.say;
@@ -102,7 +102,7 @@
     });
   }
 
-  // ------------------------------------------------------------------ catalogue, halls, availability
+  // ------------------------------------------------------------------ catalog, halls, availability
   function renderServices() {
     var list = $("services"); list.textContent = "";
     // once one is chosen, only it stays (a phone's screen is short); "change" brings the list back

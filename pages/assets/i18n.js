@@ -18,7 +18,7 @@ window.HALLBOOK_I18N = {
     "acct.noShows": "近六个月爽约 {n} 次（3 次将暂停预约六个月）。",
     "acct.warnOneMore": "再有一次将暂停预约。", "acct.notVerified": "手机尚未验证，验证后才能预约。",
     "acct.identityNotVerified": "实名信息尚未核验，暂不能预约。",
-    // catalogue
+    // catalog
     "cat.title": "办理事项", "cat.materials": "所需材料", "cat.notice": "办理须知", "cat.walkIn": "无需预约，请直接到窗口办理",
     "cat.choose": "预约此事项", "cat.change": "更换事项",
     // offices

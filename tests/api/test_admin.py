@@ -1,4 +1,4 @@
-"""Administrators' catalogue (R3-R5) and the call-centre operator through the gateway: services,
+"""Administrators' catalog (R3-R5) and the call-centre operator through the gateway: services,
 halls and timetable changes with existing bookings, the calendar, the audit log, and the role checks
 on every staff, admin and operator route."""
 
@@ -9,25 +9,25 @@ import pytest
 from hallbook.clock import now
 from hallbook.services import accounts
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, WALK_IN, auth, login, open_hall, put_test_hall, registered
+from tests.support import OFFICE, SERVICE, WALK_IN, auth, login, open_office, put_test_office, registered
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system)
+def office(system):
+    return open_office(system)
 
 
 @pytest.fixture
-def tokens(hall, api):
+def tokens(office, api):
     accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
     accounts.create_staff_account("operator", "operator-pass-1", "operator", "话务员", None, now())
-    accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
     return {
         "admin": login(api, "admin", "admin-pass-1"),
         "operator": login(api, "operator", "operator-pass-1"),
-        "staff": login(api, f"staff@{HALL}", "staff-pass-1"),
+        "staff": login(api, f"staff@{OFFICE}", "staff-pass-1"),
     }
 
 
@@ -51,7 +51,7 @@ def office_body(timetable: dict, mode: str = "priority") -> dict:
 
 
 def availability(api, day=DAY):
-    r = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": day, "to": day})
+    r = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE, "from": day, "to": day})
     days = r.json()["days"]
     return {s["start"]: (s["capacity"], s["remaining"]) for s in (days[0]["slots"] if days else [])}
 
@@ -59,15 +59,15 @@ def availability(api, day=DAY):
 # ---------------------------------------------------------------- roles, on every route
 
 STAFF_AND_ADMIN_ROUTES = [
-    ("POST", f"/v1/offices/{HALL}/check-ins", {"reference": "ABCD-EFGH"}),
-    ("POST", f"/v1/offices/{HALL}/tickets", {"service_code": WALK_IN}),
-    ("POST", f"/v1/offices/{HALL}/queue/next", {"counter": "1"}),
-    ("POST", f"/v1/offices/{HALL}/tickets/20260914-B001/complete", None),
+    ("POST", f"/v1/offices/{OFFICE}/check-ins", {"reference": "ABCD-EFGH"}),
+    ("POST", f"/v1/offices/{OFFICE}/tickets", {"service_code": WALK_IN}),
+    ("POST", f"/v1/offices/{OFFICE}/queue/next", {"counter": "1"}),
+    ("POST", f"/v1/offices/{OFFICE}/tickets/20260914-B001/complete", None),
     ("PUT", f"/v1/services/{SERVICE}", {"name_zh": "换领", "name_en": "Renewal", "appointment_required": True}),
-    ("PUT", f"/v1/offices/{HALL}", office_body({})),
+    ("PUT", f"/v1/offices/{OFFICE}", office_body({})),
     ("PUT", "/v1/calendar/2027", {"holidays": ["2027-01-01"]}),
     ("GET", "/v1/audit", None),
-    ("POST", f"/v1/offices/{HALL}/closures", {"date": DAY, "reason": "设备检修"}),
+    ("POST", f"/v1/offices/{OFFICE}/closures", {"date": DAY, "reason": "设备检修"}),
 ]
 ADMIN_ROUTES = STAFF_AND_ADMIN_ROUTES[4:]
 OPERATOR_ROUTES = [
@@ -76,14 +76,14 @@ OPERATOR_ROUTES = [
     (
         "POST",
         "/v1/operator/citizens/abc/bookings",
-        {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
+        {"office_id": OFFICE, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
     ),
     ("POST", "/v1/operator/citizens/abc/bookings/xyz/cancel", None),
 ]
 
 
-def test_a_citizen_is_refused_on_every_staff_admin_and_operator_route(tokens, hall, api):
-    citizen = registered(hall)
+def test_a_citizen_is_refused_on_every_staff_admin_and_operator_route(tokens, office, api):
+    citizen = registered(office)
     for method, path, body in STAFF_AND_ADMIN_ROUTES + OPERATOR_ROUTES:
         r = api.invoke(method, path, headers=auth(citizen.token), body=body)
         assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (method, path, r.text)
@@ -93,13 +93,13 @@ def test_a_citizen_is_refused_on_every_staff_admin_and_operator_route(tokens, ha
 
 def test_staff_and_operators_are_refused_on_admin_routes_and_admins_on_operator_routes(tokens, api):
     for method, path, body in ADMIN_ROUTES:
-        for who in ("staff", "operator"):
-            r = api.invoke(method, path, headers=auth(tokens[who]), body=body)
-            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (who, method, path, r.text)
+        for role in ("staff", "operator"):
+            r = api.invoke(method, path, headers=auth(tokens[role]), body=body)
+            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (role, method, path, r.text)
     for method, path, body in OPERATOR_ROUTES:
-        for who in ("staff", "admin"):
-            r = api.invoke(method, path, headers=auth(tokens[who]), body=body)
-            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (who, method, path, r.text)
+        for role in ("staff", "admin"):
+            r = api.invoke(method, path, headers=auth(tokens[role]), body=body)
+            assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (role, method, path, r.text)
 
 
 # ---------------------------------------------------------------- services (R3)
@@ -134,15 +134,15 @@ def test_put_service_creates_then_changes_and_is_audited(tokens, api):
 # ---------------------------------------------------------------- halls and timetables (R4)
 
 
-def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
-    citizens = [registered(hall) for _ in range(3)]
+def test_a_timetable_change_never_drops_a_booking(tokens, office, api):
+    citizens = [registered(office) for _ in range(3)]
     kept = [c.book(DAY, "09:00").json() for c in citizens[:2]]  # 2 of 3 places at 09:00
     removed_slot = citizens[2].book(DAY, "09:30").json()
     assert availability(api) == {"09:00": (3, 1), "09:30": (3, 2)}
 
     r = api.invoke(
         "PUT",
-        f"/v1/offices/{HALL}",
+        f"/v1/offices/{OFFICE}",
         headers=auth(tokens["admin"]),
         body=office_body(
             {
@@ -177,7 +177,7 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
     assert availability(api, "2026-09-16") == {"09:00": (1, 1), "10:30": (4, 4)}  # no bookings: new capacity
     for citizen, booking in zip(citizens, [*kept, removed_slot]):
         assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"
-    late = registered(hall)
+    late = registered(office)
     assert late.book(DAY, "09:00").json()["code"] == "SLOT_FULL"
     assert late.book(DAY, "09:30").json()["code"] == "NO_SUCH_SLOT"
     assert late.book(DAY, "10:30").status == 201
@@ -187,7 +187,7 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
     assert citizens[2].book(DAY, "09:00").json()["code"] == "SLOT_FULL"
 
     entry = audit_log(api, tokens["admin"])[0]
-    assert entry["action"] == "office.put" and entry["target"] == f"OFFICE#{HALL}"
+    assert entry["action"] == "office.put" and entry["target"] == f"OFFICE#{OFFICE}"
     assert entry["before"]["timetable"][SERVICE][1]["start"] == "09:30"
     assert [t["start"] for t in entry["after"]["timetable"][SERVICE]] == ["09:00", "10:30"]
 
@@ -195,7 +195,7 @@ def test_a_timetable_change_never_drops_a_booking(tokens, hall, api):
 def test_put_office_keeps_closures_validates_and_creates(tokens, api):
     r = api.invoke(
         "POST",
-        f"/v1/offices/{HALL}/closures",
+        f"/v1/offices/{OFFICE}/closures",
         headers=auth(tokens["admin"]),
         body={"date": "2026-09-17", "reason": "设备检修"},
     )
@@ -203,8 +203,8 @@ def test_put_office_keeps_closures_validates_and_creates(tokens, api):
     body = office_body(
         {SERVICE: [{"days": [1, 2, 3, 4, 5], "start": "09:00", "end": "09:30", "capacity": 5}]}, mode="book_first"
     )
-    assert api.invoke("PUT", f"/v1/offices/{HALL}", headers=auth(tokens["admin"]), body=body).status == 200
-    assert api.invoke("GET", f"/v1/offices/{HALL}").json()["mode"] == "book_first"
+    assert api.invoke("PUT", f"/v1/offices/{OFFICE}", headers=auth(tokens["admin"]), body=body).status == 200
+    assert api.invoke("GET", f"/v1/offices/{OFFICE}").json()["mode"] == "book_first"
     assert availability(api, "2026-09-17") == {}  # still closed
     assert availability(api, "2026-09-18") == {"09:00": (5, 5)}
     for bad in (
@@ -213,7 +213,7 @@ def test_put_office_keeps_closures_validates_and_creates(tokens, api):
         {**body, "timetable": {SERVICE: [{"days": [1], "start": "09:00", "end": "08:00", "capacity": 1}]}},
         {**body, "mode": "walk_in"},
     ):
-        r = api.invoke("PUT", f"/v1/offices/{HALL}", headers=auth(tokens["admin"]), body=bad)
+        r = api.invoke("PUT", f"/v1/offices/{OFFICE}", headers=auth(tokens["admin"]), body=bad)
         assert r.status == 422 and r.json()["code"] == "VALIDATION_ERROR", r.text
     r = api.invoke("PUT", "/v1/offices/new-hall", headers=auth(tokens["admin"]), body={**body, "name": "新大厅"})
     assert r.status == 201 and r.json()["office"]["office_id"] == "new-hall"
@@ -229,7 +229,7 @@ OFFICIAL_2026_AUTUMN = {
 }
 
 
-def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(tokens, hall, api):
+def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_booking_window(tokens, office, api):
     r = api.invoke(
         "PUT",
         "/v1/calendar/2027",
@@ -238,13 +238,13 @@ def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_window(to
     )
     assert r.status == 201 and r.json()["changed_days"] == [], r.text
 
-    citizen = registered(hall)
+    citizen = registered(office)
     booking = citizen.book("2026-09-16", "09:00").json()
     extra = {**OFFICIAL_2026_AUTUMN, "holidays": ["2026-09-16", *OFFICIAL_2026_AUTUMN["holidays"]]}
     r = api.invoke("PUT", "/v1/calendar/2026", headers=auth(tokens["admin"]), body=extra)
     assert r.status == 201, r.text
     assert r.json()["changed_days"] == ["2026-09-16"]
-    assert {"office_id": HALL, "date": "2026-09-16", "slots": 3, "booked": 1} in r.json()["closed_days"]
+    assert {"office_id": OFFICE, "date": "2026-09-16", "slots": 3, "booked": 1} in r.json()["closed_days"]
     assert availability(api, "2026-09-16") == {}
     assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"  # kept, listed
 
@@ -291,8 +291,8 @@ def operator_call(api, token, method, path, body=None, key=None):
     return api.invoke(method, f"/v1/operator{path}", headers=headers, body=body)
 
 
-def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens, hall, api):
-    citizen = registered(hall)
+def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens, office, api):
+    citizen = registered(office)
     op = tokens["operator"]
     wrong = operator_call(api, op, "POST", "/citizen-lookups", {"id_number": citizen.id_number, "phone": "13900000000"})
     assert wrong.status == 404 and wrong.json()["code"] == "NOT_FOUND"
@@ -307,7 +307,7 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     assert found["phone"] == citizen.phone[:3] + "****" + citizen.phone[-4:] and found["name"] == "李*"
     account = found["account_id"]
 
-    body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
+    body = {"office_id": OFFICE, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
     r = operator_call(api, op, "POST", f"/citizens/{account}/bookings", body, key="call-1")
     assert r.status == 201, r.text
     booking = r.json()
@@ -320,15 +320,15 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     listed = operator_call(api, op, "GET", f"/citizens/{account}/bookings").json()["bookings"]
     assert [b["booking_id"] for b in listed] == [booking["booking_id"]]
     assert citizen.get("/v1/bookings").json()["bookings"][0]["booking_id"] == booking["booking_id"]
-    hall.pump.drain()
-    assert any(booking["reference"] in m["message"] for m in hall.sms_messages(citizen.phone))  # the same SMS
+    office.pump.drain()
+    assert any(booking["reference"] in m["message"] for m in office.sms_messages(citizen.phone))  # the same SMS
 
     r = operator_call(api, op, "POST", f"/citizens/{account}/bookings/{booking['booking_id']}/cancel")
     assert r.status == 200 and r.json()["status"] == "cancelled" and r.json()["cancelled_by"] == "operator"
     me = citizen.get("/v1/me").json()
     assert me["restrictions"]["cancellations_this_month"] == 1  # counts like the citizen's own
 
-    other = registered(hall)
+    other = registered(office)
     theirs = other.book(DAY, "09:30").json()
     r = operator_call(api, op, "POST", f"/citizens/{account}/bookings/{theirs['booking_id']}/cancel")
     assert r.status == 404  # only the found caller's bookings
@@ -357,7 +357,7 @@ def test_operator_finds_books_lists_and_cancels_for_a_caller_all_audited(tokens,
     assert citizen.id_number not in text and citizen.phone not in text  # masked in the log too
 
 
-def test_two_administrators_changing_one_hall_at_once_never_undo_each_other(system):
+def test_two_administrators_changing_one_office_at_once_never_undo_each_other(system):
     """Optimistic: the second write finds the hall changed since it was read and is refused (409);
     a closure, which only adds, reads the hall again and lands too."""
     from hallbook.domain import errors
@@ -366,20 +366,20 @@ def test_two_administrators_changing_one_hall_at_once_never_undo_each_other(syst
     from hallbook.store import catalog as catalog_store
     from tests.support import run_at_once
 
-    put_test_hall(capacity=3)
+    put_test_office(capacity=3)
     admin = Caller("admin-1", "admin")
-    office = catalog_store.get_entity("OFFICE", HALL)
+    office = catalog_store.get_entity("OFFICE", OFFICE)
     body = {k: office[k] for k in ("name", "region", "district", "address", "mode", "services", "timetable")}
     results = run_at_once(
         [
-            lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名一"}, now()),
-            lambda: catalog_admin.put_office(admin, HALL, {**body, "name": "改名二"}, now()),
-            lambda: closures.close_day(admin, HALL, "2026-09-22", "停电", now()),
+            lambda: catalog_admin.put_office(admin, OFFICE, {**body, "name": "改名一"}, now()),
+            lambda: catalog_admin.put_office(admin, OFFICE, {**body, "name": "改名二"}, now()),
+            lambda: closures.close_day(admin, OFFICE, "2026-09-22", "停电", now()),
         ]
     )
     assert all(r is None or not isinstance(r, Exception) or isinstance(r, errors.InvalidState) for r in results)
     assert not isinstance(results[2], Exception), results[2]
     renamed = [name for name, r in zip(("改名一", "改名二"), results) if not isinstance(r, Exception)]
-    final = catalog_store.get_entity("OFFICE", HALL)
+    final = catalog_store.get_entity("OFFICE", OFFICE)
     assert final["name"] in (renamed or ["测试大厅"])
     assert [c["date"] for c in final["closures"]] == ["2026-09-22"]  # no write undid the closure

@@ -1,7 +1,7 @@
 """R17 online residence-permit applications through the gateway: permits (admin, audited), each kind's
 eligibility edges, one open application per permit and kind, presigned uploads into the bucket (what
 S3's policy refuses, what moto alone would not), submission, every illegal transition, staff of the
-permit's station only, decisions with their SMS, collection at the window under the booking rules and
+permit's office only, decisions with their SMS, collection at the window under the booking rules and
 capacity or by mail, completion (a renewal extends the permit), the lists, and local mode's demo."""
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ from hallbook.store.uploads import object_key
 from local.template import REGION
 from tests.support import auth, login, problem, registered, release_days, run_at_once
 
-STATION = "hk-test-ps"
-OTHER_STATION = "hk-other-ps"
+PERMIT_OFFICE = "hk-test-ps"
+OTHER_PERMIT_OFFICE = "hk-other-ps"
 TODAY = date(2026, 9, 14)  # START, a Monday, 09:00
 DAY = "2026-09-15"  # tomorrow, a working Tuesday
 RENEWAL_MATERIALS = ["residence_permit", "id_card", "eligibility_proof"]
 _numbers = iter(range(1, 10_000))
 
 
-def put_station(office_id: str = STATION, capacity: int = 1) -> None:
+def put_permit_office(office_id: str = PERMIT_OFFICE, capacity: int = 1) -> None:
     """A Haikou police station doing residence-permit business; RP_COLLECT at 09:00 (capacity
     `capacity`) and 09:30 (2 places) on weekdays."""
     catalog.put_region("haikou", "海口", 14)
@@ -74,10 +74,10 @@ def put_station(office_id: str = STATION, capacity: int = 1) -> None:
 
 
 @pytest.fixture
-def station(system):
-    put_station()
-    put_station(OTHER_STATION, capacity=5)
-    release_days(office_id=STATION)
+def permit_offices(system):
+    put_permit_office()
+    put_permit_office(OTHER_PERMIT_OFFICE, capacity=5)
+    release_days(office_id=PERMIT_OFFICE)
     return system
 
 
@@ -87,23 +87,23 @@ class Tokens:
     def __init__(self, api):
         self.api = api
         accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
-        for office in (STATION, OTHER_STATION):
+        for office in (PERMIT_OFFICE, OTHER_PERMIT_OFFICE):
             accounts.create_staff_account(f"staff@{office}", "staff-pass-1", "staff", "民警", office, now())
 
     @property
     def admin(self) -> str:
         return login(self.api, "admin", "admin-pass-1")
 
-    def staff(self, office: str = STATION) -> str:
+    def staff(self, office: str = PERMIT_OFFICE) -> str:
         return login(self.api, f"staff@{office}", "staff-pass-1")
 
 
 @pytest.fixture
-def tokens(station, api):
+def tokens(permit_offices, api):
     return Tokens(api)
 
 
-def put_permit(api, tokens, holder, valid_until: date | str = "2026-10-01", office=STATION, number=None, **extra):
+def put_permit(api, tokens, holder, valid_until: date | str = "2026-10-01", office=PERMIT_OFFICE, number=None, **extra):
     number = number or f"HK{next(_numbers):010d}"
     body = {
         "holder_id_number": holder.id_number,
@@ -135,9 +135,9 @@ def call(api, token, step: str, application_id: str, body=None):
 
 
 @pytest.fixture
-def renewal(station, tokens, api):
+def renewal(permit_offices, tokens, api):
     """A citizen whose permit expires on 2026-10-01 (the renewal month is open) and their draft renewal."""
-    citizen = registered(station)
+    citizen = registered(permit_offices)
     number = put_permit(api, tokens, citizen)
     r = apply(api, citizen, number)
     assert r.status == 201, r.text
@@ -171,8 +171,8 @@ def approved_change(api, tokens, citizen) -> str:
     return application["application_id"]
 
 
-def window_collection(api, tokens, renewal) -> tuple[str, dict]:
-    """The renewal approved and its collection chosen at STATION's window, DAY 09:30: its id and collection."""
+def counter_collection(api, tokens, renewal) -> tuple[str, dict]:
+    """The renewal approved and its collection chosen at PERMIT_OFFICE's counter, DAY 09:30: its id and collection."""
     citizen, _, application = renewal
     approved(api, tokens, citizen, application)
     app_id = application["application_id"]
@@ -181,18 +181,18 @@ def window_collection(api, tokens, renewal) -> tuple[str, dict]:
         citizen.token,
         "collection",
         app_id,
-        {"method": "window", "office_id": STATION, "date": DAY, "start": "09:30"},
+        {"method": "window", "office_id": PERMIT_OFFICE, "date": DAY, "start": "09:30"},
     ).json()["collection"]
 
 
 # ---------------------------------------------------------------- permits (admin, audited)
 
 
-def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station, api):
-    citizen = registered(station)
+def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, permit_offices, api):
+    citizen = registered(permit_offices)
     body = {
         "holder_id_number": citizen.id_number,
-        "office_id": STATION,
+        "office_id": PERMIT_OFFICE,
         "address": "海口市龙华区金贸西路20号501",
         "valid_until": "2026-10-01",
         "last_endorsed": "2025-10-01",
@@ -212,7 +212,7 @@ def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station
 
     mine = citizen.get("/v1/permits").json()["permits"]
     assert [p["number"] for p in mine] == ["HK2025000009"] and mine[0]["address"] == "海口市新地址8号"
-    assert registered(station).get("/v1/permits").json()["permits"] == []
+    assert registered(permit_offices).get("/v1/permits").json()["permits"] == []
 
     entries = api.invoke("GET", "/v1/audit", headers=auth(tokens.admin)).json()["entries"]
     changed, created = entries[:2]
@@ -224,17 +224,17 @@ def test_admin_registers_a_permit_audited_and_the_holder_sees_it(tokens, station
     assert citizen.id_number not in str(entries) and created["after"]["holder_id_number"].startswith("440***")
 
 
-@pytest.mark.parametrize("who", ["citizen", "staff"])
-def test_only_admins_register_permits(tokens, station, api, who):
-    citizen = registered(station)
-    token = citizen.token if who == "citizen" else tokens.staff()
+@pytest.mark.parametrize("role", ["citizen", "staff"])
+def test_only_admins_register_permits(tokens, permit_offices, api, role):
+    citizen = registered(permit_offices)
+    token = citizen.token if role == "citizen" else tokens.staff()
     r = api.invoke(
         "PUT",
         "/v1/permits/HK2025000009",
         headers=auth(token),
         body={
             "holder_id_number": citizen.id_number,
-            "office_id": STATION,
+            "office_id": PERMIT_OFFICE,
             "address": "海口市龙华区1号楼",
             "valid_until": "2026-10-01",
         },
@@ -252,11 +252,11 @@ def test_only_admins_register_permits(tokens, station, api, who):
         ({"address": "海口"}, "address"),
     ],
 )
-def test_permit_registration_is_validated(tokens, station, api, change, field):
-    citizen = registered(station)
+def test_permit_registration_is_validated(tokens, permit_offices, api, change, field):
+    citizen = registered(permit_offices)
     body = {
         "holder_id_number": citizen.id_number,
-        "office_id": STATION,
+        "office_id": PERMIT_OFFICE,
         "address": "海口市龙华区1号楼",
         "valid_until": "2026-10-01",
         **change,
@@ -280,8 +280,8 @@ def test_permit_registration_is_validated(tokens, station, api, change, field):
         ("2026-09-13", "2026-08-14"),  # expired yesterday: one day late
     ],
 )
-def test_renewal_only_in_the_month_before_expiry(tokens, station, api, valid_until, opens):
-    citizen = registered(station)
+def test_renewal_only_in_the_month_before_expiry(tokens, permit_offices, api, valid_until, opens):
+    citizen = registered(permit_offices)
     r = apply(api, citizen, put_permit(api, tokens, citizen, valid_until))
     if opens <= TODAY.isoformat() <= valid_until:
         assert r.status == 201, r.text
@@ -299,8 +299,8 @@ def test_renewal_only_in_the_month_before_expiry(tokens, station, api, valid_unt
 @pytest.mark.parametrize(
     "change_date, status", [("2026-08-15", 201), ("2026-08-14", 409), ("2026-09-14", 201), ("2026-09-15", 422)]
 )
-def test_change_within_30_days(tokens, station, api, change_date, status):
-    citizen = registered(station)
+def test_change_within_30_days(tokens, permit_offices, api, change_date, status):
+    citizen = registered(permit_offices)
     number = put_permit(api, tokens, citizen, "2027-06-30")
     r = apply(
         api,
@@ -324,8 +324,8 @@ def test_change_within_30_days(tokens, station, api, change_date, status):
 
 
 @pytest.mark.parametrize("reason, status", [("lost", 201), ("damaged", 201), ("stolen", 422), (None, 422)])
-def test_replacement_reason(tokens, station, api, reason, status):
-    citizen = registered(station)
+def test_replacement_reason(tokens, permit_offices, api, reason, status):
+    citizen = registered(permit_offices)
     r = apply(
         api,
         citizen,
@@ -338,12 +338,12 @@ def test_replacement_reason(tokens, station, api, reason, status):
         assert [(m["code"], m["required"]) for m in r.json()["materials"]] == [("damaged_permit", False)]
 
 
-def test_applying_needs_ones_own_permit_and_a_verified_phone(tokens, station, api):
-    owner, other = registered(station), registered(station)
+def test_applying_needs_ones_own_permit_and_a_verified_phone(tokens, permit_offices, api):
+    owner, other = registered(permit_offices), registered(permit_offices)
     number = put_permit(api, tokens, owner)
     problem(apply(api, other, number), 404, "NOT_FOUND")
     problem(apply(api, other, "HK0000000000"), 404, "NOT_FOUND")
-    unverified = registered(station, verify=False)
+    unverified = registered(permit_offices, verify=False)
     problem(apply(api, unverified, put_permit(api, tokens, unverified)), 403, "PHONE_NOT_VERIFIED")
     problem(
         api.invoke(
@@ -359,7 +359,7 @@ def test_applying_needs_ones_own_permit_and_a_verified_phone(tokens, station, ap
 # ---------------------------------------------------------------- one open application per permit and kind
 
 
-def test_one_open_application_per_permit_and_kind(renewal, tokens, api, station):
+def test_one_open_application_per_permit_and_kind(renewal, tokens, api, permit_offices):
     citizen, number, first = renewal
     body = problem(apply(api, citizen, number), 409, "NOT_ELIGIBLE")
     assert body["open_application_id"] == first["application_id"]
@@ -368,8 +368,8 @@ def test_one_open_application_per_permit_and_kind(renewal, tokens, api, station)
     assert apply(api, citizen, number).status == 201  # free again
 
 
-def test_concurrent_applications_open_exactly_one(tokens, station, api):
-    citizen = registered(station)
+def test_concurrent_applications_open_exactly_one(tokens, permit_offices, api):
+    citizen = registered(permit_offices)
     number = put_permit(api, tokens, citizen)
     results = run_at_once([lambda: apply(api, citizen, number) for _ in range(4)])
     assert sorted(r.status for r in results) == [201, 409, 409, 409]
@@ -464,8 +464,8 @@ def test_submission_needs_every_required_material(renewal, api):
     )
 
 
-def test_a_lost_permit_replacement_needs_no_upload(tokens, station, api):
-    citizen = registered(station)
+def test_a_lost_permit_replacement_needs_no_upload(tokens, permit_offices, api):
+    citizen = registered(permit_offices)
     r = apply(api, citizen, put_permit(api, tokens, citizen, "2027-06-30"), "replacement", reason="lost")
     assert r.json()["uploads"] == [] and r.json()["materials"] == []
     assert call(api, citizen.token, "submit", r.json()["application_id"]).json()["state"] == "submitted"
@@ -473,7 +473,7 @@ def test_a_lost_permit_replacement_needs_no_upload(tokens, station, api):
 
 # ---------------------------------------------------------------- states: every illegal step refused
 
-STEPS = {  # step -> (who, body)
+STEPS = {  # step -> (role, body)
     "submit": ("citizen", None),
     "withdraw": ("citizen", None),
     "review": ("staff", None),
@@ -508,13 +508,13 @@ PATH_TO = {
 
 
 def step(api, tokens, citizen, application_id, name):
-    who, body = STEPS[name]
-    return call(api, citizen.token if who == "citizen" else tokens.staff(), name.split("/")[0], application_id, body)
+    role, body = STEPS[name]
+    return call(api, citizen.token if role == "citizen" else tokens.staff(), name.split("/")[0], application_id, body)
 
 
 @pytest.mark.parametrize("state", list(LEGAL_FROM))
-def test_every_illegal_step_is_refused_in_every_state(tokens, station, api, state):
-    citizen = registered(station)
+def test_every_illegal_step_is_refused_in_every_state(tokens, permit_offices, api, state):
+    citizen = registered(permit_offices)
     application = apply(
         api, citizen, put_permit(api, tokens, citizen, "2027-06-30"), "replacement", reason="lost"
     ).json()  # nothing to upload: the steps alone
@@ -566,10 +566,10 @@ def test_two_staff_deciding_at_once_one_wins(renewal, tokens, api):
 # ---------------------------------------------------------------- who sees what
 
 
-def test_a_citizen_never_sees_anothers_application_or_materials(renewal, station, api):
+def test_a_citizen_never_sees_anothers_application_or_materials(renewal, permit_offices, api):
     owner, _, application = renewal
     submitted(api, owner, application)
-    stranger = registered(station)
+    stranger = registered(permit_offices)
     app_id = application["application_id"]
     problem(stranger.get(f"/v1/applications/{app_id}"), 404, "NOT_FOUND")
     assert stranger.get("/v1/applications").json()["applications"] == []
@@ -585,19 +585,23 @@ def test_a_citizen_never_sees_anothers_application_or_materials(renewal, station
     assert mine["applicant_id_number"] == owner.id_number[:3] + "*" * 11 + owner.id_number[-4:]
 
 
-def test_staff_of_the_station_only(renewal, tokens, station, api):
+def test_staff_of_the_permit_office_only(renewal, tokens, permit_offices, api):
     citizen, _, application = renewal
     submitted(api, citizen, application)
     app_id = application["application_id"]
-    other = tokens.staff(OTHER_STATION)
+    other = tokens.staff(OTHER_PERMIT_OFFICE)
     problem(call(api, other, "review", app_id), 403, "FORBIDDEN")
     problem(call(api, other, "decision", app_id, {"approve": True}), 403, "FORBIDDEN")
-    problem(api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(other)), 403, "FORBIDDEN")
+    problem(api.invoke("GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(other)), 403, "FORBIDDEN")
     problem(
-        api.invoke("GET", f"/v1/offices/{OTHER_STATION}/applications/{app_id}", headers=auth(other)), 404, "NOT_FOUND"
+        api.invoke("GET", f"/v1/offices/{OTHER_PERMIT_OFFICE}/applications/{app_id}", headers=auth(other)),
+        404,
+        "NOT_FOUND",
     )
     problem(call(api, citizen.token, "review", app_id), 403, "FORBIDDEN")
-    problem(api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(citizen.token)), 403, "FORBIDDEN")
+    problem(
+        api.invoke("GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(citizen.token)), 403, "FORBIDDEN"
+    )
 
     r = call(api, tokens.staff(), "review", app_id)
     assert r.status == 200 and r.json()["state"] == "under_review"
@@ -605,13 +609,13 @@ def test_staff_of_the_station_only(renewal, tokens, station, api):
     assert set(urls) == set(RENEWAL_MATERIALS) and all("X-Amz-Signature" in u for u in urls.values())
     got = requests.get(urls["id_card"], timeout=10)
     assert got.status_code == 200 and got.content == b"\xff\xd8jpeg-bytes"
-    assert call(api, tokens.admin, "decision", app_id, {"approve": True}).status == 200  # admins act for any station
+    assert call(api, tokens.admin, "decision", app_id, {"approve": True}).status == 200  # admins act for any office
 
 
 # ---------------------------------------------------------------- decisions and their SMS
 
 
-def test_a_rejection_needs_a_reason_and_is_told_by_sms(renewal, tokens, station, api):
+def test_a_rejection_needs_a_reason_and_is_told_by_sms(renewal, tokens, permit_offices, api):
     citizen, number, application = renewal
     submitted(api, citizen, application)
     staff = tokens.staff()
@@ -625,18 +629,18 @@ def test_a_rejection_needs_a_reason_and_is_told_by_sms(renewal, tokens, station,
     r = call(api, staff, "decision", application["application_id"], {"approve": False, "reason": "居住证明材料已过期"})
     assert r.status == 200 and r.json()["state"] == "rejected"
     assert r.json()["decision"]["approved"] is False and r.json()["decision"]["reason"] == "居住证明材料已过期"
-    station.pump.drain()
-    sms = station.sms_messages(citizen.phone)[0]["message"]
+    permit_offices.pump.drain()
+    sms = permit_offices.sms_messages(citizen.phone)[0]["message"]
     assert "未通过审核" in sms and "居住证明材料已过期" in sms and application["reference"] in sms
     assert apply(api, citizen, number).status == 201  # a rejection frees the permit
 
 
-def test_approval_is_told_by_sms(renewal, tokens, station, api):
+def test_approval_is_told_by_sms(renewal, tokens, permit_offices, api):
     citizen, _, application = renewal
     body = approved(api, tokens, citizen, application)
     assert body["state"] == "approved" and body["decision"]["approved"] is True
-    station.pump.drain()
-    assert "已审核通过" in station.sms_messages(citizen.phone)[0]["message"]
+    permit_offices.pump.drain()
+    assert "已审核通过" in permit_offices.sms_messages(citizen.phone)[0]["message"]
 
 
 # ---------------------------------------------------------------- collection
@@ -644,143 +648,154 @@ def test_approval_is_told_by_sms(renewal, tokens, station, api):
 
 def availability(api, day=DAY):
     r = api.invoke(
-        "GET", f"/v1/offices/{STATION}/availability", query={"service": "RP_COLLECT", "from": day, "to": day}
+        "GET", f"/v1/offices/{PERMIT_OFFICE}/availability", query={"service": "RP_COLLECT", "from": day, "to": day}
     )
     return {s["start"]: s["remaining"] for s in r.json()["days"][0]["slots"]}
 
 
-def test_window_collection_books_under_the_same_rules_and_capacity(renewal, tokens, station, api):
+def test_counter_collection_books_under_the_same_rules_and_capacity(renewal, tokens, permit_offices, api):
     citizen, number, application = renewal
     approved(api, tokens, citizen, application)
     app_id = application["application_id"]
-    someone = registered(station)  # takes the only 09:00 place with an ordinary booking
-    assert someone.book(DAY, "09:00", service="RP_COLLECT", office=STATION).status == 201
+    someone = registered(permit_offices)  # takes the only 09:00 place with an ordinary booking
+    assert someone.book(DAY, "09:00", service="RP_COLLECT", office=PERMIT_OFFICE).status == 201
 
-    window = {"method": "window", "office_id": STATION, "date": DAY, "start": "09:00"}
-    problem(call(api, citizen.token, "collection", app_id, window), 409, "SLOT_FULL")
-    problem(call(api, citizen.token, "collection", app_id, {**window, "date": "2026-10-30"}), 409, "OUTSIDE_WINDOW")
+    at_counter = {"method": "window", "office_id": PERMIT_OFFICE, "date": DAY, "start": "09:00"}
+    problem(call(api, citizen.token, "collection", app_id, at_counter), 409, "SLOT_FULL")
+    problem(call(api, citizen.token, "collection", app_id, {**at_counter, "date": "2026-10-30"}), 409, "OUTSIDE_WINDOW")
     problem(
-        call(api, citizen.token, "collection", app_id, {**window, "office_id": OTHER_STATION}), 422, "VALIDATION_ERROR"
+        call(api, citizen.token, "collection", app_id, {**at_counter, "office_id": OTHER_PERMIT_OFFICE}),
+        422,
+        "VALIDATION_ERROR",
     )
     problem(
-        call(api, citizen.token, "collection", app_id, {**window, "notice_acknowledged": False}),
+        call(api, citizen.token, "collection", app_id, {**at_counter, "notice_acknowledged": False}),
         422,
         "NOTICE_NOT_ACKNOWLEDGED",
     )
     assert citizen.get(f"/v1/applications/{app_id}").json()["state"] == "approved"
 
-    r = call(api, citizen.token, "collection", app_id, {**window, "start": "09:30"})
+    r = call(api, citizen.token, "collection", app_id, {**at_counter, "start": "09:30"})
     assert r.status == 200, r.text
     collection = r.json()["collection"]
     assert r.json()["state"] == "collecting" and collection["method"] == "window" and collection["start"] == "09:30"
     assert availability(api) == {"09:00": 0, "09:30": 1}
     booking = citizen.get(f"/v1/bookings/{collection['booking_id']}").json()
     assert booking["service_code"] == "RP_COLLECT" and booking["status"] == "booked"
-    problem(call(api, citizen.token, "collection", app_id, {**window, "start": "09:30"}), 409, "INVALID_STATE")
+    problem(call(api, citizen.token, "collection", app_id, {**at_counter, "start": "09:30"}), 409, "INVALID_STATE")
     problem(call(api, citizen.token, "collection", app_id, STEPS["collection"][1]), 409, "INVALID_STATE")
     assert availability(api) == {"09:00": 0, "09:30": 1}  # chosen once, one place taken
 
     staff = tokens.staff()
     problem(call(api, staff, "complete", app_id), 409, "INVALID_STATE")  # not checked in yet
-    station.clock.set(station.clock.now().replace(day=15, hour=9, minute=35))
+    permit_offices.clock.set(permit_offices.clock.now().replace(day=15, hour=9, minute=35))
     staff = tokens.staff()
     r = api.invoke(
-        "POST", f"/v1/offices/{STATION}/check-ins", headers=auth(staff), body={"reference": collection["reference"]}
+        "POST",
+        f"/v1/offices/{PERMIT_OFFICE}/check-ins",
+        headers=auth(staff),
+        body={"reference": collection["reference"]},
     )
     assert r.status == 201, r.text
     closed = call(api, staff, "complete", app_id)
     assert closed.status == 200 and closed.json()["state"] == "closed"
     permit = citizen.login().get("/v1/permits").json()["permits"][0]
     assert (permit["number"], permit["valid_until"], permit["last_endorsed"]) == (number, "2027-10-01", DAY)
-    station.pump.drain()
-    assert "已办结，证件已领取" in station.sms_messages(citizen.phone)[0]["message"]
+    permit_offices.pump.drain()
+    assert "已办结，证件已领取" in permit_offices.sms_messages(citizen.phone)[0]["message"]
     assert apply(api, citizen, number).status == 409  # next renewal: not before 2027-09-02
 
 
-def test_a_cancelled_window_booking_lets_the_citizen_choose_again(renewal, tokens, station, api):
+def test_a_cancelled_counter_collection_booking_lets_the_citizen_choose_again(renewal, tokens, permit_offices, api):
     citizen = renewal[0]
-    app_id, first = window_collection(api, tokens, renewal)
+    app_id, first = counter_collection(api, tokens, renewal)
     assert citizen.cancel(first["booking_id"]).status == 200
     r = call(api, citizen.token, "collection", app_id, STEPS["collection"][1])
     assert r.status == 200 and r.json()["collection"]["method"] == "mail"
 
 
-def test_mail_collection_is_validated_and_closes_a_change_with_the_new_address(tokens, station, api):
-    citizen = registered(station)
+def test_mail_collection_is_validated_and_closes_a_change_with_the_new_address(tokens, permit_offices, api):
+    citizen = registered(permit_offices)
     app_id = approved_change(api, tokens, citizen)
     mail = STEPS["collection"][1]
     for bad in ({"phone": "12345"}, {"address": "海口"}, {"name": ""}):
         problem(call(api, citizen.token, "collection", app_id, {**mail, **bad}), 422, "VALIDATION_ERROR")
     problem(
-        call(api, citizen.token, "collection", app_id, {"method": "window", "office_id": STATION}),
+        call(api, citizen.token, "collection", app_id, {"method": "window", "office_id": PERMIT_OFFICE}),
         422,
         "VALIDATION_ERROR",
     )
     r = call(api, citizen.token, "collection", app_id, mail)
     assert r.status == 200 and r.json()["collection"]["phone"] == "138****5678"
     staff = tokens.staff()
-    full = api.invoke("GET", f"/v1/offices/{STATION}/applications/{app_id}", headers=auth(staff)).json()
+    full = api.invoke("GET", f"/v1/offices/{PERMIT_OFFICE}/applications/{app_id}", headers=auth(staff)).json()
     assert full["collection"] == {
         "method": "mail",
         "name": "张三",
         "address": "海口市美兰区海甸五西路8号",
         "phone": "13812345678",
-    }  # the station posts the permit
+    }  # the office posts the permit
     listed = api.invoke(
-        "GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "collecting"}
+        "GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(staff), query={"state": "collecting"}
     ).json()["applications"]
     assert listed[0]["collection"]["phone"] == "138****5678"
     assert call(api, staff, "complete", app_id).json()["state"] == "closed"
     permit = citizen.get("/v1/permits").json()["permits"][0]
     assert permit["address"] == "海口市美兰区海甸五西路8号2单元302" and permit["valid_until"] == "2027-06-30"
-    station.pump.drain()
-    assert "证件已寄出" in station.sms_messages(citizen.phone)[0]["message"]
+    permit_offices.pump.drain()
+    assert "证件已寄出" in permit_offices.sms_messages(citizen.phone)[0]["message"]
 
 
 # ---------------------------------------------------------------- lists
 
 
-def test_staff_list_their_stations_applications_by_state_oldest_first_paginated(tokens, station, api):
+def test_staff_list_their_offices_applications_by_state_oldest_first_paginated(tokens, permit_offices, api):
     ids = []
     for minute in range(3):
-        station.clock.set(station.clock.now().replace(minute=minute + 1))
-        citizen = registered(station)
+        permit_offices.clock.set(permit_offices.clock.now().replace(minute=minute + 1))
+        citizen = registered(permit_offices)
         application = apply(api, citizen, put_permit(api, tokens, citizen)).json()
         ids.append(submitted(api, citizen, application)["application_id"])
-    draft_owner = registered(station)
+    draft_owner = registered(permit_offices)
     apply(api, draft_owner, put_permit(api, tokens, draft_owner))  # a draft: not in the staff's lists
     staff = tokens.staff()
-    page = api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"limit": "2"}).json()
+    page = api.invoke(
+        "GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(staff), query={"limit": "2"}
+    ).json()
     assert [a["application_id"] for a in page["applications"]] == ids[:2] and page["next_cursor"]
     rest = api.invoke(
         "GET",
-        f"/v1/offices/{STATION}/applications",
+        f"/v1/offices/{PERMIT_OFFICE}/applications",
         headers=auth(staff),
         query={"limit": "2", "cursor": page["next_cursor"]},
     ).json()
     assert [a["application_id"] for a in rest["applications"]] == ids[2:] and rest["next_cursor"] is None
     call(api, staff, "review", ids[1])
     under_review = api.invoke(
-        "GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "under_review"}
+        "GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(staff), query={"state": "under_review"}
     ).json()["applications"]
     assert [a["application_id"] for a in under_review] == [ids[1]]
     assert all("download_url" not in m or m["download_url"] is None for m in under_review[0]["materials"])
     assert (
-        api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"state": "draft"}).status
+        api.invoke(
+            "GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(staff), query={"state": "draft"}
+        ).status
         == 422
     )
     assert (
-        api.invoke("GET", f"/v1/offices/{STATION}/applications", headers=auth(staff), query={"cursor": "x"}).status
+        api.invoke(
+            "GET", f"/v1/offices/{PERMIT_OFFICE}/applications", headers=auth(staff), query={"cursor": "x"}
+        ).status
         == 422
     )
-    problem(api.invoke("GET", f"/v1/offices/{OTHER_STATION}/applications", headers=auth(staff)), 403, "FORBIDDEN")
+    problem(api.invoke("GET", f"/v1/offices/{OTHER_PERMIT_OFFICE}/applications", headers=auth(staff)), 403, "FORBIDDEN")
 
 
-def test_a_citizen_lists_their_own_newest_first(tokens, station, api):
-    citizen = registered(station)
+def test_a_citizen_lists_their_own_newest_first(tokens, permit_offices, api):
+    citizen = registered(permit_offices)
     number = put_permit(api, tokens, citizen, "2027-06-30")
     first = apply(api, citizen, number, "replacement", reason="lost").json()
-    station.clock.set(station.clock.now().replace(minute=5))
+    permit_offices.clock.set(permit_offices.clock.now().replace(minute=5))
     second = apply(api, citizen, number, "change", change_date="2026-09-10", school="海南大学").json()
     listed = citizen.get("/v1/applications").json()
     assert [a["application_id"] for a in listed["applications"]] == [second["application_id"], first["application_id"]]

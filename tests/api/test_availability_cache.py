@@ -15,10 +15,10 @@ from hallbook.clock import now
 from hallbook.services import catalog
 from hallbook.store import readcache
 from local.template import TEMPLATE_PATH, read_sam_template
-from tests.support import HALL, SERVICE, count_dynamodb_calls, open_hall, registered
+from tests.support import OFFICE, SERVICE, count_dynamodb_calls, open_office, registered
 
 pytestmark = pytest.mark.R7
-PATH = f"/v1/offices/{HALL}/availability"
+PATH = f"/v1/offices/{OFFICE}/availability"
 DAY = "2026-09-15"
 
 
@@ -29,15 +29,15 @@ def dynamodb_calls(monkeypatch) -> list[str]:
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=2, days=3)
+def office(system):
+    return open_office(system, capacity=2, days=3)
 
 
 def remaining(body: dict, day: str = DAY, start: str = "09:00") -> int:
     return next(s["remaining"] for d in body["days"] if d["date"] == day for s in d["slots"] if s["start"] == start)
 
 
-def test_answers_carry_cache_control_and_an_etag_and_304_for_an_unchanged_one(hall, api):
+def test_answers_carry_cache_control_and_an_etag_and_304_for_an_unchanged_one(office, api):
     r = api.invoke("GET", PATH, query={"service": SERVICE})
     assert r.status == 200 and r.headers["cache-control"] == "public, max-age=1", r.headers
     etag = r.headers["etag"]
@@ -50,22 +50,22 @@ def test_answers_carry_cache_control_and_an_etag_and_304_for_an_unchanged_one(ha
     assert other.status == 200 and other.json() == r.json()
 
 
-def test_the_etag_changes_when_a_place_is_taken(hall, api):
+def test_the_etag_changes_when_a_place_is_taken(office, api):
     first = api.invoke("GET", PATH, query={"service": SERVICE})
-    assert registered(hall).book(DAY).status == 201
-    hall.clock.advance(timedelta(seconds=1))
+    assert registered(office).book(DAY).status == 201
+    office.clock.advance(timedelta(seconds=1))
     after = api.invoke("GET", PATH, query={"service": SERVICE}, headers={"If-None-Match": first.headers["etag"]})
     assert after.status == 200 and after.headers["etag"] != first.headers["etag"] and remaining(after.json()) == 1
 
 
-def test_one_environment_reads_a_hall_service_at_most_once_a_second(hall, api, dynamodb_calls):
+def test_one_environment_reads_an_office_service_at_most_once_a_second(office, api, dynamodb_calls):
     for _ in range(20):
         assert api.invoke("GET", PATH, query={"service": SERVICE}).status == 200
     assert dynamodb_calls.count("Query") == 1
-    hall.clock.advance(timedelta(milliseconds=999))
+    office.clock.advance(timedelta(milliseconds=999))
     api.invoke("GET", PATH, query={"service": SERVICE})
     assert dynamodb_calls.count("Query") == 1
-    hall.clock.advance(timedelta(milliseconds=1))
+    office.clock.advance(timedelta(milliseconds=1))
     api.invoke("GET", PATH, query={"service": SERVICE})
     assert dynamodb_calls.count("Query") == 2
     # another range is another answer
@@ -73,22 +73,22 @@ def test_one_environment_reads_a_hall_service_at_most_once_a_second(hall, api, d
     assert dynamodb_calls.count("Query") == 3
 
 
-def test_a_booking_shows_in_the_next_read_of_its_environment_and_everywhere_within_a_second(hall, api):
+def test_a_booking_shows_in_the_next_read_of_its_environment_and_everywhere_within_a_second(office, api):
     elsewhere = readcache.ReadCaches()
     with readcache.environment(elsewhere):
-        assert remaining(catalog.availability(HALL, SERVICE, None, None, now())) == 2
+        assert remaining(catalog.availability(OFFICE, SERVICE, None, None, now())) == 2
     assert remaining(api.invoke("GET", PATH, query={"service": SERVICE}).json()) == 2
-    assert registered(hall).book(DAY).status == 201
+    assert registered(office).book(DAY).status == 201
     # the environment that booked: at once
     assert remaining(api.invoke("GET", PATH, query={"service": SERVICE}).json()) == 1
     with readcache.environment(elsewhere):
-        stale = remaining(catalog.availability(HALL, SERVICE, None, None, now()))
+        stale = remaining(catalog.availability(OFFICE, SERVICE, None, None, now()))
         assert stale in (1, 2)  # another environment may answer what it read < 1 s ago
-        hall.clock.advance(timedelta(seconds=1))
-        assert remaining(catalog.availability(HALL, SERVICE, None, None, now())) == 1
+        office.clock.advance(timedelta(seconds=1))
+        assert remaining(catalog.availability(OFFICE, SERVICE, None, None, now())) == 1
 
 
-def test_the_stage_cache_answers_repeated_polls_for_a_second(hall, api, dynamodb_calls):
+def test_the_stage_cache_answers_repeated_polls_for_a_second(office, api, dynamodb_calls):
     edge = api.edge_cache
     edge.enabled = True
     first = api.invoke("GET", PATH, query={"service": SERVICE})
@@ -99,11 +99,11 @@ def test_the_stage_cache_answers_repeated_polls_for_a_second(hall, api, dynamodb
     assert len(dynamodb_calls) == calls and edge.hits == 1
     api.invoke("GET", PATH, query={"service": SERVICE, "from": DAY})  # another key
     assert edge.hits == 1
-    hall.clock.advance(timedelta(seconds=1))
+    office.clock.advance(timedelta(seconds=1))
     api.invoke("GET", PATH, query={"service": SERVICE})
     assert edge.hits == 1  # a second later it asks the API again
     # an authenticated route is never cached, whoever asks
-    citizen = registered(hall)
+    citizen = registered(office)
     hits = edge.hits
     for _ in range(2):
         assert citizen.get("/v1/bookings").status == 200

@@ -10,11 +10,11 @@ from hallbook.store import catalog
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
-    HALL,
+    OFFICE,
     SERVICE,
     WALK_IN,
     link_guardian,
-    open_hall,
+    open_office,
     problem,
     registered,
     release_days,
@@ -24,12 +24,12 @@ DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=2)
+def office(system):
+    return open_office(system, capacity=2)
 
 
-def test_book_and_see_it_with_sms_and_masked_subject(hall, api):
-    citizen = registered(hall)
+def test_book_and_see_it_with_sms_and_masked_subject(office, api):
+    citizen = registered(office)
     r = citizen.book(DAY)
     assert r.status == 201, r.text
     booking = r.json()
@@ -40,16 +40,16 @@ def test_book_and_see_it_with_sms_and_masked_subject(hall, api):
     assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json() == booking
     assert citizen.get("/v1/bookings").json()["bookings"] == [booking]
     slots = api.invoke(
-        "GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
+        "GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
     ).json()
     assert slots["days"][0]["slots"][0]["remaining"] == 1
-    hall.pump.drain()
-    texts = [m["message"] for m in hall.sms_messages(citizen.phone)]
+    office.pump.drain()
+    texts = [m["message"] for m in office.sms_messages(citizen.phone)]
     assert any(ref in t and "测试大厅" in t for t in texts)
 
 
-def test_confirmation_is_printable_html_in_both_languages(hall, api):
-    citizen = registered(hall)
+def test_confirmation_is_printable_html_in_both_languages(office, api):
+    citizen = registered(office)
     booking = citizen.book(DAY).json()
     r = citizen.get(f"/v1/bookings/{booking['booking_id']}/confirmation")
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
@@ -72,16 +72,16 @@ def test_confirmation_is_printable_html_in_both_languages(hall, api):
         ({"start": "9am"}, 422, "VALIDATION_ERROR"),
     ],
 )
-def test_refusals_carry_the_contract_codes(hall, api, change, status, code):
-    citizen = registered(hall)
-    body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
+def test_refusals_carry_the_contract_codes(office, api, change, status, code):
+    citizen = registered(office)
+    body = {"office_id": OFFICE, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True}
     body.update(change)
     r = api.invoke("POST", "/v1/bookings", headers={"Authorization": f"Bearer {citizen.token}"}, body=body)
     problem(r, status, code)
     assert citizen.get("/v1/bookings").json()["bookings"] == []
 
 
-def test_service_not_offered(hall, api):
+def test_service_not_offered(office, api):
     catalog.put_service(
         {
             "code": "RP_RENEW",
@@ -92,60 +92,60 @@ def test_service_not_offered(hall, api):
             "notice": "",
         }
     )
-    problem(registered(hall).book(DAY, service="RP_RENEW"), 409, "SERVICE_NOT_OFFERED")
+    problem(registered(office).book(DAY, service="RP_RENEW"), 409, "SERVICE_NOT_OFFERED")
 
 
-def test_unverified_phone_cannot_book(hall, api):
-    citizen = registered(hall, verify=False)
+def test_unverified_phone_cannot_book(office, api):
+    citizen = registered(office, verify=False)
     problem(citizen.book(DAY), 403, "PHONE_NOT_VERIFIED")
 
 
-def test_no_token_is_401(hall, api):
+def test_no_token_is_401(office, api):
     r = api.invoke(
         "POST",
         "/v1/bookings",
-        body={"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
+        body={"office_id": OFFICE, "service_code": SERVICE, "date": DAY, "start": "09:00", "notice_acknowledged": True},
     )
     problem(r, 401, "UNAUTHENTICATED")
 
 
-def test_full_slot_and_one_active_booking_per_service(hall, api):
-    a, b, c = registered(hall), registered(hall), registered(hall)
+def test_full_slot_and_one_active_booking_per_service(office, api):
+    a, b, c = registered(office), registered(office), registered(office)
     assert a.book(DAY).status == 201 and b.book(DAY).status == 201
     problem(c.book(DAY), 409, "SLOT_FULL")
     problem(a.book("2026-09-16"), 409, "ALREADY_BOOKED")
-    link_guardian(hall, a, id_number(born="20260901"))
+    link_guardian(office, a, id_number(born="20260901"))
     assert a.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=id_number(born="20260901")).status == 201
 
 
-def test_idempotency_key_returns_the_first_booking_and_takes_one_place(hall, api):
-    citizen = registered(hall)
+def test_idempotency_key_returns_the_first_booking_and_takes_one_place(office, api):
+    citizen = registered(office)
     first = citizen.book(DAY, key="same-key")
     again = citizen.book(DAY, key="same-key")
     assert first.status == again.status == 201 and first.json() == again.json()
     assert again.headers.get("idempotent-replayed") == "true"
     slots = api.invoke(
-        "GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
+        "GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE, "from": DAY, "to": DAY}
     ).json()
     assert slots["days"][0]["slots"][0]["remaining"] == 1
     problem(citizen.book("2026-09-16", key="same-key"), 422, "VALIDATION_ERROR")
 
 
-def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
-    guardian = registered(hall)
+def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(office, api):
+    guardian = registered(office)
     child = id_number("440305", "20200101", "555")
-    link_guardian(hall, guardian, child)
+    link_guardian(office, guardian, child)
     r = guardian.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=child)
     assert r.status == 201 and r.json()["subject_id_number"].endswith(child[-4:])
-    other_guardian = registered(hall)
-    link_guardian(hall, other_guardian, child)  # the other parent
+    other_guardian = registered(office)
+    link_guardian(office, other_guardian, child)  # the other parent
     problem(
         other_guardian.book("2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=child),
         409,
         "ALREADY_BOOKED",
     )
     # the guardian's own limit is untouched
-    hall.clock.advance(timedelta(seconds=1))
+    office.clock.advance(timedelta(seconds=1))
     assert guardian.book(DAY).status == 201
     adult = id_number("440305", "19800101", "556")
     problem(
@@ -154,8 +154,8 @@ def test_guardian_books_for_a_minor_and_limits_apply_to_the_minor(hall, api):
     assert [b["service_code"] for b in guardian.get("/v1/bookings").json()["bookings"]] == [SERVICE, CHILD_SERVICE]
 
 
-def test_nobody_sees_or_cancels_another_citizens_booking(hall, api):
-    owner, stranger = registered(hall), registered(hall)
+def test_nobody_sees_or_cancels_another_citizens_booking(office, api):
+    owner, stranger = registered(office), registered(office)
     booking = owner.book(DAY).json()
     for path in (f"/v1/bookings/{booking['booking_id']}", f"/v1/bookings/{booking['booking_id']}/confirmation"):
         body = problem(stranger.get(path), 404, "NOT_FOUND")
@@ -166,33 +166,33 @@ def test_nobody_sees_or_cancels_another_citizens_booking(hall, api):
 
 
 @pytest.mark.R19
-def test_cancel_ends_the_booking_at_once_and_the_place_returns_after_the_delay(hall, api):
-    a, b, c = registered(hall), registered(hall), registered(hall)
+def test_cancel_ends_the_booking_at_once_and_the_place_returns_after_the_delay(office, api):
+    a, b, c = registered(office), registered(office), registered(office)
     booking = a.book(DAY).json()
     b.book(DAY)
     r = a.cancel(booking["booking_id"])
     assert r.status == 200 and r.json()["status"] == "cancelled"
     problem(c.book(DAY), 409, "SLOT_FULL")  # R19: not straight to whoever asks next
-    hall.move_clock(now() + timedelta(minutes=36))  # past the longest delay and the next timer run
+    office.move_clock(now() + timedelta(minutes=36))  # past the longest delay and the next timer run
     assert c.book(DAY).status == 201
     problem(a.cancel(booking["booking_id"]), 409, "NOT_CANCELLABLE")
-    hall.pump.drain()
-    assert any("已取消" in m["message"] for m in hall.sms_messages(a.phone))
+    office.pump.drain()
+    assert any("已取消" in m["message"] for m in office.sms_messages(a.phone))
     assert a.book(DAY, start="09:30").status == 201  # the lock on the service was released too
 
 
-def test_cancellation_closes_at_18_the_day_before(hall, api):
-    citizen = registered(hall)
+def test_cancellation_closes_at_18_the_day_before(office, api):
+    citizen = registered(office)
     booking = citizen.book(DAY).json()
-    hall.clock.set(datetime(2026, 9, 14, 18, 0, tzinfo=SHANGHAI))
+    office.clock.set(datetime(2026, 9, 14, 18, 0, tzinfo=SHANGHAI))
     citizen.login()
     problem(citizen.cancel(booking["booking_id"]), 409, "CANCEL_CLOSED")
     other = citizen.book("2026-09-16")
     problem(other, 409, "ALREADY_BOOKED")
 
 
-def test_three_cancellations_in_a_month_suspend_until_it_ends(hall, api):
-    citizen = registered(hall)
+def test_three_cancellations_in_a_month_suspend_until_it_ends(office, api):
+    citizen = registered(office)
     for day in ("2026-09-15", "2026-09-16", "2026-09-17"):
         booking = citizen.book(day).json()
         assert citizen.cancel(booking["booking_id"]).status == 200
@@ -200,19 +200,19 @@ def test_three_cancellations_in_a_month_suspend_until_it_ends(hall, api):
     assert "2026-10-01" in body["detail"] and body["suspended_until"].startswith("2026-10-01T00:00:00+08:00")
     me = citizen.get("/v1/me").json()["restrictions"]
     assert me["cancellations_this_month"] == 3 and me["suspended_until"].startswith("2026-10-01")
-    hall.pump.drain()
-    assert any("暂停" in m["message"] for m in hall.sms_messages(citizen.phone))
-    hall.clock.set(datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI))
+    office.pump.drain()
+    assert any("暂停" in m["message"] for m in office.sms_messages(citizen.phone))
+    office.clock.set(datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI))
     release_days()
     assert citizen.login().book("2026-10-09").status == 201
 
 
-def test_bookings_list_is_newest_first_and_paginated(hall, api):
-    guardian = registered(hall)
+def test_bookings_list_is_newest_first_and_paginated(office, api):
+    guardian = registered(office)
     kids = [id_number("440305", f"2020010{i}", f"60{i}") for i in range(1, 4)]
     for i, kid in enumerate(kids):
-        link_guardian(hall, guardian, kid)
-        hall.clock.advance(timedelta(seconds=1))
+        link_guardian(office, guardian, kid)
+        office.clock.advance(timedelta(seconds=1))
         assert (
             guardian.book(
                 DAY if i < 3 else "2026-09-16", start="10:00", service=CHILD_SERVICE, subject_id_number=kid
@@ -226,10 +226,10 @@ def test_bookings_list_is_newest_first_and_paginated(hall, api):
     problem(guardian.get("/v1/bookings", cursor="garbage"), 422, "VALIDATION_ERROR")
 
 
-def test_ids_and_phones_never_reach_the_logs(hall, api, capsys):
-    citizen = registered(hall)
+def test_ids_and_phones_never_reach_the_logs(office, api, capsys):
+    citizen = registered(office)
     citizen.book(DAY)
-    hall.pump.drain()
+    office.pump.drain()
     out = capsys.readouterr()
     assert citizen.id_number not in out.out + out.err
     assert citizen.phone not in out.out + out.err

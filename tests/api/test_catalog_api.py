@@ -1,14 +1,14 @@
-"""Through the gateway: catalogue, halls, availability, release, errors as problem+json."""
+"""Through the gateway: catalog, halls, availability, release, errors as problem+json."""
 
 from datetime import date, datetime, timedelta
 
 import pytest
 
 from hallbook.clock import SHANGHAI
-from hallbook.services.release import release_office, release_window
+from hallbook.services.release import release_booking_window, release_office
 from hallbook.services.seed import load_demo_data
 from local.system import DEMO_DATA
-from tests.support import HALL, SERVICE, problem, put_test_hall, release_days
+from tests.support import OFFICE, SERVICE, problem, put_test_office, release_days
 
 
 @pytest.fixture
@@ -49,9 +49,9 @@ def test_unknown_ids_are_404_problems(demo, api, path):
 
 
 def test_availability_shows_released_slots_with_remaining_places(system, api):
-    put_test_hall()
+    put_test_office()
     release_days()
-    body = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    body = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
     days = [d["date"] for d in body["days"]]
     # START is Monday 2026-09-14 09:00: bookable from tomorrow to 13 days ahead (before noon)
     assert days[0] == "2026-09-15" and days[-1] == "2026-09-24"  # 25th: Mid-Autumn; 26-27: weekend
@@ -63,25 +63,25 @@ def test_availability_shows_released_slots_with_remaining_places(system, api):
 
 
 def test_the_noon_release_opens_the_day_14_days_ahead(system, api):
-    put_test_hall()
+    put_test_office()
     release_days()
     system.move_clock(datetime(2026, 9, 14, 11, 59, tzinfo=SHANGHAI))
-    before = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    before = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
     system.move_clock(datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI))
-    after = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    after = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
     assert before["days"][-1]["date"] == "2026-09-24"  # 25th Mid-Autumn, 26-27 weekend
     assert after["days"][-1]["date"] == "2026-09-28"  # 14 days ahead, a Monday
 
 
 def test_make_up_sunday_is_bookable_and_national_day_is_not(system, api):
-    put_test_hall()
+    put_test_office()
     system.clock.set(datetime(2026, 9, 20, 12, 0, tzinfo=SHANGHAI))
     release_days()
     days = {
         d["date"]
         for d in api.invoke(
             "GET",
-            f"/v1/offices/{HALL}/availability",
+            f"/v1/offices/{OFFICE}/availability",
             query={"service": SERVICE, "from": "2026-09-21", "to": "2026-10-04"},
         ).json()["days"]
     }
@@ -94,15 +94,15 @@ def test_make_up_sunday_is_bookable_and_national_day_is_not(system, api):
     [{"from": "2026-9-15"}, {"from": "2026-09-20", "to": "2026-09-15"}, {"from": "2026-09-15", "to": "2026-12-31"}, {}],
 )
 def test_bad_ranges_are_validation_errors(system, api, query):
-    put_test_hall()
+    put_test_office()
     if query:
         problem(
-            api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, **query}),
+            api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE, **query}),
             422,
             "VALIDATION_ERROR",
         )
     else:  # the service is required
-        problem(api.invoke("GET", f"/v1/offices/{HALL}/availability"), 422, "VALIDATION_ERROR")
+        problem(api.invoke("GET", f"/v1/offices/{OFFICE}/availability"), 422, "VALIDATION_ERROR")
 
 
 def one_place_booked(system, api) -> tuple[date, dict]:
@@ -110,20 +110,20 @@ def one_place_booked(system, api) -> tuple[date, dict]:
     availability the API answers then."""
     from tests.support import next_working_day, registered
 
-    put_test_hall()
+    put_test_office()
     release_days()
     citizen = registered(system)
     day = next_working_day()
     assert citizen.book(day).status == 201
-    return day, api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    return day, api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
 
 
 def test_release_twice_changes_nothing_and_keeps_booked_places(system, api):
     day, before = one_place_booked(system, api)
-    second = release_office(HALL, [day + timedelta(days=i) for i in range(0, 10)])
+    second = release_office(OFFICE, [day + timedelta(days=i) for i in range(0, 10)])
     assert second.written == 0 and second.unchanged > 0
-    assert release_window() >= 0
-    after = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    assert release_booking_window() >= 0
+    after = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
     assert after == before and after["days"][0]["slots"][0]["remaining"] == 1
 
 
@@ -133,15 +133,15 @@ def test_release_without_its_records_of_released_days_still_keeps_booked_places(
     from hallbook.store.slots import ReleasedDayItem, released_pk
 
     day, before = one_place_booked(system, api)
-    records = list(ReleasedDayItem.query(released_pk(HALL)))
+    records = list(ReleasedDayItem.query(released_pk(OFFICE)))
     assert {r.sk for r in records} >= {day.isoformat()}
     for record in records:
         record.delete()
-    again = release_office(HALL, [day + timedelta(days=i) for i in range(0, 10)])
+    again = release_office(OFFICE, [day + timedelta(days=i) for i in range(0, 10)])
     assert again.conditional == 0 and again.unchanged > 0
-    after = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()
+    after = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()
     assert after == before and after["days"][0]["slots"][0]["remaining"] == 1
-    assert {r.sk for r in ReleasedDayItem.query(released_pk(HALL))} >= {day.isoformat()}
+    assert {r.sk for r in ReleasedDayItem.query(released_pk(OFFICE))} >= {day.isoformat()}
 
 
 def test_a_changed_plan_is_released_again(system, api):
@@ -149,23 +149,23 @@ def test_a_changed_plan_is_released_again(system, api):
     from hallbook.store.slots import ReleasedDayItem, released_pk
     from tests.support import next_working_day
 
-    put_test_hall()
+    put_test_office()
     release_days()
     day = next_working_day()
-    record = ReleasedDayItem.get(released_pk(HALL), day.isoformat())
+    record = ReleasedDayItem.get(released_pk(OFFICE), day.isoformat())
     record.update(actions=[ReleasedDayItem.fingerprint.set("another plan")])
-    again = release_office(HALL, [day])
+    again = release_office(OFFICE, [day])
     assert again.written == 0 and again.unchanged > 0  # read again: every slot was there
-    assert ReleasedDayItem.get(released_pk(HALL), day.isoformat()).fingerprint != "another plan"
+    assert ReleasedDayItem.get(released_pk(OFFICE), day.isoformat()).fingerprint != "another plan"
 
 
 def test_noon_schedule_fans_out_through_the_queue(system, api):
     """The template's ScheduleV2 fires the jobs function, which sends one message per hall; the
     queue's SQS event source then releases each hall."""
-    put_test_hall()
+    put_test_office()
     runs = system.move_clock(datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI))
     assert any("release" in str(r).lower() for r in runs)
-    days = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).json()["days"]
+    days = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).json()["days"]
     assert days and days[-1]["date"] == "2026-09-28"
 
 

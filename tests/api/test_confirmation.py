@@ -13,16 +13,16 @@ from icalendar import Calendar
 
 from hallbook.clock import SHANGHAI
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, link_guardian, open_hall, problem, registered
+from tests.support import CHILD_SERVICE, link_guardian, open_office, problem, registered
 
 pytestmark = pytest.mark.R13
 DAY = "2026-09-16"  # a Wednesday in the window at START
-HALL_PHONE = "0755-83210000"
+OFFICE_PHONE = "0755-83210000"
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=3, phone=HALL_PHONE)
+def office(system):
+    return open_office(system, capacity=3, phone=OFFICE_PHONE)
 
 
 def svg_modules(svg: str) -> list[list[bool]]:
@@ -70,8 +70,8 @@ def ics(citizen, booking_id: str):
     return citizen.get(f"/v1/bookings/{booking_id}/calendar.ics")
 
 
-def test_the_confirmation_shows_a_qr_of_the_reference_masked_name_hall_phone_address_and_status(hall):
-    citizen = registered(hall)  # 李四
+def test_the_confirmation_shows_a_qr_of_the_reference_masked_name_office_phone_address_and_status(office):
+    citizen = registered(office)  # 李四
     booking = citizen.book(DAY, start="09:30").json()
     r = page(citizen, booking["booking_id"])
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
@@ -80,13 +80,13 @@ def test_the_confirmation_shows_a_qr_of_the_reference_masked_name_hall_phone_add
     assert decode_qr(svg) == [booking["reference"]]  # what a hall's scanner reads
     assert "李*" in text and "李四" not in text  # the subject's name, masked
     assert citizen.id_number not in text and citizen.id_number[-4:] in text
-    assert HALL_PHONE in text and "深圳市福田区测试路1号" in text
+    assert OFFICE_PHONE in text and "深圳市福田区测试路1号" in text
     assert "已预约 / Booked" in text and "CANCELLED" not in text and "已取消" not in text
     assert f"{DAY} 09:30-10:00" in text
 
 
-def test_a_cancelled_booking_says_cancelled_in_both_languages_and_shows_no_qr(hall):
-    citizen = registered(hall)
+def test_a_cancelled_booking_says_cancelled_in_both_languages_and_shows_no_qr(office):
+    citizen = registered(office)
     booking = citizen.book(DAY).json()
     assert citizen.cancel(booking["booking_id"]).status == 200
     text = page(citizen, booking["booking_id"]).text
@@ -97,8 +97,8 @@ def test_a_cancelled_booking_says_cancelled_in_both_languages_and_shows_no_qr(ha
     assert re.search(r"<title>已取消 Cancelled", text)
 
 
-def test_the_calendar_entry_has_the_slots_times_the_hall_and_a_reminder_the_day_before(hall):
-    citizen = registered(hall)
+def test_the_calendar_entry_has_the_slots_times_the_office_and_a_reminder_the_day_before(office):
+    citizen = registered(office)
     booking = citizen.book(DAY, start="09:30").json()
     r = ics(citizen, booking["booking_id"])
     assert r.status == 200 and r.headers["content-type"].startswith("text/calendar")
@@ -109,7 +109,7 @@ def test_the_calendar_entry_has_the_slots_times_the_hall_and_a_reminder_the_day_
     assert event.decoded("dtstart") == starts and event.decoded("dtend") == starts + timedelta(minutes=30)
     assert calendar.walk("VTIMEZONE")  # the zone travels with the file
     assert "深圳市福田区测试路1号" in str(event["location"]) and "测试大厅" in str(event["location"])
-    assert booking["reference"] in str(event["description"]) and HALL_PHONE in str(event["description"])
+    assert booking["reference"] in str(event["description"]) and OFFICE_PHONE in str(event["description"])
     assert str(event["status"]) == "CONFIRMED" and str(event["uid"]).startswith(booking["booking_id"])
     [alarm] = event.walk("VALARM")
     reminder = starts + alarm.decoded("trigger")  # relative to the start
@@ -121,8 +121,8 @@ def test_the_calendar_entry_has_the_slots_times_the_hall_and_a_reminder_the_day_
     assert str(event["uid"]).startswith(booking["booking_id"]) and int(event["sequence"]) == 1
 
 
-def test_nobody_elses_booking_is_shown_it_answers_404_as_an_unknown_one(hall):
-    owner, stranger = registered(hall), registered(hall)
+def test_nobody_elses_booking_is_shown_it_answers_404_as_an_unknown_one(office):
+    owner, stranger = registered(office), registered(office)
     booking = owner.book(DAY).json()
     for path in ("confirmation", "calendar.ics"):
         for booking_id in (booking["booking_id"], "0" * 32):
@@ -132,10 +132,10 @@ def test_nobody_elses_booking_is_shown_it_answers_404_as_an_unknown_one(hall):
     problem(r, 401, "UNAUTHENTICATED")
 
 
-def test_a_minors_confirmation_names_no_one_it_does_not_know(hall):
-    guardian = registered(hall)
+def test_a_minors_confirmation_names_no_one_it_does_not_know(office):
+    guardian = registered(office)
     child = id_number("440305", "20240101", "123")
-    link_guardian(hall, guardian, child)
+    link_guardian(office, guardian, child)
     booking = guardian.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=child).json()
     text = page(guardian, booking["booking_id"]).text
     assert "未成年人" in text and "李*" not in text and child not in text and child[-4:] in text

@@ -21,14 +21,14 @@ from hallbook.clock import now
 from hallbook.services import accounts
 from local.template import api_routes, read_sam_template
 from tests.support import (
-    HALL,
+    OFFICE,
     SERVICE,
     WALK_IN,
     auth,
     login,
     next_working_day,
     operator_books_and_cancels,
-    put_test_hall,
+    put_test_office,
     registered,
     release_days,
 )
@@ -184,11 +184,11 @@ def emitted_metrics(lines: list[dict]) -> set[tuple[str, str, frozenset]]:
 def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
     from aws_lambda_powertools.metrics.provider import cold_start
 
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days()
     accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
     accounts.create_staff_account("operator", "operator-pass-1", "operator", "话务员", None, now())
-    accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
     capsys.readouterr()
 
     cold_start.reset_cold_start_flag()  # this process served earlier tests: the next call is a cold start
@@ -206,7 +206,7 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
     assert b.book(day, "09:30").status == 201  # never checked in: the sweep makes it a no-show
     assert a.get("/v1/bookings").status == 200
     for _ in range(2):  # a phone polling: the second read within the second is the environment's cache's
-        assert api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).status == 200
+        assert api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).status == 200
     # R11: the third cancellation of the month suspends; each on its own day (R19: a cancelled place
     # returns to the pool only after a delay)
     days: list = []
@@ -222,7 +222,7 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
     codes = {c.book(day, "03:00").json()["code"] for _ in range(11)}  # the in-memory limit per account
     assert "RATE_LIMITED" in codes
     closed = api.invoke(
-        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": str(later), "reason": "设备检修"}
+        "POST", f"/v1/offices/{OFFICE}/closures", headers=auth(admin), body={"date": str(later), "reason": "设备检修"}
     )
     assert closed.status == 201 and closed.json()["bookings_cancelled"] == 1
 
@@ -234,20 +234,20 @@ def day_of_metrics(system, api, capsys) -> set[tuple[str, str, frozenset]]:
 
     # the noon release, sweeps, the reminders and SMS healing runs, up to the booking's morning
     system.move_clock(datetime.combine(day, datetime.min.time(), now().tzinfo) + timedelta(hours=8, minutes=45))
-    staff_auth = auth(login(api, f"staff@{HALL}", "staff-pass-1"))  # a day on: the morning's token
+    staff_auth = auth(login(api, f"staff@{OFFICE}", "staff-pass-1"))  # a day on: the morning's token
     ticket = api.invoke(
-        "POST", f"/v1/offices/{HALL}/check-ins", headers=staff_auth, body={"reference": first.json()["reference"]}
+        "POST", f"/v1/offices/{OFFICE}/check-ins", headers=staff_auth, body={"reference": first.json()["reference"]}
     )
     assert ticket.status == 201, ticket.text
     assert (
-        api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff_auth, body={"service_code": WALK_IN}).status
+        api.invoke("POST", f"/v1/offices/{OFFICE}/tickets", headers=staff_auth, body={"service_code": WALK_IN}).status
         == 201
     )
-    called = api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff_auth, body={"counter": "1"})
+    called = api.invoke("POST", f"/v1/offices/{OFFICE}/queue/next", headers=staff_auth, body={"counter": "1"})
     assert called.status == 200, called.text
     assert (
         api.invoke(
-            "POST", f"/v1/offices/{HALL}/tickets/{called.json()['ticket_id']}/complete", headers=staff_auth
+            "POST", f"/v1/offices/{OFFICE}/tickets/{called.json()['ticket_id']}/complete", headers=staff_auth
         ).status
         == 200
     )

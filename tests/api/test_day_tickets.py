@@ -3,11 +3,11 @@ today in the order issued, numbers and states only, for the hall's own staff."""
 
 from __future__ import annotations
 
-from tests.api.test_staff import DAY, HALL, OTHER, at, call_next, check_in, halls, staff, walk_in  # noqa: F401 - fixtures
+from tests.api.test_staff import DAY, OFFICE, OTHER, at, call_next, check_in, offices, staff, walk_in  # noqa: F401 - fixtures
 from tests.support import auth, registered
 
 
-def day_list(api, token, office=HALL):
+def day_list(api, token, office=OFFICE):
     return api.invoke("GET", f"/v1/offices/{office}/tickets", headers=auth(token))
 
 
@@ -15,8 +15,8 @@ def test_the_day_list_holds_every_ticket_of_today_in_the_order_issued(system, st
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()
     system.clock.set(at("08:40"))
-    token = staff[HALL]
-    assert day_list(api, token).json() == {"office_id": HALL, "date": DAY, "tickets": []}
+    token = staff[OFFICE]
+    assert day_list(api, token).json() == {"office_id": OFFICE, "date": DAY, "tickets": []}
     walk_in(api, token)
     system.clock.set(at("08:41"))
     check_in(api, token, {"reference": booking["reference"]})
@@ -32,9 +32,9 @@ def test_the_day_list_holds_every_ticket_of_today_in_the_order_issued(system, st
     assert not any("id_number" in key or "name" in key for t in tickets for key in t)
     # tomorrow starts empty
     system.clock.set(at("08:40", "2026-09-16"))
-    assert day_list(api, staff[HALL]).json()["tickets"] == []
+    assert day_list(api, staff[OFFICE]).json()["tickets"] == []
 
 
-def test_only_the_halls_own_staff_see_its_day(system, staff, api):
+def test_only_the_offices_own_staff_see_its_day(system, staff, api):
     assert day_list(api, staff[OTHER]).json()["code"] == "FORBIDDEN"
-    assert api.invoke("GET", f"/v1/offices/{HALL}/tickets").status == 401
+    assert api.invoke("GET", f"/v1/offices/{OFFICE}/tickets").status == 401

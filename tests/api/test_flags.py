@@ -12,15 +12,15 @@ from hallbook.domain.sanctions import FLAG_BOOK_CANCEL_CYCLES, FLAG_MINORS_PER_A
 from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, seed_local_accounts
 from hallbook.store import audit as audit_store
 from tests.idnumbers import id_number
-from tests.support import HALL, auth, login, new_identity, open_hall, problem, registered, release_days
+from tests.support import OFFICE, auth, login, new_identity, open_office, problem, registered, release_days
 
 pytestmark = pytest.mark.R22
 
 
 @pytest.fixture
-def hall(system):
-    open_hall(system)
-    seed_local_accounts([HALL])
+def office(system):
+    open_office(system)
+    seed_local_accounts([OFFICE])
     return system
 
 
@@ -34,9 +34,9 @@ def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)
 
 
-def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_sanctioned(hall, api):
+def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_sanctioned(office, api):
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
-    citizen = registered(hall)
+    citizen = registered(office)
     problem(api.invoke("GET", "/v1/admin/flags", headers=auth(citizen.token)), 403, "FORBIDDEN")
     references = []
     for n, day in enumerate(["2026-09-22", "2026-09-23"]):  # two cycles in September (R11 allows two)
@@ -45,7 +45,7 @@ def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_
         assert citizen.cancel(booking["booking_id"]).status == 200
         references.append(booking["reference"])
     assert flags(api, admin) == []
-    hall.clock.set(at("2026-10-08T09:00"))  # a new month (after the National Day holidays): R11 counts afresh
+    office.clock.set(at("2026-10-08T09:00"))  # a new month (after the National Day holidays): R11 counts afresh
     release_days()
     citizen.login()
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
@@ -68,7 +68,7 @@ def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_
     )
     assert r.status == 200 and r.json()["status"] == "reviewed" and r.json()["reviewed_by"]
     assert flags(api, admin, status="open") == [] and len(flags(api, admin, status="reviewed")) == 1
-    entries, _ = audit_store.entries_on(hall.clock.now().date(), 50, None)
+    entries, _ = audit_store.entries_on(office.clock.now().date(), 50, None)
     assert [e.action for e in entries if e.target == f"FLAG#{flag['flag_id']}"] == ["flag.review"]
     problem(
         api.invoke("POST", "/v1/admin/flags/book_cancel_loop-0/review", headers=auth(admin), body={}), 404, "NOT_FOUND"
@@ -81,7 +81,7 @@ def test_a_book_and_cancel_loop_is_flagged_with_its_evidence_reviewed_and_never_
     assert again["flag_id"] == flag["flag_id"] and again["count"] == 4
 
 
-def test_a_phone_cycling_through_id_numbers_is_flagged(hall, api):
+def test_a_phone_cycling_through_id_numbers_is_flagged(office, api):
     _, phone = new_identity()
     for _ in range(FLAG_PHONE_ID_NUMBERS):
         idn, _ = new_identity()
@@ -89,16 +89,16 @@ def test_a_phone_cycling_through_id_numbers_is_flagged(hall, api):
             "POST", "/v1/accounts", body={"name": "王五", "id_number": idn, "phone": phone, "password": "secret-pass-1"}
         )
         assert r.status == 201, r.text  # never verified: the phone is free again after 24 hours
-        hall.clock.set(hall.clock.now() + timedelta(hours=25))
+        office.clock.set(office.clock.now() + timedelta(hours=25))
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
     [flag] = [f for f in flags(api, admin) if f["pattern"] == "phone_cycles_ids"]
     assert flag["count"] == FLAG_PHONE_ID_NUMBERS and flag["subject"] == f"{phone[:3]}****{phone[-4:]}"
     assert [e["event"] for e in flag["evidence"]] == ["registered"] * FLAG_PHONE_ID_NUMBERS
 
 
-def test_one_account_naming_many_minors_is_flagged(hall, api):
+def test_one_account_naming_many_minors_is_flagged(office, api):
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
-    stranger = registered(hall)
+    stranger = registered(office)
     children = [id_number("440305", "20200101", f"{500 + n:03d}") for n in range(FLAG_MINORS_PER_ACCOUNT)]
     for child in children:
         assert [f for f in flags(api, admin) if f["pattern"] == "many_minors"] == []  # not before the 4th
@@ -108,9 +108,9 @@ def test_one_account_naming_many_minors_is_flagged(hall, api):
     assert flag["count"] == FLAG_MINORS_PER_ACCOUNT and len({e["minor"] for e in flag["evidence"]}) == 4
 
 
-def test_a_burst_of_booking_attempts_at_noon_is_flagged_once(hall, api):
-    bot, person = registered(hall), registered(hall)
-    hall.clock.set(at("2026-09-14T12:00:00"))
+def test_a_burst_of_booking_attempts_at_noon_is_flagged_once(office, api):
+    bot, person = registered(office), registered(office)
+    office.clock.set(at("2026-09-14T12:00:00"))
     bot.login(), person.login()
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
     answers = [bot.book("2026-09-28", key=f"b{n}", notice_acknowledged=False).status for n in range(14)]

@@ -18,24 +18,24 @@ from hallbook.services.seed import (
 )
 from hallbook.web import guard
 from local.template import api_routes, read_sam_template
-from tests.support import HALL, auth, login, problem, put_test_hall, registered
+from tests.support import OFFICE, auth, login, problem, put_test_office, registered
 
-OTHER_HALL = "other-hall"
+OTHER_OFFICE = "other-hall"
 INVALID_BODY = {"unexpected": ["field"], "office_id": 7}
-SAMPLE = {"office_id": HALL, "code": "ID_RENEW", "year": "2027", "number": "HK2025000001"}
+SAMPLE = {"office_id": OFFICE, "code": "ID_RENEW", "year": "2027", "number": "HK2025000001"}
 
 
 def template_routes() -> set[tuple[str, str]]:
     return {(r.method, r.path) for r in api_routes(read_sam_template())}
 
 
-def path_of(template_path: str, office_id: str = HALL) -> str:
+def path_of(template_path: str, office_id: str = OFFICE) -> str:
     return re.sub(
         r"\{(\w+)\}", lambda m: office_id if m.group(1) == "office_id" else SAMPLE.get(m.group(1), "x1"), template_path
     )
 
 
-def call(api, method: str, template_path: str, token: str | None = None, office_id: str = HALL):
+def call(api, method: str, template_path: str, token: str | None = None, office_id: str = OFFICE):
     headers = auth(token) if token else {}
     body = INVALID_BODY if method in ("POST", "PUT") else None
     return api.invoke(
@@ -53,12 +53,12 @@ def test_every_template_route_is_in_the_table_and_nothing_else():
 
 @pytest.fixture
 def tokens(system, api):
-    put_test_hall()
-    put_test_hall(office_id=OTHER_HALL)
-    seed_local_accounts([HALL, OTHER_HALL])
+    put_test_office()
+    put_test_office(office_id=OTHER_OFFICE)
+    seed_local_accounts([OFFICE, OTHER_OFFICE])
     return {
         "citizen": registered(system).token,
-        "staff": login(api, f"staff@{HALL}", STAFF_PASSWORD),
+        "staff": login(api, f"staff@{OFFICE}", STAFF_PASSWORD),
         "admin": login(api, ADMIN_LOGIN, ADMIN_PASSWORD),
         "operator": login(api, OPERATOR_LOGIN, OPERATOR_PASSWORD),
     }
@@ -112,7 +112,7 @@ def test_a_wrong_role_is_403_before_the_body_is_read(tokens, api):
     )
 
 
-def test_staff_of_another_hall_is_403_before_the_body_is_read(tokens, api):
+def test_staff_of_another_office_is_403_before_the_body_is_read(tokens, api):
     own_office = [(m, p) for m, p, rule in GUARDED if rule.own_office]
     assert len(own_office) >= 9
     assert (
@@ -122,7 +122,7 @@ def test_staff_of_another_hall_is_403_before_the_body_is_read(tokens, api):
                 (
                     f"{method} {path}",
                     (403, "FORBIDDEN"),
-                    lambda m=method, p=path: call(api, m, p, tokens["staff"], office_id=OTHER_HALL),
+                    lambda m=method, p=path: call(api, m, p, tokens["staff"], office_id=OTHER_OFFICE),
                 )
                 for method, path in own_office
             ],
@@ -144,7 +144,7 @@ def test_the_right_role_still_meets_validation(tokens, api):
 
 
 def test_public_routes_are_not_asked_for_a_token(system, api):
-    put_test_hall()
+    put_test_office()
     assert api.invoke("GET", "/v1/services").status == 200
-    assert api.invoke("GET", f"/v1/offices/{HALL}/queue").status == 200
+    assert api.invoke("GET", f"/v1/offices/{OFFICE}/queue").status == 200
     problem(api.invoke("POST", "/v1/accounts", body=INVALID_BODY), 422, "VALIDATION_ERROR")

@@ -13,14 +13,14 @@ from local.identity import verifier as real_name_source
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
-    HALL,
+    OFFICE,
     SERVICE,
     Citizen,
     auth,
     link_guardian,
     login,
     new_identity,
-    open_hall,
+    open_office,
     problem,
     registered,
     sms_code,
@@ -31,9 +31,9 @@ DAY, OTHER_DAY = "2026-09-15", "2026-09-16"
 
 
 @pytest.fixture
-def hall(system):
-    open_hall(system)
-    seed_local_accounts([HALL, "elsewhere"])
+def office(system):
+    open_office(system)
+    seed_local_accounts([OFFICE, "elsewhere"])
     return system
 
 
@@ -45,10 +45,10 @@ def register(api, name: str, idn: str, phone: str):
 
 def staff_link(api, guardian: Citizen, child: str) -> None:
     """A hall links the guardian after seeing the household register (the register itself knows nothing)."""
-    staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
+    staff = login(api, f"staff@{OFFICE}", STAFF_PASSWORD)
     r = api.invoke(
         "POST",
-        f"/v1/offices/{HALL}/guardian-links",
+        f"/v1/offices/{OFFICE}/guardian-links",
         headers=auth(staff),
         body={"guardian_id_number": guardian.id_number, "minor_id_number": child},
     )
@@ -65,7 +65,7 @@ def verified(system, name: str, idn: str, phone: str) -> Citizen:
 # ---------------------------------------------------------------- R1: the ID number's owner
 
 
-def test_a_stranger_cannot_register_an_id_number_the_real_name_source_gives_to_someone_else(hall, api):
+def test_a_stranger_cannot_register_an_id_number_the_real_name_source_gives_to_someone_else(office, api):
     victim, victim_phone = new_identity()
     _, attacker_phone = new_identity()
     real_name_source.register(victim, "王芳", victim_phone)
@@ -75,10 +75,10 @@ def test_a_stranger_cannot_register_an_id_number_the_real_name_source_gives_to_s
     assert register(api, "王芳", victim, victim_phone).status == 201  # the owner, with her own phone
 
 
-def test_an_unverified_identity_sees_only_a_masked_number_and_cannot_book(hall, api):
+def test_an_unverified_identity_sees_only_a_masked_number_and_cannot_book(office, api):
     set_verifier(UnconfiguredVerifier())  # the provider is down (or not configured)
     try:
-        citizen = registered(hall)
+        citizen = registered(office)
         me = citizen.get("/v1/me").json()
         assert me["identity_verified"] is False and me["id_number"] != citizen.id_number
         assert me["id_number"].endswith(citizen.id_number[-4:]) and "*" in me["id_number"]
@@ -89,10 +89,10 @@ def test_an_unverified_identity_sees_only_a_masked_number_and_cannot_book(hall, 
     assert citizen.get("/v1/me").json()["id_number"] == citizen.id_number
 
 
-def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hall, api):
+def test_the_owner_reclaims_the_number_at_an_office_and_the_strangers_hold_ends(office, api):
     victim, victim_phone = new_identity()
     _, attacker_phone = new_identity()
-    attacker = verified(hall, "王芳", victim, attacker_phone)  # the source knew nothing against it
+    attacker = verified(office, "王芳", victim, attacker_phone)  # the source knew nothing against it
     assert attacker.get("/v1/me").json()["id_number"] == victim
     first, second = attacker.book(DAY).json(), None
     assert attacker.cancel(first["booking_id"]).status == 200
@@ -101,27 +101,27 @@ def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hal
     future = attacker.book(OTHER_DAY).json()
     problem(register(api, "王芳", victim, victim_phone), 409, "ID_TAKEN")  # the owner is locked out
 
-    staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
+    staff = login(api, f"staff@{OFFICE}", STAFF_PASSWORD)
     body = {"id_number": victim, "name": "王芳", "phone": victim_phone}
     problem(
-        api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(attacker.token), body=body),
+        api.invoke("POST", f"/v1/offices/{OFFICE}/identity-reclaims", headers=auth(attacker.token), body=body),
         403,
         "FORBIDDEN",
     )
     other_staff = login(api, "staff@elsewhere", STAFF_PASSWORD)
     problem(
-        api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(other_staff), body=body),
+        api.invoke("POST", f"/v1/offices/{OFFICE}/identity-reclaims", headers=auth(other_staff), body=body),
         403,
         "FORBIDDEN",
     )
-    r = api.invoke("POST", f"/v1/offices/{HALL}/identity-reclaims", headers=auth(staff), body=body)
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/identity-reclaims", headers=auth(staff), body=body)
     assert r.status == 201, r.text
     assert r.json()["previous_account_cancelled_bookings"] == 1 and r.json()["voided"]["cancellations"] == 2
     assert victim not in r.text
 
-    hall.pump.drain()
-    assert any("取回" in m["message"] for m in hall.sms_messages(attacker_phone))  # the stranger is told
-    code = re.search(r"(\d{6})", hall.sms_messages(victim_phone)[0]["message"]).group(1)
+    office.pump.drain()
+    assert any("取回" in m["message"] for m in office.sms_messages(attacker_phone))  # the stranger is told
+    code = re.search(r"(\d{6})", office.sms_messages(victim_phone)[0]["message"]).group(1)
     problem(
         api.invoke(
             "POST",
@@ -151,8 +151,8 @@ def test_the_owner_reclaims_the_number_at_a_hall_and_the_strangers_hold_ends(hal
 # ---------------------------------------------------------------- R2: someone's child
 
 
-def test_a_stranger_cannot_book_block_or_sanction_a_child(hall, api):
-    parent, stranger = registered(hall), registered(hall)
+def test_a_stranger_cannot_book_block_or_sanction_a_child(office, api):
+    parent, stranger = registered(office), registered(office)
     child = id_number("440305", "20200101", "901")
     problem(stranger.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
     # no guardian linked yet: asking is not enough, a hall or the population register must link the first
@@ -165,8 +165,8 @@ def test_a_stranger_cannot_book_block_or_sanction_a_child(hall, api):
     # now the stranger's request waits for the parent, who gets the code; guessing it is bounded
     r = api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token), body={"minor_id_number": child})
     assert r.status == 202 and r.json()["status"] == "pending"
-    hall.pump.drain()
-    assert any("监护人" in m["message"] for m in hall.sms_messages(parent.phone))
+    office.pump.drain()
+    assert any("监护人" in m["message"] for m in office.sms_messages(parent.phone))
     answers = [
         api.invoke(
             "POST",
@@ -181,28 +181,28 @@ def test_a_stranger_cannot_book_block_or_sanction_a_child(hall, api):
     assert parent.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
 
 
-def test_a_stranger_the_population_register_does_not_list_is_refused_at_once(hall, api):
-    parent, stranger = registered(hall), registered(hall)
+def test_a_stranger_the_population_register_does_not_list_is_refused_at_once(office, api):
+    parent, stranger = registered(office), registered(office)
     child = id_number("440305", "20200102", "906")
-    link_guardian(hall, parent, child)  # the register lists the parent
+    link_guardian(office, parent, child)  # the register lists the parent
     problem(
         api.invoke("POST", "/v1/guardian-links", headers=auth(stranger.token), body={"minor_id_number": child}),
         403,
         "FORBIDDEN",
     )
-    assert not any("监护人" in m["message"] for m in hall.sms_messages(parent.phone))
+    assert not any("监护人" in m["message"] for m in office.sms_messages(parent.phone))
 
 
-def test_the_other_parent_is_confirmed_by_the_first_with_an_sms_code(hall, api):
-    mother, father = registered(hall), registered(hall)
+def test_the_other_parent_is_confirmed_by_the_first_with_an_sms_code(office, api):
+    mother, father = registered(office), registered(office)
     child = id_number("440305", "20210301", "902")
     staff_link(api, mother, child)
     assert mother.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
     r = api.invoke("POST", "/v1/guardian-links", headers=auth(father.token), body={"minor_id_number": child})
     assert r.json()["status"] == "pending"
-    hall.pump.drain()
+    office.pump.drain()
     code = re.search(
-        r"(\d{6})", next(m["message"] for m in hall.sms_messages(mother.phone) if "监护人" in m["message"])
+        r"(\d{6})", next(m["message"] for m in office.sms_messages(mother.phone) if "监护人" in m["message"])
     ).group(1)
     r = api.invoke(
         "POST", "/v1/guardian-links/confirm", headers=auth(father.token), body={"minor_id_number": child, "code": code}
@@ -214,15 +214,15 @@ def test_the_other_parent_is_confirmed_by_the_first_with_an_sms_code(hall, api):
     assert [link["status"] for link in links] == ["active"] and child not in str(links)
 
 
-def test_a_revoked_guardians_cancellations_never_count_against_the_child(hall, api):
-    guardian = registered(hall)
+def test_a_revoked_guardians_cancellations_never_count_against_the_child(office, api):
+    guardian = registered(office)
     child = id_number("440305", "20200601", "903")
-    link_guardian(hall, guardian, child)
+    link_guardian(office, guardian, child)
     booking = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
-    staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
+    staff = login(api, f"staff@{OFFICE}", STAFF_PASSWORD)
     r = api.invoke(
         "POST",
-        f"/v1/offices/{HALL}/guardian-links/revoke",
+        f"/v1/offices/{OFFICE}/guardian-links/revoke",
         headers=auth(staff),
         body={"account_id": guardian.get("/v1/me").json()["account_id"], "minor_id_number": child},
     )
@@ -234,29 +234,29 @@ def test_a_revoked_guardians_cancellations_never_count_against_the_child(hall, a
     problem(guardian.book(OTHER_DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
 
 
-def test_staff_who_saw_the_household_register_link_a_guardian(hall, api):
-    guardian = registered(hall)
+def test_staff_who_saw_the_household_register_link_a_guardian(office, api):
+    guardian = registered(office)
     child = id_number("440305", "20220202", "904")
-    staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
+    staff = login(api, f"staff@{OFFICE}", STAFF_PASSWORD)
     body = {"guardian_id_number": guardian.id_number, "minor_id_number": child}
     problem(
-        api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(guardian.token), body=body),
+        api.invoke("POST", f"/v1/offices/{OFFICE}/guardian-links", headers=auth(guardian.token), body=body),
         403,
         "FORBIDDEN",
     )
-    r = api.invoke("POST", f"/v1/offices/{HALL}/guardian-links", headers=auth(staff), body=body)
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/guardian-links", headers=auth(staff), body=body)
     assert r.status == 201 and r.json()["status"] == "active" and r.json()["source"] == "staff", r.text
     assert guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
     audit = api.invoke("GET", "/v1/audit", headers=auth(login(api, "admin", "local-admin-pass"))).json()["entries"]
     assert any(e["action"] == "guardian_link.create" for e in audit)
 
 
-def test_services_for_minors_take_a_minor_and_adults_services_refuse_one(hall, api):
+def test_services_for_minors_take_a_minor_and_adults_services_refuse_one(office, api):
     from hallbook.store import catalog
 
-    guardian = registered(hall)
+    guardian = registered(office)
     child = id_number("440305", "20200909", "905")
-    link_guardian(hall, guardian, child)
+    link_guardian(office, guardian, child)
     problem(
         guardian.book(DAY, "10:00", service=CHILD_SERVICE), 422, "VALIDATION_ERROR"
     )  # an adult's birth registration
@@ -275,7 +275,7 @@ def test_services_for_minors_take_a_minor_and_adults_services_refuse_one(hall, a
     problem(guardian.book(DAY, "09:00", subject_id_number=child), 422, "VALIDATION_ERROR")
 
 
-def test_local_identity_records_a_real_owner_over_http(hall, api):
+def test_local_identity_records_a_real_owner_over_http(office, api):
     victim, victim_phone = new_identity()
     _, attacker_phone = new_identity()
     r = api.invoke("POST", "/local/identity", body={"id_number": victim, "name": "王芳", "phone": victim_phone})

@@ -15,13 +15,13 @@ from hallbook.store.outbox import OutboxItem
 from local.template import read_sam_template, schedules
 from tests.polling import eventually
 from tests.support import (
-    HALL,
+    OFFICE,
     SERVICE,
     auth,
     login,
-    open_hall,
+    open_office,
     problem,
-    put_test_hall,
+    put_test_office,
     registered,
     release_days,
     sms_texts,
@@ -29,7 +29,7 @@ from tests.support import (
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START (Monday 2026-09-14 09:00)
 WEDNESDAY, THURSDAY, FRIDAY = "2026-09-16", "2026-09-17", "2026-09-18"
-OTHER_HALL = "other-hall"
+OTHER_OFFICE = "other-hall"
 
 
 def at(text: str) -> datetime:
@@ -37,8 +37,8 @@ def at(text: str) -> datetime:
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system)
+def office(system):
+    return open_office(system)
 
 
 def status(citizen, booking_id: str) -> str:
@@ -74,48 +74,49 @@ def queue_depth(system, logical_id: str) -> int:
 # ---------------------------------------------------------------- SMS never lost (R16)
 
 
-def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(hall, api, notifier, monkeypatch):
+def test_sms_failing_for_a_while_is_delivered_exactly_once_after_recovery(office, api, notifier, monkeypatch):
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 1)  # retries after 1 s, 2 s, 4 s, ...
-    citizens = [registered(hall) for _ in range(3)]
+    citizens = [registered(office) for _ in range(3)]
     assert api.invoke("POST", "/local/sms-provider", body={"failing": True}).json() == {"failing": True}
     bookings = [c.book(DAY).json() for c in citizens]
     assert all(b["status"] == "booked" for b in bookings)  # a failing SMS never undoes a booking
     tried = lambda: all(OutboxItem.get(f"{b['booking_id']}#booked").attempts >= 2 for b in bookings)  # noqa: E731
-    eventually(tried, step=hall.pump.drain)  # the second try fails too
-    assert all(not sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
+    eventually(tried, step=office.pump.drain)  # the second try fails too
+    assert all(not sms_texts(office, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
     eventually(
-        lambda: all(sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings)), step=hall.pump.drain
+        lambda: all(sms_texts(office, c.phone, b["reference"]) for c, b in zip(citizens, bookings)),
+        step=office.pump.drain,
     )
     for citizen, booking in zip(citizens, bookings):
-        assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
+        assert len(sms_texts(office, citizen.phone, booking["reference"])) == 1
         assert status(citizen, booking["booking_id"]) == "booked"
         item = OutboxItem.get(f"{booking['booking_id']}#booked")
         assert item.status == "sent" and item.attempts >= 3
-    assert queue_depth(hall, "SmsQueue") == 0 and queue_depth(hall, "SmsDLQ") == 0
+    assert queue_depth(office, "SmsQueue") == 0 and queue_depth(office, "SmsDLQ") == 0
 
 
 def test_sms_failing_for_good_lands_in_the_dlq_alarmed_then_redrive_delivers_once(
-    hall, api, notifier, monkeypatch, capsys
+    office, api, notifier, monkeypatch, capsys
 ):
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)  # every retry at once: straight to the DLQ
-    citizen = registered(hall)
+    citizen = registered(office)
     api.invoke("POST", "/local/sms-provider", body={"failing": True})
     booking = citizen.book(DAY).json()
-    hall.pump.drain()
-    assert queue_depth(hall, "SmsDLQ") == 1  # ApproximateNumberOfMessagesVisible: what SmsDLQAlarm watches
-    assert queue_depth(hall, "SmsQueue") == 0
+    office.pump.drain()
+    assert queue_depth(office, "SmsDLQ") == 1  # ApproximateNumberOfMessagesVisible: what SmsDLQAlarm watches
+    assert queue_depth(office, "SmsQueue") == 0
     assert '"SmsSendFailed"' in capsys.readouterr().out  # the notifier's metric, one per failed try
     assert status(citizen, booking["booking_id"]) == "booked"
-    assert not sms_texts(hall, citizen.phone, booking["reference"])
+    assert not sms_texts(office, citizen.phone, booking["reference"])
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    assert job(hall, "redrive_sms") == {"job": "redrive_sms", "moved": 1}
-    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
-    assert job(hall, "redrive_sms")["moved"] == 0
-    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
-    assert queue_depth(hall, "SmsDLQ") == 0
+    assert job(office, "redrive_sms") == {"job": "redrive_sms", "moved": 1}
+    assert len(sms_texts(office, citizen.phone, booking["reference"])) == 1
+    assert job(office, "redrive_sms")["moved"] == 0
+    assert len(sms_texts(office, citizen.phone, booking["reference"])) == 1
+    assert queue_depth(office, "SmsDLQ") == 0
 
 
 def test_template_alarms_on_the_sms_dlq_and_notifier_errors():
@@ -138,8 +139,8 @@ def test_schedules_fire_in_shanghai_time_with_the_jobs_inputs():
     assert reminders.timezone == by_input['{"job": "sweep"}'].timezone == "Asia/Shanghai"
 
 
-def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(hall, api):
-    early, other_day, cancelled, late = (registered(hall) for _ in range(4))
+def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(office, api):
+    early, other_day, cancelled, late = (registered(office) for _ in range(4))
     b_early = early.book(DAY).json()
     b_other = other_day.book(WEDNESDAY).json()
     b_cancelled = cancelled.book(DAY).json()
@@ -147,39 +148,40 @@ def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(h
 
     fired = move_clock(api, "2026-09-14T16:01+08:00")
     assert "hallbook-dev-day-before-reminders" in fired
-    assert len(sms_texts(hall, early.phone, "提醒")) == 1
-    assert not sms_texts(hall, other_day.phone, "提醒") and not sms_texts(hall, cancelled.phone, "提醒")
+    assert len(sms_texts(office, early.phone, "提醒")) == 1
+    assert not sms_texts(office, other_day.phone, "提醒") and not sms_texts(office, cancelled.phone, "提醒")
 
     late.login()
     b_late = late.book(DAY, start="09:30").json()  # after today's run: carries its own reminder
     assert (
-        len(sms_texts(hall, late.phone, "提醒")) == 1 and b_late["reference"] in sms_texts(hall, late.phone, "提醒")[0]
+        len(sms_texts(office, late.phone, "提醒")) == 1
+        and b_late["reference"] in sms_texts(office, late.phone, "提醒")[0]
     )
 
-    again = job(hall, "reminders")
+    again = job(office, "reminders")
     assert again == {"job": "reminders", "bookings": 2, "written": 0, "already": 2}
-    assert len(sms_texts(hall, early.phone, "提醒")) == 1 and len(sms_texts(hall, late.phone, "提醒")) == 1
-    assert b_early["reference"] in sms_texts(hall, early.phone, "提醒")[0]
+    assert len(sms_texts(office, early.phone, "提醒")) == 1 and len(sms_texts(office, late.phone, "提醒")) == 1
+    assert b_early["reference"] in sms_texts(office, early.phone, "提醒")[0]
 
-    hall.clock.set(at("2026-09-15T15:59"))  # (skipping Tuesday's sweeps keeps the test short)
+    office.clock.set(at("2026-09-15T15:59"))  # (skipping Tuesday's sweeps keeps the test short)
     move_clock(api, "2026-09-15T16:01+08:00")  # Tuesday's run: Wednesday's booking
     assert (
-        len(sms_texts(hall, other_day.phone, "提醒")) == 1
-        and b_other["reference"] in sms_texts(hall, other_day.phone, "提醒")[0]
+        len(sms_texts(office, other_day.phone, "提醒")) == 1
+        and b_other["reference"] in sms_texts(office, other_day.phone, "提醒")[0]
     )
-    assert len(sms_texts(hall, early.phone, "提醒")) == 1
+    assert len(sms_texts(office, early.phone, "提醒")) == 1
 
 
 # ---------------------------------------------------------------- no-show sweep (R12)
 
 
-def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
-    first, second, kept = (registered(hall) for _ in range(3))
+def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(office, api):
+    first, second, kept = (registered(office) for _ in range(3))
     b_first = first.book(DAY, start="09:00").json()  # ends 09:30
     b_second = second.book(DAY, start="09:30").json()  # ends 10:00
     b_kept = kept.book(WEDNESDAY).json()
 
-    hall.clock.set(at("2026-09-15T09:00"))  # nothing is due before; the test stays short
+    office.clock.set(at("2026-09-15T09:00"))  # nothing is due before; the test stays short
     fired = move_clock(api, "2026-09-15T09:45+08:00")
     assert "hallbook-dev-no-show-sweep" in fired
     for c in (first, second, kept):
@@ -188,17 +190,17 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
     assert status(second, b_second["booking_id"]) == "booked"  # its slot has not ended
     assert status(kept, b_kept["booking_id"]) == "booked"
     assert (
-        len(sms_texts(hall, first.phone, "爽约")) == 1
-        and b_first["reference"] in sms_texts(hall, first.phone, "爽约")[0]
+        len(sms_texts(office, first.phone, "爽约")) == 1
+        and b_first["reference"] in sms_texts(office, first.phone, "爽约")[0]
     )
 
-    assert job(hall, "sweep")["no_shows"] == 0  # run twice: the same
-    assert job(hall, "sweep", days_back=7)["no_shows"] == 0
-    assert len(sms_texts(hall, first.phone, "爽约")) == 1
+    assert job(office, "sweep")["no_shows"] == 0  # run twice: the same
+    assert job(office, "sweep", days_back=7)["no_shows"] == 0
+    assert len(sms_texts(office, first.phone, "爽约")) == 1
 
     move_clock(api, "2026-09-15T10:05+08:00")
     assert status(second, b_second["booking_id"]) == "no_show"
-    assert job(hall, "sweep") == {
+    assert job(office, "sweep") == {
         "job": "sweep",
         "due": 0,
         "no_shows": 0,
@@ -212,19 +214,19 @@ def test_sweep_marks_no_shows_after_the_slot_end_once_even_run_twice(hall, api):
     assert first.book(THURSDAY).status == 201
 
 
-def test_sweep_catches_up_late_after_an_outage(hall, api):
-    citizen = registered(hall)
+def test_sweep_catches_up_late_after_an_outage(office, api):
+    citizen = registered(office)
     booking = citizen.book(DAY).json()
-    hall.clock.set(at("2026-09-16T07:00"))  # the schedules did not run (an outage) until Wednesday
-    result = job(hall, "sweep")
+    office.clock.set(at("2026-09-16T07:00"))  # the schedules did not run (an outage) until Wednesday
+    result = job(office, "sweep")
     assert result["no_shows"] == 1 and result["slots"] == 1
     citizen.login()
     assert status(citizen, booking["booking_id"]) == "no_show"
     assert citizen.get("/v1/me").json()["restrictions"]["no_shows_in_six_months"] == 1
 
 
-def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(hall, api):
-    citizen = registered(hall)
+def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(office, api):
+    citizen = registered(office)
     for day, then in (
         (DAY, "2026-09-15T09:45+08:00"),
         (WEDNESDAY, "2026-09-16T09:45+08:00"),
@@ -232,45 +234,45 @@ def test_three_no_shows_in_six_months_suspend_for_six_months_from_the_last(hall,
     ):
         r = citizen.book(day)
         assert r.status == 201, r.text
-        hall.clock.set(at(f"{day}T09:29"))  # the slot ends at 09:30: from here the scheduler fires the sweep
+        office.clock.set(at(f"{day}T09:29"))  # the slot ends at 09:30: from here the scheduler fires the sweep
         move_clock(api, then)
         citizen.login()
         assert status(citizen, r.json()["booking_id"]) == "no_show"
 
-    suspended = sms_texts(hall, citizen.phone, "暂停至")
+    suspended = sms_texts(office, citizen.phone, "暂停至")
     assert len(suspended) == 1 and "2027-03-17" in suspended[0]
     body = problem(citizen.book(FRIDAY), 403, "SUSPENDED")
     assert "2027-03-17" in body["detail"] and body["suspended_until"] == "2027-03-17T00:00:00+08:00"
     assert citizen.get("/v1/me").json()["restrictions"]["suspended_until"] == "2027-03-17T00:00:00+08:00"
-    assert len(sms_texts(hall, citizen.phone, "已记为爽约")) == 3
-    assert job(hall, "sweep", days_back=7)["no_shows"] == 0 and len(sms_texts(hall, citizen.phone, "暂停至")) == 1
+    assert len(sms_texts(office, citizen.phone, "已记为爽约")) == 3
+    assert job(office, "sweep", days_back=7)["no_shows"] == 0 and len(sms_texts(office, citizen.phone, "暂停至")) == 1
 
 
 # ---------------------------------------------------------------- closures
 
 
 @pytest.fixture
-def two_halls(hall):
-    put_test_hall(capacity=3, office_id=OTHER_HALL)
-    release_days(office_id=OTHER_HALL)
-    seed_local_accounts([HALL])
-    return hall
+def two_offices(office):
+    put_test_office(capacity=3, office_id=OTHER_OFFICE)
+    release_days(office_id=OTHER_OFFICE)
+    seed_local_accounts([OFFICE])
+    return office
 
 
-def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_citizen(two_halls, api):
-    first, second, other_day, other_hall = (registered(two_halls) for _ in range(4))
+def test_closure_cancels_exactly_that_days_bookings_at_that_office_and_tells_each_citizen(two_offices, api):
+    first, second, other_day, other_office = (registered(two_offices) for _ in range(4))
     b_first = first.book(DAY, start="09:00").json()
     b_second = second.book(DAY, start="09:30").json()
     b_other_day = other_day.book(WEDNESDAY).json()
-    b_other_hall = other_hall.book(DAY, office=OTHER_HALL).json()
+    b_other_office = other_office.book(DAY, office=OTHER_OFFICE).json()
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
 
     r = api.invoke(
-        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": DAY, "reason": "停电检修"}
+        "POST", f"/v1/offices/{OFFICE}/closures", headers=auth(admin), body={"date": DAY, "reason": "停电检修"}
     )
     assert r.status == 201, r.text
     assert r.json() == {
-        "office_id": HALL,
+        "office_id": OFFICE,
         "date": DAY,
         "reason": "停电检修",
         "already_closed": False,
@@ -281,40 +283,40 @@ def test_closure_cancels_exactly_that_days_bookings_at_that_hall_and_tells_each_
     for citizen, booking in ((first, b_first), (second, b_second)):
         view = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()
         assert view["status"] == "cancelled" and view["cancelled_by"] == "hall"
-        told = sms_texts(two_halls, citizen.phone, "暂停办理")
+        told = sms_texts(two_offices, citizen.phone, "暂停办理")
         assert len(told) == 1 and "停电检修" in told[0] and booking["reference"] in told[0]
         assert citizen.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0  # not counted
     assert status(other_day, b_other_day["booking_id"]) == "booked"
-    assert status(other_hall, b_other_hall["booking_id"]) == "booked"
-    assert not sms_texts(two_halls, other_day.phone, "暂停办理") and not sms_texts(
-        two_halls, other_hall.phone, "暂停办理"
+    assert status(other_office, b_other_office["booking_id"]) == "booked"
+    assert not sms_texts(two_offices, other_day.phone, "暂停办理") and not sms_texts(
+        two_offices, other_office.phone, "暂停办理"
     )
 
     # the day is no longer bookable, nor shown
     assert problem(other_day.book(DAY, service="HR_BIRTH", start="10:00"), 409, "NO_SUCH_SLOT")
-    days = api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE, "from": DAY, "to": DAY})
+    days = api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE, "from": DAY, "to": DAY})
     assert days.json()["days"] == []
 
     again = api.invoke(
-        "POST", f"/v1/offices/{HALL}/closures", headers=auth(admin), body={"date": DAY, "reason": "another reason"}
+        "POST", f"/v1/offices/{OFFICE}/closures", headers=auth(admin), body={"date": DAY, "reason": "another reason"}
     )
     assert again.status == 201 and again.json() == {**r.json(), "already_closed": True, "cancelled_now": 0}
     assert (
-        len(sms_texts(two_halls, first.phone, "暂停办理")) == 1
-        and len(sms_texts(two_halls, second.phone, "暂停办理")) == 1
+        len(sms_texts(two_offices, first.phone, "暂停办理")) == 1
+        and len(sms_texts(two_offices, second.phone, "暂停办理")) == 1
     )
     log = api.invoke("GET", "/v1/audit", headers=auth(admin)).json()["entries"]
     closes = [e for e in log if e["action"] == "office.close_day"]
-    assert len(closes) == 1 and closes[0]["target"] == f"OFFICE#{HALL}"  # who closed which day, once
+    assert len(closes) == 1 and closes[0]["target"] == f"OFFICE#{OFFICE}"  # who closed which day, once
 
 
-def test_closure_route_is_for_administrators_only(two_halls, api):
-    citizen = registered(two_halls)
+def test_closure_route_is_for_administrators_only(two_offices, api):
+    citizen = registered(two_offices)
     body = {"date": DAY, "reason": "停电检修"}
-    path = f"/v1/offices/{HALL}/closures"
+    path = f"/v1/offices/{OFFICE}/closures"
     problem(api.invoke("POST", path, body=body), 401, "UNAUTHENTICATED")
     problem(api.invoke("POST", path, headers=auth(citizen.token), body=body), 403, "FORBIDDEN")
-    staff = login(api, f"staff@{HALL}", STAFF_PASSWORD)
+    staff = login(api, f"staff@{OFFICE}", STAFF_PASSWORD)
     problem(api.invoke("POST", path, headers=auth(staff), body=body), 403, "FORBIDDEN")
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
     problem(
@@ -325,11 +327,11 @@ def test_closure_route_is_for_administrators_only(two_halls, api):
     problem(api.invoke("POST", "/v1/offices/nope/closures", headers=auth(admin), body=body), 404, "NOT_FOUND")
 
 
-def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimistic(hall, api):
+def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimistic(office, api):
     from hallbook.services import sweep
     from hallbook.store import bookings as store
     from hallbook.store import catalog
-    from hallbook.store.bookings import CounterMoved
+    from hallbook.store.bookings import SubjectMoved
 
     catalog.put_service(
         {
@@ -342,18 +344,18 @@ def test_two_no_shows_of_one_subject_in_one_run_both_count_and_writes_are_optimi
         }
     )  # an adult's, here
     catalog.invalidate_cache()
-    citizen = registered(hall)
+    citizen = registered(office)
     first = citizen.book(DAY, start="09:00").json()
     r = citizen.book(DAY, service="HR_BIRTH", start="10:00")
     assert r.status == 201, r.text
-    hall.clock.set(at(f"{DAY}T12:00"))
-    now = hall.clock.now()
+    office.clock.set(at(f"{DAY}T12:00"))
+    now = office.clock.now()
     booked = {b.booking_id: b for b in store.get_bookings(store.due_for_sweep(datetime.fromisoformat(DAY).date(), now))}
     assert set(booked) == {first["booking_id"], r.json()["booking_id"]}
 
     stale = store.get_subject(citizen.id_number)
     assert store.mark_no_show(booked[first["booking_id"]], stale, now, [], None) is True
-    with pytest.raises(CounterMoved):  # the no-shows changed since `stale` was read
+    with pytest.raises(SubjectMoved):  # the no-shows changed since `stale` was read
         store.mark_no_show(booked[r.json()["booking_id"]], stale, now, [], None)
     assert store.mark_no_show(booked[first["booking_id"]], store.get_subject(citizen.id_number), now, [], None) is False
 

@@ -14,7 +14,7 @@ from hallbook.domain import totp
 from hallbook.services.seed import ADMIN_LOGIN, ADMIN_PASSWORD, STAFF_PASSWORD, seed_local_accounts
 from hallbook.store import accounts as account_store
 from local.gateway import Request
-from tests.support import HALL, auth, problem, registered, sms_code
+from tests.support import OFFICE, auth, problem, registered, sms_code
 
 OWNER_IP = "198.51.100.7"
 ATTACKER_IP = "203.0.113.66"
@@ -41,10 +41,10 @@ def logins(system):
     """The three kinds of predictable login, each with its password: a citizen's phone, the hall's
     staff login and the administrator (as local mode seeds them)."""
     citizen = registered(system, login=False)
-    seed_local_accounts([HALL])
+    seed_local_accounts([OFFICE])
     return {
         "citizen": (citizen.phone, citizen.password),
-        "staff": (f"staff@{HALL}", STAFF_PASSWORD),
+        "staff": (f"staff@{OFFICE}", STAFF_PASSWORD),
         "admin": (ADMIN_LOGIN, ADMIN_PASSWORD),
     }
 
@@ -54,9 +54,9 @@ def account_item(login: str):
     return account_store.AccountItem.get(account_store.account_key(account_store.find_account_id(key)))
 
 
-@pytest.mark.parametrize("kind", ["citizen", "staff", "admin"])
-def test_an_attacker_elsewhere_cannot_lock_the_owner_out(system, api, logins, kind):
-    login, password = logins[kind]
+@pytest.mark.parametrize("role", ["citizen", "staff", "admin"])
+def test_an_attacker_elsewhere_cannot_lock_the_owner_out(system, api, logins, role):
+    login, password = logins[role]
     answers = [log_in(api, ATTACKER_IP, login, WRONG) for _ in range(30)]
     assert [a.status for a in answers[:5]] == [401] * 5
     assert all(a.status == 429 for a in answers[5:])  # the guesser is slowed ...
@@ -159,8 +159,8 @@ def test_login_codes_are_limited_and_every_login_gets_the_same_answer(system, ap
     login, _ = logins["citizen"]
     system.pump.drain()
     sent = len(system.sms_messages())
-    for who in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
-        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": who}).status == 202
+    for attempted in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
+        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": attempted}).status == 202
     system.pump.drain()
     assert len(system.sms_messages()) == sent
     spend_budget(api, login)
@@ -184,9 +184,9 @@ def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
     assert "new one" in body["detail"]
 
 
-@pytest.mark.parametrize("kind", ["staff", "admin"])
-def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api, logins, kind):
-    login, password = logins[kind]
+@pytest.mark.parametrize("role", ["staff", "admin"])
+def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api, logins, role):
+    login, password = logins[role]
     assert log_in(api, OWNER_IP, login, password).status == 200  # nobody attacked: the password is enough
     spend_budget(api, login)
     body = problem(log_in(api, OWNER_IP, login, password), 401, "TOTP_CODE_REQUIRED")
@@ -204,4 +204,4 @@ def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api,
     assert r.status == 200, r.text
     problem(log_in(api, OWNER_IP, login, password, totp_code=code), 401, "UNAUTHENTICATED")  # no replay
     token = r.json()["token"]
-    assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(token)).json()["role"] == kind
+    assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(token)).json()["role"] == role

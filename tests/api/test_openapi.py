@@ -57,7 +57,7 @@ def _roles_called(source: str) -> tuple[str, ...]:
         return ADMIN
     if re.search(r"\boperator\(", source):
         return OPERATOR
-    call = re.search(r"\bcaller\((?:router=)?\w+((?:,\s*\"\w+\")*)\)", source)
+    call = re.search(r"\bverified_caller\((?:router=)?\w+((?:,\s*\"\w+\")*)\)", source)
     if call:
         return tuple(re.findall(r'"(\w+)"', call.group(1))) or ANY_ROLE
     return ()
@@ -250,7 +250,7 @@ def test_every_permit_number_the_pattern_allows_is_read(number):
 @_SETTINGS
 @given(st.from_regex(r"^[\w -]*[\w-][\w -]*$", fullmatch=True).filter(lambda s: len(s) <= 16 and s.isascii()))
 def test_every_counter_the_pattern_allows_is_accepted(counter):
-    from hallbook.services.hall import _counter_name
+    from hallbook.services.tickets import _counter_name
 
     _counter_name(counter)
 

@@ -9,7 +9,7 @@ import pytest
 
 from hallbook.domain import errors
 from hallbook.web.problems import TEXTS, language_of
-from tests.support import next_working_day, problem, put_test_hall, registered, release_days
+from tests.support import next_working_day, problem, put_test_office, registered, release_days
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
 
@@ -73,7 +73,7 @@ def test_a_refusal_in_chinese_by_default_in_english_when_asked_and_chinese_for_u
 
 
 def test_a_rule_s_refusal_carries_its_particulars_in_both_languages(api, system):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days()
     day = next_working_day()
     first, second = registered(system), registered(system)

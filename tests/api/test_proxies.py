@@ -10,15 +10,15 @@ import pytest
 from hallbook.clock import now as clock_now
 from hallbook.services.proxies import CODE_ATTEMPTS
 from hallbook.store import audit as audit_store
-from tests.support import auth, new_identity, open_hall, problem, registered, run_at_once, sms_code, sms_texts
+from tests.support import auth, new_identity, open_office, problem, registered, run_at_once, sms_code, sms_texts
 
 pytestmark = pytest.mark.R20
 DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system)
+def office(system):
+    return open_office(system)
 
 
 def ask(son, father_id: str, father_phone: str):
@@ -62,19 +62,19 @@ def authorised(system, son, father) -> str:
     return proxy_id
 
 
-def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_every_limit(hall):
-    father, son = registered(hall, born="19480305"), registered(hall)
+def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_every_limit(office):
+    father, son = registered(office, born="19480305"), registered(office)
     r = ask(son, father.id_number, father.phone)
     assert r.status == 202, r.text
     pending = r.json()
     assert pending["you_are"] == "proxy" and pending["citizen"]["id_number"] != father.id_number
-    [code_sms] = [t for t in sms_texts(hall, father.phone) if "代您预约" in t]  # to the father's own phone
+    [code_sms] = [t for t in sms_texts(office, father.phone) if "代您预约" in t]  # to the father's own phone
     assert "李*" in code_sms and son.phone not in code_sms and son.phone[-4:] in code_sms
-    assert not [t for t in sms_texts(hall, son.phone) if "代您预约" in t]
+    assert not [t for t in sms_texts(office, son.phone) if "代您预约" in t]
     proxy_id = pending["proxy_id"]
-    assert confirm(son, proxy_id, sms_code(hall, father.phone)).json()["status"] == "active"
-    assert any("现可代您预约" in t for t in sms_texts(hall, father.phone))
-    assert any("授权成功" in t for t in sms_texts(hall, son.phone))
+    assert confirm(son, proxy_id, sms_code(office, father.phone)).json()["status"] == "active"
+    assert any("现可代您预约" in t for t in sms_texts(office, father.phone))
+    assert any("授权成功" in t for t in sms_texts(office, son.phone))
     mine = father.get("/v1/proxies").json()["proxies"]
     assert [(p["proxy_id"], p["you_are"], p["status"]) for p in mine] == [(proxy_id, "citizen", "active")]
 
@@ -84,8 +84,8 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     # the father's own booking: in his list, his SMS, his R9 lock
     assert [b["booking_id"] for b in father.get("/v1/bookings").json()["bookings"]] == [booking["booking_id"]]
     assert booking["subject_id_number"].endswith(father.id_number[-4:])
-    assert any(booking["reference"] in t and "预约成功" in t for t in sms_texts(hall, father.phone))
-    [copy] = [t for t in sms_texts(hall, son.phone) if booking["reference"] in t]
+    assert any(booking["reference"] in t and "预约成功" in t for t in sms_texts(office, father.phone))
+    [copy] = [t for t in sms_texts(office, son.phone) if booking["reference"] in t]
     assert copy.startswith("（代李*办理·抄送）") and "预约成功" in copy
     problem(father.book(WEDNESDAY), 409, "ALREADY_BOOKED")  # the father is the subject (R9)
     assert son.get("/v1/bookings").json()["bookings"] == []  # not the son's booking
@@ -100,8 +100,8 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     second = book_for(son, proxy_id, WEDNESDAY, "k2").json()
     assert cancel_for(son, proxy_id, second["booking_id"]).status == 200
     assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 2
-    assert len([t for t in sms_texts(hall, father.phone) if "本月已取消预约2次" in t]) == 1
-    assert len([t for t in sms_texts(hall, son.phone) if "本月已取消预约2次" in t]) == 1
+    assert len([t for t in sms_texts(office, father.phone) if "本月已取消预约2次" in t]) == 1
+    assert len([t for t in sms_texts(office, son.phone) if "本月已取消预约2次" in t]) == 1
     third = book_for(son, proxy_id, THURSDAY, "k3").json()
     assert cancel_for(son, proxy_id, third["booking_id"]).status == 200
     problem(father.book(FRIDAY), 403, "SUSPENDED")  # the father is suspended, not the son
@@ -113,18 +113,18 @@ def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_e
     assert acts.count(("proxy.book", "ok")) == 3 and acts.count(("proxy.cancel", "ok")) == 3
 
 
-def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
+def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(office):
     father, son, daughter, stranger = (
-        registered(hall, born=b) for b in ("19450101", "19800101", "19820101", "19900101")
+        registered(office, born=b) for b in ("19450101", "19800101", "19820101", "19900101")
     )
-    by_son, by_daughter = authorised(hall, son, father), authorised(hall, daughter, father)
+    by_son, by_daughter = authorised(office, son, father), authorised(office, daughter, father)
     booking = book_for(son, by_son, DAY, "k1").json()
     problem(stranger.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(stranger.token)), 404, "NOT_FOUND")
 
     r = father.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(father.token))  # the citizen revokes
     assert r.status == 200 and r.json()["status"] == "revoked"
-    assert any("授权已撤销" in t for t in sms_texts(hall, son.phone))
-    assert any("授权已撤销" in t for t in sms_texts(hall, father.phone))
+    assert any("授权已撤销" in t for t in sms_texts(office, son.phone))
+    assert any("授权已撤销" in t for t in sms_texts(office, father.phone))
     for attempt in (
         lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
         lambda: book_for(son, by_son, WEDNESDAY, "k2"),
@@ -144,25 +144,25 @@ def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(hall):
     problem(book_for(son, by_son, WEDNESDAY, "k4"), 404, "NOT_FOUND")
 
 
-def test_a_phone_that_is_not_the_citizens_gets_no_code_and_reveals_nothing(hall):
-    victim, attacker = registered(hall, born="19500101"), registered(hall)
+def test_a_phone_that_is_not_the_citizens_gets_no_code_and_reveals_nothing(office):
+    victim, attacker = registered(office, born="19500101"), registered(office)
     stranger_id, stranger_phone = new_identity("19520101")  # nobody registered this ID number
-    before = len(sms_texts(hall, victim.phone))
+    before = len(sms_texts(office, victim.phone))
     wrong_phone = problem(ask(attacker, victim.id_number, attacker.phone), 404, "NOT_FOUND")
     unknown = problem(ask(attacker, stranger_id, stranger_phone), 404, "NOT_FOUND")
     assert wrong_phone["detail"] == unknown["detail"]  # which of the two did not match is not said
     assert victim.id_number not in str(wrong_phone)
-    assert len(sms_texts(hall, victim.phone)) == before  # no code was sent anywhere
-    assert not [t for t in sms_texts(hall, attacker.phone) if "代您预约" in t]
+    assert len(sms_texts(office, victim.phone)) == before  # no code was sent anywhere
+    assert not [t for t in sms_texts(office, attacker.phone) if "代您预约" in t]
     assert attacker.get("/v1/proxies").json()["proxies"] == []
     problem(ask(attacker, attacker.id_number, attacker.phone), 422, "VALIDATION_ERROR")  # not one's own proxy
 
 
-def test_a_stranger_guessing_the_code_in_parallel_gets_five_tries_in_all(hall):
-    victim, attacker, bystander = registered(hall, born="19500101"), registered(hall), registered(hall)
+def test_a_stranger_guessing_the_code_in_parallel_gets_five_tries_in_all(office):
+    victim, attacker, bystander = registered(office, born="19500101"), registered(office), registered(office)
     r = ask(attacker, victim.id_number, victim.phone)  # the attacker knows the victim's ID number and phone
     proxy_id = r.json()["proxy_id"]
-    real = sms_code(hall, victim.phone)  # on the victim's phone only
+    real = sms_code(office, victim.phone)  # on the victim's phone only
     guesses = [f"{(int(real) + 1 + i) % 10**6:06d}" for i in range(12)]
     answers = run_at_once([lambda g=g: confirm(attacker, proxy_id, g) for g in guesses])
     statuses = [a.status for a in answers]
@@ -183,10 +183,10 @@ def test_a_stranger_guessing_the_code_in_parallel_gets_five_tries_in_all(hall):
 
 
 @pytest.mark.R9
-def test_the_proxy_and_the_citizen_booking_at_once_get_one_booking_for_him(hall):
+def test_the_proxy_and_the_citizen_booking_at_once_get_one_booking_for_him(office):
     """A barrier race: the proxy's path ends in the same book_slot transaction, the father's R9 lock."""
-    father, son = registered(hall, born="19470101"), registered(hall)
-    proxy_id = authorised(hall, son, father)
+    father, son = registered(office, born="19470101"), registered(office)
+    proxy_id = authorised(office, son, father)
     answers = run_at_once([lambda: book_for(son, proxy_id, DAY, "race"), lambda: father.book(WEDNESDAY)])
     assert sorted(a.status for a in answers) == [201, 409], [a.text for a in answers]
     problem(next(a for a in answers if a.status == 409), 409, "ALREADY_BOOKED")

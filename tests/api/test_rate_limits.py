@@ -13,12 +13,12 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.config import reset_settings, settings
-from hallbook.domain.ratelimit import Rate, Window, retry_after
+from hallbook.domain.ratelimit import Period, Rate, retry_after
 from hallbook.store.ratelimits import RateItem
 from hallbook.web import guard
 from local.gateway import Request
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, auth, new_identity, open_hall, problem, put_test_hall, registered
+from tests.support import OFFICE, SERVICE, auth, new_identity, open_office, problem, put_test_office, registered
 
 ATTACKER = "203.0.113.66"
 OWNER = "198.51.100.7"
@@ -62,13 +62,13 @@ def advance(system, seconds: float) -> None:
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=50)
+def office(system):
+    return open_office(system, capacity=50)
 
 
 def attempt(api, ip: str, citizen, key: str):
     body = {
-        "office_id": HALL,
+        "office_id": OFFICE,
         "service_code": SERVICE,
         "date": "2026-09-15",
         "start": "09:00",
@@ -84,28 +84,28 @@ def rate_items() -> int:
 # ---------------------------------------------------------------- the noon rush: in memory, no write
 
 
-def test_booking_attempts_per_account(hall, api):
+def test_booking_attempts_per_account(office, api):
     limit = rate("booking_account")
-    first, second = registered(hall), registered(hall)
+    first, second = registered(office), registered(office)
     items = rate_items()
     answers = [attempt(api, OWNER, first, f"k{n}").status for n in range(limit.count)]
     assert answers[0] == 201 and set(answers[1:]) == {409}  # ALREADY_BOOKED: attempts all the same
     body = limited(attempt(api, OWNER, first, "one-more"), limit.interval)
     assert "this account" in body["detail"]
     assert attempt(api, OWNER, second, "k1").status == 201  # another account, same address: its own bucket
-    advance(hall, limit.interval / 2)
+    advance(office, limit.interval / 2)
     limited(attempt(api, OWNER, first, "one-more"), limit.interval / 2)
-    advance(hall, limit.interval / 2)  # exactly the wait: one more attempt, then the bucket is empty again
+    advance(office, limit.interval / 2)  # exactly the wait: one more attempt, then the bucket is empty again
     assert attempt(api, OWNER, first, "one-more").status == 409
     limited(attempt(api, OWNER, first, "and-another"), limit.interval)
     assert rate_items() == items  # the rush's limits never wrote to DynamoDB
 
 
-def test_booking_attempts_per_address_spare_the_owner_elsewhere(hall, api):
+def test_booking_attempts_per_address_spare_the_owner_elsewhere(office, api):
     per_address, per_account = rate("booking_address"), rate("booking_account")
     each = per_account.count - 1  # no single account reaches its own limit
-    bots = [registered(hall) for _ in range(per_address.count // each + 1)]
-    owner = registered(hall)
+    bots = [registered(office) for _ in range(per_address.count // each + 1)]
+    owner = registered(office)
     items = rate_items()
     answers = [attempt(api, ATTACKER, bot, f"k{n}") for n in range(each) for bot in bots]
     assert [r.text for r in answers[: per_address.count] if r.status == 429] == []
@@ -114,19 +114,19 @@ def test_booking_attempts_per_address_spare_the_owner_elsewhere(hall, api):
     assert all(r.status == 429 for r in answers[per_address.count :])
     assert attempt(api, OWNER, owner, "mine").status == 201  # the owner, elsewhere, is not slowed
     assert attempt(api, OWNER, bots[0], "from-home").status != 429  # nor is a bot's account from another address
-    advance(hall, per_address.interval)
+    advance(office, per_address.interval)
     assert attempt(api, ATTACKER, bots[-1], "later").status != 429
     assert rate_items() == items
 
 
-def test_availability_polls_per_address(hall, api):
+def test_availability_polls_per_address(office, api):
     limit = rate("availability_address")
-    path, query = f"/v1/offices/{HALL}/availability", {"service": SERVICE}
+    path, query = f"/v1/offices/{OFFICE}/availability", {"service": SERVICE}
     poll = lambda ip: from_ip(api, ip, "GET", path, query=query)  # noqa: E731
     assert [poll(ATTACKER).status for _ in range(limit.count)] == [200] * limit.count
     limited(poll(ATTACKER), limit.interval)
     assert poll("2001:db8:1:2::1").status == 200 and poll(OWNER).status == 200  # other addresses: untouched
-    advance(hall, limit.interval)
+    advance(office, limit.interval)
     assert poll(ATTACKER).status == 200
     limited(poll(ATTACKER), limit.interval)
     # IPv6: one subscriber's /64 is one address
@@ -135,7 +135,7 @@ def test_availability_polls_per_address(hall, api):
     assert rate_items() == 0  # polls never write
 
 
-def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
+def test_the_numbers_come_from_the_settings(office, api, monkeypatch):
     monkeypatch.setenv("LIMIT_AVAILABILITY_ADDRESS", "2/30")
     reset_settings()
     try:
@@ -143,7 +143,7 @@ def test_the_numbers_come_from_the_settings(hall, api, monkeypatch):
             api,
             ATTACKER,
             "GET",
-            f"/v1/offices/{HALL}/availability",  # noqa: E731
+            f"/v1/offices/{OFFICE}/availability",  # noqa: E731
             query={"service": SERVICE},
         )
         assert [poll().status, poll().status] == [200, 200]
@@ -161,19 +161,19 @@ def register(api, ip: str, phone: str, idn: str | None = None):
     return from_ip(api, ip, "POST", "/v1/accounts", body)
 
 
-def test_registrations_per_phone_hold_across_environments_until_the_window_ends(system, api):
+def test_registrations_per_phone_hold_across_environments_until_the_period_ends(system, api):
     limit = rate("register_phone")
     _, phone = new_identity()
     answers = [register(api, f"198.51.100.{n}", phone).status for n in range(1, limit.count + 1)]
     assert answers == [201] + [409] * (limit.count - 1)  # PHONE_TAKEN: each one still an attempt
-    window = Window(limit, now().timestamp())
-    assert window.wait == 23 * 3600  # a day's window ends at 08:00 Asia/Shanghai; it is 09:00
-    body = limited(register(api, OWNER, f"+86 {phone[:3]}-{phone[3:]}"), window.wait)  # the same phone, written so
+    period = Period(limit, now().timestamp())
+    assert period.wait == 23 * 3600  # a day's period ends at 08:00 Asia/Shanghai; it is 09:00
+    body = limited(register(api, OWNER, f"+86 {phone[:3]}-{phone[3:]}"), period.wait)  # the same phone, written so
     assert "this phone number" in body["detail"]
     guard.reset()  # another Lambda environment: nothing in memory, the count is in DynamoDB
-    limited(register(api, "192.0.2.1", phone), window.wait)
+    limited(register(api, "192.0.2.1", phone), period.wait)
     assert register(api, OWNER, new_identity()[1]).status == 201  # another phone from that address
-    advance(system, window.wait - 1)
+    advance(system, period.wait - 1)
     limited(register(api, OWNER, phone), 1)
     advance(system, 1)
     problem(register(api, OWNER, phone), 409, "PHONE_TAKEN")
@@ -184,9 +184,9 @@ def test_registrations_per_address(system, api):
     limit = rate("register_address")
     answers = [register(api, ATTACKER, new_identity()[1]).status for _ in range(limit.count)]
     assert answers == [201] * limit.count
-    window = Window(limit, now().timestamp())
-    assert window.wait == 3600  # 09:00 now: the hour's window ends at 10:00
-    body = limited(register(api, ATTACKER, new_identity()[1]), window.wait)
+    period = Period(limit, now().timestamp())
+    assert period.wait == 3600  # 09:00 now: the hour's period ends at 10:00
+    body = limited(register(api, ATTACKER, new_identity()[1]), period.wait)
     assert "registrations from this address" in body["detail"]
     assert register(api, OWNER, new_identity()[1]).status == 201  # the owner elsewhere registers
     advance(system, 1800)
@@ -209,9 +209,9 @@ def test_sms_codes_per_address_across_every_route_that_sends_one(system, api):
     assert [r.status for r in answers[::2]] == [202] + [429] * (len(answers[::2]) - 1)
     assert {r.status for r in answers[1::2]} == {202}
     assert all(r.json().get("limit") is None for r in answers)
-    window = Window(limit, now().timestamp())
+    period = Period(limit, now().timestamp())
     for send in sends:
-        body = limited(send(), window.wait)
+        body = limited(send(), period.wait)
         assert "SMS codes requested from this address" in body["detail"]
     system.clock.advance(timedelta(minutes=1))  # the account's own resend interval
     r = from_ip(api, OWNER, "POST", "/v1/accounts/verify/resend", {"id_number": owner.id_number})
@@ -222,32 +222,32 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
     per_minor, per_account = rate("guardian_minor"), rate("guardian_account")
     child = id_number("440305", "20200101", "611")
     strangers = [registered(system) for _ in range(2)]
-    ask = lambda who, minor, ip: from_ip(
+    ask = lambda caller, minor, ip: from_ip(
         api,
         ip,
         "POST",
         "/v1/guardian-links",  # noqa: E731
         {"minor_id_number": minor},
-        auth(who.token),
+        auth(caller.token),
     )
     answers = [ask(strangers[n % 2], child, f"198.51.100.{n + 1}") for n in range(per_minor.count)]
     assert all(r.status == 403 for r in answers), [r.text for r in answers]  # nobody linked: a hall must
-    window = Window(per_minor, now().timestamp())
-    body = limited(ask(strangers[0], child, "192.0.2.7"), window.wait)
+    period = Period(per_minor, now().timestamp())
+    body = limited(ask(strangers[0], child, "192.0.2.7"), period.wait)
     assert "for this minor" in body["detail"]
     others = [id_number("440305", "20200101", f"{n:03d}") for n in range(620, 620 + per_account.count)]
     answers = [ask(strangers[1], minor, f"192.0.2.{n + 10}") for n, minor in enumerate(others)]
     assert per_account.count - per_minor.count // 2 <= sum(r.status == 403 for r in answers)
-    body = limited(ask(strangers[1], id_number("440305", "20200101", "699"), "192.0.2.99"), window.wait)
+    body = limited(ask(strangers[1], id_number("440305", "20200101", "699"), "192.0.2.99"), period.wait)
     assert "from this account" in body["detail"]
 
 
 def test_local_mode_is_one_client_and_not_counted_by_address(system, api):
     """Every local client (tests, the browser, make bench) reaches the gateway from 127.0.0.1; API
     Gateway never gives that address, so loopback is not counted (accounts and phones still are)."""
-    put_test_hall()
+    put_test_office()
     limit = rate("availability_address")
     assert all(
-        api.invoke("GET", f"/v1/offices/{HALL}/availability", query={"service": SERVICE}).status == 200
+        api.invoke("GET", f"/v1/offices/{OFFICE}/availability", query={"service": SERVICE}).status == 200
         for _ in range(limit.count * 3)
     )

@@ -21,12 +21,12 @@ from hallbook.notify.sms import get_sender, set_sender
 from hallbook.store import accounts as account_store
 from hallbook.store.outbox import OutboxItem
 from tests.conftest import START
-from tests.support import new_identity, next_working_day, open_hall, registered, sms_texts
+from tests.support import new_identity, next_working_day, open_office, registered, sms_texts
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system)
+def office(system):
+    return open_office(system)
 
 
 class CountingSender:
@@ -65,12 +65,12 @@ def queue_depth(system, logical_id: str) -> int:
 
 @pytest.mark.parametrize("retry_base", [0, None], ids=["dead-lettered", "still-retrying"])
 def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_expires(
-    hall, api, notifier, monkeypatch, retry_base
+    office, api, notifier, monkeypatch, retry_base
 ):
     if retry_base is not None:
         monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", retry_base)
     day = next_working_day()
-    first, second = registered(hall), registered(hall)  # their codes went out before the outage
+    first, second = registered(office), registered(office)  # their codes went out before the outage
 
     assert api.invoke("POST", "/local/sms-provider", body={"failing": True}).json() == {"failing": True}
     idn, phone = new_identity()  # a registration during the outage: its code is valid for 10 minutes
@@ -82,41 +82,41 @@ def test_a_15_minute_outage_heals_by_itself_once_per_message_and_the_stale_code_
     b1 = first.book(day).json()
     b2 = second.book(day, start="09:30").json()
     assert second.cancel(b2["booking_id"]).status == 200
-    hall.pump.drain()
-    assert not sms_texts(hall, first.phone, b1["reference"]) and not sms_texts(hall, phone, "")
+    office.pump.drain()
+    assert not sms_texts(office, first.phone, b1["reference"]) and not sms_texts(office, phone, "")
     if retry_base == 0:
-        assert queue_depth(hall, "SmsDLQ") == 4  # code, booked, booked, cancelled: every try failed
+        assert queue_depth(office, "SmsDLQ") == 4  # code, booked, booked, cancelled: every try failed
 
-    walk_clock(hall, START, 15)  # 09:01 ... 09:15, the provider failing all along
-    assert not sms_texts(hall, first.phone, b1["reference"])
+    walk_clock(office, START, 15)  # 09:01 ... 09:15, the provider failing all along
+    assert not sms_texts(office, first.phone, b1["reference"])
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    walk_clock(hall, START + timedelta(minutes=15), 5)  # 09:16 ... 09:20: nobody does anything
+    walk_clock(office, START + timedelta(minutes=15), 5)  # 09:16 ... 09:20: nobody does anything
 
-    assert len(sms_texts(hall, first.phone, b1["reference"])) == 1
-    second_sms = sms_texts(hall, second.phone, b2["reference"])
+    assert len(sms_texts(office, first.phone, b1["reference"])) == 1
+    second_sms = sms_texts(office, second.phone, b2["reference"])
     assert len(second_sms) == 2 and len(set(second_sms)) == 2  # booked, then cancelled: once each
-    assert not hall.sms_messages(phone)  # the code expired at 09:10: never sent stale
+    assert not office.sms_messages(phone)  # the code expired at 09:10: never sent stale
     code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
     assert code.status == "expired" and code.text is None and code.pending_since is None
     assert code.expires_at <= int((START + timedelta(minutes=10, hours=1)).timestamp())  # gone within the hour
-    for booking_id, kinds in ((b1["booking_id"], ["booked"]), (b2["booking_id"], ["booked", "cancelled"])):
-        for kind in kinds:
-            item = OutboxItem.get(f"{booking_id}#{kind}", consistent_read=True)
+    for booking_id, templates in ((b1["booking_id"], ["booked"]), (b2["booking_id"], ["booked", "cancelled"])):
+        for template in templates:
+            item = OutboxItem.get(f"{booking_id}#{template}", consistent_read=True)
             assert item.status == "sent" and item.pending_since is None
-    assert queue_depth(hall, "SmsDLQ") == 0 and queue_depth(hall, "SmsQueue") == 0
+    assert queue_depth(office, "SmsDLQ") == 0 and queue_depth(office, "SmsQueue") == 0
     for citizen in (first, second):  # codes that went out keep no text either
         account_id = account_store.find_account_id(f"ID#{citizen.id_number}")
         sent_code = OutboxItem.get(f"{account_id}#code#1", consistent_read=True)
         assert sent_code.status == "sent" and sent_code.text is None
 
-    walk_clock(hall, START + timedelta(minutes=20), 15)  # later runs send nothing twice
-    assert len(sms_texts(hall, first.phone, b1["reference"])) == 1
-    assert len(sms_texts(hall, second.phone, b2["reference"])) == 2
+    walk_clock(office, START + timedelta(minutes=20), 15)  # later runs send nothing twice
+    assert len(sms_texts(office, first.phone, b1["reference"])) == 1
+    assert len(sms_texts(office, second.phone, b2["reference"])) == 2
 
 
-def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(hall, monkeypatch):
-    citizen = registered(hall)
-    real_invoke = hall.functions.invoke
+def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(office, monkeypatch):
+    citizen = registered(office)
+    real_invoke = office.functions.invoke
 
     def invoke(logical_id, event):  # the outbox stream's records vanish, as after MaximumRetryAttempts
         records = event.get("Records") or [{}] if isinstance(event, dict) else [{}]
@@ -124,43 +124,43 @@ def test_a_message_whose_stream_record_was_lost_is_sent_by_the_pending_sweep(hal
             return {"batchItemFailures": []}
         return real_invoke(logical_id, event)
 
-    monkeypatch.setattr(hall.functions, "invoke", invoke)
+    monkeypatch.setattr(office.functions, "invoke", invoke)
     booking = citizen.book(next_working_day()).json()
-    hall.pump.drain()
-    monkeypatch.setattr(hall.functions, "invoke", real_invoke)
-    hall.pump.drain()
-    assert not sms_texts(hall, citizen.phone, booking["reference"])
+    office.pump.drain()
+    monkeypatch.setattr(office.functions, "invoke", real_invoke)
+    office.pump.drain()
+    assert not sms_texts(office, citizen.phone, booking["reference"])
     assert OutboxItem.get(f"{booking['booking_id']}#booked").status == "pending"
 
-    walk_clock(hall, START, 10)
-    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
+    walk_clock(office, START, 10)
+    assert len(sms_texts(office, citizen.phone, booking["reference"])) == 1
     assert OutboxItem.get(f"{booking['booking_id']}#booked", consistent_read=True).status == "sent"
-    walk_clock(hall, START + timedelta(minutes=10), 10)
-    assert len(sms_texts(hall, citizen.phone, booking["reference"])) == 1
+    walk_clock(office, START + timedelta(minutes=10), 10)
+    assert len(sms_texts(office, citizen.phone, booking["reference"])) == 1
 
 
-def test_a_long_outage_is_probed_with_one_message_at_growing_intervals(hall, api, notifier, monkeypatch, provider):
+def test_a_long_outage_is_probed_with_one_message_at_growing_intervals(office, api, notifier, monkeypatch, provider):
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)
-    citizens = [registered(hall) for _ in range(3)]
+    citizens = [registered(office) for _ in range(3)]
     api.invoke("POST", "/local/sms-provider", body={"failing": True})
     bookings = [c.book(next_working_day()).json() for c in citizens]
-    hall.pump.drain()
-    assert queue_depth(hall, "SmsDLQ") == 3
+    office.pump.drain()
+    assert queue_depth(office, "SmsDLQ") == 3
     tries_before = provider.tries
 
-    walk_clock(hall, START, 60)  # an hour down
+    walk_clock(office, START, 60)  # an hour down
     # one message per probe, at 09:05, 09:10, 09:20, 09:40, 10:00 (waits of 5, 10, 20, 20 minutes)
     assert provider.tries - tries_before == 5
-    assert queue_depth(hall, "SmsDLQ") == 3  # nothing was moved back while the provider failed
-    assert all(not sms_texts(hall, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
+    assert queue_depth(office, "SmsDLQ") == 3  # nothing was moved back while the provider failed
+    assert all(not sms_texts(office, c.phone, b["reference"]) for c, b in zip(citizens, bookings))
 
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    walk_clock(hall, START + timedelta(minutes=60), 20)  # the next probe (10:20) succeeds: all go out
-    assert all(len(sms_texts(hall, c.phone, b["reference"])) == 1 for c, b in zip(citizens, bookings))
-    assert queue_depth(hall, "SmsDLQ") == 0
+    walk_clock(office, START + timedelta(minutes=60), 20)  # the next probe (10:20) succeeds: all go out
+    assert all(len(sms_texts(office, c.phone, b["reference"])) == 1 for c, b in zip(citizens, bookings))
+    assert queue_depth(office, "SmsDLQ") == 0
 
 
-def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, api, notifier, monkeypatch):
+def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(office, api, notifier, monkeypatch):
     """The queue's own retry reaching a code after its expiry marks it expired instead of sending it."""
     monkeypatch.setattr(notifier, "RETRY_BASE_SECONDS", 0)
     api.invoke("POST", "/local/sms-provider", body={"failing": True})
@@ -171,17 +171,17 @@ def test_a_verification_code_past_its_expiry_is_not_sent_by_the_notifier(hall, a
         ).status
         == 201
     )
-    hall.pump.drain()
+    office.pump.drain()
     api.invoke("POST", "/local/sms-provider", body={"failing": False})
-    hall.clock.set(now() + timedelta(minutes=11))  # no schedule fires: only the queue retries
-    assert hall.functions.invoke("JobsFunction", {"job": "redrive_sms"})["moved"] == 1
-    hall.pump.drain()
-    assert not hall.sms_messages(phone)
+    office.clock.set(now() + timedelta(minutes=11))  # no schedule fires: only the queue retries
+    assert office.functions.invoke("JobsFunction", {"job": "redrive_sms"})["moved"] == 1
+    office.pump.drain()
+    assert not office.sms_messages(phone)
     item = OutboxItem.get(f"{account_store.find_account_id(f'ID#{idn}')}#code#1", consistent_read=True)
     assert item.status == "expired" and item.text is None
 
 
-def test_the_stream_relay_reports_the_records_it_could_not_enqueue(hall, notifier, monkeypatch):
+def test_the_stream_relay_reports_the_records_it_could_not_enqueue(office, notifier, monkeypatch):
     def record(seq: str, pk: str, name: str = "INSERT") -> dict:
         return {
             "eventName": name,

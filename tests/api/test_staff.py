@@ -12,18 +12,18 @@ from hallbook.clock import SHANGHAI, now
 from hallbook.domain import errors
 from hallbook.domain.queue import Kind, Waiting, call_order, estimated_wait_minutes, ticket_number
 from hallbook.services import accounts
-from hallbook.services import hall as hall_service
+from hallbook.services import tickets as ticket_service
 from hallbook.store import catalog
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
-    HALL,
+    OFFICE,
     SERVICE,
     WALK_IN,
     auth,
     link_guardian,
     login,
-    put_test_hall,
+    put_test_office,
     registered,
     release_days,
     run_at_once,
@@ -39,9 +39,9 @@ def at(hhmm: str, day: str = DAY) -> datetime:
 
 
 @pytest.fixture
-def halls(system):
-    put_test_hall(capacity=3)  # priority
-    put_test_hall(capacity=3, office_id=OTHER, mode="book_first")
+def offices(system):
+    put_test_office(capacity=3)  # priority
+    put_test_office(capacity=3, office_id=OTHER, mode="book_first")
     catalog.put_office(
         {
             "office_id": EARLY,
@@ -55,7 +55,7 @@ def halls(system):
         }
     )
     catalog.invalidate_cache()
-    for office in (HALL, OTHER, EARLY):
+    for office in (OFFICE, OTHER, EARLY):
         release_days(office_id=office)
     return system
 
@@ -74,19 +74,19 @@ class StaffTokens:
 
 
 @pytest.fixture
-def staff(halls, api):
-    return StaffTokens(api, (HALL, OTHER, EARLY))
+def staff(offices, api):
+    return StaffTokens(api, (OFFICE, OTHER, EARLY))
 
 
-def check_in(api, token, body, office=HALL):
+def check_in(api, token, body, office=OFFICE):
     return api.invoke("POST", f"/v1/offices/{office}/check-ins", headers=auth(token), body=body)
 
 
-def call_next(api, token, counter="1", office=HALL):
+def call_next(api, token, counter="1", office=OFFICE):
     return api.invoke("POST", f"/v1/offices/{office}/queue/next", headers=auth(token), body={"counter": counter})
 
 
-def walk_in(api, token, service=WALK_IN, office=HALL):
+def walk_in(api, token, service=WALK_IN, office=OFFICE):
     return api.invoke("POST", f"/v1/offices/{office}/tickets", headers=auth(token), body={"service_code": service})
 
 
@@ -106,7 +106,7 @@ def test_check_in_window_edges(system, staff, api, when, status):
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()  # slot 09:00-09:30
     system.clock.set(at(when))
-    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    r = check_in(api, staff[OFFICE], {"reference": booking["reference"]})
     assert r.status == status, r.text
     if status == 409:
         assert r.json()["code"] == "CHECK_IN_CLOSED" and "08:30-09:30" in r.json()["detail"]
@@ -118,7 +118,7 @@ def test_check_in_window_edges(system, staff, api, when, status):
         assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "checked_in"
 
 
-def test_check_in_by_reference_is_forgiving_once_only_and_for_this_hall(system, staff, api):
+def test_check_in_by_reference_is_forgiving_once_only_and_for_this_office(system, staff, api):
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()
     system.clock.set(at("08:45"))
@@ -126,13 +126,13 @@ def test_check_in_by_reference_is_forgiving_once_only_and_for_this_hall(system, 
     r = check_in(api, staff[OTHER], {"reference": booking["reference"]}, office=OTHER)
     assert r.status == 404 and r.json()["code"] == "NOT_FOUND"  # another hall's: as unknown, staff learn nothing of it
     assert "测试大厅" not in r.json()["detail"] and DAY not in r.json()["detail"]
-    r = check_in(api, staff[HALL], {"reference": spoken})
+    r = check_in(api, staff[OFFICE], {"reference": spoken})
     assert r.status == 201, r.text
-    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    r = check_in(api, staff[OFFICE], {"reference": booking["reference"]})
     assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
-    assert check_in(api, staff[HALL], {"reference": "ZZZZ-ZZZZ"}).json()["code"] == "NOT_FOUND"
-    assert check_in(api, staff[HALL], {"reference": "nope"}).json()["code"] == "VALIDATION_ERROR"
-    r = check_in(api, staff[HALL], {"reference": booking["reference"], "id_number": citizen.id_number})
+    assert check_in(api, staff[OFFICE], {"reference": "ZZZZ-ZZZZ"}).json()["code"] == "NOT_FOUND"
+    assert check_in(api, staff[OFFICE], {"reference": "nope"}).json()["code"] == "VALIDATION_ERROR"
+    r = check_in(api, staff[OFFICE], {"reference": booking["reference"], "id_number": citizen.id_number})
     assert r.status == 422
 
 
@@ -140,7 +140,7 @@ def test_check_in_only_on_the_day(system, staff, api):
     citizen = registered(system)
     booking = citizen.book("2026-09-16", "09:00").json()
     system.clock.set(at("09:00"))  # 15 September: the booking is tomorrow
-    r = check_in(api, staff[HALL], {"reference": booking["reference"]})
+    r = check_in(api, staff[OFFICE], {"reference": booking["reference"]})
     assert r.status == 409 and r.json()["code"] == "CHECK_IN_CLOSED" and "2026-09-16" in r.json()["detail"]
 
 
@@ -149,14 +149,14 @@ def test_check_in_releases_the_one_booking_lock_and_a_cancelled_booking_cannot_c
     first = citizen.book(DAY, "09:00").json()
     assert citizen.book("2026-09-17", "09:00").json()["code"] == "ALREADY_BOOKED"
     system.clock.set(at("09:00"))
-    assert check_in(api, staff[HALL], {"reference": first["reference"]}).status == 201
+    assert check_in(api, staff[OFFICE], {"reference": first["reference"]}).status == 201
     assert citizen.login().book("2026-09-17", "09:00").status == 201  # R9: checked in is no longer active
     system.clock.set(at("09:00", "2026-09-14"))  # back a day, so the token is issued at the booking's time
     other = registered(system)
     cancelled = other.book(DAY, "09:30").json()
     assert other.cancel(cancelled["booking_id"]).status == 200
     system.clock.set(at("09:10"))
-    r = check_in(api, staff[HALL], {"reference": cancelled["reference"]})
+    r = check_in(api, staff[OFFICE], {"reference": cancelled["reference"]})
     assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
 
 
@@ -168,18 +168,18 @@ def test_check_in_by_id_number_of_the_subject_and_of_a_guardian(system, staff, a
     minor = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
     assert minor["status"] == "booked", minor
     system.clock.set(at("08:40"))
-    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})  # only the 09:00 one is open
+    r = check_in(api, staff[OFFICE], {"id_number": guardian.id_number})  # only the 09:00 one is open
     assert r.status == 201 and r.json()["booking"]["booking_id"] == adult["booking_id"]
     system.clock.set(at("09:45"))
-    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})  # the minor's, through the guardian
+    r = check_in(api, staff[OFFICE], {"id_number": guardian.id_number})  # the minor's, through the guardian
     assert r.status == 201 and r.json()["booking"]["booking_id"] == minor["booking_id"], r.text
     assert r.json()["ticket"]["number"] == "A002"
     assert child not in r.text and guardian.id_number not in r.text  # masked
-    r = check_in(api, staff[HALL], {"id_number": child})  # the minor's own number finds it too
+    r = check_in(api, staff[OFFICE], {"id_number": child})  # the minor's own number finds it too
     assert r.status == 409 and r.json()["code"] == "INVALID_STATE"
     stranger = id_number("440305", "19800101", "555")
-    assert check_in(api, staff[HALL], {"id_number": stranger}).json()["code"] == "NOT_FOUND"
-    assert check_in(api, staff[HALL], {"id_number": "440305198001015559"}).json()["code"] == "VALIDATION_ERROR"
+    assert check_in(api, staff[OFFICE], {"id_number": stranger}).json()["code"] == "NOT_FOUND"
+    assert check_in(api, staff[OFFICE], {"id_number": "440305198001015559"}).json()["code"] == "VALIDATION_ERROR"
 
 
 def test_check_in_by_minor_id_number_without_guardian(system, staff, api):
@@ -188,21 +188,21 @@ def test_check_in_by_minor_id_number_without_guardian(system, staff, api):
     link_guardian(system, guardian, child)
     minor = guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).json()
     system.clock.set(at("10:05"))
-    r = check_in(api, staff[HALL], {"id_number": child})
+    r = check_in(api, staff[OFFICE], {"id_number": child})
     assert r.status == 201 and r.json()["booking"]["booking_id"] == minor["booking_id"]
 
 
 # ---------------------------------------------------------------- tickets and the queue (R15)
 
 
-def test_walk_ins_only_at_priority_halls(system, staff, api):
+def test_walk_ins_only_at_priority_offices(system, staff, api):
     system.clock.set(at("09:00"))
-    r = walk_in(api, staff[HALL])
+    r = walk_in(api, staff[OFFICE])
     assert r.status == 201 and r.json()["number"] == "B001" and r.json()["kind"] == "walk_in"
-    assert walk_in(api, staff[HALL], service=SERVICE).json()["number"] == "B002"  # bookable business, walking in
+    assert walk_in(api, staff[OFFICE], service=SERVICE).json()["number"] == "B002"  # bookable business, walking in
     r = walk_in(api, staff[OTHER], service=SERVICE, office=OTHER)
     assert r.status == 409 and r.json()["code"] == "BOOKING_REQUIRED"
-    assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "NOT_FOUND"
+    assert walk_in(api, staff[OFFICE], service="RP_APPLY").json()["code"] == "NOT_FOUND"
     catalog.put_service(
         {
             "code": "RP_APPLY",
@@ -214,16 +214,16 @@ def test_walk_ins_only_at_priority_halls(system, staff, api):
         }
     )
     catalog.invalidate_cache()
-    assert walk_in(api, staff[HALL], service="RP_APPLY").json()["code"] == "SERVICE_NOT_OFFERED"
+    assert walk_in(api, staff[OFFICE], service="RP_APPLY").json()["code"] == "SERVICE_NOT_OFFERED"
 
 
-def test_numbering_is_per_hall_and_per_day(system, staff, api):
+def test_numbering_is_per_office_and_per_day(system, staff, api):
     system.clock.set(at("09:00"))
-    assert walk_in(api, staff[HALL]).json()["ticket_id"] == "20260915-B001"
+    assert walk_in(api, staff[OFFICE]).json()["ticket_id"] == "20260915-B001"
     assert walk_in(api, staff[EARLY], office=EARLY).json()["number"] == "B001"
-    assert walk_in(api, staff[HALL]).json()["number"] == "B002"
+    assert walk_in(api, staff[OFFICE]).json()["number"] == "B002"
     system.clock.set(at("09:00", "2026-09-16"))
-    assert walk_in(api, staff[HALL]).json()["ticket_id"] == "20260916-B001"
+    assert walk_in(api, staff[OFFICE]).json()["ticket_id"] == "20260916-B001"
 
 
 def test_a_booking_of_0800_is_called_before_a_walk_in_of_0750_and_before_a_booking_made_later(system, staff, api):
@@ -256,10 +256,10 @@ def test_an_earlier_slot_goes_before_a_later_one_and_bookings_before_walk_ins(sy
     late_slot = a.book(DAY, "09:30").json()  # booked first, but for the later slot
     early_slot = b.book(DAY, "09:00").json()
     system.clock.set(at("09:05"))
-    assert walk_in(api, staff[HALL]).status == 201
-    check_in(api, staff[HALL], {"reference": late_slot["reference"]})
-    check_in(api, staff[HALL], {"reference": early_slot["reference"]})
-    assert [call_next(api, staff[HALL]).json()["booking_id"] for _ in range(3)] == [
+    assert walk_in(api, staff[OFFICE]).status == 201
+    check_in(api, staff[OFFICE], {"reference": late_slot["reference"]})
+    check_in(api, staff[OFFICE], {"reference": early_slot["reference"]})
+    assert [call_next(api, staff[OFFICE]).json()["booking_id"] for _ in range(3)] == [
         early_slot["booking_id"],
         late_slot["booking_id"],
         None,
@@ -279,8 +279,8 @@ def test_call_order_rule():
 def test_two_counters_calling_at_once_never_get_the_same_ticket(system, staff, api):
     system.clock.set(at("09:00"))
     for _ in range(6):
-        assert walk_in(api, staff[HALL]).status == 201
-    results = run_at_once([lambda c=c: hall_service.call_next(HALL, str(c), now()) for c in range(1, 9)])
+        assert walk_in(api, staff[OFFICE]).status == 201
+    results = run_at_once([lambda c=c: ticket_service.call_next(OFFICE, str(c), now()) for c in range(1, 9)])
     numbers = [r.number for r in results if not isinstance(r, Exception)]
     empty = [r for r in results if isinstance(r, errors.QueueEmpty)]
     assert sorted(numbers) == [f"B00{i}" for i in range(1, 7)], results
@@ -292,8 +292,8 @@ def test_two_check_ins_at_once_get_different_numbers(system, staff, api):
     refs = [c.book(DAY, "09:00").json()["reference"] for c in citizens]
     system.clock.set(at("09:00"))
     results = run_at_once(
-        [lambda ref=ref: hall_service.check_in(HALL, ref, None, now()) for ref in refs]
-        + [lambda: hall_service.walk_in(HALL, WALK_IN, now())]
+        [lambda ref=ref: ticket_service.check_in(OFFICE, ref, None, now()) for ref in refs]
+        + [lambda: ticket_service.walk_in(OFFICE, WALK_IN, now())]
     )
     assert not any(isinstance(r, Exception) for r in results), results
     numbers = sorted(r.ticket.number for r in results[:3])
@@ -304,23 +304,23 @@ def test_complete_marks_the_ticket_done_and_the_booking_completed(system, staff,
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()
     system.clock.set(at("09:00"))
-    ticket = check_in(api, staff[HALL], {"reference": booking["reference"]}).json()["ticket"]
-    complete = f"/v1/offices/{HALL}/tickets/{ticket['ticket_id']}/complete"
-    r = api.invoke("POST", complete, headers=auth(staff[HALL]))
+    ticket = check_in(api, staff[OFFICE], {"reference": booking["reference"]}).json()["ticket"]
+    complete = f"/v1/offices/{OFFICE}/tickets/{ticket['ticket_id']}/complete"
+    r = api.invoke("POST", complete, headers=auth(staff[OFFICE]))
     assert r.status == 409 and r.json()["code"] == "INVALID_STATE"  # not called yet
-    assert call_next(api, staff[HALL], "5").json()["ticket_id"] == ticket["ticket_id"]
+    assert call_next(api, staff[OFFICE], "5").json()["ticket_id"] == ticket["ticket_id"]
     system.clock.set(at("09:12"))
-    r = api.invoke("POST", complete, headers=auth(staff[HALL]))
+    r = api.invoke("POST", complete, headers=auth(staff[OFFICE]))
     assert r.status == 200, r.text
     assert r.json()["ticket"]["status"] == "done" and r.json()["booking"]["status"] == "completed"
     assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "completed"
-    assert api.invoke("POST", complete, headers=auth(staff[HALL])).json()["code"] == "INVALID_STATE"
-    walker = walk_in(api, staff[HALL]).json()
-    call_next(api, staff[HALL])
-    r = api.invoke("POST", f"/v1/offices/{HALL}/tickets/{walker['ticket_id']}/complete", headers=auth(staff[HALL]))
+    assert api.invoke("POST", complete, headers=auth(staff[OFFICE])).json()["code"] == "INVALID_STATE"
+    walker = walk_in(api, staff[OFFICE]).json()
+    call_next(api, staff[OFFICE])
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/tickets/{walker['ticket_id']}/complete", headers=auth(staff[OFFICE]))
     assert r.status == 200 and r.json()["booking"] is None
     for missing in ("20260915-A999", "nonsense"):
-        r = api.invoke("POST", f"/v1/offices/{HALL}/tickets/{missing}/complete", headers=auth(staff[HALL]))
+        r = api.invoke("POST", f"/v1/offices/{OFFICE}/tickets/{missing}/complete", headers=auth(staff[OFFICE]))
         assert r.status == 404 and r.json()["code"] == "NOT_FOUND"
 
 
@@ -331,11 +331,11 @@ def test_display_board_numbers_only_cheap_to_poll(system, staff, api):
     citizen = registered(system)
     booking = citizen.book(DAY, "09:00").json()
     system.clock.set(at("09:00"))
-    check_in(api, staff[HALL], {"reference": booking["reference"]})
-    walk_in(api, staff[HALL])
-    walk_in(api, staff[HALL])
-    call_next(api, staff[HALL], "3")
-    r = api.invoke("GET", f"/v1/offices/{HALL}/queue")
+    check_in(api, staff[OFFICE], {"reference": booking["reference"]})
+    walk_in(api, staff[OFFICE])
+    walk_in(api, staff[OFFICE])
+    call_next(api, staff[OFFICE], "3")
+    r = api.invoke("GET", f"/v1/offices/{OFFICE}/queue")
     assert r.status == 200 and r.headers["cache-control"] == "public, max-age=5" and r.headers["etag"]
     board = r.json()
     assert board["last_called"]["number"] == "A001" and board["last_called"]["counter"] == "3"
@@ -344,13 +344,13 @@ def test_display_board_numbers_only_cheap_to_poll(system, staff, api):
     assert [w["estimated_wait_minutes"] for w in board["waiting"]] == [0, 10] and board["estimated_wait_minutes"] == 20
     for secret in (citizen.id_number, citizen.phone, "李四", booking["reference"], booking["booking_id"]):
         assert secret not in r.text
-    again = api.invoke("GET", f"/v1/offices/{HALL}/queue", headers={"If-None-Match": r.headers["etag"]})
+    again = api.invoke("GET", f"/v1/offices/{OFFICE}/queue", headers={"If-None-Match": r.headers["etag"]})
     assert again.status == 304 and again.body == b""
     assert api.invoke("GET", "/v1/offices/nope/queue").status == 404
 
 
 def test_empty_board(system, staff, api):
-    board = api.invoke("GET", f"/v1/offices/{HALL}/queue").json()
+    board = api.invoke("GET", f"/v1/offices/{OFFICE}/queue").json()
     assert board["waiting"] == [] and board["last_called"] is None and board["estimated_wait_minutes"] == 0
 
 
@@ -365,22 +365,22 @@ STAFF_ROUTES = [
 
 
 @pytest.mark.parametrize("method, path, body", STAFF_ROUTES)
-def test_staff_of_another_hall_a_citizen_and_an_operator_are_refused(system, staff, api, method, path, body):
+def test_staff_of_another_office_a_citizen_and_an_operator_are_refused(system, staff, api, method, path, body):
     citizen = registered(system)
     accounts.create_staff_account("op1", "operator-pass-1", "operator", "话务员", None, now())
     operator = login(api, "op1", "operator-pass-1")
     for token in (staff[OTHER], citizen.token, operator):
-        r = api.invoke(method, path.format(office=HALL), headers=auth(token), body=body)
+        r = api.invoke(method, path.format(office=OFFICE), headers=auth(token), body=body)
         assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (token, r.text)
-    r = api.invoke(method, path.format(office=HALL), body=body)
+    r = api.invoke(method, path.format(office=OFFICE), body=body)
     assert r.status == 401 and r.json()["code"] == "UNAUTHENTICATED"
     system.clock.set(at("09:00"))
-    walk_in(api, staff[HALL])  # so that every route has something to act on for its own staff
-    own = api.invoke(method, path.format(office=HALL), headers=auth(staff[HALL]), body=body)
+    walk_in(api, staff[OFFICE])  # so that every route has something to act on for its own staff
+    own = api.invoke(method, path.format(office=OFFICE), headers=auth(staff[OFFICE]), body=body)
     assert own.status != 403, own.text
 
 
-def test_an_administrator_may_act_for_any_hall(system, staff, api):
+def test_an_administrator_may_act_for_any_office(system, staff, api):
     accounts.create_staff_account("boss", "admin-pass-1", "admin", "管理员", None, now())
     system.clock.set(at("09:00"))
     token = login(api, "boss", "admin-pass-1")
@@ -388,7 +388,7 @@ def test_an_administrator_may_act_for_any_hall(system, staff, api):
 
 
 def test_local_mode_seeds_the_logins_the_spec_names(system, api, monkeypatch):
-    monkeypatch.setattr("hallbook.services.release.release_window", lambda **_: 0)  # the logins, not the slots
+    monkeypatch.setattr("hallbook.services.release.release_booking_window", lambda **_: 0)  # the logins, not the slots
     offices = system.seed()
     priority = next(o for o in offices if o == "gz-tianhe-yuangang-ps")
     staff = login(api, f"staff@{priority}", "local-staff-pass")
@@ -407,15 +407,15 @@ def test_two_bookings_open_at_once_for_one_id_number_ask_for_the_reference(syste
     own = guardian.book(DAY, "09:00").json()  # check-in 08:30-09:30
     guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child)  # check-in 09:30-11:00
     system.clock.set(at("09:30"))
-    r = check_in(api, staff[HALL], {"id_number": guardian.id_number})
+    r = check_in(api, staff[OFFICE], {"id_number": guardian.id_number})
     assert r.status == 422 and r.json()["code"] == "VALIDATION_ERROR", r.text
     assert {m["service_code"] for m in r.json()["matches"]} == {SERVICE, CHILD_SERVICE}
     assert child not in r.text and guardian.id_number not in r.text
-    assert check_in(api, staff[HALL], {"reference": own["reference"]}).status == 201
+    assert check_in(api, staff[OFFICE], {"reference": own["reference"]}).status == 201
 
 
 def test_counter_names(system, staff, api):
     system.clock.set(at("09:00"))
-    walk_in(api, staff[HALL])
-    assert call_next(api, staff[HALL], "3.1").json()["code"] == "VALIDATION_ERROR"
-    assert call_next(api, staff[HALL], "3号窗口").json()["counter"] == "3号窗口"
+    walk_in(api, staff[OFFICE])
+    assert call_next(api, staff[OFFICE], "3.1").json()["code"] == "VALIDATION_ERROR"
+    assert call_next(api, staff[OFFICE], "3号窗口").json()["counter"] == "3号窗口"

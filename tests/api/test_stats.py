@@ -15,7 +15,7 @@ from hallbook.clock import SHANGHAI, now
 from hallbook.services import accounts
 from tests.support import (
     CHILD_SERVICE,
-    HALL,
+    OFFICE,
     SERVICE,
     WALK_IN,
     auth,
@@ -23,7 +23,7 @@ from tests.support import (
     next_working_day,
     operator_books_and_cancels,
     problem,
-    put_test_hall,
+    put_test_office,
     registered,
     release_days,
 )
@@ -44,11 +44,11 @@ def at(day, hhmm: str) -> datetime:
 @pytest.fixture
 def played(system, api):
     """What the test did, and the day it did it on."""
-    put_test_hall(capacity=2)  # ID_RENEW 09:00 and 09:30 with 2 places each, HR_BIRTH 10:00 with 3
+    put_test_office(capacity=2)  # ID_RENEW 09:00 and 09:30 with 2 places each, HR_BIRTH 10:00 with 3
     release_days()
     accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
     accounts.create_staff_account("operator", "operator-pass-1", "operator", "话务员", None, now())
-    accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
     admin, operator = login(api, "admin", "admin-pass-1"), login(api, "operator", "operator-pass-1")
     day, closed_day = next_working_day(), next_working_day(after=3)
     a, b, c, d, e, f = (registered(system) for _ in range(6))
@@ -65,7 +65,7 @@ def played(system, api):
     assert (
         api.invoke(
             "POST",
-            f"/v1/offices/{HALL}/closures",
+            f"/v1/offices/{OFFICE}/closures",
             headers=auth(admin),
             body={"date": str(closed_day), "reason": "停电检修"},
         ).status
@@ -73,21 +73,23 @@ def played(system, api):
     )  # cancelled by the hall
 
     system.move_clock(at(day, "08:50"))
-    staff = auth(login(api, f"staff@{HALL}", "staff-pass-1"))
+    staff = auth(login(api, f"staff@{OFFICE}", "staff-pass-1"))
     for citizen in (a, b):
         reference = citizen_reference(api, citizen)
         assert (
-            api.invoke("POST", f"/v1/offices/{HALL}/check-ins", headers=staff, body={"reference": reference}).status
+            api.invoke("POST", f"/v1/offices/{OFFICE}/check-ins", headers=staff, body={"reference": reference}).status
             == 201
         )
     system.move_clock(at(day, "09:00"))
-    first = api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff, body={"counter": "1"}).json()
+    first = api.invoke("POST", f"/v1/offices/{OFFICE}/queue/next", headers=staff, body={"counter": "1"}).json()
     system.move_clock(at(day, "09:10"))
-    assert api.invoke("POST", f"/v1/offices/{HALL}/tickets/{first['ticket_id']}/complete", headers=staff).status == 200
-    system.move_clock(at(day, "09:20"))
-    assert api.invoke("POST", f"/v1/offices/{HALL}/queue/next", headers=staff, body={"counter": "1"}).status == 200
     assert (
-        api.invoke("POST", f"/v1/offices/{HALL}/tickets", headers=staff, body={"service_code": WALK_IN}).status == 201
+        api.invoke("POST", f"/v1/offices/{OFFICE}/tickets/{first['ticket_id']}/complete", headers=staff).status == 200
+    )
+    system.move_clock(at(day, "09:20"))
+    assert api.invoke("POST", f"/v1/offices/{OFFICE}/queue/next", headers=staff, body={"counter": "1"}).status == 200
+    assert (
+        api.invoke("POST", f"/v1/offices/{OFFICE}/tickets", headers=staff, body={"service_code": WALK_IN}).status == 201
     )
     system.move_clock(at(day, "10:10"))  # the sweep: c's 09:30 booking ended at 10:00
     return {"admin": login(api, "admin", "admin-pass-1"), "day": day, "closed_day": closed_day}
@@ -99,14 +101,14 @@ def citizen_reference(api, citizen) -> str:
 
 def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
     day = str(played["day"])
-    r = api.invoke("GET", "/v1/stats", headers=auth(played["admin"]), query={"office": HALL, "from": day, "to": day})
+    r = api.invoke("GET", "/v1/stats", headers=auth(played["admin"]), query={"office": OFFICE, "from": day, "to": day})
     assert r.status == 200, r.text
     assert (r.json()["from"], r.json()["to"]) == (day, day)
     rows = {row["service_code"]: row for row in r.json()["days"]}
     assert set(rows) == {SERVICE, CHILD_SERVICE, WALK_IN}
     assert rows[SERVICE] == {
         "date": day,
-        "office_id": HALL,
+        "office_id": OFFICE,
         "service_code": SERVICE,
         "capacity": 4,
         "booked": 3,
@@ -131,7 +133,7 @@ def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
         "GET",
         "/v1/stats",
         headers=auth(played["admin"]),
-        query={"office": HALL, "service": SERVICE, "from": closed, "to": closed},
+        query={"office": OFFICE, "service": SERVICE, "from": closed, "to": closed},
     )
     [row] = r.json()["days"]
     assert (row["capacity"], row["booked"], row["cancelled_by"]) == (0, 0, {"citizen": 0, "operator": 0, "hall": 1})
@@ -141,7 +143,7 @@ def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
         "GET",
         "/v1/stats",
         headers={**auth(played["admin"]), "Accept": "text/csv"},
-        query={"office": HALL, "service": SERVICE, "from": day, "to": day},
+        query={"office": OFFICE, "service": SERVICE, "from": day, "to": day},
     )
     assert r.status == 200 and r.headers["content-type"].startswith("text/csv")
     assert "attachment" in r.headers["content-disposition"]
@@ -152,16 +154,16 @@ def test_the_statistics_are_what_happened_in_json_and_csv(played, api):
 
 
 def test_stats_are_for_administrators_only_and_validated(system, api):
-    put_test_hall()
-    put_test_hall(office_id="other-hall")
+    put_test_office()
+    put_test_office(office_id="other-hall")
     accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now())
-    accounts.create_staff_account(f"staff@{HALL}", "staff-pass-1", "staff", "窗口", HALL, now())
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
     accounts.create_staff_account("staff@other-hall", "staff-pass-1", "staff", "窗口", "other-hall", now())
-    query = {"office": HALL}
+    query = {"office": OFFICE}
     problem(api.invoke("GET", "/v1/stats", query=query), 401, "UNAUTHENTICATED")
     tokens = [
         registered(system).token,
-        login(api, f"staff@{HALL}", "staff-pass-1"),
+        login(api, f"staff@{OFFICE}", "staff-pass-1"),
         login(api, "staff@other-hall", "staff-pass-1"),
     ]
     for token in tokens:  # not even the hall's own staff

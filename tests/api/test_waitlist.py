@@ -20,14 +20,14 @@ from hallbook.web.models_waitlist import WaitlistOut
 from tests.idnumbers import id_number
 from tests.support import (
     CHILD_SERVICE,
-    HALL,
+    OFFICE,
     SERVICE,
     auth,
     link_guardian,
     new_identity,
-    open_hall,
+    open_office,
     problem,
-    put_test_hall,
+    put_test_office,
     registered,
 )
 
@@ -36,8 +36,8 @@ D = date.fromisoformat(DAY)
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=2, days=3)
+def office(system):
+    return open_office(system, capacity=2, days=3)
 
 
 def citizens(n: int) -> list[Caller]:
@@ -52,16 +52,16 @@ def citizens(n: int) -> list[Caller]:
 
 
 def book(caller: Caller, start: str = "09:00", day: str = DAY) -> Booking:
-    return bookings.book(caller, bookings.BookingRequest(HALL, SERVICE, day, start, True), None, now())[0]
+    return bookings.book(caller, bookings.BookingRequest(OFFICE, SERVICE, day, start, True), None, now())[0]
 
 
 def join(caller: Caller, start: str | None = "09:00", day: str = DAY, **kw) -> dict:
-    entry = waitlist.join(caller, waitlist.JoinRequest(HALL, SERVICE, day, start, **kw), now())
+    entry = waitlist.join(caller, waitlist.JoinRequest(OFFICE, SERVICE, day, start, **kw), now())
     return WaitlistOut.of(entry).model_dump()
 
 
 def slot(start: str = "09:00"):
-    return slot_store.get_slot(HALL, SERVICE, D, start)
+    return slot_store.get_slot(OFFICE, SERVICE, D, start)
 
 
 def status(entry: dict) -> str:
@@ -75,7 +75,7 @@ def booked_count(start: str = "09:00") -> int:
 def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
     """R7: bookings + held/delayed places never exceed capacity, and `held` is exactly the place items."""
     s = slot(start)
-    places = wait_store.places_of_day(HALL, SERVICE, D)
+    places = wait_store.places_of_day(OFFICE, SERVICE, D)
     assert s.booked <= capacity
     assert s.held == len([p for p in places if p.start == start])
     assert s.bookings == booked_count(start)
@@ -84,9 +84,9 @@ def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
 @pytest.mark.slow
 @pytest.mark.R18
 @pytest.mark.R19
-def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(hall):
-    put_test_hall(capacity=5)
-    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[HALL], None, now())
+def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(office):
+    put_test_office(capacity=5)
+    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], None, now())
     holders, waiting = citizens(5), citizens(50)
     made = [book(h) for h in holders]
     entries = [join(w) for w in waiting]
@@ -99,12 +99,12 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     assert offered == [0, 1, 2, 3, 4]  # join order
     assert slot().booked == 5 and slot().held == 5 and slot().remaining == 0
 
-    hall.pump.drain()
+    office.pump.drain()
     offer = wait_store.get_entry(entries[0]["waitlist_id"])
     until = offer.offer_until.astimezone(SHANGHAI).strftime("%H:%M")
     assert offer.offer_until == now() + timedelta(minutes=20)
     phone = accounts.store.get_account(waiting[0].account_id).phone
-    assert any("候补" in m["message"] and until in m["message"] for m in hall.sms_messages(phone))
+    assert any("候补" in m["message"] and until in m["message"] for m in office.sms_messages(phone))
 
     for i in (2, 3, 4):
         booking, created = waitlist.accept(waiting[i], entries[i]["waitlist_id"], True, now())
@@ -112,7 +112,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
         assert_places_add_up(5)
     assert booked_count() == 3
 
-    hall.move_clock(now() + timedelta(minutes=25))  # the two other offers time out (next sweep run) and pass on
+    office.move_clock(now() + timedelta(minutes=25))  # the two other offers time out (next sweep run) and pass on
     assert [status(e) for e in entries[:8]] == [
         "timed_out",
         "timed_out",
@@ -135,21 +135,21 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
 
 
 @pytest.mark.R19
-def test_a_cancelled_place_nobody_waits_for_returns_within_the_delay_range_and_never_at_once(hall):
+def test_a_cancelled_place_nobody_waits_for_returns_within_the_delay_range_and_never_at_once(office):
     holder, rival = citizens(2)
     made = book(holder)
     book(citizens(1)[0])
     bookings.cancel(holder, made.booking_id, now())
     assert slot().remaining == 0 and slot().held == 1
-    (place,) = wait_store.places_of_day(HALL, SERVICE, D)
+    (place,) = wait_store.places_of_day(OFFICE, SERVICE, D)
     delay = place.return_at - now()
     assert timedelta(minutes=5) <= delay <= timedelta(minutes=30)
     with pytest.raises(errors.SlotFull):
         book(rival)
-    hall.move_clock(now() + delay - timedelta(seconds=61))  # a minute before: still away
+    office.move_clock(now() + delay - timedelta(seconds=61))  # a minute before: still away
     assert slot().remaining == 0
-    hall.move_clock(place.return_at + timedelta(minutes=5))  # the next run of the timers
-    assert slot().remaining == 1 and slot().held == 0 and wait_store.places_of_day(HALL, SERVICE, D) == []
+    office.move_clock(place.return_at + timedelta(minutes=5))  # the next run of the timers
+    assert slot().remaining == 1 and slot().held == 0 and wait_store.places_of_day(OFFICE, SERVICE, D) == []
     assert book(rival).status == "booked"
 
 
@@ -166,8 +166,8 @@ def test_the_delays_are_drawn_uniformly_from_the_configured_range():
 
 
 @pytest.mark.R19
-def test_a_delay_that_would_pass_the_cut_off_returns_the_place_at_once(hall):
-    hall.move_clock(datetime(2026, 9, 14, 17, 56, tzinfo=SHANGHAI))  # + 5 minutes is past 18:00
+def test_a_delay_that_would_pass_the_cut_off_returns_the_place_at_once(office):
+    office.move_clock(datetime(2026, 9, 14, 17, 56, tzinfo=SHANGHAI))  # + 5 minutes is past 18:00
     holder, other = citizens(2)
     made = book(holder)
     book(other)
@@ -176,21 +176,21 @@ def test_a_delay_that_would_pass_the_cut_off_returns_the_place_at_once(hall):
 
 
 @pytest.mark.R18
-def test_a_hall_cancellation_and_a_capacity_raise_are_not_delayed_and_go_to_the_waitlist(hall):
+def test_an_office_cancellation_and_a_capacity_raise_are_not_delayed_and_go_to_the_waitlist(office):
     holders, (first, second) = citizens(2), citizens(2)
     for h in holders:
         book(h)
     with pytest.raises(errors.InvalidState):  # the day is not full: 09:30 is free
         join(first, start=None)
     e1, e2 = join(first), join(second)
-    put_test_hall(capacity=3)  # a capacity raise: one more place, offered at once to the first waiting
-    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[HALL], None, now())
+    put_test_office(capacity=3)  # a capacity raise: one more place, offered at once to the first waiting
+    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], None, now())
     assert status(e1) == "offered" and status(e2) == "waiting"
     assert slot().booked == 3 and slot().held == 1 and slot().remaining == 0
 
 
 @pytest.mark.R18
-def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_delayed_again(hall):
+def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_delayed_again(office):
     holders, (first, second) = citizens(2), citizens(2)
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
@@ -201,28 +201,28 @@ def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_del
     assert SERVICE not in get_subject(accounts.store.get_account(first.account_id).id_number).active_services
     waitlist.leave(second, e2["waitlist_id"], now())  # nobody left waiting: a fresh delay, not the pool
     assert slot().remaining == 0 and slot().held == 1
-    (place,) = wait_store.places_of_day(HALL, SERVICE, D)
+    (place,) = wait_store.places_of_day(OFFICE, SERVICE, D)
     assert place.state == "delayed" and place.return_at - now() >= timedelta(minutes=5)
     assert_places_add_up(2)
 
 
 @pytest.mark.R18
-def test_waiting_entries_end_at_the_cut_off_with_an_sms(hall):
+def test_waiting_entries_end_at_the_cut_off_with_an_sms(office):
     holders, (waiter,) = citizens(2), citizens(1)
     for h in holders:
         book(h)
     entry = join(waiter)
-    hall.move_clock(datetime(2026, 9, 14, 18, 3, tzinfo=SHANGHAI))  # the 18:02 run
+    office.move_clock(datetime(2026, 9, 14, 18, 3, tzinfo=SHANGHAI))  # the 18:02 run
     assert status(entry) == "ended"
     subject = get_subject(accounts.store.get_account(waiter.account_id).id_number)
     assert SERVICE not in subject.active_services
-    hall.pump.drain()
+    office.pump.drain()
     phone = accounts.store.get_account(waiter.account_id).phone
-    assert any("候补已于取消截止时间结束" in m["message"] for m in hall.sms_messages(phone))
+    assert any("候补已于取消截止时间结束" in m["message"] for m in office.sms_messages(phone))
 
 
 @pytest.mark.R18
-def test_a_hall_closure_ends_the_days_offers_and_entries_and_counts_its_bookings_right(hall):
+def test_an_office_closure_ends_the_days_offers_and_entries_and_counts_its_bookings_right(office):
     holders, (first, second) = citizens(2), citizens(2)
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
@@ -230,10 +230,10 @@ def test_a_hall_closure_ends_the_days_offers_and_entries_and_counts_its_bookings
     admin = Caller(
         accounts.create_staff_account("admin", "admin-pass-1", "admin", "管理员", None, now()).account_id, "admin"
     )
-    result = closures.close_day(admin, HALL, DAY, "停电检修", now())
+    result = closures.close_day(admin, OFFICE, DAY, "停电检修", now())
     assert result["bookings_cancelled"] == 1
     assert status(e1) == "ended" and status(e2) == "ended"
-    assert slot().held == 0 and slot().booked == 0 and wait_store.places_of_day(HALL, SERVICE, D) == []
+    assert slot().held == 0 and slot().booked == 0 and wait_store.places_of_day(OFFICE, SERVICE, D) == []
 
 
 # ---------------------------------------------------------------- the routes, and an attacker's attempts
@@ -246,11 +246,11 @@ def full_day(api, system) -> None:
 
 
 @pytest.mark.R18
-def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
-    full_day(api, hall)
-    me, other = registered(hall), registered(hall)
+def test_the_routes_join_list_accept_and_refuse_what_they_must(office, api):
+    full_day(api, office)
+    me, other = registered(office), registered(office)
     r = api.invoke(
-        "POST", "/v1/waitlist", headers=auth(me.token), body={"office_id": HALL, "service_code": SERVICE, "date": DAY}
+        "POST", "/v1/waitlist", headers=auth(me.token), body={"office_id": OFFICE, "service_code": SERVICE, "date": DAY}
     )
     assert r.status == 201, r.text
     entry = r.json()
@@ -260,14 +260,14 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     # day has full slots - a mark's second, renewed by its once-a-second day read for a minute - its
     # negative cache answers SLOT_FULL first, without reading the subject: both refusals are true;
     # past that minute the subject is read.)
-    hall.clock.advance(timedelta(seconds=readcache.FULL_DAY_SECONDS + 1))
+    office.clock.advance(timedelta(seconds=readcache.FULL_DAY_SECONDS + 1))
     problem(me.book(DAY, start="09:30"), 409, "ALREADY_BOOKED")
     problem(
         api.invoke(
             "POST",
             "/v1/waitlist",
             headers=auth(me.token),
-            body={"office_id": HALL, "service_code": SERVICE, "date": DAY},
+            body={"office_id": OFFICE, "service_code": SERVICE, "date": DAY},
         ),
         409,
         "ALREADY_BOOKED",
@@ -310,14 +310,14 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(hall, api):
     assert again.status == 200 and again.json()["booking_id"] == booking["booking_id"]
     assert me.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"
     problem(api.invoke("DELETE", path, headers=auth(me.token)), 409, "INVALID_STATE")
-    hall.pump.drain()
-    assert any(booking["reference"] in m["message"] for m in hall.sms_messages(me.phone))
+    office.pump.drain()
+    assert any(booking["reference"] in m["message"] for m in office.sms_messages(me.phone))
 
 
 @pytest.mark.R18
-def test_joining_is_refused_like_a_booking(hall, api):
-    me = registered(hall)
-    body = {"office_id": HALL, "service_code": SERVICE, "date": DAY, "start": "09:00"}
+def test_joining_is_refused_like_a_booking(office, api):
+    me = registered(office)
+    body = {"office_id": OFFICE, "service_code": SERVICE, "date": DAY, "start": "09:00"}
     problem(api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body=body), 409, "INVALID_STATE")  # free
     problem(
         api.invoke("POST", "/v1/waitlist", headers=auth(me.token), body={**body, "date": "2026-09-14"}),
@@ -338,20 +338,20 @@ def test_joining_is_refused_like_a_booking(hall, api):
         "VALIDATION_ERROR",
     )
     problem(api.invoke("POST", "/v1/waitlist", body=body), 401, "UNAUTHENTICATED")
-    unverified = registered(hall, verify=False)
-    full_day(api, hall)
+    unverified = registered(office, verify=False)
+    full_day(api, office)
     problem(api.invoke("POST", "/v1/waitlist", headers=auth(unverified.token), body=body), 403, "PHONE_NOT_VERIFIED")
 
 
 @pytest.mark.R18
-def test_a_stranger_naming_someones_child_cannot_wait_for_them(hall, api):
-    stranger = registered(hall)
+def test_a_stranger_naming_someones_child_cannot_wait_for_them(office, api):
+    stranger = registered(office)
     child = id_number("440305", "20250101", "871")
     for n in range(3):
-        guardian = registered(hall)
+        guardian = registered(office)
         minor = id_number("440305", "20250101", f"{880 + n:03d}")
-        link_guardian(hall, guardian, minor)
+        link_guardian(office, guardian, minor)
         assert guardian.book(DAY, start="10:00", service=CHILD_SERVICE, subject_id_number=minor).status == 201
-    body = {"office_id": HALL, "service_code": CHILD_SERVICE, "date": DAY, "subject_id_number": child}
+    body = {"office_id": OFFICE, "service_code": CHILD_SERVICE, "date": DAY, "subject_id_number": child}
     problem(api.invoke("POST", "/v1/waitlist", headers=auth(stranger.token), body=body), 403, "FORBIDDEN")
     assert get_subject(child).active_services == set()  # the child is neither blocked nor counted

@@ -8,29 +8,29 @@ from datetime import datetime
 import pytest
 
 from hallbook.clock import SHANGHAI
-from tests.support import open_hall, problem, registered, sms_texts
+from tests.support import open_office, problem, registered, sms_texts
 
 pytestmark = pytest.mark.R21
 DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system)
+def office(system):
+    return open_office(system)
 
 
-def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(hall):
-    citizen = registered(hall)
+def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(office):
+    citizen = registered(office)
     first = citizen.book(DAY).json()
     assert citizen.cancel(first["booking_id"]).status == 200
     assert (
-        sms_texts(hall, citizen.phone, "请注意") == []
+        sms_texts(office, citizen.phone, "请注意") == []
         and citizen.get("/v1/me").json()["restrictions"]["warnings"] == []
     )
 
     second = citizen.book(WEDNESDAY).json()
     assert citizen.cancel(second["booking_id"]).status == 200
-    [warning_sms] = sms_texts(hall, citizen.phone, "请注意")
+    [warning_sms] = sms_texts(office, citizen.phone, "请注意")
     assert "本月已取消预约2次" in warning_sms and "再取消1次" in warning_sms and "暂停预约至2026-10-01" in warning_sms
     restrictions = citizen.get("/v1/me").json()["restrictions"]
     [warning] = restrictions["warnings"]
@@ -40,37 +40,37 @@ def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(h
 
     third = citizen.book(THURSDAY).json()
     assert citizen.cancel(third["booking_id"]).status == 200
-    assert len(sms_texts(hall, citizen.phone, "请注意")) == 1  # warned once; now suspended, as the warning said
+    assert len(sms_texts(office, citizen.phone, "请注意")) == 1  # warned once; now suspended, as the warning said
     me = citizen.get("/v1/me").json()["restrictions"]
     assert me["warnings"] == [] and me["suspended_until"] == warning["suspends_until"]
     problem(citizen.book(FRIDAY), 403, "SUSPENDED")
 
 
-def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(hall):
-    citizen = registered(hall)
+def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(office):
+    citizen = registered(office)
     booked = []
     for day in (DAY, WEDNESDAY):  # 09:00-09:30; one at a time (R9)
         r = citizen.book(day)
         assert r.status == 201, r.text
         booked.append(r.json())
-        hall.clock.set(datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=SHANGHAI))  # the slot is over
-        assert hall.functions.invoke("JobsFunction", {"job": "sweep"})["no_shows"] == 1
+        office.clock.set(datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=SHANGHAI))  # the slot is over
+        assert office.functions.invoke("JobsFunction", {"job": "sweep"})["no_shows"] == 1
         citizen.login()
-    [warning_sms] = sms_texts(hall, citizen.phone, "请注意")
+    [warning_sms] = sms_texts(office, citizen.phone, "请注意")
     assert "6个月内已爽约2次" in warning_sms and "2027-03-14前（含当日）再爽约1次" in warning_sms
     assert "暂停预约6个月" in warning_sms
     [warning] = citizen.get("/v1/me").json()["restrictions"]["warnings"]
     assert warning["reason"] == "no_shows" and warning["count"] == 2 and warning["last_day"] == "2027-03-14"
     assert warning["message"] == warning_sms and warning["suspends_until"] is None
-    assert hall.functions.invoke("JobsFunction", {"job": "sweep", "days_back": 3})["no_shows"] == 0
-    assert len(sms_texts(hall, citizen.phone, "请注意")) == 1  # once, however often the sweep runs
+    assert office.functions.invoke("JobsFunction", {"job": "sweep", "days_back": 3})["no_shows"] == 0
+    assert len(sms_texts(office, citizen.phone, "请注意")) == 1  # once, however often the sweep runs
     assert {b["booking_id"] for b in booked} == {
         b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]
     }
 
 
-def test_an_english_account_is_warned_in_english(hall):
-    citizen = registered(hall)
+def test_an_english_account_is_warned_in_english(office):
+    citizen = registered(office)
     from hallbook.store import accounts as account_store
 
     account_store.AccountItem(account_store.account_key(citizen.get("/v1/me").json()["account_id"])).update(
@@ -78,5 +78,5 @@ def test_an_english_account_is_warned_in_english(hall):
     )
     for day in (DAY, WEDNESDAY):
         assert citizen.cancel(citizen.book(day).json()["booking_id"]).status == 200
-    [text] = sms_texts(hall, citizen.phone, "Please note")
+    [text] = sms_texts(office, citizen.phone, "Please note")
     assert "2 cancellations this month" in text and "suspends booking until 2026-10-01" in text

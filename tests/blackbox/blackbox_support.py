@@ -19,7 +19,7 @@ from datetime import date, datetime, timedelta, timezone
 from typing import Any
 
 PROBLEM_JSON = "application/problem+json"
-HALL_TIME = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
+SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
 PASSWORD = "abc12345"
 
 # ---------------------------------------------------------------- GB 11643-1999 resident ID numbers
@@ -339,8 +339,8 @@ def at(day: str | date, hhmm: str) -> datetime:
     """The instant `hhmm` (or `hh:mm:ss`) hall time on `day`."""
     d = date.fromisoformat(str(day))
     h, m, *s = (int(x) for x in hhmm.split(":"))
-    return datetime(d.year, d.month, d.day, h, m, s[0] if s else 0, tzinfo=HALL_TIME)
+    return datetime(d.year, d.month, d.day, h, m, s[0] if s else 0, tzinfo=SHANGHAI)
 
 
-def hall_today(api: Api) -> date:
-    return api.now().astimezone(HALL_TIME).date()
+def office_today(api: Api) -> date:
+    return api.now().astimezone(SHANGHAI).date()

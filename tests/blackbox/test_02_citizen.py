@@ -20,12 +20,12 @@ from blackbox_support import (
     availability,
     book,
     booked,
-    hall_today,
     mask_ok,
     new_adult_id,
     new_minor_id,
     new_name,
     new_phone,
+    office_today,
     past_the_caches,
     register,
     sms_code,
@@ -90,7 +90,7 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
     assert api.post("/v1/sessions", {"login": citizen.id_number, "password": citizen.password}).status == 200
     assert_problem(api.post("/v1/sessions", {"login": citizen.phone, "password": "wrong1234"}), 401, "UNAUTHENTICATED")
 
-    # browse: the catalogue, one service, halls offering it in a district, the hall, its availability
+    # browse: the catalog, one service, halls offering it in a district, the hall, its availability
     reply = api.get("/v1/services")
     assert reply.status == 200, reply
     services = reply.json()
@@ -118,7 +118,7 @@ def test_citizen_registers_books_and_cancels(api: Api) -> None:
 
     # the refusals are tried by another citizen: bookings are limited per account (10 attempts in 10 s)
     prober = register(api)
-    today = hall_today(api)
+    today = office_today(api)
     released = availability(api, OFFICE, SERVICE)
     days = [date.fromisoformat(d) for d in released]
     assert days and min(days) > today, days
@@ -263,7 +263,7 @@ MINOR_SERVICE = "HR_BIRTH"  # birth registration: minor_subject in data/demo.jso
 
 
 def _born_this_year(api: Api) -> date:
-    return hall_today(api) - timedelta(days=40)
+    return office_today(api) - timedelta(days=40)
 
 
 def test_guardian_books_a_minors_business(api: Api) -> None:

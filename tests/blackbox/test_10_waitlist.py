@@ -11,16 +11,16 @@ from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
-from blackbox_support import HALL_TIME, Api, assert_problem, at, availability, book, booked, past_the_caches, register
+from blackbox_support import SHANGHAI, Api, assert_problem, at, availability, book, booked, past_the_caches, register
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 OFFICE, SERVICE = "gz-huadu-centre", "HR_OVERSEAS"  # one place per slot (data/demo.json)
 
 
-def in_hall_hours(api: Api) -> None:
+def in_office_hours(api: Api) -> None:
     """Offers are made from 08:00 to 21:30 (the timers run with the no-show sweep, 08:02-21:57): outside
     an afternoon that leaves room for two half-hour moves, go on to 09:00 of the next day."""
-    now = api.now().astimezone(HALL_TIME)
+    now = api.now().astimezone(SHANGHAI)
     if not at(now.date(), "08:30") <= now <= at(now.date(), "19:30"):
         api.move_clock(at(now.date() + timedelta(days=1 if now >= at(now.date(), "08:30") else 0), "09:00"))
 
@@ -49,7 +49,7 @@ def entries(api: Api, token: str) -> list[dict]:
 
 def test_a_cancelled_place_goes_to_the_waitlist_and_back_to_the_pool_only_after_a_delay(api: Api) -> None:
     seller, buyer, waiter = register(api), register(api), register(api)
-    in_hall_hours(api)
+    in_office_hours(api)
     day, start = one_place_slot(api)
     want = {"office_id": OFFICE, "service_code": SERVICE, "date": day, "start": start}
     booking = booked(api, seller, OFFICE, SERVICE, day, start)
@@ -106,7 +106,7 @@ def last_json(text: str):
 
 @pytest.mark.skipif(not (shutil.which("curl") and shutil.which("jq")), reason="the README uses curl and jq")
 def test_the_readme_waitlist_example_turns_an_offer_into_a_booking(api: Api) -> None:
-    in_hall_hours(api)
+    in_office_hours(api)
     script = waitlist_example().replace("localhost:3000", f"{api.host}:{api.port}")
     result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=90)
     assert result.returncode == 0, result.stderr

@@ -39,7 +39,7 @@ def test_register_with_the_sms_code(phone: Watched, base_url: str, server: Api, 
     assert not phone.errors
 
 
-def test_the_catalogue_marks_walk_in_services_and_shows_materials(phone: Watched) -> None:
+def test_the_catalog_marks_walk_in_services_and_shows_materials(phone: Watched) -> None:
     page = phone.page
     walk_in = page.locator("[data-service-code='WALK_CONSULT']")
     expect(walk_in).to_contain_text("无需预约")

@@ -52,14 +52,14 @@ def key(pk: str, sk: str = "-") -> dict[str, Any]:
 def transactions(table: str) -> list[list[dict[str, Any]]]:
     """Successes, failed conditions (ALL_OLD too), a duplicate item, an unknown table, and a write
     that fails only while being applied (arithmetic on a string)."""
-    counter_cap = {":one": {"N": "1"}, ":cap": {"N": "2"}}
+    count_cap = {":one": {"N": "1"}, ":cap": {"N": "2"}}
     increment = {
         "Update": {
             "TableName": table,
             "Key": key("counter"),
             "UpdateExpression": "SET n = if_not_exists(n, :zero) + :one",
             "ConditionExpression": "attribute_not_exists(n) OR n < :cap",
-            "ExpressionAttributeValues": {**counter_cap, ":zero": {"N": "0"}},
+            "ExpressionAttributeValues": {**count_cap, ":zero": {"N": "0"}},
             "ReturnValuesOnConditionCheckFailure": "ALL_OLD",
         }
     }

@@ -21,7 +21,7 @@ from local.scheduler import occurrences
 from local.system import LocalSystem, next_healing_due, next_sweep_due
 from local.template import read_sam_template, schedules
 from tests.idnumbers import id_number
-from tests.support import HALL, Citizen, auth, login, problem, put_test_hall, release_days, sms_code
+from tests.support import OFFICE, Citizen, auth, login, problem, put_test_office, release_days, sms_code
 
 DAY, WEDNESDAY = "2026-09-15", "2026-09-16"  # START: Monday 09:00
 STAFF = "staff@test-hall"
@@ -72,9 +72,9 @@ def scenario(system: LocalSystem, move: Callable[[datetime], object], end: str =
     """A few people book: a no-show (twice), a check-in, a cancellation, reminders on the eves;
     the clock moves in steps, the last a day on, past the sweep of Wednesday's last slot (10:00, swept
     at 10:02) and no further: firing every run costs ~75 ms a run, ~900 runs to Wednesday 10:05."""
-    put_test_hall(capacity=3)
+    put_test_office(capacity=3)
     release_days()
-    accounts.create_staff_account(STAFF, "staff-pass-1", "staff", "窗口", HALL, now())
+    accounts.create_staff_account(STAFF, "staff-pass-1", "staff", "窗口", OFFICE, now())
     absent, present, cancelling = citizen(system, 1), citizen(system, 2), citizen(system, 3)
     assert absent.book(DAY, "09:00").status == 201
     checked = present.book(DAY, "09:30").json()
@@ -85,7 +85,7 @@ def scenario(system: LocalSystem, move: Callable[[datetime], object], end: str =
     move(at(f"{DAY}T09:20+08:00"))
     r = system.gateway.invoke(
         "POST",
-        f"/v1/offices/{HALL}/check-ins",
+        f"/v1/offices/{OFFICE}/check-ins",
         headers=auth(login(system.gateway, STAFF, "staff-pass-1")),
         body={"reference": checked["reference"]},
     )
@@ -173,7 +173,7 @@ def test_leaving_out_the_runs_with_nothing_to_do_ends_as_firing_every_run(system
 @pytest.mark.slow
 def test_thirty_days_on_the_demo_data_run_the_sweeps_that_have_something_to_do(system: LocalSystem) -> None:
     system.seed()
-    put_test_hall(capacity=3)
+    put_test_office(capacity=3)
     release_days()
     absent, present = citizen(system, 1), citizen(system, 2)
     missed = absent.book(DAY, "09:00").json()
@@ -217,7 +217,7 @@ def test_the_clock_does_not_move_back(system: LocalSystem) -> None:
 def test_the_sweep_hint_reads_the_booked_slots(system: LocalSystem) -> None:
     """From the first booked slot's end, for its day and the next (the sweep's catch-up day); None
     when nothing is booked, or only what no regular run reaches any more."""
-    put_test_hall(capacity=3)
+    put_test_office(capacity=3)
     release_days()
     assert next_sweep_due(now()) is None
     person = citizen(system, 4)

@@ -169,13 +169,13 @@ def test_intrinsic_functions_resolve() -> None:
 
 def test_event_sources_and_schedules() -> None:
     raw = read_sam_template()
-    sources = {(s.kind, s.source, s.function) for s in event_sources(raw)}
+    sources = {(s.source_type, s.source, s.function) for s in event_sources(raw)}
     assert sources >= {
         ("sqs", "ReleaseQueue", "JobsFunction"),
         ("sqs", "SmsQueue", "NotifierFunction"),
         ("dynamodb", "OutboxTable", "NotifierFunction"),
     }
-    outbox = next(s for s in event_sources(raw) if s.kind == "dynamodb")
+    outbox = next(s for s in event_sources(raw) if s.source_type == "dynamodb")
     assert (outbox.batch_size, outbox.report_batch_item_failures, outbox.maximum_retry_attempts) == (100, True, 10)
     noon = next(s for s in schedules(raw) if s.name == "hallbook-dev-noon-release")
     assert (noon.expression, noon.timezone, noon.input_json, noon.function) == (

@@ -19,8 +19,8 @@ def template() -> dict[str, Any]:
     return read_sam_template()
 
 
-def resources(template, kind: str) -> dict[str, dict[str, Any]]:
-    return {n: r.get("Properties", {}) for n, r in template["Resources"].items() if r["Type"] == kind}
+def resources(template, resource_type: str) -> dict[str, dict[str, Any]]:
+    return {n: r.get("Properties", {}) for n, r in template["Resources"].items() if r["Type"] == resource_type}
 
 
 def test_waf_rate_rules_guard_the_stage(template):

@@ -18,7 +18,7 @@ from hallbook.store import bookings as booking_store
 from hallbook.store import readcache
 from hallbook.store import slots as slot_store
 from tests.races.test_races import booked_items, request, verified_callers
-from tests.support import HALL, SERVICE, count_dynamodb_calls, put_test_hall, release_days, run_at_once
+from tests.support import OFFICE, SERVICE, count_dynamodb_calls, put_test_office, release_days, run_at_once
 
 pytestmark = pytest.mark.R7
 DAY = date(2026, 9, 15)
@@ -36,7 +36,7 @@ def book(caller, key: str, env: readcache.ReadCaches):
 
 
 def test_a_slot_seen_full_is_refused_without_any_dynamodb_request(system, dynamodb_calls):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     holder, first, second = verified_callers(system, 3)
     env = readcache.ReadCaches()
@@ -56,13 +56,13 @@ def test_a_slot_seen_full_is_refused_without_any_dynamodb_request(system, dynamo
 
 
 def test_availability_teaches_the_negative_cache(system, dynamodb_calls):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     holder, late = verified_callers(system, 2)
     env = readcache.ReadCaches()
     book(holder, "h", env)
     with readcache.environment(env):
-        body = catalog.availability(HALL, SERVICE, None, None, now())
+        body = catalog.availability(OFFICE, SERVICE, None, None, now())
     assert body["days"][0]["slots"][0]["remaining"] == 0
     before = len(dynamodb_calls)
     with pytest.raises(errors.SlotFull):
@@ -71,7 +71,7 @@ def test_availability_teaches_the_negative_cache(system, dynamodb_calls):
 
 
 def test_a_stale_full_never_refuses_a_slot_with_room_longer_than_the_ttl(system):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     holder, waiting = verified_callers(system, 2)
     here, there = readcache.ReadCaches(), readcache.ReadCaches()
@@ -86,30 +86,30 @@ def test_a_stale_full_never_refuses_a_slot_with_room_longer_than_the_ttl(system)
     system.clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
     booking, created = book(waiting, "w3", here)  # never longer
     assert created and booking.status == "booked"
-    slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
+    slot = slot_store.get_slot(OFFICE, SERVICE, DAY, "09:00")
     assert slot.booked == 1 == len(booked_items())
 
 
 @pytest.mark.parametrize("capacity", [1, 3])
 def test_a_stale_free_never_overbooks(system, capacity):
-    put_test_hall(capacity=capacity)
+    put_test_office(capacity=capacity)
     release_days(3)
     callers = verified_callers(system, 12)
     environments = [readcache.ReadCaches() for _ in callers]
     for env in environments:  # every environment has just read the slot with room
         with readcache.environment(env):
-            body = catalog.availability(HALL, SERVICE, None, None, now())
+            body = catalog.availability(OFFICE, SERVICE, None, None, now())
         assert body["days"][0]["slots"][0]["remaining"] == capacity
     results = run_at_once([lambda c=c, e=e: book(c, f"k-{c.account_id}", e) for c, e in zip(callers, environments)])
     wins = [r for r in results if isinstance(r, tuple)]
     assert len(wins) == capacity
     assert all(isinstance(r, errors.SlotFull) for r in results if not isinstance(r, tuple)), results
-    slot = slot_store.get_slot(HALL, SERVICE, DAY, "09:00")
+    slot = slot_store.get_slot(OFFICE, SERVICE, DAY, "09:00")
     assert slot.booked == capacity == len(booked_items())
 
 
 def test_the_booking_that_took_the_last_place_is_still_found_by_its_retry(system, dynamodb_calls):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     winner, late = verified_callers(system, 2)
     env = readcache.ReadCaches()
@@ -127,7 +127,7 @@ def test_a_day_with_a_full_slot_renews_all_its_full_marks_in_one_query_a_second(
     """Once one slot of a hall-service-day has been seen full here, an attempt on a slot without a live
     mark first reads the whole day (one strongly consistent Query, at most once a second): every full
     slot of the day is then refused without a request, instead of one read per slot per second."""
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     early, also_early, late = verified_callers(system, 3)
     _book_at(early, "09:00", "e", readcache.ReadCaches())
@@ -152,7 +152,7 @@ def test_a_day_with_a_full_slot_renews_all_its_full_marks_in_one_query_a_second(
 
 
 def test_the_day_read_lets_through_a_slot_that_has_room_again(system):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     holder, other, waiting = verified_callers(system, 3)
     there = readcache.ReadCaches()
@@ -169,7 +169,7 @@ def test_the_day_read_lets_through_a_slot_that_has_room_again(system):
         _book_at(waiting, "09:30", "w2", here)  # the day read: 09:30 still full, 09:00 has room again
     booking, created = _book_at(waiting, "09:00", "w3", here)
     assert created and booking.status == "booked"
-    assert slot_store.get_slot(HALL, SERVICE, DAY, "09:00").booked == 1
+    assert slot_store.get_slot(OFFICE, SERVICE, DAY, "09:00").booked == 1
 
 
 def _book_at(caller, start: str, key: str, env: readcache.ReadCaches):

@@ -13,7 +13,7 @@ from hallbook.services.tokens import Caller
 from hallbook.store import slots as slot_store
 from hallbook.store.bookings import BookingItem
 from tests.idnumbers import id_number
-from tests.support import HALL, SERVICE, put_test_hall, registered, release_days, run_at_once
+from tests.support import OFFICE, SERVICE, put_test_office, registered, release_days, run_at_once
 
 DAY = "2026-09-15"
 
@@ -28,7 +28,7 @@ def verified_callers(system, n: int) -> list[Caller]:
 
 
 def request(start="09:00", service=SERVICE, subject=None):
-    return bookings.BookingRequest(HALL, service, DAY, start, True, subject)
+    return bookings.BookingRequest(OFFICE, service, DAY, start, True, subject)
 
 
 def booked_items(start="09:00") -> list:
@@ -38,7 +38,7 @@ def booked_items(start="09:00") -> list:
 @pytest.mark.slow
 @pytest.mark.parametrize("capacity", [1, 5])
 def test_64_citizens_one_slot_exactly_capacity_win(system, capacity):
-    put_test_hall(capacity=capacity)
+    put_test_office(capacity=capacity)
     release_days(3)
     callers = verified_callers(system, 64)
     results = run_at_once([lambda c=c: bookings.book(c, request(), f"key-{c.account_id}", now()) for c in callers])
@@ -46,7 +46,7 @@ def test_64_citizens_one_slot_exactly_capacity_win(system, capacity):
     losses = [r for r in results if not isinstance(r, tuple)]
     assert len(wins) == capacity
     assert all(isinstance(e, errors.SlotFull) for e in losses), {type(e).__name__ for e in losses}
-    slot = slot_store.get_slot(HALL, SERVICE, now().date().replace(day=15), "09:00")
+    slot = slot_store.get_slot(OFFICE, SERVICE, now().date().replace(day=15), "09:00")
     assert slot.booked == capacity == len(booked_items())
 
 
@@ -69,7 +69,7 @@ def test_concurrent_registrations_of_one_id_number_have_one_winner(system):
 
 
 def test_a_cancellation_racing_bookings_gives_the_freed_place_to_exactly_one(system):
-    put_test_hall(capacity=1)
+    put_test_office(capacity=1)
     release_days(3)
     holder, *rivals = verified_callers(system, 12)
     held, _ = bookings.book(holder, request(), "hold", now())
@@ -79,12 +79,12 @@ def test_a_cancellation_racing_bookings_gives_the_freed_place_to_exactly_one(sys
     assert not isinstance(results[0], Exception) and results[0].status == "cancelled"
     rival_wins = [r for r in results[1:] if isinstance(r, tuple)]
     assert len(rival_wins) == 0  # R19: the freed place is delayed, not the fastest rival's
-    slot = slot_store.get_slot(HALL, SERVICE, now().date().replace(day=15), "09:00")
+    slot = slot_store.get_slot(OFFICE, SERVICE, now().date().replace(day=15), "09:00")
     assert slot.booked == 1 and slot.held == 1 and slot.bookings == len(booked_items()) == 0
 
 
 def test_the_same_idempotency_key_sent_ten_times_at_once_takes_one_place(system):
-    put_test_hall(capacity=5)
+    put_test_office(capacity=5)
     release_days(3)
     (caller,) = verified_callers(system, 1)
     results = run_at_once([lambda: bookings.book(caller, request(), "one-key", now()) for _ in range(10)])
@@ -94,7 +94,7 @@ def test_the_same_idempotency_key_sent_ten_times_at_once_takes_one_place(system)
 
 
 def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
-    put_test_hall(capacity=5)
+    put_test_office(capacity=5)
     release_days(3)
     (guardian,) = verified_callers(system, 1)
     child = id_number("440305", "20200101", "730")
@@ -109,7 +109,7 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
         bookings.book(guardian, request(), "own", now())[0],
         bookings.book(guardian, request("10:00", CHILD_SERVICE, child), "child", now())[0],
     ]
-    bookings_by_minor_other_day = bookings.BookingRequest(HALL, SERVICE, "2026-09-16", "09:00", True, child)
+    bookings_by_minor_other_day = bookings.BookingRequest(OFFICE, SERVICE, "2026-09-16", "09:00", True, child)
     made.append(bookings.book(guardian, bookings_by_minor_other_day, "child2", now())[0])
     results = run_at_once([lambda b=b: bookings.cancel(guardian, b.booking_id, now()) for b in made])
     assert all(not isinstance(r, Exception) for r in results), results

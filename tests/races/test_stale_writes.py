@@ -17,7 +17,7 @@ from hallbook.store import bookings as store
 from hallbook.store import slots as slot_store
 from hallbook.store import tickets as ticket_store
 from hallbook.store.bookings import BookingItem, SubjectItem, subject_key
-from tests.support import HALL, SERVICE, put_test_hall, registered, release_days
+from tests.support import OFFICE, SERVICE, put_test_office, registered, release_days
 
 DAY = "2026-09-15"  # tomorrow at START
 
@@ -25,14 +25,14 @@ DAY = "2026-09-15"  # tomorrow at START
 @pytest.fixture
 def citizen(system) -> tuple[Caller, str]:
     """A verified citizen as the use cases see them, and their ID number."""
-    put_test_hall(capacity=2)
+    put_test_office(capacity=2)
     release_days(3)
     c = registered(system, login=False)
     return Caller(accounts.store.find_account_id(f"ID#{c.id_number}"), "citizen", None, True), c.id_number
 
 
 def request(start: str) -> bookings.BookingRequest:
-    return bookings.BookingRequest(HALL, SERVICE, DAY, start, True, None)
+    return bookings.BookingRequest(OFFICE, SERVICE, DAY, start, True, None)
 
 
 def after_read(monkeypatch, name: str, write) -> list[bool]:
@@ -56,7 +56,7 @@ def subject_bookings(id_number: str) -> dict[str, str]:
 
 
 def booked_in(start: str) -> int:
-    slot = slot_store.get_slot(HALL, SERVICE, date.fromisoformat(DAY), start)
+    slot = slot_store.get_slot(OFFICE, SERVICE, date.fromisoformat(DAY), start)
     assert slot is not None
     return slot.booked
 
@@ -123,7 +123,7 @@ def test_a_cancellation_of_a_booking_checked_in_after_the_read_is_not_cancellabl
     assert after is not None and after.status == "checked_in"
     subject = store.get_subject(id_number)
     assert (subject.cancel_count, subject.active_services) == (0, set())  # R11 not counted, R9 released once
-    slot = slot_store.get_slot(HALL, SERVICE, date.fromisoformat(DAY), "09:00")
+    slot = slot_store.get_slot(OFFICE, SERVICE, date.fromisoformat(DAY), "09:00")
     assert slot is not None and (slot.booked, slot.held) == (1, 0)  # the place stays the checked-in booking's
 
 
@@ -150,7 +150,7 @@ def test_a_proxy_booking_after_its_revocation_was_written_is_refused(system, mon
     is written. The authorisation as read is a condition of the booking's own transaction."""
     from tests.api.test_proxies import authorised, book_for
 
-    put_test_hall(capacity=2)
+    put_test_office(capacity=2)
     release_days(3)
     father, son = registered(system, born="19480305"), registered(system)
     proxy_id = authorised(system, son, father)

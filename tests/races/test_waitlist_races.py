@@ -17,7 +17,7 @@ from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
 from hallbook.store.bookings import BookingItem
 from tests.api.test_waitlist import book, citizens, join
-from tests.support import HALL, SERVICE, open_hall, put_test_hall, run_at_once
+from tests.support import OFFICE, SERVICE, open_office, put_test_office, run_at_once
 
 DAY = "2026-09-15"
 D = date.fromisoformat(DAY)
@@ -25,12 +25,12 @@ pytestmark = [pytest.mark.R18, pytest.mark.R7, pytest.mark.R9]
 
 
 @pytest.fixture
-def hall(system):
-    return open_hall(system, capacity=2, days=3)
+def office(system):
+    return open_office(system, capacity=2, days=3)
 
 
 def slot(start: str = "09:00"):
-    return slot_store.get_slot(HALL, SERVICE, D, start)
+    return slot_store.get_slot(OFFICE, SERVICE, D, start)
 
 
 def bookings_made(start: str = "09:00") -> int:
@@ -40,11 +40,11 @@ def bookings_made(start: str = "09:00") -> int:
 def assert_consistent(capacity: int = 2, start: str = "09:00") -> None:
     s = slot(start)
     assert s.booked <= capacity
-    assert s.held == len([p for p in wait_store.places_of_day(HALL, SERVICE, D) if p.start == start])
+    assert s.held == len([p for p in wait_store.places_of_day(OFFICE, SERVICE, D) if p.start == start])
     assert s.bookings == bookings_made(start)
 
 
-def offered_entry(hall) -> tuple:
+def offered_entry(office) -> tuple:
     """A full slot, a waiting citizen, and a cancellation that offers the place to them."""
     holders, (waiter,) = citizens(2), citizens(1)
     made = [book(h) for h in holders]
@@ -54,8 +54,8 @@ def offered_entry(hall) -> tuple:
     return waiter, entry
 
 
-def test_ten_accepts_of_one_offer_make_exactly_one_booking(hall):
-    waiter, entry = offered_entry(hall)
+def test_ten_accepts_of_one_offer_make_exactly_one_booking(office):
+    waiter, entry = offered_entry(office)
     results = run_at_once([lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()) for _ in range(10)])
     created = [r for r in results if isinstance(r, tuple) and r[1]]
     assert len(created) == 1
@@ -67,8 +67,8 @@ def test_ten_accepts_of_one_offer_make_exactly_one_booking(hall):
     assert_consistent()
 
 
-def test_an_accept_racing_a_decline_has_one_winner(hall):
-    waiter, entry = offered_entry(hall)
+def test_an_accept_racing_a_decline_has_one_winner(office):
+    waiter, entry = offered_entry(office)
     results = run_at_once(
         [
             lambda: waitlist.accept(waiter, entry["waitlist_id"], True, now()),
@@ -86,11 +86,11 @@ def test_an_accept_racing_a_decline_has_one_winner(hall):
     assert_consistent()
 
 
-def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
+def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(office):
     holders, waiters = citizens(2), citizens(3)
     made = [book(h) for h in holders]
     bookings.cancel(holders[0], made[0].booking_id, now())  # nobody waits yet: delayed
-    (place,) = wait_store.places_of_day(HALL, SERVICE, D)
+    (place,) = wait_store.places_of_day(OFFICE, SERVICE, D)
     entries = [join(w) for w in waiters]
     later = place.return_at + timedelta(seconds=1)
     results = run_at_once([lambda: waitlist.run_timers(later) for _ in range(6)])
@@ -100,11 +100,11 @@ def test_timer_runs_racing_each_other_offer_a_delayed_place_exactly_once(hall):
     assert_consistent()
 
 
-def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once(hall):
+def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once(office):
     holders, rivals = citizens(2), citizens(10)
     made = [book(h) for h in holders]
     bookings.cancel(holders[0], made[0].booking_id, now())
-    (place,) = wait_store.places_of_day(HALL, SERVICE, D)
+    (place,) = wait_store.places_of_day(OFFICE, SERVICE, D)
     later = place.return_at + timedelta(seconds=1)
     jobs = [lambda: waitlist.run_timers(later) for _ in range(3)]
     jobs += [lambda c=c: book(c) for c in rivals]
@@ -117,14 +117,14 @@ def test_a_delayed_place_returning_while_ten_citizens_book_is_taken_at_most_once
     assert_consistent()
 
 
-def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(hall):
+def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(office):
     holders, (waiter,), rivals = citizens(2), citizens(1), citizens(10)
     for h in holders:
         book(h)
     entry = join(waiter)
-    put_test_hall(capacity=3)
-    office = catalog.load_catalog(max_age=0).offices[HALL]
-    jobs = [lambda: catalog_admin.apply_timetable(office, None, now())]
+    put_test_office(capacity=3)
+    stored_office = catalog.load_catalog(max_age=0).offices[OFFICE]
+    jobs = [lambda: catalog_admin.apply_timetable(stored_office, None, now())]
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
     wins = [r for r in results[1:] if not isinstance(r, Exception)]
@@ -134,7 +134,7 @@ def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(ha
     assert_consistent(capacity=3)
 
 
-def test_one_subject_joining_and_booking_at_once_holds_exactly_one(hall):
+def test_one_subject_joining_and_booking_at_once_holds_exactly_one(office):
     for h in citizens(2):
         book(h)  # 09:00 is full, 09:30 is free
     (me,) = citizens(1)

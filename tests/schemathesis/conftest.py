@@ -4,7 +4,7 @@ schema it serves at /v1/openapi.json and a bearer token for each role:
 - citizen: registered here through POST /v1/accounts, its SMS code read from GET /local/sms,
   verified (POST /v1/accounts/verify) and logged in (POST /v1/sessions);
 - applicant: the demo citizen 王海 (README), who holds a residence permit open for renewal;
-- staff: `staff@gz-zengcheng-licheng-ps` (the hall routes) and `staff@hk-longhua-jinmao-ps` (the station of
+- staff: `staff@gz-zengcheng-licheng-ps` (the hall routes) and `staff@hk-longhua-jinmao-ps` (the office of
   王海's permit: the application routes);
 - admin and operator: the seeded logins.
 
@@ -36,12 +36,12 @@ REPO = Path(__file__).resolve().parents[2]
 NOW = "2030-09-30T09:00+08:00"  # a Monday morning, before the noon release
 CITIZEN = {"name": "测试员", "id_number": "440106199203040018", "phone": "13912340001", "password": "schema123"}
 APPLICANT = {"login": "13707980001", "password": "local-citizen-1"}
-HALL = "gz-zengcheng-licheng-ps"  # a `priority` hall: walk-in tickets too
-STATION = "hk-longhua-jinmao-ps"
+OFFICE = "gz-zengcheng-licheng-ps"  # a `priority` hall: walk-in tickets too
+PERMIT_OFFICE = "hk-longhua-jinmao-ps"
 # a hall of the test's own, for the administrators' routes that rewrite a hall (its timetable, its
 # closures): they would otherwise close the demo halls' slots the other operations book
-OWN_HALL = "schemathesis-hall"
-OWN_HALL_BODY = {
+OWN_OFFICE = "schemathesis-hall"
+OWN_OFFICE_BODY = {
     "name": "测试大厅",
     "name_en": "Schemathesis hall",
     "region": "guangzhou",
@@ -123,8 +123,8 @@ class Tokens:
     citizen: str
     citizen_spare: str  # another session of the citizen's, for the routes that end a session
     applicant: str
-    hall_staff: str
-    station_staff: str
+    office_staff: str
+    permit_office_staff: str
     admin: str
     operator: str
 
@@ -153,11 +153,11 @@ def obtain_tokens(live_api: str) -> Tokens:
         citizen=_login(live_api, CITIZEN["phone"], CITIZEN["password"]),
         citizen_spare=_login(live_api, CITIZEN["id_number"], CITIZEN["password"]),
         applicant=_login(live_api, APPLICANT["login"], APPLICANT["password"]),
-        hall_staff=_login(live_api, f"staff@{HALL}", "local-staff-pass"),
-        station_staff=_login(live_api, f"staff@{STATION}", "local-staff-pass"),
+        office_staff=_login(live_api, f"staff@{OFFICE}", "local-staff-pass"),
+        permit_office_staff=_login(live_api, f"staff@{PERMIT_OFFICE}", "local-staff-pass"),
         admin=_login(live_api, "admin", "local-admin-pass"),
         operator=_login(live_api, "operator", "local-operator-pass"),
     )
-    status, body = _call(live_api, "PUT", f"/v1/offices/{OWN_HALL}", OWN_HALL_BODY, tokens.admin)
+    status, body = _call(live_api, "PUT", f"/v1/offices/{OWN_OFFICE}", OWN_OFFICE_BODY, tokens.admin)
     assert status in (200, 201), body
     return tokens

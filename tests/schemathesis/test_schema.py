@@ -40,21 +40,21 @@ def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple
     if roles in (CITIZEN, ANY_ROLE):
         return tokens.applicant if "applications" in tags else tokens.citizen
     if roles == STAFF:
-        return tokens.station_staff if "applications" in tags else tokens.hall_staff
+        return tokens.permit_office_staff if "applications" in tags else tokens.office_staff
     return {ADMIN: tokens.admin, OPERATOR: tokens.operator}[roles]
 
 
 # Path parameters fixed per operation: a staff token meets its own office (the hall routes at
-# gz-zengcheng-licheng-ps, the station's at 王海's police station); the operator acts for the citizen
-# registered here; and the administrators' routes that rewrite the catalogue act on the test's own
+# gz-zengcheng-licheng-ps, the office's at 王海's police station); the operator acts for the citizen
+# registered here; and the administrators' routes that rewrite the catalog act on the test's own
 # hall, service, year and permit, so that the demo halls keep the slots the other operations book
 # (a demo hall's new timetable also costs tens of seconds in the embedded AWS).
 def fixed_parameters(method: str, path: str, roles: tuple[str, ...], tags: list[str], tokens) -> dict[str, str]:
-    from .conftest import HALL, OWN_HALL, STATION
+    from .conftest import OFFICE, OWN_OFFICE, PERMIT_OFFICE
 
     own = {
-        ("PUT", "/v1/offices/{office_id}"): {"path.office_id": OWN_HALL},
-        ("POST", "/v1/offices/{office_id}/closures"): {"path.office_id": OWN_HALL},
+        ("PUT", "/v1/offices/{office_id}"): {"path.office_id": OWN_OFFICE},
+        ("POST", "/v1/offices/{office_id}/closures"): {"path.office_id": OWN_OFFICE},
         ("PUT", "/v1/services/{code}"): {"path.code": "SCHEMATHESIS"},
         ("PUT", "/v1/calendar/{year}"): {"path.year": "2031"},
         ("PUT", "/v1/permits/{number}"): {"path.number": "ST2030000001"},
@@ -62,7 +62,7 @@ def fixed_parameters(method: str, path: str, roles: tuple[str, ...], tags: list[
     if (method, path) in own:
         return own[(method, path)]
     if roles == STAFF and "{office_id}" in path:
-        return {"path.office_id": STATION if "applications" in tags else HALL}
+        return {"path.office_id": PERMIT_OFFICE if "applications" in tags else OFFICE}
     if roles == OPERATOR and "{account_id}" in path:
         return {"path.account_id": tokens.citizen_account_id}
     return {}

@@ -14,6 +14,7 @@ from hallbook.domain.applications import (
     StoredObject,
     check_change,
     check_collection_choice,
+    check_collection_office,
     check_completion,
     check_decision,
     check_eligible,
@@ -23,7 +24,6 @@ from hallbook.domain.applications import (
     check_renewal,
     check_transition,
     check_upload_type,
-    check_window_office,
     details_for,
     material,
     materials_for,
@@ -31,7 +31,7 @@ from hallbook.domain.applications import (
     on_completion,
     parse_permit_number,
     plus_years,
-    renewal_window,
+    renewal_period,
 )
 
 # ---------------------------------------------------------------- renewal: the month before expiry
@@ -39,8 +39,8 @@ from hallbook.domain.applications import (
 EXPIRES = date(2026, 10, 15)
 
 
-def test_renewal_window_is_the_month_before_expiry():
-    assert renewal_window(EXPIRES) == (date(2026, 9, 16), date(2026, 10, 15))
+def test_renewal_period_is_the_month_before_expiry():
+    assert renewal_period(EXPIRES) == (date(2026, 9, 16), date(2026, 10, 15))
 
 
 @pytest.mark.parametrize("today", [date(2026, 9, 16), date(2026, 10, 15), date(2026, 10, 1)])
@@ -49,7 +49,7 @@ def test_renewal_inside_the_month_is_eligible(today):
 
 
 @pytest.mark.parametrize("today, when", [(date(2026, 9, 15), "is not open yet"), (date(2026, 10, 16), "has expired")])
-def test_renewal_one_day_outside_either_side_is_refused_with_the_window(today, when):
+def test_renewal_one_day_outside_either_side_is_refused_with_the_period(today, when):
     with pytest.raises(errors.NotEligible) as refused:
         check_renewal(EXPIRES, today)
     assert refused.value.code == "NOT_ELIGIBLE" and refused.value.status == 409
@@ -67,8 +67,8 @@ def test_renewal_one_day_outside_either_side_is_refused_with_the_window(today, w
         (date(2026, 1, 10), date(2025, 12, 11)),  # across the year
     ],
 )
-def test_renewal_window_at_month_ends(valid_until, first):
-    assert renewal_window(valid_until)[0] == first
+def test_renewal_period_at_month_ends(valid_until, first):
+    assert renewal_period(valid_until)[0] == first
     check_renewal(valid_until, first)
     with pytest.raises(errors.NotEligible):
         check_renewal(valid_until, date.fromordinal(first.toordinal() - 1))
@@ -219,12 +219,12 @@ def test_every_illegal_transition_is_refused(before, to):
     assert refused.value.code == "INVALID_STATE" and refused.value.extra == {"state": before.value}
 
 
-def test_collection_is_chosen_once_approved_and_again_only_after_a_lost_window_booking():
+def test_collection_is_chosen_once_approved_and_again_only_after_a_lost_counter_booking():
     check_collection_choice("approved", None, None)
-    window = {"method": "window", "booking_id": "b"}
+    at_counter = {"method": "window", "booking_id": "b"}
     for status in ("cancelled", "no_show"):
-        check_collection_choice("collecting", window, status)
-    for current, status in ((window, "booked"), (window, "checked_in"), ({"method": "mail"}, None)):
+        check_collection_choice("collecting", at_counter, status)
+    for current, status in ((at_counter, "booked"), (at_counter, "checked_in"), ({"method": "mail"}, None)):
         with pytest.raises(errors.InvalidState):
             check_collection_choice("collecting", current, status)
     for state in ("draft", "submitted", "under_review", "rejected", "closed", "withdrawn"):
@@ -246,17 +246,17 @@ def test_a_rejection_needs_a_reason():
         check_decision(False, "x" * 201)
 
 
-def test_mail_address_and_window_station():
+def test_mail_address_and_counter_at_the_permit_office():
     assert check_mail_address(" 海口市 美兰区 海甸五西路8号 ") == "海口市 美兰区 海甸五西路8号"
     for bad in (None, "", "海口"):
         with pytest.raises(errors.ValidationFailed):
             check_mail_address(bad)
-    check_window_office("hk-longhua-jinmao-ps", "hk-longhua-jinmao-ps")
+    check_collection_office("hk-longhua-jinmao-ps", "hk-longhua-jinmao-ps")
     with pytest.raises(errors.ValidationFailed):
-        check_window_office("hk-meilan-haidian-ps", "hk-longhua-jinmao-ps")
+        check_collection_office("hk-meilan-haidian-ps", "hk-longhua-jinmao-ps")
 
 
-def test_completion_at_the_window_waits_for_the_check_in():
+def test_completion_at_the_counter_waits_for_the_check_in():
     check_completion("mail", None)
     for status in ("checked_in", "completed"):
         check_completion("window", status)

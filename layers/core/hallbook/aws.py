@@ -7,6 +7,6 @@ from functools import cache
 
 @cache
 def client(service: str):
-    import boto3  # on first use: pynamodb needs botocore only, and the catalogue routes no boto3 client
+    import boto3  # on first use: pynamodb needs botocore only, and the catalog routes no boto3 client
 
     return boto3.client(service)

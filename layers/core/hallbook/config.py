@@ -55,7 +55,7 @@ class Settings(BaseSettings):
     limit_booking_account: str = "10/10"
     limit_booking_address: str = "50/10"
     limit_availability_address: str = "10/2"
-    # global, one conditional write per (key, window) in RATE_LIMITS_TABLE: low-volume, abuse-prone routes
+    # global, one conditional write per (key, period) in RATE_LIMITS_TABLE: low-volume, abuse-prone routes
     limit_sms_address: str = "20/3600"
     limit_register_address: str = "10/3600"
     limit_register_phone: str = "3/86400"

@@ -1,6 +1,6 @@
 """Modules imported on first use rather than at a handler's import (issue 13: cold start). A route that
 never signs a token, hashes a password, parses a phone number or ID number or draws a confirmation
-(the catalogue, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
+(the catalog, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
 phonenumbers, python-stdnum, segno or icalendar. Environments that
 Lambda initialises ahead of time (provisioned concurrency) import them all during init: see `warm`."""
 

@@ -14,7 +14,7 @@ Kinds and their conditions (seed 004):
 States: draft -> submitted -> under_review -> approved | rejected; approved -> collecting -> closed.
 An application is created as a `draft` (its materials are uploaded to it), becomes `submitted` when
 the citizen submits it with every required material present, `under_review` when staff of the
-permit's station open it. A draft or submitted application may be withdrawn by its citizen. Every
+permit's office open it. A draft or submitted application may be withdrawn by its citizen. Every
 other step is allowed only from the one state before it.
 """
 
@@ -198,13 +198,13 @@ def plus_years(day: date, years: int = 1) -> date:
         return day.replace(year=day.year + years, day=28)
 
 
-def renewal_window(valid_until: date) -> tuple[date, date]:
+def renewal_period(valid_until: date) -> tuple[date, date]:
     """The first and the last day a renewal may be applied for: the month before expiry."""
     return minus_month(valid_until) + timedelta(days=1), valid_until
 
 
 def check_renewal(valid_until: date, today: date) -> None:
-    opens, closes = renewal_window(valid_until)
+    opens, closes = renewal_period(valid_until)
     if not opens <= today <= closes:
         when = "has expired" if today > closes else "is not open yet"
         raise NotEligible(
@@ -311,10 +311,10 @@ def check_mail_address(address: str | None) -> str:
     return cleaned
 
 
-def check_window_office(office_id: str, station: str) -> None:
-    """Collection at the window is at the permit's station (its data is rewritten there)."""
-    if office_id != station:
-        raise ValidationFailed(f"collect at the permit's station, {station}", field="office_id")
+def check_collection_office(office_id: str, permit_office: str) -> None:
+    """Collection at the window is at the permit's office (its data is rewritten there)."""
+    if office_id != permit_office:
+        raise ValidationFailed(f"collect at the permit's station, {permit_office}", field="office_id")
 
 
 def check_collection_choice(state: str, current: dict[str, Any] | None, booking_status: str | None) -> None:

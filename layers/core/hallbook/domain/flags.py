@@ -16,8 +16,8 @@ from .sanctions import (
     FLAG_BOOK_CANCEL_CYCLES,
     FLAG_MINORS_PER_ACCOUNT,
     FLAG_NOON_BURSTS,
+    FLAG_PERIOD_DAYS,
     FLAG_PHONE_ID_NUMBERS,
-    FLAG_WINDOW_DAYS,
 )
 
 
@@ -29,8 +29,8 @@ class Pattern:
     what: str  # for the administrator
 
     def met(self, events: list[dict[str, Any]], now: datetime) -> list[dict[str, Any]] | None:
-        """The events of the window when they meet the pattern (its evidence), else None."""
-        since = now - timedelta(days=FLAG_WINDOW_DAYS)
+        """The events of the period when they meet the pattern (its evidence), else None."""
+        since = now - timedelta(days=FLAG_PERIOD_DAYS)
         recent = [e for e in events if datetime.fromisoformat(e["at"]) > since]
         value = len({e.get("distinct") for e in recent}) if self.distinct else len(recent)
         return recent if value >= self.threshold else None
@@ -44,26 +44,26 @@ PHONE_CYCLES_IDS = Pattern(
     FLAG_PHONE_ID_NUMBERS,
     True,
     f"one phone registered with (or lost in reclaims) {FLAG_PHONE_ID_NUMBERS} or more "
-    f"ID numbers within {FLAG_WINDOW_DAYS} days",
+    f"ID numbers within {FLAG_PERIOD_DAYS} days",
 )
 BOOK_CANCEL_LOOP = Pattern(
     "book_cancel_loop",
     FLAG_BOOK_CANCEL_CYCLES,
     False,
     f"{FLAG_BOOK_CANCEL_CYCLES} or more book-and-cancel cycles of one subject on one service "
-    f"within {FLAG_WINDOW_DAYS} days",
+    f"within {FLAG_PERIOD_DAYS} days",
 )
 MANY_MINORS = Pattern(
     "many_minors",
     FLAG_MINORS_PER_ACCOUNT,
     True,
-    f"one account named {FLAG_MINORS_PER_ACCOUNT} or more minors within {FLAG_WINDOW_DAYS} days",
+    f"one account named {FLAG_MINORS_PER_ACCOUNT} or more minors within {FLAG_PERIOD_DAYS} days",
 )
 SUBJECT_MANY_ACCOUNTS = Pattern(
     "subject_many_accounts",
     FLAG_ACCOUNTS_PER_SUBJECT,
     True,
-    f"one minor booked from {FLAG_ACCOUNTS_PER_SUBJECT} or more accounts within {FLAG_WINDOW_DAYS} days",
+    f"one minor booked from {FLAG_ACCOUNTS_PER_SUBJECT} or more accounts within {FLAG_PERIOD_DAYS} days",
 )
 NOON_BURST = Pattern(
     "noon_burst",

@@ -5,7 +5,7 @@ Two kinds, for two costs:
 - `Buckets`: this process's memory (one Lambda environment), a GCRA token bucket per key: `count`
   requests at once, then one every `seconds / count`. Costs nothing but a dict entry, so it can
   sit in front of the noon rush's booking attempts and availability polls.
-- `Window`: fixed windows of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
+- `Period`: fixed periods of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
   one conditional write per request), for the routes where a limit must hold across every
   environment - registration and SMS codes.
 """
@@ -84,8 +84,8 @@ class Buckets:
 
 
 @dataclass(frozen=True)
-class Window:
-    """The fixed window of `rate.seconds` that holds `at`: windows start at multiples of their length
+class Period:
+    """The fixed period of `rate.seconds` that holds `at`: periods start at multiples of their length
     from the epoch (an hour's on the hour, a day's at 08:00 Asia/Shanghai)."""
 
     rate: Rate
@@ -101,7 +101,7 @@ class Window:
 
     @property
     def wait(self) -> float:
-        """Seconds until the next window opens, when this one's count is spent."""
+        """Seconds until the next period opens, when this one's count is spent."""
         return self.ends_at - self.at
 
 

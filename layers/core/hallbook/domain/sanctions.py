@@ -20,7 +20,7 @@ NO_SHOW_MONTHS = 6
 WARN_AT_CANCELLATIONS = CANCELS_PER_MONTH - 1
 WARN_AT_NO_SHOWS = NO_SHOWS_LIMIT - 1
 # R22: abuse flags - what an administrator is shown (never a sanction: nothing here suspends anyone)
-FLAG_WINDOW_DAYS = 30  # every pattern counts the events of the last 30 days
+FLAG_PERIOD_DAYS = 30  # every pattern counts the events of the last 30 days
 FLAG_PHONE_ID_NUMBERS = 3  # distinct ID numbers one phone registered with, or lost in a reclaim
 FLAG_BOOK_CANCEL_CYCLES = 3  # cancelled bookings of one subject for one service (R11 allows 2 a month)
 FLAG_MINORS_PER_ACCOUNT = 4  # distinct minors one account named (links asked, bookings refused)

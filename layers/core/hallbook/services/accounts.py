@@ -35,7 +35,7 @@ if TYPE_CHECKING:
     from argon2 import PasswordHasher
 
 log = logging.getLogger(__name__)
-argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalogue routes
+argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalog routes
 argon2_errors = lazy("argon2.exceptions")
 
 CODE_MINUTES = 10
@@ -95,7 +95,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
         code_hash=code_hash(account_id, code),
         code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
         code_sends=1,
-        code_window_start=now.isoformat(),
+        code_period_start=now.isoformat(),
         identity_verified=real_name.verified,
         identity_source=real_name.source,
         identity_checked_at=now.isoformat(),
@@ -154,11 +154,11 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
 
 def _resend_wait(account: Account, now: datetime) -> int:
     """Seconds until resend_code would send a new code (at least 1)."""
-    window_start = datetime.fromisoformat(account.code_window_start) if account.code_window_start else now
-    if now - window_start >= timedelta(days=1):
+    period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
+    if now - period_start >= timedelta(days=1):
         return 1
     if account.code_sends >= SENDS_PER_DAY:
-        return _seconds(window_start + timedelta(days=1) - now)
+        return _seconds(period_start + timedelta(days=1) - now)
     if account.code_expires_at:
         last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         return _seconds(last_sent + RESEND_INTERVAL - now)
@@ -173,10 +173,10 @@ def resend_code(id_number: str, now: datetime) -> None:
     account = _account_by_id_number(id_number, now)
     if account.phone_verified:
         raise ValidationFailed("The phone is already verified.", field="id_number")
-    window_start = datetime.fromisoformat(account.code_window_start) if account.code_window_start else now
+    period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
     sends = account.code_sends
-    if now - window_start >= timedelta(days=1):
-        window_start, sends = now, 0
+    if now - period_start >= timedelta(days=1):
+        period_start, sends = now, 0
     last_sent = (
         datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         if account.code_expires_at
@@ -202,7 +202,7 @@ def resend_code(id_number: str, now: datetime) -> None:
         code_hash(account.account_id, code),
         (now + timedelta(minutes=CODE_MINUTES)).isoformat(),
         sends + 1,
-        window_start.isoformat(),
+        period_start.isoformat(),
         account.code_sends,
         sms,
     ):
@@ -396,13 +396,13 @@ def send_login_code(login: str, now: datetime) -> None:
     at = int(now.timestamp())
     if _factor(account) != "sms" or guard.second_factor_until <= at or not account.phone:
         return
-    window_start, sends = guard.login_code_window_start, guard.login_code_sends
-    if at - window_start >= 24 * 3600:
-        window_start, sends = at, 0
+    period_start, sends = guard.login_code_period_start, guard.login_code_sends
+    if at - period_start >= 24 * 3600:
+        period_start, sends = at, 0
     last_sent = guard.login_code_expires_at - LOGIN_CODE_MINUTES * 60 if guard.login_code_expires_at else None
     interval = int(RESEND_INTERVAL.total_seconds())
     if sends >= SENDS_PER_DAY:
-        raise RateLimited("At most 5 login codes a day.", retry_after=max(1, window_start + 24 * 3600 - at))
+        raise RateLimited("At most 5 login codes a day.", retry_after=max(1, period_start + 24 * 3600 - at))
     if last_sent is not None and at - last_sent < interval:
         raise RateLimited(
             "A login code was sent less than a minute ago.", retry_after=max(1, last_sent + interval - at)
@@ -423,7 +423,7 @@ def send_login_code(login: str, now: datetime) -> None:
         code_hash(account.account_id, code),
         at + LOGIN_CODE_MINUTES * 60,
         sends + 1,
-        window_start,
+        period_start,
         guard.login_code_sends,
         sms,
     ):

@@ -1,6 +1,6 @@
 """R17 online residence-permit applications: a citizen applies for a permit they hold (renewal,
 change of details, replacement), uploads the materials to S3 through presigned forms and submits;
-staff of the permit's station open it, decide (SMS in the same transaction), and close it once the
+staff of the permit's office open it, decide (SMS in the same transaction), and close it once the
 permit is collected - at the window, through the booking rules (services.bookings.book), or by mail.
 
 Rules are hallbook.domain.applications; each step is one transaction (store.applications.move)."""
@@ -23,6 +23,7 @@ from ..domain.applications import (
     Kind,
     State,
     check_collection_choice,
+    check_collection_office,
     check_completion,
     check_decision,
     check_eligible,
@@ -30,7 +31,6 @@ from ..domain.applications import (
     check_materials,
     check_transition,
     check_upload_type,
-    check_window_office,
     details_for,
     material,
     materials_for,
@@ -93,7 +93,7 @@ class ApplicationPage:
 
 
 @dataclass(frozen=True)
-class StationPage:
+class OfficeApplicationsPage:
     office_id: str
     state: str
     applications: list[Application]
@@ -110,7 +110,7 @@ class Contact:
 
 @dataclass(frozen=True)
 class StaffView:
-    """An application as its station's staff open it: presigned GETs of the uploaded materials (by
+    """An application as its office's staff open it: presigned GETs of the uploaded materials (by
     material code), and with `contact` the applicant's name and phone."""
 
     application: Application
@@ -268,7 +268,7 @@ def choose_collection(
     phone: str | None = None,
 ) -> Application:
     """approved -> collecting. At the window: a booking of the permit-collection service at the
-    permit's station, made by services.bookings.book - the same rules, window and capacity as any
+    permit's office, made by services.bookings.book - the same rules, window and capacity as any
     booking (SLOT_FULL, OUTSIDE_WINDOW, ...), with an idempotency key derived from the application so
     a retried request never takes a second place. By mail: a validated recipient."""
     application = own_application(caller, application_id)
@@ -282,7 +282,7 @@ def choose_collection(
     if method == "window":
         if not office_id or not day or not start:
             raise errors.ValidationFailed("window collection needs office_id, date and start", field="office_id")
-        check_window_office(office_id, application.office_id)
+        check_collection_office(office_id, application.office_id)
         key = f"application:{application.application_id}:{application.collection_attempts}"
         request = bookings.BookingRequest(
             office_id=office_id,
@@ -340,11 +340,11 @@ def list_own(caller: Caller, limit: int, cursor: str | None) -> ApplicationPage:
     return ApplicationPage(*store.list_for_account(caller.account_id, limit, cursor))
 
 
-# ---------------------------------------------------------------- staff of the permit's station
+# ---------------------------------------------------------------- staff of the permit's office
 
 
 def for_staff(application_id: str) -> Application:
-    """An application staff may act on (the web layer then checks they belong to its station). A draft
+    """An application staff may act on (the web layer then checks they belong to its office). A draft
     is still the citizen's: not found."""
     application = store.get_application(application_id) if application_id and len(application_id) <= 64 else None
     if application is None or application.state == State.DRAFT.value:
@@ -353,7 +353,7 @@ def for_staff(application_id: str) -> Application:
 
 
 def staff_view(application: Application, contact_for: Caller | None = None, now: datetime | None = None) -> StaffView:
-    """One application as its station's staff see it. With `contact_for` (the staff member opening it,
+    """One application as its office's staff see it. With `contact_for` (the staff member opening it,
     GET .../applications/{id}): also the applicant's name and the phone staff may call, and the look is
     written to the audit log (who saw whose contact, when)."""
     urls = {
@@ -375,20 +375,22 @@ def staff_view(application: Application, contact_for: Caller | None = None, now:
     return StaffView(application, urls, contact)
 
 
-def station_queue(office_id: str, state: str, limit: int, cursor: str | None) -> StationPage:
+def office_applications(office_id: str, state: str, limit: int, cursor: str | None) -> OfficeApplicationsPage:
     try:
         the_state = State(state)
     except ValueError:
         raise errors.ValidationFailed(f"unknown state {state!r}", field="state") from None
     if the_state is State.DRAFT:
         raise errors.ValidationFailed("drafts are not submitted yet", field="state")
-    return StationPage(office_id, the_state.value, *store.list_for_station(office_id, the_state.value, limit, cursor))
+    return OfficeApplicationsPage(
+        office_id, the_state.value, *store.list_for_office(office_id, the_state.value, limit, cursor)
+    )
 
 
-def review(who: Caller, application: Application, now: datetime) -> StaffView:
+def review(caller: Caller, application: Application, now: datetime) -> StaffView:
     """submitted -> under_review: staff open it (and get its materials)."""
     check_transition(application.state, State.UNDER_REVIEW)
-    step = Step(State.UNDER_REVIEW.value, now.isoformat(), who.account_id, who.role)
+    step = Step(State.UNDER_REVIEW.value, now.isoformat(), caller.account_id, caller.role)
     try:
         store.move(application, step, now)
     except StateMoved:
@@ -396,7 +398,7 @@ def review(who: Caller, application: Application, now: datetime) -> StaffView:
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 
-def _sms(application: Application, kind: str, now: datetime, **params: Any) -> tuple[Message, ...]:
+def _sms(application: Application, template: str, now: datetime, **params: Any) -> tuple[Message, ...]:
     """The SMS reporting a step, to the applicant's phone (none if the account has no phone)."""
     account = account_store.get_account(application.account_id)
     if account is None or not account.phone:
@@ -405,8 +407,8 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
     name_zh, name_en = KIND_NAMES[_kind(application)]
     return (
         messages.message(
-            f"{application.application_id}#{kind}",
-            kind,
+            f"{application.application_id}#{template}",
+            template,
             account.phone,
             account.lang,
             now,
@@ -421,14 +423,14 @@ def _sms(application: Application, kind: str, now: datetime, **params: Any) -> t
     )
 
 
-def decide(who: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
+def decide(caller: Caller, application: Application, approve: bool, reason: str | None, now: datetime) -> StaffView:
     """under_review -> approved | rejected (a rejection with a reason), and the SMS telling the
     citizen, in one transaction. A rejection frees the permit for a new application."""
     reason = check_decision(approve, reason)
     to = State.APPROVED if approve else State.REJECTED
     check_transition(application.state, to)
     sms = _sms(application, f"application_{to.value}", now, reason=reason or "")
-    step = Step(to.value, now.isoformat(), who.account_id, who.role, reason)
+    step = Step(to.value, now.isoformat(), caller.account_id, caller.role, reason)
     try:
         store.move(application, step, now, decision_reason=reason, release_lock=to in FINAL, messages=sms)
     except StateMoved:
@@ -445,7 +447,7 @@ def decide(who: Caller, application: Application, approve: bool, reason: str | N
     )
 
 
-def complete(who: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
+def complete(caller: Caller, application: Application, now: datetime, tracking_number: str | None = None) -> StaffView:
     """collecting -> closed, when the permit was handed over at the window (its booking checked in)
     or posted. A renewal extends the permit by a year, a change writes the new details, in the same
     transaction; the citizen is told by SMS - for a mail collection with the tracking number staff
@@ -473,8 +475,8 @@ def complete(who: Caller, application: Application, now: datetime, tracking_numb
     step = Step(
         State.CLOSED.value,
         now.isoformat(),
-        who.account_id,
-        who.role,
+        caller.account_id,
+        caller.role,
         note=f"tracking number {tracking}" if tracking else None,
     )
     for _ in range(COMPLETE_ATTEMPTS):
@@ -496,14 +498,14 @@ def complete(who: Caller, application: Application, now: datetime, tracking_numb
     else:
         raise errors.Busy("The permit is changing; please retry.")
     if booking is not None and booking.status == Status.CHECKED_IN.value:
-        from .hall import finish_booking_ticket
+        from .tickets import finish_booking_ticket
 
         finish_booking_ticket(booking, now)
     return staff_view(replace(application, state=step.state, history=(*application.history, step), updated_at=step.at))
 
 
 def review_backlog(now: datetime) -> tuple[int, float]:
-    """Every station's applications submitted and not yet opened for review: how many, and how long the
+    """Every office's applications submitted and not yet opened for review: how many, and how long the
     oldest has waited in seconds (0 when none) - the Halls dashboard's gauges, from the sweep job."""
     waiting, oldest = 0, None
     for office_id in sorted(load_catalog().offices):

@@ -19,10 +19,10 @@ T = TypeVar("T")
 _renderings: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
 
-def shows(kind: type[T], render: Callable[[T], dict[str, Any]]) -> None:
+def shows(entity_type: type[T], render: Callable[[T], dict[str, Any]]) -> None:
     """How an entry's `before` and `after` show a typed object (a Booking): as the API shows it, so
     masked alike. The web layer registers its response models' rendering."""
-    _renderings[kind] = render
+    _renderings[entity_type] = render
 
 
 def _shown(value: object) -> dict[str, Any] | list[Any] | None:
@@ -35,7 +35,7 @@ def _shown(value: object) -> dict[str, Any] | list[Any] | None:
 
 
 def entry(
-    who: Caller,
+    caller: Caller,
     action: str,
     target: str,
     now: datetime,
@@ -48,8 +48,8 @@ def entry(
     return AuditEntry(
         audit_id=uuid.uuid4().hex,
         at=now,
-        actor_id=who.account_id,
-        actor_role=who.role,
+        actor_id=caller.account_id,
+        actor_role=caller.role,
         action=action,
         target=target,
         outcome=outcome,
@@ -59,24 +59,24 @@ def entry(
     )
 
 
-def record(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
+def record(caller: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
     """Append an entry for an action whose change was written on its own."""
-    written = entry(who, action, target, now, **fields)
+    written = entry(caller, action, target, now, **fields)
     store.append(written)
     return written
 
 
 @contextmanager
-def recorded(who: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
+def recorded(caller: Caller, action: str, target: str, now: datetime, **fields: Any) -> Iterator[dict[str, Any]]:
     """Record the act when the block ends: `ok`, or the code it was refused with. The block may add
     `before`, `after`, `detail` (or a `target` found on the way) to the dict it is given."""
     record_ = dict(fields)
     try:
         yield record_
     except errors.DomainError as error:
-        record(who, action, record_.pop("target", target), now, outcome=error.code, **record_)
+        record(caller, action, record_.pop("target", target), now, outcome=error.code, **record_)
         raise
-    record(who, action, record_.pop("target", target), now, **record_)
+    record(caller, action, record_.pop("target", target), now, **record_)
 
 
 @dataclass(frozen=True)

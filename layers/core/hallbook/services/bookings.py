@@ -14,18 +14,18 @@ from .. import telemetry
 from ..clock import now as clock_now
 from ..domain import errors
 from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
+from ..domain.booking_window import in_booking_window
 from ..domain.identity import parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
-from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
-from ..store.bookings import Booking, CounterMoved, ReplayedBooking
+from ..store.bookings import Booking, ReplayedBooking, SubjectMoved
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
@@ -126,10 +126,10 @@ def book(
         raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
     if service.code not in office.services or service.code not in office.timetable:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
-    if not in_window(day, now, catalog.window_days(office)):
-        raise errors.OutsideWindow(
+    if not in_booking_window(day, now, catalog.booking_window_days(office)):
+        raise errors.OutsideBookingWindow(
             "Bookings open at 12:00 for the day "
-            f"{catalog.window_days(office)} days ahead; today and past days cannot be booked."
+            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
         )
     planned = {
         s.start: s
@@ -270,8 +270,8 @@ def cancel_booking(
     place = waitlist.delayed_place(booking, now) if by_citizen else None
     for _ in range(CANCEL_ATTEMPTS):
         subject = store.get_subject(booking.subject_id_number)
-        kind = "cancelled_by_hall" if by == "hall" else "cancelled"
-        sms = [messages.booking_message(kind, booking, office, service, phone, lang, now, reason=reason or "")]
+        template = "cancelled_by_hall" if by == "hall" else "cancelled"
+        sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
         suspension = suspension_after_cancellation(count_before, now) if counts else None
         warning = warning_after_cancellation(count_before, now) if counts else None
@@ -307,7 +307,7 @@ def cancel_booking(
                 readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
             readcache.forget_availability(booking.office_id, booking.service_code)
             break
-        except CounterMoved:
+        except SubjectMoved:
             continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")

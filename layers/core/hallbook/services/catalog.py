@@ -1,4 +1,4 @@
-"""Read use cases of the catalogue (R3, R4) and availability (R6, R7)."""
+"""Read use cases of the catalog (R3, R4) and availability (R6, R7)."""
 
 from __future__ import annotations
 
@@ -6,8 +6,8 @@ from datetime import date, datetime
 from typing import Any
 
 from .. import telemetry
+from ..domain.booking_window import bookable_range
 from ..domain.errors import NotFound, ValidationFailed
-from ..domain.window import bookable_range
 from ..store import readcache
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, Office, Service, load_catalog
@@ -63,16 +63,16 @@ def availability(
     catalog = load_catalog()
     office = get_office(office_id, catalog)
     get_service(service_code, catalog)
-    window_first, window_last = bookable_range(now, catalog.window_days(office))
-    day_from = parse_day(first, "from") if first else window_first
-    day_to = parse_day(last, "to") if last else window_last
+    booking_window_first, booking_window_last = bookable_range(now, catalog.booking_window_days(office))
+    day_from = parse_day(first, "from") if first else booking_window_first
+    day_to = parse_day(last, "to") if last else booking_window_last
     if day_from > day_to:
         raise ValidationFailed("`from` is after `to`", field="from")
     if (day_to - day_from).days >= MAX_RANGE_DAYS:
         raise ValidationFailed(f"a range covers at most {MAX_RANGE_DAYS} days", field="to")
     if service_code not in office.services:
         return {"office_id": office_id, "service_code": service_code, "days": []}
-    lo, hi = max(day_from, window_first), min(day_to, window_last)
+    lo, hi = max(day_from, booking_window_first), min(day_to, booking_window_last)
     key = (office_id, service_code, lo.isoformat(), hi.isoformat())
     cached: dict[str, Any] | None = readcache.cached_availability(key)
     if cached is not None:  # this environment read it less than a second ago (store/readcache.py)

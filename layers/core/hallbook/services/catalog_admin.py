@@ -1,4 +1,4 @@
-"""Administrators keep the catalogue (R3-R5): services, halls with their timetables and capacities,
+"""Administrators keep the catalog (R3-R5): services, halls with their timetables and capacities,
 and the calendar of years the bundled State Council schedule lacks. Each change is written in one
 transaction with its audit entry (who, what, when, before/after).
 
@@ -22,9 +22,9 @@ from typing import Any
 from pynamodb.models import Model
 
 from ..domain import errors
+from ..domain.booking_window import days_to_stage
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import Slot, slots_for_day
-from ..domain.window import days_to_stage
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
@@ -64,24 +64,29 @@ def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
 
 
 def _write(
-    kind: str, key: str, after: dict[str, Any], also: list[Model], before: dict[str, Any] | None, if_match: str | None
+    entity_type: str,
+    key: str,
+    after: dict[str, Any],
+    also: list[Model],
+    before: dict[str, Any] | None,
+    if_match: str | None,
 ) -> str:
     """The optimistic write; a change that lands between the If-Match check and the write is 412
     too when the client named a version. The new entity tag."""
     try:
-        catalog_store.put_entity_with(kind, key, after, also, before)
+        catalog_store.put_entity_with(entity_type, key, after, also, before)
     except catalog_store.ChangedMeanwhile:
         if if_match:
             raise errors.PreconditionFailed(
                 "It was changed meanwhile: read it again and retry.",
-                etag=catalog_store.etag(catalog_store.get_entity(kind, key)),
+                etag=catalog_store.etag(catalog_store.get_entity(entity_type, key)),
             ) from None
         raise
     return catalog_store.etag(after) or ""
 
 
 def put_service(
-    who: Caller, code: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+    caller: Caller, code: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[Service, bool, str]:
     """Create or change a service. (the service, created?, its ETag)"""
     before = catalog_store.get_entity("SERVICE", code)
@@ -91,7 +96,7 @@ def put_service(
     except (KeyError, TypeError, ValueError) as error:
         raise _invalid(error) from None
     after = body_of(service)
-    note = audit.entry(who, "service.put", f"SERVICE#{code}", now, before=before, after=after)
+    note = audit.entry(caller, "service.put", f"SERVICE#{code}", now, before=before, after=after)
     tag = _write("SERVICE", code, after, [entry_item(note)], before, if_match)
     log.info("service saved", extra={"service_code": code, "new": before is None})
     return service, before is None, tag
@@ -109,7 +114,7 @@ class OfficeSaved:
 
 
 def put_office(
-    who: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+    caller: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[OfficeSaved, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
     are kept (they change through the closures route). (the hall and its slots, created?, its ETag)"""
@@ -130,7 +135,7 @@ def put_office(
         raise _invalid(error) from None
     previous = office_from(before) if before else None
     after = body_of(office)
-    note = audit.entry(who, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
+    note = audit.entry(caller, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
     tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
     slots = apply_timetable(office, previous, now)
     log.info(
@@ -184,7 +189,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
                 result["over_capacity"].append(
                     {**where, "booked": after.booked, "capacity_requested": wanted.capacity, "capacity": after.capacity}
                 )
-    staged = days_to_stage(now, catalog.window_days(office))
+    staged = days_to_stage(now, catalog.booking_window_days(office))
     result["created"] = release.release_office(office.office_id, staged, now).written
     return result
 
@@ -193,7 +198,7 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 
 
 def put_calendar(
-    who: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
+    caller: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
 ) -> tuple[dict[str, Any], bool, str]:
     """An administrator's calendar for `year`, which then rules that year (R5). Days already released
     that stop being working days have their slots closed (bookings kept, listed so the hall can
@@ -211,7 +216,7 @@ def put_calendar(
     before = catalog_store.get_entity("CALENDAR", str(year))
     check_if_match(if_match, before)
     after = catalog_store.calendar_body(entries)
-    note = audit.entry(who, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
+    note = audit.entry(caller, "calendar.put", f"CALENDAR#{year}", now, before=before, after=after)
     tag = _write("CALENDAR", str(year), after, [entry_item(note)], before, if_match)
 
     new = load_catalog(max_age=0)
@@ -220,7 +225,7 @@ def put_calendar(
     changed = [d for d in days if d.year == year and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
     closed_days, released = [], 0
     for office in sorted(new.offices.values(), key=lambda o: o.office_id):
-        staged = set(days_to_stage(now, new.window_days(office)))
+        staged = set(days_to_stage(now, new.booking_window_days(office)))
         for day in changed:
             if new.calendar.is_working_day(day):
                 continue

@@ -4,7 +4,7 @@ In this order, each step idempotent, so repeating the request (or retrying after
 1. the closure joins the office's dated closures, in one transaction with its audit entry (who,
    when, which day and why): availability and the release leave the day out;
 2. every released slot of the day is marked closed: from that write on, no booking can take it
-   (book_slot's condition), whatever the other functions' catalogue caches still say;
+   (book_slot's condition), whatever the other functions' catalog caches still say;
 3. the day's bookings at that hall are found with one Query of the by_office_day index (keys only,
    never a scan) and each one still `booked` is cancelled by the hall: the place freed, not counted
    against the citizen (R11), and a `cancelled_by_hall` SMS with the reason in the same transaction.
@@ -25,8 +25,8 @@ from typing import Any
 
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import days_to_stage
 from ..domain.timetable import slots_for_day
-from ..domain.window import days_to_stage
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
@@ -44,7 +44,12 @@ CONSISTENCY_WAITS = (0.1, 0.3, 0.6, 1.0, 2.0)  # seconds between Queries while t
 
 
 def close_day(
-    who: Caller, office_id: str, day_text: str, reason: str, now: datetime, sleep: Callable[[float], None] = time.sleep
+    caller: Caller,
+    office_id: str,
+    day_text: str,
+    reason: str,
+    now: datetime,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> dict[str, Any]:
     day = parse_day(day_text, "date")
     if day < now.date():
@@ -56,7 +61,7 @@ def close_day(
         )
     office = get_office(office_id, load_catalog(max_age=0))
 
-    reason, already_closed = _record_closure(who, office_id, day.isoformat(), reason, now)
+    reason, already_closed = _record_closure(caller, office_id, day.isoformat(), reason, now)
     slots = slot_store.close_slots_of_day(office_id, sorted(office.timetable), day)
     held = {(s.service_code, s.start): s.bookings for s in slots}
 
@@ -99,21 +104,21 @@ def close_day(
     }
 
 
-def _record_closure(who: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
+def _record_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
     """Add the closure to the office unless the day is closed already; (the closure's reason, was it
     there). A closure only adds to the hall, so a concurrent change of the hall is read again."""
     for _ in range(CLOSURE_ATTEMPTS - 1):
         try:
-            return _add_closure(who, office_id, day, reason, now)
+            return _add_closure(caller, office_id, day, reason, now)
         except catalog_store.ChangedMeanwhile:
             continue
-    return _add_closure(who, office_id, day, reason, now)
+    return _add_closure(caller, office_id, day, reason, now)
 
 
 CLOSURE_ATTEMPTS = 3
 
 
-def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
+def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
     data = catalog_store.get_entity("OFFICE", office_id)
     if data is None:
         raise errors.NotFound(f"No office with id {office_id!r}.")
@@ -122,7 +127,7 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
         return existing.get("reason") or reason, True
     office = body_of(office_from({**data, "closures": [*data.get("closures", []), {"date": day, "reason": reason}]}))
     note = audit.entry(
-        who,
+        caller,
         "office.close_day",
         f"OFFICE#{office_id}",
         now,
@@ -136,7 +141,7 @@ def _add_closure(who: Caller, office_id: str, day: str, reason: str, now: dateti
 # ---------------------------------------------------------------- lifting a closure (issue 14)
 
 
-def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
+def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
     """DELETE /v1/offices/{office_id}/closures/{date}: the day opens again. The closure leaves the
     hall (audited, with the reason it had), the day's released slots in the timetable open again with
     the places the closure's cancellations freed, and slots never released are written if the day is
@@ -155,7 +160,7 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
         office = office_from({**data, "closures": [c for c in data["closures"] if c is not lifted]})
         after = body_of(office)
         note = audit.entry(
-            who,
+            caller,
             "office.lift_closure",
             f"OFFICE#{office_id}",
             now,
@@ -178,7 +183,7 @@ def lift_closure(who: Caller, office_id: str, day_text: str, now: datetime) -> d
             if change is not None and change[0].closed and not change[1].closed:
                 reopened += 1
     created = 0
-    if day in days_to_stage(now, catalog.window_days(office)):
+    if day in days_to_stage(now, catalog.booking_window_days(office)):
         created = release.release_office(office_id, [day], now).written
     log.info("closure lifted", extra={"office_id": office_id, "date": day.isoformat(), "reopened": reopened})
     return {

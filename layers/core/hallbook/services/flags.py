@@ -162,17 +162,17 @@ def list_flags(status: str | None, limit: int, cursor: str | None) -> FlagPage:
     return FlagPage(*store.listed(limit, cursor, status))
 
 
-def review(who: Caller, flag_id: str, note_text: str | None, now: datetime) -> store.Flag:
+def review(caller: Caller, flag_id: str, note_text: str | None, now: datetime) -> store.Flag:
     """Mark a flag reviewed (audited). It opens again only when its pattern counts more events."""
     before = store.get(flag_id) if flag_id and len(flag_id) <= 80 else None
     if before is None:
         raise errors.NotFound("No such flag.")
     try:
-        flag = store.mark_reviewed(flag_id, who.account_id, note_text, now)
+        flag = store.mark_reviewed(flag_id, caller.account_id, note_text, now)
     except store.NotRaised:
         raise errors.NotFound("No such flag.") from None
     audit.record(
-        who,
+        caller,
         "flag.review",
         f"FLAG#{flag_id}",
         now,

@@ -193,16 +193,16 @@ def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> MinorLink
     return _revoke(minor, account.account_id, now, caller)
 
 
-def _revoke(minor: str, account_id: str, now: datetime, who: Caller, audited: bool = False) -> MinorLink:
+def _revoke(minor: str, account_id: str, now: datetime, caller: Caller, audited: bool = False) -> MinorLink:
     for _ in range(ATTEMPTS):
         before = store.get(minor)
         link = before.links.get(account_id)
         if link is None or link.status == REVOKED:
             raise errors.NotFound("No such guardian link.")
-        after = before.with_link(Link(account_id, REVOKED, link.source, now.isoformat(), by=who.account_id))
+        after = before.with_link(Link(account_id, REVOKED, link.source, now.isoformat(), by=caller.account_id))
         entry = (
             audit.entry(
-                who,
+                caller,
                 "guardian_link.revoke",
                 f"GUARDIANS#{mask_id_number(minor)}",
                 now,

@@ -20,7 +20,7 @@ from ..store.catalog import Office, Service
 from ..store.outbox import Message
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "messages.json"
-# kind -> the template parameter that says for how many minutes the message is of any use
+# template -> the parameter that says for how many minutes the message is of any use
 TIME_CRITICAL = {"verification_code": "minutes"}
 
 
@@ -30,14 +30,14 @@ def templates() -> dict[str, dict[str, str]]:
     return loaded
 
 
-def render(kind: str, lang: str, **params: Any) -> str:
-    options = templates()[kind]
+def render(template: str, lang: str, **params: Any) -> str:
+    options = templates()[template]
     return options.get(lang, options["zh"]).format(**params)
 
 
 def message(
     message_id: str,
-    kind: str,
+    template: str,
     phone: str,
     lang: str,
     now: datetime,
@@ -45,15 +45,15 @@ def message(
     deliver_by: datetime | None = None,
     **params: Any,
 ) -> Message:
-    """An outbox message. A time-critical kind's `deliver_by` defaults to `now` plus its validity
+    """An outbox message. A time-critical template's `deliver_by` defaults to `now` plus its validity
     (a code rendered with minutes=10 is not sent 10 minutes later)."""
-    if deliver_by is None and kind in TIME_CRITICAL and params.get(TIME_CRITICAL[kind]) is not None:
-        deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[kind]]))
+    if deliver_by is None and template in TIME_CRITICAL and params.get(TIME_CRITICAL[template]) is not None:
+        deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[template]]))
     return Message(
         message_id=message_id,
-        kind=kind,
+        template=template,
         phone=phone,
-        text=render(kind, lang, **params),
+        text=render(template, lang, **params),
         created_at=now,
         lang=lang,
         context=context or {},
@@ -78,11 +78,18 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict[s
 
 
 def booking_message(
-    kind: str, booking: Booking, office: Office, service: Service, phone: str, lang: str, now: datetime, **extra: Any
+    template: str,
+    booking: Booking,
+    office: Office,
+    service: Service,
+    phone: str,
+    lang: str,
+    now: datetime,
+    **extra: Any,
 ) -> Message:
     return message(
-        f"{booking.booking_id}#{kind}",
-        kind,
+        f"{booking.booking_id}#{template}",
+        template,
         phone,
         lang,
         now,

@@ -140,7 +140,7 @@ def deliver(message_id: str, now: datetime, records: SentRecords | None = None) 
         return _not_claimed(message_id)
     if item.deliver_by is not None and item.deliver_by <= at:
         _finish(item, "expired")
-        log.info("sms expired before it could be sent", extra={"message_id": message_id, "kind": item.kind})
+        log.info("sms expired before it could be sent", extra={"message_id": message_id, "template": item.template})
         return Delivery(message_id, "expired")
     try:
         if not item.text:
@@ -157,13 +157,15 @@ def deliver(message_id: str, now: datetime, records: SentRecords | None = None) 
         raise
     if records is not None:
         records.add(_as_sent(item, now, provider_id))
-        log.info("sms sent", extra={"message_id": message_id, "kind": item.kind, "phone": mask_phone(item.phone)})
+        log.info(
+            "sms sent", extra={"message_id": message_id, "template": item.template, "phone": mask_phone(item.phone)}
+        )
         return Delivery(message_id, "sent", provider_id)
     try:
         _finish(item, "sent", OutboxItem.sent_at.set(now.isoformat()), OutboxItem.provider_id.set(provider_id))
     except UpdateError:  # the claim goes stale: sent again later rather than never
         log.exception("sent but not recorded", extra={"message_id": message_id})
-    log.info("sms sent", extra={"message_id": message_id, "kind": item.kind, "phone": mask_phone(item.phone)})
+    log.info("sms sent", extra={"message_id": message_id, "template": item.template, "phone": mask_phone(item.phone)})
     return Delivery(message_id, "sent", provider_id)
 
 

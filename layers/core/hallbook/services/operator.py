@@ -28,10 +28,10 @@ def _as_citizen(account: Account) -> Caller:
     return Caller(account.account_id, "citizen", None, account.phone_verified)
 
 
-def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict[str, Any]:
+def find_citizen(caller: Caller, id_number: str, phone: str, now: datetime) -> dict[str, Any]:
     """The account whose ID number and phone both match what the caller gave; NOT_FOUND otherwise
     (without saying which of the two did not match)."""
-    with audit.recorded(who, "operator.find_citizen", "ACCOUNT#", now) as record:
+    with audit.recorded(caller, "operator.find_citizen", "ACCOUNT#", now) as record:
         person = parse_id_number(id_number, now.date())
         number = parse_phone(phone)
         record["detail"] = {"id_number": mask_id_number(person.value), "phone": mask_phone(number)}
@@ -51,17 +51,19 @@ def find_citizen(who: Caller, id_number: str, phone: str, now: datetime) -> dict
     }
 
 
-def list_bookings(who: Caller, account_id: str, limit: int, cursor: str | None, now: datetime) -> bookings.BookingPage:
-    with audit.recorded(who, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
+def list_bookings(
+    caller: Caller, account_id: str, limit: int, cursor: str | None, now: datetime
+) -> bookings.BookingPage:
+    with audit.recorded(caller, "operator.list_bookings", f"ACCOUNT#{account_id}", now):
         account = _citizen(account_id)
         return bookings.list_bookings(_as_citizen(account), limit, cursor)
 
 
 def book(
-    who: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None, now: datetime
+    caller: Caller, account_id: str, request: bookings.BookingRequest, idempotency_key: str | None, now: datetime
 ) -> tuple[Booking, bool]:
     with audit.recorded(
-        who,
+        caller,
         "operator.book",
         f"ACCOUNT#{account_id}",
         now,
@@ -81,8 +83,8 @@ def book(
     return booking, created
 
 
-def cancel(who: Caller, account_id: str, booking_id: str, now: datetime) -> Booking:
-    with audit.recorded(who, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
+def cancel(caller: Caller, account_id: str, booking_id: str, now: datetime) -> Booking:
+    with audit.recorded(caller, "operator.cancel", f"ACCOUNT#{account_id}/BOOKING#{booking_id}", now) as record:
         account = _citizen(account_id)
         booking = bookings.own_booking(_as_citizen(account), booking_id)
         record["before"] = booking

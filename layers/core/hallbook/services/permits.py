@@ -30,7 +30,7 @@ def permit_etag(permit: Permit | None) -> str | None:
 
 
 def put_permit(
-    who: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None = None
+    caller: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[Permit, bool]:
     """Create or replace a permit (administrators). (the permit, created?) With `if_match`, the
     permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
@@ -64,17 +64,19 @@ def put_permit(
         school=school,
         updated_at=now.isoformat(),
     )
-    entry = audit.entry(who, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit))
+    entry = audit.entry(
+        caller, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit)
+    )
     store.put_permit_audited(permit, entry)
     log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
     return permit, before is None
 
 
 def put_permit_versioned(
-    who: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None
+    caller: Caller, number: str, data: dict[str, Any], now: datetime, if_match: str | None
 ) -> tuple[Permit, bool, str]:
     """put_permit, and the new version's ETag (the route's answer header)."""
-    permit, created = put_permit(who, number, data, now, if_match)
+    permit, created = put_permit(caller, number, data, now, if_match)
     return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""
 
 

@@ -235,16 +235,16 @@ def revoke(caller: Caller, proxy_id: str, now: datetime) -> Authorisation:
             words: dict[str, Any] = {"proxy": label(proxy), "citizen": label(citizen)}
             sms = [
                 messages.message(
-                    f"proxy#{proxy_id}#revoked#{who.account_id}",
+                    f"proxy#{proxy_id}#revoked#{party.account_id}",
                     "proxy_revoked",
-                    who.phone,
-                    who.lang,
+                    party.phone,
+                    party.lang,
                     now,
-                    {"account_id": who.account_id},
+                    {"account_id": party.account_id},
                     **words,
                 )
-                for who in (citizen, proxy)
-                if who is not None and who.phone
+                for party in (citizen, proxy)
+                if party is not None and party.phone
             ]
             try:
                 store.save(before, before.with_link(new), sms)

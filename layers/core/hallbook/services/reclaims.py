@@ -70,7 +70,7 @@ def reclaim(
         created_at=now.isoformat(),
         code_expires_at=(now + timedelta(minutes=CODE_MINUTES)).isoformat(),
         code_sends=1,
-        code_window_start=now.isoformat(),
+        code_period_start=now.isoformat(),
         identity_verified=True,
         identity_source=SOURCE,
         identity_checked_at=now.isoformat(),

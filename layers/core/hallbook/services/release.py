@@ -14,9 +14,9 @@ from typing import Any
 
 from ..clock import SHANGHAI
 from ..clock import now as clock_now
+from ..domain.booking_window import RELEASE_TIME, days_to_stage
 from ..domain.calendar import Source, next_year_missing
 from ..domain.timetable import plan_fingerprint, slots_for_day
-from ..domain.window import RELEASE_TIME, days_to_stage
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, load_catalog
 
@@ -26,9 +26,9 @@ log = logging.getLogger(__name__)
 SAFETY_MARGIN = timedelta(minutes=10)
 
 
-def opens_at(day: date, window_days: int) -> datetime:
+def opens_at(day: date, booking_window_days: int) -> datetime:
     """The noon whose release makes `day` bookable."""
-    return datetime.combine(day - timedelta(days=window_days), RELEASE_TIME, SHANGHAI)
+    return datetime.combine(day - timedelta(days=booking_window_days), RELEASE_TIME, SHANGHAI)
 
 
 @dataclass
@@ -56,7 +56,7 @@ def plan_release(now: datetime, catalog: Catalog | None = None) -> list[OfficeRe
     """What the noon run must make sure exists: every hall's bookable days and the next one."""
     catalog = catalog or load_catalog(max_age=0)
     return [
-        OfficeRelease(office.office_id, days_to_stage(now, catalog.window_days(office)))
+        OfficeRelease(office.office_id, days_to_stage(now, catalog.booking_window_days(office)))
         for office in sorted(catalog.offices.values(), key=lambda o: o.office_id)
     ]
 
@@ -82,7 +82,7 @@ def release_office(
     days = sorted(set(days))
     if not days:
         return result
-    window = catalog.window_days(office)
+    booking_window_days = catalog.booking_window_days(office)
     codes = sorted(c for c in office.timetable if c in office.services)
     plans = {
         day: [
@@ -96,7 +96,7 @@ def release_office(
     released = slot_store.released_days(office_id, days[0], days[-1])
     todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]
     result.unchanged += sum(len(plans[day]) for day in fingerprints if day not in todo)
-    unopened = [day for day in todo if not serving or opens_at(day, window) - now > SAFETY_MARGIN]
+    unopened = [day for day in todo if not serving or opens_at(day, booking_window_days) - now > SAFETY_MARGIN]
     result.batched += slot_store.create_unopened_slots(office_id, [s for day in unopened for s in plans[day]])
     opened = [day for day in todo if day not in unopened]
     for code in codes if opened else []:
@@ -111,7 +111,7 @@ def release_office(
     return result
 
 
-def release_window(now: datetime | None = None, *, serving: bool = True) -> int:
+def release_booking_window(now: datetime | None = None, *, serving: bool = True) -> int:
     """Everything at once, in this process (local mode's start, tests); `serving` as release_office."""
     now = now or clock_now()
     return sum(release_office(plan.office_id, plan.days, now, serving=serving).written for plan in plan_release(now))

@@ -1,4 +1,4 @@
-"""Load the demo catalogue (data/demo.json) into the catalogue table, and local mode's logins and
+"""Load the demo catalog (data/demo.json) into the catalog table, and local mode's logins and
 demo residence permits: local mode and tests."""
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ OPERATOR_LOGIN, OPERATOR_PASSWORD = "operator", "local-operator-pass"
 def load_demo_data(path: str | Path) -> dict[str, Any]:
     data: dict[str, Any] = json.loads(Path(path).read_text(encoding="utf-8"))
     for region, info in data["regions"].items():
-        catalog.put_region(region, info.get("name_zh", ""), int(info["window_days"]))
+        catalog.put_region(region, info.get("name_zh", ""), int(info["booking_window_days"]))
     for service in data["services"]:
         catalog.put_service(service)
     for office in data["offices"]:
@@ -52,7 +52,7 @@ def seed_local_accounts(office_ids: list[str]) -> None:
 # ten days, 陈琳's is months away (she can report a change of details or a lost permit).
 DEMO_CITIZEN_PASSWORD = "local-citizen-1"
 DEMO_PERMITS = [
-    # name, ID number, phone, permit number, station, address, days until the permit expires
+    # name, ID number, phone, permit number, office, address, days until the permit expires
     (
         "王海",
         "460106199003152318",
@@ -89,8 +89,8 @@ def seed_local_permits(office_ids: list[str]) -> None:
     are skipped; citizens already there are kept."""
     at = now()
     seeder = Caller(account_id="seed", role="admin")
-    for name, id_number, phone, number, station, address, days in DEMO_PERMITS:
-        if station not in office_ids:
+    for name, id_number, phone, number, permit_office, address, days in DEMO_PERMITS:
+        if permit_office not in office_ids:
             continue
         try:
             account = accounts.register(name, id_number, phone, DEMO_CITIZEN_PASSWORD, "zh", at)
@@ -103,7 +103,7 @@ def seed_local_permits(office_ids: list[str]) -> None:
             number,
             {
                 "holder_id_number": id_number,
-                "office_id": station,
+                "office_id": permit_office,
                 "address": address,
                 "valid_until": valid_until.isoformat(),
                 "last_endorsed": (valid_until - timedelta(days=365)).isoformat(),

@@ -31,7 +31,7 @@ from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store.accounts import Account
-from ..store.bookings import Booking, CounterMoved, Subject
+from ..store.bookings import Booking, Subject, SubjectMoved
 from ..store.catalog import Catalog, load_catalog
 from . import guardians, messages
 
@@ -138,7 +138,7 @@ def _mark(
                 )
         try:
             marked = store.mark_no_show(booking, subject, now, sms, until, counts)
-        except CounterMoved:
+        except SubjectMoved:
             subject = store.get_subject(booking.subject_id_number)
             continue
         if marked and suspension:

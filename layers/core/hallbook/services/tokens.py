@@ -27,7 +27,7 @@ from ..config import settings
 from ..domain.errors import Unauthenticated
 from ..lazy import lazy
 
-jwt = lazy("jwt")  # PyJWT pulls in cryptography: loaded by the first token, not by the catalogue routes
+jwt = lazy("jwt")  # PyJWT pulls in cryptography: loaded by the first token, not by the catalog routes
 
 ISSUER = "hallbook"
 AUDIENCE = "hallbook-api"

@@ -36,6 +36,7 @@ from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import in_booking_window
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import (
@@ -49,7 +50,6 @@ from ..domain.waitlist import (
     offer_hours,
     return_at,
 )
-from ..domain.window import in_window
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
@@ -102,10 +102,10 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
     if service.code not in office.services or service.code not in office.timetable:
         raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
-    if not in_window(day, now, catalog.window_days(office)):
-        raise errors.OutsideWindow("A waitlist is for a released day from tomorrow on.")
+    if not in_booking_window(day, now, catalog.booking_window_days(office)):
+        raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
-        raise errors.OutsideWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
+        raise errors.OutsideBookingWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
     planned = {
         s.start
         for s in slots_for_day(
@@ -484,7 +484,7 @@ def _hhmm(at: datetime | None) -> str:
     return at.astimezone(SHANGHAI).strftime("%m-%d %H:%M") if at else ""
 
 
-def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
+def _entry_sms(template: str, entry: Entry, catalog: Catalog, now: datetime, **extra: Any) -> list[Message]:
     account = account_store.get_account(entry.account_id)
     office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
     if account is None or not account.phone or office is None or service is None:
@@ -499,11 +499,11 @@ def _entry_sms(kind: str, entry: Entry, catalog: Catalog, now: datetime, **extra
         "service_name_en": service.name_en,
         **extra,
     }
-    suffix = f"#{entry.place_id}" if kind in ("waitlist_offer", "waitlist_timed_out") else ""
+    suffix = f"#{entry.place_id}" if template in ("waitlist_offer", "waitlist_timed_out") else ""
     return [
         messages.message(
-            f"{entry.entry_id}#{kind}{suffix}",
-            kind,
+            f"{entry.entry_id}#{template}{suffix}",
+            template,
             account.phone,
             account.lang,
             now,

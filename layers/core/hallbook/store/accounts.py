@@ -40,7 +40,7 @@ class AccountItem(Model):
     code_expires_at = UnicodeAttribute(null=True)
     code_attempts = NumberAttribute(null=True)
     code_sends = NumberAttribute(null=True)
-    code_window_start = UnicodeAttribute(null=True)
+    code_period_start = UnicodeAttribute(null=True)
     login_failures = NumberAttribute(null=True)
     locked_until = UnicodeAttribute(null=True)
     # claim items of an account whose phone is not verified yet: free again after this instant
@@ -66,7 +66,7 @@ class AccountItem(Model):
     login_code_expires_at = NumberAttribute(null=True)
     login_code_attempts = NumberAttribute(null=True)
     login_code_sends = NumberAttribute(null=True)
-    login_code_window_start = NumberAttribute(null=True)
+    login_code_period_start = NumberAttribute(null=True)
     totp_secret = UnicodeAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)
     # THROTTLE#<account id>#<address> items: attempts from one client address, epoch seconds
@@ -91,7 +91,7 @@ class Account:
     code_expires_at: str | None = None
     code_attempts: int = 0
     code_sends: int = 0
-    code_window_start: str | None = None
+    code_period_start: str | None = None
     login_failures: int = 0
     locked_until: str | None = None
     identity_verified: bool = False
@@ -116,7 +116,7 @@ def _account(item: AccountItem) -> Account:
         code_expires_at=item.code_expires_at,
         code_attempts=int(item.code_attempts or 0),
         code_sends=int(item.code_sends or 0),
-        code_window_start=item.code_window_start,
+        code_period_start=item.code_period_start,
         login_failures=int(item.login_failures or 0),
         locked_until=item.locked_until,
         identity_verified=bool(item.identity_verified),
@@ -151,7 +151,7 @@ def _new_account_item(account: Account) -> AccountItem:
         code_expires_at=account.code_expires_at,
         code_attempts=0,
         code_sends=account.code_sends,
-        code_window_start=account.code_window_start,
+        code_period_start=account.code_period_start,
         login_failures=0,
         identity_verified=account.identity_verified,
         identity_source=account.identity_source,
@@ -266,7 +266,7 @@ def mark_phone_verified(account: Account, code_hash: str) -> bool:
 
 
 def replace_code(
-    account_id: str, code_hash: str, expires_at: str, sends: int, window_start: str, sends_before: int, message: Message
+    account_id: str, code_hash: str, expires_at: str, sends: int, period_start: str, sends_before: int, message: Message
 ) -> bool:
     """A new verification code and its SMS, atomically; False if a concurrent resend won."""
     return _update_with_message(
@@ -276,7 +276,7 @@ def replace_code(
             AccountItem.code_expires_at.set(expires_at),
             AccountItem.code_attempts.set(0),
             AccountItem.code_sends.set(sends),
-            AccountItem.code_window_start.set(window_start),
+            AccountItem.code_period_start.set(period_start),
         ],
         (AccountItem.code_sends == sends_before) | AccountItem.code_sends.does_not_exist(),
         message,
@@ -549,7 +549,7 @@ class LoginGuard:
     login_code_expires_at: int = 0
     login_code_attempts: int = 0
     login_code_sends: int = 0
-    login_code_window_start: int = 0
+    login_code_period_start: int = 0
     totp_secret: str | None = None
     address_seen: tuple[int, int] | None = None  # (failures, last attempt) from the login's address
 
@@ -569,14 +569,14 @@ def get_account_for_login(account_id: str, address: str | None = None) -> tuple[
         login_code_expires_at=int(item.login_code_expires_at or 0),
         login_code_attempts=int(item.login_code_attempts or 0),
         login_code_sends=int(item.login_code_sends or 0),
-        login_code_window_start=int(item.login_code_window_start or 0),
+        login_code_period_start=int(item.login_code_period_start or 0),
         totp_secret=item.totp_secret,
         address_seen=(int(throttle.failures or 0), int(throttle.last_attempt_at or 0)) if throttle else None,
     )
 
 
 def replace_login_code(
-    account_id: str, code_hash: str, expires_at: int, sends: int, window_start: int, sends_before: int, message: Message
+    account_id: str, code_hash: str, expires_at: int, sends: int, period_start: int, sends_before: int, message: Message
 ) -> bool:
     """A new SMS login code (its attempts start at 0) and its SMS, atomically; False if a concurrent
     send won."""
@@ -587,7 +587,7 @@ def replace_login_code(
             AccountItem.login_code_expires_at.set(expires_at),
             AccountItem.login_code_attempts.set(0),
             AccountItem.login_code_sends.set(sends),
-            AccountItem.login_code_window_start.set(window_start),
+            AccountItem.login_code_period_start.set(period_start),
         ],
         (AccountItem.login_code_sends == sends_before) | AccountItem.login_code_sends.does_not_exist(),
         message,

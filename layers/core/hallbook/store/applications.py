@@ -26,15 +26,15 @@ from .outbox import Message, send_with
 from .permits import PermitItem, permit_key
 
 
-class ByStationState(GlobalSecondaryIndex):
-    """Staff's queue: one station's applications in one state, in submission order. Sparse: a draft
-    has no `station_state` (staff do not see it until it is submitted)."""
+class ByOfficeState(GlobalSecondaryIndex):
+    """Staff's queue: one office's applications in one state, in submission order. Sparse: a draft
+    has no `office_state` (staff do not see it until it is submitted)."""
 
     class Meta:
-        index_name = "by_station_state"
+        index_name = "by_office_state"
         projection = AllProjection()
 
-    station_state = UnicodeAttribute(hash_key=True)  # <office_id>#<state>
+    office_state = UnicodeAttribute(hash_key=True)  # <office_id>#<state>
     queued_at = UnicodeAttribute(range_key=True)  # <submitted_at>#<application_id>
 
 
@@ -55,7 +55,7 @@ class ApplicationItem(Model):
     reference = UnicodeAttribute()
     kind = UnicodeAttribute()
     permit_number = UnicodeAttribute()
-    office_id = UnicodeAttribute()  # the permit's station when applied
+    office_id = UnicodeAttribute()  # the permit's office when applied
     account_id = UnicodeAttribute()
     applicant_id_number = UnicodeAttribute()
     state = UnicodeAttribute()
@@ -68,11 +68,11 @@ class ApplicationItem(Model):
     collection = UnicodeAttribute(null=True)  # JSON: {method: window, office_id, date, start, booking_id} | mail
     collection_attempts = NumberAttribute(default=0)
     history = ListAttribute(of=HistoryEntry)
-    station_state = UnicodeAttribute(null=True)
+    office_state = UnicodeAttribute(null=True)
     queued_at = UnicodeAttribute(null=True)
 
     by_account = ByAccount()
-    by_station_state = ByStationState()
+    by_office_state = ByOfficeState()
 
 
 class LockItem(Model):
@@ -248,7 +248,7 @@ def move(
             ApplicationItem.uploaded.set(json.dumps(submitted, sort_keys=True)),
         ]
     if State(step.state) in STAFF_VISIBLE:
-        actions.append(ApplicationItem.station_state.set(f"{application.office_id}#{step.state}"))
+        actions.append(ApplicationItem.office_state.set(f"{application.office_id}#{step.state}"))
     if decision_reason is not None:
         actions.append(ApplicationItem.decision_reason.set(decision_reason))
     if collection is not None:
@@ -290,12 +290,10 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
     )
 
 
-def list_for_station(
-    office_id: str, state: str, limit: int, cursor: str | None
-) -> tuple[list[Application], str | None]:
-    """One station's applications in one state, oldest submission first, a page at a time."""
+def list_for_office(office_id: str, state: str, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
+    """One office's applications in one state, oldest submission first, a page at a time."""
     return page(
-        lambda last_key: ApplicationItem.by_station_state.query(
+        lambda last_key: ApplicationItem.by_office_state.query(
             f"{office_id}#{state}", scan_index_forward=True, limit=limit, last_evaluated_key=last_key
         ),
         cursor,
@@ -304,11 +302,11 @@ def list_for_station(
 
 
 def awaiting_review(office_id: str, state: str = "submitted") -> tuple[int, str | None]:
-    """How many of a station's applications wait in `state`, and when the oldest was submitted
+    """How many of a office's applications wait in `state`, and when the oldest was submitted
     (ISO instant): one COUNT Query and one Query of a single key (issue 14's Halls dashboard)."""
     key = f"{office_id}#{state}"
-    waiting = ApplicationItem.by_station_state.count(key)
+    waiting = ApplicationItem.by_office_state.count(key)
     if not waiting:
         return 0, None
-    oldest = next(iter(ApplicationItem.by_station_state.query(key, scan_index_forward=True, limit=1)), None)
+    oldest = next(iter(ApplicationItem.by_office_state.query(key, scan_index_forward=True, limit=1)), None)
     return waiting, (oldest.queued_at.split("#", 1)[0] if oldest and oldest.queued_at else None)

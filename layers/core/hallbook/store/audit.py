@@ -1,4 +1,4 @@
-"""The audit log: who changed what, when, with the state before and after - administrators' catalogue
+"""The audit log: who changed what, when, with the state before and after - administrators' catalog
 changes and call-centre operators' actions on a citizen's behalf. Append-only: one item per action,
 `AUDIT#<date>` partitions sorted by instant; kept three years (TTL), then expired by DynamoDB.
 

@@ -202,7 +202,7 @@ class Items:
 
     @property
     def labels(self) -> list[str]:
-        return [label for kind in ("check", "delete", "put", "update") for label in self._labels[kind]]
+        return [label for operation in ("check", "delete", "put", "update") for label in self._labels[operation]]
 
 
 class GuardMoved(Exception):

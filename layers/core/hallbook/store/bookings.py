@@ -457,8 +457,8 @@ def book_slot(
         raise
 
 
-class CounterMoved(Exception):
-    """The subject's cancellation counter changed since it was read: read again and retry."""
+class SubjectMoved(Exception):
+    """The subject (its month's cancellation count, its no-shows) changed since it was read: read again and retry."""
 
 
 def cancel_booking(
@@ -475,7 +475,7 @@ def cancel_booking(
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
-    Raises NotCancellable if the booking is no longer `booked`, CounterMoved on a concurrent change."""
+    Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change."""
     counted, unchanged = cancellation_counted(subject, now) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
@@ -493,14 +493,14 @@ def cancel_booking(
             tx.update("slot", slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
             tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
-        stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_counter(by): 1})
+        stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_count_name(by): 1})
         send_with(tx, messages)
 
     transact(
         build,
         {
             "booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
-            "subject": CounterMoved,
+            "subject": SubjectMoved,
             "slot": ValidationFailed("the slot of this booking is gone"),
         },
     )
@@ -529,7 +529,7 @@ def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days:
             condition &= SubjectItem.cancel_count == subject.cancel_count
         if updated_if(SubjectItem(subject_key(id_number)), actions, condition):
             return
-    raise CounterMoved()
+    raise SubjectMoved()
 
 
 def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
@@ -635,7 +635,7 @@ def mark_no_show(
     """R12: a `booked` booking becomes `no_show` in one transaction with its subject (the R9 lock on
     the service released, the day appended to the no-shows, the suspension it starts) and its SMS.
 
-    Optimistic on the no-shows read: raises CounterMoved if the list changed since (read the subject
+    Optimistic on the no-shows read: raises SubjectMoved if the list changed since (read the subject
     again and retry). Returns False, changing nothing, when the booking is no longer `booked`
     (checked in, cancelled, or swept by another run): safe to run twice, late or concurrently."""
     # R2: not counted when the booking's account no longer holds a guardian link
@@ -647,4 +647,4 @@ def mark_no_show(
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
         send_with(tx, messages)
 
-    return transact_unless("booking", build, {"subject": CounterMoved})
+    return transact_unless("booking", build, {"subject": SubjectMoved})

@@ -1,7 +1,7 @@
-"""The catalogue aggregate (R3, R4, R5): services, offices, regions and administrators' calendar years.
+"""The catalog aggregate (R3, R4, R5): services, offices, regions and administrators' calendar years.
 
 Small and read-mostly: one item per entity under a few partitions, read whole and cached per process
-for a short time, so hot paths (booking, availability) cost no catalogue reads.
+for a short time, so hot paths (booking, availability) cost no catalog reads.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class Office:
     closures: list[Closure] = field(default_factory=list)
     name_en: str = ""
     phone: str = ""
-    kind: str = ""
+    kind: str = ""  # district_centre | street_hall | police_station: the API's office `kind`
 
     @property
     def closed_days(self) -> frozenset[date]:
@@ -78,7 +78,7 @@ class Office:
 class Region:
     region: str
     name_zh: str
-    window_days: int
+    booking_window_days: int
 
 
 def service_from(data: dict) -> Service:
@@ -135,9 +135,9 @@ class Catalog:
     regions: dict[str, Region]
     calendar: WorkCalendar
 
-    def window_days(self, office: Office) -> int:
+    def booking_window_days(self, office: Office) -> int:
         region = self.regions.get(office.region)
-        return region.window_days if region else 14
+        return region.booking_window_days if region else 14
 
 
 _cache: tuple[float, Catalog] | None = None
@@ -145,7 +145,7 @@ _lock = threading.Lock()
 
 
 def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
-    """The whole catalogue, read at most every `max_age` seconds per process."""
+    """The whole catalog, read at most every `max_age` seconds per process."""
     global _cache
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
@@ -157,7 +157,8 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
         services={s["code"]: service_from(s) for s in bodies["SERVICE"]},
         offices={o["office_id"]: office_from(o) for o in bodies["OFFICE"]},
         regions={
-            r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["window_days"])) for r in bodies["REGION"]
+            r["region"]: Region(r["region"], r.get("name_zh", ""), int(r["booking_window_days"]))
+            for r in bodies["REGION"]
         },
         calendar=WorkCalendar(
             {
@@ -176,7 +177,7 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
 
 
 def invalidate_cache() -> None:
-    """The catalogue changed (or local mode was reset): read it again, and forget the answers cached
+    """The catalog changed (or local mode was reset): read it again, and forget the answers cached
     from the old one (availability, full slots: store/readcache.py)."""
     global _cache
     with _lock:
@@ -186,13 +187,13 @@ def invalidate_cache() -> None:
     readcache.clear()
 
 
-def put_entity(kind: str, key: str, body: dict) -> None:
-    CatalogItem(kind, key, body=_dump(body)).save()
+def put_entity(entity_type: str, key: str, body: dict) -> None:
+    CatalogItem(entity_type, key, body=_dump(body)).save()
     invalidate_cache()
 
 
-def get_entity(kind: str, key: str) -> dict | None:
-    item = latest(CatalogItem, kind, key)
+def get_entity(entity_type: str, key: str) -> dict | None:
+    item = latest(CatalogItem, entity_type, key)
     return None if item is None else json.loads(item.body)
 
 
@@ -208,8 +209,8 @@ def put_office(data: dict) -> Office:
     return office
 
 
-def put_region(region: str, name_zh: str, window_days: int) -> None:
-    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "window_days": window_days})
+def put_region(region: str, name_zh: str, booking_window_days: int) -> None:
+    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "booking_window_days": booking_window_days})
 
 
 def calendar_body(entries: YearEntries) -> dict:
@@ -235,7 +236,7 @@ class ChangedMeanwhile(InvalidState):
     """The entity is no longer what the caller read: someone else changed it at the same moment."""
 
 
-def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: dict | None) -> None:
+def put_entity_with(entity_type: str, key: str, body: dict, also: list[Model], before: dict | None) -> None:
     """Write an entity together with other items (its audit entry) in one transaction: the change
     is never recorded without its entry, nor the entry without the change. Only if the entity is
     still `before` (what the caller read, None: absent), so two administrators changing one hall at
@@ -243,7 +244,7 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
     unchanged = CatalogItem.pk.does_not_exist() if before is None else CatalogItem.body == _dump(before)
 
     def build(tx: Items) -> None:
-        tx.put("entity", CatalogItem(kind, key, body=_dump(body)), unchanged)
+        tx.put("entity", CatalogItem(entity_type, key, body=_dump(body)), unchanged)
         for n, item in enumerate(also):
             tx.put(f"also{n}", item)
 
@@ -251,7 +252,7 @@ def put_entity_with(kind: str, key: str, body: dict, also: list[Model], before: 
         build,
         {
             "entity": ChangedMeanwhile(
-                f"{kind.lower()} {key} was changed by someone else at the same moment; read it again and retry."
+                f"{entity_type.lower()} {key} was changed by someone else at the same moment; read it again and retry."
             )
         },
     )

@@ -47,7 +47,7 @@ class OutboxItem(Model):
         table_name = setting("outbox_table")
 
     pk = UnicodeAttribute(hash_key=True)  # message id, derived from what it reports
-    kind = UnicodeAttribute()  # verification_code | booked | cancelled | ...
+    template = UnicodeAttribute()  # verification_code | booked | cancelled | ...
     phone = UnicodeAttribute()
     text = UnicodeAttribute(null=True)  # removed once a time-critical message is sent or expired
     lang = UnicodeAttribute(default="zh")
@@ -84,7 +84,7 @@ def shard_of(message_id: str) -> int:
 @dataclass(frozen=True)
 class Message:
     message_id: str
-    kind: str
+    template: str
     phone: str
     text: str
     created_at: datetime
@@ -98,7 +98,7 @@ class Message:
         )
         return OutboxItem(
             self.message_id,
-            kind=self.kind,
+            template=self.template,
             phone=self.phone,
             text=self.text,
             lang=self.lang,

@@ -3,7 +3,7 @@ holds the permit's online applications (store.applications) - so closing an appl
 changing its permit (a renewal's new expiry, a change's new address) is one transaction.
 
 Why a table of its own and not the bookings table: a different owner (the police stations, not the
-halls' timetables), different indexes (by holder, by station and state), a different retention, and
+halls' timetables), different indexes (by holder, by office and state), a different retention, and
 the bookings table stays the noon rush's alone - nothing here shares its throughput or its
 transactions' conflicts."""
 

@@ -1,7 +1,7 @@
-"""Global rate-limit counters (shared by every Lambda environment): one item per (limit, key, window) in RATE_LIMITS_TABLE,
+"""Global rate-limit counters (shared by every Lambda environment): one item per (limit, key, period) in RATE_LIMITS_TABLE,
 counted by one conditional UpdateItem - `ADD hits 1` only while `hits < limit` - so every Lambda
 environment shares the count and N parallel requests pass exactly `limit` of them. Items expire
-(TTL) an hour after their window; the window is in the key, so a late TTL never counts twice.
+(TTL) an hour after their period; the period is in the key, so a late TTL never counts twice.
 
 Keys are pseudonymous: a SHA-256 of the limit's name and the raw key (a phone, an address, an
 account), never the phone or address itself."""
@@ -15,28 +15,28 @@ from pynamodb.models import Model
 
 from .base import BaseMeta, setting, updated_if
 
-KEEP_AFTER_WINDOW_SECONDS = 3600
+KEEP_AFTER_PERIOD_SECONDS = 3600
 
 
 class RateItem(Model):
     class Meta(BaseMeta):
         table_name = setting("rate_limits_table")
 
-    pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<window index>
+    pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<period index>
     hits = NumberAttribute(default=0)
     expires_at = NumberAttribute()  # epoch seconds (TTL)
 
 
-def item_key(limit: str, key: str, window: int) -> str:
+def item_key(limit: str, key: str, period: int) -> str:
     digest = hashlib.sha256(f"{limit}\n{key}".encode()).hexdigest()[:32]
-    return f"{limit}#{digest}#{window}"
+    return f"{limit}#{digest}#{period}"
 
 
-def count(limit: str, key: str, window: int, allowed: int, window_ends_at: float) -> bool:
-    """Count one request of `key` in `window` if fewer than `allowed` were counted there: True when
-    counted, False (nothing written) when the window's count is spent."""
+def count(limit: str, key: str, period: int, allowed: int, period_ends_at: float) -> bool:
+    """Count one request of `key` in `period` if fewer than `allowed` were counted there: True when
+    counted, False (nothing written) when the period's count is spent."""
     return updated_if(
-        RateItem(item_key(limit, key, window)),
-        [RateItem.hits.add(1), RateItem.expires_at.set(int(window_ends_at) + KEEP_AFTER_WINDOW_SECONDS)],
+        RateItem(item_key(limit, key, period)),
+        [RateItem.hits.add(1), RateItem.expires_at.set(int(period_ends_at) + KEEP_AFTER_PERIOD_SECONDS)],
         RateItem.hits.does_not_exist() | (RateItem.hits < allowed),
     )

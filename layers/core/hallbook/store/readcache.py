@@ -16,7 +16,7 @@
   the day are renewed together, instead of one read per slot each time its mark runs out.
 
 A booking or cancellation made in an environment drops that environment's cached availability of the
-hall-service, and a catalogue change (store.catalog.invalidate_cache) drops all of it: what a citizen
+hall-service, and a catalog change (store.catalog.invalidate_cache) drops all of it: what a citizen
 just did shows in the next read the same environment serves.
 
 TTLs run on the injected clock (hallbook.clock), so tests move time instead of sleeping. cachetools'

@@ -25,7 +25,7 @@ from pynamodb.models import Model
 from .base import BaseMeta, Items, setting
 
 PREFIX = "STATS#"
-COUNTERS = (
+COUNT_NAMES = (
     "cancelled_citizen",
     "cancelled_operator",
     "cancelled_hall",
@@ -73,9 +73,9 @@ def _item(office_id: str, service_code: str, day: date) -> StatsItem:
 
 
 def _actions(counts: dict[str, float]) -> list:
-    unknown = set(counts) - set(COUNTERS)
+    unknown = set(counts) - set(COUNT_NAMES)
     if unknown:
-        raise ValueError(f"unknown counters {sorted(unknown)}")
+        raise ValueError(f"unknown counts {sorted(unknown)}")
     return [getattr(StatsItem, name).add(int(round(value))) for name, value in counts.items()]
 
 
@@ -89,9 +89,9 @@ def count(office_id: str, service_code: str, day: date, **counts: float) -> None
     _item(office_id, service_code, day).update(actions=_actions(counts))
 
 
-def cancelled_counter(by: str) -> str:
-    """The counter a cancellation by `by` (citizen, operator, hall) adds to."""
-    return f"cancelled_{by}" if f"cancelled_{by}" in COUNTERS else "cancelled_citizen"
+def cancelled_count_name(by: str) -> str:
+    """The count a cancellation by `by` (citizen, operator, hall) adds to."""
+    return f"cancelled_{by}" if f"cancelled_{by}" in COUNT_NAMES else "cancelled_citizen"
 
 
 def days_between(office_id: str, first: date, last: date) -> list[DayCounts]:
@@ -101,6 +101,6 @@ def days_between(office_id: str, first: date, last: date) -> list[DayCounts]:
         f"{PREFIX}{office_id}", StatsItem.sk.between(f"{first.isoformat()}#", f"{last.isoformat()}#~")
     ):
         day, service_code = item.sk.split("#", 1)
-        counts = {name: float(getattr(item, name) or 0) for name in COUNTERS}
+        counts = {name: float(getattr(item, name) or 0) for name in COUNT_NAMES}
         result.append(DayCounts(office_id, service_code, date.fromisoformat(day), counts))
     return result

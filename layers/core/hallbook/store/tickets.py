@@ -3,15 +3,15 @@
 - `T#<ticket_id>`: a ticket, `waiting` -> `called` -> `done`;
 - `Q#W#<ticket_id>`: the ticket's waiting entry, present only while it waits (what its place in the
   queue depends on: kind, slot start, when the booking was made);
-- `Q#BOARD`: the day's ticket counters (`a_seq`, `b_seq`), the last call, the number each counter
+- `Q#BOARD`: the day's ticket number sequences (`a_seq`, `b_seq`), the last call, the number each counter
   serves, and today's service times (for the estimated wait).
 
 So the display board and `queue/next` read one Query (`Q#` prefix: the board item and the waiting
 entries only, never the day's finished tickets). Every change is one transaction:
 
 - `check_in`: booking `booked` -> `checked_in` (sweep keys removed, so the no-show sweep skips it),
-  the subject's one-active-booking lock released (R9), the next `A` number taken from the counter
-  (optimistically: the counter must still hold the value read), the ticket and its waiting entry;
+  the subject's one-active-booking lock released (R9), the next `A` number taken from the sequence
+  (optimistically: the sequence must still hold the value read), the ticket and its waiting entry;
 - `issue_walk_in`: the next `B` number, the ticket and its waiting entry;
 - `claim`: the waiting entry deleted (it must still exist: two counters never get one ticket), the
   ticket `called` at a counter, the board's last call;
@@ -37,7 +37,7 @@ BOARD = "Q#BOARD"
 WAITING = "Q#W#"
 TICKET = "T#"
 KEEP_DAYS = 180
-NUMBER_ATTEMPTS = 20  # counter races at one hall (a few check-ins a minute) are rare and short
+NUMBER_ATTEMPTS = 20  # sequence races at one office (a few check-ins a minute) are rare and short
 
 
 class TicketItem(Model):
@@ -195,7 +195,7 @@ def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board,
 
 
 def _sequence_update(kind: Kind, seen: int, day: date) -> tuple[list, object]:
-    """Actions and condition that take number `seen + 1` from the board's counter for `kind`."""
+    """Actions and condition that take number `seen + 1` from the board's sequence for `kind`."""
     attr = TicketItem.a_seq if kind is Kind.BOOKING else TicketItem.b_seq
     condition = (attr == seen) if seen else attr.does_not_exist()
     actions = [
@@ -281,7 +281,7 @@ def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
                 (BookingItem.checked_in_at.set(now.isoformat()), BookingItem.ticket_id.set(ticket.ticket_id)),
             )
             release_service_lock(tx, booking.subject_id_number, booking.service_code)
-            tx.update("counter", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
+            tx.update("sequence", TicketItem(day_key(booking.office_id, day), BOARD), seq_actions, seq_condition)
             stats.count_in(tx, booking.office_id, booking.service_code, day, checked_in=1)
             tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
             tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
@@ -292,10 +292,10 @@ def check_in(booking: Booking, due_at: datetime, now: datetime) -> Ticket:
         except Cancelled as cancelled:
             if cancelled.failed("booking"):
                 raise BookingNotBooked() from None
-            if cancelled.failed("counter") or cancelled.failed("ticket") or cancelled.failed("waiting"):
-                continue  # another ticket took that number: read the counter again
+            if cancelled.failed("sequence") or cancelled.failed("ticket") or cancelled.failed("waiting"):
+                continue  # another ticket took that number: read the sequence again
             raise
-    raise TicketMoved("the ticket counter kept moving")
+    raise TicketMoved("the ticket sequence kept moving")
 
 
 def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -> Ticket:
@@ -308,7 +308,7 @@ def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -
         seq_actions, seq_condition = _sequence_update(Kind.WALK_IN, seen, day)
 
         def build(tx: Items) -> None:
-            tx.update("counter", TicketItem(day_key(office_id, day), BOARD), seq_actions, seq_condition)
+            tx.update("sequence", TicketItem(day_key(office_id, day), BOARD), seq_actions, seq_condition)
             stats.count_in(tx, office_id, service_code, day, walk_ins=1)
             tx.put("ticket", ticket_item, TicketItem.sk.does_not_exist())
             tx.put("waiting", waiting_item, TicketItem.sk.does_not_exist())
@@ -317,8 +317,8 @@ def issue_walk_in(office_id: str, day: date, service_code: str, now: datetime) -
             transact(build)
             return ticket
         except Cancelled:
-            continue  # another ticket took that number: read the counter again
-    raise TicketMoved("the ticket counter kept moving")
+            continue  # another ticket took that number: read the sequence again
+    raise TicketMoved("the ticket sequence kept moving")
 
 
 def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: datetime) -> bool:

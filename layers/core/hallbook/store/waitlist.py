@@ -70,13 +70,13 @@ class ByDue(GlobalSecondaryIndex):
 
 
 class WaitItem(Model):
-    """One model for both kinds of item (`kind`: entry | place); the attributes of the other are null."""
+    """One model for every type of item (`item_type`: entry | place | seq); the attributes of the others are null."""
 
     class Meta(BaseMeta):
         table_name = setting("waitlist_table")
 
     pk = UnicodeAttribute(hash_key=True)
-    kind = UnicodeAttribute()
+    item_type = UnicodeAttribute()
     office_id = UnicodeAttribute()
     service_code = UnicodeAttribute()
     date = UnicodeAttribute()
@@ -227,14 +227,14 @@ def get_entry(entry_id: str) -> Entry | None:
     item = latest(WaitItem, entry_key(entry_id))
     if item is None:
         return None
-    return _entry(item) if item.kind == "entry" else None
+    return _entry(item) if item.item_type == "entry" else None
 
 
 def get_place(place_id: str) -> Place | None:
     item = latest(WaitItem, place_key(place_id))
     if item is None:
         return None
-    return _place(item) if item.kind == "place" else None
+    return _place(item) if item.item_type == "place" else None
 
 
 def entries_of_account(account_id: str, limit: int = 100) -> list[Entry]:
@@ -278,7 +278,7 @@ def earliest_due() -> datetime | None:
 def get_items(keys: list[str]) -> list[Entry | Place]:
     found = []
     for item in WaitItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True) if keys else []:
-        found.append(_entry(item) if item.kind == "entry" else _place(item))
+        found.append(_entry(item) if item.item_type == "entry" else _place(item))
     return found
 
 
@@ -286,14 +286,14 @@ def get_items(keys: list[str]) -> list[Entry | Place]:
 
 
 def next_in_queue(office_id: str, service_code: str, day: date) -> int:
-    """The next join number of a queue (one atomic counter per hall, service and day): join order
+    """The next join number of a queue (one atomic sequence per office, service and day): join order
     is this order, whatever the clocks say. A number given to a join that is then refused is skipped."""
     key = f"SEQ#{queue_key(office_id, service_code, day)}"
-    counter = WaitItem(key)
-    counter.update(
+    sequence = WaitItem(key)
+    sequence.update(
         actions=[
             WaitItem.seq.add(1),
-            WaitItem.kind.set("seq"),
+            WaitItem.item_type.set("seq"),
             WaitItem.office_id.set(office_id),
             WaitItem.service_code.set(service_code),
             WaitItem.date.set(day.isoformat()),
@@ -301,13 +301,13 @@ def next_in_queue(office_id: str, service_code: str, day: date) -> int:
             WaitItem.expires_at.set(_expires(day)),
         ]
     )
-    return int(counter.seq)
+    return int(sequence.seq)
 
 
 def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
     return WaitItem(
         entry_key(entry.entry_id),
-        kind="entry",
+        item_type="entry",
         office_id=entry.office_id,
         service_code=entry.service_code,
         date=entry.date.isoformat(),
@@ -328,7 +328,7 @@ def delayed_place_item(place: Place) -> WaitItem:
     assert place.return_at is not None
     return WaitItem(
         place_key(place.place_id),
-        kind="place",
+        item_type="place",
         office_id=place.office_id,
         service_code=place.service_code,
         date=place.date.isoformat(),
@@ -473,7 +473,7 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
     entry = _with_place(entry, place)
     item = WaitItem(
         place_key(place.place_id),
-        kind="place",
+        item_type="place",
         office_id=place.office_id,
         service_code=place.service_code,
         date=place.date.isoformat(),

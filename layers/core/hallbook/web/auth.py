@@ -11,31 +11,31 @@ from ..domain.errors import DomainError, Forbidden
 from ..services.tokens import Caller, ensure_live, verify
 
 
-def caller(router: BaseRouter, *roles: str) -> Caller:
+def verified_caller(router: BaseRouter, *roles: str) -> Caller:
     """The verified caller, who must hold one of `roles` (any role when none is named)."""
     headers = router.current_event.headers or {}
-    who = ensure_live(verify(headers.get("Authorization") or headers.get("authorization"), now()))
-    if roles and who.role not in roles:
+    caller = ensure_live(verify(headers.get("Authorization") or headers.get("authorization"), now()))
+    if roles and caller.role not in roles:
         raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
-    return who
+    return caller
 
 
 def staff_of(router: BaseRouter, office_id: str) -> Caller:
     """Staff of exactly this office (administrators may act for any office)."""
-    who = caller(router, "staff", "admin")
-    if who.role == "staff" and who.office_id != office_id:
+    caller = verified_caller(router, "staff", "admin")
+    if caller.role == "staff" and caller.office_id != office_id:
         raise Forbidden("Staff may act only for their own office.")
-    return who
+    return caller
 
 
 def admin(router: BaseRouter) -> Caller:
-    """An administrator (city-wide): the catalogue, closures, the calendar and the audit log."""
-    return caller(router, "admin")
+    """An administrator (city-wide): the catalog, closures, the calendar and the audit log."""
+    return verified_caller(router, "admin")
 
 
 def operator(router: BaseRouter) -> Caller:
     """A call-centre operator, acting for a citizen found by ID number and phone (every action audited)."""
-    return caller(router, "operator")
+    return verified_caller(router, "operator")
 
 
 def source_ip(router: BaseRouter) -> str:
@@ -51,7 +51,7 @@ def admin_or_none(router: BaseRouter) -> Caller | None:
     if not token:
         return None
     try:
-        who = ensure_live(verify(token, now()))
+        caller = ensure_live(verify(token, now()))
     except DomainError:
         return None
-    return who if who.role == "admin" else None
+    return caller if caller.role == "admin" else None

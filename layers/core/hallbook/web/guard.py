@@ -33,7 +33,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..clock import now
 from ..config import settings
 from ..domain.errors import DomainError, Forbidden, RateLimited
-from ..domain.ratelimit import Buckets, Rate, Window, retry_after
+from ..domain.ratelimit import Buckets, Period, Rate, retry_after
 from ..services import tokens
 from .problems import PROBLEM_JSON, from_domain
 
@@ -75,7 +75,7 @@ SMS_BY_ADDRESS = Limit("sms_address", "address", shared=True, what="SMS codes re
 
 ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/openapi.json"): PUBLIC,
-    # catalogue (R3, R4): public; availability is what the rush polls
+    # catalog (R3, R4): public; availability is what the rush polls
     ("GET", "/v1/services"): PUBLIC,
     ("GET", "/v1/services/{code}"): PUBLIC,
     ("GET", "/v1/offices"): PUBLIC,
@@ -237,7 +237,7 @@ def admit(event: dict) -> Refusal | None:
     try:
         _take([limit for limit in rule.limits if not limit.shared and limit.by == "address"], {"address": address})
         try:
-            who = authorise(rule, event)
+            caller = authorise(rule, event)
         except DomainError:
             raise
         except Exception:  # noqa: BLE001 - e.g. the signing key unreadable: the route fails the same way, as a 500 problem
@@ -246,10 +246,10 @@ def admit(event: dict) -> Refusal | None:
         try:
             _take(
                 [limit for limit in rule.limits if not limit.shared and limit.by == "account"],
-                {"account": who.account_id if who else None},
+                {"account": caller.account_id if caller else None},
             )
         except RateLimited as error:
-            _noon_burst(who, error)
+            _noon_burst(caller, error)
             raise
     except DomainError as error:
         return _refused(error)
@@ -276,9 +276,9 @@ def meter(event: dict) -> Refusal | None:
             if key is None:
                 continue
             rate = limit.rate()
-            window = Window(rate, at)
-            if not ratelimits.count(limit.name, key, window.index, rate.count, window.ends_at):
-                raise _limited(limit, rate, window.wait)
+            period = Period(rate, at)
+            if not ratelimits.count(limit.name, key, period.index, rate.count, period.ends_at):
+                raise _limited(limit, rate, period.wait)
     except DomainError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - a counter that cannot be reached must not take registration down
@@ -298,14 +298,14 @@ def authorise(rule: Rule, event: dict) -> tokens.Caller | None:
     the words web/auth.py uses."""
     if not rule.roles:
         return None
-    who = tokens.verify(header(event, "Authorization"), now())
-    if who.role not in rule.roles:
+    caller = tokens.verify(header(event, "Authorization"), now())
+    if caller.role not in rule.roles:
         raise Forbidden(f"This route is for {' or '.join(rule.roles)} accounts.")
-    if rule.own_office and who.role == "staff":
+    if rule.own_office and caller.role == "staff":
         office_id = (event.get("pathParameters") or {}).get("office_id")
-        if who.office_id != office_id:
+        if caller.office_id != office_id:
             raise Forbidden("Staff may act only for their own office.")
-    return who
+    return caller
 
 
 def header(event: dict, name: str) -> str | None:
@@ -408,15 +408,15 @@ def _refused(error: DomainError) -> Refusal:
 _BURSTS_NOTED: set[str] = set()  # R22: one flag event per account and day in this environment
 
 
-def _noon_burst(who: tokens.Caller | None, error: RateLimited) -> None:
+def _noon_burst(caller: tokens.Caller | None, error: RateLimited) -> None:
     """R22: an account whose booking attempts pass its limit in the noon minute is counted for the
     administrators' flags (once a day per environment: the refusal itself stays memory-only)."""
     from ..domain.flags import in_noon_minute
 
     at = now()
-    if who is None or error.extra.get("limit") != "booking_account" or not in_noon_minute(at):
+    if caller is None or error.extra.get("limit") != "booking_account" or not in_noon_minute(at):
         return
-    key = f"{who.account_id}#{at.date().isoformat()}"
+    key = f"{caller.account_id}#{at.date().isoformat()}"
     if key in _BURSTS_NOTED:
         return
     if len(_BURSTS_NOTED) > 100_000:
@@ -424,7 +424,7 @@ def _noon_burst(who: tokens.Caller | None, error: RateLimited) -> None:
     _BURSTS_NOTED.add(key)
     from ..services import flags
 
-    flags.noon_burst(who.account_id, at, error.extra.get("limit") or "")
+    flags.noon_burst(caller.account_id, at, error.extra.get("limit") or "")
 
 
 def reset() -> None:

@@ -284,7 +284,7 @@ class BookingOut(Model):
     @classmethod
     def of(cls, booking: Booking, catalog: Catalog | None = None) -> BookingOut:
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
-        service's names from the catalogue."""
+        service's names from the catalog."""
         catalog = catalog or load_catalog()
         office = catalog.offices.get(booking.office_id)
         service = catalog.services.get(booking.service_code)

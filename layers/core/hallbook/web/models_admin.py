@@ -1,4 +1,4 @@
-"""Request and response shapes of the administrators' catalogue routes, the audit log and the
+"""Request and response shapes of the administrators' catalog routes, the audit log and the
 call-centre operators' routes."""
 
 from __future__ import annotations

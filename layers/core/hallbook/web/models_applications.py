@@ -7,7 +7,7 @@ from typing import Annotated, Literal
 
 from pydantic import Field
 
-from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_window
+from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_period
 from ..domain.identity import mask_id_number, mask_phone
 from ..services.applications import StaffView
 from ..store.applications import Application
@@ -76,7 +76,7 @@ class PermitOut(Model):
     def of(cls, permit: Permit) -> PermitOut:
         """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
         office = load_catalog().offices.get(permit.office_id)
-        opens, closes = renewal_window(permit.valid_until)
+        opens, closes = renewal_period(permit.valid_until)
         return cls(
             **{
                 **permit.body(),
@@ -253,7 +253,7 @@ class ApplicationOut(Model):
 
     @classmethod
     def for_staff(cls, view: StaffView) -> ApplicationOut:
-        """As the station's staff open it: the mail recipient's phone in full (they post the permit),
+        """As the office's staff open it: the mail recipient's phone in full (they post the permit),
         download URLs of the materials, and the applicant's contact when it was asked for."""
         contact = view.contact
         applicant = ApplicantContactOut(name=contact.name, phone=contact.phone) if contact else None
@@ -343,6 +343,7 @@ class ApplicationsOut(Model):
     next_cursor: str | None
 
 
+# the name is the schema's in the published OpenAPI document (components/schemas), so it stays
 class StationApplicationsOut(ApplicationsOut):
     office_id: str
     state: States

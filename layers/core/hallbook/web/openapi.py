@@ -40,7 +40,7 @@ CITIZEN = ("citizen",)
 STAFF = ("staff", "admin")  # web/auth.staff_of: staff of that office, or an administrator
 ADMIN = ("admin",)
 OPERATOR = ("operator",)
-ANY_ROLE = ("citizen", "staff", "admin", "operator")  # web/auth.caller(router) without a role
+ANY_ROLE = ("citizen", "staff", "admin", "operator")  # web/auth.verified_caller(router) without a role
 
 
 @dataclass(frozen=True)
@@ -76,7 +76,7 @@ BOOKING_REFUSALS = {
 }
 CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED")}
 APPLICATION_STEP = {404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
-CATALOGUE_CHANGE = {409: ("INVALID_STATE",)}  # changed by someone else meanwhile (store.catalog.ChangedMeanwhile)
+CATALOG_CHANGE = {409: ("INVALID_STATE",)}  # changed by someone else meanwhile (store.catalog.ChangedMeanwhile)
 # If-Match names a version the entity moved on from (issue 14); without If-Match a concurrent change is 409
 VERSIONED_CHANGE = {409: ("INVALID_STATE",), 412: ("PRECONDITION_FAILED",)}
 LIMITED = {429: ("RATE_LIMITED",)}  # too many requests of the client address, account or phone; Retry-After
@@ -85,7 +85,7 @@ CREATE_OR_CHANGE = (201, 200)
 ROUTES: dict[tuple[str, str], Answers] = {
     # the document itself (every function serves it)
     ("GET", "/v1/openapi.json"): Answers(),
-    # catalogue (public)
+    # catalog (public)
     ("GET", "/v1/services"): Answers(),
     ("GET", "/v1/services/{code}"): Answers(refusals={404: ("NOT_FOUND",)}),
     ("GET", "/v1/offices"): Answers(refusals={404: ("NOT_FOUND",)}),
@@ -202,7 +202,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(
         roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
     ),
-    # applications: staff of the permit's station
+    # applications: staff of the permit's office
     ("GET", "/v1/offices/{office_id}/applications"): Answers(roles=STAFF),
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): Answers(roles=STAFF),
     ("POST", "/v1/applications/{application_id}/review"): Answers(roles=STAFF, refusals=APPLICATION_STEP),
@@ -210,7 +210,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/applications/{application_id}/complete"): Answers(roles=STAFF, refusals=APPLICATION_STEP),
     # administrators
     ("POST", "/v1/offices/{office_id}/closures"): Answers(
-        roles=ADMIN, ok=(201,), refusals={404: ("NOT_FOUND",), **CATALOGUE_CHANGE}
+        roles=ADMIN, ok=(201,), refusals={404: ("NOT_FOUND",), **CATALOG_CHANGE}
     ),
     ("PUT", "/v1/services/{code}"): Answers(
         roles=ADMIN, ok=CREATE_OR_CHANGE, refusals=VERSIONED_CHANGE, ok_headers=("ETag",)
@@ -226,7 +226,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
         roles=ADMIN, refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)
     ),
     ("DELETE", "/v1/offices/{office_id}/closures/{date}"): Answers(
-        roles=ADMIN, refusals={404: ("NOT_FOUND",), **CATALOGUE_CHANGE}, writes=True
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), **CATALOG_CHANGE}, writes=True
     ),
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
     ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),

@@ -3,7 +3,7 @@ includes them all."""
 
 
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
-    # the citizens' catalogue, accounts and bookings; closures, the hall, the catalogue, the call centre;
+    # the citizens' catalog, accounts and bookings; closures, the hall, the catalog, the call centre;
     # residence permits (R17); guardian links (R2) and the owner's reclaim of an ID number (R1); logout,
     # SMS login codes, password change; the waitlist (R18), family proxies (R20), abuse flags (R22)
     from . import (

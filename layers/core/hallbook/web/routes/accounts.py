@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import accounts
-from ..auth import caller, source_ip
+from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
 
 router = APIGatewayRouter()
@@ -45,4 +45,4 @@ def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
 
 @router.get("/v1/me", tags=["accounts"])
 def me() -> Response[MeOut]:
-    return Response(200, "application/json", accounts.profile(caller(router), now()), NO_STORE)
+    return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)

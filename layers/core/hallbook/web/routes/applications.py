@@ -1,5 +1,5 @@
 """Residence permits and their online applications (R17). Three routers, one per audience and API
-function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's station:
+function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's office:
 StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
 
 from __future__ import annotations
@@ -13,7 +13,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...domain.errors import NotFound
 from ...services import applications, permits
-from ..auth import admin, caller, staff_of
+from ..auth import admin, staff_of, verified_caller
 from ..models import CURSOR, PERMIT_NUMBER
 from ..models_applications import (
     ApplicationIn,
@@ -50,7 +50,7 @@ def _ok(body: object, status: int = 200, **headers: str) -> Response:
 @router.get("/v1/permits", tags=["applications"])
 def my_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
-    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(caller(router, "citizen"))]))
+    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(verified_caller(router, "citizen"))]))
 
 
 @router.post("/v1/applications", tags=["applications"])
@@ -58,9 +58,9 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
     """R17: a draft application for a permit the caller holds, with a presigned upload form per
     material. NOT_ELIGIBLE outside the renewal month (the window in `detail`), for a change older
     than 30 days, or while the permit has an open application of that kind."""
-    who = caller(router, "citizen")
+    caller = verified_caller(router, "citizen")
     fields = body.model_dump(exclude={"kind", "permit_number"})
-    opened = applications.create(who, body.kind, body.permit_number, now(), **fields)
+    opened = applications.create(caller, body.kind, body.permit_number, now(), **fields)
     return _ok(
         ApplicationOut.of(opened.application, uploads=opened.upload_forms),
         201,
@@ -74,47 +74,47 @@ def my_applications(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
-    page = applications.list_own(caller(router, "citizen"), limit, cursor)
+    page = applications.list_own(verified_caller(router, "citizen"), limit, cursor)
     return _ok(ApplicationsOut(applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
 
 
 @router.get("/v1/applications/<application_id>", tags=["applications"])
 def my_application(application_id: ApplicationId) -> Response[ApplicationOut]:
-    who = caller(router, "citizen")
-    return _ok(ApplicationOut.of(applications.own_application(who, application_id)))
+    caller = verified_caller(router, "citizen")
+    return _ok(ApplicationOut.of(applications.own_application(caller, application_id)))
 
 
 @router.post("/v1/applications/<application_id>/uploads", tags=["applications"])
 def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]) -> Response[UploadOut]:
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
-    who = caller(router, "citizen")
-    return _ok(UploadOut.of(applications.new_upload(who, application_id, body.material, body.content_type)), 201)
+    caller = verified_caller(router, "citizen")
+    return _ok(UploadOut.of(applications.new_upload(caller, application_id, body.material, body.content_type)), 201)
 
 
 @router.post("/v1/applications/<application_id>/submit", tags=["applications"])
 def submit(application_id: ApplicationId) -> Response[ApplicationOut]:
     """draft -> submitted, once every required material is uploaded (VALIDATION_ERROR lists the
     missing ones)."""
-    return _ok(ApplicationOut.of(applications.submit(caller(router, "citizen"), application_id, now())))
+    return _ok(ApplicationOut.of(applications.submit(verified_caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/withdraw", tags=["applications"])
 def withdraw(application_id: ApplicationId) -> Response[ApplicationOut]:
     """A draft or submitted application is withdrawn; the permit may be applied for again."""
-    return _ok(ApplicationOut.of(applications.withdraw(caller(router, "citizen"), application_id, now())))
+    return _ok(ApplicationOut.of(applications.withdraw(verified_caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/collection", tags=["applications"])
 def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
     """approved -> collecting: `{method: window, office_id, date, start}` books a permit-collection
-    slot at the station under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
+    slot at the office under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
-    who = caller(router, "citizen")
+    caller = verified_caller(router, "citizen")
     return _ok(
         ApplicationOut.of(
             applications.choose_collection(
-                who,
+                caller,
                 application_id,
                 body.method,
                 now(),
@@ -130,19 +130,20 @@ def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body
     )
 
 
-# ---------------------------------------------------------------- staff of the permit's station
+# ---------------------------------------------------------------- staff of the permit's office
 
 
 @staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
+# station_application(s): the handlers keep these names, the operationIds of the published OpenAPI document
 def station_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[StationApplicationsOut]:
-    """The station's applications in one state, oldest submission first, a page at a time."""
+    """The office's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
-    page = applications.station_queue(office_id, state, limit, cursor)
+    page = applications.office_applications(office_id, state, limit, cursor)
     return _ok(
         StationApplicationsOut(
             office_id=page.office_id,
@@ -154,8 +155,8 @@ def station_applications(
 
 
 def _staff_application(application_id: str):
-    """The application, once the caller is staff (or admin) of its station."""
-    caller(staff_router, "staff", "admin")
+    """The application, once the caller is staff (or admin) of its office."""
+    verified_caller(staff_router, "staff", "admin")
     application = applications.for_staff(application_id)
     return staff_of(staff_router, application.office_id), application
 
@@ -163,25 +164,25 @@ def _staff_application(application_id: str):
 @staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
 def station_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
-    who = staff_of(staff_router, office_id)
+    caller = staff_of(staff_router, office_id)
     application = applications.for_staff(application_id)
     if application.office_id != office_id:
         raise NotFound("No such application at this station.")
-    return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=who, now=now())))
+    return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=caller, now=now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
 def review(application_id: ApplicationId) -> Response[ApplicationOut]:
     """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
-    who, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.review(who, application, now())))
+    caller, application = _staff_application(application_id)
+    return _ok(ApplicationOut.for_staff(applications.review(caller, application, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/decision", tags=["applications"])
 def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
     """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
-    who, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.decide(who, application, body.approve, body.reason, now())))
+    caller, application = _staff_application(application_id)
+    return _ok(ApplicationOut.for_staff(applications.decide(caller, application, body.approve, body.reason, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
@@ -191,9 +192,11 @@ def complete(
     """collecting -> closed: the permit was handed over (window: its booking checked in, which is then
     completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
     citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
-    who, application = _staff_application(application_id)
+    caller, application = _staff_application(application_id)
     return _ok(
-        ApplicationOut.for_staff(applications.complete(who, application, now(), body.tracking_number if body else None))
+        ApplicationOut.for_staff(
+            applications.complete(caller, application, now(), body.tracking_number if body else None)
+        )
     )
 
 
@@ -207,8 +210,8 @@ def put_permit(
 ) -> Response[PermitOut]:
     """Register (201) or change (200) a residence permit; audited. If-Match: the ETag of the last
     answer (412 PRECONDITION_FAILED when it changed since)."""
-    who = admin(admin_router)
+    caller = admin(admin_router)
     headers = admin_router.current_event.headers or {}
     if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
-    permit, created, tag = permits.put_permit_versioned(who, number, body.model_dump(), now(), if_match)
+    permit, created, tag = permits.put_permit_versioned(caller, number, body.model_dump(), now(), if_match)
     return _ok(PermitOut.of(permit), 201 if created else 200, ETag=tag)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import bookings
 from ...services import confirmation as confirmations
-from ..auth import caller
+from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 
 router = APIGatewayRouter()
@@ -23,8 +23,8 @@ def book(
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
-    who = caller(router, "citizen")
-    booking, created = bookings.book(who, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
+    caller = verified_caller(router, "citizen")
+    booking, created = bookings.book(caller, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -36,8 +36,8 @@ def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    who = caller(router, "citizen")
-    page = bookings.list_bookings(who, limit, cursor)
+    caller = verified_caller(router, "citizen")
+    page = bookings.list_bookings(caller, limit, cursor)
     return Response(
         200,
         "application/json",
@@ -48,27 +48,27 @@ def list_bookings(
 
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    who = caller(router, "citizen")
-    return Response(200, "application/json", BookingOut.of(bookings.own_booking(who, booking_id)), NO_STORE)
+    caller = verified_caller(router, "citizen")
+    return Response(200, "application/json", BookingOut.of(bookings.own_booking(caller, booking_id)), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
 def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    who = caller(router, "citizen")
-    return Response(200, "application/json", BookingOut.of(bookings.cancel(who, booking_id, now())), NO_STORE)
+    caller = verified_caller(router, "citizen")
+    return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
 def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
-    who = caller(router, "citizen")
-    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(who, booking_id), NO_STORE)
+    caller = verified_caller(router, "citizen")
+    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(caller, booking_id), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])
 def calendar(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
-    who = caller(router, "citizen")
-    body, filename = confirmations.calendar_ics(who, booking_id, now())
+    caller = verified_caller(router, "citizen")
+    body, filename = confirmations.calendar_ics(caller, booking_id, now())
     return Response(
         200,
         "text/calendar; charset=utf-8",

@@ -1,4 +1,4 @@
-"""Public catalogue routes: services, halls and availability (R3, R4, R6, R7)."""
+"""Public catalog routes: services, halls and availability (R3, R4, R6, R7)."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""Administrators keep the catalogue (R3-R5) and read the audit log. Role: web/auth.admin."""
+"""Administrators keep the catalog (R3-R5) and read the audit log. Role: web/auth.admin."""
 
 from __future__ import annotations
 
@@ -50,8 +50,8 @@ def put_service(
 ) -> Response[ServiceOut]:
     """Create (201) or change (200) a service (R3). Send the ETag last read as If-Match: a service
     changed since answers 412 PRECONDITION_FAILED."""
-    who = admin(router)
-    service, created, tag = catalog_admin.put_service(who, code, body.model_dump(), now(), if_match())
+    caller = admin(router)
+    service, created, tag = catalog_admin.put_service(caller, code, body.model_dump(), now(), if_match())
     return Response(_status(created), "application/json", ServiceOut.model_validate(service), versioned(tag))
 
 
@@ -63,8 +63,8 @@ def put_office(
     """Create (201) or change (200) a hall: mode, services, weekly timetable with capacities (R4).
     Released slots follow at once; no booking is dropped (see `slots` in the answer). Send the ETag of
     GET /v1/offices/{office_id} (as an administrator) as If-Match: a hall changed since answers 412."""
-    who = admin(router)
-    saved, created, tag = catalog_admin.put_office(who, office_id, body.model_dump(), now(), if_match())
+    caller = admin(router)
+    saved, created, tag = catalog_admin.put_office(caller, office_id, body.model_dump(), now(), if_match())
     result = OfficeAdminOut(office=OfficeAdminViewOut.of(saved.office).model_dump(), slots=saved.slots)
     return Response(_status(created), "application/json", result, versioned(tag))
 
@@ -75,8 +75,8 @@ def put_calendar(
 ) -> Response[CalendarOut]:
     """The year's public holidays and make-up working days (R5): they rule that year from now on.
     If-Match: the ETag of GET /v1/calendar/{year} (412 when the entries changed since)."""
-    who = admin(router)
-    result, created, tag = catalog_admin.put_calendar(who, year, body.holidays, body.workdays, now(), if_match())
+    caller = admin(router)
+    result, created, tag = catalog_admin.put_calendar(caller, year, body.holidays, body.workdays, now(), if_match())
     return Response(_status(created), "application/json", result, versioned(tag))
 
 

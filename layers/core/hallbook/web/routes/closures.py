@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import closures
-from ..auth import caller
+from ..auth import verified_caller
 from ..models import ClosureIn, ClosureOut, DateText
 from ..models_admin import ClosureLiftedOut
 
@@ -24,8 +24,8 @@ def close_day(
 ) -> Response[ClosureOut]:
     """The hall is closed on `date`: its slots stop being bookable and its bookings are cancelled by the
     hall (not counted against the citizens), each citizen told the reason by SMS. Safe to repeat."""
-    who = caller(router, "admin")
-    result = closures.close_day(who, office_id, body.date, body.reason, now())
+    caller = verified_caller(router, "admin")
+    result = closures.close_day(caller, office_id, body.date, body.reason, now())
     return Response(201, "application/json", result, NO_STORE)
 
 
@@ -36,5 +36,5 @@ def lift_closure(
 ) -> Response[ClosureLiftedOut]:
     """The day opens again: its slots return with the places the closure freed; the bookings it
     cancelled stay cancelled (nobody's is revived). Audited. 404 when the day has no closure."""
-    who = caller(router, "admin")
-    return Response(200, "application/json", closures.lift_closure(who, office_id, date, now()), NO_STORE)
+    caller = verified_caller(router, "admin")
+    return Response(200, "application/json", closures.lift_closure(caller, office_id, date, now()), NO_STORE)

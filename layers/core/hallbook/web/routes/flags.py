@@ -93,5 +93,5 @@ def review_flag(
     flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]
 ) -> Response[FlagOut]:
     """Mark the flag reviewed (audited); it opens again if its pattern counts more events."""
-    who = admin(router)
-    return Response(200, "application/json", FlagOut.of(flags.review(who, flag_id, body.note, now())), NO_STORE)
+    caller = admin(router)
+    return Response(200, "application/json", FlagOut.of(flags.review(caller, flag_id, body.note, now())), NO_STORE)

@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import guardians, reclaims
-from ..auth import caller, staff_of
+from ..auth import staff_of, verified_caller
 from ..models_identity import (
     GuardianConfirmIn,
     GuardianLinkIn,
@@ -39,7 +39,7 @@ def _json(status: int, body) -> Response:
 def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
     `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
-    link = guardians.request_link(caller(router, "citizen"), body.minor_id_number, now())
+    link = guardians.request_link(verified_caller(router, "citizen"), body.minor_id_number, now())
     shown = GuardianLinkOut.of(link)
     return _json(201 if shown.status == "active" else 202, shown)
 
@@ -48,13 +48,17 @@ def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLi
 def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200,
-        GuardianLinkOut.of(guardians.confirm_link(caller(router, "citizen"), body.minor_id_number, body.code, now())),
+        GuardianLinkOut.of(
+            guardians.confirm_link(verified_caller(router, "citizen"), body.minor_id_number, body.code, now())
+        ),
     )
 
 
 @router.post("/v1/guardian-links/revoke", tags=["guardians"])
 def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
-    return _json(200, GuardianLinkOut.of(guardians.revoke_own(caller(router, "citizen"), body.minor_id_number, now())))
+    return _json(
+        200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router, "citizen"), body.minor_id_number, now()))
+    )
 
 
 @router.get("/v1/guardian-links", tags=["guardians"])
@@ -62,7 +66,7 @@ def my_links() -> Response[GuardianLinksOut]:
     return _json(
         200,
         GuardianLinksOut(
-            links=[GuardianLinkOut.of(link) for link in guardians.my_links(caller(router, "citizen"), now())]
+            links=[GuardianLinkOut.of(link) for link in guardians.my_links(verified_caller(router, "citizen"), now())]
         ),
     )
 

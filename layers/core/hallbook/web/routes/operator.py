@@ -25,8 +25,8 @@ Account = Annotated[str, Path(max_length=64)]
 @router.post("/v1/operator/citizen-lookups", tags=["call centre"])
 def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOut]:
     """The caller's account, found by ID number and phone together (both must match)."""
-    who = operator(router)
-    return Response(200, "application/json", service.find_citizen(who, body.id_number, body.phone, now()), NO_STORE)
+    caller = operator(router)
+    return Response(200, "application/json", service.find_citizen(caller, body.id_number, body.phone, now()), NO_STORE)
 
 
 @router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
@@ -35,8 +35,8 @@ def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[OperatorBookingsOut]:
-    who = operator(router)
-    page = service.list_bookings(who, account_id, limit, cursor, now())
+    caller = operator(router)
+    page = service.list_bookings(caller, account_id, limit, cursor, now())
     return Response(
         200,
         "application/json",
@@ -51,15 +51,15 @@ def book(
     body: Annotated[OperatorBookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
-    who = operator(router)
-    booking, created = service.book(who, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
+    caller = operator(router)
+    booking, created = service.book(caller, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, **({} if created else {"Idempotent-Replayed": "true"})}
     return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
 def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    who = operator(router)
+    caller = operator(router)
     return Response(
-        200, "application/json", BookingOut.of(service.cancel(who, account_id, booking_id, now())), NO_STORE
+        200, "application/json", BookingOut.of(service.cancel(caller, account_id, booking_id, now())), NO_STORE
     )

@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import confirmation, proxies
 from ...services.bookings import BookingRequest
-from ..auth import caller
+from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
 
@@ -29,7 +29,7 @@ def _json(status: int, body, headers: dict | None = None) -> Response:
 def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]:
     """Ask a citizen (an older relative) to let you book for them: 202 `pending`, and an SMS code goes
     to the phone registered on their account; 200 with the active authorisation you already hold."""
-    link, created = proxies.request(caller(router, "citizen"), body.id_number, body.phone, now())
+    link, created = proxies.request(verified_caller(router, "citizen"), body.id_number, body.phone, now())
     return _json(202 if created else 200, ProxyOut.of(link))
 
 
@@ -37,19 +37,19 @@ def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]
 def my_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
     return _json(
-        200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(caller(router, "citizen"), now())])
+        200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(verified_caller(router, "citizen"), now())])
     )
 
 
 @router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
 def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
-    return _json(200, ProxyOut.of(proxies.confirm(caller(router, "citizen"), proxy_id, body.code, now())))
+    return _json(200, ProxyOut.of(proxies.confirm(verified_caller(router, "citizen"), proxy_id, body.code, now())))
 
 
 @router.delete("/v1/proxies/<proxy_id>", tags=["proxies"])
 def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
     """The citizen or the proxy ends the authorisation; both are told by SMS. Bookings made stay."""
-    return _json(200, ProxyOut.of(proxies.revoke(caller(router, "citizen"), proxy_id, now())))
+    return _json(200, ProxyOut.of(proxies.revoke(verified_caller(router, "citizen"), proxy_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
@@ -58,7 +58,7 @@ def proxy_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    page = proxies.list_bookings(caller(router, "citizen"), proxy_id, limit, cursor, now())
+    page = proxies.list_bookings(verified_caller(router, "citizen"), proxy_id, limit, cursor, now())
     return _json(200, BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor))
 
 
@@ -70,18 +70,18 @@ def proxy_book(
 ) -> Response[BookingOut]:
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(
-        caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()), idempotency_key, now()
+        verified_caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()), idempotency_key, now()
     )
     return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
 def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    return _json(200, BookingOut.of(proxies.cancel(caller(router, "citizen"), proxy_id, booking_id, now())))
+    return _json(200, BookingOut.of(proxies.cancel(verified_caller(router, "citizen"), proxy_id, booking_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])
 def proxy_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """The citizen's printable confirmation (R13), for the proxy to print or pass on."""
-    booking = proxies.own_booking_for(caller(router, "citizen"), proxy_id, booking_id)
+    booking = proxies.own_booking_for(verified_caller(router, "citizen"), proxy_id, booking_id)
     return Response(200, "text/html; charset=utf-8", confirmation.page_for(booking), NO_STORE)

@@ -12,7 +12,7 @@ from pydantic import Field
 
 from ...clock import now
 from ...services import accounts
-from ..auth import caller, source_ip
+from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
 
 router = APIGatewayRouter()
@@ -40,7 +40,7 @@ class PasswordChangeIn(Strict):
 @router.delete("/v1/sessions/current", tags=["accounts"], responses={204: {"description": "logged out"}})
 def logout() -> Response[None]:
     """Logout: this token's session is refused from now on (the account's other sessions stay)."""
-    accounts.logout(caller(router), now())
+    accounts.logout(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)
 
 
@@ -58,6 +58,6 @@ def login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
 def change_password(body: Annotated[PasswordChangeIn, Body()]) -> Response[SessionOut]:
     """A new password: every token issued before it is refused from now on; the answer is a new one."""
     token, expires_in = accounts.change_password(
-        caller(router), body.current_password, body.new_password, now(), source_ip=source_ip(router)
+        verified_caller(router), body.current_password, body.new_password, now(), source_ip=source_ip(router)
     )
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)

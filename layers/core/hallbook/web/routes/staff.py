@@ -12,10 +12,19 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import hall
+from ...services import tickets
 from ..auth import staff_of
 from ..models import BookingOut
-from ..models_hall import BoardOut, CallNextIn, CheckInIn, CheckInOut, CompleteOut, DayTicketsOut, TicketOut, WalkInIn
+from ..models_tickets import (
+    BoardOut,
+    CallNextIn,
+    CheckInIn,
+    CheckInOut,
+    CompleteOut,
+    DayTicketsOut,
+    TicketOut,
+    WalkInIn,
+)
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -27,7 +36,7 @@ Office = Annotated[str, Path(max_length=64)]
 @router.post("/v1/offices/<office_id>/check-ins", tags=["hall"])
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     staff_of(router, office_id)
-    done = hall.check_in(office_id, body.reference, body.id_number, now())
+    done = tickets.check_in(office_id, body.reference, body.id_number, now())
     checked_in = CheckInOut(ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking))
     return Response(201, "application/json", checked_in, NO_STORE)
 
@@ -35,14 +44,16 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
 def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
-    return Response(201, "application/json", TicketOut.of(hall.walk_in(office_id, body.service_code, now())), NO_STORE)
+    return Response(
+        201, "application/json", TicketOut.of(tickets.walk_in(office_id, body.service_code, now())), NO_STORE
+    )
 
 
 @router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
 def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
-    day = hall.day_tickets(office_id, now())
+    day = tickets.day_tickets(office_id, now())
     return Response(
         200,
         "application/json",
@@ -56,13 +67,13 @@ def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
 @router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])
 def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
-    return Response(200, "application/json", TicketOut.of(hall.call_next(office_id, body.counter, now())), NO_STORE)
+    return Response(200, "application/json", TicketOut.of(tickets.call_next(office_id, body.counter, now())), NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
 def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
-    done = hall.complete(office_id, ticket_id, now())
+    done = tickets.complete(office_id, ticket_id, now())
     return Response(
         200,
         "application/json",
@@ -83,7 +94,7 @@ def display_board(office_id: Office):  # no return annotation: a 304 has no body
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
     ETag so an unchanged board costs a 304 without a body."""
-    text = json.dumps(hall.board(office_id, now()), ensure_ascii=False, sort_keys=True)
+    text = json.dumps(tickets.board(office_id, now()), ensure_ascii=False, sort_keys=True)
     etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:16] + '"'
     headers = {"Cache-Control": f"public, max-age={BOARD_MAX_AGE}", "ETag": etag}
     if (router.current_event.headers or {}).get("If-None-Match") == etag:

@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...services import waitlist
-from ..auth import caller
+from ..auth import verified_caller
 from ..models import BookingOut
 from ..models_waitlist import AcceptIn, WaitlistIn, WaitlistOut, WaitlistsOut
 
@@ -23,8 +23,8 @@ EntryId = Annotated[str, Path(max_length=64)]
 def join(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
     """Wait for a full day or one slot that has no free place; the entry counts as the subject's
     active booking of the service (R9) until it is accepted, left or ends at the day's cut-off."""
-    who = caller(router, "citizen")
-    entry = waitlist.join(who, waitlist.JoinRequest(**body.model_dump()), now())
+    caller = verified_caller(router, "citizen")
+    entry = waitlist.join(caller, waitlist.JoinRequest(**body.model_dump()), now())
     return Response(
         201, "application/json", WaitlistOut.of(entry), {**NO_STORE, "Location": f"/v1/waitlist/{entry.entry_id}"}
     )
@@ -32,24 +32,24 @@ def join(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
 
 @router.get("/v1/waitlist", tags=["waitlist"])
 def list_entries() -> Response[WaitlistsOut]:
-    who = caller(router, "citizen")
+    caller = verified_caller(router, "citizen")
     return Response(
-        200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(who))), NO_STORE
+        200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(caller))), NO_STORE
     )
 
 
 @router.delete("/v1/waitlist/<waitlist_id>", tags=["waitlist"])
 def leave(waitlist_id: EntryId) -> Response[WaitlistOut]:
     """Leave the waitlist (`left`); an offer held is declined (`declined`) and passes to the next entry."""
-    who = caller(router, "citizen")
-    return Response(200, "application/json", WaitlistOut.of(waitlist.leave(who, waitlist_id, now())), NO_STORE)
+    caller = verified_caller(router, "citizen")
+    return Response(200, "application/json", WaitlistOut.of(waitlist.leave(caller, waitlist_id, now())), NO_STORE)
 
 
 @router.post("/v1/waitlist/<waitlist_id>/accept", tags=["waitlist"])
 def accept(waitlist_id: EntryId, body: Annotated[AcceptIn, Body()]) -> Response[BookingOut]:
     """The place held for the entry becomes a booking (201; 200 when it already did)."""
-    who = caller(router, "citizen")
-    booking, created = waitlist.accept(who, waitlist_id, body.notice_acknowledged, now())
+    caller = verified_caller(router, "citizen")
+    booking, created = waitlist.accept(caller, waitlist_id, body.notice_acknowledged, now())
     return Response(
         201 if created else 200,
         "application/json",

@@ -9,16 +9,16 @@ from datetime import datetime
 from hallbook.clock import now
 from hallbook.services import accounts
 from hallbook.store import catalog
-from tests.support import HALL, auth, login, problem, put_test_hall, registered, release_days
+from tests.support import OFFICE, auth, login, problem, put_test_office, registered, release_days
 
 OTHER = "other-hall"
 DAY = "2026-09-15"  # tomorrow at START
 
 
-def test_another_halls_reference_is_answered_as_an_unknown_one(system, api):
-    put_test_hall()
-    put_test_hall(office_id=OTHER)
-    for office in (HALL, OTHER):
+def test_another_offices_reference_is_answered_as_an_unknown_one(system, api):
+    put_test_office()
+    put_test_office(office_id=OTHER)
+    for office in (OFFICE, OTHER):
         release_days(office_id=office)
         accounts.create_staff_account(f"staff@{office}", "staff-pass-1", "staff", "窗口", office, now())
     citizen = registered(system)
@@ -34,16 +34,16 @@ def test_another_halls_reference_is_answered_as_an_unknown_one(system, api):
     assert theirs["detail"].replace(booking["reference"], "ZZZZ-ZZZZ") == nobodys["detail"] and {
         k: v for k, v in theirs.items() if k != "detail"
     } == {k: v for k, v in nobodys.items() if k != "detail"}
-    hall_name = catalog.load_catalog().offices[HALL].name
-    for secret in (hall_name, HALL, DAY, "09:30", "10:00"):
+    office_name = catalog.load_catalog().offices[OFFICE].name
+    for secret in (office_name, OFFICE, DAY, "09:30", "10:00"):
         assert secret not in theirs["detail"]
     by_id = problem(check_in({"id_number": citizen.id_number}), 404, "NOT_FOUND")
-    assert hall_name not in by_id["detail"] and "09:30" not in by_id["detail"]
+    assert office_name not in by_id["detail"] and "09:30" not in by_id["detail"]
     # the booking's own hall still checks it in
     r = api.invoke(
         "POST",
-        f"/v1/offices/{HALL}/check-ins",
-        headers=auth(login(api, f"staff@{HALL}", "staff-pass-1")),
+        f"/v1/offices/{OFFICE}/check-ins",
+        headers=auth(login(api, f"staff@{OFFICE}", "staff-pass-1")),
         body={"reference": booking["reference"]},
     )
     assert r.status == 201, r.text

@@ -66,7 +66,7 @@ def _slot_times(booking: Booking) -> tuple[datetime, datetime]:
     )
 
 
-def _window_text(booking: Booking) -> str:
+def _check_in_window_text(booking: Booking) -> str:
     opens, closes = check_in_window(*_slot_times(booking))
     return f"{booking.date.isoformat()} {opens.strftime('%H:%M')}-{closes.strftime('%H:%M')}"
 
@@ -146,7 +146,7 @@ def _refuse_state(booking: Booking) -> None:
         raise errors.InvalidState("This booking was cancelled.")
     if booking.status == Status.NO_SHOW.value:
         raise errors.CheckInClosed(
-            f"Check-in closed at the end of the slot ({_window_text(booking)}); the booking is a no-show."
+            f"Check-in closed at the end of the slot ({_check_in_window_text(booking)}); the booking is a no-show."
         )
     if not allowed(booking.status, Status.CHECKED_IN):
         raise errors.InvalidState(f"This booking is {booking.status}.")
@@ -159,7 +159,7 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     starts_at, ends_at = _slot_times(booking)
     if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):
         raise errors.CheckInClosed(
-            f"Check-in for this booking is open {_window_text(booking)} "
+            f"Check-in for this booking is open {_check_in_window_text(booking)} "
             "(from 30 minutes before the slot until its end)."
         )
     try:

@@ -117,7 +117,7 @@ def test_the_console_and_the_citizen_page_load_nothing_from_outside(desktop: Wat
     assert not desktop.errors and not desktop.outside
 
 
-def test_walk_in_ticket_at_a_priority_hall(desktop: Watched, base_url: str) -> None:
+def test_walk_in_ticket_at_a_priority_office(desktop: Watched, base_url: str) -> None:
     page = desktop.page
     page.locator("#logout").click()
     expect(page.locator("#login-form")).to_be_visible()

@@ -5,9 +5,9 @@ from datetime import date, datetime
 import pytest
 
 from hallbook.clock import SHANGHAI
+from hallbook.domain.booking_window import bookable_range, days_to_stage, in_booking_window, last_bookable_day
 from hallbook.domain.calendar import Source, WorkCalendar, YearEntries, next_year_missing
 from hallbook.domain.timetable import SlotTemplate, check_no_overlap, slots_for_day
-from hallbook.domain.window import bookable_range, days_to_stage, in_window, last_bookable_day
 
 
 def at(text: str) -> datetime:
@@ -64,23 +64,23 @@ class TestMissingYear:
         assert not next_year_missing(date(2030, 12, 1), cal_with)
 
 
-class TestWindow:
+class TestBookingWindow:
     def test_before_noon_last_day_is_13_ahead(self):
         assert last_bookable_day(at("2026-11-24T11:59:59"), 14) == date(2026, 12, 7)
 
     def test_at_noon_the_14th_day_opens(self):
         assert last_bookable_day(at("2026-11-24T12:00:00"), 14) == date(2026, 12, 8)
 
-    def test_guangzhou_window_is_15(self):
+    def test_guangzhou_booking_window_is_15(self):
         assert last_bookable_day(at("2026-11-24T12:00"), 15) == date(2026, 12, 9)
 
     def test_today_is_never_bookable_tomorrow_is(self):
         now = at("2026-11-24T08:00")
-        assert not in_window(date(2026, 11, 24), now, 14)
-        assert in_window(date(2026, 11, 25), now, 14)
-        assert not in_window(date(2026, 11, 23), now, 14)
+        assert not in_booking_window(date(2026, 11, 24), now, 14)
+        assert in_booking_window(date(2026, 11, 25), now, 14)
+        assert not in_booking_window(date(2026, 11, 23), now, 14)
 
-    def test_window_across_a_weekend_counts_calendar_days(self):
+    def test_booking_window_across_a_weekend_counts_calendar_days(self):
         now = at("2026-11-27T12:30")  # Friday
         first, last = bookable_range(now, 14)
         assert first == date(2026, 11, 28) and last == date(2026, 12, 11)

@@ -24,7 +24,7 @@ def wrong_codes(code: str, n: int) -> list[str]:
     return [f"{(int(code) + 1 + i) % 10**6:06d}" for i in range(n)]
 
 
-def kinds(results) -> dict[str, int]:
+def outcomes(results) -> dict[str, int]:
     out: dict[str, int] = {}
     for r in results:
         name = type(r).__name__
@@ -38,7 +38,7 @@ def test_40_parallel_wrong_codes_compare_five_and_the_right_one_is_then_refused(
     results = run_at_once(
         [lambda c=c: accounts.verify_phone(citizen.id_number, c, now()) for c in wrong_codes(code, 40)]
     )
-    assert kinds(results) == {"ValidationFailed": 5, "RateLimited": 35}
+    assert outcomes(results) == {"ValidationFailed": 5, "RateLimited": 35}
     assert int(item(citizen).code_attempts) == 5
     # the five were used up: the right code is no longer compared
     try:
@@ -71,7 +71,7 @@ def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
     results = run_at_once(
         [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}") for n in range(1, 13)]
     )
-    assert kinds(results) == {"Unauthenticated": 12}
+    assert outcomes(results) == {"Unauthenticated": 12}
     record = item(citizen)
     assert int(record.login_failures) == 12
     at = int(now().timestamp())
@@ -86,7 +86,7 @@ def test_40_parallel_wrong_passwords_from_one_address_check_five(system):
     results = run_at_once(
         [lambda: accounts.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1") for _ in range(40)]
     )
-    assert kinds(results) == {"Unauthenticated": 5, "RateLimited": 35}
+    assert outcomes(results) == {"Unauthenticated": 5, "RateLimited": 35}
     assert {r.extra["retry_after"] for r in results if isinstance(r, errors.RateLimited)} == {15}
     assert int(item(citizen).login_failures) == 5
     # the owner elsewhere is not slowed
@@ -98,7 +98,10 @@ def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(
     results = run_at_once(
         [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}") for n in range(1, 31)]
     )
-    assert kinds(results) == {"Unauthenticated": accounts.BUDGET_BURST, "SmsCodeRequired": 30 - accounts.BUDGET_BURST}
+    assert outcomes(results) == {
+        "Unauthenticated": accounts.BUDGET_BURST,
+        "SmsCodeRequired": 30 - accounts.BUDGET_BURST,
+    }
     record = item(citizen)
     assert int(record.login_failures) == accounts.BUDGET_BURST
     assert int(record.second_factor_until) == int((now() + timedelta(hours=24)).timestamp())
@@ -119,7 +122,7 @@ def test_30_parallel_wrong_sms_login_codes_compare_five(system):
             for n, c in enumerate(wrong_codes(code, 30))
         ]
     )
-    assert kinds(results) == {"Unauthenticated": 5, "SmsCodeRequired": 25}
+    assert outcomes(results) == {"Unauthenticated": 5, "SmsCodeRequired": 25}
     assert int(item(citizen).login_code_attempts) == 5
     try:
         accounts.login(citizen.phone, citizen.password, now(), source_ip="10.6.0.1", sms_code=code)
