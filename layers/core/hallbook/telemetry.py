@@ -65,9 +65,9 @@ ROUTE_FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("*", "/v1/offices/{office_id}/applications", "applications"),
     ("*", "/v1/applications", "applications"),
     ("GET", "/v1/permits", "applications"),
-    ("GET", "/v1/services", "catalogue"),
-    ("GET", "/v1/offices", "catalogue"),
-    ("GET", "/v1/openapi.json", "catalogue"),
+    ("GET", "/v1/services", "catalog"),
+    ("GET", "/v1/offices", "catalog"),
+    ("GET", "/v1/openapi.json", "catalog"),
 )
 
 

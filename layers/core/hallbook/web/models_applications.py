@@ -55,7 +55,7 @@ class PermitIn(Strict):
     school: str | None = Field(default=None, max_length=100)
 
 
-class WindowOut(Model):
+class RenewalPeriodOut(Model):
     opens: str
     closes: str
 
@@ -70,7 +70,7 @@ class PermitOut(Model):
     school: str | None
     valid_until: str
     last_endorsed: str | None
-    renewal_window: WindowOut = Field(description="R17: the days a renewal may be applied for")
+    renewal_window: RenewalPeriodOut = Field(description="R17: the days a renewal may be applied for")
 
     @classmethod
     def of(cls, permit: Permit) -> PermitOut:
@@ -343,8 +343,7 @@ class ApplicationsOut(Model):
     next_cursor: str | None
 
 
-# the name is the schema's in the published OpenAPI document (components/schemas), so it stays
-class StationApplicationsOut(ApplicationsOut):
+class OfficeApplicationsOut(ApplicationsOut):
     office_id: str
     state: States
 

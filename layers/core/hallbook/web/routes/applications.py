@@ -26,7 +26,7 @@ from ..models_applications import (
     PermitOut,
     PermitsOut,
     States,
-    StationApplicationsOut,
+    OfficeApplicationsOut,
     UploadIn,
     UploadOut,
 )
@@ -134,18 +134,17 @@ def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body
 
 
 @staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
-# station_application(s): the handlers keep these names, the operationIds of the published OpenAPI document
-def station_applications(
+def office_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
-) -> Response[StationApplicationsOut]:
+) -> Response[OfficeApplicationsOut]:
     """The office's applications in one state, oldest submission first, a page at a time."""
     staff_of(staff_router, office_id)
     page = applications.office_applications(office_id, state, limit, cursor)
     return _ok(
-        StationApplicationsOut(
+        OfficeApplicationsOut(
             office_id=page.office_id,
             state=page.state,
             applications=ApplicationOut.each(page.applications),
@@ -162,7 +161,7 @@ def _staff_application(application_id: str):
 
 
 @staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
-def station_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
+def office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
     caller = staff_of(staff_router, office_id)
     application = applications.for_staff(application_id)

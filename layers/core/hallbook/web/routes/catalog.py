@@ -18,17 +18,17 @@ router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
 
 
-@router.get("/v1/services", tags=["catalogue"])
+@router.get("/v1/services", tags=["catalog"])
 def list_services() -> Response[ServicesOut]:
     return Response(200, "application/json", ServicesOut(services=catalog.list_services()), CACHE)
 
 
-@router.get("/v1/services/<code>", tags=["catalogue"])
+@router.get("/v1/services/<code>", tags=["catalog"])
 def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]) -> Response[ServiceOut]:
     return Response(200, "application/json", ServiceOut.model_validate(catalog.get_service(code)), CACHE)
 
 
-@router.get("/v1/offices", tags=["catalogue"])
+@router.get("/v1/offices", tags=["catalog"])
 def list_offices(
     service: Annotated[
         str | None, Query(max_length=64, description="a service code: the halls offering it", examples=["ID_RENEW"])
@@ -38,7 +38,7 @@ def list_offices(
     return Response(200, "application/json", OfficesOut(offices=catalog.list_offices(service, district)), CACHE)
 
 
-@router.get("/v1/offices/<office_id>", tags=["catalogue"])
+@router.get("/v1/offices/<office_id>", tags=["catalog"])
 def get_office(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
 ) -> Response[OfficeOut | OfficeAdminViewOut]:
@@ -64,7 +64,7 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
 
 @router.get(
     "/v1/offices/<office_id>/availability",
-    tags=["catalogue"],
+    tags=["catalog"],
     responses={
         200: {
             "description": "released slots with their remaining places",
