@@ -22,11 +22,11 @@ from ..models_applications import (
     CollectionIn,
     CompleteIn,
     DecisionIn,
+    OfficeApplicationsOut,
     PermitIn,
     PermitOut,
     PermitsOut,
     States,
-    OfficeApplicationsOut,
     UploadIn,
     UploadOut,
 )
