@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 
-.PHONY: run test unit lint static sam-build bench venv tools clean chromium
+.PHONY: run test unit lint static sam-build deploy bench venv tools clean chromium
 
 # uv installs (~15 s on a new machine, against ~150 s for pip); pip is the fallback should uv fail
 UV := $(VENV)/bin/uv
@@ -74,8 +74,16 @@ static: venv tools
 	$(TOOLS)/bin/cfn-lint template.yaml
 	$(TOOLS)/bin/sam validate --lint --region cn-north-1
 
-sam-build: tools
+## make sam-build: sam build of the template into build/sam, then the bytecode its functions import at a
+## cold start (Lambda cannot write it; local/bytecode.py)
+sam-build: tools venv
 	$(TOOLS)/bin/sam build --template template.yaml --build-dir build/sam >/dev/null
+	$(APP_PY) -m local.bytecode build/sam
+
+## make deploy [CONFIG_ENV=prod]: sam-build, then sam deploy of that build (samconfig.toml's environments)
+CONFIG_ENV ?= default
+deploy: sam-build
+	$(TOOLS)/bin/sam deploy --template-file build/sam/template.yaml --config-env $(CONFIG_ENV)
 
 ## make bench: the figures in bench/README.md
 bench: venv

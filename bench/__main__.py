@@ -10,14 +10,18 @@ import json
 import math
 import os
 import random
+import shutil
 import statistics
 import subprocess
 import sys
+import sysconfig
+import tempfile
 import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")  # the rush logs nothing per booking
 os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # registering 300 citizens is not what is measured
@@ -250,7 +254,7 @@ def release_bench(system: LocalSystem, offices: int, services: int, slots_per_da
         rewritten = sum(release_office(p.office_id, [p.days[-1]], at).written for p in plans)
         wall2 = time.perf_counter() - t1
     return {
-        "halls": offices,
+        "offices": offices,
         "slots": written,
         "seconds": wall,
         "requests": cost.counts["requests"],
@@ -265,38 +269,81 @@ def release_bench(system: LocalSystem, offices: int, services: int, slots_per_da
 HANDLERS = ("citizen_api", "staff_api", "admin_api", "operator_api", "jobs", "notifier", "key_rotation")
 
 
-def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict:
-    """Per handler: the best of `tries` runs of `python -X importtime` loading functions/<f>/app.py
-    (its imports and its module body: what a cold start pays before the first event), minus the
-    best of `tries` bare interpreter starts. Tracing as deployed (POWERTOOLS_TRACE_DISABLED=false)."""
-    out = {}
+def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict[str, dict[str, float]]:
+    """Per handler, as a deployed function starts: its directory (Lambda's /var/task) and the layer
+    (/opt/python) on the path, nothing else writable. The tree is built here from what each handler
+    imports in this environment (layers/core, and the packages' x86 builds from the venv: the
+    layer's own are arm64), copied without bytecode: `without_bytecode` is a cold start of what
+    `sam build` alone ships; `with_bytecode` the same tree after make sam-build's step
+    (local/bytecode.py). Each figure: the best of `tries` runs of `python -I -B -X importtime`
+    importing `app` (its imports and module body), minus the best of `tries` bare interpreter starts.
+    Tracing as deployed (POWERTOOLS_TRACE_DISABLED=false)."""
+    from local.bytecode import compile_tree
+
+    handlers = tuple(fn for fn in handlers if os.path.exists(f"functions/{fn}/app.py"))
+    environment = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
     plain = min(_interpreter_start() for _ in range(tries))
-    for fn in handlers:
-        path = f"functions/{fn}/app.py"
-        if not os.path.exists(path):
-            continue
-        code = (
-            f"import importlib.util,sys; sys.path[:0]=['layers/core','functions/{fn}']; "
-            f"spec=importlib.util.spec_from_file_location('app','{path}'); m=importlib.util.module_from_spec(spec); "
-            "spec.loader.exec_module(m)"
-        )
-        env_cmd = [sys.executable, "-X", "importtime", "-c", code]
-        best = None
-        for _ in range(tries):
-            t0 = time.perf_counter()
-            subprocess.run(
-                env_cmd, capture_output=True, check=True, env={**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
-            )
-            t = time.perf_counter() - t0
-            best = t if best is None else min(best, t)
-        out[fn] = 1000 * (best - plain)
+    out: dict[str, dict[str, float]] = {"without_bytecode": {}, "with_bytecode": {}}
+    with tempfile.TemporaryDirectory(prefix="hallbook-lambda-") as scratch:
+        root = Path(scratch)
+        _lambda_tree(root, handlers, environment)
+        for mode in ("without_bytecode", "with_bytecode"):
+            if mode == "with_bytecode":
+                compile_tree(root)
+            for fn in handlers:
+                code = f"import sys; sys.path[:0] = [{str(root / 'task' / fn)!r}, {str(root / 'opt')!r}]; import app"
+                best = min(
+                    _timed([sys.executable, "-I", "-B", "-X", "importtime", "-c", code], environment)
+                    for _ in range(tries)
+                )
+                out[mode][fn] = 1000 * (best - plain)
     return out
 
 
-def _interpreter_start() -> float:
+def _lambda_tree(root: Path, handlers: tuple[str, ...], environment: dict) -> None:
+    """root/task/<handler> and root/opt: each handler's directory, and every top-level package or
+    module (with every *.dist-info, for importlib.metadata) its import loads from outside the
+    standard library, copied without __pycache__."""
+    no_cache = shutil.ignore_patterns("__pycache__")
+    stdlib = Path(sysconfig.get_paths()["stdlib"]).resolve()
+    places = {Path(p).resolve() for p in sys.path if p and Path(p).is_dir()} - {stdlib}
+    tops: set[Path] = set()
+    for fn in handlers:
+        shutil.copytree(f"functions/{fn}", root / "task" / fn, ignore=no_cache)
+        listing = (
+            f"import sys; sys.path[:0] = ['functions/{fn}', 'layers/core']; import app, json; "
+            "print(json.dumps([getattr(m, '__file__', None) for m in list(sys.modules.values())]))"
+        )
+        done = subprocess.run(
+            [sys.executable, "-c", listing], capture_output=True, check=True, text=True, env=environment
+        )
+        for name in json.loads(done.stdout.strip().splitlines()[-1]):
+            path = Path(name).resolve() if name else None
+            if path is None or path.is_relative_to(stdlib) or path.is_relative_to(Path(f"functions/{fn}").resolve()):
+                continue
+            base = max((b for b in places if path.is_relative_to(b)), key=lambda b: len(b.parts), default=None)
+            if base is not None:
+                tops.add(base / path.relative_to(base).parts[0])
+    opt = root / "opt"
+    opt.mkdir(parents=True)
+    for top in sorted(tops):
+        if top.is_dir():
+            shutil.copytree(top, opt / top.name, ignore=no_cache, dirs_exist_ok=True)
+        else:
+            shutil.copy2(top, opt / top.name)
+    for base in places:
+        for info in base.glob("*.dist-info"):
+            shutil.copytree(info, opt / info.name, ignore=no_cache, dirs_exist_ok=True)
+
+
+def _timed(command: list[str], environment: dict) -> float:
     t0 = time.perf_counter()
-    subprocess.run([sys.executable, "-c", "pass"], check=True)
+    subprocess.run(command, capture_output=True, check=True, env=environment)
     return time.perf_counter() - t0
+
+
+def _interpreter_start() -> float:
+    return _timed([sys.executable, "-I", "-B", "-c", "pass"], dict(os.environ))
 
 
 # ------------------------------------------------------------ the availability rush
@@ -519,12 +566,12 @@ def main() -> None:
 
         rel = release_bench(system, args.release_halls, 8, 12)
         print(
-            f"release: {rel['offices']} halls x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
+            f"release: {rel['offices']} offices x 8 services x one day = {rel['slots']} slots in {rel['seconds']:.2f} s, "
             f"{rel['requests']} DynamoDB requests ({rel['write_requests']} writes, {rel['write_units']} WCU); "
             f"second run: {rel['second_run_writes']} writes, {rel['second_run_requests']} requests, "
             f"{rel['second_run_seconds']:.2f} s"
         )
-        per_office = rel["seconds"] / rel["halls"]
+        per_office = rel["seconds"] / rel["offices"]
         print(
             f"  per hall {1000 * per_office:.1f} ms sequential here; 1,000 halls = {rel['slots'] * 10} slots, "
             f"{rel['write_requests'] * 10} write requests"
@@ -539,8 +586,11 @@ def main() -> None:
 
     imports = import_times(args.import_tries, tuple(args.import_handlers.split(",")))
     phase("imports done")
-    for fn, ms in imports.items():
-        print(f"import {fn:12} {ms:.0f} ms (python -X importtime, tracing as deployed, minus a bare interpreter)")
+    for fn, ms in imports["with_bytecode"].items():
+        print(
+            f"import {fn:12} {ms:.0f} ms with the build's bytecode, {imports['without_bytecode'][fn]:.0f} ms without "
+            "(python -I -B -X importtime, a deployed function's path, tracing on, minus a bare interpreter)"
+        )
 
     results = {
         "availability_reads_per_request": avail["reads_per_request"],
@@ -549,11 +599,12 @@ def main() -> None:
         "writes_per_booking": first["writes_per_booking"],
         "overbooked": bad,
         "attempts_floor_ratio": first["attempts_per_s"] / raw,
-        "import_ms_max": max(imports.values()),
+        "import_ms_max": max(imports["with_bytecode"].values()),
         "sms_requests_per_message": sms["aws_per_message"],
     }
     results.update(paper(results, item_bytes, first["refused_full"]))
-    results.update({f"import_ms_{fn}": ms for fn, ms in imports.items()})
+    results.update({f"import_ms_{fn}": ms for fn, ms in imports["with_bytecode"].items()})
+    results.update({f"import_ms_{fn}_without_bytecode": ms for fn, ms in imports["without_bytecode"].items()})
     results["quick_run"] = 1 if args.quick else 0
     write_results(args.results, results)
 
