@@ -276,7 +276,8 @@ def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict[s
     layer's own are arm64), copied without bytecode: `without_bytecode` is a cold start of what
     `sam build` alone ships; `with_bytecode` the same tree after make sam-build's step
     (local/bytecode.py). Each figure: the best of `tries` runs of `python -I -B -X importtime`
-    importing `app` (its imports and module body), minus the best of `tries` bare interpreter starts.
+    importing `app` (its imports and module body), runs interleaved, minus the best of `tries` bare
+    interpreter starts; `platform` the same for PLATFORM_FLOOR alone.
     Tracing as deployed (POWERTOOLS_TRACE_DISABLED=false)."""
     from local.bytecode import compile_tree
 
@@ -287,17 +288,36 @@ def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict[s
     with tempfile.TemporaryDirectory(prefix="hallbook-lambda-") as scratch:
         root = Path(scratch)
         _lambda_tree(root, handlers, environment)
+        opt = str(root / "opt")
+        codes = {
+            fn: f"import sys; sys.path[:0] = [{str(root / 'task' / fn)!r}, {opt!r}]; import app" for fn in handlers
+        }
+        # the fixed platform alone, same tree: what no handler of ours can go below
+        floor = f"import sys; sys.path[:0] = [{opt!r}]; " + "; ".join(f"import {m}" for m in PLATFORM_FLOOR)
         for mode in ("without_bytecode", "with_bytecode"):
             if mode == "with_bytecode":
                 compile_tree(root)
-            for fn in handlers:
-                code = f"import sys; sys.path[:0] = [{str(root / 'task' / fn)!r}, {str(root / 'opt')!r}]; import app"
-                best = min(
-                    _timed([sys.executable, "-I", "-B", "-X", "importtime", "-c", code], environment)
-                    for _ in range(tries)
-                )
-                out[mode][fn] = 1000 * (best - plain)
+                codes["platform floor"] = floor
+            best: dict[str, float] = {}
+            for _ in range(tries):  # interleaved: the machine's speed drifts, the comparison should not
+                for name, code in codes.items():
+                    t = _timed([sys.executable, "-I", "-B", "-X", "importtime", "-c", code], environment)
+                    best[name] = min(best.get(name, t), t)
+            out[mode] = {name: 1000 * (t - plain) for name, t in best.items()}
+    out["platform"] = {"floor": out["with_bytecode"].pop("platform floor")}
     return out
+
+
+# what every API handler imports before any line of ours: pynamodb (and so botocore), Powertools'
+# logger, metrics and REST resolver (with its validation's parameters), pydantic and pydantic-settings
+PLATFORM_FLOOR = (
+    "pynamodb.models",
+    "aws_lambda_powertools",
+    "aws_lambda_powertools.event_handler",
+    "aws_lambda_powertools.event_handler.openapi.params",
+    "pydantic",
+    "pydantic_settings",
+)
 
 
 def _lambda_tree(root: Path, handlers: tuple[str, ...], environment: dict) -> None:
@@ -591,6 +611,7 @@ def main() -> None:
             f"import {fn:12} {ms:.0f} ms with the build's bytecode, {imports['without_bytecode'][fn]:.0f} ms without "
             "(python -I -B -X importtime, a deployed function's path, tracing on, minus a bare interpreter)"
         )
+    print(f"import of the platform alone ({', '.join(PLATFORM_FLOOR)}): {imports['platform']['floor']:.0f} ms")
 
     results = {
         "availability_reads_per_request": avail["reads_per_request"],
@@ -605,6 +626,7 @@ def main() -> None:
     results.update(paper(results, item_bytes, first["refused_full"]))
     results.update({f"import_ms_{fn}": ms for fn, ms in imports["with_bytecode"].items()})
     results.update({f"import_ms_{fn}_without_bytecode": ms for fn, ms in imports["without_bytecode"].items()})
+    results["import_ms_platform_floor"] = imports["platform"]["floor"]
     results["quick_run"] = 1 if args.quick else 0
     write_results(args.results, results)
 
