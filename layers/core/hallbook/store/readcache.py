@@ -85,7 +85,6 @@ class ReadCaches:
         self.booked_here = _Ttl(full_slot_seconds, 4096)  # bookings that took a slot's last place here
         # (hall, service, day) where a slot was seen full in the last minute -> when its slots were last read
         self.full_days = _Ttl(FULL_DAY_SECONDS, 4096)
-        self.full_slot_seconds = full_slot_seconds
 
     def clear(self) -> None:
         self.availability.clear()
@@ -158,7 +157,7 @@ def claim_day_read(office_id: str, service_code: str, day: date) -> bool:
         entry = caches.full_days._entries.get(day_key)
         if entry is None or not 0 <= at - entry[0] < FULL_DAY_SECONDS:
             return False
-        if entry[1] is not None and 0 <= at - entry[1] < caches.full_slot_seconds:
+        if entry[1] is not None and 0 <= at - entry[1] < caches.full_slots.seconds:
             return False
         caches.full_days._entries[day_key] = (entry[0], at)
         return True
