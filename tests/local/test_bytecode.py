@@ -57,3 +57,17 @@ def test_bytecode_is_compiled_by_the_templates_runtime():
     bytecode.check_interpreter(f"python{sys.version_info.major}.{sys.version_info.minor}")
     with pytest.raises(bytecode.BytecodeError, match="must be compiled by python3.99"):
         bytecode.check_interpreter("python3.99")
+
+
+def test_the_build_fails_when_a_function_and_its_layers_exceed_lambdas_unzipped_limit(tmp_path, monkeypatch):
+    (tmp_path / "CoreLayer" / "python").mkdir(parents=True)
+    (tmp_path / "CoreLayer" / "python" / "m.py").write_text("X = 1\n" * 1000)
+    (tmp_path / "SmallFunction").mkdir()
+    (tmp_path / "SmallFunction" / "app.py").write_text("")
+    (tmp_path / "BigFunction").mkdir()
+    (tmp_path / "BigFunction" / "app.py").write_text("Y = 2\n" * 500)
+    assert bytecode.largest_deployment(tmp_path) == ("BigFunction", 6000 + 3000)  # the layer's and its own sources
+    assert bytecode.main([str(tmp_path)]) == 0
+    assert bytecode.largest_deployment(tmp_path)[1] > 6000 + 3000  # and now their pycs
+    monkeypatch.setattr(bytecode, "LAMBDA_UNZIPPED_LIMIT", bytecode.largest_deployment(tmp_path)[1] - 1)
+    assert bytecode.main([str(tmp_path)]) == 1
