@@ -23,6 +23,7 @@ from __future__ import annotations
 import hashlib
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
@@ -326,6 +327,13 @@ def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
 def delayed_place_item(place: Place) -> WaitItem:
     """A delayed place's item (written with the cancellation that frees it: store.bookings.cancel_booking)."""
     assert place.return_at is not None
+    return _place_item(
+        place, PlaceState.DELAYED, place.return_at, origin=place.origin, return_at=place.return_at.isoformat()
+    )
+
+
+def _place_item(place: Place, state: PlaceState, due: datetime, **attributes: Any) -> WaitItem:
+    """A place's item in `state`, queued after the entries of its day's queue, due at `due`."""
     return WaitItem(
         place_key(place.place_id),
         item_type="place",
@@ -335,13 +343,12 @@ def delayed_place_item(place: Place) -> WaitItem:
         start=place.start,
         end=place.end,
         created_at=place.created_at,
-        state=PlaceState.DELAYED.value,
-        origin=place.origin,
-        return_at=place.return_at.isoformat(),
+        state=state.value,
         expires_at=_expires(place.date),
         queue=queue_key(place.office_id, place.service_code, place.date),
         queued_at=f"{PLACES_AFTER}{place.place_id}",
-        **_due(place.place_id, place.return_at),
+        **_due(place.place_id, due),
+        **attributes,
     )
 
 
@@ -471,23 +478,13 @@ def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, 
     under book_slot's own condition (R7), `held` + 1, the place item and the offer. Raises SlotFull
     or NoSuchSlot (no free place any more) or EntryMoved."""
     entry = _with_place(entry, place)
-    item = WaitItem(
-        place_key(place.place_id),
-        item_type="place",
-        office_id=place.office_id,
-        service_code=place.service_code,
-        date=place.date.isoformat(),
-        start=place.start,
-        end=place.end,
-        created_at=place.created_at,
-        state=PlaceState.OFFERED.value,
+    item = _place_item(
+        place,
+        PlaceState.OFFERED,
+        until,
         origin=Origin.FREED.value,
         entry_id=entry.entry_id,
         offer_until=until.isoformat(),
-        expires_at=_expires(place.date),
-        queue=queue_key(place.office_id, place.service_code, place.date),
-        queued_at=f"{PLACES_AFTER}{place.place_id}",
-        **_due(place.place_id, until),
     )
 
     def build(tx: Items) -> None:
