@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Annotated, Any, Literal
 
+from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.booking import cancel_deadline
@@ -80,6 +81,11 @@ DateText = Annotated[
     str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"], description="YYYY-MM-DD")
 ]
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
+
+
+def date_query(description: str, alias: str | None = None) -> Any:
+    """A `YYYY-MM-DD` query parameter (the services parse it, answering VALIDATION_ERROR)."""
+    return Query(alias=alias, max_length=10, description=description, json_schema_extra={"format": "date"})
 
 
 class ServiceOut(Model):

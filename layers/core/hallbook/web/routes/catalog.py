@@ -12,7 +12,7 @@ from ...clock import now
 from ...services import catalog
 from ..auth import admin_or_none
 from ..conditional import conditional_json
-from ..models import AvailabilityOut, OfficeAdminViewOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut
+from ..models import AvailabilityOut, OfficeAdminViewOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut, date_query
 
 router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -76,22 +76,9 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
 def availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            max_length=10,
-            description="YYYY-MM-DD; tomorrow by default",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
+    from_: Annotated[str | None, date_query("YYYY-MM-DD; tomorrow by default", alias="from")] = None,
     to: Annotated[
-        str | None,
-        Query(
-            max_length=10,
-            description="YYYY-MM-DD, at most 31 days after `from`; the window's last day by default",
-            json_schema_extra={"format": "date"},
-        ),
+        str | None, date_query("YYYY-MM-DD, at most 31 days after `from`; the booking window's last day by default")
     ] = None,
 ):  # no return annotation: a 304 has no body to validate
     """Polled by every phone at noon: `Cache-Control: public, max-age=1`, an ETag, and 304 without a

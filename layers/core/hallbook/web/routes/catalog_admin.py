@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import audit, catalog_admin, stats
 from ..auth import admin
-from ..models import CURSOR, OfficeAdminViewOut, ServiceOut
+from ..models import CURSOR, OfficeAdminViewOut, ServiceOut, date_query
 from ..models_admin import (
     AuditEntryOut,
     AuditOut,
@@ -101,7 +101,7 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
 def audit_log(
     date: Annotated[
         str | None,
-        Query(max_length=10, description="YYYY-MM-DD; today by default", json_schema_extra={"format": "date"}),
+        date_query("YYYY-MM-DD; today by default"),
     ] = None,
     limit: Annotated[int, Query(ge=1, le=100)] = 50,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
@@ -126,23 +126,8 @@ def audit_log(
 def statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
     service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,
-    from_: Annotated[
-        str | None,
-        Query(
-            alias="from",
-            max_length=10,
-            description="YYYY-MM-DD; a week before `to` by default",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
-    to: Annotated[
-        str | None,
-        Query(
-            max_length=10,
-            description="YYYY-MM-DD, at most 92 days after `from`; today by default",
-            json_schema_extra={"format": "date"},
-        ),
-    ] = None,
+    from_: Annotated[str | None, date_query("YYYY-MM-DD; a week before `to` by default", alias="from")] = None,
+    to: Annotated[str | None, date_query("YYYY-MM-DD, at most 92 days after `from`; today by default")] = None,
 ) -> Response[StatsOut | str]:
     """Per hall, service and (appointment) day: capacity, booked, utilisation, cancellations by whom,
     no-shows and their rate, walk-ins, check-ins and the average waits, from counters kept with the
