@@ -55,6 +55,10 @@ class BookingRequest:
     notice_acknowledged: bool
     subject_id_number: str | None = None
 
+    def audit_detail(self) -> dict[str, str]:
+        """What the audit log keeps of a request made for someone else (no ID number)."""
+        return {"office_id": self.office_id, "service_code": self.service_code, "date": self.date, "start": self.start}
+
 
 def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
     """Derived from the caller and their Idempotency-Key, so a retried request finds its first

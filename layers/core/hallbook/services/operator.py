@@ -67,12 +67,7 @@ def book(
         "operator.book",
         f"ACCOUNT#{account_id}",
         now,
-        detail={
-            "office_id": request.office_id,
-            "service_code": request.service_code,
-            "date": request.date,
-            "start": request.start,
-        },
+        detail=request.audit_detail(),
     ) as record:
         account = _citizen(account_id)
         key = f"operator:{idempotency_key}" if idempotency_key else None

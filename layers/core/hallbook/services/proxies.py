@@ -310,12 +310,7 @@ def book(
         "proxy.book",
         f"PROXY#{proxy_id}",
         now,
-        detail={
-            "office_id": request.office_id,
-            "service_code": request.service_code,
-            "date": request.date,
-            "start": request.start,
-        },
+        detail=request.audit_detail(),
     ) as record:
         for _ in range(ATTEMPTS):
             me, citizen, proxies = _authorised(caller, proxy_id)
