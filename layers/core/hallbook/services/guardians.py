@@ -84,6 +84,20 @@ def _save(
     store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
 
 
+def _linked_sms(account: Account, minor: str, now: datetime, source_zh: str, source_en: str) -> Message:
+    """The guardian's SMS that a link to `minor` is active, saying how it was established."""
+    return messages.message(
+        f"guardian#{minor}#{account.account_id}#linked",
+        "guardian_linked",
+        account.phone or "",
+        account.lang,
+        now,
+        {"account_id": account.account_id},
+        minor=mask_id_number(minor),
+        source=source_zh if account.lang == "zh" else source_en,
+    )
+
+
 def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLink:
     """Ask to be linked: the real-name source decides at once where it can; otherwise a linked guardian
     is asked to confirm by SMS; with no guardian linked yet, only a hall can link the first one."""
@@ -97,18 +111,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLi
         verdict = get_verifier().is_guardian(account.id_number or "", minor)
         if verdict is True:
             after = before.with_link(Link(account.account_id, ACTIVE, "verifier", now.isoformat()))
-            sms = [
-                messages.message(
-                    f"guardian#{minor}#{account.account_id}#linked",
-                    "guardian_linked",
-                    account.phone or "",
-                    account.lang,
-                    now,
-                    {"account_id": account.account_id},
-                    minor=mask_id_number(minor),
-                    source="实名核验" if account.lang == "zh" else "real-name check",
-                )
-            ]
+            sms = [_linked_sms(account, minor, now, "实名核验", "real-name check")]
         elif verdict is False:
             raise errors.Forbidden(
                 "The population register does not list you as this minor's guardian; "
@@ -243,18 +246,7 @@ def link_by_staff(
             now,
             after={"account_id": account.account_id, "office_id": office_id, "source": "staff"},
         )
-        sms = [
-            messages.message(
-                f"guardian#{minor}#{account.account_id}#linked",
-                "guardian_linked",
-                account.phone or "",
-                account.lang,
-                now,
-                {"account_id": account.account_id},
-                minor=mask_id_number(minor),
-                source="大厅核验户口簿" if account.lang == "zh" else "household register checked at a hall",
-            )
-        ]
+        sms = [_linked_sms(account, minor, now, "大厅核验户口簿", "household register checked at a hall")]
         try:
             _save(before, after, sms, entry)
             return MinorLink(after, account.account_id), True
