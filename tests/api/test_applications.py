@@ -19,6 +19,7 @@ from hallbook.domain.applications import MAX_UPLOAD_BYTES
 from hallbook.services import accounts
 from hallbook.services.seed import DEMO_CITIZEN_PASSWORD, DEMO_PERMITS
 from hallbook.store import catalog
+from hallbook.store import permits as permit_store
 from hallbook.store.uploads import object_key
 from local.template import REGION
 from tests.support import auth, login, problem, registered, release_days, run_at_once
@@ -701,6 +702,8 @@ def test_counter_collection_books_under_the_same_rules_and_capacity(renewal, tok
     assert closed.status == 200 and closed.json()["state"] == "closed"
     permit = citizen.login().get("/v1/permits").json()["permits"][0]
     assert (permit["number"], permit["valid_until"], permit["last_endorsed"]) == (number, "2027-10-01", DAY)
+    # the completion's write is a new version: an administrator's write of the version read before it is refused
+    assert permit_store.get_permit(number).version == 2
     permit_offices.pump.drain()
     assert "已办结，证件已领取" in permit_offices.sms_messages(citizen.phone)[0]["message"]
     assert apply(api, citizen, number).status == 409  # next renewal: not before 2027-09-02

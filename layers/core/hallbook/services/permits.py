@@ -24,6 +24,9 @@ def _for_audit(permit: Permit | None) -> dict[str, Any] | None:
     return {**permit.body(), "holder_id_number": mask_id_number(permit.holder_id_number)} if permit else None
 
 
+WRITE_ATTEMPTS = 3  # a write that lost the race reads again (and checks If-Match again) this often
+
+
 def permit_etag(permit: Permit | None) -> str | None:
     """The permit's version for If-Match (issue 14): a hash of what is stored."""
     return etag(permit.body()) if permit else None
@@ -45,14 +48,6 @@ def put_permit(
     address = check_permit(valid_until, last_endorsed, data.get("address") or "", now.date())
     employer = " ".join((data.get("employer") or "").split()) or None
     school = " ".join((data.get("school") or "").split()) or None
-    before = store.get_permit(number)
-    if if_match and if_match.strip():
-        tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
-        current = permit_etag(before)
-        if not (("*" in tags and current) or current in tags):
-            raise errors.PreconditionFailed(
-                "The permit was changed since you read it: read it again and retry.", etag=current
-            )
     permit = Permit(
         number=number,
         holder_id_number=holder,
@@ -64,12 +59,25 @@ def put_permit(
         school=school,
         updated_at=now.isoformat(),
     )
-    entry = audit.entry(
-        caller, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit)
-    )
-    store.put_permit_audited(permit, entry)
-    log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
-    return permit, before is None
+    for _ in range(WRITE_ATTEMPTS):
+        before = store.get_permit(number)
+        if if_match and if_match.strip():
+            tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
+            current = permit_etag(before)
+            if not (("*" in tags and current) or current in tags):
+                raise errors.PreconditionFailed(
+                    "The permit was changed since you read it: read it again and retry.", etag=current
+                )
+        entry = audit.entry(
+            caller, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit)
+        )
+        try:  # written only while the permit is still the version read and checked above
+            store.put_permit_audited(permit, entry, before.version if before else 0)
+        except store.PermitMoved:
+            continue  # written meanwhile: checked again against what is there now (If-Match: 412)
+        log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
+        return permit, before is None
+    raise errors.Busy("The permit is being changed by others; retry in a moment.")
 
 
 def put_permit_versioned(

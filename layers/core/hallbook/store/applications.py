@@ -23,7 +23,7 @@ from pynamodb.models import Model
 from ..domain.applications import STAFF_VISIBLE, State
 from .base import BaseMeta, ByAccount, Cancelled, Items, latest, page, setting, transact
 from .outbox import Message, send_with
-from .permits import PermitItem, permit_key
+from .permits import PermitItem, PermitMoved, permit_key
 
 
 class ByOfficeState(GlobalSecondaryIndex):
@@ -121,10 +121,6 @@ class AlreadyOpen(Exception):
 
 class StateMoved(Exception):
     """The application is no longer in the state the step was decided on."""
-
-
-class PermitMoved(Exception):
-    """The permit changed since it was read (its expiry, for a renewal)."""
 
 
 def application_key(application_id: str) -> str:
@@ -271,7 +267,7 @@ def move(
                 "permit",
                 PermitItem(permit_key(application.permit_number)),
                 [getattr(PermitItem, name).set(value) for name, value in permit.values.items()]
-                + [PermitItem.updated_at.set(now_iso)],
+                + [PermitItem.updated_at.set(now_iso), PermitItem.version.add(1)],
                 PermitItem.valid_until == permit.expected_valid_until,
             )
         send_with(tx, messages)

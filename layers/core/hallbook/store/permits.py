@@ -12,12 +12,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date
 
-from pynamodb.attributes import UnicodeAttribute
+from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from .audit import AuditEntry, entry_item
-from .base import BaseMeta, Items, latest, setting, transact
+from .base import BaseMeta, Items, latest, put_next_version, setting, transact
 
 
 class ByHolder(GlobalSecondaryIndex):
@@ -44,6 +44,7 @@ class PermitItem(Model):
     valid_until = UnicodeAttribute()  # YYYY-MM-DD, the last valid day
     last_endorsed = UnicodeAttribute(null=True)  # YYYY-MM-DD
     updated_at = UnicodeAttribute()
+    version = NumberAttribute(default=0)  # +1 at every write: put_permit_audited's optimistic condition
 
     by_holder = ByHolder()
 
@@ -59,6 +60,7 @@ class Permit:
     employer: str | None = None
     school: str | None = None
     updated_at: str = ""
+    version: int = 0  # as read (store.base.put_next_version)
 
     def body(self) -> dict:
         """The permit as data (audit before/after, answers): the holder's ID number as stored."""
@@ -104,6 +106,7 @@ def _permit(item: PermitItem) -> Permit:
         employer=item.employer,
         school=item.school,
         updated_at=item.updated_at,
+        version=int(item.version or 0),
     )
 
 
@@ -117,11 +120,17 @@ def permits_of(holder_id_number: str) -> list[Permit]:
     return sorted((_permit(i) for i in PermitItem.by_holder.query(holder_id_number)), key=lambda p: p.number)
 
 
-def put_permit_audited(permit: Permit, entry: AuditEntry) -> None:
-    """Create or replace a permit together with its audit entry, in one transaction."""
+class PermitMoved(Exception):
+    """The permit was written since it was read: another administrator's change, or an approved
+    application's (its expiry, for a renewal)."""
+
+
+def put_permit_audited(permit: Permit, entry: AuditEntry, read_version: int) -> None:
+    """Create or replace a permit together with its audit entry, in one transaction, only while the
+    stored permit is still the one read at `read_version` (0: none yet). Raises PermitMoved."""
 
     def build(tx: Items) -> None:
-        tx.put("permit", item_of(permit))
+        put_next_version(tx, "permit", item_of(permit), read_version)
         tx.put("audit", entry_item(entry))
 
-    transact(build)
+    transact(build, {"permit": PermitMoved})
