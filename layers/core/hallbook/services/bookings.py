@@ -18,7 +18,7 @@ from ..domain.booking_window import in_booking_window
 from ..domain.identity import parse_id_number
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
-from ..domain.sanctions import suspension_after_cancellation, warning_after_cancellation
+from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..store import accounts as account_store
 from ..store import bookings as store
@@ -282,19 +282,8 @@ def cancel_booking(
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
-            sms.append(
-                messages.message(
-                    f"{booking.booking_id}#suspended",
-                    "suspended",
-                    phone,
-                    lang,
-                    now,
-                    {"booking_id": booking.booking_id},
-                    why="本月取消预约已达3次",
-                    why_en="3 cancellations this month",
-                    until=suspension.until.date().isoformat(),
-                )
-            )
+            why = (f"本月取消预约已达{CANCELS_PER_MONTH}次", f"{CANCELS_PER_MONTH} cancellations this month")
+            sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
             store.cancel_booking(

@@ -128,6 +128,24 @@ def warning_message(booking_id: str, warning: SanctionWarning, phone: str, lang:
     )
 
 
+def suspended_message(
+    booking_id: str, why: tuple[str, str], until: datetime, phone: str, lang: str, now: datetime
+) -> Message:
+    """R11/R12: the SMS that the cancellation or no-show of `booking_id` suspended the subject until
+    `until`; `why` in Chinese and English (its id derives from the booking: sent once)."""
+    return message(
+        f"{booking_id}#suspended",
+        "suspended",
+        phone,
+        lang,
+        now,
+        {"booking_id": booking_id},
+        why=why[0],
+        why_en=why[1],
+        until=until.date().isoformat(),
+    )
+
+
 def copy_for(original: Message, phone: str, lang: str, citizen: str) -> Message:
     """R20: the copy of a citizen's SMS for the proxy who acted, marked as such (`citizen`: the masked
     name it was for); written with the original, its id derived from it."""

@@ -123,19 +123,11 @@ def _mark(
             if warning:  # R21: one more suspends
                 sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
             if suspension and suspension.until > now:
-                sms.append(
-                    messages.message(
-                        f"{booking.booking_id}#suspended",
-                        "suspended",
-                        phone,
-                        lang,
-                        now,
-                        {"booking_id": booking.booking_id},
-                        why=f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
-                        why_en=f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
-                        until=suspension.until.date().isoformat(),
-                    )
+                why = (
+                    f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
+                    f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
                 )
+                sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         try:
             marked = store.mark_no_show(booking, subject, now, sms, until, counts)
         except SubjectMoved:
