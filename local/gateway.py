@@ -197,6 +197,14 @@ class Gateway:
         return self.handle(Request(method.upper(), raw_path, query_list, header_list, payload, "127.0.0.1"))
 
     def handle(self, request: Request) -> Response:
+        """The answer to one request; every answer says `X-Content-Type-Options: nosniff`, as the
+        functions' do (hallbook/web/app.py `hardened`) and the template's gateway responses."""
+        response = self._dispatch(request)
+        if "x-content-type-options" in response.headers:
+            return response
+        return _response(response.status, response.body, [*response.header_list, ("X-Content-Type-Options", "nosniff")])
+
+    def _dispatch(self, request: Request) -> Response:
         local = self._local_routes.get(request.path)
         if local is not None:
             if request.method in local:
@@ -221,7 +229,7 @@ class Gateway:
     # ------------------------------------------------------------ the template's routes
 
     def _call(self, route: Route, path_parameters: dict[str, str], request: Request) -> Response:
-        edge, at = self.edge_cache, (request.method, route.path, path_parameters, request.query)
+        edge, at = self.edge_cache, (request.method, route.path, path_parameters, request.query, request.headers)
         if edge is not None and (cached := edge.lookup(*at)) is not None:
             return cached
         response = self._call_function(route, path_parameters, request)

@@ -7,12 +7,11 @@ from __future__ import annotations
 import functools
 import os
 
-from aws_lambda_powertools import Logger
-
-from .telemetry import metrics  # one set per process, shared with hallbook.telemetry's own metrics
+from aws_lambda_powertools import Logger, Metrics
 
 __all__ = ["LazyTracer", "logger", "metrics", "tracer", "warm_for_provisioned_concurrency"]
 logger = Logger(log_uncaught_exceptions=True)
+metrics = Metrics()  # the handlers' log_metrics flushes it (Powertools keeps one metric set per process)
 
 
 class LazyTracer:

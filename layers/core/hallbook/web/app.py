@@ -144,6 +144,29 @@ def with_cors(event: dict, proxy: dict) -> dict:
     return proxy
 
 
+def hardened(result: dict) -> dict:
+    """Every answer of every API function, refusals included: `X-Content-Type-Options: nosniff` (a
+    browser never guesses JSON, the confirmation or the .ics as something else) and `Vary: Origin`
+    (Access-Control-Allow-Origin depends on the request's Origin; the stage cache keys on it too,
+    template RequestParameters), joined to whatever Vary the route set."""
+    single = dict(result.get("headers") or {})
+    multi = dict(result.get("multiValueHeaders") or {})
+    vary: list[str] = []
+    for headers in (multi, single):
+        for name in [n for n in headers if n.lower() in ("vary", "x-content-type-options")]:
+            value = headers.pop(name)
+            if name.lower() == "vary":
+                vary += [v.strip() for item in (value if isinstance(value, list) else [value]) for v in item.split(",")]
+    if "origin" not in {v.lower() for v in vary}:
+        vary.append("Origin")
+    single["Vary"] = ", ".join(dict.fromkeys(v for v in vary if v))
+    single["X-Content-Type-Options"] = "nosniff"
+    out = {**result, "headers": single}
+    if multi or "multiValueHeaders" in result:
+        out["multiValueHeaders"] = multi
+    return out
+
+
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json, cors=CORS)
 
@@ -199,6 +222,6 @@ def api_handler(*routers):
             refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
             result = with_cors(event, refused.to_proxy()) if refused is not None else app.resolve(event, context)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
-        return result
+        return hardened(result)
 
     return app, lambda_handler
