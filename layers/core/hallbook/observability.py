@@ -61,7 +61,7 @@ def warm_for_provisioned_concurrency() -> None:
     where it is wanted), so the rush meets fully initialised environments."""
     if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency":
         return
-    from ..lazy import warm
+    from .lazy import warm
 
     warm()
     if LazyTracer.wanted():
