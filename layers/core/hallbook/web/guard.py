@@ -111,6 +111,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    # reschedule (R8a): takes a place, like a booking attempt
+    ("POST", "/v1/bookings/{booking_id}/reschedule"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     # the waitlist (R18): joining is a booking attempt of sorts
     ("POST", "/v1/waitlist"): Rule(
         ("citizen",),
