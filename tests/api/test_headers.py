@@ -68,7 +68,7 @@ def test_the_confirmation_allows_only_its_own_style_and_script_by_hash(office, a
     assert f"style-src {_sha256(style)};" in csp and f"script-src {_sha256(script)};" in csp
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
     assert "onclick" not in reply.text and " style=" not in reply.text  # no inline handler or attribute
-    # the citizen page shows it in an iframe's srcdoc, under the page's own policy: that names them too
+    # shown in an iframe's srcdoc on a page, it is under the page's own policy: that names them too
     page_csp = api.invoke("GET", "/").headers["content-security-policy"]
     assert _sha256(style) in page_csp and _sha256(script) in page_csp and page_csp == pages.CSP
     template_csp = read_sam_template(TEMPLATE_PATH)["Resources"]["PagesHeaders"]["Properties"][

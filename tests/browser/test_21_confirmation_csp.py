@@ -1,5 +1,5 @@
 """Issue 21 item 8: the printable confirmation under a Content-Security-Policy keeps its style and its
-print button - shown inside the citizen page (an iframe's srcdoc, which lives under the page's policy)
+print button - shown inside the citizen page (an iframe's srcdoc lives under the page's policy)
 and opened as its own document (under its own policy) - with no policy violation in either."""
 
 from __future__ import annotations
@@ -54,7 +54,7 @@ def test_inside_the_citizen_page_it_keeps_its_style_and_prints(browser, base_url
             }""",
             [path, token],
         )
-        # what the citizen page does (pages/assets/citizen.js printConfirmation): srcdoc, under its policy
+        # as the citizen page showed it (an iframe's srcdoc): under the page's policy
         frame = page.frames[-1]
         assert frame != page.main_frame and frame.url == "about:srcdoc"
         seen = frame.evaluate(f"({STYLED_AND_PRINTS})(document)")
