@@ -42,7 +42,9 @@ class FakeVerifier:
 
     def register(self, id_number: str, name: str, phone: str | None = None, guardians: list[str] | None = None) -> None:
         with self._lock:
-            self._people[_id(id_number)] = Person(_id(id_number), name, _phone(phone), {_id(g) for g in guardians or ()})
+            self._people[_id(id_number)] = Person(
+                _id(id_number), name, _phone(phone), {_id(g) for g in guardians or ()}
+            )
 
     def add_guardian(self, minor_id_number: str, guardian_id_number: str) -> None:
         """The population register lists `guardian_id_number` as a guardian of the minor."""
