@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from ..domain import totp
 from ..domain.errors import (
     DomainError,
-    NotFound,
     RateLimited,
     SmsCodeRequired,
     TotpCodeRequired,
@@ -118,39 +117,53 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
     return account
 
 
-def _account_by_id_number(id_number: str, now: datetime) -> Account:
+def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
     person = parse_id_number(id_number, now.date())
     account_id = store.find_account_id(f"ID#{person.value}")
     account = store.get_account(account_id) if account_id else None
-    if account is None:
-        raise NotFound("No account with that ID number.")
-    return account
+    return account if account is not None and account.id_number == person.value else None
+
+
+WRONG_CODE = "The code is wrong or has expired."
+STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
+
+
+def _no_code_here(id_number: str, now: datetime) -> ValidationFailed:
+    """Issue 21: an ID number without an account waiting for a code (none, or verified already) is
+    answered as a wrong code is, and throttled as one: CODE_ATTEMPTS a CODE_MINUTES period per number,
+    then 429 with the wait a resend would have."""
+    from ..store import ratelimits
+
+    at = now.timestamp()
+    period = int(at // STRANGER_PERIOD.total_seconds())
+    ends = (period + 1) * STRANGER_PERIOD.total_seconds()
+    if not ratelimits.count("verify_stranger", id_number, period, CODE_ATTEMPTS, ends):
+        raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=int(RESEND_INTERVAL.total_seconds()))
+    return ValidationFailed(WRONG_CODE, field="code")
 
 
 def verify_phone(id_number: str, code: str, now: datetime) -> Account:
     """The phone is verified by the code sent to it. Each attempt is counted (atomically, at most
     CODE_ATTEMPTS per code) BEFORE the code is compared, so parallel guesses compare at most
-    CODE_ATTEMPTS codes however many arrive at once."""
-    account = _account_by_id_number(id_number, now)
-    if account.phone_verified:
-        return account
+    CODE_ATTEMPTS codes however many arrive at once. An unknown ID number, or one whose phone is
+    verified already, is answered as a wrong code (no enumeration)."""
+    person = parse_id_number(id_number, now.date())
+    account = _account_by_id_number(person.value, now)
+    if account is None or account.phone_verified:
+        raise _no_code_here(person.value, now)
     if not account.code_hash or not account.code_expires_at or datetime.fromisoformat(account.code_expires_at) <= now:
-        raise ValidationFailed("The code has expired; ask for a new code.", field="code")
+        raise ValidationFailed(WRONG_CODE, field="code")
     if not store.count_verification_attempt(account.account_id, account.code_hash, CODE_ATTEMPTS):
         current = store.get_account(account.account_id) or account
         if current.phone_verified:
-            return current
+            raise _no_code_here(person.value, now)
         if current.code_hash != account.code_hash:  # a new code was sent meanwhile: try against that one
             return verify_phone(id_number, code, now)
         raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=_resend_wait(current, now))
     if not hmac.compare_digest(code_hash(account.account_id, str(code or "").strip()), account.code_hash):
-        raise ValidationFailed("The code is wrong.", field="code")
+        raise ValidationFailed(WRONG_CODE, field="code")
     if not store.mark_phone_verified(account, account.code_hash):
-        raise ValidationFailed(
-            "The code was already used, or this registration was left unverified for "
-            f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.",
-            field="code",
-        )
+        raise ValidationFailed(WRONG_CODE, field="code")
     return store.get_account(account.account_id) or account
 
 
@@ -172,9 +185,20 @@ def _seconds(delta: timedelta) -> int:
 
 
 def resend_code(id_number: str, now: datetime) -> None:
+    """A new code to the phone of a registration waiting for one; for an unknown ID number or a verified
+    phone nothing is sent and the answer is the same 202 (no enumeration)."""
     account = _account_by_id_number(id_number, now)
-    if account.phone_verified:
-        raise ValidationFailed("The phone is already verified.", field="id_number")
+    if account is None or account.phone_verified:
+        from ..store import ratelimits
+
+        minute = int(now.timestamp() // 60)  # the "one a minute" a real registration would answer
+        if not ratelimits.count(
+            "resend_stranger", parse_id_number(id_number, now.date()).value, minute, 1, minute * 60 + 60
+        ):
+            raise RateLimited(
+                "A code was sent recently; wait a minute.", retry_after=max(1, 60 - int(now.timestamp()) % 60)
+            )
+        return
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
     sends = account.code_sends
     if now - period_start >= timedelta(days=1):
