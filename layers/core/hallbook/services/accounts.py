@@ -128,7 +128,7 @@ WRONG_CODE = "The code is wrong or has expired."
 STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
 
 
-def _no_code_here(id_number: str, now: datetime) -> ValidationFailed:
+def _no_code_here(id_number: str, now: datetime) -> DomainError:
     """Issue 21: an ID number without an account waiting for a code (none, or verified already) is
     answered as a wrong code is, and throttled as one: CODE_ATTEMPTS a CODE_MINUTES period per number,
     then 429 with the wait a resend would have."""
