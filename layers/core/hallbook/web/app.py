@@ -254,6 +254,7 @@ def api_handler(*routers):
             # web/guard.py: who may call this route and how often, before Powertools validates anything
             refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
             result = with_cors(event, refused.to_proxy()) if refused is not None else app.resolve(event, context)
+            guard.settle(result)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
         return result
 

@@ -52,11 +52,11 @@ def non_blank(pattern: str = r"\S") -> dict:
 # refused for its shape. Each pattern is a subset of what the server accepts (it also trims spaces,
 # reads a lower-case x, and so on).
 
-ID_NUMBER = r"^\d{17}[\dXx]$"
+ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 # what domain.identity.parse_phone (phonenumbers, CN mobile) accepts, as 11 digits with or without 86/+86
-MOBILE = r"^(\+?86)?1(3\d|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
-SMS_CODE = r"^\d{6}$"
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+MOBILE = r"^(\+?86)?1(3[0-9]|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8[0-9]|9[0-35-9])[0-9]{8}$"
+SMS_CODE = r"^[0-9]{6}$"
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # domain.identity.parse_name: Chinese or Latin letters, middle dots, spaces, . ' -
 PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$"
 # services.accounts.check_password: 8 to 128 characters mixing letters and digits

@@ -10,7 +10,7 @@ from ..domain.identity import mask_id_number
 from ..services.guardians import MinorLink
 from .models import IdNumberText, MobileText, Model, Strict
 
-SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
+SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^[0-9]{6}$"}, examples=["123456"])]
 NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]
 PasswordText = Annotated[str, Field(min_length=8, max_length=128, examples=["abc12345"])]
 
