@@ -19,11 +19,13 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
+from hallbook.observability import logger, metrics, tracer
 from hallbook.services import applications, notify, release, reminders, sweep, tickets, waitlist
 from hallbook.store.catalog import load_catalog
-from hallbook.web.app import logger, metrics, tracer
 
 processor = BatchProcessor(event_type=EventType.SQS)
+
+settings()  # cold start: a missing or malformed variable stops the function here, naming it
 
 
 def start_release(event: dict | None = None) -> dict:

@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     accounts_table: str = Name
     bookings_table: str = Name
     outbox_table: str = Name
-    idempotency_table: str = Name
     tickets_table: str = Name
     audit_table: str = Name
     flags_table: str = Name  # R22: abuse flags and their counters

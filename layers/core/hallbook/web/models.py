@@ -10,7 +10,6 @@ from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.booking import cancel_deadline
 from ..domain.identity import mask_id_number
-from ..services import audit
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, body_of, load_catalog
 
@@ -324,9 +323,6 @@ class BookingOut(Model):
     def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
         catalog = load_catalog()
         return [cls.of(b, catalog) for b in bookings]
-
-
-audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
 
 
 class BookingsOut(Model):

@@ -77,7 +77,12 @@ def reschedule(
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
 def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(caller, booking_id), NO_STORE)
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        confirmations.confirmation_html(caller, booking_id),
+        {**NO_STORE, "Content-Security-Policy": confirmations.CSP},
+    )
 
 
 @router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])

@@ -84,4 +84,9 @@ def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=6
 def proxy_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """The citizen's printable confirmation (R13), for the proxy to print or pass on."""
     booking = proxies.own_booking_for(verified_caller(router, "citizen"), proxy_id, booking_id)
-    return Response(200, "text/html; charset=utf-8", confirmation.page_for(booking), NO_STORE)
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        confirmation.page_for(booking),
+        {**NO_STORE, "Content-Security-Policy": confirmation.CSP},
+    )
