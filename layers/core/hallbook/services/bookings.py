@@ -25,7 +25,7 @@ from ..store import bookings as store
 from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
-from ..store.bookings import Booking, ReplayedBooking, SubjectMoved
+from ..store.bookings import Booking, BookingMoved, ReplayedBooking, SubjectMoved
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
@@ -271,8 +271,8 @@ def cancel_booking(
     from ..store.waitlist import delayed_place_item
     from . import waitlist
 
-    place = waitlist.delayed_place(booking, now) if by_citizen else None
     for _ in range(CANCEL_ATTEMPTS):
+        place = waitlist.delayed_place(booking, now) if by_citizen else None
         subject = store.get_subject(booking.subject_id_number)
         template = "cancelled_by_hall" if by == "hall" else "cancelled"
         sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
@@ -301,6 +301,16 @@ def cancel_booking(
             readcache.forget_availability(booking.office_id, booking.service_code)
             break
         except SubjectMoved:
+            continue
+        except BookingMoved:  # R8a: rescheduled meanwhile - a person's cancellation follows it
+            if not by_citizen:  # the hall's closure was for the day it has left
+                raise errors.NotCancellable("The booking was moved to another time meanwhile.") from None
+            booking = store.get_booking(booking.booking_id) or booking
+            office = catalog.offices[booking.office_id]
+            if not can_cancel(booking.date, now):
+                raise errors.CancelClosed(
+                    f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}."
+                ) from None
             continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")
