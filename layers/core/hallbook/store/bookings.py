@@ -115,6 +115,7 @@ class BookingItem(Model):
     ticket_id = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     moves = NumberAttribute(null=True)  # R8a: how often it was rescheduled (absent: never)
+    newborn_name = UnicodeAttribute(null=True)  # R2: a newborn's booking (its subject is the certificate number)
 
     by_account = ByAccount()
     by_reference = ByReference()
@@ -153,6 +154,7 @@ class Booking:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     moves: int = 0  # R8a: how often it was rescheduled; each move's SMS, reminder and freed place derive from it
+    newborn_name: str | None = None  # R2: a newborn's business: its name; subject_id_number is its certificate
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
@@ -207,6 +209,7 @@ def _booking(item: BookingItem) -> Booking:
         cancelled_by=item.cancelled_by,
         cancel_reason=item.cancel_reason,
         moves=int(item.moves or 0),
+        newborn_name=item.newborn_name,
     )
 
 
@@ -406,6 +409,7 @@ def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
         sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
         sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
         office_day=office_day_key(booking.office_id, booking.date),
+        newborn_name=booking.newborn_name,
     )
 
 
