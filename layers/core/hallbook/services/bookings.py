@@ -7,6 +7,7 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
@@ -359,6 +360,27 @@ def cancel_booking(
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     flags.cancelled(booking, by, now)  # R22
     return store.get_booking(booking.booking_id) or booking
+
+
+def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
+    """R13: for each checked-in booking, its ticket's number and how many waiting tickets are called
+    before it (domain.queue.call_order; 0 once it is called). One Query per hall and day shown."""
+    from ..domain.queue import call_order
+    from ..store import tickets as ticket_store
+
+    orders: dict[tuple[str, date], list[str]] = {}
+    positions: dict[str, tuple[str, int]] = {}
+    for booking in bookings:
+        if booking.status != Status.CHECKED_IN.value or not booking.ticket_id:
+            continue
+        key = (booking.office_id, booking.date)
+        if key not in orders:
+            _, waiting = ticket_store.queue_of(*key)
+            orders[key] = [w.ticket_id for w in call_order(waiting)]
+        order = orders[key]
+        ahead = order.index(booking.ticket_id) if booking.ticket_id in order else 0
+        positions[booking.booking_id] = (booking.ticket_id.partition("-")[2], ahead)
+    return positions
 
 
 def list_bookings(caller: Caller, limit: int, cursor: str | None) -> BookingPage:

@@ -155,6 +155,7 @@ class Booking:
     cancel_reason: str | None = None
     moves: int = 0  # R8a: how often it was rescheduled; each move's SMS, reminder and freed place derive from it
     newborn_name: str | None = None  # R2: a newborn's business: its name; subject_id_number is its certificate
+    ticket_id: str | None = None  # R14: its queue ticket once checked in
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
@@ -210,6 +211,7 @@ def _booking(item: BookingItem) -> Booking:
         cancel_reason=item.cancel_reason,
         moves=int(item.moves or 0),
         newborn_name=item.newborn_name,
+        ticket_id=item.ticket_id,
     )
 
 

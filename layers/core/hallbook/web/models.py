@@ -332,7 +332,7 @@ class BookingOut(Model):
     queue: QueueOut | None = Field(default=None, description="R13: once checked in, its ticket and how many before it")
 
     @classmethod
-    def of(cls, booking: Booking, catalog: Catalog | None = None) -> BookingOut:
+    def of(cls, booking: Booking, catalog: Catalog | None = None, queue: tuple[str, int] | None = None) -> BookingOut:
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
         service's names from the catalog."""
         catalog = catalog or load_catalog()
@@ -360,12 +360,13 @@ class BookingOut(Model):
             )
             if newborn
             else None,
+            queue=QueueOut(ticket=queue[0], ahead=queue[1]) if queue else None,
         )
 
     @classmethod
-    def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
+    def each(cls, bookings: Iterable[Booking], queues: dict[str, tuple[str, int]] | None = None) -> list[BookingOut]:
         catalog = load_catalog()
-        return [cls.of(b, catalog) for b in bookings]
+        return [cls.of(b, catalog, (queues or {}).get(b.booking_id)) for b in bookings]
 
 
 audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
