@@ -114,7 +114,7 @@ def _subject_for(
         raise errors.ValidationFailed(
             f"{service.name_zh} ({service.name_en}) is not a newborn's business.", field="newborn"
         )
-    subject = parse_id_number(subject_id_number, today) if subject_id_number else None
+    subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
     if subject is None or subject.value == account.id_number:
         if service.subject == "minor":
             raise errors.ValidationFailed(

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
+from ..keyed import without_numbers
 from ..store.bookings import Booking
 from ..store.catalog import Office, Service
 from ..store.outbox import Message
@@ -50,7 +51,7 @@ def message(
     if deliver_by is None and template in TIME_CRITICAL and params.get(TIME_CRITICAL[template]) is not None:
         deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[template]]))
     return Message(
-        message_id=message_id,
+        message_id=without_numbers(message_id),  # the id is logged: an ID number or phone in it is pseudonymised
         template=template,
         phone=phone,
         text=render(template, lang, **params),

@@ -677,6 +677,7 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
         ),
         cursor,
         _booking,
+        f"bookings:{account_id}",
     )
 
 
