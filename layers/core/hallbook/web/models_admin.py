@@ -61,6 +61,13 @@ class OfficeIn(Strict):
     mode: Literal["book_first", "priority"]
     services: list[str] = Field(max_length=100)
     timetable: dict[str, list[SlotTemplateIn]] = Field(default={}, description="per service code, its weekly slots")
+    skip_returns_after: int = Field(
+        default=3, ge=1, le=50, description="R15a: a skipped ticket (过号) comes back after this many calls"
+    )
+    board_sound: Literal["off", "zh", "zh_en"] = Field(
+        default="off",
+        description="the display board announces each call aloud: off, in Chinese, or Chinese then English",
+    )
 
 
 class SlotChangeOut(Model):

@@ -202,6 +202,20 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(
         roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
     ),
+    # at the counter (R15a)
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/recall"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/skip"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/transfer"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "SERVICE_NOT_OFFERED")}
+    ),
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/pause"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/resume"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     # applications: staff of the permit's office
     ("GET", "/v1/offices/{office_id}/applications"): Answers(roles=STAFF),
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): Answers(roles=STAFF),
