@@ -213,6 +213,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
+    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
+    ("GET", "/v1/operator/bookings"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): OPERATOR,
 }
 
 BUCKETS = Buckets()  # this environment's in-memory limits

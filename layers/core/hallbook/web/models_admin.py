@@ -193,6 +193,16 @@ class OperatorBookingsOut(Model):
     next_cursor: str | None
 
 
+class OperatorFoundOut(Model):
+    """A booking found by its reference, with whom the operator confirms it with the caller."""
+
+    account_id: str = Field(description="the booking's account: the operator acts through it")
+    name: str = Field(description="the account holder's name, masked (张*明)")
+    phone: str = Field(description="the account's phone, masked (138****5678)")
+    id_number: str = Field(description="the booking's subject's ID number, masked")
+    booking: BookingOut
+
+
 # ---------------------------------------------------------------- read-back (issue 14)
 
 

@@ -272,6 +272,14 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): Answers(
         roles=OPERATOR, refusals=CANCEL_REFUSALS
     ),
+    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
+    ("GET", "/v1/operator/bookings"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): Answers(
+        roles=OPERATOR, refusals=RESCHEDULE_REFUSALS
+    ),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): Answers(
+        roles=OPERATOR, ok=(202,), refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED}
+    ),
 }
 UNLISTED = Answers(roles=ANY_ROLE, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)})
 
