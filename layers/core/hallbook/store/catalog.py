@@ -84,6 +84,9 @@ class Office:
     name_en: str = ""
     phone: str = ""
     kind: str = ""  # district_centre | street_hall | police_station: the API's office `kind`
+    # R15a: a skipped ticket comes back after this many calls; the board's announcements
+    skip_returns_after: int = 3
+    board_sound: str = "off"  # off | zh | zh_en: the board says each call aloud (Chinese, then English)
 
     @property
     def closed_days(self) -> frozenset[date]:
@@ -137,7 +140,18 @@ def office_from(data: dict) -> Office:
         name_en=data.get("name_en", ""),
         phone=data.get("phone", ""),
         kind=data.get("kind", ""),
+        skip_returns_after=int(data.get("skip_returns_after", 3)),
+        board_sound=_board_sound(data.get("board_sound", "off")),
     )
+
+
+BOARD_SOUNDS = ("off", "zh", "zh_en")
+
+
+def _board_sound(value: str) -> str:
+    if value not in BOARD_SOUNDS:
+        raise ValueError(f"board_sound must be one of {', '.join(BOARD_SOUNDS)}, not {value!r}")
+    return value
 
 
 def body_of(entity: Service | Office) -> dict:

@@ -193,6 +193,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,  # the counter console's day list
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
+    # at the counter (R15a): recall, skip, transfer, pause and resume
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/recall"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/skip"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/transfer"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/pause"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/resume"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
@@ -216,6 +222,10 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
+    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
+    ("GET", "/v1/operator/bookings"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): OPERATOR,
 }
 
 BUCKETS = Buckets()  # this environment's in-memory limits

@@ -121,6 +121,8 @@ class OfficeOut(Model):
     kind: str = ""
     mode: Literal["book_first", "priority"]
     services: list[str]
+    skip_returns_after: int = Field(default=3, description="R15a: a skipped ticket comes back after this many calls")
+    board_sound: Literal["off", "zh", "zh_en"] = Field(default="off", description="the board's announcements")
 
 
 class OfficeAdminViewOut(OfficeOut):

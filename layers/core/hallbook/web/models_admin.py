@@ -66,6 +66,13 @@ class OfficeIn(Strict):
     mode: Literal["book_first", "priority"]
     services: list[str] = Field(max_length=100)
     timetable: dict[str, list[SlotTemplateIn]] = Field(default={}, description="per service code, its weekly slots")
+    skip_returns_after: int = Field(
+        default=3, ge=1, le=50, description="R15a: a skipped ticket (过号) comes back after this many calls"
+    )
+    board_sound: Literal["off", "zh", "zh_en"] = Field(
+        default="off",
+        description="the display board announces each call aloud: off, in Chinese, or Chinese then English",
+    )
 
 
 class SlotChangeOut(Model):
@@ -189,6 +196,16 @@ class OperatorBookingIn(Strict):
 class OperatorBookingsOut(Model):
     bookings: list[BookingOut]
     next_cursor: str | None
+
+
+class OperatorFoundOut(Model):
+    """A booking found by its reference, with whom the operator confirms it with the caller."""
+
+    account_id: str = Field(description="the booking's account: the operator acts through it")
+    name: str = Field(description="the account holder's name, masked (张*明)")
+    phone: str = Field(description="the account's phone, masked (138****5678)")
+    id_number: str = Field(description="the booking's subject's ID number, masked")
+    booking: BookingOut
 
 
 # ---------------------------------------------------------------- read-back (issue 14)

@@ -212,6 +212,20 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): Answers(
         roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
     ),
+    # at the counter (R15a)
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/recall"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/skip"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/transfer"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "SERVICE_NOT_OFFERED")}
+    ),
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/pause"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/resume"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     # applications: staff of the permit's office
     ("GET", "/v1/offices/{office_id}/applications"): Answers(roles=STAFF),
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): Answers(roles=STAFF),
@@ -257,6 +271,14 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ),
     ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): Answers(
         roles=OPERATOR, refusals=CANCEL_REFUSALS
+    ),
+    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
+    ("GET", "/v1/operator/bookings"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): Answers(
+        roles=OPERATOR, refusals=RESCHEDULE_REFUSALS
+    ),
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): Answers(
+        roles=OPERATOR, ok=(202,), refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED}
     ),
 }
 UNLISTED = Answers(roles=ANY_ROLE, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)})
