@@ -73,13 +73,21 @@ class SlotChangeOut(Model):
 
 
 class SlotsChangedOut(Model):
-    updated: int = Field(description="released slots whose capacity, end or state changed")
-    closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
-    created: int = Field(description="slots the new timetable adds to days already open")
-    over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it"
+    queued: bool = Field(
+        default=False,
+        description="true: the change touches many released slots, which a job brings in line within seconds "
+        "(its result joins the audit log as office.timetable_applied); until it reaches a slot, the slot keeps "
+        "its stored capacity and no booking ever exceeds it",
     )
-    closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
+    slots_to_change: int = Field(default=0, description="when queued: how many released slots the job may change")
+    updated: int = Field(default=0, description="released slots whose capacity, end or state changed")
+    closed: int = Field(default=0, description="released slots no longer in the timetable, closed to new bookings")
+    created: int = Field(default=0, description="slots the new timetable adds to days already open")
+    over_capacity: list[SlotChangeOut] = Field(
+        default=[],
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it",
+    )
+    closed_with_bookings: list[SlotChangeOut] = Field(default=[], description="closed slots whose bookings stay valid")
 
 
 class OfficeAdminOut(Model):
