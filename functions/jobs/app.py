@@ -19,7 +19,7 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import applications, notify, release, reminders, sweep, tickets, waitlist
+from hallbook.services import applications, calendar_sync, notify, release, reminders, sweep, tickets, waitlist
 from hallbook.store.catalog import load_catalog
 from hallbook.web.app import logger, metrics, tracer
 
@@ -29,6 +29,7 @@ processor = BatchProcessor(event_type=EventType.SQS)
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
+    stored = calendar_sync.store_bundled_years(at)  # R5: the holidays package's schedules (issue 26)
     catalog = load_catalog(max_age=0)  # fresh: a hall added a minute ago is released today
     plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
@@ -44,7 +45,7 @@ def start_release(event: dict | None = None) -> dict:
     metrics.add_metric(name="ReleaseHallsPlanned", unit=MetricUnit.Count, value=len(plans))
     for source, days in release.calendar_days_by_source(at).items():  # the coming 60 days (Jobs dashboard)
         telemetry.count("CalendarDays", days, source=source)
-    return {"job": "release", "offices": len(plans)}
+    return {"job": "release", "offices": len(plans), "calendar_years_stored": stored}
 
 
 def release_record(record: SQSRecord) -> None:

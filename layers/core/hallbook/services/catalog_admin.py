@@ -24,14 +24,14 @@ from pynamodb.models import Model
 
 from ..domain import errors
 from ..domain.booking_window import days_to_stage
-from ..domain.calendar import WorkCalendar, YearEntries
+from ..domain.calendar import WorkCalendar, YearEntries, next_year_missing
 from ..domain.timetable import Slot, slots_for_day
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
 from ..store.catalog import Office, Service, body_of, load_catalog, office_from, service_from
 from ..store.slots import SlotState
-from . import audit, release, waitlist
+from . import audit, calendar_sync, release, waitlist
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -290,10 +290,10 @@ def apply_timetable(office: Office, codes: list[str], now: datetime) -> dict[str
 def put_calendar(
     caller: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
 ) -> tuple[dict[str, Any], bool, str]:
-    """An administrator's calendar for `year`, which then rules that year (R5). Days already released
-    that stop being working days have their slots closed (bookings kept, listed so the hall can
-    close the day with SMS); days that become working days get their slots at once.
-    (result, created?, its ETag)"""
+    """An administrator's calendar for `year`, which then rules that year (R5; services/calendar_sync.py).
+    Days already released that become days off are closed like a hall closure (bookings cancelled by
+    the hall with an SMS, never counted against anyone); days that become working days are released at
+    the next noon. (result, created?, its ETag)"""
     if not 2000 <= year <= 2100:
         raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
     try:
@@ -310,37 +310,20 @@ def put_calendar(
     tag = _write("CALENDAR", str(year), after, [entry_item(note)], before, if_match)
 
     new = load_catalog(max_age=0)
-    first = now.date() + timedelta(days=1)
-    days = [first + timedelta(days=i) for i in range(RELEASED_HORIZON.days)]
+    days = _horizon(now)
     changed = [d for d in days if d.year == year and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
-    closed_days, released = [], 0
+    closing = [d for d in changed if not new.calendar.is_working_day(d)]
+    closed_days = []
     for office in sorted(new.offices.values(), key=lambda o: o.office_id):
-        staged = set(days_to_stage(now, new.booking_window_days(office)))
-        for day in changed:
-            if new.calendar.is_working_day(day):
-                continue
-            states = slot_store.close_slots_of_day(office.office_id, sorted(office.timetable), day)
-            booked = sum(s.booked for s in states)
-            if states:
-                closed_days.append(
-                    {"office_id": office.office_id, "date": day.isoformat(), "slots": len(states), "booked": booked}
-                )
-        opened = [d for d in changed if new.calendar.is_working_day(d)]
-        for day in opened:  # slots an earlier change closed open again
-            for code in sorted(office.timetable):
-                for slot in _planned(office, code, day, new.calendar).values():
-                    slot_store.set_capacity_keeping_bookings(
-                        office.office_id, code, day, slot.start, slot.capacity, slot.end
-                    )
-            waitlist.offer_free_places_of_day(office.office_id, sorted(office.timetable), day, now)  # R18
-        if any(d in staged for d in opened):
-            released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
+        closed_days += calendar_sync.reconcile_office(office.office_id, closing, now, new)
+    opened = [d.isoformat() for d in changed if new.calendar.is_working_day(d)]
     return (
         {
             **after,
             "changed_days": [d.isoformat() for d in changed],
             "closed_days": closed_days,
-            "slots_released": released,
+            "opened_days": opened,
+            "released_at": release.next_release(now).isoformat() if opened else None,
         },
         before is None,
         tag,
@@ -371,7 +354,7 @@ def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     }, tag
 
 
-def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
+def calendar_year(year: int, today: date) -> tuple[dict[str, Any], str | None]:
     """R5: a year as the system reads it - which source rules it (an administrator's entries, the
     bundled State Council schedule, or provisional: the weekday rule with the computed statutory
     holidays), the days off that fall on weekdays, the make-up working days on weekends, and the
@@ -391,6 +374,8 @@ def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
     return {
         "year": year,
         "source": calendar.source(year).value,
+        "bundled_by": calendar.bundled_by(year),
+        "alarm": year == today.year + 1 and next_year_missing(today, calendar),
         "holidays": holidays,
         "workdays": workdays,
         "entered": entered,

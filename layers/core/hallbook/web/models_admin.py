@@ -109,7 +109,7 @@ class ClosedDayOut(Model):
     office_id: str
     date: str
     slots: int
-    booked: int
+    bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
@@ -118,10 +118,11 @@ class CalendarOut(Model):
     workdays: list[str]
     changed_days: list[str] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
-        description="released days that became days off: slots closed, "
-        "bookings kept (close the day to cancel them with SMS)"
+        description="released days that became days off, closed like a hall closure: slots closed, bookings "
+        "cancelled by the hall with an SMS, never counted against anyone"
     )
-    slots_released: int
+    opened_days: list[str] = Field(default=[], description="days that became working days: released at `released_at`")
+    released_at: str | None = Field(default=None, description="the next noon release, which writes the opened days")
 
 
 class AuditEntryOut(Model):
@@ -220,11 +221,18 @@ class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
-        "with the computed statutory holidays"
+        "with the computed statutory holidays and their days in lieu"
+    )
+    bundled_by: str | None = Field(
+        default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
     )
     holidays: list[str] = Field(description="weekdays that are days off")
     workdays: list[str] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
+    alarm: bool = Field(
+        default=False,
+        description="R5: operators are alarmed now - it is December and next year's calendar is only provisional",
+    )
 
 
 class CancelledByOut(Model):
