@@ -4,10 +4,14 @@ state read back (R5), and who may use them."""
 
 from __future__ import annotations
 
+from datetime import date, datetime
+
 import pytest
 
-from hallbook.clock import now
-from hallbook.services import accounts, catalog_admin
+from hallbook.clock import SHANGHAI, now
+from hallbook.domain.calendar import YearEntries
+from hallbook.services import accounts, calendar_sync, catalog_admin
+from hallbook.store import catalog as catalog_store
 from tests.support import OFFICE, SERVICE, WALK_IN, auth, login, open_office, registered
 
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
@@ -86,3 +90,44 @@ def test_a_small_change_is_applied_within_the_request(office, admin_token, api):
     r = api.invoke("PUT", f"/v1/offices/{OFFICE}", headers=auth(admin_token), body=office_body(5))
     assert r.status == 200 and r.json()["slots"]["queued"] is False
     assert capacity_at(api) == {"09:00": (5, 5)}
+
+
+# ---------------------------------------------------------------- R5: a schedule that arrives late (issue 26)
+
+
+@pytest.mark.R5
+def test_a_newer_bundled_calendar_closes_a_released_day_and_releases_a_new_working_day_at_noon(system, api):
+    system.reset(datetime(2027, 9, 27, 10, 30, tzinfo=SHANGHAI))  # a Monday of a year no calendar knows
+    open_office(system)
+    assert catalog_store.load_catalog(max_age=0).calendar.source(2027).value == "provisional"
+    citizen = registered(system)
+    booking = citizen.book("2027-10-08", "09:00").json()  # a Friday: a working day, provisionally
+    assert booking.get("status") == "booked", booking
+    assert capacity_at(api, "2027-10-09") == {}  # a Saturday
+
+    # what the noon job stores when a newer holidays package knows 2027 (calendar_sync.store_bundled_years)
+    entries = YearEntries(2027, frozenset({date(2027, 10, 8)}), frozenset({date(2027, 10, 9)}))
+    body = {**catalog_store.calendar_body(entries), "bundled": "holidays", "version": "test"}
+    catalog_store.put_entity("CALENDAR", catalog_store.bundled_key(2027), body)
+    assert capacity_at(api, "2027-10-09") == {}  # not before the next noon
+
+    system.move_clock(datetime(2027, 9, 27, 12, 0, tzinfo=SHANGHAI))
+    after = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()
+    assert after["status"] == "cancelled" and after["cancelled_by"] == "hall"
+    assert citizen.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0
+    assert any("法定节假日" in m["message"] for m in system.sms_messages(citizen.phone))
+    assert capacity_at(api, "2027-10-08") == {}
+    assert capacity_at(api, "2027-10-09") == {"09:00": (3, 3), "09:30": (3, 3)}  # a make-up working day
+
+
+@pytest.mark.R5
+def test_the_noon_job_stores_a_year_the_holidays_package_knows_once(system, monkeypatch):
+    entries = YearEntries(2027, frozenset({date(2027, 2, 9)}), frozenset({date(2027, 2, 20)}))
+    monkeypatch.setattr(calendar_sync, "holidays_package_year", lambda year: entries if year == 2027 else None)
+    monkeypatch.setattr(calendar_sync, "holidays_package_version", lambda: "0.109")
+    at = datetime(2026, 12, 7, 12, 0, tzinfo=SHANGHAI)
+    assert calendar_sync.store_bundled_years(at) == [2027]
+    assert calendar_sync.store_bundled_years(at) == []  # unchanged: not written again
+    calendar = catalog_store.load_catalog(max_age=0).calendar
+    assert calendar.source(2027).value == "official" and calendar.bundled_by(2027) == "holidays"
+    assert not calendar.is_working_day(date(2027, 2, 9)) and calendar.is_working_day(date(2027, 2, 20))
