@@ -131,3 +131,68 @@ def test_the_noon_job_stores_a_year_the_holidays_package_knows_once(system, monk
     calendar = catalog_store.load_catalog(max_age=0).calendar
     assert calendar.source(2027).value == "official" and calendar.bundled_by(2027) == "holidays"
     assert not calendar.is_working_day(date(2027, 2, 9)) and calendar.is_working_day(date(2027, 2, 20))
+
+
+# ---------------------------------------------------------------- the console's reads, and who may use them
+
+
+@pytest.mark.R4
+def test_the_closure_preview_counts_what_closing_would_cancel(office, admin_token, api):
+    citizens = [registered(office) for _ in range(2)]
+    for citizen in citizens:
+        assert citizen.book(DAY, "09:00").status == 201
+    r = api.invoke("GET", f"/v1/offices/{OFFICE}/closures/{DAY}", headers=auth(admin_token))
+    assert r.status == 200, r.text
+    preview = r.json()
+    assert preview["bookings"] == 2 and preview["slots"] == 3 and preview["closed"] is False
+    assert preview["working_day"] is True and preview["past"] is False
+    closed = api.invoke(
+        "POST", f"/v1/offices/{OFFICE}/closures", headers=auth(admin_token), body={"date": DAY, "reason": "设备检修"}
+    )
+    assert closed.json()["bookings_cancelled"] == preview["bookings"]
+    after = api.invoke("GET", f"/v1/offices/{OFFICE}/closures/{DAY}", headers=auth(admin_token)).json()
+    assert after["closed"] is True and after["reason"] == "设备检修" and after["bookings"] == 0 and after["slots"] == 0
+    unknown = api.invoke("GET", f"/v1/offices/nowhere/closures/{DAY}", headers=auth(admin_token))
+    assert unknown.status == 404 and unknown.json()["code"] == "NOT_FOUND"
+
+
+@pytest.mark.R3
+def test_an_administrator_reads_a_service_as_stored_with_its_etag(office, admin_token, api):
+    public = api.invoke("GET", f"/v1/services/{SERVICE}")
+    assert "etag" not in public.headers and "minor_subject" not in public.json()
+    r = api.invoke("GET", f"/v1/services/{SERVICE}", headers=auth(admin_token))
+    assert r.status == 200 and r.headers["etag"] and r.json()["minor_subject"] is False
+    body = {**r.json(), "notice": "请携带原件"}
+    body.pop("code")
+    first = api.invoke(
+        "PUT", f"/v1/services/{SERVICE}", headers={**auth(admin_token), "If-Match": r.headers["etag"]}, body=body
+    )
+    assert first.status == 200, first.text
+    second = api.invoke(
+        "PUT", f"/v1/services/{SERVICE}", headers={**auth(admin_token), "If-Match": r.headers["etag"]}, body=body
+    )
+    assert second.status == 412 and second.json()["code"] == "PRECONDITION_FAILED"  # the second administrator
+
+
+ADMIN_ONLY = [
+    ("GET", f"/v1/offices/{OFFICE}/closures/{DAY}", None),
+    ("GET", "/v1/calendar/2027", None),
+    ("PUT", "/v1/calendar/2027", {"holidays": ["2027-02-09"]}),
+    ("GET", "/v1/stats?office=" + OFFICE, None),
+    ("GET", "/v1/admin/flags", None),
+    ("GET", "/v1/audit", None),
+]
+
+
+@pytest.mark.R4
+@pytest.mark.R5
+@pytest.mark.parametrize("method,path,body", ADMIN_ONLY, ids=[f"{m} {p}" for m, p, _ in ADMIN_ONLY])
+def test_staff_and_citizens_are_refused_on_the_consoles_routes(office, api, method, path, body):
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
+    staff = login(api, f"staff@{OFFICE}", "staff-pass-1")
+    citizen = registered(office)
+    for token in (staff, citizen.token):
+        r = api.invoke(method, path, headers=auth(token), body=body)
+        assert r.status == 403 and r.json()["code"] == "FORBIDDEN", (token is staff, r.text)
+    staff_view = api.invoke("GET", f"/v1/services/{SERVICE}", headers=auth(staff))
+    assert "etag" not in staff_view.headers  # the stored view is the administrators' only

@@ -342,6 +342,14 @@ def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     return body, catalog_store.etag(body) or ""
 
 
+def service_view(code: str) -> tuple[dict[str, Any], str]:
+    """A service as stored (every field), with its ETag for If-Match (issue 26: the console)."""
+    body = catalog_store.get_entity("SERVICE", code)
+    if body is None:
+        raise errors.NotFound(f"No service with code {code!r}.")
+    return body, catalog_store.etag(body) or ""
+
+
 def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     """A hall's dated closures, oldest first, each marked `past` or not. (list, the office's ETag)"""
     body, tag = office_view(office_id)

@@ -30,6 +30,7 @@ from ..domain.timetable import slots_for_day
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
+from ..store import waitlist as waitlist_store
 from ..store.audit import entry_item
 from ..store.catalog import body_of, load_catalog, office_from
 from ..store.slots import SlotState
@@ -154,6 +155,37 @@ def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: dat
     )
     catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
     return reason, False
+
+
+# ---------------------------------------------------------------- before closing (issue 26)
+
+
+def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
+    """GET /v1/offices/{office_id}/closures/{date}: what closing the day would do, before the
+    administrator confirms - the bookings it would cancel (each told by SMS), the released slots it
+    would close, the waitlist entries it would end - and whether the day is closed already. Reads only:
+    one Query of the day's bookings, one per service for its slots and its waitlist."""
+    day = parse_day(day_text, "date")
+    catalog = load_catalog(max_age=0)
+    office = get_office(office_id, catalog)
+    existing = next((c for c in office.closures if c.date == day), None)
+    bookings = store.get_bookings(store.office_day_bookings(office_id, day))
+    codes = sorted(office.timetable)
+    slots = [s for code in codes for s in slot_store.slots_between(office_id, code, day, day)]
+    waiting = sum(len(waitlist_store.waiting_entries(office_id, code, day)) for code in codes)
+    booked = [b for b in bookings if b.status == Status.BOOKED.value]
+    return {
+        "office_id": office_id,
+        "date": day.isoformat(),
+        "closed": existing is not None,
+        "reason": existing.reason if existing else "",
+        "working_day": catalog.calendar.is_working_day(day),
+        "bookings": len(booked),
+        "checked_in": sum(1 for b in bookings if b.status == Status.CHECKED_IN.value),
+        "slots": sum(1 for s in slots if not s.closed),
+        "waiting": waiting,
+        "past": day < now.date(),
+    }
 
 
 # ---------------------------------------------------------------- lifting a closure (issue 14)

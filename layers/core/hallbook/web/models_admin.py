@@ -217,6 +217,19 @@ class ClosureLiftedOut(Model):
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
 
 
+class ClosurePreviewOut(Model):
+    office_id: str
+    date: str
+    closed: bool = Field(description="the day is closed already")
+    reason: str = Field(description="the closure's reason, when closed")
+    working_day: bool = Field(description="a working day by the calendar (R5)")
+    bookings: int = Field(description="bookings still `booked`: closing cancels each, with an SMS, never counted")
+    checked_in: int = Field(description="bookings checked in already (a closure of today leaves them)")
+    slots: int = Field(description="released slots still open, which closing closes")
+    waiting: int = Field(description="waitlist entries for the day, which closing ends with an SMS")
+    past: bool = Field(description="the day is past: it cannot be closed")
+
+
 class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
