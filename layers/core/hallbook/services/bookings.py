@@ -286,10 +286,16 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
 
 
 def cancel_booking(
-    booking: Booking, now: datetime, by: str, reason: str | None = None, copy_to: tuple[tuple[str, str, str], ...] = ()
+    booking: Booking,
+    now: datetime,
+    by: str,
+    reason: str | None = None,
+    copy_to: tuple[tuple[str, str, str], ...] = (),
+    sms_template: str | None = None,
 ) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
-    counts towards R11; the hall's does not. `copy_to`: as for `book`."""
+    counts towards R11; the hall's does not. `copy_to`: as for `book`; `sms_template`: another SMS
+    than the cancellation's (the hall's for a day the calendar closes: `cancelled_by_calendar`)."""
     if not allowed(booking.status, Status.CANCELLED):
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
@@ -308,7 +314,7 @@ def cancel_booking(
     for _ in range(CANCEL_ATTEMPTS):
         place = waitlist.delayed_place(booking, now) if by_citizen else None
         subject = store.get_subject(booking.subject_id_number)
-        template = "cancelled_by_hall" if by == "hall" else "cancelled"
+        template = sms_template or ("cancelled_by_hall" if by == "hall" else "cancelled")
         sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
         suspension = suspension_after_cancellation(count_before, now) if counts else None

@@ -193,19 +193,26 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
             for r in bodies["REGION"]
         },
         calendar=WorkCalendar(
-            {
-                int(c["year"]): YearEntries(
-                    int(c["year"]),
-                    frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
-                    frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
-                )
-                for c in bodies["CALENDAR"]
-            }
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if not c.get("bundled")},
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if c.get("bundled")},
         ),
     )
     with _lock:
         _cache = (time.monotonic(), catalog)
     return catalog
+
+
+def _year_entries(body: dict) -> YearEntries:
+    return YearEntries(
+        int(body["year"]),
+        frozenset(date.fromisoformat(d) for d in body.get("holidays", [])),
+        frozenset(date.fromisoformat(d) for d in body.get("workdays", [])),
+    )
+
+
+def bundled_key(year: int) -> str:
+    """The CALENDAR item of a year's schedule from the `holidays` package (the administrator's is `year`)."""
+    return f"{year}#bundled"
 
 
 def invalidate_cache() -> None:

@@ -208,6 +208,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
     ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
     ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
+    # admin console (issue 26)
+    ("GET", "/v1/offices/{office_id}/closures/{date}"): ADMIN,  # what a closure would cancel
     ("GET", "/v1/calendar/{year}"): ADMIN,
     ("GET", "/v1/stats"): ADMIN,
     ("PUT", "/v1/services/{code}"): ADMIN,

@@ -105,6 +105,15 @@ class ServiceOut(Model):
     )
 
 
+class ServiceAdminViewOut(ServiceOut):
+    """Issue 26: GET /v1/services/{code} with an administrator's token - the service as stored (what
+    PUT /v1/services/{code} takes back), with its ETag."""
+
+    model_config = ConfigDict(extra="allow")  # every stored field, a newer one included
+    minor_subject: bool = Field(default=False, description="R2: only a minor is its subject")
+    minor_allowed: bool = Field(default=True, description="R2: a minor may be its subject")
+
+
 class ServicesOut(Model):
     services: list[ServiceOut]
 

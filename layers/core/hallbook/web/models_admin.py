@@ -85,13 +85,21 @@ class SlotChangeOut(Model):
 
 
 class SlotsChangedOut(Model):
-    updated: int = Field(description="released slots whose capacity, end or state changed")
-    closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
-    created: int = Field(description="slots the new timetable adds to days already open")
-    over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it"
+    queued: bool = Field(
+        default=False,
+        description="true: the change touches many released slots, which a job brings in line within seconds "
+        "(its result joins the audit log as office.timetable_applied); until it reaches a slot, the slot keeps "
+        "its stored capacity and no booking ever exceeds it",
     )
-    closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
+    slots_to_change: int = Field(default=0, description="when queued: how many released slots the job may change")
+    updated: int = Field(default=0, description="released slots whose capacity, end or state changed")
+    closed: int = Field(default=0, description="released slots no longer in the timetable, closed to new bookings")
+    created: int = Field(default=0, description="slots the new timetable adds to days already open")
+    over_capacity: list[SlotChangeOut] = Field(
+        default=[],
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it",
+    )
+    closed_with_bookings: list[SlotChangeOut] = Field(default=[], description="closed slots whose bookings stay valid")
 
 
 class OfficeAdminOut(Model):
@@ -113,7 +121,7 @@ class ClosedDayOut(Model):
     office_id: str
     date: str
     slots: int
-    booked: int
+    bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
@@ -122,10 +130,11 @@ class CalendarOut(Model):
     workdays: list[str]
     changed_days: list[str] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
-        description="released days that became days off: slots closed, "
-        "bookings kept (close the day to cancel them with SMS)"
+        description="released days that became days off, closed like a hall closure: slots closed, bookings "
+        "cancelled by the hall with an SMS, never counted against anyone"
     )
-    slots_released: int
+    opened_days: list[str] = Field(default=[], description="days that became working days: released at `released_at`")
+    released_at: str | None = Field(default=None, description="the next noon release, which writes the opened days")
 
 
 class AuditEntryOut(Model):
@@ -230,15 +239,35 @@ class ClosureLiftedOut(Model):
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
 
 
+class ClosurePreviewOut(Model):
+    office_id: str
+    date: str
+    closed: bool = Field(description="the day is closed already")
+    reason: str = Field(description="the closure's reason, when closed")
+    working_day: bool = Field(description="a working day by the calendar (R5)")
+    bookings: int = Field(description="bookings still `booked`: closing cancels each, with an SMS, never counted")
+    checked_in: int = Field(description="bookings checked in already (a closure of today leaves them)")
+    slots: int = Field(description="released slots still open, which closing closes")
+    waiting: int = Field(description="waitlist entries for the day, which closing ends with an SMS")
+    past: bool = Field(description="the day is past: it cannot be closed")
+
+
 class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
-        "with the computed statutory holidays"
+        "with the computed statutory holidays and their days in lieu"
+    )
+    bundled_by: str | None = Field(
+        default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
     )
     holidays: list[str] = Field(description="weekdays that are days off")
     workdays: list[str] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
+    alarm: bool = Field(
+        default=False,
+        description="R5: operators are alarmed now - it is December and next year's calendar is only provisional",
+    )
 
 
 class CancelledByOut(Model):

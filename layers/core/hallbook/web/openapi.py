@@ -253,6 +253,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
         roles=ADMIN, refusals={404: ("NOT_FOUND",), **CATALOG_CHANGE}, writes=True
     ),
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
+    # admin console (issue 26)
+    ("GET", "/v1/offices/{office_id}/closures/{date}"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}),
     ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
     ("GET", "/v1/admin/flags"): Answers(roles=ADMIN),  # R22: patterns with their evidence, never a sanction

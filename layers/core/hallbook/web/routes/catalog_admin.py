@@ -85,7 +85,7 @@ def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[Calen
     """R5: the year as the system reads it - its source, the weekdays off and the make-up working days -
     with the administrator's entries (and their ETag) if any."""
     admin(router)
-    result, tag = catalog_admin.calendar_year(year)
+    result, tag = catalog_admin.calendar_year(year, now().date())
     return Response(200, "application/json", result, versioned(tag))
 
 
