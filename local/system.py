@@ -348,12 +348,14 @@ def _national(phone: str) -> str:
 
 
 def _forget_cached_catalog() -> None:
-    """The catalog that hallbook caches per process is gone with the reset."""
+    """The catalog (and the draws) that hallbook caches per process are gone with the reset."""
+    from hallbook.services.draws import forget_cached
     from hallbook.store import readcache
     from hallbook.store.catalog import invalidate_cache
 
     invalidate_cache()
     readcache.clear()
+    forget_cached()
 
 
 def _reset_hallbook_settings() -> None:
