@@ -73,6 +73,8 @@ class Settings(BaseSettings):
     waitlist_hold_minutes: int = Field(default=20, ge=1)
     release_delay_min_minutes: int = Field(default=5, ge=0)
     release_delay_max_minutes: int = Field(default=30, ge=1)
+    # fair release (R23); README "Draws"
+    draws_table: str = Name
 
     @model_validator(mode="after")
     def _a_signing_key(self) -> Settings:

@@ -177,6 +177,10 @@ def book(
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+    if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
     def refuse_if_seen_full() -> None:

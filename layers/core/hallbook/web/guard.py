@@ -140,6 +140,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
+    # draws (R23): an entry is a booking attempt of sorts; the record is public
+    ("POST", "/v1/draw-entries"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
+    ("GET", "/v1/draw-entries"): CITIZEN,
+    ("GET", "/v1/draws/{draw_id}"): PUBLIC,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(
         ("citizen",),
@@ -219,6 +229,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/flags"): ADMIN,  # R22
     ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
     ("PUT", "/v1/permits/{number}"): ADMIN,
+    # draws (R23): a service drawn in a region
+    ("PUT", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
+    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,

@@ -71,7 +71,15 @@ def _merge(*tables: Mapping[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]
 BOOKING_REFUSALS = {
     403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"),
     404: ("NOT_FOUND",),
-    409: ("WALK_IN_ONLY", "SERVICE_NOT_OFFERED", "OUTSIDE_WINDOW", "NO_SUCH_SLOT", "SLOT_FULL", "ALREADY_BOOKED"),
+    409: (
+        "WALK_IN_ONLY",
+        "SERVICE_NOT_OFFERED",
+        "OUTSIDE_WINDOW",
+        "NO_SUCH_SLOT",
+        "SLOT_FULL",
+        "ALREADY_BOOKED",
+        "DRAW_OPEN",  # R23: a drawn day before its draw is done
+    ),
     422: ("VALIDATION_ERROR", "NOTICE_NOT_ACKNOWLEDGED"),
 }
 CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED")}
@@ -153,6 +161,15 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(
         roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=CALENDAR
     ),
+    # draws (R23): entered like a booking during the entry period; the record is public
+    ("POST", "/v1/draw-entries"): Answers(
+        roles=CITIZEN,
+        ok=(201,),
+        refusals=_merge(BOOKING_REFUSALS, {409: ("DRAW_CLOSED",)}, LIMITED),
+        ok_headers=("Location", "Idempotent-Replayed"),
+    ),
+    ("GET", "/v1/draw-entries"): Answers(roles=CITIZEN),
+    ("GET", "/v1/draws/{draw_id}"): Answers(refusals={404: ("NOT_FOUND",)}),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
     ("POST", "/v1/guardian-links"): Answers(
         roles=CITIZEN, ok=(201, 202), refusals={403: ("PHONE_NOT_VERIFIED",), **LIMITED}
@@ -264,6 +281,13 @@ ROUTES: dict[tuple[str, str], Answers] = {
         ok=CREATE_OR_CHANGE,
         refusals={404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)},
         ok_headers=("ETag",),
+    ),
+    # draws (R23): a service drawn in a region
+    ("PUT", "/v1/regions/{region}/draws/{service_code}"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), 409: ("WALK_IN_ONLY", "INVALID_STATE")}
+    ),
+    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}, writes=True
     ),
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}, writes=False),
