@@ -294,7 +294,9 @@
     $("ack").parentNode.hidden = !!rs;
     if (rs) $("reschedule-banner").textContent = t("rs.banner", { service: serviceLabel(rs), date: rs.date, start: rs.start });
     $("book").textContent = rs ? t("rs.submit") : t("bk.submit");
-    var selfBlocked = C.blocked() && !actingProxy() && subjectKind() === "self";
+    var kind = subjectKind(), radio = document.querySelector("input[name=subject-kind]:checked");
+    var forSelf = kind === "self" || (kind === "self_or_minor" && (!radio || radio.value === "self"));
+    var selfBlocked = C.blocked() && !actingProxy() && forSelf;  // a minor's or a relative's booking is theirs
     $("book").disabled = !ready || selfBlocked;
     renderSubject(); renderActing(); renderGate(); renderWait();
   }
@@ -553,7 +555,7 @@
     $("wait-join").addEventListener("click", joinWaitlist);
     $("reschedule-cancel").addEventListener("click", function () { stopReschedule(); say("booking-msg", ""); });
     $("acting").addEventListener("change", renderBooking);
-    document.querySelectorAll("input[name=subject-kind]").forEach(function (r) { r.addEventListener("change", renderSubject); });
+    document.querySelectorAll("input[name=subject-kind]").forEach(function (r) { r.addEventListener("change", renderBooking); });
     $("conf-print").addEventListener("click", function () { if (b.last) printConfirmation(b.last, "booking-msg"); });
     $("print-now").addEventListener("click", function () { window.print(); });
     $("print-back").addEventListener("click", closePrint);

@@ -4,7 +4,7 @@
 (function () {
   "use strict";
   var C = HBC, $ = C.$, t = HB.t, el = HB.el, say = HB.say, state = C.state;
-  var ui = { permits: [], applications: [], uploaded: {}, collect: {}, collectOffices: null };
+  var ui = { permits: [], applications: [], uploaded: {}, collect: {} };
   var TYPES = { "image/jpeg": 1, "image/png": 1, "application/pdf": 1 };
 
   function load() {
@@ -127,14 +127,12 @@
         box.appendChild(input);
       });
     } else {
-      var offices = ui.collectOffices || [];
-      var osel = el("select", { id: p + "office" });
-      osel.appendChild(el("option", { value: "", text: t("rp.pickOffice") }));
-      offices.forEach(function (o) { osel.appendChild(el("option", { value: o.office_id, text: C.officeName(o), selected: o.office_id === c.office_id })); });
-      osel.addEventListener("change", function () { c.office_id = osel.value; c.slot = ""; loadCollectDays(c).then(render); });
-      box.appendChild(el("label", { for: p + "office", text: t("rp.office") })); box.appendChild(osel);
+      // at the window of the permit's own station (the API takes no other), a time of RP_COLLECT
+      if (c.office_id !== a.office_id) { c.office_id = a.office_id; c.slot = ""; c.days = null; }
+      if (!c.days) { c.days = []; loadCollectDays(c).then(render); }
+      box.appendChild(el("p", { class: "hint", text: t("rp.office", { office: a.office_name || a.office_id }) }));
       var ssel = el("select", { id: p + "slot" });
-      ssel.appendChild(el("option", { value: "", text: c.office_id ? t("rp.pickTime") : t("av.pickOffice") }));
+      ssel.appendChild(el("option", { value: "", text: t("rp.pickTime") }));
       (c.days || []).forEach(function (d) {
         d.slots.forEach(function (s) {
           if (s.remaining > 0) ssel.appendChild(el("option", { value: d.date + " " + s.start, text: d.date + " " + s.start + "-" + s.end + " · " + t("av.remaining", { n: s.remaining }), selected: c.slot === d.date + " " + s.start }));
@@ -150,17 +148,7 @@
       C.busy(ev.target, C.call("POST", "/v1/applications/" + encodeURIComponent(a.application_id) + "/collection", { body: body, headers: { "Idempotency-Key": HB.newKey() } }))
         .then(function () { say("permits-msg", t("rp.collectDone"), "ok"); load(); }, C.fail("permits-msg"));
     } } })]));
-    if (!ui.collectOffices) loadCollectOffices();
     return box;
-  }
-
-  function loadCollectOffices() {
-    ui.collectOffices = [];
-    HB.api("GET", "/v1/offices?service=RP_COLLECT").then(function (r) {
-      ui.collectOffices = r.data.offices || [];
-      ui.collectOffices.forEach(function (o) { state.officesById[o.office_id] = o; });
-      render();
-    }, C.fail("permits-msg"));
   }
 
   function loadCollectDays(c) {
