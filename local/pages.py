@@ -42,6 +42,16 @@ CSP = (
 )
 
 
+def csp() -> str:
+    """The pages' policy; the citizen page also posts application materials straight to the uploads
+    bucket's presigned forms, which local mode serves from the embedded AWS (as the deployed policy
+    names the bucket's domain)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not endpoint.startswith("http://127.0.0.1:"):
+        return CSP
+    return CSP.replace("connect-src 'self'", f"connect-src 'self' {endpoint}")
+
+
 def page_file(path: str) -> Path | None:
     """The file under pages/ that `path` shows, or None when `path` is not a page's."""
     if path in ("/", "/index.html"):
@@ -81,7 +91,7 @@ def serve(request: Request) -> Response | None:
         ("X-Content-Type-Options", "nosniff"),
     ]
     if file.suffix == ".html":
-        headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
+        headers += [("Content-Security-Policy", csp()), ("Referrer-Policy", "no-referrer")]
     if dict((n.lower(), v) for n, v in request.headers).get("if-none-match") == etag:
         return _response(304, b"", headers)
     return _response(200, body, headers)
