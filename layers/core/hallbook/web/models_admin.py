@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
+from .models import (
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    MobileText,
+    Model,
+    RestrictionsOut,
+    Strict,
+    TimeText,
+    example,
+)
 
 
 class ServiceIn(Strict):
@@ -65,8 +76,8 @@ class OfficeIn(Strict):
 
 class SlotChangeOut(Model):
     service_code: str
-    date: str
-    start: str
+    date: DateText
+    start: TimeText
     booked: int
     capacity_requested: int | None = None
     capacity: int | None = None
@@ -99,16 +110,16 @@ class CalendarIn(Strict):
 
 class ClosedDayOut(Model):
     office_id: str
-    date: str
+    date: DateText
     slots: int
     booked: int
 
 
 class CalendarOut(Model):
     year: int
-    holidays: list[str]
-    workdays: list[str]
-    changed_days: list[str] = Field(description="days within the released range whose working status changed")
+    holidays: list[DateText]
+    workdays: list[DateText]
+    changed_days: list[DateText] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
         description="released days that became days off: slots closed, "
         "bookings kept (close the day to cancel them with SMS)"
@@ -118,7 +129,7 @@ class CalendarOut(Model):
 
 class AuditEntryOut(Model):
     audit_id: str
-    at: str
+    at: InstantText
     actor_id: str
     actor_role: str
     action: str
@@ -145,7 +156,7 @@ class AuditEntryOut(Model):
 
 
 class AuditOut(Model):
-    date: str
+    date: DateText
     entries: list[AuditEntryOut]
     next_cursor: str | None
 
@@ -190,7 +201,7 @@ class OperatorBookingsOut(Model):
 
 
 class ClosureEntryOut(Model):
-    date: str
+    date: DateText
     reason: str
     past: bool = False
 
@@ -202,7 +213,7 @@ class ClosuresOut(Model):
 
 class ClosureLiftedOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str = Field(description="the reason the lifted closure had")
     slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
@@ -214,8 +225,8 @@ class CalendarYearOut(Model):
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
         "with the computed statutory holidays"
     )
-    holidays: list[str] = Field(description="weekdays that are days off")
-    workdays: list[str] = Field(description="make-up working days on a weekend")
+    holidays: list[DateText] = Field(description="weekdays that are days off")
+    workdays: list[DateText] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
 
 
@@ -226,7 +237,7 @@ class CancelledByOut(Model):
 
 
 class StatsDayOut(Model):
-    date: str
+    date: DateText
     office_id: str
     service_code: str
     capacity: int = Field(description="places of the day's open slots")
@@ -247,6 +258,6 @@ class StatsDayOut(Model):
 class StatsOut(Model):
     office_id: str
     service_code: str | None
-    from_: str = Field(alias="from")
-    to: str
+    from_: DateText = Field(alias="from")
+    to: DateText
     days: list[StatsDayOut]

@@ -8,7 +8,7 @@ from typing import Literal
 from pydantic import Field
 
 from ..store.tickets import Ticket
-from .models import REFERENCE, BookingOut, IdNumberText, Model, Strict, documented, example
+from .models import REFERENCE, BookingOut, DateText, IdNumberText, InstantText, Model, Strict, documented, example
 
 
 class CheckInIn(Strict):
@@ -56,10 +56,10 @@ class TicketOut(Model):
     counter: str | None = None
     booking_id: str | None = None
     office_id: str
-    date: str
-    issued_at: str
-    called_at: str | None = None
-    done_at: str | None = None
+    date: DateText
+    issued_at: InstantText
+    called_at: InstantText | None = None
+    done_at: InstantText | None = None
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:
@@ -82,7 +82,7 @@ class TicketOut(Model):
 
 class DayTicketsOut(Model):
     office_id: str
-    date: str
+    date: DateText
     tickets: list[TicketOut] = Field(description="every ticket of the hall today, in the order issued")
 
 
@@ -99,7 +99,7 @@ class CompleteOut(Model):
 class LastCalledOut(Model):
     number: str
     counter: str
-    called_at: str
+    called_at: InstantText
 
 
 class CounterOut(Model):
@@ -115,7 +115,7 @@ class WaitingOut(Model):
 
 class BoardOut(Model):
     office_id: str
-    date: str
+    date: DateText
     last_called: LastCalledOut | None
     counters: list[CounterOut]
     waiting: list[WaitingOut]
