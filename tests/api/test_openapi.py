@@ -116,6 +116,9 @@ def test_every_refusal_is_a_problem_with_its_codes(doc):
     known = set(TITLES)
     for method, path, operation in operations(doc):
         for status, response in operation["responses"].items():
+            if status == "default":
+                assert response["content"][PROBLEM]["schema"] == {"$ref": "#/components/schemas/Problem"}
+                continue
             if not 400 <= int(status) < 600:
                 continue
             assert set(response["content"]) == {PROBLEM}, (method, path, status)

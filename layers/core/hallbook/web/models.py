@@ -19,7 +19,7 @@ class Model(BaseModel):
     """Every request and response model. Built when first used, not at import: a cold start pays only
     for the models of the routes it serves (pydantic's `defer_build`)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, json_schema_serialization_defaults_required=True)
 
 
 class Strict(Model):
@@ -81,6 +81,14 @@ DateText = Annotated[
     str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"], description="YYYY-MM-DD")
 ]
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
+InstantText = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "date-time"},
+        examples=["2030-10-07T18:00:00+08:00"],
+        description="ISO 8601 instant with its offset",
+    ),
+]
 
 
 def date_query(description: str, alias: str | None = None) -> Any:
@@ -152,14 +160,14 @@ class OfficesOut(Model):
 
 
 class SlotOut(Model):
-    start: str
-    end: str
+    start: TimeText
+    end: TimeText
     capacity: int
     remaining: int
 
 
 class DayOut(Model):
-    date: str
+    date: DateText
     slots: list[SlotOut]
 
 
@@ -239,8 +247,8 @@ class WarningOut(Model):
     reason: str = Field(description="cancellations | no_shows")
     count: int
     limit: int = Field(description="the count that suspends")
-    last_day: str = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
-    suspends_until: str | None = Field(
+    last_day: DateText = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
+    suspends_until: InstantText | None = Field(
         description="cancellations: the instant the suspension would end; no-shows: null (six months from that no-show)"
     )
     message: str = Field(description="the warning SMS's text, in the account's language")
@@ -248,7 +256,7 @@ class WarningOut(Model):
 
 
 class RestrictionsOut(Model):
-    suspended_until: str | None
+    suspended_until: InstantText | None
     suspension_reason: str | None
     cancellations_this_month: int
     no_shows_in_six_months: int
@@ -328,13 +336,13 @@ class BookingOut(Model):
     reference: str
     office_id: str
     service_code: str
-    date: str
-    start: str
-    end: str
+    date: DateText
+    start: TimeText
+    end: TimeText
     subject_id_number: str | None = Field(description="masked; absent (null) for a newborn's business")
     status: Literal["booked", "cancelled", "checked_in", "completed", "no_show", "closed_at_day_end"]
-    created_at: str
-    cancel_until: str
+    created_at: InstantText
+    cancel_until: InstantText
     office_name: str | None = None
     service_name_zh: str | None = None
     cancelled_by: str | None = None
@@ -398,7 +406,7 @@ class ClosureIn(Strict):
 
 class ClosureOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str
     already_closed: bool = Field(description="the day was closed by an earlier request (this one changed nothing new)")
     slots_closed: int = Field(description="released slots of the day, all now closed")

@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
+from .models import (
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    MobileText,
+    Model,
+    RestrictionsOut,
+    Strict,
+    TimeText,
+    example,
+)
 
 
 class ServiceIn(Strict):
@@ -77,8 +88,8 @@ class OfficeIn(Strict):
 
 class SlotChangeOut(Model):
     service_code: str
-    date: str
-    start: str
+    date: DateText
+    start: TimeText
     booked: int
     capacity_requested: int | None = None
     capacity: int | None = None
@@ -119,16 +130,16 @@ class CalendarIn(Strict):
 
 class ClosedDayOut(Model):
     office_id: str
-    date: str
+    date: DateText
     slots: int
     bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
     year: int
-    holidays: list[str]
-    workdays: list[str]
-    changed_days: list[str] = Field(description="days within the released range whose working status changed")
+    holidays: list[DateText]
+    workdays: list[DateText]
+    changed_days: list[DateText] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
         description="released days that became days off, closed like a hall closure: slots closed, bookings "
         "cancelled by the hall with an SMS, never counted against anyone"
@@ -139,7 +150,7 @@ class CalendarOut(Model):
 
 class AuditEntryOut(Model):
     audit_id: str
-    at: str
+    at: InstantText
     actor_id: str
     actor_role: str
     action: str
@@ -166,7 +177,7 @@ class AuditEntryOut(Model):
 
 
 class AuditOut(Model):
-    date: str
+    date: DateText
     entries: list[AuditEntryOut]
     next_cursor: str | None
 
@@ -221,7 +232,7 @@ class OperatorFoundOut(Model):
 
 
 class ClosureEntryOut(Model):
-    date: str
+    date: DateText
     reason: str
     past: bool = False
 
@@ -233,7 +244,7 @@ class ClosuresOut(Model):
 
 class ClosureLiftedOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str = Field(description="the reason the lifted closure had")
     slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
@@ -241,7 +252,7 @@ class ClosureLiftedOut(Model):
 
 class ClosurePreviewOut(Model):
     office_id: str
-    date: str
+    date: DateText
     closed: bool = Field(description="the day is closed already")
     reason: str = Field(description="the closure's reason, when closed")
     working_day: bool = Field(description="a working day by the calendar (R5)")
@@ -261,8 +272,8 @@ class CalendarYearOut(Model):
     bundled_by: str | None = Field(
         default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
     )
-    holidays: list[str] = Field(description="weekdays that are days off")
-    workdays: list[str] = Field(description="make-up working days on a weekend")
+    holidays: list[DateText] = Field(description="weekdays that are days off")
+    workdays: list[DateText] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
     alarm: bool = Field(
         default=False,
@@ -277,7 +288,7 @@ class CancelledByOut(Model):
 
 
 class StatsDayOut(Model):
-    date: str
+    date: DateText
     office_id: str
     service_code: str
     capacity: int = Field(description="places of the day's open slots")
@@ -298,6 +309,6 @@ class StatsDayOut(Model):
 class StatsOut(Model):
     office_id: str
     service_code: str | None
-    from_: str = Field(alias="from")
-    to: str
+    from_: DateText = Field(alias="from")
+    to: DateText
     days: list[StatsDayOut]

@@ -98,7 +98,7 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
 )
-def availability(
+def get_availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
     from_: Annotated[str | None, date_query("YYYY-MM-DD; tomorrow by default", alias="from")] = None,

@@ -98,7 +98,7 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
 
 
 @router.get("/v1/audit", tags=["admin"])
-def audit_log(
+def get_audit_log(
     date: Annotated[
         str | None,
         date_query("YYYY-MM-DD; today by default"),
@@ -123,7 +123,7 @@ def audit_log(
 
 
 @router.get("/v1/stats", tags=["admin"])
-def statistics(
+def get_statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
     service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,
     from_: Annotated[str | None, date_query("YYYY-MM-DD; a week before `to` by default", alias="from")] = None,

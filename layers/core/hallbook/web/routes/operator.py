@@ -57,7 +57,7 @@ def find_booking(
 
 
 @router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def list_bookings(
+def operator_list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
@@ -73,7 +73,7 @@ def list_bookings(
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def book(
+def operator_create_booking(
     account_id: Account,
     body: Annotated[OperatorBookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
@@ -85,7 +85,9 @@ def book(
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
-def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_cancel_booking(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     caller = operator(router)
     return Response(
         200, "application/json", BookingOut.of(service.cancel(caller, account_id, booking_id, now())), NO_STORE

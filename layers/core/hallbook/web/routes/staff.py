@@ -50,7 +50,7 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
 
 
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
-def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
+def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(
         201, "application/json", TicketOut.of(tickets.walk_in(office_id, body.service_code, now())), NO_STORE
@@ -58,7 +58,7 @@ def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[Ti
 
 
 @router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
-def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
+def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
     day = tickets.day_tickets(office_id, now())
@@ -79,7 +79,7 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
 
 
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
-def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
+def complete_ticket(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
     done = tickets.complete(office_id, ticket_id, now())
     return Response(
@@ -142,7 +142,7 @@ def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
 )
-def display_board(office_id: Office):  # no return annotation: a 304 has no body to validate
+def get_queue_board(office_id: Office):  # no return annotation: a 304 has no body to validate
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
     ETag so an unchanged board costs a 304 without a body."""
