@@ -99,6 +99,6 @@ def test_a_python_client_generated_from_the_document_runs_the_citizen_flow(api: 
         env=env,
     )
     env = {**os.environ, "PYTHONPATH": str(target), **_citizen(api)}
-    out = _run([sys.executable, "-I", str(CLIENTS / "python_flow.py")], REPO, env=env)
+    out = _run([sys.executable, str(CLIENTS / "python_flow.py")], BUILD, env=env)
     result = json.loads(out.strip().splitlines()[-1])
     assert result["booking"] and result["application"]
