@@ -34,8 +34,8 @@ def _run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 
 
 
 @pytest.fixture(scope="module")
-def document(api: Api) -> Path:
-    reply = api.get("/v1/openapi.json")
+def document(server: Api) -> Path:
+    reply = server.get("/v1/openapi.json")
     assert reply.status == 200, reply
     BUILD.mkdir(parents=True, exist_ok=True)
     path = BUILD / "openapi.json"
