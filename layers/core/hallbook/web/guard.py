@@ -130,6 +130,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    # reschedule (R8a): takes a place, like a booking attempt
+    ("POST", "/v1/bookings/{booking_id}/reschedule"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     # the waitlist (R18): joining is a booking attempt of sorts
     ("POST", "/v1/waitlist"): Rule(
         ("citizen",),
@@ -142,6 +150,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
+    # draws (R23): an entry is a booking attempt of sorts; the record is public
+    ("POST", "/v1/draw-entries"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
+    ("GET", "/v1/draw-entries"): CITIZEN,
+    ("GET", "/v1/draws/{draw_id}"): PUBLIC,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(
         ("citizen",),
@@ -195,6 +213,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,  # the counter console's day list
     ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
+    # at the counter (R15a): recall, skip, transfer, pause and resume
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/recall"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/skip"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/transfer"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/pause"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/counters/{counter}/resume"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
@@ -205,6 +229,8 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
     ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
     ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
+    # admin console (issue 26)
+    ("GET", "/v1/offices/{office_id}/closures/{date}"): ADMIN,  # what a closure would cancel
     ("GET", "/v1/calendar/{year}"): ADMIN,
     ("GET", "/v1/stats"): ADMIN,
     ("PUT", "/v1/services/{code}"): ADMIN,
@@ -214,11 +240,18 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/flags"): ADMIN,  # R22
     ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
     ("PUT", "/v1/permits/{number}"): ADMIN,
+    # draws (R23): a service drawn in a region
+    ("PUT", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
+    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
     ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
+    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
+    ("GET", "/v1/operator/bookings"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): OPERATOR,
+    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): OPERATOR,
 }
 
 BUCKETS = Buckets()  # this environment's in-memory limits

@@ -41,14 +41,14 @@ class PasswordChangeIn(Strict):
 
 
 @router.delete("/v1/sessions/current", tags=["accounts"], responses={204: {"description": "logged out"}})
-def logout() -> Response[None]:
+def end_session() -> Response[None]:
     """Logout: this token's session is refused from now on (the account's other sessions stay)."""
     accounts.logout(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)
 
 
 @router.post("/v1/sessions/sms-code", tags=["accounts"])
-def login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
+def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
     """After SMS_CODE_REQUIRED: a new login code to the account's phone, for the right password (a login
     without `sms_code` sends one too; one a minute, valid ten minutes); then POST /v1/sessions with
     `sms_code`. The answer is the same for every login and password."""
