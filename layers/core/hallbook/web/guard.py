@@ -108,6 +108,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/sessions/current"): ANYONE_LOGGED_IN,
     ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
     ("GET", "/v1/me"): ANYONE_LOGGED_IN,
+    # account life (R1, issue 21): a reset texts the verified phone, a phone change the new one
+    ("POST", "/v1/accounts/password-reset"): Rule(
+        limits=(SMS_BY_ADDRESS, Limit("reset_address", "address", shared=True, what="password resets"))
+    ),  # + one code per 2 minutes while the last is good, 8 a day per account (services.account_life)
+    ("POST", "/v1/accounts/password-reset/confirm"): Rule(
+        limits=(Limit("verify_address", "address", shared=True, what="codes tried"),)
+    ),  # + 5 wrong codes per code
+    ("POST", "/v1/me/phone"): Rule(("citizen",), limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
+    ("POST", "/v1/me/phone/confirm"): CITIZEN,  # 5 wrong codes per code
+    ("DELETE", "/v1/me"): CITIZEN,
     # bookings (R8-R13): the rush
     ("POST", "/v1/bookings"): Rule(
         ("citizen",),
@@ -212,6 +222,7 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/phone-changes"): STAFF_OF_OFFICE,  # R1: a lost old phone, ID card seen
     ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
     # administrators

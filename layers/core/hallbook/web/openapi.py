@@ -121,6 +121,14 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("DELETE", "/v1/sessions/current"): Answers(roles=ANY_ROLE, ok=(204,)),
     ("POST", "/v1/me/password"): Answers(roles=ANY_ROLE, refusals=LIMITED),
     ("GET", "/v1/me"): Answers(roles=ANY_ROLE),
+    # account life (R1, issue 21)
+    ("POST", "/v1/accounts/password-reset"): Answers(ok=(202,), refusals=LIMITED),
+    ("POST", "/v1/accounts/password-reset/confirm"): Answers(refusals=LIMITED),
+    ("POST", "/v1/me/phone"): Answers(roles=CITIZEN, ok=(202,), refusals={409: ("PHONE_TAKEN",), **LIMITED}),
+    ("POST", "/v1/me/phone/confirm"): Answers(
+        roles=CITIZEN, refusals={409: ("PHONE_TAKEN", "INVALID_STATE"), **LIMITED}
+    ),
+    ("DELETE", "/v1/me"): Answers(roles=CITIZEN, ok=(204,), refusals={409: ("INVALID_STATE",)}),
     # a citizen's bookings
     ("POST", "/v1/bookings"): Answers(
         roles=CITIZEN,
@@ -184,6 +192,9 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(
         roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/phone-changes"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")}
     ),
     # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
     ("POST", "/v1/proxies"): Answers(

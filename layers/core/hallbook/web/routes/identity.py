@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import guardians, reclaims
+from ...services import account_life, guardians, reclaims
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
     GuardianConfirmIn,
@@ -23,6 +23,8 @@ from ..models_identity import (
     ReclaimOut,
     StaffGuardianLinkIn,
     StaffGuardianRevokeIn,
+    StaffPhoneChangeIn,
+    StaffPhoneChangeOut,
 )
 
 router = APIGatewayRouter()
@@ -100,3 +102,11 @@ def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> 
     """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/phone-changes", tags=["hall"])
+def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[StaffPhoneChangeOut]:
+    """R1, a lost old phone: staff who saw the ID card move the account to the phone the citizen holds
+    (audited, flagged R22; refused when the real-name source says the phone is someone else's)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(200, account_life.change_phone_at_hall(staff, office_id, body.id_number, body.phone, now()))
