@@ -46,6 +46,22 @@ class Service:
     minor_allowed: bool = True  # False: the seeds make it an adult's business (joining a spouse)
     materials_en: list[str] = field(default_factory=list)
     notice_en: str = ""
+    subject: str = "self_or_minor"  # R2: whom it is for - self | minor | newborn | self_or_minor
+
+
+SUBJECTS = ("self", "minor", "newborn", "self_or_minor")
+
+
+def service_subject(data: dict) -> str:
+    """R2: a service's `subject`; without one (older bodies), from minor_subject/minor_allowed."""
+    subject = data.get("subject")
+    if subject is None:
+        if data.get("minor_subject"):
+            return "minor"
+        return "self_or_minor" if data.get("minor_allowed", True) else "self"
+    if subject not in SUBJECTS:
+        raise ValueError(f"subject must be one of {', '.join(SUBJECTS)}, not {subject!r}")
+    return str(subject)
 
 
 @dataclass(frozen=True)
@@ -82,6 +98,7 @@ class Region:
 
 
 def service_from(data: dict) -> Service:
+    subject = service_subject(data)
     return Service(
         code=data["code"],
         name_zh=data["name_zh"],
@@ -90,10 +107,11 @@ def service_from(data: dict) -> Service:
         materials=list(data.get("materials", [])),
         notice=data.get("notice", ""),
         category=data.get("category", ""),
-        minor_subject=bool(data.get("minor_subject", False)),
-        minor_allowed=bool(data.get("minor_allowed", True)),
+        minor_subject=subject == "minor",  # kept in step with `subject`
+        minor_allowed=subject in ("minor", "self_or_minor"),
         materials_en=list(data.get("materials_en", [])),
         notice_en=data.get("notice_en", ""),
+        subject=subject,
     )
 
 

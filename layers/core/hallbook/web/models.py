@@ -9,7 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.booking import cancel_deadline
-from ..domain.identity import mask_id_number
+from ..domain.identity import mask_id_number, mask_name
+from ..domain.newborn import mask_certificate
 from ..services import audit
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, body_of, load_catalog
@@ -99,6 +100,10 @@ class ServiceOut(Model):
     category: str = ""
     materials_en: list[str] = []
     notice_en: str = ""
+    subject: Literal["self", "minor", "newborn", "self_or_minor"] = Field(
+        description="R2: whom it is for - the caller (`self`), a linked minor (`minor`, subject_id_number), "
+        "a newborn (`newborn`, named by its birth certificate), or either the caller or a linked minor"
+    )
 
 
 class ServicesOut(Model):
@@ -253,6 +258,29 @@ class MeOut(Model):
     restrictions: RestrictionsOut | None = None
 
 
+class NewbornIn(Strict):
+    """R2: a newborn as its medical birth certificate (出生医学证明) names it."""
+
+    model_config = example(name="王小明", birth_certificate_number="O440012345")
+    name: str = Field(min_length=1, max_length=30)
+    birth_certificate_number: str = Field(
+        min_length=1,
+        max_length=32,
+        description="one letter and nine digits as printed (e.g. O440012345, X320101001); "
+        "full-width characters, spaces and hyphens are folded",
+    )
+
+
+class NewbornOut(Model):
+    name: str = Field(description="masked")
+    birth_certificate_number: str = Field(description="masked")
+
+
+class QueueOut(Model):
+    ticket: str = Field(description="the queue ticket's number, e.g. A012")
+    ahead: int = Field(description="tickets called before it (R15 order); 0 once it is called")
+
+
 class BookingIn(Strict):
     model_config = example(
         office_id="gz-tianhe-centre",
@@ -268,6 +296,11 @@ class BookingIn(Strict):
     notice_acknowledged: bool = Field(description="the service's notice was read (R8); false is refused")
     subject_id_number: IdNumberText | None = Field(
         default=None, max_length=32, description="R2: a minor's ID number, when booking as guardian"
+    )
+    newborn: NewbornIn | None = Field(
+        default=None,
+        description="R2: a `newborn` service's child, named by its medical birth certificate (booked with "
+        "the guardian's own ID number, i.e. the caller's); instead of subject_id_number",
     )
 
 
@@ -288,21 +321,24 @@ class BookingOut(Model):
     date: str
     start: str
     end: str
-    subject_id_number: str
+    subject_id_number: str | None = Field(description="masked; absent (null) for a newborn's business")
     status: Literal["booked", "cancelled", "checked_in", "completed", "no_show", "closed_at_day_end"]
     created_at: str
     cancel_until: str
     office_name: str | None = None
     service_name_zh: str | None = None
     cancelled_by: str | None = None
+    newborn: NewbornOut | None = Field(default=None, description="R2: a newborn's business, masked")
+    queue: QueueOut | None = Field(default=None, description="R13: once checked in, its ticket and how many before it")
 
     @classmethod
-    def of(cls, booking: Booking, catalog: Catalog | None = None) -> BookingOut:
+    def of(cls, booking: Booking, catalog: Catalog | None = None, queue: tuple[str, int] | None = None) -> BookingOut:
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
         service's names from the catalog."""
         catalog = catalog or load_catalog()
         office = catalog.offices.get(booking.office_id)
         service = catalog.services.get(booking.service_code)
+        newborn = booking.newborn_name is not None
         return cls(
             booking_id=booking.booking_id,
             reference=booking.reference,
@@ -311,19 +347,26 @@ class BookingOut(Model):
             date=booking.date.isoformat(),
             start=booking.start,
             end=booking.end,
-            subject_id_number=mask_id_number(booking.subject_id_number),
+            subject_id_number=None if newborn else mask_id_number(booking.subject_id_number),
             status=booking.status,
             created_at=booking.created_at,
             cancel_until=cancel_deadline(booking.date).isoformat(),
             office_name=office.name if office else None,
             service_name_zh=service.name_zh if service else None,
             cancelled_by=booking.cancelled_by,
+            newborn=NewbornOut(
+                name=mask_name(booking.newborn_name or ""),
+                birth_certificate_number=mask_certificate(booking.subject_id_number),
+            )
+            if newborn
+            else None,
+            queue=QueueOut(ticket=queue[0], ahead=queue[1]) if queue else None,
         )
 
     @classmethod
-    def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
+    def each(cls, bookings: Iterable[Booking], queues: dict[str, tuple[str, int]] | None = None) -> list[BookingOut]:
         catalog = load_catalog()
-        return [cls.of(b, catalog) for b in bookings]
+        return [cls.of(b, catalog, (queues or {}).get(b.booking_id)) for b in bookings]
 
 
 audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))

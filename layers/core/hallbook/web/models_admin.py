@@ -28,6 +28,11 @@ class ServiceIn(Strict):
     category: str = Field(default="", max_length=64)
     minor_subject: bool = Field(default=False, description="R2: booked by a guardian for a minor")
     minor_allowed: bool = Field(default=True, description="R2: False when a minor can never be its subject")
+    subject: Literal["self", "minor", "newborn", "self_or_minor"] | None = Field(
+        default=None,
+        description="R2: whom it is for (GET /v1/services); when given it rules, and minor_subject/minor_allowed "
+        "follow it; absent, it is derived from them",
+    )
     materials_en: list[str] = Field(default=[], max_length=50)
     notice_en: str = Field(default="", max_length=4000)
 

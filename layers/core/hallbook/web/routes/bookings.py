@@ -43,7 +43,10 @@ def list_bookings(
     return Response(
         200,
         "application/json",
-        BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor),
+        BookingsOut(
+            bookings=BookingOut.each(page.bookings, bookings.queue_positions(page.bookings)),
+            next_cursor=page.next_cursor,
+        ),
         NO_STORE,
     )
 
@@ -51,7 +54,9 @@ def list_bookings(
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "application/json", BookingOut.of(bookings.own_booking(caller, booking_id)), NO_STORE)
+    booking = bookings.own_booking(caller, booking_id)
+    queue = bookings.queue_positions([booking]).get(booking.booking_id)  # R13: on the day, once checked in
+    return Response(200, "application/json", BookingOut.of(booking, queue=queue), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
