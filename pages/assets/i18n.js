@@ -95,7 +95,7 @@ window.HALLBOOK_I18N = {
     "px.st.pending": "待确认", "px.st.active": "已生效", "px.st.revoked": "已撤销",
     // residence permits
     "rp.title": "居住证网上办理", "rp.none": "您名下暂无居住证。", "rp.permitNo": "居住证 {n}", "rp.validUntil": "有效期至 {d}",
-    "rp.window": "可续签时间：{from} 至 {to}", "rp.new": "新申请", "rp.permit": "居住证", "rp.kind": "申请事项",
+    "rp.window": "可续签时间：{from} 至 {to}", "rp.new": "新申请", "rp.reference": "申请编号 {ref}", "rp.permit": "居住证", "rp.kind": "申请事项",
     "rp.kind.renewal": "签注（续签）", "rp.kind.change": "登记信息变更", "rp.kind.replacement": "补领、换领",
     "rp.changeDate": "变更日期", "rp.address": "新居住地址", "rp.reason": "原因", "rp.reason.lost": "丢失", "rp.reason.damaged": "损坏",
     "rp.create": "开始申请", "rp.created": "申请已创建，请上传材料后提交。", "rp.noMaterials": "此项申请无需上传材料。",
@@ -230,7 +230,7 @@ window.HALLBOOK_I18N = {
     "px.act": "Book for them", "px.revoke": "Withdraw permission", "px.stop": "Stop acting", "px.revoked": "The family proxy was ended.",
     "px.st.pending": "Waiting for the code", "px.st.active": "Active", "px.st.revoked": "Ended",
     "rp.title": "Residence permit online", "rp.none": "No residence permit in your name.", "rp.permitNo": "Permit {n}", "rp.validUntil": "valid until {d}",
-    "rp.window": "Renewal open from {from} to {to}", "rp.new": "New application", "rp.permit": "Permit", "rp.kind": "Application",
+    "rp.window": "Renewal open from {from} to {to}", "rp.new": "New application", "rp.reference": "Application {ref}", "rp.permit": "Permit", "rp.kind": "Application",
     "rp.kind.renewal": "Renewal", "rp.kind.change": "Change of details", "rp.kind.replacement": "Replacement",
     "rp.changeDate": "Date of the change", "rp.address": "New address", "rp.reason": "Reason", "rp.reason.lost": "Lost", "rp.reason.damaged": "Damaged",
     "rp.create": "Start the application", "rp.created": "Application created: upload the materials, then submit.", "rp.noMaterials": "Nothing to upload for this application.",
