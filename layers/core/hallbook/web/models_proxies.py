@@ -6,7 +6,7 @@ from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
 from ..services.proxies import PENDING, Authorisation, label
-from .models import SMS_CODE, IdNumberText, MobileText, Model, Strict, example
+from .models import SMS_CODE, IdNumberText, InstantText, MobileText, Model, Strict, example
 
 
 class ProxyRequestIn(Strict):
@@ -37,9 +37,9 @@ class ProxyOut(Model):
     you_are: str = Field(description="citizen (you authorised it) | proxy (you act with it)")
     citizen: ProxyPartyOut
     proxy: ProxyPartyOut
-    asked_at: str
+    asked_at: InstantText
     since: str = Field(description="when it took its status")
-    code_expires_at: str | None = None
+    code_expires_at: InstantText | None = None
 
     @classmethod
     def of(cls, shown: Authorisation) -> ProxyOut:
