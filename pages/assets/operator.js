@@ -180,6 +180,10 @@
   $("new-booking").addEventListener("click", function () { openSlots(null); });
   $("pick-service").addEventListener("change", function () { loadOffices().then(loadSlots); });
   $("pick-office").addEventListener("change", loadSlots);
+  // a select does not submit its form on Enter: the console's keyboard-first path does
+  ["pick-service", "pick-office", "pick-slot"].forEach(function (id) {
+    $(id).addEventListener("keydown", function (e) { if (e.key === "Enter") { e.preventDefault(); submitSlot(); } });
+  });
   $("logout").addEventListener("click", logout);
   document.addEventListener("keydown", function (e) {
     if (!token || $("console").hidden) return;
