@@ -4,18 +4,24 @@ The citizen's ID number and phone travel in a POST body, never in a URL (URLs en
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import operator as service
-from ...services.bookings import BookingRequest
+from ...lazy import lazy
 from ..auth import operator
 from ..models import CURSOR, BookingOut
 from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings
+    from ...services import operator as service
+else:
+    bookings = lazy("hallbook.services.bookings")
+    service = lazy("hallbook.services.operator")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -52,7 +58,9 @@ def book(
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
     caller = operator(router)
-    booking, created = service.book(caller, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
+    booking, created = service.book(
+        caller, account_id, bookings.BookingRequest(**body.model_dump()), idempotency_key, now()
+    )
     headers = {**NO_STORE, **({} if created else {"Idempotent-Replayed": "true"})}
     return Response(201, "application/json", BookingOut.of(booking), headers)
 
