@@ -21,24 +21,39 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
+from hallbook.observability import logger, metrics, tracer
 from hallbook.store.catalog import load_catalog
-from hallbook.web.app import logger, metrics, tracer
 
 if TYPE_CHECKING:  # each run uses one job's services: imported on first use, not at the cold start
-    from hallbook.services import applications, draws, notify, release, reminders, sweep, tickets, waitlist
+    from hallbook.services import (
+        applications,
+        calendar_sync,
+        draws,
+        notify,
+        release,
+        reminders,
+        sweep,
+        tickets,
+        waitlist,
+    )
 else:
     from hallbook.lazy import lazy
 
     applications, draws, notify = (lazy(f"hallbook.services.{m}") for m in ("applications", "draws", "notify"))
     release, reminders, sweep = (lazy(f"hallbook.services.{m}") for m in ("release", "reminders", "sweep"))
-    tickets, waitlist = (lazy(f"hallbook.services.{m}") for m in ("tickets", "waitlist"))
+    tickets, waitlist, calendar_sync = (
+        lazy(f"hallbook.services.{m}") for m in ("tickets", "waitlist", "calendar_sync")
+    )
 
 processor = BatchProcessor(event_type=EventType.SQS)
+
+settings()  # cold start: a missing or malformed variable stops the function here, naming it
 
 
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
+    stored = calendar_sync.store_bundled_years(at)  # R5: the holidays package's schedules (issue 26)
     catalog = load_catalog(max_age=0)  # fresh: a hall added a minute ago is released today
     plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
@@ -55,11 +70,17 @@ def start_release(event: dict | None = None) -> dict:
     metrics.add_metric(name="ReleaseHallsPlanned", unit=MetricUnit.Count, value=len(plans))
     for source, days in release.calendar_days_by_source(at).items():  # the coming 60 days (Jobs dashboard)
         telemetry.count("CalendarDays", days, source=source)
-    return {"job": "release", "offices": len(plans), "draws_announced": announced}
+    return {"job": "release", "offices": len(plans), "calendar_years_stored": stored, "draws_announced": announced}
 
 
 def release_record(record: SQSRecord) -> None:
     body = json.loads(record.body)
+    if "timetable" in body:  # a large timetable change's slots (services/catalog_admin.put_office)
+        from hallbook.services import catalog_admin  # lazily: only this message needs it
+
+        result = catalog_admin.apply_queued(body, now())
+        metrics.add_metric(name="TimetableSlotsChanged", unit=MetricUnit.Count, value=result.get("updated", 0))
+        return
     started = time.perf_counter()  # a measurement for the dashboard, not a rule's time
     result = release.release_office(body["office_id"], [date.fromisoformat(d) for d in body["days"]])
     metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=result.written)

@@ -300,6 +300,15 @@ def record_login_failure(account_id: str) -> None:
     _update(account_id, [AccountItem.login_failures.add(1)])
 
 
+def forget_address_attempts(account_id: str, address: str) -> None:
+    """The right password came from `address`: its back-off is forgotten (the second factor may still
+    be missing or mistyped: that is counted per code, not as a password guess)."""
+    try:
+        AccountItem(throttle_key(account_id, address)).delete()
+    except DeleteError:
+        pass
+
+
 def record_login_success(account_id: str, address: str, refund_seconds: int) -> None:
     """The password was right: the address's attempts are forgotten, the failure count restarts, and
     the budget unit this login reserved is given back (`refund_seconds`, 0 when none was)."""

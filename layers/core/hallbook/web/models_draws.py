@@ -10,7 +10,7 @@ from pydantic import Field
 from ..domain.draw import ALGORITHM, MAX_STARTS
 from ..domain.identity import mask_id_number
 from ..store.catalog import Catalog, DrawSetting, load_catalog
-from .models import DateText, IdNumberText, Model, Strict, TimeText, example
+from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
 
 if TYPE_CHECKING:
     from ..store.draws import Draw, Entry
@@ -71,13 +71,13 @@ class DrawEntryOut(Model):
     status: Literal["entered", "won", "lost"]
     office_id: str
     service_code: str
-    date: str
+    date: DateText
     starts: list[str] | None
     any_office: bool
     waitlist: bool
     subject_id_number: str
-    created_at: str
-    closes_at: str | None = Field(description="the end of the entry period; the draw follows within minutes")
+    created_at: InstantText
+    closes_at: InstantText | None = Field(description="the end of the entry period; the draw follows within minutes")
     booking_id: str | None = Field(description="once `won`: the booking")
     rank: int | None = Field(description="once drawn: the entry's place in the draw order (1 is drawn first)")
     reason: str | None = Field(description="once `lost`: no_place, ineligible (R8-R12) or refused (at booking)")
@@ -126,10 +126,10 @@ class DrawOut(Model):
     draw_id: str
     region: str
     service_code: str
-    date: str
+    date: DateText
     state: Literal["open", "drawing", "drawn"]
-    opens_at: str
-    closes_at: str
+    opens_at: InstantText
+    closes_at: InstantText
     places: int = Field(description="places drawn: every free place of the day's slots of the region's halls")
     entries: int | None = Field(description="entries at the close (null before)")
     winners: int | None = Field(description="entries that got a place (null before the draw)")
@@ -138,7 +138,7 @@ class DrawOut(Model):
     seed: str | None = Field(description="the seed, published once drawn (its SHA-256 is seed_sha256)")
     entries_sha256: str | None = Field(description="SHA-256 of the sorted entry ids, one per line, fixed at the close")
     algorithm: str = Field(description="how the draw is computed from the seed (hallbook/domain/draw.py)")
-    drawn_at: str | None = None
+    drawn_at: InstantText | None = None
 
     @classmethod
     def of(cls, draw: Draw, places: int) -> DrawOut:

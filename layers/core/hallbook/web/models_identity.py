@@ -12,7 +12,7 @@ from .models import IdNumberText, MobileText, Model, Strict
 if TYPE_CHECKING:  # the service is imported on a route's first use, not at the cold start
     from ..services.guardians import MinorLink
 
-SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
+SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^[0-9]{6}$"}, examples=["123456"])]
 NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]
 PasswordText = Annotated[str, Field(min_length=8, max_length=128, examples=["abc12345"])]
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
-from .models import SMS_CODE, IdNumberText, MobileText, Model, Strict, example
+from .models import SMS_CODE, IdNumberText, InstantText, MobileText, Model, Strict, example
 
 if TYPE_CHECKING:  # the service is imported when a proxy is first shown, not at the cold start
     from ..services.proxies import Authorisation
@@ -41,9 +41,9 @@ class ProxyOut(Model):
     you_are: str = Field(description="citizen (you authorised it) | proxy (you act with it)")
     citizen: ProxyPartyOut
     proxy: ProxyPartyOut
-    asked_at: str
+    asked_at: InstantText
     since: str = Field(description="when it took its status")
-    code_expires_at: str | None = None
+    code_expires_at: InstantText | None = None
 
     @classmethod
     def of(cls, shown: Authorisation) -> ProxyOut:

@@ -23,25 +23,25 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/v1/accounts", tags=["accounts"])
-def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
+def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
     account = accounts.register(body.name, body.id_number, body.phone, body.password, body.lang, now())
     return Response(201, "application/json", {"account_id": account.account_id, "phone_verified": False}, NO_STORE)
 
 
 @router.post("/v1/accounts/verify", tags=["accounts"])
-def verify(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
+def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
     account = accounts.verify_phone(body.id_number, body.code, now())
     return Response(200, "application/json", {"phone_verified": account.phone_verified}, NO_STORE)
 
 
 @router.post("/v1/accounts/verify/resend", tags=["accounts"])
-def resend(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
+def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
     accounts.resend_code(body.id_number, now())
     return Response(202, "application/json", {"phone_verified": False}, NO_STORE)
 
 
 @router.post("/v1/sessions", tags=["accounts"])
-def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
+def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
     token, expires_in = accounts.login(
         body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
     )
@@ -49,5 +49,5 @@ def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
 
 
 @router.get("/v1/me", tags=["accounts"])
-def me() -> Response[MeOut]:
+def get_me() -> Response[MeOut]:
     return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)

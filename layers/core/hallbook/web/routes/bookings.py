@@ -27,7 +27,7 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/v1/bookings", tags=["bookings"])
-def book(
+def create_booking(
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
@@ -49,7 +49,10 @@ def list_bookings(
     return Response(
         200,
         "application/json",
-        BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor),
+        BookingsOut(
+            bookings=BookingOut.each(page.bookings, bookings.queue_positions(page.bookings)),
+            next_cursor=page.next_cursor,
+        ),
         NO_STORE,
     )
 
@@ -57,17 +60,19 @@ def list_bookings(
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "application/json", BookingOut.of(bookings.own_booking(caller, booking_id)), NO_STORE)
+    booking = bookings.own_booking(caller, booking_id)
+    queue = bookings.queue_positions([booking]).get(booking.booking_id)  # R13: on the day, once checked in
+    return Response(200, "application/json", BookingOut.of(booking, queue=queue), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
-def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def cancel_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/reschedule", tags=["bookings"])
-def reschedule(
+def reschedule_booking(
     booking_id: Annotated[str, Path(max_length=64)],
     body: Annotated[RescheduleIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
@@ -81,13 +86,18 @@ def reschedule(
 
 
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
-def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+def get_confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(caller, booking_id), NO_STORE)
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        confirmations.confirmation_html(caller, booking_id),
+        {**NO_STORE, "Content-Security-Policy": confirmations.CSP},
+    )
 
 
 @router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])
-def calendar(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+def get_calendar_entry(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
     caller = verified_caller(router, "citizen")
     body, filename = confirmations.calendar_ics(caller, booking_id, now())

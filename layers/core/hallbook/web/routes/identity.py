@@ -42,7 +42,7 @@ def _json(status: int, body) -> Response:
 
 
 @router.post("/v1/guardian-links", tags=["guardians"])
-def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def request_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
     `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
     link = guardians.request_link(verified_caller(router, "citizen"), body.minor_id_number, now())
@@ -51,7 +51,7 @@ def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLi
 
 
 @router.post("/v1/guardian-links/confirm", tags=["guardians"])
-def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
+def confirm_guardian_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200,
         GuardianLinkOut.of(
@@ -61,14 +61,14 @@ def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[Guardia
 
 
 @router.post("/v1/guardian-links/revoke", tags=["guardians"])
-def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def revoke_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router, "citizen"), body.minor_id_number, now()))
     )
 
 
 @router.get("/v1/guardian-links", tags=["guardians"])
-def my_links() -> Response[GuardianLinksOut]:
+def list_guardian_links() -> Response[GuardianLinksOut]:
     return _json(
         200,
         GuardianLinksOut(
@@ -84,7 +84,7 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links", tags=["hall"])
-def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Staff who saw the household register link a guardian's account to a minor (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     link, created = guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
@@ -92,7 +92,9 @@ def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) 
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
-def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]) -> Response[GuardianLinkOut]:
+def staff_revoke_guardian_link(
+    office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]
+) -> Response[GuardianLinkOut]:
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(
         200, GuardianLinkOut.of(guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now()))
@@ -100,7 +102,7 @@ def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body(
 
 
 @staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])
-def reclaim(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
+def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
     """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))

@@ -1,6 +1,7 @@
-"""Call-centre operators (role `operator`) act for a caller found by ID number and phone: list,
-book and cancel with the citizen's rules and SMS, every action audited. Role: web/auth.operator.
-The citizen's ID number and phone travel in a POST body, never in a URL (URLs end up in logs)."""
+"""Call-centre operators (role `operator`) act for a caller found by ID number and phone, or by the
+reference of a booking: list, book, reschedule and cancel with the citizen's rules and SMS, re-send a
+confirmation SMS, every action audited. Role: web/auth.operator. The citizen's ID number and phone
+travel in a POST body, never in a URL (URLs end up in logs); a reference is no personal data."""
 
 from __future__ import annotations
 
@@ -13,14 +14,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...lazy import lazy
 from ..auth import operator
-from ..models import CURSOR, BookingOut
-from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut
+from ..models import CURSOR, BookingOut, RescheduleIn
+from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut, OperatorFoundOut
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import bookings
+    from ...services import bookings, reschedule
     from ...services import operator as service
 else:
     bookings = lazy("hallbook.services.bookings")
+    reschedule = lazy("hallbook.services.reschedule")
     service = lazy("hallbook.services.operator")
 
 router = APIGatewayRouter()
@@ -35,8 +37,33 @@ def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOu
     return Response(200, "application/json", service.find_citizen(caller, body.id_number, body.phone, now()), NO_STORE)
 
 
+@router.get("/v1/operator/bookings", tags=["call centre"])
+def find_booking(
+    reference: Annotated[
+        str,
+        Query(
+            min_length=1,
+            max_length=20,
+            description="the reference the caller reads out, e.g. K7M2-9QXH (case, spaces, hyphens, O/0, I/L/1 forgiven)",
+        ),
+    ],
+) -> Response[OperatorFoundOut]:
+    """The booking a caller reads out (case, spaces, hyphens, O/0 and I/L/1 forgiven), masked, with the
+    account holder's masked name and phone for the operator to confirm with the caller."""
+    caller = operator(router)
+    found = service.find_by_reference(caller, reference, now())
+    out = OperatorFoundOut(
+        account_id=found.account_id,
+        name=found.name,
+        phone=found.phone,
+        id_number=found.id_number,
+        booking=BookingOut.of(found.booking),
+    )
+    return Response(200, "application/json", out, NO_STORE)
+
+
 @router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def list_bookings(
+def operator_list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
@@ -52,7 +79,7 @@ def list_bookings(
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def book(
+def operator_create_booking(
     account_id: Account,
     body: Annotated[OperatorBookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
@@ -66,8 +93,36 @@ def book(
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
-def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_cancel_booking(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     caller = operator(router)
     return Response(
         200, "application/json", BookingOut.of(service.cancel(caller, account_id, booking_id, now())), NO_STORE
+    )
+
+
+@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/reschedule", tags=["call centre"])
+def reschedule(
+    account_id: Account,
+    booking_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[RescheduleIn, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response[BookingOut]:
+    """R8a for the caller: the same atomic move and SMS as the citizen's own reschedule."""
+    caller = operator(router)
+    request = reschedule.RescheduleRequest(**body.model_dump())
+    moved = service.reschedule_for(caller, account_id, booking_id, request, idempotency_key, now())
+    return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
+
+
+@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/confirmation-sms", tags=["call centre"])
+def resend_confirmation(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    """The booking's confirmation SMS again (a booked booking; three a day per booking)."""
+    caller = operator(router)
+    return Response(
+        202,
+        "application/json",
+        BookingOut.of(service.resend_confirmation(caller, account_id, booking_id, now())),
+        NO_STORE,
     )

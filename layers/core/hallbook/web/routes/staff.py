@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from dataclasses import asdict
 from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
@@ -21,8 +22,11 @@ from ..models_tickets import (
     CheckInIn,
     CheckInOut,
     CompleteOut,
+    CounterStateOut,
     DayTicketsOut,
+    IdentityOut,
     TicketOut,
+    TransferIn,
     WalkInIn,
 )
 
@@ -42,12 +46,16 @@ Office = Annotated[str, Path(max_length=64)]
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     staff_of(router, office_id)
     done = tickets.check_in(office_id, body.reference, body.id_number, now())
-    checked_in = CheckInOut(ticket=TicketOut.of(done.ticket), booking=BookingOut.of(done.booking))
+    checked_in = CheckInOut(
+        ticket=TicketOut.of(done.ticket),
+        booking=BookingOut.of(done.booking),
+        identity=IdentityOut.model_validate(asdict(done.identity)) if done.identity else None,
+    )
     return Response(201, "application/json", checked_in, NO_STORE)
 
 
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
-def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
+def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(
         201, "application/json", TicketOut.of(tickets.walk_in(office_id, body.service_code, now())), NO_STORE
@@ -55,7 +63,7 @@ def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[Ti
 
 
 @router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
-def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
+def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
     day = tickets.day_tickets(office_id, now())
@@ -76,7 +84,7 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
 
 
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
-def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
+def complete_ticket(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
     done = tickets.complete(office_id, ticket_id, now())
     return Response(
@@ -87,6 +95,50 @@ def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) 
     )
 
 
+# ---------------------------------------------------------------- R15a: at the counter (audited)
+
+TicketId = Annotated[str, Path(max_length=32)]
+Counter = Annotated[str, Path(max_length=48)]
+
+
+@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/recall", tags=["hall"])
+def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+    """重呼: the called ticket is announced again at its counter."""
+    caller = staff_of(router, office_id)
+    return Response(
+        200, "application/json", TicketOut.of(tickets.recall(caller, office_id, ticket_id, now())), NO_STORE
+    )
+
+
+@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/skip", tags=["hall"])
+def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+    """过号: back in the queue after the next N calls; a second skip ends it as no_show."""
+    caller = staff_of(router, office_id)
+    return Response(200, "application/json", TicketOut.of(tickets.skip(caller, office_id, ticket_id, now())), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/transfer", tags=["hall"])
+def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
+    """To another counter or service; a booking ticket stays ahead of walk-ins."""
+    caller = staff_of(router, office_id)
+    moved = tickets.transfer(caller, office_id, ticket_id, body.counter, body.service_code, now())
+    return Response(200, "application/json", TicketOut.of(moved), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/counters/<counter>/pause", tags=["hall"])
+def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+    caller = staff_of(router, office_id)
+    state = tickets.pause(caller, office_id, counter, now())
+    return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
+
+
+@router.post("/v1/offices/<office_id>/counters/<counter>/resume", tags=["hall"])
+def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+    caller = staff_of(router, office_id)
+    state = tickets.pause(caller, office_id, counter, now(), paused=False)
+    return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
+
+
 @router.get(
     "/v1/offices/<office_id>/queue",
     tags=["hall"],
@@ -95,7 +147,7 @@ def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) 
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
 )
-def display_board(office_id: Office):  # no return annotation: a 304 has no body to validate
+def get_queue_board(office_id: Office):  # no return annotation: a 304 has no body to validate
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
     ETag so an unchanged board costs a 304 without a body."""
