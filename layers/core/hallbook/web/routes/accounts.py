@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import account_life, accounts
+from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
 from ..models_identity import (
@@ -21,6 +21,12 @@ from ..models_identity import (
     PhoneConfirmIn,
     PhoneConfirmOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import account_life, accounts
+else:
+    account_life = lazy("hallbook.services.account_life")
+    accounts = lazy("hallbook.services.accounts")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}

@@ -4,7 +4,7 @@ StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...domain.errors import NotFound
-from ...services import applications, permits
+from ...lazy import lazy
 from ..auth import admin, staff_of, verified_caller
 from ..models import CURSOR, PERMIT_NUMBER
 from ..models_applications import (
@@ -30,6 +30,12 @@ from ..models_applications import (
     UploadIn,
     UploadOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import applications, permits
+else:
+    applications = lazy("hallbook.services.applications")
+    permits = lazy("hallbook.services.permits")
 
 router = APIGatewayRouter()
 staff_router = APIGatewayRouter()

@@ -2,19 +2,25 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import bookings
-from ...services import confirmation as confirmations
-from ...services import reschedule as reschedules
-from ...services.reschedule import RescheduleRequest
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut, RescheduleIn
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings
+    from ...services import confirmation as confirmations
+    from ...services import reschedule as reschedules
+else:
+    bookings = lazy("hallbook.services.bookings")
+    confirmations = lazy("hallbook.services.confirmation")
+    reschedules = lazy("hallbook.services.reschedule")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -74,7 +80,7 @@ def reschedule_booking(
     """R8a: move the booking to another slot of its service (this hall or `office_id`'s) in one step,
     until the cancellation cut-off; not counted as a cancellation; one SMS gives both times."""
     caller = verified_caller(router, "citizen")
-    request = RescheduleRequest(**body.model_dump())
+    request = reschedules.RescheduleRequest(**body.model_dump())
     moved = reschedules.reschedule(caller, booking_id, request, idempotency_key, now())
     return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 

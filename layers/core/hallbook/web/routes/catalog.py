@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import catalog
+from ...lazy import lazy
 from ..auth import admin_or_none
 from ..conditional import conditional_json
 from ..models import (
@@ -22,6 +22,11 @@ from ..models import (
     ServicesOut,
     date_query,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import catalog
+else:
+    catalog = lazy("hallbook.services.catalog")
 
 router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import audit, catalog_admin, stats
+from ...lazy import lazy
 from ..auth import admin
 from ..models import CURSOR, OfficeAdminViewOut, ServiceOut, date_query
 from ..models_admin import (
@@ -24,6 +24,13 @@ from ..models_admin import (
     ServiceIn,
     StatsOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import audit, catalog_admin, stats
+else:
+    audit = lazy("hallbook.services.audit")
+    catalog_admin = lazy("hallbook.services.catalog_admin")
+    stats = lazy("hallbook.services.stats")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import closures
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import ClosureIn, ClosureOut, DateText
 from ..models_admin import ClosureLiftedOut, ClosurePreviewOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import closures
+else:
+    closures = lazy("hallbook.services.closures")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}

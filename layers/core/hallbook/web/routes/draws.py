@@ -3,17 +3,22 @@ a drawn day during its entry period and sees the outcome; anybody reads a draw's
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import draws
+from ...lazy import lazy
 from ...store.catalog import load_catalog
 from ..auth import verified_caller
 from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut, DrawSettingIn, DrawSettingOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import draws
+else:
+    draws = lazy("hallbook.services.draws")
 
 router = APIGatewayRouter()  # the citizens' routes and the public record
 admin_router = APIGatewayRouter()

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import account_life, guardians, reclaims
+from ...lazy import lazy
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
     GuardianConfirmIn,
@@ -26,6 +26,13 @@ from ..models_identity import (
     StaffPhoneChangeIn,
     StaffPhoneChangeOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import account_life, guardians, reclaims
+else:
+    account_life = lazy("hallbook.services.account_life")
+    guardians = lazy("hallbook.services.guardians")
+    reclaims = lazy("hallbook.services.reclaims")
 
 router = APIGatewayRouter()
 staff_router = APIGatewayRouter()

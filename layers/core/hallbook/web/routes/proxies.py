@@ -3,18 +3,24 @@ citizen's own phone, to book, list and cancel for them; either side revokes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import confirmation, proxies
-from ...services.bookings import BookingRequest
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings, confirmation, proxies
+else:
+    bookings = lazy("hallbook.services.bookings")
+    confirmation = lazy("hallbook.services.confirmation")
+    proxies = lazy("hallbook.services.proxies")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -70,7 +76,11 @@ def proxy_create_booking(
 ) -> Response[BookingOut]:
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(
-        verified_caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()), idempotency_key, now()
+        verified_caller(router, "citizen"),
+        proxy_id,
+        bookings.BookingRequest(**body.model_dump()),
+        idempotency_key,
+        now(),
     )
     return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 

@@ -3,7 +3,7 @@ throttled login needs, and the password change that ends every older session. An
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -11,9 +11,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
 from ...clock import now
-from ...services import accounts
+from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import accounts
+else:
+    accounts = lazy("hallbook.services.accounts")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}

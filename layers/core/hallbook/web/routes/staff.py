@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import tickets
+from ...lazy import lazy
 from ..auth import staff_of
 from ..models import BookingOut
 from ..models_tickets import (
@@ -29,6 +29,11 @@ from ..models_tickets import (
     TransferIn,
     WalkInIn,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import tickets
+else:
+    tickets = lazy("hallbook.services.tickets")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
