@@ -165,8 +165,27 @@ def test_formats_are_stated(doc):
     availability = {p["name"]: p for p in doc["paths"]["/v1/offices/{office_id}/availability"]["get"]["parameters"]}
     assert availability["from"]["schema"]["format"] == "date" and "anyOf" not in availability["from"]["schema"]
     assert schemas["CalendarIn"]["properties"]["holidays"]["items"]["format"] == "date"
-    for name in ("RegisterIn", "BookingIn", "ApplicationIn", "CollectionIn"):
+    for name in (
+        "RegisterIn",
+        "BookingIn",
+        "RenewalApplicationIn",
+        "ChangeApplicationIn",
+        "ReplacementApplicationIn",
+        "WindowCollectionIn",
+        "MailCollectionIn",
+    ):
         assert schemas[name]["examples"], name
+    # each kind of application (method of collection) is its own schema, told apart by `kind` (`method`)
+    apply = doc["paths"]["/v1/applications"]["post"]["requestBody"]["content"]["application/json"]["schema"]
+    assert apply["discriminator"]["propertyName"] == "kind" and len(apply["oneOf"]) == 3
+    for variant in ("RenewalApplicationIn", "ChangeApplicationIn", "ReplacementApplicationIn"):
+        assert "permit_number" in schemas[variant]["required"], variant
+    # what every answer carries is required, and its dates, times and instants have their formats
+    booking_out = schemas["BookingOut"]
+    assert {"booking_id", "reference", "date", "start", "end", "status", "created_at"} <= set(booking_out["required"])
+    assert booking_out["properties"]["date"]["format"] == "date"
+    assert booking_out["properties"]["created_at"]["format"] == "date-time"
+    assert booking_out["properties"]["start"]["pattern"]
 
 
 # ---------------------------------------------------------------- what the document allows is accepted
