@@ -366,12 +366,19 @@ def describe(app: APIGatewayRestResolver) -> None:
 
 
 def _first_sentence(text: str) -> str:
-    """A summary: the docstring's first sentence (a generated client's one-line doc comment)."""
-    for end in (". ", "; "):
-        head, found, _ = text.partition(end)
-        if found:
-            return head.rstrip(".") if len(head) <= 120 else head[:117].rstrip() + "..."
-    return text.rstrip(".") if len(text) <= 120 else text[:117].rstrip() + "..."
+    """A summary: the docstring's first sentence, and the next one too when the first is a mere label
+    ("One hall."): a generated client's one-line doc comment."""
+    summary, rest = "", text
+    while rest and len(summary) < 25:
+        for end in (". ", "; "):
+            head, found, tail = rest.partition(end)
+            if found:
+                summary, rest = f"{summary} {head}".strip() + (":" if len(head) < 25 and tail else ""), tail
+                break
+        else:
+            summary, rest = f"{summary} {rest}".strip(), ""
+    summary = summary.rstrip(".: ")
+    return summary if len(summary) <= 120 else summary[:117].rstrip() + "..."
 
 
 @lru_cache(maxsize=1)

@@ -48,6 +48,7 @@ NO_STORE = {"Cache-Control": "no-store"}
     refusals={409: ("ID_TAKEN", "PHONE_TAKEN"), **LIMITED},
 )
 def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
+    """Register a real-name account (R1): name, ID number, mobile and password; an SMS code goes to the phone."""
     account = accounts.register(body.name, body.id_number, body.phone, body.password, body.lang, now())
     return Response(201, "application/json", {"account_id": account.account_id, "phone_verified": False}, NO_STORE)
 
@@ -61,6 +62,7 @@ def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOu
     refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
+    """Confirm the phone with the SMS code (R1); the same answer for an unknown ID number as for a wrong code."""
     account = accounts.verify_phone(body.id_number, body.code, now())
     return Response(200, "application/json", {"phone_verified": account.phone_verified}, NO_STORE)
 
@@ -75,6 +77,7 @@ def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
     refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
+    """Send the registration code again (one a minute); the same answer whatever the ID number."""
     accounts.resend_code(body.id_number, now())
     return Response(202, "application/json", {"phone_verified": False}, NO_STORE)
 
@@ -89,6 +92,7 @@ def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
     writes=False,
 )
 def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
+    """Log in with an ID number or phone and the password; answers a bearer token. After too many failures the right password also needs an SMS code."""
     token, expires_in = accounts.login(
         body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
     )
@@ -97,6 +101,7 @@ def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
 
 @declare(router, "GET", "/v1/me", tags=["accounts"], roles=ANY_ROLE)
 def get_me() -> Response[MeOut]:
+    """The caller's profile and booking restrictions (R11, R12, R21): suspension, cancellations this month, no-shows in six months, warnings."""
     return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)
 
 

@@ -76,6 +76,7 @@ def request_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[G
     refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED},
 )
 def confirm_guardian_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
+    """A linked guardian confirms another guardian's request with the SMS code sent to them (R2)."""
     return _json(
         200,
         GuardianLinkOut.of(guardians.confirm_link(verified_caller(router), body.minor_id_number, body.code, now())),
@@ -84,11 +85,13 @@ def confirm_guardian_link(body: Annotated[GuardianConfirmIn, Body()]) -> Respons
 
 @declare(router, "POST", "/v1/guardian-links/revoke", tags=["guardians"], roles=CITIZEN, refusals={404: ("NOT_FOUND",)})
 def revoke_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+    """End the caller's link to a minor (R2)."""
     return _json(200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router), body.minor_id_number, now())))
 
 
 @declare(router, "GET", "/v1/guardian-links", tags=["guardians"], roles=CITIZEN)
 def list_guardian_links() -> Response[GuardianLinksOut]:
+    """The minors the caller may act for, and pending requests (R2)."""
     return _json(
         200,
         GuardianLinksOut(
