@@ -77,8 +77,9 @@ class LocalControls(Protocol):
 
     def sms_messages(self, phone: str | None = None) -> list[dict[str, str]]: ...
 
-    def move_clock(self, instant: datetime) -> list[Run]:
-        """Move the clock, firing the schedules it passes; the runs fired, in order."""
+    def move_clock(self, instant: datetime, *, exhaustive: bool = False) -> list[Run]:
+        """Move the clock, firing the schedules it passes (`exhaustive`: every run, even one a hint shows
+        to have nothing to do); the runs fired, in order."""
         ...
 
 
@@ -322,8 +323,10 @@ class Gateway:
 
     def _post_clock(self, request: Request) -> Response:
         try:
-            instant = datetime.fromisoformat(json.loads(request.body or b"{}")["now"])
-        except (ValueError, KeyError, TypeError):
+            body = json.loads(request.body or b"{}")
+            instant = datetime.fromisoformat(body["now"])
+            exhaustive = body.get("exhaustive", False) is True  # every run fires, even those with nothing to do
+        except (ValueError, KeyError, TypeError, AttributeError):
             return problem(
                 422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR"
             )
@@ -332,7 +335,7 @@ class Gateway:
         from local.scheduler import ClockMovedBack
 
         try:
-            runs = self._controls.move_clock(instant)
+            runs = self._controls.move_clock(instant, exhaustive=exhaustive)
         except ClockMovedBack as e:
             return problem(409, "Conflict", str(e), "INVALID_STATE")
         return _json_response(
