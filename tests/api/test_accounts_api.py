@@ -159,7 +159,7 @@ def test_an_unverified_registration_holds_the_phone_and_id_for_24_hours_only(sys
     body = problem(
         api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": fresh}), 422, "VALIDATION_ERROR"
     )
-    assert "unverified" in body["detail"]
+    assert "未验证" in body["detail"]
     assert register(api, idn, new_identity()[1]).status == 201  # and its ID number is free again
 
 

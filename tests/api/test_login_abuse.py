@@ -129,7 +129,7 @@ def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logi
     assert body["second_factor"] == "sms"
     # the owner's password alone no longer suffices (from any address), and says what to do
     body = problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
-    assert "/v1/sessions/sms-code" in body["detail"]
+    assert "获取短信验证码" in body["detail"]
     sent_before = len(system.sms_messages(login))
     r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
     assert r.status == 202
@@ -181,7 +181,7 @@ def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
     for n in range(5):
         problem(log_in(api, attacker(30 + n), login, password, sms_code=wrong), 401, "UNAUTHENTICATED")
     body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
-    assert "new one" in body["detail"]
+    assert "重新获取" in body["detail"]
 
 
 @pytest.mark.parametrize("role", ["staff", "admin"])

@@ -25,6 +25,7 @@ from ..domain.errors import (
 )
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
+from ..i18n import N_
 from ..lazy import lazy
 from ..store import accounts as store
 from ..store import bookings as booking_store
@@ -65,7 +66,7 @@ def new_code() -> str:
 
 def check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD or len(password) > 128:
-        raise ValidationFailed(f"password must be {MIN_PASSWORD} to 128 characters", field="password")
+        raise ValidationFailed(N_("password must be {least} to 128 characters.", least=MIN_PASSWORD), field="password")
     if password.isdigit() or password.isalpha():
         raise ValidationFailed("password must mix letters and digits", field="password")
     return password
@@ -145,8 +146,11 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
         raise ValidationFailed("The code is wrong.", field="code")
     if not store.mark_phone_verified(account, account.code_hash):
         raise ValidationFailed(
-            "The code was already used, or this registration was left unverified for "
-            f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.",
+            N_(
+                "The code was already used, or this registration was left unverified for {hours} hours "
+                "and its phone taken by a new one.",
+                hours=store.UNVERIFIED_CLAIM_HOURS,
+            ),
             field="code",
         )
     return store.get_account(account.account_id) or account
@@ -294,7 +298,10 @@ def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at
     if not wait:
         wait = store.reserve_address_attempt(account.account_id, address, at, BACKOFF, guard.address_seen)
     if wait:
-        raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.", retry_after=wait)
+        raise RateLimited(
+            N_("Too many wrong passwords from this address; try again in {seconds} seconds.", seconds=wait),
+            retry_after=wait,
+        )
 
 
 def login(

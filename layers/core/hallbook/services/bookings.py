@@ -20,6 +20,7 @@ from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
+from ..i18n import N_, Bilingual
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -85,8 +86,10 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
     if subject is None or subject.value == account.id_number:
         if service.minor_subject:
             raise errors.ValidationFailed(
-                f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
-                "child's ID number as subject_id_number.",
+                N_(
+                    "{service} is a minor's business: name the child's ID number as subject_id_number.",
+                    service=Bilingual(service.name_zh, service.name_en),
+                ),
                 field="subject_id_number",
             )
         return account.id_number or ""
@@ -94,7 +97,8 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
     if not service.minor_allowed:
         raise errors.ValidationFailed(
-            f"{service.name_zh} ({service.name_en}) is not a minor's business.", field="subject_id_number"
+            N_("{service} is not a minor's business.", service=Bilingual(service.name_zh, service.name_en)),
+            field="subject_id_number",
         )
     if not guardians.is_guardian(account.account_id, subject.value):
         flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
@@ -127,13 +131,23 @@ def book(
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow(
-            "Bookings open at 12:00 for the day "
-            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
+            N_(
+                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
+                days=catalog.booking_window_days(office),
+            )
         )
     planned = {
         s.start: s
@@ -143,7 +157,15 @@ def book(
     }
     slot_plan = planned.get(request.start)
     if slot_plan is None:
-        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+        )
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
     def refuse_if_seen_full() -> None:
@@ -180,7 +202,7 @@ def book(
     if suspension:
         raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
     if slot is None or slot.closed:
-        raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(N_("No released slot on {day} at {start}.", day=day, start=request.start))
     if slot.remaining <= 0:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
@@ -257,10 +279,14 @@ def cancel_booking(
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`."""
     if not allowed(booking.status, Status.CANCELLED):
-        raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
+        raise errors.NotCancellable(
+            N_("The booking is {status}; only a booked one can be cancelled.", status=booking.status)
+        )
     by_citizen = by != "hall"
     if by_citizen and not can_cancel(booking.date, now):
-        raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
+        raise errors.CancelClosed(
+            N_("Cancellation closed at {deadline}.", deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"))
+        )
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)

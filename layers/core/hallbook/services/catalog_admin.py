@@ -25,6 +25,7 @@ from ..domain import errors
 from ..domain.booking_window import days_to_stage
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.timetable import Slot, slots_for_day
+from ..i18n import N_
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
@@ -121,11 +122,11 @@ def put_office(
     catalog = load_catalog(max_age=0)
     unknown = sorted(set(data.get("services", [])) - set(catalog.services))
     if unknown:
-        raise errors.ValidationFailed(f"unknown service codes: {', '.join(unknown)}", field="services")
+        raise errors.ValidationFailed(N_("Unknown service codes: {codes}.", codes=unknown), field="services")
     extra = sorted(set(data.get("timetable", {})) - set(data.get("services", [])))
     if extra:
         raise errors.ValidationFailed(
-            f"timetable for services the hall does not offer: {', '.join(extra)}", field="timetable"
+            N_("A timetable for services the hall does not offer: {codes}.", codes=extra), field="timetable"
         )
     before = catalog_store.get_entity("OFFICE", office_id)
     check_if_match(if_match, before)
@@ -265,7 +266,7 @@ def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     capacities and the dated closures. (the office, its ETag for If-Match)"""
     body = catalog_store.get_entity("OFFICE", office_id)
     if body is None:
-        raise errors.NotFound(f"No office with id {office_id!r}.")
+        raise errors.NotFound(N_("No office with id {office}.", office=office_id))
     return body, catalog_store.etag(body) or ""
 
 

@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from ..clock import now
 from ..domain.errors import DomainError, Forbidden
+from ..i18n import N_
 from ..services.tokens import Caller, ensure_live, verify
 
 
@@ -16,7 +17,7 @@ def verified_caller(router: BaseRouter, *roles: str) -> Caller:
     headers = router.current_event.headers or {}
     caller = ensure_live(verify(headers.get("Authorization") or headers.get("authorization"), now()))
     if roles and caller.role not in roles:
-        raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
+        raise Forbidden(N_("This route is for these accounts: {roles}.", roles=list(roles)))
     return caller
 
 
