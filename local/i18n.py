@@ -30,6 +30,7 @@ DOMAIN = "hallbook"
 LANGUAGES = ("zh", "en")
 # contexts whose message id is a key, not an English sentence: both catalogues translate them
 KEYED = ("title", "code", "value", "validation", "sms", "page")
+LOCAL_MODULES = ("gateway.py", "pages.py")
 # functions that pass a detail on to a DomainError: name -> the detail's position
 DETAIL_HELPERS = {"second_factor_required": 1}
 # codes answered without a DomainError class (web/app.py, web/guard.py)
@@ -62,7 +63,8 @@ class Extraction:
 def _nodes() -> Iterator[tuple[str, list[ast.AST]]]:
     """Each module of the package and the nodes of it that matter here (one walk per module)."""
     wanted = (ast.Assign, ast.ClassDef, ast.Call)
-    for path in sorted(PACKAGE.rglob("*.py")):
+    # the package, and local mode's gateway and pages (their refusals are the API's: no route, no page)
+    for path in [*sorted(PACKAGE.rglob("*.py")), *(ROOT / "local" / name for name in LOCAL_MODULES)]:
         tree = ast.parse(path.read_text(encoding="utf-8"))
         yield str(path.relative_to(ROOT)), [n for n in ast.walk(tree) if isinstance(n, wanted)]
 

@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
 from ...clock import now
+from ...i18n import N_, translate
 from ...services import accounts
 from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
@@ -49,9 +50,8 @@ def login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
     """After SMS_CODE_REQUIRED: a login code to the account's phone (one a minute, five a day, valid ten
     minutes); then POST /v1/sessions with `sms_code`. The answer is the same for every login."""
     accounts.send_login_code(body.login, now())
-    return Response(
-        202, "application/json", {"detail": "If this login needs an SMS code, one was sent to its phone."}, NO_STORE
-    )
+    detail = N_("If this login needs an SMS code, one was sent to its phone.")
+    return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 
 
 @router.post("/v1/me/password", tags=["accounts"])
