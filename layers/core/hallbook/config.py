@@ -41,6 +41,9 @@ class Settings(BaseSettings):
     sms_queue_url: str = Name
     sms_dlq_url: str = ""  # the jobs and notifier functions only (their own Environment in the template)
     jwt_secret_arn: str = ""
+    # the key of keyed hashes (hallbook/keyed.py): pseudonyms of ID numbers and phones in logged keys,
+    # and the seal on list cursors; never rotated
+    hash_key_secret_arn: str = Name
     # local mode only: the JWT key when no secret ARN is configured
     jwt_local_key: str = Field(default="", repr=False)
     aws_endpoint_url: str | None = None  # local mode: the embedded AWS

@@ -7,7 +7,9 @@ import hmac
 import ipaddress
 import logging
 import math
+import re
 import secrets
+import unicodedata
 import uuid
 from datetime import datetime, timedelta
 from functools import lru_cache
@@ -214,13 +216,16 @@ def resend_code(id_number: str, now: datetime) -> None:
 
 
 def login_key(login: str, now: datetime) -> str:
-    login = (login or "").strip()
-    if len(login) == 18 and login[:17].isdigit():
-        return f"ID#{parse_id_number(login, now.date()).value}"
-    digits = login.replace(" ", "").replace("-", "")
-    if digits.lstrip("+").isdigit():
-        return f"PHONE#{parse_phone(digits)}"
-    return f"LOGIN#{login.lower()}"
+    """The claim a login names (R1): an ID number or a phone in its canonical form (full-width digits,
+    +86, 0086, spaces and dashes folded), or a staff login name. ValidationFailed for a number that
+    is neither (Arabic-Indic digits, a bad check digit)."""
+    folded = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip()
+    compact = re.sub(r"[\s\-()（）.+]", "", folded)
+    if len(compact) == 18 and compact[:17].isdigit():  # any script's digits: the canonical form refuses others
+        return f"ID#{parse_id_number(folded, now.date(), 'login').value}"
+    if compact.isdigit():
+        return f"PHONE#{parse_phone(folded, 'login')}"
+    return f"LOGIN#{folded.lower()}"
 
 
 # ---------------------------------------------------------------- login throttling

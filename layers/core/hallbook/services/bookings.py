@@ -82,7 +82,7 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
     """R2: the booking's subject - the caller, or a minor the caller holds an active guardian link for.
     A minors' service (birth registration, a first ID card) takes a minor subject only; a service the
     seeds reserve for adults refuses one."""
-    subject = parse_id_number(subject_id_number, today) if subject_id_number else None
+    subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
     if subject is None or subject.value == account.id_number:
         if service.minor_subject:
             raise errors.ValidationFailed(

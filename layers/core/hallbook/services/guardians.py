@@ -49,7 +49,7 @@ def _citizen(caller: Caller) -> Account:
 
 
 def _minor(id_number: str, now: datetime) -> str:
-    minor = parse_id_number(id_number, now.date())
+    minor = parse_id_number(id_number, now.date(), "minor_id_number")
     if not minor.is_minor_on(now.date()):
         raise errors.ValidationFailed("A guardian link is for a minor (under 16).", field="minor_id_number")
     return minor.value
@@ -228,7 +228,7 @@ def link_by_staff(
 ) -> tuple[MinorLink, bool]:
     """Staff who saw the household register link a guardian's account to a minor (audited).
     (the link, created?): not created when it was already active."""
-    guardian = parse_id_number(guardian_id_number, now.date()).value
+    guardian = parse_id_number(guardian_id_number, now.date(), "guardian_id_number").value
     minor = _minor(minor_id_number, now)
     account_id = account_store.find_account_id(f"ID#{guardian}")
     account = account_store.get_account(account_id) if account_id else None

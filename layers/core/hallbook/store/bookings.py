@@ -114,6 +114,7 @@ class BookingItem(Model):
     checked_in_at = UnicodeAttribute(null=True)
     ticket_id = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
+    moves = NumberAttribute(null=True)  # R8a: how often it was rescheduled (absent: never)
 
     by_account = ByAccount()
     by_reference = ByReference()
@@ -151,6 +152,7 @@ class Booking:
     updated_at: str | None = None
     cancelled_by: str | None = None
     cancel_reason: str | None = None
+    moves: int = 0  # R8a: how often it was rescheduled; each move's SMS, reminder and freed place derive from it
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
@@ -204,6 +206,7 @@ def _booking(item: BookingItem) -> Booking:
         updated_at=item.updated_at,
         cancelled_by=item.cancelled_by,
         cancel_reason=item.cancel_reason,
+        moves=int(item.moves or 0),
     )
 
 
@@ -506,6 +509,120 @@ def cancel_booking(
     )
 
 
+class RescheduleItem(Model):
+    """R8a: an Idempotency-Key of a reschedule (`RESCHEDULE#<hash of the caller and the key>`), written
+    in the move's transaction: a retry finds it and answers the booking without moving it twice."""
+
+    class Meta(BaseMeta):
+        table_name = setting("bookings_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    booking_id = UnicodeAttribute()
+    office_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    start = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class RescheduleKey:
+    key_id: str  # RESCHEDULE#<hash>
+    booking_id: str
+    office_id: str
+    date: date
+    start: str
+
+
+class BookingMoved(Exception):
+    """The booking is no longer `booked` where it was read (moved, cancelled, checked in meanwhile)."""
+
+
+class ReplayedReschedule(Exception):
+    """The reschedule's Idempotency-Key was already used (store.bookings.get_reschedule_key tells for what)."""
+
+
+def get_reschedule_key(key_id: str) -> RescheduleKey | None:
+    item = latest(RescheduleItem, key_id)
+    if item is None:
+        return None
+    return RescheduleKey(item.pk, item.booking_id, item.office_id, date.fromisoformat(item.date), item.start)
+
+
+def move_booking(
+    booking: Booking,
+    moved: Booking,
+    now: datetime,
+    slot_ends_at: datetime,
+    messages: list[Message],
+    delayed_place: WaitItem,
+    key_id: str | None = None,
+) -> None:
+    """R8a: move a `booked` booking to another slot of its service in ONE transaction: the new slot's
+    place is taken (`booked < capacity`, not closed: R7) in the same write that keeps the old one taken
+    as a delayed place (`held` + 1 and the place's item, as a citizen's cancellation does: R18, R19),
+    and the booking changes only if it is still `booked` where it was read (its `moves` as read), so two
+    moves or a move and a cancellation can never both succeed. The subject's R9 lock on the service is
+    untouched (it stays the one active booking) and no cancellation is counted (R11). `key_id`: the
+    Idempotency-Key's record, written only if absent.
+    Raises SlotFull or NoSuchSlot (the new slot), BookingMoved, ReplayedReschedule."""
+    new_slot = slot_item(moved.office_id, moved.service_code, moved.date, moved.start)
+    old_slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
+    as_read = (
+        BookingItem.moves.does_not_exist() | (BookingItem.moves == 0)
+        if booking.moves == 0
+        else BookingItem.moves == booking.moves
+    )
+
+    def build(tx: Items) -> None:
+        tx.update("slot", new_slot, [SlotItem.booked.add(1)], slot_has_room())
+        tx.update("old_slot", old_slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
+        tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+        tx.update(
+            "booking",
+            BookingItem(booking_key(booking.booking_id)),
+            [
+                BookingItem.office_id.set(moved.office_id),
+                BookingItem.date.set(moved.date.isoformat()),
+                BookingItem.start.set(moved.start),
+                BookingItem.end.set(moved.end),
+                BookingItem.office_day.set(office_day_key(moved.office_id, moved.date)),
+                BookingItem.sweep_day.set(sweep_key(slot_ends_at.date(), booking.booking_id)),
+                BookingItem.sweep_at.set(f"{slot_ends_at.isoformat()}#{booking.booking_id}"),
+                BookingItem.moves.set(moved.moves),
+                BookingItem.updated_at.set(now.isoformat()),
+            ],
+            (BookingItem.status == Status.BOOKED.value) & as_read,
+        )
+        if key_id is not None:
+            tx.put(
+                "key",
+                RescheduleItem(
+                    key_id,
+                    booking_id=booking.booking_id,
+                    office_id=moved.office_id,
+                    date=moved.date.isoformat(),
+                    start=moved.start,
+                    created_at=now.isoformat(),
+                ),
+                RescheduleItem.pk.does_not_exist(),
+            )
+        send_with(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("key"):
+            raise ReplayedReschedule() from None
+        if cancelled.failed("booking") or cancelled.failed("old_slot"):
+            raise BookingMoved() from None
+        if cancelled.failed("slot"):
+            state = get_slot(moved.office_id, moved.service_code, moved.date, moved.start)
+            if state is None or state.closed:
+                raise NoSuchSlot("There is no slot at that date and time.") from None
+            raise SlotFull("That slot has just been fully booked; please choose another.") from None
+        raise
+
+
 def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days: list[date]) -> None:
     """R1 reclaim: take back `cancellations` of `month` and the no-shows on `no_show_days` that a
     stranger's account caused on the subject; the no-show suspension is derived again from what is
@@ -540,6 +657,7 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
         ),
         cursor,
         _booking,
+        f"bookings:{account_id}",
     )
 
 

@@ -24,7 +24,6 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
-import re
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Metrics
@@ -33,6 +32,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from ..clock import now
 from ..config import settings
 from ..domain.errors import DomainError, Forbidden, RateLimited
+from ..domain.identity import canonical_or_none
 from ..domain.ratelimit import Buckets, Period, Rate, retry_after
 from ..i18n import N_
 from ..services import tokens
@@ -112,6 +112,14 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
     ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
+    # reschedule (R8a): takes a place, like a booking attempt
+    ("POST", "/v1/bookings/{booking_id}/reschedule"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
     # the waitlist (R18): joining is a booking attempt of sorts
     ("POST", "/v1/waitlist"): Rule(
         ("citizen",),
@@ -359,13 +367,9 @@ def _body_keys(event: dict) -> dict[str, str]:
     if not isinstance(body, dict):
         return {}
     keys = {}
-    phone = body.get("phone")
-    if isinstance(phone, str):
-        digits = re.sub(r"\D", "", phone)
-        keys["phone"] = digits[2:] if len(digits) == 13 and digits.startswith("86") else digits
-    minor = body.get("minor_id_number")
-    if isinstance(minor, str):
-        keys["minor_id_number"] = minor.strip().upper()
+    # R1: the canonical forms the services use, so +86, 0086, spaces and full-width digits are one key
+    keys["phone"] = canonical_or_none("phone", body.get("phone"))
+    keys["minor_id_number"] = canonical_or_none("id", body.get("minor_id_number"))
     return {k: v for k, v in keys.items() if v}
 
 

@@ -271,6 +271,15 @@ class BookingIn(Strict):
     )
 
 
+class RescheduleIn(Strict):
+    """R8a: where the booking moves to (`office_id` absent: its own hall)."""
+
+    model_config = example(date="2030-10-09", start="10:00")
+    office_id: str | None = Field(default=None, min_length=1, max_length=64, examples=["gz-tianhe-centre"])
+    date: DateText = Field(description="YYYY-MM-DD", min_length=1, max_length=10)
+    start: TimeText = Field(description="HH:MM, a slot's start (GET .../availability)", min_length=1, max_length=5)
+
+
 class BookingOut(Model):
     booking_id: str
     reference: str

@@ -75,6 +75,11 @@ BOOKING_REFUSALS = {
     422: ("VALIDATION_ERROR", "NOTICE_NOT_ACKNOWLEDGED"),
 }
 CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED")}
+# services.reschedule.reschedule_booking (R8a): the new slot's refusals and the cancellation's
+RESCHEDULE_REFUSALS = _merge(
+    CANCEL_REFUSALS,
+    {409: ("SERVICE_NOT_OFFERED", "OUTSIDE_WINDOW", "NO_SUCH_SLOT", "SLOT_FULL"), 422: ("VALIDATION_ERROR",)},
+)
 APPLICATION_STEP = {404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
 CATALOG_CHANGE = {409: ("INVALID_STATE",)}  # changed by someone else meanwhile (store.catalog.ChangedMeanwhile)
 # If-Match names a version the entity moved on from (issue 14); without If-Match a concurrent change is 409
@@ -119,6 +124,11 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/bookings/{booking_id}/cancel"): Answers(roles=CITIZEN, refusals=CANCEL_REFUSALS),
     ("GET", "/v1/bookings/{booking_id}/confirmation"): Answers(
         roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=HTML
+    ),
+    # reschedule (R8a)
+    ("POST", "/v1/bookings/{booking_id}/reschedule"): Answers(
+        roles=CITIZEN,
+        refusals=_merge(RESCHEDULE_REFUSALS, LIMITED),
     ),
     # the waitlist (R18): joined like a booking (without a free place), an offer accepted as a booking
     ("POST", "/v1/waitlist"): Answers(

@@ -11,8 +11,10 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...services import bookings
 from ...services import confirmation as confirmations
+from ...services import reschedule as reschedules
+from ...services.reschedule import RescheduleRequest
 from ..auth import verified_caller
-from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
+from ..models import CURSOR, BookingIn, BookingOut, BookingsOut, RescheduleIn
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -56,6 +58,20 @@ def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[Boo
 def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
+
+
+@router.post("/v1/bookings/<booking_id>/reschedule", tags=["bookings"])
+def reschedule(
+    booking_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[RescheduleIn, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response[BookingOut]:
+    """R8a: move the booking to another slot of its service (this hall or `office_id`'s) in one step,
+    until the cancellation cut-off; not counted as a cancellation; one SMS gives both times."""
+    caller = verified_caller(router, "citizen")
+    request = RescheduleRequest(**body.model_dump())
+    moved = reschedules.reschedule(caller, booking_id, request, idempotency_key, now())
+    return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
