@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import ast
 import io
+import json
 import re
 import sys
 from collections.abc import Iterator
@@ -31,6 +32,11 @@ LANGUAGES = ("zh", "en")
 # contexts whose message id is a key, not an English sentence: both catalogues translate them
 KEYED = ("title", "code", "value", "validation", "sms", "page")
 LOCAL_MODULES = ("gateway.py", "pages.py")
+# SMS templates written the old way (a branch older than the move): `update` moves them into the .po
+MESSAGES_JSON = PACKAGE / "messages.json"
+# messages.json as it was when its templates moved into the catalogue: a text that differs from it was
+# changed since (on some branch) and wins; one that equals it is a stale copy and is ignored
+SMS_BASE = ROOT / "local" / "i18n_sms_base.json"
 # functions that pass a detail on to a DomainError: name -> the detail's position
 DETAIL_HELPERS = {"second_factor_required": 1}
 # codes answered without a DomainError class (web/app.py, web/guard.py)
@@ -208,9 +214,37 @@ def entries(catalog) -> dict[tuple[str, str | None], str]:
     return {(str(m.id), m.context): str(m.string or "") for m in catalog if m.id}
 
 
+def absorb_messages_json(catalogs: dict) -> list[str]:
+    """Move messages.json's SMS templates into the catalogues (msgctxt `sms`) and delete the file: a
+    key the catalogue lacks is added; a text changed since the move (SMS_BASE) replaces the catalogue's."""
+    if not MESSAGES_JSON.exists():
+        return []
+    moved: dict[str, dict[str, str]] = json.loads(MESSAGES_JSON.read_text(encoding="utf-8"))
+    if not SMS_BASE.exists():
+        SMS_BASE.write_text(json.dumps(moved, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    base: dict[str, dict[str, str]] = json.loads(SMS_BASE.read_text(encoding="utf-8"))
+    notes = []
+    for key, texts in moved.items():
+        for language in LANGUAGES:
+            text = texts.get(language)
+            if not text:
+                continue
+            current = catalogs[language].get(key, context="sms")
+            if current is None or not current.string:
+                catalogs[language].add(key, text, context="sms")
+                notes.append(f"sms:{key} ({language}) added from messages.json")
+            elif text != current.string and text != base.get(key, {}).get(language):
+                current.string = text
+                notes.append(f"sms:{key} ({language}) changed from messages.json")
+    MESSAGES_JSON.unlink()
+    return notes
+
+
 def update() -> None:
     found = extract()
     catalogs = {language: read(language) for language in LANGUAGES}
+    for note in absorb_messages_json(catalogs):
+        print(note)
     keyed = {(m.id, m.context) for catalog in catalogs.values() for m in catalog if m.id and m.context in KEYED}
     for language, catalog in catalogs.items():
         for message in list(catalog):
@@ -233,6 +267,20 @@ def update() -> None:
 
 def placeholders(text: str) -> set[str]:
     return set(PLACEHOLDER.findall(text))
+
+
+def names(text: str, context: str | None) -> set[str]:
+    """The values a text names; an SMS's English may name a value's English (`office_name_en`)."""
+    found = placeholders(text)
+    return {n.removesuffix("_en") for n in found} if context == "sms" else found
+
+
+def same_values(zh: str, other: str, context: str | None) -> bool:
+    """A translation names the original's values; a short English SMS may leave some out (the office,
+    to fit one segment), never name one the Chinese does not."""
+    if context == "sms":
+        return names(other, context) <= names(zh, context)
+    return names(zh, context) == names(other, context)
 
 
 def mixed(text: str, language: str) -> str | None:
@@ -270,12 +318,17 @@ def problems(found: Extraction | None = None) -> dict[str, list[str]]:
         "translations whose placeholders differ from the original's": [],
         "texts that mix the languages": [],
         ".mo files that do not match their .po (run python -m local.i18n)": [],
+        "SMS templates outside the catalogue (run make i18n: it moves them into the .po files)": [
+            str(MESSAGES_JSON.relative_to(ROOT))
+        ]
+        if MESSAGES_JSON.exists()
+        else [],
     }
     for (msgid, context), translated in zh.items():
         if not translated:
             continue
         original = msgid if context not in KEYED else en.get((msgid, context), "")
-        if original and placeholders(translated) != placeholders(original):
+        if original and not same_values(translated, original, context):
             out["translations whose placeholders differ from the original's"].append(f"{context or ''}:{msgid!r}")
         if (bit := mixed(translated, "zh")) is not None:
             out["texts that mix the languages"].append(f"zh {context or ''}:{msgid!r}: {bit!r}")

@@ -165,5 +165,11 @@ def text(key: str, context: str, language: str | None = None, /, **params: Any) 
     return fill(template, params, language)
 
 
+def keyed(context: str, language: str) -> dict[str, str]:
+    """Every keyed message of `context` in `language`: key -> text (e.g. the SMS templates)."""
+    prefix = f"{context}\x04"
+    return {k[len(prefix) :]: v for k, v in messages(language).items() if k.startswith(prefix)}
+
+
 def has(key: str, context: str, language: str) -> bool:
     return lookup(key, language, context) is not None
