@@ -16,6 +16,7 @@ library's gettext reads the .mo (hallbook/i18n.py)."""
 from __future__ import annotations
 
 import ast
+import hashlib
 import io
 import json
 import re
@@ -34,9 +35,16 @@ KEYED = ("title", "code", "value", "validation", "sms", "page")
 LOCAL_MODULES = ("gateway.py", "pages.py")
 # SMS templates written the old way (a branch older than the move): `update` moves them into the .po
 MESSAGES_JSON = PACKAGE / "messages.json"
-# messages.json as it was when its templates moved into the catalogue: a text that differs from it was
-# changed since (on some branch) and wins; one that equals it is a stale copy and is ignored
+# the texts of messages.json when its templates moved into the catalogue, as hashes (so that git does
+# not take this file for messages.json renamed): a text that differs was changed since (on some
+# branch) and wins; one that equals it is a stale copy and is ignored
 SMS_BASE = ROOT / "local" / "i18n_sms_base.json"
+
+
+def text_hash(text: str) -> str:
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
 # functions that pass a detail on to a DomainError: name -> the detail's position
 DETAIL_HELPERS = {"second_factor_required": 1}
 # codes answered without a DomainError class (web/app.py, web/guard.py)
@@ -221,7 +229,8 @@ def absorb_messages_json(catalogs: dict) -> list[str]:
         return []
     moved: dict[str, dict[str, str]] = json.loads(MESSAGES_JSON.read_text(encoding="utf-8"))
     if not SMS_BASE.exists():
-        SMS_BASE.write_text(json.dumps(moved, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+        hashes = {key: {lang: text_hash(text) for lang, text in texts.items()} for key, texts in moved.items()}
+        SMS_BASE.write_text(json.dumps(hashes, indent=1, sort_keys=True) + "\n", encoding="utf-8")
     base: dict[str, dict[str, str]] = json.loads(SMS_BASE.read_text(encoding="utf-8"))
     notes = []
     for key, texts in moved.items():
@@ -233,7 +242,7 @@ def absorb_messages_json(catalogs: dict) -> list[str]:
             if current is None or not current.string:
                 catalogs[language].add(key, text, context="sms")
                 notes.append(f"sms:{key} ({language}) added from messages.json")
-            elif text != current.string and text != base.get(key, {}).get(language):
+            elif text != current.string and text_hash(text) != base.get(key, {}).get(language):
                 current.string = text
                 notes.append(f"sms:{key} ({language}) changed from messages.json")
     MESSAGES_JSON.unlink()
