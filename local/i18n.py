@@ -20,6 +20,7 @@ import hashlib
 import io
 import json
 import re
+import string
 import sys
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -285,10 +286,15 @@ def names(text: str, context: str | None) -> set[str]:
 
 
 def same_values(zh: str, other: str, context: str | None) -> bool:
-    """A translation names the original's values; a short English SMS may leave some out (the office,
-    to fit one segment), never name one the Chinese does not."""
+    """A translation names the original's values. An SMS is rendered with all of its values and is
+    kept within one billed segment in each language, so either may leave a value out (the English
+    the office, to fit): there only the form is checked."""
     if context == "sms":
-        return names(other, context) <= names(zh, context)
+        try:
+            list(string.Formatter().parse(zh)) + list(string.Formatter().parse(other))
+        except ValueError:
+            return False
+        return True
     return names(zh, context) == names(other, context)
 
 
