@@ -27,7 +27,7 @@ from ..domain.errors import (
 )
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
-from ..i18n import N_
+from ..i18n import N_, translate
 from ..lazy import lazy
 from ..store import accounts as store
 from ..store import bookings as booking_store
@@ -518,7 +518,7 @@ def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
                     "last_day": w.last_day.isoformat(),
                     "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
                     "message": messages.warning_text(w, account.lang),
-                    "detail": w.detail(),
+                    "detail": translate(w.detail()) or w.detail(),  # in the request's language
                 }
                 for w in record.warnings(now)
             ],
