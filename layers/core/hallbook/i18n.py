@@ -20,7 +20,6 @@ import gettext
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 from typing import Any
@@ -68,12 +67,22 @@ def lookup(msgid: str, language: str, context: str | None = None) -> str | None:
     return messages(language).get(f"{context}\x04{msgid}" if context else msgid)
 
 
-@dataclass(frozen=True)
 class Bilingual:
     """A value that has a name in each language (an office's or a service's name)."""
 
-    zh: str
-    en: str
+    __slots__ = ("zh", "en")
+
+    def __init__(self, zh: str, en: str) -> None:
+        self.zh, self.en = zh, en
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Bilingual) and (self.zh, self.en) == (other.zh, other.en)
+
+    def __hash__(self) -> int:
+        return hash((self.zh, self.en))
+
+    def __repr__(self) -> str:
+        return f"Bilingual({self.zh!r}, {self.en!r})"
 
     def __str__(self) -> str:
         return self.en or self.zh
