@@ -126,3 +126,24 @@ def _page_error_keys(language: str) -> set[str]:
 @pytest.mark.parametrize("language", ["zh", "en"])
 def test_the_pages_have_an_err_text_for_every_code_the_api_answers(language):
     assert tool.extract().codes - _page_error_keys(language) == set()
+
+
+def test_request_validation_names_each_field_in_the_request_s_language():
+    errors_ = [
+        {"type": "missing", "loc": ("body", "phone"), "msg": "Field required"},
+        {"type": "string_too_long", "loc": ("body", "name"), "msg": "...", "ctx": {"max_length": 50}},
+        {"type": "literal_error", "loc": ("body", "method"), "msg": "...", "ctx": {"expected": "'window' or 'mail'"}},
+    ]
+    with i18n.using("zh"):
+        zh = json.loads(web_problems.from_validation(errors_).body)["detail"]
+    with i18n.using("en"):
+        en = json.loads(web_problems.from_validation(errors_).body)["detail"]
+    assert zh == "phone：必填；name：最多50个字符；method：应为以下之一：'window'、'mail'"
+    assert en == "phone: required; name: at most 50 characters; method: must be one of 'window' or 'mail'"
+    assert tool.mixed(zh, "zh") is None and tool.mixed(en, "en") is None
+
+
+def test_a_status_inside_a_sentence_reads_in_the_reader_s_language():
+    detail = i18n.N_("The booking is {status}; only a booked one can be cancelled.", status="checked_in")
+    assert i18n.translate(detail, "zh") == "该预约状态为已签到，只有“已预约”的预约可以取消。"
+    assert i18n.translate(detail, "en") == "The booking is checked in; only a booked one can be cancelled."
