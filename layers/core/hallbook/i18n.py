@@ -174,6 +174,11 @@ def text(key: str, context: str, language: str | None = None, /, **params: Any) 
     return fill(template, params, language)
 
 
+def pair(key: str, context: str = "value", /, **params: Any) -> tuple[str, str]:
+    """(Chinese, English) of a keyed text, for an SMS value the account's language picks later."""
+    return text(key, context, "zh", **params), text(key, context, "en", **params)
+
+
 def keyed(context: str, language: str) -> dict[str, str]:
     """Every keyed message of `context` in `language`: key -> text (e.g. the SMS templates)."""
     prefix = f"{context}\x04"

@@ -40,7 +40,7 @@ from ..domain.applications import (
 from ..domain.booking import Status
 from ..domain.identity import parse_name, parse_phone
 from ..domain.reference import new_reference
-from ..i18n import N_
+from ..i18n import N_, pair
 from ..store import accounts as account_store
 from ..store import applications as store
 from ..store import bookings as booking_store
@@ -465,14 +465,11 @@ def complete(caller: Caller, application: Application, now: datetime, tracking_n
     if tracking and method != "mail":
         raise errors.ValidationFailed("A tracking number is for a collection by mail.", field="tracking_number")
     if method == "window":
-        how = ("，证件已领取", "; the permit was collected")
+        how = pair("how.window")
     elif tracking:
-        how = (
-            f"，证件已寄出（快递单号{tracking}），邮费到付",
-            f"; the permit is posted (tracking number {tracking}), postage paid on delivery",
-        )
+        how = pair("how.mail_tracked", tracking=tracking)
     else:
-        how = ("，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
+        how = pair("how.mail")
     sms = _sms(application, "application_closed", now, how=how[0], how_en=how[1])
     step = Step(
         State.CLOSED.value,

@@ -20,7 +20,7 @@ from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
-from ..i18n import N_, Bilingual
+from ..i18n import N_, Bilingual, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -308,7 +308,7 @@ def cancel_booking(
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
-            why = (f"本月取消预约已达{CANCELS_PER_MONTH}次", f"{CANCELS_PER_MONTH} cancellations this month")
+            why = pair("why.cancellations", count=CANCELS_PER_MONTH)
             sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:

@@ -28,7 +28,7 @@ from ..domain.booking import Status
 from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
 from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
-from ..i18n import N_
+from ..i18n import N_, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store.accounts import Account
@@ -124,10 +124,7 @@ def _mark(
             if warning:  # R21: one more suspends
                 sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
             if suspension and suspension.until > now:
-                why = (
-                    f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
-                    f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
-                )
+                why = pair("why.no_shows", count=NO_SHOWS_LIMIT, months=NO_SHOW_MONTHS)
                 sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         try:
             marked = store.mark_no_show(booking, subject, now, sms, until, counts)
