@@ -222,7 +222,12 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/phone-changes"): STAFF_OF_OFFICE,  # R1: a lost old phone, ID card seen
+    ("POST", "/v1/offices/{office_id}/phone-changes"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/identity-changes/{change_id}/approve"): STAFF_OF_OFFICE,  # a second clerk
+    (
+        "POST",
+        "/v1/offices/{office_id}/identity-changes/{change_id}/consent",
+    ): STAFF_OF_OFFICE,  # 5 codes a change  # R1: a lost old phone, ID card seen
     ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
     # administrators

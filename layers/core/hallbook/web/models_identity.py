@@ -73,6 +73,21 @@ class ReclaimOut(Model):
     voided: dict[str, int]
 
 
+class IdentityChangeOut(Model):
+    """R1, R2 (issue 21): a hall's reclaim or guardian link, pending until a second staff member approves
+    it or the account concerned consents with the SMS code it received; `done` once carried out."""
+
+    change_id: str | None
+    status: str = Field(description="pending | done | active (already linked)")
+    consent_sent_to: list[str] = Field(default=[], description="masked phones the consent code went to")
+    detail: str | None = None
+    result: dict | None = None
+
+
+class ConsentIn(Strict):
+    code: SmsCodeText
+
+
 class ReclaimConfirmIn(Strict):
     id_number: IdNumberText
     code: SmsCodeText

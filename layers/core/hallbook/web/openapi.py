@@ -188,10 +188,20 @@ ROUTES: dict[tuple[str, str], Answers] = {
         roles=CITIZEN, refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED}
     ),
     ("POST", "/v1/guardian-links/revoke"): Answers(roles=CITIZEN, refusals={404: ("NOT_FOUND",)}),
-    ("POST", "/v1/offices/{office_id}/guardian-links"): Answers(roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",)}),
+    ("POST", "/v1/offices/{office_id}/guardian-links"): Answers(
+        roles=STAFF, ok=(202, 200), refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",)}
+    ),
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(
-        roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}
+        roles=STAFF, ok=(202,), refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/identity-changes/{change_id}/approve"): Answers(
+        roles=STAFF,
+        ok=(201,),
+        refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")},
+    ),
+    ("POST", "/v1/offices/{office_id}/identity-changes/{change_id}/consent"): Answers(
+        roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE"), **LIMITED}
     ),
     ("POST", "/v1/offices/{office_id}/phone-changes"): Answers(
         roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")}

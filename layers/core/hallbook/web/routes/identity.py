@@ -10,17 +10,18 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import account_life, guardians, reclaims
+from ...services import account_life, guardians, identity_changes, reclaims
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
+    ConsentIn,
     GuardianConfirmIn,
     GuardianLinkIn,
     GuardianLinkOut,
     GuardianLinksOut,
+    IdentityChangeOut,
     ReclaimConfirmIn,
     ReclaimConfirmOut,
     ReclaimIn,
-    ReclaimOut,
     StaffGuardianLinkIn,
     StaffGuardianRevokeIn,
     StaffPhoneChangeIn,
@@ -80,11 +81,13 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links", tags=["hall"])
-def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
-    """Staff who saw the household register link a guardian's account to a minor (audited)."""
+def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[IdentityChangeOut]:
+    """Staff who saw the household register ask to link a guardian's account to a minor: refused when
+    the population register contradicts it, else pending (202) until a second staff member approves or
+    the minor's linked guardian consents (issue 21)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    link, created = guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
-    return _json(201, GuardianLinkOut.of(link, account_id=link.account_id if created else None))
+    shown = identity_changes.request_link(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
+    return _json(200 if shown["status"] == "active" else 202, shown)
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
@@ -98,10 +101,30 @@ def staff_revoke_guardian_link(
 
 
 @staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])
-def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
-    """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
+def reclaim(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[IdentityChangeOut]:
+    """R1: staff who have seen the owner's ID card ask to give the number back to its owner: refused
+    when the real-name source contradicts it, else pending (202) until a second staff member approves
+    or the account that holds the number consents (issue 21)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
+    return _json(
+        202, identity_changes.request_reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now())
+    )
+
+
+@staff_router.post("/v1/offices/<office_id>/identity-changes/<change_id>/approve", tags=["hall"])
+def approve_change(office_id: Office, change_id: Annotated[str, Path(max_length=64)]) -> Response[IdentityChangeOut]:
+    """A second staff member of the hall (or an administrator) approves a pending reclaim or link."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, identity_changes.approve(staff, office_id, change_id, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/identity-changes/<change_id>/consent", tags=["hall"])
+def consent_change(
+    office_id: Office, change_id: Annotated[str, Path(max_length=64)], body: Annotated[ConsentIn, Body()]
+) -> Response[IdentityChangeOut]:
+    """The account concerned consented: the clerk enters the code it received by SMS."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, identity_changes.consent(staff, office_id, change_id, body.code, now()))
 
 
 @staff_router.post("/v1/offices/<office_id>/phone-changes", tags=["hall"])
