@@ -137,9 +137,19 @@ def test_a_lost_phone_is_replaced_at_a_hall_audited_flagged_and_held_to_the_real
             "phone": new_phone,
         },
     )
-    assert r.status == 200, r.text
-    assert api.invoke("POST", "/v1/sessions", body={"login": new_phone, "password": citizen.password}).status == 200
+    assert r.status == 202 and r.json()["status"] == "pending", r.text  # a second clerk approves (issue 21)
+    change = r.json()["change_id"]
+    problem(
+        api.invoke("POST", f"/v1/offices/{OFFICE}/identity-changes/{change}/approve", headers=auth(staff)),
+        403,
+        "FORBIDDEN",
+    )
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/identity-changes/{change}/approve", headers=auth(admin))
+    assert r.status == 201 and r.json()["result"]["phone_verified"] is True, r.text
+    assert api.invoke("POST", "/v1/sessions", body={"login": new_phone, "password": citizen.password}).status == 200
+    system.pump.drain()
+    assert any("更换" in t for t in sms_texts(system, citizen.phone))  # the lost phone is told, should it turn up
     audit = api.invoke("GET", "/v1/audit", headers=auth(admin)).json()
     assert any(e["action"] == "account.phone_change_at_hall" for e in audit["entries"]), audit
     flags = api.invoke("GET", "/v1/admin/flags", headers=auth(admin), query={"status": "open"}).json()

@@ -24,7 +24,7 @@ from ..store import bookings as booking_store
 from ..store.accounts import Account, Pending
 from ..store.audit import entry_item
 from ..store.base import Cancelled
-from . import audit, flags, messages, tokens
+from . import audit, messages, tokens
 from .accounts import check_password, client_address, code_hash, hasher, login_key, new_code
 from .identity import MISMATCH, get_verifier
 
@@ -291,12 +291,9 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
     return {"phone": pending.phone, "phone_verified": True}
 
 
-def change_phone_at_hall(
-    staff: tokens.Caller, office_id: str, id_number: str, phone: str, now: datetime
-) -> dict[str, Any]:
-    """The old phone is lost: staff who saw the ID card move the account to the phone the citizen holds
-    (audited, flagged for administrators R22, refused when the real-name source says the phone is
-    someone else's). The new phone gets an SMS, the old one a notice."""
+def hall_change_target(id_number: str, phone: str, now: datetime) -> tuple[Account, str]:
+    """The account a hall's phone change is for, and the new phone: NOT_FOUND, PHONE_TAKEN, or 422 when
+    the real-name source says the phone is someone else's."""
     person = parse_id_number(id_number, now.date())
     new_phone = parse_phone(phone)
     account_id = store.find_account_id(f"ID#{person.value}")
@@ -306,6 +303,17 @@ def change_phone_at_hall(
     if _taken_by_other(new_phone, account.account_id, now):
         raise errors.PhoneTaken("This phone number already belongs to another account.")
     _real_name_allows(account, new_phone)
+    return account, new_phone
+
+
+def change_phone_at_hall(
+    staff: tokens.Caller, office_id: str, id_number: str, phone: str, now: datetime
+) -> dict[str, Any]:
+    """The old phone is lost: staff who saw the ID card move the account to the phone the citizen holds,
+    once a second staff member approved it (services.identity_changes; audited, flagged R22). The new
+    phone gets an SMS, the old one a notice."""
+    account, new_phone = hall_change_target(id_number, phone, now)
+    person = parse_id_number(account.id_number or "", now.date())
     entry = audit.entry(
         staff,
         "account.phone_change_at_hall",
@@ -325,7 +333,6 @@ def change_phone_at_hall(
         )
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; try again.") from None
-    flags.insider_change(staff.account_id, "phone_change_at_hall", person.value, office_id, now)  # R22
     return {"account_id": account.account_id, "phone": mask_phone(new_phone), "phone_verified": True}
 
 

@@ -182,13 +182,29 @@ def request_link(
     )
 
 
+def request_phone_change(staff: Caller, office_id: str, id_number: str, phone: str, now: datetime) -> dict[str, Any]:
+    """POST /v1/offices/{office_id}/phone-changes, the old phone lost: refused when the real-name source
+    says the new phone is someone else's; otherwise pending until a second staff member approves (the
+    old phone cannot consent: it is lost). The old phone is told once it is done."""
+    from . import account_life
+
+    account, new_phone = account_life.hall_change_target(id_number, phone, now)
+    payload = {"id_number": account.id_number, "phone": new_phone}
+    return _pending(staff, office_id, "phone_change", payload, [], account.id_number or "", "", "", now)
+
+
 def _carry_out(change: Change, staff: Caller, approver: str, now: datetime) -> dict[str, Any]:
     if not store.claim(change.change_id, approver):
         raise errors.InvalidState("This change was carried out already.")
     requester = Caller(change.requested_by, "staff", change.office_id, True)
     p = change.payload
     try:
-        if change.kind == "reclaim":
+        if change.kind == "phone_change":
+            from . import account_life
+
+            result = account_life.change_phone_at_hall(requester, change.office_id, p["id_number"], p["phone"], now)
+            subject = p["id_number"]
+        elif change.kind == "reclaim":
             result = reclaims.reclaim(
                 requester, change.office_id, p["id_number"], p["name"], p["phone"], p.get("lang", "zh"), now
             )

@@ -204,7 +204,7 @@ ROUTES: dict[tuple[str, str], Answers] = {
         roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE"), **LIMITED}
     ),
     ("POST", "/v1/offices/{office_id}/phone-changes"): Answers(
-        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")}
+        roles=STAFF, ok=(202,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}
     ),
     # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
     ("POST", "/v1/proxies"): Answers(

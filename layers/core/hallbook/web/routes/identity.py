@@ -10,7 +10,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import account_life, guardians, identity_changes, reclaims
+from ...services import guardians, identity_changes, reclaims
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
     ConsentIn,
@@ -25,7 +25,6 @@ from ..models_identity import (
     StaffGuardianLinkIn,
     StaffGuardianRevokeIn,
     StaffPhoneChangeIn,
-    StaffPhoneChangeOut,
 )
 
 router = APIGatewayRouter()
@@ -128,8 +127,9 @@ def consent_change(
 
 
 @staff_router.post("/v1/offices/<office_id>/phone-changes", tags=["hall"])
-def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[StaffPhoneChangeOut]:
-    """R1, a lost old phone: staff who saw the ID card move the account to the phone the citizen holds
-    (audited, flagged R22; refused when the real-name source says the phone is someone else's)."""
+def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[IdentityChangeOut]:
+    """R1, a lost old phone: staff who saw the ID card ask to move the account to the phone the citizen
+    holds: refused when the real-name source says the phone is someone else's, else pending (202) until a
+    second staff member approves (audited, flagged R22)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(200, account_life.change_phone_at_hall(staff, office_id, body.id_number, body.phone, now()))
+    return _json(202, identity_changes.request_phone_change(staff, office_id, body.id_number, body.phone, now()))
