@@ -72,12 +72,25 @@ def _may_send(pending: Pending, at: int, interval: int, per_day: int) -> tuple[i
 # ---------------------------------------------------------------- password reset
 
 
-def request_password_reset(login: str, now: datetime) -> None:
+def request_password_reset(login: str, now: datetime, phone: str | None = None) -> None:
     """POST /v1/accounts/password-reset: a code to the verified phone of the citizen `login` names; for
-    any other login (unknown, unverified, staff) nothing is sent. The caller answers 202 either way."""
+    any other login (unknown, unverified, staff) nothing is sent. The caller answers 202 either way.
+    `phone`, the old phone lost: the code goes to this new phone instead, but only when the real-name
+    source (the carrier) confirms it is registered to the account's ID number; confirming the reset
+    then moves the account to it too."""
     account = _citizen_by_login(login, now)
     if account is None:
         return
+    new_phone = None
+    if phone:
+        new_phone = parse_phone(phone)
+        if new_phone == account.phone:
+            new_phone = None
+        elif _taken_by_other(new_phone, account.account_id, now) or (
+            get_verifier().check(account.name, account.id_number or "", new_phone).phone_matches is not True
+        ):
+            log.info("password reset to a new phone not confirmed", extra={"account_id": account.account_id})
+            return
     found = store.get_pending(account.account_id, "reset")
     if found is None:
         return
@@ -92,7 +105,7 @@ def request_password_reset(login: str, now: datetime) -> None:
     sms = messages.message(
         f"{account.account_id}#reset#{at}#{sends + 1}",
         "password_reset_code",
-        account.phone or "",
+        new_phone or account.phone or "",
         account.lang,
         now,
         {"account_id": account.account_id},
@@ -108,6 +121,7 @@ def request_password_reset(login: str, now: datetime) -> None:
         period_start,
         pending.sends,
         sms,
+        phone=new_phone,
     )
 
 
@@ -137,6 +151,35 @@ def confirm_password_reset(
         now,
         {"account_id": account.account_id},
     )
+    if pending.phone:  # the lost phone's case: the carrier confirmed the new one, whose code this is
+        entry = audit.entry(
+            tokens.Caller(account.account_id, "citizen", None, True),
+            "account.phone_change_by_real_name_source",
+            f"ACCOUNT#{account.account_id}",
+            now,
+            before={"phone": mask_phone(account.phone or "")},
+            after={"phone": mask_phone(pending.phone)},
+        )
+        try:
+            store.change_phone(
+                account,
+                pending.phone,
+                None,
+                _changed_sms(account, pending.phone, now, "实名核验", "real-name check"),
+                now,
+                lambda tx: tx.put("audit", entry_item(entry)),
+            )
+        except Cancelled:
+            raise errors.InvalidState("The account changed meanwhile; ask for a new code.") from None
+        account = store.get_account(account.account_id) or account
+        notice = messages.message(
+            f"{account.account_id}#reset-done#{at}",
+            "password_reset_done",
+            account.phone or "",
+            account.lang,
+            now,
+            {"account_id": account.account_id},
+        )
     generation = store.reset_password(account.account_id, pending.code_hash or "", hasher().hash(new_password), notice)
     if generation is None:
         raise errors.ValidationFailed(WRONG_CODE, field="code")

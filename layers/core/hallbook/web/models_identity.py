@@ -108,6 +108,12 @@ LoginText = Annotated[
 
 class PasswordResetIn(Strict):
     login: LoginText
+    phone: MobileText | None = Field(
+        default=None,
+        max_length=24,
+        description="the old phone lost: a new phone the real-name source confirms is registered to the "
+        "account's ID number receives the code, and the reset moves the account to it",
+    )
 
 
 class PasswordResetOut(Model):
