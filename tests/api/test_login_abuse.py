@@ -16,6 +16,8 @@ from hallbook.store import accounts as account_store
 from local.gateway import Request
 from tests.support import OFFICE, auth, problem, registered, sms_code
 
+pytestmark = [pytest.mark.R1]
+
 OWNER_IP = "198.51.100.7"
 ATTACKER_IP = "203.0.113.66"
 WRONG = "wrong-guess-1"
@@ -184,7 +186,7 @@ def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
     for _ in range(5):
         problem(log_in(api, OWNER_IP, login, password, sms_code=wrong), 401, "SMS_CODE_REQUIRED")
     body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
-    assert "new one" in body["detail"]
+    assert "获取新的验证码" in body["detail"]
     system.clock.advance(timedelta(seconds=61))
     r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login, "password": password})
     assert r.status == 202
