@@ -44,7 +44,9 @@ def test_a_reclaim_the_real_name_source_contradicts_is_refused(hall, api):
     body = {"id_number": holder.id_number, "name": "王芳", "phone": holder.phone}
     problem(staff_post(api, staff, "/identity-reclaims", body), 403, "FORBIDDEN")
     assert api.invoke("GET", "/v1/me", headers=auth(holder.token)).json()["id_number"] == holder.id_number
-    assert not flags_of(api, "insider_change")
+    refused = flags_of(api, "insider_change")  # the clerk's attempts are listed for administrators
+    assert refused and {e["step"] for f in refused for e in f["evidence"]} == {"refused"}
+    assert holder.id_number not in str(refused)
 
 
 def test_a_reclaim_waits_for_the_holders_consent_by_sms(hall, api):
@@ -90,5 +92,7 @@ def test_a_guardian_link_the_register_contradicts_is_refused_and_otherwise_needs
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
     r = staff_post(api, admin, f"/identity-changes/{change}/approve")
     assert r.status == 201 and r.json()["result"]["status"] == "active", r.text
-    [flag] = flags_of(api, "insider_change")
-    assert other_child not in str(flag) and stranger.id_number not in str(flag)
+    flags = flags_of(api, "insider_change")
+    steps = sorted(sorted(e["step"] for e in f["evidence"]) for f in flags)
+    assert steps == [["done", "requested"], ["refused"]], steps  # one flag per attempt, its steps as evidence
+    assert other_child not in str(flags) and stranger.id_number not in str(flags)

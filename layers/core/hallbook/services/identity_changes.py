@@ -5,8 +5,8 @@ or link of a guardian to a minor is
 - otherwise kept `pending` until either a second staff member (of the same hall, or an administrator)
   approves it, or the account that loses the number (for a link: the minor's existing guardian)
   consents: an SMS code goes to that account's phone, and its holder tells the clerk the code;
-- flagged (R22, `insider_change`) when carried out, so administrators see every one in
-  GET /v1/admin/flags, and audited as before.
+- flagged (R22, `insider_change`) from the request on (refused, requested, done), so administrators
+  see every one in GET /v1/admin/flags, and audited as before.
 """
 
 from __future__ import annotations
@@ -75,6 +75,7 @@ def _pending(
         expires_at=int((now + timedelta(hours=PENDING_HOURS)).timestamp()),
     )
     store.create(change)
+    flags.insider_change(staff.account_id, kind, id_number, office_id, now, change_id, "requested")  # R22
     sms = [
         messages.message(
             f"change#{change_id}#consent#{a.account_id}",
@@ -126,6 +127,7 @@ def request_reclaim(
         )
     result = get_verifier().check(name, person.value, phone)
     if result.outcome == MISMATCH or result.phone_matches is False:
+        flags.insider_change(staff.account_id, "reclaim", person.value, office_id, now, step="refused")  # R22
         raise errors.Forbidden(
             "The real-name record does not match this name, ID number and phone: the number stays where it is."
         )
@@ -159,6 +161,7 @@ def request_link(
     if account is None or account.role != "citizen" or account.id_number != guardian:
         raise errors.NotFound("No citizen account holds that ID number; the guardian registers first.")
     if get_verifier().is_guardian(guardian, minor) is False:
+        flags.insider_change(staff.account_id, "guardian_link", minor, office_id, now, step="refused")  # R22
         raise errors.Forbidden("The population register does not list this person as the minor's guardian.")
     before = guardian_store.get(minor)
     if before.is_active(account.account_id):
