@@ -119,7 +119,7 @@ def get_me() -> Response[MeOut]:
 )
 def password_reset(body: Annotated[PasswordResetIn, Body()]) -> Response[PasswordResetOut]:
     """A code to the verified phone of the login's account; the same 202 whether or not it exists."""
-    account_life.request_password_reset(body.login, now())
+    account_life.request_password_reset(body.login, now(), body.phone)
     return Response(
         202,
         "application/json",
