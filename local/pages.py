@@ -35,7 +35,7 @@ TYPES = {
     ".json": "application/json",
 }
 # nothing loaded from outside: the browser refuses it too. The booking confirmation's inline style and
-# script, by their hashes: the citizen page shows it in an iframe's srcdoc, which lives under this
+# script, by their hashes: a page that shows it in an iframe's srcdoc puts it under this
 # policy (hallbook/services/confirmation.py; the template's PagesHeaders say the same)
 CSP = (
     f"default-src 'self'; script-src 'self' {SCRIPT_HASH}; style-src 'self' {STYLE_HASH}; img-src 'self' data: blob:; "

@@ -10,12 +10,12 @@ administrator can follow in the audit log and the call-centre routes; keys are p
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import keyed
 from ..domain import errors
 from ..domain.flags import (
     BOOK_CANCEL_LOOP,
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 
 def _pseudonym(value: str) -> str:
-    return hashlib.sha256(f"flag-distinct\n{value}".encode()).hexdigest()[:16]
+    """A distinct value (a phone, an ID number) as the flag's evidence keeps it: a keyed hash."""
+    return keyed.digest("flag-distinct", value).hex()[:16]
 
 
 def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence: Any) -> None:
