@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -21,8 +22,28 @@ from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.observability import logger, metrics, tracer
-from hallbook.services import applications, calendar_sync, draws, notify, release, reminders, sweep, tickets, waitlist
 from hallbook.store.catalog import load_catalog
+
+if TYPE_CHECKING:  # each run uses one job's services: imported on first use, not at the cold start
+    from hallbook.services import (
+        applications,
+        calendar_sync,
+        draws,
+        notify,
+        release,
+        reminders,
+        sweep,
+        tickets,
+        waitlist,
+    )
+else:
+    from hallbook.lazy import lazy
+
+    applications, draws, notify = (lazy(f"hallbook.services.{m}") for m in ("applications", "draws", "notify"))
+    release, reminders, sweep = (lazy(f"hallbook.services.{m}") for m in ("release", "reminders", "sweep"))
+    tickets, waitlist, calendar_sync = (
+        lazy(f"hallbook.services.{m}") for m in ("tickets", "waitlist", "calendar_sync")
+    )
 
 processor = BatchProcessor(event_type=EventType.SQS)
 

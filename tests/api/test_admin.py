@@ -11,6 +11,8 @@ from hallbook.services import accounts
 from tests.idnumbers import id_number
 from tests.support import OFFICE, SERVICE, WALK_IN, auth, login, open_office, put_test_office, registered
 
+pytestmark = [pytest.mark.R3, pytest.mark.R4, pytest.mark.R5]
+
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 

@@ -16,6 +16,8 @@ from hallbook.store import accounts as account_store
 from local.gateway import Request
 from tests.support import OFFICE, auth, problem, registered, sms_code
 
+pytestmark = [pytest.mark.R1]
+
 OWNER_IP = "198.51.100.7"
 ATTACKER_IP = "203.0.113.66"
 WRONG = "wrong-guess-1"

@@ -34,8 +34,8 @@ def _run(command: list[str], cwd: Path, env: dict | None = None, timeout: int = 
 
 
 @pytest.fixture(scope="module")
-def document(api: Api) -> Path:
-    reply = api.get("/v1/openapi.json")
+def document(server: Api) -> Path:
+    reply = server.get("/v1/openapi.json")
     assert reply.status == 200, reply
     BUILD.mkdir(parents=True, exist_ok=True)
     path = BUILD / "openapi.json"
@@ -99,6 +99,6 @@ def test_a_python_client_generated_from_the_document_runs_the_citizen_flow(api: 
         env=env,
     )
     env = {**os.environ, "PYTHONPATH": str(target), **_citizen(api)}
-    out = _run([sys.executable, "-I", str(CLIENTS / "python_flow.py")], REPO, env=env)
+    out = _run([sys.executable, str(CLIENTS / "python_flow.py")], BUILD, env=env)
     result = json.loads(out.strip().splitlines()[-1])
     assert result["booking"] and result["application"]

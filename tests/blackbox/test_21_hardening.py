@@ -14,6 +14,7 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+import pytest
 from blackbox_support import (
     PROBLEM_JSON,
     Api,
@@ -25,6 +26,8 @@ from blackbox_support import (
     office_today,
     register,
 )
+
+pytestmark = [pytest.mark.R1]
 
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 PERMIT_OFFICE = "hk-longhua-jinmao-ps"

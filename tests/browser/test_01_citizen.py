@@ -10,6 +10,8 @@ from blackbox_support import CODE, Api, new_adult_id, new_name, new_phone
 from browser_support import Watched, axe_check, reflows, screenshot
 from playwright.sync_api import expect
 
+pytestmark = [pytest.mark.R1, pytest.mark.R8, pytest.mark.R10, pytest.mark.R13]
+
 SERVICE, OFFICE = "ID_RENEW", "gz-tianhe-centre"
 PASSWORD = "abc12345"
 

@@ -6,11 +6,15 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from hallbook.clock import now
 from hallbook.domain import errors
 from hallbook.services import accounts
 from hallbook.store import accounts as account_store
 from tests.support import registered, run_at_once, sms_code
+
+pytestmark = [pytest.mark.R1]
 
 WRONG = "wrong-guess-1"
 

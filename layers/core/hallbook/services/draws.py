@@ -505,9 +505,9 @@ def _book_winner(
 ) -> Exception | None:
     """The winner's booking, in the booking transaction (R7, R9, R11, R12), with the entry `won` in it.
     None when booked (now or by an earlier run); the refusal otherwise."""
-    slot = slot_store.get_slot(office.office_id, service.code, draw.date, start)
-    if slot is None or slot.closed:
-        return errors.NoSuchSlot("The slot closed before the draw.")
+    end = _slot_end(office, service.code, draw.date, start)
+    if end is None:
+        return errors.NoSuchSlot("The slot is no longer in the hall's timetable.")
     booking_id = winner_booking_id(draw.draw_id, entry.entry_id)
     booking = Booking(
         booking_id=booking_id,
@@ -518,13 +518,13 @@ def _book_winner(
         service_code=service.code,
         date=draw.date,
         start=start,
-        end=slot.end,
+        end=end,
         status=Status.BOOKED.value,
         created_at=now.isoformat(timespec="milliseconds"),
     )
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
     sms = messages.booking_message("draw_won", booking, office, service, phone, lang, now)
-    ends_at = datetime.combine(draw.date, parse_hhmm(slot.end), SHANGHAI)
+    ends_at = datetime.combine(draw.date, parse_hhmm(end), SHANGHAI)
     try:
         booking_store.book_slot(booking, sms, now, ends_at, guard=store.won_guard(entry, booking_id, rank))
     except (ReplayedBooking, GuardMoved):
@@ -532,6 +532,17 @@ def _book_winner(
     except (errors.SlotFull, errors.NoSuchSlot, errors.AlreadyBooked, errors.Suspended) as refusal:
         log.info("a winner was refused at booking", extra={"draw_id": draw.draw_id, "code": refusal.code})
         return refusal
+    return None
+
+
+def _slot_end(office: Office, service_code: str, day: date, start: str) -> str | None:
+    """The end of a slot of the hall's timetable that day (no read: a closed slot refuses the booking itself)."""
+    catalog = load_catalog()
+    for slot in slots_for_day(
+        {service_code: office.timetable.get(service_code, [])}, day, catalog.calendar, office.closed_days
+    ):
+        if slot.start == start:
+            return slot.end
     return None
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
@@ -387,36 +388,32 @@ def mark_lost(entry: Entry, reason: str, rank: int, message: Message | None, wai
     updated_if(DrawItem(entry_key(entry.draw_id, entry.subject_id_number)), actions, DrawItem.status == "entered")
 
 
-def lost_in_batches(losers: list[tuple[Entry, str, int, Message | None, str | None]]) -> int:
+def lost_in_batches(losers: list[tuple[Entry, str, int, Message | None, str | None]], workers: int = 8) -> int:
     """Many losers at once: their SMS and their entries (status `lost`, reason, rank) written 25 items
-    to a BatchWriteItem. Only the draw job writes entries after the close, under its lease, and a run
-    that resumes another reads the entries strongly first, so these unconditional writes never undo a
-    win (see services.draws). The SMS before the entries: a crash between repeats an SMS, never loses one.
-    How many requests it took."""
-    requests = 0
-    messages = [m for _, _, _, m, _ in losers if m is not None]
-    for chunk in _chunks(messages, 25):
-        with OutboxItem.batch_write() as batch:
-            for message in chunk:
-                batch.save(message.item())
-        requests += 1
-    for chunk in _chunks(losers, 25):
+    to a BatchWriteItem, `workers` requests at a time. Only the draw job writes entries after the
+    close, under its lease, and a run that resumes another reads the entries strongly first, so these
+    unconditional writes never undo a win (see services.draws). Each chunk's SMS before its entries:
+    a crash between repeats an SMS, never loses one. How many requests it took."""
+
+    def write(chunk: list[tuple[Entry, str, int, Message | None, str | None]]) -> int:
+        requests = 0
+        messages = [m for _, _, _, m, _ in chunk if m is not None]
+        if messages:
+            with OutboxItem.batch_write() as batch:
+                for message in messages:
+                    batch.save(message.item())
+            requests += 1
         with DrawItem.batch_write() as batch:
             for entry, reason, rank, _, waitlist_id in chunk:
-                item = entry_item(
-                    Entry(
-                        **{
-                            **entry.__dict__,
-                            "status": "lost",
-                            "reason": reason,
-                            "rank": rank,
-                            "waitlist_id": waitlist_id,
-                        }
-                    )
-                )
-                batch.save(item)
-        requests += 1
-    return requests
+                lost = {"status": "lost", "reason": reason, "rank": rank, "waitlist_id": waitlist_id}
+                batch.save(entry_item(Entry(**{**entry.__dict__, **lost})))
+        return requests + 1
+
+    chunks = _chunks(losers, 25)
+    if len(chunks) <= 1:
+        return sum(write(c) for c in chunks)
+    with ThreadPoolExecutor(max_workers=workers) as pool:
+        return sum(pool.map(write, chunks))
 
 
 def _chunks(items: list, size: int) -> list[list]:

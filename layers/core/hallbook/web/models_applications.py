@@ -3,13 +3,12 @@ their uploads, decisions and collection."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_period
 from ..domain.identity import mask_id_number, mask_phone
-from ..services.applications import StaffView
 from ..store.applications import Application
 from ..store.catalog import Catalog, load_catalog
 from ..store.permits import Permit
@@ -27,6 +26,9 @@ from .models import (
     documented,
     example,
 )
+
+if TYPE_CHECKING:
+    from ..services.applications import StaffView
 
 States = Literal["draft", "submitted", "under_review", "approved", "rejected", "collecting", "closed", "withdrawn"]
 

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from ..domain.draw import ALGORITHM, MAX_STARTS
 from ..domain.identity import mask_id_number
 from ..store.catalog import Catalog, DrawSetting, load_catalog
-from ..store.draws import Draw, Entry
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
+
+if TYPE_CHECKING:
+    from ..store.draws import Draw, Entry
 
 
 class DrawSettingIn(Strict):

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
-from ..services.guardians import MinorLink
 from .models import IdNumberText, MobileText, Model, Strict
+
+if TYPE_CHECKING:  # the service is imported on a route's first use, not at the cold start
+    from ..services.guardians import MinorLink
 
 SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^[0-9]{6}$"}, examples=["123456"])]
 NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
-from ..services.proxies import PENDING, Authorisation, label
 from .models import SMS_CODE, IdNumberText, InstantText, MobileText, Model, Strict, example
+
+if TYPE_CHECKING:  # the service is imported when a proxy is first shown, not at the cold start
+    from ..services.proxies import Authorisation
 
 
 class ProxyRequestIn(Strict):
@@ -44,6 +48,8 @@ class ProxyOut(Model):
     @classmethod
     def of(cls, shown: Authorisation) -> ProxyOut:
         """The authorisation as either party sees it: both parties' names, ID number and phones masked."""
+        from ..services.proxies import PENDING, label
+
         link, citizen, proxy = shown.link, shown.citizen, shown.proxy
         return cls(
             proxy_id=link.proxy_id,

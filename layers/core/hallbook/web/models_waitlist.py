@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
 from ..domain.waitlist import EntryStatus, cut_off
 from ..store.catalog import Catalog, load_catalog
-from ..store.waitlist import Entry
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
+
+if TYPE_CHECKING:
+    from ..store.waitlist import Entry
 
 
 class WaitlistIn(Strict):
