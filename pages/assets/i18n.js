@@ -114,7 +114,6 @@ window.HALLBOOK_I18N = {
     "field.login": "身份证号或手机号", "field.minor_id_number": "子女身份证号码", "field.subject_id_number": "子女身份证号码",
     "field.birth_certificate_number": "出生医学证明编号", "field.newborn": "新生儿信息", "field.permit_number": "居住证号码",
     "field.change_date": "变更日期", "field.office_id": "领证大厅", "field.address": "地址", "field.date": "日期", "field.start": "时段",
-    "err.NOT_ELIGIBLE": "暂不符合申请条件。", "err.DRAW_OPEN": "该日名额正在摇号登记中，请参加摇号。", "err.DRAW_CLOSED": "摇号登记已截止。",
     // board
     "board.title": "叫号显示", "board.calling": "正在叫号", "board.counter": "{c} 号窗口", "board.waiting": "等候",
     "board.waitingCount": "等候 {n} 人", "board.wait": "预计等候约 {n} 分钟", "board.booking": "预约",
@@ -270,7 +269,6 @@ window.HALLBOOK_I18N = {
     "field.login": "ID number or mobile number", "field.minor_id_number": "child's ID number", "field.subject_id_number": "child's ID number",
     "field.birth_certificate_number": "birth certificate number", "field.newborn": "newborn's details", "field.permit_number": "permit number",
     "field.change_date": "date of the change", "field.office_id": "hall", "field.address": "address", "field.date": "day", "field.start": "time",
-    "err.NOT_ELIGIBLE": "You cannot apply for this now.", "err.DRAW_OPEN": "Places for that day are being drawn: enter the draw.", "err.DRAW_CLOSED": "The draw's entry period is over.",
     "board.title": "Now calling", "board.calling": "Now calling", "board.counter": "Counter {c}", "board.waiting": "Waiting",
     "board.waitingCount": "{n} waiting", "board.wait": "Estimated wait about {n} min", "board.booking": "Booked",
     "board.walkIn": "Walk-in", "board.stale": "Connection lost: showing the state of {t}", "board.noneCalled": "Please wait",

@@ -351,7 +351,12 @@ def test_residence_permit_apply_upload_submit_and_collect(run: Run, server: Api)
     )
     log_in(run, login, "local-citizen-1")
     expect(page.locator("#whoami")).to_contain_text(login)
-    expect(page.locator("#permit-list li[data-permit]")).to_have_count(1), page.locator("#permits-msg").inner_text()
+    try:
+        expect(page.locator("#permit-list li[data-permit]")).to_have_count(1)
+    except AssertionError as error:
+        raise AssertionError(
+            f"{page.locator('#permits').inner_text()} | {page.locator('#whoami').inner_text()}"
+        ) from error
     if run.lang == "zh":
         page.locator("#apply-kind").select_option("renewal")
     else:
