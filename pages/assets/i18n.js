@@ -113,6 +113,7 @@ window.HALLBOOK_I18N = {
     "field.new_password": "新密码", "field.current_password": "当前密码", "field.name": "姓名", "field.code": "验证码", "field.sms_code": "验证码",
     "field.login": "身份证号或手机号", "field.minor_id_number": "子女身份证号码", "field.subject_id_number": "子女身份证号码",
     "field.birth_certificate_number": "出生医学证明编号", "field.newborn": "新生儿信息", "field.permit_number": "居住证号码",
+    "err.DRAW_OPEN": "该日号源以摇号分配，请在下方摇号报名。", "err.DRAW_CLOSED": "当前不在该日的摇号报名时间内。",
     "field.change_date": "变更日期", "field.office_id": "领证大厅", "field.address": "地址", "field.date": "日期", "field.start": "时段",
     // board
     "board.title": "叫号显示", "board.calling": "正在叫号", "board.counter": "{c} 号窗口", "board.waiting": "等候",
@@ -269,6 +270,7 @@ window.HALLBOOK_I18N = {
     "field.new_password": "new password", "field.current_password": "current password", "field.name": "name", "field.code": "code", "field.sms_code": "code",
     "field.login": "ID number or mobile number", "field.minor_id_number": "child's ID number", "field.subject_id_number": "child's ID number",
     "field.birth_certificate_number": "birth certificate number", "field.newborn": "newborn's details", "field.permit_number": "permit number",
+    "err.DRAW_OPEN": "This day's places are drawn by lot: enter the draw below.", "err.DRAW_CLOSED": "This day's draw is not taking entries now.",
     "field.change_date": "date of the change", "field.office_id": "hall", "field.address": "address", "field.date": "day", "field.start": "time",
     "board.title": "Now calling", "board.calling": "Now calling", "board.counter": "Counter {c}", "board.waiting": "Waiting",
     "board.waitingCount": "{n} waiting", "board.wait": "Estimated wait about {n} min", "board.booking": "Booked",
