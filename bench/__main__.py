@@ -29,6 +29,7 @@ os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # registering 300 citizens is 
 from bench import counting  # noqa: E402
 
 counting.install()  # before any client exists
+from bench import city_noon  # noqa: E402
 from bench import notifier as sms_bench  # noqa: E402  (its AWS-request hook, also before any client)
 from bench.office_put import OFFICE as OFFICE_PUT  # noqa: E402
 from bench.office_put import office_put_bench  # noqa: E402
@@ -642,6 +643,13 @@ def main() -> None:
     results.update({f"import_ms_{fn}": ms for fn, ms in imports["with_bytecode"].items()})
     results.update({f"import_ms_{fn}_without_bytecode": ms for fn, ms in imports["without_bytecode"].items()})
     results["import_ms_platform_floor"] = imports["platform"]["floor"]
+    # the noon at a city's scale, on paper (bench/city_noon.py): a model of the template's limits
+    city = city_noon.run(
+        city_noon.City(halls=10, phones=20_000) if args.quick else None, plot_to=None if args.quick else city_noon.PLOT
+    )
+    results.update({key: value for key, value in city.items() if key != "details"})
+    print("city noon (model): " + json.dumps({key: value for key, value in city.items() if key != "details"}))
+    phase("city model done")
     results["office_put_seconds"] = put["office_put_seconds"]
     results["quick_run"] = 1 if args.quick else 0
     write_results(args.results, results)

@@ -11,9 +11,19 @@ from __future__ import annotations
 import threading
 from dataclasses import dataclass, field
 
+from hallbook.domain.identity import canonical_or_none
 from hallbook.services.identity import MATCH, MISMATCH, IdentityCheck
 
 SOURCE = "local-fake"
+
+
+def _id(raw: str) -> str:
+    """R1: the canonical form, so the fake knows a number however it was written."""
+    return canonical_or_none("id", raw) or raw.upper()
+
+
+def _phone(raw: str | None) -> str | None:
+    return None if raw is None else canonical_or_none("phone", raw) or raw
 
 
 @dataclass
@@ -32,13 +42,15 @@ class FakeVerifier:
 
     def register(self, id_number: str, name: str, phone: str | None = None, guardians: list[str] | None = None) -> None:
         with self._lock:
-            self._people[id_number.upper()] = Person(id_number.upper(), name, phone, set(guardians or ()))
+            self._people[_id(id_number)] = Person(
+                _id(id_number), name, _phone(phone), {_id(g) for g in guardians or ()}
+            )
 
     def add_guardian(self, minor_id_number: str, guardian_id_number: str) -> None:
         """The population register lists `guardian_id_number` as a guardian of the minor."""
         with self._lock:
-            person = self._people.setdefault(minor_id_number.upper(), Person(minor_id_number.upper(), ""))
-            person.guardians.add(guardian_id_number.upper())
+            person = self._people.setdefault(_id(minor_id_number), Person(_id(minor_id_number), ""))
+            person.guardians.add(_id(guardian_id_number))
 
     def reset(self) -> None:
         with self._lock:
@@ -47,7 +59,7 @@ class FakeVerifier:
     def check(self, name: str, id_number: str, phone: str | None) -> IdentityCheck:
         with self._lock:
             self.calls += 1
-            person = self._people.get(id_number.upper())
+            person = self._people.get(_id(id_number))
         if person is None or not person.name:
             return IdentityCheck(MATCH, SOURCE, None)
         if " ".join(name.split()) != person.name:
@@ -56,10 +68,10 @@ class FakeVerifier:
 
     def is_guardian(self, guardian_id_number: str, minor_id_number: str) -> bool | None:
         with self._lock:
-            person = self._people.get(minor_id_number.upper())
+            person = self._people.get(_id(minor_id_number))
         if person is None or not person.guardians:
             return None  # the fake's population register does not know this child's family
-        return guardian_id_number.upper() in person.guardians
+        return _id(guardian_id_number) in person.guardians
 
 
 verifier = FakeVerifier()

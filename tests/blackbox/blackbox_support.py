@@ -11,12 +11,14 @@ import json
 import re
 import threading
 import time
+import unicodedata
 import uuid
 from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta, timezone
 from typing import Any
+from urllib.parse import unquote
 
 PROBLEM_JSON = "application/problem+json"
 SHANGHAI = timezone(timedelta(hours=8), "Asia/Shanghai")  # no daylight saving since 1991
@@ -118,9 +120,43 @@ class Reply:
         return f"<Reply {self.status} {self.content_type} {self.body[:400]!r}>"
 
 
+class SentNumbers:
+    """Every ID number and phone the suite sent the server (in a body, a path or a query, in any
+    writing: full-width, +86, spaces), in canonical form: the server's log must hold none of them
+    (conftest.py reads the log when the session ends)."""
+
+    ID = re.compile(r"(?<![0-9A-Za-z])[0-9]{17}[0-9X](?![0-9A-Za-z])")
+    PHONE = re.compile(r"(?<![0-9A-Za-z])1[3-9][0-9]{9}(?![0-9A-Za-z])")
+
+    def __init__(self) -> None:
+        self.numbers: set[str] = set()
+        self._lock = threading.Lock()
+
+    def record(self, path: str, payload: bytes | None) -> None:
+        text = unquote(path) + "\n" + (payload or b"").decode("utf-8", errors="replace")
+        folded = unicodedata.normalize("NFKC", text).upper()
+        # +86 138 1234 5678, 0086-138-..., 138 1234 5678: the digits of each run of digits, spaces, dashes
+        runs = [re.sub(r"[\s\-]", "", run) for run in re.findall(r"\+?[0-9][0-9\s\-]{9,30}[0-9X]", folded)]
+        runs = [r.removeprefix("+86").removeprefix("0086") if len(r) > 11 else r for r in runs]
+        found = {m.group(0) for m in self.ID.finditer(folded)} | {m.group(0) for m in self.PHONE.finditer(folded)}
+        found |= {r for r in runs if self.ID.fullmatch(r) or self.PHONE.fullmatch(r)}
+        if found:
+            with self._lock:
+                self.numbers |= found
+
+    def in_log(self, log: str) -> list[str]:
+        """The numbers sent that the log holds whole, masked for the report (ASCII and full-width)."""
+        full_width = str.maketrans("0123456789X", "０１２３４５６７８９Ｘ")
+        return sorted(f"{n[:3]}...{n[-4:]}" for n in self.numbers if n in log or n.translate(full_width) in log)
+
+
+SENT = SentNumbers()
+
+
 class Api:
     """A plain HTTP/1.1 client for the server at 127.0.0.1:`port`."""
 
+    log_path = ""  # the server's log (stdout and stderr of `python -m local`), set by conftest.py
     clock_moves = 0  # POST /local/clock calls and the seconds they took (the summary shows them)
     clock_seconds = 0.0
     start_seconds = 0.0
@@ -152,6 +188,7 @@ class Api:
         if token:
             send_headers["Authorization"] = f"Bearer {token}"
         send_headers.update(headers or {})
+        SENT.record(path, payload)
         connection = http.client.HTTPConnection(self.host, self.port, timeout=timeout)
         try:
             connection.request(method, path, body=payload, headers=send_headers)

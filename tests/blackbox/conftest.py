@@ -18,7 +18,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from blackbox_support import Api
+from blackbox_support import SENT, Api
 
 HERE = Path(__file__).resolve().parent
 REPO = HERE.parents[1]
@@ -121,11 +121,23 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             if attempt or "Address already in use" not in _tail(log):
                 raise
     Api.start_seconds = time.monotonic() - started
+    Api.log_path = str(log)
     print(f"\nlocal mode on 127.0.0.1:{port}, log {log}", file=sys.stderr)
     try:
         yield api
     finally:
         _stop(process)
+    _no_number_in_the_log(log)
+
+
+def _no_number_in_the_log(log: Path) -> None:
+    """No ID number or phone the suite sent is in the server's log whole (R1 and the contract: masked
+    or pseudonymised in every log line, message id and metric; hallbook/keyed.py)."""
+    leaked = SENT.in_log(log.read_text(errors="replace"))
+    assert not leaked, (
+        f"{len(leaked)} of the {len(SENT.numbers)} ID numbers and phones the suite sent are in the "
+        f"server's log {log} whole: {leaked[:20]}"
+    )
 
 
 @pytest.fixture
@@ -140,3 +152,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             f"black-box: {Api.clock_moves} clock moves took {Api.clock_seconds:.1f}s; server start "
             f"{Api.start_seconds:.1f}s"
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The SPEC's rule markers (R1-R23, R8a, R15a), as the main suite's pytest.ini names them."""
+    for rule in [f"R{n}" for n in range(1, 24)] + ["R8a", "R15a"]:
+        config.addinivalue_line("markers", f"{rule}: SPEC rule {rule}")

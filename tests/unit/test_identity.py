@@ -87,3 +87,72 @@ def test_references_are_readable_and_forgiving():
     assert normalise_reference(ref.lower().replace("-", " ")) == ref
     assert normalise_reference("K7MO-9QXL") == "K7M0-9QX1"
     assert normalise_reference("ABC-12") is None
+
+
+# ---------------------------------------------------------------- R1: one canonical form (issue 21)
+
+FULL_WIDTH = str.maketrans("0123456789Xx+-", "０１２３４５６７８９Ｘｘ＋－")
+ARABIC_INDIC = str.maketrans("0123456789", "٠١٢٣٤٥٦٧٨٩")
+
+
+@pytest.mark.R1
+def test_one_id_number_however_it_is_written():
+    from hallbook.domain.identity import canonical_id_number
+
+    value = next(v for v in (id_number(seq=f"{s:03d}") for s in range(100, 300)) if v.endswith("X"))
+    forms = [
+        value,
+        value.lower(),
+        value.translate(FULL_WIDTH),
+        value[:6] + value[6:].translate(FULL_WIDTH),  # mixed
+        f" {value[:6]} {value[6:14]} {value[14:]} ",
+        "\u3000" + value.translate(FULL_WIDTH) + "\u3000",  # ideographic spaces
+    ]
+    assert {canonical_id_number(f) for f in forms} == {value}
+    assert {parse_id_number(f, TODAY).value for f in forms} == {value}
+
+
+@pytest.mark.R1
+@pytest.mark.parametrize("field", ["id_number", "subject_id_number", "minor_id_number"])
+def test_other_digits_are_refused_naming_the_field(field):
+    value = id_number()
+    for bad in (value.translate(ARABIC_INDIC), value[:5] + value[5:6].translate(ARABIC_INDIC) + value[6:]):
+        with pytest.raises(ValidationFailed) as refused:
+            parse_id_number(bad, TODAY, field)
+        assert refused.value.extra["field"] == field and field in refused.value.detail
+
+
+@pytest.mark.R1
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "13812345678",
+        "+8613812345678",
+        "+86 138 1234 5678",
+        "008613812345678",
+        "0086-138-1234-5678",
+        "8613812345678",
+        "013812345678",
+        "138-1234-5678",
+        "(138) 1234 5678",
+        "１３８１２３４５６７８",
+        "＋８６ １３８－１２３４－５６７８",
+        "\u3000138 1234 5678\u3000",
+    ],
+)
+def test_one_phone_however_it_is_written(raw):
+    from hallbook.domain.identity import canonical_phone
+
+    assert canonical_phone(raw) == "13812345678"
+
+
+@pytest.mark.R1
+@pytest.mark.parametrize(
+    "raw", ["١٣٨١٢٣٤٥٦٧٨", "138١٢٣٤٥٦٧٨", "+44 7700 900123", "0086", "+8602012345678", None, 13812345678]
+)
+def test_other_phones_are_refused(raw):
+    from hallbook.domain.identity import canonical_phone
+
+    with pytest.raises(ValidationFailed) as refused:
+        canonical_phone(raw)
+    assert refused.value.extra["field"] == "phone"

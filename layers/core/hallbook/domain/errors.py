@@ -22,6 +22,8 @@ def _error(name: str, code: str, status: int, title: str) -> type[DomainError]:
 
 
 ValidationFailed = _error("ValidationFailed", "VALIDATION_ERROR", 422, "Invalid request")
+# a value the client could not have had from us (a list cursor the API did not give out): 400, not 422
+Malformed = type("Malformed", (ValidationFailed,), {"status": 400, "title": "Invalid request"})
 Unauthenticated = _error("Unauthenticated", "UNAUTHENTICATED", 401, "Authentication required")
 Forbidden = _error("Forbidden", "FORBIDDEN", 403, "Forbidden")
 NotFound = _error("NotFound", "NOT_FOUND", 404, "Not found")
@@ -45,6 +47,9 @@ SmsCodeRequired = _error("SmsCodeRequired", "SMS_CODE_REQUIRED", 401, "SMS code 
 TotpCodeRequired = _error("TotpCodeRequired", "TOTP_CODE_REQUIRED", 401, "Authenticator code required")
 BookingRequired = _error("BookingRequired", "BOOKING_REQUIRED", 409, "Booking required")
 QueueEmpty = _error("QueueEmpty", "QUEUE_EMPTY", 404, "Queue empty")
+# R23: a drawn day is not first-come until its draw is done; entries only during the entry period
+DrawOpen = _error("DrawOpen", "DRAW_OPEN", 409, "Places drawn by lot")
+DrawClosed = _error("DrawClosed", "DRAW_CLOSED", 409, "No draw open")
 
 
 class InvalidState(DomainError):  # a class, not _error's: store.catalog.ChangedMeanwhile derives from it

@@ -9,6 +9,7 @@ number can prove: the checksum, a real birth date not in the future, and a real 
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
@@ -58,7 +59,8 @@ PROVINCES = {
     "82",
     "83",
 }
-_ID_SHAPE = re.compile(r"^\d{17}[\dX]$")
+_ID_SHAPE = re.compile(r"^[0-9]{17}[0-9X]$")  # ASCII only: `\d` would read Arabic-Indic digits too
+_SEPARATORS = re.compile(r"[\s\-()（）.]")  # what people put between a phone's digits (after NFKC)
 _NAME = re.compile(r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z·\s.'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$")
 
 
@@ -83,37 +85,87 @@ class IdNumber:
         return mask_id_number(self.value)
 
 
-def parse_id_number(raw: str, today: date) -> IdNumber:
-    value = (raw or "").strip().upper()
+def _folded(raw: object, field: str) -> str:
+    """NFKC (full-width digits and letters to ASCII, a full-width space to a space), trimmed; a digit
+    that is not 0-9 even then (Arabic-Indic, Devanagari, ...) is refused, naming the field."""
+    if not isinstance(raw, str):
+        raise ValidationFailed(f"{field} must be a string", field=field)
+    value = unicodedata.normalize("NFKC", raw).strip()
+    if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in value):
+        raise ValidationFailed(f"{field} may contain only the digits 0-9", field=field)
+    return value
+
+
+def canonical_id_number(raw: object, field: str = "id_number") -> str:
+    """R1, the one canonical form of an ID number: 17 ASCII digits and a check character 0-9 or X
+    (NFKC folds full-width characters, a lower-case x is read as X; spaces between groups are
+    dropped). Shape only: `parse_id_number` checks the check digit, birth date and province too.
+    Every key, limit, lock, flag and log line uses this form."""
+    value = re.sub(r"\s", "", _folded(raw, field)).upper()
     if not _ID_SHAPE.match(value):
-        raise ValidationFailed("ID number must be 17 digits and a check digit (0-9 or X)", field="id_number")
+        raise ValidationFailed(f"{field} must be 17 digits and a check digit (0-9 or X)", field=field)
+    return value
+
+
+def parse_id_number(raw: object, today: date, field: str = "id_number") -> IdNumber:
+    """A real resident ID number in its canonical form (`canonical_id_number`): the GB 11643 check
+    digit, a real birth date not in the future, a real province prefix."""
+    value = canonical_id_number(raw, field)
     # calc_check_digit takes the whole 18-character number and ignores its last character
     if ric.calc_check_digit(value) != value[17]:
-        raise ValidationFailed("ID number check digit is wrong", field="id_number")
+        raise ValidationFailed(f"{field}: the check digit is wrong", field=field)
     if value[:2] not in PROVINCES:
-        raise ValidationFailed("ID number does not start with a real province code", field="id_number")
+        raise ValidationFailed(f"{field} does not start with a real province code", field=field)
     try:
         born = ric.get_birth_date(value)
     except Exception:
-        raise ValidationFailed("ID number has no valid birth date", field="id_number") from None
+        raise ValidationFailed(f"{field} has no valid birth date", field=field) from None
     if born > today or born.year < 1890:
-        raise ValidationFailed("ID number has no valid birth date", field="id_number")
+        raise ValidationFailed(f"{field} has no valid birth date", field=field)
     return IdNumber(value)
 
 
-def parse_phone(raw: str) -> str:
-    """A mainland mobile number, returned as its 11 national digits."""
-    try:
-        number = phonenumbers.parse((raw or "").strip(), "CN")
-    except phonenumbers.NumberParseException:
-        raise ValidationFailed("phone is not a mainland mobile number", field="phone") from None
+def canonical_phone(raw: object, field: str = "phone") -> str:
+    """R1, the one canonical form of a mainland mobile number: its 11 ASCII digits. NFKC folds
+    full-width digits and signs; spaces, dashes, dots and brackets are dropped; +86, 0086 and 86
+    in front (and a leading 0 some people dial) are read as the country code. Any other digit is
+    refused. Every key, limit, lock, flag and log line uses this form."""
+    value = _SEPARATORS.sub("", _folded(raw, field))
+    if value.startswith("+"):
+        value = value[1:]
+        if not value.startswith("86"):
+            raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+    if not value.isascii() or not value.isdigit():
+        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+    if len(value) == 15 and value.startswith("0086"):
+        value = value[4:]
+    elif len(value) == 13 and value.startswith("86"):
+        value = value[2:]
+    elif len(value) == 12 and value.startswith("01"):
+        value = value[1:]
+    if len(value) != 11 or not value.startswith("1"):
+        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+    number = phonenumbers.parse(value, "CN")
     if (
-        number.country_code != 86
-        or not phonenumbers.is_valid_number(number)
+        not phonenumbers.is_valid_number(number)
         or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
-        raise ValidationFailed("phone is not a mainland mobile number", field="phone")
-    return str(number.national_number)
+        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+    return value
+
+
+def parse_phone(raw: object, field: str = "phone") -> str:
+    """A mainland mobile number, returned as its 11 national digits (`canonical_phone`)."""
+    return canonical_phone(raw, field)
+
+
+def canonical_or_none(kind: str, raw: object) -> str | None:
+    """The canonical form of an ID number (`kind` "id") or phone ("phone"), or None when `raw` is not
+    one: for keys read before a route validates its body (rate limits), which then count nothing."""
+    try:
+        return canonical_id_number(raw) if kind == "id" else canonical_phone(raw)
+    except ValidationFailed:
+        return None
 
 
 def parse_name(raw: str) -> str:

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
+from ..domain.newborn import is_certificate_key
 from ..store import accounts as account_store
 from ..store import guardians as store
 from ..store.accounts import Account
@@ -49,7 +50,7 @@ def _citizen(caller: Caller) -> Account:
 
 
 def _minor(id_number: str, now: datetime) -> str:
-    minor = parse_id_number(id_number, now.date())
+    minor = parse_id_number(id_number, now.date(), "minor_id_number")
     if not minor.is_minor_on(now.date()):
         raise errors.ValidationFailed("A guardian link is for a minor (under 16).", field="minor_id_number")
     return minor.value
@@ -65,8 +66,8 @@ def counts_against_subject(account: Account | None, subject_id_number: str) -> b
     is the subject's own or still holds an active guardian link for them."""
     if account is None:
         return False
-    if account.id_number == subject_id_number:
-        return True
+    if account.id_number == subject_id_number or is_certificate_key(subject_id_number):
+        return True  # the account's own, or a newborn's it booked (R2: the certificate is the subject)
     return is_guardian(account.account_id, subject_id_number)
 
 
@@ -228,7 +229,7 @@ def link_by_staff(
 ) -> tuple[MinorLink, bool]:
     """Staff who saw the household register link a guardian's account to a minor (audited).
     (the link, created?): not created when it was already active."""
-    guardian = parse_id_number(guardian_id_number, now.date()).value
+    guardian = parse_id_number(guardian_id_number, now.date(), "guardian_id_number").value
     minor = _minor(minor_id_number, now)
     account_id = account_store.find_account_id(f"ID#{guardian}")
     account = account_store.get_account(account_id) if account_id else None

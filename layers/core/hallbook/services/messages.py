@@ -9,19 +9,25 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
+from ..keyed import without_numbers
 from ..store.bookings import Booking
 from ..store.catalog import Office, Service
 from ..store.outbox import Message
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "messages.json"
 # template -> the parameter that says for how many minutes the message is of any use
-TIME_CRITICAL = {"verification_code": "minutes"}
+TIME_CRITICAL = {
+    "verification_code": "minutes",
+    "password_reset_code": "minutes",
+    "phone_change_code": "minutes",
+    "identity_change_consent": "minutes",
+}
 
 
 @lru_cache(maxsize=1)
@@ -50,7 +56,7 @@ def message(
     if deliver_by is None and template in TIME_CRITICAL and params.get(TIME_CRITICAL[template]) is not None:
         deliver_by = now + timedelta(minutes=int(params[TIME_CRITICAL[template]]))
     return Message(
-        message_id=message_id,
+        message_id=without_numbers(message_id),  # the id is logged: an ID number or phone in it is pseudonymised
         template=template,
         phone=phone,
         text=render(template, lang, **params),
@@ -68,6 +74,8 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict[s
         "office_name_en": office.name_en or office.name,
         "address": office.address,
         "date": booking.date.isoformat(),
+        "day": short_day(booking.date, "zh"),
+        "day_en": short_day(booking.date, "en"),
         "start": booking.start,
         "end": booking.end,
         "service_name": service.name_zh,
@@ -75,6 +83,39 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict[s
         "materials": "、".join(service.materials) or "身份证",
         "materials_en": ", ".join(service.materials_en) or "ID card",
     }
+
+
+def short_day(day: date, lang: str) -> str:
+    """A day as an SMS writes it (a booking is at most a few weeks ahead): 12月21日 / 21 Dec."""
+    return f"{day.month}月{day.day}日" if lang == "zh" else f"{day.day} {MONTHS_EN[day.month - 1]}"
+
+
+MONTHS_EN = ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec")
+
+
+def rescheduled_message(
+    before: Booking,
+    after: Booking,
+    old_office: Office,
+    office: Office,
+    service: Service,
+    phone: str,
+    lang: str,
+    now: datetime,
+) -> Message:
+    """R8a: the one SMS of a reschedule, with both times (its id derives from the move: sent once)."""
+    return booking_message(
+        "rescheduled",
+        after,
+        office,
+        service,
+        phone,
+        lang,
+        now,
+        old_day=short_day(before.date, lang),
+        old_start=before.start,
+        old_office_name=old_office.name,
+    )
 
 
 def booking_message(
@@ -87,8 +128,10 @@ def booking_message(
     now: datetime,
     **extra: Any,
 ) -> Message:
+    # a rescheduled booking's messages carry its move (R8a): its new reminder is not the old one's
+    moved = f"#{booking.moves}" if booking.moves else ""
     return message(
-        f"{booking.booking_id}#{template}",
+        f"{booking.booking_id}#{template}{moved}",
         template,
         phone,
         lang,

@@ -39,7 +39,7 @@ def put_permit(
     permit must still be that version (412 PRECONDITION_FAILED otherwise); the answer's
     `etag` is the new one."""
     number = parse_permit_number(number)
-    holder = parse_id_number(data.get("holder_id_number") or "", now.date()).value
+    holder = parse_id_number(data.get("holder_id_number") or "", now.date(), "holder_id_number").value
     office = get_office(data.get("office_id") or "")
     if not any(code.startswith("RP_") for code in office.services):
         raise errors.ValidationFailed(f"{office.office_id} does no residence-permit business", field="office_id")

@@ -26,7 +26,14 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from ..domain import errors
-from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
+from ..domain.identity import (
+    canonical_id_number,
+    mask_id_number,
+    mask_name,
+    mask_phone,
+    parse_id_number,
+    parse_phone,
+)
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import proxies as store
@@ -315,7 +322,10 @@ def book(
         for _ in range(ATTEMPTS):
             me, citizen, proxies = _authorised(caller, proxy_id)
             record["target"] = f"ACCOUNT#{citizen.account_id}"
-            if request.subject_id_number and request.subject_id_number.strip().upper() != citizen.id_number:
+            if (
+                request.subject_id_number
+                and canonical_id_number(request.subject_id_number, "subject_id_number") != citizen.id_number
+            ):
                 raise errors.Forbidden("A family proxy books for the citizen who authorised it, nobody else.")
             key = f"proxy:{me.account_id}:{idempotency_key}" if idempotency_key else None
             try:

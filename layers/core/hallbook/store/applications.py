@@ -283,6 +283,7 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
         ),
         cursor,
         _application,
+        f"applications:{account_id}",
     )
 
 
@@ -294,6 +295,7 @@ def list_for_office(office_id: str, state: str, limit: int, cursor: str | None) 
         ),
         cursor,
         _application,
+        f"office-applications:{office_id}#{state}",
     )
 
 

@@ -107,4 +107,5 @@ def entries_on(day: date, limit: int, cursor: str | None) -> tuple[list[AuditEnt
         ),
         cursor,
         _entry,
+        f"audit:{day.isoformat()}",
     )

@@ -6,6 +6,7 @@ single-item reads and conditional writes (latest, updated_if, saved_if)."""
 from __future__ import annotations
 
 import base64
+import hmac
 import json
 import random
 import time
@@ -20,7 +21,7 @@ from pynamodb.models import Model
 from pynamodb.transactions import TransactWrite
 
 from ..config import SettingsError, settings
-from ..domain.errors import Busy, ValidationFailed
+from ..domain.errors import Busy, Malformed
 
 T = TypeVar("T")
 RETRYABLE_REASONS = {"TransactionConflict", "ThrottlingError", "ProvisionedThroughputExceeded"}
@@ -37,19 +38,62 @@ MAX_DELAY = 0.4
 
 
 def page(
-    query: Callable[[Any], Iterable[Any]], cursor: str | None, convert: Callable[[Any], T]
+    query: Callable[[Any], Iterable[Any]], cursor: str | None, convert: Callable[[Any], T], scope: str
 ) -> tuple[list[T], str | None]:
     """One page of a Query from `cursor` (a `next_cursor` this API gave out; None: the first page):
     `query(last_evaluated_key)` run, its items converted, and the next page's cursor (None: the
-    last page). A cursor that is not one of ours raises ValidationFailed."""
-    try:
-        last_key = json.loads(base64.urlsafe_b64decode(cursor.encode())) if cursor else None
-        result = query(last_key)
-        items = [convert(i) for i in result]
-    except (ValueError, TypeError):
-        raise ValidationFailed("`cursor` is not one this API gave out", field="cursor") from None
+    last page). `scope` names the listing and its partition (e.g. "bookings:<account_id>"): a
+    cursor is sealed for it, so one given out for another listing, account or office, or anything the
+    API did not give out, raises Malformed (400 VALIDATION_ERROR) before DynamoDB sees it."""
+    last_key = open_cursor(cursor, scope) if cursor else None
+    result = query(last_key)
+    items = [convert(i) for i in result]
     next_key = getattr(result, "last_evaluated_key", None)
-    return items, base64.urlsafe_b64encode(json.dumps(next_key).encode()).decode() if next_key else None
+    return items, seal_cursor(next_key, scope) if next_key else None
+
+
+CURSOR_MAC_BYTES = 16
+
+
+def seal_cursor(last_key: Mapping[str, Any], scope: str) -> str:
+    """A cursor for `last_key` (DynamoDB's LastEvaluatedKey): its JSON and an HMAC over it and `scope`
+    (hallbook/keyed.py), both url-safe base64, "<payload>.<seal>"."""
+    from ..keyed import digest
+
+    payload = json.dumps(last_key, separators=(",", ":"), sort_keys=True).encode()
+    seal = digest(f"cursor {scope}", payload)[:CURSOR_MAC_BYTES]
+    return f"{_b64(payload)}.{_b64(seal)}"
+
+
+def open_cursor(cursor: str, scope: str) -> dict[str, Any]:
+    """The LastEvaluatedKey a sealed cursor holds; ValidationFailed for anything else (400)."""
+    from ..keyed import digest
+
+    refused = Malformed("`cursor` is not one this API gave out for this list", field="cursor")
+    payload_text, dot, seal_text = cursor.partition(".")
+    try:
+        payload, seal = _unb64(payload_text), _unb64(seal_text)
+    except ValueError:
+        raise refused from None
+    if not dot or not hmac.compare_digest(seal, digest(f"cursor {scope}", payload)[:CURSOR_MAC_BYTES]):
+        raise refused
+    try:
+        last_key = json.loads(payload)
+    except ValueError:
+        raise refused from None
+    if not isinstance(last_key, dict):
+        raise refused
+    return last_key
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).decode().rstrip("=")
+
+
+def _unb64(text: str) -> bytes:
+    if not text or len(text) > 4096:
+        raise ValueError("empty or too long")
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
 
 def endpoint() -> str | None:

@@ -20,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..domain.booking import Status, sources_of
+from ..domain.booking import Status, check_transition, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
@@ -114,6 +114,8 @@ class BookingItem(Model):
     checked_in_at = UnicodeAttribute(null=True)
     ticket_id = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
+    moves = NumberAttribute(null=True)  # R8a: how often it was rescheduled (absent: never)
+    newborn_name = UnicodeAttribute(null=True)  # R2: a newborn's booking (its subject is the certificate number)
 
     by_account = ByAccount()
     by_reference = ByReference()
@@ -151,6 +153,9 @@ class Booking:
     updated_at: str | None = None
     cancelled_by: str | None = None
     cancel_reason: str | None = None
+    moves: int = 0  # R8a: how often it was rescheduled; each move's SMS, reminder and freed place derive from it
+    newborn_name: str | None = None  # R2: a newborn's business: its name; subject_id_number is its certificate
+    ticket_id: str | None = None  # R14: its queue ticket once checked in
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
@@ -204,6 +209,9 @@ def _booking(item: BookingItem) -> Booking:
         updated_at=item.updated_at,
         cancelled_by=item.cancelled_by,
         cancel_reason=item.cancel_reason,
+        moves=int(item.moves or 0),
+        newborn_name=item.newborn_name,
+        ticket_id=item.ticket_id,
     )
 
 
@@ -358,19 +366,42 @@ def no_show_counted(subject: Subject, day: date, noshow_until: str | None) -> tu
 # ---------------------------------------------------------------- the booking's status
 
 
-def change_status(tx: Items, booking_id: str, target: Status, now: datetime, actions: tuple = ()) -> None:
+def change_status(
+    tx: Items,
+    booking_id: str,
+    target: Status,
+    now: datetime,
+    actions: tuple = (),
+    condition=None,
+    source: Status | None = None,
+) -> None:
     """The booking becomes `target` (label "booking") only from a status domain.booking.ALLOWED lists
-    for it: the condition is `status IN` those sources. Leaving `booked` takes the booking out of the
-    no-show sweep's index. Raises TransitionNotAllowed, writing nothing, when no status may become `target`."""
-    sources = sources_of(target)
+    for it (or only from `source`, when given: a change that must not happen from the table's other
+    sources): the condition is `status IN` those sources (and `condition`, e.g. moves_as_read).
+    Leaving `booked` takes the booking out of the no-show sweep's index. Raises TransitionNotAllowed,
+    writing nothing, when no status may become `target`."""
+    if source is not None:
+        check_transition(source, target)
+        sources = frozenset({Status(source)})
+    else:
+        sources = sources_of(target)
     if Status.BOOKED in sources:
         actions = (*actions, BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove())
+    allowed_from = BookingItem.status.is_in(*sorted(s.value for s in sources))
     tx.update(
         "booking",
         BookingItem(booking_key(booking_id)),
         [BookingItem.status.set(Status(target).value), BookingItem.updated_at.set(now.isoformat()), *actions],
-        BookingItem.status.is_in(*sorted(s.value for s in sources)),
+        allowed_from if condition is None else allowed_from & condition,
     )
+
+
+def moves_as_read(booking: Booking):
+    """R8a: the booking is still where it was read (not rescheduled since): a write that frees or
+    counts its slot must not act on a slot it has left."""
+    if booking.moves == 0:
+        return BookingItem.moves.does_not_exist() | (BookingItem.moves == 0)
+    return BookingItem.moves == booking.moves
 
 
 def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
@@ -391,6 +422,7 @@ def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
         sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
         sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
         office_day=office_day_key(booking.office_id, booking.date),
+        newborn_name=booking.newborn_name,
     )
 
 
@@ -475,7 +507,8 @@ def cancel_booking(
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
-    Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change."""
+    Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change of
+    the subject, BookingMoved when the booking was rescheduled since it was read (R8a)."""
     counted, unchanged = cancellation_counted(subject, now) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
@@ -485,6 +518,7 @@ def cancel_booking(
             Status.CANCELLED,
             now,
             (BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])),
+            moves_as_read(booking),  # R8a: a booking moved meanwhile is read again (BookingMoved)
         )
         slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
         if delayed_place is None:
@@ -496,14 +530,128 @@ def cancel_booking(
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_count_name(by): 1})
         send_with(tx, messages)
 
-    transact(
-        build,
-        {
-            "booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
-            "subject": SubjectMoved,
-            "slot": ValidationFailed("the slot of this booking is gone"),
-        },
-    )
+    try:
+        transact(
+            build,
+            {"subject": SubjectMoved, "slot": ValidationFailed("the slot of this booking is gone")},
+        )
+    except Cancelled as cancelled:
+        if not cancelled.failed("booking"):
+            raise
+        current = get_booking(booking.booking_id)
+        if current is not None and current.status == Status.BOOKED.value and current.moves != booking.moves:
+            raise BookingMoved() from None  # rescheduled since it was read: read it again
+        raise NotCancellable("Only a booking in status `booked` can be cancelled.") from None
+
+
+class RescheduleItem(Model):
+    """R8a: an Idempotency-Key of a reschedule (`RESCHEDULE#<hash of the caller and the key>`), written
+    in the move's transaction: a retry finds it and answers the booking without moving it twice."""
+
+    class Meta(BaseMeta):
+        table_name = setting("bookings_table")
+
+    pk = UnicodeAttribute(hash_key=True)
+    booking_id = UnicodeAttribute()
+    office_id = UnicodeAttribute()
+    date = UnicodeAttribute()
+    start = UnicodeAttribute()
+    created_at = UnicodeAttribute()
+
+
+@dataclass(frozen=True)
+class RescheduleKey:
+    key_id: str  # RESCHEDULE#<hash>
+    booking_id: str
+    office_id: str
+    date: date
+    start: str
+
+
+class BookingMoved(Exception):
+    """The booking is no longer `booked` where it was read (moved, cancelled, checked in meanwhile)."""
+
+
+class ReplayedReschedule(Exception):
+    """The reschedule's Idempotency-Key was already used (store.bookings.get_reschedule_key tells for what)."""
+
+
+def get_reschedule_key(key_id: str) -> RescheduleKey | None:
+    item = latest(RescheduleItem, key_id)
+    if item is None:
+        return None
+    return RescheduleKey(item.pk, item.booking_id, item.office_id, date.fromisoformat(item.date), item.start)
+
+
+def move_booking(
+    booking: Booking,
+    moved: Booking,
+    now: datetime,
+    slot_ends_at: datetime,
+    messages: list[Message],
+    delayed_place: WaitItem,
+    key_id: str | None = None,
+) -> None:
+    """R8a: move a `booked` booking to another slot of its service in ONE transaction: the new slot's
+    place is taken (`booked < capacity`, not closed: R7) in the same write that keeps the old one taken
+    as a delayed place (`held` + 1 and the place's item, as a citizen's cancellation does: R18, R19),
+    and the booking changes only if it is still `booked` where it was read (its `moves` as read), so two
+    moves or a move and a cancellation can never both succeed. The subject's R9 lock on the service is
+    untouched (it stays the one active booking) and no cancellation is counted (R11). `key_id`: the
+    Idempotency-Key's record, written only if absent.
+    Raises SlotFull or NoSuchSlot (the new slot), BookingMoved, ReplayedReschedule."""
+    new_slot = slot_item(moved.office_id, moved.service_code, moved.date, moved.start)
+    old_slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
+    as_read = moves_as_read(booking)
+
+    def build(tx: Items) -> None:
+        tx.update("slot", new_slot, [SlotItem.booked.add(1)], slot_has_room())
+        tx.update("old_slot", old_slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
+        tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+        tx.update(
+            "booking",
+            BookingItem(booking_key(booking.booking_id)),
+            [
+                BookingItem.office_id.set(moved.office_id),
+                BookingItem.date.set(moved.date.isoformat()),
+                BookingItem.start.set(moved.start),
+                BookingItem.end.set(moved.end),
+                BookingItem.office_day.set(office_day_key(moved.office_id, moved.date)),
+                BookingItem.sweep_day.set(sweep_key(slot_ends_at.date(), booking.booking_id)),
+                BookingItem.sweep_at.set(f"{slot_ends_at.isoformat()}#{booking.booking_id}"),
+                BookingItem.moves.set(moved.moves),
+                BookingItem.updated_at.set(now.isoformat()),
+            ],
+            (BookingItem.status == Status.BOOKED.value) & as_read,
+        )
+        if key_id is not None:
+            tx.put(
+                "key",
+                RescheduleItem(
+                    key_id,
+                    booking_id=booking.booking_id,
+                    office_id=moved.office_id,
+                    date=moved.date.isoformat(),
+                    start=moved.start,
+                    created_at=now.isoformat(),
+                ),
+                RescheduleItem.pk.does_not_exist(),
+            )
+        send_with(tx, messages)
+
+    try:
+        transact(build)
+    except Cancelled as cancelled:
+        if cancelled.failed("key"):
+            raise ReplayedReschedule() from None
+        if cancelled.failed("booking") or cancelled.failed("old_slot"):
+            raise BookingMoved() from None
+        if cancelled.failed("slot"):
+            state = get_slot(moved.office_id, moved.service_code, moved.date, moved.start)
+            if state is None or state.closed:
+                raise NoSuchSlot("There is no slot at that date and time.") from None
+            raise SlotFull("That slot has just been fully booked; please choose another.") from None
+        raise
 
 
 def void_sanctions(id_number: str, month: str, cancellations: int, no_show_days: list[date]) -> None:
@@ -540,6 +688,7 @@ def list_for_account(account_id: str, limit: int, cursor: str | None) -> tuple[l
         ),
         cursor,
         _booking,
+        f"bookings:{account_id}",
     )
 
 
@@ -642,7 +791,7 @@ def mark_no_show(
     counted, unchanged = no_show_counted(subject, booking.date, noshow_until) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
-        change_status(tx, booking.booking_id, Status.NO_SHOW, now)
+        change_status(tx, booking.booking_id, Status.NO_SHOW, now, source=Status.BOOKED)  # R12: the sweep's
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
         send_with(tx, messages)

@@ -145,6 +145,7 @@ def listed(limit: int, cursor: str | None, status: str | None) -> tuple[list[Fla
         ),
         cursor,
         _flag,
+        f"flags:{status or 'any'}",
     )
 
 

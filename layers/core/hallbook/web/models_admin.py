@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
+from .models import (
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    MobileText,
+    Model,
+    RestrictionsOut,
+    Strict,
+    TimeText,
+    example,
+)
 
 
 class ServiceIn(Strict):
@@ -28,6 +39,11 @@ class ServiceIn(Strict):
     category: str = Field(default="", max_length=64)
     minor_subject: bool = Field(default=False, description="R2: booked by a guardian for a minor")
     minor_allowed: bool = Field(default=True, description="R2: False when a minor can never be its subject")
+    subject: Literal["self", "minor", "newborn", "self_or_minor"] | None = Field(
+        default=None,
+        description="R2: whom it is for (GET /v1/services); when given it rules, and minor_subject/minor_allowed "
+        "follow it; absent, it is derived from them",
+    )
     materials_en: list[str] = Field(default=[], max_length=50)
     notice_en: str = Field(default="", max_length=4000)
 
@@ -61,12 +77,19 @@ class OfficeIn(Strict):
     mode: Literal["book_first", "priority"]
     services: list[str] = Field(max_length=100)
     timetable: dict[str, list[SlotTemplateIn]] = Field(default={}, description="per service code, its weekly slots")
+    skip_returns_after: int = Field(
+        default=3, ge=1, le=50, description="R15a: a skipped ticket (过号) comes back after this many calls"
+    )
+    board_sound: Literal["off", "zh", "zh_en"] = Field(
+        default="off",
+        description="the display board announces each call aloud: off, in Chinese, or Chinese then English",
+    )
 
 
 class SlotChangeOut(Model):
     service_code: str
-    date: str
-    start: str
+    date: DateText
+    start: TimeText
     booked: int
     capacity_requested: int | None = None
     capacity: int | None = None
@@ -107,16 +130,16 @@ class CalendarIn(Strict):
 
 class ClosedDayOut(Model):
     office_id: str
-    date: str
+    date: DateText
     slots: int
     bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
     year: int
-    holidays: list[str]
-    workdays: list[str]
-    changed_days: list[str] = Field(description="days within the released range whose working status changed")
+    holidays: list[DateText]
+    workdays: list[DateText]
+    changed_days: list[DateText] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
         description="released days that became days off, closed like a hall closure: slots closed, bookings "
         "cancelled by the hall with an SMS, never counted against anyone"
@@ -127,7 +150,7 @@ class CalendarOut(Model):
 
 class AuditEntryOut(Model):
     audit_id: str
-    at: str
+    at: InstantText
     actor_id: str
     actor_role: str
     action: str
@@ -154,7 +177,7 @@ class AuditEntryOut(Model):
 
 
 class AuditOut(Model):
-    date: str
+    date: DateText
     entries: list[AuditEntryOut]
     next_cursor: str | None
 
@@ -195,11 +218,21 @@ class OperatorBookingsOut(Model):
     next_cursor: str | None
 
 
+class OperatorFoundOut(Model):
+    """A booking found by its reference, with whom the operator confirms it with the caller."""
+
+    account_id: str = Field(description="the booking's account: the operator acts through it")
+    name: str = Field(description="the account holder's name, masked (张*明)")
+    phone: str = Field(description="the account's phone, masked (138****5678)")
+    id_number: str = Field(description="the booking's subject's ID number, masked")
+    booking: BookingOut
+
+
 # ---------------------------------------------------------------- read-back (issue 14)
 
 
 class ClosureEntryOut(Model):
-    date: str
+    date: DateText
     reason: str
     past: bool = False
 
@@ -211,7 +244,7 @@ class ClosuresOut(Model):
 
 class ClosureLiftedOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str = Field(description="the reason the lifted closure had")
     slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
@@ -219,7 +252,7 @@ class ClosureLiftedOut(Model):
 
 class ClosurePreviewOut(Model):
     office_id: str
-    date: str
+    date: DateText
     closed: bool = Field(description="the day is closed already")
     reason: str = Field(description="the closure's reason, when closed")
     working_day: bool = Field(description="a working day by the calendar (R5)")
@@ -239,8 +272,8 @@ class CalendarYearOut(Model):
     bundled_by: str | None = Field(
         default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
     )
-    holidays: list[str] = Field(description="weekdays that are days off")
-    workdays: list[str] = Field(description="make-up working days on a weekend")
+    holidays: list[DateText] = Field(description="weekdays that are days off")
+    workdays: list[DateText] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
     alarm: bool = Field(
         default=False,
@@ -255,7 +288,7 @@ class CancelledByOut(Model):
 
 
 class StatsDayOut(Model):
-    date: str
+    date: DateText
     office_id: str
     service_code: str
     capacity: int = Field(description="places of the day's open slots")
@@ -276,6 +309,6 @@ class StatsDayOut(Model):
 class StatsOut(Model):
     office_id: str
     service_code: str | None
-    from_: str = Field(alias="from")
-    to: str
+    from_: DateText = Field(alias="from")
+    to: DateText
     days: list[StatsDayOut]
