@@ -370,8 +370,10 @@
     var region = $("draw-region").value, code = $("draw-service").value, minutes = parseInt($("draw-minutes").value, 10) || 10;
     var vars = { region: region, service: svcName(code), minutes: minutes };
     call(method, "/v1/regions/" + enc(region) + "/draws/" + enc(code), method === "PUT" ? { body: { entry_minutes: minutes } } : {}).then(function (r) {
-      var box = $("draw-result"); box.hidden = false;
-      box.textContent = t(method === "PUT" ? "adm.draw.marked" : "adm.draw.ended", Object.assign(vars, r.data && r.data.entry_minutes ? { minutes: r.data.entry_minutes } : {}));
+      var box = $("draw-result"), d = r.data || {}; box.hidden = false; box.textContent = "";
+      box.appendChild(el("p", { "data-drawn": d.drawn ? "yes" : "no", text: t(method === "PUT" ? "adm.draw.marked" : "adm.draw.ended", Object.assign(vars, {
+        minutes: d.entry_minutes || minutes, from: d.from_day || "", until: d.until_day || "" })) }));
+      if (d.next_draw_id) box.appendChild(el("p", {}, [el("a", { href: (window.HALLBOOK_CONFIG.api || "") + "/v1/draws/" + enc(d.next_draw_id), text: t("adm.draw.record") })]));
       msg(t("adm.saved"), "ok");
     }, function (err) {
       if (err.status === 405 || (err.status === 404 && /no route/i.test((err.problem && err.problem.detail) || ""))) { msg(t("adm.draw.missing"), "error"); return; }

@@ -90,7 +90,7 @@ def test_a_closure_shows_the_bookings_it_cancels_before_it_is_confirmed(console:
     page.locator("#cl-date").fill(day)
     page.locator("#cl-reason").fill("设备检修")
     page.get_by_role("button", name="查看影响").click()
-    expect(page.locator("#cl-preview-text")).to_contain_text("将取消 1 个预约")
+    expect(page.locator("#cl-preview-text")).to_contain_text("将取消 1 个预约", timeout=30_000)
     assert server.get(f"/v1/bookings/{booking['booking_id']}", token=citizen.token).json()["status"] == "booked"
     page.get_by_role("button", name="确认闭厅").click()
     # a big hall's day: every slot closed and every booking cancelled in the request (seconds here)
@@ -120,6 +120,7 @@ def test_a_calendar_year_read_with_its_source_and_entered(console: Watched) -> N
     expect(page.locator("#cal-state [data-alarm]")).to_have_attribute("data-alarm", "off")
 
 
+@pytest.mark.R23
 def test_flags_audit_statistics_and_drawn_services(console: Watched) -> None:
     page = console.page
     page.get_by_role("button", name="异常预警").click()
@@ -138,8 +139,11 @@ def test_flags_audit_statistics_and_drawn_services(console: Watched) -> None:
     assert download.value.suggested_filename.endswith(".csv")
     assert axe_check(page, "admin stats zh") == []
     page.get_by_role("button", name="摇号事项").click()
+    page.locator("#draw-service").select_option("ID_FIRST")
     page.get_by_role("button", name="设为摇号").click()
-    expect(page.locator("#msg")).to_contain_text("摇")  # marked, or "not available yet" until the draws route exists
+    expect(page.locator("#draw-result [data-drawn='yes']")).to_contain_text("已设为摇号", timeout=30_000)
+    page.get_by_role("button", name="取消摇号").click()
+    expect(page.locator("#draw-result [data-drawn='no']")).to_contain_text("已取消摇号", timeout=30_000)
 
 
 def test_in_english_and_nothing_from_outside(console: Watched) -> None:
