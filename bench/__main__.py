@@ -490,6 +490,9 @@ QUICK = {
     "import_tries": 1,
     "import_handlers": "citizen_api",
     "floor_calls": 200,
+    "draw_entries": 300,
+    "draw_places": 20,
+    "r19_returns": 20,
 }
 
 
@@ -508,6 +511,9 @@ def main() -> None:
     parser.add_argument("--import-tries", type=int, default=5)
     parser.add_argument("--import-handlers", default=",".join(HANDLERS), help="comma-separated")
     parser.add_argument("--floor-calls", type=int, default=2000)
+    parser.add_argument("--draw-entries", type=int, default=100_000, help="R23: entries of the draw (bench/draws.py)")
+    parser.add_argument("--draw-places", type=int, default=2_000)
+    parser.add_argument("--r19-returns", type=int, default=100)
     parser.add_argument("--results", default="bench/results.json")
     parser.add_argument("--quick", action="store_true", help="a run of seconds: the same keys, small numbers")
     args = parser.parse_args()
@@ -643,6 +649,8 @@ def main() -> None:
     results.update({f"import_ms_{fn}": ms for fn, ms in imports["with_bytecode"].items()})
     results.update({f"import_ms_{fn}_without_bytecode": ms for fn, ms in imports["without_bytecode"].items()})
     results["import_ms_platform_floor"] = imports["platform"]["floor"]
+    api_imports = [ms for fn, ms in imports["with_bytecode"].items() if fn != "key_rotation"]
+    results["import_ratio_to_platform"] = max(api_imports) / imports["platform"]["floor"]  # issue 24: <= 1.25
     # the noon at a city's scale, on paper (bench/city_noon.py): a model of the template's limits
     city = city_noon.run(
         city_noon.City(halls=10, phones=20_000) if args.quick else None, plot_to=None if args.quick else city_noon.PLOT
@@ -653,6 +661,13 @@ def main() -> None:
     results["office_put_seconds"] = put["office_put_seconds"]
     results["quick_run"] = 1 if args.quick else 0
     write_results(args.results, results)
+    # R23's draw and R19's returns, each in its own process (its own embedded AWS), merged into the file
+    for what, extra in (
+        ("draw", ["--entries", str(args.draw_entries), "--places", str(args.draw_places)]),
+        ("r19", ["--returns", str(args.r19_returns)]),
+    ):
+        subprocess.run([sys.executable, "-m", "bench.draws", what, *extra, "--results", args.results], check=True)
+        phase(f"{what} done")
 
 
 if __name__ == "__main__":
