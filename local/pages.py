@@ -1,5 +1,6 @@
 """The three pages (SPEC "Pages") in local mode, from `pages/` at the paths CloudFront serves them:
-`/` the citizen page, `/board/{office_id}` the hall's call display, `/staff/` the counter console, and
+`/` the citizen page, `/board/{office_id}` the hall's call display, `/staff/` the counter console,
+`/operator/` the phone line's console, and
 their shared files under `/assets/`. Also the CORS preflight that API Gateway answers for the
 deployed API (the template's `Api` `Cors`), since the template's routes have no OPTIONS method.
 
@@ -58,6 +59,8 @@ def page_file(path: str) -> Path | None:
         return PAGES / "index.html"
     if path in ("/staff/", "/staff/index.html"):
         return PAGES / "staff" / "index.html"
+    if path in ("/operator/", "/operator/index.html"):
+        return PAGES / "operator" / "index.html"
     parts = path.split("/")
     if len(parts) == 3 and parts[1] == "board" and parts[2] and "." not in parts[2]:
         return PAGES / "board" / "index.html"
@@ -70,10 +73,10 @@ def page_file(path: str) -> Path | None:
 def serve(request: Request) -> Response | None:
     from local.gateway import _response, problem
 
-    if request.path in ("/staff", "/board", "/board/"):
+    if request.path in ("/staff", "/operator", "/board", "/board/"):
         if request.method not in ("GET", "HEAD"):
             return None
-        target = "/staff/" if request.path == "/staff" else "/"
+        target = request.path + "/" if request.path in ("/staff", "/operator") else "/"
         return _response(308, b"", [("Location", target)])
     file = page_file(request.path)
     if file is None:

@@ -71,7 +71,13 @@
         });
     });
     $("send-login-code").addEventListener("click", function () {
-      HB.api("POST", "/v1/sessions/sms-code", { body: { login: $("login-login").value.trim() } })
+      // the code goes out for the right password only (an API before that took the login alone)
+      var loginName = $("login-login").value.trim(), password = $("login-password").value;
+      HB.api("POST", "/v1/sessions/sms-code", { body: { login: loginName, password: password } })
+        .catch(function (err) {
+          if (err.code !== "VALIDATION_ERROR") throw err;
+          return HB.api("POST", "/v1/sessions/sms-code", { body: { login: loginName } });
+        })
         .then(function () { say("account-msg", t("acct.codeSent"), "ok"); }, C.fail("account-msg"));
     });
     $("register-form").addEventListener("submit", function (e) {

@@ -256,7 +256,7 @@
     var kind = subjectKind();
     if (actingProxy() || b.rescheduling) return {};
     if (kind === "newborn") {
-      var nb = { name: $("newborn-name").value.trim(), birth_certificate_number: $("newborn-cert").value.trim().toUpperCase() };
+      var nb = { name: $("newborn-name").value.trim(), birth_certificate_number: $("newborn-cert").value.replace(/[\s-]/g, "").toUpperCase() };
       if (!nb.name) return { error: t("err.field", { field: t("bk.newbornName") }) };
       if (!/^[A-Z0-9]{8,12}$/.test(nb.birth_certificate_number)) return { error: t("err.field", { field: t("bk.newbornCert") }) };
       return { newborn: nb };

@@ -47,7 +47,7 @@
   function applicationItem(a) {
     var item = el("li", { class: "card", "data-application-id": a.application_id, "data-state": a.state }, [
       el("strong", { text: kindName(a) }), " ", el("span", { class: "status status-" + a.state, text: t("rp.st." + a.state) }),
-      el("p", { class: "hint", text: t("bk.reference") + " " + a.reference + " · " + a.permit_number })
+      el("p", { class: "hint", text: t("rp.reference", { ref: a.reference }) + " · " + a.permit_number })
     ]);
     if (a.state === "draft") {
       if (!a.materials.length) item.appendChild(el("p", { class: "hint", text: t("rp.noMaterials") }));

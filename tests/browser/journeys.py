@@ -5,15 +5,19 @@ One browser context per run, the one server of the suite."""
 from __future__ import annotations
 
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
 from blackbox_support import Api
 from browser_support import DESKTOP, PHONE, Watched
+from playwright.sync_api import expect
 
 RUNS = {"zh-phone": (PHONE, "zh"), "en-desktop": (DESKTOP, "en")}
 PASSWORD = "abc12345"
+OFFICE = "gz-tianhe-centre"
+LATER: dict[str, Any] = {}  # what test_01_journeys leaves for test_03 (after the clock moves to the next day)
 CSP_ERROR = re.compile(r"Content Security Policy|Refused to", re.I)
 CJK = re.compile(r"[\u3400-\u9fff]")
 
@@ -142,3 +146,62 @@ def shot(page, name: str, selector: str) -> None:
         page.locator(selector).first.evaluate("e => e.scrollIntoView({block: 'start'})")
         page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}.png"))
     page.set_viewport_size(size)
+
+
+def new_code(server: Api, phone: str, before: int, timeout: float = 30) -> str:
+    """The six-digit code of the first SMS to `phone` after the `before` it had."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        messages = server.sms(phone)
+        if len(messages) > before:
+            found = re.search(r"(?<!\d)(\d{6})(?!\d)", messages[0])
+            if found:
+                return found.group(1)
+        time.sleep(0.1)
+    raise AssertionError(f"no new SMS with a code to {phone}: {server.sms(phone)[:3]}")
+
+
+def choose(run: Run, service: str, office: str = OFFICE, day: int = 1) -> str:
+    """Service, hall, the `day`-th released day and its first slot with a place; the slot's start."""
+    page = run.page
+    change = page.locator("#services button.change")
+    if change.count():
+        change.click()
+    page.locator(f"[data-service-code='{service}'] button.choose").click()
+    page.locator(f"[data-office-id='{office}'] button.choose").click()
+    page.locator("#days button[data-date]").nth(day).click()
+    slot = page.locator("#slots button:not(.full)").first
+    start = slot.get_attribute("data-start")
+    slot.click()
+    expect(page.locator("#booking-summary")).to_contain_text(start)
+    return start
+
+
+def log_in(run: Run, login: str, password: str) -> None:
+    page = run.page
+    if page.locator("#logout").is_visible():
+        page.locator("#logout").click()
+    page.locator("#tab-login").click()
+    page.locator("#login-login").fill(login)
+    page.locator("#login-password").fill(password)
+    page.locator("#login-submit").click()
+    expect(page.locator("#logged-in")).to_be_visible()
+
+
+def booked_now(run: Run) -> str:
+    """Book the chosen slot; the new booking's reference (the confirmation shows it)."""
+    page = run.page
+    before = page.locator("#conf-reference").inner_text()
+    page.locator("#book").click()
+    expect(page.locator("#confirmation")).to_be_visible()
+    expect(page.locator("#conf-reference")).not_to_have_text(before or "-")
+    assert page.locator("#booking-msg").is_hidden(), page.locator("#booking-msg").inner_text()
+    return page.locator("#conf-reference").inner_text()
+
+
+def one_message(run: Run, box: str, text: str) -> None:
+    """The refusal is shown once, as one sentence wholly in the page's language."""
+    page = run.page
+    expect(page.locator(box)).to_have_text(text)
+    assert run.in_language(text), text
+    assert page.locator("main").inner_text().count(text) == 1

@@ -63,6 +63,7 @@ class Settings(BaseSettings):
     limit_register_phone: str = "3/86400"
     limit_register_form_address: str = "30/600"  # registration forms tried per address, refused or not
     limit_verify_address: str = "30/3600"  # verification codes tried per address, known ID number or not
+    limit_reset_address: str = "10/3600"  # password resets asked per address (an SMS each at most)
     limit_login_address: str = "30/60"  # logins tried per address, any login string (memory)
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"

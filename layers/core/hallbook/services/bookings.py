@@ -296,20 +296,23 @@ def cancel_booking(
     reason: str | None = None,
     copy_to: tuple[tuple[str, str, str], ...] = (),
     sms_template: str | None = None,
+    counted: bool = True,
 ) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
     counts towards R11; the hall's does not. `copy_to`: as for `book`; `sms_template`: another SMS
-    than the cancellation's (the hall's for a day the calendar closes: `cancelled_by_calendar`)."""
+    than the cancellation's (the hall's for a day the calendar closes: `cancelled_by_calendar`).
+    `counted=False`: an account's closure (PIPL) - never counted against anyone, open past the R10
+    cut-off, the place returning as a citizen's does (R19)."""
     if not allowed(booking.status, Status.CANCELLED):
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
-    if by_citizen and not can_cancel(booking.date, now):
+    if by_citizen and counted and not can_cancel(booking.date, now):
         raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
-    counts = by_citizen and guardians.counts_against_subject(account, booking.subject_id_number)
+    counts = by_citizen and counted and guardians.counts_against_subject(account, booking.subject_id_number)
     # R18/R19: a citizen's or operator's cancellation keeps the place taken, as a delayed place that goes
     # to the waitlist or back to the pool after a random delay; the hall's (a closed day) frees it
     from ..store.waitlist import delayed_place_item
@@ -368,7 +371,8 @@ def cancel_booking(
             )
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
-    flags.cancelled(booking, by, now)  # R22
+    if counted:
+        flags.cancelled(booking, by, now)  # R22
     return store.get_booking(booking.booking_id) or booking
 
 

@@ -84,3 +84,53 @@ class ReclaimConfirmIn(Strict):
 class ReclaimConfirmOut(Model):
     account_id: str
     phone_verified: bool
+
+
+# ---------------------------------------------------------------- account life (R1, issue 21)
+
+LoginText = Annotated[
+    str, Field(min_length=1, max_length=64, description="ID number or phone", examples=["13812345678"])
+]
+
+
+class PasswordResetIn(Strict):
+    login: LoginText
+
+
+class PasswordResetOut(Model):
+    detail: str
+
+
+class PasswordResetConfirmIn(Strict):
+    login: LoginText
+    code: SmsCodeText
+    new_password: PasswordText
+
+
+class PhoneChangeIn(Strict):
+    phone: MobileText = Field(min_length=1, max_length=24)
+
+
+class PhoneChangeOut(Model):
+    phone: str = Field(description="masked: where the code went")
+    expires_in: int
+
+
+class PhoneConfirmIn(Strict):
+    code: SmsCodeText
+
+
+class PhoneConfirmOut(Model):
+    phone: str
+    phone_verified: bool
+
+
+class StaffPhoneChangeIn(Strict):
+    id_number: IdNumberText
+    phone: MobileText = Field(min_length=1, max_length=24)
+
+
+class StaffPhoneChangeOut(Model):
+    account_id: str
+    phone: str = Field(description="masked")
+    phone_verified: bool
