@@ -192,8 +192,12 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         over = sum(max(0, n - capacity) for n in counts.values())
         winners = result.winners
         ops = {k: v for k, v in job.counts.items() if k not in ("requests", "write_requests", "write_units")}
-        # the losers' BatchWriteItem go 8 at a time (store.draws.lost_in_batches); everything else in turn
-        paper_s = sum(PAPER_MS.get(op, 10.0) * n / (8 if op == "BatchWriteItem" else 1) for op, n in ops.items()) / 1000
+        # the writes go WORKERS at a time (services.draws._carry_out: winners' transactions, waitlist joins,
+        # losers' batches); the reads (the entries' Query, the accounts' BatchGetItem) in turn
+        parallel = ("TransactWriteItems", "BatchWriteItem", "UpdateItem", "PutItem")
+        paper_s = (
+            sum(PAPER_MS.get(op, 10.0) * n / (draws.WORKERS if op in parallel else 1) for op, n in ops.items()) / 1000
+        )
         figures = {
             "draw_entries": entries,
             "draw_places": places,
