@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 
-.PHONY: run test unit lint static sam-build deploy bench venv tools clean chromium
+.PHONY: run test unit lint static sam-build deploy bench venv tools clean chromium i18n
 
 # uv installs (~15 s on a new machine, against ~150 s for pip); pip is the fallback should uv fail
 UV := $(VENV)/bin/uv
@@ -33,6 +33,10 @@ $(TOOLS)/.stamp: requirements-tools.txt | $(VENV)/.stamp
 
 venv: $(VENV)/.stamp
 tools: $(TOOLS)/.stamp
+
+## make i18n: the message catalogue (docs/i18n.md): new raised details into the .po files, the .mo compiled, what is missing listed
+i18n: venv
+	$(APP_PY) -m local.i18n
 
 ## make run [NOW=2026-09-14T09:00+08:00] [PORT=3000]: the whole system on http://127.0.0.1:$(PORT)
 run: venv

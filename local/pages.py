@@ -71,7 +71,8 @@ def page_file(path: str) -> Path | None:
 
 
 def serve(request: Request) -> Response | None:
-    from local.gateway import _response, problem
+    from hallbook.i18n import N_
+    from local.gateway import _response, api_problem
 
     if request.path in ("/staff", "/operator", "/board", "/board/"):
         if request.method not in ("GET", "HEAD"):
@@ -84,7 +85,7 @@ def serve(request: Request) -> Response | None:
     if request.method not in ("GET", "HEAD"):
         return _response(405, b"", [("Allow", "GET, HEAD")])
     if not file.is_file():
-        return problem(404, "Not Found", f"no page {request.path}", "NOT_FOUND")
+        return api_problem(request, 404, "NOT_FOUND", N_("No page {path}.", path=request.path))
     body = config_js() if request.path == "/assets/config.js" else file.read_bytes()
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     headers = [

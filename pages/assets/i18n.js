@@ -169,7 +169,8 @@ window.HALLBOOK_I18N = {
     "err.QUEUE_EMPTY": "当前没有等候的号码。", "err.INVALID_STATE": "当前状态不允许此操作。",
     "err.SMS_CODE_REQUIRED": "本次登录需要短信验证码。", "err.TOTP_CODE_REQUIRED": "本次登录需要动态验证码。",
     "err.BUSY": "系统繁忙，请稍后重试。", "err.INTERNAL": "系统出错，请稍后重试。",
-    "err.UNSUPPORTED_MEDIA_TYPE": "请求格式有误。"
+    "err.UNSUPPORTED_MEDIA_TYPE": "请求格式有误。",
+    "err.NOT_ELIGIBLE": "不符合网上办理的条件。", "err.PRECONDITION_FAILED": "内容已被他人修改，请刷新后重试。"
   },
   en: {
     "lang.switch": "中文", "lang.switchLabel": "切换到中文",
@@ -319,6 +320,7 @@ window.HALLBOOK_I18N = {
     "err.QUEUE_EMPTY": "Nobody is waiting.", "err.INVALID_STATE": "That is not possible in the current state.",
     "err.SMS_CODE_REQUIRED": "This login needs an SMS code.", "err.TOTP_CODE_REQUIRED": "This login needs your authenticator code.",
     "err.BUSY": "Busy; please try again.", "err.INTERNAL": "Something went wrong; please try again.",
-    "err.UNSUPPORTED_MEDIA_TYPE": "The request was malformed."
+    "err.UNSUPPORTED_MEDIA_TYPE": "The request was malformed.",
+    "err.NOT_ELIGIBLE": "This cannot be applied for online.", "err.PRECONDITION_FAILED": "Someone changed this meanwhile; reload and try again."
   }
 };

@@ -186,7 +186,7 @@ def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
     for _ in range(5):
         problem(log_in(api, OWNER_IP, login, password, sms_code=wrong), 401, "SMS_CODE_REQUIRED")
     body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
-    assert "new one" in body["detail"]
+    assert "获取新的验证码" in body["detail"]
     system.clock.advance(timedelta(seconds=61))
     r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login, "password": password})
     assert r.status == 202

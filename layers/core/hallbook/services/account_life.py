@@ -19,6 +19,7 @@ from typing import Any
 from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_phone
+from ..i18n import N_
 from ..store import accounts as store
 from ..store import bookings as booking_store
 from ..store.accounts import Account, Pending
@@ -35,7 +36,7 @@ RESET_INTERVAL = 120  # seconds between two reset codes (while the last is good)
 RESET_SENDS_PER_DAY = 8
 PHONE_INTERVAL = 60
 PHONE_SENDS_PER_DAY = 5
-WRONG_CODE = "The code is wrong or has expired."
+WRONG_CODE = N_("The code is wrong or has expired.")
 
 
 def _hash(kind: str, account_id: str, code: str) -> str:
@@ -197,7 +198,8 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
     last_sent = pending.expires_at - CODE_MINUTES * 60 if pending.expires_at else None
     if sends >= PHONE_SENDS_PER_DAY:
         raise errors.RateLimited(
-            f"At most {PHONE_SENDS_PER_DAY} codes a day.", retry_after=max(1, period_start + 24 * 3600 - at)
+            N_("At most {count} codes a day.", count=PHONE_SENDS_PER_DAY),
+            retry_after=max(1, period_start + 24 * 3600 - at),
         )
     if last_sent is not None and at - last_sent < PHONE_INTERVAL:
         raise errors.RateLimited("A code was sent less than a minute ago.", retry_after=last_sent + PHONE_INTERVAL - at)

@@ -38,6 +38,7 @@ from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import EntryStatus as WaitStatus
 from ..domain.waitlist import cut_off
+from ..i18n import N_, Bilingual, Text
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import draws as store
@@ -73,9 +74,13 @@ def mark_drawn(
     window = _window_days(catalog, region)
     service = get_service(service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: nothing to draw.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: nothing to draw.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if not 1 <= entry_minutes <= MAX_ENTRY_MINUTES:
-        raise errors.ValidationFailed(f"`entry_minutes` is 1 to {MAX_ENTRY_MINUTES}", field="entry_minutes")
+        raise errors.ValidationFailed(
+            N_("entry_minutes is 1 to {count}.", count=MAX_ENTRY_MINUTES), field="entry_minutes"
+        )
     current = catalog.draws.get((region, service_code))
     first = rules.first_drawn_day(now, window)
     if current is not None and current.until_day is None:
@@ -92,7 +97,7 @@ def unmark(caller: Caller, region: str, service_code: str, now: datetime) -> Dra
     window = _window_days(catalog, region)
     current = catalog.draws.get((region, service_code))
     if current is None or current.until_day is not None:
-        raise errors.NotFound(f"{service_code} is not drawn in {region}.")
+        raise errors.NotFound(N_("{code} is not drawn in {region}.", code=service_code, region=region))
     until = rules.last_opened_day(now, window)
     ended = DrawSetting(
         region, service_code, current.entry_minutes, current.from_day, until, now.isoformat(timespec="seconds")
@@ -114,7 +119,7 @@ def _window_days(catalog: Catalog, region: str) -> int:
         return catalog.regions[region].booking_window_days
     if any(o.region == region for o in catalog.offices.values()):
         return 14
-    raise errors.NotFound(f"There is no region {region}.")
+    raise errors.NotFound(N_("There is no region {region}.", region=region))
 
 
 # ---------------------------------------------------------------- draws and their cache
@@ -189,8 +194,12 @@ def ensure_first_come(catalog: Catalog, office: Office, service_code: str, day: 
     if draw.state != "drawn":
         closes = draw.closes_at.astimezone(SHANGHAI).strftime("%H:%M")
         raise errors.DrawOpen(
-            f"The places of {day} are drawn by lot: enter the draw until {closes} (POST /v1/draw-entries); "
-            "the places left after the draw are first-come.",
+            N_(
+                "The places of {day} are drawn by lot: enter the draw until {closes}; "
+                "the places left after the draw are first-come.",
+                day=day,
+                closes=closes,
+            ),
             draw_id=draw.draw_id,
         )
 
@@ -227,24 +236,36 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
             parse_hhmm(start)
     except ValueError as e:
         raise errors.ValidationFailed(
-            str(e) if "starts" in str(e) else "`starts` are times HH:MM", field="starts"
+            e.args[0] if isinstance(e.args[0], Text) else "`starts` are times HH:MM", field="starts"
         ) from None
     catalog = load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     setting = catalog.drawn(office, service.code, day)
     if setting is None:
-        raise errors.DrawClosed(f"{day} of {service.code} is not drawn by lot in {office.region}.")
+        raise errors.DrawClosed(
+            N_("{day} of {code} is not drawn by lot in {region}.", day=day, code=service.code, region=office.region)
+        )
     window = catalog.booking_window_days(office)
     if now < rules.opens_at(day, window):
-        raise errors.DrawClosed(f"The draw of {day} opens at {rules.opens_at(day, window).isoformat()}.")
+        raise errors.DrawClosed(
+            N_("The draw of {day} opens at {opens}.", day=day, opens=rules.opens_at(day, window).isoformat())
+        )
     draw = draw_of(office.region, service.code, day, setting.entry_minutes, window, now)
     if not draw.opens_at <= now < draw.closes_at or draw.state != "open":
-        raise errors.DrawClosed(f"Entries for {day} closed at {draw.closes_at.isoformat()}.")
+        raise errors.DrawClosed(N_("Entries for {day} closed at {closes}.", day=day, closes=draw.closes_at.isoformat()))
     planned = {
         s.start
         for s in slots_for_day(
@@ -252,7 +273,14 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
         )
     }
     if not planned or any(s not in planned for s in starts or ()):
-        raise errors.NoSuchSlot(f"{office.name} has no such {service.name_zh} slot on {day}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no such {service} slot on {day}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+            )
+        )
     account = bookings._citizen_account(caller)
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
