@@ -20,6 +20,7 @@ from datetime import UTC, datetime, timedelta
 from ..clock import SHANGHAI
 from ..domain.booking import Status, cancel_deadline
 from ..domain.identity import mask_id_number, mask_name
+from ..domain.newborn import mask_certificate
 from ..domain.timetable import parse_hhmm
 from ..store import accounts as account_store
 from ..store.bookings import Booking
@@ -55,10 +56,20 @@ def qr_svg(reference: str) -> str:
 def subject_name(booking: Booking) -> str:
     """The subject's name, masked (张*明): the account holder's own booking; a minor's name is not
     known to the system (a guardian names the minor's ID number only), so it says 未成年人 (minor)."""
+    if booking.newborn_name is not None:  # R2: named by its birth certificate
+        return f"{mask_name(booking.newborn_name)}（新生儿 / newborn）"
     account = account_store.get_account(booking.account_id)
     if account is not None and account.id_number == booking.subject_id_number and account.name:
         return mask_name(account.name)
     return "未成年人 / minor"
+
+
+def subject_number_row(booking: Booking) -> str:
+    """The subject's number, masked: an ID number, or a newborn's birth certificate number (R2)."""
+    if booking.newborn_name is not None:
+        number = html.escape(mask_certificate(booking.subject_id_number))
+        return f"<tr><th>出生医学证明编号 Birth certificate</th><td>{number}</td></tr>"
+    return f"<tr><th>证件号 ID number</th><td>{html.escape(mask_id_number(booking.subject_id_number))}</td></tr>"
 
 
 def _starts(booking: Booking) -> datetime:
@@ -123,7 +134,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str) -
 <tr><th>状态 Status</th><td class="status"><strong>{e(zh)} / {e(en)}</strong></td></tr>
 <tr><th>事项 Service</th><td>{e(service.name_zh)} / {e(service.name_en)}</td></tr>
 <tr><th>办理人 Name</th><td>{e(name)}</td></tr>
-<tr><th>证件号 ID number</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
+{subject_number_row(booking)}
 <tr><th>大厅 Hall</th><td>{e(office.name)}{" / " + e(office.name_en) if office.name_en else ""}</td></tr>
 <tr><th>地址 Address</th><td>{e(office.address)}</td></tr>
 <tr><th>电话 Phone</th><td>{phone}</td></tr>
