@@ -24,6 +24,8 @@ from hallbook.store.uploads import object_key
 from local.template import REGION
 from tests.support import auth, login, problem, registered, release_days, run_at_once
 
+pytestmark = [pytest.mark.R17]
+
 PERMIT_OFFICE = "hk-test-ps"
 OTHER_PERMIT_OFFICE = "hk-other-ps"
 TODAY = date(2026, 9, 14)  # START, a Monday, 09:00
@@ -294,7 +296,7 @@ def test_renewal_only_in_the_month_before_expiry(tokens, permit_offices, api, va
     else:
         body = problem(r, 409, "NOT_ELIGIBLE")
         assert (body["window_opens"], body["window_closes"]) == (opens, valid_until)
-        assert f"from {opens} to {valid_until}" in body["detail"]
+        assert f"{opens}至{valid_until}" in body["detail"]
 
 
 @pytest.mark.parametrize(

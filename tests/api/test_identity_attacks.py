@@ -71,7 +71,7 @@ def test_a_stranger_cannot_register_an_id_number_the_real_name_source_gives_to_s
     real_name_source.register(victim, "王芳", victim_phone)
     for name, phone in [("王芳", attacker_phone), ("李四", attacker_phone), ("李四", victim_phone)]:
         body = problem(register(api, name, victim, phone), 422, "VALIDATION_ERROR")
-        assert "real-name" in body["detail"] and victim not in body["detail"]
+        assert "实名" in body["detail"] and victim not in body["detail"]
     assert register(api, "王芳", victim, victim_phone).status == 201  # the owner, with her own phone
 
 

@@ -29,6 +29,8 @@ from tests.support import (
     run_at_once,
 )
 
+pytestmark = [pytest.mark.R14, pytest.mark.R15]
+
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 OTHER = "other-hall"  # a book_first hall
 EARLY = "early-hall"  # a priority hall whose ID_RENEW slot runs 08:00-09:00
@@ -339,7 +341,7 @@ def test_display_board_numbers_only_cheap_to_poll(system, staff, api):
     assert r.status == 200 and r.headers["cache-control"] == "public, max-age=5" and r.headers["etag"]
     board = r.json()
     assert board["last_called"]["number"] == "A001" and board["last_called"]["counter"] == "3"
-    assert board["counters"] == [{"counter": "3", "number": "A001"}]
+    assert board["counters"] == [{"counter": "3", "number": "A001", "paused": False}]
     assert [w["number"] for w in board["waiting"]] == ["B001", "B002"] and board["waiting_count"] == 2
     assert [w["estimated_wait_minutes"] for w in board["waiting"]] == [0, 10] and board["estimated_wait_minutes"] == 20
     for secret in (citizen.id_number, citizen.phone, "李四", booking["reference"], booking["booking_id"]):

@@ -121,6 +121,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             if attempt or "Address already in use" not in _tail(log):
                 raise
     Api.start_seconds = time.monotonic() - started
+    Api.log_path = str(log)
     print(f"\nlocal mode on 127.0.0.1:{port}, log {log}", file=sys.stderr)
     try:
         yield api
@@ -151,3 +152,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
             f"black-box: {Api.clock_moves} clock moves took {Api.clock_seconds:.1f}s; server start "
             f"{Api.start_seconds:.1f}s"
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The SPEC's rule markers (R1-R23, R8a, R15a), as the main suite's pytest.ini names them."""
+    for rule in [f"R{n}" for n in range(1, 24)] + ["R8a", "R15a"]:
+        config.addinivalue_line("markers", f"{rule}: SPEC rule {rule}")

@@ -31,6 +31,8 @@ from blackbox_support import (
     sms_code,
 )
 
+pytestmark = [pytest.mark.R1, pytest.mark.R2, pytest.mark.R8, pytest.mark.R9, pytest.mark.R10, pytest.mark.R13]
+
 OFFICE = "sz-futian-centre"  # book_first, Shenzhen (14-day window)
 SERVICE = "ID_RENEW"
 PROVISIONAL_HOLIDAYS_2030 = {date(2030, 10, 1), date(2030, 10, 2), date(2030, 10, 3)}

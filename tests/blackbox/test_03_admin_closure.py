@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date
 
+import pytest
 from blackbox_support import Api, assert_problem, availability, book, booked, past_the_caches, register
+
+pytestmark = [pytest.mark.R4, pytest.mark.R11]
 
 OFFICE = "hk-longhua-jinmao-ps"
 SERVICE = "ID_RENEW"

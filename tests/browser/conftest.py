@@ -146,3 +146,9 @@ def pytest_terminal_summary(terminalreporter, exitstatus: int, config: pytest.Co
         terminalreporter.write_line(
             f"axe {name}: " + (", ".join(f"{k} {v}" for k, v in sorted(counts.items())) or "no violations")
         )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """The SPEC's rule markers (R1-R23, R8a, R15a), as the main suite's pytest.ini names them."""
+    for rule in [f"R{n}" for n in range(1, 24)] + ["R8a", "R15a"]:
+        config.addinivalue_line("markers", f"{rule}: SPEC rule {rule}")

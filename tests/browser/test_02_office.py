@@ -13,6 +13,8 @@ from blackbox_support import Api, at, availability, booked, register
 from browser_support import Watched, axe_check, reflows, screenshot
 from playwright.sync_api import expect
 
+pytestmark = [pytest.mark.R14, pytest.mark.R15, pytest.mark.R15a]
+
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 STAFF = (f"staff@{OFFICE}", "local-staff-pass")
 
@@ -23,7 +25,9 @@ def visit(server: Api) -> dict:
     days = availability(server, OFFICE, SERVICE)
     day, slots = min(days.items())
     start = min(s for s, slot in slots.items() if slot["remaining"] > 0)
-    booking = booked(server, register(server), OFFICE, SERVICE, day, start)
+    citizen = register(server)
+    booking = booked(server, citizen, OFFICE, SERVICE, day, start)
+    booking["id_number"] = citizen.id_number
     second = register(server)
     booking["second"] = booked(server, second, OFFICE, SERVICE, day, start)
     booking["second_id_number"] = second.id_number
@@ -46,6 +50,12 @@ def test_console_login_and_check_in_by_reference(desktop: Watched, board: Watche
     page.keyboard.type(visit["reference"])
     page.keyboard.press("Enter")
     expect(page.locator("#msg")).to_contain_text(visit["reference"])
+    # R15a: whom to compare with the ID card - masked name and ID number, and the slot booked
+    expect(page.locator("#identity")).to_be_visible()
+    expect(page.locator("#identity-number")).to_have_text(visit["subject_id_number"])
+    assert visit["id_number"][-4:] in visit["subject_id_number"] and visit["id_number"] not in page.content()
+    expect(page.locator("#identity-name")).to_contain_text("*")
+    expect(page.locator("#identity-slot")).to_contain_text(f"{visit['date']} {visit['start']}-{visit['end']}")
     expect(page.locator("#day tr")).to_have_count(1)
     number = page.locator("#day tr").first.get_attribute("data-ticket-number")
     assert number and number.startswith("A"), number
@@ -104,10 +114,15 @@ def test_complete_with_the_keyboard(desktop: Watched, visit: dict) -> None:
 
 def test_the_board_survives_the_api_being_down(board: Watched, visit: dict) -> None:
     page = board.page
+    # the completed ticket left the screen (R15a); the second citizen's still waits
+    expect(page.locator(f"#calls li[data-ticket-number='{visit['number']}']")).to_have_count(0)
+    waiting = page.locator("#waiting li[data-ticket-number]").first
+    expect(waiting).to_be_visible()
+    number = waiting.get_attribute("data-ticket-number")
     page.route("**/v1/offices/*/queue", lambda route: route.abort("connectionrefused"))
     expect(page.locator("#stale")).to_be_visible(timeout=6000)
     # the last state stays on the screen
-    expect(page.locator(f"#calls li[data-ticket-number='{visit['number']}']")).to_be_visible()
+    expect(page.locator(f"#waiting li[data-ticket-number='{number}']")).to_be_visible()
     page.unroute("**/v1/offices/*/queue")
     expect(page.locator("#stale")).to_be_hidden(timeout=4000)
     assert not board.errors and not board.outside

@@ -25,6 +25,7 @@ KEYS = (
     "paper_availability_reads_per_s_per_hall_service",
     "paper_attempts_per_s_per_hall_service",
     "sms_segments_per_booking",
+    "office_put_seconds",
 )
 
 

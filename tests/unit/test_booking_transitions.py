@@ -12,6 +12,8 @@ from hallbook.clock import SHANGHAI
 from hallbook.domain.booking import ALLOWED, Status, TransitionNotAllowed, allowed, check_transition, sources_of
 from hallbook.store.bookings import change_status
 
+pytestmark = [pytest.mark.R8, pytest.mark.R10]
+
 
 class Recorded:
     """Stands for store.base.Items: what a transaction would have been given."""
@@ -30,6 +32,7 @@ def test_the_table_lists_every_change_and_the_final_statuses_have_none():
         ("booked", "no_show"),
         ("checked_in", "completed"),
         ("checked_in", "closed_at_day_end"),
+        ("checked_in", "no_show"),  # R15a: skipped twice at the counter
     }
     for final in (Status.CANCELLED, Status.COMPLETED, Status.NO_SHOW, Status.CLOSED_AT_DAY_END):
         assert not any(allowed(final, target) for target in Status)
@@ -49,7 +52,7 @@ def test_a_change_no_status_may_make_raises_before_anything_is_written():
 def test_the_condition_is_status_in_the_tables_sources_and_leaving_booked_leaves_the_sweep():
     tx = Recorded()
     now = datetime(2026, 9, 14, 9, tzinfo=SHANGHAI)
-    change_status(tx, "b1", Status.NO_SHOW, now)  # type: ignore[arg-type]
+    change_status(tx, "b1", Status.NO_SHOW, now, source=Status.BOOKED)  # type: ignore[arg-type]
     change_status(tx, "b1", Status.COMPLETED, now)  # type: ignore[arg-type]
     (label, _, no_show_actions, no_show_condition), (_, _, completed_actions, completed_condition) = tx.updates
     assert label == "booking"
@@ -57,3 +60,14 @@ def test_the_condition_is_status_in_the_tables_sources_and_leaving_booked_leaves
     assert str(completed_condition) == "status IN ({'S': 'checked_in'})"
     assert {str(a) for a in no_show_actions if isinstance(a, RemoveAction)} == {"sweep_day", "sweep_at"}
     assert not any(isinstance(a, RemoveAction) for a in completed_actions)
+
+
+def test_a_change_from_a_named_source_is_conditioned_on_that_source_only():
+    tx = Recorded()
+    now = datetime(2026, 9, 14, 9, tzinfo=SHANGHAI)
+    change_status(tx, "b1", Status.NO_SHOW, now, source=Status.CHECKED_IN)  # type: ignore[arg-type]
+    (_, _, actions, condition) = tx.updates[0]
+    assert str(condition) == "status IN ({'S': 'checked_in'})"
+    assert not any(isinstance(a, RemoveAction) for a in actions)
+    with pytest.raises(TransitionNotAllowed):
+        change_status(tx, "b1", Status.CHECKED_IN, now, source=Status.COMPLETED)  # type: ignore[arg-type]

@@ -60,6 +60,7 @@ ROUTE_FAMILIES: tuple[tuple[str, str, str], ...] = (
     ("*", "/v1/offices/{office_id}/check-ins", "hall"),
     ("*", "/v1/offices/{office_id}/tickets", "hall"),
     ("*", "/v1/offices/{office_id}/queue", "hall"),
+    ("*", "/v1/offices/{office_id}/counters", "hall"),  # R15a: pause and resume
     ("*", "/v1/offices/{office_id}/guardian-links", "hall"),
     ("*", "/v1/offices/{office_id}/identity-reclaims", "hall"),
     ("*", "/v1/offices/{office_id}/applications", "applications"),

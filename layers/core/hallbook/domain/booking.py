@@ -25,7 +25,8 @@ class Status(str, Enum):
 # status that is no source here is final.
 ALLOWED: dict[Status, frozenset[Status]] = {
     Status.BOOKED: frozenset({Status.CANCELLED, Status.CHECKED_IN, Status.NO_SHOW}),
-    Status.CHECKED_IN: frozenset({Status.COMPLETED, Status.CLOSED_AT_DAY_END}),
+    # R15a: checked in, then skipped twice at the counter (过号): a no-show, counted for R12 only then
+    Status.CHECKED_IN: frozenset({Status.COMPLETED, Status.CLOSED_AT_DAY_END, Status.NO_SHOW}),
 }
 
 

@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import unicodedata
 
+from ..i18n import N_
 from .errors import ValidationFailed
 
 _CERTIFICATE = re.compile(r"^[A-Z][0-9]{9}$")
@@ -47,7 +48,7 @@ def parse_newborn_name(raw: str | None) -> str:
     """The newborn's name as the certificate gives it (Chinese or Latin letters, at most MAX_NAME)."""
     name = " ".join(unicodedata.normalize("NFKC", raw or "").split())
     if not name or len(name) > MAX_NAME or not all(ch.isalpha() or ch in " ·.'-" for ch in name):
-        raise ValidationFailed(f"newborn.name must be 1-{MAX_NAME} letters", field="newborn.name")
+        raise ValidationFailed(N_("newborn.name must be 1-{count} letters.", count=MAX_NAME), field="newborn.name")
     return name
 
 

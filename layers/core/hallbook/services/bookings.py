@@ -23,6 +23,7 @@ from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
+from ..i18n import N_, Bilingual, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -104,22 +105,28 @@ def _subject_for(
     if service.subject == "newborn":
         if newborn is None or subject_id_number:
             raise errors.ValidationFailed(
-                f"{service.name_zh} ({service.name_en}) is a newborn's business: name the newborn as "
-                "newborn {name, birth_certificate_number}, booked with your own ID number.",
+                N_(
+                    "{service} is a newborn's business: name the newborn (name and birth certificate number); "
+                    "it is booked with your own ID number.",
+                    service=Bilingual(service.name_zh, service.name_en),
+                ),
                 field="newborn",
             )
         parse_newborn_name(newborn.name)
         return parse_certificate_number(newborn.birth_certificate_number)
     if newborn is not None:
         raise errors.ValidationFailed(
-            f"{service.name_zh} ({service.name_en}) is not a newborn's business.", field="newborn"
+            N_("{service} is not a newborn's business.", service=Bilingual(service.name_zh, service.name_en)),
+            field="newborn",
         )
     subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
     if subject is None or subject.value == account.id_number:
         if service.subject == "minor":
             raise errors.ValidationFailed(
-                f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
-                "child's ID number as subject_id_number.",
+                N_(
+                    "{service} is a minor's business: name the child's ID number as subject_id_number.",
+                    service=Bilingual(service.name_zh, service.name_en),
+                ),
                 field="subject_id_number",
             )
         return account.id_number or ""
@@ -127,7 +134,8 @@ def _subject_for(
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
     if service.subject == "self":
         raise errors.ValidationFailed(
-            f"{service.name_zh} ({service.name_en}) is not a minor's business.", field="subject_id_number"
+            N_("{service} is not a minor's business.", service=Bilingual(service.name_zh, service.name_en)),
+            field="subject_id_number",
         )
     if not guardians.is_guardian(account.account_id, subject.value):
         flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
@@ -160,13 +168,23 @@ def book(
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow(
-            "Bookings open at 12:00 for the day "
-            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
+            N_(
+                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
+                days=catalog.booking_window_days(office),
+            )
         )
     planned = {
         s.start: s
@@ -176,7 +194,19 @@ def book(
     }
     slot_plan = planned.get(request.start)
     if slot_plan is None:
-        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+        )
+    if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
     def refuse_if_seen_full() -> None:
@@ -213,7 +243,7 @@ def book(
     if suspension:
         raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
     if slot is None or slot.closed:
-        raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(N_("No released slot on {day} at {start}.", day=day, start=request.start))
     if slot.remaining <= 0:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
@@ -286,20 +316,33 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
 
 
 def cancel_booking(
-    booking: Booking, now: datetime, by: str, reason: str | None = None, copy_to: tuple[tuple[str, str, str], ...] = ()
+    booking: Booking,
+    now: datetime,
+    by: str,
+    reason: str | None = None,
+    copy_to: tuple[tuple[str, str, str], ...] = (),
+    sms_template: str | None = None,
+    counted: bool = True,
 ) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
-    counts towards R11; the hall's does not. `copy_to`: as for `book`."""
+    counts towards R11; the hall's does not. `copy_to`: as for `book`; `sms_template`: another SMS
+    than the cancellation's (the hall's for a day the calendar closes: `cancelled_by_calendar`).
+    `counted=False`: an account's closure (PIPL) - never counted against anyone, open past the R10
+    cut-off, the place returning as a citizen's does (R19)."""
     if not allowed(booking.status, Status.CANCELLED):
-        raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
+        raise errors.NotCancellable(
+            N_("The booking is {status}; only a booked one can be cancelled.", status=booking.status)
+        )
     by_citizen = by != "hall"
-    if by_citizen and not can_cancel(booking.date, now):
-        raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
+    if by_citizen and counted and not can_cancel(booking.date, now):
+        raise errors.CancelClosed(
+            N_("Cancellation closed at {deadline}.", deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"))
+        )
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
-    counts = by_citizen and guardians.counts_against_subject(account, booking.subject_id_number)
+    counts = by_citizen and counted and guardians.counts_against_subject(account, booking.subject_id_number)
     # R18/R19: a citizen's or operator's cancellation keeps the place taken, as a delayed place that goes
     # to the waitlist or back to the pool after a random delay; the hall's (a closed day) frees it
     from ..store.waitlist import delayed_place_item
@@ -308,7 +351,7 @@ def cancel_booking(
     for _ in range(CANCEL_ATTEMPTS):
         place = waitlist.delayed_place(booking, now) if by_citizen else None
         subject = store.get_subject(booking.subject_id_number)
-        template = "cancelled_by_hall" if by == "hall" else "cancelled"
+        template = sms_template or ("cancelled_by_hall" if by == "hall" else "cancelled")
         sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
         suspension = suspension_after_cancellation(count_before, now) if counts else None
@@ -316,7 +359,7 @@ def cancel_booking(
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
-            why = (f"本月取消预约已达{CANCELS_PER_MONTH}次", f"{CANCELS_PER_MONTH} cancellations this month")
+            why = pair("why.cancellations", count=CANCELS_PER_MONTH)
             sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
@@ -343,7 +386,10 @@ def cancel_booking(
             office = catalog.offices[booking.office_id]
             if not can_cancel(booking.date, now):
                 raise errors.CancelClosed(
-                    f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}."
+                    N_(
+                        "Cancellation closed at {deadline}.",
+                        deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"),
+                    )
                 ) from None
             continue
     else:
@@ -358,7 +404,8 @@ def cancel_booking(
             )
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
-    flags.cancelled(booking, by, now)  # R22
+    if counted:
+        flags.cancelled(booking, by, now)  # R22
     return store.get_booking(booking.booking_id) or booking
 
 

@@ -28,11 +28,13 @@ from ..domain.booking import Status
 from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
 from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
+from ..i18n import N_, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store.accounts import Account
 from ..store.bookings import Booking, Subject, SubjectMoved
 from ..store.catalog import Catalog, load_catalog
+from ..store.outbox import Message
 from . import guardians, messages
 
 log = logging.getLogger(__name__)
@@ -64,7 +66,7 @@ class SweepResult:
 def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepResult:
     now = now or clock_now()
     if not 0 <= days_back <= MAX_DAYS_BACK:
-        raise ValidationFailed(f"days_back is 0 to {MAX_DAYS_BACK}")
+        raise ValidationFailed(N_("days_back is 0 to {days}.", days=MAX_DAYS_BACK))
     result = SweepResult()
     today = now.date()
     ids = [i for back in range(days_back, -1, -1) for i in store.due_for_sweep(today - timedelta(days=back), now)]
@@ -105,38 +107,45 @@ def _after(subject: Subject, booking: Booking, counted: bool) -> Subject:
     )
 
 
+def no_show_consequences(
+    booking: Booking, subject: Subject, account: Account | None, catalog: Catalog, now: datetime, counts: bool
+) -> tuple[list[Message], str | None]:
+    """R12, R21: the SMS a no-show sends (the no-show, the warning after the second, the suspension
+    after the third) and the suspension it starts (`noshow_until`, None when none or already recorded):
+    for the sweep and for the counter's second skip (R15a) alike."""
+    office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
+    phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
+    suspension = suspension_after_no_show(subject.no_shows, booking.date) if counts else None
+    until = suspension.until.isoformat() if suspension else None
+    if until and subject.noshow_until and subject.noshow_until >= until:
+        suspension = until = None  # already recorded (never shorten a suspension)
+    sms: list[Message] = []
+    if phone and office and service:
+        sms.append(messages.booking_message("no_show", booking, office, service, phone, lang, now))
+        warning = warning_after_no_show(subject.no_shows, booking.date) if counts else None
+        if warning:  # R21: one more suspends
+            sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
+        if suspension and suspension.until > now:
+            why = pair("why.no_shows", count=NO_SHOWS_LIMIT, months=NO_SHOW_MONTHS)
+            sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
+    return sms, until
+
+
 def _mark(
     booking: Booking, subject: Subject, account: Account | None, catalog: Catalog, now: datetime, counts: bool
 ) -> tuple[bool, bool]:
     """(marked, suspended) for one booking; retries when the subject's no-shows changed concurrently."""
-    office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
-    phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
     for _ in range(ATTEMPTS):
-        suspension = suspension_after_no_show(subject.no_shows, booking.date) if counts else None
-        until = suspension.until.isoformat() if suspension else None
-        if until and subject.noshow_until and subject.noshow_until >= until:
-            suspension = until = None  # already recorded (never shorten a suspension)
-        sms = []
-        if phone and office and service:
-            sms.append(messages.booking_message("no_show", booking, office, service, phone, lang, now))
-            warning = warning_after_no_show(subject.no_shows, booking.date) if counts else None
-            if warning:  # R21: one more suspends
-                sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
-            if suspension and suspension.until > now:
-                why = (
-                    f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
-                    f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
-                )
-                sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
+        sms, until = no_show_consequences(booking, subject, account, catalog, now, counts)
         try:
             marked = store.mark_no_show(booking, subject, now, sms, until, counts)
         except SubjectMoved:
             subject = store.get_subject(booking.subject_id_number)
             continue
-        if marked and suspension:
+        if marked and until:
             log.info(
                 "suspended after no-shows", extra={"subject": mask_id_number(booking.subject_id_number), "until": until}
             )
-        return marked, bool(marked and suspension)
+        return marked, bool(marked and until)
     log.warning("no-show not recorded: the subject kept changing", extra={"booking_id": booking.booking_id})
     return False, False

@@ -4,9 +4,9 @@
   that has no free place: the entry is the subject's active booking for the service (R9) and is
   refused as a booking would be (R1-R6, R11, R12).
 - A citizen's or operator's cancellation keeps its place taken as a *delayed* place (store.bookings.
-  cancel_booking), then `dispatch` offers it to the first waiting entry that wants its slot, in join
-  order; with nobody waiting it returns to the pool at a random instant 5-30 minutes later (R19;
-  at once when that would pass the cut-off). A capacity raise or a reopened slot offers its free
+  cancel_booking) until a random instant 5-30 minutes later (R19; at once when that would pass the
+  cut-off); then `dispatch` offers it to the first waiting entry that wants its slot, in join order,
+  or with nobody waiting returns it to the pool. A capacity raise or a reopened slot offers its free
   places to the waiting entries the same way, and is never delayed.
 - An offer holds the place for the hold time (20 minutes; never past the cut-off) with an SMS;
   accepting turns it into a booking in one transaction; declining (DELETE) or the deadline passing
@@ -15,9 +15,10 @@
 - Waiting entries end at their day's cut-off with an SMS.
 
 Timers (offer deadlines, delayed returns, cut-offs) are items in the sparse by_due index; `run_timers`
-acts on what is due, with every run of the no-show sweep (every 5 minutes, 08:02-21:57; also
-{"job": "waitlist"} alone). Offers are made from 08:00 to 21:30 only: a place freed at night stays
-delayed until the first run of the morning. Nothing depends on it
+acts on what is due, every minute ({"job": "waitlist"}, the WaitlistTimers schedule; the no-show
+sweep runs them too). A cancelled place's return instant is drawn uniformly to the second (R19) and
+it goes to the waitlist only then, never at once. Offers are made from 08:00 to 21:30 only: a return
+that would fall at night is drawn in the next morning (domain.waitlist.return_at). Nothing depends on it
 running exactly on time: an offer past its deadline cannot be accepted whatever the timer did, and a
 place that returns a minute late was simply not bookable for a minute longer.
 """
@@ -50,6 +51,7 @@ from ..domain.waitlist import (
     offer_hours,
     return_at,
 )
+from ..i18n import N_, Bilingual
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
@@ -99,9 +101,17 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
@@ -114,8 +124,20 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     }
     if request.start is not None and request.start not in planned or not planned:
         raise errors.NoSuchSlot(
-            f"{office.name} has no {service.name_zh} slot on {day}"
-            + (f" at {request.start}." if request.start else ".")
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+            if request.start
+            else N_(
+                "{office} has no {service} slot on {day}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+            )
         )
     slots = [
         s
@@ -123,10 +145,14 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         if not s.closed and (request.start is None or s.start == request.start)
     ]
     if not slots:
-        raise errors.NoSuchSlot(f"No released slot on {day}" + (f" at {request.start}." if request.start else "."))
+        raise errors.NoSuchSlot(
+            N_("No released slot on {day} at {start}.", day=day, start=request.start)
+            if request.start
+            else N_("No released slot on {day}.", day=day)
+        )
     free = [s.start for s in slots if s.remaining > 0]
     if free:
-        raise errors.InvalidState(f"There are free places ({', '.join(free)}): book one instead of waiting.")
+        raise errors.InvalidState(N_("There are free places ({starts}): book one instead of waiting.", starts=free))
 
     account = bookings._citizen_account(caller)
     if not account.phone_verified:
@@ -173,7 +199,9 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> Entry:
         except EntryMoved:
             entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
     if entry.status != EntryStatus.OFFERED.value:
-        raise errors.InvalidState(f"The entry is {entry.status}; only a waiting or offered one can be left.")
+        raise errors.InvalidState(
+            N_("The entry is {status}; only a waiting or offered one can be left.", status=entry.status)
+        )
     _end_offer(entry, EntryStatus.DECLINED, now, catalog)
     return store.get_entry(entry.entry_id) or entry
 
@@ -253,8 +281,12 @@ def delayed_place(booking: Booking, now: datetime) -> Place:
 
 
 def after_cancellation(place: Place, now: datetime) -> None:
-    """Right after a cancellation: the place goes to the first waiting entry, if any (else it waits for
-    its return). A failure here loses nothing: the timer run dispatches the place when it is due."""
+    """Right after a cancellation: nothing. R19: the place goes to the first waiting entry, or to the
+    pool, only at its return instant (the minute's timer run), never at once: a seller cancelling on
+    cue cannot hand it to a buyer waiting for that slot. Dispatched here only when its return is now
+    (a delay that would pass the cut-off)."""
+    if place.return_at is not None and place.return_at > now:
+        return
     try:
         dispatch(place, now)
     except Exception:  # noqa: BLE001 - the cancellation is done; the timer will see to the place
@@ -262,11 +294,14 @@ def after_cancellation(place: Place, now: datetime) -> None:
 
 
 def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str:
-    """A delayed place: offered to the first waiting entry that wants its slot (join order), else back
-    to the pool once its return instant has come. 'offered', 'returned', 'delayed' or 'gone'."""
+    """A delayed place whose return instant has come: offered to the first waiting entry that wants its
+    slot (join order), else back to the pool. Before its return instant it stays delayed (R19: the
+    waitlist gets nothing earlier than the pool would). 'offered', 'returned', 'delayed' or 'gone'."""
     catalog = catalog or load_catalog()
+    if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
+        return "delayed"
     if now < cut_off(place.date) and not offer_hours(now):
-        return "delayed"  # at night: the first run of the morning dispatches it (domain.waitlist.OFFER_HOURS)
+        return "delayed"  # at night (a return drawn before the hours were shifted): the morning's runs see to it
     if now < cut_off(place.date):
         until = offer_deadline(place.date, now, hold_time())
         if until is not None:
@@ -280,8 +315,6 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
                     continue
                 except PlaceMoved:
                     return "gone"
-    if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
-        return "delayed"
     try:
         store.return_to_pool(place, now)
         return "returned"

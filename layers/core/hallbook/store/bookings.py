@@ -20,7 +20,7 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..domain.booking import Status, sources_of
+from ..domain.booking import Status, check_transition, sources_of
 from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ..domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
 from . import stats
@@ -367,13 +367,24 @@ def no_show_counted(subject: Subject, day: date, noshow_until: str | None) -> tu
 
 
 def change_status(
-    tx: Items, booking_id: str, target: Status, now: datetime, actions: tuple = (), condition=None
+    tx: Items,
+    booking_id: str,
+    target: Status,
+    now: datetime,
+    actions: tuple = (),
+    condition=None,
+    source: Status | None = None,
 ) -> None:
     """The booking becomes `target` (label "booking") only from a status domain.booking.ALLOWED lists
-    for it: the condition is `status IN` those sources (and `condition`, e.g. moves_as_read). Leaving
-    `booked` takes the booking out of the no-show sweep's index. Raises TransitionNotAllowed, writing
-    nothing, when no status may become `target`."""
-    sources = sources_of(target)
+    for it (or only from `source`, when given: a change that must not happen from the table's other
+    sources): the condition is `status IN` those sources (and `condition`, e.g. moves_as_read).
+    Leaving `booked` takes the booking out of the no-show sweep's index. Raises TransitionNotAllowed,
+    writing nothing, when no status may become `target`."""
+    if source is not None:
+        check_transition(source, target)
+        sources = frozenset({Status(source)})
+    else:
+        sources = sources_of(target)
     if Status.BOOKED in sources:
         actions = (*actions, BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove())
     allowed_from = BookingItem.status.is_in(*sorted(s.value for s in sources))
@@ -780,7 +791,7 @@ def mark_no_show(
     counted, unchanged = no_show_counted(subject, booking.date, noshow_until) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
-        change_status(tx, booking.booking_id, Status.NO_SHOW, now)
+        change_status(tx, booking.booking_id, Status.NO_SHOW, now, source=Status.BOOKED)  # R12: the sweep's
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, no_shows=1)
         send_with(tx, messages)

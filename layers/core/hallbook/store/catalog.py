@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.errors import InvalidState
 from ..domain.timetable import SlotTemplate, check_no_overlap
+from ..i18n import N_
 from .base import BaseMeta, Items, latest, setting, transact
 
 CACHE_SECONDS = 30.0
@@ -28,8 +29,8 @@ class CatalogItem(Model):
     class Meta(BaseMeta):
         table_name = setting("catalog_table")
 
-    pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR
-    sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year
+    pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR | DRAW
+    sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year | <region>#<service code>
     body = UnicodeAttribute()  # the entity as JSON
 
 
@@ -84,6 +85,9 @@ class Office:
     name_en: str = ""
     phone: str = ""
     kind: str = ""  # district_centre | street_hall | police_station: the API's office `kind`
+    # R15a: a skipped ticket comes back after this many calls; the board's announcements
+    skip_returns_after: int = 3
+    board_sound: str = "off"  # off | zh | zh_en: the board says each call aloud (Chinese, then English)
 
     @property
     def closed_days(self) -> frozenset[date]:
@@ -137,7 +141,18 @@ def office_from(data: dict) -> Office:
         name_en=data.get("name_en", ""),
         phone=data.get("phone", ""),
         kind=data.get("kind", ""),
+        skip_returns_after=int(data.get("skip_returns_after", 3)),
+        board_sound=_board_sound(data.get("board_sound", "off")),
     )
+
+
+BOARD_SOUNDS = ("off", "zh", "zh_en")
+
+
+def _board_sound(value: str) -> str:
+    if value not in BOARD_SOUNDS:
+        raise ValueError(f"board_sound must be one of {', '.join(BOARD_SOUNDS)}, not {value!r}")
+    return value
 
 
 def body_of(entity: Service | Office) -> dict:
@@ -146,16 +161,60 @@ def body_of(entity: Service | Office) -> dict:
     return json.loads(json.dumps(asdict(entity), ensure_ascii=False, default=date.isoformat))
 
 
+@dataclass(frozen=True)
+class DrawSetting:
+    """R23: a service drawn in a region (hallbook.domain.draw) for the days from `from_day` (the first
+    the noon release opened after it was marked) up to `until_day` (the last opened before it was
+    unmarked; None while it is marked)."""
+
+    region: str
+    service_code: str
+    entry_minutes: int
+    from_day: date
+    until_day: date | None = None
+    changed_at: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.from_day <= day and (self.until_day is None or day <= self.until_day)
+
+    def body(self) -> dict:
+        return {
+            "region": self.region,
+            "service_code": self.service_code,
+            "entry_minutes": self.entry_minutes,
+            "from_day": self.from_day.isoformat(),
+            "until_day": self.until_day.isoformat() if self.until_day else None,
+            "changed_at": self.changed_at,
+        }
+
+
+def draw_setting_from(data: dict) -> DrawSetting:
+    return DrawSetting(
+        data["region"],
+        data["service_code"],
+        int(data["entry_minutes"]),
+        date.fromisoformat(data["from_day"]),
+        date.fromisoformat(data["until_day"]) if data.get("until_day") else None,
+        data.get("changed_at", ""),
+    )
+
+
 @dataclass
 class Catalog:
     services: dict[str, Service]
     offices: dict[str, Office]
     regions: dict[str, Region]
     calendar: WorkCalendar
+    draws: dict[tuple[str, str], DrawSetting] = field(default_factory=dict)  # (region, service code): R23
 
     def booking_window_days(self, office: Office) -> int:
         region = self.regions.get(office.region)
         return region.booking_window_days if region else 14
+
+    def drawn(self, office: Office, service_code: str, day: date) -> DrawSetting | None:
+        """R23: the draw setting that makes `day` of this hall's service a drawn day, if one does."""
+        setting = self.draws.get((office.region, service_code))
+        return setting if setting is not None and setting.covers(day) else None
 
 
 _cache: tuple[float, Catalog] | None = None
@@ -168,7 +227,7 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
             return _cache[1]
-    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": []}
+    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": [], "DRAW": []}
     for pk in bodies:
         bodies[pk] = [json.loads(item.body) for item in CatalogItem.query(pk)]
     catalog = Catalog(
@@ -179,19 +238,27 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
             for r in bodies["REGION"]
         },
         calendar=WorkCalendar(
-            {
-                int(c["year"]): YearEntries(
-                    int(c["year"]),
-                    frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
-                    frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
-                )
-                for c in bodies["CALENDAR"]
-            }
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if not c.get("bundled")},
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if c.get("bundled")},
         ),
+        draws={(d["region"], d["service_code"]): draw_setting_from(d) for d in bodies["DRAW"]},
     )
     with _lock:
         _cache = (time.monotonic(), catalog)
     return catalog
+
+
+def _year_entries(body: dict) -> YearEntries:
+    return YearEntries(
+        int(body["year"]),
+        frozenset(date.fromisoformat(d) for d in body.get("holidays", [])),
+        frozenset(date.fromisoformat(d) for d in body.get("workdays", [])),
+    )
+
+
+def bundled_key(year: int) -> str:
+    """The CALENDAR item of a year's schedule from the `holidays` package (the administrator's is `year`)."""
+    return f"{year}#bundled"
 
 
 def invalidate_cache() -> None:
@@ -270,7 +337,11 @@ def put_entity_with(entity_type: str, key: str, body: dict, also: list[Model], b
         build,
         {
             "entity": ChangedMeanwhile(
-                f"{entity_type.lower()} {key} was changed by someone else at the same moment; read it again and retry."
+                N_(
+                    "{entity} {key} was changed by someone else at the same moment; read it again and retry.",
+                    entity=entity_type.lower(),
+                    key=key,
+                )
             )
         },
     )

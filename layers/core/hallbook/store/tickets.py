@@ -15,7 +15,13 @@ entries only, never the day's finished tickets). Every change is one transaction
 - `issue_walk_in`: the next `B` number, the ticket and its waiting entry;
 - `claim`: the waiting entry deleted (it must still exist: two counters never get one ticket), the
   ticket `called` at a counter, the board's last call;
-- `complete`: the ticket `called` -> `done`, its booking `checked_in` -> `completed`, service time.
+- `complete`: the ticket `called` -> `done`, its booking `checked_in` -> `completed`, service time,
+  and the counter's board entry cleared (the board shows only tickets being served and waiting);
+- R15a at the counter, each conditioned on the ticket's revision (`rev`, raised by every change of a
+  called ticket) so two clerks' or two clicks' changes never both apply to what one of them read:
+  `recall` (the board's last call again), `requeue` (a skip or a transfer: the ticket waits again,
+  held after N calls or for a counter), `end_skipped` (the second skip: `no_show`, with its booking and
+  R12's count), `set_paused` (the board's paused counters).
 """
 
 from __future__ import annotations
@@ -31,13 +37,25 @@ from ..domain.booking import Status
 from ..domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_number
 from . import stats
 from .base import BaseMeta, Cancelled, Items, latest, setting, transact
-from .bookings import Booking, BookingItem, change_status, release_service_lock
+from .bookings import (
+    Booking,
+    BookingItem,
+    Subject,
+    SubjectItem,
+    SubjectMoved,
+    change_status,
+    no_show_counted,
+    release_service_lock,
+    subject_key,
+)
+from .outbox import Message, send_with
 
 BOARD = "Q#BOARD"
 WAITING = "Q#W#"
 TICKET = "T#"
 KEEP_DAYS = 180
 NUMBER_ATTEMPTS = 20  # sequence races at one office (a few check-ins a minute) are rare and short
+BOARD_ATTEMPTS = 5  # a counter's board entry changed between the read and the write: read again
 
 
 class TicketItem(Model):
@@ -61,6 +79,13 @@ class TicketItem(Model):
     counter = UnicodeAttribute(null=True)
     called_at = UnicodeAttribute(null=True)
     done_at = UnicodeAttribute(null=True)
+    # R15a (tickets and waiting entries): held after a skip, transferred to a counter
+    held_until = NumberAttribute(null=True)
+    for_counter = UnicodeAttribute(null=True)
+    # R15a (tickets): the revision every change of a called ticket raises, skips and recalls
+    rev = NumberAttribute(null=True)
+    skips = NumberAttribute(null=True)
+    recalls = NumberAttribute(null=True)
     # the board item only
     a_seq = NumberAttribute(null=True)
     b_seq = NumberAttribute(null=True)
@@ -71,6 +96,8 @@ class TicketItem(Model):
     counters = UnicodeSetAttribute(null=True)  # counters that called today
     served = NumberAttribute(null=True)
     service_seconds = NumberAttribute(null=True)
+    calls = NumberAttribute(null=True)  # R15a: calls made today (a skipped ticket is held after N more)
+    paused = UnicodeSetAttribute(null=True)  # R15a: counters paused now
 
 
 @dataclass(frozen=True)
@@ -89,9 +116,22 @@ class Ticket:
     counter: str | None = None
     called_at: str | None = None
     done_at: str | None = None
+    rev: int = 0
+    skips: int = 0
+    recalls: int = 0
+    for_counter: str | None = None
+    held_until: int = 0
 
     def waiting(self) -> Waiting:
-        return Waiting(self.ticket_id, self.number, Kind(self.kind), datetime.fromisoformat(self.due_at), self.made_at)
+        return Waiting(
+            self.ticket_id,
+            self.number,
+            Kind(self.kind),
+            datetime.fromisoformat(self.due_at),
+            self.made_at,
+            self.held_until,
+            self.for_counter,
+        )
 
 
 @dataclass
@@ -105,6 +145,8 @@ class Board:
     counters: set[str] = field(default_factory=set)
     served: int = 0
     service_seconds: float = 0.0
+    calls: int = 0
+    paused: set[str] = field(default_factory=set)
 
 
 class BookingNotBooked(Exception):
@@ -141,6 +183,11 @@ def _ticket(office_id: str, day: date, item: TicketItem) -> Ticket:
         counter=item.counter,
         called_at=item.called_at,
         done_at=item.done_at,
+        rev=int(item.rev or 0),
+        skips=int(item.skips or 0),
+        recalls=int(item.recalls or 0),
+        for_counter=item.for_counter,
+        held_until=int(item.held_until or 0),
     )
 
 
@@ -157,6 +204,8 @@ def _board(item: TicketItem | None) -> Board:
         counters=set(item.counters or ()),
         served=int(item.served or 0),
         service_seconds=float(item.service_seconds or 0),
+        calls=int(item.calls or 0),
+        paused=set(item.paused or ()),
     )
 
 
@@ -189,7 +238,15 @@ def queue_of(office_id: str, day: date, consistent: bool = True) -> tuple[Board,
             board = item
         else:
             waiting.append(
-                Waiting(item.ticket_id, item.number, Kind(item.kind), datetime.fromisoformat(item.due_at), item.made_at)
+                Waiting(
+                    item.ticket_id,
+                    item.number,
+                    Kind(item.kind),
+                    datetime.fromisoformat(item.due_at),
+                    item.made_at,
+                    int(item.held_until or 0),
+                    item.for_counter,
+                )
             )
     return _board(board), waiting
 
@@ -334,6 +391,9 @@ def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: dateti
                 TicketItem.status.set(TicketStatus.CALLED.value),
                 TicketItem.counter.set(counter),
                 TicketItem.called_at.set(now.isoformat()),
+                TicketItem.rev.add(1),
+                TicketItem.for_counter.remove(),
+                TicketItem.held_until.remove(),
             ],
             TicketItem.status == TicketStatus.WAITING.value,
         )
@@ -346,6 +406,7 @@ def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: dateti
                 TicketItem.last_called_at.set(now.isoformat()),
                 TicketItem.counters.add({counter}),
                 TicketItem.calling[counter].set(waiting.number),
+                TicketItem.calls.add(1),
             ],
         )
 
@@ -357,39 +418,233 @@ def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: dateti
 
 
 def complete(ticket: Ticket, now: datetime) -> None:
-    """Mark a `called` ticket done and its booking `completed`, with the service time, atomically.
+    """Mark a `called` ticket done and its booking `completed`, with the service time, and clear the
+    counter's board entry when it still shows this ticket, atomically.
     Raises TicketMoved if the ticket is not `called` (or its booking not `checked_in`)."""
     key = day_key(ticket.office_id, ticket.date)
     seconds = max(0.0, (now - datetime.fromisoformat(ticket.called_at)).total_seconds()) if ticket.called_at else 0.0
+
+    for _ in range(BOARD_ATTEMPTS):
+        board = get_board(ticket.office_id, ticket.date)
+
+        def build(tx: Items) -> None:
+            tx.update(
+                "ticket",
+                TicketItem(key, TICKET + ticket.ticket_id),
+                [
+                    TicketItem.status.set(TicketStatus.DONE.value),
+                    TicketItem.done_at.set(now.isoformat()),
+                    TicketItem.rev.add(1),
+                ],
+                TicketItem.status == TicketStatus.CALLED.value,
+            )
+            if ticket.booking_id:
+                change_status(
+                    tx, ticket.booking_id, Status.COMPLETED, now, (BookingItem.completed_at.set(now.isoformat()),)
+                )
+            tx.update(
+                "board",
+                TicketItem(key, BOARD),
+                [
+                    TicketItem.served.add(1),
+                    TicketItem.service_seconds.add(int(round(seconds))),
+                    *_uncalled(board, ticket),
+                ],
+                _still_calling(board, ticket),
+            )
+            stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
+
+        try:
+            transact(build)
+            return
+        except Cancelled as cancelled:
+            if cancelled.failed("board") and not cancelled.failed("ticket"):
+                continue  # the counter called another ticket meanwhile: read the board again
+            raise TicketMoved() from None
+    raise TicketMoved("the board kept moving")
+
+
+# ---------------------------------------------------------------- R15a: at the counter
+
+
+def _uncalled(board: Board, ticket: Ticket) -> list:
+    """The board's actions that stop showing `ticket` at its counter (none when it shows another)."""
+    if ticket.counter and board.calling.get(ticket.counter) == ticket.number:
+        return [TicketItem.calling[ticket.counter].remove()]
+    return []
+
+
+def _still_calling(board: Board, ticket: Ticket):
+    """The condition that the board's entry for the ticket's counter is still as read."""
+    if ticket.counter and board.calling.get(ticket.counter) == ticket.number:
+        return TicketItem.calling[ticket.counter] == ticket.number
+    return None
+
+
+def _at_rev(ticket: Ticket, status: TicketStatus):
+    """The ticket is still in `status` at the revision read (tickets written before R15a have none)."""
+    same = (TicketItem.rev == ticket.rev) if ticket.rev else (TicketItem.rev.does_not_exist() | (TicketItem.rev == 0))
+    return (TicketItem.status == status.value) & same
+
+
+def recall(ticket: Ticket, now: datetime) -> bool:
+    """重呼: a called ticket is the board's last call again (its screens announce it again), at the
+    counter that called it. False when the ticket changed since it was read."""
+    key = day_key(ticket.office_id, ticket.date)
+    counter = ticket.counter or ""
 
     def build(tx: Items) -> None:
         tx.update(
             "ticket",
             TicketItem(key, TICKET + ticket.ticket_id),
-            [
-                TicketItem.status.set(TicketStatus.DONE.value),
-                TicketItem.done_at.set(now.isoformat()),
-            ],
-            TicketItem.status == TicketStatus.CALLED.value,
+            [TicketItem.recalls.add(1), TicketItem.rev.add(1), TicketItem.called_at.set(now.isoformat())],
+            _at_rev(ticket, TicketStatus.CALLED),
         )
-        if ticket.booking_id:
-            change_status(
-                tx, ticket.booking_id, Status.COMPLETED, now, (BookingItem.completed_at.set(now.isoformat()),)
-            )
         tx.update(
             "board",
             TicketItem(key, BOARD),
             [
-                TicketItem.served.add(1),
-                TicketItem.service_seconds.add(int(round(seconds))),
+                TicketItem.last_number.set(ticket.number),
+                TicketItem.last_counter.set(counter),
+                TicketItem.last_called_at.set(now.isoformat()),
+                TicketItem.calling[counter].set(ticket.number),
             ],
         )
-        stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, completed=1, service_seconds=seconds)
 
     try:
         transact(build)
+        return True
     except Cancelled:
-        raise TicketMoved() from None
+        return False
+
+
+def requeue(
+    ticket: Ticket,
+    now: datetime,
+    *,
+    held_until: int = 0,
+    for_counter: str | None = None,
+    service_code: str | None = None,
+    skipped: bool = False,
+) -> bool:
+    """A called or waiting ticket waits again (R15a): after a skip held until `held_until` calls, or
+    transferred to `for_counter` or `service_code`. It keeps its kind and its place by slot and
+    booking time (a booking ticket stays ahead of walk-ins). False when it changed since it was read."""
+    key = day_key(ticket.office_id, ticket.date)
+    service = service_code or ticket.service_code
+    placed = [
+        TicketItem.service_code.set(service),
+        TicketItem.held_until.set(held_until) if held_until else TicketItem.held_until.remove(),
+        TicketItem.for_counter.set(for_counter) if for_counter else TicketItem.for_counter.remove(),
+    ]
+    for _ in range(BOARD_ATTEMPTS):
+        board = get_board(ticket.office_id, ticket.date)
+
+        def build(tx: Items) -> None:
+            status = TicketStatus(ticket.status)
+            tx.update(
+                "ticket",
+                TicketItem(key, TICKET + ticket.ticket_id),
+                [
+                    TicketItem.status.set(TicketStatus.WAITING.value),
+                    TicketItem.rev.add(1),
+                    *placed,
+                    *([TicketItem.skips.add(1)] if skipped else []),
+                    *([TicketItem.counter.remove(), TicketItem.called_at.remove()] if ticket.counter else []),
+                ],
+                _at_rev(ticket, status),
+            )
+            if status is TicketStatus.WAITING:
+                tx.update("waiting", TicketItem(key, WAITING + ticket.ticket_id), placed, TicketItem.sk.exists())
+                return
+            entry = TicketItem(
+                key,
+                WAITING + ticket.ticket_id,
+                ticket_id=ticket.ticket_id,
+                number=ticket.number,
+                kind=ticket.kind,
+                service_code=service,
+                due_at=ticket.due_at,
+                made_at=ticket.made_at,
+                held_until=held_until or None,
+                for_counter=for_counter,
+                expires_at=_expires(ticket.date),
+            )
+            tx.put("waiting", entry, TicketItem.sk.does_not_exist())
+            uncall = _uncalled(board, ticket)
+            if uncall:
+                tx.update("board", TicketItem(key, BOARD), uncall, _still_calling(board, ticket))
+
+        try:
+            transact(build)
+            return True
+        except Cancelled as cancelled:
+            if cancelled.failed("board") and not cancelled.failed("ticket"):
+                continue
+            return False
+    return False
+
+
+def end_skipped(
+    ticket: Ticket,
+    now: datetime,
+    *,
+    subject: Subject | None = None,
+    sms: list[Message] | None = None,
+    noshow_until: str | None = None,
+    counts: bool = True,
+) -> bool:
+    """The second skip (R15a): the called ticket ends `no_show`; its booking (if any) `checked_in` ->
+    `no_show`, counted for R12 on the subject (optimistic on the no-shows read: SubjectMoved) with its
+    SMS, in one transaction. False when the ticket changed since it was read."""
+    key = day_key(ticket.office_id, ticket.date)
+    for _ in range(BOARD_ATTEMPTS):
+        board = get_board(ticket.office_id, ticket.date)
+
+        def build(tx: Items) -> None:
+            tx.update(
+                "ticket",
+                TicketItem(key, TICKET + ticket.ticket_id),
+                [
+                    TicketItem.status.set(TicketStatus.NO_SHOW.value),
+                    TicketItem.done_at.set(now.isoformat()),
+                    TicketItem.rev.add(1),
+                    TicketItem.skips.add(1),
+                ],
+                _at_rev(ticket, TicketStatus.CALLED),
+            )
+            uncall = _uncalled(board, ticket)
+            if uncall:
+                tx.update("board", TicketItem(key, BOARD), uncall, _still_calling(board, ticket))
+            if ticket.booking_id:
+                change_status(tx, ticket.booking_id, Status.NO_SHOW, now, source=Status.CHECKED_IN)
+                stats.count_in(tx, ticket.office_id, ticket.service_code, ticket.date, no_shows=1)
+                if subject is not None and counts:
+                    actions, condition = no_show_counted(subject, ticket.date, noshow_until)
+                    tx.update("subject", SubjectItem(subject_key(subject.id_number)), list(actions), condition)
+            send_with(tx, sms or [])
+
+        try:
+            transact(build)
+            return True
+        except Cancelled as cancelled:
+            if cancelled.failed("subject"):
+                raise SubjectMoved() from None
+            if cancelled.failed("board") and not cancelled.failed("ticket"):
+                continue
+            return False
+    return False
+
+
+def set_paused(office_id: str, day: date, counter: str, paused: bool) -> None:
+    """R15a: the counter is paused (the board says so; 'next' there calls nobody) or serves again."""
+    key = day_key(office_id, day)
+    actions = (
+        [TicketItem.paused.add({counter}), TicketItem.counters.add({counter})]
+        if paused
+        else [TicketItem.paused.delete({counter})]
+    )
+    TicketItem(key, BOARD).update(actions=[*actions, TicketItem.expires_at.set(_expires(day))])
 
 
 def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> bool:

@@ -3,12 +3,10 @@ OpenAPI, one error mapping to problem+json, and the shared logger/metrics/tracer
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -16,66 +14,14 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from .. import telemetry
 from ..config import settings
 from ..domain.errors import DomainError
+from ..i18n import N_
+from ..observability import LazyTracer, logger, metrics, tracer, warm_for_provisioned_concurrency
+from ..services import tokens
 from . import guard
 from .problems import Problem, answering_in, from_domain, from_validation, problem
 
 settings()  # cold start: a missing or malformed variable stops every function here, naming it
-logger = Logger(log_uncaught_exceptions=True)
-metrics = Metrics()
-
-
-class LazyTracer:
-    """Tracing without the X-Ray SDK's ~200 ms at import (issue 13). Lambda's active tracing
-    (template: `Tracing: Active`, API Gateway `TracingEnabled`) records every invocation and its
-    duration with no SDK in the function. The SDK (Powertools' Tracer: subsegments per AWS call) is
-    loaded only where HALLBOOK_XRAY_SDK=1 asks for it, at the first invocation, never at import."""
-
-    def __init__(self):
-        self._tracer = None
-
-    @staticmethod
-    def wanted() -> bool:
-        return os.environ.get("HALLBOOK_XRAY_SDK") == "1" and os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true"
-
-    def provider(self):
-        if self._tracer is None:
-            from aws_lambda_powertools import Tracer
-
-            self._tracer = Tracer()
-        return self._tracer
-
-    def capture_lambda_handler(self, lambda_handler=None, capture_response: bool = False):
-        """As Powertools' Tracer.capture_lambda_handler, with or without arguments."""
-        if lambda_handler is None:
-            return functools.partial(self.capture_lambda_handler, capture_response=capture_response)
-        traced = None
-
-        @functools.wraps(lambda_handler)
-        def handler(event, context):
-            nonlocal traced
-            if not self.wanted():
-                return lambda_handler(event, context)
-            if traced is None:
-                traced = self.provider().capture_lambda_handler(lambda_handler, capture_response=capture_response)
-            return traced(event, context)
-
-        return handler
-
-
-tracer = LazyTracer()
-
-
-def warm_for_provisioned_concurrency() -> None:
-    """An environment Lambda initialises ahead of its first request (provisioned concurrency, the noon
-    warmth): import now what the first request would otherwise load (hallbook.lazy; the X-Ray SDK
-    where it is wanted), so the rush meets fully initialised environments."""
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency":
-        return
-    from ..lazy import warm
-
-    warm()
-    if LazyTracer.wanted():
-        tracer.provider()
+__all__ = ["LazyTracer", "api_handler", "logger", "make_resolver", "metrics", "tracer"]
 
 
 def to_json(body) -> str:
@@ -104,7 +50,9 @@ def json_body_refusal(event: dict):
         media_type in ("", "application/json", "text/plain")
         or (media_type.startswith("application/") and media_type.endswith("+json"))
     ):
-        return Problem(415, "UNSUPPORTED_MEDIA_TYPE", f"send the body as application/json, not {media_type[:60]}")
+        return Problem(
+            415, "UNSUPPORTED_MEDIA_TYPE", N_("Send the body as application/json, not {type}.", type=media_type[:60])
+        )
     problem_text = json_object_problem(body)
     if problem_text:
         return Problem(400, "VALIDATION_ERROR", problem_text)
@@ -153,15 +101,15 @@ def json_object_problem(text: str) -> str | None:
         elif char in "[{":
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                return f"the body is nested more than {MAX_JSON_DEPTH} deep"
+                return N_("the body is nested more than {depth} deep", depth=MAX_JSON_DEPTH)
         elif char in "]}":
             depth -= 1
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        return "the body is not valid JSON"
+        return N_("the body is not valid JSON")
     if not isinstance(value, dict):
-        return "the body must be a JSON object"
+        return N_("the body must be a JSON object")
     return None
 
 
@@ -200,6 +148,29 @@ def with_cors(event: dict, proxy: dict) -> dict:
     return proxy
 
 
+def hardened(result: dict) -> dict:
+    """Every answer of every API function, refusals included: `X-Content-Type-Options: nosniff` (a
+    browser never guesses JSON, the confirmation or the .ics as something else) and `Vary: Origin`
+    (Access-Control-Allow-Origin depends on the request's Origin; the stage cache keys on it too,
+    template RequestParameters), joined to whatever Vary the route set."""
+    single = dict(result.get("headers") or {})
+    multi = dict(result.get("multiValueHeaders") or {})
+    vary: list[str] = []
+    for headers in (multi, single):
+        for name in [n for n in headers if n.lower() in ("vary", "x-content-type-options")]:
+            value = headers.pop(name)
+            if name.lower() == "vary":
+                vary += [v.strip() for item in (value if isinstance(value, list) else [value]) for v in item.split(",")]
+    if "origin" not in {v.lower() for v in vary}:
+        vary.append("Origin")
+    single["Vary"] = ", ".join(dict.fromkeys(v for v in vary if v))
+    single["X-Content-Type-Options"] = "nosniff"
+    out = {**result, "headers": single}
+    if multi or "multiValueHeaders" in result:
+        out["multiValueHeaders"] = multi
+    return out
+
+
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json, cors=CORS)
 
@@ -219,7 +190,11 @@ def make_resolver() -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
-        return problem(404, "NOT_FOUND", f"No route {app.current_event.http_method} {app.current_event.path}.")
+        return problem(
+            404,
+            "NOT_FOUND",
+            N_("No route {method} {path}.", method=app.current_event.http_method, path=app.current_event.path),
+        )
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:
@@ -250,11 +225,13 @@ def api_handler(*routers):
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event, context):
         started = time.perf_counter()  # a measurement for the dashboards, not a rule's time (clock.py)
+        tokens.new_request()  # the guard and the route share one decoding of the token
         with answering_in(guard.header(event, "Accept-Language")):  # problems in the caller's language
             # web/guard.py: who may call this route and how often, before Powertools validates anything
             refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
             result = with_cors(event, refused.to_proxy()) if refused is not None else app.resolve(event, context)
+            guard.settle(result)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
-        return result
+        return hardened(result)
 
     return app, lambda_handler

@@ -2,13 +2,13 @@
 
 Powertools validates a request's body, path and query before the route's code runs, so a route that
 checks its caller itself (web/auth.py) answers an anonymous PUT with a bad body 422 and the list of
-fields. `ROUTES` names, once, the roles every route of the template needs; `admit` checks them on the
-raw event first: no or invalid token 401, wrong role (or staff of another office) 403, and only then
-the body. The routes keep their own checks (ensure_live, the office of an application): the table
-decides who reaches validation, the routes still decide who is served. tests/api/test_guard.py asserts
-that the table names exactly the template's routes, so a new route cannot be forgotten.
+fields. Each route's declaration (web/routing.py, beside its handler) names its roles once; `admit`
+checks them on the raw event first: no or invalid token 401, wrong role (or staff of another office)
+403, and only then the body. The routes keep their own checks (ensure_live, the office of an
+application): the declaration decides who reaches validation, the routes still decide who is served.
+tests/api/test_guard.py asserts that the declarations are exactly the template's routes.
 
-Rate limits ride in the same table (README "Limits"). Two lines, by cost:
+Rate limits ride in the same declarations (README "Limits"). Two lines, by cost:
 - booking attempts and availability polls, the noon rush's volume: this environment's memory
   (domain.ratelimit.Buckets), no DynamoDB write per request; AWS WAF's rate-based rules in the
   template are the global line in front of every environment;
@@ -24,190 +24,25 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ..clock import now
-from ..config import settings
 from ..domain.errors import DomainError, Forbidden, RateLimited
 from ..domain.identity import canonical_or_none
 from ..domain.ratelimit import Buckets, Period, Rate, retry_after
+from ..i18n import N_
 from ..services import tokens
 from .problems import PROBLEM_JSON, from_domain
+from .routing import ROUTES, Limit
+from .routing import Route as Rule
 
 logger = logging.getLogger(__name__)
 metrics = Metrics()  # Powertools' metrics are one set per process: web.app's log_metrics flushes these
 
-
-@dataclass(frozen=True)
-class Limit:
-    """One limit a route counts: `Settings.limit_<name>` requests per key, keyed `by` the client
-    address, the caller's account or a body field; `shared`: a global counter instead of memory."""
-
-    name: str
-    by: str  # address | account | phone | minor_id_number
-    shared: bool = False
-    what: str = "requests"
-
-    def rate(self) -> Rate:
-        return Rate.parse(getattr(settings(), f"limit_{self.name}"))
-
-
-@dataclass(frozen=True)
-class Rule:
-    roles: tuple[str, ...] = ()  # empty: anybody
-    own_office: bool = False  # staff only for the path's {office_id} (administrators for any)
-    limits: tuple[Limit, ...] = ()
-
-
-ANY_ROLE = ("citizen", "staff", "admin", "operator")
-PUBLIC = Rule()
-ANYONE_LOGGED_IN = Rule(ANY_ROLE)
-CITIZEN = Rule(("citizen",))
-STAFF_OF_OFFICE = Rule(("staff", "admin"), own_office=True)
-STAFF = Rule(("staff", "admin"))  # the office is the application's: the route checks it
-ADMIN = Rule(("admin",))
-OPERATOR = Rule(("operator",))
-
-SMS_BY_ADDRESS = Limit("sms_address", "address", shared=True, what="SMS codes requested")
-
-ROUTES: dict[tuple[str, str], Rule] = {
-    ("GET", "/v1/openapi.json"): PUBLIC,
-    # catalog (R3, R4): public; availability is what the rush polls
-    ("GET", "/v1/services"): PUBLIC,
-    ("GET", "/v1/services/{code}"): PUBLIC,
-    ("GET", "/v1/offices"): PUBLIC,
-    ("GET", "/v1/offices/{office_id}"): PUBLIC,
-    ("GET", "/v1/offices/{office_id}/availability"): Rule(
-        limits=(Limit("availability_address", "address", what="availability requests"),)
-    ),
-    # accounts (R1) and sessions
-    ("POST", "/v1/accounts"): Rule(
-        limits=(
-            SMS_BY_ADDRESS,
-            Limit("register_address", "address", shared=True, what="registrations"),
-            Limit("register_phone", "phone", shared=True, what="registrations"),
-        )
-    ),
-    ("POST", "/v1/accounts/verify"): PUBLIC,  # wrong codes: 5 per code, then 429 (services.accounts)
-    ("POST", "/v1/accounts/verify/resend"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
-    ("POST", "/v1/accounts/reclaim/confirm"): PUBLIC,
-    ("POST", "/v1/sessions"): PUBLIC,  # wrong passwords: back-off per login and address (services.accounts)
-    ("POST", "/v1/sessions/sms-code"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
-    ("DELETE", "/v1/sessions/current"): ANYONE_LOGGED_IN,
-    ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
-    ("GET", "/v1/me"): ANYONE_LOGGED_IN,
-    # bookings (R8-R13): the rush
-    ("POST", "/v1/bookings"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("GET", "/v1/bookings"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
-    ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
-    # reschedule (R8a): takes a place, like a booking attempt
-    ("POST", "/v1/bookings/{booking_id}/reschedule"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    # the waitlist (R18): joining is a booking attempt of sorts
-    ("POST", "/v1/waitlist"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("GET", "/v1/waitlist"): CITIZEN,
-    ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
-    ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
-    # guardians (R2): asking for a link may text a code to the minor's linked guardians
-    ("POST", "/v1/guardian-links"): Rule(
-        ("citizen",),
-        limits=(
-            SMS_BY_ADDRESS,
-            Limit("guardian_account", "account", shared=True, what="guardian link requests"),
-            Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"),
-        ),
-    ),
-    ("GET", "/v1/guardian-links"): CITIZEN,
-    ("POST", "/v1/guardian-links/confirm"): CITIZEN,
-    ("POST", "/v1/guardian-links/revoke"): CITIZEN,
-    # family proxies (R20): asking texts a code to the citizen's registered phone
-    ("POST", "/v1/proxies"): Rule(
-        ("citizen",),
-        limits=(
-            SMS_BY_ADDRESS,
-            Limit("proxy_account", "account", shared=True, what="proxy requests"),
-            Limit("proxy_phone", "phone", shared=True, what="proxy requests"),
-        ),
-    ),
-    ("GET", "/v1/proxies"): CITIZEN,
-    ("POST", "/v1/proxies/{proxy_id}/confirm"): CITIZEN,  # wrong codes: 5 per code, then 429 (services.proxies)
-    ("DELETE", "/v1/proxies/{proxy_id}"): CITIZEN,
-    ("GET", "/v1/proxies/{proxy_id}/bookings"): CITIZEN,
-    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): CITIZEN,
-    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): CITIZEN,
-    # residence permits (R17)
-    ("GET", "/v1/permits"): CITIZEN,
-    ("POST", "/v1/applications"): CITIZEN,
-    ("GET", "/v1/applications"): CITIZEN,
-    ("GET", "/v1/applications/{application_id}"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/uploads"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/submit"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/withdraw"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/collection"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/review"): STAFF,
-    ("POST", "/v1/applications/{application_id}/decision"): STAFF,
-    ("POST", "/v1/applications/{application_id}/complete"): STAFF,
-    # the hall (R14, R15)
-    ("POST", "/v1/offices/{office_id}/check-ins"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/queue/next"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,  # the counter console's day list
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
-    ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
-    # administrators
-    ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
-    ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
-    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
-    ("GET", "/v1/calendar/{year}"): ADMIN,
-    ("GET", "/v1/stats"): ADMIN,
-    ("PUT", "/v1/services/{code}"): ADMIN,
-    ("PUT", "/v1/offices/{office_id}"): ADMIN,
-    ("PUT", "/v1/calendar/{year}"): ADMIN,
-    ("GET", "/v1/audit"): ADMIN,
-    ("GET", "/v1/admin/flags"): ADMIN,  # R22
-    ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
-    ("PUT", "/v1/permits/{number}"): ADMIN,
-    # the call centre
-    ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
-    ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
-}
 
 BUCKETS = Buckets()  # this environment's in-memory limits
 
@@ -278,6 +113,8 @@ def meter(event: dict) -> Refusal | None:
     from ..store import ratelimits
 
     at = now().timestamp()
+    charged: list[tuple[str, str, int]] = []
+    _CHARGED.set(charged)
     try:
         for limit in shared:
             key = keys.get(limit.by)
@@ -286,12 +123,41 @@ def meter(event: dict) -> Refusal | None:
             rate = limit.rate()
             period = Period(rate, at)
             if not ratelimits.count(limit.name, key, period.index, rate.count, period.ends_at):
+                _give_back(charged)  # a refused request charges nothing
                 raise _limited(limit, rate, period.wait)
+            if limit.forms_free:
+                charged.append((limit.name, key, period.index))
     except DomainError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - a counter that cannot be reached must not take registration down
         logger.exception("rate-limit counter unavailable; request let through")
     return None
+
+
+_CHARGED: ContextVar[list[tuple[str, str, int]] | None] = ContextVar("charged", default=None)
+
+
+def settle(result: dict) -> None:
+    """After the route answered: a request it refused (no 2xx: nothing was sent) gives back the units of
+    the limits that count SMS sent (`forms_free`), so a mistyped ID number never spends a quota meant
+    for SMS. What bounds refused attempts is their own limit (e.g. register_form_address)."""
+    charged = _CHARGED.get()
+    if not charged:
+        return
+    _CHARGED.set(None)
+    if not 200 <= int(result.get("statusCode") or 0) < 300:
+        _give_back(charged)
+
+
+def _give_back(charged: list[tuple[str, str, int]]) -> None:
+    from ..store import ratelimits
+
+    try:
+        for name, key, period in charged:
+            ratelimits.give_back(name, key, period)
+    except Exception:  # noqa: BLE001 - a unit not given back only makes the limit stricter
+        logger.exception("rate-limit counter unavailable; a unit was not given back")
+    charged.clear()
 
 
 # ---------------------------------------------------------------- authorisation
@@ -308,7 +174,7 @@ def authorise(rule: Rule, event: dict) -> tokens.Caller | None:
         return None
     caller = tokens.verify(header(event, "Authorization"), now())
     if caller.role not in rule.roles:
-        raise Forbidden(f"This route is for {' or '.join(rule.roles)} accounts.")
+        raise Forbidden(N_("This route is for these accounts: {roles}.", roles=list(rule.roles)))
     if rule.own_office and caller.role == "staff":
         office_id = (event.get("pathParameters") or {}).get("office_id")
         if caller.office_id != office_id:
@@ -396,7 +262,13 @@ BY_WORDS = {
 def _limited(limit: Limit, rate: Rate, wait: float) -> RateLimited:
     seconds = retry_after(wait)
     return RateLimited(
-        f"Too many {limit.what} {BY_WORDS[limit.by]} (at most {rate}); try again in {seconds} seconds.",
+        N_(
+            "Too many {what} {by} (at most {rate}); try again in {seconds} seconds.",
+            what=limit.what,
+            by=BY_WORDS[limit.by],
+            rate=str(rate),
+            seconds=seconds,
+        ),
         retry_after=seconds,
         limit=limit.name,
     )

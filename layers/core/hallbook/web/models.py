@@ -11,7 +11,6 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..domain.booking import cancel_deadline
 from ..domain.identity import mask_id_number, mask_name
 from ..domain.newborn import mask_certificate
-from ..services import audit
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, body_of, load_catalog
 
@@ -20,7 +19,7 @@ class Model(BaseModel):
     """Every request and response model. Built when first used, not at import: a cold start pays only
     for the models of the routes it serves (pydantic's `defer_build`)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, json_schema_serialization_defaults_required=True)
 
 
 class Strict(Model):
@@ -53,11 +52,11 @@ def non_blank(pattern: str = r"\S") -> dict:
 # refused for its shape. Each pattern is a subset of what the server accepts (it also trims spaces,
 # reads a lower-case x, and so on).
 
-ID_NUMBER = r"^\d{17}[\dXx]$"
+ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 # what domain.identity.parse_phone (phonenumbers, CN mobile) accepts, as 11 digits with or without 86/+86
-MOBILE = r"^(\+?86)?1(3\d|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
-SMS_CODE = r"^\d{6}$"
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+MOBILE = r"^(\+?86)?1(3[0-9]|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8[0-9]|9[0-35-9])[0-9]{8}$"
+SMS_CODE = r"^[0-9]{6}$"
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # domain.identity.parse_name: Chinese or Latin letters, middle dots, spaces, . ' -
 PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$"
 # services.accounts.check_password: 8 to 128 characters mixing letters and digits
@@ -82,6 +81,14 @@ DateText = Annotated[
     str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"], description="YYYY-MM-DD")
 ]
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
+InstantText = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "date-time"},
+        examples=["2030-10-07T18:00:00+08:00"],
+        description="ISO 8601 instant with its offset",
+    ),
+]
 
 
 def date_query(description: str, alias: str | None = None) -> Any:
@@ -106,6 +113,15 @@ class ServiceOut(Model):
     )
 
 
+class ServiceAdminViewOut(ServiceOut):
+    """Issue 26: GET /v1/services/{code} with an administrator's token - the service as stored (what
+    PUT /v1/services/{code} takes back), with its ETag."""
+
+    model_config = ConfigDict(extra="allow")  # every stored field, a newer one included
+    minor_subject: bool = Field(default=False, description="R2: only a minor is its subject")
+    minor_allowed: bool = Field(default=True, description="R2: a minor may be its subject")
+
+
 class ServicesOut(Model):
     services: list[ServiceOut]
 
@@ -122,6 +138,8 @@ class OfficeOut(Model):
     kind: str = ""
     mode: Literal["book_first", "priority"]
     services: list[str]
+    skip_returns_after: int = Field(default=3, description="R15a: a skipped ticket comes back after this many calls")
+    board_sound: Literal["off", "zh", "zh_en"] = Field(default="off", description="the board's announcements")
 
 
 class OfficeAdminViewOut(OfficeOut):
@@ -142,14 +160,14 @@ class OfficesOut(Model):
 
 
 class SlotOut(Model):
-    start: str
-    end: str
+    start: TimeText
+    end: TimeText
     capacity: int
     remaining: int
 
 
 class DayOut(Model):
-    date: str
+    date: DateText
     slots: list[SlotOut]
 
 
@@ -229,8 +247,8 @@ class WarningOut(Model):
     reason: str = Field(description="cancellations | no_shows")
     count: int
     limit: int = Field(description="the count that suspends")
-    last_day: str = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
-    suspends_until: str | None = Field(
+    last_day: DateText = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
+    suspends_until: InstantText | None = Field(
         description="cancellations: the instant the suspension would end; no-shows: null (six months from that no-show)"
     )
     message: str = Field(description="the warning SMS's text, in the account's language")
@@ -238,7 +256,7 @@ class WarningOut(Model):
 
 
 class RestrictionsOut(Model):
-    suspended_until: str | None
+    suspended_until: InstantText | None
     suspension_reason: str | None
     cancellations_this_month: int
     no_shows_in_six_months: int
@@ -318,13 +336,13 @@ class BookingOut(Model):
     reference: str
     office_id: str
     service_code: str
-    date: str
-    start: str
-    end: str
+    date: DateText
+    start: TimeText
+    end: TimeText
     subject_id_number: str | None = Field(description="masked; absent (null) for a newborn's business")
     status: Literal["booked", "cancelled", "checked_in", "completed", "no_show", "closed_at_day_end"]
-    created_at: str
-    cancel_until: str
+    created_at: InstantText
+    cancel_until: InstantText
     office_name: str | None = None
     service_name_zh: str | None = None
     cancelled_by: str | None = None
@@ -369,9 +387,6 @@ class BookingOut(Model):
         return [cls.of(b, catalog, (queues or {}).get(b.booking_id)) for b in bookings]
 
 
-audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
-
-
 class BookingsOut(Model):
     bookings: list[BookingOut]
     next_cursor: str | None
@@ -391,7 +406,7 @@ class ClosureIn(Strict):
 
 class ClosureOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str
     already_closed: bool = Field(description="the day was closed by an earlier request (this one changed nothing new)")
     slots_closed: int = Field(description="released slots of the day, all now closed")

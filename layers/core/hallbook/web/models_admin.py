@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
+from .models import (
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    MobileText,
+    Model,
+    RestrictionsOut,
+    Strict,
+    TimeText,
+    example,
+)
 
 
 class ServiceIn(Strict):
@@ -66,25 +77,40 @@ class OfficeIn(Strict):
     mode: Literal["book_first", "priority"]
     services: list[str] = Field(max_length=100)
     timetable: dict[str, list[SlotTemplateIn]] = Field(default={}, description="per service code, its weekly slots")
+    skip_returns_after: int = Field(
+        default=3, ge=1, le=50, description="R15a: a skipped ticket (过号) comes back after this many calls"
+    )
+    board_sound: Literal["off", "zh", "zh_en"] = Field(
+        default="off",
+        description="the display board announces each call aloud: off, in Chinese, or Chinese then English",
+    )
 
 
 class SlotChangeOut(Model):
     service_code: str
-    date: str
-    start: str
+    date: DateText
+    start: TimeText
     booked: int
     capacity_requested: int | None = None
     capacity: int | None = None
 
 
 class SlotsChangedOut(Model):
-    updated: int = Field(description="released slots whose capacity, end or state changed")
-    closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
-    created: int = Field(description="slots the new timetable adds to days already open")
-    over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it"
+    queued: bool = Field(
+        default=False,
+        description="true: the change touches many released slots, which a job brings in line within seconds "
+        "(its result joins the audit log as office.timetable_applied); until it reaches a slot, the slot keeps "
+        "its stored capacity and no booking ever exceeds it",
     )
-    closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
+    slots_to_change: int = Field(default=0, description="when queued: how many released slots the job may change")
+    updated: int = Field(default=0, description="released slots whose capacity, end or state changed")
+    closed: int = Field(default=0, description="released slots no longer in the timetable, closed to new bookings")
+    created: int = Field(default=0, description="slots the new timetable adds to days already open")
+    over_capacity: list[SlotChangeOut] = Field(
+        default=[],
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it",
+    )
+    closed_with_bookings: list[SlotChangeOut] = Field(default=[], description="closed slots whose bookings stay valid")
 
 
 class OfficeAdminOut(Model):
@@ -104,26 +130,27 @@ class CalendarIn(Strict):
 
 class ClosedDayOut(Model):
     office_id: str
-    date: str
+    date: DateText
     slots: int
-    booked: int
+    bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
     year: int
-    holidays: list[str]
-    workdays: list[str]
-    changed_days: list[str] = Field(description="days within the released range whose working status changed")
+    holidays: list[DateText]
+    workdays: list[DateText]
+    changed_days: list[DateText] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
-        description="released days that became days off: slots closed, "
-        "bookings kept (close the day to cancel them with SMS)"
+        description="released days that became days off, closed like a hall closure: slots closed, bookings "
+        "cancelled by the hall with an SMS, never counted against anyone"
     )
-    slots_released: int
+    opened_days: list[str] = Field(default=[], description="days that became working days: released at `released_at`")
+    released_at: str | None = Field(default=None, description="the next noon release, which writes the opened days")
 
 
 class AuditEntryOut(Model):
     audit_id: str
-    at: str
+    at: InstantText
     actor_id: str
     actor_role: str
     action: str
@@ -150,7 +177,7 @@ class AuditEntryOut(Model):
 
 
 class AuditOut(Model):
-    date: str
+    date: DateText
     entries: list[AuditEntryOut]
     next_cursor: str | None
 
@@ -191,11 +218,21 @@ class OperatorBookingsOut(Model):
     next_cursor: str | None
 
 
+class OperatorFoundOut(Model):
+    """A booking found by its reference, with whom the operator confirms it with the caller."""
+
+    account_id: str = Field(description="the booking's account: the operator acts through it")
+    name: str = Field(description="the account holder's name, masked (张*明)")
+    phone: str = Field(description="the account's phone, masked (138****5678)")
+    id_number: str = Field(description="the booking's subject's ID number, masked")
+    booking: BookingOut
+
+
 # ---------------------------------------------------------------- read-back (issue 14)
 
 
 class ClosureEntryOut(Model):
-    date: str
+    date: DateText
     reason: str
     past: bool = False
 
@@ -207,21 +244,41 @@ class ClosuresOut(Model):
 
 class ClosureLiftedOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str = Field(description="the reason the lifted closure had")
     slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
+
+
+class ClosurePreviewOut(Model):
+    office_id: str
+    date: DateText
+    closed: bool = Field(description="the day is closed already")
+    reason: str = Field(description="the closure's reason, when closed")
+    working_day: bool = Field(description="a working day by the calendar (R5)")
+    bookings: int = Field(description="bookings still `booked`: closing cancels each, with an SMS, never counted")
+    checked_in: int = Field(description="bookings checked in already (a closure of today leaves them)")
+    slots: int = Field(description="released slots still open, which closing closes")
+    waiting: int = Field(description="waitlist entries for the day, which closing ends with an SMS")
+    past: bool = Field(description="the day is past: it cannot be closed")
 
 
 class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
-        "with the computed statutory holidays"
+        "with the computed statutory holidays and their days in lieu"
     )
-    holidays: list[str] = Field(description="weekdays that are days off")
-    workdays: list[str] = Field(description="make-up working days on a weekend")
+    bundled_by: str | None = Field(
+        default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
+    )
+    holidays: list[DateText] = Field(description="weekdays that are days off")
+    workdays: list[DateText] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
+    alarm: bool = Field(
+        default=False,
+        description="R5: operators are alarmed now - it is December and next year's calendar is only provisional",
+    )
 
 
 class CancelledByOut(Model):
@@ -231,7 +288,7 @@ class CancelledByOut(Model):
 
 
 class StatsDayOut(Model):
-    date: str
+    date: DateText
     office_id: str
     service_code: str
     capacity: int = Field(description="places of the day's open slots")
@@ -252,6 +309,6 @@ class StatsDayOut(Model):
 class StatsOut(Model):
     office_id: str
     service_code: str | None
-    from_: str = Field(alias="from")
-    to: str
+    from_: DateText = Field(alias="from")
+    to: DateText
     days: list[StatsDayOut]

@@ -8,7 +8,18 @@ from typing import Literal
 from pydantic import Field
 
 from ..store.tickets import Ticket
-from .models import REFERENCE, BookingOut, IdNumberText, Model, Strict, documented, example
+from .models import (
+    REFERENCE,
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    Model,
+    Strict,
+    TimeText,
+    documented,
+    example,
+)
 
 
 class CheckInIn(Strict):
@@ -47,19 +58,37 @@ class CallNextIn(Strict):
     )
 
 
+class TransferIn(Strict):
+    model_config = documented(
+        [{"counter": "5"}, {"service_code": "HR_MOVE_IN"}],
+        oneOf=[
+            {"required": ["counter"], "properties": {"counter": {"type": "string"}}},
+            {"required": ["service_code"], "properties": {"service_code": {"type": "string"}}},
+        ],
+        description="exactly one of `counter` (another counter) and `service_code` (another service)",
+    )
+    counter: str | None = Field(default=None, min_length=1, max_length=16, description="the counter to send it to")
+    service_code: str | None = Field(default=None, min_length=1, max_length=64, description="the service it is for now")
+
+
 class TicketOut(Model):
     ticket_id: str
     number: str = Field(description="A001... for bookings, B001... for walk-ins; per hall and day")
     kind: Literal["booking", "walk_in"]
     service_code: str
-    status: Literal["waiting", "called", "done", "closed_at_day_end"]
+    status: Literal["waiting", "called", "done", "closed_at_day_end", "no_show"] = Field(
+        description="no_show: skipped twice at the counter (R15a)"
+    )
     counter: str | None = None
     booking_id: str | None = None
     office_id: str
-    date: str
-    issued_at: str
-    called_at: str | None = None
-    done_at: str | None = None
+    date: DateText
+    issued_at: InstantText
+    called_at: InstantText | None = None
+    done_at: InstantText | None = None
+    skips: int = Field(default=0, description="R15a: times skipped (过号); the second skip ends the ticket")
+    recalls: int = Field(default=0, description="R15a: times recalled (重呼)")
+    for_counter: str | None = Field(default=None, description="R15a: transferred to this counter, waiting for it")
 
     @classmethod
     def of(cls, ticket: Ticket) -> TicketOut:
@@ -77,18 +106,39 @@ class TicketOut(Model):
             issued_at=ticket.issued_at,
             called_at=ticket.called_at,
             done_at=ticket.done_at,
+            skips=ticket.skips,
+            recalls=ticket.recalls,
+            for_counter=ticket.for_counter,
         )
 
 
 class DayTicketsOut(Model):
     office_id: str
-    date: str
+    date: DateText
     tickets: list[TicketOut] = Field(description="every ticket of the hall today, in the order issued")
+
+
+class IdentityOut(Model):
+    """R15a: whom the clerk compares with the ID card, masked, and the slot booked."""
+
+    name: str | None = Field(description="the subject's name, masked (张*明); null for a minor's booking")
+    id_number: str = Field(description="the subject's ID number, masked to its last four")
+    booked_by: str | None = Field(description="a minor's booking: the guardian who booked it, masked")
+    date: DateText
+    start: TimeText
+    end: TimeText
 
 
 class CheckInOut(Model):
     ticket: TicketOut
     booking: BookingOut
+    identity: IdentityOut | None = None
+
+
+class CounterStateOut(Model):
+    office_id: str
+    counter: str
+    paused: bool
 
 
 class CompleteOut(Model):
@@ -99,12 +149,13 @@ class CompleteOut(Model):
 class LastCalledOut(Model):
     number: str
     counter: str
-    called_at: str
+    called_at: InstantText
 
 
 class CounterOut(Model):
     counter: str
-    number: str
+    number: str | None = Field(description="the ticket being served there; null for a paused counter serving nobody")
+    paused: bool = False
 
 
 class WaitingOut(Model):
@@ -115,10 +166,13 @@ class WaitingOut(Model):
 
 class BoardOut(Model):
     office_id: str
-    date: str
+    date: DateText
     last_called: LastCalledOut | None
     counters: list[CounterOut]
     waiting: list[WaitingOut]
     waiting_count: int
     estimated_wait_minutes: int
     average_service_minutes: float
+    sound: Literal["off", "zh", "zh_en"] = Field(
+        default="off", description="the hall's setting: the board announces each call aloud (zh, zh_en) or not"
+    )

@@ -3,7 +3,7 @@ marks one reviewed (audited). No flag sanctions anybody. Role: web/auth.admin.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -12,10 +12,16 @@ from pydantic import Field
 
 from ...clock import now
 from ...domain.flags import PATTERNS
-from ...services import flags
+from ...lazy import lazy
 from ...store.flags import Flag
 from ..auth import admin
 from ..models import CURSOR, Model, Strict
+from ..routing import ADMIN, declare
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import flags
+else:
+    flags = lazy("hallbook.services.flags")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -70,7 +76,7 @@ class FlagReviewIn(Strict):
     note: str | None = Field(default=None, max_length=500, description="what the administrator found")
 
 
-@router.get("/v1/admin/flags", tags=["admin"])
+@declare(router, "GET", "/v1/admin/flags", tags=["admin"], roles=ADMIN)
 def list_flags(
     status: Annotated[
         str | None, Query(pattern="^(open|reviewed)$", description="open or reviewed; both if absent")
@@ -78,6 +84,7 @@ def list_flags(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[FlagsOut]:
+    """Abuse patterns with their evidence for administrators (R22), never a sanction."""
     admin(router)
     page = flags.list_flags(status, limit, cursor)
     return Response(
@@ -88,7 +95,9 @@ def list_flags(
     )
 
 
-@router.post("/v1/admin/flags/<flag_id>/review", tags=["admin"])
+@declare(
+    router, "POST", "/v1/admin/flags/{flag_id}/review", tags=["admin"], roles=ADMIN, refusals={404: ("NOT_FOUND",)}
+)
 def review_flag(
     flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]
 ) -> Response[FlagOut]:

@@ -1,0 +1,110 @@
+"""The phone line (114): a booking found by the reference a caller reads out (forgiving the usual
+mishearings), masked, with whom to confirm it; a reschedule (R8a) and a re-sent confirmation SMS
+(three a booking a day) for the caller; everything audited with the operator's id; citizens, staff and
+guessers get nothing."""
+
+from __future__ import annotations
+
+import pytest
+
+from hallbook.clock import now
+from hallbook.services import accounts
+from tests.support import OFFICE, auth, login, open_office, problem, registered, sms_texts
+
+DAY = "2026-09-15"
+
+
+@pytest.fixture
+def line(system, api):
+    open_office(system, capacity=3)
+    accounts.create_staff_account("op1", "operator-pass-1", "operator", "话务员", None, now())
+    return login(api, "op1", "operator-pass-1")
+
+
+def find(api, token, reference):
+    return api.invoke("GET", "/v1/operator/bookings", headers=auth(token), query={"reference": reference})
+
+
+def audit(api) -> list[dict]:
+    accounts.create_staff_account("boss", "admin-pass-1", "admin", "管理员", None, now())
+    admin = login(api, "boss", "admin-pass-1")
+    return api.invoke("GET", "/v1/audit", headers=auth(admin)).json()["entries"]
+
+
+@pytest.mark.R13
+def test_a_reference_read_out_finds_the_booking_masked_with_whom_to_confirm(system, api, line):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    misheard = booking["reference"].lower().replace("-", " ").replace("0", "o").replace("1", "l")
+    r = find(api, line, misheard)
+    assert r.status == 200, r.text
+    body = r.json()
+    assert body["booking"]["booking_id"] == booking["booking_id"] and body["name"] == "李*"
+    assert body["phone"] == citizen.phone[:3] + "****" + citizen.phone[-4:]
+    assert citizen.phone not in r.text and citizen.id_number not in r.text
+    assert body["booking"]["subject_id_number"] == body["id_number"] != citizen.id_number
+    assert r.headers["cache-control"] == "no-store"
+    entries = [e for e in audit(api) if e["action"] == "operator.find_booking"]
+    assert entries and entries[0]["outcome"] == "ok" and entries[0]["actor_role"] == "operator"
+
+
+def test_guessed_and_malformed_references_are_not_found_and_audited(system, api, line):
+    for guess in ("ABCD-EFGH", "2222-2222"):
+        problem(find(api, line, guess), 404, "NOT_FOUND")
+    assert find(api, line, "not-a-ref!").status in (400, 422)
+    outcomes = [e["outcome"] for e in audit(api) if e["action"] == "operator.find_booking"]
+    assert outcomes.count("NOT_FOUND") == 2
+
+
+def test_citizens_staff_and_strangers_may_not_use_the_phone_lines_routes(system, api, line):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    accounts.create_staff_account(f"staff@{OFFICE}", "staff-pass-1", "staff", "窗口", OFFICE, now())
+    clerk = login(api, f"staff@{OFFICE}", "staff-pass-1")
+    base = f"/v1/operator/citizens/x/bookings/{booking['booking_id']}"
+    for token in (citizen.token, clerk):
+        problem(find(api, token, booking["reference"]), 403, "FORBIDDEN")
+        for path, body in ((f"{base}/reschedule", {"date": DAY, "start": "09:30"}), (f"{base}/confirmation-sms", None)):
+            problem(api.invoke("POST", path, headers=auth(token), body=body), 403, "FORBIDDEN")
+    problem(
+        api.invoke("GET", "/v1/operator/bookings", query={"reference": booking["reference"]}), 401, "UNAUTHENTICATED"
+    )
+
+
+@pytest.mark.R8a
+def test_the_operator_reschedules_for_the_caller_with_one_sms_audited(system, api, line):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    account_id = find(api, line, booking["reference"]).json()["account_id"]
+    path = f"/v1/operator/citizens/{account_id}/bookings/{booking['booking_id']}/reschedule"
+    r = api.invoke("POST", path, headers=auth(line, "move-1"), body={"date": DAY, "start": "09:30"})
+    assert r.status == 200 and r.json()["start"] == "09:30" and r.json()["status"] == "booked", r.text
+    assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["start"] == "09:30"
+    assert len(sms_texts(system, citizen.phone, "已改至")) == 1
+    again = api.invoke("POST", path, headers=auth(line, "move-1"), body={"date": DAY, "start": "09:30"})
+    assert again.status == 200 and len(sms_texts(system, citizen.phone, "已改至")) == 1
+    other = registered(system)  # another citizen's account id cannot reach this booking
+    other_id = accounts.store.find_account_id(f"ID#{other.id_number}")
+    wrong = f"/v1/operator/citizens/{other_id}/bookings/{booking['booking_id']}/reschedule"
+    problem(api.invoke("POST", wrong, headers=auth(line), body={"date": DAY, "start": "09:00"}), 404, "NOT_FOUND")
+    entry = [e for e in audit(api) if e["action"] == "operator.reschedule" and e["outcome"] == "ok"][-1]  # the first
+    assert entry["before"]["start"] == "09:00" and entry["after"]["start"] == "09:30"
+
+
+@pytest.mark.R16
+def test_the_confirmation_sms_is_re_sent_three_times_a_day_at_most(system, api, line):
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    account_id = find(api, line, booking["reference"]).json()["account_id"]
+    path = f"/v1/operator/citizens/{account_id}/bookings/{booking['booking_id']}/confirmation-sms"
+    before = len(sms_texts(system, citizen.phone, booking["reference"]))
+    for _ in range(3):
+        r = api.invoke("POST", path, headers=auth(line))
+        assert r.status == 202, r.text
+    assert len(sms_texts(system, citizen.phone, booking["reference"])) == before + 3
+    limited = problem(api.invoke("POST", path, headers=auth(line)), 429, "RATE_LIMITED")
+    assert limited
+    citizen.cancel(booking["booking_id"])
+    problem(api.invoke("POST", path, headers=auth(line)), 409, "INVALID_STATE")
+    outcomes = [e["outcome"] for e in audit(api) if e["action"] == "operator.resend_sms"]
+    assert outcomes.count("ok") == 3 and "RATE_LIMITED" in outcomes
