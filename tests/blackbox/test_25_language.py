@@ -8,7 +8,18 @@ import re
 import uuid
 
 import pytest
-from blackbox_support import Api, Citizen, Reply, assert_problem, new_adult_id, new_name, office_today, register
+from blackbox_support import (
+    PASSWORD,
+    Api,
+    Citizen,
+    Reply,
+    assert_problem,
+    new_adult_id,
+    new_name,
+    new_phone,
+    office_today,
+    register,
+)
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 # two Latin words in a row: a Chinese text may hold a code, a field name or a reference, not English
@@ -90,3 +101,15 @@ def test_the_sms_code_reply_is_in_the_request_s_language(api: Api, language: str
     reply = api.post("/v1/sessions/sms-code", {"login": "13800000000"}, headers=LANGUAGES[language])
     assert reply.status == 202, reply
     one_sentence_in(language, reply.json()["detail"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_sms_is_in_its_account_s_language(api: Api, language: str) -> None:
+    phone = new_phone()
+    account = {"name": new_name(), "id_number": new_adult_id(), "phone": phone, "password": PASSWORD, "lang": language}
+    assert api.post("/v1/accounts", account).status == 201
+    text = api.wait_sms(phone, lambda m: bool(re.search(r"\d{6}", m)), "with a verification code")
+    if language == "zh":
+        assert CJK.search(text) and not LATIN_RUN.search(text), text
+    else:
+        assert not CJK.search(text) and "code" in text, text
