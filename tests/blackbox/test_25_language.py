@@ -63,10 +63,10 @@ def test_refusals_before_and_after_the_resolver_are_one_sentence_in_the_request_
     assert "/v1/no-such-route" in route["detail"]
     refused_in(language, api.get("/v1/me", headers=headers), 401, "UNAUTHENTICATED")
     shape = api.post("/v1/accounts", {"name": 1, "password": "x"}, headers=headers)
-    assert "name" in refused_in(language, shape, 422, "VALIDATION_ERROR")["detail"]
+    assert ("姓名" if language == "zh" else "name") in refused_in(language, shape, 422, "VALIDATION_ERROR")["detail"]
     account = {"name": new_name(), "id_number": new_adult_id(), "phone": "12345", "password": "abc12345"}
     phone = refused_in(language, api.post("/v1/accounts", account, headers=headers), 422, "VALIDATION_ERROR")
-    assert "phone" in phone["detail"]
+    assert ("手机号" if language == "zh" else "phone") in phone["detail"] and phone["field"] == "phone"
     media = api.post("/v1/accounts", raw="<a/>", content_type="application/xml", headers=headers)
     refused_in(language, media, 415, "UNSUPPORTED_MEDIA_TYPE")
 

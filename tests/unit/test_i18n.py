@@ -138,7 +138,7 @@ def test_request_validation_names_each_field_in_the_request_s_language():
         zh = json.loads(web_problems.from_validation(errors_).body)["detail"]
     with i18n.using("en"):
         en = json.loads(web_problems.from_validation(errors_).body)["detail"]
-    assert zh == "phone：必填；name：最多50个字符；method：应为以下之一：'window'、'mail'"
+    assert zh == "手机号：必填；姓名：最多50个字符；领证方式：应为以下之一：'window'、'mail'"
     assert en == "phone: required; name: at most 50 characters; method: must be one of 'window' or 'mail'"
     assert tool.mixed(zh, "zh") is None and tool.mixed(en, "en") is None
 
