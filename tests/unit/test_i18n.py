@@ -20,8 +20,13 @@ PAGES_I18N = Path(__file__).resolve().parents[2] / "pages" / "assets" / "i18n.js
 
 
 @pytest.fixture(scope="module")
-def missing() -> dict[str, list[str]]:
-    return tool.problems()
+def extraction() -> tool.Extraction:
+    return tool.extract()  # the package's sources read once (about a second)
+
+
+@pytest.fixture(scope="module")
+def missing(extraction) -> dict[str, list[str]]:
+    return tool.problems(extraction)
 
 
 def _section(missing: dict[str, list[str]], start: str) -> list[str]:
@@ -36,8 +41,8 @@ def test_every_raised_detail_has_a_chinese_translation(missing):
     assert _section(missing, "raised details without a Chinese translation") == []
 
 
-def test_every_error_code_has_a_title_and_a_sentence_in_both_languages(missing):
-    codes = tool.extract().codes
+def test_every_error_code_has_a_title_and_a_sentence_in_both_languages(missing, extraction):
+    codes = extraction.codes
     assert {"SLOT_FULL", "VALIDATION_ERROR", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL"} <= codes
     assert {c.code for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.DomainError)} <= codes
     assert _section(missing, "error codes without") == []
@@ -124,8 +129,8 @@ def _page_error_keys(language: str) -> set[str]:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_pages_have_an_err_text_for_every_code_the_api_answers(language):
-    assert tool.extract().codes - _page_error_keys(language) == set()
+def test_the_pages_have_an_err_text_for_every_code_the_api_answers(language, extraction):
+    assert extraction.codes - _page_error_keys(language) == set()
 
 
 def test_request_validation_names_each_field_in_the_request_s_language():
