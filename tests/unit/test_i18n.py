@@ -152,3 +152,14 @@ def test_a_status_inside_a_sentence_reads_in_the_reader_s_language():
     detail = i18n.N_("The booking is {status}; only a booked one can be cancelled.", status="checked_in")
     assert i18n.translate(detail, "zh") == "该预约状态为已签到，只有“已预约”的预约可以取消。"
     assert i18n.translate(detail, "en") == "The booking is checked in; only a booked one can be cancelled."
+
+
+def test_api_gateway_s_own_404_is_the_catalogue_s_not_found_in_the_default_language():
+    from local.loader import read_sam_template
+
+    template = read_sam_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    unknown = template["Resources"]["Api"]["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+    body = json.loads(unknown["ResponseTemplates"]["application/json"])
+    assert unknown["StatusCode"] == "404" and body["code"] == "NOT_FOUND" and body["status"] == 404
+    assert body["title"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "title")
+    assert body["detail"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "code")
