@@ -140,7 +140,9 @@ def test_request_validation_names_each_field_in_the_request_s_language():
         {"type": "literal_error", "loc": ("body", "method"), "msg": "...", "ctx": {"expected": "'window' or 'mail'"}},
     ]
     with i18n.using("zh"):
-        zh = json.loads(web_problems.from_validation(errors_).body)["detail"]
+        body = json.loads(web_problems.from_validation(errors_).body)
+        zh = body["detail"]
+        assert [e["msg"] for e in body["errors"]][:2] == ["必填", "最多50个字符"]
     with i18n.using("en"):
         en = json.loads(web_problems.from_validation(errors_).body)["detail"]
     assert zh == "手机号：必填；姓名：最多50个字符；领证方式：应为以下之一：'window'、'mail'"

@@ -158,5 +158,8 @@ def from_validation(errors: list[dict]) -> Response:
         "VALIDATION_ERROR",
         i18n.Localized(texts),
         "Invalid request",
-        errors=[{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg")} for e in errors[:10]],
+        # each error's loc for a program, its msg in the caller's language like the detail
+        errors=[
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_text(e, i18n.current())} for e in errors[:10]
+        ],
     )
