@@ -316,7 +316,9 @@ def problems(found: Extraction | None = None) -> dict[str, list[str]]:
     texts = {language: entries(catalog) for language, catalog in catalogs.items()}
     zh, en = texts["zh"], texts["en"]
     out: dict[str, list[str]] = {
-        "raised details that cannot be translated (an f-string, a concatenation, a placeholder without a value)": [str(s) for s in found.unusable],
+        "raised details that cannot be translated (an f-string, a concatenation, a placeholder without a value)": [
+            str(s) for s in found.unusable
+        ],
         "raised details without a Chinese translation": [
             f"{msgid!r} ({', '.join(where[:2])})"
             for msgid, where in sorted(found.details.items())
