@@ -47,12 +47,12 @@ test:
 	@$(MAKE) -s venv tools
 	@{ $(MAKE) -s sam-build > build/sam-build.log 2>&1; echo $$? > build/sam-build.rc; } &
 	@$(MAKE) -s static
-	$(APP_PY) -m pytest -n 2 -q tests --ignore=tests/blackbox --ignore=tests/browser
-	$(APP_PY) -m pytest -p no:cacheprovider -q tests/blackbox
-	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --confcutdir tests/schemathesis tests/schemathesis
+	$(APP_PY) -m pytest -n 2 -q --durations=15 tests --ignore=tests/blackbox --ignore=tests/browser
+	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/blackbox
+	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --durations=15 --confcutdir tests/schemathesis tests/schemathesis
 	@for job in sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
 	  [ "$$(cat build/$$job.rc)" = 0 ] || { cat build/$$job.log; echo "$$job failed"; exit 1; }; done
-	$(APP_PY) -m pytest -p no:cacheprovider -q tests/browser
+	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/browser
 
 ## make chromium: Debian's chromium (and CJK fonts for the screenshots) for tests/browser, on first use
 chromium:

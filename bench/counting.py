@@ -24,8 +24,11 @@ def write_units(operation: str, params: dict) -> int:
     return 1 if operation in WRITE_OPS else 0
 
 
+_everywhere: str | None = None  # a bucket for requests of every thread (a job's own thread pool)
+
+
 def _hook(model, params, **_):
-    bucket = getattr(_local, "bucket", None)
+    bucket = getattr(_local, "bucket", None) or _everywhere
     if bucket is None:
         return
     with _lock:
@@ -51,18 +54,26 @@ def install() -> None:
 
 
 class attributed:
-    """with attributed("attempt") as a: ... ; a.counts is what that block cost."""
+    """with attributed() as a: ... ; a.counts is what that block cost (on this thread; `everywhere`: on
+    every thread without a bucket of its own, e.g. the block's thread pool)."""
 
-    def __init__(self):
+    def __init__(self, everywhere: bool = False):
         self.counts = Counter()
+        self._everywhere = everywhere
 
     def __enter__(self):
+        global _everywhere
         self._key = f"a{id(self)}"
         _local.bucket = self._key
+        if self._everywhere:
+            _everywhere = self._key
         return self
 
     def __exit__(self, *exc):
+        global _everywhere
         _local.bucket = None
+        if self._everywhere:
+            _everywhere = None
         with _lock:
             self.counts = totals.pop(self._key, Counter())
         return False

@@ -4,9 +4,9 @@ What the template asks of the deployed stage (`Api`: CacheClusterEnabled, Method
 CachingEnabled / CacheTtlInSeconds per resource and method; each route's `RequestParameters` with
 `Caching: true` name the cache key) is read from template.yaml, and served the way the stage cache
 does: a GET whose route caches is answered from the cache while its entry is younger than the TTL,
-keyed on the route, its path and the named query parameters (not on headers: If-None-Match,
-Authorization or anything else do not vary it - a cached answer is a 200 with its ETag; 304s happen
-behind the cache, in the handler). Only 200 answers are kept. Time is the injected clock, so tests
+keyed on the route, its path, the named query parameters and the named headers (Origin, whose
+Access-Control-Allow-Origin the answer carries; If-None-Match, Authorization or anything else do not
+vary it - a cached answer is a 200 with its ETag; 304s happen behind the cache, in the handler). Only 200 answers are kept. Time is the injected clock, so tests
 and the benchmark move time instead of sleeping. `enabled = False` bypasses it (the benchmark
 measures the environments' own caches that way).
 """
@@ -14,7 +14,7 @@ measures the environments' own caches that way).
 from __future__ import annotations
 
 import threading
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,6 +26,7 @@ class CacheRule:
     ttl_seconds: float
     path_keys: tuple[str, ...]  # path parameters in the key
     query_keys: tuple[str, ...]  # query string parameters in the key
+    header_keys: tuple[str, ...] = ()  # request headers in the key (Origin: the answer's ACAO varies by it)
 
 
 def rules_from_template(raw: Mapping[str, Any]) -> dict[tuple[str, str], CacheRule]:
@@ -63,6 +64,7 @@ def rules_from_template(raw: Mapping[str, Any]) -> dict[tuple[str, str], CacheRu
                 settings[key],
                 tuple(n.rpartition(".")[2] for n in named if n.startswith("method.request.path.")),
                 tuple(n.rpartition(".")[2] for n in named if n.startswith("method.request.querystring.")),
+                tuple(n.rpartition(".")[2].lower() for n in named if n.startswith("method.request.header.")),
             )
     return rules
 
@@ -76,24 +78,36 @@ class EdgeCache:
         self._lock = threading.Lock()
 
     def _key(
-        self, method: str, route_path: str, path_parameters: Mapping[str, str], query: list[tuple[str, str]]
+        self,
+        method: str,
+        route_path: str,
+        path_parameters: Mapping[str, str],
+        query: list[tuple[str, str]],
+        headers: Sequence[tuple[str, str]] = (),
     ) -> tuple | None:
         rule = self.rules.get((method, route_path)) if self.enabled else None
         if rule is None:
             return None
         values = dict(query)
+        header_values = {name.lower(): value for name, value in headers}
         return (
             method,
             route_path,
             tuple(path_parameters.get(k) for k in rule.path_keys),
             tuple(values.get(k) for k in rule.query_keys),
+            tuple(header_values.get(k) for k in rule.header_keys),
         )
 
     def lookup(
-        self, method: str, route_path: str, path_parameters: Mapping[str, str], query: list[tuple[str, str]]
+        self,
+        method: str,
+        route_path: str,
+        path_parameters: Mapping[str, str],
+        query: list[tuple[str, str]],
+        headers: Sequence[tuple[str, str]] = (),
     ) -> Any | None:
         """The cached response, or None (a miss, or a route that is not cached)."""
-        key = self._key(method, route_path, path_parameters, query)
+        key = self._key(method, route_path, path_parameters, query, headers)
         if key is None:
             return None
         at = get_clock().now().timestamp()
@@ -111,9 +125,10 @@ class EdgeCache:
         route_path: str,
         path_parameters: Mapping[str, str],
         query: list[tuple[str, str]],
+        headers: Sequence[tuple[str, str]],
         response: Any,
     ) -> None:
-        key = self._key(method, route_path, path_parameters, query)
+        key = self._key(method, route_path, path_parameters, query, headers)
         if key is None or getattr(response, "status", None) != 200:
             return
         with self._lock:

@@ -77,8 +77,9 @@ class LocalControls(Protocol):
 
     def sms_messages(self, phone: str | None = None) -> list[dict[str, str]]: ...
 
-    def move_clock(self, instant: datetime) -> list[Run]:
-        """Move the clock, firing the schedules it passes; the runs fired, in order."""
+    def move_clock(self, instant: datetime, *, exhaustive: bool = False) -> list[Run]:
+        """Move the clock, firing the schedules it passes (`exhaustive`: every run, even one a hint shows
+        to have nothing to do); the runs fired, in order."""
         ...
 
 
@@ -197,6 +198,14 @@ class Gateway:
         return self.handle(Request(method.upper(), raw_path, query_list, header_list, payload, "127.0.0.1"))
 
     def handle(self, request: Request) -> Response:
+        """The answer to one request; every answer says `X-Content-Type-Options: nosniff`, as the
+        functions' do (hallbook/web/app.py `hardened`) and the template's gateway responses."""
+        response = self._dispatch(request)
+        if "x-content-type-options" in response.headers:
+            return response
+        return _response(response.status, response.body, [*response.header_list, ("X-Content-Type-Options", "nosniff")])
+
+    def _dispatch(self, request: Request) -> Response:
         local = self._local_routes.get(request.path)
         if local is not None:
             if request.method in local:
@@ -221,7 +230,7 @@ class Gateway:
     # ------------------------------------------------------------ the template's routes
 
     def _call(self, route: Route, path_parameters: dict[str, str], request: Request) -> Response:
-        edge, at = self.edge_cache, (request.method, route.path, path_parameters, request.query)
+        edge, at = self.edge_cache, (request.method, route.path, path_parameters, request.query, request.headers)
         if edge is not None and (cached := edge.lookup(*at)) is not None:
             return cached
         response = self._call_function(route, path_parameters, request)
@@ -314,8 +323,10 @@ class Gateway:
 
     def _post_clock(self, request: Request) -> Response:
         try:
-            instant = datetime.fromisoformat(json.loads(request.body or b"{}")["now"])
-        except (ValueError, KeyError, TypeError):
+            body = json.loads(request.body or b"{}")
+            instant = datetime.fromisoformat(body["now"])
+            exhaustive = body.get("exhaustive", False) is True  # every run fires, even those with nothing to do
+        except (ValueError, KeyError, TypeError, AttributeError):
             return problem(
                 422, "Unprocessable Content", 'expected {"now": "2026-09-14T12:00+08:00"}', "VALIDATION_ERROR"
             )
@@ -324,7 +335,7 @@ class Gateway:
         from local.scheduler import ClockMovedBack
 
         try:
-            runs = self._controls.move_clock(instant)
+            runs = self._controls.move_clock(instant, exhaustive=exhaustive)
         except ClockMovedBack as e:
             return problem(409, "Conflict", str(e), "INVALID_STATE")
         return _json_response(
@@ -396,27 +407,102 @@ def _proxy_response(result: Any) -> Response:
 # ---------------------------------------------------------------- HTTP
 
 
+MAX_BODY = 10 * 1024 * 1024  # API Gateway's payload limit (10 MB)
+IDLE_SECONDS = 30  # a connection that sends nothing (or stalls inside a body) for this long is closed
+
+
+class BadFraming(ValueError):
+    """The request's body cannot be delimited safely (RFC 9112 section 6): answered 400, connection closed."""
+
+
+def read_body(headers: Any, rfile: Any) -> bytes:
+    """The request's body, framed as RFC 9112 section 6.3 says: `Transfer-Encoding: chunked` is
+    decoded (chunk extensions and trailers skipped), else exactly `Content-Length` bytes are read, else
+    there is none. Raises BadFraming for anything that could leave the connection out of step with
+    the client - a Content-Length that is not digits, two that differ, one over MAX_BODY, both framings
+    at once, another transfer coding, a malformed chunk - rather than guess (a guess is how one
+    request's bytes become a second request)."""
+    encodings = [v.strip().lower() for value in headers.get_all("Transfer-Encoding") or [] for v in value.split(",")]
+    lengths = {v.strip() for value in headers.get_all("Content-Length") or [] for v in value.split(",")}
+    if encodings:
+        if lengths:
+            raise BadFraming("a request may not carry both Transfer-Encoding and Content-Length")
+        if encodings != ["chunked"]:
+            raise BadFraming("the only transfer coding accepted is chunked")
+        return _read_chunked(rfile)
+    if not lengths:
+        return b""
+    if len(lengths) != 1:
+        raise BadFraming("Content-Length is given twice, differently")
+    [length] = lengths
+    if not (length.isascii() and length.isdigit()):
+        raise BadFraming("Content-Length must be a number of bytes")
+    if int(length) > MAX_BODY:
+        raise BadFraming(f"the body is over {MAX_BODY} bytes, API Gateway's limit")
+    body: bytes = rfile.read(int(length))
+    if len(body) != int(length):
+        raise BadFraming("the body ended before its Content-Length")
+    return body
+
+
+def _read_chunked(rfile: Any) -> bytes:
+    body = bytearray()
+    while True:
+        line = rfile.readline(1024)
+        size_text = line.split(b";", 1)[0].strip()
+        if not line.endswith(b"\n") or not size_text or not all(c in b"0123456789abcdefABCDEF" for c in size_text):
+            raise BadFraming("a chunk's size line is malformed")
+        size = int(size_text, 16)
+        if len(body) + size > MAX_BODY:
+            raise BadFraming(f"the body is over {MAX_BODY} bytes, API Gateway's limit")
+        if size == 0:
+            break
+        chunk = rfile.read(size)
+        if len(chunk) != size or rfile.readline(3) not in (b"\r\n", b"\n"):
+            raise BadFraming("a chunk is shorter than its size says")
+        body += chunk
+    for _ in range(100):  # trailer fields, then the empty line
+        trailer = rfile.readline(8192)
+        if trailer in (b"\r\n", b"\n"):
+            return bytes(body)
+        if not trailer.endswith(b"\n"):
+            break
+    raise BadFraming("the chunked body does not end")
+
+
 class _HttpHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"  # keep-alive; every response has a Content-Length
+    timeout = IDLE_SECONDS  # the socket's: a stalled client ends its own connection, never a thread's life
     gateway: Gateway
 
     def _dispatch(self) -> None:
         raw_path, _, raw_query = self.path.partition("?")
-        length = int(self.headers.get("Content-Length") or 0)
+        try:
+            body = read_body(self.headers, self.rfile)
+        except BadFraming as error:
+            self.close_connection = True  # what follows on this connection cannot be trusted
+            self._send(problem(400, "Bad Request", str(error), "VALIDATION_ERROR"), closing=True)
+            return
         request = Request(
             method=self.command,
             path=raw_path,
             query=parse_qsl(raw_query, keep_blank_values=True),
             headers=list(self.headers.items()),
-            body=self.rfile.read(length) if length else b"",
+            body=body,
             source_ip=self.client_address[0],
         )
-        response = self.gateway.handle(request)
+        self._send(self.gateway.handle(request))
+
+    def _send(self, response: Response, closing: bool = False) -> None:
         self.send_response(response.status)
         for name, value in response.header_list:
             if name.lower() not in ("content-length", "connection"):
                 self.send_header(name, value)
+        if "x-content-type-options" not in response.headers:
+            self.send_header("X-Content-Type-Options", "nosniff")
         self.send_header("Content-Length", str(len(response.body)))
+        if closing:
+            self.send_header("Connection", "close")
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(response.body)

@@ -15,6 +15,8 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hallbook.services.confirmation import SCRIPT_HASH, STYLE_HASH
+
 if TYPE_CHECKING:  # local.gateway imports this module
     from local.gateway import Request, Response
 
@@ -32,11 +34,23 @@ TYPES = {
     ".ico": "image/x-icon",
     ".json": "application/json",
 }
-# nothing loaded from outside: the browser refuses it too
+# nothing loaded from outside: the browser refuses it too. The booking confirmation's inline style and
+# script, by their hashes: the citizen page shows it in an iframe's srcdoc, which lives under this
+# policy (hallbook/services/confirmation.py; the template's PagesHeaders say the same)
 CSP = (
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; "
+    f"default-src 'self'; script-src 'self' {SCRIPT_HASH}; style-src 'self' {STYLE_HASH}; img-src 'self' data: blob:; "
     "connect-src 'self'; frame-src 'self' blob:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 )
+
+
+def csp() -> str:
+    """The pages' policy; the citizen page also posts application materials straight to the uploads
+    bucket's presigned forms, which local mode serves from the embedded AWS (as the deployed policy
+    names the bucket's domain)."""
+    endpoint = os.environ.get("AWS_ENDPOINT_URL", "")
+    if not endpoint.startswith("http://127.0.0.1:"):
+        return CSP
+    return CSP.replace("connect-src 'self'", f"connect-src 'self' {endpoint}")
 
 
 def page_file(path: str) -> Path | None:
@@ -80,7 +94,7 @@ def serve(request: Request) -> Response | None:
         ("X-Content-Type-Options", "nosniff"),
     ]
     if file.suffix == ".html":
-        headers += [("Content-Security-Policy", CSP), ("Referrer-Policy", "no-referrer")]
+        headers += [("Content-Security-Policy", csp()), ("Referrer-Policy", "no-referrer")]
     if dict((n.lower(), v) for n, v in request.headers).get("if-none-match") == etag:
         return _response(304, b"", headers)
     return _response(200, body, headers)
@@ -88,20 +102,29 @@ def serve(request: Request) -> Response | None:
 
 def preflight(request: Request) -> Response:
     """What the deployed API's OPTIONS mock answers (template.yaml `Api` `Cors`): the browser may send
-    the request; whether the page may read the answer is the function's Access-Control-Allow-Origin,
-    given to the configured origins only (hallbook.web.app.cors_config)."""
+    the request from the first of ALLOWED_ORIGINS (and, in local mode, the pages' own origin); any
+    other origin gets no Access-Control-Allow-Origin, so the browser sends nothing. Whether the page
+    may read the answer is the function's Access-Control-Allow-Origin (hallbook.web.app CORS)."""
     from local.gateway import _response
 
-    return _response(
-        204,
-        b"",
-        [
-            ("Access-Control-Allow-Origin", "*"),
+    origin = next((v for n, v in request.headers if n.lower() == "origin"), None)
+    headers = [("Vary", "Origin")]
+    if origin and origin in preflight_origins():
+        headers = [
+            ("Access-Control-Allow-Origin", origin),
             ("Access-Control-Allow-Methods", PREFLIGHT_METHODS),
             ("Access-Control-Allow-Headers", PREFLIGHT_HEADERS),
             ("Access-Control-Max-Age", PREFLIGHT_MAX_AGE),
-        ],
-    )
+            *headers,
+        ]
+    return _response(204, b"", headers)
+
+
+def preflight_origins() -> list[str]:
+    """The template's mock answers one origin, AllowedOrigins' first; local mode adds its own."""
+    configured = [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip() not in ("", "*")]
+    local = [o.strip() for o in os.environ.get("LOCAL_ORIGINS", "").split(",") if o.strip()]
+    return configured[:1] + local
 
 
 def allow_own_origin(host: str) -> None:

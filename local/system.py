@@ -193,6 +193,8 @@ def schedule_hints(all_schedules: Sequence[Schedule], all_functions: dict[str, F
             hints[schedule.name] = next_healing_due
         elif target == ("jobs", "waitlist"):
             hints[schedule.name] = next_waitlist_due
+        elif target == ("jobs", "draws"):
+            hints[schedule.name] = next_draw_due
     return hints
 
 
@@ -290,6 +292,18 @@ def next_waitlist_due(after: datetime) -> datetime | None:
     return None if due is None else max(due, after)
 
 
+def next_draw_due(after: datetime) -> datetime | None:
+    """The earliest instant after `after` at which the draw job could act (R23): a draw not yet drawn
+    is drawn from its close + SETTLE (hallbook.services.draws.run_due). Read only: one Scan of the
+    sparse by_due index of the draws, none while the table has not been written since the last."""
+    from hallbook.config import settings
+    from hallbook.domain.draw import SETTLE
+    from hallbook.store.draws import earliest_due
+
+    due = _read_unless_unchanged("draws", (settings().draws_table,), earliest_due)
+    return None if due is None else max(due + SETTLE, after)
+
+
 def _undelivered() -> tuple[bool, int | None]:
     """Whether the healing state records a failed probe, and when the oldest undelivered message was
     written (None: none is)."""
@@ -334,12 +348,14 @@ def _national(phone: str) -> str:
 
 
 def _forget_cached_catalog() -> None:
-    """The catalog that hallbook caches per process is gone with the reset."""
+    """The catalog (and the draws) that hallbook caches per process are gone with the reset."""
+    from hallbook.services.draws import forget_cached
     from hallbook.store import readcache
     from hallbook.store.catalog import invalidate_cache
 
     invalidate_cache()
     readcache.clear()
+    forget_cached()
 
 
 def _reset_hallbook_settings() -> None:

@@ -81,7 +81,10 @@ def local_system() -> LocalSystem:
 
 @pytest.fixture
 def system(local_system: LocalSystem) -> Iterator[LocalSystem]:
+    from hallbook.web import guard
+
     local_system.reset(START)
+    guard.reset()  # the in-memory limits: the clock went back to START
     yield local_system
 
 

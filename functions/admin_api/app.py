@@ -2,6 +2,8 @@
 the audit log. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler
-from hallbook.web.routes import applications, catalog_admin, closures, flags
+from hallbook.web.routes import applications, catalog_admin, closures, draws, flags
 
-app, lambda_handler = api_handler(closures.router, catalog_admin.router, applications.admin_router, flags.router)
+app, lambda_handler = api_handler(
+    closures.router, catalog_admin.router, applications.admin_router, flags.router, draws.admin_router
+)

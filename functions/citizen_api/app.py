@@ -2,7 +2,7 @@
 applications. Thin: routing and wiring only; rules live in hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler
-from hallbook.web.routes import accounts, applications, bookings, catalog, identity, proxies, sessions, waitlist
+from hallbook.web.routes import accounts, applications, bookings, catalog, draws, identity, proxies, sessions, waitlist
 
 app, lambda_handler = api_handler(
     catalog.router,
@@ -13,4 +13,5 @@ app, lambda_handler = api_handler(
     sessions.router,
     waitlist.router,
     proxies.router,
+    draws.router,
 )

@@ -1,7 +1,8 @@
 """Scheduled jobs. EventBridge Scheduler sends the schedule's Input ({"job": "release"}); the release
 fans out one SQS message per hall (ReleaseQueue), which this same function works off in batches.
 Also {"job": "sweep"} (R12, every 5 minutes in hall hours; it also runs the R18/R19 waitlist timers, which
-{"job": "waitlist"} runs alone), {"job": "reminders"} (R16, daily at 16:00)
+{"job": "waitlist"} runs alone, every minute), {"job": "reminders"} (R16, daily at 16:00), {"job": "draws"}
+(R23, every minute 12:00-14:59: the draws whose entry period closed)
 and {"job": "redrive_sms"}, by hand only: SmsDLQ is moved back by the notifier's own healing run
 (every 5 minutes, once the provider answers a probe), so nobody has to."""
 
@@ -10,6 +11,7 @@ from __future__ import annotations
 import json
 import time
 from datetime import date
+from typing import TYPE_CHECKING
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -19,16 +21,39 @@ from hallbook import telemetry
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
-from hallbook.services import applications, notify, release, reminders, sweep, tickets, waitlist
+from hallbook.observability import logger, metrics, tracer
 from hallbook.store.catalog import load_catalog
-from hallbook.web.app import logger, metrics, tracer
+
+if TYPE_CHECKING:  # each run uses one job's services: imported on first use, not at the cold start
+    from hallbook.services import (
+        applications,
+        calendar_sync,
+        draws,
+        notify,
+        release,
+        reminders,
+        sweep,
+        tickets,
+        waitlist,
+    )
+else:
+    from hallbook.lazy import lazy
+
+    applications, draws, notify = (lazy(f"hallbook.services.{m}") for m in ("applications", "draws", "notify"))
+    release, reminders, sweep = (lazy(f"hallbook.services.{m}") for m in ("release", "reminders", "sweep"))
+    tickets, waitlist, calendar_sync = (
+        lazy(f"hallbook.services.{m}") for m in ("tickets", "waitlist", "calendar_sync")
+    )
 
 processor = BatchProcessor(event_type=EventType.SQS)
+
+settings()  # cold start: a missing or malformed variable stops the function here, naming it
 
 
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
+    stored = calendar_sync.store_bundled_years(at)  # R5: the holidays package's schedules (issue 26)
     catalog = load_catalog(max_age=0)  # fresh: a hall added a minute ago is released today
     plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]
@@ -36,6 +61,7 @@ def start_release(event: dict | None = None) -> dict:
         response = client("sqs").send_message_batch(QueueUrl=settings().release_queue_url, Entries=entries[i : i + 10])
         if response.get("Failed"):
             raise RuntimeError(f"could not enqueue {len(response['Failed'])} halls")  # the scheduler retries
+    announced = draws.announce_next(at, catalog)  # R23: the next day's draws, their seed hashes published
     missing = release.next_year_calendar_missing(at, catalog)
     if missing:
         logger.warning("next year's State Council calendar is missing", extra={"year": at.year + 1})
@@ -44,11 +70,17 @@ def start_release(event: dict | None = None) -> dict:
     metrics.add_metric(name="ReleaseHallsPlanned", unit=MetricUnit.Count, value=len(plans))
     for source, days in release.calendar_days_by_source(at).items():  # the coming 60 days (Jobs dashboard)
         telemetry.count("CalendarDays", days, source=source)
-    return {"job": "release", "offices": len(plans)}
+    return {"job": "release", "offices": len(plans), "calendar_years_stored": stored, "draws_announced": announced}
 
 
 def release_record(record: SQSRecord) -> None:
     body = json.loads(record.body)
+    if "timetable" in body:  # a large timetable change's slots (services/catalog_admin.put_office)
+        from hallbook.services import catalog_admin  # lazily: only this message needs it
+
+        result = catalog_admin.apply_queued(body, now())
+        metrics.add_metric(name="TimetableSlotsChanged", unit=MetricUnit.Count, value=result.get("updated", 0))
+        return
     started = time.perf_counter()  # a measurement for the dashboard, not a rule's time
     result = release.release_office(body["office_id"], [date.fromisoformat(d) for d in body["days"]])
     metrics.add_metric(name="SlotsReleased", unit=MetricUnit.Count, value=result.written)
@@ -83,6 +115,16 @@ def waitlist_timers(event: dict) -> dict:
     return result.summary()
 
 
+def run_draws(event: dict) -> dict:
+    """R23, every minute from 12:00 to 14:59: the draws whose entry period has closed are drawn."""
+    results = draws.run_due(now())
+    for result in results:
+        if result.outcome == "drawn":
+            metrics.add_metric(name="DrawEntries", unit=MetricUnit.Count, value=result.entries)
+            metrics.add_metric(name="DrawWinners", unit=MetricUnit.Count, value=result.winners)
+    return {"job": "draws", "draws": [r.summary() for r in results]}
+
+
 def redrive_sms(event: dict) -> dict:
     """SmsDLQ -> SmsQueue at once, without waiting for the healing run's probe, e.g.
     `aws lambda invoke --function-name <JobsFunction> --payload '{"job": "redrive_sms"}'`."""
@@ -107,6 +149,7 @@ JOBS = {
     "reminders": send_reminders,
     "redrive_sms": redrive_sms,
     "waitlist": waitlist_timers,
+    "draws": run_draws,
 }
 
 

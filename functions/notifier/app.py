@@ -22,13 +22,15 @@ from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.notify.sms import SmsFailed
+from hallbook.observability import logger, metrics, tracer
 from hallbook.services import notify
 from hallbook.store.outbox import HEALING_STATE_KEY
-from hallbook.web.app import logger, metrics, tracer
 
 queue_processor = BatchProcessor(event_type=EventType.SQS)
 RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "10"))
 RETRY_MAX_SECONDS = 900
+
+settings()  # cold start: a missing or malformed variable stops the function here, naming it
 
 
 def relay(event: dict) -> dict:

@@ -64,7 +64,7 @@
   // one API call: JSON in and out; a refusal throws ApiError with the problem+json body
   function api(method, path, opts) {
     opts = opts || {};
-    var headers = { "Accept": "application/json" };
+    var headers = { "Accept": "application/json", "Accept-Language": lang === "en" ? "en" : "zh-CN" };
     if (opts.body !== undefined) headers["Content-Type"] = "application/json";
     if (opts.token) headers["Authorization"] = "Bearer " + opts.token;
     Object.keys(opts.headers || {}).forEach(function (k) { headers[k] = opts.headers[k]; });
@@ -82,15 +82,27 @@
     }, function () { throw new ApiError(0, null, null); });
   }
 
-  // a refusal in the page's language: the code's words, the server's detail after them in Chinese
+  // a text wholly in the page's language: Chinese with no English words in it, or English with no Chinese
+  function inLanguage(text) {
+    if (!text || typeof text !== "string") return false;
+    return lang === "en" ? !/[\u3400-\u9fff\uff08\uff09]/.test(text) : /[\u3400-\u9fff]/.test(text) && !/[A-Za-z]{4,}/.test(text);
+  }
+  // codes whose server text says more than the code (until when, which state, which rule)
+  var SPECIFIC = { SUSPENDED: 1, NOT_ELIGIBLE: 1, INVALID_STATE: 1, VALIDATION_ERROR: 1, DRAW_CLOSED: 1 };
+
+  // a refusal as one sentence in the page's language: the field's words for a bad field, the server's
+  // own words when they are in this language and say more than the code, else the code's words
   function errorText(err) {
     if (!(err instanceof ApiError)) return t("status.error");
     if (err.status === 0) return t("err.network");
-    var key = "err." + err.code;
-    var known = dict.zh[key] !== undefined;
-    var text = known ? t(key, { s: err.retryAfter || err.problem.retry_after || "" }) : (err.problem.title || t("status.error"));
-    if (err.problem.detail && (lang === "zh" || !known)) text += " " + err.problem.detail;
-    return text;
+    var p = err.problem || {}, known = dict.zh["err." + err.code] !== undefined;
+    var field = p.field && String(p.field).replace(/^body\./, "");
+    if (err.code === "VALIDATION_ERROR" && field && dict.zh["field." + field] !== undefined) return t("err.field", { field: t("field." + field) });
+    if (SPECIFIC[err.code] && inLanguage(p.detail)) return p.detail;
+    if (known) return t("err." + err.code, { s: err.retryAfter || p.retry_after || "" });
+    if (inLanguage(p.detail)) return p.detail;
+    if (inLanguage(p.title)) return p.title;
+    return t("status.error");
   }
 
   function el(tag, attrs, children) {

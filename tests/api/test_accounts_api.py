@@ -159,7 +159,7 @@ def test_an_unverified_registration_holds_the_phone_and_id_for_24_hours_only(sys
     body = problem(
         api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": fresh}), 422, "VALIDATION_ERROR"
     )
-    assert "unverified" in body["detail"]
+    assert body["field"] == "code"  # answered as a wrong code (issue 21: nothing said about the account)
     assert register(api, idn, new_identity()[1]).status == 201  # and its ID number is free again
 
 
@@ -168,3 +168,28 @@ def test_a_verified_account_keeps_its_phone_and_id_for_good(system, api):
     system.clock.advance(timedelta(days=30))
     problem(register(api, new_identity()[0], citizen.phone), 409, "PHONE_TAKEN")
     problem(register(api, citizen.id_number, new_identity()[1]), 409, "ID_TAKEN")
+
+
+@pytest.mark.R1
+def test_verify_and_resend_answer_alike_for_every_id_number(system, api):
+    """Issue 21: verify answers an unknown ID number, a verified one and a wrong code alike (422 on
+    `code`, then 429 after five), and resend answers 202 for all: nothing tells who has an account."""
+    from tests.support import registered
+
+    waiting = registered(system, verify=False, login=False)
+    done = registered(system, login=False)
+    unknown, _ = new_identity()
+    answers = {}
+    for who, idn in (("waiting", waiting.id_number), ("verified", done.id_number), ("unknown", unknown)):
+        replies = [
+            api.invoke("POST", "/v1/accounts/verify", body={"id_number": idn, "code": "000000"}) for _ in range(6)
+        ]
+        answers[who] = [(r.status, r.json()["code"], r.json().get("field"), r.json()["detail"]) for r in replies]
+    assert answers["waiting"] == answers["verified"] == answers["unknown"], answers
+    assert [a[0] for a in answers["unknown"]] == [422] * 5 + [429]
+    system.clock.advance(timedelta(seconds=61))  # the waiting registration's code is a minute old
+    resends = {
+        idn: [api.invoke("POST", "/v1/accounts/verify/resend", body={"id_number": idn}).status for _ in range(2)]
+        for idn in (waiting.id_number, done.id_number, unknown)
+    }
+    assert set(map(tuple, resends.values())) == {(202, 429)}, resends

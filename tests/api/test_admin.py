@@ -11,6 +11,8 @@ from hallbook.services import accounts
 from tests.idnumbers import id_number
 from tests.support import OFFICE, SERVICE, WALK_IN, auth, login, open_office, put_test_office, registered
 
+pytestmark = [pytest.mark.R3, pytest.mark.R4, pytest.mark.R5]
+
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 
 
@@ -244,13 +246,21 @@ def test_put_calendar_for_a_missing_year_and_a_new_holiday_in_the_open_booking_w
     r = api.invoke("PUT", "/v1/calendar/2026", headers=auth(tokens["admin"]), body=extra)
     assert r.status == 201, r.text
     assert r.json()["changed_days"] == ["2026-09-16"]
-    assert {"office_id": OFFICE, "date": "2026-09-16", "slots": 3, "booked": 1} in r.json()["closed_days"]
+    assert {"office_id": OFFICE, "date": "2026-09-16", "slots": 3, "bookings_cancelled": 1} in r.json()["closed_days"]
     assert availability(api, "2026-09-16") == {}
-    assert citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"  # kept, listed
+    cancelled = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()  # issue 26: like a hall closure
+    assert cancelled["status"] == "cancelled" and cancelled["cancelled_by"] == "hall"
+    assert citizen.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0
+    office.pump.drain()
+    assert any("法定节假日" in m["message"] for m in office.sms_messages(citizen.phone))
 
     r = api.invoke("PUT", "/v1/calendar/2026", headers=auth(tokens["admin"]), body=OFFICIAL_2026_AUTUMN)
     assert r.status == 200 and r.json()["changed_days"] == ["2026-09-16"]
-    assert availability(api, "2026-09-16") == {"09:00": (3, 2), "09:30": (3, 3)}  # open again, booking counted
+    assert r.json()["opened_days"] == ["2026-09-16"] and r.json()["released_at"].startswith("2026-09-14T12:00")
+    assert availability(api, "2026-09-16") == {}  # released at the next noon, not the moment of the PUT
+    office.move_clock(now().replace(hour=12, minute=0))
+    assert availability(api, "2026-09-16") == {"09:00": (3, 3), "09:30": (3, 3)}  # open again at noon
+    tokens["admin"] = login(api, "admin", "admin-pass-1")  # three hours later
 
     for bad in (
         {"holidays": ["2026-01-01"]},

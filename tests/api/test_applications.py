@@ -24,6 +24,8 @@ from hallbook.store.uploads import object_key
 from local.template import REGION
 from tests.support import auth, login, problem, registered, release_days, run_at_once
 
+pytestmark = [pytest.mark.R17]
+
 PERMIT_OFFICE = "hk-test-ps"
 OTHER_PERMIT_OFFICE = "hk-other-ps"
 TODAY = date(2026, 9, 14)  # START, a Monday, 09:00

@@ -10,6 +10,8 @@ from hallbook.services.seed import load_demo_data
 from local.system import DEMO_DATA
 from tests.support import OFFICE, SERVICE, problem, put_test_office, release_days
 
+pytestmark = [pytest.mark.R3, pytest.mark.R4, pytest.mark.R6]
+
 
 @pytest.fixture
 def demo(system):

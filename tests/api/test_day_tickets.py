@@ -3,8 +3,12 @@ today in the order issued, numbers and states only, for the hall's own staff."""
 
 from __future__ import annotations
 
+import pytest
+
 from tests.api.test_staff import DAY, OFFICE, OTHER, at, call_next, check_in, offices, staff, walk_in  # noqa: F401 - fixtures
 from tests.support import auth, registered
+
+pytestmark = [pytest.mark.R15]
 
 
 def day_list(api, token, office=OFFICE):

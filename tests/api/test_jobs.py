@@ -27,6 +27,8 @@ from tests.support import (
     sms_texts,
 )
 
+pytestmark = [pytest.mark.R4, pytest.mark.R12, pytest.mark.R16]
+
 DAY = "2026-09-15"  # Tuesday, tomorrow at START (Monday 2026-09-14 09:00)
 WEDNESDAY, THURSDAY, FRIDAY = "2026-09-16", "2026-09-17", "2026-09-18"
 OTHER_OFFICE = "other-hall"

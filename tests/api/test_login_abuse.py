@@ -16,6 +16,8 @@ from hallbook.store import accounts as account_store
 from local.gateway import Request
 from tests.support import OFFICE, auth, problem, registered, sms_code
 
+pytestmark = [pytest.mark.R1]
+
 OWNER_IP = "198.51.100.7"
 ATTACKER_IP = "203.0.113.66"
 WRONG = "wrong-guess-1"
@@ -125,27 +127,21 @@ def test_the_owners_own_logins_never_spend_the_budget(system, api, logins):
 def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logins):
     login, password = logins["citizen"]
     spend_budget(api, login)
-    body = problem(log_in(api, attacker(20), login, WRONG), 401, "SMS_CODE_REQUIRED")
-    assert body["second_factor"] == "sms"
-    # the owner's password alone no longer suffices (from any address), and says what to do
-    body = problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
-    assert "/v1/sessions/sms-code" in body["detail"]
+    # a wrong password gets what it always got: nothing tells the guesser the budget is spent
+    problem(log_in(api, attacker(20), login, WRONG), 401, "UNAUTHENTICATED")
+    system.pump.drain()
     sent_before = len(system.sms_messages(login))
-    r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
-    assert r.status == 202
+    assert sent_before == 1  # the registration's code only: a stranger sent nothing
+    # the owner's right password alone no longer suffices (from any address): a code goes to their phone
+    body = problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
+    assert body["second_factor"] == "sms" and login[-4:] in body["detail"] and login not in body["detail"]
     code = sms_code(system, login)
     assert len(system.sms_messages(login)) == sent_before + 1
     # the attacker has neither: a guessed code with a guessed password is a plain refusal
-    problem(
-        log_in(api, attacker(21), login, WRONG, sms_code="000000" if code != "000000" else "111111"),
-        401,
-        "UNAUTHENTICATED",
-    )
-    problem(
-        log_in(api, attacker(22), login, password, sms_code="000000" if code != "000000" else "111111"),
-        401,
-        "UNAUTHENTICATED",
-    )
+    wrong = "000000" if code != "000000" else "111111"
+    for n in range(10):
+        problem(log_in(api, attacker(21 + n), login, WRONG, sms_code=wrong), 401, "UNAUTHENTICATED")
+        problem(log_in(api, attacker(21 + n), login, WRONG, sms_code=code), 401, "UNAUTHENTICATED")
     r = log_in(api, OWNER_IP, login, password, sms_code=code)
     assert r.status == 200, r.text
     assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(r.json()["token"])).status == 200
@@ -155,33 +151,48 @@ def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logi
     assert log_in(api, OWNER_IP, login, password).status == 200
 
 
-def test_login_codes_are_limited_and_every_login_gets_the_same_answer(system, api, logins):
-    login, _ = logins["citizen"]
+def test_a_stranger_can_neither_send_nor_burn_the_owners_code(system, api, logins):
+    """Issue 21: the step-up is offered only after the right password; without it nothing is sent,
+    and nothing a stranger does spends the owner's codes or attempts."""
+    login, password = logins["citizen"]
     system.pump.drain()
     sent = len(system.sms_messages())
-    for attempted in (login, "13700000000", ADMIN_LOGIN):  # not required / unknown / staff: nothing is sent
-        assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": attempted}).status == 202
+    spend_budget(api, login)
+    for n in range(12):  # any login, with or without a password: the same 202, nothing sent
+        for attempted in (login, "13700000000", ADMIN_LOGIN):
+            r = from_ip(api, attacker(60 + n), "POST", "/v1/sessions/sms-code", {"login": attempted})
+            assert r.status == 202
+        r = from_ip(api, attacker(60 + n), "POST", "/v1/sessions/sms-code", {"login": login, "password": WRONG})
+        assert r.status == 202
     system.pump.drain()
     assert len(system.sms_messages()) == sent
-    spend_budget(api, login)
-    assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login}).status == 202
-    r = from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
-    problem(r, 429, "RATE_LIMITED")
-    assert r.headers["retry-after"] == "60"
-    system.clock.advance(timedelta(seconds=20))
-    assert from_ip(api, ATTACKER_IP, "POST", "/v1/sessions/sms-code", {"login": login}).headers["retry-after"] == "40"
+    # the owner: the right password sends a code (a second within the minute sends no other)
+    problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
+    problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
+    code = sms_code(system, login)
+    assert len(system.sms_messages()) == sent + 1
+    for n in range(30):  # wrong codes with wrong passwords never reach the owner's code
+        assert log_in(api, attacker(80 + n), login, WRONG, sms_code=f"{n:06d}").status in (401, 429)
+    assert log_in(api, OWNER_IP, login, password, sms_code=code).status == 200
 
 
 def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
+    """Only the password's holder can try codes: five wrong ones, then the owner asks for a new one."""
     login, password = logins["citizen"]
     spend_budget(api, login)
-    from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login})
+    problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
     code = sms_code(system, login)
     wrong = "000000" if code != "000000" else "111111"
-    for n in range(5):
-        problem(log_in(api, attacker(30 + n), login, password, sms_code=wrong), 401, "UNAUTHENTICATED")
+    for _ in range(5):
+        problem(log_in(api, OWNER_IP, login, password, sms_code=wrong), 401, "SMS_CODE_REQUIRED")
     body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
     assert "new one" in body["detail"]
+    system.clock.advance(timedelta(seconds=61))
+    r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login, "password": password})
+    assert r.status == 202
+    system.pump.drain()
+    new = sms_code(system, login)
+    assert log_in(api, OWNER_IP, login, password, sms_code=new).status == 200
 
 
 @pytest.mark.parametrize("role", ["staff", "admin"])
@@ -189,19 +200,30 @@ def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api,
     login, password = logins[role]
     assert log_in(api, OWNER_IP, login, password).status == 200  # nobody attacked: the password is enough
     spend_budget(api, login)
+    problem(log_in(api, attacker(40), login, WRONG), 401, "UNAUTHENTICATED")  # the guesser learns nothing
     body = problem(log_in(api, OWNER_IP, login, password), 401, "TOTP_CODE_REQUIRED")
     assert body["second_factor"] == "totp"
     secret = account_item(login).totp_secret
     assert secret and totp.provisioning_uri(login, secret).startswith("otpauth://totp/")
     code = totp.code_at(secret, int(now().timestamp()) // totp.STEP_SECONDS)
     wrong = "000000" if code != "000000" else "111111"
-    problem(log_in(api, OWNER_IP, login, password, totp_code=wrong), 401, "UNAUTHENTICATED")
-    problem(log_in(api, attacker(40), login, WRONG, totp_code=code), 401, "UNAUTHENTICATED")
-    # the attacker's try used this step's code up: the owner takes the next one
-    system.clock.advance(timedelta(seconds=totp.STEP_SECONDS))
-    code = totp.code_at(secret, int(now().timestamp()) // totp.STEP_SECONDS)
+    problem(log_in(api, OWNER_IP, login, password, totp_code=wrong), 401, "TOTP_CODE_REQUIRED")
+    problem(log_in(api, attacker(41), login, WRONG, totp_code=code), 401, "UNAUTHENTICATED")
+    # the attacker's try without the password did not use this step's code up
     r = log_in(api, OWNER_IP, login, password, totp_code=code)
     assert r.status == 200, r.text
-    problem(log_in(api, OWNER_IP, login, password, totp_code=code), 401, "UNAUTHENTICATED")  # no replay
+    problem(log_in(api, OWNER_IP, login, password, totp_code=code), 401, "TOTP_CODE_REQUIRED")  # no replay
     token = r.json()["token"]
     assert from_ip(api, OWNER_IP, "GET", "/v1/me", headers=auth(token)).json()["role"] == role
+
+
+def test_unknown_logins_are_throttled_as_real_ones(system, api, logins):
+    """Issue 21: the answers do not tell a stranger whether a login exists."""
+    login, _ = logins["citizen"]
+    unknown = "13700000000"
+    for attempted in (login, unknown, "nobody@nowhere", "440106" + "1" * 12):
+        answers = [log_in(api, ATTACKER_IP, attempted, WRONG) for _ in range(7)]
+        assert [a.status for a in answers] == [401] * 5 + [429] * 2, attempted
+        assert [a.json()["code"] for a in answers[:5]] == ["UNAUTHENTICATED"] * 5
+        assert answers[5].headers["retry-after"] == "15"
+        assert len({a.json()["detail"] for a in answers[:5]}) == 1

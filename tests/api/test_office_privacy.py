@@ -6,10 +6,14 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import pytest
+
 from hallbook.clock import now
 from hallbook.services import accounts
 from hallbook.store import catalog
 from tests.support import OFFICE, auth, login, problem, put_test_office, registered, release_days
+
+pytestmark = [pytest.mark.R13, pytest.mark.R14]
 
 OTHER = "other-hall"
 DAY = "2026-09-15"  # tomorrow at START

@@ -21,6 +21,8 @@ from hallbook.services import tokens
 from hallbook.store import accounts as account_store
 from tests.support import auth, problem, registered
 
+pytestmark = [pytest.mark.R1]
+
 
 def me(api, token: str):
     return api.invoke("GET", "/v1/me", headers=auth(token))

@@ -23,6 +23,8 @@ from hallbook.store.outbox import OutboxItem
 from tests.conftest import START
 from tests.support import new_identity, next_working_day, open_office, registered, sms_texts
 
+pytestmark = [pytest.mark.R16]
+
 
 @pytest.fixture
 def office(system):

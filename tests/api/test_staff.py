@@ -29,6 +29,8 @@ from tests.support import (
     run_at_once,
 )
 
+pytestmark = [pytest.mark.R14, pytest.mark.R15]
+
 DAY = "2026-09-15"  # Tuesday, tomorrow at START
 OTHER = "other-hall"  # a book_first hall
 EARLY = "early-hall"  # a priority hall whose ID_RENEW slot runs 08:00-09:00

@@ -72,6 +72,13 @@ def booked_count(start: str = "09:00") -> int:
     return sum(1 for i in BookingItem.scan() if i.date == DAY and i.start == start and i.status == "booked")
 
 
+def until_returned(system) -> None:
+    """R19: move the clock past every delayed place's return instant (its minute's timer run)."""
+    returns = [p.return_at for p in wait_store.places_of_day(OFFICE, SERVICE, D) if p.state == "delayed"]
+    assert returns and all(r > now() for r in returns)  # never at once
+    system.move_clock(max(returns) + timedelta(seconds=61))
+
+
 def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
     """R7: bookings + held/delayed places never exceed capacity, and `held` is exactly the place items."""
     s = slot(start)
@@ -84,7 +91,10 @@ def assert_places_add_up(capacity: int, start: str = "09:00") -> None:
 @pytest.mark.slow
 @pytest.mark.R18
 @pytest.mark.R19
-def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(office):
+def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_three_accept(office, monkeypatch):
+    from hallbook.domain.waitlist import DelayRange
+
+    monkeypatch.setattr(waitlist, "delay_range", lambda: DelayRange(5, 10))  # every offer made within its hold
     put_test_office(capacity=5)
     catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], None, now())
     holders, waiting = citizens(5), citizens(50)
@@ -95,6 +105,14 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     for holder, booking in zip(holders, made):
         bookings.cancel(holder, booking.booking_id, now())
         assert_places_add_up(5)
+    # R19: nobody is offered a cancelled place before its return instant, waiting or not
+    assert [status(e) for e in entries] == ["waiting"] * 50
+    places = wait_store.places_of_day(OFFICE, SERVICE, D)
+    returns = sorted(p.return_at for p in places)
+    assert len(returns) == 5 and returns[0] >= now() + timedelta(minutes=5)
+    office.move_clock(returns[0] - timedelta(seconds=1))
+    assert [status(e) for e in entries] == ["waiting"] * 50
+    office.move_clock(returns[-1] + timedelta(seconds=61))  # every return's minute has run
     offered = [i for i, e in enumerate(entries) if status(e) == "offered"]
     assert offered == [0, 1, 2, 3, 4]  # join order
     assert slot().booked == 5 and slot().held == 5 and slot().remaining == 0
@@ -102,7 +120,8 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     office.pump.drain()
     offer = wait_store.get_entry(entries[0]["waitlist_id"])
     until = offer.offer_until.astimezone(SHANGHAI).strftime("%H:%M")
-    assert offer.offer_until == now() + timedelta(minutes=20)
+    made_at = offer.offer_until - timedelta(minutes=20)
+    assert returns[0] <= made_at <= returns[0] + timedelta(seconds=60)  # at the minute's run after its return
     phone = accounts.store.get_account(waiting[0].account_id).phone
     assert any("候补" in m["message"] and until in m["message"] for m in office.sms_messages(phone))
 
@@ -112,7 +131,9 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
         assert_places_add_up(5)
     assert booked_count() == 3
 
-    office.move_clock(now() + timedelta(minutes=25))  # the two other offers time out (next sweep run) and pass on
+    office.move_clock(now() + timedelta(minutes=25))  # the two other offers time out and are delayed again
+    assert [status(e) for e in entries[:3]] == ["timed_out", "timed_out", "accepted"]
+    office.move_clock(now() + timedelta(minutes=11))  # their fresh delays have passed: the next two are offered
     assert [status(e) for e in entries[:8]] == [
         "timed_out",
         "timed_out",
@@ -195,9 +216,13 @@ def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_del
     made = [book(h) for h in holders]
     e1, e2 = join(first), join(second)
     bookings.cancel(holders[0], made[0].booking_id, now())
+    assert status(e1) == "waiting"  # R19: not at once
+    until_returned(office)
     assert status(e1) == "offered"
     left = waitlist.leave(first, e1["waitlist_id"], now())
-    assert left.status == "declined" and status(e2) == "offered"
+    assert left.status == "declined" and status(e2) == "waiting"  # a declined place is delayed again (R19)
+    until_returned(office)
+    assert status(e2) == "offered"
     assert SERVICE not in get_subject(accounts.store.get_account(first.account_id).id_number).active_services
     waitlist.leave(second, e2["waitlist_id"], now())  # nobody left waiting: a fresh delay, not the pool
     assert slot().remaining == 0 and slot().held == 1
@@ -295,6 +320,9 @@ def test_the_routes_join_list_accept_and_refuse_what_they_must(office, api):
     # a place frees: offered to me, accepted as a booking
     first = [b for b in BookingItem.scan() if b.date == DAY and b.start == "09:30" and b.status == "booked"][0]
     bookings.cancel(Caller(first.account_id, "citizen", None, True), first.booking_id, now())
+    waiting = api.invoke("GET", "/v1/waitlist", headers=auth(me.token)).json()["entries"][0]
+    assert waiting["status"] == "waiting"  # R19: the place comes back after its delay, not at once
+    until_returned(office)
     offered = api.invoke("GET", "/v1/waitlist", headers=auth(me.token)).json()["entries"][0]
     assert offered["status"] == "offered" and offered["offer"]["start"] == "09:30", offered
     problem(

@@ -156,6 +156,7 @@ SENT = SentNumbers()
 class Api:
     """A plain HTTP/1.1 client for the server at 127.0.0.1:`port`."""
 
+    log_path = ""  # the server's log (stdout and stderr of `python -m local`), set by conftest.py
     clock_moves = 0  # POST /local/clock calls and the seconds they took (the summary shows them)
     clock_seconds = 0.0
     start_seconds = 0.0

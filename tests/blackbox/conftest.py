@@ -121,6 +121,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Api]:
             if attempt or "Address already in use" not in _tail(log):
                 raise
     Api.start_seconds = time.monotonic() - started
+    Api.log_path = str(log)
     print(f"\nlocal mode on 127.0.0.1:{port}, log {log}", file=sys.stderr)
     try:
         yield api

@@ -31,6 +31,8 @@ from blackbox_support import (
     sms_code,
 )
 
+pytestmark = [pytest.mark.R1, pytest.mark.R2, pytest.mark.R8, pytest.mark.R9, pytest.mark.R10, pytest.mark.R13]
+
 OFFICE = "sz-futian-centre"  # book_first, Shenzhen (14-day window)
 SERVICE = "ID_RENEW"
 PROVISIONAL_HOLIDAYS_2030 = {date(2030, 10, 1), date(2030, 10, 2), date(2030, 10, 3)}
@@ -259,7 +261,7 @@ def test_me_shows_restrictions_and_other_peoples_bookings_are_not_found(api: Api
 
 
 GUARDIAN_OFFICE = "gz-tianhe-centre"
-MINOR_SERVICE = "HR_BIRTH"  # birth registration: minor_subject in data/demo.json
+MINOR_SERVICE = "ID_FIRST"  # a first ID card: `subject: minor` in data/demo.json
 
 
 def _born_this_year(api: Api) -> date:
@@ -326,11 +328,13 @@ def test_guardian_books_a_minors_business(api: Api) -> None:
     other_parent = register(api)
     reply = api.post("/v1/guardian-links", {"minor_id_number": minor}, token=other_parent.token)
     assert reply.status == 202 and reply.json()["status"] == "pending", reply
-    assert_problem(book(api, other_parent, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=minor), 403, "FORBIDDEN")
+    assert_problem(
+        book(api, other_parent, GUARDIAN_OFFICE, "HR_MOVE_IN", day, "09:00", subject=minor), 403, "FORBIDDEN"
+    )
     code = sms_code(api, guardian.phone, lambda m: "监护人" in m)
     reply = api.post("/v1/guardian-links/confirm", {"minor_id_number": minor, "code": code}, token=other_parent.token)
     assert reply.status == 200 and reply.json()["status"] == "active", reply
-    second = booked(api, other_parent, GUARDIAN_OFFICE, "ID_FIRST", day, "09:00", subject=minor)
+    second = booked(api, other_parent, GUARDIAN_OFFICE, "HR_MOVE_IN", day, "09:00", subject=minor)
     assert mask_ok(second["subject_id_number"], minor)
 
 

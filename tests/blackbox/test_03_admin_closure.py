@@ -3,7 +3,10 @@ the citizen is told by SMS; it does not count against the citizen."""
 
 from __future__ import annotations
 
+import pytest
 from blackbox_support import Api, assert_problem, availability, book, booked, past_the_caches, register
+
+pytestmark = [pytest.mark.R4, pytest.mark.R11]
 
 OFFICE = "hk-longhua-jinmao-ps"
 SERVICE = "ID_RENEW"

@@ -9,7 +9,10 @@ import socket
 import threading
 import uuid
 
+import pytest
 from blackbox_support import PROBLEM_JSON, Api, availability, past_the_caches, register_many
+
+pytestmark = [pytest.mark.R7]
 
 RACE_OFFICE = "gz-huadu-centre"
 RACE_SERVICE = "ID_RENEW"

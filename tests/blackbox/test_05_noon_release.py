@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import date, timedelta
 
+import pytest
 from blackbox_support import Api, assert_problem, at, availability, book, booked, register
+
+pytestmark = [pytest.mark.R6]
 
 OFFICES = (("sz-futian-centre", 14), ("gz-tianhe-centre", 15))  # Shenzhen 14 days, Guangzhou 15
 SERVICE = "ID_RENEW"

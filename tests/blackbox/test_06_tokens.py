@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
 from blackbox_support import Api, assert_problem, register
+
+pytestmark = [pytest.mark.R1]
 
 
 def test_tokens_follow_the_local_clock(api: Api) -> None:

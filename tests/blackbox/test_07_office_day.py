@@ -13,6 +13,8 @@ from datetime import date, timedelta
 import pytest
 from blackbox_support import Api, assert_problem, at, availability, booked, register
 
+pytestmark = [pytest.mark.R10, pytest.mark.R12, pytest.mark.R14, pytest.mark.R15, pytest.mark.R16]
+
 PRIORITY_OFFICE = "gz-tianhe-yuangang-ps"  # mode priority: walk-ins allowed, bookings called first
 BOOK_FIRST_OFFICE = "gz-tianhe-centre"
 NO_SHOW_OFFICE = "sz-futian-centre"

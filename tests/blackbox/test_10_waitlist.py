@@ -13,6 +13,8 @@ from pathlib import Path
 import pytest
 from blackbox_support import SHANGHAI, Api, assert_problem, at, availability, book, booked, past_the_caches, register
 
+pytestmark = [pytest.mark.R18, pytest.mark.R19]
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 OFFICE, SERVICE = "gz-huadu-centre", "HR_OVERSEAS"  # one place per slot (data/demo.json)
 

@@ -14,6 +14,8 @@ from pathlib import Path
 import pytest
 from blackbox_support import new_adult_id, new_phone
 
+pytestmark = [pytest.mark.R20, pytest.mark.R22]
+
 README = Path(__file__).resolve().parents[2] / "README.md"
 
 

@@ -13,6 +13,8 @@ from blackbox_support import Api, at, availability, booked, register
 from browser_support import Watched, axe_check, reflows, screenshot
 from playwright.sync_api import expect
 
+pytestmark = [pytest.mark.R14, pytest.mark.R15, pytest.mark.R15a]
+
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 STAFF = (f"staff@{OFFICE}", "local-staff-pass")
 

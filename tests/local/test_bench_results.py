@@ -24,6 +24,7 @@ KEYS = (
     "sms_requests_per_message",
     "paper_availability_reads_per_s_per_hall_service",
     "paper_attempts_per_s_per_hall_service",
+    "office_put_seconds",
 )
 
 

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import re
+import socket
 import threading
+import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
@@ -183,6 +186,81 @@ def test_http_goes_through_the_same_event(gateway: Gateway, http_base: str) -> N
     with pytest.raises(urllib.error.HTTPError) as missing:
         urllib.request.urlopen(f"{http_base}/nowhere")
     assert missing.value.code == 404 and json.loads(missing.value.read())["code"] == "NOT_FOUND"
+
+
+def _raw(http_base: str, data: bytes, wait: float = 5.0) -> tuple[list[bytes], float]:
+    """Send `data` as is on one connection; the status lines of every answer until the server closes
+    it (or `wait` passes), and how long that took."""
+    host, port = http_base.removeprefix("http://").split(":")
+    started = time.monotonic()
+    with socket.create_connection((host, int(port)), timeout=wait) as connection:
+        connection.sendall(data)
+        received = b""
+        try:
+            while chunk := connection.recv(65536):
+                received += chunk
+        except TimeoutError:
+            received += b"<timeout>"
+    return re.findall(rb"HTTP/1\.1 \d{3}", received) + ([b"<timeout>"] if received.endswith(b"<timeout>") else []), (
+        time.monotonic() - started
+    )
+
+
+@pytest.mark.parametrize(
+    "framing",
+    [
+        b"Content-Length: -1\r\n",
+        b"Content-Length: 99999999999\r\n",
+        b"Content-Length: abc\r\n",
+        b"Content-Length: 2\r\nContent-Length: 3\r\n",
+        b"Content-Length: +2\r\n",
+        b"Content-Length: 2\r\nTransfer-Encoding: chunked\r\n",
+        b"Transfer-Encoding: gzip, chunked\r\n",
+    ],
+)
+def test_a_body_that_cannot_be_framed_is_a_400_and_the_connection_closes(http_base: str, framing: bytes) -> None:
+    """Issue 21 item 9: never a hang, never the body's bytes read as a second request."""
+    smuggled = b"GET /v1/things/smuggled HTTP/1.1\r\nHost: x\r\n\r\n"
+    answers, took = _raw(http_base, b"POST /v1/things HTTP/1.1\r\nHost: x\r\n" + framing + b"\r\n{}" + smuggled)
+    assert answers == [b"HTTP/1.1 400"] and took < 3, (framing, answers)
+
+
+def test_a_chunked_body_is_read_as_one_body(gateway: Gateway, http_base: str) -> None:
+    body = b'{"name": "\xe5\xbc\xa0\xe4\xb8\x89", "n": 1}'
+    chunked = (
+        b"".join(b"%x;ext=1\r\n%s\r\n" % (len(part), part) for part in (body[:7], body[7:])) + b"0\r\nX-T: 1\r\n\r\n"
+    )
+    second = b"GET /v1/things/2 HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+    host, port = http_base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as connection:
+        connection.sendall(
+            b"POST /v1/things/1 HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n"
+            b"Content-Type: application/json\r\n\r\n" + chunked + second
+        )
+        received = b""
+        while chunk := connection.recv(65536):
+            received += chunk
+    answers = []
+    while received:
+        head, _, received = received.partition(b"\r\n\r\n")
+        length = int(re.search(rb"Content-Length: (\d+)", head).group(1))
+        answers.append((head.split(b" ")[1], json.loads(received[:length])["event"]))
+        received = received[length:]
+    assert [status for status, _ in answers] == [b"201", b"200"]
+    events = [event for _, event in answers]
+    assert events[0]["body"] == body.decode() and events[0]["pathParameters"] == {"thing_id": "1"}
+    assert events[1]["pathParameters"] == {"thing_id": "2"}  # the next request on the connection, as sent
+    bad = b"POST /v1/things HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n{}\r\n0\r\n\r\n"
+    assert _raw(http_base, bad)[0] == [b"HTTP/1.1 400"]
+
+
+def test_a_stalled_body_does_not_hold_the_server(http_base: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A client that promises 10 bytes and sends 2 holds only its own connection; others are served."""
+    host, port = http_base.removeprefix("http://").split(":")
+    with socket.create_connection((host, int(port)), timeout=5) as stalled:
+        stalled.sendall(b"POST /v1/things HTTP/1.1\r\nHost: x\r\nContent-Length: 10\r\n\r\n{}")
+        with urllib.request.urlopen(f"{http_base}/v1/things", timeout=5) as other:
+            assert other.status == 200 and other.headers["X-Content-Type-Options"] == "nosniff"
 
 
 def test_local_sms_lists_what_sns_sent_newest_first(api: Gateway, system: LocalSystem) -> None:

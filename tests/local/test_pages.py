@@ -60,14 +60,39 @@ def test_local_config_points_the_pages_at_the_same_origin(api: Gateway) -> None:
     assert '"api": ""' in reply.text and '"clock": "/local/clock"' in reply.text
 
 
-def test_preflight_answered_like_the_templates_api_cors(api: Gateway) -> None:
-    reply = api.invoke(
-        "OPTIONS", "/v1/bookings", headers={"Origin": "https://h5.example.cn", "Access-Control-Request-Method": "POST"}
-    )
+def test_preflight_answered_like_the_templates_api_cors(api: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ALLOWED_ORIGINS", "https://yuyue.example.gov.cn,https://h5.example.cn")
+    ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
+    reply = api.invoke("OPTIONS", "/v1/bookings", headers={"Origin": "https://yuyue.example.gov.cn", **ask})
     assert reply.status == 204
+    assert reply.headers["access-control-allow-origin"] == "https://yuyue.example.gov.cn"
     assert reply.headers["access-control-allow-headers"] == pages.PREFLIGHT_HEADERS
+    assert reply.headers["vary"] == "Origin" and reply.headers["x-content-type-options"] == "nosniff"
     assert "access-control-allow-credentials" not in reply.headers
+    # the mock answers one origin (AllowedOrigins' first); any other gets no CORS header: the browser
+    # sends nothing from there
+    for origin in (
+        "https://h5.example.cn",
+        "https://evil.example",
+        "null",
+        "https://yuyue.example.gov.cn.evil.example",
+    ):
+        refused = api.invoke("OPTIONS", "/v1/bookings", headers={"Origin": origin, **ask})
+        assert refused.status == 204 and not [h for h in refused.headers if h.startswith("access-control-")], origin
+        assert refused.headers["vary"] == "Origin"
     cors = read_sam_template()["Resources"]["Api"]["Properties"]["Cors"]
+    assert cors["AllowOrigin"] == {
+        "Fn::If": [
+            "HasAllowedOrigins",
+            {
+                "Fn::Sub": [
+                    "'${First}'",
+                    {"First": {"Fn::Select": [0, {"Fn::Split": [",", {"Ref": "AllowedOrigins"}]}]}},
+                ]
+            },
+            "'https://no-origin.invalid'",
+        ]
+    }
     assert cors["AllowHeaders"] == f"'{pages.PREFLIGHT_HEADERS}'"
     assert cors["AllowMethods"] == f"'{pages.PREFLIGHT_METHODS}'"
     assert cors["MaxAge"] == f"'{pages.PREFLIGHT_MAX_AGE}'"

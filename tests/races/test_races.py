@@ -15,6 +15,8 @@ from hallbook.store.bookings import BookingItem
 from tests.idnumbers import id_number
 from tests.support import OFFICE, SERVICE, put_test_office, registered, release_days, run_at_once
 
+pytestmark = [pytest.mark.R7, pytest.mark.R9]
+
 DAY = "2026-09-15"
 
 

@@ -34,6 +34,8 @@ from hallbook.domain.applications import (
     renewal_period,
 )
 
+pytestmark = [pytest.mark.R17]
+
 # ---------------------------------------------------------------- renewal: the month before expiry
 
 EXPIRES = date(2026, 10, 15)

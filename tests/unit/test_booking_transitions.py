@@ -12,6 +12,8 @@ from hallbook.clock import SHANGHAI
 from hallbook.domain.booking import ALLOWED, Status, TransitionNotAllowed, allowed, check_transition, sources_of
 from hallbook.store.bookings import change_status
 
+pytestmark = [pytest.mark.R8, pytest.mark.R10]
+
 
 class Recorded:
     """Stands for store.base.Items: what a transaction would have been given."""

@@ -9,6 +9,8 @@ from hallbook.domain.booking_window import bookable_range, days_to_stage, in_boo
 from hallbook.domain.calendar import Source, WorkCalendar, YearEntries, next_year_missing
 from hallbook.domain.timetable import SlotTemplate, check_no_overlap, slots_for_day
 
+pytestmark = [pytest.mark.R4, pytest.mark.R5, pytest.mark.R6]
+
 
 def at(text: str) -> datetime:
     return datetime.fromisoformat(text).replace(tzinfo=SHANGHAI)

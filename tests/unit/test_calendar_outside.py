@@ -195,9 +195,15 @@ class TestProvisional2027:
 
     def test_ordinary_weekdays_are_working_days(self):
         assert self.cal.is_working_day(date(2027, 3, 10))  # Wednesday
-        assert self.cal.is_working_day(date(2027, 2, 9))  # Tuesday, 4th of the 1st lunar month
-        assert self.cal.is_working_day(date(2027, 5, 3))  # Monday: 3 May is no longer a holiday
-        assert self.cal.is_working_day(date(2027, 10, 4))  # Monday: no National Day swap is foreseen
+        assert self.cal.is_working_day(date(2027, 2, 11))  # Thursday, after the days in lieu
+        assert self.cal.is_working_day(date(2027, 5, 5))  # Wednesday, after May Day's days in lieu
+        assert self.cal.is_working_day(date(2027, 10, 6))  # Wednesday, after National Day's days in lieu
+
+    def test_holidays_at_the_weekend_are_made_up_on_the_next_working_days(self):
+        # Article 6 of 全国年节及纪念日放假办法 (issue 26's table, from the holidays package's estimate)
+        for day in [date(2027, 2, 9), date(2027, 2, 10), date(2027, 5, 3), date(2027, 5, 4)]:
+            assert not self.cal.is_working_day(day)
+        assert not self.cal.is_working_day(date(2027, 10, 4)) and not self.cal.is_working_day(date(2027, 10, 5))
 
     def test_weekends_are_closed_and_none_is_made_up(self):
         for day in [date(2027, 3, 13), date(2027, 3, 14), date(2027, 2, 20), date(2027, 9, 26)]:

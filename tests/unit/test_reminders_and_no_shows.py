@@ -2,9 +2,13 @@
 
 from datetime import date, datetime
 
+import pytest
+
 from hallbook.clock import SHANGHAI
 from hallbook.domain.reminders import booking_carries_reminder, reminder_run
 from hallbook.domain.sanctions import start_of, suspension_after_no_show
+
+pytestmark = [pytest.mark.R12, pytest.mark.R16]
 
 
 def test_the_third_no_show_within_six_months_suspends_six_months_from_it():

@@ -2,9 +2,13 @@
 
 from datetime import date, datetime
 
+import pytest
+
 from hallbook.clock import SHANGHAI
 from hallbook.domain.booking import can_cancel, check_in_window
 from hallbook.domain.sanctions import SubjectRecord, add_months, suspension_after_cancellation
+
+pytestmark = [pytest.mark.R10, pytest.mark.R11, pytest.mark.R12]
 
 
 def at(text: str) -> datetime:

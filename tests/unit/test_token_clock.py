@@ -10,6 +10,8 @@ from hallbook.config import reset_settings
 from hallbook.domain.errors import Unauthenticated
 from hallbook.services import tokens
 
+pytestmark = [pytest.mark.R1]
+
 KEY = "unit-test-key-that-is-long-enough-for-hs256"
 FAR_AHEAD = datetime.fromisoformat("2030-09-30T09:00+08:00")
 FAR_BEHIND = datetime.fromisoformat("2001-03-01T09:00+08:00")

@@ -30,7 +30,6 @@ class Settings(BaseSettings):
     accounts_table: str = Name
     bookings_table: str = Name
     outbox_table: str = Name
-    idempotency_table: str = Name
     tickets_table: str = Name
     audit_table: str = Name
     flags_table: str = Name  # R22: abuse flags and their counters
@@ -62,6 +61,10 @@ class Settings(BaseSettings):
     limit_sms_address: str = "20/3600"
     limit_register_address: str = "10/3600"
     limit_register_phone: str = "3/86400"
+    limit_register_form_address: str = "30/600"  # registration forms tried per address, refused or not
+    limit_verify_address: str = "30/3600"  # verification codes tried per address, known ID number or not
+    limit_reset_address: str = "10/3600"  # password resets asked per address (an SMS each at most)
+    limit_login_address: str = "30/60"  # logins tried per address, any login string (memory)
     limit_guardian_account: str = "10/86400"
     limit_guardian_minor: str = "5/86400"
     limit_proxy_account: str = "10/86400"  # R20: proxy requests per account a day
@@ -71,6 +74,8 @@ class Settings(BaseSettings):
     waitlist_hold_minutes: int = Field(default=20, ge=1)
     release_delay_min_minutes: int = Field(default=5, ge=0)
     release_delay_max_minutes: int = Field(default=30, ge=1)
+    # fair release (R23); README "Draws"
+    draws_table: str = Name
 
     @model_validator(mode="after")
     def _a_signing_key(self) -> Settings:

@@ -1,9 +1,13 @@
 """R5: which days are working days.
 
-Order of authority for a year: an administrator's entries (PUT /v1/calendar/{year}), then the bundled
-State Council schedule (chinesecalendar), then, for a year neither knows, a *provisional* calendar: the
-weekday rule with the statutory holidays of the 2025 rules closed (see `provisional_holidays`). The
-caller learns which source ruled so operators can be alarmed while a year is only provisional.
+Order of authority for a year: an administrator's entries (PUT /v1/calendar/{year}), then a bundled
+State Council schedule - chinesecalendar, or else the `holidays` package (issue 26: a second source,
+released monthly; the jobs function reads it, `holidays_package_year`, and stores what it knows in the
+catalog, so no request ever imports it: its import takes ~0.7-3 s, every country at once) - then, for a
+year none knows, a *provisional* calendar: the weekday rule with the statutory holidays of the 2025
+rules closed and, for each one on a Saturday or Sunday, a day off in lieu on the next working day
+(Article 6 of 全国年节及纪念日放假办法; see `provisional_days_off`). The caller learns which source
+ruled so operators can be alarmed while a year is only provisional.
 
 Lunar dates and solar terms come from lunar-python (pinned in requirements.txt): pure Python with no
 dependencies, so the arm64 layer builds from any machine (sxtwl is a C extension); it gives both the
@@ -92,30 +96,68 @@ def provisional_holidays(year: int) -> frozenset[date]:
     return frozenset(days)
 
 
+@cache
+def days_in_lieu(year: int) -> frozenset[date]:
+    """Article 6 of 全国年节及纪念日放假办法: a statutory holiday on a Saturday or Sunday is made up on
+    the next working day (a weekday that is neither a holiday nor already a day in lieu), in date order;
+    e.g. 2027's Spring Festival (Fri 5 - Mon 8 February, two of them at the weekend) gives Tue 9 and
+    Wed 10 February."""
+    statutory = provisional_holidays(year)
+    off, extra = set(statutory), set()
+    for day in sorted(statutory):
+        if day.isoweekday() <= 5:
+            continue
+        lieu = day + timedelta(days=1)
+        while lieu.isoweekday() > 5 or lieu in off:
+            lieu += timedelta(days=1)
+        off.add(lieu)
+        extra.add(lieu)
+    return frozenset(extra)
+
+
+def provisional_days_off(year: int) -> frozenset[date]:
+    """The provisional year's weekdays and weekend days off: statutory holidays and days in lieu."""
+    return provisional_holidays(year) | days_in_lieu(year)
+
+
 def provisional_is_working_day(day: date) -> bool:
-    return day.isoweekday() <= 5 and day not in provisional_holidays(day.year)
+    return day.isoweekday() <= 5 and day not in provisional_days_off(day.year)
+
+
+def _entries_working_day(entries: YearEntries, day: date) -> bool:
+    if day in entries.workdays:
+        return True
+    if day in entries.holidays:
+        return False
+    return day.isoweekday() <= 5
 
 
 class WorkCalendar:
-    def __init__(self, admin_years: dict[int, YearEntries] | None = None):
+    def __init__(
+        self, admin_years: dict[int, YearEntries] | None = None, bundled_years: dict[int, YearEntries] | None = None
+    ):
         self.admin_years = dict(admin_years or {})
+        self.bundled_years = dict(bundled_years or {})  # the `holidays` package's, stored by the jobs function
 
     def source(self, year: int) -> Source:
         if year in self.admin_years:
             return Source.ADMIN
-        return Source.OFFICIAL if official_knows(year) else Source.PROVISIONAL
+        return Source.OFFICIAL if official_knows(year) or year in self.bundled_years else Source.PROVISIONAL
+
+    def bundled_by(self, year: int) -> str | None:
+        """Which bundled schedule knows the year: `chinesecalendar`, `holidays`, or None."""
+        if official_knows(year):
+            return "chinesecalendar"
+        return "holidays" if year in self.bundled_years else None
 
     def is_working_day(self, day: date) -> bool:
         source = self.source(day.year)
         if source is Source.ADMIN:
-            entries = self.admin_years[day.year]
-            if day in entries.workdays:
-                return True
-            if day in entries.holidays:
-                return False
-            return day.isoweekday() <= 5
+            return _entries_working_day(self.admin_years[day.year], day)
         if source is Source.OFFICIAL:
-            return _official_working_day(day)
+            if official_knows(day.year):
+                return _official_working_day(day)
+            return _entries_working_day(self.bundled_years[day.year], day)
         return provisional_is_working_day(day)
 
     def is_makeup_day(self, day: date) -> bool:
@@ -133,3 +175,31 @@ def _official_working_day(day: date) -> bool:
 def next_year_missing(today: date, calendar: WorkCalendar) -> bool:
     """R5: from 1 December on, operators are alarmed while next year's calendar is only provisional."""
     return today.month == 12 and calendar.source(today.year + 1) is Source.PROVISIONAL
+
+
+def holidays_package_version() -> str:
+    from importlib.metadata import version
+
+    return version("holidays")
+
+
+def holidays_package_year(year: int) -> YearEntries | None:
+    """The `holidays` package's official schedule of `year` (its State Council notices: the year has
+    substituted days in ChinaStaticHolidays), or None when it only estimates the year. Imported here
+    only (every country at once: seconds), by the jobs function and the tests, never on a request."""
+    import holidays  # lazily: see the module's docstring
+    from holidays.countries.china import ChinaStaticHolidays
+
+    if year not in ChinaStaticHolidays.special_public_holidays:
+        return None
+    china = holidays.country_holidays("CN", years=(year, year + 1))  # a swap may work a day of the year before
+    days_off, workdays = set(), set()
+    day = date(year, 1, 1)
+    while day.year == year:
+        working = china.is_working_day(day)
+        if day.isoweekday() <= 5 and not working:
+            days_off.add(day)
+        elif day.isoweekday() > 5 and working:
+            workdays.add(day)
+        day += timedelta(days=1)
+    return YearEntries(year, frozenset(days_off), frozenset(workdays))

@@ -47,6 +47,9 @@ SmsCodeRequired = _error("SmsCodeRequired", "SMS_CODE_REQUIRED", 401, "SMS code 
 TotpCodeRequired = _error("TotpCodeRequired", "TOTP_CODE_REQUIRED", 401, "Authenticator code required")
 BookingRequired = _error("BookingRequired", "BOOKING_REQUIRED", 409, "Booking required")
 QueueEmpty = _error("QueueEmpty", "QUEUE_EMPTY", 404, "Queue empty")
+# R23: a drawn day is not first-come until its draw is done; entries only during the entry period
+DrawOpen = _error("DrawOpen", "DRAW_OPEN", 409, "Places drawn by lot")
+DrawClosed = _error("DrawClosed", "DRAW_CLOSED", 409, "No draw open")
 
 
 class InvalidState(DomainError):  # a class, not _error's: store.catalog.ChangedMeanwhile derives from it

@@ -71,7 +71,16 @@ NOON_BURST = Pattern(
     False,
     "an account's booking attempts beyond its rate limit in the noon release's first minute",
 )
-PATTERNS = {p.name: p for p in (PHONE_CYCLES_IDS, BOOK_CANCEL_LOOP, MANY_MINORS, SUBJECT_MANY_ACCOUNTS, NOON_BURST)}
+INSIDER_CHANGE = Pattern(  # R1, R2 (issue 21): every one is listed, whoever approved or consented
+    "insider_change",
+    1,
+    False,
+    "staff moved an ID number or a phone, or linked a guardian to a minor, without the real-name source confirming it",
+)
+PATTERNS = {
+    p.name: p
+    for p in (PHONE_CYCLES_IDS, BOOK_CANCEL_LOOP, MANY_MINORS, SUBJECT_MANY_ACCOUNTS, NOON_BURST, INSIDER_CHANGE)
+}
 
 
 def in_noon_minute(now: datetime) -> bool:

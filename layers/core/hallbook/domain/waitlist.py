@@ -21,9 +21,8 @@ from ..clock import SHANGHAI
 from .booking import cancel_deadline
 
 MIN_OFFER = timedelta(minutes=5)  # an offer shorter than this is no use to anybody: the place goes to the pool
-# Offers are made while the timers run (with the no-show sweep, every 5 minutes from 08:02 to 21:57): a
-# place freed at night waits, delayed, for the first run of the morning, so nobody is offered a place
-# that lapses while they sleep.
+# Offers are made from 08:00 to 21:30 only (the timers run every minute, all day): a place freed at
+# night returns in the morning (return_at), so nobody is offered a place that lapses while they sleep.
 OFFER_HOURS = (time(8, 0), time(21, 30))
 
 
@@ -72,12 +71,24 @@ def cut_off(day: date) -> datetime:
 
 
 def return_at(day: date, now: datetime, delay: timedelta, origin: Origin) -> datetime:
-    """When a place no entry takes goes back to the pool: after `delay` for a cancelled place,
-    at once for a freed one, and at once when the delay would reach past the cut-off."""
+    """When a place comes back (R19): to the first waiting entry that wants it, else to the pool. After
+    `delay` for a cancelled place, at once for a freed one, and at once when the delay would reach past
+    the cut-off. A return that would fall outside OFFER_HOURS (nobody is offered a place at night) is
+    drawn in the next morning instead, `delay` after OFFER_HOURS begin: the night's places come back
+    at instants spread like the day's, never all at 08:00."""
     if origin is not Origin.CANCELLATION:
         return now
     at = (now + delay).replace(microsecond=0)
+    if not offer_hours(at):
+        at = (next_offer_hours(at) + delay).replace(microsecond=0)
     return now if at >= cut_off(day) else at
+
+
+def next_offer_hours(at: datetime) -> datetime:
+    """When OFFER_HOURS next begin after `at` (today's 08:00 before it, else tomorrow's)."""
+    local = at.astimezone(SHANGHAI)
+    day = local.date() if local.time() < OFFER_HOURS[0] else local.date() + timedelta(days=1)
+    return datetime.combine(day, OFFER_HOURS[0], SHANGHAI)
 
 
 def offer_hours(now: datetime) -> bool:

@@ -18,7 +18,6 @@ from typing import TYPE_CHECKING, Any
 from ..domain import totp
 from ..domain.errors import (
     DomainError,
-    NotFound,
     RateLimited,
     SmsCodeRequired,
     TotpCodeRequired,
@@ -118,39 +117,53 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
     return account
 
 
-def _account_by_id_number(id_number: str, now: datetime) -> Account:
+def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
     person = parse_id_number(id_number, now.date())
     account_id = store.find_account_id(f"ID#{person.value}")
     account = store.get_account(account_id) if account_id else None
-    if account is None:
-        raise NotFound("No account with that ID number.")
-    return account
+    return account if account is not None and account.id_number == person.value else None
+
+
+WRONG_CODE = "The code is wrong or has expired."
+STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
+
+
+def _no_code_here(id_number: str, now: datetime) -> DomainError:
+    """Issue 21: an ID number without an account waiting for a code (none, or verified already) is
+    answered as a wrong code is, and throttled as one: CODE_ATTEMPTS a CODE_MINUTES period per number,
+    then 429 with the wait a resend would have."""
+    from ..store import ratelimits
+
+    at = now.timestamp()
+    period = int(at // STRANGER_PERIOD.total_seconds())
+    ends = (period + 1) * STRANGER_PERIOD.total_seconds()
+    if not ratelimits.count("verify_stranger", id_number, period, CODE_ATTEMPTS, ends):
+        raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=int(RESEND_INTERVAL.total_seconds()))
+    return ValidationFailed(WRONG_CODE, field="code")
 
 
 def verify_phone(id_number: str, code: str, now: datetime) -> Account:
     """The phone is verified by the code sent to it. Each attempt is counted (atomically, at most
     CODE_ATTEMPTS per code) BEFORE the code is compared, so parallel guesses compare at most
-    CODE_ATTEMPTS codes however many arrive at once."""
-    account = _account_by_id_number(id_number, now)
-    if account.phone_verified:
-        return account
+    CODE_ATTEMPTS codes however many arrive at once. An unknown ID number, or one whose phone is
+    verified already, is answered as a wrong code (no enumeration)."""
+    person = parse_id_number(id_number, now.date())
+    account = _account_by_id_number(person.value, now)
+    if account is None or account.phone_verified:
+        raise _no_code_here(person.value, now)
     if not account.code_hash or not account.code_expires_at or datetime.fromisoformat(account.code_expires_at) <= now:
-        raise ValidationFailed("The code has expired; ask for a new code.", field="code")
+        raise ValidationFailed(WRONG_CODE, field="code")
     if not store.count_verification_attempt(account.account_id, account.code_hash, CODE_ATTEMPTS):
         current = store.get_account(account.account_id) or account
         if current.phone_verified:
-            return current
+            raise _no_code_here(person.value, now)
         if current.code_hash != account.code_hash:  # a new code was sent meanwhile: try against that one
             return verify_phone(id_number, code, now)
         raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=_resend_wait(current, now))
     if not hmac.compare_digest(code_hash(account.account_id, str(code or "").strip()), account.code_hash):
-        raise ValidationFailed("The code is wrong.", field="code")
+        raise ValidationFailed(WRONG_CODE, field="code")
     if not store.mark_phone_verified(account, account.code_hash):
-        raise ValidationFailed(
-            "The code was already used, or this registration was left unverified for "
-            f"{store.UNVERIFIED_CLAIM_HOURS} hours and its phone taken by a new one.",
-            field="code",
-        )
+        raise ValidationFailed(WRONG_CODE, field="code")
     return store.get_account(account.account_id) or account
 
 
@@ -172,9 +185,20 @@ def _seconds(delta: timedelta) -> int:
 
 
 def resend_code(id_number: str, now: datetime) -> None:
+    """A new code to the phone of a registration waiting for one; for an unknown ID number or a verified
+    phone nothing is sent and the answer is the same 202 (no enumeration)."""
     account = _account_by_id_number(id_number, now)
-    if account.phone_verified:
-        raise ValidationFailed("The phone is already verified.", field="id_number")
+    if account is None or account.phone_verified:
+        from ..store import ratelimits
+
+        minute = int(now.timestamp() // 60)  # the "one a minute" a real registration would answer
+        if not ratelimits.count(
+            "resend_stranger", parse_id_number(id_number, now.date()).value, minute, 1, minute * 60 + 60
+        ):
+            raise RateLimited(
+                "A code was sent recently; wait a minute.", retry_after=max(1, 60 - int(now.timestamp()) % 60)
+            )
+        return
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
     sends = account.code_sends
     if now - period_start >= timedelta(days=1):
@@ -292,12 +316,23 @@ def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[
     return store.get_account_for_login(account_id, address) if account_id else None
 
 
+def _stranger_key(login: str) -> str:
+    """What an unknown login string is throttled by (issue 21: the same back-off as an account's, so
+    the answers never tell a stranger whether a login exists): a hash of its folded form."""
+    folded = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip().lower()
+    return "LOGIN-" + hashlib.sha256(folded.encode()).hexdigest()[:32]
+
+
 def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at: int) -> None:
     """Counts this attempt from `address`, or refuses it (429 with the real wait) while the address
     must wait: then nothing is written, so hammering during a wait costs the guesser and not us."""
-    wait = BACKOFF.wait(*guard.address_seen, at) if guard.address_seen else 0
+    _reserve(account.account_id, guard.address_seen, address, at)
+
+
+def _reserve(throttled: str, seen: tuple[int, int] | None, address: str, at: int) -> None:
+    wait = BACKOFF.wait(*seen, at) if seen else 0
     if not wait:
-        wait = store.reserve_address_attempt(account.account_id, address, at, BACKOFF, guard.address_seen)
+        wait = store.reserve_address_attempt(throttled, address, at, BACKOFF, seen)
     if wait:
         raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.", retry_after=wait)
 
@@ -311,20 +346,22 @@ def login(
     totp_code: str | None = None,
 ) -> tuple[str, int]:
     """A session token for the right password, under the throttling above: 429 RATE_LIMITED (with the
-    real wait in Retry-After) while this address must wait, 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED
-    while the login needs its second factor and none was given."""
+    real wait in Retry-After) while this address must wait for this login - any login string, existing
+    or not. While the login needs its second factor, the password is compared first and only the right
+    one is answered 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED (a citizen's code is then sent to the
+    account's own phone): nobody without the password can send, burn or guess the owner's code, and a
+    wrong password gets the same 401 as an unknown login (issue 21)."""
     address = client_address(source_ip)
+    at = int(now.timestamp())
     found = _find_login(login, now, address)
     if found is None:
+        _reserve(_stranger_key(login), None, address, at)  # the back-off an account would have
         hasher().hash("timing-equaliser")  # no account: cost the same as a wrong password
         raise Unauthenticated("Wrong login or password.")
     account, guard = found
-    at = int(now.timestamp())
     factor = _factor(account)
     given = (sms_code if factor == "sms" else totp_code) or None
     guarded = guard.second_factor_until > at
-    if guarded and not given:
-        raise second_factor_required(factor)  # nothing compared, nothing to count
     _reserve_attempt(account, guard, address, at)
     reserved = None
     if not guarded:
@@ -332,14 +369,6 @@ def login(
         if reserved is None:  # spent (by failures that raced this one's read)
             _require_second_factor(account, at)
             guarded = True
-            if not given:
-                raise second_factor_required(factor)
-    used_code = None
-    if guarded:
-        used_code = _check_second_factor(account, guard, factor, given or "", now)
-        if used_code is None:
-            store.record_login_failure(account.account_id)
-            raise Unauthenticated("Wrong login, password or code.")
     try:
         hasher().verify(account.password_hash, password or "")
     except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
@@ -348,10 +377,22 @@ def login(
         elif reserved > at + (BUDGET_BURST - 1) * BUDGET_INTERVAL:
             _require_second_factor(account, at)  # this failure emptied the budget
         raise Unauthenticated("Wrong login or password.") from None
+    used_code = None
+    if guarded:  # the password is right: the step-up, to the owner's own phone or authenticator
+        store.forget_address_attempts(account.account_id, address)
+        if not given:
+            sent = _send_step_up(account, guard, now) if factor == "sms" else ""
+            raise second_factor_required(factor, sent)
+        used_code = _check_second_factor(account, guard, factor, given, now)
+        if used_code is None:
+            raise second_factor_required(
+                factor,
+                "The code is wrong; try it again, or log in without a code to get a new one."
+                if factor == "sms"
+                else "The authenticator code is wrong or was used already; try the next one.",
+            )
     if factor == "sms" and used_code and not store.use_login_code(account.account_id, used_code):
-        raise second_factor_required(
-            factor, "That SMS code was just used; ask for a new one (POST /v1/sessions/sms-code)."
-        )
+        raise second_factor_required(factor, "That SMS code was just used; log in without a code to get a new one.")
     store.record_login_success(account.account_id, address, BUDGET_INTERVAL if reserved is not None else 0)
     caller = tokens.Caller(
         account.account_id, account.role, account.office_id, account.phone_verified, gen=guard.token_gen
@@ -371,59 +412,55 @@ def _require_second_factor(account: Account, at: int) -> None:
 def _check_second_factor(
     account: Account, guard: store.LoginGuard, factor: str, given: str, now: datetime
 ) -> str | None:
-    """The second factor is right: the SMS code's hash or "totp"; None when it is not. The SMS code's
-    attempt is counted before it is compared (LOGIN_CODE_ATTEMPTS per code); a TOTP code is good once."""
+    """The second factor is right: the SMS code's hash or "totp"; None when it is not. Only called
+    after the right password. The SMS code's attempt is counted before it is compared
+    (LOGIN_CODE_ATTEMPTS per code); a TOTP code is good once."""
     at = int(now.timestamp())
     if factor == "totp":
         step = totp.matching_step(guard.totp_secret, given, at) if guard.totp_secret else None
         return "totp" if step is not None and store.use_totp_step(account.account_id, step) else None
     if not guard.login_code_hash or guard.login_code_expires_at <= at:
         raise second_factor_required(
-            factor, "The SMS code has expired or was never sent; ask for a new one (POST /v1/sessions/sms-code)."
+            factor, "The SMS code has expired or was never sent; log in without a code to get a new one."
         )
     if not store.count_login_code_attempt(account.account_id, guard.login_code_hash, LOGIN_CODE_ATTEMPTS):
-        raise second_factor_required(
-            factor, "Too many wrong SMS codes; ask for a new one (POST /v1/sessions/sms-code)."
-        )
+        raise second_factor_required(factor, "Too many wrong SMS codes; log in without a code to get a new one.")
     if not hmac.compare_digest(code_hash(account.account_id, given.strip()), guard.login_code_hash):
         return None
     return guard.login_code_hash
 
 
-def send_login_code(login: str, now: datetime) -> None:
-    """POST /v1/sessions/sms-code: while a citizen's login needs its second factor, an SMS code to the
-    account's phone (one a minute, five a day, valid LOGIN_CODE_MINUTES). Otherwise, and for a login
-    that does not exist, nothing is sent and the answer is the same."""
-    found = _find_login(login, now)
-    if found is None:
-        return
-    account, guard = found
+LOGIN_CODES_PER_DAY = 10  # sent only to someone who gave the right password
+
+
+def _send_step_up(account: Account, guard: store.LoginGuard, now: datetime) -> str:
+    """The right password was given while the login needs its SMS code: a code to the account's own
+    phone, unless one was sent less than a minute ago and is still good. The detail to answer with."""
     at = int(now.timestamp())
-    if _factor(account) != "sms" or guard.second_factor_until <= at or not account.phone:
-        return
+    masked = mask_phone(account.phone or "")
+    last_sent = guard.login_code_expires_at - LOGIN_CODE_MINUTES * 60 if guard.login_code_expires_at else None
+    interval = int(RESEND_INTERVAL.total_seconds())
+    if last_sent is not None and at - last_sent < interval and guard.login_code_hash:
+        return f"An SMS code was sent to {masked} less than a minute ago: log in with login, password and sms_code."
     period_start, sends = guard.login_code_period_start, guard.login_code_sends
     if at - period_start >= 24 * 3600:
         period_start, sends = at, 0
-    last_sent = guard.login_code_expires_at - LOGIN_CODE_MINUTES * 60 if guard.login_code_expires_at else None
-    interval = int(RESEND_INTERVAL.total_seconds())
-    if sends >= SENDS_PER_DAY:
-        raise RateLimited("At most 5 login codes a day.", retry_after=max(1, period_start + 24 * 3600 - at))
-    if last_sent is not None and at - last_sent < interval:
+    if sends >= LOGIN_CODES_PER_DAY:
         raise RateLimited(
-            "A login code was sent less than a minute ago.", retry_after=max(1, last_sent + interval - at)
+            f"At most {LOGIN_CODES_PER_DAY} login codes a day.", retry_after=max(1, period_start + 24 * 3600 - at)
         )
     code = new_code()
     sms = messages.message(
         f"{account.account_id}#login-code#{at}",
         "verification_code",
-        account.phone,
+        account.phone or "",
         account.lang,
         now,
         {"account_id": account.account_id},
         code=code,
         minutes=LOGIN_CODE_MINUTES,
     )
-    if not store.replace_login_code(
+    store.replace_login_code(
         account.account_id,
         code_hash(account.account_id, code),
         at + LOGIN_CODE_MINUTES * 60,
@@ -431,8 +468,25 @@ def send_login_code(login: str, now: datetime) -> None:
         period_start,
         guard.login_code_sends,
         sms,
-    ):
-        raise RateLimited("A login code was sent just now.", retry_after=interval)
+    )  # a concurrent login sent one just now: either code is the owner's
+    return (
+        f"Too many wrong passwords were tried for this login: an SMS code was sent to {masked}; "
+        "log in with login, password and sms_code."
+    )
+
+
+def send_login_code(login_name: str, password: str | None, now: datetime, source_ip: str | None = None) -> None:
+    """POST /v1/sessions/sms-code: a new SMS login code for whoever gives the right password while the
+    login needs one (what logging in without a code does too; a token it would issue is not given).
+    For no or a wrong password, a login that needs no code, or one that does not exist, nothing is sent
+    and the answer is the same 202: a stranger's request never sends, spends or guesses the owner's
+    code (issue 21). Wrong passwords here are throttled as logins."""
+    if not password:
+        return
+    try:
+        login(login_name, password, now, source_ip=source_ip)
+    except (Unauthenticated, SmsCodeRequired, TotpCodeRequired):
+        return
 
 
 # ---------------------------------------------------------------- sessions

@@ -10,8 +10,11 @@ from datetime import date, datetime
 from typing import Any, TypeVar
 
 from ..domain import errors
+from ..domain.booking import cancel_deadline
+from ..domain.identity import mask_id_number
 from ..store import audit as store
 from ..store.audit import AuditEntry
+from ..store.bookings import Booking
 from .catalog import parse_day
 from .tokens import Caller
 
@@ -20,9 +23,31 @@ _renderings: dict[type, Callable[[Any], dict[str, Any]]] = {}
 
 
 def shows(entity_type: type[T], render: Callable[[T], dict[str, Any]]) -> None:
-    """How an entry's `before` and `after` show a typed object (a Booking): as the API shows it, so
-    masked alike. The web layer registers its response models' rendering."""
+    """How an entry's `before` and `after` show a typed object: masked as the API shows it. A Booking's
+    rendering is registered below, so the log renders whatever was imported first."""
     _renderings[entity_type] = render
+
+
+def _booking(booking: Booking) -> dict[str, Any]:
+    """A booking in the audit log: the contract's fields (BookingOut's, without the catalog's names),
+    the subject's ID number masked."""
+    return {
+        "booking_id": booking.booking_id,
+        "reference": booking.reference,
+        "office_id": booking.office_id,
+        "service_code": booking.service_code,
+        "date": booking.date.isoformat(),
+        "start": booking.start,
+        "end": booking.end,
+        "subject_id_number": mask_id_number(booking.subject_id_number),
+        "status": booking.status,
+        "created_at": booking.created_at,
+        "cancel_until": cancel_deadline(booking.date).isoformat(),
+        "cancelled_by": booking.cancelled_by,
+    }
+
+
+shows(Booking, _booking)
 
 
 def _shown(value: object) -> dict[str, Any] | list[Any] | None:
@@ -30,7 +55,7 @@ def _shown(value: object) -> dict[str, Any] | list[Any] | None:
         return value
     render = _renderings.get(type(value))
     if render is None:
-        raise TypeError(f"the audit log has no rendering of a {type(value).__name__} (web/models.py registers them)")
+        raise TypeError(f"the audit log has no rendering of a {type(value).__name__} (audit.shows registers one)")
     return render(value)
 
 

@@ -7,8 +7,10 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Any
 
 from .. import telemetry
 from ..clock import now as clock_now
@@ -16,6 +18,7 @@ from ..domain import errors
 from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
 from ..domain.booking_window import in_booking_window
 from ..domain.identity import parse_id_number
+from ..domain.newborn import is_certificate_key, parse_certificate_number, parse_newborn_name
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
@@ -25,7 +28,7 @@ from ..store import bookings as store
 from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
-from ..store.bookings import Booking, ReplayedBooking, SubjectMoved
+from ..store.bookings import Booking, BookingMoved, ReplayedBooking, SubjectMoved
 from ..store.catalog import Catalog, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
@@ -47,6 +50,14 @@ class BookingPage:
 
 
 @dataclass(frozen=True)
+class Newborn:
+    """R2: a newborn named by its medical birth certificate (as typed; parsed in _subject_for)."""
+
+    name: str
+    birth_certificate_number: str
+
+
+@dataclass(frozen=True)
 class BookingRequest:
     office_id: str
     service_code: str
@@ -54,6 +65,12 @@ class BookingRequest:
     start: str
     notice_acknowledged: bool
     subject_id_number: str | None = None
+    newborn: Newborn | None = None
+
+    def __post_init__(self) -> None:
+        raw: Any = self.newborn  # a route's model_dump() gives the newborn as a dict
+        if isinstance(raw, dict):
+            object.__setattr__(self, "newborn", Newborn(**raw))
 
     def audit_detail(self) -> dict[str, str]:
         """What the audit log keeps of a request made for someone else (no ID number)."""
@@ -77,13 +94,29 @@ def _citizen_account(caller: Caller) -> Account:
     return account
 
 
-def _subject_for(account: Account, subject_id_number: str | None, service: Service, today: date) -> str:
-    """R2: the booking's subject - the caller, or a minor the caller holds an active guardian link for.
-    A minors' service (birth registration, a first ID card) takes a minor subject only; a service the
-    seeds reserve for adults refuses one."""
+def _subject_for(
+    account: Account, subject_id_number: str | None, service: Service, today: date, newborn: Newborn | None = None
+) -> str:
+    """R2: the booking's subject key - the caller, a minor the caller holds an active guardian link
+    for, or a newborn's birth certificate number - as the service's `subject` allows:
+    `self` the caller only; `minor` a linked minor only; `self_or_minor` either; `newborn` a newborn
+    named by its certificate (booked with the guardian's own ID number: the account's)."""
+    if service.subject == "newborn":
+        if newborn is None or subject_id_number:
+            raise errors.ValidationFailed(
+                f"{service.name_zh} ({service.name_en}) is a newborn's business: name the newborn as "
+                "newborn {name, birth_certificate_number}, booked with your own ID number.",
+                field="newborn",
+            )
+        parse_newborn_name(newborn.name)
+        return parse_certificate_number(newborn.birth_certificate_number)
+    if newborn is not None:
+        raise errors.ValidationFailed(
+            f"{service.name_zh} ({service.name_en}) is not a newborn's business.", field="newborn"
+        )
     subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
     if subject is None or subject.value == account.id_number:
-        if service.minor_subject:
+        if service.subject == "minor":
             raise errors.ValidationFailed(
                 f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
                 "child's ID number as subject_id_number.",
@@ -92,7 +125,7 @@ def _subject_for(account: Account, subject_id_number: str | None, service: Servi
         return account.id_number or ""
     if not subject.is_minor_on(today):
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
-    if not service.minor_allowed:
+    if service.subject == "self":
         raise errors.ValidationFailed(
             f"{service.name_zh} ({service.name_en}) is not a minor's business.", field="subject_id_number"
         )
@@ -144,6 +177,10 @@ def book(
     slot_plan = planned.get(request.start)
     if slot_plan is None:
         raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+    if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
     def refuse_if_seen_full() -> None:
@@ -166,7 +203,7 @@ def book(
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
     identity.ensure_verified(account, now)
-    subject_id = _subject_for(account, request.subject_id_number, service, now.date())
+    subject_id = _subject_for(account, request.subject_id_number, service, now.date(), request.newborn)
     refuse_if_seen_full()
 
     existing, subject, slot = store.read_for_booking(
@@ -197,6 +234,7 @@ def book(
         end=slot.end,
         status=Status.BOOKED.value,
         created_at=now.isoformat(timespec="milliseconds"),
+        newborn_name=parse_newborn_name(request.newborn.name) if request.newborn else None,
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
     refuse_if_seen_full()
@@ -224,7 +262,7 @@ def book(
         readcache.remember_booking(booking_id)  # its own retry (same Idempotency-Key) still finds it
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
     telemetry.count("BookingsMade")
-    if subject_id != account.id_number:
+    if subject_id != account.id_number and not is_certificate_key(subject_id):
         flags.booked_minor(booking, now)  # R22
     return booking, True
 
@@ -252,29 +290,38 @@ def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
 
 
 def cancel_booking(
-    booking: Booking, now: datetime, by: str, reason: str | None = None, copy_to: tuple[tuple[str, str, str], ...] = ()
+    booking: Booking,
+    now: datetime,
+    by: str,
+    reason: str | None = None,
+    copy_to: tuple[tuple[str, str, str], ...] = (),
+    sms_template: str | None = None,
+    counted: bool = True,
 ) -> Booking:
     """Cancel and free the place (R10). A citizen's (or operator's, or family proxy's) cancellation
-    counts towards R11; the hall's does not. `copy_to`: as for `book`."""
+    counts towards R11; the hall's does not. `copy_to`: as for `book`; `sms_template`: another SMS
+    than the cancellation's (the hall's for a day the calendar closes: `cancelled_by_calendar`).
+    `counted=False`: an account's closure (PIPL) - never counted against anyone, open past the R10
+    cut-off, the place returning as a citizen's does (R19)."""
     if not allowed(booking.status, Status.CANCELLED):
         raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
     by_citizen = by != "hall"
-    if by_citizen and not can_cancel(booking.date, now):
+    if by_citizen and counted and not can_cancel(booking.date, now):
         raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
-    counts = by_citizen and guardians.counts_against_subject(account, booking.subject_id_number)
+    counts = by_citizen and counted and guardians.counts_against_subject(account, booking.subject_id_number)
     # R18/R19: a citizen's or operator's cancellation keeps the place taken, as a delayed place that goes
     # to the waitlist or back to the pool after a random delay; the hall's (a closed day) frees it
     from ..store.waitlist import delayed_place_item
     from . import waitlist
 
-    place = waitlist.delayed_place(booking, now) if by_citizen else None
     for _ in range(CANCEL_ATTEMPTS):
+        place = waitlist.delayed_place(booking, now) if by_citizen else None
         subject = store.get_subject(booking.subject_id_number)
-        template = "cancelled_by_hall" if by == "hall" else "cancelled"
+        template = sms_template or ("cancelled_by_hall" if by == "hall" else "cancelled")
         sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
         suspension = suspension_after_cancellation(count_before, now) if counts else None
@@ -302,6 +349,16 @@ def cancel_booking(
             break
         except SubjectMoved:
             continue
+        except BookingMoved:  # R8a: rescheduled meanwhile - a person's cancellation follows it
+            if not by_citizen:  # the hall's closure was for the day it has left
+                raise errors.NotCancellable("The booking was moved to another time meanwhile.") from None
+            booking = store.get_booking(booking.booking_id) or booking
+            office = catalog.offices[booking.office_id]
+            if not can_cancel(booking.date, now):
+                raise errors.CancelClosed(
+                    f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}."
+                ) from None
+            continue
     else:
         raise errors.Busy("Too many changes at once; please retry.")
     telemetry.count("BookingsCancelled", by=by)
@@ -314,8 +371,30 @@ def cancel_booking(
             )
         except Exception:  # noqa: BLE001 - the cancellation is done; the place is simply free
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
-    flags.cancelled(booking, by, now)  # R22
+    if counted:
+        flags.cancelled(booking, by, now)  # R22
     return store.get_booking(booking.booking_id) or booking
+
+
+def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
+    """R13: for each checked-in booking, its ticket's number and how many waiting tickets are called
+    before it (domain.queue.call_order; 0 once it is called). One Query per hall and day shown."""
+    from ..domain.queue import call_order
+    from ..store import tickets as ticket_store
+
+    orders: dict[tuple[str, date], list[str]] = {}
+    positions: dict[str, tuple[str, int]] = {}
+    for booking in bookings:
+        if booking.status != Status.CHECKED_IN.value or not booking.ticket_id:
+            continue
+        key = (booking.office_id, booking.date)
+        if key not in orders:
+            _, waiting = ticket_store.queue_of(*key)
+            orders[key] = [w.ticket_id for w in call_order(waiting)]
+        order = orders[key]
+        ahead = order.index(booking.ticket_id) if booking.ticket_id in order else 0
+        positions[booking.booking_id] = (booking.ticket_id.partition("-")[2], ahead)
+    return positions
 
 
 def list_bookings(caller: Caller, limit: int, cursor: str | None) -> BookingPage:

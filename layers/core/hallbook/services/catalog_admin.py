@@ -14,6 +14,7 @@ A timetable change never drops a booking. For every slot already released (tomor
 
 from __future__ import annotations
 
+import json
 import logging
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
@@ -23,13 +24,14 @@ from pynamodb.models import Model
 
 from ..domain import errors
 from ..domain.booking_window import days_to_stage
-from ..domain.calendar import WorkCalendar, YearEntries
+from ..domain.calendar import WorkCalendar, YearEntries, next_year_missing
 from ..domain.timetable import Slot, slots_for_day
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
 from ..store.catalog import Office, Service, body_of, load_catalog, office_from, service_from
-from . import audit, release, waitlist
+from ..store.slots import SlotState
+from . import audit, calendar_sync, release, waitlist
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -107,17 +109,27 @@ def put_service(
 
 @dataclass(frozen=True)
 class OfficeSaved:
-    """A hall as saved, and what its released slots did (apply_timetable)."""
+    """A hall as saved, and what its released slots did (apply_timetable), or `queued` (a job does it)."""
 
     office: Office
     slots: dict[str, Any]
+
+
+SYNC_SLOTS = 150  # a change of at most this many released slots is applied within the request
 
 
 def put_office(
     caller: Caller, office_id: str, data: dict[str, Any], now: datetime, if_match: str | None = None
 ) -> tuple[OfficeSaved, bool, str]:
     """Create or change a hall: mode, services, weekly timetable with capacities. Its dated closures
-    are kept (they change through the closures route). (the hall and its slots, created?, its ETag)"""
+    are kept (they change through the closures route). (the hall and its slots, created?, its ETag)
+
+    The released slots follow the new timetable (apply_timetable): within the request when the change
+    touches at most SYNC_SLOTS of them (counted in memory, plan against plan), otherwise in a job (one
+    ReleaseQueue message; the answer's `slots` is `{"queued": true, "slots_to_change": n}` and the job's
+    result joins the audit log as `office.timetable_applied`). Until the job reaches a slot, it keeps its
+    stored capacity, which every booking's condition checks (`booked < capacity`): no slot is ever
+    booked beyond what it says, and a booking made meanwhile is kept like any older one."""
     catalog = load_catalog(max_age=0)
     unknown = sorted(set(data.get("services", [])) - set(catalog.services))
     if unknown:
@@ -137,7 +149,12 @@ def put_office(
     after = body_of(office)
     note = audit.entry(caller, "office.put", f"OFFICE#{office_id}", now, before=before, after=after)
     tag = _write("OFFICE", office_id, after, [entry_item(note)], before, if_match)
-    slots = apply_timetable(office, previous, now)
+    codes, touched = plan_change(office, previous, now, catalog.calendar)
+    if touched <= SYNC_SLOTS:
+        slots = apply_timetable(office, codes, now)
+    else:
+        queue_timetable(caller, office_id, codes)
+        slots = {"queued": True, "slots_to_change": touched}
     log.info(
         "office saved",
         extra={
@@ -155,40 +172,113 @@ def _planned(office: Office, code: str, day: date, calendar: WorkCalendar) -> di
     return {s.start: s for s in slots_for_day({code: office.timetable[code]}, day, calendar, office.closed_days)}
 
 
-def apply_timetable(office: Office, previous: Office | None, now: datetime) -> dict[str, Any]:
-    """Bring the released slots in line with the hall's new timetable, never dropping a booking."""
+def _horizon(now: datetime) -> list[date]:
+    first = now.date() + timedelta(days=1)
+    return [first + timedelta(days=i) for i in range(RELEASED_HORIZON.days)]
+
+
+def plan_change(
+    office: Office, previous: Office | None, now: datetime, calendar: WorkCalendar
+) -> tuple[list[str], int]:
+    """In memory, no I/O: the services whose planned slots differ between the old and the new hall,
+    and how many released slots that may touch (old plan against new plan, day by day)."""
+    codes = sorted(set(office.timetable) | set(previous.timetable if previous else ()))
+    changed, touched = [], 0
+    for code in codes:
+        n = 0
+        for day in _horizon(now):
+            new = _planned(office, code, day, calendar)
+            old = _planned(previous, code, day, calendar) if previous else {}
+            n += sum(1 for start in new.keys() | old.keys() if new.get(start) != old.get(start))
+        if n or previous is None:
+            changed.append(code)
+        touched += n
+    return changed, touched
+
+
+def queue_timetable(caller: Caller, office_id: str, codes: list[str]) -> None:
+    """The slots' job: one ReleaseQueue message, worked off by the jobs function (apply_queued)."""
+    from ..aws import client
+    from ..config import settings
+
+    body = {"office_id": office_id, "timetable": codes, "by": caller.account_id}
+    client("sqs").send_message(QueueUrl=settings().release_queue_url, MessageBody=json.dumps(body))
+
+
+def apply_queued(body: dict[str, Any], now: datetime) -> dict[str, Any]:
+    """The job of a large timetable change: the hall as it is now (a later change's job finds the
+    same, so the order of jobs does not matter), its result in the audit log."""
+    office = load_catalog(max_age=0).offices.get(body["office_id"])
+    if office is None:
+        return {}
+    result = apply_timetable(office, sorted(set(body["timetable"])), now)
+    catalog_store.invalidate_cache()  # this environment's cached answers (others' expire in a second)
+    audit.record(
+        Caller(str(body.get("by") or "job"), "admin"),
+        "office.timetable_applied",
+        f"OFFICE#{office.office_id}",
+        now,
+        detail=result,
+    )
+    return result
+
+
+def _target(wanted: Slot | None) -> tuple[int | None, str | None]:
+    """A slot's new (capacity, end); (None, None): closed."""
+    return (None, None) if wanted is None else (wanted.capacity, wanted.end)
+
+
+def apply_timetable(office: Office, codes: list[str], now: datetime) -> dict[str, Any]:
+    """Bring the released slots of `codes` in line with the hall's timetable, never dropping a booking:
+    one Query per service, then one unread UpdateItem per slot that differs (shrinking ones first, so a
+    capacity cut takes effect before any raise), then the release writes the slots that are new."""
     catalog = load_catalog(max_age=0)
     first, last = now.date() + timedelta(days=1), now.date() + RELEASED_HORIZON
-    codes = set(office.timetable) | set(previous.timetable if previous else ())
     result: dict[str, Any] = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}
+    work: list[tuple[SlotState, Slot | None]] = []
     plans: dict[tuple[str, date], dict[str, Slot]] = {}
-    for code in sorted(codes):
+    for code in codes:
         for slot in slot_store.slots_between(office.office_id, code, first, last):
             plan = plans.setdefault((code, slot.date), _planned(office, code, slot.date, catalog.calendar))
             wanted = plan.get(slot.start)
-            where = {"service_code": code, "date": slot.date.isoformat(), "start": slot.start}
-            if wanted is None:
-                if slot.closed:
-                    continue
-                closed = slot_store.close_slot_keeping_bookings(office.office_id, code, slot.date, slot.start)
-                result["closed"] += 1
-                if closed and closed.booked:
-                    result["closed_with_bookings"].append({**where, "booked": closed.booked})
-                continue
-            change = slot_store.set_capacity_keeping_bookings(
-                office.office_id, code, slot.date, slot.start, wanted.capacity, wanted.end
-            )
-            if change is None:
-                continue
-            before, after = change
-            if after != before:
-                result["updated"] += 1
-            if after.remaining > 0 and (after.capacity > before.capacity or before.closed):
-                waitlist.offer_free_places(office.office_id, code, slot.date, slot.start, now)  # R18, never delayed
-            if after.booked > after.capacity:
-                result["over_capacity"].append(
-                    {**where, "booked": after.booked, "capacity_requested": wanted.capacity, "capacity": after.capacity}
+            if wanted is None and not slot.closed:
+                work.append((slot, None))
+            elif wanted is not None and (slot.closed or (slot.capacity, slot.end) != (wanted.capacity, wanted.end)):
+                work.append((slot, wanted))
+    work.sort(key=lambda w: 0 if w[1] is None or w[1].capacity < w[0].capacity else 1)
+    offers: set[tuple[str, date]] = set()
+    if len(work) > SYNC_SLOTS:  # the job's batches: then every touched service read again, as written
+        slot_store.retime_slots([(slot, *_target(wanted)) for slot, wanted in work])
+        touched = {(slot.service_code, slot.date, slot.start): (slot, wanted) for slot, wanted in work}
+        changes = [
+            (touched[(after.service_code, after.date, after.start)][0], after)
+            for code in sorted({slot.service_code for slot, _ in work})
+            for after in slot_store.slots_between(office.office_id, code, first, last, consistent=True)
+            if (after.service_code, after.date, after.start) in touched
+        ]
+    else:
+        changes = [
+            change for slot, wanted in work if (change := slot_store.retime_slot(slot, *_target(wanted))) is not None
+        ]
+    for before, after in changes:
+        wanted = plans[(after.service_code, after.date)].get(after.start)
+        where = {"service_code": after.service_code, "date": after.date.isoformat(), "start": after.start}
+        if wanted is None:
+            result["closed"] += 1
+            if after.booked:
+                result["closed_with_bookings"].append(
+                    {**where, "booked": after.booked, "capacity_requested": None, "capacity": None}
                 )
+            continue
+        result["updated"] += 1
+        if after.remaining > 0 and (after.capacity > before.capacity or before.closed):
+            offers.add((after.service_code, after.date))
+        if after.booked > after.capacity:
+            result["over_capacity"].append(
+                {**where, "booked": after.booked, "capacity_requested": wanted.capacity, "capacity": after.capacity}
+            )
+    for code, day in sorted(offers):  # R18: free places to the waiting, never delayed
+        waitlist.offer_free_places_of_day(office.office_id, [code], day, now)
     staged = days_to_stage(now, catalog.booking_window_days(office))
     result["created"] = release.release_office(office.office_id, staged, now).written
     return result
@@ -200,10 +290,10 @@ def apply_timetable(office: Office, previous: Office | None, now: datetime) -> d
 def put_calendar(
     caller: Caller, year: int, holidays: list[str], workdays: list[str], now: datetime, if_match: str | None = None
 ) -> tuple[dict[str, Any], bool, str]:
-    """An administrator's calendar for `year`, which then rules that year (R5). Days already released
-    that stop being working days have their slots closed (bookings kept, listed so the hall can
-    close the day with SMS); days that become working days get their slots at once.
-    (result, created?, its ETag)"""
+    """An administrator's calendar for `year`, which then rules that year (R5; services/calendar_sync.py).
+    Days already released that become days off are closed like a hall closure (bookings cancelled by
+    the hall with an SMS, never counted against anyone); days that become working days are released at
+    the next noon. (result, created?, its ETag)"""
     if not 2000 <= year <= 2100:
         raise errors.ValidationFailed("year must be between 2000 and 2100", field="year")
     try:
@@ -220,37 +310,20 @@ def put_calendar(
     tag = _write("CALENDAR", str(year), after, [entry_item(note)], before, if_match)
 
     new = load_catalog(max_age=0)
-    first = now.date() + timedelta(days=1)
-    days = [first + timedelta(days=i) for i in range(RELEASED_HORIZON.days)]
+    days = _horizon(now)
     changed = [d for d in days if d.year == year and old.calendar.is_working_day(d) != new.calendar.is_working_day(d)]
-    closed_days, released = [], 0
+    closing = [d for d in changed if not new.calendar.is_working_day(d)]
+    closed_days = []
     for office in sorted(new.offices.values(), key=lambda o: o.office_id):
-        staged = set(days_to_stage(now, new.booking_window_days(office)))
-        for day in changed:
-            if new.calendar.is_working_day(day):
-                continue
-            states = slot_store.close_slots_of_day(office.office_id, sorted(office.timetable), day)
-            booked = sum(s.booked for s in states)
-            if states:
-                closed_days.append(
-                    {"office_id": office.office_id, "date": day.isoformat(), "slots": len(states), "booked": booked}
-                )
-        opened = [d for d in changed if new.calendar.is_working_day(d)]
-        for day in opened:  # slots an earlier change closed open again
-            for code in sorted(office.timetable):
-                for slot in _planned(office, code, day, new.calendar).values():
-                    slot_store.set_capacity_keeping_bookings(
-                        office.office_id, code, day, slot.start, slot.capacity, slot.end
-                    )
-            waitlist.offer_free_places_of_day(office.office_id, sorted(office.timetable), day, now)  # R18
-        if any(d in staged for d in opened):
-            released += release.release_office(office.office_id, [d for d in opened if d in staged], now).written
+        closed_days += calendar_sync.reconcile_office(office.office_id, closing, now, new)
+    opened = [d.isoformat() for d in changed if new.calendar.is_working_day(d)]
     return (
         {
             **after,
             "changed_days": [d.isoformat() for d in changed],
             "closed_days": closed_days,
-            "slots_released": released,
+            "opened_days": opened,
+            "released_at": release.next_release(now).isoformat() if opened else None,
         },
         before is None,
         tag,
@@ -269,6 +342,14 @@ def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     return body, catalog_store.etag(body) or ""
 
 
+def service_view(code: str) -> tuple[dict[str, Any], str]:
+    """A service as stored (every field), with its ETag for If-Match (issue 26: the console)."""
+    body = catalog_store.get_entity("SERVICE", code)
+    if body is None:
+        raise errors.NotFound(f"No service with code {code!r}.")
+    return body, catalog_store.etag(body) or ""
+
+
 def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     """A hall's dated closures, oldest first, each marked `past` or not. (list, the office's ETag)"""
     body, tag = office_view(office_id)
@@ -281,7 +362,7 @@ def list_closures(office_id: str, today: date) -> tuple[dict[str, Any], str]:
     }, tag
 
 
-def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
+def calendar_year(year: int, today: date) -> tuple[dict[str, Any], str | None]:
     """R5: a year as the system reads it - which source rules it (an administrator's entries, the
     bundled State Council schedule, or provisional: the weekday rule with the computed statutory
     holidays), the days off that fall on weekdays, the make-up working days on weekends, and the
@@ -301,6 +382,8 @@ def calendar_year(year: int) -> tuple[dict[str, Any], str | None]:
     return {
         "year": year,
         "source": calendar.source(year).value,
+        "bundled_by": calendar.bundled_by(year),
+        "alarm": year == today.year + 1 and next_year_missing(today, calendar),
         "holidays": holidays,
         "workdays": workdays,
         "entered": entered,

@@ -20,7 +20,7 @@ import logging
 import time
 from collections import Counter
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 
 from ..domain import errors
@@ -30,8 +30,10 @@ from ..domain.timetable import slots_for_day
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
+from ..store import waitlist as waitlist_store
 from ..store.audit import entry_item
 from ..store.catalog import body_of, load_catalog, office_from
+from ..store.slots import SlotState
 from . import audit, release, waitlist
 from .bookings import cancel_booking
 from .catalog import get_office, parse_day
@@ -62,7 +64,36 @@ def close_day(
     office = get_office(office_id, load_catalog(max_age=0))
 
     reason, already_closed = _record_closure(caller, office_id, day.isoformat(), reason, now)
-    slots = slot_store.close_slots_of_day(office_id, sorted(office.timetable), day)
+    slots, cancelled_now, by_hall = cancel_day(office_id, sorted(office.timetable), day, reason, now, sleep)
+    log.info(
+        "hall closed for a day",
+        extra={"office_id": office_id, "date": day.isoformat(), "slots": len(slots), "cancelled": cancelled_now},
+    )
+    return {
+        "office_id": office_id,
+        "date": day.isoformat(),
+        "reason": reason,
+        "already_closed": already_closed,
+        "slots_closed": len(slots),
+        "bookings_cancelled": by_hall,
+        "cancelled_now": cancelled_now,
+    }
+
+
+def cancel_day(
+    office_id: str,
+    service_codes: list[str],
+    day: date,
+    reason: str,
+    now: datetime,
+    sleep: Callable[[float], None] = time.sleep,
+    sms_template: str | None = None,
+) -> tuple[list[SlotState], int, int]:
+    """Steps 2 and 3 (see the module): the day's released slots closed, its bookings cancelled by the
+    hall (SMS `sms_template`, the closure's by default; never counted against the citizen), its
+    waitlist ended. Also a day the calendar closes (services/calendar_sync.py).
+    (the slots as closed, cancelled now, cancelled by the hall in all)"""
+    slots = slot_store.close_slots_of_day(office_id, service_codes, day)
     held = {(s.service_code, s.start): s.bookings for s in slots}
 
     for wait in (0.0, *CONSISTENCY_WAITS):
@@ -83,25 +114,13 @@ def close_day(
         if booking.status != Status.BOOKED.value:
             continue
         try:
-            cancel_booking(booking, now, by="hall", reason=reason)
+            cancel_booking(booking, now, by="hall", reason=reason, sms_template=sms_template)
             cancelled_now += 1
         except errors.NotCancellable:
             pass  # checked in (a closure of today) or cancelled meanwhile
-    waitlist.close_day(office_id, sorted(office.timetable), day, reason, now)  # R18: its offers and entries end
+    waitlist.close_day(office_id, service_codes, day, reason, now)  # R18: its offers and entries end
     by_hall = sum(1 for b in bookings if b.cancelled_by == "hall") + cancelled_now
-    log.info(
-        "hall closed for a day",
-        extra={"office_id": office_id, "date": day.isoformat(), "slots": len(slots), "cancelled": cancelled_now},
-    )
-    return {
-        "office_id": office_id,
-        "date": day.isoformat(),
-        "reason": reason,
-        "already_closed": already_closed,
-        "slots_closed": len(slots),
-        "bookings_cancelled": by_hall,
-        "cancelled_now": cancelled_now,
-    }
+    return slots, cancelled_now, by_hall
 
 
 def _record_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
@@ -136,6 +155,37 @@ def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: dat
     )
     catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
     return reason, False
+
+
+# ---------------------------------------------------------------- before closing (issue 26)
+
+
+def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
+    """GET /v1/offices/{office_id}/closures/{date}: what closing the day would do, before the
+    administrator confirms - the bookings it would cancel (each told by SMS), the released slots it
+    would close, the waitlist entries it would end - and whether the day is closed already. Reads only:
+    one Query of the day's bookings, one per service for its slots and its waitlist."""
+    day = parse_day(day_text, "date")
+    catalog = load_catalog(max_age=0)
+    office = get_office(office_id, catalog)
+    existing = next((c for c in office.closures if c.date == day), None)
+    bookings = store.get_bookings(store.office_day_bookings(office_id, day))
+    codes = sorted(office.timetable)
+    slots = [s for code in codes for s in slot_store.slots_between(office_id, code, day, day)]
+    waiting = sum(len(waitlist_store.waiting_entries(office_id, code, day)) for code in codes)
+    booked = [b for b in bookings if b.status == Status.BOOKED.value]
+    return {
+        "office_id": office_id,
+        "date": day.isoformat(),
+        "closed": existing is not None,
+        "reason": existing.reason if existing else "",
+        "working_day": catalog.calendar.is_working_day(day),
+        "bookings": len(booked),
+        "checked_in": sum(1 for b in bookings if b.status == Status.CHECKED_IN.value),
+        "slots": sum(1 for s in slots if not s.closed),
+        "waiting": waiting,
+        "past": day < now.date(),
+    }
 
 
 # ---------------------------------------------------------------- lifting a closure (issue 14)

@@ -14,6 +14,8 @@ a calendar that imports it again drops the appointment."""
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import html
 from datetime import UTC, datetime, timedelta
 
@@ -37,6 +39,32 @@ STATUS_WORDS = {
 }
 REMINDER_BEFORE = timedelta(days=1)
 PRODID = "-//hallbook//booking confirmation//ZH"
+
+
+# The page's only style and script, inline (nothing loaded from outside) and allowed by their hashes:
+# the page's own Content-Security-Policy (CSP) names them, and so does the pages' CSP (local/pages.py,
+# template PagesHeaders), because the citizen page shows this page in an iframe's srcdoc, which lives
+# under the citizen page's policy. Change one and the hashes follow (tests/local/test_pages.py).
+STYLE = (
+    "body{font-family:sans-serif;font-size:18px;line-height:1.5;max-width:40em;margin:1em auto;padding:0 1em}\n"
+    ".ref{font-size:2.2em;letter-spacing:.12em} th{text-align:left;padding-right:1em;vertical-align:top}\n"
+    ".cancelled{font-size:2em;font-weight:bold;color:#b00;border:4px solid #b00;padding:.4em;text-align:center}\n"
+    ".cancelled small{font-size:.5em;font-weight:normal} .over{font-weight:bold;border:2px solid #555;padding:.4em}\n"
+    ".status-cancelled .ref{text-decoration:line-through} figure{margin:1em 0} svg.qr{width:12em;height:auto}\n"
+    "@media print{button{display:none}}"
+)
+SCRIPT = 'document.getElementById("print").addEventListener("click",function(){window.print()});'
+
+
+def csp_hash(text: str) -> str:
+    return "'sha256-" + base64.b64encode(hashlib.sha256(text.encode()).digest()).decode() + "'"
+
+
+STYLE_HASH, SCRIPT_HASH = csp_hash(STYLE), csp_hash(SCRIPT)
+CSP = (
+    f"default-src 'none'; style-src {STYLE_HASH}; script-src {SCRIPT_HASH}; img-src data:; "
+    "base-uri 'none'; form-action 'none'; frame-ancestors 'none'"
+)
 
 
 def status_words(status: str) -> tuple[str, str]:
@@ -109,12 +137,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str) -
     return f"""<!doctype html>
 <html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
 <title>{e(title)}</title>
-<style>body{{font-family:sans-serif;font-size:18px;line-height:1.5;max-width:40em;margin:1em auto;padding:0 1em}}
-.ref{{font-size:2.2em;letter-spacing:.12em}} th{{text-align:left;padding-right:1em;vertical-align:top}}
-.cancelled{{font-size:2em;font-weight:bold;color:#b00;border:4px solid #b00;padding:.4em;text-align:center}}
-.cancelled small{{font-size:.5em;font-weight:normal}} .over{{font-weight:bold;border:2px solid #555;padding:.4em}}
-.status-cancelled .ref{{text-decoration:line-through}} figure{{margin:1em 0}} svg.qr{{width:12em;height:auto}}
-@media print{{button{{display:none}}}}</style></head><body class="status-{e(booking.status)}">
+<style>{STYLE}</style></head><body class="status-{e(booking.status)}">
 <h1>预约确认单 / Booking confirmation</h1>
 {banner}
 <p class="ref">预约号 Reference: <strong>{e(booking.reference)}</strong></p>
@@ -132,7 +155,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str) -
 <h2>请携带材料 / Bring these materials</h2><ul>{materials}</ul>
 <p>请提前10分钟到达，凭预约号或身份证签到。取消请于 {e(deadline)} 前办理。<br>
 Arrive 10 minutes early and check in with the reference or your ID card. Cancel before {e(deadline)}.</p>
-<button onclick="window.print()">打印 Print</button></body></html>"""
+<button type="button" id="print">打印 Print</button><script>{SCRIPT}</script></body></html>"""
 
 
 def calendar_ics(caller: Caller, booking_id: str, now: datetime) -> tuple[bytes, str]:

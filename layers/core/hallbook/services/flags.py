@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any
 from ..domain import errors
 from ..domain.flags import (
     BOOK_CANCEL_LOOP,
+    INSIDER_CHANGE,
     MANY_MINORS,
     NOON_BURST,
     PHONE_CYCLES_IDS,
@@ -145,6 +146,23 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
             account_id=account_id,
             limit=limit,
         )
+
+
+def insider_change(
+    staff_account_id: str, what: str, id_number: str, office_id: str, now: datetime, **evidence: Any
+) -> None:
+    """R1, R2: a hall's change of who holds an ID number, a phone or a minor's link (each one listed)."""
+    note(
+        INSIDER_CHANGE,
+        f"{what}#{_pseudonym(id_number)}#{int(now.timestamp())}",
+        f"{what} {mask_id_number(id_number)}",
+        now,
+        event=what,
+        staff_account_id=staff_account_id,
+        office_id=office_id,
+        id_number=mask_id_number(id_number),
+        **evidence,
+    )
 
 
 # ---------------------------------------------------------------- the administrator

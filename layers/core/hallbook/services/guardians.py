@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
+from ..domain.newborn import is_certificate_key
 from ..store import accounts as account_store
 from ..store import guardians as store
 from ..store.accounts import Account
@@ -65,8 +66,8 @@ def counts_against_subject(account: Account | None, subject_id_number: str) -> b
     is the subject's own or still holds an active guardian link for them."""
     if account is None:
         return False
-    if account.id_number == subject_id_number:
-        return True
+    if account.id_number == subject_id_number or is_certificate_key(subject_id_number):
+        return True  # the account's own, or a newborn's it booked (R2: the certificate is the subject)
     return is_guardian(account.account_id, subject_id_number)
 
 

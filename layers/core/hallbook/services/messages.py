@@ -22,7 +22,12 @@ from ..store.outbox import Message
 
 TEMPLATES = Path(__file__).resolve().parent.parent / "messages.json"
 # template -> the parameter that says for how many minutes the message is of any use
-TIME_CRITICAL = {"verification_code": "minutes"}
+TIME_CRITICAL = {
+    "verification_code": "minutes",
+    "password_reset_code": "minutes",
+    "phone_change_code": "minutes",
+    "identity_change_consent": "minutes",
+}
 
 
 @lru_cache(maxsize=1)

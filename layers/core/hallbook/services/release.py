@@ -19,6 +19,7 @@ from ..domain.calendar import Source, next_year_missing
 from ..domain.timetable import plan_fingerprint, slots_for_day
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, load_catalog
+from . import calendar_sync
 
 log = logging.getLogger(__name__)
 
@@ -50,6 +51,13 @@ class OfficeRelease:
 
     def message(self) -> dict[str, Any]:
         return {"office_id": self.office_id, "days": [d.isoformat() for d in self.days]}
+
+
+def next_release(now: datetime) -> datetime:
+    """The next noon run (12:00 Asia/Shanghai) after `now`."""
+    local = now.astimezone(SHANGHAI)
+    noon = datetime.combine(local.date(), RELEASE_TIME, SHANGHAI)
+    return noon if local < noon else noon + timedelta(days=1)
 
 
 def plan_release(now: datetime, catalog: Catalog | None = None) -> list[OfficeRelease]:
@@ -94,6 +102,8 @@ def release_office(
     }
     fingerprints = {day: plan_fingerprint(planned) for day, planned in plans.items() if planned}
     released = slot_store.released_days(office_id, days[0], days[-1])
+    if serving and calendar_sync.days_to_close(office, {d: released[d] for d in days if d in released}, catalog):
+        calendar_sync.reconcile_office(office_id, days, now, catalog)  # R5: a schedule arrived (issue 26)
     todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]
     result.unchanged += sum(len(plans[day]) for day in fingerprints if day not in todo)
     unopened = [day for day in todo if not serving or opens_at(day, booking_window_days) - now > SAFETY_MARGIN]
@@ -103,6 +113,9 @@ def release_office(
         planned = [s for day in opened for s in plans[day] if s.service_code == code]
         if not planned:
             continue
+        for slot in (s for s in planned if released.get(s.day) == calendar_sync.CALENDAR_CLOSED):
+            # a day the calendar had closed is a working day again: its closed slots open at this noon
+            slot_store.set_capacity_keeping_bookings(office_id, code, slot.day, slot.start, slot.capacity, slot.end)
         existing = slot_store.existing_starts(office_id, code, opened[0], opened[-1])
         missing = [s for s in planned if (s.day, s.start) not in existing]
         result.conditional += slot_store.create_slots_if_missing(office_id, missing)

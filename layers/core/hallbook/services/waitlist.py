@@ -4,9 +4,9 @@
   that has no free place: the entry is the subject's active booking for the service (R9) and is
   refused as a booking would be (R1-R6, R11, R12).
 - A citizen's or operator's cancellation keeps its place taken as a *delayed* place (store.bookings.
-  cancel_booking), then `dispatch` offers it to the first waiting entry that wants its slot, in join
-  order; with nobody waiting it returns to the pool at a random instant 5-30 minutes later (R19;
-  at once when that would pass the cut-off). A capacity raise or a reopened slot offers its free
+  cancel_booking) until a random instant 5-30 minutes later (R19; at once when that would pass the
+  cut-off); then `dispatch` offers it to the first waiting entry that wants its slot, in join order,
+  or with nobody waiting returns it to the pool. A capacity raise or a reopened slot offers its free
   places to the waiting entries the same way, and is never delayed.
 - An offer holds the place for the hold time (20 minutes; never past the cut-off) with an SMS;
   accepting turns it into a booking in one transaction; declining (DELETE) or the deadline passing
@@ -15,9 +15,10 @@
 - Waiting entries end at their day's cut-off with an SMS.
 
 Timers (offer deadlines, delayed returns, cut-offs) are items in the sparse by_due index; `run_timers`
-acts on what is due, with every run of the no-show sweep (every 5 minutes, 08:02-21:57; also
-{"job": "waitlist"} alone). Offers are made from 08:00 to 21:30 only: a place freed at night stays
-delayed until the first run of the morning. Nothing depends on it
+acts on what is due, every minute ({"job": "waitlist"}, the WaitlistTimers schedule; the no-show
+sweep runs them too). A cancelled place's return instant is drawn uniformly to the second (R19) and
+it goes to the waitlist only then, never at once. Offers are made from 08:00 to 21:30 only: a return
+that would fall at night is drawn in the next morning (domain.waitlist.return_at). Nothing depends on it
 running exactly on time: an offer past its deadline cannot be accepted whatever the timer did, and a
 place that returns a minute late was simply not bookable for a minute longer.
 """
@@ -253,8 +254,12 @@ def delayed_place(booking: Booking, now: datetime) -> Place:
 
 
 def after_cancellation(place: Place, now: datetime) -> None:
-    """Right after a cancellation: the place goes to the first waiting entry, if any (else it waits for
-    its return). A failure here loses nothing: the timer run dispatches the place when it is due."""
+    """Right after a cancellation: nothing. R19: the place goes to the first waiting entry, or to the
+    pool, only at its return instant (the minute's timer run), never at once: a seller cancelling on
+    cue cannot hand it to a buyer waiting for that slot. Dispatched here only when its return is now
+    (a delay that would pass the cut-off)."""
+    if place.return_at is not None and place.return_at > now:
+        return
     try:
         dispatch(place, now)
     except Exception:  # noqa: BLE001 - the cancellation is done; the timer will see to the place
@@ -262,11 +267,14 @@ def after_cancellation(place: Place, now: datetime) -> None:
 
 
 def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str:
-    """A delayed place: offered to the first waiting entry that wants its slot (join order), else back
-    to the pool once its return instant has come. 'offered', 'returned', 'delayed' or 'gone'."""
+    """A delayed place whose return instant has come: offered to the first waiting entry that wants its
+    slot (join order), else back to the pool. Before its return instant it stays delayed (R19: the
+    waitlist gets nothing earlier than the pool would). 'offered', 'returned', 'delayed' or 'gone'."""
     catalog = catalog or load_catalog()
+    if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
+        return "delayed"
     if now < cut_off(place.date) and not offer_hours(now):
-        return "delayed"  # at night: the first run of the morning dispatches it (domain.waitlist.OFFER_HOURS)
+        return "delayed"  # at night (a return drawn before the hours were shifted): the morning's runs see to it
     if now < cut_off(place.date):
         until = offer_deadline(place.date, now, hold_time())
         if until is not None:
@@ -280,8 +288,6 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
                     continue
                 except PlaceMoved:
                     return "gone"
-    if place.return_at is not None and place.return_at > now and now < cut_off(place.date):
-        return "delayed"
     try:
         store.return_to_pool(place, now)
         return "returned"

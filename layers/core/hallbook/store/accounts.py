@@ -69,6 +69,20 @@ class AccountItem(Model):
     login_code_period_start = NumberAttribute(null=True)
     totp_secret = UnicodeAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)
+    # account life (services.account_life, issue 21), epoch seconds: the password-reset code and the
+    # phone change waiting for the code sent to the new phone; an account closed under PIPL
+    reset_code_hash = UnicodeAttribute(null=True)
+    reset_code_expires_at = NumberAttribute(null=True)
+    reset_code_attempts = NumberAttribute(null=True)
+    reset_code_sends = NumberAttribute(null=True)
+    reset_code_period_start = NumberAttribute(null=True)
+    pending_phone = UnicodeAttribute(null=True)
+    phone_code_hash = UnicodeAttribute(null=True)
+    phone_code_expires_at = NumberAttribute(null=True)
+    phone_code_attempts = NumberAttribute(null=True)
+    phone_code_sends = NumberAttribute(null=True)
+    phone_code_period_start = NumberAttribute(null=True)
+    closed_at = UnicodeAttribute(null=True)
     # THROTTLE#<account id>#<address> items: attempts from one client address, epoch seconds
     failures = NumberAttribute(null=True)
     last_attempt_at = NumberAttribute(null=True)
@@ -298,6 +312,15 @@ def record_login_failure(account_id: str) -> None:
     """One wrong password (or second factor) where no budget unit counted it already (see
     reserve_login_budget), with an atomic ADD: N parallel failures are N."""
     _update(account_id, [AccountItem.login_failures.add(1)])
+
+
+def forget_address_attempts(account_id: str, address: str) -> None:
+    """The right password came from `address`: its back-off is forgotten (the second factor may still
+    be missing or mistyped: that is counted per code, not as a password guess)."""
+    try:
+        AccountItem(throttle_key(account_id, address)).delete()
+    except DeleteError:
+        pass
 
 
 def record_login_success(account_id: str, address: str, refund_seconds: int) -> None:
@@ -710,3 +733,199 @@ def bump_token_gen(account_id: str) -> None:
     """Every token of the account is refused from now on (for disabling an account)."""
     _update(account_id, [AccountItem.token_gen.add(1)])
     forget_token_state(account_id)
+
+
+# ---------------------------------------------------------------- account life (services.account_life)
+
+
+@dataclass(frozen=True)
+class Pending:
+    """A code waiting on the account (a password reset's, or a phone change's), epoch seconds."""
+
+    code_hash: str | None
+    expires_at: int
+    attempts: int
+    sends: int
+    period_start: int
+    phone: str | None = None  # a phone change: the new phone
+
+
+def _pending(item: AccountItem, kind: str) -> Pending:
+    get = lambda name: getattr(item, f"{kind}_code_{name}", None)  # noqa: E731
+    return Pending(
+        get("hash"),
+        int(get("expires_at") or 0),
+        int(get("attempts") or 0),
+        int(get("sends") or 0),
+        int(get("period_start") or 0),
+        item.pending_phone if kind == "phone" else None,
+    )
+
+
+def get_pending(account_id: str, kind: str) -> tuple[Account, Pending] | None:
+    """The account and its `kind` ("reset" or "phone") code, read consistently."""
+    try:
+        item = AccountItem.get(account_key(account_id), consistent_read=True)
+    except AccountItem.DoesNotExist:
+        return None
+    return _account(item), _pending(item, kind)
+
+
+def _attr(kind: str, name: str) -> Any:
+    return getattr(AccountItem, f"{kind}_code_{name}")
+
+
+def replace_pending_code(
+    account_id: str,
+    kind: str,
+    code_hash: str,
+    expires_at: int,
+    sends: int,
+    period_start: int,
+    sends_before: int,
+    message: Message,
+    phone: str | None = None,
+) -> bool:
+    """A new `kind` code (its attempts at 0) and its SMS, atomically; False if a concurrent send won."""
+    actions = [
+        _attr(kind, "hash").set(code_hash),
+        _attr(kind, "expires_at").set(expires_at),
+        _attr(kind, "attempts").set(0),
+        _attr(kind, "sends").set(sends),
+        _attr(kind, "period_start").set(period_start),
+    ]
+    if kind == "phone" and phone:
+        actions.append(AccountItem.pending_phone.set(phone))
+    return _update_with_message(
+        account_id,
+        actions,
+        (_attr(kind, "sends") == sends_before) | _attr(kind, "sends").does_not_exist(),
+        message,
+    )
+
+
+def count_pending_attempt(account_id: str, kind: str, code_hash: str, limit: int) -> bool:
+    """One attempt at the `kind` code, counted BEFORE it is compared (at most `limit` per code)."""
+    return _update(
+        account_id,
+        [_attr(kind, "attempts").add(1)],
+        (_attr(kind, "hash") == code_hash)
+        & (_attr(kind, "attempts").does_not_exist() | (_attr(kind, "attempts") < limit)),
+    )
+
+
+def reset_password(account_id: str, code_hash: str, password_hash: str, message: Message) -> int | None:
+    """The reset code's new password, once: the generation + 1 (every older token refused), the code
+    gone, the login's throttle forgotten (the owner just proved the phone); the new generation or None."""
+    actions = [
+        AccountItem.password_hash.set(password_hash),
+        AccountItem.token_gen.add(1),
+        AccountItem.reset_code_hash.remove(),
+        AccountItem.reset_code_expires_at.remove(),
+        AccountItem.second_factor_until.remove(),
+        AccountItem.login_tat.remove(),
+        AccountItem.login_failures.set(0),
+    ]
+    try:
+        if not _update_with_message(account_id, actions, AccountItem.reset_code_hash == code_hash, message):
+            return None
+    finally:
+        forget_token_state(account_id)
+    item = AccountItem.get(account_key(account_id), consistent_read=True, attributes_to_get=["token_gen"])
+    return int(item.token_gen or 0)
+
+
+def change_phone(
+    account: Account, new_phone: str, code_hash: str | None, sms: list[Message], now: datetime, also=None
+) -> None:
+    """R1: the account moves to `new_phone` in one transaction: the new phone's claim (free, expired
+    unverified, or the account's own), the old claim deleted, the account's phone set and verified,
+    the SMS (the notice to the old phone) and `also(tx)` (an audit entry). `code_hash`: the phone
+    change's code must still be that one (None: a hall's change). PhoneTaken when the new phone
+    belongs to another account; Cancelled when the account changed meanwhile."""
+
+    def build(tx: Items) -> None:
+        tx.put(
+            "phone",
+            AccountItem(f"PHONE#{new_phone}", account_id=account.account_id),
+            AccountItem.pk.does_not_exist()
+            | (AccountItem.claim_expires_at < now.isoformat())
+            | (AccountItem.account_id == account.account_id),
+        )
+        if account.phone and account.phone != new_phone:
+            tx.delete("old", AccountItem(f"PHONE#{account.phone}"), AccountItem.account_id == account.account_id)
+        actions = [
+            AccountItem.phone.set(new_phone),
+            AccountItem.phone_verified.set(True),
+            AccountItem.pending_phone.remove(),
+            AccountItem.phone_code_hash.remove(),
+            AccountItem.phone_code_expires_at.remove(),
+        ]
+        condition = AccountItem.phone == account.phone if account.phone else AccountItem.phone.does_not_exist()
+        if code_hash is not None:
+            condition = condition & (AccountItem.phone_code_hash == code_hash)
+        tx.update("account", AccountItem(account_key(account.account_id)), actions, condition)
+        send_with(tx, sms)
+        if also is not None:
+            also(tx)
+
+    transact(build, {"phone": PhoneTaken("This phone number already belongs to another account.")})
+    _verified.pop(account.account_id, None)
+
+
+def close_account(account: Account, pseudonym: str, sms: list[Message], now: datetime, also=None) -> None:
+    """PIPL: the account's claims are deleted (the ID number and phone can register again) and its
+    personal data erased (the name kept as `pseudonym`, no ID number, phone, password or codes), in one
+    transaction with the SMS and `also(tx)` (the audit entry, which the law keeps); every token is
+    refused from now on."""
+    remove = [
+        getattr(AccountItem, name).remove()
+        for name in (
+            "id_number",
+            "phone",
+            "wards",
+            "code_hash",
+            "code_expires_at",
+            "login_code_hash",
+            "login_code_expires_at",
+            "reset_code_hash",
+            "reset_code_expires_at",
+            "pending_phone",
+            "phone_code_hash",
+            "phone_code_expires_at",
+            "revoked_sids",
+            "totp_secret",
+        )
+    ]
+
+    def build(tx: Items) -> None:
+        for key in (f"ID#{account.id_number}", f"PHONE#{account.phone}"):
+            if not key.endswith("#None"):
+                tx.delete(
+                    key,
+                    AccountItem(key),
+                    AccountItem.pk.does_not_exist() | (AccountItem.account_id == account.account_id),
+                )
+        tx.update(
+            "account",
+            AccountItem(account_key(account.account_id)),
+            [
+                *remove,
+                AccountItem.name.set(pseudonym),
+                AccountItem.password_hash.set(""),
+                AccountItem.phone_verified.set(False),
+                AccountItem.identity_verified.set(False),
+                AccountItem.token_gen.add(1),
+                AccountItem.closed_at.set(now.isoformat()),
+            ],
+            AccountItem.pk.exists() & AccountItem.closed_at.does_not_exist(),
+        )
+        send_with(tx, sms)
+        if also is not None:
+            also(tx)
+
+    try:
+        transact(build)
+    finally:
+        _verified.pop(account.account_id, None)
+        forget_token_state(account.account_id)

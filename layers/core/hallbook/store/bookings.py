@@ -115,6 +115,7 @@ class BookingItem(Model):
     ticket_id = UnicodeAttribute(null=True)
     completed_at = UnicodeAttribute(null=True)
     moves = NumberAttribute(null=True)  # R8a: how often it was rescheduled (absent: never)
+    newborn_name = UnicodeAttribute(null=True)  # R2: a newborn's booking (its subject is the certificate number)
 
     by_account = ByAccount()
     by_reference = ByReference()
@@ -153,6 +154,8 @@ class Booking:
     cancelled_by: str | None = None
     cancel_reason: str | None = None
     moves: int = 0  # R8a: how often it was rescheduled; each move's SMS, reminder and freed place derive from it
+    newborn_name: str | None = None  # R2: a newborn's business: its name; subject_id_number is its certificate
+    ticket_id: str | None = None  # R14: its queue ticket once checked in
 
     def same_request(self, office_id: str, service_code: str, day: Day, start: str, subject: str) -> bool:
         return (self.office_id, self.service_code, self.date, self.start, self.subject_id_number) == (
@@ -207,6 +210,8 @@ def _booking(item: BookingItem) -> Booking:
         cancelled_by=item.cancelled_by,
         cancel_reason=item.cancel_reason,
         moves=int(item.moves or 0),
+        newborn_name=item.newborn_name,
+        ticket_id=item.ticket_id,
     )
 
 
@@ -362,12 +367,19 @@ def no_show_counted(subject: Subject, day: date, noshow_until: str | None) -> tu
 
 
 def change_status(
-    tx: Items, booking_id: str, target: Status, now: datetime, actions: tuple = (), source: Status | None = None
+    tx: Items,
+    booking_id: str,
+    target: Status,
+    now: datetime,
+    actions: tuple = (),
+    condition=None,
+    source: Status | None = None,
 ) -> None:
     """The booking becomes `target` (label "booking") only from a status domain.booking.ALLOWED lists
     for it (or only from `source`, when given: a change that must not happen from the table's other
-    sources): the condition is `status IN` those sources. Leaving `booked` takes the booking out of the
-    no-show sweep's index. Raises TransitionNotAllowed, writing nothing, when no status may become `target`."""
+    sources): the condition is `status IN` those sources (and `condition`, e.g. moves_as_read).
+    Leaving `booked` takes the booking out of the no-show sweep's index. Raises TransitionNotAllowed,
+    writing nothing, when no status may become `target`."""
     if source is not None:
         check_transition(source, target)
         sources = frozenset({Status(source)})
@@ -375,12 +387,21 @@ def change_status(
         sources = sources_of(target)
     if Status.BOOKED in sources:
         actions = (*actions, BookingItem.sweep_day.remove(), BookingItem.sweep_at.remove())
+    allowed_from = BookingItem.status.is_in(*sorted(s.value for s in sources))
     tx.update(
         "booking",
         BookingItem(booking_key(booking_id)),
         [BookingItem.status.set(Status(target).value), BookingItem.updated_at.set(now.isoformat()), *actions],
-        BookingItem.status.is_in(*sorted(s.value for s in sources)),
+        allowed_from if condition is None else allowed_from & condition,
     )
+
+
+def moves_as_read(booking: Booking):
+    """R8a: the booking is still where it was read (not rescheduled since): a write that frees or
+    counts its slot must not act on a slot it has left."""
+    if booking.moves == 0:
+        return BookingItem.moves.does_not_exist() | (BookingItem.moves == 0)
+    return BookingItem.moves == booking.moves
 
 
 def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
@@ -401,6 +422,7 @@ def booking_item(booking: Booking, slot_ends_at: datetime) -> BookingItem:
         sweep_day=sweep_key(slot_ends_at.date(), booking.booking_id),
         sweep_at=f"{slot_ends_at.isoformat()}#{booking.booking_id}",
         office_day=office_day_key(booking.office_id, booking.date),
+        newborn_name=booking.newborn_name,
     )
 
 
@@ -485,7 +507,8 @@ def cancel_booking(
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
     with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
-    Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change."""
+    Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change of
+    the subject, BookingMoved when the booking was rescheduled since it was read (R8a)."""
     counted, unchanged = cancellation_counted(subject, now) if count_against_subject else ((), None)
 
     def build(tx: Items) -> None:
@@ -495,6 +518,7 @@ def cancel_booking(
             Status.CANCELLED,
             now,
             (BookingItem.cancelled_by.set(by), *([BookingItem.cancel_reason.set(reason)] if reason else [])),
+            moves_as_read(booking),  # R8a: a booking moved meanwhile is read again (BookingMoved)
         )
         slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
         if delayed_place is None:
@@ -506,14 +530,18 @@ def cancel_booking(
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_count_name(by): 1})
         send_with(tx, messages)
 
-    transact(
-        build,
-        {
-            "booking": NotCancellable("Only a booking in status `booked` can be cancelled."),
-            "subject": SubjectMoved,
-            "slot": ValidationFailed("the slot of this booking is gone"),
-        },
-    )
+    try:
+        transact(
+            build,
+            {"subject": SubjectMoved, "slot": ValidationFailed("the slot of this booking is gone")},
+        )
+    except Cancelled as cancelled:
+        if not cancelled.failed("booking"):
+            raise
+        current = get_booking(booking.booking_id)
+        if current is not None and current.status == Status.BOOKED.value and current.moves != booking.moves:
+            raise BookingMoved() from None  # rescheduled since it was read: read it again
+        raise NotCancellable("Only a booking in status `booked` can be cancelled.") from None
 
 
 class RescheduleItem(Model):
@@ -574,11 +602,7 @@ def move_booking(
     Raises SlotFull or NoSuchSlot (the new slot), BookingMoved, ReplayedReschedule."""
     new_slot = slot_item(moved.office_id, moved.service_code, moved.date, moved.start)
     old_slot = slot_item(booking.office_id, booking.service_code, booking.date, booking.start)
-    as_read = (
-        BookingItem.moves.does_not_exist() | (BookingItem.moves == 0)
-        if booking.moves == 0
-        else BookingItem.moves == booking.moves
-    )
+    as_read = moves_as_read(booking)
 
     def build(tx: Items) -> None:
         tx.update("slot", new_slot, [SlotItem.booked.add(1)], slot_has_room())

@@ -28,8 +28,8 @@ class CatalogItem(Model):
     class Meta(BaseMeta):
         table_name = setting("catalog_table")
 
-    pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR
-    sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year
+    pk = UnicodeAttribute(hash_key=True)  # SERVICE | OFFICE | REGION | CALENDAR | DRAW
+    sk = UnicodeAttribute(range_key=True)  # code | office_id | region | year | <region>#<service code>
     body = UnicodeAttribute()  # the entity as JSON
 
 
@@ -46,6 +46,22 @@ class Service:
     minor_allowed: bool = True  # False: the seeds make it an adult's business (joining a spouse)
     materials_en: list[str] = field(default_factory=list)
     notice_en: str = ""
+    subject: str = "self_or_minor"  # R2: whom it is for - self | minor | newborn | self_or_minor
+
+
+SUBJECTS = ("self", "minor", "newborn", "self_or_minor")
+
+
+def service_subject(data: dict) -> str:
+    """R2: a service's `subject`; without one (older bodies), from minor_subject/minor_allowed."""
+    subject = data.get("subject")
+    if subject is None:
+        if data.get("minor_subject"):
+            return "minor"
+        return "self_or_minor" if data.get("minor_allowed", True) else "self"
+    if subject not in SUBJECTS:
+        raise ValueError(f"subject must be one of {', '.join(SUBJECTS)}, not {subject!r}")
+    return str(subject)
 
 
 @dataclass(frozen=True)
@@ -85,6 +101,7 @@ class Region:
 
 
 def service_from(data: dict) -> Service:
+    subject = service_subject(data)
     return Service(
         code=data["code"],
         name_zh=data["name_zh"],
@@ -93,10 +110,11 @@ def service_from(data: dict) -> Service:
         materials=list(data.get("materials", [])),
         notice=data.get("notice", ""),
         category=data.get("category", ""),
-        minor_subject=bool(data.get("minor_subject", False)),
-        minor_allowed=bool(data.get("minor_allowed", True)),
+        minor_subject=subject == "minor",  # kept in step with `subject`
+        minor_allowed=subject in ("minor", "self_or_minor"),
         materials_en=list(data.get("materials_en", [])),
         notice_en=data.get("notice_en", ""),
+        subject=subject,
     )
 
 
@@ -142,16 +160,60 @@ def body_of(entity: Service | Office) -> dict:
     return json.loads(json.dumps(asdict(entity), ensure_ascii=False, default=date.isoformat))
 
 
+@dataclass(frozen=True)
+class DrawSetting:
+    """R23: a service drawn in a region (hallbook.domain.draw) for the days from `from_day` (the first
+    the noon release opened after it was marked) up to `until_day` (the last opened before it was
+    unmarked; None while it is marked)."""
+
+    region: str
+    service_code: str
+    entry_minutes: int
+    from_day: date
+    until_day: date | None = None
+    changed_at: str = ""
+
+    def covers(self, day: date) -> bool:
+        return self.from_day <= day and (self.until_day is None or day <= self.until_day)
+
+    def body(self) -> dict:
+        return {
+            "region": self.region,
+            "service_code": self.service_code,
+            "entry_minutes": self.entry_minutes,
+            "from_day": self.from_day.isoformat(),
+            "until_day": self.until_day.isoformat() if self.until_day else None,
+            "changed_at": self.changed_at,
+        }
+
+
+def draw_setting_from(data: dict) -> DrawSetting:
+    return DrawSetting(
+        data["region"],
+        data["service_code"],
+        int(data["entry_minutes"]),
+        date.fromisoformat(data["from_day"]),
+        date.fromisoformat(data["until_day"]) if data.get("until_day") else None,
+        data.get("changed_at", ""),
+    )
+
+
 @dataclass
 class Catalog:
     services: dict[str, Service]
     offices: dict[str, Office]
     regions: dict[str, Region]
     calendar: WorkCalendar
+    draws: dict[tuple[str, str], DrawSetting] = field(default_factory=dict)  # (region, service code): R23
 
     def booking_window_days(self, office: Office) -> int:
         region = self.regions.get(office.region)
         return region.booking_window_days if region else 14
+
+    def drawn(self, office: Office, service_code: str, day: date) -> DrawSetting | None:
+        """R23: the draw setting that makes `day` of this hall's service a drawn day, if one does."""
+        setting = self.draws.get((office.region, service_code))
+        return setting if setting is not None and setting.covers(day) else None
 
 
 _cache: tuple[float, Catalog] | None = None
@@ -164,7 +226,7 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
             return _cache[1]
-    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": []}
+    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": [], "DRAW": []}
     for pk in bodies:
         bodies[pk] = [json.loads(item.body) for item in CatalogItem.query(pk)]
     catalog = Catalog(
@@ -175,19 +237,27 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
             for r in bodies["REGION"]
         },
         calendar=WorkCalendar(
-            {
-                int(c["year"]): YearEntries(
-                    int(c["year"]),
-                    frozenset(date.fromisoformat(d) for d in c.get("holidays", [])),
-                    frozenset(date.fromisoformat(d) for d in c.get("workdays", [])),
-                )
-                for c in bodies["CALENDAR"]
-            }
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if not c.get("bundled")},
+            {int(c["year"]): _year_entries(c) for c in bodies["CALENDAR"] if c.get("bundled")},
         ),
+        draws={(d["region"], d["service_code"]): draw_setting_from(d) for d in bodies["DRAW"]},
     )
     with _lock:
         _cache = (time.monotonic(), catalog)
     return catalog
+
+
+def _year_entries(body: dict) -> YearEntries:
+    return YearEntries(
+        int(body["year"]),
+        frozenset(date.fromisoformat(d) for d in body.get("holidays", [])),
+        frozenset(date.fromisoformat(d) for d in body.get("workdays", [])),
+    )
+
+
+def bundled_key(year: int) -> str:
+    """The CALENDAR item of a year's schedule from the `holidays` package (the administrator's is `year`)."""
+    return f"{year}#bundled"
 
 
 def invalidate_cache() -> None:

@@ -40,3 +40,8 @@ def count(limit: str, key: str, period: int, allowed: int, period_ends_at: float
         [RateItem.hits.add(1), RateItem.expires_at.set(int(period_ends_at) + KEEP_AFTER_PERIOD_SECONDS)],
         RateItem.hits.does_not_exist() | (RateItem.hits < allowed),
     )
+
+
+def give_back(limit: str, key: str, period: int) -> None:
+    """Undo one count of `key` in `period` (a request that turned out to send nothing), never below 0."""
+    updated_if(RateItem(item_key(limit, key, period)), [RateItem.hits.add(-1)], RateItem.hits > 0)

@@ -17,7 +17,7 @@ from pynamodb.models import Model
 
 from ..clock import SHANGHAI
 from ..domain.timetable import Slot
-from .base import BaseMeta, Cancelled, Items, latest, saved_if, setting, transact
+from .base import BaseMeta, Cancelled, Items, latest, saved_if, setting, transact, updated_if
 
 TRANSACTION_LIMIT = 100
 KEEP_DAYS = 400  # slots expire (TTL) a while after their day; bookings keep their own copy
@@ -242,6 +242,46 @@ def set_capacity_keeping_bookings(
     actions += [SlotItem.closed.remove()] if before.closed else []
     item.update(actions=actions, condition=SlotItem.pk.exists())
     return before, slot_state(item)
+
+
+def retime_slot(state: SlotState, capacity: int | None, end: str | None = None) -> tuple[SlotState, SlotState] | None:
+    """A timetable change for a released slot already read (slots_between), in one unread UpdateItem:
+    `capacity` None closes it (a slot the timetable no longer has), otherwise its capacity and end
+    become the new ones and it opens if an earlier change closed it. Bookings are never touched (the
+    update sets capacity, end and closed, never `booked`), so a booking made since the read is kept: a
+    slot left with more bookings than places is full (book_slot's condition is `booked < capacity`)
+    until cancellations bring it under. (before as read, after as written), or None if it is gone."""
+    item = slot_item(state.office_id, state.service_code, state.date, state.start)
+    if not updated_if(item, _retime_actions(state, capacity, end), SlotItem.pk.exists()):
+        return None
+    return state, slot_state(item)
+
+
+def _retime_actions(state: SlotState, capacity: int | None, end: str | None) -> list[Action]:
+    if capacity is None:
+        return [SlotItem.closed.set(True)]
+    return [SlotItem.capacity.set(capacity), SlotItem.end.set(end or state.end), SlotItem.closed.remove()]
+
+
+def retime_slots(changes: list[tuple[SlotState, int | None, str | None]]) -> int:
+    """retime_slot for many slots in batches: up to 100 UpdateItems in one transaction (each
+    conditional on the slot existing, none touching `booked`); a batch refused because a slot is gone
+    is done again slot by slot. How many were written."""
+    written = 0
+    for i in range(0, len(changes), TRANSACTION_LIMIT):
+        chunk = changes[i : i + TRANSACTION_LIMIT]
+
+        def build(tx: Items, chunk: list[tuple[SlotState, int | None, str | None]] = chunk) -> None:
+            for n, (state, capacity, end) in enumerate(chunk):
+                item = slot_item(state.office_id, state.service_code, state.date, state.start)
+                tx.update(f"slot{n}", item, _retime_actions(state, capacity, end), SlotItem.pk.exists())
+
+        try:
+            transact(build)
+            written += len(chunk)
+        except Cancelled:
+            written += sum(retime_slot(state, capacity, end) is not None for state, capacity, end in chunk)
+    return written
 
 
 def close_slot_keeping_bookings(office_id: str, service_code: str, day: date, start: str) -> SlotState | None:

@@ -3,12 +3,10 @@ OpenAPI, one error mapping to problem+json, and the shared logger/metrics/tracer
 
 from __future__ import annotations
 
-import functools
 import json
 import os
 import time
 
-from aws_lambda_powertools import Logger, Metrics
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
@@ -16,66 +14,12 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from .. import telemetry
 from ..config import settings
 from ..domain.errors import DomainError
+from ..observability import LazyTracer, logger, metrics, tracer, warm_for_provisioned_concurrency
 from . import guard
 from .problems import Problem, answering_in, from_domain, from_validation, problem
 
 settings()  # cold start: a missing or malformed variable stops every function here, naming it
-logger = Logger(log_uncaught_exceptions=True)
-metrics = Metrics()
-
-
-class LazyTracer:
-    """Tracing without the X-Ray SDK's ~200 ms at import (issue 13). Lambda's active tracing
-    (template: `Tracing: Active`, API Gateway `TracingEnabled`) records every invocation and its
-    duration with no SDK in the function. The SDK (Powertools' Tracer: subsegments per AWS call) is
-    loaded only where HALLBOOK_XRAY_SDK=1 asks for it, at the first invocation, never at import."""
-
-    def __init__(self):
-        self._tracer = None
-
-    @staticmethod
-    def wanted() -> bool:
-        return os.environ.get("HALLBOOK_XRAY_SDK") == "1" and os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true"
-
-    def provider(self):
-        if self._tracer is None:
-            from aws_lambda_powertools import Tracer
-
-            self._tracer = Tracer()
-        return self._tracer
-
-    def capture_lambda_handler(self, lambda_handler=None, capture_response: bool = False):
-        """As Powertools' Tracer.capture_lambda_handler, with or without arguments."""
-        if lambda_handler is None:
-            return functools.partial(self.capture_lambda_handler, capture_response=capture_response)
-        traced = None
-
-        @functools.wraps(lambda_handler)
-        def handler(event, context):
-            nonlocal traced
-            if not self.wanted():
-                return lambda_handler(event, context)
-            if traced is None:
-                traced = self.provider().capture_lambda_handler(lambda_handler, capture_response=capture_response)
-            return traced(event, context)
-
-        return handler
-
-
-tracer = LazyTracer()
-
-
-def warm_for_provisioned_concurrency() -> None:
-    """An environment Lambda initialises ahead of its first request (provisioned concurrency, the noon
-    warmth): import now what the first request would otherwise load (hallbook.lazy; the X-Ray SDK
-    where it is wanted), so the rush meets fully initialised environments."""
-    if os.environ.get("AWS_LAMBDA_INITIALIZATION_TYPE") != "provisioned-concurrency":
-        return
-    from ..lazy import warm
-
-    warm()
-    if LazyTracer.wanted():
-        tracer.provider()
+__all__ = ["LazyTracer", "api_handler", "logger", "make_resolver", "metrics", "tracer"]
 
 
 def to_json(body) -> str:
@@ -200,6 +144,29 @@ def with_cors(event: dict, proxy: dict) -> dict:
     return proxy
 
 
+def hardened(result: dict) -> dict:
+    """Every answer of every API function, refusals included: `X-Content-Type-Options: nosniff` (a
+    browser never guesses JSON, the confirmation or the .ics as something else) and `Vary: Origin`
+    (Access-Control-Allow-Origin depends on the request's Origin; the stage cache keys on it too,
+    template RequestParameters), joined to whatever Vary the route set."""
+    single = dict(result.get("headers") or {})
+    multi = dict(result.get("multiValueHeaders") or {})
+    vary: list[str] = []
+    for headers in (multi, single):
+        for name in [n for n in headers if n.lower() in ("vary", "x-content-type-options")]:
+            value = headers.pop(name)
+            if name.lower() == "vary":
+                vary += [v.strip() for item in (value if isinstance(value, list) else [value]) for v in item.split(",")]
+    if "origin" not in {v.lower() for v in vary}:
+        vary.append("Origin")
+    single["Vary"] = ", ".join(dict.fromkeys(v for v in vary if v))
+    single["X-Content-Type-Options"] = "nosniff"
+    out = {**result, "headers": single}
+    if multi or "multiValueHeaders" in result:
+        out["multiValueHeaders"] = multi
+    return out
+
+
 def make_resolver() -> APIGatewayRestResolver:
     app = APIGatewayRestResolver(enable_validation=True, serializer=to_json, cors=CORS)
 
@@ -254,7 +221,8 @@ def api_handler(*routers):
             # web/guard.py: who may call this route and how often, before Powertools validates anything
             refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)
             result = with_cors(event, refused.to_proxy()) if refused is not None else app.resolve(event, context)
+            guard.settle(result)
         telemetry.request(event, result, (time.perf_counter() - started) * 1000)
-        return result
+        return hardened(result)
 
     return app, lambda_handler

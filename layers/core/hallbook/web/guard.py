@@ -24,6 +24,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import logging
+from contextvars import ContextVar
 from dataclasses import dataclass
 
 from aws_lambda_powertools import Metrics
@@ -50,6 +51,9 @@ class Limit:
     by: str  # address | account | phone | minor_id_number
     shared: bool = False
     what: str = "requests"
+    # counts SMS sent, never forms refused (R1, issue 21): a request the route refuses (any answer but
+    # 2xx: a mistyped ID number, a taken phone) gets its unit back, so typos never spend a phone's quota
+    forms_free: bool = False
 
     def rate(self) -> Rate:
         return Rate.parse(getattr(settings(), f"limit_{self.name}"))
@@ -86,19 +90,34 @@ ROUTES: dict[tuple[str, str], Rule] = {
     # accounts (R1) and sessions
     ("POST", "/v1/accounts"): Rule(
         limits=(
-            SMS_BY_ADDRESS,
-            Limit("register_address", "address", shared=True, what="registrations"),
-            Limit("register_phone", "phone", shared=True, what="registrations"),
+            Limit("register_form_address", "address", shared=True, what="registration attempts"),
+            Limit("sms_address", "address", shared=True, what="SMS codes requested", forms_free=True),
+            Limit("register_address", "address", shared=True, what="registrations", forms_free=True),
+            Limit("register_phone", "phone", shared=True, what="registrations", forms_free=True),
         )
     ),
-    ("POST", "/v1/accounts/verify"): PUBLIC,  # wrong codes: 5 per code, then 429 (services.accounts)
+    # wrong codes: 5 per code, then 429 (services.accounts); per address, whether the ID number exists or not
+    ("POST", "/v1/accounts/verify"): Rule(
+        limits=(Limit("verify_address", "address", shared=True, what="codes tried"),)
+    ),
     ("POST", "/v1/accounts/verify/resend"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
     ("POST", "/v1/accounts/reclaim/confirm"): PUBLIC,
-    ("POST", "/v1/sessions"): PUBLIC,  # wrong passwords: back-off per login and address (services.accounts)
+    # wrong passwords: back-off per login and address, for any login string (services.accounts)
+    ("POST", "/v1/sessions"): Rule(limits=(Limit("login_address", "address", what="login attempts"),)),
     ("POST", "/v1/sessions/sms-code"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
     ("DELETE", "/v1/sessions/current"): ANYONE_LOGGED_IN,
     ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
     ("GET", "/v1/me"): ANYONE_LOGGED_IN,
+    # account life (R1, issue 21): a reset texts the verified phone, a phone change the new one
+    ("POST", "/v1/accounts/password-reset"): Rule(
+        limits=(SMS_BY_ADDRESS, Limit("reset_address", "address", shared=True, what="password resets"))
+    ),  # + one code per 2 minutes while the last is good, 8 a day per account (services.account_life)
+    ("POST", "/v1/accounts/password-reset/confirm"): Rule(
+        limits=(Limit("verify_address", "address", shared=True, what="codes tried"),)
+    ),  # + 5 wrong codes per code
+    ("POST", "/v1/me/phone"): Rule(("citizen",), limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
+    ("POST", "/v1/me/phone/confirm"): CITIZEN,  # 5 wrong codes per code
+    ("DELETE", "/v1/me"): CITIZEN,
     # bookings (R8-R13): the rush
     ("POST", "/v1/bookings"): Rule(
         ("citizen",),
@@ -131,6 +150,16 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
     ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
+    # draws (R23): an entry is a booking attempt of sorts; the record is public
+    ("POST", "/v1/draw-entries"): Rule(
+        ("citizen",),
+        limits=(
+            Limit("booking_address", "address", what="booking attempts"),
+            Limit("booking_account", "account", what="booking attempts"),
+        ),
+    ),
+    ("GET", "/v1/draw-entries"): CITIZEN,
+    ("GET", "/v1/draws/{draw_id}"): PUBLIC,
     # guardians (R2): asking for a link may text a code to the minor's linked guardians
     ("POST", "/v1/guardian-links"): Rule(
         ("citizen",),
@@ -193,12 +222,15 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
+    ("POST", "/v1/offices/{office_id}/phone-changes"): STAFF_OF_OFFICE,  # R1: a lost old phone, ID card seen
     ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
     ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
     # administrators
     ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
     ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
     ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
+    # admin console (issue 26)
+    ("GET", "/v1/offices/{office_id}/closures/{date}"): ADMIN,  # what a closure would cancel
     ("GET", "/v1/calendar/{year}"): ADMIN,
     ("GET", "/v1/stats"): ADMIN,
     ("PUT", "/v1/services/{code}"): ADMIN,
@@ -208,6 +240,9 @@ ROUTES: dict[tuple[str, str], Rule] = {
     ("GET", "/v1/admin/flags"): ADMIN,  # R22
     ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
     ("PUT", "/v1/permits/{number}"): ADMIN,
+    # draws (R23): a service drawn in a region
+    ("PUT", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
+    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
     ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
@@ -288,6 +323,8 @@ def meter(event: dict) -> Refusal | None:
     from ..store import ratelimits
 
     at = now().timestamp()
+    charged: list[tuple[str, str, int]] = []
+    _CHARGED.set(charged)
     try:
         for limit in shared:
             key = keys.get(limit.by)
@@ -296,12 +333,41 @@ def meter(event: dict) -> Refusal | None:
             rate = limit.rate()
             period = Period(rate, at)
             if not ratelimits.count(limit.name, key, period.index, rate.count, period.ends_at):
+                _give_back(charged)  # a refused request charges nothing
                 raise _limited(limit, rate, period.wait)
+            if limit.forms_free:
+                charged.append((limit.name, key, period.index))
     except DomainError as error:
         return _refused(error)
     except Exception:  # noqa: BLE001 - a counter that cannot be reached must not take registration down
         logger.exception("rate-limit counter unavailable; request let through")
     return None
+
+
+_CHARGED: ContextVar[list[tuple[str, str, int]] | None] = ContextVar("charged", default=None)
+
+
+def settle(result: dict) -> None:
+    """After the route answered: a request it refused (no 2xx: nothing was sent) gives back the units of
+    the limits that count SMS sent (`forms_free`), so a mistyped ID number never spends a quota meant
+    for SMS. What bounds refused attempts is their own limit (e.g. register_form_address)."""
+    charged = _CHARGED.get()
+    if not charged:
+        return
+    _CHARGED.set(None)
+    if not 200 <= int(result.get("statusCode") or 0) < 300:
+        _give_back(charged)
+
+
+def _give_back(charged: list[tuple[str, str, int]]) -> None:
+    from ..store import ratelimits
+
+    try:
+        for name, key, period in charged:
+            ratelimits.give_back(name, key, period)
+    except Exception:  # noqa: BLE001 - a unit not given back only makes the limit stricter
+        logger.exception("rate-limit counter unavailable; a unit was not given back")
+    charged.clear()
 
 
 # ---------------------------------------------------------------- authorisation

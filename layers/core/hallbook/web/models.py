@@ -9,8 +9,8 @@ from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from ..domain.booking import cancel_deadline
-from ..domain.identity import mask_id_number
-from ..services import audit
+from ..domain.identity import mask_id_number, mask_name
+from ..domain.newborn import mask_certificate
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, Office, body_of, load_catalog
 
@@ -19,7 +19,7 @@ class Model(BaseModel):
     """Every request and response model. Built when first used, not at import: a cold start pays only
     for the models of the routes it serves (pydantic's `defer_build`)."""
 
-    model_config = ConfigDict(defer_build=True)
+    model_config = ConfigDict(defer_build=True, json_schema_serialization_defaults_required=True)
 
 
 class Strict(Model):
@@ -52,11 +52,11 @@ def non_blank(pattern: str = r"\S") -> dict:
 # refused for its shape. Each pattern is a subset of what the server accepts (it also trims spaces,
 # reads a lower-case x, and so on).
 
-ID_NUMBER = r"^\d{17}[\dXx]$"
+ID_NUMBER = r"^[0-9]{17}[0-9Xx]$"
 # what domain.identity.parse_phone (phonenumbers, CN mobile) accepts, as 11 digits with or without 86/+86
-MOBILE = r"^(\+?86)?1(3\d|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8\d|9[0-35-9])\d{8}$"
-SMS_CODE = r"^\d{6}$"
-HHMM = r"^([01]\d|2[0-3]):[0-5]\d$"
+MOBILE = r"^(\+?86)?1(3[0-9]|4[57]|5[0-35-9]|6[25-7]|7[0-35-8]|8[0-9]|9[0-35-9])[0-9]{8}$"
+SMS_CODE = r"^[0-9]{6}$"
+HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # domain.identity.parse_name: Chinese or Latin letters, middle dots, spaces, . ' -
 PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$"
 # services.accounts.check_password: 8 to 128 characters mixing letters and digits
@@ -81,6 +81,14 @@ DateText = Annotated[
     str, Field(json_schema_extra={"format": "date"}, examples=["2030-10-08"], description="YYYY-MM-DD")
 ]
 TimeText = Annotated[str, Field(json_schema_extra={"pattern": HHMM}, examples=["09:00"], description="HH:MM")]
+InstantText = Annotated[
+    str,
+    Field(
+        json_schema_extra={"format": "date-time"},
+        examples=["2030-10-07T18:00:00+08:00"],
+        description="ISO 8601 instant with its offset",
+    ),
+]
 
 
 def date_query(description: str, alias: str | None = None) -> Any:
@@ -99,6 +107,19 @@ class ServiceOut(Model):
     category: str = ""
     materials_en: list[str] = []
     notice_en: str = ""
+    subject: Literal["self", "minor", "newborn", "self_or_minor"] = Field(
+        description="R2: whom it is for - the caller (`self`), a linked minor (`minor`, subject_id_number), "
+        "a newborn (`newborn`, named by its birth certificate), or either the caller or a linked minor"
+    )
+
+
+class ServiceAdminViewOut(ServiceOut):
+    """Issue 26: GET /v1/services/{code} with an administrator's token - the service as stored (what
+    PUT /v1/services/{code} takes back), with its ETag."""
+
+    model_config = ConfigDict(extra="allow")  # every stored field, a newer one included
+    minor_subject: bool = Field(default=False, description="R2: only a minor is its subject")
+    minor_allowed: bool = Field(default=True, description="R2: a minor may be its subject")
 
 
 class ServicesOut(Model):
@@ -139,14 +160,14 @@ class OfficesOut(Model):
 
 
 class SlotOut(Model):
-    start: str
-    end: str
+    start: TimeText
+    end: TimeText
     capacity: int
     remaining: int
 
 
 class DayOut(Model):
-    date: str
+    date: DateText
     slots: list[SlotOut]
 
 
@@ -226,8 +247,8 @@ class WarningOut(Model):
     reason: str = Field(description="cancellations | no_shows")
     count: int
     limit: int = Field(description="the count that suspends")
-    last_day: str = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
-    suspends_until: str | None = Field(
+    last_day: DateText = Field(description="YYYY-MM-DD: the last day one more counts towards the suspension")
+    suspends_until: InstantText | None = Field(
         description="cancellations: the instant the suspension would end; no-shows: null (six months from that no-show)"
     )
     message: str = Field(description="the warning SMS's text, in the account's language")
@@ -235,7 +256,7 @@ class WarningOut(Model):
 
 
 class RestrictionsOut(Model):
-    suspended_until: str | None
+    suspended_until: InstantText | None
     suspension_reason: str | None
     cancellations_this_month: int
     no_shows_in_six_months: int
@@ -255,6 +276,29 @@ class MeOut(Model):
     restrictions: RestrictionsOut | None = None
 
 
+class NewbornIn(Strict):
+    """R2: a newborn as its medical birth certificate (出生医学证明) names it."""
+
+    model_config = example(name="王小明", birth_certificate_number="O440012345")
+    name: str = Field(min_length=1, max_length=30)
+    birth_certificate_number: str = Field(
+        min_length=1,
+        max_length=32,
+        description="one letter and nine digits as printed (e.g. O440012345, X320101001); "
+        "full-width characters, spaces and hyphens are folded",
+    )
+
+
+class NewbornOut(Model):
+    name: str = Field(description="masked")
+    birth_certificate_number: str = Field(description="masked")
+
+
+class QueueOut(Model):
+    ticket: str = Field(description="the queue ticket's number, e.g. A012")
+    ahead: int = Field(description="tickets called before it (R15 order); 0 once it is called")
+
+
 class BookingIn(Strict):
     model_config = example(
         office_id="gz-tianhe-centre",
@@ -270,6 +314,11 @@ class BookingIn(Strict):
     notice_acknowledged: bool = Field(description="the service's notice was read (R8); false is refused")
     subject_id_number: IdNumberText | None = Field(
         default=None, max_length=32, description="R2: a minor's ID number, when booking as guardian"
+    )
+    newborn: NewbornIn | None = Field(
+        default=None,
+        description="R2: a `newborn` service's child, named by its medical birth certificate (booked with "
+        "the guardian's own ID number, i.e. the caller's); instead of subject_id_number",
     )
 
 
@@ -287,24 +336,27 @@ class BookingOut(Model):
     reference: str
     office_id: str
     service_code: str
-    date: str
-    start: str
-    end: str
-    subject_id_number: str
+    date: DateText
+    start: TimeText
+    end: TimeText
+    subject_id_number: str | None = Field(description="masked; absent (null) for a newborn's business")
     status: Literal["booked", "cancelled", "checked_in", "completed", "no_show", "closed_at_day_end"]
-    created_at: str
-    cancel_until: str
+    created_at: InstantText
+    cancel_until: InstantText
     office_name: str | None = None
     service_name_zh: str | None = None
     cancelled_by: str | None = None
+    newborn: NewbornOut | None = Field(default=None, description="R2: a newborn's business, masked")
+    queue: QueueOut | None = Field(default=None, description="R13: once checked in, its ticket and how many before it")
 
     @classmethod
-    def of(cls, booking: Booking, catalog: Catalog | None = None) -> BookingOut:
+    def of(cls, booking: Booking, catalog: Catalog | None = None, queue: tuple[str, int] | None = None) -> BookingOut:
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
         service's names from the catalog."""
         catalog = catalog or load_catalog()
         office = catalog.offices.get(booking.office_id)
         service = catalog.services.get(booking.service_code)
+        newborn = booking.newborn_name is not None
         return cls(
             booking_id=booking.booking_id,
             reference=booking.reference,
@@ -313,22 +365,26 @@ class BookingOut(Model):
             date=booking.date.isoformat(),
             start=booking.start,
             end=booking.end,
-            subject_id_number=mask_id_number(booking.subject_id_number),
+            subject_id_number=None if newborn else mask_id_number(booking.subject_id_number),
             status=booking.status,
             created_at=booking.created_at,
             cancel_until=cancel_deadline(booking.date).isoformat(),
             office_name=office.name if office else None,
             service_name_zh=service.name_zh if service else None,
             cancelled_by=booking.cancelled_by,
+            newborn=NewbornOut(
+                name=mask_name(booking.newborn_name or ""),
+                birth_certificate_number=mask_certificate(booking.subject_id_number),
+            )
+            if newborn
+            else None,
+            queue=QueueOut(ticket=queue[0], ahead=queue[1]) if queue else None,
         )
 
     @classmethod
-    def each(cls, bookings: Iterable[Booking]) -> list[BookingOut]:
+    def each(cls, bookings: Iterable[Booking], queues: dict[str, tuple[str, int]] | None = None) -> list[BookingOut]:
         catalog = load_catalog()
-        return [cls.of(b, catalog) for b in bookings]
-
-
-audit.shows(Booking, lambda booking: BookingOut.of(booking).model_dump(mode="json"))
+        return [cls.of(b, catalog, (queues or {}).get(b.booking_id)) for b in bookings]
 
 
 class BookingsOut(Model):
@@ -350,7 +406,7 @@ class ClosureIn(Strict):
 
 class ClosureOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str
     already_closed: bool = Field(description="the day was closed by an earlier request (this one changed nothing new)")
     slots_closed: int = Field(description="released slots of the day, all now closed")

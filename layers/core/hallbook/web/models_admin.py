@@ -8,7 +8,18 @@ from typing import Any, Literal
 from pydantic import Field
 
 from ..store.audit import AuditEntry
-from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example
+from .models import (
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    MobileText,
+    Model,
+    RestrictionsOut,
+    Strict,
+    TimeText,
+    example,
+)
 
 
 class ServiceIn(Strict):
@@ -28,6 +39,11 @@ class ServiceIn(Strict):
     category: str = Field(default="", max_length=64)
     minor_subject: bool = Field(default=False, description="R2: booked by a guardian for a minor")
     minor_allowed: bool = Field(default=True, description="R2: False when a minor can never be its subject")
+    subject: Literal["self", "minor", "newborn", "self_or_minor"] | None = Field(
+        default=None,
+        description="R2: whom it is for (GET /v1/services); when given it rules, and minor_subject/minor_allowed "
+        "follow it; absent, it is derived from them",
+    )
     materials_en: list[str] = Field(default=[], max_length=50)
     notice_en: str = Field(default="", max_length=4000)
 
@@ -72,21 +88,29 @@ class OfficeIn(Strict):
 
 class SlotChangeOut(Model):
     service_code: str
-    date: str
-    start: str
+    date: DateText
+    start: TimeText
     booked: int
     capacity_requested: int | None = None
     capacity: int | None = None
 
 
 class SlotsChangedOut(Model):
-    updated: int = Field(description="released slots whose capacity, end or state changed")
-    closed: int = Field(description="released slots no longer in the timetable, closed to new bookings")
-    created: int = Field(description="slots the new timetable adds to days already open")
-    over_capacity: list[SlotChangeOut] = Field(
-        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it"
+    queued: bool = Field(
+        default=False,
+        description="true: the change touches many released slots, which a job brings in line within seconds "
+        "(its result joins the audit log as office.timetable_applied); until it reaches a slot, the slot keeps "
+        "its stored capacity and no booking ever exceeds it",
     )
-    closed_with_bookings: list[SlotChangeOut] = Field(description="closed slots whose bookings stay valid")
+    slots_to_change: int = Field(default=0, description="when queued: how many released slots the job may change")
+    updated: int = Field(default=0, description="released slots whose capacity, end or state changed")
+    closed: int = Field(default=0, description="released slots no longer in the timetable, closed to new bookings")
+    created: int = Field(default=0, description="slots the new timetable adds to days already open")
+    over_capacity: list[SlotChangeOut] = Field(
+        default=[],
+        description="slots with more bookings than the new capacity: all kept, full until cancellations bring them under it",
+    )
+    closed_with_bookings: list[SlotChangeOut] = Field(default=[], description="closed slots whose bookings stay valid")
 
 
 class OfficeAdminOut(Model):
@@ -106,26 +130,27 @@ class CalendarIn(Strict):
 
 class ClosedDayOut(Model):
     office_id: str
-    date: str
+    date: DateText
     slots: int
-    booked: int
+    bookings_cancelled: int = Field(description="bookings cancelled by the hall, each told by SMS, never counted")
 
 
 class CalendarOut(Model):
     year: int
-    holidays: list[str]
-    workdays: list[str]
-    changed_days: list[str] = Field(description="days within the released range whose working status changed")
+    holidays: list[DateText]
+    workdays: list[DateText]
+    changed_days: list[DateText] = Field(description="days within the released range whose working status changed")
     closed_days: list[ClosedDayOut] = Field(
-        description="released days that became days off: slots closed, "
-        "bookings kept (close the day to cancel them with SMS)"
+        description="released days that became days off, closed like a hall closure: slots closed, bookings "
+        "cancelled by the hall with an SMS, never counted against anyone"
     )
-    slots_released: int
+    opened_days: list[str] = Field(default=[], description="days that became working days: released at `released_at`")
+    released_at: str | None = Field(default=None, description="the next noon release, which writes the opened days")
 
 
 class AuditEntryOut(Model):
     audit_id: str
-    at: str
+    at: InstantText
     actor_id: str
     actor_role: str
     action: str
@@ -152,7 +177,7 @@ class AuditEntryOut(Model):
 
 
 class AuditOut(Model):
-    date: str
+    date: DateText
     entries: list[AuditEntryOut]
     next_cursor: str | None
 
@@ -207,7 +232,7 @@ class OperatorFoundOut(Model):
 
 
 class ClosureEntryOut(Model):
-    date: str
+    date: DateText
     reason: str
     past: bool = False
 
@@ -219,21 +244,41 @@ class ClosuresOut(Model):
 
 class ClosureLiftedOut(Model):
     office_id: str
-    date: str
+    date: DateText
     reason: str = Field(description="the reason the lifted closure had")
     slots_reopened: int = Field(description="released slots of the day open again (with the places the closure freed)")
     slots_created: int = Field(description="slots of the day written now because the day is in the window")
+
+
+class ClosurePreviewOut(Model):
+    office_id: str
+    date: DateText
+    closed: bool = Field(description="the day is closed already")
+    reason: str = Field(description="the closure's reason, when closed")
+    working_day: bool = Field(description="a working day by the calendar (R5)")
+    bookings: int = Field(description="bookings still `booked`: closing cancels each, with an SMS, never counted")
+    checked_in: int = Field(description="bookings checked in already (a closure of today leaves them)")
+    slots: int = Field(description="released slots still open, which closing closes")
+    waiting: int = Field(description="waitlist entries for the day, which closing ends with an SMS")
+    past: bool = Field(description="the day is past: it cannot be closed")
 
 
 class CalendarYearOut(Model):
     year: int
     source: Literal["admin", "official", "provisional"] = Field(
         description="R5: an administrator's entries, the bundled State Council schedule, or the weekday rule "
-        "with the computed statutory holidays"
+        "with the computed statutory holidays and their days in lieu"
     )
-    holidays: list[str] = Field(description="weekdays that are days off")
-    workdays: list[str] = Field(description="make-up working days on a weekend")
+    bundled_by: str | None = Field(
+        default=None, description="which bundled schedule knows the year: chinesecalendar, holidays, or none"
+    )
+    holidays: list[DateText] = Field(description="weekdays that are days off")
+    workdays: list[DateText] = Field(description="make-up working days on a weekend")
     entered: dict[str, Any] | None = Field(default=None, description="the administrator's entries, if any")
+    alarm: bool = Field(
+        default=False,
+        description="R5: operators are alarmed now - it is December and next year's calendar is only provisional",
+    )
 
 
 class CancelledByOut(Model):
@@ -243,7 +288,7 @@ class CancelledByOut(Model):
 
 
 class StatsDayOut(Model):
-    date: str
+    date: DateText
     office_id: str
     service_code: str
     capacity: int = Field(description="places of the day's open slots")
@@ -264,6 +309,6 @@ class StatsDayOut(Model):
 class StatsOut(Model):
     office_id: str
     service_code: str | None
-    from_: str = Field(alias="from")
-    to: str
+    from_: DateText = Field(alias="from")
+    to: DateText
     days: list[StatsDayOut]

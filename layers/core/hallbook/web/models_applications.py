@@ -3,13 +3,12 @@ their uploads, decisions and collection."""
 
 from __future__ import annotations
 
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
 from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_period
 from ..domain.identity import mask_id_number, mask_phone
-from ..services.applications import StaffView
 from ..store.applications import Application
 from ..store.catalog import Catalog, load_catalog
 from ..store.permits import Permit
@@ -19,15 +18,17 @@ from .models import (
     PERSON_NAME,
     DateText,
     IdNumberText,
+    InstantText,
     MobileText,
     Model,
     Strict,
     TimeText,
     documented,
     example,
-    non_blank,
-    null_fields,
 )
+
+if TYPE_CHECKING:
+    from ..services.applications import StaffView
 
 States = Literal["draft", "submitted", "under_review", "approved", "rejected", "collecting", "closed", "withdrawn"]
 
@@ -56,8 +57,8 @@ class PermitIn(Strict):
 
 
 class RenewalPeriodOut(Model):
-    opens: str
-    closes: str
+    opens: DateText
+    closes: DateText
 
 
 class PermitOut(Model):
@@ -68,8 +69,8 @@ class PermitOut(Model):
     address: str
     employer: str | None
     school: str | None
-    valid_until: str
-    last_endorsed: str | None
+    valid_until: DateText
+    last_endorsed: DateText | None
     renewal_window: RenewalPeriodOut = Field(description="R17: the days a renewal may be applied for")
 
     @classmethod
@@ -91,60 +92,46 @@ class PermitsOut(Model):
     permits: list[PermitOut]
 
 
-class ApplicationIn(Strict):
-    model_config = documented(
-        [
-            {"kind": "renewal", "permit_number": "HK2025000001"},
-            {
-                "kind": "change",
-                "permit_number": "HK2025000002",
-                "change_date": "2030-09-20",
-                "employer": "海口市某公司",
-            },
-            {"kind": "replacement", "permit_number": "HK2025000003", "reason": "lost"},
-        ],
-        oneOf=[  # each kind takes its own fields and no other kind's (domain.applications.details_for)
-            {
-                "properties": {
-                    "kind": {"const": "renewal"},
-                    **null_fields("reason", "change_date", "address", "employer", "school"),
-                }
-            },
-            {
-                "properties": {
-                    "kind": {"const": "replacement"},
-                    "reason": {"type": "string"},
-                    **null_fields("change_date", "address", "employer", "school"),
-                },
-                "required": ["reason"],
-            },
-            {
-                "properties": {
-                    "kind": {"const": "change"},
-                    "reason": {"type": "null"},
-                    "change_date": {"type": "string"},
-                },
-                "required": ["change_date"],
-                "anyOf": [
-                    {"properties": {name: non_blank()}, "required": [name]}
-                    for name in ("address", "employer", "school")
-                ],
-            },
-        ],
+PermitNumberText = Annotated[
+    str, Field(min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER}, examples=["HK2025000001"])
+]
+
+
+class RenewalApplicationIn(Strict):
+    """A renewal (R17): once a year, within the month before the permit expires."""
+
+    model_config = example(kind="renewal", permit_number="HK2025000001")
+    kind: Literal["renewal"]
+    permit_number: PermitNumberText
+
+
+class ChangeApplicationIn(Strict):
+    """A change of registered details within 30 days of the change: at least one of address, employer, school."""
+
+    model_config = example(
+        kind="change", permit_number="HK2025000002", change_date="2030-09-20", employer="海口市某公司"
     )
-    kind: Literal["renewal", "change", "replacement"]
-    permit_number: str = Field(
-        min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER}, examples=["HK2025000001"]
-    )
-    reason: Annotated[str, Field(json_schema_extra={"enum": ["lost", "damaged"]})] | None = Field(
-        default=None, max_length=16, description="replacement: lost | damaged"
-    )
-    change_date: DateText | None = Field(
-        default=None, max_length=10, description="change: YYYY-MM-DD the details changed"
-    )
-    address: str | None = Field(default=None, max_length=200, description="change: the new address")
-    employer: str | None = Field(default=None, max_length=100, description="change: the new employer")
-    school: str | None = Field(default=None, max_length=100, description="change: the new school")
+    kind: Literal["change"]
+    permit_number: PermitNumberText
+    change_date: DateText = Field(max_length=10, description="YYYY-MM-DD the details changed")
+    address: str | None = Field(default=None, max_length=200, description="the new address")
+    employer: str | None = Field(default=None, max_length=100, description="the new employer")
+    school: str | None = Field(default=None, max_length=100, description="the new school")
+
+
+class ReplacementApplicationIn(Strict):
+    """A replacement of a lost or damaged permit."""
+
+    model_config = example(kind="replacement", permit_number="HK2025000003", reason="lost")
+    kind: Literal["replacement"]
+    permit_number: PermitNumberText
+    reason: Literal["lost", "damaged"] = Field(description="why the permit is replaced")
+
+
+# one schema per kind, told apart by `kind` (each with every field it takes, and no other kind's)
+ApplicationIn = Annotated[
+    RenewalApplicationIn | ChangeApplicationIn | ReplacementApplicationIn, Field(discriminator="kind")
+]
 
 
 class UploadIn(Strict):
@@ -201,13 +188,13 @@ class MaterialOut(Model):
 class DecisionOut(Model):
     approved: bool
     reason: str | None
-    at: str
+    at: InstantText
     by: str
 
 
 class StepOut(Model):
     state: str
-    at: str
+    at: InstantText
     by: str = Field(description="the account that made the step")
     by_role: str
     note: str | None
@@ -237,9 +224,9 @@ class ApplicationOut(Model):
         "{method: mail, name, address, phone (masked but to the station's staff)}"
     )
     history: list[StepOut]
-    created_at: str
-    updated_at: str
-    submitted_at: str | None
+    created_at: InstantText
+    updated_at: InstantText
+    submitted_at: InstantText | None
     uploads: list[UploadOut] | None = Field(default=None, description="on creation: a presigned POST per material")
     applicant: ApplicantContactOut | None = Field(default=None, description="staff opening one application only")
 
@@ -349,15 +336,11 @@ class OfficeApplicationsOut(ApplicationsOut):
 
 
 class DecisionIn(Strict):
-    model_config = documented(
-        [{"approve": True}, {"approve": False, "reason": "照片不清晰，请重新上传"}],
-        oneOf=[
-            {"properties": {"approve": {"const": True}}},
-            {"properties": {"approve": {"const": False}, "reason": non_blank()}, "required": ["reason"]},
-        ],
+    model_config = documented([{"approve": True}, {"approve": False, "reason": "照片不清晰，请重新上传"}])
+    approve: bool = Field(description="true approves; false rejects, and then `reason` is required")
+    reason: str | None = Field(
+        default=None, max_length=200, description="required to reject: told to the citizen by SMS"
     )
-    approve: bool
-    reason: str | None = Field(default=None, max_length=200, description="required to reject")
 
 
 class CompleteIn(Strict):
@@ -371,40 +354,25 @@ class CompleteIn(Strict):
     )
 
 
-class CollectionIn(Strict):
-    model_config = documented(
-        [
-            {"method": "mail", "name": "王海", "address": "海口市龙华区金贸西路20号", "phone": "13707980001"},
-            {"method": "window", "office_id": "hk-longhua-jinmao-ps", "date": "2030-10-08", "start": "09:00"},
-        ],
-        oneOf=[
-            {
-                "properties": {
-                    "method": {"const": "window"},
-                    "office_id": {"type": "string"},
-                    "date": {"type": "string"},
-                    "start": {"type": "string"},
-                },
-                "required": ["office_id", "date", "start"],
-            },
-            {
-                "properties": {
-                    "method": {"const": "mail"},
-                    "name": {"type": "string"},
-                    "address": non_blank(r"\S{5}"),
-                    "phone": {"type": "string"},
-                },
-                "required": ["name", "address", "phone"],
-            },
-        ],
-    )
-    method: Literal["window", "mail"]
-    office_id: str | None = Field(default=None, max_length=64, description="window: the permit's station")
-    date: DateText | None = Field(default=None, max_length=10, description="window: YYYY-MM-DD")
-    start: TimeText | None = Field(default=None, max_length=5, description="window: HH:MM, a slot of RP_COLLECT")
-    notice_acknowledged: bool = Field(default=True, description="window: the RP_COLLECT notice was read (R8)")
-    name: str | None = Field(
-        default=None, max_length=50, description="mail: the recipient", json_schema_extra={"pattern": PERSON_NAME}
-    )
-    address: str | None = Field(default=None, max_length=200, description="mail: the address, 5 to 200 characters")
-    phone: MobileText | None = Field(default=None, max_length=20, description="mail: a mainland mobile")
+class WindowCollectionIn(Strict):
+    """Collect the permit at the permit office's window: books a slot of RP_COLLECT (the booking rules apply)."""
+
+    model_config = example(method="window", office_id="hk-longhua-jinmao-ps", date="2030-10-08", start="09:00")
+    method: Literal["window"]
+    office_id: str = Field(max_length=64, description="the permit's office")
+    date: DateText = Field(max_length=10)
+    start: TimeText = Field(max_length=5, description="a slot of RP_COLLECT")
+    notice_acknowledged: bool = Field(default=True, description="the RP_COLLECT notice was read (R8)")
+
+
+class MailCollectionIn(Strict):
+    """Have the permit posted (postage paid on delivery)."""
+
+    model_config = example(method="mail", name="王海", address="海口市龙华区金贸西路20号", phone="13707980001")
+    method: Literal["mail"]
+    name: str = Field(max_length=50, description="the recipient", json_schema_extra={"pattern": PERSON_NAME})
+    address: str = Field(max_length=200, description="the address, 5 to 200 characters")
+    phone: MobileText = Field(max_length=20, description="a mainland mobile")
+
+
+CollectionIn = Annotated[WindowCollectionIn | MailCollectionIn, Field(discriminator="method")]

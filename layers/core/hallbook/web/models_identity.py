@@ -2,15 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
-from ..services.guardians import MinorLink
 from .models import IdNumberText, MobileText, Model, Strict
 
-SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^\d{6}$"}, examples=["123456"])]
+if TYPE_CHECKING:  # the service is imported on a route's first use, not at the cold start
+    from ..services.guardians import MinorLink
+
+SmsCodeText = Annotated[str, Field(json_schema_extra={"pattern": r"^[0-9]{6}$"}, examples=["123456"])]
 NameText = Annotated[str, Field(min_length=1, max_length=50, examples=["王芳"])]
 PasswordText = Annotated[str, Field(min_length=8, max_length=128, examples=["abc12345"])]
 
@@ -81,4 +83,54 @@ class ReclaimConfirmIn(Strict):
 
 class ReclaimConfirmOut(Model):
     account_id: str
+    phone_verified: bool
+
+
+# ---------------------------------------------------------------- account life (R1, issue 21)
+
+LoginText = Annotated[
+    str, Field(min_length=1, max_length=64, description="ID number or phone", examples=["13812345678"])
+]
+
+
+class PasswordResetIn(Strict):
+    login: LoginText
+
+
+class PasswordResetOut(Model):
+    detail: str
+
+
+class PasswordResetConfirmIn(Strict):
+    login: LoginText
+    code: SmsCodeText
+    new_password: PasswordText
+
+
+class PhoneChangeIn(Strict):
+    phone: MobileText = Field(min_length=1, max_length=24)
+
+
+class PhoneChangeOut(Model):
+    phone: str = Field(description="masked: where the code went")
+    expires_in: int
+
+
+class PhoneConfirmIn(Strict):
+    code: SmsCodeText
+
+
+class PhoneConfirmOut(Model):
+    phone: str
+    phone_verified: bool
+
+
+class StaffPhoneChangeIn(Strict):
+    id_number: IdNumberText
+    phone: MobileText = Field(min_length=1, max_length=24)
+
+
+class StaffPhoneChangeOut(Model):
+    account_id: str
+    phone: str = Field(description="masked")
     phone_verified: bool

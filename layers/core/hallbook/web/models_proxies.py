@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
-from ..services.proxies import PENDING, Authorisation, label
-from .models import SMS_CODE, IdNumberText, MobileText, Model, Strict, example
+from .models import SMS_CODE, IdNumberText, InstantText, MobileText, Model, Strict, example
+
+if TYPE_CHECKING:  # the service is imported when a proxy is first shown, not at the cold start
+    from ..services.proxies import Authorisation
 
 
 class ProxyRequestIn(Strict):
@@ -37,13 +41,15 @@ class ProxyOut(Model):
     you_are: str = Field(description="citizen (you authorised it) | proxy (you act with it)")
     citizen: ProxyPartyOut
     proxy: ProxyPartyOut
-    asked_at: str
+    asked_at: InstantText
     since: str = Field(description="when it took its status")
-    code_expires_at: str | None = None
+    code_expires_at: InstantText | None = None
 
     @classmethod
     def of(cls, shown: Authorisation) -> ProxyOut:
         """The authorisation as either party sees it: both parties' names, ID number and phones masked."""
+        from ..services.proxies import PENDING, label
+
         link, citizen, proxy = shown.link, shown.citizen, shown.proxy
         return cls(
             proxy_id=link.proxy_id,

@@ -8,7 +8,18 @@ from typing import Literal
 from pydantic import Field
 
 from ..store.tickets import Ticket
-from .models import REFERENCE, BookingOut, IdNumberText, Model, Strict, documented, example
+from .models import (
+    REFERENCE,
+    BookingOut,
+    DateText,
+    IdNumberText,
+    InstantText,
+    Model,
+    Strict,
+    TimeText,
+    documented,
+    example,
+)
 
 
 class CheckInIn(Strict):
@@ -71,10 +82,10 @@ class TicketOut(Model):
     counter: str | None = None
     booking_id: str | None = None
     office_id: str
-    date: str
-    issued_at: str
-    called_at: str | None = None
-    done_at: str | None = None
+    date: DateText
+    issued_at: InstantText
+    called_at: InstantText | None = None
+    done_at: InstantText | None = None
     skips: int = Field(default=0, description="R15a: times skipped (过号); the second skip ends the ticket")
     recalls: int = Field(default=0, description="R15a: times recalled (重呼)")
     for_counter: str | None = Field(default=None, description="R15a: transferred to this counter, waiting for it")
@@ -103,7 +114,7 @@ class TicketOut(Model):
 
 class DayTicketsOut(Model):
     office_id: str
-    date: str
+    date: DateText
     tickets: list[TicketOut] = Field(description="every ticket of the hall today, in the order issued")
 
 
@@ -113,9 +124,9 @@ class IdentityOut(Model):
     name: str | None = Field(description="the subject's name, masked (张*明); null for a minor's booking")
     id_number: str = Field(description="the subject's ID number, masked to its last four")
     booked_by: str | None = Field(description="a minor's booking: the guardian who booked it, masked")
-    date: str
-    start: str
-    end: str
+    date: DateText
+    start: TimeText
+    end: TimeText
 
 
 class CheckInOut(Model):
@@ -138,7 +149,7 @@ class CompleteOut(Model):
 class LastCalledOut(Model):
     number: str
     counter: str
-    called_at: str
+    called_at: InstantText
 
 
 class CounterOut(Model):
@@ -155,7 +166,7 @@ class WaitingOut(Model):
 
 class BoardOut(Model):
     office_id: str
-    date: str
+    date: DateText
     last_called: LastCalledOut | None
     counters: list[CounterOut]
     waiting: list[WaitingOut]

@@ -3,15 +3,17 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
 from ..domain.waitlist import EntryStatus, cut_off
 from ..store.catalog import Catalog, load_catalog
-from ..store.waitlist import Entry
-from .models import DateText, IdNumberText, Model, Strict, TimeText, example
+from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
+
+if TYPE_CHECKING:
+    from ..store.waitlist import Entry
 
 
 class WaitlistIn(Strict):
@@ -36,21 +38,21 @@ class AcceptIn(Strict):
 
 
 class OfferOut(Model):
-    start: str
-    end: str
-    until: str = Field(description="the place is held until this instant; then it passes to the next entry")
+    start: TimeText
+    end: TimeText
+    until: InstantText = Field(description="the place is held until this instant; then it passes to the next entry")
 
 
 class WaitlistOut(Model):
     waitlist_id: str
     office_id: str
     service_code: str
-    date: str
-    start: str | None = Field(description="the slot waited for; null: any slot of the day")
+    date: DateText
+    start: TimeText | None = Field(description="the slot waited for; null: any slot of the day")
     subject_id_number: str
     status: Literal["waiting", "offered", "accepted", "left", "declined", "timed_out", "ended"]
-    created_at: str
-    ends_at: str = Field(description="the entry ends at the cut-off of its day (R10) if no place came")
+    created_at: InstantText
+    ends_at: InstantText = Field(description="the entry ends at the cut-off of its day (R10) if no place came")
     offer: OfferOut | None = Field(description="while `offered`: the place held and until when")
     booking_id: str | None = Field(description="once `accepted`: the booking it became")
     office_name: str | None = None

@@ -9,6 +9,7 @@ nothing of the bearer token; tests/api/test_openapi.py keeps ROUTES and the rout
 
 from __future__ import annotations
 
+import inspect
 import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -71,7 +72,15 @@ def _merge(*tables: Mapping[int, tuple[str, ...]]) -> dict[int, tuple[str, ...]]
 BOOKING_REFUSALS = {
     403: ("PHONE_NOT_VERIFIED", "SUSPENDED", "FORBIDDEN"),
     404: ("NOT_FOUND",),
-    409: ("WALK_IN_ONLY", "SERVICE_NOT_OFFERED", "OUTSIDE_WINDOW", "NO_SUCH_SLOT", "SLOT_FULL", "ALREADY_BOOKED"),
+    409: (
+        "WALK_IN_ONLY",
+        "SERVICE_NOT_OFFERED",
+        "OUTSIDE_WINDOW",
+        "NO_SUCH_SLOT",
+        "SLOT_FULL",
+        "ALREADY_BOOKED",
+        "DRAW_OPEN",  # R23: a drawn day before its draw is done
+    ),
     422: ("VALIDATION_ERROR", "NOTICE_NOT_ACKNOWLEDGED"),
 }
 CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED")}
@@ -112,6 +121,14 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("DELETE", "/v1/sessions/current"): Answers(roles=ANY_ROLE, ok=(204,)),
     ("POST", "/v1/me/password"): Answers(roles=ANY_ROLE, refusals=LIMITED),
     ("GET", "/v1/me"): Answers(roles=ANY_ROLE),
+    # account life (R1, issue 21)
+    ("POST", "/v1/accounts/password-reset"): Answers(ok=(202,), refusals=LIMITED),
+    ("POST", "/v1/accounts/password-reset/confirm"): Answers(refusals=LIMITED),
+    ("POST", "/v1/me/phone"): Answers(roles=CITIZEN, ok=(202,), refusals={409: ("PHONE_TAKEN",), **LIMITED}),
+    ("POST", "/v1/me/phone/confirm"): Answers(
+        roles=CITIZEN, refusals={409: ("PHONE_TAKEN", "INVALID_STATE"), **LIMITED}
+    ),
+    ("DELETE", "/v1/me"): Answers(roles=CITIZEN, ok=(204,), refusals={409: ("INVALID_STATE",)}),
     # a citizen's bookings
     ("POST", "/v1/bookings"): Answers(
         roles=CITIZEN,
@@ -153,6 +170,15 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("GET", "/v1/bookings/{booking_id}/calendar.ics"): Answers(
         roles=CITIZEN, refusals={404: ("NOT_FOUND",)}, media=CALENDAR
     ),
+    # draws (R23): entered like a booking during the entry period; the record is public
+    ("POST", "/v1/draw-entries"): Answers(
+        roles=CITIZEN,
+        ok=(201,),
+        refusals=_merge(BOOKING_REFUSALS, {409: ("DRAW_CLOSED",)}, LIMITED),
+        ok_headers=("Location", "Idempotent-Replayed"),
+    ),
+    ("GET", "/v1/draw-entries"): Answers(roles=CITIZEN),
+    ("GET", "/v1/draws/{draw_id}"): Answers(refusals={404: ("NOT_FOUND",)}),
     # guardians (R2): a citizen acts for a minor once linked (a linked guardian confirms by SMS code, or staff)
     ("POST", "/v1/guardian-links"): Answers(
         roles=CITIZEN, ok=(201, 202), refusals={403: ("PHONE_NOT_VERIFIED",), **LIMITED}
@@ -166,6 +192,9 @@ ROUTES: dict[tuple[str, str], Answers] = {
     ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): Answers(roles=STAFF, refusals={404: ("NOT_FOUND",)}),
     ("POST", "/v1/offices/{office_id}/identity-reclaims"): Answers(
         roles=STAFF, ok=(201,), refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)}
+    ),
+    ("POST", "/v1/offices/{office_id}/phone-changes"): Answers(
+        roles=STAFF, refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")}
     ),
     # family proxies (R20): a citizen authorises another account by an SMS code sent to their own phone
     ("POST", "/v1/proxies"): Answers(
@@ -253,6 +282,8 @@ ROUTES: dict[tuple[str, str], Answers] = {
         roles=ADMIN, refusals={404: ("NOT_FOUND",), **CATALOG_CHANGE}, writes=True
     ),
     ("GET", "/v1/calendar/{year}"): Answers(roles=ADMIN, ok_headers=("ETag",)),
+    # admin console (issue 26)
+    ("GET", "/v1/offices/{office_id}/closures/{date}"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}),
     ("GET", "/v1/stats"): Answers(roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True),
     ("GET", "/v1/audit"): Answers(roles=ADMIN),
     ("GET", "/v1/admin/flags"): Answers(roles=ADMIN),  # R22: patterns with their evidence, never a sanction
@@ -262,6 +293,13 @@ ROUTES: dict[tuple[str, str], Answers] = {
         ok=CREATE_OR_CHANGE,
         refusals={404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)},
         ok_headers=("ETag",),
+    ),
+    # draws (R23): a service drawn in a region
+    ("PUT", "/v1/regions/{region}/draws/{service_code}"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), 409: ("WALK_IN_ONLY", "INVALID_STATE")}
+    ),
+    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): Answers(
+        roles=ADMIN, refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}, writes=True
     ),
     # the call centre
     ("POST", "/v1/operator/citizen-lookups"): Answers(roles=OPERATOR, refusals={404: ("NOT_FOUND",)}, writes=False),
@@ -302,6 +340,21 @@ HEADERS = {
         "schema": {"type": "string"},
     },
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}},
+}
+# request headers as clients send them: Powertools writes the alias in lower case, with no description
+REQUEST_HEADERS = {
+    "idempotency-key": {
+        "name": "Idempotency-Key",
+        "description": "one value per attempt (a UUID): a retry with the same key answers the first result "
+        "and never books twice; a new attempt takes a new key",
+    },
+    "if-match": {"name": "If-Match", "description": "the ETag last read: a change made since answers 412"},
+    "if-none-match": {"name": "If-None-Match", "description": "the ETag last read: unchanged answers 304"},
+}
+# every operation: whatever a proxy, the gateway or the platform answers beyond the listed statuses
+DEFAULT_PROBLEM = {
+    "description": "any other refusal or failure, as RFC 9457 problem details",
+    "content": {PROBLEM_JSON: {"schema": {"$ref": "#/components/schemas/Problem"}}},
 }
 HEADER_STATUSES = {"Location": {201}, "Idempotent-Replayed": {201}, "ETag": {200, 201, 304}}
 STATUS_MEANING = {
@@ -454,6 +507,65 @@ def _auth_text(roles: tuple[str, ...]) -> str:
     return f"Bearer token of {' or '.join(roles)} account."
 
 
+def _refs(node: Any) -> set[str]:
+    found: set[str] = set()
+    if isinstance(node, dict):
+        ref = node.get("$ref")
+        if isinstance(ref, str) and ref.startswith("#/components/schemas/"):
+            found.add(ref.rsplit("/", 1)[1])
+        for value in node.values():
+            found |= _refs(value)
+    elif isinstance(node, list):
+        for value in node:
+            found |= _refs(value)
+    return found
+
+
+def _request_schemas(paths: dict, schemas: dict) -> set[str]:
+    """The component schemas request bodies use (directly or nested)."""
+    todo = {
+        name for operations in paths.values() for op in operations.values() for name in _refs(op.get("requestBody"))
+    }
+    seen: set[str] = set()
+    while todo:
+        name = todo.pop()
+        if name in seen or name not in schemas:
+            continue
+        seen.add(name)
+        todo |= _refs(schemas[name]) - seen
+    return seen
+
+
+def _optional_without_default(schema: dict) -> None:
+    """An optional request field states its default in words, not as `default`: generators read a
+    `default` as "always present" (openapi-typescript makes such a field required), which is true of
+    an answer and false of a request."""
+    required = set(schema.get("required", ()))
+    for name, prop in (schema.get("properties") or {}).items():
+        if name not in required and "default" in prop:
+            default = prop.pop("default")
+            shown = json.dumps(default, ensure_ascii=False)
+            described = prop.get("description", "").rstrip(". ")
+            prop["description"] = f"{described} (default {shown})" if described else f"default {shown}"
+
+
+def _one_office_view(paths: dict, schemas: dict) -> None:
+    """GET /v1/offices/{office_id} answers the public hall, and to an administrator the same hall with
+    its timetable and closures: one schema, whose administrator-only fields are optional."""
+    ok = paths.get("/v1/offices/{office_id}", {}).get("get", {}).get("responses", {}).get("200", {})
+    media = ok.get("content", {}).get(JSON)
+    view = schemas.get("OfficeAdminViewOut")
+    if media is None or view is None:
+        return
+    media["schema"] = {"$ref": "#/components/schemas/OfficeAdminViewOut"}
+    admin_only = set(view.get("properties", {})) - set(schemas["OfficeOut"].get("properties", {}))
+    view["required"] = [name for name in view.get("required", []) if name not in admin_only]
+    for name in admin_only:
+        prop = view["properties"][name]
+        prop["description"] = f"administrators only: {prop.get('description', '')}".rstrip(": ")
+    view["description"] = "A hall; with an administrator's token also its timetable and closures as stored."
+
+
 def complete(doc: dict) -> dict:
     """The generated document, completed from ROUTES (in place; returned for convenience)."""
     doc["info"]["description"] = DESCRIPTION
@@ -476,7 +588,7 @@ def complete(doc: dict) -> dict:
     paths.setdefault("/v1/openapi.json", {})["get"] = {
         "tags": ["documentation"],
         "summary": "This OpenAPI 3.1 document",
-        "operationId": "openapi_document",
+        "operationId": "getOpenapiDocument",
         "responses": {"200": {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}}}},
     }
     queue = paths.get("/v1/offices/{office_id}/queue", {}).get("get")
@@ -491,6 +603,9 @@ def complete(doc: dict) -> dict:
             }
         )
 
+    for name in _request_schemas(paths, schemas):
+        _optional_without_default(schemas[name])
+    _one_office_view(paths, schemas)
     for path, operations in paths.items():
         for method, operation in operations.items():
             answers = ROUTES.get((method.upper(), path), UNLISTED)
@@ -499,11 +614,48 @@ def complete(doc: dict) -> dict:
             responses = _ok_responses(operation.get("responses", {}), answers)
             for status, codes in sorted(_refusals(method, operation, answers).items()):
                 responses[str(status)] = _problem_response(status, codes)
-            operation["responses"] = dict(sorted(responses.items()))
+            responses["default"] = DEFAULT_PROBLEM
+            operation["responses"] = dict(sorted(responses.items(), key=lambda item: (item[0] == "default", item[0])))
+            for parameter in operation.get("parameters") or []:
+                if parameter.get("in") == "header":
+                    parameter.update(REQUEST_HEADERS.get(parameter["name"].lower(), {}))
             operation["security"] = [{BEARER: []}] if answers.roles else []
             text = _auth_text(answers.roles)
             operation["description"] = f"{operation['description']}\n\n{text}" if operation.get("description") else text
     return doc
+
+
+def operation_id(function_name: str) -> str:
+    """A route's operationId - what a generated client names its method: the handler's own name in
+    lowerCamelCase (`create_booking` -> `createBooking`). Handler names are unique across the API
+    (tests/api/test_openapi.py)."""
+    first, *rest = function_name.strip("_").split("_")
+    return first + "".join(word[:1].upper() + word[1:] for word in rest)
+
+
+def _words(identifier: str) -> str:
+    """`cancelBooking` -> `Cancel booking`: the summary of a handler without a docstring."""
+    spaced = "".join(f" {c.lower()}" if c.isupper() else c for c in identifier)
+    return spaced[:1].upper() + spaced[1:]
+
+
+def describe(app: APIGatewayRestResolver) -> None:
+    """Each route's summary and description from its handler's docstring (the first paragraph, then
+    the rest), and its operationId from the handler's name: what the code says, said once."""
+    for route in app._static_routes + app._dynamic_routes:
+        route.operation_id = operation_id(route.func.__name__)
+        text = " ".join((inspect.getdoc(route.func) or "").split("\n\n", 1)[0].split())
+        route.summary = _first_sentence(text) or _words(route.operation_id)
+        route.description = inspect.getdoc(route.func) or None
+
+
+def _first_sentence(text: str) -> str:
+    """A summary: the docstring's first sentence (a generated client's one-line doc comment)."""
+    for end in (". ", "; "):
+        head, found, _ = text.partition(end)
+        if found:
+            return head.rstrip(".") if len(head) <= 120 else head[:117].rstrip() + "..."
+    return text.rstrip(".") if len(text) <= 120 else text[:117].rstrip() + "..."
 
 
 @lru_cache(maxsize=1)
@@ -511,5 +663,6 @@ def document() -> str:
     app = APIGatewayRestResolver(enable_validation=True)
     for router in ALL_ROUTERS():
         app.include_router(router)
+    describe(app)
     generated = json.loads(app.get_openapi_json_schema(title=TITLE, version=VERSION, openapi_version="3.1.0"))
     return json.dumps(complete(generated), ensure_ascii=False, separators=(",", ":"))

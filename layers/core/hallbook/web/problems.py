@@ -59,6 +59,12 @@ TEXTS: dict[str, tuple[str, str, str]] = {
     ),
     "BOOKING_REQUIRED": ("需要预约", "Booking required", "本大厅只接待已预约的群众，请先预约。"),
     "QUEUE_EMPTY": ("无人等候", "Queue empty", "当前没有等候的号。"),
+    "DRAW_OPEN": (
+        "摇号中",
+        "Places drawn by lot",
+        "该日号源以摇号方式分配，请在报名时间内报名；摇号结束后剩余号源再开放预约。",
+    ),
+    "DRAW_CLOSED": ("不在报名时间", "No draw open", "该日号源当前不在摇号报名时间内。"),
     "INVALID_STATE": ("当前状态不允许", "Invalid state", "当前状态不允许此操作（可能已被他人修改），请刷新后重试。"),
     "NOT_ELIGIBLE": ("不符合办理条件", "Not eligible", "不符合网上办理的条件。"),
     "PRECONDITION_FAILED": (

@@ -5,7 +5,7 @@ includes them all."""
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
     # the citizens' catalog, accounts and bookings; closures, the hall, the catalog, the call centre;
     # residence permits (R17); guardian links (R2) and the owner's reclaim of an ID number (R1); logout,
-    # SMS login codes, password change; the waitlist (R18), family proxies (R20), abuse flags (R22)
+    # SMS login codes, password change; the waitlist (R18), family proxies (R20), abuse flags (R22), draws (R23)
     from . import (
         accounts,
         applications,
@@ -13,6 +13,7 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
         catalog,
         catalog_admin,
         closures,
+        draws,
         flags,
         identity,
         operator,
@@ -39,4 +40,6 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
         waitlist.router,
         proxies.router,
         flags.router,
+        draws.router,
+        draws.admin_router,
     ]

@@ -2,41 +2,56 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import accounts
+from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
+from ..models_identity import (
+    PasswordResetConfirmIn,
+    PasswordResetIn,
+    PasswordResetOut,
+    PhoneChangeIn,
+    PhoneChangeOut,
+    PhoneConfirmIn,
+    PhoneConfirmOut,
+)
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import account_life, accounts
+else:
+    account_life = lazy("hallbook.services.account_life")
+    accounts = lazy("hallbook.services.accounts")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/v1/accounts", tags=["accounts"])
-def register(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
+def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
     account = accounts.register(body.name, body.id_number, body.phone, body.password, body.lang, now())
     return Response(201, "application/json", {"account_id": account.account_id, "phone_verified": False}, NO_STORE)
 
 
 @router.post("/v1/accounts/verify", tags=["accounts"])
-def verify(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
+def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
     account = accounts.verify_phone(body.id_number, body.code, now())
     return Response(200, "application/json", {"phone_verified": account.phone_verified}, NO_STORE)
 
 
 @router.post("/v1/accounts/verify/resend", tags=["accounts"])
-def resend(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
+def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
     accounts.resend_code(body.id_number, now())
     return Response(202, "application/json", {"phone_verified": False}, NO_STORE)
 
 
 @router.post("/v1/sessions", tags=["accounts"])
-def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
+def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
     token, expires_in = accounts.login(
         body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
     )
@@ -44,5 +59,51 @@ def login(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
 
 
 @router.get("/v1/me", tags=["accounts"])
-def me() -> Response[MeOut]:
+def get_me() -> Response[MeOut]:
     return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)
+
+
+# ---------------------------------------------------------------- account life (R1, issue 21)
+
+
+@router.post("/v1/accounts/password-reset", tags=["accounts"])
+def password_reset(body: Annotated[PasswordResetIn, Body()]) -> Response[PasswordResetOut]:
+    """A code to the verified phone of the login's account; the same 202 whether or not it exists."""
+    account_life.request_password_reset(body.login, now())
+    return Response(
+        202,
+        "application/json",
+        {"detail": "If this login has an account with a verified phone, a code was sent to it."},
+        NO_STORE,
+    )
+
+
+@router.post("/v1/accounts/password-reset/confirm", tags=["accounts"])
+def password_reset_confirm(body: Annotated[PasswordResetConfirmIn, Body()]) -> Response[SessionOut]:
+    """The code and a new password: every older token is refused from now on; the answer is a new one."""
+    token, expires_in = account_life.confirm_password_reset(
+        body.login, body.code, body.new_password, now(), source_ip(router)
+    )
+    return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)
+
+
+@router.post("/v1/me/phone", tags=["accounts"])
+def change_phone(body: Annotated[PhoneChangeIn, Body()]) -> Response[PhoneChangeOut]:
+    """A code to the new phone (one a minute, five a day); then POST /v1/me/phone/confirm."""
+    shown = account_life.request_phone_change(verified_caller(router, "citizen"), body.phone, now())
+    return Response(202, "application/json", shown, NO_STORE)
+
+
+@router.post("/v1/me/phone/confirm", tags=["accounts"])
+def confirm_phone(body: Annotated[PhoneConfirmIn, Body()]) -> Response[PhoneConfirmOut]:
+    """The code the new phone received: the account moves to it, and the old phone is told."""
+    shown = account_life.confirm_phone_change(verified_caller(router, "citizen"), body.code, now())
+    return Response(200, "application/json", shown, NO_STORE)
+
+
+@router.delete("/v1/me", tags=["accounts"], responses={204: {"description": "the account is closed"}})
+def close_account() -> Response[None]:
+    """PIPL: active bookings cancelled (never counted against anyone), waitlist entries, proxies and
+    guardian links ended, personal data erased (the audit trail kept); the ID number can register again."""
+    account_life.close(verified_caller(router, "citizen"), now())
+    return Response(204, None, None, NO_STORE)

@@ -4,7 +4,7 @@ StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...domain.errors import NotFound
-from ...services import applications, permits
+from ...lazy import lazy
 from ..auth import admin, staff_of, verified_caller
 from ..models import CURSOR, PERMIT_NUMBER
 from ..models_applications import (
@@ -31,6 +31,12 @@ from ..models_applications import (
     UploadOut,
 )
 
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import applications, permits
+else:
+    applications = lazy("hallbook.services.applications")
+    permits = lazy("hallbook.services.permits")
+
 router = APIGatewayRouter()
 staff_router = APIGatewayRouter()
 admin_router = APIGatewayRouter()
@@ -48,13 +54,13 @@ def _ok(body: object, status: int = 200, **headers: str) -> Response:
 
 
 @router.get("/v1/permits", tags=["applications"])
-def my_permits() -> Response[PermitsOut]:
+def list_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
     return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(verified_caller(router, "citizen"))]))
 
 
 @router.post("/v1/applications", tags=["applications"])
-def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
+def create_application(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
     """R17: a draft application for a permit the caller holds, with a presigned upload form per
     material. NOT_ELIGIBLE outside the renewal month (the window in `detail`), for a change older
     than 30 days, or while the permit has an open application of that kind."""
@@ -69,7 +75,7 @@ def apply(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
 
 
 @router.get("/v1/applications", tags=["applications"])
-def my_applications(
+def list_applications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
@@ -79,13 +85,13 @@ def my_applications(
 
 
 @router.get("/v1/applications/<application_id>", tags=["applications"])
-def my_application(application_id: ApplicationId) -> Response[ApplicationOut]:
+def get_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     caller = verified_caller(router, "citizen")
     return _ok(ApplicationOut.of(applications.own_application(caller, application_id)))
 
 
 @router.post("/v1/applications/<application_id>/uploads", tags=["applications"])
-def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]) -> Response[UploadOut]:
+def create_upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]) -> Response[UploadOut]:
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
     caller = verified_caller(router, "citizen")
@@ -93,48 +99,34 @@ def upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]
 
 
 @router.post("/v1/applications/<application_id>/submit", tags=["applications"])
-def submit(application_id: ApplicationId) -> Response[ApplicationOut]:
+def submit_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """draft -> submitted, once every required material is uploaded (VALIDATION_ERROR lists the
     missing ones)."""
     return _ok(ApplicationOut.of(applications.submit(verified_caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/withdraw", tags=["applications"])
-def withdraw(application_id: ApplicationId) -> Response[ApplicationOut]:
+def withdraw_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """A draft or submitted application is withdrawn; the permit may be applied for again."""
     return _ok(ApplicationOut.of(applications.withdraw(verified_caller(router, "citizen"), application_id, now())))
 
 
 @router.post("/v1/applications/<application_id>/collection", tags=["applications"])
-def collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
+def choose_collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
     """approved -> collecting: `{method: window, office_id, date, start}` books a permit-collection
     slot at the office under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
     caller = verified_caller(router, "citizen")
-    return _ok(
-        ApplicationOut.of(
-            applications.choose_collection(
-                caller,
-                application_id,
-                body.method,
-                now(),
-                office_id=body.office_id,
-                day=body.date,
-                start=body.start,
-                notice_acknowledged=body.notice_acknowledged,
-                name=body.name,
-                address=body.address,
-                phone=body.phone,
-            )
-        )
-    )
+    fields = body.model_dump(exclude={"method"})
+    fields["day"] = fields.pop("date", None)
+    return _ok(ApplicationOut.of(applications.choose_collection(caller, application_id, body.method, now(), **fields)))
 
 
 # ---------------------------------------------------------------- staff of the permit's office
 
 
 @staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
-def office_applications(
+def list_office_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -161,7 +153,7 @@ def _staff_application(application_id: str):
 
 
 @staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
-def office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
+def get_office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
     caller = staff_of(staff_router, office_id)
     application = applications.for_staff(application_id)
@@ -171,21 +163,21 @@ def office_application(office_id: Office, application_id: ApplicationId) -> Resp
 
 
 @staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
-def review(application_id: ApplicationId) -> Response[ApplicationOut]:
+def review_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
     caller, application = _staff_application(application_id)
     return _ok(ApplicationOut.for_staff(applications.review(caller, application, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/decision", tags=["applications"])
-def decide(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
+def decide_application(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
     """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
     caller, application = _staff_application(application_id)
     return _ok(ApplicationOut.for_staff(applications.decide(caller, application, body.approve, body.reason, now())))
 
 
 @staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
-def complete(
+def complete_application(
     application_id: ApplicationId, body: Annotated[CompleteIn | None, Body()] = None
 ) -> Response[ApplicationOut]:
     """collecting -> closed: the permit was handed over (window: its booking checked in, which is then

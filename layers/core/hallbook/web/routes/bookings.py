@@ -2,26 +2,32 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import bookings
-from ...services import confirmation as confirmations
-from ...services import reschedule as reschedules
-from ...services.reschedule import RescheduleRequest
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut, RescheduleIn
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings
+    from ...services import confirmation as confirmations
+    from ...services import reschedule as reschedules
+else:
+    bookings = lazy("hallbook.services.bookings")
+    confirmations = lazy("hallbook.services.confirmation")
+    reschedules = lazy("hallbook.services.reschedule")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
 
 
 @router.post("/v1/bookings", tags=["bookings"])
-def book(
+def create_booking(
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
@@ -43,7 +49,10 @@ def list_bookings(
     return Response(
         200,
         "application/json",
-        BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor),
+        BookingsOut(
+            bookings=BookingOut.each(page.bookings, bookings.queue_positions(page.bookings)),
+            next_cursor=page.next_cursor,
+        ),
         NO_STORE,
     )
 
@@ -51,17 +60,19 @@ def list_bookings(
 @router.get("/v1/bookings/<booking_id>", tags=["bookings"])
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "application/json", BookingOut.of(bookings.own_booking(caller, booking_id)), NO_STORE)
+    booking = bookings.own_booking(caller, booking_id)
+    queue = bookings.queue_positions([booking]).get(booking.booking_id)  # R13: on the day, once checked in
+    return Response(200, "application/json", BookingOut.of(booking, queue=queue), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
-def cancel(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def cancel_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     caller = verified_caller(router, "citizen")
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 
 
 @router.post("/v1/bookings/<booking_id>/reschedule", tags=["bookings"])
-def reschedule(
+def reschedule_booking(
     booking_id: Annotated[str, Path(max_length=64)],
     body: Annotated[RescheduleIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
@@ -69,19 +80,24 @@ def reschedule(
     """R8a: move the booking to another slot of its service (this hall or `office_id`'s) in one step,
     until the cancellation cut-off; not counted as a cancellation; one SMS gives both times."""
     caller = verified_caller(router, "citizen")
-    request = RescheduleRequest(**body.model_dump())
+    request = reschedules.RescheduleRequest(**body.model_dump())
     moved = reschedules.reschedule(caller, booking_id, request, idempotency_key, now())
     return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 
 
 @router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
-def confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+def get_confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     caller = verified_caller(router, "citizen")
-    return Response(200, "text/html; charset=utf-8", confirmations.confirmation_html(caller, booking_id), NO_STORE)
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        confirmations.confirmation_html(caller, booking_id),
+        {**NO_STORE, "Content-Security-Policy": confirmations.CSP},
+    )
 
 
 @router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])
-def calendar(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+def get_calendar_entry(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
     caller = verified_caller(router, "citizen")
     body, filename = confirmations.calendar_ics(caller, booking_id, now())

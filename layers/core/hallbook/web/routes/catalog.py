@@ -2,17 +2,31 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import catalog
+from ...lazy import lazy
 from ..auth import admin_or_none
 from ..conditional import conditional_json
-from ..models import AvailabilityOut, OfficeAdminViewOut, OfficeOut, OfficesOut, ServiceOut, ServicesOut, date_query
+from ..models import (
+    AvailabilityOut,
+    OfficeAdminViewOut,
+    OfficeOut,
+    OfficesOut,
+    ServiceAdminViewOut,
+    ServiceOut,
+    ServicesOut,
+    date_query,
+)
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import catalog
+else:
+    catalog = lazy("hallbook.services.catalog")
 
 router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
@@ -24,8 +38,24 @@ def list_services() -> Response[ServicesOut]:
 
 
 @router.get("/v1/services/<code>", tags=["catalog"])
-def get_service(code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])]) -> Response[ServiceOut]:
-    return Response(200, "application/json", ServiceOut.model_validate(catalog.get_service(code)), CACHE)
+def get_service(
+    code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])],
+) -> Response[ServiceOut | ServiceAdminViewOut]:
+    """One service. With an administrator's token, as stored, never cached, with the ETag that
+    PUT /v1/services/{code} takes as If-Match (issue 26: the console)."""
+    if admin_or_none(router) is not None:
+        from ...services import catalog_admin  # here: the citizen API's cold start never needs it
+
+        body, tag = catalog_admin.service_view(code)
+        return Response(
+            200, "application/json", body, {"Cache-Control": "private, no-store", "ETag": tag, "Vary": "Authorization"}
+        )
+    return Response(
+        200,
+        "application/json",
+        ServiceOut.model_validate(catalog.get_service(code)),
+        {**CACHE, "Vary": "Authorization"},
+    )
 
 
 @router.get("/v1/offices", tags=["catalog"])
@@ -73,7 +103,7 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
 )
-def availability(
+def get_availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
     service: Annotated[str, Query(max_length=64, description="a service code", examples=["ID_RENEW"])],
     from_: Annotated[str | None, date_query("YYYY-MM-DD; tomorrow by default", alias="from")] = None,

@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import audit, catalog_admin, stats
+from ...lazy import lazy
 from ..auth import admin
 from ..models import CURSOR, OfficeAdminViewOut, ServiceOut, date_query
 from ..models_admin import (
@@ -24,6 +24,13 @@ from ..models_admin import (
     ServiceIn,
     StatsOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import audit, catalog_admin, stats
+else:
+    audit = lazy("hallbook.services.audit")
+    catalog_admin = lazy("hallbook.services.catalog_admin")
+    stats = lazy("hallbook.services.stats")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -85,7 +92,7 @@ def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[Calen
     """R5: the year as the system reads it - its source, the weekdays off and the make-up working days -
     with the administrator's entries (and their ETag) if any."""
     admin(router)
-    result, tag = catalog_admin.calendar_year(year)
+    result, tag = catalog_admin.calendar_year(year, now().date())
     return Response(200, "application/json", result, versioned(tag))
 
 
@@ -98,7 +105,7 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
 
 
 @router.get("/v1/audit", tags=["admin"])
-def audit_log(
+def get_audit_log(
     date: Annotated[
         str | None,
         date_query("YYYY-MM-DD; today by default"),
@@ -123,7 +130,7 @@ def audit_log(
 
 
 @router.get("/v1/stats", tags=["admin"])
-def statistics(
+def get_statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
     service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,
     from_: Annotated[str | None, date_query("YYYY-MM-DD; a week before `to` by default", alias="from")] = None,

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import closures
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import ClosureIn, ClosureOut, DateText
-from ..models_admin import ClosureLiftedOut
+from ..models_admin import ClosureLiftedOut, ClosurePreviewOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import closures
+else:
+    closures = lazy("hallbook.services.closures")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -27,6 +32,17 @@ def close_day(
     caller = verified_caller(router, "admin")
     result = closures.close_day(caller, office_id, body.date, body.reason, now())
     return Response(201, "application/json", result, NO_STORE)
+
+
+@router.get("/v1/offices/<office_id>/closures/<date>", tags=["admin"])
+def preview_closure(
+    office_id: Annotated[str, Path(max_length=64)],
+    date: Annotated[DateText, Path(min_length=10, max_length=10, description="YYYY-MM-DD")],
+) -> Response[ClosurePreviewOut]:
+    """Before closing a day (issue 26): how many bookings the closure would cancel (each told by SMS),
+    slots it would close and waitlist entries it would end, and whether the day is closed already."""
+    verified_caller(router, "admin")
+    return Response(200, "application/json", closures.preview_closure(office_id, date, now()), NO_STORE)
 
 
 @router.delete("/v1/offices/<office_id>/closures/<date>", tags=["admin"])

@@ -3,7 +3,7 @@ marks one reviewed (audited). No flag sanctions anybody. Role: web/auth.admin.""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
@@ -12,10 +12,15 @@ from pydantic import Field
 
 from ...clock import now
 from ...domain.flags import PATTERNS
-from ...services import flags
+from ...lazy import lazy
 from ...store.flags import Flag
 from ..auth import admin
 from ..models import CURSOR, Model, Strict
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import flags
+else:
+    flags = lazy("hallbook.services.flags")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}

@@ -3,14 +3,14 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import guardians, reclaims
+from ...lazy import lazy
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
     GuardianConfirmIn,
@@ -23,7 +23,16 @@ from ..models_identity import (
     ReclaimOut,
     StaffGuardianLinkIn,
     StaffGuardianRevokeIn,
+    StaffPhoneChangeIn,
+    StaffPhoneChangeOut,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import account_life, guardians, reclaims
+else:
+    account_life = lazy("hallbook.services.account_life")
+    guardians = lazy("hallbook.services.guardians")
+    reclaims = lazy("hallbook.services.reclaims")
 
 router = APIGatewayRouter()
 staff_router = APIGatewayRouter()
@@ -36,7 +45,7 @@ def _json(status: int, body) -> Response:
 
 
 @router.post("/v1/guardian-links", tags=["guardians"])
-def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def request_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
     `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
     link = guardians.request_link(verified_caller(router, "citizen"), body.minor_id_number, now())
@@ -45,7 +54,7 @@ def request_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLi
 
 
 @router.post("/v1/guardian-links/confirm", tags=["guardians"])
-def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
+def confirm_guardian_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200,
         GuardianLinkOut.of(
@@ -55,14 +64,14 @@ def confirm_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[Guardia
 
 
 @router.post("/v1/guardian-links/revoke", tags=["guardians"])
-def revoke_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def revoke_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router, "citizen"), body.minor_id_number, now()))
     )
 
 
 @router.get("/v1/guardian-links", tags=["guardians"])
-def my_links() -> Response[GuardianLinksOut]:
+def list_guardian_links() -> Response[GuardianLinksOut]:
     return _json(
         200,
         GuardianLinksOut(
@@ -78,7 +87,7 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links", tags=["hall"])
-def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
+def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Staff who saw the household register link a guardian's account to a minor (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     link, created = guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
@@ -86,7 +95,9 @@ def staff_link(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) 
 
 
 @staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
-def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]) -> Response[GuardianLinkOut]:
+def staff_revoke_guardian_link(
+    office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]
+) -> Response[GuardianLinkOut]:
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(
         200, GuardianLinkOut.of(guardians.revoke_by_staff(staff, body.account_id, body.minor_id_number, now()))
@@ -94,7 +105,15 @@ def staff_revoke(office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body(
 
 
 @staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])
-def reclaim(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
+def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
     """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
+
+
+@staff_router.post("/v1/offices/<office_id>/phone-changes", tags=["hall"])
+def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[StaffPhoneChangeOut]:
+    """R1, a lost old phone: staff who saw the ID card move the account to the phone the citizen holds
+    (audited, flagged R22; refused when the real-name source says the phone is someone else's)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(200, account_life.change_phone_at_hall(staff, office_id, body.id_number, body.phone, now()))

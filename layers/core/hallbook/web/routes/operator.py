@@ -5,19 +5,25 @@ travel in a POST body, never in a URL (URLs end up in logs); a reference is no p
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import operator as service
-from ...services.bookings import BookingRequest
-from ...services.reschedule import RescheduleRequest
+from ...lazy import lazy
 from ..auth import operator
 from ..models import CURSOR, BookingOut, RescheduleIn
 from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut, OperatorFoundOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings, reschedule
+    from ...services import operator as service
+else:
+    bookings = lazy("hallbook.services.bookings")
+    reschedule = lazy("hallbook.services.reschedule")
+    service = lazy("hallbook.services.operator")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -57,7 +63,7 @@ def find_booking(
 
 
 @router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def list_bookings(
+def operator_list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
@@ -73,19 +79,23 @@ def list_bookings(
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
-def book(
+def operator_create_booking(
     account_id: Account,
     body: Annotated[OperatorBookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
     caller = operator(router)
-    booking, created = service.book(caller, account_id, BookingRequest(**body.model_dump()), idempotency_key, now())
+    booking, created = service.book(
+        caller, account_id, bookings.BookingRequest(**body.model_dump()), idempotency_key, now()
+    )
     headers = {**NO_STORE, **({} if created else {"Idempotent-Replayed": "true"})}
     return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
 @router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
-def cancel(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_cancel_booking(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     caller = operator(router)
     return Response(
         200, "application/json", BookingOut.of(service.cancel(caller, account_id, booking_id, now())), NO_STORE
@@ -101,7 +111,7 @@ def reschedule(
 ) -> Response[BookingOut]:
     """R8a for the caller: the same atomic move and SMS as the citizen's own reschedule."""
     caller = operator(router)
-    request = RescheduleRequest(**body.model_dump())
+    request = reschedule.RescheduleRequest(**body.model_dump())
     moved = service.reschedule_for(caller, account_id, booking_id, request, idempotency_key, now())
     return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 

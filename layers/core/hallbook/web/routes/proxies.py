@@ -3,18 +3,24 @@ citizen's own phone, to book, list and cancel for them; either side revokes."""
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Header, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import confirmation, proxies
-from ...services.bookings import BookingRequest
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import bookings, confirmation, proxies
+else:
+    bookings = lazy("hallbook.services.bookings")
+    confirmation = lazy("hallbook.services.confirmation")
+    proxies = lazy("hallbook.services.proxies")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -34,7 +40,7 @@ def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]
 
 
 @router.get("/v1/proxies", tags=["proxies"])
-def my_proxies() -> Response[ProxiesOut]:
+def list_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
     return _json(
         200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(verified_caller(router, "citizen"), now())])
@@ -53,7 +59,7 @@ def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
-def proxy_bookings(
+def proxy_list_bookings(
     proxy_id: ProxyId,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
@@ -63,25 +69,34 @@ def proxy_bookings(
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
-def proxy_book(
+def proxy_create_booking(
     proxy_id: ProxyId,
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(
-        verified_caller(router, "citizen"), proxy_id, BookingRequest(**body.model_dump()), idempotency_key, now()
+        verified_caller(router, "citizen"),
+        proxy_id,
+        bookings.BookingRequest(**body.model_dump()),
+        idempotency_key,
+        now(),
     )
     return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 
 @router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
-def proxy_cancel(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def proxy_cancel_booking(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     return _json(200, BookingOut.of(proxies.cancel(verified_caller(router, "citizen"), proxy_id, booking_id, now())))
 
 
 @router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])
-def proxy_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+def proxy_get_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """The citizen's printable confirmation (R13), for the proxy to print or pass on."""
     booking = proxies.own_booking_for(verified_caller(router, "citizen"), proxy_id, booking_id)
-    return Response(200, "text/html; charset=utf-8", confirmation.page_for(booking), NO_STORE)
+    return Response(
+        200,
+        "text/html; charset=utf-8",
+        confirmation.page_for(booking),
+        {**NO_STORE, "Content-Security-Policy": confirmation.CSP},
+    )

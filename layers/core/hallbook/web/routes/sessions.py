@@ -3,7 +3,7 @@ throttled login needs, and the password change that ends every older session. An
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body
@@ -11,9 +11,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
 from ...clock import now
-from ...services import accounts
+from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import accounts
+else:
+    accounts = lazy("hallbook.services.accounts")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -21,6 +26,9 @@ NO_STORE = {"Cache-Control": "no-store"}
 
 class LoginCodeIn(Strict):
     login: str = Field(min_length=1, max_length=64, description="ID number or phone")
+    password: str | None = Field(
+        default=None, max_length=128, description="the account's password: a code is sent only to whoever knows it"
+    )
 
 
 class LoginCodeOut(Model):
@@ -38,17 +46,18 @@ class PasswordChangeIn(Strict):
 
 
 @router.delete("/v1/sessions/current", tags=["accounts"], responses={204: {"description": "logged out"}})
-def logout() -> Response[None]:
+def end_session() -> Response[None]:
     """Logout: this token's session is refused from now on (the account's other sessions stay)."""
     accounts.logout(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)
 
 
 @router.post("/v1/sessions/sms-code", tags=["accounts"])
-def login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
-    """After SMS_CODE_REQUIRED: a login code to the account's phone (one a minute, five a day, valid ten
-    minutes); then POST /v1/sessions with `sms_code`. The answer is the same for every login."""
-    accounts.send_login_code(body.login, now())
+def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
+    """After SMS_CODE_REQUIRED: a new login code to the account's phone, for the right password (a login
+    without `sms_code` sends one too; one a minute, valid ten minutes); then POST /v1/sessions with
+    `sms_code`. The answer is the same for every login and password."""
+    accounts.send_login_code(body.login, body.password, now(), source_ip(router))
     return Response(
         202, "application/json", {"detail": "If this login needs an SMS code, one was sent to its phone."}, NO_STORE
     )

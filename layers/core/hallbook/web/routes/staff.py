@@ -6,14 +6,14 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import asdict
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import tickets
+from ...lazy import lazy
 from ..auth import staff_of
 from ..models import BookingOut
 from ..models_tickets import (
@@ -29,6 +29,11 @@ from ..models_tickets import (
     TransferIn,
     WalkInIn,
 )
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import tickets
+else:
+    tickets = lazy("hallbook.services.tickets")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -50,7 +55,7 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
 
 
 @router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
-def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
+def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(
         201, "application/json", TicketOut.of(tickets.walk_in(office_id, body.service_code, now())), NO_STORE
@@ -58,7 +63,7 @@ def walk_in(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[Ti
 
 
 @router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
-def day_tickets(office_id: Office) -> Response[DayTicketsOut]:
+def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
     day = tickets.day_tickets(office_id, now())
@@ -79,7 +84,7 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
 
 
 @router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
-def complete(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
+def complete_ticket(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
     done = tickets.complete(office_id, ticket_id, now())
     return Response(
@@ -142,7 +147,7 @@ def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
 )
-def display_board(office_id: Office):  # no return annotation: a 304 has no body to validate
+def get_queue_board(office_id: Office):  # no return annotation: a 304 has no body to validate
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
     ETag so an unchanged board costs a 304 without a body."""

@@ -2,17 +2,22 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 from aws_lambda_powertools.event_handler import Response
 from aws_lambda_powertools.event_handler.openapi.params import Body, Path
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...services import waitlist
+from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import BookingOut
 from ..models_waitlist import AcceptIn, WaitlistIn, WaitlistOut, WaitlistsOut
+
+if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
+    from ...services import waitlist
+else:
+    waitlist = lazy("hallbook.services.waitlist")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -20,7 +25,7 @@ EntryId = Annotated[str, Path(max_length=64)]
 
 
 @router.post("/v1/waitlist", tags=["waitlist"])
-def join(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
+def join_waitlist(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
     """Wait for a full day or one slot that has no free place; the entry counts as the subject's
     active booking of the service (R9) until it is accepted, left or ends at the day's cut-off."""
     caller = verified_caller(router, "citizen")
@@ -31,7 +36,7 @@ def join(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
 
 
 @router.get("/v1/waitlist", tags=["waitlist"])
-def list_entries() -> Response[WaitlistsOut]:
+def list_waitlist_entries() -> Response[WaitlistsOut]:
     caller = verified_caller(router, "citizen")
     return Response(
         200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(caller))), NO_STORE
@@ -39,14 +44,14 @@ def list_entries() -> Response[WaitlistsOut]:
 
 
 @router.delete("/v1/waitlist/<waitlist_id>", tags=["waitlist"])
-def leave(waitlist_id: EntryId) -> Response[WaitlistOut]:
+def leave_waitlist(waitlist_id: EntryId) -> Response[WaitlistOut]:
     """Leave the waitlist (`left`); an offer held is declined (`declined`) and passes to the next entry."""
     caller = verified_caller(router, "citizen")
     return Response(200, "application/json", WaitlistOut.of(waitlist.leave(caller, waitlist_id, now())), NO_STORE)
 
 
 @router.post("/v1/waitlist/<waitlist_id>/accept", tags=["waitlist"])
-def accept(waitlist_id: EntryId, body: Annotated[AcceptIn, Body()]) -> Response[BookingOut]:
+def accept_offer(waitlist_id: EntryId, body: Annotated[AcceptIn, Body()]) -> Response[BookingOut]:
     """The place held for the entry becomes a booking (201; 200 when it already did)."""
     caller = verified_caller(router, "citizen")
     booking, created = waitlist.accept(caller, waitlist_id, body.notice_acknowledged, now())

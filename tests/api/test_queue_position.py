@@ -1,0 +1,43 @@
+"""R13: on the day, a checked-in booking shows its ticket and how many are called before it, from the
+hall's queue (R15 order: booking tickets by slot, then by when booked; walk-ins after)."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+
+from tests.api.test_staff import DAY, OFFICE, at, call_next, check_in, offices, staff, walk_in  # noqa: F401
+from tests.support import registered
+
+pytestmark = pytest.mark.R13
+
+
+def queue_of(citizen, booking_id: str):
+    return citizen.get(f"/v1/bookings/{booking_id}").json().get("queue")
+
+
+def test_a_checked_in_booking_shows_its_ticket_and_how_many_are_before_it(system, staff, api):  # noqa: F811
+    first, second, third = registered(system), registered(system), registered(system)
+    made = []
+    for citizen, start in ((first, "09:00"), (second, "09:00"), (third, "09:30")):
+        made.append(citizen.book(DAY, start).json())
+        system.clock.advance(timedelta(seconds=1))  # the clock is frozen: one booking after the other
+    b1, b2, b3 = made
+    assert queue_of(first, b1["booking_id"]) is None  # booked, not checked in: no queue
+    system.clock.set(at("09:05"))
+    walk_in(api, staff[OFFICE])  # a walk-in is called after every booking ticket (R15)
+    # checked in in the reverse order of booking: the queue still follows the bookings' order
+    for b in (b3, b2, b1):
+        assert check_in(api, staff[OFFICE], {"reference": b["reference"]}).status == 201
+    for c in (first, second, third):
+        c.login()
+    assert queue_of(first, b1["booking_id"]) == {"ticket": "A003", "ahead": 0}
+    assert queue_of(second, b2["booking_id"]) == {"ticket": "A002", "ahead": 1}
+    assert queue_of(third, b3["booking_id"]) == {"ticket": "A001", "ahead": 2}
+    listed = {b["booking_id"]: b for b in third.get("/v1/bookings").json()["bookings"]}
+    assert listed[b3["booking_id"]]["queue"] == {"ticket": "A001", "ahead": 2}
+    assert call_next(api, staff[OFFICE]).status == 200  # calls A003 (first's)
+    assert queue_of(first, b1["booking_id"]) == {"ticket": "A003", "ahead": 0}  # called
+    assert queue_of(second, b2["booking_id"])["ahead"] == 0
+    assert queue_of(third, b3["booking_id"])["ahead"] == 1
