@@ -4,7 +4,7 @@ it infers) sends schema-valid requests to every operation of /v1/openapi.json of
 `python -m local` and checks each answer - no server error, a documented status, the documented
 media type and a body valid against the documented schema.
 
-Each operation is called with the bearer token of the role hallbook.web.openapi.ROUTES names for it
+Each operation is called with the bearer token of the role its declaration (hallbook.web.routing) names for it
 (conftest.py logs each role in). Bounded: MAX_EXAMPLES per operation and phase and MAX_TIME for the
 run, so it takes about two minutes on two cores (plus the server's start)."""
 
@@ -18,7 +18,10 @@ import time
 import urllib.request
 from pathlib import Path
 
-from hallbook.web.openapi import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, ROUTES, STAFF, UNLISTED
+from hallbook.web.openapi import UNLISTED
+from hallbook.web.routing import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, STAFF, every_route
+
+ROUTES = every_route()
 
 CHECKS = "not_a_server_error,status_code_conformance,content_type_conformance,response_schema_conformance"
 PHASES = "examples,coverage,fuzzing,stateful"

@@ -75,7 +75,7 @@ INSIDER_CHANGE = Pattern(  # R1, R2 (issue 21): every one is listed, whoever app
     "insider_change",
     1,
     False,
-    "staff moved an ID number or a phone, or linked a guardian to a minor, without the real-name source confirming it",
+    "staff moved an ID number or a phone, or linked a guardian to a minor, without the real-name source confirming it (listed from the 1st)",
 )
 PATTERNS = {
     p.name: p

@@ -20,6 +20,7 @@ import hmac
 import secrets
 import threading
 import time
+from contextvars import ContextVar
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
@@ -163,12 +164,38 @@ def _key_for(token: str) -> SigningKey:
     return key
 
 
+# the token of the request being handled, decoded once: the guard and the route both ask (web/app.py
+# forgets it when a request starts); its times are still checked against `now` at every ask
+_decoded: ContextVar[tuple[str, tuple[int, int, int], Caller] | None] = ContextVar("decoded_token", default=None)
+
+
+def new_request() -> None:
+    """A request starts: the token it carries is decoded again (once)."""
+    _decoded.set(None)
+
+
 def verify(authorization: str | None, now: datetime) -> Caller:
     """The caller a token names, checked for signature, key, issuer, audience and times (not yet for
     revocation: ensure_live)."""
     if not authorization or not authorization.startswith("Bearer "):
         raise Unauthenticated("Send `Authorization: Bearer <token>` from POST /v1/sessions.")
-    token = authorization[len("Bearer ") :].strip()
+    memo = _decoded.get()
+    if memo is not None and memo[0] == authorization:
+        times, caller = memo[1], memo[2]
+    else:
+        times, caller = _decode(authorization[len("Bearer ") :].strip())
+        _decoded.set((authorization, times, caller))
+    issued_at, not_before, expires_at = times
+    instant = int(now.timestamp())
+    if issued_at > instant + CLOCK_SKEW_SECONDS or not_before > instant + CLOCK_SKEW_SECONDS:
+        raise Unauthenticated("The token is not valid yet.")
+    if expires_at <= instant:
+        raise Unauthenticated("The token has expired; log in again.")
+    return caller
+
+
+def _decode(token: str) -> tuple[tuple[int, int, int], Caller]:
+    """The token's signature, key, issuer and audience checked; its times returned to be checked."""
     key = _key_for(token)
     try:
         # PyJWT would check iat/nbf/exp against the wall clock: every time check is ours, on `now`
@@ -193,14 +220,10 @@ def verify(authorization: str | None, now: datetime) -> Caller:
             raise ValueError("sid")
     except (jwt.PyJWTError, TypeError, ValueError):
         raise Unauthenticated("The token is not valid.") from None
-    instant = int(now.timestamp())
-    if issued_at > instant + CLOCK_SKEW_SECONDS or not_before > instant + CLOCK_SKEW_SECONDS:
-        raise Unauthenticated("The token is not valid yet.")
-    if expires_at <= instant:
-        raise Unauthenticated("The token has expired; log in again.")
-    return Caller(
+    caller = Caller(
         claims["sub"], claims.get("role", "citizen"), claims.get("office"), bool(claims.get("pv")), gen, sid, expires_at
     )
+    return (issued_at, not_before, expires_at), caller
 
 
 def ensure_live(caller: Caller) -> Caller:

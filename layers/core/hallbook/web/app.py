@@ -15,6 +15,7 @@ from .. import telemetry
 from ..config import settings
 from ..domain.errors import DomainError
 from ..observability import LazyTracer, logger, metrics, tracer, warm_for_provisioned_concurrency
+from ..services import tokens
 from . import guard
 from .problems import Problem, answering_in, from_domain, from_validation, problem
 
@@ -217,6 +218,7 @@ def api_handler(*routers):
     @metrics.log_metrics(capture_cold_start_metric=True)
     def lambda_handler(event, context):
         started = time.perf_counter()  # a measurement for the dashboards, not a rule's time (clock.py)
+        tokens.new_request()  # the guard and the route share one decoding of the token
         with answering_in(guard.header(event, "Accept-Language")):  # problems in the caller's language
             # web/guard.py: who may call this route and how often, before Powertools validates anything
             refused = guard.admit(event) or json_body_refusal(event) or guard.meter(event)

@@ -9,12 +9,19 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 from ..clock import now
 from ..domain.errors import DomainError, Forbidden
 from ..services.tokens import Caller, ensure_live, verify
+from .routing import ROUTES
 
 
 def verified_caller(router: BaseRouter, *roles: str) -> Caller:
-    """The verified caller, who must hold one of `roles` (any role when none is named)."""
-    headers = router.current_event.headers or {}
+    """The verified caller, who must hold one of `roles` - by default the roles the route is declared
+    with (web/routing.py; any role for a route declared for any): the declaration is the one place a
+    route's roles are written, and the guard has checked them before the body was read."""
+    event = router.current_event
+    headers = event.headers or {}
     caller = ensure_live(verify(headers.get("Authorization") or headers.get("authorization"), now()))
+    if not roles:
+        declared = ROUTES.get((str(event.http_method).upper(), str(event.resource)))
+        roles = declared.roles if declared is not None else ()
     if roles and caller.role not in roles:
         raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
     return caller

@@ -2,13 +2,13 @@
 
 Powertools validates a request's body, path and query before the route's code runs, so a route that
 checks its caller itself (web/auth.py) answers an anonymous PUT with a bad body 422 and the list of
-fields. `ROUTES` names, once, the roles every route of the template needs; `admit` checks them on the
-raw event first: no or invalid token 401, wrong role (or staff of another office) 403, and only then
-the body. The routes keep their own checks (ensure_live, the office of an application): the table
-decides who reaches validation, the routes still decide who is served. tests/api/test_guard.py asserts
-that the table names exactly the template's routes, so a new route cannot be forgotten.
+fields. Each route's declaration (web/routing.py, beside its handler) names its roles once; `admit`
+checks them on the raw event first: no or invalid token 401, wrong role (or staff of another office)
+403, and only then the body. The routes keep their own checks (ensure_live, the office of an
+application): the declaration decides who reaches validation, the routes still decide who is served.
+tests/api/test_guard.py asserts that the declarations are exactly the template's routes.
 
-Rate limits ride in the same table (README "Limits"). Two lines, by cost:
+Rate limits ride in the same declarations (README "Limits"). Two lines, by cost:
 - booking attempts and availability polls, the noon rush's volume: this environment's memory
   (domain.ratelimit.Buckets), no DynamoDB write per request; AWS WAF's rate-based rules in the
   template are the global line in front of every environment;
@@ -31,228 +31,17 @@ from aws_lambda_powertools import Metrics
 from aws_lambda_powertools.metrics import MetricUnit
 
 from ..clock import now
-from ..config import settings
 from ..domain.errors import DomainError, Forbidden, RateLimited
 from ..domain.identity import canonical_or_none
 from ..domain.ratelimit import Buckets, Period, Rate, retry_after
 from ..services import tokens
 from .problems import PROBLEM_JSON, from_domain
+from .routing import ROUTES, Limit
+from .routing import Route as Rule
 
 logger = logging.getLogger(__name__)
 metrics = Metrics()  # Powertools' metrics are one set per process: web.app's log_metrics flushes these
 
-
-@dataclass(frozen=True)
-class Limit:
-    """One limit a route counts: `Settings.limit_<name>` requests per key, keyed `by` the client
-    address, the caller's account or a body field; `shared`: a global counter instead of memory."""
-
-    name: str
-    by: str  # address | account | phone | minor_id_number
-    shared: bool = False
-    what: str = "requests"
-    # counts SMS sent, never forms refused (R1, issue 21): a request the route refuses (any answer but
-    # 2xx: a mistyped ID number, a taken phone) gets its unit back, so typos never spend a phone's quota
-    forms_free: bool = False
-
-    def rate(self) -> Rate:
-        return Rate.parse(getattr(settings(), f"limit_{self.name}"))
-
-
-@dataclass(frozen=True)
-class Rule:
-    roles: tuple[str, ...] = ()  # empty: anybody
-    own_office: bool = False  # staff only for the path's {office_id} (administrators for any)
-    limits: tuple[Limit, ...] = ()
-
-
-ANY_ROLE = ("citizen", "staff", "admin", "operator")
-PUBLIC = Rule()
-ANYONE_LOGGED_IN = Rule(ANY_ROLE)
-CITIZEN = Rule(("citizen",))
-STAFF_OF_OFFICE = Rule(("staff", "admin"), own_office=True)
-STAFF = Rule(("staff", "admin"))  # the office is the application's: the route checks it
-ADMIN = Rule(("admin",))
-OPERATOR = Rule(("operator",))
-
-SMS_BY_ADDRESS = Limit("sms_address", "address", shared=True, what="SMS codes requested")
-
-ROUTES: dict[tuple[str, str], Rule] = {
-    ("GET", "/v1/openapi.json"): PUBLIC,
-    # catalog (R3, R4): public; availability is what the rush polls
-    ("GET", "/v1/services"): PUBLIC,
-    ("GET", "/v1/services/{code}"): PUBLIC,
-    ("GET", "/v1/offices"): PUBLIC,
-    ("GET", "/v1/offices/{office_id}"): PUBLIC,
-    ("GET", "/v1/offices/{office_id}/availability"): Rule(
-        limits=(Limit("availability_address", "address", what="availability requests"),)
-    ),
-    # accounts (R1) and sessions
-    ("POST", "/v1/accounts"): Rule(
-        limits=(
-            Limit("register_form_address", "address", shared=True, what="registration attempts"),
-            Limit("sms_address", "address", shared=True, what="SMS codes requested", forms_free=True),
-            Limit("register_address", "address", shared=True, what="registrations", forms_free=True),
-            Limit("register_phone", "phone", shared=True, what="registrations", forms_free=True),
-        )
-    ),
-    # wrong codes: 5 per code, then 429 (services.accounts); per address, whether the ID number exists or not
-    ("POST", "/v1/accounts/verify"): Rule(
-        limits=(Limit("verify_address", "address", shared=True, what="codes tried"),)
-    ),
-    ("POST", "/v1/accounts/verify/resend"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
-    ("POST", "/v1/accounts/reclaim/confirm"): PUBLIC,
-    # wrong passwords: back-off per login and address, for any login string (services.accounts)
-    ("POST", "/v1/sessions"): Rule(limits=(Limit("login_address", "address", what="login attempts"),)),
-    ("POST", "/v1/sessions/sms-code"): Rule(limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
-    ("DELETE", "/v1/sessions/current"): ANYONE_LOGGED_IN,
-    ("POST", "/v1/me/password"): ANYONE_LOGGED_IN,
-    ("GET", "/v1/me"): ANYONE_LOGGED_IN,
-    # account life (R1, issue 21): a reset texts the verified phone, a phone change the new one
-    ("POST", "/v1/accounts/password-reset"): Rule(
-        limits=(SMS_BY_ADDRESS, Limit("reset_address", "address", shared=True, what="password resets"))
-    ),  # + one code per 2 minutes while the last is good, 8 a day per account (services.account_life)
-    ("POST", "/v1/accounts/password-reset/confirm"): Rule(
-        limits=(Limit("verify_address", "address", shared=True, what="codes tried"),)
-    ),  # + 5 wrong codes per code
-    ("POST", "/v1/me/phone"): Rule(("citizen",), limits=(SMS_BY_ADDRESS,)),  # + 1 a minute, 5 a day per account
-    ("POST", "/v1/me/phone/confirm"): CITIZEN,  # 5 wrong codes per code
-    ("DELETE", "/v1/me"): CITIZEN,
-    # bookings (R8-R13): the rush
-    ("POST", "/v1/bookings"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("GET", "/v1/bookings"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}"): CITIZEN,
-    ("POST", "/v1/bookings/{booking_id}/cancel"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}/confirmation"): CITIZEN,
-    # reschedule (R8a): takes a place, like a booking attempt
-    ("POST", "/v1/bookings/{booking_id}/reschedule"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    # the waitlist (R18): joining is a booking attempt of sorts
-    ("POST", "/v1/waitlist"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("GET", "/v1/waitlist"): CITIZEN,
-    ("DELETE", "/v1/waitlist/{waitlist_id}"): CITIZEN,
-    ("POST", "/v1/waitlist/{waitlist_id}/accept"): CITIZEN,
-    ("GET", "/v1/bookings/{booking_id}/calendar.ics"): CITIZEN,
-    # draws (R23): an entry is a booking attempt of sorts; the record is public
-    ("POST", "/v1/draw-entries"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("GET", "/v1/draw-entries"): CITIZEN,
-    ("GET", "/v1/draws/{draw_id}"): PUBLIC,
-    # guardians (R2): asking for a link may text a code to the minor's linked guardians
-    ("POST", "/v1/guardian-links"): Rule(
-        ("citizen",),
-        limits=(
-            SMS_BY_ADDRESS,
-            Limit("guardian_account", "account", shared=True, what="guardian link requests"),
-            Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"),
-        ),
-    ),
-    ("GET", "/v1/guardian-links"): CITIZEN,
-    ("POST", "/v1/guardian-links/confirm"): CITIZEN,
-    ("POST", "/v1/guardian-links/revoke"): CITIZEN,
-    # family proxies (R20): asking texts a code to the citizen's registered phone
-    ("POST", "/v1/proxies"): Rule(
-        ("citizen",),
-        limits=(
-            SMS_BY_ADDRESS,
-            Limit("proxy_account", "account", shared=True, what="proxy requests"),
-            Limit("proxy_phone", "phone", shared=True, what="proxy requests"),
-        ),
-    ),
-    ("GET", "/v1/proxies"): CITIZEN,
-    ("POST", "/v1/proxies/{proxy_id}/confirm"): CITIZEN,  # wrong codes: 5 per code, then 429 (services.proxies)
-    ("DELETE", "/v1/proxies/{proxy_id}"): CITIZEN,
-    ("GET", "/v1/proxies/{proxy_id}/bookings"): CITIZEN,
-    ("POST", "/v1/proxies/{proxy_id}/bookings"): Rule(
-        ("citizen",),
-        limits=(
-            Limit("booking_address", "address", what="booking attempts"),
-            Limit("booking_account", "account", what="booking attempts"),
-        ),
-    ),
-    ("POST", "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel"): CITIZEN,
-    ("GET", "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation"): CITIZEN,
-    # residence permits (R17)
-    ("GET", "/v1/permits"): CITIZEN,
-    ("POST", "/v1/applications"): CITIZEN,
-    ("GET", "/v1/applications"): CITIZEN,
-    ("GET", "/v1/applications/{application_id}"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/uploads"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/submit"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/withdraw"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/collection"): CITIZEN,
-    ("POST", "/v1/applications/{application_id}/review"): STAFF,
-    ("POST", "/v1/applications/{application_id}/decision"): STAFF,
-    ("POST", "/v1/applications/{application_id}/complete"): STAFF,
-    # the hall (R14, R15)
-    ("POST", "/v1/offices/{office_id}/check-ins"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/queue/next"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/tickets"): STAFF_OF_OFFICE,  # the counter console's day list
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/complete"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/queue"): PUBLIC,  # the display board: numbers only
-    # at the counter (R15a): recall, skip, transfer, pause and resume
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/recall"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/skip"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/tickets/{ticket_id}/transfer"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/counters/{counter}/pause"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/counters/{counter}/resume"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/guardian-links"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/guardian-links/revoke"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/identity-reclaims"): STAFF_OF_OFFICE,
-    ("POST", "/v1/offices/{office_id}/phone-changes"): STAFF_OF_OFFICE,  # R1: a lost old phone, ID card seen
-    ("GET", "/v1/offices/{office_id}/applications"): STAFF_OF_OFFICE,
-    ("GET", "/v1/offices/{office_id}/applications/{application_id}"): STAFF_OF_OFFICE,
-    # administrators
-    ("POST", "/v1/offices/{office_id}/closures"): ADMIN,
-    ("GET", "/v1/offices/{office_id}/closures"): ADMIN,  # issue 14: read-back
-    ("DELETE", "/v1/offices/{office_id}/closures/{date}"): ADMIN,
-    # admin console (issue 26)
-    ("GET", "/v1/offices/{office_id}/closures/{date}"): ADMIN,  # what a closure would cancel
-    ("GET", "/v1/calendar/{year}"): ADMIN,
-    ("GET", "/v1/stats"): ADMIN,
-    ("PUT", "/v1/services/{code}"): ADMIN,
-    ("PUT", "/v1/offices/{office_id}"): ADMIN,
-    ("PUT", "/v1/calendar/{year}"): ADMIN,
-    ("GET", "/v1/audit"): ADMIN,
-    ("GET", "/v1/admin/flags"): ADMIN,  # R22
-    ("POST", "/v1/admin/flags/{flag_id}/review"): ADMIN,
-    ("PUT", "/v1/permits/{number}"): ADMIN,
-    # draws (R23): a service drawn in a region
-    ("PUT", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
-    ("DELETE", "/v1/regions/{region}/draws/{service_code}"): ADMIN,
-    # the call centre
-    ("POST", "/v1/operator/citizen-lookups"): OPERATOR,
-    ("GET", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel"): OPERATOR,
-    # the call centre: a booking by its reference, reschedule (R8a), the confirmation SMS again
-    ("GET", "/v1/operator/bookings"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule"): OPERATOR,
-    ("POST", "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms"): OPERATOR,
-}
 
 BUCKETS = Buckets()  # this environment's in-memory limits
 

@@ -30,6 +30,7 @@ from ..models_applications import (
     UploadIn,
     UploadOut,
 )
+from ..routing import ADMIN, APPLICATION_STEP, BOOKING_REFUSALS, CITIZEN, CREATE_OR_CHANGE, STAFF, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import applications, permits
@@ -53,18 +54,27 @@ def _ok(body: object, status: int = 200, **headers: str) -> Response:
 # ---------------------------------------------------------------- citizens
 
 
-@router.get("/v1/permits", tags=["applications"])
+@declare(router, "GET", "/v1/permits", tags=["applications"], roles=CITIZEN)
 def list_permits() -> Response[PermitsOut]:
     """The residence permits the caller holds, each with its renewal window."""
-    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(verified_caller(router, "citizen"))]))
+    return _ok(PermitsOut(permits=[PermitOut.of(p) for p in permits.own_permits(verified_caller(router))]))
 
 
-@router.post("/v1/applications", tags=["applications"])
+@declare(
+    router,
+    "POST",
+    "/v1/applications",
+    tags=["applications"],
+    roles=CITIZEN,
+    ok=(201,),
+    ok_headers=("Location",),
+    refusals={403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), 409: ("NOT_ELIGIBLE",)},
+)
 def create_application(body: Annotated[ApplicationIn, Body()]) -> Response[ApplicationOut]:
     """R17: a draft application for a permit the caller holds, with a presigned upload form per
     material. NOT_ELIGIBLE outside the renewal month (the window in `detail`), for a change older
     than 30 days, or while the permit has an open application of that kind."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     fields = body.model_dump(exclude={"kind", "permit_number"})
     opened = applications.create(caller, body.kind, body.permit_number, now(), **fields)
     return _ok(
@@ -74,49 +84,85 @@ def create_application(body: Annotated[ApplicationIn, Body()]) -> Response[Appli
     )
 
 
-@router.get("/v1/applications", tags=["applications"])
+@declare(router, "GET", "/v1/applications", tags=["applications"], roles=CITIZEN)
 def list_applications(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
-    page = applications.list_own(verified_caller(router, "citizen"), limit, cursor)
+    page = applications.list_own(verified_caller(router), limit, cursor)
     return _ok(ApplicationsOut(applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
 
 
-@router.get("/v1/applications/<application_id>", tags=["applications"])
+@declare(
+    router,
+    "GET",
+    "/v1/applications/{application_id}",
+    tags=["applications"],
+    roles=CITIZEN,
+    refusals={404: ("NOT_FOUND",)},
+)
 def get_application(application_id: ApplicationId) -> Response[ApplicationOut]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     return _ok(ApplicationOut.of(applications.own_application(caller, application_id)))
 
 
-@router.post("/v1/applications/<application_id>/uploads", tags=["applications"])
+@declare(
+    router,
+    "POST",
+    "/v1/applications/{application_id}/uploads",
+    tags=["applications"],
+    roles=CITIZEN,
+    ok=(201,),
+    refusals=APPLICATION_STEP,
+)
 def create_upload_form(application_id: ApplicationId, body: Annotated[UploadIn, Body()]) -> Response[UploadOut]:
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     return _ok(UploadOut.of(applications.new_upload(caller, application_id, body.material, body.content_type)), 201)
 
 
-@router.post("/v1/applications/<application_id>/submit", tags=["applications"])
+@declare(
+    router,
+    "POST",
+    "/v1/applications/{application_id}/submit",
+    tags=["applications"],
+    roles=CITIZEN,
+    refusals=APPLICATION_STEP,
+)
 def submit_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """draft -> submitted, once every required material is uploaded (VALIDATION_ERROR lists the
     missing ones)."""
-    return _ok(ApplicationOut.of(applications.submit(verified_caller(router, "citizen"), application_id, now())))
+    return _ok(ApplicationOut.of(applications.submit(verified_caller(router), application_id, now())))
 
 
-@router.post("/v1/applications/<application_id>/withdraw", tags=["applications"])
+@declare(
+    router,
+    "POST",
+    "/v1/applications/{application_id}/withdraw",
+    tags=["applications"],
+    roles=CITIZEN,
+    refusals=APPLICATION_STEP,
+)
 def withdraw_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """A draft or submitted application is withdrawn; the permit may be applied for again."""
-    return _ok(ApplicationOut.of(applications.withdraw(verified_caller(router, "citizen"), application_id, now())))
+    return _ok(ApplicationOut.of(applications.withdraw(verified_caller(router), application_id, now())))
 
 
-@router.post("/v1/applications/<application_id>/collection", tags=["applications"])
+@declare(
+    router,
+    "POST",
+    "/v1/applications/{application_id}/collection",
+    tags=["applications"],
+    roles=CITIZEN,
+    refusals=merge(APPLICATION_STEP, BOOKING_REFUSALS),
+)
 def choose_collection(application_id: ApplicationId, body: Annotated[CollectionIn, Body()]) -> Response[ApplicationOut]:
     """approved -> collecting: `{method: window, office_id, date, start}` books a permit-collection
     slot at the office under the booking rules (SLOT_FULL, OUTSIDE_WINDOW, ...);
     `{method: mail, name, address, phone}` has the permit posted (postage paid on delivery)."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     fields = body.model_dump(exclude={"method"})
     fields["day"] = fields.pop("date", None)
     return _ok(ApplicationOut.of(applications.choose_collection(caller, application_id, body.method, now(), **fields)))
@@ -125,7 +171,9 @@ def choose_collection(application_id: ApplicationId, body: Annotated[CollectionI
 # ---------------------------------------------------------------- staff of the permit's office
 
 
-@staff_router.get("/v1/offices/<office_id>/applications", tags=["applications"])
+@declare(
+    staff_router, "GET", "/v1/offices/{office_id}/applications", tags=["applications"], roles=STAFF, own_office=True
+)
 def list_office_applications(
     office_id: Office,
     state: Annotated[States, Query()] = "submitted",
@@ -152,7 +200,14 @@ def _staff_application(application_id: str):
     return staff_of(staff_router, application.office_id), application
 
 
-@staff_router.get("/v1/offices/<office_id>/applications/<application_id>", tags=["applications"])
+@declare(
+    staff_router,
+    "GET",
+    "/v1/offices/{office_id}/applications/{application_id}",
+    tags=["applications"],
+    roles=STAFF,
+    own_office=True,
+)
 def get_office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
     caller = staff_of(staff_router, office_id)
@@ -162,21 +217,42 @@ def get_office_application(office_id: Office, application_id: ApplicationId) -> 
     return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=caller, now=now())))
 
 
-@staff_router.post("/v1/applications/<application_id>/review", tags=["applications"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/applications/{application_id}/review",
+    tags=["applications"],
+    roles=STAFF,
+    refusals=APPLICATION_STEP,
+)
 def review_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
     caller, application = _staff_application(application_id)
     return _ok(ApplicationOut.for_staff(applications.review(caller, application, now())))
 
 
-@staff_router.post("/v1/applications/<application_id>/decision", tags=["applications"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/applications/{application_id}/decision",
+    tags=["applications"],
+    roles=STAFF,
+    refusals=APPLICATION_STEP,
+)
 def decide_application(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
     """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
     caller, application = _staff_application(application_id)
     return _ok(ApplicationOut.for_staff(applications.decide(caller, application, body.approve, body.reason, now())))
 
 
-@staff_router.post("/v1/applications/<application_id>/complete", tags=["applications"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/applications/{application_id}/complete",
+    tags=["applications"],
+    roles=STAFF,
+    refusals=APPLICATION_STEP,
+)
 def complete_application(
     application_id: ApplicationId, body: Annotated[CompleteIn | None, Body()] = None
 ) -> Response[ApplicationOut]:
@@ -194,7 +270,16 @@ def complete_application(
 # ---------------------------------------------------------------- administrators
 
 
-@admin_router.put("/v1/permits/<number>", tags=["admin"])
+@declare(
+    admin_router,
+    "PUT",
+    "/v1/permits/{number}",
+    tags=["admin"],
+    roles=ADMIN,
+    ok=CREATE_OR_CHANGE,
+    refusals={404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)},
+    ok_headers=("ETag",),
+)
 def put_permit(
     number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
     body: Annotated[PermitIn, Body()],

@@ -12,6 +12,18 @@ from ...clock import now
 from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut, RescheduleIn
+from ..routing import (
+    BOOKING_ATTEMPTS,
+    BOOKING_REFUSALS,
+    CALENDAR,
+    CANCEL_REFUSALS,
+    CITIZEN,
+    HTML,
+    LIMITED,
+    RESCHEDULE_REFUSALS,
+    declare,
+    merge,
+)
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import bookings
@@ -26,12 +38,22 @@ router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
 
 
-@router.post("/v1/bookings", tags=["bookings"])
+@declare(
+    router,
+    "POST",
+    "/v1/bookings",
+    tags=["bookings"],
+    roles=CITIZEN,
+    limits=BOOKING_ATTEMPTS,
+    ok=(201,),
+    refusals=merge(BOOKING_REFUSALS, LIMITED),
+    ok_headers=("Location", "Idempotent-Replayed"),
+)
 def create_booking(
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     booking, created = bookings.book(caller, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"}
     if not created:
@@ -39,12 +61,12 @@ def create_booking(
     return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
-@router.get("/v1/bookings", tags=["bookings"])
+@declare(router, "GET", "/v1/bookings", tags=["bookings"], roles=CITIZEN)
 def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     page = bookings.list_bookings(caller, limit, cursor)
     return Response(
         200,
@@ -57,21 +79,29 @@ def list_bookings(
     )
 
 
-@router.get("/v1/bookings/<booking_id>", tags=["bookings"])
+@declare(router, "GET", "/v1/bookings/{booking_id}", tags=["bookings"], roles=CITIZEN, refusals={404: ("NOT_FOUND",)})
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     booking = bookings.own_booking(caller, booking_id)
     queue = bookings.queue_positions([booking]).get(booking.booking_id)  # R13: on the day, once checked in
     return Response(200, "application/json", BookingOut.of(booking, queue=queue), NO_STORE)
 
 
-@router.post("/v1/bookings/<booking_id>/cancel", tags=["bookings"])
+@declare(router, "POST", "/v1/bookings/{booking_id}/cancel", tags=["bookings"], roles=CITIZEN, refusals=CANCEL_REFUSALS)
 def cancel_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 
 
-@router.post("/v1/bookings/<booking_id>/reschedule", tags=["bookings"])
+@declare(
+    router,
+    "POST",
+    "/v1/bookings/{booking_id}/reschedule",
+    tags=["bookings"],
+    roles=CITIZEN,
+    limits=BOOKING_ATTEMPTS,
+    refusals=merge(RESCHEDULE_REFUSALS, LIMITED),
+)
 def reschedule_booking(
     booking_id: Annotated[str, Path(max_length=64)],
     body: Annotated[RescheduleIn, Body()],
@@ -79,15 +109,23 @@ def reschedule_booking(
 ) -> Response[BookingOut]:
     """R8a: move the booking to another slot of its service (this hall or `office_id`'s) in one step,
     until the cancellation cut-off; not counted as a cancellation; one SMS gives both times."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     request = reschedules.RescheduleRequest(**body.model_dump())
     moved = reschedules.reschedule(caller, booking_id, request, idempotency_key, now())
     return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 
 
-@router.get("/v1/bookings/<booking_id>/confirmation", tags=["bookings"])
+@declare(
+    router,
+    "GET",
+    "/v1/bookings/{booking_id}/confirmation",
+    tags=["bookings"],
+    roles=CITIZEN,
+    refusals={404: ("NOT_FOUND",)},
+    media=HTML,
+)
 def get_confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     return Response(
         200,
         "text/html; charset=utf-8",
@@ -96,10 +134,18 @@ def get_confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Respons
     )
 
 
-@router.get("/v1/bookings/<booking_id>/calendar.ics", tags=["bookings"])
+@declare(
+    router,
+    "GET",
+    "/v1/bookings/{booking_id}/calendar.ics",
+    tags=["bookings"],
+    roles=CITIZEN,
+    refusals={404: ("NOT_FOUND",)},
+    media=CALENDAR,
+)
 def get_calendar_entry(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """R13: the booking as an iCalendar event (the hall's address, a reminder the day before)."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     body, filename = confirmations.calendar_ics(caller, booking_id, now())
     return Response(
         200,

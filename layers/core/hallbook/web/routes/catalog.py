@@ -22,6 +22,7 @@ from ..models import (
     ServicesOut,
     date_query,
 )
+from ..routing import LIMITED, Limit, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import catalog
@@ -32,12 +33,12 @@ router = APIGatewayRouter()
 CACHE = {"Cache-Control": "public, max-age=60"}
 
 
-@router.get("/v1/services", tags=["catalog"])
+@declare(router, "GET", "/v1/services", tags=["catalog"])
 def list_services() -> Response[ServicesOut]:
     return Response(200, "application/json", ServicesOut(services=catalog.list_services()), CACHE)
 
 
-@router.get("/v1/services/<code>", tags=["catalog"])
+@declare(router, "GET", "/v1/services/{code}", tags=["catalog"], refusals={404: ("NOT_FOUND",)})
 def get_service(
     code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])],
 ) -> Response[ServiceOut | ServiceAdminViewOut]:
@@ -58,7 +59,7 @@ def get_service(
     )
 
 
-@router.get("/v1/offices", tags=["catalog"])
+@declare(router, "GET", "/v1/offices", tags=["catalog"], refusals={404: ("NOT_FOUND",)})
 def list_offices(
     service: Annotated[
         str | None, Query(max_length=64, description="a service code: the halls offering it", examples=["ID_RENEW"])
@@ -68,7 +69,9 @@ def list_offices(
     return Response(200, "application/json", OfficesOut(offices=catalog.list_offices(service, district)), CACHE)
 
 
-@router.get("/v1/offices/<office_id>", tags=["catalog"])
+@declare(
+    router, "GET", "/v1/offices/{office_id}", tags=["catalog"], refusals={404: ("NOT_FOUND",)}, ok_headers=("ETag",)
+)
 def get_office(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],
 ) -> Response[OfficeOut | OfficeAdminViewOut]:
@@ -92,8 +95,10 @@ def get_office(
 AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13
 
 
-@router.get(
-    "/v1/offices/<office_id>/availability",
+@declare(
+    router,
+    "GET",
+    "/v1/offices/{office_id}/availability",
     tags=["catalog"],
     responses={
         200: {
@@ -102,6 +107,8 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
         },
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
+    limits=(Limit("availability_address", "address", what="availability requests"),),
+    refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def get_availability(
     office_id: Annotated[str, Path(max_length=64, examples=["gz-tianhe-centre"])],

@@ -24,6 +24,7 @@ from ..models_admin import (
     ServiceIn,
     StatsOut,
 )
+from ..routing import ADMIN, CREATE_OR_CHANGE, VERSIONED_CHANGE, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import audit, catalog_admin, stats
@@ -51,7 +52,16 @@ def _status(created: bool) -> int:
     return 201 if created else 200
 
 
-@router.put("/v1/services/<code>", tags=["admin"])
+@declare(
+    router,
+    "PUT",
+    "/v1/services/{code}",
+    tags=["admin"],
+    roles=ADMIN,
+    ok=CREATE_OR_CHANGE,
+    refusals=VERSIONED_CHANGE,
+    ok_headers=("ETag",),
+)
 def put_service(
     code: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[A-Z0-9_]+$")], body: Annotated[ServiceIn, Body()]
 ) -> Response[ServiceOut]:
@@ -62,7 +72,16 @@ def put_service(
     return Response(_status(created), "application/json", ServiceOut.model_validate(service), versioned(tag))
 
 
-@router.put("/v1/offices/<office_id>", tags=["admin"])
+@declare(
+    router,
+    "PUT",
+    "/v1/offices/{office_id}",
+    tags=["admin"],
+    roles=ADMIN,
+    ok=CREATE_OR_CHANGE,
+    refusals=VERSIONED_CHANGE,
+    ok_headers=("ETag",),
+)
 def put_office(
     office_id: Annotated[str, Path(min_length=1, max_length=64, pattern=r"^[a-z0-9-]+$")],
     body: Annotated[OfficeIn, Body()],
@@ -76,7 +95,16 @@ def put_office(
     return Response(_status(created), "application/json", result, versioned(tag))
 
 
-@router.put("/v1/calendar/<year>", tags=["admin"])
+@declare(
+    router,
+    "PUT",
+    "/v1/calendar/{year}",
+    tags=["admin"],
+    roles=ADMIN,
+    ok=CREATE_OR_CHANGE,
+    refusals=VERSIONED_CHANGE,
+    ok_headers=("ETag",),
+)
 def put_calendar(
     year: Annotated[int, Path(ge=2000, le=2100)], body: Annotated[CalendarIn, Body()]
 ) -> Response[CalendarOut]:
@@ -87,7 +115,7 @@ def put_calendar(
     return Response(_status(created), "application/json", result, versioned(tag))
 
 
-@router.get("/v1/calendar/<year>", tags=["admin"])
+@declare(router, "GET", "/v1/calendar/{year}", tags=["admin"], roles=ADMIN, ok_headers=("ETag",))
 def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[CalendarYearOut]:
     """R5: the year as the system reads it - its source, the weekdays off and the make-up working days -
     with the administrator's entries (and their ETag) if any."""
@@ -96,7 +124,15 @@ def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[Calen
     return Response(200, "application/json", result, versioned(tag))
 
 
-@router.get("/v1/offices/<office_id>/closures", tags=["admin"])
+@declare(
+    router,
+    "GET",
+    "/v1/offices/{office_id}/closures",
+    tags=["admin"],
+    roles=ADMIN,
+    refusals={404: ("NOT_FOUND",)},
+    ok_headers=("ETag",),
+)
 def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[ClosuresOut]:
     """The hall's dated closures, oldest first (the ETag is the hall's)."""
     admin(router)
@@ -104,7 +140,7 @@ def list_closures(office_id: Annotated[str, Path(max_length=64)]) -> Response[Cl
     return Response(200, "application/json", result, versioned(tag))
 
 
-@router.get("/v1/audit", tags=["admin"])
+@declare(router, "GET", "/v1/audit", tags=["admin"], roles=ADMIN)
 def get_audit_log(
     date: Annotated[
         str | None,
@@ -129,7 +165,7 @@ def get_audit_log(
     )
 
 
-@router.get("/v1/stats", tags=["admin"])
+@declare(router, "GET", "/v1/stats", tags=["admin"], roles=ADMIN, refusals={404: ("NOT_FOUND",)}, also_csv=True)
 def get_statistics(
     office: Annotated[str, Query(max_length=64, description="the hall", examples=["gz-tianhe-centre"])],
     service: Annotated[str | None, Query(max_length=64, description="one service; every one by default")] = None,

@@ -14,6 +14,7 @@ from ...lazy import lazy
 from ...store.catalog import load_catalog
 from ..auth import verified_caller
 from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut, DrawSettingIn, DrawSettingOut
+from ..routing import ADMIN, BOOKING_ATTEMPTS, BOOKING_REFUSALS, CITIZEN, LIMITED, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import draws
@@ -27,34 +28,59 @@ Region = Annotated[str, Path(max_length=64)]
 ServiceCode = Annotated[str, Path(max_length=64)]
 
 
-@admin_router.put("/v1/regions/<region>/draws/<service_code>", tags=["admin"])
+@declare(
+    admin_router,
+    "PUT",
+    "/v1/regions/{region}/draws/{service_code}",
+    tags=["admin"],
+    roles=ADMIN,
+    refusals={404: ("NOT_FOUND",), 409: ("WALK_IN_ONLY", "INVALID_STATE")},
+)
 def mark_drawn(
     region: Region, service_code: ServiceCode, body: Annotated[DrawSettingIn, Body()]
 ) -> Response[DrawSettingOut]:
     """The service is drawn by lot in the region from the next noon release on (R23); its first draw is
     announced at once (its seed's hash published). Audited."""
-    caller = verified_caller(admin_router, "admin")
+    caller = verified_caller(admin_router)
     setting, draw = draws.mark_drawn(caller, region, service_code, body.entry_minutes, now())
     return Response(200, "application/json", DrawSettingOut.of(setting, draw), NO_STORE)
 
 
-@admin_router.delete("/v1/regions/<region>/draws/<service_code>", tags=["admin"])
+@declare(
+    admin_router,
+    "DELETE",
+    "/v1/regions/{region}/draws/{service_code}",
+    tags=["admin"],
+    roles=ADMIN,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
+    writes=True,
+)
 def unmark(region: Region, service_code: ServiceCode) -> Response[DrawSettingOut]:
     """First-come again from the next noon release on; the days already opened keep their draws. Audited."""
-    caller = verified_caller(admin_router, "admin")
+    caller = verified_caller(admin_router)
     return Response(
         200, "application/json", DrawSettingOut.of(draws.unmark(caller, region, service_code, now())), NO_STORE
     )
 
 
-@router.post("/v1/draw-entries", tags=["draws"])
+@declare(
+    router,
+    "POST",
+    "/v1/draw-entries",
+    tags=["draws"],
+    roles=CITIZEN,
+    limits=BOOKING_ATTEMPTS,
+    ok=(201,),
+    refusals=merge(BOOKING_REFUSALS, {409: ("DRAW_CLOSED",)}, LIMITED),
+    ok_headers=("Location", "Idempotent-Replayed"),
+)
 def enter(
     body: Annotated[DrawEntryIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[DrawEntryOut]:
     """Enter the draw of a drawn day during its entry period: one entry per person (ID number) and draw.
     Being early or fast changes nothing: the order is drawn from the seed at the close."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     entry, created = draws.enter(caller, draws.EntryRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, "Location": f"/v1/draws/{entry.draw_id}"}
     if not created:
@@ -62,16 +88,16 @@ def enter(
     return Response(201, "application/json", DrawEntryOut.of(entry), headers)
 
 
-@router.get("/v1/draw-entries", tags=["draws"])
+@declare(router, "GET", "/v1/draw-entries", tags=["draws"], roles=CITIZEN)
 def list_entries() -> Response[DrawEntriesOut]:
     """The caller's entries (own and minors'), newest first: entered, won (with the booking) or lost."""
-    caller = verified_caller(router, "citizen")
+    caller = verified_caller(router)
     return Response(
         200, "application/json", DrawEntriesOut(entries=DrawEntryOut.each(draws.list_entries(caller))), NO_STORE
     )
 
 
-@router.get("/v1/draws/<draw_id>", tags=["draws"])
+@declare(router, "GET", "/v1/draws/{draw_id}", tags=["draws"], refusals={404: ("NOT_FOUND",)})
 def get_draw(draw_id: Annotated[str, Path(max_length=128)]) -> Response[DrawOut]:
     """The public record of a draw: region, service, day, places, entries, winners; once drawn, its seed
     and how the draw is computed from it, so anybody can recompute it."""

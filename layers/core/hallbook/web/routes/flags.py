@@ -16,6 +16,7 @@ from ...lazy import lazy
 from ...store.flags import Flag
 from ..auth import admin
 from ..models import CURSOR, Model, Strict
+from ..routing import ADMIN, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import flags
@@ -75,7 +76,7 @@ class FlagReviewIn(Strict):
     note: str | None = Field(default=None, max_length=500, description="what the administrator found")
 
 
-@router.get("/v1/admin/flags", tags=["admin"])
+@declare(router, "GET", "/v1/admin/flags", tags=["admin"], roles=ADMIN)
 def list_flags(
     status: Annotated[
         str | None, Query(pattern="^(open|reviewed)$", description="open or reviewed; both if absent")
@@ -93,7 +94,9 @@ def list_flags(
     )
 
 
-@router.post("/v1/admin/flags/<flag_id>/review", tags=["admin"])
+@declare(
+    router, "POST", "/v1/admin/flags/{flag_id}/review", tags=["admin"], roles=ADMIN, refusals={404: ("NOT_FOUND",)}
+)
 def review_flag(
     flag_id: Annotated[str, Path(max_length=80)], body: Annotated[FlagReviewIn, Body()]
 ) -> Response[FlagOut]:

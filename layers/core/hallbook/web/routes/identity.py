@@ -26,6 +26,7 @@ from ..models_identity import (
     StaffPhoneChangeIn,
     StaffPhoneChangeOut,
 )
+from ..routing import CITIZEN, LIMITED, SMS_BY_ADDRESS, STAFF, Limit, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import account_life, guardians, reclaims
@@ -44,49 +45,74 @@ def _json(status: int, body) -> Response:
     return Response(status, "application/json", body, NO_STORE)
 
 
-@router.post("/v1/guardian-links", tags=["guardians"])
+@declare(
+    router,
+    "POST",
+    "/v1/guardian-links",
+    tags=["guardians"],
+    roles=CITIZEN,
+    limits=(
+        SMS_BY_ADDRESS,
+        Limit("guardian_account", "account", shared=True, what="guardian link requests"),
+        Limit("guardian_minor", "minor_id_number", shared=True, what="guardian link requests"),
+    ),
+    ok=(201, 202),
+    refusals={403: ("PHONE_NOT_VERIFIED",), **LIMITED},
+)
 def request_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Ask to act for a minor: active at once when the real-name source confirms the guardianship,
     `pending` when a linked guardian must confirm (an SMS code goes to their phone)."""
-    link = guardians.request_link(verified_caller(router, "citizen"), body.minor_id_number, now())
+    link = guardians.request_link(verified_caller(router), body.minor_id_number, now())
     shown = GuardianLinkOut.of(link)
     return _json(201 if shown.status == "active" else 202, shown)
 
 
-@router.post("/v1/guardian-links/confirm", tags=["guardians"])
+@declare(
+    router,
+    "POST",
+    "/v1/guardian-links/confirm",
+    tags=["guardians"],
+    roles=CITIZEN,
+    refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED},
+)
 def confirm_guardian_link(body: Annotated[GuardianConfirmIn, Body()]) -> Response[GuardianLinkOut]:
     return _json(
         200,
-        GuardianLinkOut.of(
-            guardians.confirm_link(verified_caller(router, "citizen"), body.minor_id_number, body.code, now())
-        ),
+        GuardianLinkOut.of(guardians.confirm_link(verified_caller(router), body.minor_id_number, body.code, now())),
     )
 
 
-@router.post("/v1/guardian-links/revoke", tags=["guardians"])
+@declare(router, "POST", "/v1/guardian-links/revoke", tags=["guardians"], roles=CITIZEN, refusals={404: ("NOT_FOUND",)})
 def revoke_guardian_link(body: Annotated[GuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
-    return _json(
-        200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router, "citizen"), body.minor_id_number, now()))
-    )
+    return _json(200, GuardianLinkOut.of(guardians.revoke_own(verified_caller(router), body.minor_id_number, now())))
 
 
-@router.get("/v1/guardian-links", tags=["guardians"])
+@declare(router, "GET", "/v1/guardian-links", tags=["guardians"], roles=CITIZEN)
 def list_guardian_links() -> Response[GuardianLinksOut]:
     return _json(
         200,
         GuardianLinksOut(
-            links=[GuardianLinkOut.of(link) for link in guardians.my_links(verified_caller(router, "citizen"), now())]
+            links=[GuardianLinkOut.of(link) for link in guardians.my_links(verified_caller(router), now())]
         ),
     )
 
 
-@router.post("/v1/accounts/reclaim/confirm", tags=["accounts"])
+@declare(router, "POST", "/v1/accounts/reclaim/confirm", tags=["accounts"], refusals=LIMITED)
 def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[ReclaimConfirmOut]:
     """The owner's first password after a hall gave their ID number back, with the SMS code it sent."""
     return _json(200, reclaims.confirm(body.id_number, body.code, body.password, now()))
 
 
-@staff_router.post("/v1/offices/<office_id>/guardian-links", tags=["hall"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/guardian-links",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={404: ("NOT_FOUND",)},
+)
 def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
     """Staff who saw the household register link a guardian's account to a minor (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
@@ -94,7 +120,15 @@ def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, 
     return _json(201, GuardianLinkOut.of(link, account_id=link.account_id if created else None))
 
 
-@staff_router.post("/v1/offices/<office_id>/guardian-links/revoke", tags=["hall"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/guardian-links/revoke",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",)},
+)
 def staff_revoke_guardian_link(
     office_id: Office, body: Annotated[StaffGuardianRevokeIn, Body()]
 ) -> Response[GuardianLinkOut]:
@@ -104,14 +138,31 @@ def staff_revoke_guardian_link(
     )
 
 
-@staff_router.post("/v1/offices/<office_id>/identity-reclaims", tags=["hall"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/identity-reclaims",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)},
+)
 def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
     """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
 
 
-@staff_router.post("/v1/offices/<office_id>/phone-changes", tags=["hall"])
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/phone-changes",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")},
+)
 def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[StaffPhoneChangeOut]:
     """R1, a lost old phone: staff who saw the ID card move the account to the phone the citizen holds
     (audited, flagged R22; refused when the real-name source says the phone is someone else's)."""

@@ -16,6 +16,7 @@ from ...lazy import lazy
 from ..auth import operator
 from ..models import CURSOR, BookingOut, RescheduleIn
 from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut, OperatorFoundOut
+from ..routing import BOOKING_REFUSALS, CANCEL_REFUSALS, LIMITED, OPERATOR, RESCHEDULE_REFUSALS, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import bookings, reschedule
@@ -30,14 +31,22 @@ NO_STORE = {"Cache-Control": "no-store"}
 Account = Annotated[str, Path(max_length=64)]
 
 
-@router.post("/v1/operator/citizen-lookups", tags=["call centre"])
+@declare(
+    router,
+    "POST",
+    "/v1/operator/citizen-lookups",
+    tags=["call centre"],
+    roles=OPERATOR,
+    refusals={404: ("NOT_FOUND",)},
+    writes=False,
+)
 def find_citizen(body: Annotated[CitizenLookupIn, Body()]) -> Response[CitizenOut]:
     """The caller's account, found by ID number and phone together (both must match)."""
     caller = operator(router)
     return Response(200, "application/json", service.find_citizen(caller, body.id_number, body.phone, now()), NO_STORE)
 
 
-@router.get("/v1/operator/bookings", tags=["call centre"])
+@declare(router, "GET", "/v1/operator/bookings", tags=["call centre"], roles=OPERATOR, refusals={404: ("NOT_FOUND",)})
 def find_booking(
     reference: Annotated[
         str,
@@ -62,7 +71,7 @@ def find_booking(
     return Response(200, "application/json", out, NO_STORE)
 
 
-@router.get("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
+@declare(router, "GET", "/v1/operator/citizens/{account_id}/bookings", tags=["call centre"], roles=OPERATOR)
 def operator_list_bookings(
     account_id: Account,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
@@ -78,7 +87,16 @@ def operator_list_bookings(
     )
 
 
-@router.post("/v1/operator/citizens/<account_id>/bookings", tags=["call centre"])
+@declare(
+    router,
+    "POST",
+    "/v1/operator/citizens/{account_id}/bookings",
+    tags=["call centre"],
+    roles=OPERATOR,
+    ok=(201,),
+    refusals=BOOKING_REFUSALS,
+    ok_headers=("Idempotent-Replayed",),
+)
 def operator_create_booking(
     account_id: Account,
     body: Annotated[OperatorBookingIn, Body()],
@@ -92,7 +110,14 @@ def operator_create_booking(
     return Response(201, "application/json", BookingOut.of(booking), headers)
 
 
-@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/cancel", tags=["call centre"])
+@declare(
+    router,
+    "POST",
+    "/v1/operator/citizens/{account_id}/bookings/{booking_id}/cancel",
+    tags=["call centre"],
+    roles=OPERATOR,
+    refusals=CANCEL_REFUSALS,
+)
 def operator_cancel_booking(
     account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
 ) -> Response[BookingOut]:
@@ -102,7 +127,14 @@ def operator_cancel_booking(
     )
 
 
-@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/reschedule", tags=["call centre"])
+@declare(
+    router,
+    "POST",
+    "/v1/operator/citizens/{account_id}/bookings/{booking_id}/reschedule",
+    tags=["call centre"],
+    roles=OPERATOR,
+    refusals=RESCHEDULE_REFUSALS,
+)
 def reschedule(
     account_id: Account,
     booking_id: Annotated[str, Path(max_length=64)],
@@ -116,7 +148,15 @@ def reschedule(
     return Response(200, "application/json", BookingOut.of(moved), NO_STORE)
 
 
-@router.post("/v1/operator/citizens/<account_id>/bookings/<booking_id>/confirmation-sms", tags=["call centre"])
+@declare(
+    router,
+    "POST",
+    "/v1/operator/citizens/{account_id}/bookings/{booking_id}/confirmation-sms",
+    tags=["call centre"],
+    roles=OPERATOR,
+    ok=(202,),
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED},
+)
 def resend_confirmation(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     """The booking's confirmation SMS again (a booked booking; three a day per booking)."""
     caller = operator(router)

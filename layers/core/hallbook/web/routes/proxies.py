@@ -14,6 +14,18 @@ from ...lazy import lazy
 from ..auth import verified_caller
 from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
 from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
+from ..routing import (
+    BOOKING_ATTEMPTS,
+    BOOKING_REFUSALS,
+    CANCEL_REFUSALS,
+    CITIZEN,
+    HTML,
+    LIMITED,
+    SMS_BY_ADDRESS,
+    Limit,
+    declare,
+    merge,
+)
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import bookings, confirmation, proxies
@@ -31,44 +43,82 @@ def _json(status: int, body, headers: dict | None = None) -> Response:
     return Response(status, "application/json", body, {**NO_STORE, **(headers or {})})
 
 
-@router.post("/v1/proxies", tags=["proxies"])
+@declare(
+    router,
+    "POST",
+    "/v1/proxies",
+    tags=["proxies"],
+    roles=CITIZEN,
+    limits=(
+        SMS_BY_ADDRESS,
+        Limit("proxy_account", "account", shared=True, what="proxy requests"),
+        Limit("proxy_phone", "phone", shared=True, what="proxy requests"),
+    ),
+    ok=(202, 200),
+    refusals={403: ("PHONE_NOT_VERIFIED",), 404: ("NOT_FOUND",), **LIMITED},
+)
 def request_proxy(body: Annotated[ProxyRequestIn, Body()]) -> Response[ProxyOut]:
     """Ask a citizen (an older relative) to let you book for them: 202 `pending`, and an SMS code goes
     to the phone registered on their account; 200 with the active authorisation you already hold."""
-    link, created = proxies.request(verified_caller(router, "citizen"), body.id_number, body.phone, now())
+    link, created = proxies.request(verified_caller(router), body.id_number, body.phone, now())
     return _json(202 if created else 200, ProxyOut.of(link))
 
 
-@router.get("/v1/proxies", tags=["proxies"])
+@declare(router, "GET", "/v1/proxies", tags=["proxies"], roles=CITIZEN)
 def list_proxies() -> Response[ProxiesOut]:
     """Authorisations you gave (`you_are: citizen`) and hold (`you_are: proxy`), newest first."""
-    return _json(
-        200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(verified_caller(router, "citizen"), now())])
-    )
+    return _json(200, ProxiesOut(proxies=[ProxyOut.of(a) for a in proxies.my_proxies(verified_caller(router), now())]))
 
 
-@router.post("/v1/proxies/<proxy_id>/confirm", tags=["proxies"])
+@declare(
+    router,
+    "POST",
+    "/v1/proxies/{proxy_id}/confirm",
+    tags=["proxies"],
+    roles=CITIZEN,
+    refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED},
+)
 def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
-    return _json(200, ProxyOut.of(proxies.confirm(verified_caller(router, "citizen"), proxy_id, body.code, now())))
+    return _json(200, ProxyOut.of(proxies.confirm(verified_caller(router), proxy_id, body.code, now())))
 
 
-@router.delete("/v1/proxies/<proxy_id>", tags=["proxies"])
+@declare(
+    router,
+    "DELETE",
+    "/v1/proxies/{proxy_id}",
+    tags=["proxies"],
+    roles=CITIZEN,
+    refusals={404: ("NOT_FOUND",)},
+    writes=True,
+)
 def revoke_proxy(proxy_id: ProxyId) -> Response[ProxyOut]:
     """The citizen or the proxy ends the authorisation; both are told by SMS. Bookings made stay."""
-    return _json(200, ProxyOut.of(proxies.revoke(verified_caller(router, "citizen"), proxy_id, now())))
+    return _json(200, ProxyOut.of(proxies.revoke(verified_caller(router), proxy_id, now())))
 
 
-@router.get("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
+@declare(
+    router, "GET", "/v1/proxies/{proxy_id}/bookings", tags=["proxies"], roles=CITIZEN, refusals={404: ("NOT_FOUND",)}
+)
 def proxy_list_bookings(
     proxy_id: ProxyId,
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
-    page = proxies.list_bookings(verified_caller(router, "citizen"), proxy_id, limit, cursor, now())
+    page = proxies.list_bookings(verified_caller(router), proxy_id, limit, cursor, now())
     return _json(200, BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor))
 
 
-@router.post("/v1/proxies/<proxy_id>/bookings", tags=["proxies"])
+@declare(
+    router,
+    "POST",
+    "/v1/proxies/{proxy_id}/bookings",
+    tags=["proxies"],
+    roles=CITIZEN,
+    limits=BOOKING_ATTEMPTS,
+    ok=(201,),
+    refusals=merge(BOOKING_REFUSALS, LIMITED),
+    ok_headers=("Idempotent-Replayed",),
+)
 def proxy_create_booking(
     proxy_id: ProxyId,
     body: Annotated[BookingIn, Body()],
@@ -76,7 +126,7 @@ def proxy_create_booking(
 ) -> Response[BookingOut]:
     """Book for the citizen, under every rule of their own booking; the SMS go to both of you."""
     booking, created = proxies.book(
-        verified_caller(router, "citizen"),
+        verified_caller(router),
         proxy_id,
         bookings.BookingRequest(**body.model_dump()),
         idempotency_key,
@@ -85,15 +135,30 @@ def proxy_create_booking(
     return _json(201, BookingOut.of(booking), {} if created else {"Idempotent-Replayed": "true"})
 
 
-@router.post("/v1/proxies/<proxy_id>/bookings/<booking_id>/cancel", tags=["proxies"])
+@declare(
+    router,
+    "POST",
+    "/v1/proxies/{proxy_id}/bookings/{booking_id}/cancel",
+    tags=["proxies"],
+    roles=CITIZEN,
+    refusals=CANCEL_REFUSALS,
+)
 def proxy_cancel_booking(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    return _json(200, BookingOut.of(proxies.cancel(verified_caller(router, "citizen"), proxy_id, booking_id, now())))
+    return _json(200, BookingOut.of(proxies.cancel(verified_caller(router), proxy_id, booking_id, now())))
 
 
-@router.get("/v1/proxies/<proxy_id>/bookings/<booking_id>/confirmation", tags=["proxies"])
+@declare(
+    router,
+    "GET",
+    "/v1/proxies/{proxy_id}/bookings/{booking_id}/confirmation",
+    tags=["proxies"],
+    roles=CITIZEN,
+    refusals={404: ("NOT_FOUND",)},
+    media=HTML,
+)
 def proxy_get_confirmation(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
     """The citizen's printable confirmation (R13), for the proxy to print or pass on."""
-    booking = proxies.own_booking_for(verified_caller(router, "citizen"), proxy_id, booking_id)
+    booking = proxies.own_booking_for(verified_caller(router), proxy_id, booking_id)
     return Response(
         200,
         "text/html; charset=utf-8",

@@ -14,6 +14,7 @@ from ...clock import now
 from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
+from ..routing import ANY_ROLE, LIMITED, SMS_BY_ADDRESS, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import accounts
@@ -45,14 +46,24 @@ class PasswordChangeIn(Strict):
     )
 
 
-@router.delete("/v1/sessions/current", tags=["accounts"], responses={204: {"description": "logged out"}})
+@declare(
+    router,
+    "DELETE",
+    "/v1/sessions/current",
+    tags=["accounts"],
+    responses={204: {"description": "logged out"}},
+    roles=ANY_ROLE,
+    ok=(204,),
+)
 def end_session() -> Response[None]:
     """Logout: this token's session is refused from now on (the account's other sessions stay)."""
     accounts.logout(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)
 
 
-@router.post("/v1/sessions/sms-code", tags=["accounts"])
+@declare(
+    router, "POST", "/v1/sessions/sms-code", tags=["accounts"], limits=(SMS_BY_ADDRESS,), ok=(202,), refusals=LIMITED
+)
 def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeOut]:
     """After SMS_CODE_REQUIRED: a new login code to the account's phone, for the right password (a login
     without `sms_code` sends one too; one a minute, valid ten minutes); then POST /v1/sessions with
@@ -63,7 +74,7 @@ def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeO
     )
 
 
-@router.post("/v1/me/password", tags=["accounts"])
+@declare(router, "POST", "/v1/me/password", tags=["accounts"], roles=ANY_ROLE, refusals=LIMITED)
 def change_password(body: Annotated[PasswordChangeIn, Body()]) -> Response[SessionOut]:
     """A new password: every token issued before it is refused from now on; the answer is a new one."""
     token, expires_in = accounts.change_password(

@@ -29,6 +29,7 @@ from ..models_tickets import (
     TransferIn,
     WalkInIn,
 )
+from ..routing import STAFF, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import tickets
@@ -42,7 +43,16 @@ BOARD_MAX_AGE = 5  # seconds: screens poll every few seconds; a CDN or browser a
 Office = Annotated[str, Path(max_length=64)]
 
 
-@router.post("/v1/offices/<office_id>/check-ins", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/check-ins",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "CHECK_IN_CLOSED")},
+)
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     staff_of(router, office_id)
     done = tickets.check_in(office_id, body.reference, body.id_number, now())
@@ -54,7 +64,16 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
     return Response(201, "application/json", checked_in, NO_STORE)
 
 
-@router.post("/v1/offices/<office_id>/tickets", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/tickets",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={404: ("NOT_FOUND",), 409: ("BOOKING_REQUIRED", "SERVICE_NOT_OFFERED")},
+)
 def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(
@@ -62,7 +81,15 @@ def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -
     )
 
 
-@router.get("/v1/offices/<office_id>/tickets", tags=["hall"])
+@declare(
+    router,
+    "GET",
+    "/v1/offices/{office_id}/tickets",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",)},
+)
 def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
@@ -77,13 +104,29 @@ def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     )
 
 
-@router.post("/v1/offices/<office_id>/queue/next", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/queue/next",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND", "QUEUE_EMPTY")},
+)
 def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Response[TicketOut]:
     staff_of(router, office_id)
     return Response(200, "application/json", TicketOut.of(tickets.call_next(office_id, body.counter, now())), NO_STORE)
 
 
-@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/complete", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/tickets/{ticket_id}/complete",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
+)
 def complete_ticket(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
     staff_of(router, office_id)
     done = tickets.complete(office_id, ticket_id, now())
@@ -101,7 +144,15 @@ TicketId = Annotated[str, Path(max_length=32)]
 Counter = Annotated[str, Path(max_length=48)]
 
 
-@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/recall", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/tickets/{ticket_id}/recall",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
+)
 def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """重呼: the called ticket is announced again at its counter."""
     caller = staff_of(router, office_id)
@@ -110,14 +161,30 @@ def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     )
 
 
-@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/skip", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/tickets/{ticket_id}/skip",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
+)
 def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """过号: back in the queue after the next N calls; a second skip ends it as no_show."""
     caller = staff_of(router, office_id)
     return Response(200, "application/json", TicketOut.of(tickets.skip(caller, office_id, ticket_id, now())), NO_STORE)
 
 
-@router.post("/v1/offices/<office_id>/tickets/<ticket_id>/transfer", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/tickets/{ticket_id}/transfer",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "SERVICE_NOT_OFFERED")},
+)
 def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
     """To another counter or service; a booking ticket stays ahead of walk-ins."""
     caller = staff_of(router, office_id)
@@ -125,27 +192,48 @@ def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn,
     return Response(200, "application/json", TicketOut.of(moved), NO_STORE)
 
 
-@router.post("/v1/offices/<office_id>/counters/<counter>/pause", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/counters/{counter}/pause",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
+)
 def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now())
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
 
 
-@router.post("/v1/offices/<office_id>/counters/<counter>/resume", tags=["hall"])
+@declare(
+    router,
+    "POST",
+    "/v1/offices/{office_id}/counters/{counter}/resume",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    refusals={404: ("NOT_FOUND",)},
+)
 def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now(), paused=False)
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
 
 
-@router.get(
-    "/v1/offices/<office_id>/queue",
+@declare(
+    router,
+    "GET",
+    "/v1/offices/{office_id}/queue",
     tags=["hall"],
     responses={
         200: {"description": "the board", "content": {"application/json": {"model": BoardOut}}},
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
+    ok=(200, 304),
+    refusals={404: ("NOT_FOUND",)},
+    ok_headers=("ETag",),
 )
 def get_queue_board(office_id: Office):  # no return annotation: a 304 has no body to validate
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
