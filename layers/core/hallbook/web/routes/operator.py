@@ -135,7 +135,7 @@ def operator_cancel_booking(
     roles=OPERATOR,
     refusals=RESCHEDULE_REFUSALS,
 )
-def reschedule(
+def operator_reschedule_booking(
     account_id: Account,
     booking_id: Annotated[str, Path(max_length=64)],
     body: Annotated[RescheduleIn, Body()],
@@ -157,7 +157,9 @@ def reschedule(
     ok=(202,),
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED},
 )
-def resend_confirmation(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_resend_confirmation(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     """The booking's confirmation SMS again (a booked booking; three a day per booking)."""
     caller = operator(router)
     return Response(

@@ -153,7 +153,7 @@ Counter = Annotated[str, Path(max_length=48)]
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+def recall_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """重呼: the called ticket is announced again at its counter."""
     caller = staff_of(router, office_id)
     return Response(
@@ -170,7 +170,7 @@ def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+def skip_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """过号: back in the queue after the next N calls; a second skip ends it as no_show."""
     caller = staff_of(router, office_id)
     return Response(200, "application/json", TicketOut.of(tickets.skip(caller, office_id, ticket_id, now())), NO_STORE)
@@ -185,7 +185,7 @@ def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "SERVICE_NOT_OFFERED")},
 )
-def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
+def transfer_ticket(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
     """To another counter or service; a booking ticket stays ahead of walk-ins."""
     caller = staff_of(router, office_id)
     moved = tickets.transfer(caller, office_id, ticket_id, body.counter, body.service_code, now())
@@ -201,7 +201,7 @@ def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn,
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+def pause_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now())
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
@@ -216,7 +216,7 @@ def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",)},
 )
-def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+def resume_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now(), paused=False)
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
