@@ -150,15 +150,25 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
 
 
 def insider_change(
-    staff_account_id: str, what: str, id_number: str, office_id: str, now: datetime, **evidence: Any
+    staff_account_id: str,
+    what: str,
+    id_number: str,
+    office_id: str,
+    now: datetime,
+    change_id: str | None = None,
+    step: str = "done",
+    **evidence: Any,
 ) -> None:
-    """R1, R2: a hall's change of who holds an ID number, a phone or a minor's link (each one listed)."""
+    """R1, R2: a hall's change of who holds an ID number, a phone or a minor's link: each one is listed,
+    from the clerk's request (`step` requested, or refused when the real-name source contradicted it)
+    to its approval (done); the steps of one change are one flag's evidence."""
     note(
         INSIDER_CHANGE,
-        f"{what}#{_pseudonym(id_number)}#{int(now.timestamp())}",
+        f"{what}#{change_id or _pseudonym(id_number) + '#' + str(int(now.timestamp()))}",
         f"{what} {mask_id_number(id_number)}",
         now,
         event=what,
+        step=step,
         staff_account_id=staff_account_id,
         office_id=office_id,
         id_number=mask_id_number(id_number),
