@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl, unquote
 
 from hallbook.clock import get_clock
+from hallbook.i18n import N_
 from local import pages, state
 from local.environment import ACCOUNT_ID
 from local.runtime import Functions
@@ -127,6 +128,16 @@ def problem(status: int, title: str, detail: str, code: str) -> Response:
     return _json_response(status, payload, "application/problem+json")
 
 
+def api_problem(request: Request, status: int, code: str, detail: str) -> Response:
+    """A refusal of the gateway itself (no such route, method or page) made as the API's own are: from
+    the message catalogue, in the caller's Accept-Language (docs/i18n.md)."""
+    from hallbook.web.problems import Problem, answering_in
+
+    accept_language = next((v for n, v in request.headers if n.lower() == "accept-language"), None)
+    with answering_in(accept_language):
+        return _proxy_response(Problem(status, code, detail).to_proxy())
+
+
 class _CompiledRoute:
     """A template path ("/v1/offices/{office_id}") matched segment by segment."""
 
@@ -217,7 +228,9 @@ class Gateway:
         segments = [unquote(s) for s in request.path.strip("/").split("/")] if request.path.strip("/") else []
         matched = [(r, p) for r in self._routes if (p := r.match(segments)) is not None]
         if not matched:
-            return problem(404, "Not Found", f"no route for {request.path}", "NOT_FOUND")
+            return api_problem(
+                request, 404, "NOT_FOUND", N_("No route {method} {path}.", method=request.method, path=request.path)
+            )
         # the most specific resource takes the request, whichever methods it has
         resource = [(c, p) for c, p in matched if c.route.path == matched[0][0].route.path]
         for compiled, parameters in resource:
@@ -380,11 +393,16 @@ class Gateway:
 
 def _method_not_allowed(request: Request, methods: Iterable[str]) -> Response:
     allowed = ", ".join(sorted(methods))
-    response = problem(
+    response = api_problem(
+        request,
         405,
-        "Method Not Allowed",
-        f"{request.method} is not allowed on {request.path}; use {allowed}",
         "VALIDATION_ERROR",
+        N_(
+            "{method} is not allowed on {path}; use {allowed}.",
+            method=request.method,
+            path=request.path,
+            allowed=allowed,
+        ),
     )
     return _response(405, response.body, [*response.header_list, ("Allow", allowed)])
 

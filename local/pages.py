@@ -35,7 +35,7 @@ TYPES = {
     ".json": "application/json",
 }
 # nothing loaded from outside: the browser refuses it too. The booking confirmation's inline style and
-# script, by their hashes: the citizen page shows it in an iframe's srcdoc, which lives under this
+# script, by their hashes: a page that shows it in an iframe's srcdoc puts it under this
 # policy (hallbook/services/confirmation.py; the template's PagesHeaders say the same)
 CSP = (
     f"default-src 'self'; script-src 'self' {SCRIPT_HASH}; style-src 'self' {STYLE_HASH}; img-src 'self' data: blob:; "
@@ -73,7 +73,8 @@ def page_file(path: str) -> Path | None:
 
 
 def serve(request: Request) -> Response | None:
-    from local.gateway import _response, problem
+    from hallbook.i18n import N_
+    from local.gateway import _response, api_problem
 
     if request.path in ("/staff", "/operator", "/admin", "/board", "/board/"):
         if request.method not in ("GET", "HEAD"):
@@ -86,7 +87,7 @@ def serve(request: Request) -> Response | None:
     if request.method not in ("GET", "HEAD"):
         return _response(405, b"", [("Allow", "GET, HEAD")])
     if not file.is_file():
-        return problem(404, "Not Found", f"no page {request.path}", "NOT_FOUND")
+        return api_problem(request, 404, "NOT_FOUND", N_("No page {path}.", path=request.path))
     body = config_js() if request.path == "/assets/config.js" else file.read_bytes()
     etag = '"' + hashlib.sha256(body).hexdigest()[:16] + '"'
     headers = [

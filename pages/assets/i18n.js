@@ -113,8 +113,8 @@ window.HALLBOOK_I18N = {
     "field.new_password": "新密码", "field.current_password": "当前密码", "field.name": "姓名", "field.code": "验证码", "field.sms_code": "验证码",
     "field.login": "身份证号或手机号", "field.minor_id_number": "子女身份证号码", "field.subject_id_number": "子女身份证号码",
     "field.birth_certificate_number": "出生医学证明编号", "field.newborn": "新生儿信息", "field.permit_number": "居住证号码",
+    "err.DRAW_OPEN": "该日号源以摇号分配，请在下方摇号报名。", "err.DRAW_CLOSED": "当前不在该日的摇号报名时间内。",
     "field.change_date": "变更日期", "field.office_id": "领证大厅", "field.address": "地址", "field.date": "日期", "field.start": "时段",
-    "err.NOT_ELIGIBLE": "暂不符合申请条件。", "err.DRAW_OPEN": "该日名额正在摇号登记中，请参加摇号。", "err.DRAW_CLOSED": "摇号登记已截止。",
     // board
     "board.title": "叫号显示", "board.calling": "正在叫号", "board.counter": "{c} 号窗口", "board.waiting": "等候",
     "board.waitingCount": "等候 {n} 人", "board.wait": "预计等候约 {n} 分钟", "board.booking": "预约",
@@ -169,7 +169,8 @@ window.HALLBOOK_I18N = {
     "err.QUEUE_EMPTY": "当前没有等候的号码。", "err.INVALID_STATE": "当前状态不允许此操作。",
     "err.SMS_CODE_REQUIRED": "本次登录需要短信验证码。", "err.TOTP_CODE_REQUIRED": "本次登录需要动态验证码。",
     "err.BUSY": "系统繁忙，请稍后重试。", "err.INTERNAL": "系统出错，请稍后重试。",
-    "err.UNSUPPORTED_MEDIA_TYPE": "请求格式有误。"
+    "err.UNSUPPORTED_MEDIA_TYPE": "请求格式有误。",
+    "err.NOT_ELIGIBLE": "不符合网上办理的条件。", "err.PRECONDITION_FAILED": "内容已被他人修改，请刷新后重试。"
   },
   en: {
     "lang.switch": "中文", "lang.switchLabel": "切换到中文",
@@ -269,8 +270,8 @@ window.HALLBOOK_I18N = {
     "field.new_password": "new password", "field.current_password": "current password", "field.name": "name", "field.code": "code", "field.sms_code": "code",
     "field.login": "ID number or mobile number", "field.minor_id_number": "child's ID number", "field.subject_id_number": "child's ID number",
     "field.birth_certificate_number": "birth certificate number", "field.newborn": "newborn's details", "field.permit_number": "permit number",
+    "err.DRAW_OPEN": "This day's places are drawn by lot: enter the draw below.", "err.DRAW_CLOSED": "This day's draw is not taking entries now.",
     "field.change_date": "date of the change", "field.office_id": "hall", "field.address": "address", "field.date": "day", "field.start": "time",
-    "err.NOT_ELIGIBLE": "You cannot apply for this now.", "err.DRAW_OPEN": "Places for that day are being drawn: enter the draw.", "err.DRAW_CLOSED": "The draw's entry period is over.",
     "board.title": "Now calling", "board.calling": "Now calling", "board.counter": "Counter {c}", "board.waiting": "Waiting",
     "board.waitingCount": "{n} waiting", "board.wait": "Estimated wait about {n} min", "board.booking": "Booked",
     "board.walkIn": "Walk-in", "board.stale": "Connection lost: showing the state of {t}", "board.noneCalled": "Please wait",
@@ -319,6 +320,7 @@ window.HALLBOOK_I18N = {
     "err.QUEUE_EMPTY": "Nobody is waiting.", "err.INVALID_STATE": "That is not possible in the current state.",
     "err.SMS_CODE_REQUIRED": "This login needs an SMS code.", "err.TOTP_CODE_REQUIRED": "This login needs your authenticator code.",
     "err.BUSY": "Busy; please try again.", "err.INTERNAL": "Something went wrong; please try again.",
-    "err.UNSUPPORTED_MEDIA_TYPE": "The request was malformed."
+    "err.UNSUPPORTED_MEDIA_TYPE": "The request was malformed.",
+    "err.NOT_ELIGIBLE": "This cannot be applied for online.", "err.PRECONDITION_FAILED": "Someone changed this meanwhile; reload and try again."
   }
 };

@@ -296,7 +296,7 @@ def test_renewal_only_in_the_month_before_expiry(tokens, permit_offices, api, va
     else:
         body = problem(r, 409, "NOT_ELIGIBLE")
         assert (body["window_opens"], body["window_closes"]) == (opens, valid_until)
-        assert f"from {opens} to {valid_until}" in body["detail"]
+        assert f"{opens}至{valid_until}" in body["detail"]
 
 
 @pytest.mark.parametrize(

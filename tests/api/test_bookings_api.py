@@ -48,12 +48,12 @@ def test_book_and_see_it_with_sms_and_masked_subject(office, api):
     assert any(ref in t and "测试大厅" in t for t in texts)
 
 
-def test_confirmation_is_printable_html_in_both_languages(office, api):
+def test_confirmation_is_printable_html_in_the_request_s_language(office, api):
     citizen = registered(office)
     booking = citizen.book(DAY).json()
     r = citizen.get(f"/v1/bookings/{booking['booking_id']}/confirmation")
     assert r.status == 200 and r.headers["content-type"].startswith("text/html")
-    assert booking["reference"] in r.text and "深圳市福田区测试路1号" in r.text and "Bring these materials" in r.text
+    assert booking["reference"] in r.text and "深圳市福田区测试路1号" in r.text and "请携带材料" in r.text
     assert citizen.id_number not in r.text
 
 

@@ -13,7 +13,7 @@ from icalendar import Calendar
 
 from hallbook.clock import SHANGHAI
 from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, link_guardian, open_office, problem, registered
+from tests.support import CHILD_SERVICE, auth, link_guardian, open_office, problem, registered
 
 pytestmark = pytest.mark.R13
 DAY = "2026-09-16"  # a Wednesday in the window at START
@@ -62,12 +62,20 @@ def decode_qr(svg: str) -> list[str]:
     return [b.text for b in zxingcpp.read_barcodes(memoryview(bytes(image)).cast("B", (width, width)))]
 
 
-def page(citizen, booking_id: str):
-    return citizen.get(f"/v1/bookings/{booking_id}/confirmation")
+def page(citizen, booking_id: str, language: str | None = None):
+    return _get(citizen, f"/v1/bookings/{booking_id}/confirmation", language)
 
 
-def ics(citizen, booking_id: str):
-    return citizen.get(f"/v1/bookings/{booking_id}/calendar.ics")
+def ics(citizen, booking_id: str, language: str | None = None):
+    return _get(citizen, f"/v1/bookings/{booking_id}/calendar.ics", language)
+
+
+def _get(citizen, path: str, language: str | None):
+    headers = {**auth(citizen.token), **({"Accept-Language": language} if language else {})}
+    return citizen.api.invoke("GET", path, headers=headers)
+
+
+CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 
 
 def test_the_confirmation_shows_a_qr_of_the_reference_masked_name_office_phone_address_and_status(office):
@@ -81,20 +89,38 @@ def test_the_confirmation_shows_a_qr_of_the_reference_masked_name_office_phone_a
     assert "李*" in text and "李四" not in text  # the subject's name, masked
     assert citizen.id_number not in text and citizen.id_number[-4:] in text
     assert OFFICE_PHONE in text and "深圳市福田区测试路1号" in text
-    assert "已预约 / Booked" in text and "CANCELLED" not in text and "已取消" not in text
+    assert "已预约" in text and "Booked" not in text and "已取消" not in text
     assert f"{DAY} 09:30-10:00" in text
+    assert "Bring" not in text and '<html lang="zh-CN">' in text  # one language: the request's
 
 
-def test_a_cancelled_booking_says_cancelled_in_both_languages_and_shows_no_qr(office):
+def test_the_confirmation_is_entirely_in_english_when_asked_but_for_the_hall_s_address(office):
+    citizen = registered(office)
+    booking = citizen.book(DAY, start="09:30").json()
+    text = page(citizen, booking["booking_id"], "en-US,en;q=0.9").text
+    assert '<html lang="en">' in text and "Booked" in text and "Bring these materials" in text
+    assert booking["reference"] in text and f"{DAY} 09:30-10:00" in text
+    without_address = text.replace("深圳市福田区测试路1号", "").replace("李*", "")
+    assert CJK.findall(re.sub(r"<svg.*?</svg>", "", without_address, flags=re.S)) == []
+    [event] = Calendar.from_ical(ics(citizen, booking["booking_id"], "en").text).walk("VEVENT")
+    description = str(event["description"])
+    assert "Reference: " + booking["reference"] in description and "预约号" not in description
+    assert not CJK.search(str(event["summary"]).replace("测试大厅", "")) and "Tomorrow" in str(
+        event.walk("VALARM")[0]["description"]
+    )
+
+
+def test_a_cancelled_booking_says_cancelled_in_each_language_and_shows_no_qr(office):
     citizen = registered(office)
     booking = citizen.book(DAY).json()
     assert citizen.cancel(booking["booking_id"]).status == 200
     text = page(citizen, booking["booking_id"]).text
     assert "<svg" not in text  # nothing a scanner could take for a valid booking
-    banner = text.index("已取消 CANCELLED")
+    banner = text.index('<p class="cancelled"')
     assert banner < text.index('<p class="ref"')  # at the top, before anything else of the booking
-    assert "已取消 / Cancelled" in text and "not valid" in text
-    assert re.search(r"<title>已取消 Cancelled", text)
+    assert "此预约已取消，不能凭此办理" in text and re.search(r"<title>已取消", text)
+    english = page(citizen, booking["booking_id"], "en").text
+    assert "CANCELLED" in english and "not valid" in english and re.search(r"<title>Cancelled", english)
 
 
 def test_the_calendar_entry_has_the_slots_times_the_office_and_a_reminder_the_day_before(office):

@@ -1,5 +1,6 @@
 """Issue 14 item 5: problems in the caller's language - `title` and `detail` in Chinese (the default)
-or English by Accept-Language, `code` unchanged; one dictionary (web/problems.TEXTS) covers every code."""
+or English by Accept-Language, `code` unchanged; the message catalogue (docs/i18n.md) covers every code
+(tests/unit/test_i18n.py checks it whole)."""
 
 from __future__ import annotations
 
@@ -7,8 +8,9 @@ import re
 
 import pytest
 
+from hallbook import i18n
 from hallbook.domain import errors
-from hallbook.web.problems import TEXTS, language_of
+from hallbook.web.problems import language_of
 from tests.support import next_working_day, problem, put_test_office, registered, release_days
 
 CHINESE = re.compile(r"[\u4e00-\u9fff]")
@@ -43,9 +45,12 @@ def test_every_code_has_both_titles_and_a_chinese_detail():
         if isinstance(cls, type) and issubclass(cls, errors.DomainError) and cls is not errors.DomainError
     }
     codes |= {"UNSUPPORTED_MEDIA_TYPE", "INTERNAL"}
-    assert codes - set(TEXTS) == set()
-    for code, (zh_title, en_title, zh_detail) in TEXTS.items():
-        assert CHINESE.search(zh_title) and CHINESE.search(zh_detail) and not CHINESE.search(en_title), code
+    for code in codes:
+        zh_title, en_title = i18n.lookup(code, "zh", "title"), i18n.lookup(code, "en", "title")
+        zh_detail, en_detail = i18n.lookup(code, "zh", "code"), i18n.lookup(code, "en", "code")
+        assert zh_title and zh_detail and en_title and en_detail, code
+        assert CHINESE.search(zh_title) and CHINESE.search(zh_detail), code
+        assert not CHINESE.search(en_title + en_detail), code
 
 
 def test_a_refusal_in_chinese_by_default_in_english_when_asked_and_chinese_for_unknown_languages(api, system):
@@ -69,7 +74,7 @@ def test_a_refusal_in_chinese_by_default_in_english_when_asked_and_chinese_for_u
         if language == "en":
             assert body["title"] == "Not found" and "NO_SUCH" in body["detail"]
         else:
-            assert body["title"] == "未找到" and "NO_SUCH" in body["detail"]  # the particulars, after the Chinese
+            assert body["title"] == "未找到" and "NO_SUCH" in body["detail"]  # the particulars, inside the Chinese
 
 
 def test_a_rule_s_refusal_carries_its_particulars_in_both_languages(api, system):
@@ -95,5 +100,5 @@ def test_a_rule_s_refusal_carries_its_particulars_in_both_languages(api, system)
     )
     en = problem(r, 409, "SLOT_FULL")
     assert en["title"] == "Slot full" and "fully booked" in en["detail"]
-    late = problem(second.book("2026-09-14"), 409, "OUTSIDE_WINDOW")  # today: the Chinese text, then the particulars
-    assert late["detail"].startswith("该日期不在可预约范围内") and "12:00" in late["detail"]
+    late = problem(second.book("2026-09-14"), 409, "OUTSIDE_WINDOW")  # today: the particulars inside the Chinese
+    assert late["detail"] == "每天12:00放出第14天的号源；当天及以前的日期不可预约。"

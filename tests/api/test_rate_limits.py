@@ -91,7 +91,7 @@ def test_booking_attempts_per_account(office, api):
     answers = [attempt(api, OWNER, first, f"k{n}").status for n in range(limit.count)]
     assert answers[0] == 201 and set(answers[1:]) == {409}  # ALREADY_BOOKED: attempts all the same
     body = limited(attempt(api, OWNER, first, "one-more"), limit.interval)
-    assert "this account" in body["detail"]
+    assert "该账号" in body["detail"]
     assert attempt(api, OWNER, second, "k1").status == 201  # another account, same address: its own bucket
     advance(office, limit.interval / 2)
     limited(attempt(api, OWNER, first, "one-more"), limit.interval / 2)
@@ -110,7 +110,7 @@ def test_booking_attempts_per_address_spare_the_owner_elsewhere(office, api):
     answers = [attempt(api, ATTACKER, bot, f"k{n}") for n in range(each) for bot in bots]
     assert [r.text for r in answers[: per_address.count] if r.status == 429] == []
     body = limited(answers[per_address.count], per_address.interval)
-    assert "this address" in body["detail"]
+    assert "该网络地址" in body["detail"]
     assert all(r.status == 429 for r in answers[per_address.count :])
     assert attempt(api, OWNER, owner, "mine").status == 201  # the owner, elsewhere, is not slowed
     assert attempt(api, OWNER, bots[0], "from-home").status != 429  # nor is a bot's account from another address
@@ -185,7 +185,7 @@ def test_registration_attempts_per_address_refused_or_not(system, api):
         problem(register(api, ATTACKER, phone, bad), 422, "VALIDATION_ERROR")
     period = Period(limit, now().timestamp())
     body = limited(register(api, ATTACKER, phone, idn), period.wait)
-    assert "registration attempts from this address" in body["detail"]
+    assert "来自该网络地址的注册请求" in body["detail"]
     assert register(api, OWNER, phone, idn).status == 201  # the owner elsewhere registers
 
 
@@ -196,7 +196,7 @@ def test_registrations_per_address(system, api):
     period = Period(limit, now().timestamp())
     assert period.wait == 3600  # 09:00 now: the hour's period ends at 10:00
     body = limited(register(api, ATTACKER, new_identity()[1]), period.wait)
-    assert "registrations from this address" in body["detail"]
+    assert "来自该网络地址的注册" in body["detail"]
     assert register(api, OWNER, new_identity()[1]).status == 201  # the owner elsewhere registers
     advance(system, 1800)
     limited(register(api, ATTACKER, new_identity()[1]), 1800)
@@ -221,7 +221,7 @@ def test_sms_codes_per_address_across_every_route_that_sends_one(system, api):
     period = Period(limit, now().timestamp())
     for send in sends:
         body = limited(send(), period.wait)
-        assert "SMS codes requested from this address" in body["detail"]
+        assert "来自该网络地址的验证码申请" in body["detail"]
     system.clock.advance(timedelta(minutes=1))  # the account's own resend interval
     r = from_ip(api, OWNER, "POST", "/v1/accounts/verify/resend", {"id_number": owner.id_number})
     assert r.status == 202, r.text  # the owner, from home, still gets a code
@@ -243,12 +243,12 @@ def test_guardian_link_requests_per_minor_and_per_account(system, api):
     assert all(r.status == 403 for r in answers), [r.text for r in answers]  # nobody linked: a hall must
     period = Period(per_minor, now().timestamp())
     body = limited(ask(strangers[0], child, "192.0.2.7"), period.wait)
-    assert "for this minor" in body["detail"]
+    assert "该未成年人" in body["detail"]
     others = [id_number("440305", "20200101", f"{n:03d}") for n in range(620, 620 + per_account.count)]
     answers = [ask(strangers[1], minor, f"192.0.2.{n + 10}") for n, minor in enumerate(others)]
     assert per_account.count - per_minor.count // 2 <= sum(r.status == 403 for r in answers)
     body = limited(ask(strangers[1], id_number("440305", "20200101", "699"), "192.0.2.99"), period.wait)
-    assert "from this account" in body["detail"]
+    assert "来自该账号" in body["detail"]
 
 
 def test_local_mode_is_one_client_and_not_counted_by_address(system, api):

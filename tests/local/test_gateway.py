@@ -149,13 +149,15 @@ def test_unknown_path_and_wrong_method_are_problems(gateway: Gateway) -> None:
     missing = gateway.invoke("GET", "/v1/nothing")
     assert missing.status == 404
     assert missing.headers["content-type"] == "application/problem+json"
-    assert missing.json() == {
-        "type": "about:blank",
-        "title": "Not Found",
+    assert missing.json() == {  # as the API's own refusals: in the caller's language (Chinese by default)
+        "type": "https://hallbook.gov.cn/problems/not-found",
+        "title": "未找到",
         "status": 404,
-        "detail": "no route for /v1/nothing",
+        "detail": "没有此接口：GET /v1/nothing。",
         "code": "NOT_FOUND",
     }
+    english = gateway.invoke("GET", "/v1/nothing", headers={"Accept-Language": "en"})
+    assert english.json()["detail"] == "No route GET /v1/nothing." and english.headers["content-language"] == "en"
     wrong = gateway.invoke("DELETE", "/v1/things")
     assert wrong.status == 405
     assert wrong.json()["code"] == "VALIDATION_ERROR"

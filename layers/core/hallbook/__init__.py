@@ -1,4 +1,4 @@
-"""hallbook: citizen appointment booking for government service halls (SPEC R1-R17)."""
+"""hallbook: citizen appointment booking for government service halls (SPEC R1-R23)."""
 
 import os
 

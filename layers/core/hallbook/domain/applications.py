@@ -27,6 +27,7 @@ from datetime import date, timedelta
 from enum import Enum
 from typing import Any
 
+from ..i18n import N_
 from .errors import InvalidState, NotEligible, ValidationFailed
 
 CHANGE_DAYS = 30
@@ -81,7 +82,13 @@ def check_transition(current: str, to: State) -> None:
     if current not in {s.value for s in allowed}:
         before = " or ".join(s.value for s in allowed)
         raise InvalidState(
-            f"The application is {current}; it can become {to.value} only when it is {before}.", state=current
+            N_(
+                "The application is {state}; it can become {to} only when it is {before}.",
+                state=current,
+                to=to.value,
+                before=before,
+            ),
+            state=current,
         )
 
 
@@ -124,12 +131,14 @@ def material(kind: Kind, reason: str | None, code: str) -> Material:
     for m in materials_for(kind, reason):
         if m.code == code:
             return m
-    raise ValidationFailed(f"{code!r} is not a material of this application", field="material")
+    raise ValidationFailed(N_("{code} is not a material of this application.", code=code), field="material")
 
 
 def check_upload_type(content_type: str) -> str:
     if content_type not in UPLOAD_CONTENT_TYPES:
-        raise ValidationFailed(f"content_type must be one of {', '.join(UPLOAD_CONTENT_TYPES)}", field="content_type")
+        raise ValidationFailed(
+            N_("content_type must be one of {types}.", types=list(UPLOAD_CONTENT_TYPES)), field="content_type"
+        )
     return content_type
 
 
@@ -147,7 +156,7 @@ def check_materials(kind: Kind, reason: str | None, found: dict[str, StoredObjec
     missing = [m.code for m in materials_for(kind, reason) if m.required and found.get(m.code) is None]
     if missing:
         raise ValidationFailed(
-            f"upload these materials first: {', '.join(missing)}", field="materials", missing=missing
+            N_("Upload these materials first: {materials}.", materials=missing), field="materials", missing=missing
         )
     invalid = [
         code
@@ -156,8 +165,12 @@ def check_materials(kind: Kind, reason: str | None, found: dict[str, StoredObjec
     ]
     if invalid:
         raise ValidationFailed(
-            f"these uploads have a wrong type or size ({', '.join(UPLOAD_CONTENT_TYPES)}, "
-            f"at most {MAX_UPLOAD_BYTES // (1024 * 1024)} MB): {', '.join(invalid)}; upload them again",
+            N_(
+                "These uploads have a wrong type or size ({types}, at most {megabytes} MB): {materials}; upload them again.",
+                types=list(UPLOAD_CONTENT_TYPES),
+                megabytes=MAX_UPLOAD_BYTES // (1024 * 1024),
+                materials=invalid,
+            ),
             field="materials",
             invalid=invalid,
         )
@@ -206,11 +219,22 @@ def renewal_period(valid_until: date) -> tuple[date, date]:
 def check_renewal(valid_until: date, today: date) -> None:
     opens, closes = renewal_period(valid_until)
     if not opens <= today <= closes:
-        when = "has expired" if today > closes else "is not open yet"
         raise NotEligible(
-            f"Renewal is open from {opens.isoformat()} to {closes.isoformat()}, the month before the permit "
-            f"expires on {valid_until.isoformat()}; it {when}."
-            + (" A late endorsement is made at the station's window." if today > closes else ""),
+            N_(
+                "Renewal was open from {opens} to {closes}, the month before the permit expires on {expires}; "
+                "it has expired. A late endorsement is made at the station's window.",
+                opens=opens.isoformat(),
+                closes=closes.isoformat(),
+                expires=valid_until.isoformat(),
+            )
+            if today > closes
+            else N_(
+                "Renewal is open from {opens} to {closes}, the month before the permit expires on {expires}; "
+                "it is not open yet.",
+                opens=opens.isoformat(),
+                closes=closes.isoformat(),
+                expires=valid_until.isoformat(),
+            ),
             window_opens=opens.isoformat(),
             window_closes=closes.isoformat(),
         )
@@ -222,8 +246,13 @@ def check_change(change_date: date, today: date) -> None:
     deadline = change_date + timedelta(days=CHANGE_DAYS)
     if today > deadline:
         raise NotEligible(
-            f"A change of registered details is reported within {CHANGE_DAYS} days: the change on "
-            f"{change_date.isoformat()} could be reported until {deadline.isoformat()}. Go to the station's window.",
+            N_(
+                "A change of registered details is reported within {days} days: the change on {changed} could be "
+                "reported until {deadline}. Go to the station's window.",
+                days=CHANGE_DAYS,
+                changed=change_date.isoformat(),
+                deadline=deadline.isoformat(),
+            ),
             deadline=deadline.isoformat(),
         )
 
@@ -265,7 +294,9 @@ def details_for(
     }[kind]
     extra = sorted(k for k, v in given.items() if v is not None and k not in allowed)
     if extra:
-        raise ValidationFailed(f"a {kind.value} application takes no {', '.join(extra)}", field=extra[0])
+        raise ValidationFailed(
+            N_("A {kind} application takes no {fields}.", kind=kind.value, fields=extra), field=extra[0]
+        )
     if kind is Kind.REPLACEMENT:
         return Details(reason=check_replacement(reason))
     if kind is Kind.CHANGE:
@@ -300,7 +331,7 @@ def check_decision(approve: bool, reason: str | None) -> str | None:
     if not approve and not reason:
         raise ValidationFailed("a rejection needs a reason the citizen can act on", field="reason")
     if reason and len(reason) > REASON_MAX:
-        raise ValidationFailed(f"reason is at most {REASON_MAX} characters", field="reason")
+        raise ValidationFailed(N_("reason is at most {count} characters.", count=REASON_MAX), field="reason")
     return reason
 
 
@@ -314,7 +345,9 @@ def check_mail_address(address: str | None) -> str:
 def check_collection_office(office_id: str, permit_office: str) -> None:
     """Collection at the window is at the permit's office (its data is rewritten there)."""
     if office_id != permit_office:
-        raise ValidationFailed(f"collect at the permit's station, {permit_office}", field="office_id")
+        raise ValidationFailed(
+            N_("Collect at the permit's station, {office}.", office=permit_office), field="office_id"
+        )
 
 
 def check_collection_choice(state: str, current: dict[str, Any] | None, booking_status: str | None) -> None:
@@ -332,7 +365,7 @@ def check_completion(method: str, booking_status: str | None) -> None:
     closing the application never leaves a booking to become a no-show."""
     if method == "window" and booking_status not in ("checked_in", "completed"):
         raise InvalidState(
-            f"The collection booking is {booking_status or 'missing'}: check the citizen in first.",
+            N_("The collection booking is {status}: check the citizen in first.", status=booking_status or "missing"),
             state=State.COLLECTING.value,
         )
 

@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 
 from ..clock import SHANGHAI
+from ..i18n import N_
 
 ALGORITHM = (
     "sha256-order-v1: draw number of an entry = SHA-256(UTF-8 '<seed>\\n<entry_id>') in hex; entries in "
@@ -176,5 +177,5 @@ def valid_starts(starts: Sequence[str] | None) -> tuple[str, ...] | None:
     if starts is None:
         return None
     if not 1 <= len(starts) <= MAX_STARTS or len(set(starts)) != len(starts):
-        raise ValueError(f"`starts` is null or 1 to {MAX_STARTS} different times")
+        raise ValueError(N_("starts is null or 1 to {count} different times.", count=MAX_STARTS))
     return tuple(starts)

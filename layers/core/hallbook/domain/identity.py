@@ -13,6 +13,7 @@ import unicodedata
 from dataclasses import dataclass
 from datetime import date
 
+from ..i18n import N_
 from ..lazy import lazy
 from .errors import ValidationFailed
 
@@ -89,10 +90,10 @@ def _folded(raw: object, field: str) -> str:
     """NFKC (full-width digits and letters to ASCII, a full-width space to a space), trimmed; a digit
     that is not 0-9 even then (Arabic-Indic, Devanagari, ...) is refused, naming the field."""
     if not isinstance(raw, str):
-        raise ValidationFailed(f"{field} must be a string", field=field)
+        raise ValidationFailed(N_("{field} must be a string.", field=field), field=field)
     value = unicodedata.normalize("NFKC", raw).strip()
     if any(ch.isdigit() and not ("0" <= ch <= "9") for ch in value):
-        raise ValidationFailed(f"{field} may contain only the digits 0-9", field=field)
+        raise ValidationFailed(N_("{field} may contain only the digits 0-9.", field=field), field=field)
     return value
 
 
@@ -103,7 +104,7 @@ def canonical_id_number(raw: object, field: str = "id_number") -> str:
     Every key, limit, lock, flag and log line uses this form."""
     value = re.sub(r"\s", "", _folded(raw, field)).upper()
     if not _ID_SHAPE.match(value):
-        raise ValidationFailed(f"{field} must be 17 digits and a check digit (0-9 or X)", field=field)
+        raise ValidationFailed(N_("{field} must be 17 digits and a check digit (0-9 or X).", field=field), field=field)
     return value
 
 
@@ -113,15 +114,15 @@ def parse_id_number(raw: object, today: date, field: str = "id_number") -> IdNum
     value = canonical_id_number(raw, field)
     # calc_check_digit takes the whole 18-character number and ignores its last character
     if ric.calc_check_digit(value) != value[17]:
-        raise ValidationFailed(f"{field}: the check digit is wrong", field=field)
+        raise ValidationFailed(N_("{field}: the check digit is wrong.", field=field), field=field)
     if value[:2] not in PROVINCES:
-        raise ValidationFailed(f"{field} does not start with a real province code", field=field)
+        raise ValidationFailed(N_("{field} does not start with a real province code.", field=field), field=field)
     try:
         born = ric.get_birth_date(value)
     except Exception:
-        raise ValidationFailed(f"{field} has no valid birth date", field=field) from None
+        raise ValidationFailed(N_("{field} has no valid birth date.", field=field), field=field) from None
     if born > today or born.year < 1890:
-        raise ValidationFailed(f"{field} has no valid birth date", field=field)
+        raise ValidationFailed(N_("{field} has no valid birth date.", field=field), field=field)
     return IdNumber(value)
 
 
@@ -134,9 +135,9 @@ def canonical_phone(raw: object, field: str = "phone") -> str:
     if value.startswith("+"):
         value = value[1:]
         if not value.startswith("86"):
-            raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+            raise ValidationFailed(N_("{field} is not a mainland mobile number.", field=field), field=field)
     if not value.isascii() or not value.isdigit():
-        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+        raise ValidationFailed(N_("{field} is not a mainland mobile number.", field=field), field=field)
     if len(value) == 15 and value.startswith("0086"):
         value = value[4:]
     elif len(value) == 13 and value.startswith("86"):
@@ -144,13 +145,13 @@ def canonical_phone(raw: object, field: str = "phone") -> str:
     elif len(value) == 12 and value.startswith("01"):
         value = value[1:]
     if len(value) != 11 or not value.startswith("1"):
-        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+        raise ValidationFailed(N_("{field} is not a mainland mobile number.", field=field), field=field)
     number = phonenumbers.parse(value, "CN")
     if (
         not phonenumbers.is_valid_number(number)
         or phonenumbers.number_type(number) != phonenumbers.PhoneNumberType.MOBILE
     ):
-        raise ValidationFailed(f"{field} is not a mainland mobile number", field=field)
+        raise ValidationFailed(N_("{field} is not a mainland mobile number.", field=field), field=field)
     return value
 
 

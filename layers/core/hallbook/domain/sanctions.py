@@ -12,6 +12,7 @@ from datetime import date, datetime, time, timedelta
 from dateutil.relativedelta import relativedelta
 
 from ..clock import SHANGHAI
+from ..i18n import N_
 
 CANCELS_PER_MONTH = 3
 NO_SHOWS_LIMIT = 3
@@ -54,12 +55,18 @@ class Suspension:
     reason: str  # "cancellations" | "no_shows"
 
     def detail(self) -> str:
-        why = (
-            f"{CANCELS_PER_MONTH} cancellations this month"
-            if self.reason == "cancellations"
-            else f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months"
+        if self.reason == "cancellations":
+            return N_(
+                "Booking is suspended until {until} ({count} cancellations this month).",
+                until=self.until.isoformat(),
+                count=CANCELS_PER_MONTH,
+            )
+        return N_(
+            "Booking is suspended until {until} ({count} no-shows within {months} months).",
+            until=self.until.isoformat(),
+            count=NO_SHOWS_LIMIT,
+            months=NO_SHOW_MONTHS,
         )
-        return f"Booking is suspended until {self.until.isoformat()} ({why})."
 
 
 @dataclass(frozen=True)
@@ -83,13 +90,20 @@ class SanctionWarning:
 
     def detail(self) -> str:
         if self.reason == "cancellations":
-            return (
-                f"{self.count} cancellations this month: {self.left} more on or before {self.last_day} "
-                f"suspends booking until {self.suspends_until.isoformat() if self.suspends_until else ''}."
+            return N_(
+                "{count} cancellations this month: {left} more on or before {last_day} suspends booking until {until}.",
+                count=self.count,
+                left=self.left,
+                last_day=self.last_day,
+                until=self.suspends_until.isoformat() if self.suspends_until else "",
             )
-        return (
-            f"{self.count} no-shows within {NO_SHOW_MONTHS} months: {self.left} more on or before "
-            f"{self.last_day} suspends booking for {NO_SHOW_MONTHS} months from that day."
+        return N_(
+            "{count} no-shows within {months} months: {left} more on or before {last_day} suspends booking for "
+            "{months} months from that day.",
+            count=self.count,
+            months=NO_SHOW_MONTHS,
+            left=self.left,
+            last_day=self.last_day,
         )
 
 

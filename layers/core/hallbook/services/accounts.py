@@ -26,6 +26,7 @@ from ..domain.errors import (
 )
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
+from ..i18n import N_, translate
 from ..lazy import lazy
 from ..store import accounts as store
 from ..store import bookings as booking_store
@@ -66,7 +67,7 @@ def new_code() -> str:
 
 def check_password(password: str) -> str:
     if not isinstance(password, str) or len(password) < MIN_PASSWORD or len(password) > 128:
-        raise ValidationFailed(f"password must be {MIN_PASSWORD} to 128 characters", field="password")
+        raise ValidationFailed(N_("password must be {least} to 128 characters.", least=MIN_PASSWORD), field="password")
     if password.isdigit() or password.isalpha():
         raise ValidationFailed("password must mix letters and digits", field="password")
     return password
@@ -124,7 +125,7 @@ def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
     return account if account is not None and account.id_number == person.value else None
 
 
-WRONG_CODE = "The code is wrong or has expired."
+WRONG_CODE = N_("The code is wrong or has expired.")
 STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
 
 
@@ -316,11 +317,15 @@ def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[
     return store.get_account_for_login(account_id, address) if account_id else None
 
 
-def _stranger_key(login: str) -> str:
+def _stranger_key(login: str, now: datetime) -> str:
     """What an unknown login string is throttled by (issue 21: the same back-off as an account's, so
-    the answers never tell a stranger whether a login exists): a hash of its folded form."""
-    folded = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip().lower()
-    return "LOGIN-" + hashlib.sha256(folded.encode()).hexdigest()[:32]
+    the answers never tell a stranger whether a login exists): a hash of its canonical form (R1: the
+    full-width and ASCII writings of one number share one back-off), else of its folded form."""
+    try:
+        key = login_key(login, now)
+    except ValidationFailed:
+        key = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip().lower()
+    return "LOGIN-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at: int) -> None:
@@ -334,7 +339,10 @@ def _reserve(throttled: str, seen: tuple[int, int] | None, address: str, at: int
     if not wait:
         wait = store.reserve_address_attempt(throttled, address, at, BACKOFF, seen)
     if wait:
-        raise RateLimited(f"Too many wrong passwords from this address; try again in {wait} seconds.", retry_after=wait)
+        raise RateLimited(
+            N_("Too many wrong passwords from this address; try again in {seconds} seconds.", seconds=wait),
+            retry_after=wait,
+        )
 
 
 def login(
@@ -355,7 +363,7 @@ def login(
     at = int(now.timestamp())
     found = _find_login(login, now, address)
     if found is None:
-        _reserve(_stranger_key(login), None, address, at)  # the back-off an account would have
+        _reserve(_stranger_key(login, now), None, address, at)  # the back-off an account would have
         hasher().hash("timing-equaliser")  # no account: cost the same as a wrong password
         raise Unauthenticated("Wrong login or password.")
     account, guard = found
@@ -441,13 +449,16 @@ def _send_step_up(account: Account, guard: store.LoginGuard, now: datetime) -> s
     last_sent = guard.login_code_expires_at - LOGIN_CODE_MINUTES * 60 if guard.login_code_expires_at else None
     interval = int(RESEND_INTERVAL.total_seconds())
     if last_sent is not None and at - last_sent < interval and guard.login_code_hash:
-        return f"An SMS code was sent to {masked} less than a minute ago: log in with login, password and sms_code."
+        return N_(
+            "An SMS code was sent to {phone} less than a minute ago: log in with it and your password.", phone=masked
+        )
     period_start, sends = guard.login_code_period_start, guard.login_code_sends
     if at - period_start >= 24 * 3600:
         period_start, sends = at, 0
     if sends >= LOGIN_CODES_PER_DAY:
         raise RateLimited(
-            f"At most {LOGIN_CODES_PER_DAY} login codes a day.", retry_after=max(1, period_start + 24 * 3600 - at)
+            N_("At most {count} login codes a day.", count=LOGIN_CODES_PER_DAY),
+            retry_after=max(1, period_start + 24 * 3600 - at),
         )
     code = new_code()
     sms = messages.message(
@@ -469,9 +480,10 @@ def _send_step_up(account: Account, guard: store.LoginGuard, now: datetime) -> s
         guard.login_code_sends,
         sms,
     )  # a concurrent login sent one just now: either code is the owner's
-    return (
-        f"Too many wrong passwords were tried for this login: an SMS code was sent to {masked}; "
-        "log in with login, password and sms_code."
+    return N_(
+        "Too many wrong passwords were tried for this login: an SMS code was sent to {phone}; "
+        "log in with it and your password.",
+        phone=masked,
     )
 
 
@@ -565,7 +577,7 @@ def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
                     "last_day": w.last_day.isoformat(),
                     "suspends_until": w.suspends_until.isoformat() if w.suspends_until else None,
                     "message": messages.warning_text(w, account.lang),
-                    "detail": w.detail(),
+                    "detail": translate(w.detail()) or w.detail(),  # in the request's language
                 }
                 for w in record.warnings(now)
             ],

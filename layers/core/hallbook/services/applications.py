@@ -40,6 +40,7 @@ from ..domain.applications import (
 from ..domain.booking import Status
 from ..domain.identity import parse_name, parse_phone
 from ..domain.reference import new_reference
+from ..i18n import N_, pair
 from ..store import accounts as account_store
 from ..store import applications as store
 from ..store import bookings as booking_store
@@ -186,7 +187,7 @@ def create(
         store.open_application(application)
     except store.AlreadyOpen as already:
         raise errors.NotEligible(
-            f"This permit already has an open {the_kind.value} application; one at a time.",
+            N_("This permit already has an open {kind} application; one at a time.", kind=the_kind.value),
             open_application_id=already.application_id,
         ) from None
     log.info(
@@ -204,7 +205,8 @@ def new_upload(caller: Caller, application_id: str, material_code: str, content_
     check_upload_type(content_type)
     if application.state != State.DRAFT.value:
         raise errors.InvalidState(
-            f"The application is {application.state}; materials are uploaded to a draft.", state=application.state
+            N_("The application is {state}; materials are uploaded to a draft.", state=application.state),
+            state=application.state,
         )
     return _form(application, wanted.code, content_type)
 
@@ -212,7 +214,7 @@ def new_upload(caller: Caller, application_id: str, material_code: str, content_
 def _moved(application_id: str) -> errors.DomainError:
     current = store.get_application(application_id)
     state = current.state if current else "gone"
-    return errors.InvalidState(f"The application changed meanwhile; it is {state}.", state=state)
+    return errors.InvalidState(N_("The application changed meanwhile; it is {state}.", state=state), state=state)
 
 
 def submit(caller: Caller, application_id: str, now: datetime) -> Application:
@@ -379,7 +381,7 @@ def office_applications(office_id: str, state: str, limit: int, cursor: str | No
     try:
         the_state = State(state)
     except ValueError:
-        raise errors.ValidationFailed(f"unknown state {state!r}", field="state") from None
+        raise errors.ValidationFailed(N_("Unknown state {state}.", state=state), field="state") from None
     if the_state is State.DRAFT:
         raise errors.ValidationFailed("drafts are not submitted yet", field="state")
     return OfficeApplicationsPage(
@@ -463,14 +465,11 @@ def complete(caller: Caller, application: Application, now: datetime, tracking_n
     if tracking and method != "mail":
         raise errors.ValidationFailed("A tracking number is for a collection by mail.", field="tracking_number")
     if method == "window":
-        how = ("，证件已领取", "; the permit was collected")
+        how = pair("how.window")
     elif tracking:
-        how = (
-            f"，证件已寄出（快递单号{tracking}），邮费到付",
-            f"; the permit is posted (tracking number {tracking}), postage paid on delivery",
-        )
+        how = pair("how.mail_tracked", tracking=tracking)
     else:
-        how = ("，证件已寄出，邮费到付", "; the permit is posted, postage paid on delivery")
+        how = pair("how.mail")
     sms = _sms(application, "application_closed", now, how=how[0], how_en=how[1])
     step = Step(
         State.CLOSED.value,

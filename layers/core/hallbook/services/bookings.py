@@ -23,6 +23,7 @@ from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
 from ..domain.timetable import parse_hhmm, slots_for_day
+from ..i18n import N_, Bilingual, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -104,22 +105,28 @@ def _subject_for(
     if service.subject == "newborn":
         if newborn is None or subject_id_number:
             raise errors.ValidationFailed(
-                f"{service.name_zh} ({service.name_en}) is a newborn's business: name the newborn as "
-                "newborn {name, birth_certificate_number}, booked with your own ID number.",
+                N_(
+                    "{service} is a newborn's business: name the newborn (name and birth certificate number); "
+                    "it is booked with your own ID number.",
+                    service=Bilingual(service.name_zh, service.name_en),
+                ),
                 field="newborn",
             )
         parse_newborn_name(newborn.name)
         return parse_certificate_number(newborn.birth_certificate_number)
     if newborn is not None:
         raise errors.ValidationFailed(
-            f"{service.name_zh} ({service.name_en}) is not a newborn's business.", field="newborn"
+            N_("{service} is not a newborn's business.", service=Bilingual(service.name_zh, service.name_en)),
+            field="newborn",
         )
     subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
     if subject is None or subject.value == account.id_number:
         if service.subject == "minor":
             raise errors.ValidationFailed(
-                f"{service.name_zh} ({service.name_en}) is a minor's business: name the "
-                "child's ID number as subject_id_number.",
+                N_(
+                    "{service} is a minor's business: name the child's ID number as subject_id_number.",
+                    service=Bilingual(service.name_zh, service.name_en),
+                ),
                 field="subject_id_number",
             )
         return account.id_number or ""
@@ -127,7 +134,8 @@ def _subject_for(
         raise errors.Forbidden("Only a minor's business can be booked for another person.")
     if service.subject == "self":
         raise errors.ValidationFailed(
-            f"{service.name_zh} ({service.name_en}) is not a minor's business.", field="subject_id_number"
+            N_("{service} is not a minor's business.", service=Bilingual(service.name_zh, service.name_en)),
+            field="subject_id_number",
         )
     if not guardians.is_guardian(account.account_id, subject.value):
         flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
@@ -160,13 +168,23 @@ def book(
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow(
-            "Bookings open at 12:00 for the day "
-            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
+            N_(
+                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
+                days=catalog.booking_window_days(office),
+            )
         )
     planned = {
         s.start: s
@@ -176,7 +194,15 @@ def book(
     }
     slot_plan = planned.get(request.start)
     if slot_plan is None:
-        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+        )
     if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
         from .draws import ensure_first_come
 
@@ -217,7 +243,7 @@ def book(
     if suspension:
         raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
     if slot is None or slot.closed:
-        raise errors.NoSuchSlot(f"No released slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(N_("No released slot on {day} at {start}.", day=day, start=request.start))
     if slot.remaining <= 0:
         readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
@@ -304,10 +330,14 @@ def cancel_booking(
     `counted=False`: an account's closure (PIPL) - never counted against anyone, open past the R10
     cut-off, the place returning as a citizen's does (R19)."""
     if not allowed(booking.status, Status.CANCELLED):
-        raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be cancelled.")
+        raise errors.NotCancellable(
+            N_("The booking is {status}; only a booked one can be cancelled.", status=booking.status)
+        )
     by_citizen = by != "hall"
     if by_citizen and counted and not can_cancel(booking.date, now):
-        raise errors.CancelClosed(f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}.")
+        raise errors.CancelClosed(
+            N_("Cancellation closed at {deadline}.", deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"))
+        )
     catalog = load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     account = account_store.get_account(booking.account_id)
@@ -329,7 +359,7 @@ def cancel_booking(
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension:
-            why = (f"本月取消预约已达{CANCELS_PER_MONTH}次", f"{CANCELS_PER_MONTH} cancellations this month")
+            why = pair("why.cancellations", count=CANCELS_PER_MONTH)
             sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
@@ -356,7 +386,10 @@ def cancel_booking(
             office = catalog.offices[booking.office_id]
             if not can_cancel(booking.date, now):
                 raise errors.CancelClosed(
-                    f"Cancellation closed at {cancel_deadline(booking.date).isoformat()}."
+                    N_(
+                        "Cancellation closed at {deadline}.",
+                        deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"),
+                    )
                 ) from None
             continue
     else:
@@ -378,7 +411,8 @@ def cancel_booking(
 
 def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
     """R13: for each checked-in booking, its ticket's number and how many waiting tickets are called
-    before it (domain.queue.call_order; 0 once it is called). One Query per hall and day shown."""
+    before it (domain.queue.call_order, the board's order: a skipped ticket held back until its turn,
+    R15a; 0 once it is called). One Query per hall and day shown."""
     from ..domain.queue import call_order
     from ..store import tickets as ticket_store
 
@@ -389,8 +423,8 @@ def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
             continue
         key = (booking.office_id, booking.date)
         if key not in orders:
-            _, waiting = ticket_store.queue_of(*key)
-            orders[key] = [w.ticket_id for w in call_order(waiting)]
+            board, waiting = ticket_store.queue_of(*key)
+            orders[key] = [w.ticket_id for w in call_order(waiting, board.calls)]  # R15a: skipped tickets held back
         order = orders[key]
         ahead = order.index(booking.ticket_id) if booking.ticket_id in order else 0
         positions[booking.booking_id] = (booking.ticket_id.partition("-")[2], ahead)

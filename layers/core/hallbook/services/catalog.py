@@ -8,6 +8,7 @@ from typing import Any
 from .. import telemetry
 from ..domain.booking_window import bookable_range
 from ..domain.errors import NotFound, ValidationFailed
+from ..i18n import N_
 from ..store import readcache
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, Office, Service, load_catalog
@@ -20,7 +21,7 @@ def get_service(code: str, catalog: Catalog | None = None) -> Service:
     catalog = catalog or load_catalog()
     service = catalog.services.get(code)
     if service is None:
-        raise NotFound(f"No service with code {code!r}.")
+        raise NotFound(N_("No service with code {code}.", code=code))
     return service
 
 
@@ -28,7 +29,7 @@ def get_office(office_id: str, catalog: Catalog | None = None) -> Office:
     catalog = catalog or load_catalog()
     office = catalog.offices.get(office_id)
     if office is None:
-        raise NotFound(f"No office with id {office_id!r}.")
+        raise NotFound(N_("No office with id {office}.", office=office_id))
     return office
 
 
@@ -39,7 +40,7 @@ def list_services() -> list[Service]:
 def list_offices(service: str | None, district: str | None) -> list[Office]:
     catalog = load_catalog()
     if service is not None and service not in catalog.services:
-        raise NotFound(f"No service with code {service!r}.")
+        raise NotFound(N_("No service with code {code}.", code=service))
     return [
         o
         for o in sorted(catalog.offices.values(), key=lambda o: o.office_id)
@@ -53,7 +54,7 @@ def parse_day(value: str, name: str) -> date:
             raise ValueError
         return date.fromisoformat(value)
     except (TypeError, ValueError):
-        raise ValidationFailed(f"`{name}` must be a date YYYY-MM-DD", field=name) from None
+        raise ValidationFailed(N_("{field} must be a date YYYY-MM-DD.", field=name), field=name) from None
 
 
 def availability(
@@ -69,7 +70,7 @@ def availability(
     if day_from > day_to:
         raise ValidationFailed("`from` is after `to`", field="from")
     if (day_to - day_from).days >= MAX_RANGE_DAYS:
-        raise ValidationFailed(f"a range covers at most {MAX_RANGE_DAYS} days", field="to")
+        raise ValidationFailed(N_("A range covers at most {days} days.", days=MAX_RANGE_DAYS), field="to")
     if service_code not in office.services:
         return {"office_id": office_id, "service_code": service_code, "days": []}
     lo, hi = max(day_from, booking_window_first), min(day_to, booking_window_last)

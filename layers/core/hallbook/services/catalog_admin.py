@@ -26,6 +26,7 @@ from ..domain import errors
 from ..domain.booking_window import days_to_stage
 from ..domain.calendar import WorkCalendar, YearEntries, next_year_missing
 from ..domain.timetable import Slot, slots_for_day
+from ..i18n import N_
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
@@ -133,11 +134,11 @@ def put_office(
     catalog = load_catalog(max_age=0)
     unknown = sorted(set(data.get("services", [])) - set(catalog.services))
     if unknown:
-        raise errors.ValidationFailed(f"unknown service codes: {', '.join(unknown)}", field="services")
+        raise errors.ValidationFailed(N_("Unknown service codes: {codes}.", codes=unknown), field="services")
     extra = sorted(set(data.get("timetable", {})) - set(data.get("services", [])))
     if extra:
         raise errors.ValidationFailed(
-            f"timetable for services the hall does not offer: {', '.join(extra)}", field="timetable"
+            N_("A timetable for services the hall does not offer: {codes}.", codes=extra), field="timetable"
         )
     before = catalog_store.get_entity("OFFICE", office_id)
     check_if_match(if_match, before)
@@ -338,7 +339,7 @@ def office_view(office_id: str) -> tuple[dict[str, Any], str]:
     capacities and the dated closures. (the office, its ETag for If-Match)"""
     body = catalog_store.get_entity("OFFICE", office_id)
     if body is None:
-        raise errors.NotFound(f"No office with id {office_id!r}.")
+        raise errors.NotFound(N_("No office with id {office}.", office=office_id))
     return body, catalog_store.etag(body) or ""
 
 
@@ -346,7 +347,7 @@ def service_view(code: str) -> tuple[dict[str, Any], str]:
     """A service as stored (every field), with its ETag for If-Match (issue 26: the console)."""
     body = catalog_store.get_entity("SERVICE", code)
     if body is None:
-        raise errors.NotFound(f"No service with code {code!r}.")
+        raise errors.NotFound(N_("No service with code {code}.", code=code))
     return body, catalog_store.etag(body) or ""
 
 

@@ -27,6 +27,7 @@ from ..domain import errors
 from ..domain.booking import Status
 from ..domain.booking_window import days_to_stage
 from ..domain.timetable import slots_for_day
+from ..i18n import N_
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
@@ -59,7 +60,7 @@ def close_day(
     reason = " ".join((reason or "").split())
     if not 1 <= len(reason) <= MAX_REASON:
         raise errors.ValidationFailed(
-            f"`reason` is 1 to {MAX_REASON} characters: citizens read it by SMS.", field="reason"
+            N_("reason is 1 to {count} characters: citizens read it by SMS.", count=MAX_REASON), field="reason"
         )
     office = get_office(office_id, load_catalog(max_age=0))
 
@@ -140,7 +141,7 @@ CLOSURE_ATTEMPTS = 3
 def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
     data = catalog_store.get_entity("OFFICE", office_id)
     if data is None:
-        raise errors.NotFound(f"No office with id {office_id!r}.")
+        raise errors.NotFound(N_("No office with id {office}.", office=office_id))
     existing = next((c for c in data.get("closures", []) if c.get("date") == day), None)
     if existing is not None:
         return existing.get("reason") or reason, True
@@ -203,10 +204,10 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
     for attempt in range(CLOSURE_ATTEMPTS):
         data = catalog_store.get_entity("OFFICE", office_id)
         if data is None:
-            raise errors.NotFound(f"No office with id {office_id!r}.")
+            raise errors.NotFound(N_("No office with id {office}.", office=office_id))
         lifted = next((c for c in data.get("closures", []) if c.get("date") == day.isoformat()), None)
         if lifted is None:
-            raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
+            raise errors.NotFound(N_("{office} has no closure on {day}.", office=office_id, day=day.isoformat()))
         office = office_from({**data, "closures": [c for c in data["closures"] if c is not lifted]})
         after = body_of(office)
         note = audit.entry(
@@ -224,7 +225,7 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
             if attempt == CLOSURE_ATTEMPTS - 1:
                 raise
     if lifted is None:  # never: each attempt finds the closure (and breaks) or raises
-        raise errors.NotFound(f"{office_id} has no closure on {day.isoformat()}.")
+        raise errors.NotFound(N_("{office} has no closure on {day}.", office=office_id, day=day.isoformat()))
     catalog = load_catalog(max_age=0)
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):

@@ -25,6 +25,7 @@ import logging
 import threading
 import time as monotonic_time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -37,6 +38,7 @@ from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import EntryStatus as WaitStatus
 from ..domain.waitlist import cut_off
+from ..i18n import N_, Bilingual, Text
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import draws as store
@@ -72,9 +74,13 @@ def mark_drawn(
     window = _window_days(catalog, region)
     service = get_service(service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: nothing to draw.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: nothing to draw.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if not 1 <= entry_minutes <= MAX_ENTRY_MINUTES:
-        raise errors.ValidationFailed(f"`entry_minutes` is 1 to {MAX_ENTRY_MINUTES}", field="entry_minutes")
+        raise errors.ValidationFailed(
+            N_("entry_minutes is 1 to {count}.", count=MAX_ENTRY_MINUTES), field="entry_minutes"
+        )
     current = catalog.draws.get((region, service_code))
     first = rules.first_drawn_day(now, window)
     if current is not None and current.until_day is None:
@@ -91,7 +97,7 @@ def unmark(caller: Caller, region: str, service_code: str, now: datetime) -> Dra
     window = _window_days(catalog, region)
     current = catalog.draws.get((region, service_code))
     if current is None or current.until_day is not None:
-        raise errors.NotFound(f"{service_code} is not drawn in {region}.")
+        raise errors.NotFound(N_("{code} is not drawn in {region}.", code=service_code, region=region))
     until = rules.last_opened_day(now, window)
     ended = DrawSetting(
         region, service_code, current.entry_minutes, current.from_day, until, now.isoformat(timespec="seconds")
@@ -113,7 +119,7 @@ def _window_days(catalog: Catalog, region: str) -> int:
         return catalog.regions[region].booking_window_days
     if any(o.region == region for o in catalog.offices.values()):
         return 14
-    raise errors.NotFound(f"There is no region {region}.")
+    raise errors.NotFound(N_("There is no region {region}.", region=region))
 
 
 # ---------------------------------------------------------------- draws and their cache
@@ -188,8 +194,12 @@ def ensure_first_come(catalog: Catalog, office: Office, service_code: str, day: 
     if draw.state != "drawn":
         closes = draw.closes_at.astimezone(SHANGHAI).strftime("%H:%M")
         raise errors.DrawOpen(
-            f"The places of {day} are drawn by lot: enter the draw until {closes} (POST /v1/draw-entries); "
-            "the places left after the draw are first-come.",
+            N_(
+                "The places of {day} are drawn by lot: enter the draw until {closes}; "
+                "the places left after the draw are first-come.",
+                day=day,
+                closes=closes,
+            ),
             draw_id=draw.draw_id,
         )
 
@@ -226,24 +236,36 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
             parse_hhmm(start)
     except ValueError as e:
         raise errors.ValidationFailed(
-            str(e) if "starts" in str(e) else "`starts` are times HH:MM", field="starts"
+            e.args[0] if isinstance(e.args[0], Text) else "`starts` are times HH:MM", field="starts"
         ) from None
     catalog = load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     setting = catalog.drawn(office, service.code, day)
     if setting is None:
-        raise errors.DrawClosed(f"{day} of {service.code} is not drawn by lot in {office.region}.")
+        raise errors.DrawClosed(
+            N_("{day} of {code} is not drawn by lot in {region}.", day=day, code=service.code, region=office.region)
+        )
     window = catalog.booking_window_days(office)
     if now < rules.opens_at(day, window):
-        raise errors.DrawClosed(f"The draw of {day} opens at {rules.opens_at(day, window).isoformat()}.")
+        raise errors.DrawClosed(
+            N_("The draw of {day} opens at {opens}.", day=day, opens=rules.opens_at(day, window).isoformat())
+        )
     draw = draw_of(office.region, service.code, day, setting.entry_minutes, window, now)
     if not draw.opens_at <= now < draw.closes_at or draw.state != "open":
-        raise errors.DrawClosed(f"Entries for {day} closed at {draw.closes_at.isoformat()}.")
+        raise errors.DrawClosed(N_("Entries for {day} closed at {closes}.", day=day, closes=draw.closes_at.isoformat()))
     planned = {
         s.start
         for s in slots_for_day(
@@ -251,7 +273,14 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
         )
     }
     if not planned or any(s not in planned for s in starts or ()):
-        raise errors.NoSuchSlot(f"{office.name} has no such {service.name_zh} slot on {day}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no such {service} slot on {day}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+            )
+        )
     account = bookings._citizen_account(caller)
     if not account.phone_verified:
         raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
@@ -461,39 +490,53 @@ def winner_booking_id(draw_id: str, entry_id: str) -> str:
     return hashlib.sha256(f"draw\n{draw_id}\n{entry_id}".encode()).hexdigest()[:32]
 
 
+WORKERS = 8  # the job's requests in flight at once: winners' transactions, waitlist joins, losers' batches
+
+
 def _carry_out(
     draw: Draw, entries: list[Entry], allocation: rules.Allocation, catalog: Catalog, now: datetime
 ) -> DrawResult:
+    """Book the winners, tell the losers, finish the draw: WORKERS requests at a time (the allocation
+    is fixed, so the order of the writes changes nothing: each slot gets at most its own places)."""
     by_id = {e.entry_id: e for e in entries}
     rank = {entry_id: n for n, entry_id in enumerate(allocation.order, start=1)}
     service = catalog.services[draw.service_code]
     result = DrawResult(draw.draw_id, "drawn", len(entries))
     accounts = account_store.get_accounts([e.account_id for e in entries if e.status == "entered"])
-    lost: list[tuple[Entry, str, int, Message | None, str | None]] = []
-    for entry_id, (office_id, start) in allocation.winners.items():
+    result.winners = sum(1 for entry_id in allocation.winners if by_id[entry_id].status == "won")
+    to_book = [
+        (entry_id, choice) for entry_id, choice in allocation.winners.items() if by_id[entry_id].status == "entered"
+    ]
+
+    def book(item: tuple[str, rules.Choice]) -> Exception | None:
+        entry_id, (office_id, start) = item
         entry = by_id[entry_id]
-        if entry.status == "won":
-            result.winners += 1
-            continue
-        if entry.status != "entered":
-            continue
         office = catalog.offices[office_id]
-        refusal = _book_winner(draw, entry, office, service, start, rank[entry_id], accounts.get(entry.account_id), now)
-        if refusal is None:
-            result.winners += 1
-        else:
-            result.refused += 1
-            lost.append(_lost(entry, "refused", rank[entry_id], accounts, catalog, now, result))
+        return _book_winner(draw, entry, office, service, start, rank[entry_id], accounts.get(entry.account_id), now)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        refusals = list(pool.map(book, to_book))
+    losing = [(entry_id, "refused") for (entry_id, _), refusal in zip(to_book, refusals) if refusal is not None]
+    result.winners += sum(1 for refusal in refusals if refusal is None)
+    result.refused = len(losing)
+    for office_id in {office_id for _, (office_id, _) in to_book}:
         readcache.forget_availability(office_id, draw.service_code)
     no_place = set(allocation.losers)
-    for entry_id in allocation.losers + allocation.skipped:
-        entry = by_id[entry_id]
-        if entry.status != "entered":
-            continue
-        reason = "no_place" if entry_id in no_place else "ineligible"
-        lost.append(_lost(entry, reason, rank[entry_id], accounts, catalog, now, result))
+    losing += [
+        (entry_id, "no_place" if entry_id in no_place else "ineligible")
+        for entry_id in allocation.losers + allocation.skipped
+        if by_id[entry_id].status == "entered"
+    ]
+
+    def lose(item: tuple[str, str]) -> tuple[Entry, str, int, Message | None, str | None]:
+        entry_id, reason = item
+        return _lost(by_id[entry_id], reason, rank[entry_id], accounts, catalog, now)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        lost = list(pool.map(lose, losing))
     result.losers = len(lost)
-    result.details["lost_requests"] = store.lost_in_batches(lost)
+    result.waitlisted = sum(1 for *_, waitlist_id in lost if waitlist_id)
+    result.details["lost_requests"] = store.lost_in_batches(lost, WORKERS)
     store.finish(draw.draw_id, result.winners, now)
     forget_cached()
     log.info("draw drawn", extra=result.summary())
@@ -553,11 +596,9 @@ def _lost(
     accounts: dict[str, Any],
     catalog: Catalog,
     now: datetime,
-    result: DrawResult,
 ) -> tuple[Entry, str, int, Message | None, str | None]:
     """A loser's SMS and, if asked, its waitlist entry for its hall's day (R18)."""
     waitlist_id = _join_waitlist(entry, now) if entry.waitlist else None
-    result.waitlisted += waitlist_id is not None
     account = accounts.get(entry.account_id)
     service = catalog.services[entry.service_code]
     message = None

@@ -20,6 +20,7 @@ from datetime import datetime, timedelta
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..domain.newborn import is_certificate_key
+from ..i18n import pair
 from ..store import accounts as account_store
 from ..store import guardians as store
 from ..store.accounts import Account
@@ -54,6 +55,9 @@ def _minor(id_number: str, now: datetime) -> str:
     if not minor.is_minor_on(now.date()):
         raise errors.ValidationFailed("A guardian link is for a minor (under 16).", field="minor_id_number")
     return minor.value
+
+
+minor_of = _minor  # the minor's canonical ID number, refused unless under 16
 
 
 def is_guardian(account_id: str, minor_id_number: str) -> bool:
@@ -112,7 +116,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLi
         verdict = get_verifier().is_guardian(account.id_number or "", minor)
         if verdict is True:
             after = before.with_link(Link(account.account_id, ACTIVE, "verifier", now.isoformat()))
-            sms = [_linked_sms(account, minor, now, "实名核验", "real-name check")]
+            sms = [_linked_sms(account, minor, now, *pair("source.real_name"))]
         elif verdict is False:
             raise errors.Forbidden(
                 "The population register does not list you as this minor's guardian; "
@@ -247,7 +251,7 @@ def link_by_staff(
             now,
             after={"account_id": account.account_id, "office_id": office_id, "source": "staff"},
         )
-        sms = [_linked_sms(account, minor, now, "大厅核验户口簿", "household register checked at a hall")]
+        sms = [_linked_sms(account, minor, now, *pair("source.household_register"))]
         try:
             _save(before, after, sms, entry)
             return MinorLink(after, account.account_id), True

@@ -18,6 +18,7 @@ from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
 from ..domain.reference import normalise_reference
+from ..i18n import N_
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import outbox, ratelimits
@@ -127,7 +128,7 @@ def find_by_reference(caller: Caller, reference: str, now: datetime) -> FoundBoo
         found = sorted(booking_store.find_by_reference(ref), key=lambda b: b.created_at)
         account = account_store.get_account(found[-1].account_id) if found else None
         if not found or account is None or account.role != "citizen":
-            raise errors.NotFound(f"No booking with reference {ref}.")
+            raise errors.NotFound(N_("No booking with reference {reference}.", reference=ref))
         booking = found[-1]
         record["target"] = f"ACCOUNT#{account.account_id}/BOOKING#{booking.booking_id}"
     return FoundBooking(
@@ -172,7 +173,9 @@ def resend_confirmation(caller: Caller, account_id: str, booking_id: str, now: d
         account = _citizen(account_id)
         booking = bookings.own_booking(_as_citizen(account), booking_id)
         if booking.status != Status.BOOKED.value:
-            raise errors.InvalidState(f"The booking is {booking.status}; only a booked one's SMS is re-sent.")
+            raise errors.InvalidState(
+                N_("The booking is {status}; only a booked one's SMS is re-sent.", status=booking.status)
+            )
         if not account.phone:
             raise errors.InvalidState("The account has no phone to send to.")
         local = now.astimezone(SHANGHAI)
@@ -182,7 +185,7 @@ def resend_confirmation(caller: Caller, account_id: str, booking_id: str, now: d
             "operator_resend", booking.booking_id, day_index, RESENDS_PER_DAY, day_ends.timestamp()
         ):
             raise errors.RateLimited(
-                f"This booking's SMS was re-sent {RESENDS_PER_DAY} times today; try again tomorrow.",
+                N_("This booking's SMS was re-sent {count} times today; try again tomorrow.", count=RESENDS_PER_DAY),
                 retry_after=max(1, int((day_ends - now).total_seconds())),
             )
         catalog = load_catalog()

@@ -6,6 +6,7 @@ from collections.abc import Callable
 from typing import Protocol, TypeVar
 
 from ..domain import errors
+from ..i18n import N_
 from .tokens import Caller
 
 MAX_ID = 64  # longer than any id the stores give out: refused without a read
@@ -24,5 +25,5 @@ def owned_by(caller: Caller, item_id: str, load: Callable[[str], T | None], what
     and never its data."""
     item = load(item_id) if item_id and len(item_id) <= MAX_ID else None
     if item is None or item.account_id != caller.account_id:
-        raise errors.NotFound(f"No such {what}.")
+        raise errors.NotFound(N_("No such {what}.", what=what))
     return item

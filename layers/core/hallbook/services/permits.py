@@ -9,6 +9,7 @@ from typing import Any
 from ..domain import errors
 from ..domain.applications import check_permit, parse_permit_number
 from ..domain.identity import mask_id_number, parse_id_number
+from ..i18n import N_
 from ..store import accounts as account_store
 from ..store import permits as store
 from ..store.catalog import etag
@@ -42,7 +43,9 @@ def put_permit(
     holder = parse_id_number(data.get("holder_id_number") or "", now.date(), "holder_id_number").value
     office = get_office(data.get("office_id") or "")
     if not any(code.startswith("RP_") for code in office.services):
-        raise errors.ValidationFailed(f"{office.office_id} does no residence-permit business", field="office_id")
+        raise errors.ValidationFailed(
+            N_("{office} does no residence-permit business.", office=office.office_id), field="office_id"
+        )
     valid_until = parse_day(data.get("valid_until") or "", "valid_until")
     last_endorsed = parse_day(data["last_endorsed"], "last_endorsed") if data.get("last_endorsed") else None
     address = check_permit(valid_until, last_endorsed, data.get("address") or "", now.date())

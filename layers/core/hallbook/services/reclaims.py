@@ -16,6 +16,7 @@ import uuid
 from datetime import datetime, timedelta
 from typing import Any
 
+from .. import i18n
 from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, parse_id_number, parse_name, parse_phone
@@ -137,9 +138,8 @@ def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, d
     for booking in bookings:
         if booking.status == Status.BOOKED.value:
             try:
-                cancel_booking(
-                    booking, now, by="hall", reason="身份证号已由本人取回 / the ID number was reclaimed by its owner"
-                )
+                # the reason in the holder's language: the SMS quotes it (msgctxt value, docs/i18n.md)
+                cancel_booking(booking, now, by="hall", reason=i18n.text("id_reclaimed", "value", holder.lang))
                 cancelled += 1
             except errors.DomainError as error:
                 log.warning("reclaim: a booking could not be cancelled", extra={"code": error.code})

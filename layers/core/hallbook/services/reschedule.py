@@ -30,6 +30,7 @@ from ..domain.booking_window import in_booking_window
 from ..domain.reminders import booking_carries_reminder
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import Origin, PlaceState, return_at
+from ..i18n import N_, Bilingual
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -85,7 +86,7 @@ def reschedule_booking(
     it as moved. `actor_id`: whose Idempotency-Key it is; `by`: citizen | operator | proxy (logged);
     `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS.
     Refusals: VALIDATION_ERROR, NOT_FOUND (hall), SERVICE_NOT_OFFERED, OUTSIDE_WINDOW, NO_SUCH_SLOT,
-    SLOT_FULL, NOT_CANCELLABLE (not `booked`), CANCEL_CLOSED (past the R10 cut-off), BUSY."""
+    DRAW_OPEN (R23), SLOT_FULL, NOT_CANCELLABLE (not `booked`), CANCEL_CLOSED (past the R10 cut-off), BUSY."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -100,11 +101,19 @@ def reschedule_booking(
         if replayed is not None:
             return replayed
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow(
-            "Bookings open at 12:00 for the day "
-            f"{catalog.booking_window_days(office)} days ahead; today and past days cannot be booked."
+            N_(
+                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
+                days=catalog.booking_window_days(office),
+            )
         )
     planned = {
         s.start: s
@@ -114,7 +123,19 @@ def reschedule_booking(
     }
     slot_plan = planned.get(request.start)
     if slot_plan is None:
-        raise errors.NoSuchSlot(f"{office.name} has no {service.name_zh} slot on {day} at {request.start}.")
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+        )
+    if catalog.draws:  # R23: a move cannot reach a drawn day before its draw is done (DRAW_OPEN), as a booking
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
     if readcache.seen_full(office.office_id, service.code, day, request.start):
         raise errors.SlotFull("That slot is fully booked; please choose another.")
     account = account_store.get_account(booking.account_id)
@@ -124,10 +145,15 @@ def reschedule_booking(
         if (booking.office_id, booking.date, booking.start) == (office.office_id, day, slot_plan.start):
             return booking  # already there: nothing to move
         if booking.status != Status.BOOKED.value:
-            raise errors.NotCancellable(f"The booking is {booking.status}; only a booked one can be rescheduled.")
+            raise errors.NotCancellable(
+                N_("The booking is {status}; only a booked one can be rescheduled.", status=booking.status)
+            )
         if not can_cancel(booking.date, now):
             raise errors.CancelClosed(
-                f"Rescheduling closed at {cancel_deadline(booking.date).isoformat()} (the cancellation cut-off)."
+                N_(
+                    "Rescheduling closed at {deadline} (the cancellation cut-off).",
+                    deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"),
+                )
             )
         moved = replace(
             booking,

@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 
 from ..domain import errors
+from ..i18n import N_
 from ..store import slots as slot_store
 from ..store import stats as store
 from ..store.catalog import load_catalog
@@ -60,9 +61,9 @@ def report(
     if first > last:
         raise errors.ValidationFailed("`from` must not be after `to`.", field="from")
     if (last - first).days >= MAX_DAYS:
-        raise errors.ValidationFailed(f"At most {MAX_DAYS} days at once.", field="to")
+        raise errors.ValidationFailed(N_("At most {days} days at once.", days=MAX_DAYS), field="to")
     if service_code is not None and service_code not in catalog.services:
-        raise errors.NotFound(f"No service with code {service_code!r}.")
+        raise errors.NotFound(N_("No service with code {code}.", code=service_code))
 
     rows: dict[tuple[date, str], dict[str, Any]] = {}
 

@@ -28,6 +28,7 @@ from ..domain.booking import Status
 from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
 from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
+from ..i18n import N_, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store.accounts import Account
@@ -65,7 +66,7 @@ class SweepResult:
 def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepResult:
     now = now or clock_now()
     if not 0 <= days_back <= MAX_DAYS_BACK:
-        raise ValidationFailed(f"days_back is 0 to {MAX_DAYS_BACK}")
+        raise ValidationFailed(N_("days_back is 0 to {days}.", days=MAX_DAYS_BACK))
     result = SweepResult()
     today = now.date()
     ids = [i for back in range(days_back, -1, -1) for i in store.due_for_sweep(today - timedelta(days=back), now)]
@@ -125,10 +126,7 @@ def no_show_consequences(
         if warning:  # R21: one more suspends
             sms.append(messages.warning_message(booking.booking_id, warning, phone, lang, now))
         if suspension and suspension.until > now:
-            why = (
-                f"{NO_SHOW_MONTHS}个月内爽约{NO_SHOWS_LIMIT}次",
-                f"{NO_SHOWS_LIMIT} no-shows within {NO_SHOW_MONTHS} months",
-            )
+            why = pair("why.no_shows", count=NO_SHOWS_LIMIT, months=NO_SHOW_MONTHS)
             sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
     return sms, until
 

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -29,6 +30,7 @@ from ..domain.queue import (
 )
 from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
+from ..i18n import N_, Bilingual
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import stats as stats_store
@@ -125,7 +127,7 @@ def _by_reference(office: Office, reference: str) -> Booking:
 def _no_booking_here(reference: str) -> errors.DomainError:
     """Another hall's booking answers as an unknown reference does: staff learn nothing of where or
     when someone else's appointment is (as R13 answers a citizen asking for another's booking)."""
-    return errors.NotFound(f"No booking with reference {reference} at this hall.")
+    return errors.NotFound(N_("No booking with reference {reference} at this hall.", reference=reference))
 
 
 def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
@@ -170,15 +172,18 @@ def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
 
 def _refuse_state(booking: Booking) -> None:
     if booking.status in (Status.CHECKED_IN.value, Status.COMPLETED.value):
-        raise errors.InvalidState(f"This booking was already checked in (status {booking.status}).")
+        raise errors.InvalidState(N_("This booking was already checked in (status {status}).", status=booking.status))
     if booking.status == Status.CANCELLED.value:
         raise errors.InvalidState("This booking was cancelled.")
     if booking.status == Status.NO_SHOW.value:
         raise errors.CheckInClosed(
-            f"Check-in closed at the end of the slot ({_check_in_window_text(booking)}); the booking is a no-show."
+            N_(
+                "Check-in closed at the end of the slot ({window}); the booking is a no-show.",
+                window=_check_in_window_text(booking),
+            )
         )
     if not allowed(booking.status, Status.CHECKED_IN):
-        raise errors.InvalidState(f"This booking is {booking.status}.")
+        raise errors.InvalidState(N_("This booking is {status}.", status=booking.status))
 
 
 def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
@@ -188,8 +193,10 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     starts_at, ends_at = _slot_times(booking)
     if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):
         raise errors.CheckInClosed(
-            f"Check-in for this booking is open {_check_in_window_text(booking)} "
-            "(from 30 minutes before the slot until its end)."
+            N_(
+                "Check-in for this booking is open {window} (from 30 minutes before the slot until its end).",
+                window=_check_in_window_text(booking),
+            )
         )
     try:
         ticket = store.check_in(booking, starts_at, now)
@@ -231,10 +238,20 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     offered = service.code in office.services
     if office.mode == "book_first" and not (offered and not service.appointment_required):
         raise errors.BookingRequired(
-            f"{office.name} serves only citizens with a booking; book {service.name_zh} first."
+            N_(
+                "{office} serves only citizens with a booking; book {service} first.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
         )
     if not offered:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     ticket = store.issue_walk_in(office.office_id, now.date(), service.code, now)
     log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
     telemetry.count("WalkInTickets")
@@ -242,11 +259,12 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
 
 
 def _counter_name(counter: str) -> str:
-    name = " ".join(str(counter or "").split())
+    """The counter's name as one spelling: full-width digits and letters folded (NFKC: ３ is 3),
+    spaces collapsed."""
+    name = " ".join(unicodedata.normalize("NFKC", str(counter or "")).split())
     if not COUNTER_NAME.fullmatch(name):
         raise errors.ValidationFailed(
-            "`counter` is the counter's name or number: 1 to 16 letters, digits, "
-            "spaces or hyphens (e.g. 3, A-12, 3号窗口).",
+            "`counter` is the counter's name or number: 1 to 16 letters, digits, spaces or hyphens (e.g. 3, A-12).",
             field="counter",
         )
     return name
@@ -262,7 +280,9 @@ def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
     for _ in range(CLAIM_ROUNDS):
         board_state, waiting = store.queue_of(office.office_id, today, consistent=True)
         if counter in board_state.paused:
-            raise errors.InvalidState(f"Counter {counter} is paused; resume it to call the next ticket.")
+            raise errors.InvalidState(
+                N_("Counter {counter} is paused; resume it to call the next ticket.", counter=counter)
+            )
         mine = candidates(waiting, board_state.calls, counter, board_state.paused)
         if not mine:
             raise errors.QueueEmpty("Nobody is waiting.")
@@ -285,7 +305,7 @@ def _ticket_of(office_id: str, ticket_id: str) -> Ticket:
     day = day_of_ticket(ticket_id)
     ticket = store.get_ticket(office_id, date.fromisoformat(day), ticket_id) if day else None
     if ticket is None:
-        raise errors.NotFound(f"No ticket {ticket_id} at this hall.")
+        raise errors.NotFound(N_("No ticket {ticket} at this hall.", ticket=ticket_id))
     return ticket
 
 
@@ -294,12 +314,18 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
     get_office(office_id)
     ticket = _ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
-        raise errors.InvalidState(f"Ticket {ticket.number} is {ticket.status}; only a called ticket can be completed.")
+        raise errors.InvalidState(
+            N_(
+                "Ticket {ticket} is {status}; only a called ticket can be completed.",
+                ticket=ticket.number,
+                status=ticket.status,
+            )
+        )
     try:
         store.complete(ticket, now)
     except TicketMoved:
         raise errors.InvalidState(
-            f"Ticket {ticket.number} changed meanwhile (or its booking is not checked in)."
+            N_("Ticket {ticket} changed meanwhile (or its booking is not checked in).", ticket=ticket.number)
         ) from None
     done = replace(ticket, status=TicketStatus.DONE.value, done_at=now.isoformat())
     if ticket.called_at:
@@ -391,12 +417,19 @@ def _called(office_id: str, ticket_id: str, step: str) -> Ticket:
     get_office(office_id)
     ticket = _ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
-        raise errors.InvalidState(f"Ticket {ticket.number} is {ticket.status}; only a called ticket can be {step}.")
+        raise errors.InvalidState(
+            N_(
+                "Ticket {ticket} is {status}; only a called ticket can be {step}.",
+                ticket=ticket.number,
+                status=ticket.status,
+                step=step,
+            )
+        )
     return ticket
 
 
 def _changed(ticket: Ticket) -> errors.DomainError:
-    return errors.InvalidState(f"Ticket {ticket.number} changed meanwhile; look again and retry.")
+    return errors.InvalidState(N_("Ticket {ticket} changed meanwhile; look again and retry.", ticket=ticket.number))
 
 
 def recall(caller: Caller, office_id: str, ticket_id: str, now: datetime) -> Ticket:
@@ -465,13 +498,23 @@ def transfer(
         ticket = _ticket_of(office_id, ticket_id)
         if ticket.status not in (TicketStatus.CALLED.value, TicketStatus.WAITING.value):
             raise errors.InvalidState(
-                f"Ticket {ticket.number} is {ticket.status}; only a called or waiting ticket can be transferred."
+                N_(
+                    "Ticket {ticket} is {status}; only a called or waiting ticket can be transferred.",
+                    ticket=ticket.number,
+                    status=ticket.status,
+                )
             )
         target = _counter_name(counter) if counter else None
         if service_code:
             service = get_service(service_code)
             if service.code not in office.services:
-                raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+                raise errors.ServiceNotOffered(
+                    N_(
+                        "{office} does not offer {service}.",
+                        office=Bilingual(office.name, office.name_en),
+                        service=Bilingual(service.name_zh, service.name_en),
+                    )
+                )
         record["detail"] = {
             "number": ticket.number,
             "from_counter": ticket.counter,
@@ -516,7 +559,11 @@ def pause(caller: Caller, office_id: str, counter: str, now: datetime, *, paused
             serving = state.calling.get(name)
             if serving:
                 raise errors.InvalidState(
-                    f"Counter {name} is serving {serving}; complete, skip or transfer it before pausing."
+                    N_(
+                        "Counter {counter} is serving {ticket}; complete, skip or transfer it before pausing.",
+                        counter=name,
+                        ticket=serving,
+                    )
                 )
         store.set_paused(office.office_id, today, name, paused)
     return CounterState(office.office_id, name, paused)

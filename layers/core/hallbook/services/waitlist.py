@@ -51,6 +51,7 @@ from ..domain.waitlist import (
     offer_hours,
     return_at,
 )
+from ..i18n import N_, Bilingual
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
@@ -100,9 +101,17 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     if not service.appointment_required:
-        raise errors.WalkInOnly(f"{service.name_zh} ({service.name_en}) is walk-in only: no booking is needed.")
+        raise errors.WalkInOnly(
+            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
+        )
     if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(f"{office.name} does not offer {service.name_zh}.")
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
@@ -115,8 +124,20 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     }
     if request.start is not None and request.start not in planned or not planned:
         raise errors.NoSuchSlot(
-            f"{office.name} has no {service.name_zh} slot on {day}"
-            + (f" at {request.start}." if request.start else ".")
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=request.start,
+            )
+            if request.start
+            else N_(
+                "{office} has no {service} slot on {day}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+            )
         )
     slots = [
         s
@@ -124,10 +145,14 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         if not s.closed and (request.start is None or s.start == request.start)
     ]
     if not slots:
-        raise errors.NoSuchSlot(f"No released slot on {day}" + (f" at {request.start}." if request.start else "."))
+        raise errors.NoSuchSlot(
+            N_("No released slot on {day} at {start}.", day=day, start=request.start)
+            if request.start
+            else N_("No released slot on {day}.", day=day)
+        )
     free = [s.start for s in slots if s.remaining > 0]
     if free:
-        raise errors.InvalidState(f"There are free places ({', '.join(free)}): book one instead of waiting.")
+        raise errors.InvalidState(N_("There are free places ({starts}): book one instead of waiting.", starts=free))
 
     account = bookings._citizen_account(caller)
     if not account.phone_verified:
@@ -174,7 +199,9 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> Entry:
         except EntryMoved:
             entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
     if entry.status != EntryStatus.OFFERED.value:
-        raise errors.InvalidState(f"The entry is {entry.status}; only a waiting or offered one can be left.")
+        raise errors.InvalidState(
+            N_("The entry is {status}; only a waiting or offered one can be left.", status=entry.status)
+        )
     _end_offer(entry, EntryStatus.DECLINED, now, catalog)
     return store.get_entry(entry.entry_id) or entry
 

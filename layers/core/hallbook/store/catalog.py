@@ -19,6 +19,7 @@ from pynamodb.models import Model
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.errors import InvalidState
 from ..domain.timetable import SlotTemplate, check_no_overlap
+from ..i18n import N_
 from .base import BaseMeta, Items, latest, setting, transact
 
 CACHE_SECONDS = 30.0
@@ -336,7 +337,11 @@ def put_entity_with(entity_type: str, key: str, body: dict, also: list[Model], b
         build,
         {
             "entity": ChangedMeanwhile(
-                f"{entity_type.lower()} {key} was changed by someone else at the same moment; read it again and retry."
+                N_(
+                    "{entity} {key} was changed by someone else at the same moment; read it again and retry.",
+                    entity=entity_type.lower(),
+                    key=key,
+                )
             )
         },
     )

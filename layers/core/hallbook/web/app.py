@@ -14,6 +14,7 @@ from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValida
 from .. import telemetry
 from ..config import settings
 from ..domain.errors import DomainError
+from ..i18n import N_
 from ..observability import LazyTracer, logger, metrics, tracer, warm_for_provisioned_concurrency
 from ..services import tokens
 from . import guard
@@ -49,7 +50,9 @@ def json_body_refusal(event: dict):
         media_type in ("", "application/json", "text/plain")
         or (media_type.startswith("application/") and media_type.endswith("+json"))
     ):
-        return Problem(415, "UNSUPPORTED_MEDIA_TYPE", f"send the body as application/json, not {media_type[:60]}")
+        return Problem(
+            415, "UNSUPPORTED_MEDIA_TYPE", N_("Send the body as application/json, not {type}.", type=media_type[:60])
+        )
     problem_text = json_object_problem(body)
     if problem_text:
         return Problem(400, "VALIDATION_ERROR", problem_text)
@@ -98,15 +101,15 @@ def json_object_problem(text: str) -> str | None:
         elif char in "[{":
             depth += 1
             if depth > MAX_JSON_DEPTH:
-                return f"the body is nested more than {MAX_JSON_DEPTH} deep"
+                return N_("the body is nested more than {depth} deep", depth=MAX_JSON_DEPTH)
         elif char in "]}":
             depth -= 1
     try:
         value = json.loads(text)
     except (ValueError, RecursionError):
-        return "the body is not valid JSON"
+        return N_("the body is not valid JSON")
     if not isinstance(value, dict):
-        return "the body must be a JSON object"
+        return N_("the body must be a JSON object")
     return None
 
 
@@ -187,7 +190,11 @@ def make_resolver() -> APIGatewayRestResolver:
 
     @app.not_found
     def not_found(_: NotFoundError) -> Response:
-        return problem(404, "NOT_FOUND", f"No route {app.current_event.http_method} {app.current_event.path}.")
+        return problem(
+            404,
+            "NOT_FOUND",
+            N_("No route {method} {path}.", method=app.current_event.http_method, path=app.current_event.path),
+        )
 
     @app.exception_handler(Exception)
     def unexpected(error: Exception) -> Response:

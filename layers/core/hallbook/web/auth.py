@@ -8,6 +8,7 @@ from aws_lambda_powertools.event_handler.api_gateway import BaseRouter
 
 from ..clock import now
 from ..domain.errors import DomainError, Forbidden
+from ..i18n import N_
 from ..services.tokens import Caller, ensure_live, verify
 from .routing import ROUTES
 
@@ -23,7 +24,7 @@ def verified_caller(router: BaseRouter, *roles: str) -> Caller:
         declared = ROUTES.get((str(event.http_method).upper(), str(event.resource)))
         roles = declared.roles if declared is not None else ()
     if roles and caller.role not in roles:
-        raise Forbidden(f"This route is for {' or '.join(roles)} accounts.")
+        raise Forbidden(N_("This route is for these accounts: {roles}.", roles=list(roles)))
     return caller
 
 

@@ -34,6 +34,7 @@ from ..clock import now
 from ..domain.errors import DomainError, Forbidden, RateLimited
 from ..domain.identity import canonical_or_none
 from ..domain.ratelimit import Buckets, Period, Rate, retry_after
+from ..i18n import N_
 from ..services import tokens
 from .problems import PROBLEM_JSON, from_domain
 from .routing import ROUTES, Limit
@@ -173,7 +174,7 @@ def authorise(rule: Rule, event: dict) -> tokens.Caller | None:
         return None
     caller = tokens.verify(header(event, "Authorization"), now())
     if caller.role not in rule.roles:
-        raise Forbidden(f"This route is for {' or '.join(rule.roles)} accounts.")
+        raise Forbidden(N_("This route is for these accounts: {roles}.", roles=list(rule.roles)))
     if rule.own_office and caller.role == "staff":
         office_id = (event.get("pathParameters") or {}).get("office_id")
         if caller.office_id != office_id:
@@ -261,7 +262,13 @@ BY_WORDS = {
 def _limited(limit: Limit, rate: Rate, wait: float) -> RateLimited:
     seconds = retry_after(wait)
     return RateLimited(
-        f"Too many {limit.what} {BY_WORDS[limit.by]} (at most {rate}); try again in {seconds} seconds.",
+        N_(
+            "Too many {what} {by} (at most {rate}); try again in {seconds} seconds.",
+            what=limit.what,
+            by=BY_WORDS[limit.by],
+            rate=str(rate),
+            seconds=seconds,
+        ),
         retry_after=seconds,
         limit=limit.name,
     )

@@ -140,6 +140,8 @@ def _refusals(method: str, operation: dict, answers: Answers) -> dict[int, tuple
     if "requestBody" in operation:
         common[400] = ("VALIDATION_ERROR",)
         common[415] = ("UNSUPPORTED_MEDIA_TYPE",)
+    if any(p.get("name") == "cursor" for p in parameters):  # a cursor the API did not give out
+        common[400] = ("VALIDATION_ERROR",)
     if parameters or "requestBody" in operation:
         common[422] = ("VALIDATION_ERROR",)
     if answers.writes if answers.writes is not None else method in ("post", "put"):
@@ -193,7 +195,7 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
                 "description": generated.get("200", {}).get("description")
                 if status == 200 and generated.get("200", {}).get("description") not in (None, "Successful Response")
                 else OK_DESCRIPTIONS.get(status, HTTPStatus(status).phrase),
-                "content": {JSON: body if body is not None else {"schema": {"type": "object"}}},
+                "content": {JSON: _json_only(body) if body is not None else {"schema": {"type": "object"}}},
             }
         if answers.also_csv and "content" in response:
             response["content"]["text/csv"] = {"schema": {"type": "string", "description": "the same rows as CSV"}}
@@ -202,6 +204,16 @@ def _ok_responses(generated: dict, answers: Answers) -> dict:
             response["headers"] = {h: HEADERS[h] for h in names}
         out[str(status)] = response
     return out
+
+
+def _json_only(body: dict) -> dict:
+    """The JSON answer's schema without a `str` alternative a handler returns for another media type
+    (GET /v1/stats answers CSV for `Accept: text/csv`: documented as text/csv beside it)."""
+    schema = body.get("schema", {})
+    any_of = schema.get("anyOf")
+    if isinstance(any_of, list) and {"type": "string"} in any_of and len(any_of) == 2:
+        return {**body, "schema": next(s for s in any_of if s != {"type": "string"})}
+    return body
 
 
 def _plain_optional(schema: dict) -> dict:
@@ -265,21 +277,36 @@ def _optional_without_default(schema: dict) -> None:
             prop["description"] = f"{described} (default {shown})" if described else f"default {shown}"
 
 
-def _one_office_view(paths: dict, schemas: dict) -> None:
-    """GET /v1/offices/{office_id} answers the public hall, and to an administrator the same hall with
-    its timetable and closures: one schema, whose administrator-only fields are optional."""
-    ok = paths.get("/v1/offices/{office_id}", {}).get("get", {}).get("responses", {}).get("200", {})
-    media = ok.get("content", {}).get(JSON)
-    view = schemas.get("OfficeAdminViewOut")
-    if media is None or view is None:
-        return
-    media["schema"] = {"$ref": "#/components/schemas/OfficeAdminViewOut"}
-    admin_only = set(view.get("properties", {})) - set(schemas["OfficeOut"].get("properties", {}))
-    view["required"] = [name for name in view.get("required", []) if name not in admin_only]
-    for name in admin_only:
-        prop = view["properties"][name]
-        prop["description"] = f"administrators only: {prop.get('description', '')}".rstrip(": ")
-    view["description"] = "A hall; with an administrator's token also its timetable and closures as stored."
+# GET of one entity answers the public view, and to an administrator the same entity as stored: one
+# schema (the administrator's), whose administrator-only fields are optional, never an anyOf of two
+ONE_VIEW = {
+    "/v1/offices/{office_id}": (
+        "OfficeOut",
+        "OfficeAdminViewOut",
+        "A hall; an administrator also reads its timetable and closures.",
+    ),
+    "/v1/services/{code}": (
+        "ServiceOut",
+        "ServiceAdminViewOut",
+        "A service; an administrator also reads it as stored.",
+    ),
+}
+
+
+def _one_view(paths: dict, schemas: dict) -> None:
+    for path, (public, admin, description) in ONE_VIEW.items():
+        ok = paths.get(path, {}).get("get", {}).get("responses", {}).get("200", {})
+        media = ok.get("content", {}).get(JSON)
+        view = schemas.get(admin)
+        if media is None or view is None or public not in schemas:
+            continue
+        media["schema"] = {"$ref": f"#/components/schemas/{admin}"}
+        admin_only = set(view.get("properties", {})) - set(schemas[public].get("properties", {}))
+        view["required"] = [name for name in view.get("required", []) if name not in admin_only]
+        for name in admin_only:
+            prop = view["properties"][name]
+            prop["description"] = f"administrators only: {prop.get('description', '')}".rstrip(": ")
+        view["description"] = description
 
 
 def complete(doc: dict) -> dict:
@@ -321,7 +348,7 @@ def complete(doc: dict) -> dict:
 
     for name in _request_schemas(paths, schemas):
         _optional_without_default(schemas[name])
-    _one_office_view(paths, schemas)
+    _one_view(paths, schemas)
     for path, operations in paths.items():
         for method, operation in operations.items():
             answers = ROUTES.get((method.upper(), path), UNLISTED)
@@ -366,12 +393,19 @@ def describe(app: APIGatewayRestResolver) -> None:
 
 
 def _first_sentence(text: str) -> str:
-    """A summary: the docstring's first sentence (a generated client's one-line doc comment)."""
-    for end in (". ", "; "):
-        head, found, _ = text.partition(end)
-        if found:
-            return head.rstrip(".") if len(head) <= 120 else head[:117].rstrip() + "..."
-    return text.rstrip(".") if len(text) <= 120 else text[:117].rstrip() + "..."
+    """A summary: the docstring's first sentence, and the next one too when the first is a mere label
+    ("One hall."): a generated client's one-line doc comment."""
+    summary, rest = "", text
+    while rest and len(summary) < 25:
+        for end in (". ", "; "):
+            head, found, tail = rest.partition(end)
+            if found:
+                summary, rest = f"{summary} {head}".strip() + (":" if len(head) < 25 and tail else ""), tail
+                break
+        else:
+            summary, rest = f"{summary} {rest}".strip(), ""
+    summary = summary.rstrip(".: ")
+    return summary if len(summary) <= 120 else summary[:117].rstrip() + "..."
 
 
 @lru_cache(maxsize=1)

@@ -1,18 +1,21 @@
 """One place that turns errors into RFC 9457 application/problem+json with the contract's code, in the
-caller's language (issue 14): `title` and `detail` in Chinese (the default) or English by the request's
-Accept-Language, the `code` never translated. TEXTS below is the one dictionary."""
+caller's language: `title` and `detail` in Chinese (the default) or English by the request's
+Accept-Language, the `code` never translated. Every text comes from the message catalogue
+(hallbook/i18n.py, docs/i18n.md): a code's title (msgctxt `title`), the raised detail translated (an
+English message id, or a `Text` from N_ with its values), or, where a detail says nothing more than
+the title or has no translation, the code's own sentence (msgctxt `code`)."""
 
 from __future__ import annotations
 
 import json
 import math
 from contextlib import contextmanager
-from contextvars import ContextVar
 from dataclasses import dataclass
 from http import HTTPStatus
 
 from aws_lambda_powertools.event_handler import Response
 
+from .. import i18n
 from ..domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
@@ -20,74 +23,7 @@ PROBLEM_JSON = "application/problem+json"
 # ---------------------------------------------------------------- the caller's language
 
 LANGUAGES = {"zh": "zh-CN", "en": "en"}  # primary tag -> Content-Language
-DEFAULT_LANGUAGE = "zh"
-_language: ContextVar[str] = ContextVar("problem_language", default=DEFAULT_LANGUAGE)
-
-# code -> (title in Chinese, title in English, detail in Chinese). A Chinese detail may name the error's
-# extra fields ({until}: suspended_until's date, {retry_after}, {field}, {etag}). Codes in EXACT have a
-# detail that says all there is; for the others, whose English detail names the particulars (a time,
-# a limit, a field), the Chinese sentence is followed by the English detail in brackets.
-TEXTS: dict[str, tuple[str, str, str]] = {
-    "VALIDATION_ERROR": ("请求有误", "Invalid request", "请求内容不符合要求，请检查后重试。"),
-    "UNAUTHENTICATED": ("需要登录", "Authentication required", "请先登录，或登录已失效，请重新登录。"),
-    "FORBIDDEN": ("无权操作", "Forbidden", "当前账号无权进行此操作。"),
-    "NOT_FOUND": ("未找到", "Not found", "未找到所请求的内容。"),
-    "ID_TAKEN": ("身份证号已注册", "ID number already has an account", "该身份证号已注册账号。"),
-    "PHONE_TAKEN": ("手机号已被使用", "Phone belongs to another ID number", "该手机号已绑定其他身份证号。"),
-    "PHONE_NOT_VERIFIED": ("手机号未验证", "Phone not verified", "请先用短信验证码验证手机号，再进行预约。"),
-    "WALK_IN_ONLY": ("无需预约", "Walk-in only", "该事项无需预约，请直接到大厅办理。"),
-    "NOTICE_NOT_ACKNOWLEDGED": ("未确认须知", "Notice not acknowledged", "请先阅读并确认办事须知，再进行预约。"),
-    "SERVICE_NOT_OFFERED": ("大厅不办理该事项", "Service not offered here", "该大厅不办理此事项。"),
-    "OUTSIDE_WINDOW": (
-        "不在预约期内",
-        "Outside the booking window",
-        "该日期不在可预约范围内：每天12:00放出第14天（广州第15天）的号源，当天及以前不可预约。",
-    ),
-    "NO_SUCH_SLOT": ("没有该时段", "No such slot", "该日期或时间没有可预约的时段（休息日、节假日或时间有误）。"),
-    "SLOT_FULL": ("该时段已约满", "Slot full", "该时段已约满，请选择其他时段。"),
-    "ALREADY_BOOKED": ("已有预约", "Already booked", "该事项已有一个有效预约，请先取消后再预约。"),
-    "SUSPENDED": ("预约资格暂停", "Booking suspended", "因多次取消或爽约，预约资格暂停至 {until}。"),
-    "CANCEL_CLOSED": ("已过取消时间", "Cancellation closed", "预约日前一天18:00后不能再取消。"),
-    "NOT_CANCELLABLE": ("不能取消", "Not cancellable", "只有“已预约”状态的预约可以取消。"),
-    "CHECK_IN_CLOSED": ("不在签到时间", "Check-in closed", "签到时间为时段开始前30分钟至时段结束。"),
-    "RATE_LIMITED": ("请求过于频繁", "Too many requests", "请求过于频繁，请 {retry_after} 秒后再试。"),
-    "SMS_CODE_REQUIRED": ("需要短信验证码", "SMS code required", "登录失败次数过多，请获取短信验证码后连同密码登录。"),
-    "TOTP_CODE_REQUIRED": (
-        "需要动态验证码",
-        "Authenticator code required",
-        "登录失败次数过多，请输入身份验证器中的动态码。",
-    ),
-    "BOOKING_REQUIRED": ("需要预约", "Booking required", "本大厅只接待已预约的群众，请先预约。"),
-    "QUEUE_EMPTY": ("无人等候", "Queue empty", "当前没有等候的号。"),
-    "DRAW_OPEN": (
-        "摇号中",
-        "Places drawn by lot",
-        "该日号源以摇号方式分配，请在报名时间内报名；摇号结束后剩余号源再开放预约。",
-    ),
-    "DRAW_CLOSED": ("不在报名时间", "No draw open", "该日号源当前不在摇号报名时间内。"),
-    "INVALID_STATE": ("当前状态不允许", "Invalid state", "当前状态不允许此操作（可能已被他人修改），请刷新后重试。"),
-    "NOT_ELIGIBLE": ("不符合办理条件", "Not eligible", "不符合网上办理的条件。"),
-    "PRECONDITION_FAILED": (
-        "内容已被修改",
-        "Precondition failed",
-        "内容在您读取后已被修改（If-Match 与当前版本 {etag} 不符），请重新读取后再提交。",
-    ),
-    "UNSUPPORTED_MEDIA_TYPE": ("不支持的格式", "Unsupported Media Type", "请以 application/json 格式发送请求内容。"),
-    "BUSY": ("系统繁忙", "Service busy", "系统繁忙，请稍后重试。"),
-    "INTERNAL": ("系统错误", "Internal Server Error", "系统出现问题，请稍后重试；您的操作不会被重复执行。"),
-}
-EXACT = {
-    "SLOT_FULL",
-    "ALREADY_BOOKED",
-    "PHONE_NOT_VERIFIED",
-    "NOTICE_NOT_ACKNOWLEDGED",
-    "QUEUE_EMPTY",
-    "BUSY",
-    "INTERNAL",
-    "SUSPENDED",
-    "PRECONDITION_FAILED",
-    "UNSUPPORTED_MEDIA_TYPE",
-}
+DEFAULT_LANGUAGE = i18n.DEFAULT_LANGUAGE
 
 
 def language_of(accept_language: str | None) -> str:
@@ -112,31 +48,36 @@ def language_of(accept_language: str | None) -> str:
 
 @contextmanager
 def answering_in(accept_language: str | None):
-    """Problems made while handling one request are in its caller's language."""
-    token = _language.set(language_of(accept_language))
-    try:
+    """Texts made while handling one request are in its caller's language."""
+    with i18n.using(language_of(accept_language)):
         yield
-    finally:
-        _language.reset(token)
 
 
-def _texts(code: str, status: int, title: str | None, detail: str, extra: dict) -> tuple[str, str, str]:
-    """(title, detail, Content-Language) in the current language."""
-    language = _language.get()
-    zh_title, en_title, zh_detail = TEXTS.get(code, (None, None, None))
-    if language == "en" or zh_detail is None:
-        return title or en_title or HTTPStatus(status).phrase, detail, LANGUAGES["en"]
-    until = str(extra.get("suspended_until") or "")[:10]
+def code_sentence(code: str, language: str, extra: dict) -> str | None:
+    """The code's own sentence (msgctxt `code`), with the error's extra fields it names."""
     values = {
-        "until": until or "-",
+        "until": str(extra.get("suspended_until") or "")[:10] or "-",
         "retry_after": extra.get("retry_after") or 1,
         "field": extra.get("field") or "",
         "etag": extra.get("etag") or "-",
     }
-    text = zh_detail.format(**values)
-    if code not in EXACT and detail:
-        text = f"{text}（{detail}）"
-    return zh_title or title or HTTPStatus(status).phrase, text, LANGUAGES["zh"]
+    template = i18n.lookup(code, language, "code")
+    return None if template is None else template.format(**values)
+
+
+def _texts(code: str, status: int, title: str | None, detail: str, extra: dict) -> tuple[str, str, str]:
+    """(title, detail, Content-Language) in the current language."""
+    language = i18n.current()
+    english_title = title or HTTPStatus(status).phrase
+    shown_title = i18n.lookup(code, language, "title") or english_title
+    said = None
+    if detail and detail != title:
+        said = i18n.translate(detail, language)
+    if said is None:
+        said = code_sentence(code, language, extra) or (detail if language == "en" else None)
+    if said is None:  # neither the detail nor the code in the catalogue: tests/unit/test_i18n.py prevents it
+        said = i18n.text("VALIDATION_ERROR" if status < 500 else "INTERNAL", "code", language)
+    return shown_title, said, LANGUAGES[language]
 
 
 @dataclass(frozen=True)
@@ -182,16 +123,43 @@ def from_domain(error: DomainError) -> Response:
     return problem(error.status, error.code, error.detail, error.title, **error.extra)
 
 
+def _validation_text(error: dict, language: str) -> str:
+    """One pydantic error in `language`: the catalogue's sentence for its type (msgctxt `validation`,
+    with its ctx values), our own validator's message translated, or the type's generic sentence."""
+    kind = str(error.get("type") or "")
+    ctx = {k: v for k, v in (error.get("ctx") or {}).items() if isinstance(v, (str, int, float))}
+    if kind == "value_error" and "error" in (error.get("ctx") or {}):
+        own = str(error["ctx"]["error"])
+        said = i18n.translate(own, language)
+        if said is not None:
+            return said
+    if "expected" in ctx and language == "zh":  # "'window' or 'mail'" -> 'window'、'mail'
+        ctx["expected"] = str(ctx["expected"]).replace(" or ", "、").replace(", ", "、")
+    template = i18n.lookup(kind, language, "validation") or i18n.lookup("invalid", language, "validation")
+    try:
+        return template.format(**ctx) if template else str(error.get("msg") or "invalid")
+    except (KeyError, IndexError, ValueError):
+        return i18n.text("invalid", "validation", language)
+
+
 def from_validation(errors: list[dict]) -> Response:
-    """Powertools' request validation errors, shortened to what a client developer needs."""
-    parts = []
-    for e in errors[:5]:
-        where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header"))
-        parts.append(f"{where or 'body'}: {e.get('msg', 'invalid')}")
+    """Powertools' request validation errors, shortened to what a client developer needs, each in
+    the caller's language: `field: what is wrong` (the field name as the API spells it)."""
+    texts = {}
+    for language, (colon, separator) in {"zh": ("：", "；"), "en": (": ", "; ")}.items():
+        parts = []
+        for e in errors[:5]:
+            where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header"))
+            field = i18n.value(where or "body", language)  # the field as the reader calls it (msgctxt value)
+            parts.append(f"{field}{colon}{_validation_text(e, language)}")
+        texts[language] = separator.join(parts) or i18n.text("invalid", "validation", language)
     return problem(
         422,
         "VALIDATION_ERROR",
-        "; ".join(parts) or "invalid request",
+        i18n.Localized(texts),
         "Invalid request",
-        errors=[{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg")} for e in errors[:10]],
+        # each error's loc for a program, its msg in the caller's language like the detail
+        errors=[
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_text(e, i18n.current())} for e in errors[:10]
+        ],
     )

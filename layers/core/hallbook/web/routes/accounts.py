@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
+from ...i18n import N_, translate
 from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
@@ -48,6 +49,7 @@ NO_STORE = {"Cache-Control": "no-store"}
     refusals={409: ("ID_TAKEN", "PHONE_TAKEN"), **LIMITED},
 )
 def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOut]:
+    """Register a real-name account (R1): name, ID number, mobile and password; an SMS code goes to the phone."""
     account = accounts.register(body.name, body.id_number, body.phone, body.password, body.lang, now())
     return Response(201, "application/json", {"account_id": account.account_id, "phone_verified": False}, NO_STORE)
 
@@ -61,6 +63,7 @@ def register_account(body: Annotated[RegisterIn, Body()]) -> Response[RegisterOu
     refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
+    """Confirm the phone with the SMS code (R1); the same answer for an unknown ID number as for a wrong code."""
     account = accounts.verify_phone(body.id_number, body.code, now())
     return Response(200, "application/json", {"phone_verified": account.phone_verified}, NO_STORE)
 
@@ -75,6 +78,7 @@ def verify_phone(body: Annotated[VerifyIn, Body()]) -> Response[VerifyOut]:
     refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
+    """Send the registration code again (one a minute); the same answer whatever the ID number."""
     accounts.resend_code(body.id_number, now())
     return Response(202, "application/json", {"phone_verified": False}, NO_STORE)
 
@@ -89,6 +93,7 @@ def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
     writes=False,
 )
 def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
+    """Log in with an ID number or phone and the password; answers a bearer token. After too many failures the right password also needs an SMS code."""
     token, expires_in = accounts.login(
         body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
     )
@@ -97,6 +102,7 @@ def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
 
 @declare(router, "GET", "/v1/me", tags=["accounts"], roles=ANY_ROLE)
 def get_me() -> Response[MeOut]:
+    """The caller's profile and booking restrictions (R11, R12, R21): suspension, cancellations this month, no-shows in six months, warnings."""
     return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)
 
 
@@ -114,13 +120,9 @@ def get_me() -> Response[MeOut]:
 )
 def password_reset(body: Annotated[PasswordResetIn, Body()]) -> Response[PasswordResetOut]:
     """A code to the verified phone of the login's account; the same 202 whether or not it exists."""
-    account_life.request_password_reset(body.login, now())
-    return Response(
-        202,
-        "application/json",
-        {"detail": "If this login has an account with a verified phone, a code was sent to it."},
-        NO_STORE,
-    )
+    account_life.request_password_reset(body.login, now(), body.phone)
+    detail = N_("If this login has an account with a verified phone, a code was sent to it.")
+    return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 
 
 @declare(

@@ -103,6 +103,7 @@ def list_applications(
     refusals={404: ("NOT_FOUND",)},
 )
 def get_application(application_id: ApplicationId) -> Response[ApplicationOut]:
+    """One of the caller's residence-permit applications with its state, materials and history (R17)."""
     caller = verified_caller(router)
     return _ok(ApplicationOut.of(applications.own_application(caller, application_id)))
 

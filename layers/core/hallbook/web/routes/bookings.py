@@ -53,6 +53,7 @@ def create_booking(
     body: Annotated[BookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[BookingOut]:
+    """Book a slot (R8): hall, service, date and start, the notice acknowledged; a retry with the same Idempotency-Key answers the first booking."""
     caller = verified_caller(router)
     booking, created = bookings.book(caller, bookings.BookingRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, "Location": f"/v1/bookings/{booking.booking_id}"}
@@ -66,6 +67,7 @@ def list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
+    """The caller's bookings and their minors', newest first, a page at a time (R13)."""
     caller = verified_caller(router)
     page = bookings.list_bookings(caller, limit, cursor)
     return Response(
@@ -81,6 +83,7 @@ def list_bookings(
 
 @declare(router, "GET", "/v1/bookings/{booking_id}", tags=["bookings"], roles=CITIZEN, refusals={404: ("NOT_FOUND",)})
 def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    """One of the caller's bookings (or a linked minor's), with its ticket and how many are ahead once checked in (R13); anyone else's answers 404."""
     caller = verified_caller(router)
     booking = bookings.own_booking(caller, booking_id)
     queue = bookings.queue_positions([booking]).get(booking.booking_id)  # R13: on the day, once checked in
@@ -89,6 +92,7 @@ def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[Boo
 
 @declare(router, "POST", "/v1/bookings/{booking_id}/cancel", tags=["bookings"], roles=CITIZEN, refusals=CANCEL_REFUSALS)
 def cancel_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    """Cancel the booking until 18:00 the day before (R10); the place returns after a random delay (R19) and the cancellation counts for R11."""
     caller = verified_caller(router)
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 
@@ -125,6 +129,7 @@ def reschedule_booking(
     media=HTML,
 )
 def get_confirmation(booking_id: Annotated[str, Path(max_length=64)]) -> Response[str]:
+    """The booking's printable confirmation (R13): reference and QR code, hall, time, materials, in the request's language."""
     caller = verified_caller(router)
     return Response(
         200,

@@ -35,6 +35,7 @@ CACHE = {"Cache-Control": "public, max-age=60"}
 
 @declare(router, "GET", "/v1/services", tags=["catalog"])
 def list_services() -> Response[ServicesOut]:
+    """The catalog (R3): every service with its materials, notice and whom it is for."""
     return Response(200, "application/json", ServicesOut(services=catalog.list_services()), CACHE)
 
 
@@ -66,6 +67,7 @@ def list_offices(
     ] = None,
     district: Annotated[str | None, Query(max_length=64, examples=["天河区"])] = None,
 ) -> Response[OfficesOut]:
+    """The halls, optionally those offering a service or in a district (R4)."""
     return Response(200, "application/json", OfficesOut(offices=catalog.list_offices(service, district)), CACHE)
 
 

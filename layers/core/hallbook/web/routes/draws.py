@@ -55,7 +55,7 @@ def mark_drawn(
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
     writes=True,
 )
-def unmark(region: Region, service_code: ServiceCode) -> Response[DrawSettingOut]:
+def unmark_drawn(region: Region, service_code: ServiceCode) -> Response[DrawSettingOut]:
     """First-come again from the next noon release on; the days already opened keep their draws. Audited."""
     caller = verified_caller(admin_router)
     return Response(
@@ -74,7 +74,7 @@ def unmark(region: Region, service_code: ServiceCode) -> Response[DrawSettingOut
     refusals=merge(BOOKING_REFUSALS, {409: ("DRAW_CLOSED",)}, LIMITED),
     ok_headers=("Location", "Idempotent-Replayed"),
 )
-def enter(
+def enter_draw(
     body: Annotated[DrawEntryIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
 ) -> Response[DrawEntryOut]:
@@ -89,7 +89,7 @@ def enter(
 
 
 @declare(router, "GET", "/v1/draw-entries", tags=["draws"], roles=CITIZEN)
-def list_entries() -> Response[DrawEntriesOut]:
+def list_draw_entries() -> Response[DrawEntriesOut]:
     """The caller's entries (own and minors'), newest first: entered, won (with the booking) or lost."""
     caller = verified_caller(router)
     return Response(
@@ -102,4 +102,7 @@ def get_draw(draw_id: Annotated[str, Path(max_length=128)]) -> Response[DrawOut]
     """The public record of a draw: region, service, day, places, entries, winners; once drawn, its seed
     and how the draw is computed from it, so anybody can recompute it."""
     draw = draws.get_public(draw_id)
-    return Response(200, "application/json", DrawOut.of(draw, draws.places_of(draw, load_catalog())), NO_STORE)
+    # public and the same for everybody: a drawn record never changes again; an open one briefly
+    cache = "public, max-age=86400" if draw.state == "drawn" else "public, max-age=5"
+    body = DrawOut.of(draw, draws.places_of(draw, load_catalog()))
+    return Response(200, "application/json", body, {"Cache-Control": cache})

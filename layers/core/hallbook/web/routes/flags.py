@@ -84,6 +84,7 @@ def list_flags(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[FlagsOut]:
+    """Abuse patterns with their evidence for administrators (R22), never a sanction."""
     admin(router)
     page = flags.list_flags(status, limit, cursor)
     return Response(

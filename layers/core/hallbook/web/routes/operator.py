@@ -77,6 +77,7 @@ def operator_list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[OperatorBookingsOut]:
+    """The caller's bookings, masked, for the operator who found the caller (audited)."""
     caller = operator(router)
     page = service.list_bookings(caller, account_id, limit, cursor, now())
     return Response(
@@ -102,6 +103,7 @@ def operator_create_booking(
     body: Annotated[OperatorBookingIn, Body()],
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=100)] = None,
 ) -> Response[BookingOut]:
+    """Book for the caller under every rule of their own booking (R8-R12); audited with the operator's id."""
     caller = operator(router)
     booking, created = service.book(
         caller, account_id, bookings.BookingRequest(**body.model_dump()), idempotency_key, now()
@@ -121,6 +123,7 @@ def operator_create_booking(
 def operator_cancel_booking(
     account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
 ) -> Response[BookingOut]:
+    """Cancel a caller's booking under R10; audited with the operator's id."""
     caller = operator(router)
     return Response(
         200, "application/json", BookingOut.of(service.cancel(caller, account_id, booking_id, now())), NO_STORE
@@ -135,7 +138,7 @@ def operator_cancel_booking(
     roles=OPERATOR,
     refusals=RESCHEDULE_REFUSALS,
 )
-def reschedule(
+def operator_reschedule_booking(
     account_id: Account,
     booking_id: Annotated[str, Path(max_length=64)],
     body: Annotated[RescheduleIn, Body()],
@@ -157,7 +160,9 @@ def reschedule(
     ok=(202,),
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED},
 )
-def resend_confirmation(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_resend_confirmation(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     """The booking's confirmation SMS again (a booked booking; three a day per booking)."""
     caller = operator(router)
     return Response(

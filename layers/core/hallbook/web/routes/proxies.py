@@ -79,6 +79,7 @@ def list_proxies() -> Response[ProxiesOut]:
     refusals={403: ("PHONE_NOT_VERIFIED",), 409: ("INVALID_STATE",), **LIMITED},
 )
 def confirm_proxy(proxy_id: ProxyId, body: Annotated[ProxyConfirmIn, Body()]) -> Response[ProxyOut]:
+    """The citizen's SMS code, read out to the proxy, activates the authorisation (R20)."""
     return _json(200, ProxyOut.of(proxies.confirm(verified_caller(router), proxy_id, body.code, now())))
 
 
@@ -104,6 +105,7 @@ def proxy_list_bookings(
     limit: Annotated[int, Query(ge=1, le=100)] = 20,
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[BookingsOut]:
+    """The bookings of the citizen you act for (R20), masked as their own."""
     page = proxies.list_bookings(verified_caller(router), proxy_id, limit, cursor, now())
     return _json(200, BookingsOut(bookings=BookingOut.each(page.bookings), next_cursor=page.next_cursor))
 
@@ -144,6 +146,7 @@ def proxy_create_booking(
     refusals=CANCEL_REFUSALS,
 )
 def proxy_cancel_booking(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+    """Cancel a booking of the citizen you act for, under R10; both of you are told by SMS."""
     return _json(200, BookingOut.of(proxies.cancel(verified_caller(router), proxy_id, booking_id, now())))
 
 

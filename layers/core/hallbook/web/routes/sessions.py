@@ -11,6 +11,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
 from ...clock import now
+from ...i18n import N_, translate
 from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import Model, SessionOut, Strict
@@ -69,9 +70,8 @@ def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeO
     without `sms_code` sends one too; one a minute, valid ten minutes); then POST /v1/sessions with
     `sms_code`. The answer is the same for every login and password."""
     accounts.send_login_code(body.login, body.password, now(), source_ip(router))
-    return Response(
-        202, "application/json", {"detail": "If this login needs an SMS code, one was sent to its phone."}, NO_STORE
-    )
+    detail = N_("If this login needs an SMS code, one was sent to its phone.")
+    return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 
 
 @declare(router, "POST", "/v1/me/password", tags=["accounts"], roles=ANY_ROLE, refusals=LIMITED)

@@ -54,6 +54,7 @@ Office = Annotated[str, Path(max_length=64)]
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "CHECK_IN_CLOSED")},
 )
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
+    """Check a booking in by reference or ID number (R14), from 30 minutes before its slot to its end; the answer shows the masked name, ID number and slot to compare with the ID card."""
     staff_of(router, office_id)
     done = tickets.check_in(office_id, body.reference, body.id_number, now())
     checked_in = CheckInOut(
@@ -75,6 +76,7 @@ def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[
     refusals={404: ("NOT_FOUND",), 409: ("BOOKING_REQUIRED", "SERVICE_NOT_OFFERED")},
 )
 def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -> Response[TicketOut]:
+    """A walk-in ticket (`B...`) for a service, at a `priority` hall only (R4, R15): called after the booking tickets of its slot."""
     staff_of(router, office_id)
     return Response(
         201, "application/json", TicketOut.of(tickets.walk_in(office_id, body.service_code, now())), NO_STORE
@@ -114,6 +116,7 @@ def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     refusals={404: ("NOT_FOUND", "QUEUE_EMPTY")},
 )
 def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Response[TicketOut]:
+    """Call the next ticket to this counter (R15): booking tickets first, in booking order, then walk-ins; a paused counter calls nobody."""
     staff_of(router, office_id)
     return Response(200, "application/json", TicketOut.of(tickets.call_next(office_id, body.counter, now())), NO_STORE)
 
@@ -128,6 +131,7 @@ def call_next(office_id: Office, body: Annotated[CallNextIn, Body()]) -> Respons
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
 def complete_ticket(office_id: Office, ticket_id: Annotated[str, Path(max_length=32)]) -> Response[CompleteOut]:
+    """The ticket is done; its booking becomes `completed` and the ticket leaves the display board."""
     staff_of(router, office_id)
     done = tickets.complete(office_id, ticket_id, now())
     return Response(
@@ -153,7 +157,7 @@ Counter = Annotated[str, Path(max_length=48)]
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+def recall_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """重呼: the called ticket is announced again at its counter."""
     caller = staff_of(router, office_id)
     return Response(
@@ -170,7 +174,7 @@ def recall(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
+def skip_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """过号: back in the queue after the next N calls; a second skip ends it as no_show."""
     caller = staff_of(router, office_id)
     return Response(200, "application/json", TicketOut.of(tickets.skip(caller, office_id, ticket_id, now())), NO_STORE)
@@ -185,7 +189,7 @@ def skip(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE", "SERVICE_NOT_OFFERED")},
 )
-def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
+def transfer_ticket(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
     """To another counter or service; a booking ticket stays ahead of walk-ins."""
     caller = staff_of(router, office_id)
     moved = tickets.transfer(caller, office_id, ticket_id, body.counter, body.service_code, now())
@@ -201,7 +205,8 @@ def transfer(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn,
     own_office=True,
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
 )
-def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+def pause_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+    """Pause the counter (R15a): 'call next' skips it and the board shows it paused."""
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now())
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
@@ -216,7 +221,8 @@ def pause(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     own_office=True,
     refusals={404: ("NOT_FOUND",)},
 )
-def resume(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+def resume_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
+    """Resume a paused counter (R15a)."""
     caller = staff_of(router, office_id)
     state = tickets.pause(caller, office_id, counter, now(), paused=False)
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)

@@ -48,6 +48,7 @@ def join_waitlist(body: Annotated[WaitlistIn, Body()]) -> Response[WaitlistOut]:
 
 @declare(router, "GET", "/v1/waitlist", tags=["waitlist"], roles=CITIZEN)
 def list_waitlist_entries() -> Response[WaitlistsOut]:
+    """The caller's waitlist entries and their offers (R18)."""
     caller = verified_caller(router)
     return Response(
         200, "application/json", WaitlistsOut(entries=WaitlistOut.each(waitlist.list_entries(caller))), NO_STORE
