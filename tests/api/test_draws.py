@@ -173,7 +173,7 @@ def test_a_crash_in_the_middle_of_a_draw_leaves_no_double_and_no_lost_booking(dr
         assert enter(citizen, starts=["09:00"]).status == 201  # all for 09:00: 2 win, 2 places left at 09:30
     system.move_clock(NOON + timedelta(minutes=10, seconds=1))
 
-    def crash(losers):
+    def crash(losers, workers=8):
         raise RuntimeError("the function timed out")
 
     monkeypatch.setattr(draw_store, "lost_in_batches", crash)

@@ -25,6 +25,11 @@ KEYS = (
     "paper_availability_reads_per_s_per_hall_service",
     "paper_attempts_per_s_per_hall_service",
     "office_put_seconds",
+    # issue 24: the draw (R23), the cold start against the platform, R19's spread
+    "draw_requests_per_entry",
+    "draw_wcu_per_winner",
+    "import_ratio_to_platform",
+    "r19_distinct_return_minutes_per_100",
 )
 
 

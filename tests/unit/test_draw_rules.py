@@ -157,3 +157,22 @@ def test_a_return_that_would_fall_at_night_is_drawn_in_the_morning_not_at_eight_
     morning = [r for r in returns if r.date() == date(2026, 9, 15)]
     assert morning and len({r.replace(second=0) for r in morning}) >= 10  # spread after 08:00, not one beat
     assert all(r < cut_off(day) for r in returns)
+
+
+def test_the_draw_sms_fit_one_segment_of_70_characters_with_the_longest_demo_names():
+    from hallbook.services.messages import render
+
+    long_hall, long_service = "深圳市公安局南山分局粤海派出所户政室", "注销户口（死亡注销除外）"
+    for lang in ("zh", "en"):
+        won = render("draw_won", lang, office_name=long_hall, date="2026-09-28", start="09:00", reference="ABCD-1234")
+        assert len(won) <= 70, won
+        for asked in (False, True):
+            lost = render(
+                "draw_lost",
+                lang,
+                date="2026-09-28",
+                service_name=long_service,
+                waitlist="，已为您登记候补" if asked else "",
+                waitlist_en="; you are on the waitlist" if asked else "",
+            )
+            assert len(lost) <= 70, lost

@@ -46,8 +46,8 @@ def _say(key: str, language: str, **params: Any) -> str:
 
 # The page's only style and script, inline (nothing loaded from outside) and allowed by their hashes:
 # the page's own Content-Security-Policy (CSP) names them, and so does the pages' CSP (local/pages.py,
-# template PagesHeaders), because the citizen page shows this page in an iframe's srcdoc, which lives
-# under the citizen page's policy. Change one and the hashes follow (tests/local/test_pages.py).
+# template PagesHeaders), because a page that shows this one in an iframe's srcdoc puts it
+# under that page's policy. Change one and the hashes follow (tests/api/test_headers.py checks).
 STYLE = (
     "body{font-family:sans-serif;font-size:18px;line-height:1.5;max-width:40em;margin:1em auto;padding:0 1em}\n"
     ".ref{font-size:2.2em;letter-spacing:.12em} th{text-align:left;padding-right:1em;vertical-align:top}\n"

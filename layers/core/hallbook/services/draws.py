@@ -25,6 +25,7 @@ import logging
 import threading
 import time as monotonic_time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -489,39 +490,53 @@ def winner_booking_id(draw_id: str, entry_id: str) -> str:
     return hashlib.sha256(f"draw\n{draw_id}\n{entry_id}".encode()).hexdigest()[:32]
 
 
+WORKERS = 8  # the job's requests in flight at once: winners' transactions, waitlist joins, losers' batches
+
+
 def _carry_out(
     draw: Draw, entries: list[Entry], allocation: rules.Allocation, catalog: Catalog, now: datetime
 ) -> DrawResult:
+    """Book the winners, tell the losers, finish the draw: WORKERS requests at a time (the allocation
+    is fixed, so the order of the writes changes nothing: each slot gets at most its own places)."""
     by_id = {e.entry_id: e for e in entries}
     rank = {entry_id: n for n, entry_id in enumerate(allocation.order, start=1)}
     service = catalog.services[draw.service_code]
     result = DrawResult(draw.draw_id, "drawn", len(entries))
     accounts = account_store.get_accounts([e.account_id for e in entries if e.status == "entered"])
-    lost: list[tuple[Entry, str, int, Message | None, str | None]] = []
-    for entry_id, (office_id, start) in allocation.winners.items():
+    result.winners = sum(1 for entry_id in allocation.winners if by_id[entry_id].status == "won")
+    to_book = [
+        (entry_id, choice) for entry_id, choice in allocation.winners.items() if by_id[entry_id].status == "entered"
+    ]
+
+    def book(item: tuple[str, rules.Choice]) -> Exception | None:
+        entry_id, (office_id, start) = item
         entry = by_id[entry_id]
-        if entry.status == "won":
-            result.winners += 1
-            continue
-        if entry.status != "entered":
-            continue
         office = catalog.offices[office_id]
-        refusal = _book_winner(draw, entry, office, service, start, rank[entry_id], accounts.get(entry.account_id), now)
-        if refusal is None:
-            result.winners += 1
-        else:
-            result.refused += 1
-            lost.append(_lost(entry, "refused", rank[entry_id], accounts, catalog, now, result))
+        return _book_winner(draw, entry, office, service, start, rank[entry_id], accounts.get(entry.account_id), now)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        refusals = list(pool.map(book, to_book))
+    losing = [(entry_id, "refused") for (entry_id, _), refusal in zip(to_book, refusals) if refusal is not None]
+    result.winners += sum(1 for refusal in refusals if refusal is None)
+    result.refused = len(losing)
+    for office_id in {office_id for _, (office_id, _) in to_book}:
         readcache.forget_availability(office_id, draw.service_code)
     no_place = set(allocation.losers)
-    for entry_id in allocation.losers + allocation.skipped:
-        entry = by_id[entry_id]
-        if entry.status != "entered":
-            continue
-        reason = "no_place" if entry_id in no_place else "ineligible"
-        lost.append(_lost(entry, reason, rank[entry_id], accounts, catalog, now, result))
+    losing += [
+        (entry_id, "no_place" if entry_id in no_place else "ineligible")
+        for entry_id in allocation.losers + allocation.skipped
+        if by_id[entry_id].status == "entered"
+    ]
+
+    def lose(item: tuple[str, str]) -> tuple[Entry, str, int, Message | None, str | None]:
+        entry_id, reason = item
+        return _lost(by_id[entry_id], reason, rank[entry_id], accounts, catalog, now)
+
+    with ThreadPoolExecutor(max_workers=WORKERS) as pool:
+        lost = list(pool.map(lose, losing))
     result.losers = len(lost)
-    result.details["lost_requests"] = store.lost_in_batches(lost)
+    result.waitlisted = sum(1 for *_, waitlist_id in lost if waitlist_id)
+    result.details["lost_requests"] = store.lost_in_batches(lost, WORKERS)
     store.finish(draw.draw_id, result.winners, now)
     forget_cached()
     log.info("draw drawn", extra=result.summary())
@@ -581,11 +596,9 @@ def _lost(
     accounts: dict[str, Any],
     catalog: Catalog,
     now: datetime,
-    result: DrawResult,
 ) -> tuple[Entry, str, int, Message | None, str | None]:
     """A loser's SMS and, if asked, its waitlist entry for its hall's day (R18)."""
     waitlist_id = _join_waitlist(entry, now) if entry.waitlist else None
-    result.waitlisted += waitlist_id is not None
     account = accounts.get(entry.account_id)
     service = catalog.services[entry.service_code]
     message = None

@@ -120,7 +120,7 @@ def get_me() -> Response[MeOut]:
 )
 def password_reset(body: Annotated[PasswordResetIn, Body()]) -> Response[PasswordResetOut]:
     """A code to the verified phone of the login's account; the same 202 whether or not it exists."""
-    account_life.request_password_reset(body.login, now())
+    account_life.request_password_reset(body.login, now(), body.phone)
     detail = N_("If this login has an account with a verified phone, a code was sent to it.")
     return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 

@@ -102,4 +102,7 @@ def get_draw(draw_id: Annotated[str, Path(max_length=128)]) -> Response[DrawOut]
     """The public record of a draw: region, service, day, places, entries, winners; once drawn, its seed
     and how the draw is computed from it, so anybody can recompute it."""
     draw = draws.get_public(draw_id)
-    return Response(200, "application/json", DrawOut.of(draw, draws.places_of(draw, load_catalog())), NO_STORE)
+    # public and the same for everybody: a drawn record never changes again; an open one briefly
+    cache = "public, max-age=86400" if draw.state == "drawn" else "public, max-age=5"
+    body = DrawOut.of(draw, draws.places_of(draw, load_catalog()))
+    return Response(200, "application/json", body, {"Cache-Control": cache})
