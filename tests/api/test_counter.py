@@ -310,3 +310,21 @@ def test_staff_of_another_office_a_citizen_and_an_operator_are_refused(hall, api
     desk.walk_in()
     desk.next("9")
     assert desk.post(path, body).status == 200
+
+
+@pytest.mark.R13
+def test_the_citizens_queue_position_counts_a_skipped_ticket_held_back(hall, api):
+    system = hall
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    system.clock.set(at("09:00"))
+    desk = Counter(api, staff(api))
+    tid = desk.post("/check-ins", {"reference": booking["reference"]}).json()["ticket"]["ticket_id"]
+    for _ in range(3):
+        desk.walk_in()
+    assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["queue"]["ahead"] == 0
+    desk.next()
+    desk.act(tid, "skip")  # back after the next three calls: the three walk-ins
+    queue = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["queue"]
+    assert queue["ahead"] == 3, queue
+    assert ticket_service.queue_position(OFFICE, now().date(), tid) == 3
