@@ -505,7 +505,7 @@
     return n;
   }
   function chart(id, title, labels, series, opts) {
-    var W = 640, H = 220, L = 44, B = 46, T = 12, plotW = W - L - 8, plotH = H - B - T;
+    var W = 420, H = 250, L = 40, B = 66, T = 10, plotW = W - L - 8, plotH = H - B - T;
     var totals = labels.map(function (_, i) { return series.reduce(function (a, s) { return a + (s.values[i] || 0); }, 0); });
     var max = opts.percent ? 1 : Math.max(1, Math.max.apply(null, opts.stacked ? totals : series[0].values.map(function (v) { return v || 0; })));
     var root = svg("svg", { viewBox: "0 0 " + W + " " + H, role: "img", "aria-labelledby": "ch-" + id + "-t", "class": "chart", "data-chart": id });
@@ -527,8 +527,8 @@
         root.appendChild(r);
         if (opts.stacked) base -= h;
       });
-      if (labels.length <= 16 || i % Math.ceil(labels.length / 16) === 0) {
-        root.appendChild(svg("text", { x: (x + bar / 2).toFixed(1), y: H - B + 16, "text-anchor": "end", transform: "rotate(-35 " + (x + bar / 2).toFixed(1) + " " + (H - B + 16) + ")", "class": "axis" }, label.length > 12 ? label.slice(0, 12) + "…" : label));
+      if (labels.length <= 12 || i % Math.ceil(labels.length / 12) === 0) {
+        root.appendChild(svg("text", { x: (x + bar / 2).toFixed(1), y: H - B + 16, "text-anchor": "end", transform: "rotate(-35 " + (x + bar / 2).toFixed(1) + " " + (H - B + 16) + ")", "class": "axis" }, label.length > 9 ? label.slice(0, 8) + "…" : label));
       }
     });
     var figure = el("figure", { "class": "card" }, [el("figcaption", { text: title })]);

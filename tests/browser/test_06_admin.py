@@ -134,6 +134,7 @@ def test_flags_audit_statistics_and_drawn_services(console: Watched) -> None:
         timeout=60_000
     )  # every hall read, for the per-hall chart
     assert page.locator("svg.chart").count() >= 5
+    screenshot(page, "admin-stats")
     with page.expect_download() as download:
         page.get_by_role("button", name="下载 CSV").click()
     assert download.value.suggested_filename.endswith(".csv")
