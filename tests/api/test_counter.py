@@ -106,14 +106,17 @@ def test_recall_announces_the_called_ticket_again_and_is_audited(hall, api):
     ticket = desk.walk_in()
     assert desk.act(ticket["ticket_id"], "recall").json()["code"] == "INVALID_STATE"  # not called yet
     desk.next("3")
+    seq = desk.board()["last_called"]["seq"]
+    r = desk.act(ticket["ticket_id"], "recall")
+    assert desk.board()["last_called"]["seq"] == seq + 1  # said again, even within the same second
     system.clock.set(at("09:02"))
     r = desk.act(ticket["ticket_id"], "recall")
     assert r.status == 200, r.text
-    assert r.json()["recalls"] == 1 and r.json()["status"] == "called" and r.json()["counter"] == "3"
+    assert r.json()["recalls"] == 2 and r.json()["status"] == "called" and r.json()["counter"] == "3"
     board = desk.board()
     assert board["last_called"]["number"] == "B001" and board["last_called"]["called_at"].startswith(f"{DAY}T09:02")
     entries = [e for e in audit_actions(api) if e["action"] == "ticket.recall"]
-    assert len(entries) == 2 and {e["outcome"] for e in entries} == {"ok", "INVALID_STATE"}
+    assert len(entries) == 3 and {e["outcome"] for e in entries} == {"ok", "INVALID_STATE"}
     assert all(e["actor_role"] == "staff" for e in entries)
 
 

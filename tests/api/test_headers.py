@@ -17,6 +17,7 @@ from local.edge_cache import rules_from_template
 from local.template import TEMPLATE_PATH, read_sam_template
 from tests.support import OFFICE, SERVICE, next_working_day, open_office, registered
 
+pytestmark = pytest.mark.R13
 GOOD, OTHER = "https://yuyue.example.gov.cn", "https://h5.example.cn"
 
 

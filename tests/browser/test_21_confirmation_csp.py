@@ -9,6 +9,7 @@ from datetime import date, timedelta
 import pytest
 from blackbox_support import Api, at, availability, booked, register
 
+pytestmark = pytest.mark.R13
 OFFICE, SERVICE = "gz-tianhe-centre", "ID_RENEW"
 
 

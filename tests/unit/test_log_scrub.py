@@ -7,11 +7,13 @@ import io
 import json
 import logging
 
+import pytest
 from aws_lambda_powertools import Logger
 
 from hallbook.logscrub import NumberScrubber, scrub
 
 ID, MINOR, PHONE = "110105194912310025", "44010420180601777X", "13812345678"
+pytestmark = pytest.mark.R1
 FULL_WIDTH_ID = ID.translate(str.maketrans("0123456789", "０１２３４５６７８９"))
 
 

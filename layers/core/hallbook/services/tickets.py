@@ -370,7 +370,12 @@ def board(office_id: str, now: datetime) -> dict[str, Any]:
         "office_id": office.office_id,
         "date": today.isoformat(),
         "last_called": (
-            {"number": state.last_number, "counter": state.last_counter, "called_at": state.last_called_at}
+            {
+                "number": state.last_number,
+                "counter": state.last_counter,
+                "called_at": state.last_called_at,
+                "seq": state.announced,
+            }
             if shown
             else None
         ),
