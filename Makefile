@@ -10,7 +10,7 @@ export SAM_CLI_TELEMETRY := 0
 NOW ?=
 PORT ?= 3000
 
-.PHONY: run test unit lint static sam-build deploy bench venv tools clean chromium i18n
+.PHONY: run test unit lint static sam-build deploy bench venv tools clean chromium clients i18n
 
 # uv installs (~15 s on a new machine, against ~150 s for pip); pip is the fallback should uv fail
 UV := $(VENV)/bin/uv
@@ -48,15 +48,26 @@ run: venv
 test:
 	@mkdir -p build && rm -f build/chromium.rc build/sam-build.rc && \
 	  { $(MAKE) -s chromium > build/chromium.log 2>&1; echo $$? > build/chromium.rc; } &
+	@rm -f build/clients.rc; { $(MAKE) -s clients > build/clients.log 2>&1; echo $$? > build/clients.rc; } &
 	@$(MAKE) -s venv tools
 	@{ $(MAKE) -s sam-build > build/sam-build.log 2>&1; echo $$? > build/sam-build.rc; } &
 	@$(MAKE) -s static
 	$(APP_PY) -m pytest -n 2 -q --durations=15 tests --ignore=tests/blackbox --ignore=tests/browser
+	@while [ ! -f build/clients.rc ]; do sleep 1; done; \
+	  [ "$$(cat build/clients.rc)" = 0 ] || { cat build/clients.log; echo "clients failed"; exit 1; }
 	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/blackbox
 	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --durations=15 --confcutdir tests/schemathesis tests/schemathesis
 	@for job in sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
 	  [ "$$(cat build/$$job.rc)" = 0 ] || { cat build/$$job.log; echo "$$job failed"; exit 1; }; done
 	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/browser
+
+## make clients: the generators of tests/blackbox/test_20_generated_clients.py (openapi-typescript,
+## openapi-fetch, typescript from the npm registry, as tests/clients/ts/package-lock.json pins them)
+clients:
+	@command -v npm >/dev/null || { echo "no npm: the TypeScript client test skips"; exit 0; }; \
+	  mkdir -p build/clients/ts && cp tests/clients/ts/package.json tests/clients/ts/package-lock.json build/clients/ts/ && \
+	  cd build/clients/ts && { [ -f .lock-sha256 ] && [ "$$(cat .lock-sha256)" = "$$(sha256sum package-lock.json | cut -d' ' -f1)" ] && [ -d node_modules ] || \
+	  { npm ci --no-audit --no-fund --loglevel=error && sha256sum package-lock.json | cut -d' ' -f1 > .lock-sha256; }; }
 
 ## make chromium: Debian's chromium (and CJK fonts for the screenshots) for tests/browser, on first use
 chromium:

@@ -32,6 +32,7 @@ from bench import counting  # noqa: E402
 counting.install()  # before any client exists
 from bench import city_noon  # noqa: E402
 from bench import notifier as sms_bench  # noqa: E402  (its AWS-request hook, also before any client)
+from bench import sms as sms_cost  # noqa: E402
 from bench.office_put import OFFICE as OFFICE_PUT  # noqa: E402
 from bench.office_put import office_put_bench  # noqa: E402
 from hallbook.clock import SHANGHAI  # noqa: E402
@@ -663,6 +664,8 @@ def main() -> None:
     results.update({key: value for key, value in city.items() if key != "details"})
     print("city noon (model): " + json.dumps({key: value for key, value in city.items() if key != "details"}))
     phase("city model done")
+    # issue 25: the SMS segments of a booking and its reminder (bench/sms.py: texts only, no AWS)
+    results.update(sms_cost.measure())
     results["office_put_seconds"] = put["office_put_seconds"]
     results["quick_run"] = 1 if args.quick else 0
     write_results(args.results, results)

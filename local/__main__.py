@@ -30,6 +30,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--now", type=_instant, help="start the clock at this instant (default: now)")
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    from hallbook.logscrub import scrub_handlers
+
+    scrub_handlers(logging.getLogger())  # local mode's own lines (a gateway's traceback) too
     for chatty in ("botocore", "pynamodb"):
         logging.getLogger(chatty).setLevel(logging.WARNING)
 

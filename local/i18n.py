@@ -165,7 +165,12 @@ def extract() -> Extraction:
             keywords = {k.arg: k.value for k in node.keywords}
             if name == "N_":
                 if node.args and isinstance(node.args[0], ast.Constant) and isinstance(node.args[0].value, str):
-                    found.details.setdefault(node.args[0].value, []).append(f"{path}:{node.lineno}")
+                    msgid = node.args[0].value
+                    found.details.setdefault(msgid, []).append(f"{path}:{node.lineno}")
+                    given = set(keywords)
+                    if None not in given and not placeholders(msgid) <= given:  # a KeyError at run time
+                        lacking = ", ".join(sorted(placeholders(msgid) - given))
+                        found.unusable.append(Site(path, node.lineno, f"N_ names {{{lacking}}} without a value"))
                 else:
                     found.unusable.append(Site(path, node.lineno, "N_ needs a literal message id"))
             elif name in DETAIL_HELPERS and len(node.args) > DETAIL_HELPERS[name]:
@@ -311,7 +316,9 @@ def problems(found: Extraction | None = None) -> dict[str, list[str]]:
     texts = {language: entries(catalog) for language, catalog in catalogs.items()}
     zh, en = texts["zh"], texts["en"]
     out: dict[str, list[str]] = {
-        "raised details that cannot be translated (f-string or concatenation)": [str(s) for s in found.unusable],
+        "raised details that cannot be translated (an f-string, a concatenation, a placeholder without a value)": [
+            str(s) for s in found.unusable
+        ],
         "raised details without a Chinese translation": [
             f"{msgid!r} ({', '.join(where[:2])})"
             for msgid, where in sorted(found.details.items())

@@ -1,6 +1,6 @@
-"""The three pages (SPEC "Pages") in local mode, from `pages/` at the paths CloudFront serves them:
+"""The pages (SPEC "Pages") in local mode, from `pages/` at the paths CloudFront serves them:
 `/` the citizen page, `/board/{office_id}` the hall's call display, `/staff/` the counter console,
-`/operator/` the phone line's console, and
+`/operator/` the phone line's console, `/admin/` the administrators' console, and
 their shared files under `/assets/`. Also the CORS preflight that API Gateway answers for the
 deployed API (the template's `Api` `Cors`), since the template's routes have no OPTIONS method.
 
@@ -22,7 +22,7 @@ if TYPE_CHECKING:  # local.gateway imports this module
 
 PAGES = Path(__file__).resolve().parents[1] / "pages"
 # the same as template.yaml's Api Cors (tests/local/test_pages.py keeps them equal)
-PREFLIGHT_HEADERS = "Authorization,Content-Type,Idempotency-Key,If-None-Match"
+PREFLIGHT_HEADERS = "Authorization,Content-Type,Idempotency-Key,If-Match,If-None-Match"
 PREFLIGHT_METHODS = "DELETE,GET,OPTIONS,POST,PUT"
 PREFLIGHT_MAX_AGE = "600"
 TYPES = {
@@ -35,7 +35,7 @@ TYPES = {
     ".json": "application/json",
 }
 # nothing loaded from outside: the browser refuses it too. The booking confirmation's inline style and
-# script, by their hashes: the citizen page shows it in an iframe's srcdoc, which lives under this
+# script, by their hashes: a page that shows it in an iframe's srcdoc puts it under this
 # policy (hallbook/services/confirmation.py; the template's PagesHeaders say the same)
 CSP = (
     f"default-src 'self'; script-src 'self' {SCRIPT_HASH}; style-src 'self' {STYLE_HASH}; img-src 'self' data: blob:; "
@@ -61,6 +61,8 @@ def page_file(path: str) -> Path | None:
         return PAGES / "staff" / "index.html"
     if path in ("/operator/", "/operator/index.html"):
         return PAGES / "operator" / "index.html"
+    if path in ("/admin/", "/admin/index.html"):
+        return PAGES / "admin" / "index.html"
     parts = path.split("/")
     if len(parts) == 3 and parts[1] == "board" and parts[2] and "." not in parts[2]:
         return PAGES / "board" / "index.html"
@@ -74,10 +76,10 @@ def serve(request: Request) -> Response | None:
     from hallbook.i18n import N_
     from local.gateway import _response, api_problem
 
-    if request.path in ("/staff", "/operator", "/board", "/board/"):
+    if request.path in ("/staff", "/operator", "/admin", "/board", "/board/"):
         if request.method not in ("GET", "HEAD"):
             return None
-        target = request.path + "/" if request.path in ("/staff", "/operator") else "/"
+        target = request.path + "/" if request.path in ("/staff", "/operator", "/admin") else "/"
         return _response(308, b"", [("Location", target)])
     file = page_file(request.path)
     if file is None:

@@ -53,7 +53,11 @@ settings()  # cold start: a missing or malformed variable stops the function her
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
-    stored = calendar_sync.store_bundled_years(at)  # R5: the holidays package's schedules (issue 26)
+    try:  # R5: the holidays package's schedules (issue 26); never in the way of the release itself
+        stored = calendar_sync.store_bundled_years(at)
+    except Exception:  # noqa: BLE001 - logged; the next noon tries again
+        logger.exception("could not read the holidays package's calendar")
+        stored = []
     catalog = load_catalog(max_age=0)  # fresh: a hall added a minute ago is released today
     plans = release.plan_release(at, catalog)
     entries = [{"Id": str(i), "MessageBody": json.dumps(p.message())} for i, p in enumerate(plans)]

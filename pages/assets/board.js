@@ -79,7 +79,7 @@
 
   // ---------------------------------------------------------------- the call said aloud
   function announce(last) {
-    var key = last ? last.number + "@" + last.counter + "@" + last.called_at : "";
+    var key = last ? last.number + "@" + last.counter + "@" + last.called_at + "#" + (last.seq || 0) : "";
     if (lastCall === null) { lastCall = key; return; }  // what was on the screen when it opened is not new
     if (key === lastCall) return;
     lastCall = key;

@@ -210,7 +210,9 @@
   var apps = [], openApp = null;
   function loadApps() {
     if (!office) return;
+    var asked = office.office_id + "|" + $("apps-state").value;
     api("GET", officePath("/applications?state=" + encodeURIComponent($("apps-state").value)), { token: token }).then(function (r) {
+      if (!office || office.office_id + "|" + $("apps-state").value !== asked) return;  // an answer for another hall or state
       apps = r.data.applications || []; renderApps();
     }, function (err) { if (err.status === 401) fail(err); else { apps = []; renderApps(); } });
   }

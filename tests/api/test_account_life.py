@@ -137,9 +137,19 @@ def test_a_lost_phone_is_replaced_at_a_hall_audited_flagged_and_held_to_the_real
             "phone": new_phone,
         },
     )
-    assert r.status == 200, r.text
-    assert api.invoke("POST", "/v1/sessions", body={"login": new_phone, "password": citizen.password}).status == 200
+    assert r.status == 202 and r.json()["status"] == "pending", r.text  # a second clerk approves (issue 21)
+    change = r.json()["change_id"]
+    problem(
+        api.invoke("POST", f"/v1/offices/{OFFICE}/identity-changes/{change}/approve", headers=auth(staff)),
+        403,
+        "FORBIDDEN",
+    )
     admin = login(api, ADMIN_LOGIN, ADMIN_PASSWORD)
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/identity-changes/{change}/approve", headers=auth(admin))
+    assert r.status == 201 and r.json()["result"]["phone_verified"] is True, r.text
+    assert api.invoke("POST", "/v1/sessions", body={"login": new_phone, "password": citizen.password}).status == 200
+    system.pump.drain()
+    assert any("更换" in t for t in sms_texts(system, citizen.phone))  # the lost phone is told, should it turn up
     audit = api.invoke("GET", "/v1/audit", headers=auth(admin)).json()
     assert any(e["action"] == "account.phone_change_at_hall" for e in audit["entries"]), audit
     flags = api.invoke("GET", "/v1/admin/flags", headers=auth(admin), query={"status": "open"}).json()
@@ -182,3 +192,27 @@ def test_closing_the_account_cancels_without_counting_erases_and_frees_the_id_nu
     system.clock.advance(timedelta(minutes=1))
     body = {"name": "李四", "id_number": citizen.id_number, "phone": citizen.phone, "password": "secret-pass-1"}
     assert api.invoke("POST", "/v1/accounts", body=body).status == 201
+
+
+def test_a_lost_phone_and_a_forgotten_password_through_the_real_name_source(system, api):
+    """Neither the password nor the old phone: the reset's code goes to a new phone only when the
+    real-name source (the carrier) says it is registered to the account's ID number."""
+    citizen = registered(system)
+    _, new_phone = new_identity()
+    _, strangers_phone = new_identity()
+    r = api.invoke("POST", "/v1/accounts/password-reset", body={"login": citizen.id_number, "phone": strangers_phone})
+    assert r.status == 202
+    system.pump.drain()
+    assert not system.sms_messages(strangers_phone) and not [t for t in sms_texts(system, citizen.phone) if "重置" in t]
+    real_name_source.register(citizen.id_number, "李四", new_phone)
+    r = api.invoke("POST", "/v1/accounts/password-reset", body={"login": citizen.id_number, "phone": new_phone})
+    assert r.status == 202
+    code = sms_code(system, new_phone)
+    body = {"login": citizen.id_number, "code": code, "new_password": NEW_PASSWORD}
+    r = api.invoke("POST", "/v1/accounts/password-reset/confirm", body=body)
+    assert r.status == 200, r.text
+    me = api.invoke("GET", "/v1/me", headers=auth(r.json()["token"])).json()
+    assert me["phone"] == new_phone and me["phone_verified"] is True
+    system.pump.drain()
+    assert any("更换" in t for t in sms_texts(system, citizen.phone))  # the lost phone is told
+    assert api.invoke("POST", "/v1/sessions", body={"login": new_phone, "password": NEW_PASSWORD}).status == 200

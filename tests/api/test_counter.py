@@ -106,14 +106,17 @@ def test_recall_announces_the_called_ticket_again_and_is_audited(hall, api):
     ticket = desk.walk_in()
     assert desk.act(ticket["ticket_id"], "recall").json()["code"] == "INVALID_STATE"  # not called yet
     desk.next("3")
+    seq = desk.board()["last_called"]["seq"]
+    r = desk.act(ticket["ticket_id"], "recall")
+    assert desk.board()["last_called"]["seq"] == seq + 1  # said again, even within the same second
     system.clock.set(at("09:02"))
     r = desk.act(ticket["ticket_id"], "recall")
     assert r.status == 200, r.text
-    assert r.json()["recalls"] == 1 and r.json()["status"] == "called" and r.json()["counter"] == "3"
+    assert r.json()["recalls"] == 2 and r.json()["status"] == "called" and r.json()["counter"] == "3"
     board = desk.board()
     assert board["last_called"]["number"] == "B001" and board["last_called"]["called_at"].startswith(f"{DAY}T09:02")
     entries = [e for e in audit_actions(api) if e["action"] == "ticket.recall"]
-    assert len(entries) == 2 and {e["outcome"] for e in entries} == {"ok", "INVALID_STATE"}
+    assert len(entries) == 3 and {e["outcome"] for e in entries} == {"ok", "INVALID_STATE"}
     assert all(e["actor_role"] == "staff" for e in entries)
 
 
@@ -310,3 +313,21 @@ def test_staff_of_another_office_a_citizen_and_an_operator_are_refused(hall, api
     desk.walk_in()
     desk.next("9")
     assert desk.post(path, body).status == 200
+
+
+@pytest.mark.R13
+def test_the_citizens_queue_position_counts_a_skipped_ticket_held_back(hall, api):
+    system = hall
+    citizen = registered(system)
+    booking = citizen.book(DAY, "09:00").json()
+    system.clock.set(at("09:00"))
+    desk = Counter(api, staff(api))
+    tid = desk.post("/check-ins", {"reference": booking["reference"]}).json()["ticket"]["ticket_id"]
+    for _ in range(3):
+        desk.walk_in()
+    assert citizen.login().get(f"/v1/bookings/{booking['booking_id']}").json()["queue"]["ahead"] == 0
+    desk.next()
+    desk.act(tid, "skip")  # back after the next three calls: the three walk-ins
+    queue = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["queue"]
+    assert queue["ahead"] == 3, queue
+    assert ticket_service.queue_position(OFFICE, now().date(), tid) == 3

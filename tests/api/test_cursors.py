@@ -97,3 +97,15 @@ def _account_id(api, operator_token: str, citizen) -> str:
     )
     assert r.status == 200, r.text
     return r.json()["account_id"]
+
+
+def test_the_document_says_a_listing_answers_400_for_a_cursor(api):
+    paths = api.invoke("GET", "/v1/openapi.json").json()["paths"]
+    listings = [
+        p
+        for p, ops in paths.items()
+        if any(x.get("name") == "cursor" for x in ops.get("get", {}).get("parameters", []))
+    ]
+    assert len(listings) >= 6
+    for path in listings:
+        assert "400" in paths[path]["get"]["responses"], path

@@ -13,11 +13,11 @@ import re
 import pytest
 
 from hallbook.services import confirmation
-from local import pages
 from local.edge_cache import rules_from_template
 from local.template import TEMPLATE_PATH, read_sam_template
 from tests.support import OFFICE, SERVICE, next_working_day, open_office, registered
 
+pytestmark = pytest.mark.R13
 GOOD, OTHER = "https://yuyue.example.gov.cn", "https://h5.example.cn"
 
 
@@ -68,9 +68,9 @@ def test_the_confirmation_allows_only_its_own_style_and_script_by_hash(office, a
     assert f"style-src {_sha256(style)};" in csp and f"script-src {_sha256(script)};" in csp
     assert "default-src 'none'" in csp and "unsafe-inline" not in csp
     assert "onclick" not in reply.text and " style=" not in reply.text  # no inline handler or attribute
-    # the citizen page shows it in an iframe's srcdoc, under the page's own policy: that names them too
+    # shown in an iframe's srcdoc on a page, it is under the page's own policy: that names them too
     page_csp = api.invoke("GET", "/").headers["content-security-policy"]
-    assert _sha256(style) in page_csp and _sha256(script) in page_csp and page_csp == pages.CSP
+    assert f"style-src 'self' {_sha256(style)}" in page_csp and f"script-src 'self' {_sha256(script)}" in page_csp
     template_csp = read_sam_template(TEMPLATE_PATH)["Resources"]["PagesHeaders"]["Properties"][
         "ResponseHeadersPolicyConfig"
     ]["SecurityHeadersConfig"]["ContentSecurityPolicy"]["ContentSecurityPolicy"]

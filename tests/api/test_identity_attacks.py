@@ -52,7 +52,16 @@ def staff_link(api, guardian: Citizen, child: str) -> None:
         headers=auth(staff),
         body={"guardian_id_number": guardian.id_number, "minor_id_number": child},
     )
+    assert r.status == 202, r.text
+    approved(api, r.json()["change_id"])
+
+
+def approved(api, change_id: str) -> dict:
+    """Issue 21: a second member of staff (here the administrator) approves a hall's pending change."""
+    admin = login(api, "admin", "local-admin-pass")
+    r = api.invoke("POST", f"/v1/offices/{OFFICE}/identity-changes/{change_id}/approve", headers=auth(admin))
     assert r.status == 201, r.text
+    return r.json()["result"]
 
 
 def verified(system, name: str, idn: str, phone: str) -> Citizen:
@@ -115,13 +124,21 @@ def test_the_owner_reclaims_the_number_at_an_office_and_the_strangers_hold_ends(
         "FORBIDDEN",
     )
     r = api.invoke("POST", f"/v1/offices/{OFFICE}/identity-reclaims", headers=auth(staff), body=body)
-    assert r.status == 201, r.text
-    assert r.json()["previous_account_cancelled_bookings"] == 1 and r.json()["voided"]["cancellations"] == 2
-    assert victim not in r.text
+    assert r.status == 202 and r.json()["status"] == "pending", r.text  # issue 21: a second clerk or consent
+    problem(
+        api.invoke(
+            "POST", f"/v1/offices/{OFFICE}/identity-changes/{r.json()['change_id']}/approve", headers=auth(staff)
+        ),
+        403,
+        "FORBIDDEN",
+    )  # not the clerk who asked
+    result = approved(api, r.json()["change_id"])
+    assert result["previous_account_cancelled_bookings"] == 1 and result["voided"]["cancellations"] == 2
+    assert victim not in r.text and victim not in str(result)
 
     office.pump.drain()
     assert any("取回" in m["message"] for m in office.sms_messages(attacker_phone))  # the stranger is told
-    code = re.search(r"(\d{6})", office.sms_messages(victim_phone)[0]["message"]).group(1)
+    code = re.search(r"(\d{6})", office.sms_messages(victim_phone)[0]["message"]).group(1)  # newest first
     problem(
         api.invoke(
             "POST",
@@ -245,7 +262,9 @@ def test_staff_who_saw_the_household_register_link_a_guardian(office, api):
         "FORBIDDEN",
     )
     r = api.invoke("POST", f"/v1/offices/{OFFICE}/guardian-links", headers=auth(staff), body=body)
-    assert r.status == 201 and r.json()["status"] == "active" and r.json()["source"] == "staff", r.text
+    assert r.status == 202 and r.json()["status"] == "pending", r.text
+    result = approved(api, r.json()["change_id"])
+    assert result["status"] == "active" and result["source"] == "staff"
     assert guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
     audit = api.invoke("GET", "/v1/audit", headers=auth(login(api, "admin", "local-admin-pass"))).json()["entries"]
     assert any(e["action"] == "guardian_link.create" for e in audit)

@@ -227,3 +227,16 @@ def test_unknown_logins_are_throttled_as_real_ones(system, api, logins):
         assert [a.json()["code"] for a in answers[:5]] == ["UNAUTHENTICATED"] * 5
         assert answers[5].headers["retry-after"] == "15"
         assert len({a.json()["detail"] for a in answers[:5]}) == 1
+
+
+def test_one_back_off_however_an_unknown_number_is_written(system, api, logins):
+    from tests.support import new_identity
+
+    idn, phone = new_identity()  # nobody's
+    full = str.maketrans("0123456789", "０１２３４５６７８９")
+    forms = [idn, idn.translate(full), idn.lower(), phone, "+86 " + phone, phone.translate(full), "0086" + phone]
+    answers = [log_in(api, ATTACKER_IP, form, WRONG).status for form in forms[:3]]
+    answers += [log_in(api, ATTACKER_IP, idn.translate(full), WRONG).status for _ in range(3)]
+    assert answers == [401] * 5 + [429]
+    answers = [log_in(api, ATTACKER_IP, form, WRONG).status for form in forms[3:] + forms[3:5]]
+    assert answers == [401] * 5 + [429]

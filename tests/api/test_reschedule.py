@@ -3,7 +3,7 @@ times, is idempotent, closes at the cut-off, and someone else's booking is 404."
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 import pytest
 
@@ -125,3 +125,22 @@ def test_someone_elses_booking_is_not_found(office):
     problem(move(attacker, "0" * 32, date=OTHER, start="09:00"), 404, "NOT_FOUND")
     assert owner.get(f"/v1/bookings/{booking['booking_id']}").json()["date"] == DAY
     assert slot(OTHER, "09:00") is None or slot(OTHER, "09:00").booked == 0
+
+
+@pytest.mark.R23
+def test_a_move_cannot_reach_a_drawn_day_before_its_draw(office, api):
+    """R23 with R8a: a drawn day's places are the draw's until it is done; a reschedule is no way round."""
+    from tests.api.test_draws import DAY as DRAWN_DAY
+    from tests.api.test_draws import NOON, _seeded_admin
+    from tests.support import login
+
+    citizen = registered(office)
+    booking = citizen.book(DAY).json()
+    _seeded_admin(office)
+    admin = login(api, "admin", "local-admin-pass")
+    r = api.invoke("PUT", f"/v1/regions/shenzhen/draws/{SERVICE}", headers=auth(admin), body={"entry_minutes": 10})
+    assert r.status == 200, r.text
+    office.move_clock(NOON + timedelta(seconds=30))
+    citizen.login()
+    problem(move(citizen, booking["booking_id"], date=DRAWN_DAY, start="09:00"), 409, "DRAW_OPEN")
+    assert move(citizen, booking["booking_id"], date=OTHER, start="09:30").status == 200  # a day not drawn

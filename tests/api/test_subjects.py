@@ -143,3 +143,12 @@ def test_an_administrator_sets_whom_a_service_is_for(office, api):
         422,
         "VALIDATION_ERROR",
     )
+
+
+def test_a_newborns_confirmation_names_it_by_its_certificate(office):
+    guardian = registered(office)
+    booking = newborn(guardian, CERT).json()
+    page = guardian.get(f"/v1/bookings/{booking['booking_id']}/confirmation")
+    assert page.status == 200
+    assert "王*明" in page.text and "O44*****45" in page.text and "出生医学证明编号" in page.text
+    assert CERT not in page.text and guardian.id_number not in page.text

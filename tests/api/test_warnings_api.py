@@ -78,5 +78,5 @@ def test_an_english_account_is_warned_in_english(office):
     )
     for day in (DAY, WEDNESDAY):
         assert citizen.cancel(citizen.book(day).json()["booking_id"]).status == 200
-    [text] = sms_texts(office, citizen.phone, "Please note")
-    assert "2 cancellations this month" in text and "suspends booking until 2026-10-01" in text
+    [text] = sms_texts(office, citizen.phone, "cancels;")  # one billed segment (R16): short days
+    assert "2 cancels; 1 more by 30 Sep suspends you to 1 Oct" in text, text

@@ -285,8 +285,12 @@ def test_guardian_books_a_minors_business(api: Api) -> None:
         {"guardian_id_number": guardian.id_number, "minor_id_number": minor},
         token=staff,
     )
+    assert reply.status == 202 and reply.json()["status"] == "pending", reply  # issue 21: a second clerk approves
+    admin = api.login("admin", "local-admin-pass")
+    reply = api.post(f"/v1/offices/{GUARDIAN_OFFICE}/identity-changes/{reply.json()['change_id']}/approve", token=admin)
     assert reply.status == 201, reply
-    assert reply.json()["status"] == "active" and mask_ok(reply.json()["minor_id_number"], minor), reply
+    result = reply.json()["result"]
+    assert result["status"] == "active" and mask_ok(result["minor_id_number"], minor), reply
     assert_problem(
         api.post(
             f"/v1/offices/{GUARDIAN_OFFICE}/guardian-links",

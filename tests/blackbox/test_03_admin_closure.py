@@ -3,6 +3,8 @@ the citizen is told by SMS; it does not count against the citizen."""
 
 from __future__ import annotations
 
+from datetime import date
+
 import pytest
 from blackbox_support import Api, assert_problem, availability, book, booked, past_the_caches, register
 
@@ -37,7 +39,8 @@ def test_closure_cancels_the_days_bookings_and_tells_the_citizen(api: Api) -> No
     message = api.wait_sms(
         citizen.phone, lambda m: booking["reference"] in m and "已取消" in m, "telling of the closure"
     )
-    assert "停电检修" in message and day in message, message
+    closed = date.fromisoformat(day)
+    assert "停电检修" in message and f"{closed.month}月{closed.day}日" in message, message
     past_the_caches(api)  # the first read's answer may be served for ~2 s more (stage cache, then environment's)
     assert day not in availability(api, OFFICE, SERVICE), "a closed day offers no slots"
     assert api.get("/v1/me", token=citizen.token).json()["restrictions"]["cancellations_this_month"] == 0

@@ -153,6 +153,10 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, office_day: dic
     assert board.status == 200, board
     order = [ticket["number"], second["number"], walk_in["number"]]
     assert [w["number"] for w in board.json()["waiting"]] == order, board
+    # R13: the citizen sees their ticket and how many are called before it
+    late_token = api.login(latecomer.phone, latecomer.password)
+    queue = api.get(f"/v1/bookings/{later['booking_id']}", token=late_token).json()["queue"]
+    assert queue == {"ticket": second["number"], "ahead": 1}, queue
     for secret in (comer.id_number, comer.phone, comer.name, visit["reference"], latecomer.id_number):
         assert secret not in board.text, secret
 
@@ -165,6 +169,10 @@ def test_check_in_walk_in_call_next_complete_and_board(api: Api, office_day: dic
     board = board_once(api, office, lambda b: b["last_called"] is not None, "the first call")
     assert board["last_called"]["number"] == ticket["number"], board
     assert [w["number"] for w in board["waiting"]] == order[1:], board
+    listed = api.get("/v1/bookings", token=late_token).json()["bookings"]
+    assert [b["queue"] for b in listed if b["booking_id"] == later["booking_id"]] == [
+        {"ticket": second["number"], "ahead": 0}
+    ], listed
 
     reply = api.post(f"{office}/tickets/{ticket['ticket_id']}/complete", token=staff)
     assert reply.status == 200, reply

@@ -8,7 +8,18 @@ import re
 import uuid
 
 import pytest
-from blackbox_support import Api, Citizen, Reply, assert_problem, new_adult_id, new_name, office_today, register
+from blackbox_support import (
+    PASSWORD,
+    Api,
+    Citizen,
+    Reply,
+    assert_problem,
+    new_adult_id,
+    new_name,
+    new_phone,
+    office_today,
+    register,
+)
 
 CJK = re.compile(r"[\u3400-\u9fff\u3000-\u303f\uff00-\uffef]")
 # two Latin words in a row: a Chinese text may hold a code, a field name or a reference, not English
@@ -52,10 +63,10 @@ def test_refusals_before_and_after_the_resolver_are_one_sentence_in_the_request_
     assert "/v1/no-such-route" in route["detail"]
     refused_in(language, api.get("/v1/me", headers=headers), 401, "UNAUTHENTICATED")
     shape = api.post("/v1/accounts", {"name": 1, "password": "x"}, headers=headers)
-    assert "name" in refused_in(language, shape, 422, "VALIDATION_ERROR")["detail"]
+    assert ("姓名" if language == "zh" else "name") in refused_in(language, shape, 422, "VALIDATION_ERROR")["detail"]
     account = {"name": new_name(), "id_number": new_adult_id(), "phone": "12345", "password": "abc12345"}
     phone = refused_in(language, api.post("/v1/accounts", account, headers=headers), 422, "VALIDATION_ERROR")
-    assert "phone" in phone["detail"]
+    assert ("手机号" if language == "zh" else "phone") in phone["detail"] and phone["field"] == "phone"
     media = api.post("/v1/accounts", raw="<a/>", content_type="application/xml", headers=headers)
     refused_in(language, media, 415, "UNSUPPORTED_MEDIA_TYPE")
 
@@ -90,3 +101,15 @@ def test_the_sms_code_reply_is_in_the_request_s_language(api: Api, language: str
     reply = api.post("/v1/sessions/sms-code", {"login": "13800000000"}, headers=LANGUAGES[language])
     assert reply.status == 202, reply
     one_sentence_in(language, reply.json()["detail"])
+
+
+@pytest.mark.parametrize("language", ["zh", "en"])
+def test_an_sms_is_in_its_account_s_language(api: Api, language: str) -> None:
+    phone = new_phone()
+    account = {"name": new_name(), "id_number": new_adult_id(), "phone": phone, "password": PASSWORD, "lang": language}
+    assert api.post("/v1/accounts", account).status == 201
+    text = api.wait_sms(phone, lambda m: bool(re.search(r"\d{6}", m)), "with a verification code")
+    if language == "zh":
+        assert CJK.search(text) and not LATIN_RUN.search(text), text
+    else:
+        assert not CJK.search(text) and "code" in text, text

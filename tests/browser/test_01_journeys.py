@@ -350,7 +350,13 @@ def test_residence_permit_apply_upload_submit_and_collect(run: Run, server: Api)
         ("13707980001", "hk-longhua-jinmao-ps") if run.lang == "zh" else ("13707980002", "hk-meilan-haidian-ps")
     )
     log_in(run, login, "local-citizen-1")
-    expect(page.locator("#permit-list li[data-permit]")).to_have_count(1)
+    expect(page.locator("#whoami")).to_contain_text(login)
+    try:
+        expect(page.locator("#permit-list li[data-permit]")).to_have_count(1)
+    except AssertionError as error:
+        raise AssertionError(
+            f"{page.locator('#permits').inner_text()} | {page.locator('#whoami').inner_text()}"
+        ) from error
     if run.lang == "zh":
         page.locator("#apply-kind").select_option("renewal")
     else:
@@ -440,7 +446,7 @@ def test_close_the_account(run: Run, server: Api) -> None:
     page = run.page
     citizen = register(server)
     log_in(run, citizen.phone, citizen.password)
-    page.locator("#settings summary").click()
+    page.locator("#settings").evaluate("d => { d.open = true; }")
     page.locator("#close-submit").click()
     expect(page.locator("#account-msg")).to_have_class("message error")  # not ticked: nothing happens
     page.locator("#close-confirm").check()

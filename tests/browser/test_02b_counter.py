@@ -65,7 +65,7 @@ def test_call_recall_skip_transfer_and_pause_with_the_keyboard_and_the_board_fol
     assert spoken(screen)[:2] == ["zh-CN 请B001号到3号窗口", "en-US Number B001, please go to counter 3"]
     # 重呼: said again
     page.keyboard.press("F6")
-    expect(page.locator("#msg")).to_contain_text("B001")
+    expect(page.locator("#msg")).to_contain_text("已重呼 B001")
     screen.wait_for_function("() => window.__spoken.length >= 4", timeout=3000)
     assert spoken(screen)[2] == "zh-CN 请B001号到3号窗口"
     # 过号: off the screen within a poll, back in the queue after the next three

@@ -24,6 +24,7 @@ KEYS = (
     "sms_requests_per_message",
     "paper_availability_reads_per_s_per_hall_service",
     "paper_attempts_per_s_per_hall_service",
+    "sms_segments_per_booking",
     "office_put_seconds",
     # issue 24: the draw (R23), the cold start against the platform, R19's spread
     "draw_requests_per_entry",

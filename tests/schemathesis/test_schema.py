@@ -30,8 +30,9 @@ MAX_TIME = int(os.environ.get("SCHEMATHESIS_MAX_TIME", "60"))  # seconds: fuzzin
 SEED = 20300930  # the same cases every run: a failure reproduces
 
 
-# routes that end the session they are called with (logout, a password change): another session's token
-SESSION_ENDERS = {("DELETE", "/v1/sessions/current"), ("POST", "/v1/me/password")}
+# routes that end the session they are called with (logout, a password change, closing the account):
+# another session's token
+SESSION_ENDERS = {("DELETE", "/v1/sessions/current"), ("POST", "/v1/me/password"), ("DELETE", "/v1/me")}
 
 
 def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple[str, str] = ("", "")) -> str | None:

@@ -80,6 +80,7 @@ def test_page_hands_the_query_the_key_it_sealed() -> None:
         page(lambda k: [], next_cursor, str, "flags:reviewed")
 
 
+@pytest.mark.R1
 def test_a_number_in_a_key_becomes_its_pseudonym_in_any_writing() -> None:
     minor = "44010420180601777X"
     ascii_id = keyed.without_numbers(f"guardian#{minor}#acct#linked")

@@ -20,8 +20,13 @@ PAGES_I18N = Path(__file__).resolve().parents[2] / "pages" / "assets" / "i18n.js
 
 
 @pytest.fixture(scope="module")
-def missing() -> dict[str, list[str]]:
-    return tool.problems()
+def extraction() -> tool.Extraction:
+    return tool.extract()  # the package's sources read once (about a second)
+
+
+@pytest.fixture(scope="module")
+def missing(extraction) -> dict[str, list[str]]:
+    return tool.problems(extraction)
 
 
 def _section(missing: dict[str, list[str]], start: str) -> list[str]:
@@ -36,8 +41,8 @@ def test_every_raised_detail_has_a_chinese_translation(missing):
     assert _section(missing, "raised details without a Chinese translation") == []
 
 
-def test_every_error_code_has_a_title_and_a_sentence_in_both_languages(missing):
-    codes = tool.extract().codes
+def test_every_error_code_has_a_title_and_a_sentence_in_both_languages(missing, extraction):
+    codes = extraction.codes
     assert {"SLOT_FULL", "VALIDATION_ERROR", "UNSUPPORTED_MEDIA_TYPE", "INTERNAL"} <= codes
     assert {c.code for c in vars(errors).values() if isinstance(c, type) and issubclass(c, errors.DomainError)} <= codes
     assert _section(missing, "error codes without") == []
@@ -124,8 +129,8 @@ def _page_error_keys(language: str) -> set[str]:
 
 
 @pytest.mark.parametrize("language", ["zh", "en"])
-def test_the_pages_have_an_err_text_for_every_code_the_api_answers(language):
-    assert tool.extract().codes - _page_error_keys(language) == set()
+def test_the_pages_have_an_err_text_for_every_code_the_api_answers(language, extraction):
+    assert extraction.codes - _page_error_keys(language) == set()
 
 
 def test_request_validation_names_each_field_in_the_request_s_language():
@@ -135,10 +140,12 @@ def test_request_validation_names_each_field_in_the_request_s_language():
         {"type": "literal_error", "loc": ("body", "method"), "msg": "...", "ctx": {"expected": "'window' or 'mail'"}},
     ]
     with i18n.using("zh"):
-        zh = json.loads(web_problems.from_validation(errors_).body)["detail"]
+        body = json.loads(web_problems.from_validation(errors_).body)
+        zh = body["detail"]
+        assert [e["msg"] for e in body["errors"]][:2] == ["必填", "最多50个字符"]
     with i18n.using("en"):
         en = json.loads(web_problems.from_validation(errors_).body)["detail"]
-    assert zh == "phone：必填；name：最多50个字符；method：应为以下之一：'window'、'mail'"
+    assert zh == "手机号：必填；姓名：最多50个字符；领证方式：应为以下之一：'window'、'mail'"
     assert en == "phone: required; name: at most 50 characters; method: must be one of 'window' or 'mail'"
     assert tool.mixed(zh, "zh") is None and tool.mixed(en, "en") is None
 
@@ -147,3 +154,14 @@ def test_a_status_inside_a_sentence_reads_in_the_reader_s_language():
     detail = i18n.N_("The booking is {status}; only a booked one can be cancelled.", status="checked_in")
     assert i18n.translate(detail, "zh") == "该预约状态为已签到，只有“已预约”的预约可以取消。"
     assert i18n.translate(detail, "en") == "The booking is checked in; only a booked one can be cancelled."
+
+
+def test_api_gateway_s_own_404_is_the_catalogue_s_not_found_in_the_default_language():
+    from local.loader import read_sam_template
+
+    template = read_sam_template(Path(__file__).resolve().parents[2] / "template.yaml")
+    unknown = template["Resources"]["Api"]["Properties"]["GatewayResponses"]["MISSING_AUTHENTICATION_TOKEN"]
+    body = json.loads(unknown["ResponseTemplates"]["application/json"])
+    assert unknown["StatusCode"] == "404" and body["code"] == "NOT_FOUND" and body["status"] == 404
+    assert body["title"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "title")
+    assert body["detail"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "code")

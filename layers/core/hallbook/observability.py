@@ -5,12 +5,17 @@ its CORS and its settings at import (hallbook/web/app.py builds those)."""
 from __future__ import annotations
 
 import functools
+import logging
 import os
 
 from aws_lambda_powertools import Logger, Metrics
 
+from .logscrub import scrub_handlers
+
 __all__ = ["LazyTracer", "logger", "metrics", "tracer", "warm_for_provisioned_concurrency"]
+
 logger = Logger(log_uncaught_exceptions=True)
+scrub_handlers(logging.getLogger(logger.name))  # "hallbook": the modules' loggers are its children
 metrics = Metrics()  # the handlers' log_metrics flushes it (Powertools keeps one metric set per process)
 
 

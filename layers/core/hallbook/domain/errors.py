@@ -22,8 +22,15 @@ def _error(name: str, code: str, status: int, title: str) -> type[DomainError]:
 
 
 ValidationFailed = _error("ValidationFailed", "VALIDATION_ERROR", 422, "Invalid request")
-# a value the client could not have had from us (a list cursor the API did not give out): 400, not 422
-Malformed = type("Malformed", (ValidationFailed,), {"status": 400, "title": "Invalid request"})
+
+
+class Malformed(ValidationFailed):  # type: ignore[misc,valid-type]
+    """A value the client could not have had from us (a list cursor the API did not give out): 400,
+    not 422."""
+
+    status = 400
+
+
 Unauthenticated = _error("Unauthenticated", "UNAUTHENTICATED", 401, "Authentication required")
 Forbidden = _error("Forbidden", "FORBIDDEN", 403, "Forbidden")
 NotFound = _error("NotFound", "NOT_FOUND", 404, "Not found")

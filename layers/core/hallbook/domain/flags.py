@@ -75,7 +75,8 @@ INSIDER_CHANGE = Pattern(  # R1, R2 (issue 21): every one is listed, whoever app
     "insider_change",
     1,
     False,
-    "staff moved an ID number or a phone, or linked a guardian to a minor, without the real-name source confirming it (listed from the 1st)",
+    "a clerk asked to move an ID number or a phone, or to link a guardian to a minor: refused by the real-name source, "
+    "requested or done (listed from the 1st)",
 )
 PATTERNS = {
     p.name: p

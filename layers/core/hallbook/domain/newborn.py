@@ -30,7 +30,7 @@ def parse_certificate_number(raw: str | None) -> str:
     """The certificate number's canonical form, or VALIDATION_ERROR."""
     folded = unicodedata.normalize("NFKC", raw or "")
     value = "".join(ch for ch in folded if ch not in " -\u00a0").upper()
-    if not _CERTIFICATE.match(value) or not value[1:].isascii():
+    if not _CERTIFICATE.fullmatch(value) or not value[1:].isascii():
         raise ValidationFailed(
             "birth_certificate_number must be the number printed on the medical birth certificate: "
             "one letter and nine digits, e.g. O440012345",
@@ -41,7 +41,7 @@ def parse_certificate_number(raw: str | None) -> str:
 
 def is_certificate_key(subject_key: str) -> bool:
     """Whether a booking's subject key is a newborn's certificate number (not an ID number)."""
-    return len(subject_key) == CERTIFICATE_LENGTH and bool(_CERTIFICATE.match(subject_key))
+    return len(subject_key) == CERTIFICATE_LENGTH and bool(_CERTIFICATE.fullmatch(subject_key))
 
 
 def parse_newborn_name(raw: str | None) -> str:

@@ -8,6 +8,7 @@ I/L as 1, so a reference misheard on the phone still resolves.
 from __future__ import annotations
 
 import secrets
+import unicodedata
 from collections.abc import Callable
 
 ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -21,8 +22,10 @@ def new_reference(randbelow: Callable[[int], int] = secrets.randbelow) -> str:
 
 
 def normalise_reference(raw: str) -> str | None:
-    """The canonical form of a reference someone typed or read out, or None if it cannot be one."""
-    cleaned = "".join(ch for ch in (raw or "").upper() if ch not in "- ").translate(_READ_AS)
+    """The canonical form of a reference someone typed or read out, or None if it cannot be one.
+    Full-width letters, digits and hyphens (a Chinese input method's) are folded by NFKC first."""
+    folded = unicodedata.normalize("NFKC", raw or "")
+    cleaned = "".join(ch for ch in folded.upper() if ch not in "- ").translate(_READ_AS)
     if len(cleaned) != LENGTH or any(ch not in ALPHABET for ch in cleaned):
         return None
     return f"{cleaned[:4]}-{cleaned[4:]}"

@@ -25,7 +25,7 @@ from ..store import bookings as booking_store
 from ..store.accounts import Account, Pending
 from ..store.audit import entry_item
 from ..store.base import Cancelled
-from . import audit, flags, messages, tokens
+from . import audit, messages, tokens
 from .accounts import check_password, client_address, code_hash, hasher, login_key, new_code
 from .identity import MISMATCH, get_verifier
 
@@ -73,12 +73,25 @@ def _may_send(pending: Pending, at: int, interval: int, per_day: int) -> tuple[i
 # ---------------------------------------------------------------- password reset
 
 
-def request_password_reset(login: str, now: datetime) -> None:
+def request_password_reset(login: str, now: datetime, phone: str | None = None) -> None:
     """POST /v1/accounts/password-reset: a code to the verified phone of the citizen `login` names; for
-    any other login (unknown, unverified, staff) nothing is sent. The caller answers 202 either way."""
+    any other login (unknown, unverified, staff) nothing is sent. The caller answers 202 either way.
+    `phone`, the old phone lost: the code goes to this new phone instead, but only when the real-name
+    source (the carrier) confirms it is registered to the account's ID number; confirming the reset
+    then moves the account to it too."""
     account = _citizen_by_login(login, now)
     if account is None:
         return
+    new_phone = None
+    if phone:
+        new_phone = parse_phone(phone)
+        if new_phone == account.phone:
+            new_phone = None
+        elif _taken_by_other(new_phone, account.account_id, now) or (
+            get_verifier().check(account.name, account.id_number or "", new_phone).phone_matches is not True
+        ):
+            log.info("password reset to a new phone not confirmed", extra={"account_id": account.account_id})
+            return
     found = store.get_pending(account.account_id, "reset")
     if found is None:
         return
@@ -93,7 +106,7 @@ def request_password_reset(login: str, now: datetime) -> None:
     sms = messages.message(
         f"{account.account_id}#reset#{at}#{sends + 1}",
         "password_reset_code",
-        account.phone or "",
+        new_phone or account.phone or "",
         account.lang,
         now,
         {"account_id": account.account_id},
@@ -109,6 +122,7 @@ def request_password_reset(login: str, now: datetime) -> None:
         period_start,
         pending.sends,
         sms,
+        phone=new_phone,
     )
 
 
@@ -138,6 +152,35 @@ def confirm_password_reset(
         now,
         {"account_id": account.account_id},
     )
+    if pending.phone:  # the lost phone's case: the carrier confirmed the new one, whose code this is
+        entry = audit.entry(
+            tokens.Caller(account.account_id, "citizen", None, True),
+            "account.phone_change_by_real_name_source",
+            f"ACCOUNT#{account.account_id}",
+            now,
+            before={"phone": mask_phone(account.phone or "")},
+            after={"phone": mask_phone(pending.phone)},
+        )
+        try:
+            store.change_phone(
+                account,
+                pending.phone,
+                None,
+                _changed_sms(account, pending.phone, now, "实名核验", "real-name check"),
+                now,
+                lambda tx: tx.put("audit", entry_item(entry)),
+            )
+        except Cancelled:
+            raise errors.InvalidState("The account changed meanwhile; ask for a new code.") from None
+        account = store.get_account(account.account_id) or account
+        notice = messages.message(
+            f"{account.account_id}#reset-done#{at}",
+            "password_reset_done",
+            account.phone or "",
+            account.lang,
+            now,
+            {"account_id": account.account_id},
+        )
     generation = store.reset_password(account.account_id, pending.code_hash or "", hasher().hash(new_password), notice)
     if generation is None:
         raise errors.ValidationFailed(WRONG_CODE, field="code")
@@ -293,12 +336,9 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
     return {"phone": pending.phone, "phone_verified": True}
 
 
-def change_phone_at_hall(
-    staff: tokens.Caller, office_id: str, id_number: str, phone: str, now: datetime
-) -> dict[str, Any]:
-    """The old phone is lost: staff who saw the ID card move the account to the phone the citizen holds
-    (audited, flagged for administrators R22, refused when the real-name source says the phone is
-    someone else's). The new phone gets an SMS, the old one a notice."""
+def hall_change_target(id_number: str, phone: str, now: datetime) -> tuple[Account, str]:
+    """The account a hall's phone change is for, and the new phone: NOT_FOUND, PHONE_TAKEN, or 422 when
+    the real-name source says the phone is someone else's."""
     person = parse_id_number(id_number, now.date())
     new_phone = parse_phone(phone)
     account_id = store.find_account_id(f"ID#{person.value}")
@@ -308,6 +348,17 @@ def change_phone_at_hall(
     if _taken_by_other(new_phone, account.account_id, now):
         raise errors.PhoneTaken("This phone number already belongs to another account.")
     _real_name_allows(account, new_phone)
+    return account, new_phone
+
+
+def change_phone_at_hall(
+    staff: tokens.Caller, office_id: str, id_number: str, phone: str, now: datetime
+) -> dict[str, Any]:
+    """The old phone is lost: staff who saw the ID card move the account to the phone the citizen holds,
+    once a second staff member approved it (services.identity_changes; audited, flagged R22). The new
+    phone gets an SMS, the old one a notice."""
+    account, new_phone = hall_change_target(id_number, phone, now)
+    person = parse_id_number(account.id_number or "", now.date())
     entry = audit.entry(
         staff,
         "account.phone_change_at_hall",
@@ -327,7 +378,6 @@ def change_phone_at_hall(
         )
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; try again.") from None
-    flags.insider_change(staff.account_id, "phone_change_at_hall", person.value, office_id, now)  # R22
     return {"account_id": account.account_id, "phone": mask_phone(new_phone), "phone_verified": True}
 
 

@@ -317,11 +317,15 @@ def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[
     return store.get_account_for_login(account_id, address) if account_id else None
 
 
-def _stranger_key(login: str) -> str:
+def _stranger_key(login: str, now: datetime) -> str:
     """What an unknown login string is throttled by (issue 21: the same back-off as an account's, so
-    the answers never tell a stranger whether a login exists): a hash of its folded form."""
-    folded = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip().lower()
-    return "LOGIN-" + hashlib.sha256(folded.encode()).hexdigest()[:32]
+    the answers never tell a stranger whether a login exists): a hash of its canonical form (R1: the
+    full-width and ASCII writings of one number share one back-off), else of its folded form."""
+    try:
+        key = login_key(login, now)
+    except ValidationFailed:
+        key = unicodedata.normalize("NFKC", login if isinstance(login, str) else "").strip().lower()
+    return "LOGIN-" + hashlib.sha256(key.encode()).hexdigest()[:32]
 
 
 def _reserve_attempt(account: Account, guard: store.LoginGuard, address: str, at: int) -> None:
@@ -359,7 +363,7 @@ def login(
     at = int(now.timestamp())
     found = _find_login(login, now, address)
     if found is None:
-        _reserve(_stranger_key(login), None, address, at)  # the back-off an account would have
+        _reserve(_stranger_key(login, now), None, address, at)  # the back-off an account would have
         hasher().hash("timing-equaliser")  # no account: cost the same as a wrong password
         raise Unauthenticated("Wrong login or password.")
     account, guard = found

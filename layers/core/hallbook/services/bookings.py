@@ -411,7 +411,8 @@ def cancel_booking(
 
 def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
     """R13: for each checked-in booking, its ticket's number and how many waiting tickets are called
-    before it (domain.queue.call_order; 0 once it is called). One Query per hall and day shown."""
+    before it (domain.queue.call_order, the board's order: a skipped ticket held back until its turn,
+    R15a; 0 once it is called). One Query per hall and day shown."""
     from ..domain.queue import call_order
     from ..store import tickets as ticket_store
 
@@ -422,8 +423,8 @@ def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
             continue
         key = (booking.office_id, booking.date)
         if key not in orders:
-            _, waiting = ticket_store.queue_of(*key)
-            orders[key] = [w.ticket_id for w in call_order(waiting)]
+            board, waiting = ticket_store.queue_of(*key)
+            orders[key] = [w.ticket_id for w in call_order(waiting, board.calls)]  # R15a: skipped tickets held back
         order = orders[key]
         ahead = order.index(booking.ticket_id) if booking.ticket_id in order else 0
         positions[booking.booking_id] = (booking.ticket_id.partition("-")[2], ahead)

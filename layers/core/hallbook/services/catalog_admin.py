@@ -26,7 +26,7 @@ from ..domain import errors
 from ..domain.booking_window import days_to_stage
 from ..domain.calendar import WorkCalendar, YearEntries, next_year_missing
 from ..domain.timetable import Slot, slots_for_day
-from ..i18n import N_
+from ..i18n import N_, Text
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
 from ..store.audit import entry_item
@@ -41,6 +41,12 @@ RELEASED_HORIZON = timedelta(days=62)  # released slots lie within the window (a
 
 
 def _invalid(error: Exception) -> errors.DomainError:
+    """A body the catalogue cannot read: its own sentence (N_) where it has one, a missing field by name."""
+    said = error.args[0] if error.args else None
+    if isinstance(said, Text):
+        return errors.ValidationFailed(said)
+    if isinstance(error, KeyError) and isinstance(said, str):
+        return errors.ValidationFailed(N_("{field} is required.", field=said), field=said)
     return errors.ValidationFailed(str(error).strip("'\"") or "invalid value")
 
 

@@ -26,6 +26,7 @@ from .. import i18n
 from ..clock import SHANGHAI
 from ..domain.booking import Status, cancel_deadline
 from ..domain.identity import mask_id_number, mask_name
+from ..domain.newborn import mask_certificate
 from ..domain.timetable import parse_hhmm
 from ..i18n import Bilingual
 from ..store import accounts as account_store
@@ -46,8 +47,8 @@ def _say(key: str, language: str, **params: Any) -> str:
 
 # The page's only style and script, inline (nothing loaded from outside) and allowed by their hashes:
 # the page's own Content-Security-Policy (CSP) names them, and so does the pages' CSP (local/pages.py,
-# template PagesHeaders), because the citizen page shows this page in an iframe's srcdoc, which lives
-# under the citizen page's policy. Change one and the hashes follow (tests/local/test_pages.py).
+# template PagesHeaders), because a page that shows this one in an iframe's srcdoc puts it
+# under that page's policy. Change one and the hashes follow (tests/api/test_headers.py checks).
 STYLE = (
     "body{font-family:sans-serif;font-size:18px;line-height:1.5;max-width:40em;margin:1em auto;padding:0 1em}\n"
     ".ref{font-size:2.2em;letter-spacing:.12em} th{text-align:left;padding-right:1em;vertical-align:top}\n"
@@ -88,10 +89,21 @@ def qr_svg(reference: str, language: str) -> str:
 def subject_name(booking: Booking, language: str) -> str:
     """The subject's name, masked (张*明): the account holder's own booking; a minor's name is not
     known to the system (a guardian names the minor's ID number only), so it says 未成年人 (minor)."""
+    if booking.newborn_name is not None:  # R2: named by its birth certificate
+        return _say("conf.newborn", language, name=mask_name(booking.newborn_name))
     account = account_store.get_account(booking.account_id)
     if account is not None and account.id_number == booking.subject_id_number and account.name:
         return mask_name(account.name)
     return _say("conf.minor", language)
+
+
+def subject_number_row(booking: Booking, language: str) -> str:
+    """The subject's number, masked: an ID number, or a newborn's birth certificate number (R2)."""
+    if booking.newborn_name is not None:
+        label, number = _say("conf.birth_certificate", language), mask_certificate(booking.subject_id_number)
+    else:
+        label, number = _say("conf.id_number", language), mask_id_number(booking.subject_id_number)
+    return f"<tr><th>{html.escape(label)}</th><td>{html.escape(number)}</td></tr>"
 
 
 def _starts(booking: Booking) -> datetime:
@@ -161,7 +173,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str, l
 <tr><th>{t("conf.status")}</th><td class="status"><strong>{e(status)}</strong></td></tr>
 <tr><th>{t("conf.service")}</th><td>{e(service_name)}</td></tr>
 <tr><th>{t("conf.name")}</th><td>{e(name)}</td></tr>
-<tr><th>{t("conf.id_number")}</th><td>{e(mask_id_number(booking.subject_id_number))}</td></tr>
+{subject_number_row(booking, language)}
 <tr><th>{t("conf.hall")}</th><td>{e(hall)}</td></tr>
 <tr><th>{t("conf.address")}</th><td>{e(office.address)}</td></tr>
 <tr><th>{t("conf.phone")}</th><td>{phone}</td></tr>

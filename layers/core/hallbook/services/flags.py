@@ -10,12 +10,12 @@ administrator can follow in the audit log and the call-centre routes; keys are p
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any
 
+from .. import keyed
 from ..domain import errors
 from ..domain.flags import (
     BOOK_CANCEL_LOOP,
@@ -39,7 +39,8 @@ log = logging.getLogger(__name__)
 
 
 def _pseudonym(value: str) -> str:
-    return hashlib.sha256(f"flag-distinct\n{value}".encode()).hexdigest()[:16]
+    """A distinct value (a phone, an ID number) as the flag's evidence keeps it: a keyed hash."""
+    return keyed.digest("flag-distinct", value).hex()[:16]
 
 
 def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str | None = None, **evidence: Any) -> None:
@@ -149,15 +150,25 @@ def noon_burst(account_id: str, now: datetime, limit: str) -> None:
 
 
 def insider_change(
-    staff_account_id: str, what: str, id_number: str, office_id: str, now: datetime, **evidence: Any
+    staff_account_id: str,
+    what: str,
+    id_number: str,
+    office_id: str,
+    now: datetime,
+    change_id: str | None = None,
+    step: str = "done",
+    **evidence: Any,
 ) -> None:
-    """R1, R2: a hall's change of who holds an ID number, a phone or a minor's link (each one listed)."""
+    """R1, R2: a hall's change of who holds an ID number, a phone or a minor's link: each one is listed,
+    from the clerk's request (`step` requested, or refused when the real-name source contradicted it)
+    to its approval (done); the steps of one change are one flag's evidence."""
     note(
         INSIDER_CHANGE,
-        f"{what}#{_pseudonym(id_number)}#{int(now.timestamp())}",
+        f"{what}#{change_id or _pseudonym(id_number) + '#' + str(int(now.timestamp()))}",
         f"{what} {mask_id_number(id_number)}",
         now,
         event=what,
+        step=step,
         staff_account_id=staff_account_id,
         office_id=office_id,
         id_number=mask_id_number(id_number),

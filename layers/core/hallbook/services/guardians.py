@@ -57,6 +57,9 @@ def _minor(id_number: str, now: datetime) -> str:
     return minor.value
 
 
+minor_of = _minor  # the minor's canonical ID number, refused unless under 16
+
+
 def is_guardian(account_id: str, minor_id_number: str) -> bool:
     """R2: the account holds an active link for the minor (one consistent read)."""
     return store.get(minor_id_number).is_active(account_id)

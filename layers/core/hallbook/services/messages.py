@@ -47,7 +47,55 @@ def templates() -> dict[str, dict[str, str]]:
 
 def render(template: str, lang: str, **params: Any) -> str:
     options = templates()[template]
-    return options.get(lang, options["zh"]).format(**params)
+    language = lang if lang in options else "zh"
+    return options[language].format(**params, **sms_forms(params, language))
+
+
+# An SMS is billed per 70 characters (67 a segment beyond): every template, with its values at their
+# longest real length, fits one (tests/unit/test_sms_length.py). So the texts carry short forms, and
+# long particulars (address, materials, the service's English name) are on the booking's page.
+NAME_PARAMS = ("proxy", "guardian", "citizen")  # masked names: at most 4 characters in an SMS
+ID_PARAMS = ("minor", "id_number")  # masked ID numbers: their last four digits
+DATE_PARAMS = ("date", "old_date", "last_day", "until")  # an ISO day also as `<name>_short`: 12月21日 / 21 Dec
+REASON_CHARACTERS = 10  # a closure's or a rejection's reason in an SMS: its first ten characters
+
+
+def sms_forms(params: dict[str, Any], lang: str) -> dict[str, Any]:
+    """The short forms of `params`' days an SMS uses (`<name>_short`, in the message's language)."""
+    forms: dict[str, Any] = {}
+    for name in DATE_PARAMS:
+        value = params.get(name)
+        if isinstance(value, str) and len(value) == 10 and f"{name}_short" not in params:
+            try:
+                forms[f"{name}_short"] = short_day(date.fromisoformat(value), lang)
+            except ValueError:
+                pass
+    reason = params.get("reason")
+    if isinstance(reason, str) and "reason_short" not in params:  # a closure's: the whole of it is in the app
+        forms["reason_short"] = reason if len(reason) <= REASON_CHARACTERS else reason[: REASON_CHARACTERS - 1] + "…"
+    return forms
+
+
+def short_params(params: dict[str, Any]) -> dict[str, Any]:
+    """Masked names and ID numbers as an SMS shows them (short_name, short_id)."""
+    shown = dict(params)
+    for name in NAME_PARAMS:
+        if isinstance(shown.get(name), str):
+            shown[name] = short_name(shown[name])
+    for name in ID_PARAMS:
+        if isinstance(shown.get(name), str):
+            shown[name] = short_id(shown[name])
+    return shown
+
+
+def short_name(masked: str) -> str:
+    """张*明 stays; a longer masked name keeps its first and last character: 欧**娜."""
+    return masked if len(masked) <= 4 else f"{masked[0]}**{masked[-1]}"
+
+
+def short_id(masked: str) -> str:
+    """440***********1234 -> **1234."""
+    return f"**{masked[-4:]}" if len(masked) > 6 else masked
 
 
 def message(
@@ -68,7 +116,7 @@ def message(
         message_id=without_numbers(message_id),  # the id is logged: an ID number or phone in it is pseudonymised
         template=template,
         phone=phone,
-        text=render(template, lang, **params),
+        text=render(template, lang, **short_params(params)),
         created_at=now,
         lang=lang,
         context=context or {},
@@ -83,8 +131,6 @@ def booking_params(booking: Booking, office: Office, service: Service) -> dict[s
         "office_name_en": office.name_en or office.name,
         "address": office.address,
         "date": booking.date.isoformat(),
-        "day": short_day(booking.date, "zh"),
-        "day_en": short_day(booking.date, "en"),
         "start": booking.start,
         "end": booking.end,
         "service_name": service.name_zh,
@@ -121,7 +167,7 @@ def rescheduled_message(
         phone,
         lang,
         now,
-        old_day=short_day(before.date, lang),
+        old_date=before.date.isoformat(),
         old_start=before.start,
         old_office_name=old_office.name,
     )

@@ -86,7 +86,7 @@ def reschedule_booking(
     it as moved. `actor_id`: whose Idempotency-Key it is; `by`: citizen | operator | proxy (logged);
     `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS.
     Refusals: VALIDATION_ERROR, NOT_FOUND (hall), SERVICE_NOT_OFFERED, OUTSIDE_WINDOW, NO_SUCH_SLOT,
-    SLOT_FULL, NOT_CANCELLABLE (not `booked`), CANCEL_CLOSED (past the R10 cut-off), BUSY."""
+    DRAW_OPEN (R23), SLOT_FULL, NOT_CANCELLABLE (not `booked`), CANCEL_CLOSED (past the R10 cut-off), BUSY."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -132,6 +132,10 @@ def reschedule_booking(
                 start=request.start,
             )
         )
+    if catalog.draws:  # R23: a move cannot reach a drawn day before its draw is done (DRAW_OPEN), as a booking
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
     if readcache.seen_full(office.office_id, service.code, day, request.start):
         raise errors.SlotFull("That slot is fully booked; please choose another.")
     account = account_store.get_account(booking.account_id)

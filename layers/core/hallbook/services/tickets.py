@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import logging
 import re
+import unicodedata
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
@@ -258,7 +259,9 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
 
 
 def _counter_name(counter: str) -> str:
-    name = " ".join(str(counter or "").split())
+    """The counter's name as one spelling: full-width digits and letters folded (NFKC: ３ is 3),
+    spaces collapsed."""
+    name = " ".join(unicodedata.normalize("NFKC", str(counter or "")).split())
     if not COUNTER_NAME.fullmatch(name):
         raise errors.ValidationFailed(
             "`counter` is the counter's name or number: 1 to 16 letters, digits, spaces or hyphens (e.g. 3, A-12).",
@@ -367,7 +370,12 @@ def board(office_id: str, now: datetime) -> dict[str, Any]:
         "office_id": office.office_id,
         "date": today.isoformat(),
         "last_called": (
-            {"number": state.last_number, "counter": state.last_counter, "called_at": state.last_called_at}
+            {
+                "number": state.last_number,
+                "counter": state.last_counter,
+                "called_at": state.last_called_at,
+                "seq": state.announced,
+            }
             if shown
             else None
         ),

@@ -76,6 +76,7 @@ class AccountItem(Model):
     reset_code_attempts = NumberAttribute(null=True)
     reset_code_sends = NumberAttribute(null=True)
     reset_code_period_start = NumberAttribute(null=True)
+    reset_phone = UnicodeAttribute(null=True)  # a lost phone: the new one the real-name source confirmed
     pending_phone = UnicodeAttribute(null=True)
     phone_code_hash = UnicodeAttribute(null=True)
     phone_code_expires_at = NumberAttribute(null=True)
@@ -758,7 +759,7 @@ def _pending(item: AccountItem, kind: str) -> Pending:
         int(get("attempts") or 0),
         int(get("sends") or 0),
         int(get("period_start") or 0),
-        item.pending_phone if kind == "phone" else None,
+        item.pending_phone if kind == "phone" else item.reset_phone,
     )
 
 
@@ -796,6 +797,8 @@ def replace_pending_code(
     ]
     if kind == "phone" and phone:
         actions.append(AccountItem.pending_phone.set(phone))
+    elif kind == "reset":
+        actions.append(AccountItem.reset_phone.set(phone) if phone else AccountItem.reset_phone.remove())
     return _update_with_message(
         account_id,
         actions,

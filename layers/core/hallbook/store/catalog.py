@@ -61,7 +61,9 @@ def service_subject(data: dict) -> str:
             return "minor"
         return "self_or_minor" if data.get("minor_allowed", True) else "self"
     if subject not in SUBJECTS:
-        raise ValueError(f"subject must be one of {', '.join(SUBJECTS)}, not {subject!r}")
+        raise ValueError(
+            N_("subject must be one of {allowed}, not {value}.", allowed=list(SUBJECTS), value=str(subject))
+        )
     return str(subject)
 
 
@@ -127,7 +129,7 @@ def office_from(data: dict) -> Office:
     for templates in timetable.values():
         check_no_overlap(templates)
     if data["mode"] not in ("book_first", "priority"):
-        raise ValueError(f"mode must be book_first or priority, not {data['mode']!r}")
+        raise ValueError(N_("mode must be book_first or priority, not {value}.", value=str(data["mode"])))
     return Office(
         office_id=data["office_id"],
         name=data["name"],
@@ -151,7 +153,9 @@ BOARD_SOUNDS = ("off", "zh", "zh_en")
 
 def _board_sound(value: str) -> str:
     if value not in BOARD_SOUNDS:
-        raise ValueError(f"board_sound must be one of {', '.join(BOARD_SOUNDS)}, not {value!r}")
+        raise ValueError(
+            N_("board_sound must be one of {allowed}, not {value}.", allowed=list(BOARD_SOUNDS), value=str(value))
+        )
     return value
 
 

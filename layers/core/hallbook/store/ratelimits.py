@@ -8,11 +8,10 @@ account), never the phone or address itself."""
 
 from __future__ import annotations
 
-import hashlib
-
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.models import Model
 
+from .. import keyed
 from .base import BaseMeta, setting, updated_if
 
 KEEP_AFTER_PERIOD_SECONDS = 3600
@@ -22,13 +21,15 @@ class RateItem(Model):
     class Meta(BaseMeta):
         table_name = setting("rate_limits_table")
 
-    pk = UnicodeAttribute(hash_key=True)  # <limit>#<sha256 of the key, 32 hex>#<period index>
+    pk = UnicodeAttribute(hash_key=True)  # <limit>#<HMAC of the key, 32 hex>#<period index>
     hits = NumberAttribute(default=0)
     expires_at = NumberAttribute()  # epoch seconds (TTL)
 
 
 def item_key(limit: str, key: str, period: int) -> str:
-    digest = hashlib.sha256(f"{limit}\n{key}".encode()).hexdigest()[:32]
+    """The key (a phone, an ID number, an address) as a keyed hash (hallbook/keyed.py): a plain
+    SHA-256 of a phone number is reversed by trying the 10^10 of them."""
+    digest = keyed.digest("rate-limit", f"{limit}\n{key}").hex()[:32]
     return f"{limit}#{digest}#{period}"
 
 

@@ -98,6 +98,7 @@ class TicketItem(Model):
     service_seconds = NumberAttribute(null=True)
     calls = NumberAttribute(null=True)  # R15a: calls made today (a skipped ticket is held after N more)
     paused = UnicodeSetAttribute(null=True)  # R15a: counters paused now
+    announced = NumberAttribute(null=True)  # calls and recalls made: the board says each aloud once
 
 
 @dataclass(frozen=True)
@@ -147,6 +148,7 @@ class Board:
     service_seconds: float = 0.0
     calls: int = 0
     paused: set[str] = field(default_factory=set)
+    announced: int = 0
 
 
 class BookingNotBooked(Exception):
@@ -206,6 +208,7 @@ def _board(item: TicketItem | None) -> Board:
         service_seconds=float(item.service_seconds or 0),
         calls=int(item.calls or 0),
         paused=set(item.paused or ()),
+        announced=int(item.announced or 0),
     )
 
 
@@ -407,6 +410,7 @@ def claim(office_id: str, day: date, waiting: Waiting, counter: str, now: dateti
                 TicketItem.counters.add({counter}),
                 TicketItem.calling[counter].set(waiting.number),
                 TicketItem.calls.add(1),
+                TicketItem.announced.add(1),
             ],
         )
 
@@ -508,6 +512,7 @@ def recall(ticket: Ticket, now: datetime) -> bool:
                 TicketItem.last_counter.set(counter),
                 TicketItem.last_called_at.set(now.isoformat()),
                 TicketItem.calling[counter].set(ticket.number),
+                TicketItem.announced.add(1),
             ],
         )
 

@@ -120,7 +120,7 @@ class OriginsFromEnvironment(CORSConfig):
 
     def __init__(self) -> None:
         super().__init__(
-            allow_headers=["Idempotency-Key", "If-None-Match"],
+            allow_headers=["Idempotency-Key", "If-None-Match", "If-Match"],  # If-Match: the admin console's edits
             max_age=600,
             expose_headers=["ETag", "Retry-After", "Location", "Idempotent-Replayed"],
         )

@@ -63,7 +63,10 @@ PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e
 PASSWORD = r"^.*([0-9].*[A-Za-z]|[A-Za-z].*[0-9]).*$"
 PERMIT_NUMBER = r"^[0-9A-Z]{6,32}$"
 REFERENCE = r"^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}$"  # Crockford base32, O read as 0 and I/L as 1
-CURSOR = "opaque: the `next_cursor` of the page before (none: the first page)"
+CURSOR = (
+    "opaque: the `next_cursor` of the page before (none: the first page); sealed for this list and caller,"
+    " so any other value is 400 VALIDATION_ERROR"
+)
 TEXT = r"\S"  # not only spaces (spaces are collapsed before the length is checked)
 
 IdNumberText = Annotated[

@@ -75,6 +75,21 @@ class ReclaimOut(Model):
     voided: dict[str, int]
 
 
+class IdentityChangeOut(Model):
+    """R1, R2 (issue 21): a hall's reclaim or guardian link, pending until a second staff member approves
+    it or the account concerned consents with the SMS code it received; `done` once carried out."""
+
+    change_id: str | None
+    status: str = Field(description="pending | done | active (already linked)")
+    consent_sent_to: list[str] = Field(default=[], description="masked phones the consent code went to")
+    detail: str | None = None
+    result: dict | None = None
+
+
+class ConsentIn(Strict):
+    code: SmsCodeText
+
+
 class ReclaimConfirmIn(Strict):
     id_number: IdNumberText
     code: SmsCodeText
@@ -95,6 +110,12 @@ LoginText = Annotated[
 
 class PasswordResetIn(Strict):
     login: LoginText
+    phone: MobileText | None = Field(
+        default=None,
+        max_length=24,
+        description="the old phone lost: a new phone the real-name source confirms is registered to the "
+        "account's ID number receives the code, and the reset moves the account to it",
+    )
 
 
 class PasswordResetOut(Model):

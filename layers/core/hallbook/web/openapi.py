@@ -140,6 +140,8 @@ def _refusals(method: str, operation: dict, answers: Answers) -> dict[int, tuple
     if "requestBody" in operation:
         common[400] = ("VALIDATION_ERROR",)
         common[415] = ("UNSUPPORTED_MEDIA_TYPE",)
+    if any(p.get("name") == "cursor" for p in parameters):  # a cursor the API did not give out
+        common[400] = ("VALIDATION_ERROR",)
     if parameters or "requestBody" in operation:
         common[422] = ("VALIDATION_ERROR",)
     if answers.writes if answers.writes is not None else method in ("post", "put"):

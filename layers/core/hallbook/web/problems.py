@@ -150,12 +150,16 @@ def from_validation(errors: list[dict]) -> Response:
         parts = []
         for e in errors[:5]:
             where = ".".join(str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header"))
-            parts.append(f"{where or 'body'}{colon}{_validation_text(e, language)}")
+            field = i18n.value(where or "body", language)  # the field as the reader calls it (msgctxt value)
+            parts.append(f"{field}{colon}{_validation_text(e, language)}")
         texts[language] = separator.join(parts) or i18n.text("invalid", "validation", language)
     return problem(
         422,
         "VALIDATION_ERROR",
         i18n.Localized(texts),
         "Invalid request",
-        errors=[{"loc": [str(p) for p in e.get("loc", ())], "msg": e.get("msg")} for e in errors[:10]],
+        # each error's loc for a program, its msg in the caller's language like the detail
+        errors=[
+            {"loc": [str(p) for p in e.get("loc", ())], "msg": _validation_text(e, i18n.current())} for e in errors[:10]
+        ],
     )

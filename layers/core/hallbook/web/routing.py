@@ -82,7 +82,10 @@ CANCEL_REFUSALS = {404: ("NOT_FOUND",), 409: ("NOT_CANCELLABLE", "CANCEL_CLOSED"
 # services.reschedule.reschedule_booking (R8a): the new slot's refusals and the cancellation's
 RESCHEDULE_REFUSALS = merge(
     CANCEL_REFUSALS,
-    {409: ("SERVICE_NOT_OFFERED", "OUTSIDE_WINDOW", "NO_SUCH_SLOT", "SLOT_FULL"), 422: ("VALIDATION_ERROR",)},
+    {
+        409: ("SERVICE_NOT_OFFERED", "OUTSIDE_WINDOW", "NO_SUCH_SLOT", "SLOT_FULL", "DRAW_OPEN"),
+        422: ("VALIDATION_ERROR",),
+    },
 )
 APPLICATION_STEP = {404: ("NOT_FOUND",), 409: ("INVALID_STATE",)}
 CATALOG_CHANGE = {409: ("INVALID_STATE",)}  # changed by someone else meanwhile (store.catalog.ChangedMeanwhile)

@@ -9,6 +9,7 @@ from aws_lambda_powertools.event_handler.openapi.params import Body
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
+from ...i18n import N_, translate
 from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
@@ -119,13 +120,9 @@ def get_me() -> Response[MeOut]:
 )
 def password_reset(body: Annotated[PasswordResetIn, Body()]) -> Response[PasswordResetOut]:
     """A code to the verified phone of the login's account; the same 202 whether or not it exists."""
-    account_life.request_password_reset(body.login, now())
-    return Response(
-        202,
-        "application/json",
-        {"detail": "If this login has an account with a verified phone, a code was sent to it."},
-        NO_STORE,
-    )
+    account_life.request_password_reset(body.login, now(), body.phone)
+    detail = N_("If this login has an account with a verified phone, a code was sent to it.")
+    return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 
 
 @declare(

@@ -13,26 +13,26 @@ from ...clock import now
 from ...lazy import lazy
 from ..auth import staff_of, verified_caller
 from ..models_identity import (
+    ConsentIn,
     GuardianConfirmIn,
     GuardianLinkIn,
     GuardianLinkOut,
     GuardianLinksOut,
+    IdentityChangeOut,
     ReclaimConfirmIn,
     ReclaimConfirmOut,
     ReclaimIn,
-    ReclaimOut,
     StaffGuardianLinkIn,
     StaffGuardianRevokeIn,
     StaffPhoneChangeIn,
-    StaffPhoneChangeOut,
 )
 from ..routing import CITIZEN, LIMITED, SMS_BY_ADDRESS, STAFF, Limit, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import account_life, guardians, reclaims
+    from ...services import guardians, identity_changes, reclaims
 else:
-    account_life = lazy("hallbook.services.account_life")
     guardians = lazy("hallbook.services.guardians")
+    identity_changes = lazy("hallbook.services.identity_changes")
     reclaims = lazy("hallbook.services.reclaims")
 
 router = APIGatewayRouter()
@@ -113,14 +113,16 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
     tags=["hall"],
     roles=STAFF,
     own_office=True,
-    ok=(201,),
-    refusals={404: ("NOT_FOUND",)},
+    ok=(202, 200),
+    refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",)},
 )
-def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[GuardianLinkOut]:
-    """Staff who saw the household register link a guardian's account to a minor (audited)."""
+def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[IdentityChangeOut]:
+    """Staff who saw the household register ask to link a guardian's account to a minor: refused when
+    the population register contradicts it, else pending (202) until a second staff member approves or
+    the minor's linked guardian consents (issue 21); 200 when the link is active already."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    link, created = guardians.link_by_staff(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
-    return _json(201, GuardianLinkOut.of(link, account_id=link.account_id if created else None))
+    shown = identity_changes.request_link(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
+    return _json(200 if shown["status"] == "active" else 202, shown)
 
 
 @declare(
@@ -148,13 +150,54 @@ def staff_revoke_guardian_link(
     tags=["hall"],
     roles=STAFF,
     own_office=True,
-    ok=(201,),
-    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)},
+    ok=(202,),
+    refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",)},
 )
-def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[ReclaimOut]:
-    """R1: staff who have seen the owner's ID card give the number back to its owner (audited)."""
+def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[IdentityChangeOut]:
+    """R1: staff who have seen the owner's ID card ask to give the number back to its owner: refused
+    when the real-name source contradicts it, else pending (202) until a second staff member approves
+    or the account that holds the number consents (issue 21)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(201, reclaims.reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now()))
+    return _json(
+        202, identity_changes.request_reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now())
+    )
+
+
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/identity-changes/{change_id}/approve",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={403: ("FORBIDDEN",), 404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")},
+)
+def approve_identity_change(
+    office_id: Office, change_id: Annotated[str, Path(max_length=64)]
+) -> Response[IdentityChangeOut]:
+    """A second staff member of the hall (or an administrator) approves a pending reclaim, guardian link
+    or phone change: it is carried out (flagged R22, audited)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, identity_changes.approve(staff, office_id, change_id, now()))
+
+
+@declare(
+    staff_router,
+    "POST",
+    "/v1/offices/{office_id}/identity-changes/{change_id}/consent",
+    tags=["hall"],
+    roles=STAFF,
+    own_office=True,
+    ok=(201,),
+    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE"), **LIMITED},
+)
+def consent_identity_change(
+    office_id: Office, change_id: Annotated[str, Path(max_length=64)], body: Annotated[ConsentIn, Body()]
+) -> Response[IdentityChangeOut]:
+    """The account concerned consented: the clerk enters the code it received by SMS (five tries)."""
+    staff = staff_of(router=staff_router, office_id=office_id)
+    return _json(201, identity_changes.consent(staff, office_id, change_id, body.code, now()))
 
 
 @declare(
@@ -164,10 +207,12 @@ def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> 
     tags=["hall"],
     roles=STAFF,
     own_office=True,
-    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN", "INVALID_STATE")},
+    ok=(202,),
+    refusals={404: ("NOT_FOUND",), 409: ("PHONE_TAKEN",)},
 )
-def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[StaffPhoneChangeOut]:
-    """R1, a lost old phone: staff who saw the ID card move the account to the phone the citizen holds
-    (audited, flagged R22; refused when the real-name source says the phone is someone else's)."""
+def phone_change(office_id: Office, body: Annotated[StaffPhoneChangeIn, Body()]) -> Response[IdentityChangeOut]:
+    """R1, a lost old phone: staff who saw the ID card ask to move the account to the phone the citizen
+    holds: refused when the real-name source says the phone is someone else's, else pending (202) until
+    a second staff member approves (audited, flagged R22)."""
     staff = staff_of(router=staff_router, office_id=office_id)
-    return _json(200, account_life.change_phone_at_hall(staff, office_id, body.id_number, body.phone, now()))
+    return _json(202, identity_changes.request_phone_change(staff, office_id, body.id_number, body.phone, now()))

@@ -160,7 +160,9 @@ def operator_reschedule_booking(
     ok=(202,),
     refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",), **LIMITED},
 )
-def resend_confirmation(account_id: Account, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
+def operator_resend_confirmation(
+    account_id: Account, booking_id: Annotated[str, Path(max_length=64)]
+) -> Response[BookingOut]:
     """The booking's confirmation SMS again (a booked booking; three a day per booking)."""
     caller = operator(router)
     return Response(
