@@ -229,10 +229,20 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
     catalog = load_catalog(max_age=0)
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):
-        for slot in slots_for_day({code: office.timetable[code]}, day, catalog.calendar, office.closed_days):
-            change = slot_store.set_capacity_keeping_bookings(office_id, code, day, slot.start, slot.capacity, slot.end)
-            if change is not None and change[0].closed and not change[1].closed:
-                reopened += 1
+        planned = {
+            s.start: s for s in slots_for_day({code: office.timetable[code]}, day, catalog.calendar, office.closed_days)
+        }
+        if not planned:
+            continue
+        # one Query, then the slots to open (or to bring to the timetable) in transactions of 100
+        changes = [
+            (state, plan.capacity, plan.end)
+            for state in slot_store.slots_between(office_id, code, day, day, consistent=True)
+            if (plan := planned.get(state.start)) is not None
+            and (state.closed or (state.capacity, state.end) != (plan.capacity, plan.end))
+        ]
+        slot_store.retime_slots(changes)  # type: ignore[arg-type]
+        reopened += sum(1 for state, _, _ in changes if state.closed)
     created = 0
     if day in days_to_stage(now, catalog.booking_window_days(office)):
         created = release.release_office(office_id, [day], now).written

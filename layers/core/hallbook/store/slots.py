@@ -212,16 +212,20 @@ def slots_between(
 
 def close_slots_of_day(office_id: str, service_codes: list[str], day: date) -> list[SlotState]:
     """A closure: mark every released slot of a hall's day closed, so book_slot's condition refuses
-    them, and return each as it was at the moment it closed (UpdateItem's new image): its `booked`
-    is then final, since no booking can join a closed slot. One Query per service, one UpdateItem
-    per slot not closed yet; idempotent."""
-    states = []
-    for code in service_codes:
-        for item in SlotItem.query(slot_pk(office_id, code), SlotItem.sk.startswith(f"{day.isoformat()}#")):
-            if not item.closed:
-                item.update(actions=[SlotItem.closed.set(True)], condition=SlotItem.pk.exists())
-            states.append(slot_state(item))
-    return states
+    them, and return each as it is once closed: its `booked` is then final, since no booking can join
+    a closed slot. One Query per service; the slots not closed yet closed in transactions of 100
+    (retime_slots: a big hall's day is one or two requests, not one per slot), then the services that
+    had any read again, strongly consistent, for their final counts; idempotent."""
+    prefix = SlotItem.sk.startswith(f"{day.isoformat()}#")
+    found = {code: [slot_state(i) for i in SlotItem.query(slot_pk(office_id, code), prefix)] for code in service_codes}
+    still_open = [(state, None, None) for states in found.values() for state in states if not state.closed]
+    if still_open:
+        retime_slots(still_open)  # type: ignore[arg-type]
+        for code in sorted({state.service_code for state, _, _ in still_open}):
+            found[code] = [
+                slot_state(i) for i in SlotItem.query(slot_pk(office_id, code), prefix, consistent_read=True)
+            ]
+    return [state for code in service_codes for state in found[code]]
 
 
 def set_capacity_keeping_bookings(
