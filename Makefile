@@ -34,7 +34,7 @@ $(TOOLS)/.stamp: requirements-tools.txt | $(VENV)/.stamp
 venv: $(VENV)/.stamp
 tools: $(TOOLS)/.stamp
 
-## make i18n: the message catalogue (docs/i18n.md): new raised details into the .po files, the .mo compiled, what is missing listed
+## make i18n: the message catalogue (docs/i18n.md): new raised details into the .po files, what is missing listed
 i18n: venv
 	$(APP_PY) -m local.i18n
 

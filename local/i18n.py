@@ -1,8 +1,8 @@
 """The message catalogue's tool (docs/i18n.md): `python -m local.i18n` (`make i18n`).
 
     python -m local.i18n          update: add every new raised detail to the .po files (empty, for a
-                                  translator), drop details no longer raised, compile the .mo files,
-                                  then print what is still missing
+                                  translator), drop details no longer raised, write them in their
+                                  canonical form (sorted, no locations), then print what is still missing
     python -m local.i18n check    print what is missing or wrong, exit 1 if anything is (the tests do
                                   the same: tests/unit/test_i18n.py)
 
@@ -10,8 +10,8 @@ The raised details are found in the source, not by convention: every call of a D
 (hallbook.domain.errors and classes derived from them) and of web.problems' `problem`/`Problem`,
 whose detail is a string literal (its message id) or `N_("... {name} ...", name=...)`. An f-string or
 a concatenation there is reported: its values would be English inside the Chinese sentence.
-Babel reads and writes the .po files and compiles the .mo files; at run time only the standard
-library's gettext reads the .mo (hallbook/i18n.py)."""
+Babel reads and writes the .po files; at run time hallbook/i18n.py reads them with the standard
+library alone (no compiled .mo: a binary file would conflict at every merge of two branches' texts)."""
 
 from __future__ import annotations
 
@@ -215,14 +215,6 @@ def po_bytes(catalog) -> bytes:
     return out.getvalue()
 
 
-def mo_bytes(catalog) -> bytes:
-    from babel.messages.mofile import write_mo
-
-    out = io.BytesIO()
-    write_mo(out, catalog)
-    return out.getvalue()
-
-
 def entries(catalog) -> dict[tuple[str, str | None], str]:
     """(msgid, msgctxt) -> msgstr of every message but the header."""
     return {(str(m.id), m.context): str(m.string or "") for m in catalog if m.id}
@@ -274,7 +266,8 @@ def update() -> None:
                 catalog.add(msgid, "", context=context)
         po_path(language).parent.mkdir(parents=True, exist_ok=True)
         po_path(language).write_bytes(po_bytes(catalog))
-        mo_path(language).write_bytes(mo_bytes(read(language)))
+        if mo_path(language).exists():
+            mo_path(language).unlink()  # an older branch's compiled catalogue: the .po is read as it is
 
 
 # ---------------------------------------------------------------- what is missing or wrong
@@ -339,7 +332,7 @@ def problems(found: Extraction | None = None) -> dict[str, list[str]]:
         ],
         "translations whose placeholders differ from the original's": [],
         "texts that mix the languages": [],
-        ".mo files that do not match their .po (run python -m local.i18n)": [],
+        "catalogues the functions read otherwise than Babel (run python -m local.i18n)": [],
         "SMS templates outside the catalogue (run make i18n: it moves them into the .po files)": [
             str(MESSAGES_JSON.relative_to(ROOT))
         ]
@@ -360,9 +353,20 @@ def problems(found: Extraction | None = None) -> dict[str, list[str]]:
     for (msgid, context), translated in en.items():
         if translated and (bit := mixed(translated, "en")) is not None:
             out["texts that mix the languages"].append(f"en {context or ''}:{msgid!r}: {bit!r}")
+    if str(PACKAGE.parent) not in sys.path:
+        sys.path.insert(0, str(PACKAGE.parent))  # `python -m local.i18n` without make's PYTHONPATH
+    from hallbook.i18n import parse_po
+
     for language, catalog in catalogs.items():
-        if not mo_path(language).exists() or mo_path(language).read_bytes() != mo_bytes(catalog):
-            out[".mo files that do not match their .po (run python -m local.i18n)"].append(str(mo_path(language)))
+        babel = {
+            f"{m.context}\x04{m.id}" if m.context else str(m.id): str(m.string)
+            for m in catalog
+            if m.id and m.string and not m.fuzzy
+        }
+        if parse_po(po_path(language).read_text(encoding="utf-8")) != babel or mo_path(language).exists():
+            out["catalogues the functions read otherwise than Babel (run python -m local.i18n)"].append(
+                str(po_path(language).relative_to(ROOT))
+            )
     return {k: v for k, v in out.items() if v}
 
 

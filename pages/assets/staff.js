@@ -9,7 +9,7 @@
   var t = HB.t, api = HB.api, el = HB.el;
   var $ = function (id) { return document.getElementById(id); };
   var token = sessionStorage.getItem("hallbook.staffToken"), office = null, services = {}, current = null;
-  var ID_NUMBER = /^\d{17}[\dXx]$/, poller = null, lastBoard = null, paused = false, lastIdentity = null;
+  var ID_NUMBER = /^\d{17}[\dXx]$/, poller = null, lastBoard = null, paused = false, toggledAt = 0, lastIdentity = null;
 
   function msg(text, kind) { HB.say("msg", text, kind); }
   function fail(err) {
@@ -73,7 +73,9 @@
       if (!r.data) return;
       lastBoard = r.data;
       var mine = (r.data.counters || []).filter(function (c) { return c.counter === myCounter(); })[0];
-      paused = !!(mine && mine.paused);
+      // the public board may be a second old (the stage cache): right after this console paused or
+      // resumed, its own answer is the truth
+      if (Date.now() - toggledAt > 3000) paused = !!(mine && mine.paused);
       renderSummary(); renderCurrent();
     }, function () { /* shown on the next action */ });
   }
@@ -201,7 +203,7 @@
     if (!counter || !office) { $("counter").focus(); return; }
     api("POST", officePath("/counters/" + encodeURIComponent(counter) + (paused ? "/resume" : "/pause")), { token: token })
       .then(function (r) {
-        paused = r.data.paused; renderCurrent();
+        paused = r.data.paused; toggledAt = Date.now(); renderCurrent();
         msg(t(paused ? "staff.pausedNow" : "staff.resumedNow", { counter: counter }), "ok"); refreshQueue();
       }, fail);
   }

@@ -191,3 +191,28 @@ def test_the_proxy_and_the_citizen_booking_at_once_get_one_booking_for_him(offic
     assert sorted(a.status for a in answers) == [201, 409], [a.text for a in answers]
     problem(next(a for a in answers if a.status == 409), 409, "ALREADY_BOOKED")
     assert len(father.get("/v1/bookings").json()["bookings"]) == 1
+
+
+@pytest.mark.R8a
+def test_a_son_reschedules_for_his_father_and_a_stranger_cannot(office):
+    """R8a with R20: the proxy moves the father's booking in one step (not a cancellation: R11); the
+    father gets the SMS with both times and the son a copy; someone else's proxy id or booking is 404."""
+    father, son, stranger = registered(office, born="19480305"), registered(office), registered(office)
+    proxy_id = authorised(office, son, father)
+    booking = book_for(son, proxy_id, DAY, "k1").json()
+
+    def move(citizen, proxy: str, booking_id: str, key: str = "m1"):
+        return citizen.api.invoke(
+            "POST",
+            f"/v1/proxies/{proxy}/bookings/{booking_id}/reschedule",
+            headers=auth(citizen.token, key),
+            body={"date": WEDNESDAY, "start": "09:30"},
+        )
+
+    problem(move(stranger, proxy_id, booking["booking_id"]), 404, "NOT_FOUND")
+    r = move(son, proxy_id, booking["booking_id"])
+    assert r.status == 200 and (r.json()["date"], r.json()["start"]) == (WEDNESDAY, "09:30"), r.text
+    assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0
+    assert any(booking["reference"] in t and "已改至" in t for t in sms_texts(office, father.phone))
+    [copy] = [t for t in sms_texts(office, son.phone) if booking["reference"] in t and "已改至" in t]
+    assert copy.startswith("（代李*办理·抄送）")

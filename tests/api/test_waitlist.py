@@ -96,7 +96,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
 
     monkeypatch.setattr(waitlist, "delay_range", lambda: DelayRange(5, 10))  # every offer made within its hold
     put_test_office(capacity=5)
-    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], None, now())
+    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], [SERVICE], now())
     holders, waiting = citizens(5), citizens(50)
     made = [book(h) for h in holders]
     entries = [join(w) for w in waiting]
@@ -205,7 +205,7 @@ def test_an_office_cancellation_and_a_capacity_raise_are_not_delayed_and_go_to_t
         join(first, start=None)
     e1, e2 = join(first), join(second)
     put_test_office(capacity=3)  # a capacity raise: one more place, offered at once to the first waiting
-    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], None, now())
+    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], [SERVICE], now())
     assert status(e1) == "offered" and status(e2) == "waiting"
     assert slot().booked == 3 and slot().held == 1 and slot().remaining == 0
 

@@ -28,7 +28,7 @@ def test_find_by_a_misheard_reference_resend_reschedule_and_cancel(
     desktop: Watched, base_url: str, server: Api, caller: dict
 ) -> None:
     page = desktop.page
-    page.goto(base_url + "/operator/")
+    page.goto(base_url + "/operator/?lang=zh")
     page.get_by_label("工号").fill("operator")
     page.locator("#password").fill("local-operator-pass")
     page.locator("#password").press("Enter")

@@ -47,7 +47,7 @@ def test_the_clerk_opens_approves_and_completes_an_application(
     desktop: Watched, base_url: str, server: Api, application: dict
 ) -> None:
     page = desktop.page
-    page.goto(base_url + "/staff/")
+    page.goto(base_url + "/staff/?lang=zh")
     if page.locator("#logout").is_visible():
         page.locator("#logout").click()
     page.get_by_label("工号").fill(f"staff@{STATION}")

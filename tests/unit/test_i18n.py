@@ -54,8 +54,31 @@ def test_translations_keep_the_placeholders_and_no_text_mixes_the_languages(miss
     assert _section(missing, "texts that mix") == []
 
 
-def test_the_committed_mo_files_are_the_po_files_compiled(missing):
-    assert _section(missing, ".mo files") == []
+def test_the_functions_read_the_po_files_as_babel_does(missing):
+    assert _section(missing, "catalogues the functions read") == []  # every entry of both files, as Babel reads it
+    po = r"""
+# a comment
+msgid ""
+msgstr "Language: zh\n"
+
+msgctxt "sms"
+msgid "k"
+msgstr ""
+"第一行\n"
+"带“引号”和 \"转义\" 的 {value}"
+
+#, fuzzy
+msgid "Unsure."
+msgstr "不确定。"
+
+#, python-brace-format
+msgid "Done {x}."
+msgstr "完成{x}。"
+
+msgid "Untranslated."
+msgstr ""
+"""
+    assert i18n.parse_po(po) == {"sms\x04k": '第一行\n带“引号”和 "转义" 的 {value}', "Done {x}.": "完成{x}。"}
 
 
 def test_the_sms_templates_are_in_the_catalogue_in_both_languages(missing):
@@ -165,3 +188,33 @@ def test_api_gateway_s_own_404_is_the_catalogue_s_not_found_in_the_default_langu
     assert unknown["StatusCode"] == "404" and body["code"] == "NOT_FOUND" and body["status"] == 404
     assert body["title"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "title")
     assert body["detail"] == i18n.lookup("NOT_FOUND", i18n.DEFAULT_LANGUAGE, "code")
+
+
+def test_a_messages_json_from_an_older_branch_moves_in_keeping_the_catalogue_s_newer_texts(tmp_path, monkeypatch):
+    """docs/i18n.md "A branch older than the move": a new key is added, a text the branch changed wins,
+    a text it carried unchanged (a stale copy) leaves the catalogue's newer one alone."""
+    catalogs = {language: tool.read(language) for language in tool.LANGUAGES}
+    booked_now = catalogs["zh"].get("booked", context="sms").string
+    base = {
+        "booked": {"zh": tool.text_hash("旧的预约短信{reference}")},
+        "cancelled": {"zh": tool.text_hash("旧的取消{reference}")},
+    }
+    (tmp_path / "base.json").write_text(json.dumps(base), encoding="utf-8")
+    (tmp_path / "messages.json").write_text(
+        json.dumps(
+            {
+                "booked": {"zh": "旧的预约短信{reference}"},  # unchanged since the move: stale
+                "cancelled": {"zh": "改过的取消{reference}"},  # changed on the branch: wins
+                "brand_new": {"zh": "新{reference}", "en": "New {reference}"},
+            },
+            ensure_ascii=False,
+        ),
+        encoding="utf-8",
+    )
+    monkeypatch.setattr(tool, "MESSAGES_JSON", tmp_path / "messages.json")
+    monkeypatch.setattr(tool, "SMS_BASE", tmp_path / "base.json")
+    notes = tool.absorb_messages_json(catalogs)
+    assert catalogs["zh"].get("booked", context="sms").string == booked_now
+    assert catalogs["zh"].get("cancelled", context="sms").string == "改过的取消{reference}"
+    assert catalogs["en"].get("brand_new", context="sms").string == "New {reference}"
+    assert len(notes) == 3 and not (tmp_path / "messages.json").exists()

@@ -1,6 +1,7 @@
 """One message catalogue for every text a person reads (SPEC: "entirely in the request's language ...
-from one message catalogue"): gettext catalogues in hallbook/locale/<language>/LC_MESSAGES/hallbook.po,
-compiled to the .mo beside them (`python -m local.i18n`, Babel; docs/i18n.md says how to add a text).
+from one message catalogue"): gettext catalogues in hallbook/locale/<language>/LC_MESSAGES/hallbook.po
+(translators edit them; `python -m local.i18n` keeps them with Babel; docs/i18n.md says how to add a
+text), read here as they are - no compiled .mo, so parallel branches merge them as text.
 
 Two kinds of message id:
 - an English sentence (no msgctxt): the detail a DomainError is raised with. English readers get it as
@@ -11,12 +12,12 @@ Two kinds of message id:
   catalogues: `text("booked", "sms", "en", reference=...)`.
 
 The request's language is a context variable (`using`, set by web/app.py from Accept-Language);
-an SMS is in its account's language, passed explicitly. Only the standard library at run time: the .mo
-files are read at the first translation, not at import."""
+an SMS is in its account's language, passed explicitly. Only the standard library at run time: a
+language's .po is read at its first translation (~1 ms), not at import."""
 
 from __future__ import annotations
 
-import gettext
+import re
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
@@ -49,17 +50,63 @@ def using(language: str) -> Iterator[str]:
         _language.reset(token)
 
 
+_ESCAPES = {"n": "\n", "t": "\t", "r": "\r", '"': '"', "\\": "\\"}
+_ESCAPE = re.compile(r"\\(.)")
+
+
+def _unquote(text: str) -> str:
+    """A .po string literal's text ("a\\n" -> a and a newline)."""
+    text = text.strip()
+    return _ESCAPE.sub(lambda m: _ESCAPES.get(m.group(1), m.group(1)), text[1:-1])
+
+
+def parse_po(text: str) -> dict[str, str]:
+    """A .po file's translations: msgid (or "context\\x04msgid") -> msgstr, without the header, empty
+    and fuzzy entries (what msgfmt would compile; tests/unit/test_i18n.py holds it to Babel's reading)."""
+    catalog: dict[str, str] = {}
+    entry: dict[str, str] = {}
+    field = ""
+    fuzzy = False
+
+    def flush() -> None:
+        nonlocal entry, fuzzy
+        if entry.get("msgid") and entry.get("msgstr") and not fuzzy:
+            key = f"{entry['msgctxt']}\x04{entry['msgid']}" if "msgctxt" in entry else entry["msgid"]
+            catalog[key] = entry["msgstr"]
+        entry, fuzzy = {}, False
+
+    for raw in text.splitlines():
+        line = raw.strip()
+        if not line:
+            continue
+        if line.startswith("#"):
+            if "msgstr" in entry:
+                flush()
+            fuzzy = fuzzy or (line.startswith("#,") and "fuzzy" in line)
+            continue
+        if line.startswith('"'):
+            if field:
+                entry[field] += _unquote(line)
+            continue
+        word, _, rest = line.partition(" ")
+        if word in ("msgctxt", "msgid") and "msgstr" in entry:
+            flush()
+        field = word if word in ("msgctxt", "msgid", "msgstr") else ""
+        if field:
+            entry[field] = _unquote(rest)
+    flush()
+    return catalog
+
+
 @cache
 def messages(language: str) -> dict[str, str]:
-    """The compiled catalogue of `language`: msgid (or "context\\x04msgid") -> translation."""
-    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.mo"
+    """The catalogue of `language`: msgid (or "context\x04msgid") -> translation, read from its .po at
+    the first translation (no compiled .mo: nothing binary to conflict when branches merge)."""
+    path = LOCALE_DIR / language / "LC_MESSAGES" / f"{DOMAIN}.po"
     try:
-        with path.open("rb") as mo:
-            translations = gettext.GNUTranslations(mo)
+        return parse_po(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         return {}
-    catalog: dict[str, str] = vars(translations)["_catalog"]
-    return {k: v for k, v in catalog.items() if isinstance(k, str) and k and v}
 
 
 def lookup(msgid: str, language: str, context: str | None = None) -> str | None:

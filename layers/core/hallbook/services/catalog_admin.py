@@ -235,10 +235,14 @@ def _target(wanted: Slot | None) -> tuple[int | None, str | None]:
     return (None, None) if wanted is None else (wanted.capacity, wanted.end)
 
 
-def apply_timetable(office: Office, codes: list[str], now: datetime) -> dict[str, Any]:
+def apply_timetable(office: Office, codes: list[str] | Office | None, now: datetime) -> dict[str, Any]:
     """Bring the released slots of `codes` in line with the hall's timetable, never dropping a booking:
     one Query per service, then one unread UpdateItem per slot that differs (shrinking ones first, so a
-    capacity cut takes effect before any raise), then the release writes the slots that are new."""
+    capacity cut takes effect before any raise), then the release writes the slots that are new.
+    `codes` None: every service of the hall's timetable; an Office: the hall as it was before (its
+    services too)."""
+    if codes is None or isinstance(codes, Office):
+        codes = sorted(set(office.timetable) | set(codes.timetable if codes else ()))
     catalog = load_catalog(max_age=0)
     first, last = now.date() + timedelta(days=1), now.date() + RELEASED_HORIZON
     result: dict[str, Any] = {"updated": 0, "closed": 0, "created": 0, "over_capacity": [], "closed_with_bookings": []}

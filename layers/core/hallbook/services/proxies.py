@@ -23,7 +23,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from ..domain import errors
 from ..domain.identity import (
@@ -44,6 +44,9 @@ from ..store.outbox import Message
 from ..store.proxies import ACTIVE, PENDING, REVOKED, Link, Proxies, ProxiesMoved
 from . import audit, bookings, identity, messages
 from .tokens import Caller
+
+if TYPE_CHECKING:
+    from .reschedule import RescheduleRequest
 
 log = logging.getLogger(__name__)
 CODE_MINUTES = 30  # time enough to phone an older relative and hear the code read out
@@ -357,6 +360,34 @@ def cancel(caller: Caller, proxy_id: str, booking_id: str, now: datetime) -> Boo
         cancelled = bookings.cancel_booking(booking, now, by="proxy", copy_to=_copy(me, citizen))
         record["after"] = cancelled
     return cancelled
+
+
+def reschedule(
+    caller: Caller,
+    proxy_id: str,
+    booking_id: str,
+    request: RescheduleRequest,
+    idempotency_key: str | None,
+    now: datetime,
+) -> Booking:
+    """R8a for the citizen the caller acts for: the same atomic move and SMS (a copy to the proxy), audited."""
+    from . import reschedule as reschedules
+
+    with audit.recorded(caller, "proxy.reschedule", f"PROXY#{proxy_id}/BOOKING#{booking_id}", now) as record:
+        me, citizen = _acting(caller, proxy_id)
+        booking = _citizens_booking(citizen, booking_id)
+        record["before"] = booking
+        moved = reschedules.reschedule_booking(
+            booking,
+            request,
+            now,
+            actor_id=me.account_id,
+            idempotency_key=idempotency_key,
+            by="proxy",
+            copy_to=_copy(me, citizen),
+        )
+        record["after"] = moved
+    return moved
 
 
 def own_booking_for(caller: Caller, proxy_id: str, booking_id: str) -> Booking:

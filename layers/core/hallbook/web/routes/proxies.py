@@ -12,7 +12,7 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...lazy import lazy
 from ..auth import verified_caller
-from ..models import CURSOR, BookingIn, BookingOut, BookingsOut
+from ..models import CURSOR, BookingIn, BookingOut, BookingsOut, RescheduleIn
 from ..models_proxies import ProxiesOut, ProxyConfirmIn, ProxyOut, ProxyRequestIn
 from ..routing import (
     BOOKING_ATTEMPTS,
@@ -21,6 +21,7 @@ from ..routing import (
     CITIZEN,
     HTML,
     LIMITED,
+    RESCHEDULE_REFUSALS,
     SMS_BY_ADDRESS,
     Limit,
     declare,
@@ -148,6 +149,31 @@ def proxy_create_booking(
 def proxy_cancel_booking(proxy_id: ProxyId, booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
     """Cancel a booking of the citizen you act for, under R10; both of you are told by SMS."""
     return _json(200, BookingOut.of(proxies.cancel(verified_caller(router), proxy_id, booking_id, now())))
+
+
+# reschedule for the citizen (R8a with R20)
+@declare(
+    router,
+    "POST",
+    "/v1/proxies/{proxy_id}/bookings/{booking_id}/reschedule",
+    tags=["proxies"],
+    roles=CITIZEN,
+    limits=BOOKING_ATTEMPTS,
+    refusals=merge(RESCHEDULE_REFUSALS, LIMITED),
+)
+def proxy_reschedule_booking(
+    proxy_id: ProxyId,
+    booking_id: Annotated[str, Path(max_length=64)],
+    body: Annotated[RescheduleIn, Body()],
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key", max_length=128)] = None,
+) -> Response[BookingOut]:
+    """Move a booking of the citizen you act for to another time (R8a): one step, not a cancellation;
+    the citizen gets the SMS, and you a copy."""
+    from ...services.reschedule import RescheduleRequest
+
+    request = RescheduleRequest(**body.model_dump())
+    moved = proxies.reschedule(verified_caller(router), proxy_id, booking_id, request, idempotency_key, now())
+    return _json(200, BookingOut.of(moved))
 
 
 @declare(
