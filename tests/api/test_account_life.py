@@ -185,6 +185,7 @@ def test_closing_the_account_cancels_without_counting_erases_and_frees_the_id_nu
 
     cancelled = booking_store.get_booking(booking["booking_id"])
     assert cancelled is not None and cancelled.status == "cancelled"
+    assert cancelled.subject_id_number.startswith("erased#") and citizen.id_number not in cancelled.subject_id_number
     assert booking_store.get_subject(citizen.id_number).record().cancellations_in(day) == 0  # never counted
     proxies = api.invoke("GET", "/v1/proxies", headers=auth(daughter.token)).json()
     assert all(p["status"] == "revoked" for p in proxies["proxies"]), proxies

@@ -248,7 +248,7 @@ def test_only_admins_register_permits(tokens, permit_offices, api, role):
 @pytest.mark.parametrize(
     "change, field",
     [
-        ({"holder_id_number": "460106199003152311"}, "id_number"),  # wrong check digit
+        ({"holder_id_number": "460106199003152311"}, "holder_id_number"),  # wrong check digit: the field named
         ({"office_id": "nowhere"}, None),
         ({"valid_until": "01/10/2026"}, "valid_until"),
         ({"last_endorsed": "2026-09-20"}, "last_endorsed"),  # in the future

@@ -386,9 +386,9 @@ def change_phone_at_hall(
 
 def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
     """DELETE /v1/me: active bookings cancelled (never counted against anyone, the places returning as a
-    citizen's cancellation does, R19), waitlist entries left, proxies and guardian links ended; then the
-    claims deleted (the ID number and phone can register again) and the personal data erased in one
-    transaction with the audit entry. The subject's sanction record (R11, R12) stays with the ID
+    citizen's cancellation does, R19), waitlist entries left, proxies and guardian links ended, the
+    bookings' subjects pseudonymised; then the claims deleted (the ID number and phone can register
+    again) and the personal data erased in one transaction with the audit entry. The subject's sanction record (R11, R12) stays with the ID
     number: closing an account does not lift a suspension."""
     from . import guardians, proxies, waitlist
     from .bookings import cancel_booking
@@ -427,6 +427,9 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
                 guardians.revoke_own(caller, link.guardians.minor_id_number, now)
             except errors.DomainError as error:
                 log.warning("closure: a guardian link could not be ended", extra={"code": error.code})
+    from .. import keyed
+
+    erased = booking_store.pseudonymise_for_account(account.account_id, keyed.pseudonym)
     pseudonym = "closed-" + hashlib.sha256(account.account_id.encode()).hexdigest()[:12]
     entry = audit.entry(
         caller,
@@ -434,7 +437,7 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
         f"ACCOUNT#{account.account_id}",
         now,
         before={"id_number": mask_id_number(account.id_number or ""), "phone": mask_phone(account.phone or "")},
-        after={"cancelled_bookings": cancelled},
+        after={"cancelled_bookings": cancelled, "bookings_pseudonymised": erased},
     )
     sms = []
     if account.phone:
