@@ -50,6 +50,9 @@ def offered_entry(office) -> tuple:
     made = [book(h) for h in holders]
     entry = join(waiter)
     bookings.cancel(holders[0], made[0].booking_id, now())
+    # R19: the place goes to the waitlist only at its return instant, then the next run of the timers
+    returns = [p.return_at for p in wait_store.places_of_day(OFFICE, SERVICE, D) if p.state == "delayed"]
+    office.move_clock(max(returns) + timedelta(seconds=61))
     assert wait_store.get_entry(entry["waitlist_id"]).status == "offered"
     return waiter, entry
 
