@@ -363,7 +363,7 @@ def _lambda_tree(root: Path, handlers: tuple[str, ...], environment: dict) -> No
 
 def _timed(command: list[str], environment: dict) -> float:
     """The CPU seconds (user + system) the command's process used: unlike its wall time, not inflated
-    when other processes share the machine's cores (issue 24: the ratio to the platform is taken on a
+    when other processes share the machine's cores (the ratio to the platform is taken on a
     machine 9 sessions share), and an import is CPU work (its files are in the page cache)."""
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     subprocess.run(command, capture_output=True, check=True, env=environment)
@@ -614,7 +614,7 @@ def main() -> None:
         phase("release done")
 
     system.pump.drain()
-    if not args.quick:  # the demo halls (issue 26): the largest hall's PUT
+    if not args.quick:  # the demo halls: the largest hall's PUT
         system.reset(NOW_FOR_SETUP, seed=True)
     put_office = "rush-hall" if args.quick else OFFICE_PUT
     put = office_put_bench(system, put_office, 4 if args.quick else 40)
@@ -656,7 +656,7 @@ def main() -> None:
     results.update({f"import_ms_{fn}_without_bytecode": ms for fn, ms in imports["without_bytecode"].items()})
     results["import_ms_platform_floor"] = imports["platform"]["floor"]
     api_imports = [ms for fn, ms in imports["with_bytecode"].items() if fn != "key_rotation"]
-    results["import_ratio_to_platform"] = max(api_imports) / imports["platform"]["floor"]  # issue 24: <= 1.25
+    results["import_ratio_to_platform"] = max(api_imports) / imports["platform"]["floor"]  # <= 1.25
     # the noon at a city's scale, on paper (bench/city_noon.py): a model of the template's limits
     city = city_noon.run(
         city_noon.City(halls=10, phones=20_000) if args.quick else None, plot_to=None if args.quick else city_noon.PLOT
@@ -664,7 +664,7 @@ def main() -> None:
     results.update({key: value for key, value in city.items() if key != "details"})
     print("city noon (model): " + json.dumps({key: value for key, value in city.items() if key != "details"}))
     phase("city model done")
-    # issue 25: the SMS segments of a booking and its reminder (bench/sms.py: texts only, no AWS)
+    # The SMS segments of a booking and its reminder (bench/sms.py: texts only, no AWS)
     results.update(sms_cost.measure())
     results["office_put_seconds"] = put["office_put_seconds"]
     results["quick_run"] = 1 if args.quick else 0

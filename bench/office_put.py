@@ -1,4 +1,4 @@
-"""PUT /v1/offices/{office_id} for the largest demo hall (issue 26): local mode with the demo data and
+"""PUT /v1/offices/{office_id} for the largest demo hall: local mode with the demo data and
 the booking window released, some bookings on its slots, then an administrator changes every capacity
 of gz-tianhe-centre (one place fewer on each row, so slots holding more bookings than their new
 capacity exist) through the gateway, as the console does. Measured: the request's wall time; checked:

@@ -1,4 +1,4 @@
-"""API Gateway's stage cache, simulated in front of the local gateway's handlers (issue 13).
+"""API Gateway's stage cache, simulated in front of the local gateway's handlers.
 
 What the template asks of the deployed stage (`Api`: CacheClusterEnabled, MethodSettings with
 CachingEnabled / CacheTtlInSeconds per resource and method; each route's `RequestParameters` with

@@ -53,7 +53,7 @@ settings()  # cold start: a missing or malformed variable stops the function her
 def start_release(event: dict | None = None) -> dict:
     """The noon run: plan every hall's days and send one message per hall (10 per request)."""
     at = now()
-    try:  # R5: the holidays package's schedules (issue 26); never in the way of the release itself
+    try:  # R5: the holidays package's schedules; never in the way of the release itself
         stored = calendar_sync.store_bundled_years(at)
     except Exception:  # noqa: BLE001 - logged; the next noon tries again
         logger.exception("could not read the holidays package's calendar")
@@ -140,7 +140,7 @@ def redrive_sms(event: dict) -> dict:
 
 
 def close_day(event: dict) -> dict:
-    """Issue 14: tickets (and their bookings) still waiting or called at the end of the day are closed."""
+    """Tickets (and their bookings) still waiting or called at the end of the day are closed."""
     result = tickets.close_day_end(now())
     metrics.add_metric(name="TicketsClosedAtDayEnd", unit=MetricUnit.Count, value=result["closed"])
     return result

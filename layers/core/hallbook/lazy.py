@@ -1,4 +1,4 @@
-"""Modules imported on first use rather than at a handler's import (issue 13: cold start). A route that
+"""Modules imported on first use rather than at a handler's import (cold start). A route that
 never signs a token, hashes a password, parses a phone number or ID number or draws a confirmation
 (the catalog, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
 phonenumbers, python-stdnum, segno or icalendar. Environments that

@@ -20,7 +20,7 @@ metrics = Metrics()  # the handlers' log_metrics flushes it (Powertools keeps on
 
 
 class LazyTracer:
-    """Tracing without the X-Ray SDK's ~200 ms at import (issue 13). Lambda's active tracing
+    """Tracing without the X-Ray SDK's ~200 ms at import. Lambda's active tracing
     (template: `Tracing: Active`, API Gateway `TracingEnabled`) records every invocation and its
     duration with no SDK in the function. The SDK (Powertools' Tracer: subsegments per AWS call) is
     loaded only where HALLBOOK_XRAY_SDK=1 asks for it, at the first invocation, never at import."""

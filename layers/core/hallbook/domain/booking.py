@@ -17,7 +17,7 @@ class Status(str, Enum):
     CHECKED_IN = "checked_in"
     COMPLETED = "completed"
     NO_SHOW = "no_show"
-    # issue 14: checked in but never completed by the end of the day (the evening job closed it)
+    # Checked in but never completed by the end of the day (the evening job closed it)
     CLOSED_AT_DAY_END = "closed_at_day_end"
 
 

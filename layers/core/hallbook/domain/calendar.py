@@ -1,7 +1,7 @@
 """R5: which days are working days.
 
 Order of authority for a year: an administrator's entries (PUT /v1/calendar/{year}), then a bundled
-State Council schedule - chinesecalendar, or else the `holidays` package (issue 26: a second source,
+State Council schedule - chinesecalendar, or else the `holidays` package (a second source,
 released monthly; the jobs function reads it, `holidays_package_year`, and stores what it knows in the
 catalog, so no request ever imports it: its import takes ~0.7-3 s, every country at once) - then, for a
 year none knows, a *provisional* calendar: the weekday rule with the statutory holidays of the 2025

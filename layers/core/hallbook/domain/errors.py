@@ -66,7 +66,7 @@ class InvalidState(DomainError):  # a class, not _error's: store.catalog.Changed
 
 
 NotEligible = _error("NotEligible", "NOT_ELIGIBLE", 409, "Not eligible")
-# issue 14: an administrator's If-Match names a version the entity has moved on from (HTTP 412; the
+# An administrator's If-Match names a version the entity has moved on from (HTTP 412; the
 # SPEC's code table has no code for a failed precondition, so this one is added to the README's)
 PreconditionFailed = _error("PreconditionFailed", "PRECONDITION_FAILED", 412, "Precondition failed")
 Busy = _error("Busy", "BUSY", 503, "Service busy")

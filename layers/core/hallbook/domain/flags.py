@@ -71,7 +71,7 @@ NOON_BURST = Pattern(
     False,
     "an account's booking attempts beyond its rate limit in the noon release's first minute",
 )
-INSIDER_CHANGE = Pattern(  # R1, R2 (issue 21): every one is listed, whoever approved or consented
+INSIDER_CHANGE = Pattern(  # R1, R2: every one is listed, whoever approved or consented
     "insider_change",
     1,
     False,

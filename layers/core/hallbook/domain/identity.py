@@ -18,7 +18,7 @@ from ..lazy import lazy
 from .errors import ValidationFailed
 
 ric = lazy("stdnum.cn.ric")  # loaded by the first ID number checked (python-stdnum imports pydoc: ~25 ms)
-phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (issue 13: cold start)
+phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (cold start)
 
 MINOR_AGE = 16  # a child's business (birth registration, first ID card) is booked by a guardian
 

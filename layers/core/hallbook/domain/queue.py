@@ -40,7 +40,7 @@ class TicketStatus(str, Enum):
     WAITING = "waiting"
     CALLED = "called"
     DONE = "done"
-    # issue 14: still waiting or called when the hall's day ended (the evening job closed it)
+    # Still waiting or called when the hall's day ended (the evening job closed it)
     CLOSED_AT_DAY_END = "closed_at_day_end"
     # R15a: skipped a second time (过号 twice): the citizen did not come
     NO_SHOW = "no_show"

@@ -1,4 +1,4 @@
-"""SMS paced to the provider (issue 13): the provider takes a fixed number of messages a second per
+"""SMS paced to the provider: the provider takes a fixed number of messages a second per
 account (SNS: the account's SMS messages-per-second quota). The template's `SmsRatePerSecond` is that
 rate; SmsQueue is drained by at most `SMS_SENDERS` notifier environments at once (the event source's
 MaximumConcurrency), so each environment sends at most rate / senders in any one second. What waits

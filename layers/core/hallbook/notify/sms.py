@@ -20,7 +20,7 @@ class SnsSender:
 
     def send(self, phone_e164: str, text: str) -> str:
         if self._client is None:
-            import boto3  # on first use (issue 13: cold start)
+            import boto3  # on first use (cold start)
 
             self._client = boto3.client("sns")
         try:

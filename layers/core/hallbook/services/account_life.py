@@ -1,4 +1,4 @@
-"""R1, account life (issue 21): a forgotten password reset with an SMS code to the verified phone, a
+"""R1, account life: a forgotten password reset with an SMS code to the verified phone, a
 phone change confirmed by a code to the new phone (the old one is told), a lost old phone handled at a
 hall with the ID card, and the account's closure under PIPL.
 

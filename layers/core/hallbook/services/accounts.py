@@ -130,7 +130,7 @@ STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
 
 
 def _no_code_here(id_number: str, now: datetime) -> DomainError:
-    """Issue 21: an ID number without an account waiting for a code (none, or verified already) is
+    """An ID number without an account waiting for a code (none, or verified already) is
     answered as a wrong code is, and throttled as one: CODE_ATTEMPTS a CODE_MINUTES period per number,
     then 429 with the wait a resend would have."""
     from ..store import ratelimits
@@ -318,7 +318,7 @@ def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[
 
 
 def _stranger_key(login: str, now: datetime) -> str:
-    """What an unknown login string is throttled by (issue 21: the same back-off as an account's, so
+    """What an unknown login string is throttled by (the same back-off as an account's, so
     the answers never tell a stranger whether a login exists): a hash of its canonical form (R1: the
     full-width and ASCII writings of one number share one back-off), else of its folded form."""
     try:
@@ -358,7 +358,7 @@ def login(
     or not. While the login needs its second factor, the password is compared first and only the right
     one is answered 401 SMS_CODE_REQUIRED / TOTP_CODE_REQUIRED (a citizen's code is then sent to the
     account's own phone): nobody without the password can send, burn or guess the owner's code, and a
-    wrong password gets the same 401 as an unknown login (issue 21)."""
+    wrong password gets the same 401 as an unknown login."""
     address = client_address(source_ip)
     at = int(now.timestamp())
     found = _find_login(login, now, address)
@@ -492,7 +492,7 @@ def send_login_code(login_name: str, password: str | None, now: datetime, source
     login needs one (what logging in without a code does too; a token it would issue is not given).
     For no or a wrong password, a login that needs no code, or one that does not exist, nothing is sent
     and the answer is the same 202: a stranger's request never sends, spends or guesses the owner's
-    code (issue 21). Wrong passwords here are throttled as logins."""
+    code. Wrong passwords here are throttled as logins."""
     if not password:
         return
     try:

@@ -1,4 +1,4 @@
-"""R5 (issue 26): a year's schedule that arrives after some of its days were released.
+"""R5: a year's schedule that arrives after some of its days were released.
 
 A year no bundled calendar knows is released provisionally (domain/calendar.py). Its schedule arrives
 later in one of three ways: an administrator's PUT /v1/calendar/{year}; a deploy with a newer

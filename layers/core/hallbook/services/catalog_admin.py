@@ -54,7 +54,7 @@ def _invalid(error: Exception) -> errors.DomainError:
 
 
 def check_if_match(if_match: str | None, before: dict[str, Any] | None) -> None:
-    """HTTP If-Match against the entity as stored (issue 14): absent - no check; `*` - it must exist;
+    """HTTP If-Match against the entity as stored: absent - no check; `*` - it must exist;
     otherwise one of the listed entity tags must be its current one, else 412 PRECONDITION_FAILED with
     the current tag, so the client reads it again and decides."""
     if if_match is None or not if_match.strip():
@@ -341,7 +341,7 @@ def put_calendar(
     )
 
 
-# ---------------------------------------------------------------- read-back (issue 14)
+# ---------------------------------------------------------------- read-back
 
 
 def office_view(office_id: str) -> tuple[dict[str, Any], str]:
@@ -354,7 +354,7 @@ def office_view(office_id: str) -> tuple[dict[str, Any], str]:
 
 
 def service_view(code: str) -> tuple[dict[str, Any], str]:
-    """A service as stored (every field), with its ETag for If-Match (issue 26: the console)."""
+    """A service as stored (every field), with its ETag for If-Match (the console)."""
     body = catalog_store.get_entity("SERVICE", code)
     if body is None:
         raise errors.NotFound(N_("No service with code {code}.", code=code))

@@ -158,7 +158,7 @@ def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: dat
     return reason, False
 
 
-# ---------------------------------------------------------------- before closing (issue 26)
+# ---------------------------------------------------------------- before closing
 
 
 def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, Any]:
@@ -189,7 +189,7 @@ def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, A
     }
 
 
-# ---------------------------------------------------------------- lifting a closure (issue 14)
+# ---------------------------------------------------------------- lifting a closure
 
 
 def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -> dict[str, Any]:

@@ -1,4 +1,4 @@
-"""R1, R2 (issue 21): insiders held to the real-name source. A staff member's reclaim of an ID number
+"""R1, R2: insiders held to the real-name source. A staff member's reclaim of an ID number
 or link of a guardian to a minor is
 - refused (403) when the real-name source contradicts it (the name, ID number and phone do not belong
   together; the population register says the account's holder is not the minor's guardian);

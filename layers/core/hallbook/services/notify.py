@@ -43,7 +43,7 @@ from ..notify.sms import SmsFailed, get_sender
 from ..store import outbox
 from ..store.outbox import HealingState, OutboxItem
 
-phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (issue 13: cold start)
+phonenumbers = lazy("phonenumbers")  # loaded by the first phone number parsed (cold start)
 
 log = logging.getLogger(__name__)
 
@@ -89,7 +89,7 @@ def _failed_condition(error: UpdateError) -> bool:
 class SentRecords:
     """The `sent` records of one SmsQueue batch, written together at its end: one BatchWriteItem (25
     items a request) instead of one UpdateItem per message, so a delivered SMS costs the claim, the
-    publish and a tenth of a write (issue 13: <= 3 AWS requests per SMS). Each item is put whole as the
+    publish and a tenth of a write (<= 3 AWS requests per SMS). Each item is put whole as the
     claim returned it, now `sent`: safe without a condition, because the claim is this invocation's
     until STALE_CLAIM_SECONDS (above the notifier's timeout), and nothing else writes a claimed item.
     If the process dies before `flush`, the claims go stale and the healing run sends those messages

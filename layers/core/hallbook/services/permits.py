@@ -29,7 +29,7 @@ WRITE_ATTEMPTS = 3  # a write that lost the race reads again (and checks If-Matc
 
 
 def permit_etag(permit: Permit | None) -> str | None:
-    """The permit's version for If-Match (issue 14): a hash of what is stored."""
+    """The permit's version for If-Match: a hash of what is stored."""
     return etag(permit.body()) if permit else None
 
 

@@ -103,7 +103,7 @@ def release_office(
     fingerprints = {day: plan_fingerprint(planned) for day, planned in plans.items() if planned}
     released = slot_store.released_days(office_id, days[0], days[-1])
     if serving and calendar_sync.days_to_close(office, {d: released[d] for d in days if d in released}, catalog):
-        calendar_sync.reconcile_office(office_id, days, now, catalog)  # R5: a schedule arrived (issue 26)
+        calendar_sync.reconcile_office(office_id, days, now, catalog)  # R5: a schedule arrived
     todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]
     result.unchanged += sum(len(plans[day]) for day in fingerprints if day not in todo)
     unopened = [day for day in todo if not serving or opens_at(day, booking_window_days) - now > SAFETY_MARGIN]

@@ -1,4 +1,4 @@
-"""GET /v1/stats (issue 14): per hall, service and day - capacity, places booked, utilisation,
+"""GET /v1/stats: per hall, service and day - capacity, places booked, utilisation,
 cancellations by whom, no-shows and their rate, walk-ins, check-ins, and the average waits from
 check-in to call and from call to completion. Read from counters kept with the events (store.stats)
 and from the slots' own capacity and `booked`; never from the bookings table.

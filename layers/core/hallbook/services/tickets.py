@@ -574,7 +574,7 @@ def pause(caller: Caller, office_id: str, counter: str, now: datetime, *, paused
     return CounterState(office.office_id, name, paused)
 
 
-# ---------------------------------------------------------------- the end of the day (issue 14)
+# ---------------------------------------------------------------- the end of the day
 
 
 def finish_booking_ticket(booking: Booking, now: datetime) -> bool:

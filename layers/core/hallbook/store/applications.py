@@ -301,7 +301,7 @@ def list_for_office(office_id: str, state: str, limit: int, cursor: str | None) 
 
 def awaiting_review(office_id: str, state: str = "submitted") -> tuple[int, str | None]:
     """How many of a office's applications wait in `state`, and when the oldest was submitted
-    (ISO instant): one COUNT Query and one Query of a single key (issue 14's Halls dashboard)."""
+    (ISO instant): one COUNT Query and one Query of a single key (the Halls dashboard)."""
     key = f"{office_id}#{state}"
     waiting = ApplicationItem.by_office_state.count(key)
     if not waiting:

@@ -1,4 +1,4 @@
-"""R1, R2 (issue 21): a hall's change of who holds an ID number (a reclaim) or who acts for a minor (a
+"""R1, R2: a hall's change of who holds an ID number (a reclaim) or who acts for a minor (a
 guardian link) waits here until a second staff member approves it or the account that loses (the
 minor's existing guardian) consents with the SMS code sent to them. One item `CHANGE#<id>` in the
 accounts table; its status moves once, from `pending` to `done`, under a condition, so two approvals

@@ -1,4 +1,4 @@
-"""Per-environment read caches for the noon rush (issue 13), one set per Lambda environment (process):
+"""Per-environment read caches for the noon rush, one set per Lambda environment (process):
 
 - availability: the answer of `GET /v1/offices/{id}/availability` per (hall, service, first day, last
   day), kept AVAILABILITY_SECONDS (1 s). Behind API Gateway's stage cache (template `Api`), which

@@ -1,4 +1,4 @@
-"""Statistics counters (issue 14, GET /v1/stats): one item per hall, service and day, kept in the
+"""Statistics counters (GET /v1/stats): one item per hall, service and day, kept in the
 slots table beside the slots they count (`STATS#<office_id>` / `<date>#<service_code>`, a partition of
 its own - office ids never contain `#`, so no slot key starts with `STATS#`).
 

@@ -653,7 +653,7 @@ def set_paused(office_id: str, day: date, counter: str, paused: bool) -> None:
 
 
 def close_ticket(ticket: Ticket, now: datetime, *, day_end: bool = False) -> bool:
-    """Finish a ticket still `waiting` or `called` (issue 14), with its booking, atomically:
+    """Finish a ticket still `waiting` or `called`, with its booking, atomically:
     - day_end=False: the ticket is `done` and its booking `completed` (a residence permit handed over
       at the window: the counter's work is the application's completion), counted as completed;
     - day_end=True: both `closed_at_day_end` (the evening job: nobody completed them that day).

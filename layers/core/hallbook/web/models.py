@@ -117,7 +117,7 @@ class ServiceOut(Model):
 
 
 class ServiceAdminViewOut(ServiceOut):
-    """Issue 26: GET /v1/services/{code} with an administrator's token - the service as stored (what
+    """GET /v1/services/{code} with an administrator's token - the service as stored (what
     PUT /v1/services/{code} takes back), with its ETag."""
 
     model_config = ConfigDict(extra="allow")  # every stored field, a newer one included
@@ -146,7 +146,7 @@ class OfficeOut(Model):
 
 
 class OfficeAdminViewOut(OfficeOut):
-    """Issue 14: GET /v1/offices/{office_id} with an administrator's token - the hall as stored."""
+    """GET /v1/offices/{office_id} with an administrator's token - the hall as stored."""
 
     timetable: dict[str, list[dict[str, Any]]] = Field(
         description="per service, its weekly slots {days, start, end, capacity}"

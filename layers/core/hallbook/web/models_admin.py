@@ -228,7 +228,7 @@ class OperatorFoundOut(Model):
     booking: BookingOut
 
 
-# ---------------------------------------------------------------- read-back (issue 14)
+# ---------------------------------------------------------------- read-back
 
 
 class ClosureEntryOut(Model):

@@ -76,7 +76,7 @@ class ReclaimOut(Model):
 
 
 class IdentityChangeOut(Model):
-    """R1, R2 (issue 21): a hall's reclaim or guardian link, pending until a second staff member approves
+    """R1, R2: a hall's reclaim or guardian link, pending until a second staff member approves
     it or the account concerned consents with the SMS code it received; `done` once carried out."""
 
     change_id: str | None
@@ -101,7 +101,7 @@ class ReclaimConfirmOut(Model):
     phone_verified: bool
 
 
-# ---------------------------------------------------------------- account life (R1, issue 21)
+# ---------------------------------------------------------------- account life (R1)
 
 LoginText = Annotated[
     str, Field(min_length=1, max_length=64, description="ID number or phone", examples=["13812345678"])

@@ -106,7 +106,7 @@ def get_me() -> Response[MeOut]:
     return Response(200, "application/json", accounts.profile(verified_caller(router), now()), NO_STORE)
 
 
-# ---------------------------------------------------------------- account life (R1, issue 21)
+# ---------------------------------------------------------------- account life (R1)
 
 
 @declare(

@@ -44,7 +44,7 @@ def get_service(
     code: Annotated[str, Path(max_length=64, examples=["ID_RENEW"])],
 ) -> Response[ServiceOut | ServiceAdminViewOut]:
     """One service. With an administrator's token, as stored, never cached, with the ETag that
-    PUT /v1/services/{code} takes as If-Match (issue 26: the console)."""
+    PUT /v1/services/{code} takes as If-Match (the console)."""
     if admin_or_none(router) is not None:
         from ...services import catalog_admin  # here: the citizen API's cold start never needs it
 
@@ -94,7 +94,7 @@ def get_office(
     )
 
 
-AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long; issue 13
+AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it as long
 
 
 @declare(

@@ -55,7 +55,7 @@ def preview_closure(
     office_id: Annotated[str, Path(max_length=64)],
     date: Annotated[DateText, Path(min_length=10, max_length=10, description="YYYY-MM-DD")],
 ) -> Response[ClosurePreviewOut]:
-    """Before closing a day (issue 26): how many bookings the closure would cancel (each told by SMS),
+    """Before closing a day: how many bookings the closure would cancel (each told by SMS),
     slots it would close and waitlist entries it would end, and whether the day is closed already."""
     verified_caller(router)
     return Response(200, "application/json", closures.preview_closure(office_id, date, now()), NO_STORE)

@@ -119,7 +119,7 @@ def confirm_reclaim(body: Annotated[ReclaimConfirmIn, Body()]) -> Response[Recla
 def staff_link_guardian(office_id: Office, body: Annotated[StaffGuardianLinkIn, Body()]) -> Response[IdentityChangeOut]:
     """Staff who saw the household register ask to link a guardian's account to a minor: refused when
     the population register contradicts it, else pending (202) until a second staff member approves or
-    the minor's linked guardian consents (issue 21); 200 when the link is active already."""
+    the minor's linked guardian consents; 200 when the link is active already."""
     staff = staff_of(router=staff_router, office_id=office_id)
     shown = identity_changes.request_link(staff, office_id, body.guardian_id_number, body.minor_id_number, now())
     return _json(200 if shown["status"] == "active" else 202, shown)
@@ -156,7 +156,7 @@ def staff_revoke_guardian_link(
 def reclaim_id_number(office_id: Office, body: Annotated[ReclaimIn, Body()]) -> Response[IdentityChangeOut]:
     """R1: staff who have seen the owner's ID card ask to give the number back to its owner: refused
     when the real-name source contradicts it, else pending (202) until a second staff member approves
-    or the account that holds the number consents (issue 21)."""
+    or the account that holds the number consents."""
     staff = staff_of(router=staff_router, office_id=office_id)
     return _json(
         202, identity_changes.request_reclaim(staff, office_id, body.id_number, body.name, body.phone, body.lang, now())
