@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import inspect
 import json
+import re
 from functools import lru_cache
 from http import HTTPStatus
 from typing import Any
@@ -18,6 +19,7 @@ from typing import Any
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver
 
 from ..domain import errors
+from .models import HHMM
 from .problems import PROBLEM_JSON
 from .routes import ALL_ROUTERS
 from .routing import ANY_ROLE, CALENDAR, HTML, JSON, ROUTES, STAFF, merge
@@ -309,9 +311,84 @@ def _one_view(paths: dict, schemas: dict) -> None:
         view["description"] = description
 
 
+# values a model's example takes for a string field the model gives no example of, by its format or name
+EXAMPLE_STRINGS = {
+    "date": "2030-10-08",
+    "date-time": "2030-10-07T18:00:00+08:00",
+    "uri": "https://hallbook.gov.cn/",
+    "uri-reference": "/v1/bookings",
+}
+EXAMPLE_NAMES = {
+    "reference": "Q7NG-MENS",
+    "office_id": "gz-tianhe-centre",
+    "service_code": "ID_RENEW",
+    "code": "ID_RENEW",
+    "region": "guangzhou",
+    "district": "天河区",
+    "subject_id_number": "440***********1234",
+    "id_number": "440***********1234",
+    "phone": "138****5678",
+    "name": "张*",
+    "number": "A002",
+    "counter": "3",
+    "detail": "…",
+    "token": "eyJhbGciOiJIUzI1NiJ9…",
+    "next_cursor": "eyJwIjoi…",
+}
+
+
+def _example_of(schema: dict, schemas: dict, name: str = "", depth: int = 0) -> Any:
+    """An example value for a schema, from its own examples, const, enum, format, the field's name or
+    its type: what a model without an example of its own shows in the document."""
+    if "$ref" in schema:
+        target = schemas.get(schema["$ref"].rsplit("/", 1)[1], {})
+        if target.get("examples"):
+            return target["examples"][0]
+        return _example_of(target, schemas, name, depth + 1) if depth < 16 else {}
+    if schema.get("examples"):
+        return schema["examples"][0]
+    if "const" in schema:
+        return schema["const"]
+    if schema.get("enum"):
+        return schema["enum"][0]
+    for key in ("anyOf", "oneOf", "allOf"):
+        variants = [v for v in schema.get(key, []) if v.get("type") != "null"]
+        if variants:
+            return _example_of(variants[0], schemas, name, depth + 1)
+    kind = schema.get("type")
+    if kind == "object" or "properties" in schema:
+        properties = schema.get("properties") or {}
+        return {k: _example_of(v, schemas, k, depth + 1) for k, v in properties.items()} if depth < 16 else {}
+    if kind == "array":
+        return [_example_of(schema.get("items") or {}, schemas, name, depth + 1)] if depth < 16 else []
+    if kind == "integer":
+        return max(int(schema.get("minimum", 1)), 1)
+    if kind == "number":
+        return 0.5
+    if kind == "boolean":
+        return True
+    if schema.get("format") in EXAMPLE_STRINGS:
+        return EXAMPLE_STRINGS[schema["format"]]
+    if schema.get("pattern") == HHMM:
+        return "09:00"
+    choice = re.fullmatch(r"\^\(([\w-]+)(?:\|[\w-]+)*\)\$", schema.get("pattern") or "")
+    if choice:  # ^(zh|en)$: the first of the choices
+        return choice.group(1)
+    return EXAMPLE_NAMES.get(name, f"{name or 'text'}")
+
+
+def _examples(schemas: dict) -> None:
+    """Every model has an example: its own (`model_config` examples), else one built from its fields."""
+    for schema in schemas.values():
+        if not schema.get("examples") and ("properties" in schema or "oneOf" in schema):
+            schema["examples"] = [_example_of({**schema, "examples": None}, schemas)]
+
+
 def complete(doc: dict) -> dict:
     """The generated document, completed from ROUTES (in place; returned for convenience)."""
     doc["info"]["description"] = DESCRIPTION
+    doc["info"]["license"] = {"name": "Proprietary: the city's", "url": "https://hallbook.gov.cn/terms"}
+    doc["info"]["contact"] = {"name": "hallbook operations", "url": "https://hallbook.gov.cn/"}
     components = doc.setdefault("components", {})
     schemas = components.setdefault("schemas", {})
     for name in POWERTOOLS_SCHEMAS:
@@ -349,6 +426,7 @@ def complete(doc: dict) -> dict:
     for name in _request_schemas(paths, schemas):
         _optional_without_default(schemas[name])
     _one_view(paths, schemas)
+    _examples(schemas)
     for path, operations in paths.items():
         for method, operation in operations.items():
             answers = ROUTES.get((method.upper(), path), UNLISTED)
