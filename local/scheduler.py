@@ -190,10 +190,11 @@ class Scheduler:
         with self._lock:
             self._fired_until = self._clock.now()
 
-    def move_to(self, instant: datetime, *, exhaustive: bool = False) -> list[Run]:
+    def move_to(self, instant: datetime, *, exhaustive: bool | frozenset[str] = False) -> list[Run]:
         """Set the clock to each run in (now, instant] in time order, fire it, then set the clock
         to `instant`; the runs fired (`after_run` runs first, then after each). Runs a hint shows
-        to have nothing to do are left out, unless `exhaustive` (the end state is the same).
+        to have nothing to do are left out, unless `exhaustive` (the end state is the same): True for
+        every schedule, or the names of the schedules whose every run fires.
         `instant` before now raises ClockMovedBack (a running clock forgives a second: the instant
         read a moment ago is now)."""
         with self._lock:
@@ -227,7 +228,9 @@ class Scheduler:
     def stop(self) -> None:
         self._background.stop()
 
-    def _fire_between(self, after: datetime, until: datetime, set_clock: bool, exhaustive: bool = False) -> list[Run]:
+    def _fire_between(
+        self, after: datetime, until: datetime, set_clock: bool, exhaustive: bool | frozenset[str] = False
+    ) -> list[Run]:
         """Fire the runs in (after, until] in time order (the template's order at the same instant),
         each schedule's next run found afresh after every run: the hints read the store as the
         runs before left it. A run skipped lies before its schedule's hint, and after the last run
@@ -239,7 +242,8 @@ class Scheduler:
             for index, schedule in enumerate(self._schedules):
                 # a later schedule's run at the instant of the last one is still to fire
                 bound = last_at - _JUST_BEFORE if index > last_index else last_at
-                at = self._next_run(schedule, bound, until, exhaustive)
+                every_run = exhaustive is True or (not isinstance(exhaustive, bool) and schedule.name in exhaustive)
+                at = self._next_run(schedule, bound, until, every_run)
                 if at is not None and (best is None or at < best[0]):
                     best = (at, index)
             if best is None:

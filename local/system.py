@@ -163,7 +163,7 @@ class LocalSystem:
             if wanted is None or _national(number) == wanted
         ]
 
-    def move_clock(self, instant: datetime, *, exhaustive: bool = False) -> list[Run]:
+    def move_clock(self, instant: datetime, *, exhaustive: bool | frozenset[str] = False) -> list[Run]:
         """Fire the runs up to `instant` (local.scheduler.Scheduler.move_to); ClockMovedBack if before now."""
         return self.scheduler.move_to(instant, exhaustive=exhaustive)
 

@@ -150,8 +150,17 @@ def test_leaving_out_the_runs_with_nothing_to_do_ends_as_firing_every_run(system
     coalesced = snapshot(system)
 
     system.reset()
+    # every run of every schedule but the two that fire every minute (the waitlist timers, the draw
+    # close: 1,600 runs a day that find nothing here, where nobody waits and no service is drawn)
+    every_minute = {"waitlist", "draws"}
+    named = frozenset(
+        s.name
+        for s in schedules(read_sam_template())
+        if json.loads(s.input_json or "{}").get("job") not in every_minute
+    )
+    assert len(named) >= 5
     with counted_runs(system) as every_sweep:
-        scenario(system, lambda instant: system.move_clock(instant, exhaustive=True))
+        scenario(system, lambda instant: system.move_clock(instant, exhaustive=named))
     exhaustive = snapshot(system)
 
     statuses = sorted(b["status"]["S"] for b in exhaustive["bookings"])
