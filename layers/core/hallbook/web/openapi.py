@@ -53,8 +53,9 @@ HEADERS = {
         "schema": {"type": "string", "enum": ["true"]},
     },
     "ETag": {
-        "description": "the version of what was read or written: the display board takes it back in "
-        "If-None-Match (unchanged: 304), an administrator's next PUT in If-Match (moved on: 412)",
+        "description": "the version of what was read or written: a phone or the display board takes it back in "
+        "If-None-Match (unchanged: 304), an administrator's next PUT in If-Match (moved on: 412); a hall's "
+        "is sent to administrators only",
         "schema": {"type": "string"},
     },
     "Retry-After": {"description": "seconds to wait before trying again", "schema": {"type": "integer"}},
@@ -411,17 +412,19 @@ def complete(doc: dict) -> dict:
         "operationId": "getOpenapiDocument",
         "responses": {"200": {"description": "OK", "content": {JSON: {"schema": {"type": "object"}}}}},
     }
-    queue = paths.get("/v1/offices/{office_id}/queue", {}).get("get")
-    if queue is not None:
-        queue.setdefault("parameters", []).append(
-            {
-                "name": "If-None-Match",
-                "in": "header",
-                "required": False,
-                "schema": {"type": "string"},
-                "description": "the ETag of the board last shown: unchanged, it answers 304 without a body",
-            }
-        )
+    # the two routes every phone and board polls answer 304 to the ETag they were last given
+    for polled, what in (("/v1/offices/{office_id}/queue", "board"), ("/v1/offices/{office_id}/availability", "days")):
+        operation = paths.get(polled, {}).get("get")
+        if operation is not None:
+            operation.setdefault("parameters", []).append(
+                {
+                    "name": "If-None-Match",
+                    "in": "header",
+                    "required": False,
+                    "schema": {"type": "string"},
+                    "description": f"the ETag of the {what} last shown: unchanged, it answers 304 without a body",
+                }
+            )
 
     for name in _request_schemas(paths, schemas):
         _optional_without_default(schemas[name])

@@ -110,6 +110,8 @@ AVAILABILITY_MAX_AGE = 1  # seconds: the stage cache (template `Api`) keeps it a
         304: {"description": "unchanged since the ETag sent in If-None-Match"},
     },
     limits=(Limit("availability_address", "address", what="availability requests"),),
+    ok=(200, 304),
+    ok_headers=("ETag",),
     refusals={404: ("NOT_FOUND",), **LIMITED},
 )
 def get_availability(
