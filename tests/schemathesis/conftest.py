@@ -35,6 +35,9 @@ from tests.polling import eventually
 REPO = Path(__file__).resolve().parents[2]
 NOW = "2030-09-30T09:00+08:00"  # a Monday morning, before the noon release
 CITIZEN = {"name": "测试员", "id_number": "440106199203040018", "phone": "13912340001", "password": "schema123"}
+# a second citizen for the routes that end an account or all its sessions (DELETE /v1/me, a password
+# change): the first one's token must live through the whole run
+LEAVER = {"name": "测试离", "id_number": "11010519491231002X", "phone": "13912340002", "password": "schema123"}
 APPLICANT = {"login": "13707980001", "password": "local-citizen-1"}
 OFFICE = "gz-zengcheng-licheng-ps"  # a `priority` hall: walk-in tickets too
 PERMIT_OFFICE = "hk-longhua-jinmao-ps"
@@ -122,6 +125,7 @@ class Tokens:
     citizen_account_id: str
     citizen: str
     citizen_spare: str  # another session of the citizen's, for the routes that end a session
+    leaver: str  # another citizen, for the routes that end an account or all its sessions
     applicant: str
     office_staff: str
     permit_office_staff: str
@@ -134,24 +138,31 @@ def tokens(live_api: str) -> Tokens:
     return obtain_tokens(live_api)
 
 
-def obtain_tokens(live_api: str) -> Tokens:
-    status, body = _call(live_api, "POST", "/v1/accounts", CITIZEN)
+def _register(live_api: str, person: dict) -> str:
+    """A verified citizen: POST /v1/accounts, the code from /local/sms, POST /v1/accounts/verify."""
+    status, body = _call(live_api, "POST", "/v1/accounts", person)
     assert status == 201, body
-    account_id = body["account_id"]  # type: ignore[index]
     # the SMS goes out through the outbox, its stream, the queue and SNS
     messages: list = eventually(
-        lambda: _call(live_api, "GET", f"/local/sms?phone={CITIZEN['phone']}")[1],
+        lambda: _call(live_api, "GET", f"/local/sms?phone={person['phone']}")[1],
         timeout=10,
         interval=0.1,
         what="the citizen's verification SMS",
     )
     code = re.search(r"\d{6}", messages[0]["message"]).group(0)  # type: ignore[union-attr]
-    status, body = _call(live_api, "POST", "/v1/accounts/verify", {"id_number": CITIZEN["id_number"], "code": code})
-    assert status == 200 and body == {"phone_verified": True}, body
+    status, verified = _call(live_api, "POST", "/v1/accounts/verify", {"id_number": person["id_number"], "code": code})
+    assert status == 200 and verified == {"phone_verified": True}, verified
+    return body["account_id"]  # type: ignore[index]
+
+
+def obtain_tokens(live_api: str) -> Tokens:
+    account_id = _register(live_api, CITIZEN)
+    _register(live_api, LEAVER)
     tokens = Tokens(
         citizen_account_id=account_id,
         citizen=_login(live_api, CITIZEN["phone"], CITIZEN["password"]),
         citizen_spare=_login(live_api, CITIZEN["id_number"], CITIZEN["password"]),
+        leaver=_login(live_api, LEAVER["phone"], LEAVER["password"]),
         applicant=_login(live_api, APPLICANT["login"], APPLICANT["password"]),
         office_staff=_login(live_api, f"staff@{OFFICE}", "local-staff-pass"),
         permit_office_staff=_login(live_api, f"staff@{PERMIT_OFFICE}", "local-staff-pass"),

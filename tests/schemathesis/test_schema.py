@@ -32,7 +32,8 @@ SEED = 20300930  # the same cases every run: a failure reproduces
 
 # routes that end the session they are called with (logout, a password change, closing the account):
 # another session's token
-SESSION_ENDERS = {("DELETE", "/v1/sessions/current"), ("POST", "/v1/me/password"), ("DELETE", "/v1/me")}
+SESSION_ENDERS = {("DELETE", "/v1/sessions/current")}  # another session of the citizen's
+ACCOUNT_ENDERS = {("POST", "/v1/me/password"), ("DELETE", "/v1/me")}  # another citizen's (every session ends)
 
 
 def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple[str, str] = ("", "")) -> str | None:
@@ -41,6 +42,8 @@ def role_token(tokens, roles: tuple[str, ...], tags: list[str], operation: tuple
         return None
     if operation in SESSION_ENDERS:
         return tokens.citizen_spare
+    if operation in ACCOUNT_ENDERS:
+        return tokens.leaver
     if roles in (CITIZEN, ANY_ROLE):
         return tokens.applicant if "applications" in tags else tokens.citizen
     if roles == STAFF:
