@@ -22,7 +22,7 @@ from ..domain.newborn import is_certificate_key, parse_certificate_number, parse
 from ..domain.reference import new_reference
 from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
-from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.timetable import Slot, parse_hhmm, slots_for_day
 from ..i18n import N_, Bilingual, pair
 from ..store import accounts as account_store
 from ..store import bookings as store
@@ -30,7 +30,7 @@ from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
 from ..store.bookings import Booking, BookingMoved, ReplayedBooking, SubjectMoved
-from ..store.catalog import Catalog, Service, load_catalog
+from ..store.catalog import Catalog, Office, Service, load_catalog
 from ..store.outbox import Message
 from . import flags, guardians, identity, messages
 from .catalog import get_office, get_service, learn_full_slots, parse_day
@@ -145,6 +145,50 @@ def _subject_for(
     return subject.value
 
 
+def planned_slot(catalog: Catalog, office: Office, service: Service, day: date, start: str, now: datetime) -> Slot:
+    """The timetable's slot of `service` at `office` on `day` at `start`, where a booking (or a move) may
+    land now: offered there (SERVICE_NOT_OFFERED), inside the booking window (OUTSIDE_WINDOW, R6), a
+    slot of the day's plan (NO_SUCH_SLOT: closed day, holiday, wrong time) and not a drawn day before
+    its draw (DRAW_OPEN, R23). Checks without I/O but for a drawn day's record."""
+    if service.code not in office.services or service.code not in office.timetable:
+        raise errors.ServiceNotOffered(
+            N_(
+                "{office} does not offer {service}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+            )
+        )
+    if not in_booking_window(day, now, catalog.booking_window_days(office)):
+        raise errors.OutsideBookingWindow(
+            N_(
+                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
+                days=catalog.booking_window_days(office),
+            )
+        )
+    planned = {
+        s.start: s
+        for s in slots_for_day(
+            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
+        )
+    }
+    slot_plan = planned.get(start)
+    if slot_plan is None:
+        raise errors.NoSuchSlot(
+            N_(
+                "{office} has no {service} slot on {day} at {start}.",
+                office=Bilingual(office.name, office.name_en),
+                service=Bilingual(service.name_zh, service.name_en),
+                day=day,
+                start=start,
+            )
+        )
+    if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
+        from .draws import ensure_first_come
+
+        ensure_first_come(catalog, office, service.code, day, now)
+    return slot_plan
+
+
 def book(
     caller: Caller,
     request: BookingRequest,
@@ -171,42 +215,7 @@ def book(
         raise errors.WalkInOnly(
             N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
         )
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
-    if not in_booking_window(day, now, catalog.booking_window_days(office)):
-        raise errors.OutsideBookingWindow(
-            N_(
-                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
-                days=catalog.booking_window_days(office),
-            )
-        )
-    planned = {
-        s.start: s
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
-        )
-    }
-    slot_plan = planned.get(request.start)
-    if slot_plan is None:
-        raise errors.NoSuchSlot(
-            N_(
-                "{office} has no {service} slot on {day} at {start}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-                day=day,
-                start=request.start,
-            )
-        )
-    if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
-        from .draws import ensure_first_come
-
-        ensure_first_come(catalog, office, service.code, day, now)
+    slot_plan = planned_slot(catalog, office, service, day, request.start, now)
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
     def refuse_if_seen_full() -> None:

@@ -26,11 +26,10 @@ from datetime import datetime
 from .. import telemetry
 from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
-from ..domain.booking_window import in_booking_window
 from ..domain.reminders import booking_carries_reminder
-from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.timetable import parse_hhmm
 from ..domain.waitlist import Origin, PlaceState, return_at
-from ..i18n import N_, Bilingual
+from ..i18n import N_
 from ..store import accounts as account_store
 from ..store import bookings as store
 from ..store import readcache
@@ -38,7 +37,7 @@ from ..store.bookings import Booking, BookingMoved, ReplayedReschedule
 from ..store.catalog import load_catalog
 from ..store.waitlist import Place, delayed_place_item
 from . import messages, waitlist
-from .bookings import own_booking
+from .bookings import own_booking, planned_slot
 from .catalog import get_office, parse_day
 from .reminders import reminder_message
 from .tokens import Caller
@@ -100,42 +99,7 @@ def reschedule_booking(
         replayed = _replayed(key_id, booking, office.office_id, day, request.start)
         if replayed is not None:
             return replayed
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
-    if not in_booking_window(day, now, catalog.booking_window_days(office)):
-        raise errors.OutsideBookingWindow(
-            N_(
-                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
-                days=catalog.booking_window_days(office),
-            )
-        )
-    planned = {
-        s.start: s
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
-        )
-    }
-    slot_plan = planned.get(request.start)
-    if slot_plan is None:
-        raise errors.NoSuchSlot(
-            N_(
-                "{office} has no {service} slot on {day} at {start}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-                day=day,
-                start=request.start,
-            )
-        )
-    if catalog.draws:  # R23: a move cannot reach a drawn day before its draw is done (DRAW_OPEN), as a booking
-        from .draws import ensure_first_come
-
-        ensure_first_come(catalog, office, service.code, day, now)
+    slot_plan = planned_slot(catalog, office, service, day, request.start, now)
     if readcache.seen_full(office.office_id, service.code, day, request.start):
         raise errors.SlotFull("That slot is fully booked; please choose another.")
     account = account_store.get_account(booking.account_id)
