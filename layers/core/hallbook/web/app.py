@@ -11,7 +11,7 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from .. import telemetry
+from .. import libraries, telemetry  # noqa: F401 - libraries first: the platform, then gc.freeze()
 from ..config import settings
 from ..domain.errors import DomainError
 from ..i18n import N_
