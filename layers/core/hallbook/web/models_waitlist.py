@@ -8,7 +8,6 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
-from ..domain.waitlist import EntryStatus, cut_off
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
 
 if TYPE_CHECKING:  # the stores are the routes' (their services'), imported where a model reads one
@@ -62,6 +61,7 @@ class WaitlistOut(Model):
     def of(cls, entry: Entry, catalog: Catalog | None = None) -> WaitlistOut:
         """An entry as the contract shows it (the subject masked). An offer shows its slot and deadline;
         a delayed place's return is never shown anywhere (R19)."""
+        from ..domain.waitlist import EntryStatus, cut_off
         from ..store.catalog import load_catalog
 
         catalog = catalog or load_catalog()
