@@ -45,8 +45,6 @@ from .slots import SlotItem, SlotState, get_slot, slot_item, slot_pk, slot_sk, s
 if TYPE_CHECKING:
     from datetime import date as Day  # the name `date` is a field in Booking's body
 
-    from .waitlist import WaitItem
-
 
 class ByReference(GlobalSecondaryIndex):
     class Meta:
@@ -501,11 +499,12 @@ def cancel_booking(
     reason: str | None,
     messages: list[Message],
     count_against_subject: bool,
-    delayed_place: WaitItem | None = None,
+    delayed_place: Model | None = None,
 ) -> None:
     """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
-    with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
+    with `delayed_place` (a place's item, store.waitlist.delayed_place_item: R18, R19, written only if
+    new), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
     Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change of
     the subject, BookingMoved when the booking was rescheduled since it was read (R8a)."""
@@ -589,7 +588,7 @@ def move_booking(
     now: datetime,
     slot_ends_at: datetime,
     messages: list[Message],
-    delayed_place: WaitItem,
+    delayed_place: Model,
     key_id: str | None = None,
 ) -> None:
     """R8a: move a `booked` booking to another slot of its service in ONE transaction: the new slot's
