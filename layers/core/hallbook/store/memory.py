@@ -45,6 +45,11 @@ from .waitlist import Place
 SlotKey = tuple[str, str, date, str]  # office, service, day, start
 
 
+class PlaceExists(Exception):
+    """A kept place's id is taken (on DynamoDB: an unlabelled condition, store.base.Cancelled). Ids
+    derive from the booking and its move, so only a bug writes one twice."""
+
+
 def _copy(subject: Subject) -> Subject:
     return replace(subject, active_services=set(subject.active_services), no_shows=list(subject.no_shows))
 
@@ -196,7 +201,7 @@ class MemoryBookings:
                 self.slots[key] = replace(slot, booked=slot.booked - 1)
             else:  # the place stays taken (in `booked`), now as a delayed place
                 if delayed_place.place_id in self.places:
-                    raise ValidationFailed("the delayed place exists already")
+                    raise PlaceExists(delayed_place.place_id)
                 self.slots[key] = replace(slot, held=slot.held + 1)
                 self.places[delayed_place.place_id] = delayed_place
             counted = _copy(stored)
@@ -247,7 +252,7 @@ class MemoryBookings:
             if new.booked >= new.capacity:
                 raise SlotFull("That slot has just been fully booked; please choose another.")
             if delayed_place.place_id in self.places:
-                raise ValidationFailed("the delayed place exists already")
+                raise PlaceExists(delayed_place.place_id)
             self.slots[new_key] = replace(new, booked=new.booked + 1)
             old = self.slots[old_key]  # the same slot when only the time of day changes
             self.slots[old_key] = replace(old, held=old.held + 1)
