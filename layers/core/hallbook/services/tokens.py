@@ -10,7 +10,7 @@ JWT_LOCAL_KEY setting is the one key.
 
 Revocation: each token carries a session id (`sid`, which logout revokes) and the account's token
 generation (`gen`, which a password change bumps); `ensure_live` checks both, and the role and
-office, against the account (store.accounts.token_state: cached per process for a few seconds)."""
+office, against the account (store.sessions.token_state: cached per process for a few seconds)."""
 
 from __future__ import annotations
 
@@ -229,7 +229,7 @@ def _decode(token: str) -> tuple[tuple[int, int, int], Caller]:
 def ensure_live(caller: Caller) -> Caller:
     """Refuses a token whose session was logged out, whose generation is older than the account's
     (a password change), or whose role or office the account no longer has."""
-    from ..store.accounts import token_state
+    from ..store.sessions import token_state
 
     if caller.sid is None or caller.gen is None:
         raise Unauthenticated("This token has no session; log in again.")
