@@ -36,7 +36,7 @@ from ..clock import SHANGHAI
 from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
-from ..domain.booking import Status
+from ..domain.booking import CANCEL_CUTOFF_TEXT, Status
 from ..domain.booking_window import in_booking_window
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
@@ -115,7 +115,9 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     if not in_booking_window(day, now, catalog.booking_window_days(office)):
         raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
     if now >= cut_off(day):
-        raise errors.OutsideBookingWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
+        raise errors.OutsideBookingWindow(
+            N_("The waitlist for that day closed at the cut-off ({cutoff} the day before).", cutoff=CANCEL_CUTOFF_TEXT)
+        )
     planned = {
         s.start
         for s in slots_for_day(
