@@ -85,14 +85,10 @@ def _fetch_ring() -> KeyRing:
         if settings().jwt_local_key:
             return KeyRing(SigningKey(LOCAL_KID, settings().jwt_local_key))
         raise RuntimeError("no JWT signing key configured (JWT_SECRET_ARN)")
-    from ..aws import client
+    from ..aws import secret
 
-    secretsmanager = client("secretsmanager")
-    current = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-    try:
-        previous = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"]
-    except secretsmanager.exceptions.ResourceNotFoundException:
-        previous = None  # never rotated
+    current = secret(arn) or ""
+    previous = secret(arn, "AWSPREVIOUS")  # None: never rotated
     return KeyRing(
         SigningKey(key_id(current), current),
         SigningKey(key_id(previous), previous) if previous and previous != current else None,
