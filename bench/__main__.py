@@ -36,6 +36,7 @@ from bench import sms as sms_cost  # noqa: E402
 from bench.office_put import OFFICE as OFFICE_PUT  # noqa: E402
 from bench.office_put import office_put_bench  # noqa: E402
 from hallbook.clock import SHANGHAI  # noqa: E402
+from hallbook.config import reset_settings  # noqa: E402
 from local.system import LocalSystem  # noqa: E402
 
 NOON = datetime(2026, 9, 14, 12, 0, tzinfo=SHANGHAI)
@@ -537,6 +538,7 @@ def main() -> None:
     # the notifier paces SMS to the provider's rate in real time (hallbook/notify/pacing.py): what is
     # counted here is requests per message, which the pace does not change, so the bench lifts it
     os.environ["SMS_RATE_PER_SECOND"] = "100000"
+    reset_settings()
     put_bench_office("rush-hall", ["ID_RENEW"], args.slots, args.capacity)
     slots = [(datetime(2026, 1, 1, 9, 0) + timedelta(minutes=30 * i)).strftime("%H:%M") for i in range(args.slots)]
     people = citizens(args.citizens)
