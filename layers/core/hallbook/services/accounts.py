@@ -23,14 +23,8 @@ from . import flags, identity, messages, tokens
 from .credentials import RESEND_INTERVAL, check_password, code_hash, hasher, new_code
 
 log = logging.getLogger(__name__)
-
-
 CODE_MINUTES = 10
-
-
 CODE_ATTEMPTS = 5
-
-
 SENDS_PER_DAY = 5
 
 
@@ -87,8 +81,6 @@ def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
 
 
 WRONG_CODE = N_("The code is wrong or has expired.")
-
-
 STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
 
 

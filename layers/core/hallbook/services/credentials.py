@@ -18,8 +18,6 @@ if TYPE_CHECKING:
 
 argon2 = lazy("argon2")  # loaded by the first password hashed or checked, not by the catalog routes
 argon2_errors = lazy("argon2.exceptions")
-
-
 MIN_PASSWORD = 8
 RESEND_INTERVAL = timedelta(seconds=60)  # between two codes sent to one phone
 

@@ -58,35 +58,15 @@ def login_key(login: str, now: datetime) -> str:
 # Nothing ever locks the owner out: the worst an attacker achieves is that the owner's next logins
 # for a day need the code on their own phone.
 BACKOFF_FREE = 5
-
-
 BACKOFF_DELAYS = (15, 30, 60, 120, 240, 480, 900)  # seconds; the last repeats
-
-
 BACKOFF_QUIET_SECONDS = 24 * 3600
-
-
 BACKOFF = Backoff(BACKOFF_FREE, BACKOFF_DELAYS, BACKOFF_QUIET_SECONDS)
-
-
 BUDGET_BURST = 20
-
-
 BUDGET_INTERVAL = 180  # seconds: 3600 / 20
-
-
 BUDGET = Budget(BUDGET_BURST, BUDGET_INTERVAL)
-
-
 SECOND_FACTOR_HOURS = 24
-
-
 LOGIN_CODE_MINUTES = 10
-
-
 LOGIN_CODE_ATTEMPTS = 5
-
-
 SecondFactorRequired = (SmsCodeRequired, TotpCodeRequired)  # 401: the password alone is not enough
 
 

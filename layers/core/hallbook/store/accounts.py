@@ -186,8 +186,6 @@ def get_accounts(account_ids: list[str]) -> dict[str, Account]:
 
 
 VERIFIED_CACHE_SECONDS = 300.0
-
-
 _verified: TTLCache[str, Account] = TTLCache(maxsize=50_000, ttl=VERIFIED_CACHE_SECONDS, timer=time.monotonic)
 
 

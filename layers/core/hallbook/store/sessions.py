@@ -24,8 +24,6 @@ class TokenState:
 
 
 TOKEN_STATE_CACHE_SECONDS = 5.0  # how stale a process's view of logouts and password changes may be
-
-
 _token_states: TTLCache[str, TokenState] = TTLCache(maxsize=50_000, ttl=TOKEN_STATE_CACHE_SECONDS, timer=time.monotonic)
 
 
