@@ -8,6 +8,7 @@ from enum import Enum
 from ..clock import SHANGHAI
 
 CANCEL_CUTOFF = time(18, 0)  # R10: until 18:00 on the day before
+CANCEL_CUTOFF_TEXT = CANCEL_CUTOFF.strftime("%H:%M")  # the texts that name the cut-off are formatted with it
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)  # R14
 
 
