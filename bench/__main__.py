@@ -87,14 +87,14 @@ def put_bench_office(office_id: str, services: list[str], slots_per_day: int, ca
 def citizens(n: int):
     from hallbook.services import accounts
     from hallbook.services.tokens import Caller
-    from hallbook.store import accounts as account_store
+    from hallbook.store import account_claims
     from tests.idnumbers import id_number
 
     out = []
     for i in range(n):
         person = id_number("440305", f"19{50 + i // 1000:02d}0101", f"{i % 1000:03d}")
         account = accounts.register("测试", person, f"139{i:08d}", "bench-pass-1", "zh", NOW_FOR_SETUP)
-        account_store.mark_phone_verified(account, account.code_hash)
+        account_claims.mark_phone_verified(account, account.code_hash)
         out.append(Caller(account.account_id, "citizen", None, True))
     return out
 

@@ -102,7 +102,7 @@ def _halls(places: int) -> list[str]:
 
 def _bulk_accounts(n: int, first: int) -> list:
     """`n` verified citizens' accounts written straight to the table (setup, not what is measured)."""
-    from hallbook.store.accounts import Account, AccountItem, _new_account_item
+    from hallbook.store.accounts import Account, AccountItem, new_account_item
     from tests.idnumbers import id_number
 
     accounts = []
@@ -126,7 +126,7 @@ def _bulk_accounts(n: int, first: int) -> list:
         )
     with AccountItem.batch_write() as batch:
         for account in accounts:
-            batch.save(_new_account_item(account))
+            batch.save(new_account_item(account))
     return accounts
 
 

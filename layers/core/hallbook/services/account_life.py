@@ -20,14 +20,17 @@ from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_phone
 from ..i18n import N_
+from ..store import account_claims, account_codes, login_throttle
 from ..store import accounts as store
 from ..store import bookings as booking_store
-from ..store.accounts import Account, Pending
+from ..store.account_codes import Pending
+from ..store.accounts import Account
 from ..store.audit import entry_item
 from ..store.base import Cancelled
 from . import audit, messages, tokens
-from .accounts import check_password, client_address, code_hash, hasher, login_key, new_code
+from .credentials import check_password, code_hash, hasher, new_code
 from .identity import MISMATCH, get_verifier
+from .login import client_address, login_key
 
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
@@ -92,7 +95,7 @@ def request_password_reset(login: str, now: datetime, phone: str | None = None) 
         ):
             log.info("password reset to a new phone not confirmed", extra={"account_id": account.account_id})
             return
-    found = store.get_pending(account.account_id, "reset")
+    found = account_codes.get_pending(account.account_id, "reset")
     if found is None:
         return
     _, pending = found
@@ -113,7 +116,7 @@ def request_password_reset(login: str, now: datetime, phone: str | None = None) 
         code=code,
         minutes=CODE_MINUTES,
     )
-    store.replace_pending_code(
+    account_codes.replace_pending_code(
         account.account_id,
         "reset",
         _hash("reset", account.account_id, code),
@@ -134,12 +137,12 @@ def confirm_password_reset(
     code: the same 422 on `code` (429 once five were tried)."""
     check_password(new_password)
     account = _citizen_by_login(login, now)
-    found = store.get_pending(account.account_id, "reset") if account else None
+    found = account_codes.get_pending(account.account_id, "reset") if account else None
     if account is None or found is None or not found[1].code_hash:
         raise errors.ValidationFailed(WRONG_CODE, field="code")
     pending = found[1]
     at = int(now.timestamp())
-    if not store.count_pending_attempt(account.account_id, "reset", pending.code_hash or "", CODE_ATTEMPTS):
+    if not account_codes.count_pending_attempt(account.account_id, "reset", pending.code_hash or "", CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask for a new code.", retry_after=RESET_INTERVAL)
     right = hmac.compare_digest(_hash("reset", account.account_id, str(code or "").strip()), pending.code_hash or "")
     if not right or pending.expires_at <= at:
@@ -162,7 +165,7 @@ def confirm_password_reset(
             after={"phone": mask_phone(pending.phone)},
         )
         try:
-            store.change_phone(
+            account_claims.change_phone(
                 account,
                 pending.phone,
                 None,
@@ -181,10 +184,12 @@ def confirm_password_reset(
             now,
             {"account_id": account.account_id},
         )
-    generation = store.reset_password(account.account_id, pending.code_hash or "", hasher().hash(new_password), notice)
+    generation = account_codes.reset_password(
+        account.account_id, pending.code_hash or "", hasher().hash(new_password), notice
+    )
     if generation is None:
         raise errors.ValidationFailed(WRONG_CODE, field="code")
-    store.forget_address_attempts(account.account_id, client_address(source_ip))
+    login_throttle.forget_address_attempts(account.account_id, client_address(source_ip))
     log.info("password reset: older tokens revoked", extra={"account_id": account.account_id})
     return tokens.issue(tokens.Caller(account.account_id, "citizen", None, True, gen=generation), now)
 
@@ -217,7 +222,7 @@ def _taken_by_other(phone: str, account_id: str, now: datetime) -> bool:
         return False  # a stale claim
     # an unverified registration's claim expires (store.register_account): the new phone may take it
     return other.phone_verified or now - datetime.fromisoformat(other.created_at) < timedelta(
-        hours=store.UNVERIFIED_CLAIM_HOURS
+        hours=account_claims.UNVERIFIED_CLAIM_HOURS
     )
 
 
@@ -230,7 +235,7 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
     if _taken_by_other(new_phone, account.account_id, now):
         raise errors.PhoneTaken("This phone number already belongs to another account.")
     _real_name_allows(account, new_phone)
-    found = store.get_pending(account.account_id, "phone")
+    found = account_codes.get_pending(account.account_id, "phone")
     if found is None:
         raise errors.Unauthenticated("The account no longer exists.")
     _, pending = found
@@ -257,7 +262,7 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
         code=code,
         minutes=CODE_MINUTES,
     )
-    if not store.replace_pending_code(
+    if not account_codes.replace_pending_code(
         account.account_id,
         "phone",
         _hash("phone", account.account_id, f"{new_phone}:{code}"),
@@ -304,11 +309,11 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
     """POST /v1/me/phone/confirm: the code the new phone received; the account moves to it, and the
     old phone is told."""
     account = _me(caller)
-    found = store.get_pending(account.account_id, "phone")
+    found = account_codes.get_pending(account.account_id, "phone")
     pending = found[1] if found else None
     if pending is None or not pending.code_hash or not pending.phone:
         raise errors.InvalidState("No phone change is waiting; ask for a code first (POST /v1/me/phone).")
-    if not store.count_pending_attempt(account.account_id, "phone", pending.code_hash, CODE_ATTEMPTS):
+    if not account_codes.count_pending_attempt(account.account_id, "phone", pending.code_hash, CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask for a new code.", retry_after=PHONE_INTERVAL)
     given = _hash("phone", account.account_id, f"{pending.phone}:{str(code or '').strip()}")
     if not hmac.compare_digest(given, pending.code_hash) or pending.expires_at <= int(now.timestamp()):
@@ -322,7 +327,7 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
         after={"phone": mask_phone(pending.phone)},
     )
     try:
-        store.change_phone(
+        account_claims.change_phone(
             account,
             pending.phone,
             pending.code_hash,
@@ -368,7 +373,7 @@ def change_phone_at_hall(
         after={"phone": mask_phone(new_phone), "office_id": office_id, "id_number": mask_id_number(person.value)},
     )
     try:
-        store.change_phone(
+        account_claims.change_phone(
             account,
             new_phone,
             None,
@@ -453,7 +458,7 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
             )
         )
     try:
-        store.close_account(account, pseudonym, sms, now, lambda tx: tx.put("audit", entry_item(entry)))
+        account_claims.close_account(account, pseudonym, sms, now, lambda tx: tx.put("audit", entry_item(entry)))
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; try again.") from None
     log.info("account closed", extra={"account_id": account.account_id, "cancelled": cancelled})

@@ -4,9 +4,7 @@ full is refused without a write (services/noon_cache.py, a layer around the rule
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -14,7 +12,7 @@ from typing import Any
 
 from .. import telemetry
 from ..domain import errors
-from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
+from ..domain.booking import Status, allowed, booking_id_for, can_cancel, cancel_deadline
 from ..domain.newborn import is_certificate_key, parse_newborn_name
 from ..domain.reference import new_reference
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
@@ -64,16 +62,6 @@ class BookingRequest:
     def audit_detail(self) -> dict[str, str]:
         """What the audit log keeps of a request made for someone else (no ID number)."""
         return {"office_id": self.office_id, "service_code": self.service_code, "date": self.date, "start": self.start}
-
-
-def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
-    """Derived from the caller and their Idempotency-Key, so a retried request finds its first
-    booking (and can never take a second place); random without a key."""
-    if not idempotency_key:
-        return uuid.uuid4().hex
-    if len(idempotency_key) > 128:
-        raise errors.ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
-    return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
 
 
 def planned_slot(catalog: Catalog, office: Office, service: Service, day: date, start: str, now: datetime) -> Slot:

@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from .. import telemetry
 from ..domain import errors
+from ..domain.booking import booking_id_for
 from ..store import readcache
 from ..store.stores import layered, stores
 from .catalog import get_office, parse_day
@@ -67,8 +68,6 @@ def with_noon_cache(rule: BookingRule) -> BookingRule:
         copy_to: tuple[tuple[str, str, str], ...] = (),
         guard: Guard | None = None,
     ) -> tuple[Booking, bool]:
-        from .bookings import booking_id_for
-
         inner = stores()
         watch = _Watch(request, lambda: booking_id_for(caller.account_id, idempotency_key) if idempotency_key else None)
         cached = replace(inner, accounts=_Accounts(inner.accounts, watch), bookings=_Bookings(inner.bookings, watch))

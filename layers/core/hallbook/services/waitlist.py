@@ -36,7 +36,7 @@ from ..clock import SHANGHAI
 from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
-from ..domain.booking import Status
+from ..domain.booking import CANCEL_CUTOFF_TEXT, Status
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm
 from ..domain.waitlist import (
@@ -106,7 +106,9 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         catalog, office, day, now, "A waitlist is for a released day from tomorrow on."
     )
     if now >= cut_off(day):
-        raise errors.OutsideBookingWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
+        raise errors.OutsideBookingWindow(
+            N_("The waitlist for that day closed at the cut-off ({cutoff} the day before).", cutoff=CANCEL_CUTOFF_TEXT)
+        )
     planned = set(eligibility.day_plan(catalog, office, service, day))
     if request.start is not None and request.start not in planned or not planned:
         raise errors.NoSuchSlot(

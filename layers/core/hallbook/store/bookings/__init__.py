@@ -19,6 +19,7 @@ store/stores.py's BookingStore.
 from __future__ import annotations
 
 from .conditions import (
+    NEW_ITEM,
     BookingMoved,
     SubjectMoved,
     cancellation_counted,
@@ -85,6 +86,7 @@ from .transactions import (
 )
 
 __all__ = [
+    "NEW_ITEM",
     "ByReference",
     "BySubject",
     "ByOfficeDay",

@@ -9,12 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 
 from pynamodb.expressions.condition import size
+from pynamodb.expressions.operand import Path
 
 from ...domain.booking import Status, check_transition, sources_of
 from ...domain.sanctions import CANCELS_PER_MONTH, month_key
 from ..base import Items
 from ..slots import SlotItem
 from .items import Booking, BookingItem, Subject, SubjectItem, booking_key, subject_key
+
+NEW_ITEM = Path("pk").does_not_exist()  # written only if absent (every table's items are keyed `pk`)
 
 
 def slot_has_room():

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any
 
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
@@ -14,7 +13,7 @@ from ...domain.errors import NoSuchSlot, SlotFull
 from ..base import BaseMeta, Cancelled, Items, latest, setting, transact
 from ..outbox import Message, send_with
 from ..slots import SlotItem, get_slot, slot_item
-from .conditions import BookingMoved, moves_as_read, slot_has_room
+from .conditions import NEW_ITEM, BookingMoved, moves_as_read, slot_has_room
 from .items import Booking, BookingItem, booking_key, office_day_key, sweep_key
 
 
@@ -59,7 +58,7 @@ def move_booking(
     now: datetime,
     slot_ends_at: datetime,
     messages: list[Message],
-    delayed_place: Any,  # a place's item (store.waitlist.WaitItem)
+    delayed_place: Model,
     key_id: str | None = None,
 ) -> None:
     """R8a: move a `booked` booking to another slot of its service in ONE transaction: the new slot's
@@ -77,7 +76,7 @@ def move_booking(
     def build(tx: Items) -> None:
         tx.update("slot", new_slot, [SlotItem.booked.add(1)], slot_has_room())
         tx.update("old_slot", old_slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
-        tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+        tx.put("place", delayed_place, NEW_ITEM)
         tx.update(
             "booking",
             BookingItem(booking_key(booking.booking_id)),

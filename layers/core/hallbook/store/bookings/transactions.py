@@ -7,9 +7,9 @@ freed exactly when the booking changes, never beyond capacity, whatever runs at 
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Any
 
 from pynamodb.expressions.update import Action
+from pynamodb.models import Model
 
 from ...domain.booking import Status
 from ...domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
@@ -19,6 +19,7 @@ from ..base import Cancelled, Guard, GuardMoved, Items, transact, transact_unles
 from ..outbox import Message, send_with
 from ..slots import SlotItem, get_slot, slot_item
 from .conditions import (
+    NEW_ITEM,
     BookingMoved,
     SubjectMoved,
     cancellation_counted,
@@ -108,7 +109,7 @@ def cancel_booking(
     reason: str | None,
     messages: list[Message],
     count_against_subject: bool,
-    delayed_place: Any = None,  # a place's item (store.waitlist.WaitItem), or None
+    delayed_place: Model | None = None,
 ) -> None:
     """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
@@ -133,7 +134,7 @@ def cancel_booking(
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         else:  # the place stays taken (in `booked`), now as a delayed place
             tx.update("slot", slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
-            tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+            tx.put("place", delayed_place, NEW_ITEM)
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_count_name(by): 1})
         send_with(tx, messages)

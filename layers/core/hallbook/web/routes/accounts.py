@@ -25,10 +25,11 @@ from ..models_identity import (
 from ..routing import ANY_ROLE, CITIZEN, LIMITED, SMS_BY_ADDRESS, Limit, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import account_life, accounts
+    from ...services import account_life, accounts, login
 else:
     account_life = lazy("hallbook.services.account_life")
     accounts = lazy("hallbook.services.accounts")
+    login = lazy("hallbook.services.login")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -94,7 +95,7 @@ def resend_code(body: Annotated[ResendIn, Body()]) -> Response[VerifyOut]:
 )
 def create_session(body: Annotated[SessionIn, Body()]) -> Response[SessionOut]:
     """Log in with an ID number or phone and the password; answers a bearer token. After too many failures the right password also needs an SMS code."""
-    token, expires_in = accounts.login(
+    token, expires_in = login.login(
         body.login, body.password, now(), source_ip=source_ip(router), sms_code=body.sms_code, totp_code=body.totp_code
     )
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)
