@@ -17,8 +17,6 @@ ALLOWED_CIRCLES: list[frozenset[str]] = [
     frozenset({"services.calendar_sync", "services.closures", "services.release"}),
     # a booking's and a waitlist entry's eligibility: shared code still lives in services.bookings
     frozenset({"services.bookings", "services.draws", "services.waitlist"}),
-    # the subject's lock is taken by both aggregates' transactions
-    frozenset({"store.bookings", "store.waitlist"}),
 ]
 # (module, the module whose private name it reads, the name)
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = {

@@ -45,6 +45,7 @@ from ..store import draws as store
 from ..store import readcache
 from ..store import slots as slot_store
 from ..store import waitlist as waitlist_store
+from ..store import waitlist_transactions as waitlist_tx
 from ..store.audit import entry_item
 from ..store.base import Cancelled, GuardMoved
 from ..store.bookings import Booking, ReplayedBooking
@@ -635,7 +636,7 @@ def _join_waitlist(entry: Entry, now: datetime) -> str | None:
         now.isoformat(timespec="milliseconds"),
     )
     try:
-        waitlist_store.join(wait, cut_off(entry.date), now)
+        waitlist_tx.join(wait, cut_off(entry.date), now)
     except (errors.AlreadyBooked, errors.Suspended):
         return waitlist_id if waitlist_store.get_entry(waitlist_id) else None
     except Cancelled:
