@@ -52,7 +52,7 @@ from ..store.bookings import Booking, ReplayedBooking
 from ..store.catalog import Catalog, DrawSetting, Office, get_entity, load_catalog, put_entity_with
 from ..store.draws import Draw, Entry, EntryExists
 from ..store.outbox import Message
-from . import audit, bookings, guardians, identity, messages
+from . import audit, eligibility, guardians, messages
 from .catalog import get_office, get_service, parse_day
 from .tokens import Caller
 
@@ -242,18 +242,8 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
     catalog = load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
-    if not service.appointment_required:
-        raise errors.WalkInOnly(
-            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
-        )
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
+    eligibility.ensure_appointment_service(service)
+    eligibility.ensure_offered(office, service)
     setting = catalog.drawn(office, service.code, day)
     if setting is None:
         raise errors.DrawClosed(
@@ -267,12 +257,7 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
     draw = draw_of(office.region, service.code, day, setting.entry_minutes, window, now)
     if not draw.opens_at <= now < draw.closes_at or draw.state != "open":
         raise errors.DrawClosed(N_("Entries for {day} closed at {closes}.", day=day, closes=draw.closes_at.isoformat()))
-    planned = {
-        s.start
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
-        )
-    }
+    planned = set(eligibility.day_plan(catalog, office, service, day))
     if not planned or any(s not in planned for s in starts or ()):
         raise errors.NoSuchSlot(
             N_(
@@ -282,11 +267,8 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
                 day=day,
             )
         )
-    account = bookings._citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
-    subject_id = bookings._subject_for(account, request.subject_id_number, service, now.date())
+    account = eligibility.account_that_may_book(caller, now)
+    subject_id = eligibility.subject_for(account, request.subject_id_number, service, now.date())
     entry_id = entry_id_for(account.account_id, idempotency_key)
     entry = Entry(
         entry_id=entry_id,

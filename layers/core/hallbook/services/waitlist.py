@@ -37,9 +37,8 @@ from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
 from ..domain.booking import CANCEL_CUTOFF_TEXT, Status
-from ..domain.booking_window import in_booking_window
 from ..domain.reference import new_reference
-from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.timetable import parse_hhmm
 from ..domain.waitlist import (
     DelayRange,
     EntryStatus,
@@ -61,9 +60,10 @@ from ..store.bookings import Booking
 from ..store.catalog import Catalog, load_catalog
 from ..store.outbox import Message
 from ..store.waitlist import Entry, EntryMoved, Place, PlaceMoved
-from . import bookings, guardians, identity, messages
+from . import eligibility, guardians, messages
 from .catalog import get_office, get_service, parse_day
 from .ownership import owned_by
+from .reminders import own_reminder
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -101,30 +101,16 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     catalog = load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
-    if not service.appointment_required:
-        raise errors.WalkInOnly(
-            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
-        )
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
-    if not in_booking_window(day, now, catalog.booking_window_days(office)):
-        raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
+    eligibility.ensure_appointment_service(service)
+    eligibility.ensure_offered(office, service)
+    eligibility.ensure_in_booking_window(
+        catalog, office, day, now, "A waitlist is for a released day from tomorrow on."
+    )
     if now >= cut_off(day):
         raise errors.OutsideBookingWindow(
             N_("The waitlist for that day closed at the cut-off ({cutoff} the day before).", cutoff=CANCEL_CUTOFF_TEXT)
         )
-    planned = {
-        s.start
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
-        )
-    }
+    planned = set(eligibility.day_plan(catalog, office, service, day))
     if request.start is not None and request.start not in planned or not planned:
         raise errors.NoSuchSlot(
             N_(
@@ -157,11 +143,8 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     if free:
         raise errors.InvalidState(N_("There are free places ({starts}): book one instead of waiting.", starts=free))
 
-    account = bookings._citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
-    subject_id = bookings._subject_for(account, request.subject_id_number, service, now.date())
+    account = eligibility.account_that_may_book(caller, now)
+    subject_id = eligibility.subject_for(account, request.subject_id_number, service, now.date())
     entry = Entry(
         uuid.uuid4().hex,
         account.account_id,
@@ -223,10 +206,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     if notice_acknowledged is not True:
         raise errors.NoticeNotAcknowledged("Read and acknowledge the service's notice before booking.")
     office, service = get_office(entry.office_id, catalog), get_service(entry.service_code, catalog)
-    account = bookings._citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
+    account = eligibility.account_that_may_book(caller, now)
     if entry.subject_id_number != account.id_number and not guardians.is_guardian(
         account.account_id, entry.subject_id_number
     ):
@@ -247,7 +227,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     )
     sms = [
         messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now),
-        *bookings._own_reminder(booking, account, catalog, now),
+        *own_reminder(booking, account, catalog, now),
     ]
     ends_at = datetime.combine(entry.date, parse_hhmm(entry.offer_end), SHANGHAI)
     try:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 
 from pynamodb.attributes import ListAttribute, NumberAttribute, UnicodeAttribute, UnicodeSetAttribute
 from pynamodb.expressions.condition import size
+from pynamodb.expressions.operand import Path
 from pynamodb.expressions.update import Action
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjection
 from pynamodb.models import Model
@@ -42,10 +43,10 @@ from .base import (
 from .outbox import Message, send_with
 from .slots import SlotItem, SlotState, get_slot, slot_item, slot_pk, slot_sk, slot_state
 
+NEW_ITEM = Path("pk").does_not_exist()  # written only if absent (every table's items are keyed `pk`)
+
 if TYPE_CHECKING:
     from datetime import date as Day  # the name `date` is a field in Booking's body
-
-    from .waitlist import WaitItem
 
 
 class ByReference(GlobalSecondaryIndex):
@@ -501,11 +502,12 @@ def cancel_booking(
     reason: str | None,
     messages: list[Message],
     count_against_subject: bool,
-    delayed_place: WaitItem | None = None,
+    delayed_place: Model | None = None,
 ) -> None:
     """Cancel a `booked` booking at once (R10), atomically with the subject's lock release, its
     cancellation counter (R11, optimistic on the value read) and the SMS. Its place is freed, or,
-    with `delayed_place` (store.waitlist.delayed_place_item: R18, R19), stays taken as a delayed place:
+    with `delayed_place` (a place's item, store.waitlist.delayed_place_item: R18, R19, written only if
+    new), stays taken as a delayed place:
     `booked` unchanged, `held` + 1 and the place's item written, in the same transaction.
     Raises NotCancellable if the booking is no longer `booked`, SubjectMoved on a concurrent change of
     the subject, BookingMoved when the booking was rescheduled since it was read (R8a)."""
@@ -525,7 +527,7 @@ def cancel_booking(
             tx.update("slot", slot, [SlotItem.booked.add(-1)], SlotItem.booked > 0)
         else:  # the place stays taken (in `booked`), now as a delayed place
             tx.update("slot", slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
-            tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+            tx.put("place", delayed_place, NEW_ITEM)
         release_service_lock(tx, booking.subject_id_number, booking.service_code, counted, unchanged)
         stats.count_in(tx, booking.office_id, booking.service_code, booking.date, **{stats.cancelled_count_name(by): 1})
         send_with(tx, messages)
@@ -589,7 +591,7 @@ def move_booking(
     now: datetime,
     slot_ends_at: datetime,
     messages: list[Message],
-    delayed_place: WaitItem,
+    delayed_place: Model,
     key_id: str | None = None,
 ) -> None:
     """R8a: move a `booked` booking to another slot of its service in ONE transaction: the new slot's
@@ -607,7 +609,7 @@ def move_booking(
     def build(tx: Items) -> None:
         tx.update("slot", new_slot, [SlotItem.booked.add(1)], slot_has_room())
         tx.update("old_slot", old_slot, [SlotItem.held.add(1)], SlotItem.booked > 0)
-        tx.put("place", delayed_place, delayed_place.__class__.pk.does_not_exist())
+        tx.put("place", delayed_place, NEW_ITEM)
         tx.update(
             "booking",
             BookingItem(booking_key(booking.booking_id)),
