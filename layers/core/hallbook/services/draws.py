@@ -33,6 +33,7 @@ from ..clock import SHANGHAI
 from ..domain import draw as rules
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import DEFAULT_WINDOW_DAYS
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import EntryStatus as WaitStatus
@@ -61,7 +62,7 @@ def window_days(catalog: Catalog, region: str) -> int:
     if region in catalog.regions:
         return catalog.regions[region].booking_window_days
     if any(o.region == region for o in catalog.offices.values()):
-        return 14
+        return DEFAULT_WINDOW_DAYS
     raise errors.NotFound(N_("There is no region {region}.", region=region))
 
 
