@@ -163,7 +163,8 @@ def resend_code(id_number: str, now: datetime) -> None:
     )
     if sends >= SENDS_PER_DAY or (last_sent and now - last_sent < RESEND_INTERVAL):
         raise RateLimited(
-            "A code was sent recently; wait a minute (at most 5 codes a day).", retry_after=_resend_wait(account, now)
+            N_("A code was sent recently; wait a minute (at most {count} codes a day).", count=SENDS_PER_DAY),
+            retry_after=_resend_wait(account, now),
         )
     code = new_code()
     sms = messages.message(
