@@ -122,7 +122,7 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
     from hallbook.services import accounts, bookings, sweep
     from hallbook.services.release import release_office
     from hallbook.services.tokens import Caller
-    from hallbook.store import accounts as account_store
+    from hallbook.store import account_claims
     from tests.idnumbers import id_number
 
     starts = put_bench_office("sweep-hall", slots, places)
@@ -133,7 +133,7 @@ def sweep_bench(system: LocalSystem, slots: int, places: int) -> dict:
         for _ in range(places):
             person = id_number("440305", f"19{60 + n // 1000:02d}0101", f"{n % 1000:03d}")
             account = accounts.register("测试", person, f"137{n:08d}", "bench-pass-1", "zh", now)
-            account_store.mark_phone_verified(account, account.code_hash)
+            account_claims.mark_phone_verified(account, account.code_hash)
             caller = Caller(account.account_id, "citizen", None, True)
             bookings.book(
                 caller,

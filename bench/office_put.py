@@ -37,7 +37,7 @@ def book_some(office_id: str, bookings: int) -> int:
     from hallbook.services import accounts
     from hallbook.services import bookings as booking_service
     from hallbook.services.tokens import Caller
-    from hallbook.store import accounts as account_store
+    from hallbook.store import account_claims
     from hallbook.store import slots as slot_store
     from hallbook.store.catalog import load_catalog
     from tests.idnumbers import id_number
@@ -49,7 +49,7 @@ def book_some(office_id: str, bookings: int) -> int:
     for i in range(bookings):
         person = id_number("440106", f"1970{1 + i // 28:02d}{1 + i % 28:02d}", f"{i % 1000:03d}")
         account = accounts.register("测试", person, f"137{i:08d}", "bench-pass-1", "zh", now())
-        account_store.mark_phone_verified(account, account.code_hash)
+        account_claims.mark_phone_verified(account, account.code_hash)
         caller = Caller(account.account_id, "citizen", None, True)
         for code in office.services:
             if code not in office.timetable or not catalog.services[code].appointment_required:

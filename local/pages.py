@@ -15,6 +15,7 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from hallbook.config import reset_settings, settings
 from hallbook.services.confirmation import SCRIPT_HASH, STYLE_HASH
 
 if TYPE_CHECKING:  # local.gateway imports this module
@@ -125,9 +126,10 @@ def preflight(request: Request) -> Response:
 
 def preflight_origins() -> list[str]:
     """The template's mock answers one origin, AllowedOrigins' first; local mode adds its own."""
-    configured = [o.strip() for o in os.environ.get("ALLOWED_ORIGINS", "").split(",") if o.strip() not in ("", "*")]
-    local = [o.strip() for o in os.environ.get("LOCAL_ORIGINS", "").split(",") if o.strip()]
-    return configured[:1] + local
+    configured = settings()
+    allowed = [o.strip() for o in configured.allowed_origins.split(",") if o.strip() not in ("", "*")]
+    local = [o.strip() for o in configured.local_origins.split(",") if o.strip()]
+    return allowed[:1] + local
 
 
 def allow_own_origin(host: str) -> None:
@@ -135,6 +137,7 @@ def allow_own_origin(host: str) -> None:
     (LOCAL_ORIGINS, which the handlers read too; the template's environment stays as resolved)."""
     port = host.rpartition(":")[2]
     os.environ["LOCAL_ORIGINS"] = f"http://{host},http://localhost:{port}"
+    reset_settings()
 
 
 def config_js() -> bytes:

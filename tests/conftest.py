@@ -16,7 +16,7 @@ starts its own system (the controller, which runs no test, starts none).
 from __future__ import annotations
 
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -86,6 +86,22 @@ def system(local_system: LocalSystem) -> Iterator[LocalSystem]:
     local_system.reset(START)
     guard.reset()  # the in-memory limits: the clock went back to START
     yield local_system
+
+
+@pytest.fixture
+def environ(monkeypatch: pytest.MonkeyPatch) -> Iterator[Callable[..., None]]:
+    """environ(NAME=value, ...): variables the settings read (hallbook.config), read again at once
+    and back as they were after the test."""
+    from hallbook.config import reset_settings
+
+    def set_variables(**variables: str) -> None:
+        for name, value in variables.items():
+            monkeypatch.setenv(name, value)
+        reset_settings()
+
+    yield set_variables
+    monkeypatch.undo()
+    reset_settings()
 
 
 @pytest.fixture

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import functools
 import json
-import os
 
 from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
@@ -27,7 +26,7 @@ from hallbook.services import notify
 from hallbook.store.outbox import HEALING_STATE_KEY
 
 queue_processor = BatchProcessor(event_type=EventType.SQS)
-RETRY_BASE_SECONDS = int(os.environ.get("SMS_RETRY_BASE_SECONDS", "10"))
+RETRY_BASE_SECONDS = 10  # then 20, 40, ... up to RETRY_MAX_SECONDS; the SQS visibility timeout each time
 RETRY_MAX_SECONDS = 900
 
 settings()  # cold start: a missing or malformed variable stops the function here, naming it

@@ -11,8 +11,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain.queue import Kind, Waiting, ahead_of, call_order, candidates
-from hallbook.services import accounts
-from hallbook.services import tickets as ticket_service
+from hallbook.services import accounts, board
 from hallbook.store import catalog
 from tests.support import OFFICE, WALK_IN, auth, login, put_test_office, registered, release_days, sms_texts
 
@@ -282,10 +281,10 @@ def test_check_in_shows_the_masked_identity_and_the_slot_and_the_queue_position(
     assert citizen.id_number not in r.text
     tid = r.json()["ticket"]["ticket_id"]
     walker = desk.walk_in()
-    assert ticket_service.queue_position(OFFICE, now().date(), tid) == 0
-    assert ticket_service.queue_position(OFFICE, now().date(), walker["ticket_id"]) == 2
+    assert board.queue_position(OFFICE, now().date(), tid) == 0
+    assert board.queue_position(OFFICE, now().date(), walker["ticket_id"]) == 2
     desk.next()
-    assert ticket_service.queue_position(OFFICE, now().date(), tid) is None
+    assert board.queue_position(OFFICE, now().date(), tid) is None
 
 
 # ---------------------------------------------------------------- who may
@@ -330,4 +329,4 @@ def test_the_citizens_queue_position_counts_a_skipped_ticket_held_back(hall, api
     desk.act(tid, "skip")  # back after the next three calls: the three walk-ins
     queue = citizen.get(f"/v1/bookings/{booking['booking_id']}").json()["queue"]
     assert queue["ahead"] == 3, queue
-    assert ticket_service.queue_position(OFFICE, now().date(), tid) == 3
+    assert board.queue_position(OFFICE, now().date(), tid) == 3

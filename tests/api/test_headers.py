@@ -22,8 +22,8 @@ GOOD, OTHER = "https://yuyue.example.gov.cn", "https://h5.example.cn"
 
 
 @pytest.fixture
-def office(system, monkeypatch):
-    monkeypatch.setenv("ALLOWED_ORIGINS", f"{GOOD},{OTHER}")
+def office(system, environ):
+    environ(ALLOWED_ORIGINS=f"{GOOD},{OTHER}")
     return open_office(system)
 
 

@@ -278,9 +278,9 @@ def test_every_permit_number_the_pattern_allows_is_read(number):
 @_SETTINGS
 @given(st.from_regex(r"^[\w -]*[\w-][\w -]*$", fullmatch=True).filter(lambda s: len(s) <= 16 and s.isascii()))
 def test_every_counter_the_pattern_allows_is_accepted(counter):
-    from hallbook.services.tickets import _counter_name
+    from hallbook.services.tickets import counter_name
 
-    _counter_name(counter)
+    counter_name(counter)
 
 
 def test_the_id_number_examples_are_real_numbers(doc):

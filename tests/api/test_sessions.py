@@ -19,6 +19,7 @@ import pytest
 from hallbook.config import settings
 from hallbook.services import tokens
 from hallbook.store import accounts as account_store
+from hallbook.store import sessions as session_store
 from tests.support import auth, problem, registered
 
 pytestmark = [pytest.mark.R1]
@@ -140,7 +141,7 @@ def test_a_token_of_an_older_generation_is_refused(system, api):
     def signed(**changes) -> str:
         return jwt.encode({**claims, **changes}, key.secret, algorithm="HS256", headers={"kid": key.kid})
 
-    account_store.bump_token_gen(account_id)  # what disabling the account or a new password does
+    session_store.bump_token_gen(account_id)  # what disabling the account or a new password does
     problem(me(api, citizen.token), 401, "UNAUTHENTICATED")
     problem(me(api, signed(gen=0)), 401, "UNAUTHENTICATED")
     assert me(api, signed(gen=1)).status == 200  # the same claims at the account's generation

@@ -59,11 +59,10 @@ def test_the_pacer_never_lets_more_than_the_rate_into_any_second():
     assert instants[-1] - instants[0] >= (50 // 7) - 1  # the burst is spread, not dropped
 
 
-def test_the_rate_is_shared_by_the_sending_environments(monkeypatch):
-    monkeypatch.setenv("SMS_RATE_PER_SECOND", "20")
-    monkeypatch.setenv("SMS_SENDERS", "2")
+def test_the_rate_is_shared_by_the_sending_environments(environ):
+    environ(SMS_RATE_PER_SECOND="20", SMS_SENDERS="2")
     assert pacing.rate_per_environment() == 10
-    monkeypatch.setenv("SMS_RATE_PER_SECOND", "3")
+    environ(SMS_RATE_PER_SECOND="3")
     assert pacing.rate_per_environment() == 1
 
 

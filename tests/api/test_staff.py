@@ -11,7 +11,7 @@ import pytest
 from hallbook.clock import SHANGHAI, now
 from hallbook.domain import errors
 from hallbook.domain.queue import Kind, Waiting, call_order, estimated_wait_minutes, ticket_number
-from hallbook.services import accounts
+from hallbook.services import accounts, checkin
 from hallbook.services import tickets as ticket_service
 from hallbook.store import catalog
 from tests.idnumbers import id_number
@@ -294,7 +294,7 @@ def test_two_check_ins_at_once_get_different_numbers(system, staff, api):
     refs = [c.book(DAY, "09:00").json()["reference"] for c in citizens]
     system.clock.set(at("09:00"))
     results = run_at_once(
-        [lambda ref=ref: ticket_service.check_in(OFFICE, ref, None, now()) for ref in refs]
+        [lambda ref=ref: checkin.check_in(OFFICE, ref, None, now()) for ref in refs]
         + [lambda: ticket_service.walk_in(OFFICE, WALK_IN, now())]
     )
     assert not any(isinstance(r, Exception) for r in results), results

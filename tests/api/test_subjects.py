@@ -12,8 +12,7 @@ from hallbook.clock import now
 from hallbook.services import accounts
 from hallbook.store import catalog
 from hallbook.store.bookings import get_subject
-from tests.idnumbers import id_number
-from tests.support import CHILD_SERVICE, OFFICE, SERVICE, auth, link_guardian, login, open_office, problem, registered
+from tests.support import OFFICE, auth, login, open_office, problem, registered
 
 DAY, OTHER = "2026-09-15", "2026-09-16"
 NEWBORN = "HR_NEWBORN"
@@ -81,49 +80,6 @@ def test_a_newborn_is_booked_with_the_guardians_id_and_its_certificate_is_the_su
     listed = guardian.get("/v1/bookings").json()["bookings"]
     assert {b["newborn"]["birth_certificate_number"] for b in listed} == {"O44*****45", "O44*****46"}
     assert guardian.book(DAY).status == 201  # and the guardian's own ID card business still books
-
-
-@pytest.mark.parametrize(
-    "cert",
-    ["440012345", "O44001234", "O4400123456", "OO40012345", "O44001234X", "O٤٤٠٠١٢٣٤٥", "", "出生证O440012345"],
-)
-def test_certificate_numbers_of_another_shape_are_refused(office, cert):
-    guardian = registered(office)
-    problem(newborn(guardian, cert), 422, "VALIDATION_ERROR")
-
-
-def test_a_newborn_service_needs_the_newborn_and_only_it(office):
-    guardian = registered(office)
-    problem(guardian.book(DAY, "14:00", service=NEWBORN), 422, "VALIDATION_ERROR")
-    child = id_number("440305", "20250101", "731")
-    problem(
-        newborn(guardian, CERT, subject_id_number=child),
-        422,
-        "VALIDATION_ERROR",
-    )
-    problem(newborn(guardian, CERT, name=""), 422, "VALIDATION_ERROR")
-    body = {"name": "王小明", "birth_certificate_number": CERT}
-    problem(guardian.book(DAY, service=SERVICE, newborn=body), 422, "VALIDATION_ERROR")
-
-
-def test_a_cancelled_newborn_booking_counts_against_the_certificate(office):
-    guardian = registered(office)
-    booking = newborn(guardian, CERT).json()
-    assert guardian.cancel(booking["booking_id"]).status == 200
-    assert get_subject(CERT).cancel_count == 1 and get_subject(guardian.id_number).cancel_count == 0
-
-
-def test_minor_and_self_services(office):
-    guardian = registered(office)
-    child = id_number("440305", "20200101", "732")
-    problem(guardian.book(DAY, "10:00", service=CHILD_SERVICE), 422, "VALIDATION_ERROR")  # `minor`: name the child
-    problem(guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child), 403, "FORBIDDEN")
-    link_guardian(office, guardian, child)
-    assert guardian.book(DAY, "10:00", service=CHILD_SERVICE, subject_id_number=child).status == 201
-    body = catalog.body_of(catalog.load_catalog().services[SERVICE])
-    catalog.put_service({**body, "subject": "self"})
-    catalog.invalidate_cache()
-    problem(guardian.book(DAY, service=SERVICE, subject_id_number=child), 422, "VALIDATION_ERROR")
 
 
 def test_an_administrator_sets_whom_a_service_is_for(office, api):

@@ -54,7 +54,7 @@ def _environment() -> dict[str, str]:
     env.update(
         {
             "PYTHONPATH": f"{REPO / 'layers' / 'core'}{os.pathsep}{REPO}",
-            "HALLBOOK_FAST_HASH": "1",  # argon2 at its cheapest (hallbook.services.accounts.hasher)
+            "HALLBOOK_FAST_HASH": "1",  # argon2 at its cheapest (hallbook.services.credentials.hasher)
             "PYTHONUNBUFFERED": "1",
         }
     )

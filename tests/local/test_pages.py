@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Callable
 
 import pytest
 
@@ -60,8 +61,8 @@ def test_local_config_points_the_pages_at_the_same_origin(api: Gateway) -> None:
     assert '"api": ""' in reply.text and '"clock": "/local/clock"' in reply.text
 
 
-def test_preflight_answered_like_the_templates_api_cors(api: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://yuyue.example.gov.cn,https://h5.example.cn")
+def test_preflight_answered_like_the_templates_api_cors(api: Gateway, environ: Callable[..., None]) -> None:
+    environ(ALLOWED_ORIGINS="https://yuyue.example.gov.cn,https://h5.example.cn")
     ask = {"Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}
     reply = api.invoke("OPTIONS", "/v1/bookings", headers={"Origin": "https://yuyue.example.gov.cn", **ask})
     assert reply.status == 204
@@ -99,8 +100,8 @@ def test_preflight_answered_like_the_templates_api_cors(api: Gateway, monkeypatc
     assert api.invoke("OPTIONS", "/v1/nothing-here").status == 404
 
 
-def test_the_api_answers_configured_origins_only(api: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://yuyue.example.gov.cn, https://h5.example.cn")
+def test_the_api_answers_configured_origins_only(api: Gateway, environ: Callable[..., None]) -> None:
+    environ(ALLOWED_ORIGINS="https://yuyue.example.gov.cn, https://h5.example.cn")
     allowed = api.invoke("GET", "/v1/services", headers={"Origin": "https://h5.example.cn"})
     assert allowed.headers["access-control-allow-origin"] == "https://h5.example.cn"
     assert "ETag" in allowed.headers["access-control-expose-headers"]
@@ -113,8 +114,10 @@ def test_the_api_answers_configured_origins_only(api: Gateway, monkeypatch: pyte
     assert refused.headers["access-control-allow-origin"] == "https://yuyue.example.gov.cn"
 
 
-def test_local_mode_allows_its_own_origin(api: Gateway, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setenv("ALLOWED_ORIGINS", "https://yuyue.example.gov.cn")
+def test_local_mode_allows_its_own_origin(
+    api: Gateway, environ: Callable[..., None], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    environ(ALLOWED_ORIGINS="https://yuyue.example.gov.cn")
     monkeypatch.delenv("LOCAL_ORIGINS", raising=False)
     pages.allow_own_origin("127.0.0.1:3000")
     assert os.environ["ALLOWED_ORIGINS"] == "https://yuyue.example.gov.cn"  # the template's, untouched

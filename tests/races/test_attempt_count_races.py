@@ -11,8 +11,9 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain import errors
-from hallbook.services import accounts
+from hallbook.services import accounts, login
 from hallbook.store import accounts as account_store
+from hallbook.store.login_throttle import throttle_key
 from tests.support import registered, run_at_once, sms_code
 
 pytestmark = [pytest.mark.R1]
@@ -77,34 +78,32 @@ def test_40_parallel_wrong_codes_and_the_right_one_compare_at_most_five(system, 
 def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
     citizen = registered(system, login=False)
     results = run_at_once(
-        [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}") for n in range(1, 13)]
+        [lambda n=n: login.login(citizen.phone, WRONG, now(), source_ip=f"10.1.0.{n}") for n in range(1, 13)]
     )
     assert outcomes(results) == {"Unauthenticated": 12}
     record = item(citizen)
     assert int(record.login_failures) == 12
     at = int(now().timestamp())
-    assert int(record.login_tat) == at + 12 * accounts.BUDGET_INTERVAL  # 12 units of the budget
+    assert int(record.login_tat) == at + 12 * login.BUDGET_INTERVAL  # 12 units of the budget
     for n in range(1, 13):
-        throttle = account_store.AccountItem.get(account_store.throttle_key(record.account_id, f"10.1.0.{n}"))
+        throttle = account_store.AccountItem.get(throttle_key(record.account_id, f"10.1.0.{n}"))
         assert int(throttle.failures) == 1
 
 
 def test_40_parallel_wrong_passwords_from_one_address_check_five(system):
     citizen = registered(system, login=False)
-    results = run_at_once(
-        [lambda: accounts.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1") for _ in range(40)]
-    )
+    results = run_at_once([lambda: login.login(citizen.phone, WRONG, now(), source_ip="10.2.0.1") for _ in range(40)])
     assert outcomes(results) == {"Unauthenticated": 5, "RateLimited": 35}
     assert {r.extra["retry_after"] for r in results if isinstance(r, errors.RateLimited)} == {15}
     assert int(item(citizen).login_failures) == 5
     # the owner elsewhere is not slowed
-    assert accounts.login(citizen.phone, citizen.password, now(), source_ip="10.9.9.9")[0]
+    assert login.login(citizen.phone, citizen.password, now(), source_ip="10.9.9.9")[0]
 
 
 def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(system):
     citizen = registered(system, login=False)
     results = run_at_once(
-        [lambda n=n: accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}") for n in range(1, 31)]
+        [lambda n=n: login.login(citizen.phone, WRONG, now(), source_ip=f"10.3.0.{n}") for n in range(1, 31)]
     )
     # a wrong password is answered alike whether the budget is spent or not (issue 21)
     assert outcomes(results) == {"Unauthenticated": 30}
@@ -115,16 +114,16 @@ def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(
 
 def test_30_parallel_wrong_sms_login_codes_compare_five(system):
     citizen = registered(system, login=False)
-    for n in range(accounts.BUDGET_BURST):
+    for n in range(login.BUDGET_BURST):
         try:
-            accounts.login(citizen.phone, WRONG, now(), source_ip=f"10.4.0.{n}")
+            login.login(citizen.phone, WRONG, now(), source_ip=f"10.4.0.{n}")
         except errors.Unauthenticated:
             pass
-    accounts.send_login_code(citizen.phone, citizen.password, now(), "10.4.1.1")
+    login.send_login_code(citizen.phone, citizen.password, now(), "10.4.1.1")
     code = sms_code(system, citizen.phone)
     results = run_at_once(
         [
-            lambda n=n, c=c: accounts.login(citizen.phone, citizen.password, now(), source_ip=f"10.5.{n}.1", sms_code=c)
+            lambda n=n, c=c: login.login(citizen.phone, citizen.password, now(), source_ip=f"10.5.{n}.1", sms_code=c)
             for n, c in enumerate(wrong_codes(code, 30))
         ]
     )
@@ -133,7 +132,7 @@ def test_30_parallel_wrong_sms_login_codes_compare_five(system):
     assert sum("is wrong" in r.detail for r in results) == 5
     assert int(item(citizen).login_code_attempts) == 5
     try:
-        accounts.login(citizen.phone, citizen.password, now(), source_ip="10.6.0.1", sms_code=code)
+        login.login(citizen.phone, citizen.password, now(), source_ip="10.6.0.1", sms_code=code)
         raise AssertionError("the right login code was compared after five wrong ones")
     except errors.SmsCodeRequired:
         pass

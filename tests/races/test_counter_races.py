@@ -11,7 +11,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain import errors
-from hallbook.services import tickets
+from hallbook.services import counters, tickets
 from hallbook.services.tokens import Caller
 from hallbook.store import tickets as store
 from tests.support import OFFICE, WALK_IN, put_test_office, run_at_once
@@ -52,8 +52,8 @@ def test_a_recall_during_a_transfer_ends_in_one_consistent_state(hall):
         called = tickets.call_next(OFFICE, "3", now())
         recall, transfer = run_at_once(
             [
-                lambda t=called: tickets.recall(CLERK, OFFICE, t.ticket_id, now()),
-                lambda t=called: tickets.transfer(CLERK, OFFICE, t.ticket_id, "7", None, now()),
+                lambda t=called: counters.recall(CLERK, OFFICE, t.ticket_id, now()),
+                lambda t=called: counters.transfer(CLERK, OFFICE, t.ticket_id, "7", None, now()),
             ]
         )
         assert all(not isinstance(r, Exception) or isinstance(r, errors.InvalidState) for r in (recall, transfer))
@@ -78,7 +78,7 @@ def test_a_recall_during_a_transfer_ends_in_one_consistent_state(hall):
 def test_two_clerks_skipping_one_ticket_at_once_skip_it_once(hall):
     tickets.walk_in(OFFICE, WALK_IN, now())
     called = tickets.call_next(OFFICE, "1", now())
-    results = run_at_once([lambda: tickets.skip(CLERK, OFFICE, called.ticket_id, now()) for _ in range(2)])
+    results = run_at_once([lambda: counters.skip(CLERK, OFFICE, called.ticket_id, now()) for _ in range(2)])
     wins = [r for r in results if not isinstance(r, Exception)]
     assert len(wins) == 1 and all(isinstance(r, errors.InvalidState) for r in results if r not in wins), results
     after = store.get_ticket(OFFICE, DAY.date(), called.ticket_id)

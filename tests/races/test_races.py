@@ -126,6 +126,7 @@ def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
     """Two resends that read the same counter: the second one's write must find the counter moved
     (False: answered 429), never raise. pynamodb sends the SMS put before the account update, so
     the cancellation reason has to be read by label, not by position."""
+    from hallbook.store import account_codes
     from hallbook.store import accounts as account_store
     from hallbook.store.outbox import Message
 
@@ -134,7 +135,7 @@ def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
 
     def resend(n: int) -> bool:
         sms = Message(f"{account.account_id}#code#race{n}", "verification_code", citizen.phone, "code", now())
-        return account_store.replace_code(
+        return account_codes.replace_code(
             account.account_id,
             f"hash{n}",
             now().isoformat(),

@@ -14,8 +14,8 @@ from hallbook.domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_ke
 from hallbook.services import accounts, bookings, sweep
 from hallbook.services.tokens import Caller
 from hallbook.store import bookings as store
+from hallbook.store import hall_queue
 from hallbook.store import slots as slot_store
-from hallbook.store import tickets as ticket_store
 from hallbook.store.bookings import BookingItem, SubjectItem, subject_key
 from tests.support import OFFICE, SERVICE, put_test_office, registered, release_days
 
@@ -116,7 +116,7 @@ def test_a_cancellation_of_a_booking_checked_in_after_the_read_is_not_cancellabl
     assert booking is not None
     at = now()
     # the cancellation read the booking `booked`; the hall checks it in before the cancellation writes
-    after_read(monkeypatch, "get_subject", lambda: ticket_store.check_in(booking, at, at))
+    after_read(monkeypatch, "get_subject", lambda: hall_queue.check_in(booking, at, at))
     with pytest.raises(errors.NotCancellable):
         bookings.cancel(caller, booking.booking_id, at)
     after = store.get_booking(booking.booking_id)

@@ -76,6 +76,16 @@ class Settings(BaseSettings):
     release_delay_max_minutes: int = Field(default=30, ge=1)
     # fair release (R23); README "Draws"
     draws_table: str = Name
+    # CORS (hallbook/web/app.py): the pages' origins, comma-separated (template parameter AllowedOrigins;
+    # "*" is never honoured), and in local mode only its own origin once it listens (local/pages.py)
+    allowed_origins: str = ""
+    local_origins: str = ""
+    # the notifier (hallbook/notify/pacing.py): the SMS account's rate, shared by the environments that
+    # send (SMS_SENDERS = the SQS mapping's MaximumConcurrency)
+    sms_rate_per_second: float = Field(default=20, gt=0)
+    sms_senders: int = Field(default=1, ge=1)
+    # X-Ray: the SDK (Powertools' Tracer) is loaded only where this asks for it (hallbook/observability.py)
+    hallbook_xray_sdk: bool = False
 
     @model_validator(mode="after")
     def _a_signing_key(self) -> Settings:
@@ -88,6 +98,11 @@ class Settings(BaseSettings):
         if self.release_delay_max_minutes < self.release_delay_min_minutes:
             raise ValueError("RELEASE_DELAY_MAX_MINUTES is below RELEASE_DELAY_MIN_MINUTES")
         return self
+
+    def cors_origins(self) -> list[str]:
+        """The origins whose pages may read the API's answers: ALLOWED_ORIGINS, then LOCAL_ORIGINS."""
+        listed = f"{self.allowed_origins},{self.local_origins}".split(",")
+        return [o.strip() for o in listed if o.strip() and o.strip() != "*"]
 
 
 def _explain(error: ValidationError) -> SettingsError:

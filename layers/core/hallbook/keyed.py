@@ -37,10 +37,9 @@ def _secret() -> bytes:
             if local:
                 _key = hmac.new(local.encode(), b"hallbook keyed hashes", hashlib.sha256).digest()
             else:
-                from .aws import client
+                from .aws import secret
 
-                value = client("secretsmanager").get_secret_value(SecretId=settings().hash_key_secret_arn)
-                _key = value["SecretString"].encode()
+                _key = (secret(settings().hash_key_secret_arn) or "").encode()
         return _key
 
 

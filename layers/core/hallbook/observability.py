@@ -10,6 +10,7 @@ import os
 
 from aws_lambda_powertools import Logger, Metrics
 
+from .config import settings
 from .logscrub import scrub_handlers
 
 __all__ = ["LazyTracer", "logger", "metrics", "tracer", "warm_for_provisioned_concurrency"]
@@ -30,7 +31,9 @@ class LazyTracer:
 
     @staticmethod
     def wanted() -> bool:
-        return os.environ.get("HALLBOOK_XRAY_SDK") == "1" and os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true"
+        # POWERTOOLS_TRACE_DISABLED and AWS_LAMBDA_INITIALIZATION_TYPE are the platform's own variables,
+        # read where the platform defines them; hallbook's are its settings
+        return settings().hallbook_xray_sdk and os.environ.get("POWERTOOLS_TRACE_DISABLED") != "true"
 
     def provider(self):
         if self._tracer is None:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import hashlib
+import uuid
 from datetime import date, datetime, time, timedelta
 from enum import Enum
 
 from ..clock import SHANGHAI
+from .errors import ValidationFailed
 
 CANCEL_CUTOFF = time(18, 0)  # R10: until 18:00 on the day before
+CANCEL_CUTOFF_TEXT = CANCEL_CUTOFF.strftime("%H:%M")  # the texts that name the cut-off are formatted with it
 CHECK_IN_OPENS_BEFORE = timedelta(minutes=30)  # R14
 
 
@@ -68,3 +72,13 @@ def check_in_open(now: datetime, starts_at: datetime, ends_at: datetime) -> bool
     very minute the slot ends is still in time; a minute later it is a no-show)."""
     opens, closes = check_in_window(starts_at, ends_at)
     return opens <= now <= closes
+
+
+def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
+    """Derived from the caller and their Idempotency-Key, so a retried request finds its first
+    booking (and can never take a second place); random without a key."""
+    if not idempotency_key:
+        return uuid.uuid4().hex
+    if len(idempotency_key) > 128:
+        raise ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
+    return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]

@@ -49,7 +49,7 @@ CancelClosed = _error("CancelClosed", "CANCEL_CLOSED", 409, "Cancellation closed
 NotCancellable = _error("NotCancellable", "NOT_CANCELLABLE", 409, "Not cancellable")
 CheckInClosed = _error("CheckInClosed", "CHECK_IN_CLOSED", 409, "Check-in closed")
 RateLimited = _error("RateLimited", "RATE_LIMITED", 429, "Too many requests")
-# a login whose failure budget is spent needs its second factor as well as the password (services.accounts)
+# a login whose failure budget is spent needs its second factor as well as the password (services.login)
 SmsCodeRequired = _error("SmsCodeRequired", "SMS_CODE_REQUIRED", 401, "SMS code required")
 TotpCodeRequired = _error("TotpCodeRequired", "TOTP_CODE_REQUIRED", 401, "Authenticator code required")
 BookingRequired = _error("BookingRequired", "BOOKING_REQUIRED", 409, "Booking required")

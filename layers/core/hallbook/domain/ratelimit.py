@@ -1,13 +1,17 @@
 """Rate limits (per account, address or phone) as arithmetic: no I/O, no wall clock. Instants are epoch seconds
 from the injected clock (hallbook.clock.now), so tests move time and the waits are exact.
 
-Two kinds, for two costs:
+Every limit is computed here; only its counters live elsewhere. Three kinds, for three costs:
 - `Buckets`: this process's memory (one Lambda environment), a GCRA token bucket per key: `count`
   requests at once, then one every `seconds / count`. Costs nothing but a dict entry, so it can
   sit in front of the noon rush's booking attempts and availability polls.
 - `Period`: fixed periods of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
   one conditional write per request), for the routes where a limit must hold across every
   environment - registration and SMS codes.
+- `Backoff` and `Budget`: a login's schedule per account and client address, and its failure budget
+  (GCRA, as `Buckets`, over one stored number), kept with the account (store.login_throttle) so that
+  one read gives a login its account and its counters, and a password reset clears them in its own
+  write.
 """
 
 from __future__ import annotations
@@ -103,6 +107,41 @@ class Period:
     def wait(self) -> float:
         """Seconds until the next period opens, when this one's count is spent."""
         return self.ends_at - self.at
+
+
+@dataclass(frozen=True)
+class Backoff:
+    """The back-off schedule of one account and client address (epoch seconds): the first `free`
+    attempts need no wait; each further one waits delays[k] after the one before (the last delay
+    repeats); `quiet` seconds without an attempt forget them."""
+
+    free: int
+    delays: tuple[int, ...]
+    quiet: int
+
+    def wait(self, failures: int, last_attempt_at: int, at: int) -> int:
+        """Seconds still to wait at `at` after `failures` attempts, the last at `last_attempt_at`."""
+        if failures < self.free or at - last_attempt_at >= self.quiet:
+            return 0
+        return max(0, last_attempt_at + self.delays[min(failures - self.free, len(self.delays) - 1)] - at)
+
+
+@dataclass(frozen=True)
+class Budget:
+    """GCRA over a stored number, in whole seconds: `burst` units, refilled one every `interval`. The
+    store keeps the theoretical arrival time `tat` (a full budget has none, or one in the past); each
+    unit taken pushes it `interval` on, and one more unit fits while tat + interval - at <= burst *
+    interval, the test `Buckets` make in memory."""
+
+    burst: int
+    interval: int
+
+    def last_tat(self, at: int) -> int:
+        """The latest tat at `at` that still leaves a unit to take."""
+        return at + (self.burst - 1) * self.interval
+
+    def spent(self, tat: int, at: int) -> bool:
+        return tat > self.last_tat(at)
 
 
 def retry_after(wait: float) -> int:

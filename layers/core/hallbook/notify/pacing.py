@@ -12,11 +12,12 @@ clock; they never sleep)."""
 from __future__ import annotations
 
 import math
-import os
 import threading
 import time
 from collections import deque
 from collections.abc import Callable
+
+from ..config import settings
 
 
 class Pacer:
@@ -43,9 +44,8 @@ class Pacer:
 
 def rate_per_environment() -> int:
     """SMS_RATE_PER_SECOND (the account's rate) shared by SMS_SENDERS environments, at least 1."""
-    rate = float(os.environ.get("SMS_RATE_PER_SECOND") or 20)
-    senders = max(1, int(os.environ.get("SMS_SENDERS") or 1))
-    return max(1, math.floor(rate / senders))
+    configured = settings()
+    return max(1, math.floor(configured.sms_rate_per_second / configured.sms_senders))
 
 
 _pacer: Pacer | None = None

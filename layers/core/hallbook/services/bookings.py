@@ -1,41 +1,35 @@
 """R2, R7-R13: booking, cancelling and viewing, checked in order of cost - refusals that need no I/O
 first, then reads, and the single write (store.bookings.book_slot) last. A slot already known to be
-full is refused without a write."""
+full is refused without a write (services/noon_cache.py, a layer around the rule)."""
 
 from __future__ import annotations
 
-import hashlib
 import logging
-import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any
 
 from .. import telemetry
-from ..clock import now as clock_now
 from ..domain import errors
-from ..domain.booking import Status, allowed, can_cancel, cancel_deadline
-from ..domain.booking_window import in_booking_window
-from ..domain.identity import parse_id_number
-from ..domain.newborn import is_certificate_key, parse_certificate_number, parse_newborn_name
+from ..domain.booking import Status, allowed, booking_id_for, can_cancel, cancel_deadline
+from ..domain.newborn import is_certificate_key, parse_newborn_name
 from ..domain.reference import new_reference
-from ..domain.reminders import booking_carries_reminder
 from ..domain.sanctions import CANCELS_PER_MONTH, suspension_after_cancellation, warning_after_cancellation
-from ..domain.timetable import Slot, parse_hhmm, slots_for_day
-from ..i18n import N_, Bilingual, pair
-from ..store import accounts as account_store
-from ..store import bookings as store
+from ..domain.timetable import Slot, parse_hhmm
+from ..i18n import N_, pair
 from ..store import readcache
 from ..store.accounts import Account
 from ..store.base import Guard
 from ..store.bookings import Booking, BookingMoved, ReplayedBooking, SubjectMoved
-from ..store.catalog import Catalog, Office, Service, load_catalog
-from ..store.outbox import Message
-from . import flags, guardians, identity, messages
-from .catalog import get_office, get_service, learn_full_slots, parse_day
+from ..store.catalog import Catalog, Office, Service
+from ..store.stores import stores
+from . import eligibility, flags, guardians, messages
+from .catalog import get_office, get_service, parse_day
+from .eligibility import Newborn
+from .noon_cache import with_noon_cache
 from .ownership import owned_by
-from .reminders import reminder_message
+from .reminders import own_reminder
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -51,14 +45,6 @@ class BookingPage:
 
 
 @dataclass(frozen=True)
-class Newborn:
-    """R2: a newborn named by its medical birth certificate (as typed; parsed in _subject_for)."""
-
-    name: str
-    birth_certificate_number: str
-
-
-@dataclass(frozen=True)
 class BookingRequest:
     office_id: str
     service_code: str
@@ -66,7 +52,7 @@ class BookingRequest:
     start: str
     notice_acknowledged: bool
     subject_id_number: str | None = None
-    newborn: Newborn | None = None
+    newborn: Newborn | None = None  # R2: eligibility.Newborn
 
     def __post_init__(self) -> None:
         raw: Any = self.newborn  # a route's model_dump() gives the newborn as a dict
@@ -78,110 +64,14 @@ class BookingRequest:
         return {"office_id": self.office_id, "service_code": self.service_code, "date": self.date, "start": self.start}
 
 
-def booking_id_for(account_id: str, idempotency_key: str | None) -> str:
-    """Derived from the caller and their Idempotency-Key, so a retried request finds its first
-    booking (and can never take a second place); random without a key."""
-    if not idempotency_key:
-        return uuid.uuid4().hex
-    if len(idempotency_key) > 128:
-        raise errors.ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
-    return hashlib.sha256(f"{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
-
-
-def _citizen_account(caller: Caller) -> Account:
-    account = account_store.get_verified_citizen(caller.account_id)
-    if account is None or account.role != "citizen" or not account.id_number:
-        raise errors.Forbidden("Only a citizen's account can book.")
-    return account
-
-
-def _subject_for(
-    account: Account, subject_id_number: str | None, service: Service, today: date, newborn: Newborn | None = None
-) -> str:
-    """R2: the booking's subject key - the caller, a minor the caller holds an active guardian link
-    for, or a newborn's birth certificate number - as the service's `subject` allows:
-    `self` the caller only; `minor` a linked minor only; `self_or_minor` either; `newborn` a newborn
-    named by its certificate (booked with the guardian's own ID number: the account's)."""
-    if service.subject == "newborn":
-        if newborn is None or subject_id_number:
-            raise errors.ValidationFailed(
-                N_(
-                    "{service} is a newborn's business: name the newborn (name and birth certificate number); "
-                    "it is booked with your own ID number.",
-                    service=Bilingual(service.name_zh, service.name_en),
-                ),
-                field="newborn",
-            )
-        parse_newborn_name(newborn.name)
-        return parse_certificate_number(newborn.birth_certificate_number)
-    if newborn is not None:
-        raise errors.ValidationFailed(
-            N_("{service} is not a newborn's business.", service=Bilingual(service.name_zh, service.name_en)),
-            field="newborn",
-        )
-    subject = parse_id_number(subject_id_number, today, "subject_id_number") if subject_id_number else None
-    if subject is None or subject.value == account.id_number:
-        if service.subject == "minor":
-            raise errors.ValidationFailed(
-                N_(
-                    "{service} is a minor's business: name the child's ID number as subject_id_number.",
-                    service=Bilingual(service.name_zh, service.name_en),
-                ),
-                field="subject_id_number",
-            )
-        return account.id_number or ""
-    if not subject.is_minor_on(today):
-        raise errors.Forbidden("Only a minor's business can be booked for another person.")
-    if service.subject == "self":
-        raise errors.ValidationFailed(
-            N_("{service} is not a minor's business.", service=Bilingual(service.name_zh, service.name_en)),
-            field="subject_id_number",
-        )
-    if not guardians.is_guardian(account.account_id, subject.value):
-        flags.named_minor(account.account_id, subject.value, "minor_booking_refused", clock_now())  # R22
-        raise errors.Forbidden(
-            "Link your account to this minor first (POST /v1/guardian-links, or at a hall with the household register)."
-        )
-    return subject.value
-
-
 def planned_slot(catalog: Catalog, office: Office, service: Service, day: date, start: str, now: datetime) -> Slot:
     """The timetable's slot of `service` at `office` on `day` at `start`, where a booking (or a move) may
     land now: offered there (SERVICE_NOT_OFFERED), inside the booking window (OUTSIDE_WINDOW, R6), a
     slot of the day's plan (NO_SUCH_SLOT: closed day, holiday, wrong time) and not a drawn day before
     its draw (DRAW_OPEN, R23). Checks without I/O but for a drawn day's record."""
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
-    if not in_booking_window(day, now, catalog.booking_window_days(office)):
-        raise errors.OutsideBookingWindow(
-            N_(
-                "Bookings open at 12:00 for the day {days} days ahead; today and past days cannot be booked.",
-                days=catalog.booking_window_days(office),
-            )
-        )
-    planned = {
-        s.start: s
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
-        )
-    }
-    slot_plan = planned.get(start)
-    if slot_plan is None:
-        raise errors.NoSuchSlot(
-            N_(
-                "{office} has no {service} slot on {day} at {start}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-                day=day,
-                start=start,
-            )
-        )
+    eligibility.ensure_offered(office, service)
+    eligibility.ensure_in_booking_window(catalog, office, day, now)
+    slot_plan = eligibility.planned_slot_of(catalog, office, service, day, start)
     if catalog.draws:  # R23: a drawn day is not first-come until its draw is done (DRAW_OPEN)
         from .draws import ensure_first_come
 
@@ -189,7 +79,7 @@ def planned_slot(catalog: Catalog, office: Office, service: Service, day: date, 
     return slot_plan
 
 
-def book(
+def book_by_rules(
     caller: Caller,
     request: BookingRequest,
     idempotency_key: str | None,
@@ -197,10 +87,11 @@ def book(
     copy_to: tuple[tuple[str, str, str], ...] = (),
     guard: Guard | None = None,
 ) -> tuple[Booking, bool]:
-    """Returns (booking, created): created is False when an Idempotency-Key replay found the first one.
-    `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy of the SMS;
-    `guard`: condition checks the booking's transaction also makes (the proxy's authorisation as
-    read: store.base.GuardMoved when it changed meanwhile)."""
+    """The booking rule, in order of cost: the request's own checks, the account and subject, one read,
+    one transaction. Returns (booking, created): created is False when an Idempotency-Key replay found
+    the first one. `copy_to`: (phone, lang, for whom) of a family proxy who acts (R20) and gets a copy
+    of the SMS; `guard`: condition checks the booking's transaction also makes (the proxy's
+    authorisation as read: store.base.GuardMoved when it changed meanwhile)."""
     day = parse_day(request.date, "date")
     try:
         parse_hhmm(request.start)
@@ -208,40 +99,18 @@ def book(
         raise errors.ValidationFailed("`start` must be a time HH:MM", field="start") from None
     if request.notice_acknowledged is not True:
         raise errors.NoticeNotAcknowledged("Read and acknowledge the service's notice before booking.")
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
-    if not service.appointment_required:
-        raise errors.WalkInOnly(
-            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
-        )
+    eligibility.ensure_appointment_service(service)
     slot_plan = planned_slot(catalog, office, service, day, request.start, now)
     booking_id = booking_id_for(caller.account_id, idempotency_key)
 
-    def refuse_if_seen_full() -> None:
-        """Seen full in this environment less than a second ago (store/readcache.py), before this
-        request's next DynamoDB request: refused without it. The transaction's condition is what
-        guards R7; this only saves reads, and the failed conditions that still cost a write. Asked
-        again after each read, since another request of the environment may have filled the slot
-        meanwhile."""
-        if readcache.seen_full(office.office_id, service.code, day, request.start) and not readcache.booked_here(
-            booking_id
-        ):
-            telemetry.count("FullSlotCacheRefusals")
-            raise errors.SlotFull("That slot is fully booked; please choose another.")
+    account = eligibility.account_that_may_book(caller, now)
+    subject_id = eligibility.subject_for(account, request.subject_id_number, service, now.date(), request.newborn)
 
-    refuse_if_seen_full()
-    if readcache.claim_day_read(office.office_id, service.code, day):  # the day had a full slot a moment ago
-        learn_full_slots(office, service.code, day)
-        refuse_if_seen_full()
-    account = _citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
-    subject_id = _subject_for(account, request.subject_id_number, service, now.date(), request.newborn)
-    refuse_if_seen_full()
-
-    existing, subject, slot = store.read_for_booking(
+    bookings = stores().bookings
+    existing, subject, slot = bookings.read_for_booking(
         booking_id, subject_id, office.office_id, service.code, day, request.start
     )
     if existing is not None:
@@ -254,7 +123,6 @@ def book(
     if slot is None or slot.closed:
         raise errors.NoSuchSlot(N_("No released slot on {day} at {start}.", day=day, start=request.start))
     if slot.remaining <= 0:
-        readcache.mark_full(office.office_id, service.code, day, request.start)
         raise errors.SlotFull("That slot is fully booked; please choose another.")
 
     booking = Booking(
@@ -272,34 +140,30 @@ def book(
         newborn_name=parse_newborn_name(request.newborn.name) if request.newborn else None,
     )
     sms = messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now)
-    refuse_if_seen_full()
     try:
-        store.book_slot(
+        bookings.book_slot(
             booking,
             sms,
             now,
             slot_plan.ends_at,
-            also=_own_reminder(booking, account, catalog, now) + tuple(messages.copy_for(sms, *to) for to in copy_to),
+            also=own_reminder(booking, account, catalog, now) + tuple(messages.copy_for(sms, *to) for to in copy_to),
             slot_was_open=True,
             guard=guard,
         )
-    except errors.SlotFull:
-        readcache.mark_full(office.office_id, service.code, day, request.start)
-        raise
     except ReplayedBooking:
-        first = store.get_booking(booking_id)
+        first = bookings.get_booking(booking_id)
         if first is None:  # pragma: no cover - the condition said it exists
             raise
         return _replay(first, account, office.office_id, service.code, day, request.start, subject_id)
-    readcache.forget_availability(office.office_id, service.code)
-    if slot.booked + 1 >= slot.capacity:  # this booking took the last place: the next attempts here need no read
-        readcache.mark_full(office.office_id, service.code, day, request.start)
-        readcache.remember_booking(booking_id)  # its own retry (same Idempotency-Key) still finds it
     log.info("booked", extra={"booking_id": booking_id, "office_id": office.office_id, "service_code": service.code})
     telemetry.count("BookingsMade")
     if subject_id != account.id_number and not is_certificate_key(subject_id):
         flags.booked_minor(booking, now)  # R22
     return booking, True
+
+
+# The noon's per-environment caches around the rule's reads and writes (services/noon_cache.py).
+book = with_noon_cache(book_by_rules)
 
 
 def _replay(
@@ -316,7 +180,7 @@ def _replay(
 
 def own_booking(caller: Caller, booking_id: str) -> Booking:
     """R13: a citizen sees only bookings made from their account; anybody else's is 404, never data."""
-    return owned_by(caller, booking_id, store.get_booking, "booking")
+    return owned_by(caller, booking_id, stores().bookings.get_booking, "booking")
 
 
 def cancel(caller: Caller, booking_id: str, now: datetime) -> Booking:
@@ -347,19 +211,19 @@ def cancel_booking(
         raise errors.CancelClosed(
             N_("Cancellation closed at {deadline}.", deadline=cancel_deadline(booking.date).strftime("%Y-%m-%d %H:%M"))
         )
-    catalog = load_catalog()
+    store = stores()
+    catalog = store.catalog.load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
-    account = account_store.get_account(booking.account_id)
+    account = store.accounts.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
     counts = by_citizen and counted and guardians.counts_against_subject(account, booking.subject_id_number)
     # R18/R19: a citizen's or operator's cancellation keeps the place taken, as a delayed place that goes
     # to the waitlist or back to the pool after a random delay; the hall's (a closed day) frees it
-    from ..store.waitlist import delayed_place_item
     from . import waitlist
 
     for _ in range(CANCEL_ATTEMPTS):
         place = waitlist.delayed_place(booking, now) if by_citizen else None
-        subject = store.get_subject(booking.subject_id_number)
+        subject = store.bookings.get_subject(booking.subject_id_number)
         template = sms_template or ("cancelled_by_hall" if by == "hall" else "cancelled")
         sms = [messages.booking_message(template, booking, office, service, phone, lang, now, reason=reason or "")]
         count_before = subject.record().cancellations_in(now.date())
@@ -372,16 +236,7 @@ def cancel_booking(
             sms.append(messages.suspended_message(booking.booking_id, why, suspension.until, phone, lang, now))
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
-            store.cancel_booking(
-                booking,
-                subject,
-                now,
-                by,
-                reason,
-                sms,
-                counts,
-                delayed_place=delayed_place_item(place) if place else None,
-            )
+            store.bookings.cancel_booking(booking, subject, now, by, reason, sms, counts, delayed_place=place)
             if place is None:  # freed at once (the hall's); a delayed place stays taken until it returns
                 readcache.mark_free(booking.office_id, booking.service_code, booking.date, booking.start)
             readcache.forget_availability(booking.office_id, booking.service_code)
@@ -391,7 +246,7 @@ def cancel_booking(
         except BookingMoved:  # R8a: rescheduled meanwhile - a person's cancellation follows it
             if not by_citizen:  # the hall's closure was for the day it has left
                 raise errors.NotCancellable("The booking was moved to another time meanwhile.") from None
-            booking = store.get_booking(booking.booking_id) or booking
+            booking = store.bookings.get_booking(booking.booking_id) or booking
             office = catalog.offices[booking.office_id]
             if not can_cancel(booking.date, now):
                 raise errors.CancelClosed(
@@ -415,7 +270,7 @@ def cancel_booking(
             log.exception("offering a place the hall freed failed", extra={"booking_id": booking.booking_id})
     if counted:
         flags.cancelled(booking, by, now)  # R22
-    return store.get_booking(booking.booking_id) or booking
+    return store.bookings.get_booking(booking.booking_id) or booking
 
 
 def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
@@ -441,13 +296,4 @@ def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
 
 
 def list_bookings(caller: Caller, limit: int, cursor: str | None) -> BookingPage:
-    return BookingPage(*store.list_for_account(caller.account_id, limit, cursor))
-
-
-def _own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple[Message, ...]:
-    """R16: a booking made after (or just before) the reminder run of the day before its day carries
-    its own day-before reminder, written with it (see hallbook.domain.reminders)."""
-    if not booking_carries_reminder(booking.date, now):
-        return ()
-    message = reminder_message(booking, catalog, account.phone or "", account.lang, now)
-    return (message,) if message else ()
+    return BookingPage(*stores().bookings.list_for_account(caller.account_id, limit, cursor))

@@ -13,6 +13,7 @@ from ..store import readcache
 from ..store import slots as slot_store
 from ..store.catalog import Catalog, Office, Service, load_catalog
 from ..store.slots import SlotState
+from ..store.stores import stores
 
 MAX_RANGE_DAYS = 31
 
@@ -104,7 +105,7 @@ def learn_full_slots(office: Office, service_code: str, day: date) -> None:
     """Read every slot of the day (one strongly consistent Query) into this environment's negative
     cache: the booking path's renewal of a day's "full" marks (store.readcache.claim_day_read)."""
     ticket = readcache.read_ticket()
-    found = slot_store.slots_between(office.office_id, service_code, day, day, consistent=True)
+    found = stores().slots.slots_between(office.office_id, service_code, day, day, consistent=True)
     _learn(office.office_id, service_code, _open_slots(office, found), ticket)
 
 

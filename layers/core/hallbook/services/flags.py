@@ -29,6 +29,7 @@ from ..domain.flags import (
 )
 from ..domain.identity import mask_id_number, mask_phone
 from ..store import flags as store
+from ..store.stores import stores
 from . import audit
 from .tokens import Caller
 
@@ -49,9 +50,10 @@ def note(pattern: Pattern, key: str, subject: str, now: datetime, distinct: str 
     if distinct is not None:
         event["distinct"] = _pseudonym(distinct)
     try:
-        events = store.record(pattern.name, key, subject, event, now)
+        counters = stores().flags
+        events = counters.record(pattern.name, key, subject, event, now)
         met = pattern.met(events, now)
-        if met and store.raise_flag(pattern.name, key, pattern.value(met), met, now):
+        if met and counters.raise_flag(pattern.name, key, pattern.value(met), met, now):
             log.info("abuse flag raised", extra={"pattern": pattern.name, "count": pattern.value(met)})
     except Exception:  # noqa: BLE001 - a counter must never fail the act it watches
         log.exception("abuse-flag counter not written", extra={"pattern": pattern.name})

@@ -27,6 +27,7 @@ from ..store.accounts import Account
 from ..store.audit import AuditEntry, entry_item
 from ..store.guardians import ACTIVE, PENDING, REVOKED, Guardians, Link, LinksMoved
 from ..store.outbox import Message
+from ..store.stores import stores
 from . import audit, flags, messages
 from .identity import get_verifier
 from .tokens import Caller
@@ -62,7 +63,7 @@ minor_of = _minor  # the minor's canonical ID number, refused unless under 16
 
 def is_guardian(account_id: str, minor_id_number: str) -> bool:
     """R2: the account holds an active link for the minor (one consistent read)."""
-    return store.get(minor_id_number).is_active(account_id)
+    return stores().guardians.get(minor_id_number).is_active(account_id)
 
 
 def counts_against_subject(account: Account | None, subject_id_number: str) -> bool:

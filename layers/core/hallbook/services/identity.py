@@ -86,6 +86,11 @@ class CircuitBreaker:
                 self._opened_at = time.monotonic()
 
 
+CREDENTIALS_CACHE_SECONDS = (
+    300  # how long a process reuses the provider's credentials (a rotation reaches it within this)
+)
+
+
 class HttpsVerifier:
     SOURCE = "provincial-platform"
 
@@ -95,9 +100,9 @@ class HttpsVerifier:
         self.breaker = CircuitBreaker()
 
     def _credentials(self) -> str:
-        from aws_lambda_powertools.utilities.parameters import get_secret
+        from ..aws import secret
 
-        return str(get_secret(self.secret_arn, max_age=300))
+        return secret(self.secret_arn, max_age=CREDENTIALS_CACHE_SECONDS) or ""
 
     def _post(self, path: str, payload: dict[str, Any]) -> dict[str, Any] | None:
         if not self.breaker.allow():

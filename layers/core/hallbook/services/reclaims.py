@@ -21,6 +21,7 @@ from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
+from ..store import account_claims, account_codes
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store.accounts import Account
@@ -110,7 +111,7 @@ def reclaim(
         before={"account_id": holder.account_id if holder else None},
         after={"account_id": owner.account_id, "office_id": office_id},
     )
-    account_store.rebind_id_number(
+    account_claims.rebind_id_number(
         holder_id, holder is not None, owner, sms, lambda tx: tx.put("audit", entry_item(entry))
     )
     cancelled, voided = _undo_holder(holder, person.value, now) if holder is not None else (0, {})
@@ -161,7 +162,7 @@ def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, d
 def confirm(id_number: str, code: str, password: str, now: datetime) -> dict[str, Any]:
     """The owner's first password, with the code the reclaim sent to their phone; the phone is then
     verified. Each attempt is counted before the code is compared."""
-    from .accounts import check_password, hasher
+    from .credentials import check_password, hasher
 
     person = parse_id_number(id_number, now.date())
     check_password(password)
@@ -169,12 +170,12 @@ def confirm(id_number: str, code: str, password: str, now: datetime) -> dict[str
     account = account_store.get_account(account_id) if account_id else None
     if account is None or account.password_hash or not account.code_hash:
         raise errors.ValidationFailed("The code is wrong or has expired.", field="code")
-    if not account_store.count_code_attempt(account.account_id, CODE_ATTEMPTS):
+    if not account_codes.count_code_attempt(account.account_id, CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask the hall again.", retry_after=3600)
     if datetime.fromisoformat(account.code_expires_at or now.isoformat()) <= now or not hmac.compare_digest(
         _code_hash(account.account_id, str(code or "").strip()), account.code_hash
     ):
         raise errors.ValidationFailed("The code is wrong or has expired.", field="code")
-    if not account_store.set_first_password(account, account.code_hash, hasher().hash(password)):
+    if not account_codes.set_first_password(account, account.code_hash, hasher().hash(password)):
         raise errors.ValidationFailed("The code was already used.", field="code")
     return {"account_id": account.account_id, "phone_verified": True}

@@ -16,8 +16,10 @@ from pynamodb.exceptions import PutError
 
 from ..clock import now as clock_now
 from ..domain.booking import Status
+from ..domain.reminders import booking_carries_reminder
 from ..store import accounts as account_store
 from ..store import bookings as store
+from ..store.accounts import Account
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, load_catalog
 from ..store.outbox import Message, enqueue
@@ -67,3 +69,12 @@ def send_reminders(now: datetime | None = None) -> ReminderResult:
             result.already += 1
     log.info("day-before reminders", extra=result.summary())
     return result
+
+
+def own_reminder(booking: Booking, account: Account, catalog: Catalog, now: datetime) -> tuple[Message, ...]:
+    """R16: a booking made after (or just before) the reminder run of the day before its day carries
+    its own day-before reminder, written with it (see hallbook.domain.reminders)."""
+    if not booking_carries_reminder(booking.date, now):
+        return ()
+    message = reminder_message(booking, catalog, account.phone or "", account.lang, now)
+    return (message,) if message else ()

@@ -30,12 +30,10 @@ from ..domain.reminders import booking_carries_reminder
 from ..domain.timetable import parse_hhmm
 from ..domain.waitlist import Origin, PlaceState, return_at
 from ..i18n import N_
-from ..store import accounts as account_store
-from ..store import bookings as store
 from ..store import readcache
 from ..store.bookings import Booking, BookingMoved, ReplayedReschedule
-from ..store.catalog import load_catalog
-from ..store.waitlist import Place, delayed_place_item
+from ..store.stores import stores
+from ..store.waitlist import Place
 from . import messages, waitlist
 from .bookings import own_booking, planned_slot
 from .catalog import get_office, parse_day
@@ -92,7 +90,8 @@ def reschedule_booking(
     except ValueError:
         raise errors.ValidationFailed("`start` must be a time HH:MM", field="start") from None
     key_id = reschedule_key_id(actor_id, idempotency_key)
-    catalog = load_catalog()
+    store = stores()
+    catalog = store.catalog.load_catalog()
     office = get_office(request.office_id or booking.office_id, catalog)
     service = catalog.services[booking.service_code]
     if key_id is not None:
@@ -102,7 +101,7 @@ def reschedule_booking(
     slot_plan = planned_slot(catalog, office, service, day, request.start, now)
     if readcache.seen_full(office.office_id, service.code, day, request.start):
         raise errors.SlotFull("That slot is fully booked; please choose another.")
-    account = account_store.get_account(booking.account_id)
+    account = store.accounts.get_account(booking.account_id)
     phone, lang = (account.phone or "", account.lang) if account else ("", "zh")
 
     for _ in range(MOVE_ATTEMPTS):
@@ -136,7 +135,7 @@ def reschedule_booking(
             sms += [reminder] if reminder else []
         sms += [messages.copy_for(m, *to) for m in sms for to in copy_to]
         try:
-            store.move_booking(booking, moved, now, slot_plan.ends_at, sms, delayed_place_item(place), key_id)
+            store.bookings.move_booking(booking, moved, now, slot_plan.ends_at, sms, place, key_id)
         except errors.SlotFull:
             readcache.mark_full(office.office_id, service.code, day, slot_plan.start)
             raise
@@ -146,7 +145,7 @@ def reschedule_booking(
                 raise errors.Busy("Too many changes at once; please retry.") from None
             return replayed
         except BookingMoved:
-            current = store.get_booking(booking.booking_id)
+            current = store.bookings.get_booking(booking.booking_id)
             if current is None:  # pragma: no cover - bookings are never deleted
                 raise errors.NotFound("No such booking.") from None
             booking = current
@@ -159,21 +158,22 @@ def reschedule_booking(
             extra={"booking_id": booking.booking_id, "office_id": moved.office_id, "moves": moved.moves, "by": by},
         )
         waitlist.after_cancellation(place, now)  # R18/R19: the old place goes on as a cancellation's would
-        return store.get_booking(booking.booking_id) or moved
+        return store.bookings.get_booking(booking.booking_id) or moved
     raise errors.Busy("Too many changes at once; please retry.")
 
 
 def _replayed(key_id: str, booking: Booking, office_id: str, day: object, start: str) -> Booking | None:
     """The booking as it is now when this Idempotency-Key already moved it to this slot; None when the
     key is new; VALIDATION_ERROR when it was used for another booking or another slot."""
-    record = store.get_reschedule_key(key_id)
+    bookings = stores().bookings
+    record = bookings.get_reschedule_key(key_id)
     if record is None:
         return None
     if (record.booking_id, record.office_id, record.date, record.start) != (booking.booking_id, office_id, day, start):
         raise errors.ValidationFailed(
             "This Idempotency-Key was already used for a different reschedule.", field="Idempotency-Key"
         )
-    return store.get_booking(booking.booking_id) or booking
+    return bookings.get_booking(booking.booking_id) or booking
 
 
 def _freed_place(booking: Booking, now: datetime) -> Place:

@@ -10,9 +10,8 @@ from typing import Any
 
 from ..clock import now
 from ..domain.errors import IdTaken, PhoneTaken
-from ..store import accounts as account_store
-from ..store import catalog
-from . import accounts, permits
+from ..store import account_claims, catalog
+from . import accounts, credentials, permits
 from .tokens import Caller
 
 ADMIN_LOGIN, ADMIN_PASSWORD = "admin", "local-admin-pass"
@@ -39,7 +38,7 @@ def seed_local_accounts(office_ids: list[str]) -> None:
         (OPERATOR_LOGIN, OPERATOR_PASSWORD, "operator", "114话务员", None),
     ]
     wanted += [(f"staff@{o}", STAFF_PASSWORD, "staff", f"{o} 窗口", o) for o in office_ids]
-    hashes = {password: accounts.hasher().hash(password) for password in {w[1] for w in wanted}}  # each once
+    hashes = {password: credentials.hasher().hash(password) for password in {w[1] for w in wanted}}  # each once
     for login, password, role, name, office_id in wanted:
         try:
             accounts.create_staff_account(login, password, role, name, office_id, now(), password_hash=hashes[password])
@@ -94,7 +93,7 @@ def seed_local_permits(office_ids: list[str]) -> None:
             continue
         try:
             account = accounts.register(name, id_number, phone, DEMO_CITIZEN_PASSWORD, "zh", at)
-            account_store.mark_phone_verified(account, account.code_hash or "")
+            account_claims.mark_phone_verified(account, account.code_hash or "")
         except (IdTaken, PhoneTaken):
             pass  # already seeded
         valid_until = at.date() + timedelta(days=days)

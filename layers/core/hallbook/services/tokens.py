@@ -10,7 +10,7 @@ JWT_LOCAL_KEY setting is the one key.
 
 Revocation: each token carries a session id (`sid`, which logout revokes) and the account's token
 generation (`gen`, which a password change bumps); `ensure_live` checks both, and the role and
-office, against the account (store.accounts.token_state: cached per process for a few seconds)."""
+office, against the account (store.sessions.token_state: cached per process for a few seconds)."""
 
 from __future__ import annotations
 
@@ -85,14 +85,10 @@ def _fetch_ring() -> KeyRing:
         if settings().jwt_local_key:
             return KeyRing(SigningKey(LOCAL_KID, settings().jwt_local_key))
         raise RuntimeError("no JWT signing key configured (JWT_SECRET_ARN)")
-    from ..aws import client
+    from ..aws import secret
 
-    secretsmanager = client("secretsmanager")
-    current = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSCURRENT")["SecretString"]
-    try:
-        previous = secretsmanager.get_secret_value(SecretId=arn, VersionStage="AWSPREVIOUS")["SecretString"]
-    except secretsmanager.exceptions.ResourceNotFoundException:
-        previous = None  # never rotated
+    current = secret(arn) or ""
+    previous = secret(arn, "AWSPREVIOUS")  # None: never rotated
     return KeyRing(
         SigningKey(key_id(current), current),
         SigningKey(key_id(previous), previous) if previous and previous != current else None,
@@ -229,7 +225,7 @@ def _decode(token: str) -> tuple[tuple[int, int, int], Caller]:
 def ensure_live(caller: Caller) -> Caller:
     """Refuses a token whose session was logged out, whose generation is older than the account's
     (a password change), or whose role or office the account no longer has."""
-    from ..store.accounts import token_state
+    from ..store.sessions import token_state
 
     if caller.sid is None or caller.gen is None:
         raise Unauthenticated("This token has no session; log in again.")

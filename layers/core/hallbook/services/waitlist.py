@@ -36,10 +36,9 @@ from ..clock import SHANGHAI
 from ..clock import now as clock_now
 from ..config import settings
 from ..domain import errors
-from ..domain.booking import Status
-from ..domain.booking_window import in_booking_window
+from ..domain.booking import CANCEL_CUTOFF_TEXT, Status
 from ..domain.reference import new_reference
-from ..domain.timetable import parse_hhmm, slots_for_day
+from ..domain.timetable import parse_hhmm
 from ..domain.waitlist import (
     DelayRange,
     EntryStatus,
@@ -56,13 +55,15 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
 from ..store import waitlist as store
+from ..store import waitlist_transactions as waitlist_tx
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, load_catalog
 from ..store.outbox import Message
 from ..store.waitlist import Entry, EntryMoved, Place, PlaceMoved
-from . import bookings, guardians, identity, messages
+from . import eligibility, guardians, messages
 from .catalog import get_office, get_service, parse_day
 from .ownership import owned_by
+from .reminders import own_reminder
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
@@ -100,28 +101,16 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     catalog = load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
-    if not service.appointment_required:
-        raise errors.WalkInOnly(
-            N_("{service} is walk-in only: no booking is needed.", service=Bilingual(service.name_zh, service.name_en))
-        )
-    if service.code not in office.services or service.code not in office.timetable:
-        raise errors.ServiceNotOffered(
-            N_(
-                "{office} does not offer {service}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-            )
-        )
-    if not in_booking_window(day, now, catalog.booking_window_days(office)):
-        raise errors.OutsideBookingWindow("A waitlist is for a released day from tomorrow on.")
+    eligibility.ensure_appointment_service(service)
+    eligibility.ensure_offered(office, service)
+    eligibility.ensure_in_booking_window(
+        catalog, office, day, now, "A waitlist is for a released day from tomorrow on."
+    )
     if now >= cut_off(day):
-        raise errors.OutsideBookingWindow("The waitlist for that day closed at the cut-off (18:00 the day before).")
-    planned = {
-        s.start
-        for s in slots_for_day(
-            {service.code: office.timetable[service.code]}, day, catalog.calendar, office.closed_days
+        raise errors.OutsideBookingWindow(
+            N_("The waitlist for that day closed at the cut-off ({cutoff} the day before).", cutoff=CANCEL_CUTOFF_TEXT)
         )
-    }
+    planned = set(eligibility.day_plan(catalog, office, service, day))
     if request.start is not None and request.start not in planned or not planned:
         raise errors.NoSuchSlot(
             N_(
@@ -154,11 +143,8 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
     if free:
         raise errors.InvalidState(N_("There are free places ({starts}): book one instead of waiting.", starts=free))
 
-    account = bookings._citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
-    subject_id = bookings._subject_for(account, request.subject_id_number, service, now.date())
+    account = eligibility.account_that_may_book(caller, now)
+    subject_id = eligibility.subject_for(account, request.subject_id_number, service, now.date())
     entry = Entry(
         uuid.uuid4().hex,
         account.account_id,
@@ -170,7 +156,7 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         EntryStatus.WAITING.value,
         now.isoformat(timespec="milliseconds"),
     )
-    store.join(entry, cut_off(day), now)
+    waitlist_tx.join(entry, cut_off(day), now)
     log.info(
         "joined the waitlist",
         extra={"office_id": office.office_id, "service_code": service.code, "date": day.isoformat()},
@@ -194,7 +180,7 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> Entry:
     catalog = load_catalog()
     if entry.status == EntryStatus.WAITING.value:
         try:
-            store.end_entry(entry, EntryStatus.LEFT, now, [])
+            waitlist_tx.end_entry(entry, EntryStatus.LEFT, now, [])
             return store.get_entry(entry.entry_id) or entry
         except EntryMoved:
             entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
@@ -220,10 +206,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     if notice_acknowledged is not True:
         raise errors.NoticeNotAcknowledged("Read and acknowledge the service's notice before booking.")
     office, service = get_office(entry.office_id, catalog), get_service(entry.service_code, catalog)
-    account = bookings._citizen_account(caller)
-    if not account.phone_verified:
-        raise errors.PhoneNotVerified("Confirm your phone with the SMS code before booking.")
-    identity.ensure_verified(account, now)
+    account = eligibility.account_that_may_book(caller, now)
     if entry.subject_id_number != account.id_number and not guardians.is_guardian(
         account.account_id, entry.subject_id_number
     ):
@@ -244,11 +227,11 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     )
     sms = [
         messages.booking_message("booked", booking, office, service, account.phone or "", account.lang, now),
-        *bookings._own_reminder(booking, account, catalog, now),
+        *own_reminder(booking, account, catalog, now),
     ]
     ends_at = datetime.combine(entry.date, parse_hhmm(entry.offer_end), SHANGHAI)
     try:
-        store.accept_offer(entry, booking, ends_at, now, sms)
+        waitlist_tx.accept_offer(entry, booking, ends_at, now, sms)
     except EntryMoved:
         again = store.get_entry(entry.entry_id)
         if again and again.status == EntryStatus.ACCEPTED.value and again.booking_id:
@@ -309,14 +292,16 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
                 if not entry_wants(entry.start, place.start):
                     continue
                 try:
-                    store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+                    waitlist_tx.offer_delayed_place(
+                        place, entry, until, now, _offer_sms(entry, place, until, catalog, now)
+                    )
                     return "offered"
                 except EntryMoved:
                     continue
                 except PlaceMoved:
                     return "gone"
     try:
-        store.return_to_pool(place, now)
+        waitlist_tx.return_to_pool(place, now)
         return "returned"
     except PlaceMoved:
         return "gone"
@@ -352,7 +337,7 @@ def offer_free_places(
             now.isoformat(),
         )
         try:
-            store.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+            waitlist_tx.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
             offered += 1
         except EntryMoved:
             continue
@@ -385,7 +370,7 @@ def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalo
         else []
     )
     try:
-        store.pass_offer_on(entry, status, back, now, sms)
+        waitlist_tx.pass_offer_on(entry, status, back, now, sms)
     except EntryMoved:
         return  # accepted, or passed on by another run
     dispatch(
@@ -416,7 +401,7 @@ def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> i
             ended += 1
         elif entry.status == EntryStatus.WAITING.value:
             try:
-                store.end_entry(entry, EntryStatus.ENDED, now, [])
+                waitlist_tx.end_entry(entry, EntryStatus.ENDED, now, [])
                 ended += 1
             except EntryMoved:
                 continue
@@ -437,13 +422,13 @@ def close_day(office_id: str, service_codes: list[str], day: date, reason: str, 
             )
             sms = _entry_sms("waitlist_closed", entry, catalog, now, reason=reason) if entry else []
             try:
-                store.withdraw_place(place, entry, now, sms)
+                waitlist_tx.withdraw_place(place, entry, now, sms)
                 ended += entry is not None
             except PlaceMoved:
                 continue
         for entry in store.waiting_entries(office_id, code, day):
             try:
-                store.end_entry(
+                waitlist_tx.end_entry(
                     entry, EntryStatus.ENDED, now, _entry_sms("waitlist_closed", entry, catalog, now, reason=reason)
                 )
                 ended += 1
@@ -501,7 +486,7 @@ def run_timers(now: datetime | None = None) -> TimersResult:
                 result.returned += outcome == "returned"
         elif item.status == EntryStatus.WAITING.value and cut_off(item.date) <= now:
             try:
-                store.end_entry(item, EntryStatus.ENDED, now, _entry_sms("waitlist_ended", item, catalog, now))
+                waitlist_tx.end_entry(item, EntryStatus.ENDED, now, _entry_sms("waitlist_ended", item, catalog, now))
                 result.ended += 1
             except EntryMoved:
                 pass

@@ -4,7 +4,6 @@ OpenAPI, one error mapping to problem+json, and the shared logger/metrics/tracer
 from __future__ import annotations
 
 import json
-import os
 import time
 
 from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConfig, Response
@@ -119,7 +118,7 @@ def json_object_problem(text: str) -> str | None:
 
 class OriginsFromEnvironment(CORSConfig):
     """CORS for the pages' origins: ALLOWED_ORIGINS (comma-separated; template parameter
-    AllowedOrigins) and LOCAL_ORIGINS (local mode's own origin, once it listens), read at each request.
+    AllowedOrigins) and LOCAL_ORIGINS (local mode's own origin, once it listens), from the settings.
     Bearer tokens only: never Access-Control-Allow-Credentials, so no cookie is ever sent."""
 
     def __init__(self) -> None:
@@ -131,8 +130,7 @@ class OriginsFromEnvironment(CORSConfig):
 
     @property
     def _allowed_origins(self) -> list[str]:
-        listed = f"{os.environ.get('ALLOWED_ORIGINS', '')},{os.environ.get('LOCAL_ORIGINS', '')}"
-        return [o.strip() for o in listed.split(",") if o.strip() and o.strip() != "*"]
+        return settings().cors_origins()
 
     @_allowed_origins.setter
     def _allowed_origins(self, _: list[str]) -> None:

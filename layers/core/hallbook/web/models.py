@@ -61,7 +61,7 @@ SMS_CODE = r"^[0-9]{6}$"
 HHMM = r"^([01][0-9]|2[0-3]):[0-5][0-9]$"
 # domain.identity.parse_name: Chinese or Latin letters, middle dots, spaces, . ' -
 PERSON_NAME = r"^[\u4e00-\u9fffA-Za-z][\u4e00-\u9fffA-Za-z\u00b7 .'-]{0,48}[\u4e00-\u9fffA-Za-z.]?$"
-# services.accounts.check_password: 8 to 128 characters mixing letters and digits
+# services.credentials.check_password: 8 to 128 characters mixing letters and digits
 PASSWORD = r"^.*([0-9].*[A-Za-z]|[A-Za-z].*[0-9]).*$"
 PERMIT_NUMBER = r"^[0-9A-Z]{6,32}$"
 REFERENCE = r"^[0-9A-TV-Za-tv-z]{4}-?[0-9A-TV-Za-tv-z]{4}$"  # Crockford base32, O read as 0 and I/L as 1

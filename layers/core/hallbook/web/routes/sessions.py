@@ -18,9 +18,10 @@ from ..models import Model, SessionOut, Strict
 from ..routing import ANY_ROLE, LIMITED, SMS_BY_ADDRESS, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import accounts
+    from ...services import login, sessions
 else:
-    accounts = lazy("hallbook.services.accounts")
+    login = lazy("hallbook.services.login")
+    sessions = lazy("hallbook.services.sessions")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -58,7 +59,7 @@ class PasswordChangeIn(Strict):
 )
 def end_session() -> Response[None]:
     """Logout: this token's session is refused from now on (the account's other sessions stay)."""
-    accounts.logout(verified_caller(router), now())
+    sessions.logout(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)
 
 
@@ -69,7 +70,7 @@ def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeO
     """After SMS_CODE_REQUIRED: a new login code to the account's phone, for the right password (a login
     without `sms_code` sends one too; one a minute, valid ten minutes); then POST /v1/sessions with
     `sms_code`. The answer is the same for every login and password."""
-    accounts.send_login_code(body.login, body.password, now(), source_ip(router))
+    login.send_login_code(body.login, body.password, now(), source_ip(router))
     detail = N_("If this login needs an SMS code, one was sent to its phone.")
     return Response(202, "application/json", {"detail": translate(detail) or detail}, NO_STORE)
 
@@ -77,7 +78,7 @@ def send_login_code(body: Annotated[LoginCodeIn, Body()]) -> Response[LoginCodeO
 @declare(router, "POST", "/v1/me/password", tags=["accounts"], roles=ANY_ROLE, refusals=LIMITED)
 def change_password(body: Annotated[PasswordChangeIn, Body()]) -> Response[SessionOut]:
     """A new password: every token issued before it is refused from now on; the answer is a new one."""
-    token, expires_in = accounts.change_password(
+    token, expires_in = sessions.change_password(
         verified_caller(router), body.current_password, body.new_password, now(), source_ip=source_ip(router)
     )
     return Response(200, "application/json", {"token": token, "expires_in": expires_in}, NO_STORE)

@@ -32,8 +32,11 @@ from ..models_tickets import (
 from ..routing import STAFF, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import tickets
+    from ...services import board, checkin, counters, tickets
 else:
+    board = lazy("hallbook.services.board")
+    checkin = lazy("hallbook.services.checkin")
+    counters = lazy("hallbook.services.counters")
     tickets = lazy("hallbook.services.tickets")
 
 router = APIGatewayRouter()
@@ -56,7 +59,7 @@ Office = Annotated[str, Path(max_length=64)]
 def check_in(office_id: Office, body: Annotated[CheckInIn, Body()]) -> Response[CheckInOut]:
     """Check a booking in by reference or ID number (R14), from 30 minutes before its slot to its end; the answer shows the masked name, ID number and slot to compare with the ID card."""
     staff_of(router, office_id)
-    done = tickets.check_in(office_id, body.reference, body.id_number, now())
+    done = checkin.check_in(office_id, body.reference, body.id_number, now())
     checked_in = CheckInOut(
         ticket=TicketOut.of(done.ticket),
         booking=BookingOut.of(done.booking),
@@ -95,7 +98,7 @@ def issue_walk_in_ticket(office_id: Office, body: Annotated[WalkInIn, Body()]) -
 def list_day_tickets(office_id: Office) -> Response[DayTicketsOut]:
     """The counter console's day list: every ticket of the hall today (numbers and states)."""
     staff_of(router, office_id)
-    day = tickets.day_tickets(office_id, now())
+    day = board.day_tickets(office_id, now())
     return Response(
         200,
         "application/json",
@@ -161,7 +164,7 @@ def recall_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]
     """重呼: the called ticket is announced again at its counter."""
     caller = staff_of(router, office_id)
     return Response(
-        200, "application/json", TicketOut.of(tickets.recall(caller, office_id, ticket_id, now())), NO_STORE
+        200, "application/json", TicketOut.of(counters.recall(caller, office_id, ticket_id, now())), NO_STORE
     )
 
 
@@ -177,7 +180,7 @@ def recall_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]
 def skip_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
     """过号: back in the queue after the next N calls; a second skip ends it as no_show."""
     caller = staff_of(router, office_id)
-    return Response(200, "application/json", TicketOut.of(tickets.skip(caller, office_id, ticket_id, now())), NO_STORE)
+    return Response(200, "application/json", TicketOut.of(counters.skip(caller, office_id, ticket_id, now())), NO_STORE)
 
 
 @declare(
@@ -192,7 +195,7 @@ def skip_ticket(office_id: Office, ticket_id: TicketId) -> Response[TicketOut]:
 def transfer_ticket(office_id: Office, ticket_id: TicketId, body: Annotated[TransferIn, Body()]) -> Response[TicketOut]:
     """To another counter or service; a booking ticket stays ahead of walk-ins."""
     caller = staff_of(router, office_id)
-    moved = tickets.transfer(caller, office_id, ticket_id, body.counter, body.service_code, now())
+    moved = counters.transfer(caller, office_id, ticket_id, body.counter, body.service_code, now())
     return Response(200, "application/json", TicketOut.of(moved), NO_STORE)
 
 
@@ -208,7 +211,7 @@ def transfer_ticket(office_id: Office, ticket_id: TicketId, body: Annotated[Tran
 def pause_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     """Pause the counter (R15a): 'call next' skips it and the board shows it paused."""
     caller = staff_of(router, office_id)
-    state = tickets.pause(caller, office_id, counter, now())
+    state = counters.pause(caller, office_id, counter, now())
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
 
 
@@ -224,7 +227,7 @@ def pause_counter(office_id: Office, counter: Counter) -> Response[CounterStateO
 def resume_counter(office_id: Office, counter: Counter) -> Response[CounterStateOut]:
     """Resume a paused counter (R15a)."""
     caller = staff_of(router, office_id)
-    state = tickets.pause(caller, office_id, counter, now(), paused=False)
+    state = counters.pause(caller, office_id, counter, now(), paused=False)
     return Response(200, "application/json", CounterStateOut(**asdict(state)), NO_STORE)
 
 
@@ -245,7 +248,7 @@ def get_queue_board(office_id: Office):  # no return annotation: a 304 has no bo
     """Public, numbers only. Cheap to poll: one small Query per origin request (the board item and
     the waiting entries), `Cache-Control: public, max-age=5` so caches answer most polls, and an
     ETag so an unchanged board costs a 304 without a body."""
-    text = json.dumps(tickets.board(office_id, now()), ensure_ascii=False, sort_keys=True)
+    text = json.dumps(board.board(office_id, now()), ensure_ascii=False, sort_keys=True)
     etag = '"' + hashlib.sha256(text.encode()).hexdigest()[:16] + '"'
     headers = {"Cache-Control": f"public, max-age={BOARD_MAX_AGE}", "ETag": etag}
     if (router.current_event.headers or {}).get("If-None-Match") == etag:
