@@ -12,6 +12,7 @@ import pytest
 
 from hallbook.clock import SHANGHAI, now
 from hallbook.services import draw_run
+from hallbook.store import draw_entries as draw_entry_store
 from hallbook.store import draws as draw_store
 from hallbook.store import slots as slot_store
 from hallbook.store.bookings import BookingItem
@@ -176,7 +177,7 @@ def test_a_crash_in_the_middle_of_a_draw_leaves_no_double_and_no_lost_booking(dr
     def crash(losers, workers=8):
         raise RuntimeError("the function timed out")
 
-    monkeypatch.setattr(draw_store, "lost_in_batches", crash)
+    monkeypatch.setattr(draw_entry_store, "lost_in_batches", crash)
     with pytest.raises(RuntimeError):
         draw_run.run_draw(DRAW_ID, NOON + timedelta(minutes=11))
     monkeypatch.undo()

@@ -24,6 +24,7 @@ from ..domain.waitlist import EntryStatus as WaitStatus
 from ..domain.waitlist import cut_off
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
+from ..store import draw_entries as entry_store
 from ..store import draws as store
 from ..store import readcache
 from ..store import waitlist as waitlist_store
@@ -85,7 +86,7 @@ def run_draw(draw_id: str, now: datetime) -> DrawResult:
     if not store.take_lease(draw_id, now, LEASE_SECONDS):
         return DrawResult(draw_id, "busy")
     catalog = load_catalog(max_age=0)
-    entries = store.entries_of_draw(draw_id)
+    entries = entry_store.entries_of_draw(draw_id)
     if draw.state == "open":
         halls, places = halls_and_places(draw, catalog)
         ineligible = _ineligible(draw, entries, halls, places, catalog, now)
@@ -101,7 +102,7 @@ def run_draw(draw_id: str, now: datetime) -> DrawResult:
             draw = store.get_draw(draw_id) or draw  # frozen meanwhile (a run whose lease ran out): use its record
     if draw.frozen is not None:
         frozen = draw.frozen
-        entries = store.current_entries(entries)  # resuming: what is done is read strongly
+        entries = entry_store.current_entries(entries)  # resuming: what is done is read strongly
     halls = {o: rules.Hall(o, d, tuple(s)) for o, d, s in frozen["halls"]}
     places = {(o, s): n for o, s, n in frozen["places"]}
     allocation = rules.allocate(draw.seed, [_as_rule(e) for e in entries], halls, places, frozen["ineligible"])
@@ -204,7 +205,7 @@ def _carry_out(
         lost = list(pool.map(lose, losing))
     result.losers = len(lost)
     result.waitlisted = sum(1 for *_, waitlist_id in lost if waitlist_id)
-    result.details["lost_requests"] = store.lost_in_batches(lost, WORKERS)
+    result.details["lost_requests"] = entry_store.lost_in_batches(lost, WORKERS)
     store.finish(draw.draw_id, result.winners, now)
     forget_cached()
     log.info("draw drawn", extra=result.summary())
@@ -237,7 +238,7 @@ def _book_winner(
     sms = messages.booking_message("draw_won", booking, office, service, phone, lang, now)
     ends_at = datetime.combine(draw.date, parse_hhmm(end), SHANGHAI)
     try:
-        booking_store.book_slot(booking, sms, now, ends_at, guard=store.won_guard(entry, booking_id, rank))
+        booking_store.book_slot(booking, sms, now, ends_at, guard=entry_store.won_guard(entry, booking_id, rank))
     except (ReplayedBooking, GuardMoved):
         return None  # booked by an earlier run (the entry is `won` in the same transaction)
     except (errors.SlotFull, errors.NoSuchSlot, errors.AlreadyBooked, errors.Suspended) as refusal:
