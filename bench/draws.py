@@ -5,7 +5,7 @@
     python -m bench.draws imports [--tries 5]                      # handler import / the platform's own
 
 `make bench` runs all three (python -m bench). The draw: `--entries` citizens enter the draw of one
-day of 10 halls (`--places` places in all); a sample of entries goes through services.draws.enter
+day of 10 halls (`--places` places in all); a sample of entries goes through services.draw_entries.enter
 (what one entry costs), the rest are written straight to the table (setup, not measured); then the draw
 job runs once at the close and once more (idempotent: the second run must write nothing). DynamoDB
 requests and write units are counted per phase (bench/counting.py)."""
@@ -132,7 +132,7 @@ def _bulk_accounts(n: int, first: int) -> list:
 
 def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -> dict:
     from hallbook.domain import draw as rules
-    from hallbook.services import draws
+    from hallbook.services import draw_entries, draw_settings, draws
     from hallbook.services.tokens import Caller
     from hallbook.store import draws as store
     from hallbook.store.bookings import BookingItem
@@ -142,7 +142,7 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
     try:
         offices = _halls(places)
         admin = Caller("bench-admin", "admin", None, True)
-        draws.mark_drawn(admin, "shenzhen", "ID_RENEW", 10, NOON - timedelta(hours=1))
+        draw_settings.mark_drawn(admin, "shenzhen", "ID_RENEW", 10, NOON - timedelta(hours=1))
         system.move_clock(NOON + timedelta(seconds=1))
         draw_id = rules.draw_id("shenzhen", "ID_RENEW", DAY)
         print(f"draw {draw_id}: {draws.places_of(store.get_draw(draw_id), load())} places, {entries} entries")
@@ -153,9 +153,9 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         with counting.attributed() as entered:
             for n, account in enumerate(people[:sample]):
                 starts = None if n % 3 == 0 else ["09:00", "09:30", "10:00"][: 1 + n % 3]
-                draws.enter(
+                draw_entries.enter(
                     Caller(account.account_id, "citizen", None, True),
-                    draws.EntryRequest(
+                    draw_entries.EntryRequest(
                         offices[n % HALLS], "ID_RENEW", DAY.isoformat(), starts, None, n % 20 == 0, n % 2 == 0
                     ),
                     f"k{n}",
@@ -220,7 +220,7 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         print(
             f"  second run: {second.outcome}, {again.counts['requests']} requests, {again.counts['write_requests']} writes"
         )
-        print(f"  one entry (services.draws.enter, {sample} of them): {json.dumps(dict(entered.counts))}")
+        print(f"  one entry (services.draw_entries.enter, {sample} of them): {json.dumps(dict(entered.counts))}")
         return figures
     finally:
         system.stop()

@@ -13,7 +13,7 @@ from threading import Barrier
 
 import pytest
 
-from hallbook.clock import SHANGHAI
+from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
 from hallbook.domain import errors
 from hallbook.domain.calendar import WorkCalendar
 from hallbook.services import bookings, reschedule, waitlist
@@ -279,7 +279,8 @@ def test_capacity_holds_when_many_book_at_once(world):
     def attempt(caller: Caller) -> str:
         start.wait()
         try:
-            book(caller)
+            with readcache.environment(readcache.ReadCaches()):  # each its own Lambda environment
+                book(caller)
             return "booked"
         except errors.DomainError as e:
             return e.code
@@ -600,3 +601,113 @@ def test_the_same_key_replays_a_move_and_a_reused_key_is_refused(world):
         citizen, booking.booking_id, RescheduleRequest(date=THURSDAY.isoformat(), start="09:00"), "move-2", MONDAY_9
     )
     assert moved_again.date == THURSDAY and moved_again.moves == 2
+
+
+# ---------------------------------------------------------------- the noon cache around the rule (R7 stays the store's)
+
+
+@pytest.fixture
+def clock() -> Iterator[AdjustableClock]:
+    """The noon caches' TTLs run on hallbook.clock: frozen here, moved by the test."""
+    before = get_clock()
+    frozen = AdjustableClock(MONDAY_9, frozen=True)
+    set_clock(frozen)
+    yield frozen
+    set_clock(before)
+
+
+def store_requests(world: World, monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """The booking store's calls from now on, by name (each one DynamoDB request or transaction there)."""
+    calls: list[str] = []
+    fake = world.fake.bookings
+    for name in ("read_for_booking", "book_slot", "slots_between", "get_booking", "get_subject"):
+        original = getattr(fake, name)
+
+        def counted(*args, _name=name, _original=original, **kwargs):
+            calls.append(_name)
+            return _original(*args, **kwargs)
+
+        monkeypatch.setattr(fake, name, counted)
+    return calls
+
+
+def elsewhere() -> readcache.ReadCaches:
+    return readcache.ReadCaches()
+
+
+def test_a_slot_seen_full_is_refused_without_a_store_request(world, clock, monkeypatch):
+    calls = store_requests(world, monkeypatch)
+    book(world.citizen())
+    book(world.citizen())  # the last place: the slot is known full here now
+    late = world.citizen()
+    before = len(calls)
+    for i in range(5):
+        refused("SLOT_FULL", book, late, key=f"s{i}")
+    assert calls[before:] == []
+    with readcache.environment(elsewhere()):  # another environment has not seen it: it reads
+        refused("SLOT_FULL", book, late, key="o")
+    assert calls[before:] == ["read_for_booking"]
+
+
+def test_the_last_places_retry_is_found_though_the_slot_is_marked_full(world, clock, monkeypatch):
+    calls = store_requests(world, monkeypatch)
+    book(world.citizen())
+    winner = world.citizen()
+    first, _ = book(winner, key="same-key")
+    before = len(calls)
+    refused("SLOT_FULL", book, world.citizen(), key="l")
+    assert calls[before:] == []
+    again, created = book(winner, key="same-key")
+    assert not created and again.booking_id == first.booking_id
+
+
+def test_a_day_with_a_full_slot_renews_its_full_marks_in_one_read_a_second(world, clock, monkeypatch):
+    calls = store_requests(world, monkeypatch)
+    with readcache.environment(elsewhere()):
+        for start in ("09:00", "09:00", "09:30", "09:30"):  # both slots of the day are full
+            book(world.citizen(), start=start)
+    late = world.citizen()
+    refused("SLOT_FULL", book, late, start="09:00", key="l1")  # never seen here: it reads its slot
+    before = len(calls)
+    refused("SLOT_FULL", book, late, start="09:30", key="l2")  # not marked, but its day is: the day in one read
+    assert calls[before:] == ["slots_between"]
+    before = len(calls)
+    for i, start in enumerate(["09:00", "09:30"] * 3):
+        refused("SLOT_FULL", book, late, start=start, key=f"l3-{i}")
+    assert calls[before:] == []
+    clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))  # every mark has run out
+    for i, start in enumerate(["09:30", "09:00"] * 3):
+        refused("SLOT_FULL", book, late, start=start, key=f"l4-{i}")
+    assert calls[before:] == ["slots_between"], "one read renews both marks; the other five attempts read nothing"
+
+
+def test_a_stale_full_refuses_a_slot_with_room_for_the_ttl_at_most(world, clock):
+    there = elsewhere()
+    with readcache.environment(there):
+        held, _ = book(world.citizen())
+        book(world.citizen())
+    waiting = world.citizen()
+    refused("SLOT_FULL", book, waiting, key="w1")  # here the slot is now known full
+    with readcache.environment(there):
+        bookings.cancel_booking(held, MONDAY_9, by="hall")  # room again, seen there only
+    refused("SLOT_FULL", book, waiting, key="w2")  # within the TTL: the stale "full" is allowed
+    clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
+    assert book(waiting, key="w3")[1]  # never longer
+    assert world.slot(TUESDAY) == (2, 0)
+
+
+def test_the_day_read_lets_through_a_slot_that_has_room_again(world, clock):
+    there = elsewhere()
+    with readcache.environment(there):
+        held, _ = book(world.citizen())
+        for start in ("09:00", "09:30", "09:30"):
+            book(world.citizen(), start=start)
+    waiting = world.citizen()
+    for start in ("09:00", "09:30"):
+        refused("SLOT_FULL", book, waiting, start=start, key=f"w-{start}")
+    with readcache.environment(there):
+        bookings.cancel_booking(held, MONDAY_9, by="hall")
+    clock.advance(timedelta(seconds=readcache.FULL_SLOT_SECONDS))
+    refused("SLOT_FULL", book, waiting, start="09:30", key="w2")  # the day read: 09:30 still full, 09:00 has room
+    assert book(waiting, start="09:00", key="w3")[1]
+    assert world.slot(TUESDAY) == (2, 0)

@@ -13,10 +13,7 @@ ROOT = Path(__file__).resolve().parents[2] / "layers" / "core" / "hallbook"
 
 # Circles that are known and waiting for their fix; a new one fails. Each entry is a set of modules
 # that may form one circle (or part of one).
-ALLOWED_CIRCLES: list[frozenset[str]] = [
-    # closures cancel a day through release, whose calendar sync cancels a closed day through closures
-    frozenset({"services.calendar_sync", "services.closures", "services.release"}),
-]
+ALLOWED_CIRCLES: list[frozenset[str]] = []
 # (module, the module whose private name it reads, the name)
 ALLOWED_PRIVATE: set[tuple[str, str, str]] = set()
 

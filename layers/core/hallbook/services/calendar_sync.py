@@ -72,7 +72,7 @@ def reconcile_office(
 ) -> list[dict[str, Any]]:
     """Close, like a hall closure, every released day of `days` that the calendar now says is a day
     off; idempotent (a day is recorded CALENDAR_CLOSED). One entry per day closed."""
-    from .closures import cancel_day  # lazily: the noon run needs it only on such a day
+    from .day_cancellation import cancel_day  # lazily: the noon run needs it only on such a day
 
     catalog = catalog or load_catalog(max_age=0)
     office = catalog.offices.get(office_id)

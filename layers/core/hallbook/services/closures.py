@@ -18,9 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections import Counter
 from collections.abc import Callable
-from datetime import date, datetime
+from datetime import datetime
 from typing import Any
 
 from ..domain import errors
@@ -34,16 +33,14 @@ from ..store import slots as slot_store
 from ..store import waitlist as waitlist_store
 from ..store.audit import entry_item
 from ..store.catalog import body_of, load_catalog, office_from
-from ..store.slots import SlotState
-from . import audit, release, waitlist
-from .bookings import cancel_booking
+from . import audit, release
 from .catalog import get_office, parse_day
+from .day_cancellation import cancel_day
 from .tokens import Caller
 
 log = logging.getLogger(__name__)
 
 MAX_REASON = 60
-CONSISTENCY_WAITS = (0.1, 0.3, 0.6, 1.0, 2.0)  # seconds between Queries while the index catches up
 
 
 def close_day(
@@ -79,49 +76,6 @@ def close_day(
         "bookings_cancelled": by_hall,
         "cancelled_now": cancelled_now,
     }
-
-
-def cancel_day(
-    office_id: str,
-    service_codes: list[str],
-    day: date,
-    reason: str,
-    now: datetime,
-    sleep: Callable[[float], None] = time.sleep,
-    sms_template: str | None = None,
-) -> tuple[list[SlotState], int, int]:
-    """Steps 2 and 3 (see the module): the day's released slots closed, its bookings cancelled by the
-    hall (SMS `sms_template`, the closure's by default; never counted against the citizen), its
-    waitlist ended. Also a day the calendar closes (services/calendar_sync.py).
-    (the slots as closed, cancelled now, cancelled by the hall in all)"""
-    slots = slot_store.close_slots_of_day(office_id, service_codes, day)
-    held = {(s.service_code, s.start): s.bookings for s in slots}
-
-    for wait in (0.0, *CONSISTENCY_WAITS):
-        if wait:
-            sleep(wait)
-        bookings = store.get_bookings(store.office_day_bookings(office_id, day))
-        found = Counter((b.service_code, b.start) for b in bookings if b.status != Status.CANCELLED.value)
-        if all(found[key] >= places for key, places in held.items()):
-            break
-    else:
-        raise errors.Busy(
-            "The closure is recorded but some of the day's bookings are not visible yet; "
-            "repeat the request (it is safe to repeat)."
-        )
-
-    cancelled_now = 0
-    for booking in sorted(bookings, key=lambda b: b.created_at):
-        if booking.status != Status.BOOKED.value:
-            continue
-        try:
-            cancel_booking(booking, now, by="hall", reason=reason, sms_template=sms_template)
-            cancelled_now += 1
-        except errors.NotCancellable:
-            pass  # checked in (a closure of today) or cancelled meanwhile
-    waitlist.close_day(office_id, service_codes, day, reason, now)  # R18: its offers and entries end
-    by_hall = sum(1 for b in bookings if b.cancelled_by == "hall") + cancelled_now
-    return slots, cancelled_now, by_hall
 
 
 def _record_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:

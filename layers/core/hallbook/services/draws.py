@@ -1,13 +1,13 @@
 """R23 fair release (摇号): the use cases around hallbook.domain.draw.
 
-- An administrator marks a service drawn in a region (`mark_drawn`) from the next noon release on, or
+- An administrator marks (services.draw_settings) a service drawn in a region (`mark_drawn`) from the next noon release on, or
   ends it (`unmark`: days already opened keep their draws). Marking announces the first draw at once;
   every noon release announces the next day's (`announce_next`), so each draw's seed hash is public
   a day before its entry period.
 - A drawn day is not first-come from its noon release until its draw is done: `ensure_first_come`
   (in every booking path, services.bookings.book) answers DRAW_OPEN; it costs nothing for a service
   that is not drawn (the catalog, cached) and one cached read of the draw for one that is.
-- `enter`: during the entry period (12:00 to the close) one entry per subject (canonical ID number)
+- `enter` (services.draw_entries): during the entry period (12:00 to the close) one entry per subject (canonical ID number)
   per draw: one PutItem, nothing contended. R9 (no active booking of the service) and R11/R12 (not
   suspended) are checked at entry and again at the allocation.
 - `run_due` (the DrawClose schedule, every minute 12:00-14:59): each draw whose close is SETTLE past
@@ -24,7 +24,6 @@ import hashlib
 import logging
 import threading
 import time as monotonic_time
-import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -34,96 +33,40 @@ from ..clock import SHANGHAI
 from ..domain import draw as rules
 from ..domain import errors
 from ..domain.booking import Status
+from ..domain.booking_window import DEFAULT_WINDOW_DAYS
 from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import EntryStatus as WaitStatus
 from ..domain.waitlist import cut_off
-from ..i18n import N_, Bilingual, Text
+from ..i18n import N_
 from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import draws as store
 from ..store import readcache
 from ..store import slots as slot_store
 from ..store import waitlist as waitlist_store
-from ..store.audit import entry_item
+from ..store import waitlist_transactions as waitlist_tx
 from ..store.base import Cancelled, GuardMoved
 from ..store.bookings import Booking, ReplayedBooking
-from ..store.catalog import Catalog, DrawSetting, Office, get_entity, load_catalog, put_entity_with
-from ..store.draws import Draw, Entry, EntryExists
+from ..store.catalog import Catalog, Office, load_catalog
+from ..store.draws import Draw, Entry
 from ..store.outbox import Message
-from . import audit, eligibility, guardians, messages
-from .catalog import get_office, get_service, parse_day
-from .tokens import Caller
+from . import guardians, messages
 
 log = logging.getLogger(__name__)
-
-MAX_ENTRY_MINUTES = 120  # the DrawClose schedule runs 12:00-14:59: every close (and SETTLE after it) falls in it
 LEASE_SECONDS = 300  # the jobs function's Timeout: a run that dies frees its draw for the next run after this
 CHUNK = 100  # eligibility is read for this many would-be winners at a time (one BatchGetItem of subjects)
 
 
-# ---------------------------------------------------------------- the administrator's setting
-
-
-def mark_drawn(
-    caller: Caller, region: str, service_code: str, entry_minutes: int, now: datetime
-) -> tuple[DrawSetting, Draw]:
-    """The service is drawn in the region from the next noon release on (changing `entry_minutes` of
-    a drawn service applies to the draws not yet announced). Its first draw is announced now. Audited."""
-    catalog = load_catalog(max_age=0)
-    window = _window_days(catalog, region)
-    service = get_service(service_code, catalog)
-    if not service.appointment_required:
-        raise errors.WalkInOnly(
-            N_("{service} is walk-in only: nothing to draw.", service=Bilingual(service.name_zh, service.name_en))
-        )
-    if not 1 <= entry_minutes <= MAX_ENTRY_MINUTES:
-        raise errors.ValidationFailed(
-            N_("entry_minutes is 1 to {count}.", count=MAX_ENTRY_MINUTES), field="entry_minutes"
-        )
-    current = catalog.draws.get((region, service_code))
-    first = rules.first_drawn_day(now, window)
-    if current is not None and current.until_day is None:
-        first = min(first, current.from_day)  # still drawn: the days it covers stay covered
-    setting = DrawSetting(region, service_code, entry_minutes, first, None, now.isoformat(timespec="seconds"))
-    _put_audited(caller, "draw.put", setting, now)
-    draw = draw_of(region, service_code, rules.first_drawn_day(now, window), entry_minutes, window, now)
-    return setting, draw
-
-
-def unmark(caller: Caller, region: str, service_code: str, now: datetime) -> DrawSetting:
-    """The service is first-come again from the next noon release on; draws already opened are drawn."""
-    catalog = load_catalog(max_age=0)
-    window = _window_days(catalog, region)
-    current = catalog.draws.get((region, service_code))
-    if current is None or current.until_day is not None:
-        raise errors.NotFound(N_("{code} is not drawn in {region}.", code=service_code, region=region))
-    until = rules.last_opened_day(now, window)
-    ended = DrawSetting(
-        region, service_code, current.entry_minutes, current.from_day, until, now.isoformat(timespec="seconds")
-    )
-    _put_audited(caller, "draw.delete", ended, now)
-    return ended
-
-
-def _put_audited(caller: Caller, action: str, setting: DrawSetting, now: datetime) -> None:
-    """The setting and its audit entry in one transaction, only over what was read (else 409)."""
-    key = f"{setting.region}#{setting.service_code}"
-    before = get_entity("DRAW", key)
-    note = audit.entry(caller, action, f"DRAW#{key}", now, before=before, after=setting.body())
-    put_entity_with("DRAW", key, setting.body(), [entry_item(note)], before)
-
-
-def _window_days(catalog: Catalog, region: str) -> int:
+def window_days(catalog: Catalog, region: str) -> int:
     if region in catalog.regions:
         return catalog.regions[region].booking_window_days
     if any(o.region == region for o in catalog.offices.values()):
-        return 14
+        return DEFAULT_WINDOW_DAYS
     raise errors.NotFound(N_("There is no region {region}.", region=region))
 
 
 # ---------------------------------------------------------------- draws and their cache
-
 
 _cache: dict[str, tuple[float, Draw]] = {}
 _cache_lock = threading.Lock()
@@ -173,7 +116,7 @@ def announce_next(now: datetime, catalog: Catalog | None = None) -> int:
     catalog = catalog or load_catalog(max_age=0)
     announced = 0
     for setting in catalog.draws.values():
-        window = _window_days(catalog, setting.region)
+        window = window_days(catalog, setting.region)
         for day in (rules.last_opened_day(now, window), rules.first_drawn_day(now, window)):
             if setting.covers(day) and rules.opens_at(day, window) + timedelta(minutes=setting.entry_minutes) > now:
                 draw_of(setting.region, setting.service_code, day, setting.entry_minutes, window, now)
@@ -202,118 +145,6 @@ def ensure_first_come(catalog: Catalog, office: Office, service_code: str, day: 
             ),
             draw_id=draw.draw_id,
         )
-
-
-# ---------------------------------------------------------------- entries
-
-
-@dataclass(frozen=True)
-class EntryRequest:
-    office_id: str
-    service_code: str
-    date: str
-    starts: list[str] | None = None
-    subject_id_number: str | None = None
-    waitlist: bool = False
-    any_office: bool = False
-
-
-def entry_id_for(account_id: str, idempotency_key: str | None) -> str:
-    """Derived from the caller and their Idempotency-Key (a retry finds its entry), random without one."""
-    if not idempotency_key:
-        return uuid.uuid4().hex
-    if len(idempotency_key) > 128:
-        raise errors.ValidationFailed("Idempotency-Key is at most 128 characters", field="Idempotency-Key")
-    return hashlib.sha256(f"draw-entry\n{account_id}\n{idempotency_key}".encode()).hexdigest()[:32]
-
-
-def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, now: datetime) -> tuple[Entry, bool]:
-    """One entry of the subject in the draw of the day; (entry, created): False for a retry's replay."""
-    day = parse_day(request.date, "date")
-    try:
-        starts = rules.valid_starts(request.starts)
-        for start in starts or ():
-            parse_hhmm(start)
-    except ValueError as e:
-        raise errors.ValidationFailed(
-            e.args[0] if isinstance(e.args[0], Text) else "`starts` are times HH:MM", field="starts"
-        ) from None
-    catalog = load_catalog()
-    office = get_office(request.office_id, catalog)
-    service = get_service(request.service_code, catalog)
-    eligibility.ensure_appointment_service(service)
-    eligibility.ensure_offered(office, service)
-    setting = catalog.drawn(office, service.code, day)
-    if setting is None:
-        raise errors.DrawClosed(
-            N_("{day} of {code} is not drawn by lot in {region}.", day=day, code=service.code, region=office.region)
-        )
-    window = catalog.booking_window_days(office)
-    if now < rules.opens_at(day, window):
-        raise errors.DrawClosed(
-            N_("The draw of {day} opens at {opens}.", day=day, opens=rules.opens_at(day, window).isoformat())
-        )
-    draw = draw_of(office.region, service.code, day, setting.entry_minutes, window, now)
-    if not draw.opens_at <= now < draw.closes_at or draw.state != "open":
-        raise errors.DrawClosed(N_("Entries for {day} closed at {closes}.", day=day, closes=draw.closes_at.isoformat()))
-    planned = set(eligibility.day_plan(catalog, office, service, day))
-    if not planned or any(s not in planned for s in starts or ()):
-        raise errors.NoSuchSlot(
-            N_(
-                "{office} has no such {service} slot on {day}.",
-                office=Bilingual(office.name, office.name_en),
-                service=Bilingual(service.name_zh, service.name_en),
-                day=day,
-            )
-        )
-    account = eligibility.account_that_may_book(caller, now)
-    subject_id = eligibility.subject_for(account, request.subject_id_number, service, now.date())
-    entry_id = entry_id_for(account.account_id, idempotency_key)
-    entry = Entry(
-        entry_id=entry_id,
-        draw_id=draw.draw_id,
-        account_id=account.account_id,
-        subject_id_number=subject_id,
-        office_id=office.office_id,
-        service_code=service.code,
-        date=day,
-        starts=starts,
-        any_office=bool(request.any_office),
-        waitlist=bool(request.waitlist),
-        status="entered",
-        created_at=now.isoformat(timespec="milliseconds"),
-        closes_at=draw.closes_at,
-        request_hash=entry_id,
-    )
-    try:
-        _check_subject(subject_id, service.code, now)
-        store.put_entry(entry)
-    except EntryExists as exists:
-        first = exists.existing
-        if first is not None and first.entry_id == entry_id and first.account_id == account.account_id:
-            return first, False
-        raise errors.AlreadyBooked("This person has entered this draw already.") from None
-    except errors.AlreadyBooked:
-        replay = store.get_entry(draw.draw_id, subject_id)
-        if replay is not None and replay.entry_id == entry_id:
-            return replay, False
-        raise
-    log.info("entered a draw", extra={"draw_id": draw.draw_id, "office_id": office.office_id})
-    return entry, True
-
-
-def _check_subject(subject_id: str, service_code: str, now: datetime) -> None:
-    """R9, R11, R12 at entry (checked again at the allocation)."""
-    subject = booking_store.get_subject(subject_id)
-    if service_code in subject.active_services:
-        raise errors.AlreadyBooked("There is already an active booking for this service; cancel it first.")
-    suspension = subject.record().suspension(now)
-    if suspension:
-        raise errors.Suspended(suspension.detail(), suspended_until=suspension.until.isoformat())
-
-
-def list_entries(caller: Caller) -> list[Entry]:
-    return store.entries_of_account(caller.account_id)
 
 
 def get_public(draw_id: str) -> Draw:
@@ -617,7 +448,7 @@ def _join_waitlist(entry: Entry, now: datetime) -> str | None:
         now.isoformat(timespec="milliseconds"),
     )
     try:
-        waitlist_store.join(wait, cut_off(entry.date), now)
+        waitlist_tx.join(wait, cut_off(entry.date), now)
     except (errors.AlreadyBooked, errors.Suspended):
         return waitlist_id if waitlist_store.get_entry(waitlist_id) else None
     except Cancelled:

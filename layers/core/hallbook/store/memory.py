@@ -1,6 +1,6 @@
 """The booking services' stores in memory (store/stores.py's interfaces): dicts under one lock, each write
 all-or-nothing with the same guarantees and the same exceptions as the DynamoDB transactions of
-store/bookings.py, so tests/unit checks the services' rules without AWS:
+store/bookings/, so tests/unit checks the services' rules without AWS:
 
     fake = MemoryStores(catalog)
     fake.release(day)                       # the timetable's slots of that day, every hall and service
@@ -63,7 +63,7 @@ def _suspended(subject: Subject, now: datetime) -> bool:
 @dataclass
 class MemoryBookings:
     """The booking aggregate: bookings, subjects, slots, the places kept for the waitlist, the
-    reschedule keys and the outbox, as store/bookings.py writes them."""
+    reschedule keys and the outbox, as store/bookings/ writes them."""
 
     lock: threading.Lock = field(default_factory=threading.Lock)
     bookings: dict[str, Booking] = field(default_factory=dict)

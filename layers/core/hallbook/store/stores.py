@@ -150,7 +150,7 @@ class Stores:
 
 
 class DynamoBookings:
-    """The booking aggregate on DynamoDB: store/bookings.py's functions (the places kept for the waitlist
+    """The booking aggregate on DynamoDB: store/bookings/'s functions (the places kept for the waitlist
     become store/waitlist.py's items here, so neither store module imports the other)."""
 
     def get_booking(self, booking_id: str) -> Booking | None:
