@@ -5,8 +5,9 @@ What they allocate lives as long as the process. In the permanent generation the
 never walks it again: the collections that the rest of the cold start (our settings, models and
 routes) and each request trigger scan only what came after. Without it, one full collection over the
 platform's ~50,000 objects fell inside our import, a quarter to a third of a function's own import
-time. Each function imports this module before anything else of ours (the API functions through
-hallbook.web.app, after Powertools' REST resolver, which only they load)."""
+time. Each function that uses them imports this module before anything else of ours (the API
+functions through hallbook.web.app, after Powertools' REST resolver, which only they load; the jobs
+and notifier functions first thing; key_rotation loads none of them)."""
 
 from __future__ import annotations
 
