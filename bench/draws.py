@@ -5,7 +5,7 @@
     python -m bench.draws imports [--tries 5]                      # handler import / the platform's own
 
 `make bench` runs all three (python -m bench). The draw: `--entries` citizens enter the draw of one
-day of 10 halls (`--places` places in all); a sample of entries goes through services.draws.enter
+day of 10 halls (`--places` places in all); a sample of entries goes through services.draw_entries.enter
 (what one entry costs), the rest are written straight to the table (setup, not measured); then the draw
 job runs once at the close and once more (idempotent: the second run must write nothing). DynamoDB
 requests and write units are counted per phase (bench/counting.py)."""
@@ -132,7 +132,7 @@ def _bulk_accounts(n: int, first: int) -> list:
 
 def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -> dict:
     from hallbook.domain import draw as rules
-    from hallbook.services import draws
+    from hallbook.services import draw_entries, draw_run, draw_settings, draws
     from hallbook.services.tokens import Caller
     from hallbook.store import draws as store
     from hallbook.store.bookings import BookingItem
@@ -142,7 +142,7 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
     try:
         offices = _halls(places)
         admin = Caller("bench-admin", "admin", None, True)
-        draws.mark_drawn(admin, "shenzhen", "ID_RENEW", 10, NOON - timedelta(hours=1))
+        draw_settings.mark_drawn(admin, "shenzhen", "ID_RENEW", 10, NOON - timedelta(hours=1))
         system.move_clock(NOON + timedelta(seconds=1))
         draw_id = rules.draw_id("shenzhen", "ID_RENEW", DAY)
         print(f"draw {draw_id}: {draws.places_of(store.get_draw(draw_id), load())} places, {entries} entries")
@@ -153,9 +153,9 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         with counting.attributed() as entered:
             for n, account in enumerate(people[:sample]):
                 starts = None if n % 3 == 0 else ["09:00", "09:30", "10:00"][: 1 + n % 3]
-                draws.enter(
+                draw_entries.enter(
                     Caller(account.account_id, "citizen", None, True),
-                    draws.EntryRequest(
+                    draw_entries.EntryRequest(
                         offices[n % HALLS], "ID_RENEW", DAY.isoformat(), starts, None, n % 20 == 0, n % 2 == 0
                     ),
                     f"k{n}",
@@ -182,21 +182,22 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         system.clock.set(close)
         started = time.perf_counter()
         with counting.attributed(everywhere=True) as job:
-            result = draws.run_draw(draw_id, close)
+            result = draw_run.run_draw(draw_id, close)
         wall = time.perf_counter() - started
         with counting.attributed(everywhere=True) as again:
-            second = draws.run_draw(draw_id, close + timedelta(minutes=1))
+            second = draw_run.run_draw(draw_id, close + timedelta(minutes=1))
         booked = [i for i in BookingItem.scan() if i.date == DAY.isoformat() and i.status == "booked"]
         counts = Counter((i.office_id, i.start) for i in booked)
         capacity = max(1, places // (HALLS * SLOTS))
         over = sum(max(0, n - capacity) for n in counts.values())
         winners = result.winners
         ops = {k: v for k, v in job.counts.items() if k not in ("requests", "write_requests", "write_units")}
-        # the writes go WORKERS at a time (services.draws._carry_out: winners' transactions, waitlist joins,
+        # the writes go WORKERS at a time (services.draw_run._carry_out: winners' transactions, waitlist joins,
         # losers' batches); the reads (the entries' Query, the accounts' BatchGetItem) in turn
         parallel = ("TransactWriteItems", "BatchWriteItem", "UpdateItem", "PutItem")
         paper_s = (
-            sum(PAPER_MS.get(op, 10.0) * n / (draws.WORKERS if op in parallel else 1) for op, n in ops.items()) / 1000
+            sum(PAPER_MS.get(op, 10.0) * n / (draw_run.WORKERS if op in parallel else 1) for op, n in ops.items())
+            / 1000
         )
         figures = {
             "draw_entries": entries,
@@ -220,7 +221,7 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         print(
             f"  second run: {second.outcome}, {again.counts['requests']} requests, {again.counts['write_requests']} writes"
         )
-        print(f"  one entry (services.draws.enter, {sample} of them): {json.dumps(dict(entered.counts))}")
+        print(f"  one entry (services.draw_entries.enter, {sample} of them): {json.dumps(dict(entered.counts))}")
         return figures
     finally:
         system.stop()

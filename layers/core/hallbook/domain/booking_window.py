@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, time, timedelta
 
 RELEASE_TIME = time(12, 0)
+DEFAULT_WINDOW_DAYS = 14  # a region's window when the catalog names none
 
 
 def last_bookable_day(now: datetime, booking_window_days: int) -> date:

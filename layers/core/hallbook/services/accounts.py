@@ -13,6 +13,7 @@ from typing import Any
 from ..domain import totp
 from ..domain.errors import DomainError, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
+from ..domain.ratelimit import DAY_SECONDS, DailyQuota, Period, Rate, retry_after
 from ..domain.sanctions import month_key
 from ..i18n import N_, translate
 from ..store import account_claims, account_codes, second_factor
@@ -25,7 +26,8 @@ from .credentials import RESEND_INTERVAL, check_password, code_hash, hasher, new
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
-SENDS_PER_DAY = 5
+CODE_QUOTA = DailyQuota(5)  # verification codes to one registration's phone
+CODE_DAY = timedelta(seconds=DAY_SECONDS)
 
 
 def register(name: str, id_number: str, phone: str, password: str, lang: str, now: datetime) -> Account:
@@ -81,7 +83,8 @@ def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
 
 
 WRONG_CODE = N_("The code is wrong or has expired.")
-STRANGER_PERIOD = timedelta(minutes=CODE_MINUTES)
+STRANGER_RATE = Rate(CODE_ATTEMPTS, CODE_MINUTES * 60)  # wrong codes for an ID number with no code waiting
+STRANGER_RESEND_RATE = Rate(1, 60)  # the "one a minute" a real registration would answer
 
 
 def _no_code_here(id_number: str, now: datetime) -> DomainError:
@@ -90,10 +93,8 @@ def _no_code_here(id_number: str, now: datetime) -> DomainError:
     then 429 with the wait a resend would have."""
     from ..store import ratelimits
 
-    at = now.timestamp()
-    period = int(at // STRANGER_PERIOD.total_seconds())
-    ends = (period + 1) * STRANGER_PERIOD.total_seconds()
-    if not ratelimits.count("verify_stranger", id_number, period, CODE_ATTEMPTS, ends):
+    period = Period(STRANGER_RATE, now.timestamp())
+    if not ratelimits.count("verify_stranger", id_number, period.index, STRANGER_RATE.count, period.ends_at):
         raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=int(RESEND_INTERVAL.total_seconds()))
     return ValidationFailed(WRONG_CODE, field="code")
 
@@ -126,10 +127,10 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
 def _resend_wait(account: Account, now: datetime) -> int:
     """Seconds until resend_code would send a new code (at least 1)."""
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
-    if now - period_start >= timedelta(days=1):
+    if now - period_start >= CODE_DAY:
         return 1
-    if account.code_sends >= SENDS_PER_DAY:
-        return _seconds(period_start + timedelta(days=1) - now)
+    if CODE_QUOTA.spent(account.code_sends):
+        return _seconds(period_start + CODE_DAY - now)
     if account.code_expires_at:
         last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         return _seconds(last_sent + RESEND_INTERVAL - now)
@@ -147,26 +148,24 @@ def resend_code(id_number: str, now: datetime) -> None:
     if account is None or account.phone_verified:
         from ..store import ratelimits
 
-        minute = int(now.timestamp() // 60)  # the "one a minute" a real registration would answer
-        if not ratelimits.count(
-            "resend_stranger", parse_id_number(id_number, now.date()).value, minute, 1, minute * 60 + 60
-        ):
-            raise RateLimited(
-                "A code was sent recently; wait a minute.", retry_after=max(1, 60 - int(now.timestamp()) % 60)
-            )
+        period = Period(STRANGER_RESEND_RATE, now.timestamp())
+        number = parse_id_number(id_number, now.date()).value
+        if not ratelimits.count("resend_stranger", number, period.index, STRANGER_RESEND_RATE.count, period.ends_at):
+            raise RateLimited("A code was sent recently; wait a minute.", retry_after=retry_after(period.wait))
         return
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
     sends = account.code_sends
-    if now - period_start >= timedelta(days=1):
+    if now - period_start >= CODE_DAY:
         period_start, sends = now, 0
     last_sent = (
         datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         if account.code_expires_at
         else None
     )
-    if sends >= SENDS_PER_DAY or (last_sent and now - last_sent < RESEND_INTERVAL):
+    if CODE_QUOTA.spent(sends) or (last_sent and now - last_sent < RESEND_INTERVAL):
         raise RateLimited(
-            "A code was sent recently; wait a minute (at most 5 codes a day).", retry_after=_resend_wait(account, now)
+            N_("A code was sent recently; wait a minute (at most {count} codes a day).", count=CODE_QUOTA.count),
+            retry_after=_resend_wait(account, now),
         )
     code = new_code()
     sms = messages.message(

@@ -10,7 +10,7 @@ from datetime import datetime, timedelta
 from .. import telemetry
 from ..clock import SHANGHAI
 from ..domain import errors
-from ..domain.booking import Status, allowed, check_in_open, check_in_window
+from ..domain.booking import CHECK_IN_OPENS_BEFORE, Status, allowed, check_in_open, check_in_window
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
@@ -151,8 +151,9 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
     if booking.date != now.date() or not check_in_open(now, starts_at, ends_at):
         raise errors.CheckInClosed(
             N_(
-                "Check-in for this booking is open {window} (from 30 minutes before the slot until its end).",
+                "Check-in for this booking is open {window} (from {minutes} minutes before the slot until its end).",
                 window=_check_in_window_text(booking),
+                minutes=int(CHECK_IN_OPENS_BEFORE.total_seconds() // 60),
             )
         )
     try:

@@ -189,9 +189,9 @@ def request_phone_change(staff: Caller, office_id: str, id_number: str, phone: s
     """POST /v1/offices/{office_id}/phone-changes, the old phone lost: refused when the real-name source
     says the new phone is someone else's; otherwise pending until a second staff member approves (the
     old phone cannot consent: it is lost). The old phone is told once it is done."""
-    from . import account_life
+    from . import phone_change
 
-    account, new_phone = account_life.hall_change_target(id_number, phone, now)
+    account, new_phone = phone_change.hall_change_target(id_number, phone, now)
     payload = {"id_number": account.id_number, "phone": new_phone}
     return _pending(staff, office_id, "phone_change", payload, [], account.id_number or "", "", "", now)
 
@@ -203,9 +203,9 @@ def _carry_out(change: Change, staff: Caller, approver: str, now: datetime) -> d
     p = change.payload
     try:
         if change.kind == "phone_change":
-            from . import account_life
+            from . import phone_change
 
-            result = account_life.change_phone_at_hall(requester, change.office_id, p["id_number"], p["phone"], now)
+            result = phone_change.change_phone_at_hall(requester, change.office_id, p["id_number"], p["phone"], now)
             subject = p["id_number"]
         elif change.kind == "reclaim":
             result = reclaims.reclaim(

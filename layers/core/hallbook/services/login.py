@@ -21,7 +21,7 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..domain.identity import mask_phone, parse_id_number, parse_phone
-from ..domain.ratelimit import Backoff, Budget
+from ..domain.ratelimit import Backoff, Budget, DailyQuota
 from ..i18n import N_
 from ..store import accounts as store
 from ..store import login_throttle, second_factor
@@ -231,7 +231,7 @@ def _check_second_factor(account: Account, guard: LoginGuard, factor: str, given
     return guard.login_code_hash
 
 
-LOGIN_CODES_PER_DAY = 10  # sent only to someone who gave the right password
+LOGIN_CODE_QUOTA = DailyQuota(10)  # sent only to someone who gave the right password
 
 
 def _send_step_up(account: Account, guard: LoginGuard, now: datetime) -> str:
@@ -245,13 +245,11 @@ def _send_step_up(account: Account, guard: LoginGuard, now: datetime) -> str:
         return N_(
             "An SMS code was sent to {phone} less than a minute ago: log in with it and your password.", phone=masked
         )
-    period_start, sends = guard.login_code_period_start, guard.login_code_sends
-    if at - period_start >= 24 * 3600:
-        period_start, sends = at, 0
-    if sends >= LOGIN_CODES_PER_DAY:
+    period_start, sends = LOGIN_CODE_QUOTA.day(guard.login_code_period_start, guard.login_code_sends, at)
+    if LOGIN_CODE_QUOTA.spent(sends):
         raise RateLimited(
-            N_("At most {count} login codes a day.", count=LOGIN_CODES_PER_DAY),
-            retry_after=max(1, period_start + 24 * 3600 - at),
+            N_("At most {count} login codes a day.", count=LOGIN_CODE_QUOTA.count),
+            retry_after=max(1, LOGIN_CODE_QUOTA.wait(period_start, at)),
         )
     code = new_code()
     sms = messages.message(

@@ -15,7 +15,7 @@ from pathlib import Path
 from typing import Any
 
 from .. import i18n
-from ..domain.sanctions import NO_SHOW_MONTHS, SanctionWarning
+from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, SanctionWarning
 from ..keyed import without_numbers
 from ..store.bookings import Booking
 from ..store.catalog import Office, Service
@@ -45,10 +45,14 @@ def templates() -> dict[str, dict[str, str]]:
     return loaded
 
 
+# the rules' values a template may name, formatted from the domain's constants (never written in a text)
+RULE_VALUES: dict[str, Any] = {"no_show_limit": NO_SHOWS_LIMIT, "no_show_months": NO_SHOW_MONTHS}
+
+
 def render(template: str, lang: str, **params: Any) -> str:
     options = templates()[template]
     language = lang if lang in options else "zh"
-    return options[language].format(**params, **sms_forms(params, language))
+    return options[language].format(**{**RULE_VALUES, **params, **sms_forms(params, language)})
 
 
 # An SMS is billed per 70 characters (67 a segment beyond): every template, with its values at their

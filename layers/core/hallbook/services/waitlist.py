@@ -55,6 +55,7 @@ from ..store import accounts as account_store
 from ..store import bookings as booking_store
 from ..store import slots as slot_store
 from ..store import waitlist as store
+from ..store import waitlist_transactions as waitlist_tx
 from ..store.bookings import Booking
 from ..store.catalog import Catalog, load_catalog
 from ..store.outbox import Message
@@ -155,7 +156,7 @@ def join(caller: Caller, request: JoinRequest, now: datetime) -> Entry:
         EntryStatus.WAITING.value,
         now.isoformat(timespec="milliseconds"),
     )
-    store.join(entry, cut_off(day), now)
+    waitlist_tx.join(entry, cut_off(day), now)
     log.info(
         "joined the waitlist",
         extra={"office_id": office.office_id, "service_code": service.code, "date": day.isoformat()},
@@ -179,7 +180,7 @@ def leave(caller: Caller, entry_id: str, now: datetime) -> Entry:
     catalog = load_catalog()
     if entry.status == EntryStatus.WAITING.value:
         try:
-            store.end_entry(entry, EntryStatus.LEFT, now, [])
+            waitlist_tx.end_entry(entry, EntryStatus.LEFT, now, [])
             return store.get_entry(entry.entry_id) or entry
         except EntryMoved:
             entry = own_entry(caller, entry_id)  # offered meanwhile: decline it below
@@ -230,7 +231,7 @@ def accept(caller: Caller, entry_id: str, notice_acknowledged: bool, now: dateti
     ]
     ends_at = datetime.combine(entry.date, parse_hhmm(entry.offer_end), SHANGHAI)
     try:
-        store.accept_offer(entry, booking, ends_at, now, sms)
+        waitlist_tx.accept_offer(entry, booking, ends_at, now, sms)
     except EntryMoved:
         again = store.get_entry(entry.entry_id)
         if again and again.status == EntryStatus.ACCEPTED.value and again.booking_id:
@@ -291,14 +292,16 @@ def dispatch(place: Place, now: datetime, catalog: Catalog | None = None) -> str
                 if not entry_wants(entry.start, place.start):
                     continue
                 try:
-                    store.offer_delayed_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+                    waitlist_tx.offer_delayed_place(
+                        place, entry, until, now, _offer_sms(entry, place, until, catalog, now)
+                    )
                     return "offered"
                 except EntryMoved:
                     continue
                 except PlaceMoved:
                     return "gone"
     try:
-        store.return_to_pool(place, now)
+        waitlist_tx.return_to_pool(place, now)
         return "returned"
     except PlaceMoved:
         return "gone"
@@ -334,7 +337,7 @@ def offer_free_places(
             now.isoformat(),
         )
         try:
-            store.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
+            waitlist_tx.hold_free_place(place, entry, until, now, _offer_sms(entry, place, until, catalog, now))
             offered += 1
         except EntryMoved:
             continue
@@ -367,7 +370,7 @@ def _end_offer(entry: Entry, status: EntryStatus, now: datetime, catalog: Catalo
         else []
     )
     try:
-        store.pass_offer_on(entry, status, back, now, sms)
+        waitlist_tx.pass_offer_on(entry, status, back, now, sms)
     except EntryMoved:
         return  # accepted, or passed on by another run
     dispatch(
@@ -398,7 +401,7 @@ def end_entries_for(account_id: str, subject_id_number: str, now: datetime) -> i
             ended += 1
         elif entry.status == EntryStatus.WAITING.value:
             try:
-                store.end_entry(entry, EntryStatus.ENDED, now, [])
+                waitlist_tx.end_entry(entry, EntryStatus.ENDED, now, [])
                 ended += 1
             except EntryMoved:
                 continue
@@ -419,13 +422,13 @@ def close_day(office_id: str, service_codes: list[str], day: date, reason: str, 
             )
             sms = _entry_sms("waitlist_closed", entry, catalog, now, reason=reason) if entry else []
             try:
-                store.withdraw_place(place, entry, now, sms)
+                waitlist_tx.withdraw_place(place, entry, now, sms)
                 ended += entry is not None
             except PlaceMoved:
                 continue
         for entry in store.waiting_entries(office_id, code, day):
             try:
-                store.end_entry(
+                waitlist_tx.end_entry(
                     entry, EntryStatus.ENDED, now, _entry_sms("waitlist_closed", entry, catalog, now, reason=reason)
                 )
                 ended += 1
@@ -483,7 +486,7 @@ def run_timers(now: datetime | None = None) -> TimersResult:
                 result.returned += outcome == "returned"
         elif item.status == EntryStatus.WAITING.value and cut_off(item.date) <= now:
             try:
-                store.end_entry(item, EntryStatus.ENDED, now, _entry_sms("waitlist_ended", item, catalog, now))
+                waitlist_tx.end_entry(item, EntryStatus.ENDED, now, _entry_sms("waitlist_ended", item, catalog, now))
                 result.ended += 1
             except EntryMoved:
                 pass

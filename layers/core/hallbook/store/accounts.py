@@ -67,7 +67,7 @@ class AccountItem(Model):
     login_code_period_start = NumberAttribute(null=True)
     totp_secret = UnicodeAttribute(null=True)
     totp_last_step = NumberAttribute(null=True)
-    # account life (services.account_life), epoch seconds: the password-reset code and the
+    # account life (services.account_life, phone_change, closure), epoch seconds: the password-reset code and the
     # phone change waiting for the code sent to the new phone; an account closed under PIPL
     reset_code_hash = UnicodeAttribute(null=True)
     reset_code_expires_at = NumberAttribute(null=True)

@@ -16,6 +16,7 @@ from datetime import date
 from pynamodb.attributes import UnicodeAttribute
 from pynamodb.models import Model
 
+from ..domain.booking_window import DEFAULT_WINDOW_DAYS
 from ..domain.calendar import WorkCalendar, YearEntries
 from ..domain.errors import InvalidState
 from ..domain.timetable import SlotTemplate, check_no_overlap
@@ -213,7 +214,7 @@ class Catalog:
 
     def booking_window_days(self, office: Office) -> int:
         region = self.regions.get(office.region)
-        return region.booking_window_days if region else 14
+        return region.booking_window_days if region else DEFAULT_WINDOW_DAYS
 
     def drawn(self, office: Office, service_code: str, day: date) -> DrawSetting | None:
         """R23: the draw setting that makes `day` of this hall's service a drawn day, if one does."""

@@ -6,7 +6,8 @@ first) or `offered` (held for one entry until `offer_until`). The slot's `held` 
 function here that creates or deletes a place item changes `held` in the same transaction, so
 `held` is always the number of place items of the slot, and `booked - held` its bookings.
 
-Transactions, each named by what it guarantees:
+This module keeps the items, their reads and how a new one is written; the transactions that move
+an entry or a place, each named by what it guarantees, are store.waitlist_transactions:
 - join: the entry and the subject's R9 lock on the service, under book_slot's own subject condition;
 - offer_delayed_place: a delayed place becomes an offer to a *waiting* entry (no counter moves);
 - hold_free_place: a free place becomes an offer, under book_slot's own slot condition (R7);
@@ -30,22 +31,8 @@ from pynamodb.indexes import AllProjection, GlobalSecondaryIndex, KeysOnlyProjec
 from pynamodb.models import Model
 
 from ..clock import SHANGHAI
-from ..domain.booking import Status
-from ..domain.errors import NoSuchSlot, Suspended
-from ..domain.waitlist import EntryStatus, Origin, PlaceState
-from .base import BaseMeta, ByAccount, Cancelled, Items, latest, setting, transact
-from .bookings import (
-    Booking,
-    BookingItem,
-    booking_failure,
-    booking_item,
-    keep_service_lock,
-    release_service_lock,
-    slot_has_room,
-    take_service_lock,
-)
-from .outbox import Message, send_with
-from .slots import SlotItem, slot_item
+from ..domain.waitlist import EntryStatus, PlaceState
+from .base import BaseMeta, ByAccount, latest, setting
 
 DUE_SHARDS = 2  # the by_due index's partitions ("DUE#0", "DUE#1"): 2,000 writes/s, and two Queries a timer run
 KEEP_DAYS = 60  # ended entries and their history expire (TTL) this long after their day
@@ -171,12 +158,12 @@ def instant(at: datetime) -> str:
     return at.astimezone(SHANGHAI).replace(microsecond=0).isoformat()
 
 
-def _due(item_id: str, at: datetime) -> dict:
+def due_attributes(item_id: str, at: datetime) -> dict:
     shard = int(hashlib.sha256(item_id.encode()).hexdigest()[:8], 16) % DUE_SHARDS
     return {"due_part": f"DUE#{shard}", "due_at": f"{instant(at)}#{item_id}"}
 
 
-def _expires(day: date) -> int:
+def keep_until(day: date) -> int:
     return int(datetime.combine(day + timedelta(days=KEEP_DAYS), datetime.min.time(), SHANGHAI).timestamp())
 
 
@@ -184,7 +171,7 @@ def _at(text: str | None) -> datetime | None:
     return datetime.fromisoformat(text) if text else None
 
 
-def _entry(item: WaitItem) -> Entry:
+def entry_of(item: WaitItem) -> Entry:
     return Entry(
         item.pk.removeprefix("WAIT#"),
         item.account_id or "",
@@ -204,7 +191,7 @@ def _entry(item: WaitItem) -> Entry:
     )
 
 
-def _place(item: WaitItem) -> Place:
+def place_of(item: WaitItem) -> Place:
     return Place(
         item.pk.removeprefix("PLACE#"),
         item.office_id,
@@ -221,40 +208,37 @@ def _place(item: WaitItem) -> Place:
     )
 
 
-# ---------------------------------------------------------------- reads
-
-
 def get_entry(entry_id: str) -> Entry | None:
     item = latest(WaitItem, entry_key(entry_id))
     if item is None:
         return None
-    return _entry(item) if item.item_type == "entry" else None
+    return entry_of(item) if item.item_type == "entry" else None
 
 
 def get_place(place_id: str) -> Place | None:
     item = latest(WaitItem, place_key(place_id))
     if item is None:
         return None
-    return _place(item) if item.item_type == "place" else None
+    return place_of(item) if item.item_type == "place" else None
 
 
 def entries_of_account(account_id: str, limit: int = 100) -> list[Entry]:
     """The account's entries (its own and its minors'), newest first."""
-    return [_entry(i) for i in WaitItem.by_account.query(account_id, scan_index_forward=False, limit=limit)]
+    return [entry_of(i) for i in WaitItem.by_account.query(account_id, scan_index_forward=False, limit=limit)]
 
 
 def waiting_entries(office_id: str, service_code: str, day: date) -> list[Entry]:
     """The entries still waiting for a hall's service on `day`, in join order: one Query of by_queue
     (eventually consistent: every write that acts on one is conditioned on its status)."""
     return [
-        _entry(i)
+        entry_of(i)
         for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day), WaitItem.queued_at < PLACES_AFTER)
     ]
 
 
 def places_of_day(office_id: str, service_code: str, day: date) -> list[Place]:
     return [
-        _place(i)
+        place_of(i)
         for i in WaitItem.by_queue.query(queue_key(office_id, service_code, day), WaitItem.queued_at >= PLACES_AFTER)
     ]
 
@@ -279,11 +263,8 @@ def earliest_due() -> datetime | None:
 def get_items(keys: list[str]) -> list[Entry | Place]:
     found = []
     for item in WaitItem.batch_get(list(dict.fromkeys(keys)), consistent_read=True) if keys else []:
-        found.append(_entry(item) if item.item_type == "entry" else _place(item))
+        found.append(entry_of(item) if item.item_type == "entry" else place_of(item))
     return found
-
-
-# ---------------------------------------------------------------- items
 
 
 def next_in_queue(office_id: str, service_code: str, day: date) -> int:
@@ -299,7 +280,7 @@ def next_in_queue(office_id: str, service_code: str, day: date) -> int:
             WaitItem.service_code.set(service_code),
             WaitItem.date.set(day.isoformat()),
             WaitItem.created_at.set(day.isoformat()),
-            WaitItem.expires_at.set(_expires(day)),
+            WaitItem.expires_at.set(keep_until(day)),
         ]
     )
     return int(sequence.seq)
@@ -317,22 +298,22 @@ def new_entry_item(entry: Entry, cut_off: datetime, number: int) -> WaitItem:
         account_id=entry.account_id,
         subject_id_number=entry.subject_id_number,
         status=EntryStatus.WAITING.value,
-        expires_at=_expires(entry.date),
+        expires_at=keep_until(entry.date),
         queue=queue_key(entry.office_id, entry.service_code, entry.date),
         queued_at=f"{number:012d}#{entry.entry_id}",
-        **_due(entry.entry_id, cut_off),
+        **due_attributes(entry.entry_id, cut_off),
     )
 
 
 def delayed_place_item(place: Place) -> WaitItem:
     """A delayed place's item (written with the cancellation that frees it: store.bookings.cancel_booking)."""
     assert place.return_at is not None
-    return _place_item(
+    return place_item(
         place, PlaceState.DELAYED, place.return_at, origin=place.origin, return_at=place.return_at.isoformat()
     )
 
 
-def _place_item(place: Place, state: PlaceState, due: datetime, **attributes: Any) -> WaitItem:
+def place_item(place: Place, state: PlaceState, due: datetime, **attributes: Any) -> WaitItem:
     """A place's item in `state`, queued after the entries of its day's queue, due at `due`."""
     return WaitItem(
         place_key(place.place_id),
@@ -344,315 +325,9 @@ def _place_item(place: Place, state: PlaceState, due: datetime, **attributes: An
         end=place.end,
         created_at=place.created_at,
         state=state.value,
-        expires_at=_expires(place.date),
+        expires_at=keep_until(place.date),
         queue=queue_key(place.office_id, place.service_code, place.date),
         queued_at=f"{PLACES_AFTER}{place.place_id}",
-        **_due(place.place_id, due),
+        **due_attributes(place.place_id, due),
         **attributes,
     )
-
-
-def _place_leaves_slot(tx: Items, place: Place) -> None:
-    """The place is no longer taken: its slot's `booked` and `held` - 1 together (neither below 0)."""
-    tx.update(
-        "slot",
-        slot_item(place.office_id, place.service_code, place.date, place.start),
-        [SlotItem.booked.add(-1), SlotItem.held.add(-1)],
-        (SlotItem.held > 0) & (SlotItem.booked > 0),
-    )
-
-
-def _lock_released(tx: Items, entry: Entry) -> None:
-    release_service_lock(tx, entry.subject_id_number, entry.service_code)
-
-
-def _offer_to_waiting_entry(tx: Items, entry: Entry, place: Place, until: datetime, now: datetime) -> None:
-    """The entry holds the offer of `place` until `until`, only while it is still waiting (label "entry")."""
-    tx.update(
-        "entry",
-        WaitItem(entry_key(entry.entry_id)),
-        [
-            WaitItem.status.set(EntryStatus.OFFERED.value),
-            WaitItem.place_id.set(place.place_id),
-            WaitItem.offer_start.set(place.start),
-            WaitItem.offer_end.set(place.end),
-            WaitItem.offer_until.set(until.isoformat()),
-            WaitItem.updated_at.set(now.isoformat()),
-            WaitItem.queue.remove(),
-            WaitItem.queued_at.remove(),
-            WaitItem.due_part.remove(),
-            WaitItem.due_at.remove(),
-        ],
-        WaitItem.status == EntryStatus.WAITING.value,
-    )
-
-
-def _ended_actions(status: EntryStatus, now: datetime) -> list:
-    return [
-        WaitItem.status.set(status.value),
-        WaitItem.updated_at.set(now.isoformat()),
-        WaitItem.queue.remove(),
-        WaitItem.queued_at.remove(),
-        WaitItem.due_part.remove(),
-        WaitItem.due_at.remove(),
-        WaitItem.place_id.remove(),
-    ]
-
-
-def _offered_place_actions(entry: Entry, until: datetime) -> list:
-    assert entry.place_id is not None
-    due = _due(entry.place_id, until)
-    return [
-        WaitItem.state.set(PlaceState.OFFERED.value),
-        WaitItem.entry_id.set(entry.entry_id),
-        WaitItem.offer_until.set(until.isoformat()),
-        WaitItem.return_at.remove(),
-        WaitItem.due_part.set(due["due_part"]),
-        WaitItem.due_at.set(due["due_at"]),
-    ]
-
-
-# ---------------------------------------------------------------- transactions
-
-
-def join(entry: Entry, cut_off: datetime, now: datetime) -> None:
-    """R18 with R9, R11, R12: the entry is written with the subject's lock on the service, under the
-    same subject condition as a booking, with the queue's next join number. Raises AlreadyBooked or
-    Suspended (store.bookings)."""
-    number = next_in_queue(entry.office_id, entry.service_code, entry.date)
-
-    def build(tx: Items) -> None:
-        take_service_lock(tx, entry.subject_id_number, entry.service_code, now)
-        tx.put("entry", new_entry_item(entry, cut_off, number), WaitItem.pk.does_not_exist())
-
-    try:
-        transact(build)
-    except Cancelled as cancelled:
-        refusal = booking_failure(_as_booking(entry), now, cancelled)
-        if refusal is not None:
-            raise refusal from None
-        raise
-
-
-def _as_booking(entry: Entry) -> Booking:
-    return Booking(
-        "",
-        "",
-        entry.account_id,
-        entry.subject_id_number,
-        entry.office_id,
-        entry.service_code,
-        entry.date,
-        entry.start or "",
-        "",
-        Status.BOOKED.value,
-        entry.created_at,
-    )
-
-
-def offer_delayed_place(place: Place, entry: Entry, until: datetime, now: datetime, messages: list[Message]) -> None:
-    """A delayed place is held for a waiting entry until `until` (no counter moves: it stays taken).
-    Raises PlaceMoved (the place was taken or returned meanwhile) or EntryMoved (the entry is no
-    longer waiting: try the next)."""
-    entry = _with_place(entry, place)
-
-    def build(tx: Items) -> None:
-        tx.update(
-            "place",
-            WaitItem(place_key(place.place_id)),
-            _offered_place_actions(entry, until),
-            WaitItem.state == PlaceState.DELAYED.value,
-        )
-        _offer_to_waiting_entry(tx, entry, place, until, now)
-        send_with(tx, messages)
-
-    transact(build, {"place": PlaceMoved, "entry": EntryMoved})
-
-
-def _with_place(entry: Entry, place: Place) -> Entry:
-    return Entry(**{**entry.__dict__, "place_id": place.place_id})
-
-
-def hold_free_place(place: Place, entry: Entry, until: datetime, now: datetime, messages: list[Message]) -> None:
-    """A free place (a capacity raise, a reopened slot) is taken for a waiting entry: `booked` + 1
-    under book_slot's own condition (R7), `held` + 1, the place item and the offer. Raises SlotFull
-    or NoSuchSlot (no free place any more) or EntryMoved."""
-    entry = _with_place(entry, place)
-    item = _place_item(
-        place,
-        PlaceState.OFFERED,
-        until,
-        origin=Origin.FREED.value,
-        entry_id=entry.entry_id,
-        offer_until=until.isoformat(),
-    )
-
-    def build(tx: Items) -> None:
-        tx.update(
-            "slot",
-            slot_item(place.office_id, place.service_code, place.date, place.start),
-            [SlotItem.booked.add(1), SlotItem.held.add(1)],
-            slot_has_room(),
-        )
-        tx.put("place", item, WaitItem.pk.does_not_exist())
-        _offer_to_waiting_entry(tx, entry, place, until, now)
-        send_with(tx, messages)
-
-    try:
-        transact(build, {"entry": EntryMoved})
-    except Cancelled as cancelled:
-        refusal = booking_failure(
-            Booking("", "", "", "", place.office_id, place.service_code, place.date, place.start, place.end, "", ""),
-            now,
-            cancelled,
-        )
-        if refusal is not None:
-            raise refusal from None
-        raise
-
-
-def accept_offer(
-    entry: Entry, booking: Booking, slot_ends_at: datetime, now: datetime, messages: list[Message]
-) -> None:
-    """R18 with R7-R12: the offer becomes a booking in one transaction - the entry `accepted` (still
-    offered, its deadline not passed), the place item gone and the slot's `held` - 1 (`booked`
-    unchanged: the place was taken already, so capacity cannot be passed), the slot still open, the
-    subject's lock kept (it is the entry's) and no suspension, the booking and its SMS.
-    Raises EntryMoved (no longer offered, or the deadline passed), NoSuchSlot (the slot closed),
-    Suspended."""
-    assert entry.place_id is not None
-
-    def build(tx: Items) -> None:
-        tx.update(
-            "entry",
-            WaitItem(entry_key(entry.entry_id)),
-            [
-                WaitItem.status.set(EntryStatus.ACCEPTED.value),
-                WaitItem.booking_id.set(booking.booking_id),
-                WaitItem.updated_at.set(now.isoformat()),
-                WaitItem.place_id.remove(),
-            ],
-            (WaitItem.status == EntryStatus.OFFERED.value)
-            & (WaitItem.place_id == entry.place_id)
-            & (WaitItem.offer_until > now.isoformat()),
-        )
-        # entry.place_id: asserted above, a narrowing mypy does not carry into build()
-        tx.delete(
-            "place",
-            WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
-            (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id),
-        )
-        tx.update(
-            "slot",
-            slot_item(booking.office_id, booking.service_code, booking.date, booking.start),
-            [SlotItem.held.add(-1)],
-            SlotItem.pk.exists()
-            & (SlotItem.held > 0)
-            & (SlotItem.closed.does_not_exist() | (SlotItem.closed == False)),  # noqa: E712
-        )
-        keep_service_lock(tx, booking.subject_id_number, booking.service_code, now)
-        tx.put("booking", booking_item(booking, slot_ends_at), BookingItem.pk.does_not_exist())
-        send_with(tx, messages)
-
-    try:
-        transact(
-            build,
-            {
-                "entry": EntryMoved,
-                "place": EntryMoved,
-                "booking": EntryMoved,
-                "slot": NoSuchSlot("The hall has closed this slot."),
-            },
-        )
-    except Cancelled as cancelled:
-        if cancelled.failed("subject"):
-            refusal = booking_failure(booking, now, cancelled)
-            raise (refusal if isinstance(refusal, Suspended) else EntryMoved()) from None
-        raise
-
-
-def pass_offer_on(
-    entry: Entry, status: EntryStatus, return_at: datetime, now: datetime, messages: list[Message]
-) -> None:
-    """An offer ends without a booking (declined, timed out): the entry ends and frees the subject's
-    lock, and its place is delayed again until `return_at` (still taken: no counter moves).
-    Raises EntryMoved if the entry no longer holds that offer."""
-    assert entry.place_id is not None
-    due = _due(entry.place_id, return_at)
-
-    def build(tx: Items) -> None:
-        tx.update(
-            "entry",
-            WaitItem(entry_key(entry.entry_id)),
-            _ended_actions(status, now),
-            (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == entry.place_id),
-        )
-        # entry.place_id: asserted above, a narrowing mypy does not carry into build()
-        tx.update(
-            "place",
-            WaitItem(place_key(entry.place_id)),  # type: ignore[arg-type]
-            [
-                WaitItem.state.set(PlaceState.DELAYED.value),
-                WaitItem.entry_id.remove(),
-                WaitItem.offer_until.remove(),
-                WaitItem.return_at.set(return_at.isoformat()),
-                WaitItem.due_part.set(due["due_part"]),
-                WaitItem.due_at.set(due["due_at"]),
-            ],
-            (WaitItem.state == PlaceState.OFFERED.value) & (WaitItem.entry_id == entry.entry_id),
-        )
-        _lock_released(tx, entry)
-        send_with(tx, messages)
-
-    transact(build, {"entry": EntryMoved, "place": EntryMoved})
-
-
-def return_to_pool(place: Place, now: datetime) -> None:
-    """A delayed place becomes free: its item goes and the slot's `booked` and `held` drop by one,
-    together. Raises PlaceMoved if it is no longer delayed (offered or returned by another run)."""
-
-    def build(tx: Items) -> None:
-        tx.delete("place", WaitItem(place_key(place.place_id)), WaitItem.state == PlaceState.DELAYED.value)
-        _place_leaves_slot(tx, place)
-
-    transact(build, {"place": PlaceMoved})
-
-
-def end_entry(entry: Entry, status: EntryStatus, now: datetime, messages: list[Message]) -> None:
-    """A waiting entry ends (the citizen left, the cut-off came) and frees the subject's lock.
-    Raises EntryMoved if it is no longer waiting (offered meanwhile, or ended by another run)."""
-
-    def build(tx: Items) -> None:
-        tx.update(
-            "entry",
-            WaitItem(entry_key(entry.entry_id)),
-            _ended_actions(status, now),
-            WaitItem.status == EntryStatus.WAITING.value,
-        )
-        _lock_released(tx, entry)
-        send_with(tx, messages)
-
-    transact(build, {"entry": EntryMoved})
-
-
-def withdraw_place(place: Place, entry: Entry | None, now: datetime, messages: list[Message]) -> None:
-    """A hall closure: the place goes (`booked` and `held` - 1; the slot is closed, nobody can take it)
-    and the entry it was offered to, if any, ends with its lock freed. Raises PlaceMoved."""
-
-    def build(tx: Items) -> None:
-        condition = WaitItem.state == place.state
-        if entry is not None:
-            condition &= WaitItem.entry_id == entry.entry_id
-        tx.delete("place", WaitItem(place_key(place.place_id)), condition)
-        _place_leaves_slot(tx, place)
-        if entry is not None:
-            tx.update(
-                "entry",
-                WaitItem(entry_key(entry.entry_id)),
-                _ended_actions(EntryStatus.ENDED, now),
-                (WaitItem.status == EntryStatus.OFFERED.value) & (WaitItem.place_id == place.place_id),
-            )
-            _lock_released(tx, entry)
-        send_with(tx, messages)
-
-    transact(build, {"place": PlaceMoved, "entry": PlaceMoved})

@@ -16,7 +16,7 @@ from http import HTTPStatus
 from aws_lambda_powertools.event_handler import Response
 
 from .. import i18n
-from ..domain.booking import CANCEL_CUTOFF_TEXT
+from ..domain.booking import CANCEL_CUTOFF_TEXT, CHECK_IN_OPENS_BEFORE
 from ..domain.errors import DomainError
 
 PROBLEM_JSON = "application/problem+json"
@@ -62,6 +62,7 @@ def code_sentence(code: str, language: str, extra: dict) -> str | None:
         "field": extra.get("field") or "",
         "etag": extra.get("etag") or "-",
         "cutoff": CANCEL_CUTOFF_TEXT,  # R10's hour (CANCEL_CLOSED names it)
+        "opens_before": int(CHECK_IN_OPENS_BEFORE.total_seconds() // 60),  # R14 (CHECK_IN_CLOSED)
     }
     template = i18n.lookup(code, language, "code")
     return None if template is None else template.format(**values)

@@ -25,9 +25,11 @@ from ..models_identity import (
 from ..routing import ANY_ROLE, CITIZEN, LIMITED, SMS_BY_ADDRESS, Limit, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import account_life, accounts, login
+    from ...services import account_life, accounts, closure, login, phone_change
 else:
     account_life = lazy("hallbook.services.account_life")
+    closure = lazy("hallbook.services.closure")
+    phone_change = lazy("hallbook.services.phone_change")
     accounts = lazy("hallbook.services.accounts")
     login = lazy("hallbook.services.login")
 
@@ -154,7 +156,7 @@ def password_reset_confirm(body: Annotated[PasswordResetConfirmIn, Body()]) -> R
 )
 def change_phone(body: Annotated[PhoneChangeIn, Body()]) -> Response[PhoneChangeOut]:
     """A code to the new phone (one a minute, five a day); then POST /v1/me/phone/confirm."""
-    shown = account_life.request_phone_change(verified_caller(router), body.phone, now())
+    shown = phone_change.request_phone_change(verified_caller(router), body.phone, now())
     return Response(202, "application/json", shown, NO_STORE)
 
 
@@ -168,7 +170,7 @@ def change_phone(body: Annotated[PhoneChangeIn, Body()]) -> Response[PhoneChange
 )
 def confirm_phone(body: Annotated[PhoneConfirmIn, Body()]) -> Response[PhoneConfirmOut]:
     """The code the new phone received: the account moves to it, and the old phone is told."""
-    shown = account_life.confirm_phone_change(verified_caller(router), body.code, now())
+    shown = phone_change.confirm_phone_change(verified_caller(router), body.code, now())
     return Response(200, "application/json", shown, NO_STORE)
 
 
@@ -185,5 +187,5 @@ def confirm_phone(body: Annotated[PhoneConfirmIn, Body()]) -> Response[PhoneConf
 def close_account() -> Response[None]:
     """PIPL: active bookings cancelled (never counted against anyone), waitlist entries, proxies and
     guardian links ended, personal data erased (the audit trail kept); the ID number can register again."""
-    account_life.close(verified_caller(router), now())
+    closure.close(verified_caller(router), now())
     return Response(204, None, None, NO_STORE)

@@ -11,14 +11,15 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...lazy import lazy
-from ...store.catalog import load_catalog
 from ..auth import verified_caller
 from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut, DrawSettingIn, DrawSettingOut
 from ..routing import ADMIN, BOOKING_ATTEMPTS, BOOKING_REFUSALS, CITIZEN, LIMITED, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import draws
+    from ...services import draw_entries, draw_settings, draws
 else:
+    draw_entries = lazy("hallbook.services.draw_entries")
+    draw_settings = lazy("hallbook.services.draw_settings")
     draws = lazy("hallbook.services.draws")
 
 router = APIGatewayRouter()  # the citizens' routes and the public record
@@ -42,7 +43,7 @@ def mark_drawn(
     """The service is drawn by lot in the region from the next noon release on (R23); its first draw is
     announced at once (its seed's hash published). Audited."""
     caller = verified_caller(admin_router)
-    setting, draw = draws.mark_drawn(caller, region, service_code, body.entry_minutes, now())
+    setting, draw = draw_settings.mark_drawn(caller, region, service_code, body.entry_minutes, now())
     return Response(200, "application/json", DrawSettingOut.of(setting, draw), NO_STORE)
 
 
@@ -59,7 +60,7 @@ def unmark_drawn(region: Region, service_code: ServiceCode) -> Response[DrawSett
     """First-come again from the next noon release on; the days already opened keep their draws. Audited."""
     caller = verified_caller(admin_router)
     return Response(
-        200, "application/json", DrawSettingOut.of(draws.unmark(caller, region, service_code, now())), NO_STORE
+        200, "application/json", DrawSettingOut.of(draw_settings.unmark(caller, region, service_code, now())), NO_STORE
     )
 
 
@@ -81,7 +82,7 @@ def enter_draw(
     """Enter the draw of a drawn day during its entry period: one entry per person (ID number) and draw.
     Being early or fast changes nothing: the order is drawn from the seed at the close."""
     caller = verified_caller(router)
-    entry, created = draws.enter(caller, draws.EntryRequest(**body.model_dump()), idempotency_key, now())
+    entry, created = draw_entries.enter(caller, draw_entries.EntryRequest(**body.model_dump()), idempotency_key, now())
     headers = {**NO_STORE, "Location": f"/v1/draws/{entry.draw_id}"}
     if not created:
         headers["Idempotent-Replayed"] = "true"
@@ -93,7 +94,7 @@ def list_draw_entries() -> Response[DrawEntriesOut]:
     """The caller's entries (own and minors'), newest first: entered, won (with the booking) or lost."""
     caller = verified_caller(router)
     return Response(
-        200, "application/json", DrawEntriesOut(entries=DrawEntryOut.each(draws.list_entries(caller))), NO_STORE
+        200, "application/json", DrawEntriesOut(entries=DrawEntryOut.each(draw_entries.list_entries(caller))), NO_STORE
     )
 
 
@@ -104,5 +105,7 @@ def get_draw(draw_id: Annotated[str, Path(max_length=128)]) -> Response[DrawOut]
     draw = draws.get_public(draw_id)
     # public and the same for everybody: a drawn record never changes again; an open one briefly
     cache = "public, max-age=86400" if draw.state == "drawn" else "public, max-age=5"
+    from ...store.catalog import load_catalog
+
     body = DrawOut.of(draw, draws.places_of(draw, load_catalog()))
     return Response(200, "application/json", body, {"Cache-Control": cache})
