@@ -7,6 +7,10 @@ APP_PY := $(VENV)/bin/python
 export PYTHONPATH := $(CURDIR)/layers/core:$(CURDIR)
 export AWS_DEFAULT_REGION ?= cn-north-1
 export SAM_CLI_TELEMETRY := 0
+# Every process writes (and then reads) its bytecode, whatever the machine's PYTHONDONTWRITEBYTECODE:
+# without it each process of a test run (the pytest workers, the three servers, the import probes)
+# compiles botocore, moto, pydantic, pytest and ours from source again, seconds of CPU each.
+unexport PYTHONDONTWRITEBYTECODE
 NOW ?=
 PORT ?= 3000
 
@@ -42,24 +46,34 @@ i18n: venv
 run: venv
 	$(APP_PY) -m local $(if $(NOW),--now $(NOW)) --port $(PORT)
 
-## make test: lint, then every test. What waits on the network runs beside the tests: Debian's
-## chromium (on first use) and the SAM build (it downloads the layer's packages); each is awaited,
-## and its failure fails the run, before the browser suite.
+## make test: every test and the lint. The main suite first, on both cores (pytest -n 2); then, side
+## by side, the lint and the three suites that drive a server of their own (black-box, schemathesis,
+## browser): each mostly waits, on its server or on chromium (a third to a half of a core), so together
+## they take about as long as the longest alone. Each one's output (its 15 slowest tests too) is printed
+## whole when it ends (make -O); any failure fails the run. What waits on the network runs beside the
+## main suite: Debian's chromium (on first use), the client test's npm packages and the SAM build.
+SUITES := static blackbox schemathesis browser
 test:
 	@mkdir -p build && rm -f build/chromium.rc build/sam-build.rc && \
 	  { $(MAKE) -s chromium > build/chromium.log 2>&1; echo $$? > build/chromium.rc; } &
 	@rm -f build/clients.rc; { $(MAKE) -s clients > build/clients.log 2>&1; echo $$? > build/clients.rc; } &
 	@$(MAKE) -s venv tools
 	@{ $(MAKE) -s sam-build > build/sam-build.log 2>&1; echo $$? > build/sam-build.rc; } &
-	@$(MAKE) -s static
 	$(APP_PY) -m pytest -n 2 -q --durations=15 tests --ignore=tests/blackbox --ignore=tests/browser
-	@while [ ! -f build/clients.rc ]; do sleep 1; done; \
-	  [ "$$(cat build/clients.rc)" = 0 ] || { cat build/clients.log; echo "clients failed"; exit 1; }
-	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/blackbox
-	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --durations=15 --confcutdir tests/schemathesis tests/schemathesis
-	@for job in sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
+	@for job in clients sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
 	  [ "$$(cat build/$$job.rc)" = 0 ] || { cat build/$$job.log; echo "$$job failed"; exit 1; }; done
-	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 tests/browser
+	@$(MAKE) -s --no-print-directory -j $(words $(SUITES)) -O $(addprefix suite-,$(SUITES))
+
+# the suites of make test's second half; each pytest its own --basetemp, as they run at once
+.PHONY: $(addprefix suite-,$(SUITES))
+suite-static: static
+suite-blackbox:
+	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 --basetemp=build/tmp/blackbox tests/blackbox
+suite-schemathesis:
+	HALLBOOK_SCHEMATHESIS=1 $(APP_PY) -m pytest -p no:cacheprovider -q -s --durations=15 \
+	  --basetemp=build/tmp/schemathesis --confcutdir tests/schemathesis tests/schemathesis
+suite-browser:
+	$(APP_PY) -m pytest -p no:cacheprovider -q --durations=15 --basetemp=build/tmp/browser tests/browser
 
 ## make clients: the generators of tests/blackbox/test_20_generated_clients.py (openapi-typescript,
 ## openapi-fetch, typescript from the npm registry, as tests/clients/ts/package-lock.json pins them)

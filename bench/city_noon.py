@@ -125,7 +125,7 @@ class Platform:
 
 
 def _template() -> dict:
-    class Loader(yaml.SafeLoader):
+    class Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # type: ignore[misc]  # libyaml's parser: a tenth of the time
         pass
 
     Loader.add_multi_constructor("!", lambda loader, suffix, node: None)

@@ -274,9 +274,13 @@ def test_every_permit_number_the_pattern_allows_is_read(number):
     parse_permit_number(number)
 
 
-@pytest.mark.slow
 @_SETTINGS
-@given(st.from_regex(r"^[\w -]*[\w-][\w -]*$", fullmatch=True).filter(lambda s: len(s) <= 16 and s.isascii()))
+# drawn from ASCII (what the filter keeps): from the whole of Unicode's \w, nearly every draw was filtered out
+@given(
+    st.from_regex(r"^[\w -]*[\w-][\w -]*$", fullmatch=True, alphabet=st.characters(codec="ascii")).filter(
+        lambda s: len(s) <= 16 and s.isascii()
+    )
+)
 def test_every_counter_the_pattern_allows_is_accepted(counter):
     from hallbook.services.tickets import counter_name
 

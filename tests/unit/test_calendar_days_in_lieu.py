@@ -108,24 +108,8 @@ def test_a_year_only_the_holidays_package_knows_is_official():
 
 @pytest.mark.parametrize("function", ["citizen_api", "admin_api", "jobs"])
 def test_no_handler_imports_the_holidays_package_at_a_cold_start(function):
-    """Its import loads every country (0.7-3 s): only the noon job's calendar step imports it, lazily."""
-    import json
-    import os
-    import subprocess
-    import sys
-    from pathlib import Path
+    """Its import loads every country (0.7-3 s): only the noon job's calendar step imports it, lazily.
+    The import runs in a fresh interpreter (tests/unit/probes.py)."""
+    from tests.unit.probes import CALENDARS, loaded
 
-    root = Path(__file__).resolve().parents[2]
-    code = (
-        f"import importlib.util, json, sys; sys.path[:0] = ['layers/core', 'functions/{function}']; "
-        f"spec = importlib.util.spec_from_file_location('app', 'functions/{function}/app.py'); "
-        "m = importlib.util.module_from_spec(spec); spec.loader.exec_module(m); "
-        "print(json.dumps({n: n in sys.modules for n in ('holidays', 'lunar_python')}))"
-    )
-    environment = {k: v for k, v in os.environ.items() if not k.startswith(("AWS_", "POWERTOOLS_"))}
-    environment["AWS_DEFAULT_REGION"] = "cn-north-1"
-    done = subprocess.run(
-        [sys.executable, "-c", code], cwd=root, env=environment, capture_output=True, text=True, timeout=120
-    )
-    assert done.returncode == 0, done.stderr[-2000:]
-    assert json.loads(done.stdout.strip().splitlines()[-1]) == {"holidays": False, "lunar_python": False}
+    assert {name: loaded(function)[name] for name in CALENDARS} == {"holidays": False, "lunar_python": False}

@@ -6,6 +6,7 @@ nothing is imported."""
 from __future__ import annotations
 
 import ast
+import functools
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2] / "layers" / "core" / "hallbook"
@@ -39,6 +40,7 @@ def _target(module: str, node: ast.ImportFrom, package: bool) -> str | None:
     return ".".join([*base, *([node.module] if node.module else [])])
 
 
+@functools.cache  # read once for the three tests (the sources do not change during a run); never mutated
 def _graph() -> tuple[dict[str, set[str]], set[tuple[str, str, str]]]:
     modules = _modules()
     edges: dict[str, set[str]] = {m: set() for m in modules}
