@@ -281,35 +281,40 @@ def import_times(tries: int = 5, handlers: tuple[str, ...] = HANDLERS) -> dict[s
     imports in this environment (layers/core, and the packages' x86 builds from the venv: the
     layer's own are arm64), copied without bytecode: `without_bytecode` is a cold start of what
     `sam build` alone ships; `with_bytecode` the same tree after make sam-build's step
-    (local/bytecode.py). Each figure: the best of `tries` runs (CPU seconds of the process) of `python -I -B -X importtime`
-    importing `app` (its imports and module body), runs interleaved, minus the best of `tries` bare
-    interpreter starts; `platform` the same for PLATFORM_FLOOR alone.
+    (local/bytecode.py). Each figure: the median of `tries` runs (CPU seconds of the process) of
+    `python -I -B -X importtime` importing `app` (its imports and module body) and leaving at once
+    (`os._exit`: an environment's init ends there; the interpreter's teardown, a last full garbage
+    collection included, is no part of a cold start), runs interleaved, minus the median of `tries`
+    bare interpreter starts that leave the same way; `platform` the same for PLATFORM_FLOOR alone.
+    Medians, not the best run: on a shared machine the best of a few runs is a matter of luck, and
+    the two figures of the ratio should be the same statistic of the same kind of run.
     Tracing as deployed (POWERTOOLS_TRACE_DISABLED=false)."""
     from local.bytecode import compile_tree
 
     handlers = tuple(fn for fn in handlers if os.path.exists(f"functions/{fn}/app.py"))
     environment = {**os.environ, "POWERTOOLS_TRACE_DISABLED": "false"}
-    plain = min(_interpreter_start() for _ in range(tries))
+    plain = statistics.median(_interpreter_start() for _ in range(tries))
     out: dict[str, dict[str, float]] = {"without_bytecode": {}, "with_bytecode": {}}
     with tempfile.TemporaryDirectory(prefix="hallbook-lambda-") as scratch:
         root = Path(scratch)
         _lambda_tree(root, handlers, environment)
         opt = str(root / "opt")
         codes = {
-            fn: f"import sys; sys.path[:0] = [{str(root / 'task' / fn)!r}, {opt!r}]; import app" for fn in handlers
+            fn: f"import sys; sys.path[:0] = [{str(root / 'task' / fn)!r}, {opt!r}]; import app; {LEAVE}"
+            for fn in handlers
         }
         # the fixed platform alone, same tree: what no handler of ours can go below
         floor = f"import sys; sys.path[:0] = [{opt!r}]; " + "; ".join(f"import {m}" for m in PLATFORM_FLOOR)
+        floor += f"; {LEAVE}"
         for mode in ("without_bytecode", "with_bytecode"):
             if mode == "with_bytecode":
                 compile_tree(root)
                 codes["platform floor"] = floor
-            best: dict[str, float] = {}
+            runs: dict[str, list[float]] = {name: [] for name in codes}
             for _ in range(tries):  # interleaved: the machine's speed drifts, the comparison should not
                 for name, code in codes.items():
-                    t = _timed([sys.executable, "-I", "-B", "-X", "importtime", "-c", code], environment)
-                    best[name] = min(best.get(name, t), t)
-            out[mode] = {name: 1000 * (t - plain) for name, t in best.items()}
+                    runs[name].append(_timed([sys.executable, "-I", "-B", "-X", "importtime", "-c", code], environment))
+            out[mode] = {name: 1000 * (statistics.median(t) - plain) for name, t in runs.items()}
     out["platform"] = {"floor": out["with_bytecode"].pop("platform floor")}
     return out
 
@@ -372,8 +377,12 @@ def _timed(command: list[str], environment: dict) -> float:
     return (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
 
 
+# how every timed run ends: as an environment's init does, without the interpreter's teardown
+LEAVE = "import os; os._exit(0)"
+
+
 def _interpreter_start() -> float:
-    return _timed([sys.executable, "-I", "-B", "-c", "pass"], dict(os.environ))
+    return _timed([sys.executable, "-I", "-B", "-c", LEAVE], dict(os.environ))
 
 
 # ------------------------------------------------------------ the availability rush

@@ -132,7 +132,7 @@ def _bulk_accounts(n: int, first: int) -> list:
 
 def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -> dict:
     from hallbook.domain import draw as rules
-    from hallbook.services import draw_entries, draw_settings, draws
+    from hallbook.services import draw_entries, draw_run, draw_settings, draws
     from hallbook.services.tokens import Caller
     from hallbook.store import draws as store
     from hallbook.store.bookings import BookingItem
@@ -182,21 +182,22 @@ def draw_bench(entries: int = 100_000, places: int = 2_000, sample: int = 200) -
         system.clock.set(close)
         started = time.perf_counter()
         with counting.attributed(everywhere=True) as job:
-            result = draws.run_draw(draw_id, close)
+            result = draw_run.run_draw(draw_id, close)
         wall = time.perf_counter() - started
         with counting.attributed(everywhere=True) as again:
-            second = draws.run_draw(draw_id, close + timedelta(minutes=1))
+            second = draw_run.run_draw(draw_id, close + timedelta(minutes=1))
         booked = [i for i in BookingItem.scan() if i.date == DAY.isoformat() and i.status == "booked"]
         counts = Counter((i.office_id, i.start) for i in booked)
         capacity = max(1, places // (HALLS * SLOTS))
         over = sum(max(0, n - capacity) for n in counts.values())
         winners = result.winners
         ops = {k: v for k, v in job.counts.items() if k not in ("requests", "write_requests", "write_units")}
-        # the writes go WORKERS at a time (services.draws._carry_out: winners' transactions, waitlist joins,
+        # the writes go WORKERS at a time (services.draw_run._carry_out: winners' transactions, waitlist joins,
         # losers' batches); the reads (the entries' Query, the accounts' BatchGetItem) in turn
         parallel = ("TransactWriteItems", "BatchWriteItem", "UpdateItem", "PutItem")
         paper_s = (
-            sum(PAPER_MS.get(op, 10.0) * n / (draws.WORKERS if op in parallel else 1) for op, n in ops.items()) / 1000
+            sum(PAPER_MS.get(op, 10.0) * n / (draw_run.WORKERS if op in parallel else 1) for op, n in ops.items())
+            / 1000
         )
         figures = {
             "draw_entries": entries,

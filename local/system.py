@@ -294,7 +294,7 @@ def next_waitlist_due(after: datetime) -> datetime | None:
 
 def next_draw_due(after: datetime) -> datetime | None:
     """The earliest instant after `after` at which the draw job could act (R23): a draw not yet drawn
-    is drawn from its close + SETTLE (hallbook.services.draws.run_due). Read only: one Scan of the
+    is drawn from its close + SETTLE (hallbook.services.draw_run.run_due). Read only: one Scan of the
     sparse by_due index of the draws, none while the table has not been written since the last."""
     from hallbook.config import settings
     from hallbook.domain.draw import SETTLE

@@ -17,7 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
-from hallbook import telemetry
+from hallbook import libraries, telemetry  # noqa: F401 - libraries first: the platform, then gc.freeze()
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings
@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # each run uses one job's services: imported on first use, no
     from hallbook.services import (
         applications,
         calendar_sync,
+        draw_run,
         draws,
         notify,
         release,
@@ -40,6 +41,7 @@ else:
     from hallbook.lazy import lazy
 
     applications, draws, notify = (lazy(f"hallbook.services.{m}") for m in ("applications", "draws", "notify"))
+    draw_run = lazy("hallbook.services.draw_run")
     release, reminders, sweep = (lazy(f"hallbook.services.{m}") for m in ("release", "reminders", "sweep"))
     tickets, waitlist, calendar_sync = (
         lazy(f"hallbook.services.{m}") for m in ("tickets", "waitlist", "calendar_sync")
@@ -121,7 +123,7 @@ def waitlist_timers(event: dict) -> dict:
 
 def run_draws(event: dict) -> dict:
     """R23, every minute from 12:00 to 14:59: the draws whose entry period has closed are drawn."""
-    results = draws.run_due(now())
+    results = draw_run.run_due(now())
     for result in results:
         if result.outcome == "drawn":
             metrics.add_metric(name="DrawEntries", unit=MetricUnit.Count, value=result.entries)

@@ -17,6 +17,7 @@ from aws_lambda_powertools.metrics import MetricUnit
 from aws_lambda_powertools.utilities.batch import BatchProcessor, EventType, process_partial_response
 from aws_lambda_powertools.utilities.data_classes.sqs_event import SQSRecord
 
+from hallbook import libraries  # noqa: F401 - first: the platform, then gc.freeze()
 from hallbook.aws import client
 from hallbook.clock import now
 from hallbook.config import settings

@@ -11,7 +11,8 @@ from datetime import date, datetime, timedelta
 import pytest
 
 from hallbook.clock import SHANGHAI, now
-from hallbook.services import draws as draw_service
+from hallbook.services import draw_run
+from hallbook.store import draw_entries as draw_entry_store
 from hallbook.store import draws as draw_store
 from hallbook.store import slots as slot_store
 from hallbook.store.bookings import BookingItem
@@ -159,7 +160,7 @@ def test_a_drawn_day_is_entered_not_booked_and_the_draw_is_public_fair_and_capac
             assert [w["waitlist_id"] for w in waits] == [entry["waitlist_id"]] and waits[0]["date"] == DAY
 
     # the job again: nothing changes
-    again = draw_service.run_draw(DRAW_ID, now())
+    again = draw_run.run_draw(DRAW_ID, now())
     assert again.outcome == "done"
     assert len([i for i in BookingItem.scan() if i.date == DAY and i.status == "booked"]) == 4
     problem(registered(system).book(DAY), 409, "SLOT_FULL")  # first-come again, and nothing left
@@ -176,12 +177,12 @@ def test_a_crash_in_the_middle_of_a_draw_leaves_no_double_and_no_lost_booking(dr
     def crash(losers, workers=8):
         raise RuntimeError("the function timed out")
 
-    monkeypatch.setattr(draw_store, "lost_in_batches", crash)
+    monkeypatch.setattr(draw_entry_store, "lost_in_batches", crash)
     with pytest.raises(RuntimeError):
-        draw_service.run_draw(DRAW_ID, NOON + timedelta(minutes=11))
+        draw_run.run_draw(DRAW_ID, NOON + timedelta(minutes=11))
     monkeypatch.undo()
     assert draw_store.get_draw(DRAW_ID).state == "drawing"
-    assert draw_service.run_draw(DRAW_ID, NOON + timedelta(minutes=12)).outcome == "busy"  # its lease holds
+    assert draw_run.run_draw(DRAW_ID, NOON + timedelta(minutes=12)).outcome == "busy"  # its lease holds
     problem(citizens[0].book(DAY, start="09:30"), 409, "DRAW_OPEN")  # not first-come until it is done
 
     system.move_clock(NOON + timedelta(minutes=17))  # the lease ran out: the next run finishes the draw

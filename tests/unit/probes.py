@@ -20,7 +20,11 @@ REPO_ROOT = Path(__file__).resolve().parents[2]  # not local.template's: importi
 # the libraries only some routes need (issue 13), and the calendars only the noon job's calendar step loads
 HEAVY = ("aws_xray_sdk", "jwt", "argon2", "phonenumbers", "stdnum", "segno", "icalendar")
 CALENDARS = ("holidays", "lunar_python")
-WATCHED = HEAVY + CALENDARS
+# what every API request needs, loaded at the cold start (test_cold_start), and the stores (and the
+# bundled State Council calendar) only some routes need, loaded on a route's first use
+PLATFORM = ("pynamodb.models", "aws_lambda_powertools.event_handler", "pydantic", "pydantic_settings")
+ROUTE_STORES = ("hallbook.store.bookings", "hallbook.store.catalog", "hallbook.store.applications", "chinese_calendar")
+WATCHED = HEAVY + CALENDARS + PLATFORM + ROUTE_STORES
 
 PROVISIONED = {"AWS_LAMBDA_INITIALIZATION_TYPE": "provisioned-concurrency"}
 # name: (function, what its environment adds)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.unit.probes import HEAVY, loaded
+from tests.unit.probes import HEAVY, PLATFORM, ROUTE_STORES, loaded
 
 
 def heavy(probe: str) -> dict[str, bool]:
@@ -32,3 +32,18 @@ def test_a_provisioned_environment_loads_them_during_init():
     }
     with_sdk = heavy("citizen_api provisioned with the X-Ray SDK")
     assert all(with_sdk.values()), with_sdk
+
+
+@pytest.mark.parametrize("function", ["citizen_api", "staff_api", "admin_api"])
+def test_an_api_function_loads_the_platform_at_import_and_no_routes_store(function):
+    """Every request reads a table: pynamodb, Powertools' resolver, pydantic and its settings load at
+    the cold start, never in a first request. A route's store (and what it brings: the calendar with
+    chinesecalendar) loads when that route is first used."""
+    seen = loaded(function)
+    assert {name: seen[name] for name in PLATFORM} == {name: True for name in PLATFORM}
+    assert {name: seen[name] for name in ROUTE_STORES} == {name: False for name in ROUTE_STORES}
+
+
+def test_a_provisioned_environment_loads_the_routes_stores_during_init():
+    seen = loaded("citizen_api provisioned")
+    assert all(seen[name] for name in ("hallbook.store.bookings", "hallbook.store.catalog", "chinese_calendar")), seen

@@ -1,8 +1,9 @@
 """Modules imported on first use rather than at a handler's import (cold start). A route that
 never signs a token, hashes a password, parses a phone number or ID number or draws a confirmation
 (the catalog, availability: what the noon rush polls) never pays for PyJWT (+ cryptography), argon2,
-phonenumbers, python-stdnum, segno or icalendar. Environments that
-Lambda initialises ahead of time (provisioned concurrency) import them all during init: see `warm`."""
+phonenumbers, python-stdnum, segno or icalendar; nor, in a function serving many routes, for the
+services, stores and rules of routes it is not asked for. Environments that Lambda initialises ahead
+of time (provisioned concurrency) import them all during init: see `warm`."""
 
 from __future__ import annotations
 
@@ -11,6 +12,8 @@ from types import ModuleType
 from typing import Any
 
 LAZY_MODULES = ("jwt", "argon2", "argon2.exceptions", "phonenumbers", "stdnum.cn.ric", "segno", "icalendar")
+# every module a `lazy` of this process stands for (a route module's services): `warm` imports them too
+_named: dict[str, None] = {}
 
 
 class LazyModule:
@@ -30,10 +33,11 @@ class LazyModule:
 
 
 def lazy(name: str) -> Any:
+    _named[name] = None
     return LazyModule(name)
 
 
 def warm() -> None:
     """Import every lazy module now (an environment initialised before its first request)."""
-    for name in LAZY_MODULES:
+    for name in (*LAZY_MODULES, *_named):
         importlib.import_module(name)

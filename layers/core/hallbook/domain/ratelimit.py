@@ -8,6 +8,8 @@ Every limit is computed here; only its counters live elsewhere. Three kinds, for
 - `Period`: fixed periods of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
   one conditional write per request), for the routes where a limit must hold across every
   environment - registration and SMS codes.
+- `DailyQuota`: the codes sent to one phone a day, counted on the code's own item (its day's start
+  and sends), so that a send and its count are one write.
 - `Backoff` and `Budget`: a login's schedule per account and client address, and its failure budget
   (GCRA, as `Buckets`, over one stored number), kept with the account (store.login_throttle) so that
   one read gives a login its account and its counters, and a password reset clears them in its own
@@ -20,8 +22,11 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from typing import TypeVar
 
 EPSILON = 1e-6  # float slack in whole seconds
+DAY_SECONDS = 24 * 3600
+Instant = TypeVar("Instant", int, float)  # epoch seconds, whole or not
 
 
 @dataclass(frozen=True)
@@ -142,6 +147,25 @@ class Budget:
 
     def spent(self, tat: int, at: int) -> bool:
         return tat > self.last_tat(at)
+
+
+@dataclass(frozen=True)
+class DailyQuota:
+    """At most `count` sends (of one kind of code, to one phone) in a day that starts with its first
+    send: the store keeps the day's start and its sends with the code (epoch seconds)."""
+
+    count: int
+
+    def day(self, started: Instant, sends: int, at: Instant) -> tuple[Instant, int]:
+        """The day's start and sends at `at`: a new day, with no sends, once DAY_SECONDS passed."""
+        return (at, 0) if at - started >= DAY_SECONDS else (started, sends)
+
+    def spent(self, sends: int) -> bool:
+        return sends >= self.count
+
+    def wait(self, started: Instant, at: Instant) -> Instant:
+        """Seconds until the day that started at `started` is over."""
+        return started + DAY_SECONDS - at
 
 
 def retry_after(wait: float) -> int:

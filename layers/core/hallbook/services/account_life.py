@@ -6,7 +6,7 @@ This module holds what they share and the password reset.
 Nothing here tells a stranger who has an account: a reset is answered 202 for every login. Codes are
 six digits, valid CODE_MINUTES, tried at most CODE_ATTEMPTS times each (counted before the comparison,
 so parallel guesses compare no more). A reset sends at most one code per RESET_INTERVAL while the
-last one is still good (a stranger asking again sends nothing new) and RESET_SENDS_PER_DAY a day.
+last one is still good (a stranger asking again sends nothing new) and RESET_QUOTA.count a day.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_phone, parse_phone
+from ..domain.ratelimit import DailyQuota
 from ..i18n import N_
 from ..store import account_claims, account_codes, login_throttle
 from ..store import accounts as store
@@ -34,9 +35,9 @@ log = logging.getLogger(__name__)
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
 RESET_INTERVAL = 120  # seconds between two reset codes (while the last is good)
-RESET_SENDS_PER_DAY = 8
+RESET_QUOTA = DailyQuota(8)
 PHONE_INTERVAL = 60
-PHONE_SENDS_PER_DAY = 5
+PHONE_QUOTA = DailyQuota(5)
 WRONG_CODE = N_("The code is wrong or has expired.")
 
 
@@ -56,17 +57,15 @@ def _citizen_by_login(login: str, now: datetime) -> Account | None:
     return account
 
 
-def may_send(pending: Pending, at: int, interval: int, per_day: int) -> tuple[int, int] | None:
+def may_send(pending: Pending, at: int, interval: int, quota: DailyQuota) -> tuple[int, int] | None:
     """(period start, sends) for a new code, or None when the last one is still good and younger than
     `interval`, or the day's sends are spent (nothing is sent then: the answer does not change)."""
-    period_start, sends = pending.period_start, pending.sends
-    if at - period_start >= 24 * 3600:
-        period_start, sends = at, 0
+    period_start, sends = quota.day(pending.period_start, pending.sends, at)
     last_sent = pending.expires_at - CODE_MINUTES * 60 if pending.expires_at else None
     fresh = pending.code_hash and pending.attempts < CODE_ATTEMPTS and pending.expires_at > at
     if fresh and last_sent is not None and at - last_sent < interval:
         return None
-    if sends >= per_day:
+    if quota.spent(sends):
         return None
     return period_start, sends
 
@@ -143,7 +142,7 @@ def request_password_reset(login: str, now: datetime, phone: str | None = None) 
         return
     _, pending = found
     at = int(now.timestamp())
-    allowed = may_send(pending, at, RESET_INTERVAL, RESET_SENDS_PER_DAY)
+    allowed = may_send(pending, at, RESET_INTERVAL, RESET_QUOTA)
     if allowed is None:
         log.info("password reset: no new code sent", extra={"account_id": account.account_id})
         return

@@ -13,7 +13,7 @@ from typing import Any
 from ..domain import totp
 from ..domain.errors import DomainError, RateLimited, Unauthenticated, ValidationFailed
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
-from ..domain.ratelimit import Period, Rate, retry_after
+from ..domain.ratelimit import DAY_SECONDS, DailyQuota, Period, Rate, retry_after
 from ..domain.sanctions import month_key
 from ..i18n import N_, translate
 from ..store import account_claims, account_codes, second_factor
@@ -26,7 +26,8 @@ from .credentials import RESEND_INTERVAL, check_password, code_hash, hasher, new
 log = logging.getLogger(__name__)
 CODE_MINUTES = 10
 CODE_ATTEMPTS = 5
-SENDS_PER_DAY = 5
+CODE_QUOTA = DailyQuota(5)  # verification codes to one registration's phone
+CODE_DAY = timedelta(seconds=DAY_SECONDS)
 
 
 def register(name: str, id_number: str, phone: str, password: str, lang: str, now: datetime) -> Account:
@@ -126,10 +127,10 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
 def _resend_wait(account: Account, now: datetime) -> int:
     """Seconds until resend_code would send a new code (at least 1)."""
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
-    if now - period_start >= timedelta(days=1):
+    if now - period_start >= CODE_DAY:
         return 1
-    if account.code_sends >= SENDS_PER_DAY:
-        return _seconds(period_start + timedelta(days=1) - now)
+    if CODE_QUOTA.spent(account.code_sends):
+        return _seconds(period_start + CODE_DAY - now)
     if account.code_expires_at:
         last_sent = datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         return _seconds(last_sent + RESEND_INTERVAL - now)
@@ -154,16 +155,16 @@ def resend_code(id_number: str, now: datetime) -> None:
         return
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
     sends = account.code_sends
-    if now - period_start >= timedelta(days=1):
+    if now - period_start >= CODE_DAY:
         period_start, sends = now, 0
     last_sent = (
         datetime.fromisoformat(account.code_expires_at) - timedelta(minutes=CODE_MINUTES)
         if account.code_expires_at
         else None
     )
-    if sends >= SENDS_PER_DAY or (last_sent and now - last_sent < RESEND_INTERVAL):
+    if CODE_QUOTA.spent(sends) or (last_sent and now - last_sent < RESEND_INTERVAL):
         raise RateLimited(
-            N_("A code was sent recently; wait a minute (at most {count} codes a day).", count=SENDS_PER_DAY),
+            N_("A code was sent recently; wait a minute (at most {count} codes a day).", count=CODE_QUOTA.count),
             retry_after=_resend_wait(account, now),
         )
     code = new_code()

@@ -15,9 +15,10 @@ from ..domain import errors
 from ..domain.timetable import parse_hhmm
 from ..i18n import N_, Bilingual, Text
 from ..store import bookings as booking_store
-from ..store import draws as store
+from ..store import draw_entries as entry_store
 from ..store.catalog import load_catalog
-from ..store.draws import Entry, EntryExists
+from ..store.draw_entries import EntryExists
+from ..store.draws import Entry
 from . import eligibility
 from .catalog import get_office, get_service, parse_day
 from .draws import draw_of
@@ -106,14 +107,14 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
     )
     try:
         _check_subject(subject_id, service.code, now)
-        store.put_entry(entry)
+        entry_store.put_entry(entry)
     except EntryExists as exists:
         first = exists.existing
         if first is not None and first.entry_id == entry_id and first.account_id == account.account_id:
             return first, False
         raise errors.AlreadyBooked("This person has entered this draw already.") from None
     except errors.AlreadyBooked:
-        replay = store.get_entry(draw.draw_id, subject_id)
+        replay = entry_store.get_entry(draw.draw_id, subject_id)
         if replay is not None and replay.entry_id == entry_id:
             return replay, False
         raise
@@ -132,4 +133,4 @@ def _check_subject(subject_id: str, service_code: str, now: datetime) -> None:
 
 
 def list_entries(caller: Caller) -> list[Entry]:
-    return store.entries_of_account(caller.account_id)
+    return entry_store.entries_of_account(caller.account_id)

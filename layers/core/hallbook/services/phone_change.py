@@ -22,7 +22,7 @@ from .account_life import (
     CODE_ATTEMPTS,
     CODE_MINUTES,
     PHONE_INTERVAL,
-    PHONE_SENDS_PER_DAY,
+    PHONE_QUOTA,
     WRONG_CODE,
     own_citizen_account,
     pending_code_hash,
@@ -58,14 +58,12 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
         raise errors.Unauthenticated("The account no longer exists.")
     _, pending = found
     at = int(now.timestamp())
-    period_start, sends = pending.period_start, pending.sends
-    if at - period_start >= 24 * 3600:
-        period_start, sends = at, 0
+    period_start, sends = PHONE_QUOTA.day(pending.period_start, pending.sends, at)
     last_sent = pending.expires_at - CODE_MINUTES * 60 if pending.expires_at else None
-    if sends >= PHONE_SENDS_PER_DAY:
+    if PHONE_QUOTA.spent(sends):
         raise errors.RateLimited(
-            N_("At most {count} codes a day.", count=PHONE_SENDS_PER_DAY),
-            retry_after=max(1, period_start + 24 * 3600 - at),
+            N_("At most {count} codes a day.", count=PHONE_QUOTA.count),
+            retry_after=max(1, PHONE_QUOTA.wait(period_start, at)),
         )
     if last_sent is not None and at - last_sent < PHONE_INTERVAL:
         raise errors.RateLimited("A code was sent less than a minute ago.", retry_after=last_sent + PHONE_INTERVAL - at)

@@ -10,15 +10,19 @@ from aws_lambda_powertools.event_handler import APIGatewayRestResolver, CORSConf
 from aws_lambda_powertools.event_handler.exceptions import NotFoundError
 from aws_lambda_powertools.event_handler.openapi.exceptions import RequestValidationError
 
-from .. import telemetry
+from .. import libraries, telemetry  # noqa: F401 - libraries first: the platform, then gc.freeze()
 from ..config import settings
 from ..domain.errors import DomainError
 from ..i18n import N_
 from ..observability import LazyTracer, logger, metrics, tracer, warm_for_provisioned_concurrency
 from ..services import tokens
+from ..store import base as _store_base  # noqa: F401 - see below
 from . import guard
 from .problems import Problem, answering_in, from_domain, from_validation, problem
 
+# Every request of every API function reads or writes the tables: pynamodb (and so botocore) and the
+# stores' shared part load at the cold start, not in a first request. A route's own store, service
+# and rules load when the route is first used (hallbook/lazy.py), so no request pays for another's.
 settings()  # cold start: a missing or malformed variable stops every function here, naming it
 __all__ = ["LazyTracer", "api_handler", "logger", "make_resolver", "metrics", "tracer"]
 

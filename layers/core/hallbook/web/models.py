@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from aws_lambda_powertools.event_handler.openapi.params import Query
 from pydantic import BaseModel, ConfigDict, Field
@@ -11,8 +11,10 @@ from pydantic import BaseModel, ConfigDict, Field
 from ..domain.booking import cancel_deadline
 from ..domain.identity import mask_id_number, mask_name
 from ..domain.newborn import mask_certificate
-from ..store.bookings import Booking
-from ..store.catalog import Catalog, Office, body_of, load_catalog
+
+if TYPE_CHECKING:  # the stores are the routes' (their services'), imported where a model reads one
+    from ..store.bookings import Booking
+    from ..store.catalog import Catalog, Office
 
 
 class Model(BaseModel):
@@ -155,6 +157,8 @@ class OfficeAdminViewOut(OfficeOut):
 
     @classmethod
     def of(cls, office: Office) -> OfficeAdminViewOut:
+        from ..store.catalog import body_of
+
         return cls.model_validate(body_of(office))
 
 
@@ -356,6 +360,8 @@ class BookingOut(Model):
     def of(cls, booking: Booking, catalog: Catalog | None = None, queue: tuple[str, int] | None = None) -> BookingOut:
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
         service's names from the catalog."""
+        from ..store.catalog import load_catalog
+
         catalog = catalog or load_catalog()
         office = catalog.offices.get(booking.office_id)
         service = catalog.services.get(booking.service_code)
@@ -386,6 +392,8 @@ class BookingOut(Model):
 
     @classmethod
     def each(cls, bookings: Iterable[Booking], queues: dict[str, tuple[str, int]] | None = None) -> list[BookingOut]:
+        from ..store.catalog import load_catalog
+
         catalog = load_catalog()
         return [cls.of(b, catalog, (queues or {}).get(b.booking_id)) for b in bookings]
 

@@ -3,11 +3,10 @@ call-centre operators' routes."""
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
 
-from ..store.audit import AuditEntry
 from .models import (
     BookingOut,
     DateText,
@@ -20,6 +19,9 @@ from .models import (
     TimeText,
     example,
 )
+
+if TYPE_CHECKING:  # the store is the routes' (their services'), not the cold start's
+    from ..store.audit import AuditEntry
 
 
 class ServiceIn(Strict):

@@ -7,12 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import Field
 
-from ..domain.applications import KIND_NAMES, Kind, State, materials_for, renewal_period
 from ..domain.identity import mask_id_number, mask_phone
-from ..store.applications import Application
-from ..store.catalog import Catalog, load_catalog
-from ..store.permits import Permit
-from ..store.uploads import UploadForm
 from .models import (
     PERMIT_NUMBER,
     PERSON_NAME,
@@ -27,8 +22,12 @@ from .models import (
     example,
 )
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the stores and rules are the routes' (their services'), imported where a model reads one
     from ..services.applications import StaffView
+    from ..store.applications import Application
+    from ..store.catalog import Catalog
+    from ..store.permits import Permit
+    from ..store.uploads import UploadForm
 
 States = Literal["draft", "submitted", "under_review", "approved", "rejected", "collecting", "closed", "withdrawn"]
 
@@ -76,6 +75,9 @@ class PermitOut(Model):
     @classmethod
     def of(cls, permit: Permit) -> PermitOut:
         """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
+        from ..domain.applications import renewal_period
+        from ..store.catalog import load_catalog
+
         office = load_catalog().offices.get(permit.office_id)
         opens, closes = renewal_period(permit.valid_until)
         return cls(
@@ -259,6 +261,9 @@ class ApplicationOut(Model):
         uploads: list[UploadForm] | None,
         applicant: ApplicantContactOut | None,
     ) -> ApplicationOut:
+        from ..domain.applications import KIND_NAMES, Kind, State, materials_for
+        from ..store.catalog import load_catalog
+
         catalog = catalog or load_catalog()
         office = catalog.offices.get(application.office_id)
         kind = Kind(application.kind)
@@ -321,6 +326,8 @@ class ApplicationOut(Model):
 
     @classmethod
     def each(cls, applications: list[Application]) -> list[ApplicationOut]:
+        from ..store.catalog import load_catalog
+
         catalog = load_catalog()
         return [cls.of(a, catalog) for a in applications]
 

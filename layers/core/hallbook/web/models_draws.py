@@ -9,10 +9,10 @@ from pydantic import Field
 
 from ..domain.draw import ALGORITHM, MAX_STARTS
 from ..domain.identity import mask_id_number
-from ..store.catalog import Catalog, DrawSetting, load_catalog
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the stores are the routes' (their services'), imported where a model reads one
+    from ..store.catalog import Catalog, DrawSetting
     from ..store.draws import Draw, Entry
 
 
@@ -87,6 +87,8 @@ class DrawEntryOut(Model):
 
     @classmethod
     def of(cls, entry: Entry, catalog: Catalog | None = None) -> DrawEntryOut:
+        from ..store.catalog import load_catalog
+
         catalog = catalog or load_catalog()
         office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
         return cls(
@@ -112,6 +114,8 @@ class DrawEntryOut(Model):
 
     @classmethod
     def each(cls, entries: Iterable[Entry]) -> list[DrawEntryOut]:
+        from ..store.catalog import load_catalog
+
         catalog = load_catalog()
         return [cls.of(e, catalog) for e in entries]
 

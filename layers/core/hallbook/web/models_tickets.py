@@ -3,11 +3,10 @@ the public display board."""
 
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from ..store.tickets import Ticket
 from .models import (
     REFERENCE,
     BookingOut,
@@ -20,6 +19,9 @@ from .models import (
     documented,
     example,
 )
+
+if TYPE_CHECKING:  # the store is the routes' (their services'), not the cold start's
+    from ..store.tickets import Ticket
 
 
 class CheckInIn(Strict):

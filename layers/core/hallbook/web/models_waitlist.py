@@ -8,11 +8,10 @@ from typing import TYPE_CHECKING, Literal
 from pydantic import Field
 
 from ..domain.identity import mask_id_number
-from ..domain.waitlist import EntryStatus, cut_off
-from ..store.catalog import Catalog, load_catalog
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the stores are the routes' (their services'), imported where a model reads one
+    from ..store.catalog import Catalog
     from ..store.waitlist import Entry
 
 
@@ -62,6 +61,9 @@ class WaitlistOut(Model):
     def of(cls, entry: Entry, catalog: Catalog | None = None) -> WaitlistOut:
         """An entry as the contract shows it (the subject masked). An offer shows its slot and deadline;
         a delayed place's return is never shown anywhere (R19)."""
+        from ..domain.waitlist import EntryStatus, cut_off
+        from ..store.catalog import load_catalog
+
         catalog = catalog or load_catalog()
         office, service = catalog.offices.get(entry.office_id), catalog.services.get(entry.service_code)
         offered = entry.status == EntryStatus.OFFERED.value
@@ -92,6 +94,8 @@ class WaitlistOut(Model):
 
     @classmethod
     def each(cls, entries: Iterable[Entry]) -> list[WaitlistOut]:
+        from ..store.catalog import load_catalog
+
         catalog = load_catalog()
         return [cls.of(e, catalog) for e in entries]
 

@@ -11,7 +11,6 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
 from ...lazy import lazy
-from ...store.catalog import load_catalog
 from ..auth import verified_caller
 from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut, DrawSettingIn, DrawSettingOut
 from ..routing import ADMIN, BOOKING_ATTEMPTS, BOOKING_REFUSALS, CITIZEN, LIMITED, declare, merge
@@ -106,5 +105,7 @@ def get_draw(draw_id: Annotated[str, Path(max_length=128)]) -> Response[DrawOut]
     draw = draws.get_public(draw_id)
     # public and the same for everybody: a drawn record never changes again; an open one briefly
     cache = "public, max-age=86400" if draw.state == "drawn" else "public, max-age=5"
+    from ...store.catalog import load_catalog
+
     body = DrawOut.of(draw, draws.places_of(draw, load_catalog()))
     return Response(200, "application/json", body, {"Cache-Control": cache})

@@ -11,15 +11,14 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from pydantic import Field
 
 from ...clock import now
-from ...domain.flags import PATTERNS
 from ...lazy import lazy
-from ...store.flags import Flag
 from ..auth import admin
 from ..models import CURSOR, Model, Strict
 from ..routing import ADMIN, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import flags
+    from ...store.flags import Flag
 else:
     flags = lazy("hallbook.services.flags")
 
@@ -46,6 +45,8 @@ class FlagOut(Model):
     @classmethod
     def of(cls, flag: Flag) -> FlagOut:
         """A flag with its pattern in words and its evidence newest first (kept oldest first)."""
+        from ...domain.flags import PATTERNS
+
         pattern = PATTERNS.get(flag.pattern)
         return cls(
             flag_id=flag.flag_id,
