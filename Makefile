@@ -62,9 +62,9 @@ test:
 	$(APP_PY) -m pytest -n 2 -q --durations=15 tests --ignore=tests/blackbox --ignore=tests/browser
 	@for job in clients sam-build chromium; do while [ ! -f build/$$job.rc ]; do sleep 1; done; \
 	  [ "$$(cat build/$$job.rc)" = 0 ] || { cat build/$$job.log; echo "$$job failed"; exit 1; }; done
-	@$(MAKE) -s --no-print-directory -j $(words $(SUITES)) -O $(addprefix suite-,$(SUITES))
+	@mkdir -p build/tmp && $(MAKE) -s --no-print-directory -j $(words $(SUITES)) -O $(addprefix suite-,$(SUITES))
 
-# the suites of make test's second half; each pytest its own --basetemp, as they run at once
+# the suites of make test's second half; each pytest its own --basetemp (under build/tmp), as they run at once
 .PHONY: $(addprefix suite-,$(SUITES))
 suite-static: static
 suite-blackbox:

@@ -1,5 +1,6 @@
 """R21 through the gateway: the SMS after the second cancellation of a month and after the second
-no-show within six months, and /v1/me showing the same warning."""
+no-show within six months, and /v1/me showing the same warning (the SMS in the account's language:
+tests/unit/test_booking_services.py)."""
 
 from __future__ import annotations
 
@@ -67,16 +68,3 @@ def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(office):
     assert {b["booking_id"] for b in booked} == {
         b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]
     }
-
-
-def test_an_english_account_is_warned_in_english(office):
-    citizen = registered(office)
-    from hallbook.store import accounts as account_store
-
-    account_store.AccountItem(account_store.account_key(citizen.get("/v1/me").json()["account_id"])).update(
-        actions=[account_store.AccountItem.lang.set("en")]
-    )
-    for day in (DAY, WEDNESDAY):
-        assert citizen.cancel(citizen.book(day).json()["booking_id"]).status == 200
-    [text] = sms_texts(office, citizen.phone, "cancels;")  # one billed segment (R16): short days
-    assert "2 cancels; 1 more by 30 Sep suspends you to 1 Oct" in text, text

@@ -110,7 +110,7 @@ def last_json(text: str):
 def test_the_readme_waitlist_example_turns_an_offer_into_a_booking(api: Api) -> None:
     in_office_hours(api)
     script = waitlist_example().replace("localhost:3000", f"{api.host}:{api.port}")
-    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=90)
+    result = subprocess.run(["bash", "-euo", "pipefail", "-c", script], capture_output=True, text=True, timeout=240)
     assert result.returncode == 0, result.stderr
     assert '"status": "offered"' in result.stdout, result.stdout
     booking = last_json(result.stdout)

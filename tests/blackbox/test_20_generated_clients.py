@@ -80,12 +80,16 @@ def test_a_typescript_client_generated_from_the_document_runs_the_citizen_flow(a
 
 
 def test_a_python_client_generated_from_the_document_runs_the_citizen_flow(api: Api, document: Path) -> None:
-    generator = Path(sys.executable).parent / "openapi-python-client"
+    # run by this interpreter (-m), not through the console script, whose first line names the
+    # interpreter of whichever checkout installed it; its post-generation hooks find ruff on PATH
+    bin_dir = Path(sys.executable).parent
     target = BUILD / "py"
-    env = {**os.environ, "PATH": f"{generator.parent}{os.pathsep}{os.environ.get('PATH', '')}"}
+    env = {**os.environ, "PATH": f"{bin_dir}{os.pathsep}{os.environ.get('PATH', '')}"}
     _run(
         [
-            str(generator),
+            sys.executable,
+            "-m",
+            "openapi_python_client",
             "generate",
             "--path",
             str(document),

@@ -11,6 +11,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain import errors
+from hallbook.domain.login import BUDGET_BURST, BUDGET_INTERVAL
 from hallbook.services import accounts, login
 from hallbook.store import accounts as account_store
 from hallbook.store.login_throttle import throttle_key
@@ -84,7 +85,7 @@ def test_parallel_wrong_passwords_from_many_addresses_are_all_recorded(system):
     record = item(citizen)
     assert int(record.login_failures) == 12
     at = int(now().timestamp())
-    assert int(record.login_tat) == at + 12 * login.BUDGET_INTERVAL  # 12 units of the budget
+    assert int(record.login_tat) == at + 12 * BUDGET_INTERVAL  # 12 units of the budget
     for n in range(1, 13):
         throttle = account_store.AccountItem.get(throttle_key(record.account_id, f"10.1.0.{n}"))
         assert int(throttle.failures) == 1
@@ -114,7 +115,7 @@ def test_30_parallel_wrong_passwords_from_30_addresses_spend_exactly_the_budget(
 
 def test_30_parallel_wrong_sms_login_codes_compare_five(system):
     citizen = registered(system, login=False)
-    for n in range(login.BUDGET_BURST):
+    for n in range(BUDGET_BURST):
         try:
             login.login(citizen.phone, WRONG, now(), source_ip=f"10.4.0.{n}")
         except errors.Unauthenticated:

@@ -103,7 +103,9 @@ class World:
     fake: MemoryStores
     handed_to_waitlist: list[tuple[str, object]]  # R18/R19: what the booking services passed on (another aggregate)
 
-    def citizen(self, phone_verified: bool = True, born: str = "19900101", role: str = "citizen") -> Caller:
+    def citizen(
+        self, phone_verified: bool = True, born: str = "19900101", role: str = "citizen", lang: str = "zh"
+    ) -> Caller:
         n = next(_numbers)
         account = Account(
             account_id=f"acc-{n}",
@@ -114,7 +116,7 @@ class World:
             phone_verified=phone_verified,
             role=role,
             office_id=None,
-            lang="zh",
+            lang=lang,
             created_at=MONDAY_9.isoformat(),
             identity_verified=True,
         )
@@ -464,6 +466,25 @@ def test_three_cancellations_in_a_month_suspend_the_subject_until_it_ends(world)
     october_8 = datetime(2026, 10, 8, 9, 0, tzinfo=SHANGHAI)
     world.fake.release(date(2026, 10, 9))
     assert book(citizen, day=date(2026, 10, 9), now=october_8)[1]
+
+
+@pytest.mark.R21
+def test_the_second_cancellation_of_a_month_warns_once_in_the_accounts_language(world):
+    """R21: one more cancellation would suspend - said by SMS after the second, in the account's language,
+    in one billed segment (R16); the third suspends."""
+    english, chinese = world.citizen(lang="en"), world.citizen()
+    for day in (TUESDAY, WEDNESDAY):
+        for caller in (english, chinese):
+            booking, _ = book(caller, day=day)
+            bookings.cancel(caller, booking.booking_id, MONDAY_9)
+    [text] = [t for t in world.sms(english) if "cancels;" in t]
+    assert "2 cancels; 1 more by 30 Sep suspends you to 1 Oct" in text, text
+    [text] = [t for t in world.sms(chinese) if "请注意" in t]
+    assert "本月已取消预约2次" in text and "再取消1次" in text and "暂停预约至2026-10-01" in text, text
+    booking, _ = book(chinese, day=THURSDAY)
+    bookings.cancel(chinese, booking.booking_id, MONDAY_9)
+    assert len([t for t in world.sms(chinese) if "请注意" in t]) == 1  # warned once; now suspended
+    refused("SUSPENDED", book, chinese, day=FRIDAY)
 
 
 def test_the_halls_cancellation_does_not_count(world):

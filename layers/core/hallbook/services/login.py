@@ -21,7 +21,14 @@ from ..domain.errors import (
     ValidationFailed,
 )
 from ..domain.identity import mask_phone, parse_id_number, parse_phone
-from ..domain.ratelimit import Backoff, Budget, DailyQuota
+from ..domain.login import (
+    BACKOFF,
+    BUDGET,
+    LOGIN_CODE_ATTEMPTS,
+    LOGIN_CODE_MINUTES,
+    LOGIN_CODE_QUOTA,
+    SECOND_FACTOR_HOURS,
+)
 from ..i18n import N_
 from ..store import accounts as store
 from ..store import login_throttle, second_factor
@@ -46,27 +53,6 @@ def login_key(login: str, now: datetime) -> str:
     return f"LOGIN#{folded.lower()}"
 
 
-# Slow the guesser, not the owner. Two limits, each an atomic conditional write made before the
-# password is compared (so parallel guesses cannot slip past a check they all read at once):
-# - per account and client address, exponential back-off: BACKOFF_FREE attempts, then each further
-#   one waits BACKOFF_DELAYS after the one before (15 s doubling to 15 min); a success from the
-#   address or a quiet day clears it. The owner at another address is not slowed at all.
-# - per account, from every address together, a budget of BUDGET_BURST failures refilled one every
-#   BUDGET_INTERVAL (20 an hour). When it is spent the password alone is no longer enough for
-#   SECOND_FACTOR_HOURS: a citizen adds an SMS code sent to the account's phone (POST
-#   /v1/sessions/sms-code), staff, operators and administrators a TOTP code from their authenticator.
-# Nothing ever locks the owner out: the worst an attacker achieves is that the owner's next logins
-# for a day need the code on their own phone.
-BACKOFF_FREE = 5
-BACKOFF_DELAYS = (15, 30, 60, 120, 240, 480, 900)  # seconds; the last repeats
-BACKOFF_QUIET_SECONDS = 24 * 3600
-BACKOFF = Backoff(BACKOFF_FREE, BACKOFF_DELAYS, BACKOFF_QUIET_SECONDS)
-BUDGET_BURST = 20
-BUDGET_INTERVAL = 180  # seconds: 3600 / 20
-BUDGET = Budget(BUDGET_BURST, BUDGET_INTERVAL)
-SECOND_FACTOR_HOURS = 24
-LOGIN_CODE_MINUTES = 10
-LOGIN_CODE_ATTEMPTS = 5
 SecondFactorRequired = (SmsCodeRequired, TotpCodeRequired)  # 401: the password alone is not enough
 
 
@@ -229,9 +215,6 @@ def _check_second_factor(account: Account, guard: LoginGuard, factor: str, given
     if not hmac.compare_digest(code_hash(account.account_id, given.strip()), guard.login_code_hash):
         return None
     return guard.login_code_hash
-
-
-LOGIN_CODE_QUOTA = DailyQuota(10)  # sent only to someone who gave the right password
 
 
 def _send_step_up(account: Account, guard: LoginGuard, now: datetime) -> str:

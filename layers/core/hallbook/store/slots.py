@@ -1,6 +1,6 @@
 """The slot aggregate (R6, R7): one item per hall, service, day and start, holding capacity and the
 places taken. `release_slot` is idempotent; places are only ever taken inside a transaction whose
-condition is `booked < capacity` (store.bookings.book_slot, store.waitlist.hold_free_place).
+condition is `booked < capacity` (store.bookings.book_slot, store.waitlist_transactions.hold_free_place).
 
 `booked` counts every place taken: bookings, and the places `held` for the waitlist or delayed
 before their return to the pool (R18, R19; hallbook.domain.waitlist). `held` says how many of
