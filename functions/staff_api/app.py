@@ -3,6 +3,6 @@ office's residence-permit applications (R17). Thin: routing and wiring only; rul
 hallbook.domain and hallbook.services."""
 
 from hallbook.web.app import api_handler
-from hallbook.web.routes import applications, identity, staff
+from hallbook.web.routes import applications_staff, identity_staff, staff
 
-app, lambda_handler = api_handler(staff.router, applications.staff_router, identity.staff_router)
+app, lambda_handler = api_handler(staff.router, applications_staff.router, identity_staff.router)

@@ -314,3 +314,29 @@ class StatsOut(Model):
     from_: DateText = Field(alias="from")
     to: DateText
     days: list[StatsDayOut]
+
+
+# ---------------------------------------------------------------- residence permits (R17)
+
+
+class PermitIn(Strict):
+    model_config = example(
+        holder_id_number="460106199003152318",
+        office_id="hk-longhua-jinmao-ps",
+        address="海口市龙华区金贸西路20号",
+        valid_until="2031-09-30",
+    )
+    holder_id_number: IdNumberText = Field(min_length=1, max_length=32)
+    office_id: str = Field(
+        min_length=1,
+        max_length=64,
+        description="the police station the holder is registered at",
+        examples=["hk-longhua-jinmao-ps"],
+    )
+    address: str = Field(min_length=1, max_length=200)
+    valid_until: DateText = Field(min_length=1, max_length=10, description="YYYY-MM-DD, the last valid day")
+    last_endorsed: DateText | None = Field(
+        default=None, max_length=10, description="YYYY-MM-DD, not after today nor after valid_until"
+    )
+    employer: str | None = Field(default=None, max_length=100)
+    school: str | None = Field(default=None, max_length=100)

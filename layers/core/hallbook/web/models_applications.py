@@ -1,152 +1,24 @@
-"""Request and response shapes of the residence-permit routes (R17): permits, online applications,
-their uploads, decisions and collection."""
+"""Response shapes of the residence-permit applications (R17) that citizens and the office's staff both
+see: an application with its materials, decision and history. The citizens' requests are in
+models_applications_citizen.py, the staff's in models_applications_staff.py, the permits in
+models_permits.py: each function builds only the models of its own routes."""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated, Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
 from ..domain.identity import mask_id_number, mask_phone
-from .models import (
-    PERMIT_NUMBER,
-    PERSON_NAME,
-    DateText,
-    IdNumberText,
-    InstantText,
-    MobileText,
-    Model,
-    Strict,
-    TimeText,
-    documented,
-    example,
-)
+from .models import InstantText, Model
 
 if TYPE_CHECKING:  # the stores and rules are the routes' (their services'), imported where a model reads one
     from ..services.applications import StaffView
     from ..store.applications import Application
     from ..store.catalog import Catalog
-    from ..store.permits import Permit
     from ..store.uploads import UploadForm
 
 States = Literal["draft", "submitted", "under_review", "approved", "rejected", "collecting", "closed", "withdrawn"]
-
-
-class PermitIn(Strict):
-    model_config = example(
-        holder_id_number="460106199003152318",
-        office_id="hk-longhua-jinmao-ps",
-        address="海口市龙华区金贸西路20号",
-        valid_until="2031-09-30",
-    )
-    holder_id_number: IdNumberText = Field(min_length=1, max_length=32)
-    office_id: str = Field(
-        min_length=1,
-        max_length=64,
-        description="the police station the holder is registered at",
-        examples=["hk-longhua-jinmao-ps"],
-    )
-    address: str = Field(min_length=1, max_length=200)
-    valid_until: DateText = Field(min_length=1, max_length=10, description="YYYY-MM-DD, the last valid day")
-    last_endorsed: DateText | None = Field(
-        default=None, max_length=10, description="YYYY-MM-DD, not after today nor after valid_until"
-    )
-    employer: str | None = Field(default=None, max_length=100)
-    school: str | None = Field(default=None, max_length=100)
-
-
-class RenewalPeriodOut(Model):
-    opens: DateText
-    closes: DateText
-
-
-class PermitOut(Model):
-    number: str
-    holder_id_number: str = Field(description="masked")
-    office_id: str
-    office_name: str | None
-    address: str
-    employer: str | None
-    school: str | None
-    valid_until: DateText
-    last_endorsed: DateText | None
-    renewal_window: RenewalPeriodOut = Field(description="R17: the days a renewal may be applied for")
-
-    @classmethod
-    def of(cls, permit: Permit) -> PermitOut:
-        """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
-        from ..domain.applications import renewal_period
-        from ..store.catalog import load_catalog
-
-        office = load_catalog().offices.get(permit.office_id)
-        opens, closes = renewal_period(permit.valid_until)
-        return cls(
-            **{
-                **permit.body(),
-                "holder_id_number": mask_id_number(permit.holder_id_number),
-                "office_name": office.name if office else None,
-                "renewal_window": {"opens": opens.isoformat(), "closes": closes.isoformat()},
-            }
-        )
-
-
-class PermitsOut(Model):
-    permits: list[PermitOut]
-
-
-PermitNumberText = Annotated[
-    str, Field(min_length=1, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER}, examples=["HK2025000001"])
-]
-
-
-class RenewalApplicationIn(Strict):
-    """A renewal (R17): once a year, within the month before the permit expires."""
-
-    model_config = example(kind="renewal", permit_number="HK2025000001")
-    kind: Literal["renewal"]
-    permit_number: PermitNumberText
-
-
-class ChangeApplicationIn(Strict):
-    """A change of registered details within 30 days of the change: at least one of address, employer, school."""
-
-    model_config = example(
-        kind="change", permit_number="HK2025000002", change_date="2030-09-20", employer="海口市某公司"
-    )
-    kind: Literal["change"]
-    permit_number: PermitNumberText
-    change_date: DateText = Field(max_length=10, description="YYYY-MM-DD the details changed")
-    address: str | None = Field(default=None, max_length=200, description="the new address")
-    employer: str | None = Field(default=None, max_length=100, description="the new employer")
-    school: str | None = Field(default=None, max_length=100, description="the new school")
-
-
-class ReplacementApplicationIn(Strict):
-    """A replacement of a lost or damaged permit."""
-
-    model_config = example(kind="replacement", permit_number="HK2025000003", reason="lost")
-    kind: Literal["replacement"]
-    permit_number: PermitNumberText
-    reason: Literal["lost", "damaged"] = Field(description="why the permit is replaced")
-
-
-# one schema per kind, told apart by `kind` (each with every field it takes, and no other kind's)
-ApplicationIn = Annotated[
-    RenewalApplicationIn | ChangeApplicationIn | ReplacementApplicationIn, Field(discriminator="kind")
-]
-
-
-class UploadIn(Strict):
-    model_config = example(material="id_card", content_type="image/png")
-    material: str = Field(
-        min_length=1,
-        max_length=32,
-        description="a material code of the application's kind (its `materials`)",
-        json_schema_extra={
-            "enum": ["residence_permit", "id_card", "eligibility_proof", "change_proof", "damaged_permit"]
-        },
-    )
-    content_type: Literal["image/jpeg", "image/png", "application/pdf"] = "image/jpeg"
 
 
 class UploadOut(Model):
@@ -335,51 +207,3 @@ class ApplicationOut(Model):
 class ApplicationsOut(Model):
     applications: list[ApplicationOut]
     next_cursor: str | None
-
-
-class OfficeApplicationsOut(ApplicationsOut):
-    office_id: str
-    state: States
-
-
-class DecisionIn(Strict):
-    model_config = documented([{"approve": True}, {"approve": False, "reason": "照片不清晰，请重新上传"}])
-    approve: bool = Field(description="true approves; false rejects, and then `reason` is required")
-    reason: str | None = Field(
-        default=None, max_length=200, description="required to reject: told to the citizen by SMS"
-    )
-
-
-class CompleteIn(Strict):
-    tracking_number: str | None = Field(
-        default=None,
-        min_length=1,
-        max_length=40,
-        pattern=r"^[A-Za-z0-9 -]+$",
-        description="a collection by mail: the parcel's tracking number, told to the citizen by SMS",
-        examples=["SF1234567890"],
-    )
-
-
-class WindowCollectionIn(Strict):
-    """Collect the permit at the permit office's window: books a slot of RP_COLLECT (the booking rules apply)."""
-
-    model_config = example(method="window", office_id="hk-longhua-jinmao-ps", date="2030-10-08", start="09:00")
-    method: Literal["window"]
-    office_id: str = Field(max_length=64, description="the permit's office")
-    date: DateText = Field(max_length=10)
-    start: TimeText = Field(max_length=5, description="a slot of RP_COLLECT")
-    notice_acknowledged: bool = Field(default=True, description="the RP_COLLECT notice was read (R8)")
-
-
-class MailCollectionIn(Strict):
-    """Have the permit posted (postage paid on delivery)."""
-
-    model_config = example(method="mail", name="王海", address="海口市龙华区金贸西路20号", phone="13707980001")
-    method: Literal["mail"]
-    name: str = Field(max_length=50, description="the recipient", json_schema_extra={"pattern": PERSON_NAME})
-    address: str = Field(max_length=200, description="the address, 5 to 200 characters")
-    phone: MobileText = Field(max_length=20, description="a mainland mobile")
-
-
-CollectionIn = Annotated[WindowCollectionIn | MailCollectionIn, Field(discriminator="method")]

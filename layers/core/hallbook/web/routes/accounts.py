@@ -13,7 +13,7 @@ from ...i18n import N_, translate
 from ...lazy import lazy
 from ..auth import source_ip, verified_caller
 from ..models import MeOut, RegisterIn, RegisterOut, ResendIn, SessionIn, SessionOut, VerifyIn, VerifyOut
-from ..models_identity import (
+from ..models_identity_citizen import (
     PasswordResetConfirmIn,
     PasswordResetIn,
     PasswordResetOut,

@@ -1,6 +1,7 @@
-"""Residence permits and their online applications (R17). Three routers, one per audience and API
-function: `router` (citizens: CitizenApiFunction), `staff_router` (staff of the permit's office:
-StaffApiFunction), `admin_router` (registering permits: AdminApiFunction). Roles: web/auth."""
+"""Residence-permit applications (R17), the citizens' routes (CitizenApiFunction): their permits and
+their own applications. The office's staff review them in routes/applications_staff.py (StaffApiFunction);
+administrators register permits in routes/applications_admin.py (AdminApiFunction): each function
+builds only the models of its own routes. Roles: web/auth."""
 
 from __future__ import annotations
 
@@ -11,26 +12,13 @@ from aws_lambda_powertools.event_handler.openapi.params import Body, Path, Query
 from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 
 from ...clock import now
-from ...domain.errors import NotFound
 from ...lazy import lazy
-from ..auth import admin, staff_of, verified_caller
-from ..models import CURSOR, PERMIT_NUMBER
-from ..models_applications import (
-    ApplicationIn,
-    ApplicationOut,
-    ApplicationsOut,
-    CollectionIn,
-    CompleteIn,
-    DecisionIn,
-    OfficeApplicationsOut,
-    PermitIn,
-    PermitOut,
-    PermitsOut,
-    States,
-    UploadIn,
-    UploadOut,
-)
-from ..routing import ADMIN, APPLICATION_STEP, BOOKING_REFUSALS, CITIZEN, CREATE_OR_CHANGE, STAFF, declare, merge
+from ..auth import verified_caller
+from ..models import CURSOR
+from ..models_applications import ApplicationOut, ApplicationsOut, UploadOut
+from ..models_applications_citizen import ApplicationIn, CollectionIn, UploadIn
+from ..models_permits import PermitOut, PermitsOut
+from ..routing import APPLICATION_STEP, BOOKING_REFUSALS, CITIZEN, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
     from ...services import applications, permits
@@ -39,19 +27,13 @@ else:
     permits = lazy("hallbook.services.permits")
 
 router = APIGatewayRouter()
-staff_router = APIGatewayRouter()
-admin_router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
 
 ApplicationId = Annotated[str, Path(max_length=64)]
-Office = Annotated[str, Path(max_length=64)]
 
 
 def _ok(body: object, status: int = 200, **headers: str) -> Response:
     return Response(status, "application/json", body, {**NO_STORE, **headers})
-
-
-# ---------------------------------------------------------------- citizens
 
 
 @declare(router, "GET", "/v1/permits", tags=["applications"], roles=CITIZEN)
@@ -167,128 +149,3 @@ def choose_collection(application_id: ApplicationId, body: Annotated[CollectionI
     fields = body.model_dump(exclude={"method"})
     fields["day"] = fields.pop("date", None)
     return _ok(ApplicationOut.of(applications.choose_collection(caller, application_id, body.method, now(), **fields)))
-
-
-# ---------------------------------------------------------------- staff of the permit's office
-
-
-@declare(
-    staff_router, "GET", "/v1/offices/{office_id}/applications", tags=["applications"], roles=STAFF, own_office=True
-)
-def list_office_applications(
-    office_id: Office,
-    state: Annotated[States, Query()] = "submitted",
-    limit: Annotated[int, Query(ge=1, le=100)] = 20,
-    cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
-) -> Response[OfficeApplicationsOut]:
-    """The office's applications in one state, oldest submission first, a page at a time."""
-    staff_of(staff_router, office_id)
-    page = applications.office_applications(office_id, state, limit, cursor)
-    return _ok(
-        OfficeApplicationsOut(
-            office_id=page.office_id,
-            state=page.state,
-            applications=ApplicationOut.each(page.applications),
-            next_cursor=page.next_cursor,
-        )
-    )
-
-
-def _staff_application(application_id: str):
-    """The application, once the caller is staff (or admin) of its office."""
-    verified_caller(staff_router, "staff", "admin")
-    application = applications.for_staff(application_id)
-    return staff_of(staff_router, application.office_id), application
-
-
-@declare(
-    staff_router,
-    "GET",
-    "/v1/offices/{office_id}/applications/{application_id}",
-    tags=["applications"],
-    roles=STAFF,
-    own_office=True,
-)
-def get_office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
-    """One application with presigned download URLs of its materials (a few minutes each)."""
-    caller = staff_of(staff_router, office_id)
-    application = applications.for_staff(application_id)
-    if application.office_id != office_id:
-        raise NotFound("No such application at this station.")
-    return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=caller, now=now())))
-
-
-@declare(
-    staff_router,
-    "POST",
-    "/v1/applications/{application_id}/review",
-    tags=["applications"],
-    roles=STAFF,
-    refusals=APPLICATION_STEP,
-)
-def review_application(application_id: ApplicationId) -> Response[ApplicationOut]:
-    """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
-    caller, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.review(caller, application, now())))
-
-
-@declare(
-    staff_router,
-    "POST",
-    "/v1/applications/{application_id}/decision",
-    tags=["applications"],
-    roles=STAFF,
-    refusals=APPLICATION_STEP,
-)
-def decide_application(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
-    """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
-    caller, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.decide(caller, application, body.approve, body.reason, now())))
-
-
-@declare(
-    staff_router,
-    "POST",
-    "/v1/applications/{application_id}/complete",
-    tags=["applications"],
-    roles=STAFF,
-    refusals=APPLICATION_STEP,
-)
-def complete_application(
-    application_id: ApplicationId, body: Annotated[CompleteIn | None, Body()] = None
-) -> Response[ApplicationOut]:
-    """collecting -> closed: the permit was handed over (window: its booking checked in, which is then
-    completed and its ticket leaves the board) or posted (`tracking_number`, optional, goes into the
-    citizen's SMS). A renewal extends the permit by a year; a change writes the new details."""
-    caller, application = _staff_application(application_id)
-    return _ok(
-        ApplicationOut.for_staff(
-            applications.complete(caller, application, now(), body.tracking_number if body else None)
-        )
-    )
-
-
-# ---------------------------------------------------------------- administrators
-
-
-@declare(
-    admin_router,
-    "PUT",
-    "/v1/permits/{number}",
-    tags=["admin"],
-    roles=ADMIN,
-    ok=CREATE_OR_CHANGE,
-    refusals={404: ("NOT_FOUND",), 412: ("PRECONDITION_FAILED",)},
-    ok_headers=("ETag",),
-)
-def put_permit(
-    number: Annotated[str, Path(min_length=6, max_length=32, json_schema_extra={"pattern": PERMIT_NUMBER})],
-    body: Annotated[PermitIn, Body()],
-) -> Response[PermitOut]:
-    """Register (201) or change (200) a residence permit; audited. If-Match: the ETag of the last
-    answer (412 PRECONDITION_FAILED when it changed since)."""
-    caller = admin(admin_router)
-    headers = admin_router.current_event.headers or {}
-    if_match = next((v for k, v in headers.items() if k.lower() == "if-match"), None)
-    permit, created, tag = permits.put_permit_versioned(caller, number, body.model_dump(), now(), if_match)
-    return _ok(PermitOut.of(permit), 201 if created else 200, ETag=tag)

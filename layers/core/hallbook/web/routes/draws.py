@@ -1,5 +1,6 @@
-"""Fair release (R23): an administrator marks a service drawn in a region; a citizen enters the draw of
-a drawn day during its entry period and sees the outcome; anybody reads a draw's public record."""
+"""Fair release (R23), the citizens' routes and the public record (CitizenApiFunction): a citizen enters
+the draw of a drawn day during its entry period and sees the outcome; anybody reads a draw's public
+record. Administrators mark a service drawn in routes/draws_admin.py (AdminApiFunction)."""
 
 from __future__ import annotations
 
@@ -12,56 +13,17 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...lazy import lazy
 from ..auth import verified_caller
-from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut, DrawSettingIn, DrawSettingOut
-from ..routing import ADMIN, BOOKING_ATTEMPTS, BOOKING_REFUSALS, CITIZEN, LIMITED, declare, merge
+from ..models_draws import DrawEntriesOut, DrawEntryIn, DrawEntryOut, DrawOut
+from ..routing import BOOKING_ATTEMPTS, BOOKING_REFUSALS, CITIZEN, LIMITED, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import draw_entries, draw_settings, draws
+    from ...services import draw_entries, draws
 else:
     draw_entries = lazy("hallbook.services.draw_entries")
-    draw_settings = lazy("hallbook.services.draw_settings")
     draws = lazy("hallbook.services.draws")
 
-router = APIGatewayRouter()  # the citizens' routes and the public record
-admin_router = APIGatewayRouter()
+router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
-Region = Annotated[str, Path(max_length=64)]
-ServiceCode = Annotated[str, Path(max_length=64)]
-
-
-@declare(
-    admin_router,
-    "PUT",
-    "/v1/regions/{region}/draws/{service_code}",
-    tags=["admin"],
-    roles=ADMIN,
-    refusals={404: ("NOT_FOUND",), 409: ("WALK_IN_ONLY", "INVALID_STATE")},
-)
-def mark_drawn(
-    region: Region, service_code: ServiceCode, body: Annotated[DrawSettingIn, Body()]
-) -> Response[DrawSettingOut]:
-    """The service is drawn by lot in the region from the next noon release on (R23); its first draw is
-    announced at once (its seed's hash published). Audited."""
-    caller = verified_caller(admin_router)
-    setting, draw = draw_settings.mark_drawn(caller, region, service_code, body.entry_minutes, now())
-    return Response(200, "application/json", DrawSettingOut.of(setting, draw), NO_STORE)
-
-
-@declare(
-    admin_router,
-    "DELETE",
-    "/v1/regions/{region}/draws/{service_code}",
-    tags=["admin"],
-    roles=ADMIN,
-    refusals={404: ("NOT_FOUND",), 409: ("INVALID_STATE",)},
-    writes=True,
-)
-def unmark_drawn(region: Region, service_code: ServiceCode) -> Response[DrawSettingOut]:
-    """First-come again from the next noon release on; the days already opened keep their draws. Audited."""
-    caller = verified_caller(admin_router)
-    return Response(
-        200, "application/json", DrawSettingOut.of(draw_settings.unmark(caller, region, service_code, now())), NO_STORE
-    )
 
 
 @declare(
