@@ -401,25 +401,3 @@ class BookingOut(Model):
 class BookingsOut(Model):
     bookings: list[BookingOut]
     next_cursor: str | None
-
-
-class ClosureIn(Strict):
-    model_config = example(date="2030-10-09", reason="停电检修 power maintenance")
-    date: DateText = Field(description="YYYY-MM-DD, today or later", min_length=1, max_length=10)
-    reason: str = Field(
-        description="told to each citizen by SMS",
-        min_length=1,
-        max_length=60,
-        json_schema_extra={"pattern": TEXT},
-        examples=["停电检修 power maintenance"],
-    )
-
-
-class ClosureOut(Model):
-    office_id: str
-    date: DateText
-    reason: str
-    already_closed: bool = Field(description="the day was closed by an earlier request (this one changed nothing new)")
-    slots_closed: int = Field(description="released slots of the day, all now closed")
-    bookings_cancelled: int = Field(description="the day's bookings cancelled by the hall, in all")
-    cancelled_now: int = Field(description="of those, cancelled by this request")

@@ -7,9 +7,12 @@ from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
 
-from ..domain.draw import ALGORITHM, MAX_STARTS
 from ..domain.identity import mask_id_number
 from .models import DateText, IdNumberText, InstantText, Model, Strict, TimeText, example
+
+# domain.draw's (tests/unit/test_route_models.py checks they agree): its rules load with the entry
+# route's first use, not at the cold start only for this number
+MAX_STARTS = 3
 
 if TYPE_CHECKING:  # the stores are the routes' (their services'), imported where a model reads one
     from ..store.catalog import Catalog
@@ -119,6 +122,8 @@ class DrawOut(Model):
 
     @classmethod
     def of(cls, draw: Draw, places: int) -> DrawOut:
+        from ..domain import draw as draw_rules
+
         frozen = draw.frozen or {}
         return cls(
             draw_id=draw.draw_id,
@@ -135,6 +140,6 @@ class DrawOut(Model):
             seed_sha256=draw.seed_sha256,
             seed=draw.seed if draw.state == "drawn" else None,
             entries_sha256=frozen.get("entries_sha256"),
-            algorithm=frozen.get("algorithm", ALGORITHM),
+            algorithm=frozen.get("algorithm", draw_rules.ALGORITHM),
             drawn_at=draw.drawn_at,
         )

@@ -11,8 +11,8 @@ from aws_lambda_powertools.event_handler.router import APIGatewayRouter
 from ...clock import now
 from ...lazy import lazy
 from ..auth import verified_caller
-from ..models import ClosureIn, ClosureOut, DateText
-from ..models_admin import ClosureLiftedOut, ClosurePreviewOut
+from ..models import DateText
+from ..models_admin import ClosureIn, ClosureLiftedOut, ClosureOut, ClosurePreviewOut
 from ..routing import ADMIN, CATALOG_CHANGE, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)

@@ -15,7 +15,7 @@ from ...clock import now
 from ...lazy import lazy
 from ..auth import operator
 from ..models import CURSOR, BookingOut, RescheduleIn
-from ..models_admin import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut, OperatorFoundOut
+from ..models_operator import CitizenLookupIn, CitizenOut, OperatorBookingIn, OperatorBookingsOut, OperatorFoundOut
 from ..routing import BOOKING_REFUSALS, CANCEL_REFUSALS, LIMITED, OPERATOR, RESCHEDULE_REFUSALS, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
