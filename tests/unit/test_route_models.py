@@ -2,7 +2,8 @@
 classes are built at its cold start): a module named for one audience (`*_citizen`, `*_staff`,
 `*_admin`) is never imported by another audience's function. Read from the source with ast. And the
 route models restate a few of the rules' numbers so that a cold start does not import the rules for
-them (web/models_draws.py): they must agree."""
+them (web/models_draws.py): they must agree. The models modules keep their annotations as objects
+(web/models.py's Model says why)."""
 
 from __future__ import annotations
 
@@ -59,6 +60,15 @@ def test_an_api_function_imports_no_other_audiences_routes_or_models(function: s
     assert any(m.startswith("hallbook.web.routes.") for m in modules)
     others = {a for f, a in AUDIENCES.items() if f != function}
     assert sorted(m for m in modules if m.rsplit("_", 1)[-1] in others) == []
+
+
+def test_the_models_modules_keep_their_field_annotations_as_objects() -> None:
+    """Not as text (`from __future__ import annotations`): pydantic would evaluate each one at the cold start."""
+    assert [
+        p.name
+        for p in sorted(WEB.glob("models*.py"))
+        if "from __future__ import annotations" in p.read_text().splitlines()
+    ] == []
 
 
 def test_the_draw_entry_model_allows_as_many_starts_as_the_draw_rules() -> None:

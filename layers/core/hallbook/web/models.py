@@ -1,7 +1,5 @@
 """Request and response shapes of the HTTP contract (pydantic); they also make the OpenAPI document."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any, Literal
 
@@ -19,7 +17,9 @@ if TYPE_CHECKING:  # the stores are the routes' (their services'), imported wher
 
 class Model(BaseModel):
     """Every request and response model. Built when first used, not at import: a cold start pays only
-    for the models of the routes it serves (pydantic's `defer_build`)."""
+    for the models of the routes it serves (pydantic's `defer_build`). The web/models*.py modules do
+    without `from __future__ import annotations`: with it pydantic evaluates every field's annotation
+    from its text at the cold start (~5 ms of the citizens' function); methods quote theirs instead."""
 
     model_config = ConfigDict(defer_build=True, json_schema_serialization_defaults_required=True)
 
@@ -28,22 +28,22 @@ class Strict(Model):
     model_config = ConfigDict(extra="forbid")
 
 
-def example(**body) -> ConfigDict:
+def example(**body) -> "ConfigDict":
     """A whole request body for the document (Swagger's "Try it out", schemathesis' first case)."""
     return documented([body])
 
 
-def documented(examples: list[dict], **keywords) -> ConfigDict:
+def documented(examples: "list[dict]", **keywords) -> "ConfigDict":
     """Whole-body examples and JSON Schema keywords for the document only (`oneOf` for fields that
     go together): the services check these rules themselves, with the contract's VALIDATION_ERROR."""
     return ConfigDict(json_schema_extra={"examples": examples, **keywords})
 
 
-def null_fields(*names: str) -> dict:
+def null_fields(*names: "str") -> "dict":
     return {name: {"type": "null"} for name in names}
 
 
-def non_blank(pattern: str = r"\S") -> dict:
+def non_blank(pattern: "str" = r"\S") -> "dict":
     return {"type": "string", "pattern": pattern}
 
 
@@ -96,7 +96,7 @@ InstantText = Annotated[
 ]
 
 
-def date_query(description: str, alias: str | None = None) -> Any:
+def date_query(description: "str", alias: "str | None" = None) -> "Any":
     """A `YYYY-MM-DD` query parameter (the services parse it, answering VALIDATION_ERROR)."""
     return Query(alias=alias, max_length=10, description=description, json_schema_extra={"format": "date"})
 
@@ -156,7 +156,7 @@ class OfficeAdminViewOut(OfficeOut):
     closures: list[dict[str, Any]] = Field(description="dated closures {date, reason}")
 
     @classmethod
-    def of(cls, office: Office) -> OfficeAdminViewOut:
+    def of(cls, office: "Office") -> "OfficeAdminViewOut":
         from ..store.catalog import body_of
 
         return cls.model_validate(body_of(office))
@@ -357,7 +357,9 @@ class BookingOut(Model):
     queue: QueueOut | None = Field(default=None, description="R13: once checked in, its ticket and how many before it")
 
     @classmethod
-    def of(cls, booking: Booking, catalog: Catalog | None = None, queue: tuple[str, int] | None = None) -> BookingOut:
+    def of(
+        cls, booking: "Booking", catalog: "Catalog | None" = None, queue: "tuple[str, int] | None" = None
+    ) -> "BookingOut":
         """A booking as the contract shows it: the subject's ID number masked, the hall's and the
         service's names from the catalog."""
         from ..store.catalog import load_catalog
@@ -391,7 +393,9 @@ class BookingOut(Model):
         )
 
     @classmethod
-    def each(cls, bookings: Iterable[Booking], queues: dict[str, tuple[str, int]] | None = None) -> list[BookingOut]:
+    def each(
+        cls, bookings: "Iterable[Booking]", queues: "dict[str, tuple[str, int]] | None" = None
+    ) -> "list[BookingOut]":
         from ..store.catalog import load_catalog
 
         catalog = load_catalog()

@@ -1,8 +1,6 @@
 """Request and response shapes of the administrators' routes: the catalog, the audit log, hall
 closures and residence permits. The call-centre operators' are in models_operator.py."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Any, Literal
 
 from pydantic import Field
@@ -161,7 +159,7 @@ class AuditEntryOut(Model):
     detail: Any = None
 
     @classmethod
-    def of(cls, entry: AuditEntry) -> AuditEntryOut:
+    def of(cls, entry: "AuditEntry") -> "AuditEntryOut":
         return cls(
             audit_id=entry.audit_id,
             at=entry.at.isoformat(),

@@ -3,8 +3,6 @@ see: an application with its materials, decision and history. The citizens' requ
 models_applications_citizen.py, the staff's in models_applications_staff.py, the permits in
 models_permits.py: each function builds only the models of its own routes."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -32,7 +30,7 @@ class UploadOut(Model):
     file_field: str
 
     @classmethod
-    def of(cls, form: UploadForm) -> UploadOut:
+    def of(cls, form: "UploadForm") -> "UploadOut":
         return cls(
             material=form.material,
             method="POST",
@@ -106,14 +104,14 @@ class ApplicationOut(Model):
 
     @classmethod
     def of(
-        cls, application: Application, catalog: Catalog | None = None, *, uploads: list[UploadForm] | None = None
-    ) -> ApplicationOut:
+        cls, application: "Application", catalog: "Catalog | None" = None, *, uploads: "list[UploadForm] | None" = None
+    ) -> "ApplicationOut":
         """An application as answers show it: the applicant's ID number and the mail recipient's
         phone masked."""
         return cls._shown(application, catalog, full=False, download_urls={}, uploads=uploads, applicant=None)
 
     @classmethod
-    def for_staff(cls, view: StaffView) -> ApplicationOut:
+    def for_staff(cls, view: "StaffView") -> "ApplicationOut":
         """As the office's staff open it: the mail recipient's phone in full (they post the permit),
         download URLs of the materials, and the applicant's contact when it was asked for."""
         contact = view.contact
@@ -125,14 +123,14 @@ class ApplicationOut(Model):
     @classmethod
     def _shown(
         cls,
-        application: Application,
-        catalog: Catalog | None,
+        application: "Application",
+        catalog: "Catalog | None",
         *,
-        full: bool,
-        download_urls: dict[str, str],
-        uploads: list[UploadForm] | None,
-        applicant: ApplicantContactOut | None,
-    ) -> ApplicationOut:
+        full: "bool",
+        download_urls: "dict[str, str]",
+        uploads: "list[UploadForm] | None",
+        applicant: "ApplicantContactOut | None",
+    ) -> "ApplicationOut":
         from ..domain.applications import KIND_NAMES, Kind, State, materials_for
         from ..store.catalog import load_catalog
 
@@ -197,7 +195,7 @@ class ApplicationOut(Model):
         )
 
     @classmethod
-    def each(cls, applications: list[Application]) -> list[ApplicationOut]:
+    def each(cls, applications: "list[Application]") -> "list[ApplicationOut]":
         from ..store.catalog import load_catalog
 
         catalog = load_catalog()

@@ -1,8 +1,6 @@
 """Request shapes of the citizens' residence-permit applications (R17): a new application of each kind,
 an upload form, the choice of collection."""
 
-from __future__ import annotations
-
 from typing import Annotated, Literal
 
 from pydantic import Field

@@ -1,8 +1,6 @@
 """Request and response shapes of the routes of the permit office's staff (R17): the office's list,
 the decision and the hand-over."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from .models import Strict, documented

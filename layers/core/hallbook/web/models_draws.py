@@ -1,7 +1,5 @@
 """Request and response shapes of the draw routes (R23)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -62,7 +60,7 @@ class DrawEntryOut(Model):
     service_name_zh: str | None = None
 
     @classmethod
-    def of(cls, entry: Entry, catalog: Catalog | None = None) -> DrawEntryOut:
+    def of(cls, entry: "Entry", catalog: "Catalog | None" = None) -> "DrawEntryOut":
         from ..store.catalog import load_catalog
 
         catalog = catalog or load_catalog()
@@ -89,7 +87,7 @@ class DrawEntryOut(Model):
         )
 
     @classmethod
-    def each(cls, entries: Iterable[Entry]) -> list[DrawEntryOut]:
+    def each(cls, entries: "Iterable[Entry]") -> "list[DrawEntryOut]":
         from ..store.catalog import load_catalog
 
         catalog = load_catalog()
@@ -121,7 +119,7 @@ class DrawOut(Model):
     drawn_at: InstantText | None = None
 
     @classmethod
-    def of(cls, draw: Draw, places: int) -> DrawOut:
+    def of(cls, draw: "Draw", places: "int") -> "DrawOut":
         from ..domain import draw as draw_rules
 
         frozen = draw.frozen or {}

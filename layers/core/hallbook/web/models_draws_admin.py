@@ -1,8 +1,6 @@
 """Request and response shapes of the administrators' draw routes (R23): marking a service drawn in a
 region. The citizens' and the public record's are in models_draws.py."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -29,7 +27,7 @@ class DrawSettingOut(Model):
     next_draw_id: str | None = Field(default=None, description="the draw announced now (its seed hash is public)")
 
     @classmethod
-    def of(cls, setting: DrawSetting, next_draw: Draw | None = None) -> DrawSettingOut:
+    def of(cls, setting: "DrawSetting", next_draw: "Draw | None" = None) -> "DrawSettingOut":
         return cls(
             region=setting.region,
             service_code=setting.service_code,

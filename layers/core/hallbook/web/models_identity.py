@@ -2,8 +2,6 @@
 hall's staff both use. The citizens' own are in models_identity_citizen.py, the staff's in
 models_identity_staff.py: each function builds only the models of its own routes."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Annotated
 
 from pydantic import Field
@@ -25,7 +23,7 @@ class GuardianLinkOut(Model):
     account_id: str | None = None
 
     @classmethod
-    def of(cls, shown: MinorLink, account_id: str | None = None) -> GuardianLinkOut:
+    def of(cls, shown: "MinorLink", account_id: "str | None" = None) -> "GuardianLinkOut":
         """The account's own link to the minor (`none` without one), the minor's ID number masked;
         `account_id` only where the answer names the guardian (a link staff just made)."""
         link = shown.guardians.links.get(shown.account_id)

@@ -1,8 +1,6 @@
 """Request and response shapes of the citizens' identity routes: guardian links (R2), the owner's
 reclaim confirmed (R1) and the account's own life (password reset, phone change)."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

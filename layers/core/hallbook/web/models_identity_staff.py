@@ -1,8 +1,6 @@
 """Request and response shapes of the hall staff's identity routes: guardian links (R2), reclaims of
 an ID number (R1), phone changes, and their second approval or consent."""
 
-from __future__ import annotations
-
 from typing import Annotated
 
 from pydantic import Field

@@ -1,7 +1,5 @@
 """Request and response shapes of the call-centre operators' routes: finding a caller, booking for them."""
 
-from __future__ import annotations
-
 from pydantic import Field
 
 from .models import BookingOut, DateText, IdNumberText, MobileText, Model, RestrictionsOut, Strict, TimeText, example

@@ -1,7 +1,5 @@
 """Response shapes of residence permits (R17): what a citizen holds and what an administrator registered."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -31,7 +29,7 @@ class PermitOut(Model):
     renewal_window: RenewalPeriodOut = Field(description="R17: the days a renewal may be applied for")
 
     @classmethod
-    def of(cls, permit: Permit) -> PermitOut:
+    def of(cls, permit: "Permit") -> "PermitOut":
         """A permit as answers show it: the holder's ID number masked; the renewal window (R17)."""
         from ..domain.applications import renewal_period
         from ..store.catalog import load_catalog

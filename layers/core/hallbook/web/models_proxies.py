@@ -1,7 +1,5 @@
 """Request and response models of the family-proxy routes (R20)."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING
 
 from pydantic import Field
@@ -46,7 +44,7 @@ class ProxyOut(Model):
     code_expires_at: InstantText | None = None
 
     @classmethod
-    def of(cls, shown: Authorisation) -> ProxyOut:
+    def of(cls, shown: "Authorisation") -> "ProxyOut":
         """The authorisation as either party sees it: both parties' names, ID number and phones masked."""
         from ..services.proxies import PENDING, label
 

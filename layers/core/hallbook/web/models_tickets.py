@@ -1,8 +1,6 @@
 """Request and response shapes of the hall routes (R14, R15): staff check-in, tickets, the queue and
 the public display board."""
 
-from __future__ import annotations
-
 from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field
@@ -93,7 +91,7 @@ class TicketOut(Model):
     for_counter: str | None = Field(default=None, description="R15a: transferred to this counter, waiting for it")
 
     @classmethod
-    def of(cls, ticket: Ticket) -> TicketOut:
+    def of(cls, ticket: "Ticket") -> "TicketOut":
         """A ticket as the contract shows it: numbers and states, nothing about the person."""
         return cls(
             ticket_id=ticket.ticket_id,

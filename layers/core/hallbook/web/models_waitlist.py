@@ -1,7 +1,5 @@
 """Request and response shapes of the waitlist routes (R18)."""
 
-from __future__ import annotations
-
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Literal
 
@@ -58,7 +56,7 @@ class WaitlistOut(Model):
     service_name_zh: str | None = None
 
     @classmethod
-    def of(cls, entry: Entry, catalog: Catalog | None = None) -> WaitlistOut:
+    def of(cls, entry: "Entry", catalog: "Catalog | None" = None) -> "WaitlistOut":
         """An entry as the contract shows it (the subject masked). An offer shows its slot and deadline;
         a delayed place's return is never shown anywhere (R19)."""
         from ..domain.waitlist import EntryStatus, cut_off
@@ -93,7 +91,7 @@ class WaitlistOut(Model):
         )
 
     @classmethod
-    def each(cls, entries: Iterable[Entry]) -> list[WaitlistOut]:
+    def each(cls, entries: "Iterable[Entry]") -> "list[WaitlistOut]":
         from ..store.catalog import load_catalog
 
         catalog = load_catalog()
