@@ -16,7 +16,7 @@ from hallbook.services.seed import (
     STAFF_PASSWORD,
     seed_local_accounts,
 )
-from hallbook.web.routing import every_route
+from hallbook.web.routes import every_route
 from local.template import api_routes, read_sam_template
 from tests.support import OFFICE, auth, login, problem, put_test_office, registered
 

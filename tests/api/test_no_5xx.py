@@ -11,7 +11,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.services import accounts
-from hallbook.web.routing import every_route
+from hallbook.web.routes import every_route
 from tests.support import OFFICE, auth, login, open_office, registered
 
 HOSTILE_SEGMENTS = ["x" * 3000, "%00", "%F0%9F%99%82..%2F1e9999"]

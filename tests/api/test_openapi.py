@@ -16,7 +16,8 @@ from hypothesis import strategies as st
 from hallbook.domain import errors
 from hallbook.web import models
 from hallbook.web.openapi import TITLES
-from hallbook.web.routing import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, STAFF, every_route
+from hallbook.web.routes import every_route
+from hallbook.web.routing import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, STAFF
 from local.template import api_routes, read_sam_template
 
 ROUTES = every_route()

@@ -10,7 +10,7 @@ from typing import Any
 
 import pytest
 
-from hallbook.web.routing import every_route
+from hallbook.web.routes import every_route
 from local.template import api_routes, read_sam_template
 
 

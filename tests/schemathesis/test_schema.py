@@ -19,7 +19,8 @@ import urllib.request
 from pathlib import Path
 
 from hallbook.web.openapi import UNLISTED
-from hallbook.web.routing import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, STAFF, every_route
+from hallbook.web.routes import every_route
+from hallbook.web.routing import ADMIN, ANY_ROLE, CITIZEN, OPERATOR, STAFF
 
 ROUTES = every_route()
 

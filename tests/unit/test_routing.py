@@ -13,7 +13,8 @@ from hallbook.config import reset_settings
 from hallbook.domain.errors import Unauthenticated
 from hallbook.services import tokens
 from hallbook.web import guard, openapi
-from hallbook.web.routing import CITIZEN, ROUTES, every_route
+from hallbook.web.routes import every_route
+from hallbook.web.routing import CITIZEN, ROUTES
 
 
 def test_the_guard_and_the_document_read_the_one_declaration() -> None:

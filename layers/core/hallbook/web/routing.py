@@ -129,11 +129,3 @@ def declare(
 
 # the document itself: every function serves it (web/app.py)
 ROUTES[("GET", "/v1/openapi.json")] = Route("GET", "/v1/openapi.json")
-
-
-def every_route() -> dict[tuple[str, str], Route]:
-    """Every route of every function (the document, the tests): imports every router first."""
-    from .routes import ALL_ROUTERS
-
-    ALL_ROUTERS()
-    return ROUTES

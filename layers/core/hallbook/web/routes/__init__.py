@@ -1,6 +1,13 @@
 """Every router of the API. Each function includes the routers of its audience; the OpenAPI document
 includes them all."""
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from ..routing import Route
+
 
 def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loads only what it serves
     # the citizens' catalog, accounts and bookings; closures, the hall, the catalog, the call centre;
@@ -47,3 +54,11 @@ def ALL_ROUTERS():  # noqa: N802 - a registry, imported lazily so a function loa
         draws.router,
         draws_admin.router,
     ]
+
+
+def every_route() -> dict[tuple[str, str], Route]:
+    """Every route of every function (the document, the tests): imports every router first."""
+    from ..routing import ROUTES
+
+    ALL_ROUTERS()
+    return ROUTES
