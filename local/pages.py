@@ -126,10 +126,7 @@ def preflight(request: Request) -> Response:
 
 def preflight_origins() -> list[str]:
     """The template's mock answers one origin, AllowedOrigins' first; local mode adds its own."""
-    configured = settings()
-    allowed = [o.strip() for o in configured.allowed_origins.split(",") if o.strip() not in ("", "*")]
-    local = [o.strip() for o in configured.local_origins.split(",") if o.strip()]
-    return allowed[:1] + local
+    return settings().cors_origins(first_allowed_only=True)
 
 
 def allow_own_origin(host: str) -> None:

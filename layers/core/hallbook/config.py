@@ -99,10 +99,14 @@ class Settings(BaseSettings):
             raise ValueError("RELEASE_DELAY_MAX_MINUTES is below RELEASE_DELAY_MIN_MINUTES")
         return self
 
-    def cors_origins(self) -> list[str]:
-        """The origins whose pages may read the API's answers: ALLOWED_ORIGINS, then LOCAL_ORIGINS."""
-        listed = f"{self.allowed_origins},{self.local_origins}".split(",")
-        return [o.strip() for o in listed if o.strip() and o.strip() != "*"]
+    def cors_origins(self, first_allowed_only: bool = False) -> list[str]:
+        """The origins whose pages may read the API's answers: ALLOWED_ORIGINS (only its first where
+        API Gateway's preflight mock answers one), then LOCAL_ORIGINS; "*" never counts."""
+        allowed, local = (
+            [o.strip() for o in v.split(",") if o.strip() not in ("", "*")]
+            for v in (self.allowed_origins, self.local_origins)
+        )
+        return (allowed[:1] if first_allowed_only else allowed) + local
 
 
 def _explain(error: ValidationError) -> SettingsError:
