@@ -1,4 +1,4 @@
-"""The booking services' rules (book, cancel, reschedule) on the in-memory stores (store/memory.py): no
+"""The booking services' rules (book, cancel, reschedule) on the in-memory stores (store/memory/): no
 AWS. Expected values are the SPEC's (R2, R3, R6-R11, R12, R8a, R13), written here; what only DynamoDB
 can show (its conditions, transactions, races, streams) stays in tests/api and tests/races."""
 

@@ -4,7 +4,7 @@ repository and unit of work of cosmicpython/code, sized for DynamoDB: one transa
 each write below is one call that succeeds whole or raises).
 
 `stores()` answers the implementation in use: DynamoDB (the modules of this package) unless a test
-installed another with `installed(...)` - the in-memory one of store/memory.py, which keeps the same
+installed another with `installed(...)` - the in-memory one of store/memory/, which keeps the same
 guarantees and raises the same exceptions, so the services' rules are tested without AWS (tests/unit).
 What only DynamoDB can show - its conditions, transactions, races and streams - is tested on the
 embedded AWS (tests/api, tests/races).

@@ -1,17 +1,6 @@
-"""The booking services' stores in memory (store/stores.py's interfaces): dicts under one lock, each write
-all-or-nothing with the same guarantees and the same exceptions as the DynamoDB transactions of
-store/bookings/, so tests/unit checks the services' rules without AWS:
-
-    fake = MemoryStores(catalog)
-    fake.release(day)                       # the timetable's slots of that day, every hall and service
-    fake.add_account(account)
-    with installed(fake.stores()):
-        bookings.book(...)
-
-What it leaves out, because only DynamoDB can show it (tests/api, tests/races): the statistics counted in
-the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here), retries
-on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
-"""
+"""The booking aggregate in memory: bookings, subjects and slots (MemoryBookings) and the readers the
+booking services need (catalog, accounts, guardian links, R22's counters). store/memory/__init__.py
+builds one world of them."""
 
 from __future__ import annotations
 
@@ -20,13 +9,13 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
 
-from ..domain.booking import Status, sources_of
-from ..domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
-from ..domain.sanctions import CANCELS_PER_MONTH, month_key
-from ..domain.timetable import slots_for_day
-from .accounts import Account
-from .base import Guard
-from .bookings import (
+from ...domain.booking import Status, sources_of
+from ...domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
+from ...domain.sanctions import CANCELS_PER_MONTH, month_key
+from ...domain.timetable import slots_for_day
+from ..accounts import Account
+from ..base import Guard
+from ..bookings import (
     Booking,
     BookingMoved,
     ReplayedBooking,
@@ -35,12 +24,11 @@ from .bookings import (
     Subject,
     SubjectMoved,
 )
-from .catalog import Catalog
-from .guardians import ACTIVE, Guardians, Link
-from .outbox import Message
-from .slots import SlotState
-from .stores import Stores
-from .waitlist import Place
+from ..catalog import Catalog
+from ..guardians import Guardians
+from ..outbox import Message
+from ..slots import SlotState
+from ..waitlist import Place
 
 SlotKey = tuple[str, str, date, str]  # office, service, day, start
 
@@ -334,37 +322,3 @@ class MemoryFlags:
             return False
         self.raised[(pattern, key)] = count
         return True
-
-
-class MemoryStores:
-    """One in-memory world for the booking services (install `stores()` with store.stores.installed)."""
-
-    def __init__(self, catalog: Catalog):
-        self.bookings = MemoryBookings()
-        self.catalog = MemoryCatalog(catalog)
-        self.accounts = MemoryAccounts()
-        self.guardians = MemoryGuardians()
-        self.flags = MemoryFlags()
-
-    def stores(self) -> Stores:
-        return Stores(
-            bookings=self.bookings,
-            slots=self.bookings,
-            catalog=self.catalog,
-            accounts=self.accounts,
-            guardians=self.guardians,
-            flags=self.flags,
-        )
-
-    def release(self, *days: date) -> None:
-        for day in days:
-            self.bookings.release(self.catalog.catalog, day)
-
-    def add_account(self, account: Account) -> Account:
-        self.accounts.accounts[account.account_id] = account
-        return account
-
-    def link_guardian(self, account_id: str, minor_id_number: str, at: str = "") -> None:
-        """R2: an active guardian link (as a hall's staff would make it)."""
-        links = self.guardians.get(minor_id_number)
-        self.guardians.links[minor_id_number] = links.with_link(Link(account_id, ACTIVE, "staff", at))

@@ -1,0 +1,60 @@
+"""The booking services' stores in memory (store/stores.py's interfaces): dicts under one lock, each write
+all-or-nothing with the same guarantees and the same exceptions as the DynamoDB transactions of
+store/bookings/, so tests/unit checks the services' rules without AWS:
+
+    fake = MemoryStores(catalog)
+    fake.release(day)                       # the timetable's slots of that day, every hall and service
+    fake.add_account(account)
+    with installed(fake.stores()):
+        bookings.book(...)
+
+What it leaves out, because only DynamoDB can show it (tests/api, tests/races): the statistics counted in
+the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here), retries
+on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
+"""
+
+from __future__ import annotations
+
+from datetime import date
+
+from ..accounts import Account
+from ..catalog import Catalog
+from ..guardians import ACTIVE, Link
+from ..stores import Stores
+from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+
+__all__ = ["MemoryStores", "PlaceExists"]
+
+
+class MemoryStores:
+    """One in-memory world for the booking services (install `stores()` with store.stores.installed)."""
+
+    def __init__(self, catalog: Catalog):
+        self.bookings = MemoryBookings()
+        self.catalog = MemoryCatalog(catalog)
+        self.accounts = MemoryAccounts()
+        self.guardians = MemoryGuardians()
+        self.flags = MemoryFlags()
+
+    def stores(self) -> Stores:
+        return Stores(
+            bookings=self.bookings,
+            slots=self.bookings,
+            catalog=self.catalog,
+            accounts=self.accounts,
+            guardians=self.guardians,
+            flags=self.flags,
+        )
+
+    def release(self, *days: date) -> None:
+        for day in days:
+            self.bookings.release(self.catalog.catalog, day)
+
+    def add_account(self, account: Account) -> Account:
+        self.accounts.accounts[account.account_id] = account
+        return account
+
+    def link_guardian(self, account_id: str, minor_id_number: str, at: str = "") -> None:
+        """R2: an active guardian link (as a hall's staff would make it)."""
+        links = self.guardians.get(minor_id_number)
+        self.guardians.links[minor_id_number] = links.with_link(Link(account_id, ACTIVE, "staff", at))
