@@ -21,6 +21,7 @@ from ..accounts import Account
 from ..catalog import Catalog
 from ..guardians import ACTIVE, Link
 from ..stores import Stores
+from .applications import MemoryApplications
 from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
 
 __all__ = ["MemoryStores", "PlaceExists"]
@@ -35,6 +36,7 @@ class MemoryStores:
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
+        self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
 
     def stores(self) -> Stores:
         return Stores(
@@ -44,6 +46,7 @@ class MemoryStores:
             accounts=self.accounts,
             guardians=self.guardians,
             flags=self.flags,
+            applications=self.applications,
         )
 
     def release(self, *days: date) -> None:
