@@ -22,6 +22,7 @@ from ..catalog import Catalog
 from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .tickets import MemoryTickets
 
 __all__ = ["MemoryStores", "PlaceExists"]
 
@@ -35,6 +36,7 @@ class MemoryStores:
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
+        self.tickets = MemoryTickets(self.bookings, self.accounts)
 
     def stores(self) -> Stores:
         return Stores(
@@ -44,6 +46,7 @@ class MemoryStores:
             accounts=self.accounts,
             guardians=self.guardians,
             flags=self.flags,
+            tickets=self.tickets,
         )
 
     def release(self, *days: date) -> None:
