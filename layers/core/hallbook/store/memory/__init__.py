@@ -23,6 +23,7 @@ from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .applications import MemoryApplications
 from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .tickets import MemoryTickets
 
 __all__ = ["MemoryStores", "PlaceExists"]
 
@@ -37,6 +38,7 @@ class MemoryStores:
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
+        self.tickets = MemoryTickets(self.bookings, self.accounts)
 
     def stores(self) -> Stores:
         return Stores(
@@ -47,6 +49,7 @@ class MemoryStores:
             guardians=self.guardians,
             flags=self.flags,
             applications=self.applications,
+            tickets=self.tickets,
         )
 
     def release(self, *days: date) -> None:
