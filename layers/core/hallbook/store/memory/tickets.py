@@ -15,7 +15,8 @@ from ...domain.queue import Kind, TicketStatus, Waiting, ticket_id, ticket_numbe
 from ..bookings import Booking, Subject, SubjectMoved
 from ..outbox import Message
 from ..tickets import Board, BookingNotBooked, Ticket, TicketMoved
-from .bookings import MemoryAccounts, MemoryBookings
+from .accounts import MemoryAccounts
+from .bookings import MemoryBookings
 
 DayKey = tuple[str, date]  # office, day
 OPEN = (TicketStatus.WAITING.value, TicketStatus.CALLED.value)
