@@ -22,7 +22,9 @@ from ..catalog import Catalog
 from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
+from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .tickets import MemoryTickets
 
 __all__ = ["MemoryStores", "PlaceExists"]
 
@@ -36,6 +38,8 @@ class MemoryStores:
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
+        self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
+        self.tickets = MemoryTickets(self.bookings, self.accounts)
 
     def stores(self) -> Stores:
         return Stores(
@@ -45,6 +49,8 @@ class MemoryStores:
             accounts=self.accounts,
             guardians=self.guardians,
             flags=self.flags,
+            applications=self.applications,
+            tickets=self.tickets,
             account_store=self.accounts,
         )
 
