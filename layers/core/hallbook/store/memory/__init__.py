@@ -22,6 +22,7 @@ from ..catalog import Catalog
 from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .waitlist import MemoryWaitlist
 
 __all__ = ["MemoryStores", "PlaceExists"]
 
@@ -35,6 +36,7 @@ class MemoryStores:
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
+        self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
 
     def stores(self) -> Stores:
         return Stores(
@@ -44,6 +46,7 @@ class MemoryStores:
             accounts=self.accounts,
             guardians=self.guardians,
             flags=self.flags,
+            waitlist=self.waitlist,
         )
 
     def release(self, *days: date) -> None:
