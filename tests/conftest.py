@@ -1,4 +1,4 @@
-"""Tests outside tests/unit run the whole system in-process (local.system.LocalSystem): an embedded
+"""Tests outside tests/unit and tests/startup run the whole system in-process (local.system.LocalSystem): an embedded
 AWS on a free port with the template's resources, the handlers' environment and a frozen clock.
 
 Fixtures:
@@ -7,9 +7,9 @@ Fixtures:
   recreated, the clock back at START, the local switches off (no demo data: call system.seed());
 - `api`: system.gateway, e.g. `api.invoke("GET", "/v1/services")`.
 
-The system starts before the first test module outside tests/unit is imported (pytest_collectstart),
-so such a module may read the environment when imported. tests/unit needs no AWS: `pytest tests/unit`
-never starts it (its conftest gives the settings stand-in names). Under pytest-xdist each worker
+The system starts before the first test module outside those two is imported (pytest_collectstart),
+so such a module may read the environment when imported. tests/unit and tests/startup need no AWS:
+`pytest tests/unit` never starts it (its conftest gives the settings stand-in names). Under pytest-xdist each worker
 starts its own system (the controller, which runs no test, starts none).
 """
 
@@ -33,7 +33,8 @@ os.environ.setdefault("HALLBOOK_FAST_HASH", "1")  # cheap password hashing in te
 set_base_environment()  # before anything creates a boto3 session
 
 START = datetime.fromisoformat("2026-09-14T09:00+08:00")  # a Monday, before the noon release
-UNIT_TESTS = Path(__file__).resolve().parent / "unit"
+# what needs no AWS: the unit tests, and the cold-start probes (each a fresh interpreter of its own)
+WITHOUT_AWS = tuple(Path(__file__).resolve().parent / name for name in ("unit", "startup"))
 _system: LocalSystem | None = None
 
 
@@ -58,7 +59,7 @@ def _started() -> LocalSystem:
 def pytest_collectstart(collector: pytest.Collector) -> None:
     if (
         isinstance(collector, pytest.Module)
-        and not collector.path.is_relative_to(UNIT_TESTS)
+        and not any(collector.path.is_relative_to(d) for d in WITHOUT_AWS)
         and not _runs_no_tests(collector.config)
     ):
         _started()

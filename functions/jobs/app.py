@@ -26,7 +26,7 @@ from hallbook.store.catalog import load_catalog
 
 if TYPE_CHECKING:  # each run uses one job's services: imported on first use, not at the cold start
     from hallbook.services import (
-        applications,
+        application_reads,
         calendar_sync,
         draw_run,
         draws,
@@ -40,7 +40,9 @@ if TYPE_CHECKING:  # each run uses one job's services: imported on first use, no
 else:
     from hallbook.lazy import lazy
 
-    applications, draws, notify = (lazy(f"hallbook.services.{m}") for m in ("applications", "draws", "notify"))
+    application_reads, draws, notify = (
+        lazy(f"hallbook.services.{m}") for m in ("application_reads", "draws", "notify")
+    )
     draw_run = lazy("hallbook.services.draw_run")
     release, reminders, sweep = (lazy(f"hallbook.services.{m}") for m in ("release", "reminders", "sweep"))
     tickets, waitlist, calendar_sync = (
@@ -100,7 +102,7 @@ def sweep_no_shows(event: dict) -> dict:
     metrics.add_metric(name="NoShowSuspensions", unit=MetricUnit.Count, value=result.suspended)
     at = now()
     if at.minute < 5:  # the Halls dashboard's gauges, once an hour (the hour's first sweep): a Query per hall
-        waiting, oldest = applications.review_backlog(at)
+        waiting, oldest = application_reads.review_backlog(at)
         metrics.add_metric(name="ApplicationsAwaitingReview", unit=MetricUnit.Count, value=waiting)
         metrics.add_metric(name="OldestApplicationWaitSeconds", unit=MetricUnit.Seconds, value=oldest)
     return {**result.summary(), "waitlist": waitlist_timers(event)}

@@ -87,8 +87,9 @@
     if (!text || typeof text !== "string") return false;
     return lang === "en" ? !/[\u3400-\u9fff\uff08\uff09]/.test(text) : /[\u3400-\u9fff]/.test(text) && !/[A-Za-z]{4,}/.test(text);
   }
-  // codes whose server text says more than the code (until when, which state, which rule)
-  var SPECIFIC = { SUSPENDED: 1, NOT_ELIGIBLE: 1, INVALID_STATE: 1, VALIDATION_ERROR: 1, DRAW_CLOSED: 1 };
+  // codes whose server text says more than the code (until when, which state, which rule; the
+  // cancellation cut-off's hour, which the server formats from the rule's one value)
+  var SPECIFIC = { CANCEL_CLOSED: 1, SUSPENDED: 1, NOT_ELIGIBLE: 1, INVALID_STATE: 1, VALIDATION_ERROR: 1, DRAW_CLOSED: 1 };
 
   // a refusal as one sentence in the page's language: the field's words for a bad field, the server's
   // own words when they are in this language and say more than the code, else the code's words

@@ -104,12 +104,3 @@ def test_a_year_only_the_holidays_package_knows_is_official():
     assert WorkCalendar().bundled_by(2026) == "chinesecalendar" and WorkCalendar().bundled_by(2031) is None
     admin = WorkCalendar({2031: YearEntries(2031)}, {2031: entries})
     assert admin.source(2031) is Source.ADMIN and admin.is_working_day(date(2031, 1, 2))
-
-
-@pytest.mark.parametrize("function", ["citizen_api", "admin_api", "jobs"])
-def test_no_handler_imports_the_holidays_package_at_a_cold_start(function):
-    """Its import loads every country (0.7-3 s): only the noon job's calendar step imports it, lazily.
-    The import runs in a fresh interpreter (tests/unit/probes.py)."""
-    from tests.unit.probes import CALENDARS, loaded
-
-    assert {name: loaded(function)[name] for name in CALENDARS} == {"holidays": False, "lunar_python": False}

@@ -46,16 +46,16 @@ def _graph() -> tuple[dict[str, set[str]], set[tuple[str, str, str]]]:
     edges: dict[str, set[str]] = {m: set() for m in modules}
     private: set[tuple[str, str, str]] = set()
     for module, path in modules.items():
-        tree = ast.parse(path.read_text(encoding="utf-8"))
+        nodes = list(ast.walk(ast.parse(path.read_text(encoding="utf-8"))))  # walked once
         aliases: dict[str, str] = {}
         # an import under `if TYPE_CHECKING:` names a type for mypy and runs never: no circle at run time
         typing_only = {
             id(inner)
-            for node in ast.walk(tree)
+            for node in nodes
             if isinstance(node, ast.If) and isinstance(node.test, ast.Name) and node.test.id == "TYPE_CHECKING"
             for inner in ast.walk(node)
         }
-        for node in ast.walk(tree):
+        for node in nodes:
             if not isinstance(node, ast.ImportFrom) or id(node) in typing_only:
                 continue
             target = _target(module, node, path.name == "__init__.py")
@@ -70,7 +70,7 @@ def _graph() -> tuple[dict[str, set[str]], set[tuple[str, str, str]]]:
                     edges[module].add(target)
                     if alias.name.startswith("_") and not alias.name.startswith("__"):
                         private.add((module, target, alias.name))
-        for node in ast.walk(tree):
+        for node in nodes:
             if (
                 isinstance(node, ast.Attribute)
                 and isinstance(node.value, ast.Name)

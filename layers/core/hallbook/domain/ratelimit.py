@@ -8,6 +8,8 @@ Every limit is computed here; only its counters live elsewhere. Three kinds, for
 - `Period`: fixed periods of `seconds` (a key's count in one is kept elsewhere: store.ratelimits,
   one conditional write per request), for the routes where a limit must hold across every
   environment - registration and SMS codes.
+- `LocalDay`: the same, for a limit that tells the person it refuses "today": the calendar day in
+  Asia/Shanghai, midnight to midnight (an operator's re-sends of one booking's SMS).
 - `DailyQuota`: the codes sent to one phone a day, counted on the code's own item (its day's start
   and sends), so that a send and its count are one write.
 - `Backoff` and `Budget`: a login's schedule per account and client address, and its failure budget
@@ -22,7 +24,10 @@ import math
 import threading
 from collections import OrderedDict
 from dataclasses import dataclass
+from datetime import datetime, time, timedelta
 from typing import TypeVar
+
+from ..clock import SHANGHAI
 
 EPSILON = 1e-6  # float slack in whole seconds
 DAY_SECONDS = 24 * 3600
@@ -112,6 +117,28 @@ class Period:
     def wait(self) -> float:
         """Seconds until the next period opens, when this one's count is spent."""
         return self.ends_at - self.at
+
+
+@dataclass(frozen=True)
+class LocalDay:
+    """The calendar day in Asia/Shanghai that holds `at`, as a counting period: its index is the date's
+    ordinal (the counters' keys), it ends at the next midnight."""
+
+    at: datetime
+
+    @property
+    def index(self) -> int:
+        return self.at.astimezone(SHANGHAI).date().toordinal()
+
+    @property
+    def ends_at(self) -> float:
+        midnight = datetime.combine(self.at.astimezone(SHANGHAI).date() + timedelta(days=1), time(), SHANGHAI)
+        return midnight.timestamp()
+
+    @property
+    def wait(self) -> float:
+        """Seconds until the next day opens."""
+        return self.ends_at - self.at.timestamp()
 
 
 @dataclass(frozen=True)

@@ -20,12 +20,11 @@ from ..domain import errors
 from ..domain.identity import mask_phone, parse_phone
 from ..domain.ratelimit import DailyQuota
 from ..i18n import N_
-from ..store import account_claims, account_codes, login_throttle
-from ..store import accounts as store
+from ..store.account_claims import UNVERIFIED_CLAIM_HOURS
 from ..store.account_codes import Pending
 from ..store.accounts import Account
-from ..store.audit import entry_item
 from ..store.base import Cancelled
+from ..store.stores import stores
 from . import audit, messages, tokens
 from .credentials import check_password, code_hash, hasher, new_code
 from .identity import get_verifier
@@ -50,8 +49,9 @@ def _citizen_by_login(login: str, now: datetime) -> Account | None:
         key = login_key(login, now)
     except errors.ValidationFailed:
         return None
-    account_id = store.find_account_id(key)
-    account = store.get_account(account_id) if account_id else None
+    accounts = stores().account_store
+    account_id = accounts.find_account_id(key)
+    account = accounts.get_account(account_id) if account_id else None
     if account is None or account.role != "citizen" or not account.phone or not account.phone_verified:
         return None
     return account
@@ -71,22 +71,23 @@ def may_send(pending: Pending, at: int, interval: int, quota: DailyQuota) -> tup
 
 
 def own_citizen_account(caller: tokens.Caller) -> Account:
-    account = store.get_account(caller.account_id)
+    account = stores().account_store.get_account(caller.account_id)
     if account is None or account.role != "citizen" or not account.id_number:
         raise errors.Forbidden("Only a citizen's account has a phone to change.")
     return account
 
 
 def phone_taken_by_other(phone: str, account_id: str, now: datetime) -> bool:
-    holder = store.find_account_id(f"PHONE#{phone}")
+    accounts = stores().account_store
+    holder = accounts.find_account_id(f"PHONE#{phone}")
     if holder is None or holder == account_id:
         return False
-    other = store.get_account(holder)
+    other = accounts.get_account(holder)
     if other is None or other.phone != phone:
         return False  # a stale claim
     # an unverified registration's claim expires (store.register_account): the new phone may take it
     return other.phone_verified or now - datetime.fromisoformat(other.created_at) < timedelta(
-        hours=account_claims.UNVERIFIED_CLAIM_HOURS
+        hours=UNVERIFIED_CLAIM_HOURS
     )
 
 
@@ -137,7 +138,8 @@ def request_password_reset(login: str, now: datetime, phone: str | None = None) 
         ):
             log.info("password reset to a new phone not confirmed", extra={"account_id": account.account_id})
             return
-    found = account_codes.get_pending(account.account_id, "reset")
+    accounts = stores().account_store
+    found = accounts.get_pending(account.account_id, "reset")
     if found is None:
         return
     _, pending = found
@@ -158,7 +160,7 @@ def request_password_reset(login: str, now: datetime, phone: str | None = None) 
         code=code,
         minutes=CODE_MINUTES,
     )
-    account_codes.replace_pending_code(
+    accounts.replace_pending_code(
         account.account_id,
         "reset",
         pending_code_hash("reset", account.account_id, code),
@@ -179,12 +181,13 @@ def confirm_password_reset(
     code: the same 422 on `code` (429 once five were tried)."""
     check_password(new_password)
     account = _citizen_by_login(login, now)
-    found = account_codes.get_pending(account.account_id, "reset") if account else None
+    accounts = stores().account_store
+    found = accounts.get_pending(account.account_id, "reset") if account else None
     if account is None or found is None or not found[1].code_hash:
         raise errors.ValidationFailed(WRONG_CODE, field="code")
     pending = found[1]
     at = int(now.timestamp())
-    if not account_codes.count_pending_attempt(account.account_id, "reset", pending.code_hash or "", CODE_ATTEMPTS):
+    if not accounts.count_pending_attempt(account.account_id, "reset", pending.code_hash or "", CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask for a new code.", retry_after=RESET_INTERVAL)
     right = hmac.compare_digest(
         pending_code_hash("reset", account.account_id, str(code or "").strip()), pending.code_hash or ""
@@ -209,17 +212,17 @@ def confirm_password_reset(
             after={"phone": mask_phone(pending.phone)},
         )
         try:
-            account_claims.change_phone(
+            accounts.change_phone(
                 account,
                 pending.phone,
                 None,
                 phone_changed_sms(account, pending.phone, now, "实名核验", "real-name check"),
                 now,
-                lambda tx: tx.put("audit", entry_item(entry)),
+                entry,
             )
         except Cancelled:
             raise errors.InvalidState("The account changed meanwhile; ask for a new code.") from None
-        account = store.get_account(account.account_id) or account
+        account = accounts.get_account(account.account_id) or account
         notice = messages.message(
             f"{account.account_id}#reset-done#{at}",
             "password_reset_done",
@@ -228,11 +231,11 @@ def confirm_password_reset(
             now,
             {"account_id": account.account_id},
         )
-    generation = account_codes.reset_password(
+    generation = accounts.reset_password(
         account.account_id, pending.code_hash or "", hasher().hash(new_password), notice
     )
     if generation is None:
         raise errors.ValidationFailed(WRONG_CODE, field="code")
-    login_throttle.forget_address_attempts(account.account_id, client_address(source_ip))
+    accounts.forget_address_attempts(account.account_id, client_address(source_ip))
     log.info("password reset: older tokens revoked", extra={"account_id": account.account_id})
     return tokens.issue(tokens.Caller(account.account_id, "citizen", None, True, gen=generation), now)

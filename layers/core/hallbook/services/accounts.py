@@ -16,10 +16,8 @@ from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse
 from ..domain.ratelimit import DAY_SECONDS, DailyQuota, Period, Rate, retry_after
 from ..domain.sanctions import month_key
 from ..i18n import N_, translate
-from ..store import account_claims, account_codes, second_factor
-from ..store import accounts as store
-from ..store import bookings as booking_store
 from ..store.accounts import Account
+from ..store.stores import stores
 from . import flags, identity, messages, tokens
 from .credentials import RESEND_INTERVAL, check_password, code_hash, hasher, new_code
 
@@ -69,7 +67,7 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
         code=code,
         minutes=CODE_MINUTES,
     )
-    account_claims.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
+    stores().account_store.register_account(account, [f"ID#{person.value}", f"PHONE#{phone}"], sms, now)
     log.info("account registered", extra={"account_id": account_id, "phone": mask_phone(phone)})
     flags.registered(phone, person.value, account_id, now)  # R22
     return account
@@ -77,8 +75,9 @@ def register(name: str, id_number: str, phone: str, password: str, lang: str, no
 
 def _account_by_id_number(id_number: str, now: datetime) -> Account | None:
     person = parse_id_number(id_number, now.date())
-    account_id = store.find_account_id(f"ID#{person.value}")
-    account = store.get_account(account_id) if account_id else None
+    accounts = stores().account_store
+    account_id = accounts.find_account_id(f"ID#{person.value}")
+    account = accounts.get_account(account_id) if account_id else None
     return account if account is not None and account.id_number == person.value else None
 
 
@@ -91,10 +90,10 @@ def _no_code_here(id_number: str, now: datetime) -> DomainError:
     """An ID number without an account waiting for a code (none, or verified already) is
     answered as a wrong code is, and throttled as one: CODE_ATTEMPTS a CODE_MINUTES period per number,
     then 429 with the wait a resend would have."""
-    from ..store import ratelimits
-
     period = Period(STRANGER_RATE, now.timestamp())
-    if not ratelimits.count("verify_stranger", id_number, period.index, STRANGER_RATE.count, period.ends_at):
+    if not stores().account_store.spend_stranger_attempt(
+        "verify_stranger", id_number, period.index, STRANGER_RATE.count, period.ends_at
+    ):
         raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=int(RESEND_INTERVAL.total_seconds()))
     return ValidationFailed(WRONG_CODE, field="code")
 
@@ -110,8 +109,9 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
         raise _no_code_here(person.value, now)
     if not account.code_hash or not account.code_expires_at or datetime.fromisoformat(account.code_expires_at) <= now:
         raise ValidationFailed(WRONG_CODE, field="code")
-    if not account_codes.count_verification_attempt(account.account_id, account.code_hash, CODE_ATTEMPTS):
-        current = store.get_account(account.account_id) or account
+    accounts = stores().account_store
+    if not accounts.count_verification_attempt(account.account_id, account.code_hash, CODE_ATTEMPTS):
+        current = accounts.get_account(account.account_id) or account
         if current.phone_verified:
             raise _no_code_here(person.value, now)
         if current.code_hash != account.code_hash:  # a new code was sent meanwhile: try against that one
@@ -119,9 +119,9 @@ def verify_phone(id_number: str, code: str, now: datetime) -> Account:
         raise RateLimited("Too many wrong codes; ask for a new code.", retry_after=_resend_wait(current, now))
     if not hmac.compare_digest(code_hash(account.account_id, str(code or "").strip()), account.code_hash):
         raise ValidationFailed(WRONG_CODE, field="code")
-    if not account_claims.mark_phone_verified(account, account.code_hash):
+    if not accounts.mark_phone_verified(account, account.code_hash):
         raise ValidationFailed(WRONG_CODE, field="code")
-    return store.get_account(account.account_id) or account
+    return accounts.get_account(account.account_id) or account
 
 
 def _resend_wait(account: Account, now: datetime) -> int:
@@ -146,11 +146,11 @@ def resend_code(id_number: str, now: datetime) -> None:
     phone nothing is sent and the answer is the same 202 (no enumeration)."""
     account = _account_by_id_number(id_number, now)
     if account is None or account.phone_verified:
-        from ..store import ratelimits
-
         period = Period(STRANGER_RESEND_RATE, now.timestamp())
         number = parse_id_number(id_number, now.date()).value
-        if not ratelimits.count("resend_stranger", number, period.index, STRANGER_RESEND_RATE.count, period.ends_at):
+        if not stores().account_store.spend_stranger_attempt(
+            "resend_stranger", number, period.index, STRANGER_RESEND_RATE.count, period.ends_at
+        ):
             raise RateLimited("A code was sent recently; wait a minute.", retry_after=retry_after(period.wait))
         return
     period_start = datetime.fromisoformat(account.code_period_start) if account.code_period_start else now
@@ -178,7 +178,7 @@ def resend_code(id_number: str, now: datetime) -> None:
         code=code,
         minutes=CODE_MINUTES,
     )
-    if not account_codes.replace_code(
+    if not stores().account_store.replace_code(
         account.account_id,
         code_hash(account.account_id, code),
         (now + timedelta(minutes=CODE_MINUTES)).isoformat(),
@@ -191,7 +191,7 @@ def resend_code(id_number: str, now: datetime) -> None:
 
 
 def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
-    account = store.get_account(caller.account_id)
+    account = stores().account_store.get_account(caller.account_id)
     if account is None:
         raise Unauthenticated("The account no longer exists.")
     result: dict[str, Any] = {
@@ -209,7 +209,7 @@ def profile(caller: tokens.Caller, now: datetime) -> dict[str, Any]:
         "lang": account.lang,
     }
     if account.role == "citizen" and account.id_number:
-        subject = booking_store.get_subject(account.id_number)
+        subject = stores().bookings.get_subject(account.id_number)
         record = subject.record()
         suspension = record.suspension(now)
         result["restrictions"] = {
@@ -265,6 +265,7 @@ def create_staff_account(
         lang="zh",
         created_at=now.isoformat(),
     )
-    account_claims.register_account(account, [f"LOGIN#{login_name.lower()}"], None, now)
-    second_factor.set_totp_secret(account.account_id, totp_secret or totp.new_secret())
+    accounts = stores().account_store
+    accounts.register_account(account, [f"LOGIN#{login_name.lower()}"], None, now)
+    accounts.set_totp_secret(account.account_id, totp_secret or totp.new_secret())
     return account

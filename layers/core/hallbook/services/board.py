@@ -9,7 +9,7 @@ from datetime import date, datetime
 from typing import Any
 
 from ..domain.queue import ahead_of, average_service_minutes, call_order, estimated_wait_minutes
-from ..store import tickets as store
+from ..store.stores import stores
 from ..store.tickets import Ticket
 from .catalog import get_office
 
@@ -28,9 +28,9 @@ class DayTickets:
 
 def day_tickets(office_id: str, now: datetime) -> DayTickets:
     """The counter console's day list: every ticket of the hall today, in the order issued."""
-    office = get_office(office_id)
+    office = get_office(office_id, stores().catalog.load_catalog())
     today = now.date()
-    tickets = sorted(store.tickets_of(office.office_id, today), key=lambda t: (t.issued_at, t.number))
+    tickets = sorted(stores().tickets.tickets_of(office.office_id, today), key=lambda t: (t.issued_at, t.number))
     return DayTickets(office.office_id, today, tickets)
 
 
@@ -40,9 +40,9 @@ def board(office_id: str, now: datetime) -> dict[str, Any]:
     tickets in call order with their estimated wait (the first 50; `waiting_count` counts all), the
     last call (while it is being served: the board announces it) and the hall's sound setting.
     One eventually consistent Query of small items (the board item and the waiting entries)."""
-    office = get_office(office_id)
+    office = get_office(office_id, stores().catalog.load_catalog())
     today = now.date()
-    state, waiting = store.queue_of(office.office_id, today, consistent=False)
+    state, waiting = stores().tickets.queue_of(office.office_id, today, consistent=False)
     serving = len(state.counters - state.paused)
     ordered = call_order(waiting, state.calls)
     shown = state.last_number and state.calling.get(state.last_counter or "") == state.last_number
@@ -87,5 +87,5 @@ def queue_position(office_id: str, day: date, ticket_id: str) -> int | None:
     """R13's `queue.ahead`: how many waiting tickets the hall calls before this one (in the board's
     order: R15, skips held back), or None when the ticket is not waiting (called, done, or unknown).
     One eventually consistent Query of the hall's queue."""
-    state, waiting = store.queue_of(office_id, day, consistent=False)
+    state, waiting = stores().tickets.queue_of(office_id, day, consistent=False)
     return ahead_of(ticket_id, waiting, state.calls)

@@ -15,11 +15,9 @@ from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..domain.reference import normalise_reference
 from ..domain.timetable import parse_hhmm
 from ..i18n import N_
-from ..store import accounts as account_store
-from ..store import bookings as booking_store
-from ..store import hall_queue
 from ..store.bookings import Booking
 from ..store.catalog import Office
+from ..store.stores import stores
 from ..store.tickets import BookingNotBooked, Ticket
 from .catalog import get_office
 
@@ -66,7 +64,7 @@ def check_in(office_id: str, reference: str | None, id_number: str | None, now: 
     """Check a booking in by reference or by ID number and issue its `A` ticket."""
     if bool(reference) == bool(id_number):
         raise errors.ValidationFailed("Send either `reference` or `id_number`.", field="reference")
-    office = get_office(office_id)
+    office = get_office(office_id, stores().catalog.load_catalog())
     booking = _by_reference(office, reference) if reference else _by_id_number(office, id_number or "", now)
     return _check_in(booking, office, now)
 
@@ -75,7 +73,7 @@ def _by_reference(office: Office, reference: str) -> Booking:
     ref = normalise_reference(reference)
     if ref is None:
         raise errors.ValidationFailed("That is not a booking reference (8 letters and digits).", field="reference")
-    here = [b for b in booking_store.find_by_reference(ref) if b.office_id == office.office_id]
+    here = [b for b in stores().tickets.find_by_reference(ref) if b.office_id == office.office_id]
     if here:
         return max(here, key=lambda b: b.date)
     raise _no_booking_here(ref)
@@ -92,11 +90,10 @@ def _by_id_number(office: Office, raw: str, now: datetime) -> Booking:
     the person with this ID number (a guardian checking in a minor's booking, R2)."""
     today = now.date()
     person = parse_id_number(raw, today)
-    found = {b.booking_id: b for b in booking_store.subject_bookings_on(person.value, today)}
-    account_id = account_store.find_account_id(f"ID#{person.value}")
-    if account_id:
-        for b in booking_store.account_bookings_made_since(account_id, now - BOOKINGS_MADE_WITHIN):
-            found.setdefault(b.booking_id, b)
+    store = stores().tickets
+    found = {b.booking_id: b for b in store.subject_bookings_on(person.value, today)}
+    for b in store.bookings_made_by(person.value, now - BOOKINGS_MADE_WITHIN):
+        found.setdefault(b.booking_id, b)
     today_here = sorted(
         (b for b in found.values() if b.office_id == office.office_id and b.date == today),
         key=lambda b: (b.start, b.created_at),
@@ -157,9 +154,9 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
             )
         )
     try:
-        ticket = hall_queue.check_in(booking, starts_at, now)
+        ticket = stores().tickets.check_in(booking, starts_at, now)
     except BookingNotBooked:
-        current = booking_store.get_booking(booking.booking_id) or booking
+        current = stores().bookings.get_booking(booking.booking_id) or booking
         _refuse_state(current)
         raise errors.InvalidState("The booking changed meanwhile; try again.") from None
     log.info(
@@ -172,7 +169,7 @@ def _check_in(booking: Booking, office: Office, now: datetime) -> CheckedIn:
 
 
 def identity_of(booking: Booking) -> Identity:
-    account = account_store.get_account(booking.account_id)
+    account = stores().accounts.get_account(booking.account_id)
     own = account is not None and account.id_number == booking.subject_id_number
     return Identity(
         name=mask_name(account.name) if own and account else None,

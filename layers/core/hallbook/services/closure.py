@@ -9,10 +9,9 @@ from datetime import datetime
 from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_phone
-from ..store import account_claims
 from ..store import bookings as booking_store
-from ..store.audit import entry_item
 from ..store.base import Cancelled
+from ..store.stores import stores
 from . import audit, messages, tokens
 from .account_life import own_citizen_account
 
@@ -32,7 +31,7 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
     cancelled = 0
     cursor = None
     while True:
-        page, cursor = booking_store.list_for_account(account.account_id, 100, cursor)
+        page, cursor = stores().bookings.list_for_account(account.account_id, 100, cursor)
         for booking in page:
             if booking.status != Status.BOOKED.value:
                 continue
@@ -88,7 +87,7 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
             )
         )
     try:
-        account_claims.close_account(account, pseudonym, sms, now, lambda tx: tx.put("audit", entry_item(entry)))
+        stores().account_store.close_account(account, pseudonym, sms, now, entry)
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; try again.") from None
     log.info("account closed", extra={"account_id": account.account_id, "cancelled": cancelled})

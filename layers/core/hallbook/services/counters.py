@@ -13,12 +13,9 @@ from .. import telemetry
 from ..domain import errors
 from ..domain.queue import SKIPS_ALLOWED, TicketStatus
 from ..i18n import N_, Bilingual
-from ..store import accounts as account_store
-from ..store import bookings as booking_store
-from ..store import counters as counter_store
-from ..store import tickets as store
 from ..store.bookings import SubjectMoved
-from ..store.catalog import load_catalog
+from ..store.catalog import Office, Service
+from ..store.stores import stores
 from ..store.tickets import Ticket
 from . import audit, guardians, sweep
 from .catalog import get_office, get_service
@@ -34,8 +31,16 @@ def _audited_ticket(
     return audit.recorded(caller, action, f"OFFICE#{office_id}/TICKET#{ticket_id}", now, detail={})
 
 
+def _office(office_id: str) -> Office:
+    return get_office(office_id, stores().catalog.load_catalog())
+
+
+def _service(service_code: str) -> Service:
+    return get_service(service_code, stores().catalog.load_catalog())
+
+
 def _called(office_id: str, ticket_id: str, step: str) -> Ticket:
-    get_office(office_id)
+    _office(office_id)
     ticket = ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
         raise errors.InvalidState(
@@ -58,7 +63,7 @@ def recall(caller: Caller, office_id: str, ticket_id: str, now: datetime) -> Tic
     with _audited_ticket(caller, "ticket.recall", office_id, ticket_id, now) as record:
         ticket = _called(office_id, ticket_id, "recalled")
         record["detail"] = {"number": ticket.number, "counter": ticket.counter}
-        if not counter_store.recall(ticket, now):
+        if not stores().tickets.recall(ticket, now):
             raise _changed(ticket)
         telemetry.count("TicketsRecalled")
     return replace(ticket, recalls=ticket.recalls + 1, rev=ticket.rev + 1, called_at=now.isoformat())
@@ -70,11 +75,11 @@ def skip(caller: Caller, office_id: str, ticket_id: str, now: datetime) -> Ticke
     and a booking ticket's booking becomes `no_show`, counted for R12 only then."""
     with _audited_ticket(caller, "ticket.skip", office_id, ticket_id, now) as record:
         ticket = _called(office_id, ticket_id, "skipped")
-        office = get_office(office_id)
+        office = _office(office_id)
         record["detail"] = {"number": ticket.number, "counter": ticket.counter, "skips": ticket.skips + 1}
         if ticket.skips < SKIPS_ALLOWED:
-            held = store.get_board(office.office_id, ticket.date).calls + office.skip_returns_after
-            if not counter_store.requeue(ticket, now, held_until=held, skipped=True):
+            held = stores().tickets.get_board(office.office_id, ticket.date).calls + office.skip_returns_after
+            if not stores().tickets.requeue(ticket, now, held_until=held, skipped=True):
                 raise _changed(ticket)
             record["detail"]["returns_after_calls"] = office.skip_returns_after
             telemetry.count("TicketsSkipped")
@@ -88,22 +93,23 @@ def skip(caller: Caller, office_id: str, ticket_id: str, now: datetime) -> Ticke
 
 
 def _end_as_no_show(ticket: Ticket, now: datetime) -> None:
-    booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
+    seam = stores()
+    booking = seam.bookings.get_booking(ticket.booking_id) if ticket.booking_id else None
     if booking is None:
-        if not counter_store.end_skipped(ticket, now):
+        if not seam.tickets.end_skipped(ticket, now):
             raise _changed(ticket)
         return
-    account = account_store.get_account(booking.account_id)
+    account = seam.accounts.get_account(booking.account_id)
     counts = guardians.counts_against_subject(account, booking.subject_id_number)  # R2
-    subject = booking_store.get_subject(booking.subject_id_number)
+    subject = seam.bookings.get_subject(booking.subject_id_number)
     for _ in range(CLAIM_ROUNDS):
-        sms, until = sweep.no_show_consequences(booking, subject, account, load_catalog(), now, counts)
+        sms, until = sweep.no_show_consequences(booking, subject, account, seam.catalog.load_catalog(), now, counts)
         try:
-            if not counter_store.end_skipped(ticket, now, subject=subject, sms=sms, noshow_until=until, counts=counts):
+            if not seam.tickets.end_skipped(ticket, now, subject=subject, sms=sms, noshow_until=until, counts=counts):
                 raise _changed(ticket)
             return
         except SubjectMoved:
-            subject = booking_store.get_subject(booking.subject_id_number)
+            subject = seam.bookings.get_subject(booking.subject_id_number)
     raise errors.Busy("The booking's record kept changing; please retry.")
 
 
@@ -115,7 +121,7 @@ def transfer(
     with _audited_ticket(caller, "ticket.transfer", office_id, ticket_id, now) as record:
         if bool(counter) == bool(service_code):
             raise errors.ValidationFailed("Send either `counter` or `service_code`.", field="counter")
-        office = get_office(office_id)
+        office = _office(office_id)
         ticket = ticket_of(office_id, ticket_id)
         if ticket.status not in (TicketStatus.CALLED.value, TicketStatus.WAITING.value):
             raise errors.InvalidState(
@@ -127,7 +133,7 @@ def transfer(
             )
         target = counter_name(counter) if counter else None
         if service_code:
-            service = get_service(service_code)
+            service = _service(service_code)
             if service.code not in office.services:
                 raise errors.ServiceNotOffered(
                     N_(
@@ -144,7 +150,7 @@ def transfer(
         }
         if target and target == ticket.counter and ticket.status == TicketStatus.CALLED.value:
             raise errors.ValidationFailed("The ticket is already at that counter.", field="counter")
-        if not counter_store.requeue(ticket, now, for_counter=target, service_code=service_code):
+        if not stores().tickets.requeue(ticket, now, for_counter=target, service_code=service_code):
             raise _changed(ticket)
         telemetry.count("TicketsTransferred")
     return replace(
@@ -171,12 +177,12 @@ def pause(caller: Caller, office_id: str, counter: str, now: datetime, *, paused
     it out. Pausing with a ticket still being served there is refused: complete, skip or transfer it."""
     action = "counter.pause" if paused else "counter.resume"
     with audit.recorded(caller, action, f"OFFICE#{office_id}/COUNTER#{counter[:16]}", now) as record:
-        office = get_office(office_id)
+        office = _office(office_id)
         name = counter_name(counter)
         record["detail"] = {"counter": name}
         today = now.date()
         if paused:
-            state = store.get_board(office.office_id, today)
+            state = stores().tickets.get_board(office.office_id, today)
             serving = state.calling.get(name)
             if serving:
                 raise errors.InvalidState(
@@ -186,5 +192,5 @@ def pause(caller: Caller, office_id: str, counter: str, now: datetime, *, paused
                         ticket=serving,
                     )
                 )
-        counter_store.set_paused(office.office_id, today, name, paused)
+        stores().tickets.set_paused(office.office_id, today, name, paused)
     return CounterState(office.office_id, name, paused)

@@ -30,10 +30,9 @@ from ..domain.login import (
     SECOND_FACTOR_HOURS,
 )
 from ..i18n import N_
-from ..store import accounts as store
-from ..store import login_throttle, second_factor
 from ..store.accounts import Account
 from ..store.login_throttle import LoginGuard
+from ..store.stores import stores
 from . import messages, tokens
 from .credentials import RESEND_INTERVAL, argon2_errors, code_hash, hasher, new_code
 
@@ -94,8 +93,9 @@ def _find_login(login: str, now: datetime, address: str | None = None) -> tuple[
         key = login_key(login, now)
     except ValidationFailed:
         return None
-    account_id = store.find_account_id(key)
-    return login_throttle.get_account_for_login(account_id, address) if account_id else None
+    accounts = stores().account_store
+    account_id = accounts.find_account_id(key)
+    return accounts.get_account_for_login(account_id, address) if account_id else None
 
 
 def _stranger_key(login: str, now: datetime) -> str:
@@ -118,7 +118,7 @@ def reserve_attempt(account: Account, guard: LoginGuard, address: str, at: int) 
 def _reserve(throttled: str, seen: tuple[int, int] | None, address: str, at: int) -> None:
     wait = BACKOFF.wait(*seen, at) if seen else 0
     if not wait:
-        wait = login_throttle.reserve_address_attempt(throttled, address, at, BACKOFF, seen)
+        wait = stores().account_store.reserve_address_attempt(throttled, address, at, BACKOFF, seen)
     if wait:
         raise RateLimited(
             N_("Too many wrong passwords from this address; try again in {seconds} seconds.", seconds=wait),
@@ -142,6 +142,7 @@ def login(
     wrong password gets the same 401 as an unknown login."""
     address = client_address(source_ip)
     at = int(now.timestamp())
+    accounts = stores().account_store
     found = _find_login(login, now, address)
     if found is None:
         _reserve(_stranger_key(login, now), None, address, at)  # the back-off an account would have
@@ -154,7 +155,7 @@ def login(
     reserve_attempt(account, guard, address, at)
     reserved = None
     if not guarded:
-        reserved = login_throttle.reserve_login_budget(account.account_id, at, BUDGET)
+        reserved = accounts.reserve_login_budget(account.account_id, at, BUDGET)
         if reserved is None:  # spent (by failures that raced this one's read)
             _require_second_factor(account, at)
             guarded = True
@@ -162,13 +163,13 @@ def login(
         hasher().verify(account.password_hash, password or "")
     except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
         if reserved is None:
-            login_throttle.record_login_failure(account.account_id)  # else its budget unit counted it already
+            accounts.record_login_failure(account.account_id)  # else its budget unit counted it already
         elif BUDGET.spent(reserved, at):
             _require_second_factor(account, at)  # this failure emptied the budget
         raise Unauthenticated("Wrong login or password.") from None
     used_code = None
     if guarded:  # the password is right: the step-up, to the owner's own phone or authenticator
-        login_throttle.forget_address_attempts(account.account_id, address)
+        accounts.forget_address_attempts(account.account_id, address)
         if not given:
             sent = _send_step_up(account, guard, now) if factor == "sms" else ""
             raise second_factor_required(factor, sent)
@@ -180,9 +181,9 @@ def login(
                 if factor == "sms"
                 else "The authenticator code is wrong or was used already; try the next one.",
             )
-    if factor == "sms" and used_code and not second_factor.use_login_code(account.account_id, used_code):
+    if factor == "sms" and used_code and not accounts.use_login_code(account.account_id, used_code):
         raise second_factor_required(factor, "That SMS code was just used; log in without a code to get a new one.")
-    login_throttle.record_login_success(account.account_id, address, BUDGET.interval if reserved is not None else 0)
+    accounts.record_login_success(account.account_id, address, BUDGET.interval if reserved is not None else 0)
     caller = tokens.Caller(
         account.account_id, account.role, account.office_id, account.phone_verified, gen=guard.token_gen
     )
@@ -190,7 +191,7 @@ def login(
 
 
 def _require_second_factor(account: Account, at: int) -> None:
-    login_throttle.require_second_factor(account.account_id, at + SECOND_FACTOR_HOURS * 3600)
+    stores().account_store.require_second_factor(account.account_id, at + SECOND_FACTOR_HOURS * 3600)
     log.warning(
         "login failure budget spent: second factor required for %s hours",
         SECOND_FACTOR_HOURS,
@@ -205,12 +206,14 @@ def _check_second_factor(account: Account, guard: LoginGuard, factor: str, given
     at = int(now.timestamp())
     if factor == "totp":
         step = totp.matching_step(guard.totp_secret, given, at) if guard.totp_secret else None
-        return "totp" if step is not None and second_factor.use_totp_step(account.account_id, step) else None
+        return "totp" if step is not None and stores().account_store.use_totp_step(account.account_id, step) else None
     if not guard.login_code_hash or guard.login_code_expires_at <= at:
         raise second_factor_required(
             factor, "The SMS code has expired or was never sent; log in without a code to get a new one."
         )
-    if not second_factor.count_login_code_attempt(account.account_id, guard.login_code_hash, LOGIN_CODE_ATTEMPTS):
+    if not stores().account_store.count_login_code_attempt(
+        account.account_id, guard.login_code_hash, LOGIN_CODE_ATTEMPTS
+    ):
         raise second_factor_required(factor, "Too many wrong SMS codes; log in without a code to get a new one.")
     if not hmac.compare_digest(code_hash(account.account_id, given.strip()), guard.login_code_hash):
         return None
@@ -245,7 +248,7 @@ def _send_step_up(account: Account, guard: LoginGuard, now: datetime) -> str:
         code=code,
         minutes=LOGIN_CODE_MINUTES,
     )
-    second_factor.replace_login_code(
+    stores().account_store.replace_login_code(
         account.account_id,
         code_hash(account.account_id, code),
         at + LOGIN_CODE_MINUTES * 60,

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass, replace
-from datetime import datetime, timedelta
+from datetime import datetime
 from typing import Any
 
-from ..clock import SHANGHAI
 from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_number, parse_phone
+from ..domain.ratelimit import LocalDay, retry_after
 from ..domain.reference import normalise_reference
 from ..i18n import N_
 from ..store import accounts as account_store
@@ -178,15 +178,11 @@ def resend_confirmation(caller: Caller, account_id: str, booking_id: str, now: d
             )
         if not account.phone:
             raise errors.InvalidState("The account has no phone to send to.")
-        local = now.astimezone(SHANGHAI)
-        day_index = local.date().toordinal()
-        day_ends = datetime.combine(local.date() + timedelta(days=1), datetime.min.time(), SHANGHAI)
-        if not ratelimits.count(
-            "operator_resend", booking.booking_id, day_index, RESENDS_PER_DAY, day_ends.timestamp()
-        ):
+        today = LocalDay(now)
+        if not ratelimits.count("operator_resend", booking.booking_id, today.index, RESENDS_PER_DAY, today.ends_at):
             raise errors.RateLimited(
                 N_("This booking's SMS was re-sent {count} times today; try again tomorrow.", count=RESENDS_PER_DAY),
-                retry_after=max(1, int((day_ends - now).total_seconds())),
+                retry_after=retry_after(today.wait),
             )
         catalog = load_catalog()
         office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)

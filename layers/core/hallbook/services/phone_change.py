@@ -12,11 +12,9 @@ from typing import Any
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_phone
 from ..i18n import N_
-from ..store import account_claims, account_codes
-from ..store import accounts as store
 from ..store.accounts import Account
-from ..store.audit import entry_item
 from ..store.base import Cancelled
+from ..store.stores import stores
 from . import audit, messages, tokens
 from .account_life import (
     CODE_ATTEMPTS,
@@ -53,7 +51,8 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
     if phone_taken_by_other(new_phone, account.account_id, now):
         raise errors.PhoneTaken("This phone number already belongs to another account.")
     _real_name_allows(account, new_phone)
-    found = account_codes.get_pending(account.account_id, "phone")
+    accounts = stores().account_store
+    found = accounts.get_pending(account.account_id, "phone")
     if found is None:
         raise errors.Unauthenticated("The account no longer exists.")
     _, pending = found
@@ -78,7 +77,7 @@ def request_phone_change(caller: tokens.Caller, phone: str, now: datetime) -> di
         code=code,
         minutes=CODE_MINUTES,
     )
-    if not account_codes.replace_pending_code(
+    if not accounts.replace_pending_code(
         account.account_id,
         "phone",
         pending_code_hash("phone", account.account_id, f"{new_phone}:{code}"),
@@ -97,11 +96,12 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
     """POST /v1/me/phone/confirm: the code the new phone received; the account moves to it, and the
     old phone is told."""
     account = own_citizen_account(caller)
-    found = account_codes.get_pending(account.account_id, "phone")
+    accounts = stores().account_store
+    found = accounts.get_pending(account.account_id, "phone")
     pending = found[1] if found else None
     if pending is None or not pending.code_hash or not pending.phone:
         raise errors.InvalidState("No phone change is waiting; ask for a code first (POST /v1/me/phone).")
-    if not account_codes.count_pending_attempt(account.account_id, "phone", pending.code_hash, CODE_ATTEMPTS):
+    if not accounts.count_pending_attempt(account.account_id, "phone", pending.code_hash, CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask for a new code.", retry_after=PHONE_INTERVAL)
     given = pending_code_hash("phone", account.account_id, f"{pending.phone}:{str(code or '').strip()}")
     if not hmac.compare_digest(given, pending.code_hash) or pending.expires_at <= int(now.timestamp()):
@@ -115,13 +115,13 @@ def confirm_phone_change(caller: tokens.Caller, code: str, now: datetime) -> dic
         after={"phone": mask_phone(pending.phone)},
     )
     try:
-        account_claims.change_phone(
+        accounts.change_phone(
             account,
             pending.phone,
             pending.code_hash,
             phone_changed_sms(account, pending.phone, now, "短信验证", "SMS code"),
             now,
-            lambda tx: tx.put("audit", entry_item(entry)),
+            entry,
         )
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; ask for a new code.") from None
@@ -134,8 +134,9 @@ def hall_change_target(id_number: str, phone: str, now: datetime) -> tuple[Accou
     the real-name source says the phone is someone else's."""
     person = parse_id_number(id_number, now.date())
     new_phone = parse_phone(phone)
-    account_id = store.find_account_id(f"ID#{person.value}")
-    account = store.get_account(account_id) if account_id else None
+    accounts = stores().account_store
+    account_id = accounts.find_account_id(f"ID#{person.value}")
+    account = accounts.get_account(account_id) if account_id else None
     if account is None or account.role != "citizen" or account.id_number != person.value:
         raise errors.NotFound("No citizen account holds that ID number.")
     if phone_taken_by_other(new_phone, account.account_id, now):
@@ -161,13 +162,13 @@ def change_phone_at_hall(
         after={"phone": mask_phone(new_phone), "office_id": office_id, "id_number": mask_id_number(person.value)},
     )
     try:
-        account_claims.change_phone(
+        stores().account_store.change_phone(
             account,
             new_phone,
             None,
             phone_changed_sms(account, new_phone, now, "大厅核验身份证", "ID card checked at a hall"),
             now,
-            lambda tx: tx.put("audit", entry_item(entry)),
+            entry,
         )
     except Cancelled:
         raise errors.InvalidState("The account changed meanwhile; try again.") from None

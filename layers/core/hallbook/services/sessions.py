@@ -7,8 +7,7 @@ import logging
 from datetime import datetime
 
 from ..domain.errors import Unauthenticated, ValidationFailed
-from ..store import login_throttle
-from ..store import sessions as session_store
+from ..store.stores import stores
 from . import tokens
 from .credentials import argon2_errors, check_password, hasher
 from .login import client_address, reserve_attempt
@@ -19,7 +18,7 @@ log = logging.getLogger(__name__)
 def logout(caller: tokens.Caller, now: datetime) -> None:
     """DELETE /v1/sessions/current: this token's session id is refused from now on (other sessions
     of the account stay)."""
-    session_store.revoke_session(
+    stores().account_store.revoke_session(
         caller.account_id, caller.sid or "", caller.expires_at or int(now.timestamp()), int(now.timestamp())
     )
 
@@ -31,7 +30,8 @@ def change_password(
     one; every token issued before is refused from now on (the account's generation + 1), and the
     answer is a new token for this client."""
     address = client_address(source_ip)
-    found = login_throttle.get_account_for_login(caller.account_id, address)
+    accounts = stores().account_store
+    found = accounts.get_account_for_login(caller.account_id, address)
     if found is None:
         raise Unauthenticated("The account no longer exists.")
     account, guard = found
@@ -40,14 +40,14 @@ def change_password(
     try:
         hasher().verify(account.password_hash, current_password or "")
     except (argon2_errors.VerificationError, argon2_errors.InvalidHashError):
-        login_throttle.record_login_failure(account.account_id)
+        accounts.record_login_failure(account.account_id)
         raise ValidationFailed("The current password is wrong.", field="current_password") from None
     if new_password == current_password:
         raise ValidationFailed("The new password must differ from the current one.", field="new_password")
-    generation = session_store.change_password(account.account_id, account.password_hash, hasher().hash(new_password))
+    generation = accounts.change_password(account.account_id, account.password_hash, hasher().hash(new_password))
     if generation is None:
         raise ValidationFailed("The password was changed meanwhile; log in again.", field="current_password")
-    login_throttle.record_login_success(account.account_id, address, 0)
+    accounts.record_login_success(account.account_id, address, 0)
     log.info("password changed: older tokens revoked", extra={"account_id": account.account_id})
     return tokens.issue(
         tokens.Caller(account.account_id, account.role, account.office_id, account.phone_verified, gen=generation), now

@@ -15,12 +15,8 @@ from .. import telemetry
 from ..domain import errors
 from ..domain.queue import TicketStatus, candidates, day_of_ticket
 from ..i18n import N_, Bilingual
-from ..store import bookings as booking_store
-from ..store import hall_queue
-from ..store import stats as stats_store
-from ..store import tickets as store
 from ..store.bookings import Booking
-from ..store.catalog import load_catalog
+from ..store.stores import stores
 from ..store.tickets import Ticket, TicketMoved
 from .catalog import get_office, get_service
 
@@ -40,7 +36,7 @@ class Completed:
 def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
     """A walk-in `B` ticket. A `book_first` hall serves only bookings (BOOKING_REQUIRED), except for
     walk-in-only business (R3), which cannot be booked at all."""
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office = get_office(office_id, catalog)
     service = get_service(service_code, catalog)
     offered = service.code in office.services
@@ -60,7 +56,7 @@ def walk_in(office_id: str, service_code: str, now: datetime) -> Ticket:
                 service=Bilingual(service.name_zh, service.name_en),
             )
         )
-    ticket = hall_queue.issue_walk_in(office.office_id, now.date(), service.code, now)
+    ticket = stores().tickets.issue_walk_in(office.office_id, now.date(), service.code, now)
     log.info("walk-in ticket", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
     telemetry.count("WalkInTickets")
     return ticket
@@ -83,8 +79,8 @@ def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
     same ticket: the claim deletes the waiting entry on condition it still exists, and a loser
     tries the next ticket (then reads the queue again)."""
     counter = counter_name(counter)
-    office = get_office(office_id)
-    today = now.date()
+    office = get_office(office_id, stores().catalog.load_catalog())
+    store, today = stores().tickets, now.date()
     for _ in range(CLAIM_ROUNDS):
         board_state, waiting = store.queue_of(office.office_id, today, consistent=True)
         if counter in board_state.paused:
@@ -95,13 +91,13 @@ def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
         if not mine:
             raise errors.QueueEmpty("Nobody is waiting.")
         for candidate in mine:
-            if hall_queue.claim(office.office_id, today, candidate, counter, now):
+            if store.claim(office.office_id, today, candidate, counter, now):
                 ticket = store.get_ticket(office.office_id, today, candidate.ticket_id)
                 if ticket is None:  # pragma: no cover - written in the same transaction
                     raise errors.Busy("The ticket vanished; please retry.")
                 log.info("called", extra={"office_id": office.office_id, "ticket_id": ticket.ticket_id})
                 waited = _seconds_between(ticket.issued_at, now)
-                stats_store.count(office.office_id, ticket.service_code, today, called=1, wait_seconds=waited)
+                store.count_called(office.office_id, ticket.service_code, today, waited)
                 telemetry.count("TicketsCalled")
                 telemetry.seconds("QueueWaitSeconds", waited)
                 telemetry.emit("TicketsWaiting", len(waiting) - 1, office=office.office_id)
@@ -111,7 +107,7 @@ def call_next(office_id: str, counter: str, now: datetime) -> Ticket:
 
 def ticket_of(office_id: str, ticket_id: str) -> Ticket:
     day = day_of_ticket(ticket_id)
-    ticket = store.get_ticket(office_id, date.fromisoformat(day), ticket_id) if day else None
+    ticket = stores().tickets.get_ticket(office_id, date.fromisoformat(day), ticket_id) if day else None
     if ticket is None:
         raise errors.NotFound(N_("No ticket {ticket} at this hall.", ticket=ticket_id))
     return ticket
@@ -119,7 +115,7 @@ def ticket_of(office_id: str, ticket_id: str) -> Ticket:
 
 def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
     """The called ticket is done; its booking (if any) becomes `completed`."""
-    get_office(office_id)
+    get_office(office_id, stores().catalog.load_catalog())
     ticket = ticket_of(office_id, ticket_id)
     if ticket.status != TicketStatus.CALLED.value:
         raise errors.InvalidState(
@@ -130,7 +126,7 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
             )
         )
     try:
-        hall_queue.complete(ticket, now)
+        stores().tickets.complete(ticket, now)
     except TicketMoved:
         raise errors.InvalidState(
             N_("Ticket {ticket} changed meanwhile (or its booking is not checked in).", ticket=ticket.number)
@@ -138,7 +134,7 @@ def complete(office_id: str, ticket_id: str, now: datetime) -> Completed:
     done = replace(ticket, status=TicketStatus.DONE.value, done_at=now.isoformat())
     if ticket.called_at:
         telemetry.seconds("ServiceSeconds", _seconds_between(ticket.called_at, now))
-    booking = booking_store.get_booking(ticket.booking_id) if ticket.booking_id else None
+    booking = stores().bookings.get_booking(ticket.booking_id) if ticket.booking_id else None
     return Completed(done, booking)
 
 
@@ -153,9 +149,10 @@ def finish_booking_ticket(booking: Booking, now: datetime) -> bool:
     """The ticket of a checked-in booking whose business was completed elsewhere (a residence permit
     handed over: services.applications.complete) is done and the booking `completed`, so the ticket
     leaves the board. False when the booking has no open ticket."""
+    store = stores().tickets
     for ticket in store.open_tickets(booking.office_id, booking.date):
         if ticket.booking_id == booking.booking_id:
-            return hall_queue.close_ticket(ticket, now)
+            return store.close_ticket(ticket, now)
     return False
 
 
@@ -163,10 +160,10 @@ def close_day_end(now: datetime) -> dict[str, Any]:
     """The evening job ({"job": "close_day"}, 22:30): every hall's tickets of today still waiting or
     called, and their checked-in bookings, become `closed_at_day_end` - the board starts empty, and the
     booking says it was checked in and never completed. Idempotent: a second run finds nothing open."""
-    today, closed = now.date(), 0
-    for office_id in sorted(load_catalog().offices):
+    store, today, closed = stores().tickets, now.date(), 0
+    for office_id in sorted(stores().catalog.load_catalog().offices):
         for ticket in store.open_tickets(office_id, today):
-            closed += 1 if hall_queue.close_ticket(ticket, now, day_end=True) else 0
+            closed += 1 if store.close_ticket(ticket, now, day_end=True) else 0
     if closed:
         log.info("tickets closed at the end of the day", extra={"closed": closed})
     return {"job": "close_day", "closed": closed}

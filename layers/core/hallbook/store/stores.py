@@ -20,14 +20,24 @@ from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
+    from ..domain.applications import StoredObject
+    from ..domain.queue import Waiting
+    from ..domain.ratelimit import Backoff, Budget
     from ..domain.waitlist import EntryStatus
+    from .account_codes import Pending
     from .accounts import Account
+    from .applications import Application, PermitUpdate, Step
+    from .audit import AuditEntry
     from .base import Guard
     from .bookings import Booking, RescheduleKey, Subject
     from .catalog import Catalog
     from .guardians import Guardians
+    from .login_throttle import LoginGuard
     from .outbox import Message
+    from .permits import Permit
     from .slots import SlotState
+    from .tickets import Board, Ticket
+    from .uploads import UploadForm
     from .waitlist import Entry, Place
 
 
@@ -222,9 +232,336 @@ class WaitlistStore(Protocol):
         ...
 
 
+# ---------------------------------------------------------------- residence-permit applications (R17)
+
+
+class ApplicationStore(Protocol):
+    """R17's applications with their permits and uploaded materials: every step is one write that
+    succeeds whole or raises - the application, its SMS (R16), its permit-and-kind lock and its permit's
+    change together (services/applications.py and its application_*.py neighbours)."""
+
+    def open_application(self, application: Application) -> None:
+        """The draft and its permit-and-kind lock (one open application per permit and kind), all or
+        nothing. Raises store.applications.AlreadyOpen with the open one's id (None: freed meanwhile)."""
+        ...
+
+    def move(
+        self,
+        application: Application,
+        step: Step,
+        now: datetime,
+        *,
+        release_lock: bool = False,
+        submitted: dict[str, Any] | None = None,
+        decision_reason: str | None = None,
+        collection: dict[str, Any] | None = None,
+        messages: tuple[Message, ...] = (),
+        permit: PermitUpdate | None = None,
+    ) -> None:
+        """From the state read to `step.state` only if still in it (a new collection: only with the
+        attempt count read), with its history entry, what the step records (the materials found, the
+        decision, the collection), its SMS, the lock's release and the permit's change (only while the
+        permit's expiry is the one read), all or nothing. Raises StateMoved or PermitMoved."""
+        ...
+
+    def get_application(self, application_id: str) -> Application | None: ...
+
+    def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Application], str | None]:
+        """A citizen's applications, newest first, a page at a time (cursor: the next page's)."""
+        ...
+
+    def list_for_office(
+        self, office_id: str, state: str, limit: int, cursor: str | None
+    ) -> tuple[list[Application], str | None]:
+        """One office's applications in one state (never drafts), oldest submission first, a page at a time."""
+        ...
+
+    def awaiting_review(self, office_id: str, state: str = "submitted") -> tuple[int, str | None]:
+        """How many of the office's applications are in `state`, and the oldest one's submission instant."""
+        ...
+
+    def get_permit(self, number: str) -> Permit | None: ...
+
+    def upload_form(self, application_id: str, material: str, content_type: str, max_bytes: int) -> UploadForm:
+        """A form that uploads exactly this material, of this type and 1..max_bytes bytes, and nothing else."""
+        ...
+
+    def stored_object(self, application_id: str, material: str) -> StoredObject | None:
+        """The uploaded material's type and size as stored, or None."""
+        ...
+
+    def download_url(self, application_id: str, material: str) -> str:
+        """A short-lived URL that reads the uploaded material."""
+        ...
+
+
+# ---------------------------------------------------------------- the hall's day: tickets and counters
+
+
+class TicketStore(Protocol):
+    """The hall-day aggregate (R14, R15, R15a): a hall's tickets of one day, its queue and its board
+    (the sequences, the last call, what each counter serves, the paused counters), each change written
+    with the booking it moves in one step; and the bookings a clerk checks in. store/hall_day.py on
+    DynamoDB, store/memory/tickets.py in memory."""
+
+    # ------------------------------------------------ what check-in finds (R14)
+
+    def find_by_reference(self, reference: str) -> list[Booking]:
+        """The bookings with this normalised reference, at any hall (almost always one)."""
+        ...
+
+    def subject_bookings_on(self, id_number: str, day: date) -> list[Booking]:
+        """The bookings whose subject is `id_number`, on `day`."""
+        ...
+
+    def bookings_made_by(self, id_number: str, since: datetime) -> list[Booking]:
+        """The bookings made since `since` from the account of the person with this ID number (its own
+        and its minors'), oldest first; none when nobody has an account with it."""
+        ...
+
+    # ------------------------------------------------ the day's tickets and queue
+
+    def get_ticket(self, office_id: str, day: date, ticket_id: str) -> Ticket | None: ...
+
+    def tickets_of(self, office_id: str, day: date) -> list[Ticket]:
+        """Every ticket of the hall's day (the counter console's day list)."""
+        ...
+
+    def open_tickets(self, office_id: str, day: date) -> list[Ticket]:
+        """The hall's tickets of `day` still waiting or called."""
+        ...
+
+    def get_board(self, office_id: str, day: date) -> Board: ...
+
+    def queue_of(self, office_id: str, day: date, consistent: bool = True) -> tuple[Board, list[Waiting]]:
+        """The board and every waiting ticket, read together."""
+        ...
+
+    # ------------------------------------------------ R14, R15: issuing, calling, completing
+
+    def check_in(self, booking: Booking, due_at: datetime, now: datetime) -> Ticket:
+        """Once: a `booked` booking becomes `checked_in` (its subject's R9 lock released) and its `A`
+        ticket, the next number of the hall's day, waits - all or nothing. Raises BookingNotBooked when
+        the booking is no longer `booked`."""
+        ...
+
+    def issue_walk_in(self, office_id: str, day: date, service_code: str, now: datetime) -> Ticket:
+        """The next `B` ticket of the hall's day, waiting."""
+        ...
+
+    def claim(self, office_id: str, day: date, waiting: Waiting, counter: str, now: datetime) -> bool:
+        """Exactly once across counters: the waiting ticket becomes `called` at `counter`, the board's
+        last call (calls counted). False, changing nothing, when it no longer waits."""
+        ...
+
+    def count_called(self, office_id: str, service_code: str, day: date, wait_seconds: float) -> None:
+        """The day's statistics: one more ticket called, after waiting `wait_seconds`."""
+        ...
+
+    def complete(self, ticket: Ticket, now: datetime) -> None:
+        """Only from `called`: the ticket `done`, its booking (if any) `checked_in` -> `completed`, the
+        service time counted and the counter's board entry cleared, all or nothing. Raises TicketMoved
+        when the ticket is not `called` (or its booking not `checked_in`)."""
+        ...
+
+    def close_ticket(self, ticket: Ticket, now: datetime, *, day_end: bool = False) -> bool:
+        """Only from `waiting` or `called` as read: the ticket and its booking end (`done`/`completed`,
+        or with `day_end` both `closed_at_day_end`), a waiting one leaving the queue. False, changing
+        nothing, when it moved on meanwhile."""
+        ...
+
+    # ------------------------------------------------ R15a: at the counter, each only from the ticket as read (`rev`)
+
+    def recall(self, ticket: Ticket, now: datetime) -> bool:
+        """Only a `called` ticket as read: announced again at its counter (the board's last call).
+        False when it changed since it was read."""
+        ...
+
+    def requeue(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        *,
+        held_until: int = 0,
+        for_counter: str | None = None,
+        service_code: str | None = None,
+        skipped: bool = False,
+    ) -> bool:
+        """Only a `called` or `waiting` ticket as read: it waits again (a skip held until `held_until`
+        calls, a transfer for `for_counter` or `service_code`), keeping its kind and place, and leaves
+        its counter on the board. False when it changed since it was read."""
+        ...
+
+    def end_skipped(
+        self,
+        ticket: Ticket,
+        now: datetime,
+        *,
+        subject: Subject | None = None,
+        sms: list[Message] | None = None,
+        noshow_until: str | None = None,
+        counts: bool = True,
+    ) -> bool:
+        """Only a `called` ticket as read: it ends `no_show`, its booking `checked_in` -> `no_show`
+        counted for R12 on `subject` (optimistic on its no-shows: SubjectMoved) with the SMS, all or
+        nothing. False when the ticket changed since it was read."""
+        ...
+
+    def set_paused(self, office_id: str, day: date, counter: str, paused: bool) -> None:
+        """The counter is paused (the board shows it; it calls nobody) or serves again."""
+        ...
+
+
+# ---------------------------------------------------------------- the account aggregate (R1)
+
+
+class AccountStore(AccountReader, Protocol):
+    """The account aggregate (services.accounts, login, sessions, account_life, phone_change, closure):
+    an account with its uniqueness claims, its one-time codes, its login throttle, second factor and
+    sessions. Each write is one conditional step that succeeds whole or changes nothing; a code's
+    attempt is counted BEFORE the code is compared, so parallel guesses compare no more than the limit."""
+
+    def find_account_id(self, login_key: str) -> str | None:
+        """The account a claim names (`ID#`, `PHONE#`, `LOGIN#` in canonical form), if any."""
+        ...
+
+    def register_account(self, account: Account, logins: list[str], message: Message | None, now: datetime) -> None:
+        """R1: the account, its claims and its first SMS, all or nothing. Raises PhoneTaken (a phone
+        claim is held; it answers first) or IdTaken. An unverified account's claims are free again
+        after UNVERIFIED_CLAIM_HOURS."""
+        ...
+
+    def mark_phone_verified(self, account: Account, code_hash: str) -> bool:
+        """The code `code_hash` verifies the phone, once, while the claims are still the account's
+        (they then stop expiring); False otherwise."""
+        ...
+
+    def count_verification_attempt(self, account_id: str, code_hash: str, limit: int) -> bool:
+        """One attempt at the verification code `code_hash`, at most `limit` per code."""
+        ...
+
+    def replace_code(
+        self,
+        account_id: str,
+        code_hash: str,
+        expires_at: str,
+        sends: int,
+        period_start: str,
+        sends_before: int,
+        message: Message,
+    ) -> bool:
+        """A new verification code (attempts at 0) and its SMS, only while `sends_before` codes were sent."""
+        ...
+
+    def spend_stranger_attempt(self, limit: str, key: str, period: int, allowed: int, period_ends_at: float) -> bool:
+        """One of `allowed` attempts in `period` for a key with no account behind it; False when spent."""
+        ...
+
+    def get_account_for_login(self, account_id: str, address: str | None = None) -> tuple[Account, LoginGuard] | None:
+        """The account, its login guard and the back-off of `address`, strongly consistent."""
+        ...
+
+    def reserve_address_attempt(
+        self, account_id: str, address: str, at: int, backoff: Backoff, seen: tuple[int, int] | None = None
+    ) -> int:
+        """Spend one attempt of the account (or a stranger's key) from `address` if the back-off allows
+        one at `at`: 0, else the seconds still to wait (nothing counted)."""
+        ...
+
+    def reserve_login_budget(self, account_id: str, at: int, budget: Budget) -> int | None:
+        """Spend one unit of the account's failure budget (all addresses): its new tat, None when spent."""
+        ...
+
+    def require_second_factor(self, account_id: str, until: int) -> None: ...
+
+    def record_login_failure(self, account_id: str) -> None: ...
+
+    def forget_address_attempts(self, account_id: str, address: str) -> None: ...
+
+    def record_login_success(self, account_id: str, address: str, refund_seconds: int) -> None:
+        """The address's back-off forgotten, failures at 0, `refund_seconds` of the budget given back."""
+        ...
+
+    def replace_login_code(
+        self,
+        account_id: str,
+        code_hash: str,
+        expires_at: int,
+        sends: int,
+        period_start: int,
+        sends_before: int,
+        message: Message,
+    ) -> bool: ...
+
+    def count_login_code_attempt(self, account_id: str, code_hash: str, limit: int) -> bool: ...
+
+    def use_login_code(self, account_id: str, code_hash: str) -> bool:
+        """Single use: True once, for the login that consumed the code."""
+        ...
+
+    def set_totp_secret(self, account_id: str, secret: str) -> None: ...
+
+    def use_totp_step(self, account_id: str, step: int) -> bool:
+        """A TOTP time step is good once, and only after the last one used."""
+        ...
+
+    def revoke_session(self, account_id: str, sid: str, expires_at: int, at: int) -> None: ...
+
+    def change_password(self, account_id: str, old_hash: str, new_hash: str) -> int | None:
+        """The new password and token generation + 1 while the password is still `old_hash`; the new
+        generation, or None."""
+        ...
+
+    def get_pending(self, account_id: str, kind: str) -> tuple[Account, Pending] | None:
+        """The account and its `kind` ("reset" or "phone") code."""
+        ...
+
+    def replace_pending_code(
+        self,
+        account_id: str,
+        kind: str,
+        code_hash: str,
+        expires_at: int,
+        sends: int,
+        period_start: int,
+        sends_before: int,
+        message: Message,
+        phone: str | None = None,
+    ) -> bool: ...
+
+    def count_pending_attempt(self, account_id: str, kind: str, code_hash: str, limit: int) -> bool: ...
+
+    def reset_password(self, account_id: str, code_hash: str, password_hash: str, message: Message) -> int | None:
+        """Rotate the password with the reset code `code_hash`, once, in one write with the generation
+        + 1 and the login throttle cleared (budget, second factor, failures); the new generation or None."""
+        ...
+
+    def change_phone(
+        self,
+        account: Account,
+        new_phone: str,
+        code_hash: str | None,
+        sms: list[Message],
+        now: datetime,
+        audit: AuditEntry | None = None,
+    ) -> None:
+        """R1: the phone's claim moves to `new_phone` (free, expired unverified, or the account's own),
+        the account's phone set and verified, with the SMS and the audit entry, all or nothing. Raises
+        PhoneTaken, or Cancelled when the account changed meanwhile (`code_hash`: the phone change's
+        code must still be that one)."""
+        ...
+
+    def close_account(
+        self, account: Account, pseudonym: str, sms: list[Message], now: datetime, audit: AuditEntry | None = None
+    ) -> None:
+        """PIPL: the claims deleted, the personal data erased (name kept as `pseudonym`), every token
+        refused, with the SMS and the audit entry, all or nothing. Raises Cancelled if closed already."""
+        ...
+
+
 @dataclass(frozen=True)
 class Stores:
-    """What the booking services reach, one implementation of each."""
+    """What the services reach, one implementation of each."""
 
     bookings: BookingStore
     slots: SlotReader
@@ -233,6 +570,9 @@ class Stores:
     guardians: GuardianReader
     flags: FlagCounters
     waitlist: WaitlistStore
+    applications: ApplicationStore
+    tickets: TicketStore
+    account_store: AccountStore
 
 
 class DynamoBookings:
@@ -323,6 +663,9 @@ def dynamo() -> Stores:
     global _dynamo
     if _dynamo is None:
         from . import accounts, catalog, flags, guardians, slots
+        from .account_store import DynamoAccounts
+        from .applications_dynamo import DynamoApplications
+        from .hall_day import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
         _dynamo = Stores(
@@ -333,6 +676,9 @@ def dynamo() -> Stores:
             guardians=guardians,
             flags=flags,
             waitlist=DynamoWaitlist(),
+            applications=DynamoApplications(),
+            tickets=DynamoTickets(),
+            account_store=DynamoAccounts(),
         )
     return _dynamo
 

@@ -11,7 +11,7 @@ from ..domain.identity import mask_id_number, mask_phone
 from .models import InstantText, Model
 
 if TYPE_CHECKING:  # the stores and rules are the routes' (their services'), imported where a model reads one
-    from ..services.applications import StaffView
+    from ..services.application_review import StaffView
     from ..store.applications import Application
     from ..store.catalog import Catalog
     from ..store.uploads import UploadForm

@@ -21,7 +21,10 @@ from ..accounts import Account
 from ..catalog import Catalog
 from ..guardians import ACTIVE, Link
 from ..stores import Stores
-from .bookings import MemoryAccounts, MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .accounts import Claim, MemoryAccounts
+from .applications import MemoryApplications
+from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
 __all__ = ["MemoryStores", "PlaceExists"]
@@ -37,6 +40,8 @@ class MemoryStores:
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
         self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
+        self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
+        self.tickets = MemoryTickets(self.bookings, self.accounts)
 
     def stores(self) -> Stores:
         return Stores(
@@ -47,14 +52,24 @@ class MemoryStores:
             guardians=self.guardians,
             flags=self.flags,
             waitlist=self.waitlist,
+            applications=self.applications,
+            tickets=self.tickets,
+            account_store=self.accounts,
         )
 
     def release(self, *days: date) -> None:
         for day in days:
             self.bookings.release(self.catalog.catalog, day)
 
-    def add_account(self, account: Account) -> Account:
-        self.accounts.accounts[account.account_id] = account
+    def add_account(self, account: Account, logins: tuple[str, ...] | None = None) -> Account:
+        """An account as it is once registered (and verified, if it says so), with its claims: its ID
+        number's and phone's unless `logins` names others (a staff login's `LOGIN#...`)."""
+        keys = logins if logins is not None else (f"ID#{account.id_number}", f"PHONE#{account.phone}")
+        with self.accounts.lock:
+            self.accounts.accounts[account.account_id] = account
+            for key in keys:
+                if not key.endswith("#None"):
+                    self.accounts.claims[key] = Claim(account.account_id)
         return account
 
     def link_guardian(self, account_id: str, minor_id_number: str, at: str = "") -> None:

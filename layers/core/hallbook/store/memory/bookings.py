@@ -1,5 +1,5 @@
 """The booking aggregate in memory: bookings, subjects and slots (MemoryBookings) and the readers the
-booking services need (catalog, accounts, guardian links, R22's counters). store/memory/__init__.py
+booking services need (catalog, guardian links, R22's counters; the accounts are memory/accounts.py). store/memory/__init__.py
 builds one world of them."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from ...domain.booking import Status, sources_of
 from ...domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ...domain.sanctions import CANCELS_PER_MONTH, month_key
 from ...domain.timetable import slots_for_day
-from ..accounts import Account
 from ..base import Guard
 from ..bookings import (
     Booking,
@@ -282,17 +281,6 @@ class MemoryCatalog:
 
     def load_catalog(self, max_age: float = 0.0) -> Catalog:
         return self.catalog
-
-
-@dataclass
-class MemoryAccounts:
-    accounts: dict[str, Account] = field(default_factory=dict)
-
-    def get_account(self, account_id: str) -> Account | None:
-        return self.accounts.get(account_id)
-
-    def get_verified_citizen(self, account_id: str) -> Account | None:
-        return self.accounts.get(account_id)
 
 
 @dataclass

@@ -21,9 +21,12 @@ from ..models_permits import PermitOut, PermitsOut
 from ..routing import APPLICATION_STEP, BOOKING_REFUSALS, CITIZEN, declare, merge
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import applications, permits
+    from ...services import application_collection, application_materials, application_reads, applications, permits
 else:
     applications = lazy("hallbook.services.applications")
+    application_collection = lazy("hallbook.services.application_collection")
+    application_materials = lazy("hallbook.services.application_materials")
+    application_reads = lazy("hallbook.services.application_reads")
     permits = lazy("hallbook.services.permits")
 
 router = APIGatewayRouter()
@@ -72,7 +75,7 @@ def list_applications(
     cursor: Annotated[str | None, Query(max_length=2048, description=CURSOR)] = None,
 ) -> Response[ApplicationsOut]:
     """The caller's applications, newest first."""
-    page = applications.list_own(verified_caller(router), limit, cursor)
+    page = application_reads.list_own(verified_caller(router), limit, cursor)
     return _ok(ApplicationsOut(applications=ApplicationOut.each(page.applications), next_cursor=page.next_cursor))
 
 
@@ -87,7 +90,7 @@ def list_applications(
 def get_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """One of the caller's residence-permit applications with its state, materials and history (R17)."""
     caller = verified_caller(router)
-    return _ok(ApplicationOut.of(applications.own_application(caller, application_id)))
+    return _ok(ApplicationOut.of(application_reads.own_application(caller, application_id)))
 
 
 @declare(
@@ -103,7 +106,9 @@ def create_upload_form(application_id: ApplicationId, body: Annotated[UploadIn, 
     """Another presigned upload form for one material of a draft (another content type, or after
     the first form expired)."""
     caller = verified_caller(router)
-    return _ok(UploadOut.of(applications.new_upload(caller, application_id, body.material, body.content_type)), 201)
+    return _ok(
+        UploadOut.of(application_materials.new_upload(caller, application_id, body.material, body.content_type)), 201
+    )
 
 
 @declare(
@@ -148,4 +153,8 @@ def choose_collection(application_id: ApplicationId, body: Annotated[CollectionI
     caller = verified_caller(router)
     fields = body.model_dump(exclude={"method"})
     fields["day"] = fields.pop("date", None)
-    return _ok(ApplicationOut.of(applications.choose_collection(caller, application_id, body.method, now(), **fields)))
+    return _ok(
+        ApplicationOut.of(
+            application_collection.choose_collection(caller, application_id, body.method, now(), **fields)
+        )
+    )

@@ -19,9 +19,10 @@ from ..models_applications_staff import CompleteIn, DecisionIn, OfficeApplicatio
 from ..routing import APPLICATION_STEP, STAFF, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import applications
+    from ...services import application_reads, application_review
 else:
-    applications = lazy("hallbook.services.applications")
+    application_reads = lazy("hallbook.services.application_reads")
+    application_review = lazy("hallbook.services.application_review")
 
 router = APIGatewayRouter()
 NO_STORE = {"Cache-Control": "no-store"}
@@ -43,7 +44,7 @@ def list_office_applications(
 ) -> Response[OfficeApplicationsOut]:
     """The office's applications in one state, oldest submission first, a page at a time."""
     staff_of(router, office_id)
-    page = applications.office_applications(office_id, state, limit, cursor)
+    page = application_reads.office_applications(office_id, state, limit, cursor)
     return _ok(
         OfficeApplicationsOut(
             office_id=page.office_id,
@@ -57,7 +58,7 @@ def list_office_applications(
 def _staff_application(application_id: str):
     """The application, once the caller is staff (or admin) of its office."""
     verified_caller(router, "staff", "admin")
-    application = applications.for_staff(application_id)
+    application = application_reads.for_staff(application_id)
     return staff_of(router, application.office_id), application
 
 
@@ -72,10 +73,10 @@ def _staff_application(application_id: str):
 def get_office_application(office_id: Office, application_id: ApplicationId) -> Response[ApplicationOut]:
     """One application with presigned download URLs of its materials (a few minutes each)."""
     caller = staff_of(router, office_id)
-    application = applications.for_staff(application_id)
+    application = application_reads.for_staff(application_id)
     if application.office_id != office_id:
         raise NotFound("No such application at this station.")
-    return _ok(ApplicationOut.for_staff(applications.staff_view(application, contact_for=caller, now=now())))
+    return _ok(ApplicationOut.for_staff(application_review.staff_view(application, contact_for=caller, now=now())))
 
 
 @declare(
@@ -89,7 +90,7 @@ def get_office_application(office_id: Office, application_id: ApplicationId) -> 
 def review_application(application_id: ApplicationId) -> Response[ApplicationOut]:
     """submitted -> under_review: staff open the application (its materials' download URLs come back)."""
     caller, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.review(caller, application, now())))
+    return _ok(ApplicationOut.for_staff(application_review.review(caller, application, now())))
 
 
 @declare(
@@ -103,7 +104,9 @@ def review_application(application_id: ApplicationId) -> Response[ApplicationOut
 def decide_application(application_id: ApplicationId, body: Annotated[DecisionIn, Body()]) -> Response[ApplicationOut]:
     """under_review -> approved | rejected (a reason required); the citizen is told by SMS."""
     caller, application = _staff_application(application_id)
-    return _ok(ApplicationOut.for_staff(applications.decide(caller, application, body.approve, body.reason, now())))
+    return _ok(
+        ApplicationOut.for_staff(application_review.decide(caller, application, body.approve, body.reason, now()))
+    )
 
 
 @declare(
@@ -123,6 +126,6 @@ def complete_application(
     caller, application = _staff_application(application_id)
     return _ok(
         ApplicationOut.for_staff(
-            applications.complete(caller, application, now(), body.tracking_number if body else None)
+            application_review.complete(caller, application, now(), body.tracking_number if body else None)
         )
     )

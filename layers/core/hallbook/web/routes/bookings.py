@@ -92,7 +92,7 @@ def get_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[Boo
 
 @declare(router, "POST", "/v1/bookings/{booking_id}/cancel", tags=["bookings"], roles=CITIZEN, refusals=CANCEL_REFUSALS)
 def cancel_booking(booking_id: Annotated[str, Path(max_length=64)]) -> Response[BookingOut]:
-    """Cancel the booking until 18:00 the day before (R10); the place returns after a random delay (R19) and the cancellation counts for R11."""
+    """Cancel the booking until the cut-off, the evening before (R10); the place returns after a random delay (R19) and the cancellation counts for R11."""
     caller = verified_caller(router)
     return Response(200, "application/json", BookingOut.of(bookings.cancel(caller, booking_id, now())), NO_STORE)
 

@@ -1,8 +1,8 @@
 """Fresh interpreters that import one function's handler and report which of WATCHED it had loaded when
-the import finished (the cold-start tests: test_cold_start, test_calendar_days_in_lieu).
+the import finished (tests/startup/test_cold_start.py).
 
 Each probe costs most of a second of CPU in a process of its own, for nothing the other tests need.
-So `pytest tests/unit` starts every probe as soon as the tests are collected (tests/unit/conftest.py):
+So pytest starts every probe as soon as the tests are collected (tests/startup/conftest.py):
 they run side by side on the other core while this process runs the rest, and each test awaits its
 own (`loaded`). Under pytest-xdist a worker starts a probe when a test first asks for it (both workers
 collect every test: starting all of them in each would run each probe twice)."""

@@ -1,14 +1,14 @@
-"""Issue 13, cold start: a handler's import loads neither the X-Ray SDK nor the libraries only some
+"""Cold start: a handler's import loads neither the X-Ray SDK nor the libraries only some
 routes need (PyJWT and cryptography, argon2, phonenumbers, python-stdnum, segno, icalendar); an environment initialised ahead of its
 first request (provisioned concurrency: the noon warmth) loads them during init. What the import
 costs is measured by `make bench` (import_ms_*), never asserted here. Each import runs in a fresh
-interpreter (tests/unit/probes.py: started beside the other tests, awaited here)."""
+interpreter (tests/startup/probes.py: started beside the other tests, awaited here)."""
 
 from __future__ import annotations
 
 import pytest
 
-from tests.unit.probes import HEAVY, PLATFORM, ROUTE_STORES, loaded
+from tests.startup.probes import CALENDARS, HEAVY, PLATFORM, ROUTE_STORES, loaded
 
 
 def heavy(probe: str) -> dict[str, bool]:
@@ -47,3 +47,10 @@ def test_an_api_function_loads_the_platform_at_import_and_no_routes_store(functi
 def test_a_provisioned_environment_loads_the_routes_stores_during_init():
     seen = loaded("citizen_api provisioned")
     assert all(seen[name] for name in ("hallbook.store.bookings", "hallbook.store.catalog", "chinese_calendar")), seen
+
+
+@pytest.mark.R5
+@pytest.mark.parametrize("function", ["citizen_api", "admin_api", "jobs"])
+def test_no_handler_imports_the_holidays_package_at_a_cold_start(function):
+    """Its import loads every country (0.7-3 s): only the noon job's calendar step imports it, lazily."""
+    assert {name: loaded(function)[name] for name in CALENDARS} == {"holidays": False, "lunar_python": False}
