@@ -350,6 +350,20 @@ def test_nothing_is_accepted_before_an_offer_or_after_its_hold_time(world):
     assert world.status(offer) == "offered"  # until the timers pass it on
 
 
+def test_a_subject_suspended_since_joining_cannot_accept(world):
+    """R18: every rule of R8-R12 applies when the offer is accepted - R11's suspension included. (The
+    refusal's code is INVALID_STATE today, as on DynamoDB: the store reads a held lock before the
+    suspension; SUSPENDED would say more.)"""
+    first, offer, place, _, _ = offered(world)
+    world.fake.bookings.subjects[world.id_of(first)] = Subject(
+        world.id_of(first), {SERVICE}, cancel_month=month_key(MONDAY_9.date()), cancel_count=3
+    )
+    with pytest.raises(errors.DomainError):
+        waitlist.accept(first, offer.entry_id, True, place.return_at + timedelta(minutes=1))
+    assert world.status(offer) == "offered" and world.slot() == (2, 1)
+    assert [b for b in world.fake.bookings.bookings.values() if b.account_id == first.account_id] == []
+
+
 def test_leaving_with_an_offer_declines_it_and_the_place_passes_on_after_a_fresh_delay(world):
     first, offer, place, second, e2 = offered(world)
     at = place.return_at + timedelta(minutes=2)
