@@ -30,9 +30,9 @@ from ..i18n import N_
 from ..store import bookings as store
 from ..store import catalog as catalog_store
 from ..store import slots as slot_store
-from ..store import waitlist as waitlist_store
 from ..store.audit import entry_item
 from ..store.catalog import body_of, load_catalog, office_from
+from ..store.stores import stores
 from . import audit, release
 from .catalog import get_office, parse_day
 from .day_cancellation import cancel_day
@@ -127,7 +127,7 @@ def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, A
     bookings = store.get_bookings(store.office_day_bookings(office_id, day))
     codes = sorted(office.timetable)
     slots = [s for code in codes for s in slot_store.slots_between(office_id, code, day, day)]
-    waiting = sum(len(waitlist_store.waiting_entries(office_id, code, day)) for code in codes)
+    waiting = sum(len(stores().waitlist.waiting_entries(office_id, code, day)) for code in codes)
     booked = [b for b in bookings if b.status == Status.BOOKED.value]
     return {
         "office_id": office_id,

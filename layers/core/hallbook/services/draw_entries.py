@@ -14,11 +14,9 @@ from ..domain import draw as rules
 from ..domain import errors
 from ..domain.timetable import parse_hhmm
 from ..i18n import N_, Bilingual, Text
-from ..store import bookings as booking_store
-from ..store import draw_entries as entry_store
-from ..store.catalog import load_catalog
 from ..store.draw_entries import EntryExists
 from ..store.draws import Entry
+from ..store.stores import stores
 from . import eligibility
 from .catalog import get_office, get_service, parse_day
 from .draws import draw_of
@@ -58,7 +56,7 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
         raise errors.ValidationFailed(
             e.args[0] if isinstance(e.args[0], Text) else "`starts` are times HH:MM", field="starts"
         ) from None
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office = get_office(request.office_id, catalog)
     service = get_service(request.service_code, catalog)
     eligibility.ensure_appointment_service(service)
@@ -107,14 +105,14 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
     )
     try:
         _check_subject(subject_id, service.code, now)
-        entry_store.put_entry(entry)
+        stores().draws.enter(entry)
     except EntryExists as exists:
         first = exists.existing
         if first is not None and first.entry_id == entry_id and first.account_id == account.account_id:
             return first, False
         raise errors.AlreadyBooked("This person has entered this draw already.") from None
     except errors.AlreadyBooked:
-        replay = entry_store.get_entry(draw.draw_id, subject_id)
+        replay = stores().draws.get_entry(draw.draw_id, subject_id)
         if replay is not None and replay.entry_id == entry_id:
             return replay, False
         raise
@@ -124,7 +122,7 @@ def enter(caller: Caller, request: EntryRequest, idempotency_key: str | None, no
 
 def _check_subject(subject_id: str, service_code: str, now: datetime) -> None:
     """R9, R11, R12 at entry (checked again at the allocation)."""
-    subject = booking_store.get_subject(subject_id)
+    subject = stores().bookings.get_subject(subject_id)
     if service_code in subject.active_services:
         raise errors.AlreadyBooked("There is already an active booking for this service; cancel it first.")
     suspension = subject.record().suspension(now)
@@ -133,4 +131,4 @@ def _check_subject(subject_id: str, service_code: str, now: datetime) -> None:
 
 
 def list_entries(caller: Caller) -> list[Entry]:
-    return entry_store.entries_of_account(caller.account_id)
+    return stores().draws.entries_of_account(caller.account_id)

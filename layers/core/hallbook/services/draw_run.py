@@ -1,7 +1,7 @@
 """R23, drawing (the DrawClose schedule, every minute 12:00-14:59): each draw whose close is SETTLE
 past is drawn by `run_draw` under a lease. The allocation is computed (domain.draw.allocate) and what
 it ran on frozen in the draw's record; winners are booked in the booking transaction
-(store.bookings.book_slot, the booking id derived from draw and entry), losers told and put on the
+(BookingStore.book_slot, the booking id derived from draw and entry), losers told and put on the
 waitlist if they asked; then the draw is `drawn`, its seed public and its places left first-come. A
 run after a crash recomputes the same allocation from the frozen record and finds what is done."""
 
@@ -22,18 +22,14 @@ from ..domain.reference import new_reference
 from ..domain.timetable import parse_hhmm, slots_for_day
 from ..domain.waitlist import EntryStatus as WaitStatus
 from ..domain.waitlist import cut_off
-from ..store import accounts as account_store
-from ..store import bookings as booking_store
-from ..store import draw_entries as entry_store
-from ..store import draws as store
 from ..store import readcache
-from ..store import waitlist as waitlist_store
-from ..store import waitlist_transactions as waitlist_tx
 from ..store.base import Cancelled, GuardMoved
-from ..store.bookings import Booking, ReplayedBooking
-from ..store.catalog import Catalog, Office, load_catalog
+from ..store.bookings import Booking, ReplayedBooking, Subject
+from ..store.catalog import Catalog, Office
 from ..store.draws import Draw, Entry
 from ..store.outbox import Message
+from ..store.stores import stores
+from ..store.waitlist import Entry as WaitlistEntry
 from . import guardians, messages
 from .draws import forget_cached, halls_and_places
 
@@ -71,22 +67,22 @@ class DrawResult:
 
 def run_due(now: datetime) -> list[DrawResult]:
     """Every draw whose close is SETTLE past and is not drawn yet."""
-    return [run_draw(draw_id, now) for draw_id in store.due_draws(now - rules.SETTLE)]
+    return [run_draw(draw_id, now) for draw_id in stores().draws.due_draws(now - rules.SETTLE)]
 
 
 def run_draw(draw_id: str, now: datetime) -> DrawResult:
     """Draw one draw (module docstring). Safe to run twice, late, or after a crash at any point."""
-    draw = store.get_draw(draw_id)
+    draw = stores().draws.get_draw(draw_id)
     if draw is None:
         return DrawResult(draw_id, "missing")
     if draw.state == "drawn":
         return DrawResult(draw_id, "done", draw.entries or 0, draw.winners or 0)
     if now < draw.closes_at + rules.SETTLE:
         return DrawResult(draw_id, "not_due")
-    if not store.take_lease(draw_id, now, LEASE_SECONDS):
+    if not stores().draws.take_lease(draw_id, now, LEASE_SECONDS):
         return DrawResult(draw_id, "busy")
-    catalog = load_catalog(max_age=0)
-    entries = entry_store.entries_of_draw(draw_id)
+    catalog = stores().catalog.load_catalog(max_age=0)
+    entries = stores().draws.entries_of_draw(draw_id)
     if draw.state == "open":
         halls, places = halls_and_places(draw, catalog)
         ineligible = _ineligible(draw, entries, halls, places, catalog, now)
@@ -98,11 +94,13 @@ def run_draw(draw_id: str, now: datetime) -> DrawResult:
             "entries_sha256": rules.entries_digest(e.entry_id for e in entries),
         }
         allocation = rules.allocate(draw.seed, [_as_rule(e) for e in entries], halls, places, ineligible)
-        if not store.freeze(draw_id, frozen, len(entries), len(allocation.winners)):
-            draw = store.get_draw(draw_id) or draw  # frozen meanwhile (a run whose lease ran out): use its record
+        if not stores().draws.freeze(draw_id, frozen, len(entries), len(allocation.winners)):
+            draw = (
+                stores().draws.get_draw(draw_id) or draw
+            )  # frozen meanwhile (a run whose lease ran out): use its record
     if draw.frozen is not None:
         frozen = draw.frozen
-        entries = entry_store.current_entries(entries)  # resuming: what is done is read strongly
+        entries = stores().draws.current_entries(entries)  # resuming: what is done is read strongly
     halls = {o: rules.Hall(o, d, tuple(s)) for o, d, s in frozen["halls"]}
     places = {(o, s): n for o, s, n in frozen["places"]}
     allocation = rules.allocate(draw.seed, [_as_rule(e) for e in entries], halls, places, frozen["ineligible"])
@@ -129,8 +127,8 @@ def _ineligible(
             break
         chunk = [by_id[i] for i in order[at : at + CHUNK]]
         hopeful = [e for e in chunk if rules.would_win(_as_rule(e), halls, left)]
-        subjects = booking_store.get_subjects([e.subject_id_number for e in hopeful])
-        accounts = account_store.get_accounts([e.account_id for e in hopeful])
+        subjects = stores().bookings.get_subjects([e.subject_id_number for e in hopeful])
+        accounts = stores().accounts.get_accounts([e.account_id for e in hopeful])
         for entry in hopeful:
             if not _eligible(entry, subjects[entry.subject_id_number], accounts.get(entry.account_id), now):
                 ineligible.add(entry.entry_id)
@@ -144,7 +142,7 @@ def _ineligible(
     return ineligible
 
 
-def _eligible(entry: Entry, subject: booking_store.Subject, account: Any, now: datetime) -> bool:
+def _eligible(entry: Entry, subject: Subject, account: Any, now: datetime) -> bool:
     if account is None or not account.phone_verified or account.role != "citizen":
         return False
     if entry.service_code in subject.active_services or subject.record().suspension(now):
@@ -171,7 +169,7 @@ def _carry_out(
     rank = {entry_id: n for n, entry_id in enumerate(allocation.order, start=1)}
     service = catalog.services[draw.service_code]
     result = DrawResult(draw.draw_id, "drawn", len(entries))
-    accounts = account_store.get_accounts([e.account_id for e in entries if e.status == "entered"])
+    accounts = stores().accounts.get_accounts([e.account_id for e in entries if e.status == "entered"])
     result.winners = sum(1 for entry_id in allocation.winners if by_id[entry_id].status == "won")
     to_book = [
         (entry_id, choice) for entry_id, choice in allocation.winners.items() if by_id[entry_id].status == "entered"
@@ -205,8 +203,8 @@ def _carry_out(
         lost = list(pool.map(lose, losing))
     result.losers = len(lost)
     result.waitlisted = sum(1 for *_, waitlist_id in lost if waitlist_id)
-    result.details["lost_requests"] = entry_store.lost_in_batches(lost, WORKERS)
-    store.finish(draw.draw_id, result.winners, now)
+    result.details["lost_requests"] = stores().draws.record_losers(lost, WORKERS)
+    stores().draws.finish(draw.draw_id, result.winners, now)
     forget_cached()
     log.info("draw drawn", extra=result.summary())
     return result
@@ -238,7 +236,8 @@ def _book_winner(
     sms = messages.booking_message("draw_won", booking, office, service, phone, lang, now)
     ends_at = datetime.combine(draw.date, parse_hhmm(end), SHANGHAI)
     try:
-        booking_store.book_slot(booking, sms, now, ends_at, guard=entry_store.won_guard(entry, booking_id, rank))
+        guard = stores().draws.won_guard(entry, booking_id, rank)
+        stores().bookings.book_slot(booking, sms, now, ends_at, guard=guard)
     except (ReplayedBooking, GuardMoved):
         return None  # booked by an earlier run (the entry is `won` in the same transaction)
     except (errors.SlotFull, errors.NoSuchSlot, errors.AlreadyBooked, errors.Suspended) as refusal:
@@ -249,7 +248,7 @@ def _book_winner(
 
 def _slot_end(office: Office, service_code: str, day: date, start: str) -> str | None:
     """The end of a slot of the hall's timetable that day (no read: a closed slot refuses the booking itself)."""
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     for slot in slots_for_day(
         {service_code: office.timetable.get(service_code, [])}, day, catalog.calendar, office.closed_days
     ):
@@ -292,7 +291,7 @@ def _join_waitlist(entry: Entry, now: datetime) -> str | None:
     waitlist_id = hashlib.sha256(f"draw-waitlist\n{entry.entry_id}".encode()).hexdigest()[:32]
     if now >= cut_off(entry.date):
         return None
-    wait = waitlist_store.Entry(
+    wait = WaitlistEntry(
         waitlist_id,
         entry.account_id,
         entry.subject_id_number,
@@ -304,9 +303,7 @@ def _join_waitlist(entry: Entry, now: datetime) -> str | None:
         now.isoformat(timespec="milliseconds"),
     )
     try:
-        waitlist_tx.join(wait, cut_off(entry.date), now)
-    except (errors.AlreadyBooked, errors.Suspended):
-        return waitlist_id if waitlist_store.get_entry(waitlist_id) else None
-    except Cancelled:
-        return waitlist_id if waitlist_store.get_entry(waitlist_id) else None
+        stores().waitlist.join(wait, cut_off(entry.date), now)
+    except (errors.AlreadyBooked, errors.Suspended, Cancelled):  # refused, or joined by an earlier run
+        return waitlist_id if stores().waitlist.get_entry(waitlist_id) else None
     return waitlist_id

@@ -27,10 +27,9 @@ from ..domain import draw as rules
 from ..domain import errors
 from ..domain.booking_window import DEFAULT_WINDOW_DAYS
 from ..i18n import N_
-from ..store import draws as store
-from ..store import slots as slot_store
-from ..store.catalog import Catalog, Office, load_catalog
+from ..store.catalog import Catalog, Office
 from ..store.draws import Draw
+from ..store.stores import stores
 
 log = logging.getLogger(__name__)
 
@@ -57,11 +56,11 @@ def draw_of(region: str, service_code: str, day: date, entry_minutes: int, windo
         cached[1].state == "drawn" or monotonic_time.monotonic() - cached[0] < OPEN_CACHE_SECONDS
     ):
         return cached[1]
-    draw = store.get_draw(draw_id)
+    draw = stores().draws.get_draw(draw_id)
     if draw is None:
         seed = rules.new_seed()
         opens = rules.opens_at(day, window)
-        draw = store.announce(
+        draw = stores().draws.announce(
             Draw(
                 draw_id,
                 region,
@@ -88,7 +87,7 @@ def forget_cached() -> None:
 def announce_next(now: datetime, catalog: Catalog | None = None) -> int:
     """The noon release: every drawn service announces the draw of the day the NEXT noon opens, so its
     seed hash is public a day ahead (and the day opening now, if nobody announced it). How many."""
-    catalog = catalog or load_catalog(max_age=0)
+    catalog = catalog or stores().catalog.load_catalog(max_age=0)
     announced = 0
     for setting in catalog.draws.values():
         window = window_days(catalog, setting.region)
@@ -123,7 +122,7 @@ def ensure_first_come(catalog: Catalog, office: Office, service_code: str, day: 
 
 
 def get_public(draw_id: str) -> Draw:
-    draw = store.get_draw(draw_id)
+    draw = stores().draws.get_draw(draw_id)
     if draw is None:
         raise errors.NotFound("There is no such draw.")
     return draw
@@ -145,7 +144,7 @@ def halls_and_places(draw: Draw, catalog: Catalog) -> tuple[dict[str, rules.Hall
             continue
         slots = [
             s
-            for s in slot_store.slots_between(
+            for s in stores().slots.slots_between(
                 office.office_id, draw.service_code, draw.date, draw.date, consistent=True
             )
             if not s.closed

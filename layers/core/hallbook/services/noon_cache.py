@@ -128,6 +128,9 @@ class _Accounts:
     def get_account(self, account_id: str) -> Account | None:
         return self._inner.get_account(account_id)
 
+    def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
+        return self._inner.get_accounts(account_ids)
+
     def get_verified_citizen(self, account_id: str) -> Account | None:
         self._watch.before_first_read()
         return self._inner.get_verified_citizen(account_id)
@@ -142,6 +145,9 @@ class _Bookings:
 
     def get_subject(self, id_number: str) -> Subject:
         return self._inner.get_subject(id_number)
+
+    def get_subjects(self, id_numbers: list[str]) -> dict[str, Subject]:
+        return self._inner.get_subjects(id_numbers)
 
     def read_for_booking(
         self, booking_id: str, id_number: str, office_id: str, service_code: str, day: date, start: str

@@ -36,6 +36,9 @@ class DynamoAccounts:
     def get_verified_citizen(self, account_id: str) -> Account | None:
         return accounts.get_verified_citizen(account_id)
 
+    def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
+        return accounts.get_accounts(account_ids)
+
     def find_account_id(self, login_key: str) -> str | None:
         return accounts.find_account_id(login_key)
 

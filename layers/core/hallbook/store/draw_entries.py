@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from concurrent.futures import ThreadPoolExecutor
 
-from .base import Items, latest, saved_if, updated_if
+from .base import Guard, Items, latest, saved_if, updated_if
 from .draws import DRAW_SHARDS, DrawItem, Entry, entry_item, entry_key, entry_of
 from .outbox import Message, OutboxItem
 
@@ -50,7 +50,7 @@ def entries_of_account(account_id: str, limit: int = 100) -> list[Entry]:
     ]
 
 
-def won_guard(entry: Entry, booking_id: str, rank: int):
+def won_guard(entry: Entry, booking_id: str, rank: int) -> Guard:
     """book_slot's guard: in the winner's booking transaction, the entry becomes `won` (only from `entered`)."""
 
     def guard(tx: Items) -> None:

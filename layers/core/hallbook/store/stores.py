@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from .base import Guard
     from .bookings import Booking, RescheduleKey, Subject
     from .catalog import Catalog
+    from .draws import Draw
+    from .draws import Entry as DrawEntry
     from .guardians import Guardians
     from .login_throttle import LoginGuard
     from .outbox import Message
@@ -109,6 +111,10 @@ class BookingStore(Protocol):
         """The account's bookings, newest first, a page at a time (cursor: the next page's)."""
         ...
 
+    def get_subjects(self, id_numbers: list[str]) -> dict[str, Subject]:
+        """Many subjects at once, strongly consistent (one with no record: an empty Subject)."""
+        ...
+
 
 class SlotReader(Protocol):
     def get_slot(self, office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
@@ -126,6 +132,10 @@ class CatalogReader(Protocol):
 
 class AccountReader(Protocol):
     def get_account(self, account_id: str) -> Account | None: ...
+
+    def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
+        """Many accounts at once, by id (those that exist)."""
+        ...
 
     def get_verified_citizen(self, account_id: str) -> Account | None:
         """May answer a verified citizen's account from a short per-process cache."""
@@ -559,6 +569,73 @@ class AccountStore(AccountReader, Protocol):
         ...
 
 
+# ---------------------------------------------------------------- the draw aggregate (R23)
+
+
+class DrawStore(Protocol):
+    """R23's draws and their entries (store/draws.py describes the items). A draw's seed is committed
+    when it is announced; an entry is one write that nothing else contends with; after the close only
+    the draw job writes, under its lease: the allocation frozen once, each winner's entry `won` inside
+    the winner's booking transaction (`won_guard`), the losers together, then the draw `drawn`."""
+
+    def get_draw(self, draw_id: str) -> Draw | None: ...
+
+    def announce(self, draw: Draw) -> Draw:
+        """The draw with its seed and the seed's hash, written once: the first writer's seed stays (the
+        record as stored is answered)."""
+        ...
+
+    def due_draws(self, now: datetime) -> list[str]:
+        """The ids of the draws not yet drawn whose close is at or before `now`."""
+        ...
+
+    def take_lease(self, draw_id: str, now: datetime, seconds: int) -> bool:
+        """One run works a draw at a time: the lease (`seconds` from `now`) is taken only while nobody
+        holds a live one and the draw is not drawn. False otherwise."""
+        ...
+
+    def freeze(self, draw_id: str, frozen: dict[str, Any], entries: int, winners: int) -> bool:
+        """open -> drawing, once: what the allocation runs on is recorded and never changes. False when
+        another run froze it first (its record is the one to use)."""
+        ...
+
+    def finish(self, draw_id: str, winners: int, now: datetime) -> None:
+        """drawing -> drawn: the seed is public, the draw no longer due, the lease gone."""
+        ...
+
+    def enter(self, entry: DrawEntry) -> None:
+        """One entry per subject (canonical ID number) per draw. Raises store.draw_entries.EntryExists
+        (with the subject's entry) when it has one."""
+        ...
+
+    def get_entry(self, draw_id: str, subject_id_number: str) -> DrawEntry | None: ...
+
+    def entries_of_draw(self, draw_id: str) -> list[DrawEntry]:
+        """Every entry of the draw (may lag an entry's write by less than SETTLE)."""
+        ...
+
+    def current_entries(self, entries: list[DrawEntry]) -> list[DrawEntry]:
+        """The same entries as stored now, strongly consistent (a run resuming another's work)."""
+        ...
+
+    def entries_of_account(self, account_id: str, limit: int = 100) -> list[DrawEntry]:
+        """The entries an account made (its own and its minors'), newest first."""
+        ...
+
+    def won_guard(self, entry: DrawEntry, booking_id: str, rank: int) -> Guard:
+        """A guard for BookingStore.book_slot: in the winner's booking transaction the entry becomes
+        `won` (its booking and rank), only from `entered`; GuardMoved otherwise."""
+        ...
+
+    def record_losers(
+        self, losers: list[tuple[DrawEntry, str, int, Message | None, str | None]], workers: int = 8
+    ) -> int:
+        """Each loser (entry, reason, rank, SMS, waitlist id) `lost` with its SMS, unconditionally (only
+        the lease holder writes entries after the close); each SMS before its entry, so a crash repeats
+        an SMS, never loses one. How many requests it took."""
+        ...
+
+
 @dataclass(frozen=True)
 class Stores:
     """What the services reach, one implementation of each."""
@@ -573,6 +650,7 @@ class Stores:
     applications: ApplicationStore
     tickets: TicketStore
     account_store: AccountStore
+    draws: DrawStore
 
 
 class DynamoBookings:
@@ -652,6 +730,11 @@ class DynamoBookings:
 
         return bookings.list_for_account(account_id, limit, cursor)
 
+    def get_subjects(self, id_numbers: list[str]) -> dict[str, Subject]:
+        from . import bookings
+
+        return bookings.get_subjects(id_numbers)
+
 
 _dynamo: Stores | None = None
 _installed: Stores | None = None
@@ -665,6 +748,7 @@ def dynamo() -> Stores:
         from . import accounts, catalog, flags, guardians, slots
         from .account_store import DynamoAccounts
         from .applications_dynamo import DynamoApplications
+        from .draws_dynamo import DynamoDraws
         from .hall_day import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -679,6 +763,7 @@ def dynamo() -> Stores:
             applications=DynamoApplications(),
             tickets=DynamoTickets(),
             account_store=DynamoAccounts(),
+            draws=DynamoDraws(),
         )
     return _dynamo
 

@@ -9,7 +9,8 @@ store/bookings/, so tests/unit checks the services' rules without AWS:
         bookings.book(...)
 
 What it leaves out, because only DynamoDB can show it (tests/api, tests/races): the statistics counted in
-the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here), retries
+the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here; a draw's
+`won_guard` is the fake's own, memory/draws.py), retries
 on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
 """
 
@@ -24,6 +25,7 @@ from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .draws import MemoryDraws
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -42,6 +44,7 @@ class MemoryStores:
         self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
         self.tickets = MemoryTickets(self.bookings, self.accounts)
+        self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
 
     def stores(self) -> Stores:
         return Stores(
@@ -55,6 +58,7 @@ class MemoryStores:
             applications=self.applications,
             tickets=self.tickets,
             account_store=self.accounts,
+            draws=self.draws,
         )
 
     def release(self, *days: date) -> None:

@@ -83,6 +83,10 @@ class MemoryAccounts:
     def get_verified_citizen(self, account_id: str) -> Account | None:
         return self.get_account(account_id)
 
+    def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
+        with self.lock:
+            return {a: self.accounts[a] for a in account_ids if a in self.accounts}
+
     def find_account_id(self, login_key: str) -> str | None:
         with self.lock:
             claim = self.claims.get(login_key)

@@ -5,6 +5,7 @@ builds one world of them."""
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 from typing import Any
@@ -13,7 +14,7 @@ from ...domain.booking import Status, sources_of
 from ...domain.errors import AlreadyBooked, NoSuchSlot, NotCancellable, SlotFull, Suspended, ValidationFailed
 from ...domain.sanctions import CANCELS_PER_MONTH, month_key
 from ...domain.timetable import slots_for_day
-from ..base import Guard
+from ..base import Guard, GuardMoved, Items
 from ..bookings import (
     Booking,
     BookingMoved,
@@ -47,6 +48,19 @@ def _suspended(subject: Subject, now: datetime) -> bool:
     return cancellations or (subject.noshow_until is not None and subject.noshow_until > now.isoformat())
 
 
+class MemoryGuard:
+    """A guard of the in-memory world: the condition a booking's transaction is written under (`holds`)
+    and the change it makes with it (`apply`), both called under MemoryBookings' lock. It types as a
+    store.base.Guard, but a DynamoDB transaction refuses it."""
+
+    def __init__(self, holds: Callable[[], bool], apply: Callable[[], None]):
+        self.holds = holds
+        self.apply = apply
+
+    def __call__(self, tx: Items) -> None:
+        raise TypeError("an in-memory guard cannot join a DynamoDB transaction")
+
+
 @dataclass
 class MemoryBookings:
     """The booking aggregate: bookings, subjects, slots, the places kept for the waitlist, the
@@ -70,6 +84,10 @@ class MemoryBookings:
         with self.lock:
             found = self.subjects.get(id_number)
             return _copy(found) if found else Subject(id_number)
+
+    def get_subjects(self, id_numbers: list[str]) -> dict[str, Subject]:
+        with self.lock:
+            return {n: _copy(self.subjects[n]) if n in self.subjects else Subject(n) for n in id_numbers}
 
     def get_slot(self, office_id: str, service_code: str, day: date, start: str) -> SlotState | None:
         with self.lock:
@@ -127,12 +145,14 @@ class MemoryBookings:
         slot_was_open: bool = False,
         guard: Guard | None = None,
     ) -> None:
-        if guard is not None:
+        if guard is not None and not isinstance(guard, MemoryGuard):  # a family proxy's (R20): on the embedded AWS
             raise NotImplementedError("a guard is a condition on DynamoDB items: test it on the embedded AWS")
         key = (booking.office_id, booking.service_code, booking.date, booking.start)
         with self.lock:
             if booking.booking_id in self.bookings:
                 raise ReplayedBooking()
+            if guard is not None and not guard.holds():  # answered before the slot's and subject's, as there
+                raise GuardMoved()
             slot = self.slots.get(key)
             if slot is None or slot.closed or slot.booked >= slot.capacity:
                 if slot_was_open or (slot is not None and not slot.closed):
@@ -153,6 +173,8 @@ class MemoryBookings:
             )
             self.bookings[booking.booking_id] = replace(booking, status=Status.BOOKED.value)
             self.outbox += [message, *also]
+            if guard is not None:
+                guard.apply()
 
     def cancel_booking(
         self,
