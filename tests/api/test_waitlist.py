@@ -11,6 +11,7 @@ from hallbook.clock import SHANGHAI, now
 from hallbook.domain import errors
 from hallbook.services import accounts, bookings, catalog_admin, closures, waitlist
 from hallbook.services.tokens import Caller
+from hallbook.store import accounts as account_store
 from hallbook.store import catalog, readcache
 from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
@@ -122,7 +123,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     until = offer.offer_until.astimezone(SHANGHAI).strftime("%H:%M")
     made_at = offer.offer_until - timedelta(minutes=20)
     assert returns[0] <= made_at <= returns[0] + timedelta(seconds=60)  # at the minute's run after its return
-    phone = accounts.store.get_account(waiting[0].account_id).phone
+    phone = account_store.get_account(waiting[0].account_id).phone
     assert any("候补" in m["message"] and until in m["message"] for m in office.sms_messages(phone))
 
     for i in (2, 3, 4):
@@ -149,7 +150,7 @@ def test_fifty_waiting_five_cancellations_five_offers_in_order_two_time_out_thre
     assert slot().booked == 5 and slot().held == 2 and booked_count() == 3
     # nobody holds two: the R9 lock is each one's only active entry or booking
     for i, caller in enumerate(waiting):
-        subject = get_subject(accounts.store.get_account(caller.account_id).id_number)
+        subject = get_subject(account_store.get_account(caller.account_id).id_number)
         assert (SERVICE in subject.active_services) == (i >= 2), i
     with pytest.raises(errors.InvalidState):
         waitlist.accept(waiting[0], entries[0]["waitlist_id"], True, now())
@@ -223,7 +224,7 @@ def test_a_declined_offer_passes_to_the_next_and_a_lapsed_cancelled_place_is_del
     assert left.status == "declined" and status(e2) == "waiting"  # a declined place is delayed again (R19)
     until_returned(office)
     assert status(e2) == "offered"
-    assert SERVICE not in get_subject(accounts.store.get_account(first.account_id).id_number).active_services
+    assert SERVICE not in get_subject(account_store.get_account(first.account_id).id_number).active_services
     waitlist.leave(second, e2["waitlist_id"], now())  # nobody left waiting: a fresh delay, not the pool
     assert slot().remaining == 0 and slot().held == 1
     (place,) = wait_store.places_of_day(OFFICE, SERVICE, D)
@@ -239,10 +240,10 @@ def test_waiting_entries_end_at_the_cut_off_with_an_sms(office):
     entry = join(waiter)
     office.move_clock(datetime(2026, 9, 14, 18, 3, tzinfo=SHANGHAI))  # the 18:02 run
     assert status(entry) == "ended"
-    subject = get_subject(accounts.store.get_account(waiter.account_id).id_number)
+    subject = get_subject(account_store.get_account(waiter.account_id).id_number)
     assert SERVICE not in subject.active_services
     office.pump.drain()
-    phone = accounts.store.get_account(waiter.account_id).phone
+    phone = account_store.get_account(waiter.account_id).phone
     assert any("候补已于取消截止时间结束" in m["message"] for m in office.sms_messages(phone))
 
 
