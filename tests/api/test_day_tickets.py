@@ -34,9 +34,6 @@ def test_the_day_list_holds_every_ticket_of_today_in_the_order_issued(system, st
     ]
     assert tickets[1]["booking_id"] == booking["booking_id"]
     assert not any("id_number" in key or "name" in key for t in tickets for key in t)
-    # tomorrow starts empty
-    system.clock.set(at("08:40", "2026-09-16"))
-    assert day_list(api, staff[OFFICE]).json()["tickets"] == []
 
 
 def test_only_the_offices_own_staff_see_its_day(system, staff, api):

@@ -414,6 +414,18 @@ def test_a_checked_in_booking_knows_how_many_are_called_before_it(world):
     assert board.queue_position(OFFICE, DAY, earlier) is None and board.queue_position(OFFICE, DAY, later) == 0
 
 
+def test_the_place_in_the_queue_counts_a_skipped_ticket_held_back(world):
+    """R13 and R15a: a skipped booking ticket is called after the next three calls, so three are before it."""
+    booking = world.book(world.citizen())
+    tid = checkin.check_in(OFFICE, booking.reference, None, NINE).ticket.ticket_id
+    for _ in range(3):
+        walk_in()
+    assert board.queue_position(OFFICE, DAY, tid) == 0
+    call()
+    counters.skip(CLERK, OFFICE, tid, at("09:01"))
+    assert board.queue_position(OFFICE, DAY, tid) == 3
+
+
 def test_the_day_list_holds_every_ticket_of_today_in_the_order_issued(world):
     booking = world.book(world.citizen())
     assert board.day_tickets(OFFICE, at("08:40")).tickets == []
