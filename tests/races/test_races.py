@@ -128,7 +128,6 @@ def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
     (False: answered 429), never raise. pynamodb sends the SMS put before the account update, so
     the cancellation reason has to be read by label, not by position."""
     from hallbook.store import account_codes
-    from hallbook.store import accounts as account_store
     from hallbook.store.outbox import Message
 
     citizen = registered(system, verify=False, login=False)
