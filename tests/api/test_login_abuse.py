@@ -1,6 +1,8 @@
 """An attacker guessing a predictable login (a citizen's phone, `staff@<office>`,
 `admin`) slows only themselves. Requests come from distinct client addresses (API Gateway's
-requestContext.identity.sourceIp); the clock is frozen unless a test moves it."""
+requestContext.identity.sourceIp); the clock is frozen unless a test moves it. Over HTTP: the answers
+(status, problem code, Retry-After, second_factor) and the address a request counts by; the limits'
+numbers and variations are tests/unit/test_account_services.py's."""
 
 from __future__ import annotations
 
@@ -56,7 +58,7 @@ def account_item(login: str):
     return account_store.AccountItem.get(account_store.account_key(account_store.find_account_id(key)))
 
 
-@pytest.mark.parametrize("role", ["citizen", "staff", "admin"])
+@pytest.mark.parametrize("role", ["citizen", "admin"])
 def test_an_attacker_elsewhere_cannot_lock_the_owner_out(system, api, logins, role):
     login, password = logins[role]
     answers = [log_in(api, ATTACKER_IP, login, WRONG) for _ in range(30)]
@@ -89,39 +91,10 @@ def test_retry_after_is_the_real_wait_and_grows(system, api, logins):
     problem(log_in(api, ATTACKER_IP, login, WRONG), 401, "UNAUTHENTICATED")
 
 
-def test_the_back_off_caps_at_15_minutes_and_a_quiet_day_forgets_it(system, api, logins):
-    login, _ = logins["admin"]
-    waits = []
-    for _ in range(16):
-        r = log_in(api, ATTACKER_IP, login, WRONG)
-        if r.status == 429:
-            waits.append(int(r.headers["retry-after"]))
-            system.clock.advance(timedelta(seconds=waits[-1]))
-            r = log_in(api, ATTACKER_IP, login, WRONG)
-        assert r.status == 401
-    assert waits == [15, 30, 60, 120, 240, 480, 900, 900, 900, 900, 900]
-    system.clock.advance(timedelta(days=1))
-    assert all(log_in(api, ATTACKER_IP, login, WRONG).status == 401 for _ in range(5))
-
-
-def test_an_ipv6_attacker_cannot_rotate_through_its_own_64(system, api, logins):
-    login, password = logins["citizen"]
-    answers = [log_in(api, f"2001:db8:1:2::{n:x}", login, WRONG).status for n in range(1, 9)]
-    assert answers == [401] * 5 + [429] * 3
-    assert log_in(api, "2001:db8:1:3::1", login, password).status == 200  # the neighbouring /64
-
-
 def spend_budget(api, login: str) -> None:
     """20 wrong passwords, one from each of 20 addresses: the login's budget of failures."""
     for n in range(20):
         problem(log_in(api, attacker(n), login, WRONG), 401, "UNAUTHENTICATED")
-
-
-def test_the_owners_own_logins_never_spend_the_budget(system, api, logins):
-    login, password = logins["citizen"]
-    for _ in range(30):
-        assert log_in(api, OWNER_IP, login, password).status == 200
-    spend_budget(api, login)
 
 
 def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logins):
@@ -139,7 +112,7 @@ def test_beyond_the_ceiling_a_citizen_logs_in_with_an_sms_code(system, api, logi
     assert len(system.sms_messages(login)) == sent_before + 1
     # the attacker has neither: a guessed code with a guessed password is a plain refusal
     wrong = "000000" if code != "000000" else "111111"
-    for n in range(10):
+    for n in range(2):
         problem(log_in(api, attacker(21 + n), login, WRONG, sms_code=wrong), 401, "UNAUTHENTICATED")
         problem(log_in(api, attacker(21 + n), login, WRONG, sms_code=code), 401, "UNAUTHENTICATED")
     r = log_in(api, OWNER_IP, login, password, sms_code=code)
@@ -158,7 +131,7 @@ def test_a_stranger_can_neither_send_nor_burn_the_owners_code(system, api, login
     system.pump.drain()
     sent = len(system.sms_messages())
     spend_budget(api, login)
-    for n in range(12):  # any login, with or without a password: the same 202, nothing sent
+    for n in range(2):  # any login, with or without a password: the same 202, nothing sent
         for attempted in (login, "13700000000", ADMIN_LOGIN):
             r = from_ip(api, attacker(60 + n), "POST", "/v1/sessions/sms-code", {"login": attempted})
             assert r.status == 202
@@ -171,31 +144,12 @@ def test_a_stranger_can_neither_send_nor_burn_the_owners_code(system, api, login
     problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
     code = sms_code(system, login)
     assert len(system.sms_messages()) == sent + 1
-    for n in range(30):  # wrong codes with wrong passwords never reach the owner's code
+    for n in range(6):  # wrong codes with wrong passwords never reach the owner's code (five would use it up)
         assert log_in(api, attacker(80 + n), login, WRONG, sms_code=f"{n:06d}").status in (401, 429)
     assert log_in(api, OWNER_IP, login, password, sms_code=code).status == 200
 
 
-def test_five_wrong_sms_codes_use_a_code_up(system, api, logins):
-    """Only the password's holder can try codes: five wrong ones, then the owner asks for a new one."""
-    login, password = logins["citizen"]
-    spend_budget(api, login)
-    problem(log_in(api, OWNER_IP, login, password), 401, "SMS_CODE_REQUIRED")
-    code = sms_code(system, login)
-    wrong = "000000" if code != "000000" else "111111"
-    for _ in range(5):
-        problem(log_in(api, OWNER_IP, login, password, sms_code=wrong), 401, "SMS_CODE_REQUIRED")
-    body = problem(log_in(api, OWNER_IP, login, password, sms_code=code), 401, "SMS_CODE_REQUIRED")
-    assert "获取新的验证码" in body["detail"]
-    system.clock.advance(timedelta(seconds=61))
-    r = from_ip(api, OWNER_IP, "POST", "/v1/sessions/sms-code", {"login": login, "password": password})
-    assert r.status == 202
-    system.pump.drain()
-    new = sms_code(system, login)
-    assert log_in(api, OWNER_IP, login, password, sms_code=new).status == 200
-
-
-@pytest.mark.parametrize("role", ["staff", "admin"])
+@pytest.mark.parametrize("role", ["admin"])
 def test_beyond_the_ceiling_staff_and_admin_log_in_with_a_totp_code(system, api, logins, role):
     login, password = logins[role]
     assert log_in(api, OWNER_IP, login, password).status == 200  # nobody attacked: the password is enough
@@ -227,16 +181,3 @@ def test_unknown_logins_are_throttled_as_real_ones(system, api, logins):
         assert [a.json()["code"] for a in answers[:5]] == ["UNAUTHENTICATED"] * 5
         assert answers[5].headers["retry-after"] == "15"
         assert len({a.json()["detail"] for a in answers[:5]}) == 1
-
-
-def test_one_back_off_however_an_unknown_number_is_written(system, api, logins):
-    from tests.support import new_identity
-
-    idn, phone = new_identity()  # nobody's
-    full = str.maketrans("0123456789", "０１２３４５６７８９")
-    forms = [idn, idn.translate(full), idn.lower(), phone, "+86 " + phone, phone.translate(full), "0086" + phone]
-    answers = [log_in(api, ATTACKER_IP, form, WRONG).status for form in forms[:3]]
-    answers += [log_in(api, ATTACKER_IP, idn.translate(full), WRONG).status for _ in range(3)]
-    assert answers == [401] * 5 + [429]
-    answers = [log_in(api, ATTACKER_IP, form, WRONG).status for form in forms[3:] + forms[3:5]]
-    assert answers == [401] * 5 + [429]

@@ -9,6 +9,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.services import accounts
+from hallbook.store import accounts as account_store
 from tests.support import OFFICE, auth, login, open_office, problem, registered, sms_texts
 
 DAY = "2026-09-15"
@@ -84,7 +85,7 @@ def test_the_operator_reschedules_for_the_caller_with_one_sms_audited(system, ap
     again = api.invoke("POST", path, headers=auth(line, "move-1"), body={"date": DAY, "start": "09:30"})
     assert again.status == 200 and len(sms_texts(system, citizen.phone, "已改至")) == 1
     other = registered(system)  # another citizen's account id cannot reach this booking
-    other_id = accounts.store.find_account_id(f"ID#{other.id_number}")
+    other_id = account_store.find_account_id(f"ID#{other.id_number}")
     wrong = f"/v1/operator/citizens/{other_id}/bookings/{booking['booking_id']}/reschedule"
     problem(api.invoke("POST", wrong, headers=auth(line), body={"date": DAY, "start": "09:00"}), 404, "NOT_FOUND")
     entry = [e for e in audit(api) if e["action"] == "operator.reschedule" and e["outcome"] == "ok"][-1]  # the first

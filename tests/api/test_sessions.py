@@ -11,7 +11,6 @@ import json
 import secrets
 import time
 import uuid
-from datetime import timedelta
 
 import jwt
 import pytest
@@ -78,16 +77,6 @@ def test_logout_ends_that_session_only(system, api):
     problem(api.invoke("DELETE", "/v1/sessions/current"), 401, "UNAUTHENTICATED")
 
 
-def test_logged_out_sessions_are_forgotten_once_their_tokens_expire(system, api):
-    citizen = registered(system)
-    assert api.invoke("DELETE", "/v1/sessions/current", headers=auth(citizen.token)).status == 204
-    system.clock.advance(timedelta(hours=3))
-    fresh = log_in(api, citizen.phone, citizen.password)
-    assert api.invoke("DELETE", "/v1/sessions/current", headers=auth(fresh)).status == 204
-    item = account_store.AccountItem.get(account_store.account_key(account_id_of(citizen)))
-    assert len(item.revoked_sids) == 1  # the expired token's entry was dropped
-
-
 def test_a_password_change_revokes_every_older_token(system, api):
     citizen = registered(system)
     other = log_in(api, citizen.phone, citizen.password)
@@ -108,10 +97,8 @@ def test_a_password_change_revokes_every_older_token(system, api):
 
 def test_a_password_change_needs_the_current_password_and_a_good_new_one(system, api):
     citizen = registered(system)
-    for body, field in [
+    for body, field in [  # the other refusals: tests/unit/test_account_services.py
         ({"current_password": "wrong-pass-9", "new_password": "new-secret-2"}, "current_password"),
-        ({"current_password": citizen.password, "new_password": "short"}, "password"),
-        ({"current_password": citizen.password, "new_password": citizen.password}, "new_password"),
     ]:
         detail = problem(
             api.invoke("POST", "/v1/me/password", headers=auth(citizen.token), body=body), 422, "VALIDATION_ERROR"

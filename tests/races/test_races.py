@@ -10,6 +10,7 @@ from hallbook.clock import now
 from hallbook.domain import errors
 from hallbook.services import accounts, bookings
 from hallbook.services.tokens import Caller
+from hallbook.store import accounts as account_store
 from hallbook.store import slots as slot_store
 from hallbook.store.bookings import BookingItem
 from tests.idnumbers import id_number
@@ -24,7 +25,7 @@ def verified_callers(system, n: int) -> list[Caller]:
     callers = []
     for _ in range(n):
         c = registered(system, login=False)
-        account_id = accounts.store.find_account_id(f"ID#{c.id_number}")
+        account_id = account_store.find_account_id(f"ID#{c.id_number}")
         callers.append(Caller(account_id, "citizen", None, True))
     return callers
 
@@ -104,7 +105,7 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
     from local.identity import verifier
     from tests.support import CHILD_SERVICE
 
-    verifier.add_guardian(child, accounts.store.get_account(guardian.account_id).id_number)
+    verifier.add_guardian(child, account_store.get_account(guardian.account_id).id_number)
     guardians.request_link(guardian, child, now())  # R2: the population register says so
 
     made = [
@@ -118,7 +119,7 @@ def test_concurrent_cancellations_of_one_subject_are_all_counted(system):
     from hallbook.store.bookings import get_subject
 
     assert get_subject(child).cancel_count == 2
-    account = accounts.store.get_account(guardian.account_id)
+    account = account_store.get_account(guardian.account_id)
     assert get_subject(account.id_number).cancel_count == 1
 
 
@@ -127,7 +128,6 @@ def test_a_resend_that_lost_the_race_is_refused_not_an_error(system):
     (False: answered 429), never raise. pynamodb sends the SMS put before the account update, so
     the cancellation reason has to be read by label, not by position."""
     from hallbook.store import account_codes
-    from hallbook.store import accounts as account_store
     from hallbook.store.outbox import Message
 
     citizen = registered(system, verify=False, login=False)

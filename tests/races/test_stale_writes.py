@@ -11,8 +11,9 @@ import pytest
 from hallbook.clock import SHANGHAI, now
 from hallbook.domain import errors
 from hallbook.domain.sanctions import CANCELS_PER_MONTH, SubjectRecord, month_key
-from hallbook.services import accounts, bookings, sweep
+from hallbook.services import bookings, sweep
 from hallbook.services.tokens import Caller
+from hallbook.store import accounts as account_store
 from hallbook.store import bookings as store
 from hallbook.store import hall_queue
 from hallbook.store import slots as slot_store
@@ -28,7 +29,7 @@ def citizen(system) -> tuple[Caller, str]:
     put_test_office(capacity=2)
     release_days(3)
     c = registered(system, login=False)
-    return Caller(accounts.store.find_account_id(f"ID#{c.id_number}"), "citizen", None, True), c.id_number
+    return Caller(account_store.find_account_id(f"ID#{c.id_number}"), "citizen", None, True), c.id_number
 
 
 def request(start: str) -> bookings.BookingRequest:

@@ -117,6 +117,17 @@ class World:
         return found
 
 
+@pytest.fixture(autouse=True)
+def cheapest_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """argon2id at its smallest cost (HALLBOOK_FAST_HASH's is still a millisecond a hash, and these tests
+    hash a few hundred passwords): what a password must be is the rule here, not the hash's cost."""
+    from argon2 import PasswordHasher
+
+    cheap = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    for module in (accounts, login, sessions, account_life):
+        monkeypatch.setattr(module, "hasher", lambda: cheap)
+
+
 @pytest.fixture
 def world() -> Iterator[World]:
     fake = MemoryStores(Catalog(services={}, offices={}, regions={}, calendar=WorkCalendar()))

@@ -671,11 +671,12 @@ def test_lists_a_citizens_newest_first_and_an_offices_by_state_oldest_first(worl
     page = application_reads.list_own(citizen, 1, None)
     assert page.applications == [world.stored(second)] and page.next_cursor
 
-    submitted = []
+    submitted, submitters = [], []
     for minute in range(3):
         someone, application = lost(world)
         at = NOW + timedelta(minutes=minute)
         submitted.append(applications.submit(someone, application.application_id, at).application_id)
+        submitters.append(someone)
     listed = application_reads.office_applications(OFFICE, "submitted", 10, None)
     assert (listed.office_id, listed.state) == (OFFICE, "submitted")
     assert [a.application_id for a in listed.applications] == submitted  # drafts are not listed
@@ -689,3 +690,8 @@ def test_lists_a_citizens_newest_first_and_an_offices_by_state_oldest_first(worl
     assert [
         a.application_id for a in application_reads.office_applications(OFFICE, "under_review", 10, None).applications
     ] == submitted[:1]
+
+    applications.withdraw(citizen, first.application_id, NOW)  # withdrawn before submission: never staff's
+    applications.withdraw(submitters[1], submitted[1], NOW)
+    withdrawn = application_reads.office_applications(OFFICE, "withdrawn", 10, None).applications
+    assert [a.application_id for a in withdrawn] == submitted[1:2]

@@ -25,6 +25,7 @@ from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
 from .tickets import MemoryTickets
+from .waitlist import MemoryWaitlist
 
 __all__ = ["MemoryStores", "PlaceExists"]
 
@@ -38,6 +39,7 @@ class MemoryStores:
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
+        self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
         self.tickets = MemoryTickets(self.bookings, self.accounts)
 
@@ -49,6 +51,7 @@ class MemoryStores:
             accounts=self.accounts,
             guardians=self.guardians,
             flags=self.flags,
+            waitlist=self.waitlist,
             applications=self.applications,
             tickets=self.tickets,
             account_store=self.accounts,

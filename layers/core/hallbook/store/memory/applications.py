@@ -120,14 +120,18 @@ class MemoryApplications:
         return _page(sorted(mine, key=lambda a: a.created_at, reverse=True), limit, cursor)
 
     def _in_queue(self, office_id: str, state: str) -> list[Application]:
-        """One office's applications in `state`, by submission (the sparse index: never a draft)."""
+        """One office's applications in `state`, by submission. The index is sparse: an application is in
+        it once submitted (a draft, or a draft withdrawn, never is)."""
         with self.lock:
             found = [
                 a
                 for a in self.applications.values()
-                if a.office_id == office_id and a.state == state and State(a.state) in STAFF_VISIBLE
+                if a.office_id == office_id
+                and a.state == state
+                and State(a.state) in STAFF_VISIBLE
+                and a.application_id in self.queued
             ]
-            return sorted(found, key=lambda a: self.queued.get(a.application_id, ""))
+            return sorted(found, key=lambda a: self.queued[a.application_id])
 
     def list_for_office(
         self, office_id: str, state: str, limit: int, cursor: str | None
