@@ -146,7 +146,8 @@ def test_a_booking_ticket_skipped_twice_is_a_no_show_counted_only_then(hall, api
     checked = desk.post("/check-ins", {"reference": booking["reference"]}).json()
     tid = checked["ticket"]["ticket_id"]
     desk.next()
-    desk.act(tid, "skip")
+    r = desk.act(tid, "skip")
+    assert r.status == 200 and r.json()["status"] == "waiting" and r.json()["skips"] == 1, r.text
     me = citizen.login().get("/v1/me").json()
     assert me["restrictions"]["no_shows_in_six_months"] == 0  # the first skip counts for nothing
     assert desk.next().json()["ticket_id"] == tid  # nothing else waits: it comes at once
@@ -174,6 +175,8 @@ def test_transfer_to_a_service_and_its_refusals(hall, api):
     assert r.status == 200 and r.json()["service_code"] == "ID_RENEW" and r.json()["kind"] == "walk_in", r.text
     again = desk.next("2").json()
     assert again["ticket_id"] == tid and again["service_code"] == "ID_RENEW"
+    r = desk.act(tid, "transfer", {"counter": "5"})
+    assert r.status == 200 and r.json()["for_counter"] == "5" and r.json()["status"] == "waiting", r.text
     assert desk.act("20260915-B999", "transfer", {"counter": "2"}).json()["code"] == "NOT_FOUND"
     assert {"ticket.transfer"} <= {e["action"] for e in audit_actions(api)}
 

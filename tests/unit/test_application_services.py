@@ -17,7 +17,6 @@ import pytest
 from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
 from hallbook.domain.applications import MAX_UPLOAD_BYTES
-from hallbook.domain.calendar import WorkCalendar
 from hallbook.services import (
     application_collection,
     application_materials,
@@ -31,11 +30,12 @@ from hallbook.services.tokens import Caller
 from hallbook.store import readcache
 from hallbook.store.accounts import Account
 from hallbook.store.applications import Application
-from hallbook.store.catalog import Catalog, Region, office_from, service_from
+from hallbook.store.catalog import Catalog
 from hallbook.store.memory import MemoryStores
 from hallbook.store.permits import Permit
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
+from tests.unit.catalogs import catalog, hall, service, slots
 
 pytestmark = [pytest.mark.R17]
 
@@ -60,39 +60,14 @@ def refused(code: str, call: Callable[..., Any], *args: Any, **kwargs: Any) -> e
 
 
 def _catalog() -> Catalog:
-    def service(code: str) -> dict[str, Any]:
-        return {"code": code, "name_zh": code, "name_en": code, "appointment_required": True, "notice": ""}
-
-    def office(office_id: str, name: str, name_en: str) -> Any:
-        weekdays = [1, 2, 3, 4, 5]
-        return office_from(
-            {
-                "office_id": office_id,
-                "name": name,
-                "name_en": name_en,
-                "region": "haikou",
-                "district": "龙华区",
-                "address": "海口市龙华区测试路1号",
-                "mode": "priority",
-                "services": ["RP_RENEW", "RP_CHANGE", "RP_REPLACE", "RP_COLLECT"],
-                "timetable": {
-                    "RP_COLLECT": [
-                        {"days": weekdays, "start": "09:00", "end": "09:30", "capacity": 1},
-                        {"days": weekdays, "start": "09:30", "end": "10:00", "capacity": 2},
-                    ]
-                },
-            }
-        )
-
     codes = ["RP_RENEW", "RP_CHANGE", "RP_REPLACE", "RP_COLLECT"]
-    return Catalog(
-        services={c: service_from(service(c)) for c in codes},
-        offices={
-            OFFICE: office(OFFICE, "测试派出所", "Test police station"),
-            OTHER_OFFICE: office(OTHER_OFFICE, "另一派出所", "Other station"),
-        },
-        regions={"haikou": Region("haikou", "海口", 14)},
-        calendar=WorkCalendar(),
+    timetable = {"RP_COLLECT": slots(("09:00", "09:30", 1), ("09:30", "10:00", 2))}
+    return catalog(
+        [service(c) for c in codes],
+        [
+            hall(OFFICE, codes, timetable, name="测试派出所", name_en="Test police station", region="haikou"),
+            hall(OTHER_OFFICE, codes, timetable, name="另一派出所", name_en="Other station", region="haikou"),
+        ],
     )
 
 

@@ -15,7 +15,6 @@ import pytest
 
 from hallbook.clock import SHANGHAI, AdjustableClock, get_clock, set_clock
 from hallbook.domain import errors
-from hallbook.domain.calendar import WorkCalendar
 from hallbook.services import bookings, reschedule, waitlist
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.eligibility import Newborn
@@ -24,10 +23,11 @@ from hallbook.services.tokens import Caller
 from hallbook.store import readcache
 from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking, Subject
-from hallbook.store.catalog import Catalog, Region, office_from, service_from
+from hallbook.store.catalog import Catalog, service_from
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
+from tests.unit.catalogs import catalog, hall, service, slots
 
 pytestmark = [
     pytest.mark.R2,
@@ -52,50 +52,18 @@ NEWBORN = Newborn(name="小明", birth_certificate_number="O440012345")
 
 
 def _catalog(capacity: int) -> Catalog:
-    def service(code: str, required: bool = True, subject: str = "self_or_minor") -> dict:
-        return {
-            "code": code,
-            "name_zh": code,
-            "name_en": code,
-            "appointment_required": required,
-            "materials": [],
-            "notice": "",
-            "subject": subject,
-        }
-
-    every_weekday = [1, 2, 3, 4, 5]
-    office = office_from(
-        {
-            "office_id": OFFICE,
-            "name": "测试大厅",
-            "name_en": "Test hall",
-            "region": "shenzhen",
-            "district": "福田区",
-            "address": "深圳市福田区测试路1号",
-            "mode": "priority",
-            "services": [SERVICE, CHILD_SERVICE, NEWBORN_SERVICE, WALK_IN],
-            "timetable": {
-                SERVICE: [
-                    {"days": every_weekday, "start": "09:00", "end": "09:30", "capacity": capacity},
-                    {"days": every_weekday, "start": "09:30", "end": "10:00", "capacity": capacity},
-                ],
-                CHILD_SERVICE: [{"days": every_weekday, "start": "10:00", "end": "11:00", "capacity": 3}],
-                NEWBORN_SERVICE: [{"days": every_weekday, "start": "11:00", "end": "11:30", "capacity": 3}],
-            },
-        }
-    )
+    timetable = {
+        SERVICE: slots(("09:00", "09:30", capacity), ("09:30", "10:00", capacity)),
+        CHILD_SERVICE: slots(("10:00", "11:00", 3)),
+        NEWBORN_SERVICE: slots(("11:00", "11:30", 3)),
+    }
     services = [
         service(SERVICE),
         service(CHILD_SERVICE, subject="minor"),
         service(NEWBORN_SERVICE, subject="newborn"),
         service(WALK_IN, required=False),
     ]
-    return Catalog(
-        services={s["code"]: service_from(s) for s in services},
-        offices={OFFICE: office},
-        regions={"shenzhen": Region("shenzhen", "深圳", 14)},
-        calendar=WorkCalendar(),
-    )
+    return catalog(services, [hall(OFFICE, [SERVICE, CHILD_SERVICE, NEWBORN_SERVICE, WALK_IN], timetable)])
 
 
 @dataclass

@@ -16,19 +16,19 @@ import pytest
 
 from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
-from hallbook.domain.calendar import WorkCalendar
 from hallbook.domain.reference import new_reference
 from hallbook.services import audit, board, checkin, counters, tickets
 from hallbook.services.tokens import Caller
 from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking
-from hallbook.store.catalog import Catalog, Region, office_from, service_from
+from hallbook.store.catalog import Catalog
 from hallbook.store.guardians import ACTIVE, Link
 from hallbook.store.memory import MemoryStores
 from hallbook.store.outbox import Message
 from hallbook.store.stores import installed
 from hallbook.store.tickets import Ticket
 from tests.idnumbers import id_number
+from tests.unit.catalogs import catalog, hall, service, slots
 
 pytestmark = [pytest.mark.R13, pytest.mark.R14, pytest.mark.R15, pytest.mark.R15a]
 
@@ -47,39 +47,19 @@ NINE = at("09:00")
 
 
 def _catalog() -> Catalog:
-    def service(code: str, required: bool = True, subject: str = "self_or_minor") -> dict:
-        return {"code": code, "name_zh": code, "name_en": code, "appointment_required": required, "subject": subject}
-
-    def office(office_id: str, mode: str) -> dict:
-        weekdays = [1, 2, 3, 4, 5]
-        return {
-            "office_id": office_id,
-            "name": office_id,
-            "name_en": office_id,
-            "region": "shenzhen",
-            "district": "福田区",
-            "address": "深圳市福田区测试路1号",
-            "mode": mode,
-            "services": [SERVICE, CHILD_SERVICE, WALK_IN],
-            "timetable": {
-                SERVICE: [
-                    {"days": weekdays, "start": "09:00", "end": "09:30", "capacity": 5},
-                    {"days": weekdays, "start": "09:30", "end": "10:00", "capacity": 5},
-                ],
-                CHILD_SERVICE: [{"days": weekdays, "start": "10:00", "end": "11:00", "capacity": 5}],
-            },
-        }
-
+    timetable = {
+        SERVICE: slots(("09:00", "09:30", 5), ("09:30", "10:00", 5)),
+        CHILD_SERVICE: slots(("10:00", "11:00", 5)),
+    }
     services = [service(SERVICE), service(CHILD_SERVICE, subject="minor"), service(WALK_IN, False), service(NOT_HERE)]
-    return Catalog(
-        services={s["code"]: service_from(s) for s in services},
-        offices={
-            OFFICE: office_from(office(OFFICE, "priority")),
-            OTHER: office_from(office(OTHER, "priority")),
-            BOOK_FIRST: office_from(office(BOOK_FIRST, "book_first")),
-        },
-        regions={"shenzhen": Region("shenzhen", "深圳", 14)},
-        calendar=WorkCalendar(),
+    offered = [SERVICE, CHILD_SERVICE, WALK_IN]
+    return catalog(
+        services,
+        [
+            hall(OFFICE, offered, timetable, name=OFFICE, name_en=OFFICE),
+            hall(OTHER, offered, timetable, name=OTHER, name_en=OTHER),
+            hall(BOOK_FIRST, offered, timetable, mode="book_first", name=BOOK_FIRST, name_en=BOOK_FIRST),
+        ],
     )
 
 

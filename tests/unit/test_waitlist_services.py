@@ -15,7 +15,6 @@ import pytest
 
 from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
-from hallbook.domain.calendar import WorkCalendar
 from hallbook.domain.sanctions import month_key
 from hallbook.domain.waitlist import DelayRange
 from hallbook.services import bookings, waitlist
@@ -25,11 +24,12 @@ from hallbook.services.waitlist import JoinRequest, offers
 from hallbook.store import readcache
 from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking, Subject
-from hallbook.store.catalog import Catalog, Region, office_from, service_from
+from hallbook.store.catalog import Catalog
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
 from hallbook.store.waitlist import Entry, Place
 from tests.idnumbers import id_number
+from tests.unit.catalogs import catalog, hall, service, slots
 
 pytestmark = [pytest.mark.R18, pytest.mark.R19]
 
@@ -42,44 +42,12 @@ _numbers = count(100)
 
 
 def _catalog(capacity: int) -> Catalog:
-    def service(code: str, required: bool = True, subject: str = "self_or_minor") -> dict:
-        return {
-            "code": code,
-            "name_zh": code,
-            "name_en": code,
-            "appointment_required": required,
-            "materials": [],
-            "notice": "",
-            "subject": subject,
-        }
-
-    weekdays = [1, 2, 3, 4, 5]
-    office = office_from(
-        {
-            "office_id": OFFICE,
-            "name": "测试大厅",
-            "name_en": "Test hall",
-            "region": "shenzhen",
-            "district": "福田区",
-            "address": "深圳市福田区测试路1号",
-            "mode": "priority",
-            "services": [SERVICE, CHILD_SERVICE, WALK_IN],
-            "timetable": {
-                SERVICE: [
-                    {"days": weekdays, "start": "09:00", "end": "09:30", "capacity": capacity},
-                    {"days": weekdays, "start": "09:30", "end": "10:00", "capacity": capacity},
-                ],
-                CHILD_SERVICE: [{"days": weekdays, "start": "10:00", "end": "11:00", "capacity": 1}],
-            },
-        }
-    )
+    timetable = {
+        SERVICE: slots(("09:00", "09:30", capacity), ("09:30", "10:00", capacity)),
+        CHILD_SERVICE: slots(("10:00", "11:00", 1)),
+    }
     services = [service(SERVICE), service(CHILD_SERVICE, subject="minor"), service(WALK_IN, required=False)]
-    return Catalog(
-        services={s["code"]: service_from(s) for s in services},
-        offices={OFFICE: office},
-        regions={"shenzhen": Region("shenzhen", "深圳", 14)},
-        calendar=WorkCalendar(),
-    )
+    return catalog(services, [hall(OFFICE, [SERVICE, CHILD_SERVICE, WALK_IN], timetable)])
 
 
 @dataclass

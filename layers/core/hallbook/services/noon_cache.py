@@ -38,8 +38,9 @@ if TYPE_CHECKING:
     from ..store.base import Guard
     from ..store.bookings import Booking, RescheduleKey, Subject
     from ..store.outbox import Message
+    from ..store.ports.accounts import AccountReader
+    from ..store.ports.bookings import BookingStore
     from ..store.slots import SlotState
-    from ..store.stores import AccountReader, BookingStore
     from ..store.waitlist import Place
     from .bookings import BookingRequest
     from .tokens import Caller

@@ -28,12 +28,10 @@ from ..domain import errors
 from ..domain.booking import Status, can_cancel, cancel_deadline
 from ..domain.reminders import booking_carries_reminder
 from ..domain.timetable import parse_hhmm
-from ..domain.waitlist import Origin, PlaceState, return_at
 from ..i18n import N_
 from ..store import readcache
 from ..store.bookings import Booking, BookingMoved, ReplayedReschedule
 from ..store.stores import stores
-from ..store.waitlist import Place
 from . import messages, waitlist
 from .bookings import own_booking, planned_slot
 from .catalog import get_office, parse_day
@@ -127,7 +125,7 @@ def reschedule_booking(
             moves=booking.moves + 1,
             updated_at=now.isoformat(),
         )
-        place = _freed_place(booking, now)
+        place = waitlist.delayed_place(booking, now, moved=True)
         old_office = catalog.offices.get(booking.office_id, office)
         sms = [messages.rescheduled_message(booking, moved, old_office, office, service, phone, lang, now)]
         if booking_carries_reminder(moved.date, now) and account is not None:
@@ -174,20 +172,3 @@ def _replayed(key_id: str, booking: Booking, office_id: str, day: object, start:
             "This Idempotency-Key was already used for a different reschedule.", field="Idempotency-Key"
         )
     return bookings.get_booking(booking.booking_id) or booking
-
-
-def _freed_place(booking: Booking, now: datetime) -> Place:
-    """R18/R19: the place the move leaves, delayed by a fresh random draw like a cancellation's (its id
-    derives from the booking and its move, so a retried transaction writes the same place)."""
-    return Place(
-        place_id=hashlib.sha256(f"rescheduled\n{booking.booking_id}\n{booking.moves}".encode()).hexdigest()[:32],
-        office_id=booking.office_id,
-        service_code=booking.service_code,
-        date=booking.date,
-        start=booking.start,
-        end=booking.end,
-        state=PlaceState.DELAYED.value,
-        origin=Origin.CANCELLATION.value,
-        created_at=now.isoformat(),
-        return_at=return_at(booking.date, now, waitlist.delay_range().draw(), Origin.CANCELLATION),
-    )

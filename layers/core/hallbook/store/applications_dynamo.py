@@ -1,4 +1,4 @@
-"""R17's applications on AWS, as store/stores.py's ApplicationStore: the applications and their locks
+"""R17's applications on AWS, as store/ports/applications.py's ApplicationStore: the applications and their locks
 (store/applications.py, one DynamoDB transaction per step), the permits they change (store/permits.py,
 the same table) and the materials in the uploads bucket (store/uploads.py, presigned S3 requests).
 Each method is the store module's function of the same name."""

@@ -19,7 +19,7 @@ A cancelled place's return instant is drawn uniformly to the second (R19) and it
 only then, never at once. Offers are made from 08:00 to 21:30 only: a return that would fall at night
 is drawn in the next morning (domain.waitlist.return_at).
 
-The data is reached through `stores().waitlist` (store/stores.py's WaitlistStore): DynamoDB's, or the
+The data is reached through `stores().waitlist` (store/ports/waitlist.py's WaitlistStore): DynamoDB's, or the
 in-memory one of store/memory/waitlist.py in tests/unit.
 """
 

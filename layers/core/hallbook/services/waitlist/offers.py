@@ -40,11 +40,13 @@ def delay_range() -> DelayRange:
     return DelayRange(settings().release_delay_min_minutes, settings().release_delay_max_minutes)
 
 
-def delayed_place(booking: Booking, now: datetime) -> Place:
-    """R19: the place a citizen's or operator's cancellation frees, delayed by a fresh random draw
-    (the cancellation writes it: BookingStore.cancel_booking)."""
+def delayed_place(booking: Booking, now: datetime, *, moved: bool = False) -> Place:
+    """R19: the place a citizen's or operator's cancellation frees (or, `moved`, the place a reschedule
+    leaves, R8a), delayed by a fresh random draw; the cancellation or the move writes it. Its id derives
+    from the booking (and its move), so a retried transaction writes the same place."""
+    key = f"rescheduled\n{booking.booking_id}\n{booking.moves}" if moved else f"cancelled\n{booking.booking_id}"
     return Place(
-        place_id=hashlib.sha256(f"cancelled\n{booking.booking_id}".encode()).hexdigest()[:32],
+        place_id=hashlib.sha256(key.encode()).hexdigest()[:32],
         office_id=booking.office_id,
         service_code=booking.service_code,
         date=booking.date,

@@ -13,7 +13,7 @@ suspensions are derived from (R11, R12). Its modules, by what they guard:
 - erasure: PIPL's pseudonymised subjects.
 
 Callers use this package's names (`store.bookings.book_slot`); services reach it through
-store/stores.py's BookingStore.
+store/ports/bookings.py's BookingStore (adapter: store/bookings_dynamo.py).
 """
 
 from __future__ import annotations

@@ -1,4 +1,4 @@
-"""The booking services' stores in memory (store/stores.py's interfaces): dicts under one lock, each write
+"""The booking services' stores in memory (store/ports/): dicts under one lock, each write
 all-or-nothing with the same guarantees and the same exceptions as the DynamoDB transactions of
 store/bookings/, so tests/unit checks the services' rules without AWS:
 

@@ -1,4 +1,4 @@
-"""R17's applications in memory (store/stores.py's ApplicationStore): the applications, their
+"""R17's applications in memory (store/ports/applications.py's ApplicationStore): the applications, their
 permit-and-kind locks, the permits and the uploaded materials under one lock, each step all or nothing
 with the same conditions and the same exceptions as store/applications.py's transactions.
 
