@@ -16,7 +16,6 @@ import pytest
 
 from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
-from hallbook.domain.calendar import WorkCalendar
 from hallbook.services import bookings, draw_entries, draw_run, draws
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.draw_entries import EntryRequest
@@ -25,13 +24,14 @@ from hallbook.store import readcache
 from hallbook.store.accounts import Account
 from hallbook.store.base import GuardMoved
 from hallbook.store.bookings import Booking, Subject
-from hallbook.store.catalog import Catalog, DrawSetting, Region, office_from, service_from
+from hallbook.store.catalog import Catalog, DrawSetting
 from hallbook.store.draws import Entry
 from hallbook.store.guardians import Guardians
 from hallbook.store.memory import MemoryStores
 from hallbook.store.outbox import Message
 from hallbook.store.stores import installed, stores
 from tests.idnumbers import id_number
+from tests.unit import catalogs
 
 pytestmark = [pytest.mark.R23, pytest.mark.R9, pytest.mark.R11, pytest.mark.R12, pytest.mark.R18]
 
@@ -46,32 +46,13 @@ _numbers = count(300)
 
 
 def _catalog() -> Catalog:
-    def hall(office_id: str, slots: list[tuple[str, str, int]]) -> dict:
-        return {
-            "office_id": office_id,
-            "name": office_id,
-            "name_en": office_id,
-            "region": "shenzhen",
-            "district": "福田区",
-            "address": "深圳市福田区测试路1号",
-            "mode": "priority",
-            "services": [SERVICE],
-            "timetable": {
-                SERVICE: [{"days": [1, 2, 3, 4, 5], "start": s, "end": e, "capacity": n} for s, e, n in slots]
-            },
-        }
-
-    service = {"code": SERVICE, "name_zh": "身份证换领", "name_en": "ID renewal", "appointment_required": True}
-    return Catalog(
-        services={SERVICE: service_from({**service, "materials": [], "notice": "", "subject": "self_or_minor"})},
-        offices={
-            OFFICE: office_from(hall(OFFICE, [("09:00", "09:30", 2), ("09:30", "10:00", 2)])),
-            OTHER: office_from(hall(OTHER, [("09:00", "09:30", 1)])),
-        },  # DAY's places: 2 + 2 at OFFICE, 1 at OTHER
-        regions={"shenzhen": Region("shenzhen", "深圳", 14)},
-        calendar=WorkCalendar(),
-        draws={("shenzhen", SERVICE): DrawSetting("shenzhen", SERVICE, 10, DAY)},
-    )
+    """DAY's places: 2 + 2 at OFFICE, 1 at OTHER; ID_RENEW drawn in shenzhen from DAY on (10 minutes of entries)."""
+    halls = [
+        catalogs.hall(OFFICE, [SERVICE], {SERVICE: catalogs.slots(("09:00", "09:30", 2), ("09:30", "10:00", 2))}),
+        catalogs.hall(OTHER, [SERVICE], {SERVICE: catalogs.slots(("09:00", "09:30", 1))}),
+    ]
+    built = catalogs.catalog([catalogs.service(SERVICE)], halls)
+    return replace(built, draws={("shenzhen", SERVICE): DrawSetting("shenzhen", SERVICE, 10, DAY)})
 
 
 @dataclass
