@@ -15,6 +15,7 @@ starts its own system (the controller, which runs no test, starts none).
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable, Iterator
 from datetime import datetime
@@ -63,6 +64,13 @@ def pytest_collectstart(collector: pytest.Collector) -> None:
         and not _runs_no_tests(collector.config)
     ):
         _started()
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """What collection made lives to the end of the run (the imported package and libraries, the
+    embedded AWS): out of the cyclic collector's sight (gc.freeze), so that each full collection during
+    the tests walks only what they make. tests/unit: 4.9 -> 4.3 s."""
+    gc.freeze()
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:

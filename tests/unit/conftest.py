@@ -12,10 +12,18 @@ from hallbook.config import reset_settings
 from tests.startup.probes import stand_in_environment
 
 
+@pytest.fixture(scope="session", autouse=True)
+def settings_without_aws() -> Iterator[None]:
+    """Once for the session: the variables stay as set (a test that changes one uses tests/conftest.py's
+    `environ`, which puts it back), and each test starts from settings read afresh (`fresh_settings`)."""
+    with pytest.MonkeyPatch.context() as patch:
+        for name, value in stand_in_environment().items():
+            patch.setenv(name, value)
+        yield
+
+
 @pytest.fixture(autouse=True)
-def settings_without_aws(monkeypatch: pytest.MonkeyPatch) -> Iterator[None]:
-    for name, value in stand_in_environment().items():
-        monkeypatch.setenv(name, value)
+def fresh_settings() -> Iterator[None]:
     reset_settings()
     yield
     reset_settings()
