@@ -22,10 +22,10 @@ from typing import Any
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
 from ..store import accounts as account_store
-from ..store import guardians as guardian_store
 from ..store import identity_changes as store
 from ..store.catalog import load_catalog
 from ..store.identity_changes import Change
+from ..store.stores import stores
 from . import audit, flags, guardians, messages, reclaims
 from .identity import MISMATCH, get_verifier
 from .tokens import Caller
@@ -163,7 +163,7 @@ def request_link(
     if get_verifier().is_guardian(guardian, minor) is False:
         flags.insider_change(staff.account_id, "guardian_link", minor, office_id, now, step="refused")  # R22
         raise errors.Forbidden("The population register does not list this person as the minor's guardian.")
-    before = guardian_store.get(minor)
+    before = stores().family.get(minor)
     if before.is_active(account.account_id):
         return {"change_id": None, "status": "active", "consent_sent_to": [], "detail": "Already linked."}
     existing = [

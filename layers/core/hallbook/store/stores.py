@@ -17,8 +17,9 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .ports.accounts import AccountReader, AccountStore
     from .ports.applications import ApplicationStore
-    from .ports.bookings import BookingStore, CatalogReader, FlagCounters, GuardianReader, SlotReader
+    from .ports.bookings import BookingStore, CatalogReader, FlagCounters, SlotReader
     from .ports.draws import DrawStore
+    from .ports.family import FamilyStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
 
@@ -31,13 +32,13 @@ class Stores:
     slots: SlotReader
     catalog: CatalogReader
     accounts: AccountReader
-    guardians: GuardianReader
     flags: FlagCounters
     waitlist: WaitlistStore
     applications: ApplicationStore
     tickets: TicketStore
     account_store: AccountStore
     draws: DrawStore
+    family: FamilyStore  # guardian links (the booking path's GuardianReader) and family proxies
 
 
 _dynamo: Stores | None = None
@@ -49,11 +50,12 @@ def dynamo() -> Stores:
     """The DynamoDB implementation: the store modules themselves (built on first use)."""
     global _dynamo
     if _dynamo is None:
-        from . import accounts, catalog, flags, guardians, slots
+        from . import accounts, catalog, flags, slots
         from .accounts_dynamo import DynamoAccounts
         from .applications_dynamo import DynamoApplications
         from .bookings_dynamo import DynamoBookings
         from .draws_dynamo import DynamoDraws
+        from .family_dynamo import DynamoFamily
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -62,13 +64,13 @@ def dynamo() -> Stores:
             slots=slots,
             catalog=catalog,
             accounts=accounts,
-            guardians=guardians,
             flags=flags,
             waitlist=DynamoWaitlist(),
             applications=DynamoApplications(),
             tickets=DynamoTickets(),
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
+            family=DynamoFamily(),
         )
     return _dynamo
 

@@ -9,9 +9,8 @@ store/bookings/, so tests/unit checks the services' rules without AWS:
         bookings.book(...)
 
 What it leaves out, because only DynamoDB can show it (tests/api, tests/races): the statistics counted in
-the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here; a draw's
-`won_guard` is the fake's own, memory/draws.py), retries
-on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
+the same transactions (a guard joining a booking's write is the fake's own: a draw's `won_guard`,
+memory/draws.py; a family proxy's, memory/family.py), retries on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
 """
 
 from __future__ import annotations
@@ -24,8 +23,9 @@ from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
-from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, PlaceExists
 from .draws import MemoryDraws
+from .family import MemoryFamily
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -39,12 +39,12 @@ class MemoryStores:
         self.bookings = MemoryBookings()
         self.catalog = MemoryCatalog(catalog)
         self.accounts = MemoryAccounts()
-        self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
         self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
         self.tickets = MemoryTickets(self.bookings, self.accounts)
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
+        self.family = MemoryFamily(self.bookings, self.accounts)  # a proxy's booking guard checked in its write
 
     def stores(self) -> Stores:
         return Stores(
@@ -52,13 +52,13 @@ class MemoryStores:
             slots=self.bookings,
             catalog=self.catalog,
             accounts=self.accounts,
-            guardians=self.guardians,
             flags=self.flags,
             waitlist=self.waitlist,
             applications=self.applications,
             tickets=self.tickets,
             account_store=self.accounts,
             draws=self.draws,
+            family=self.family,
         )
 
     def release(self, *days: date) -> None:
@@ -78,5 +78,5 @@ class MemoryStores:
 
     def link_guardian(self, account_id: str, minor_id_number: str, at: str = "") -> None:
         """R2: an active guardian link (as a hall's staff would make it)."""
-        links = self.guardians.get(minor_id_number)
-        self.guardians.links[minor_id_number] = links.with_link(Link(account_id, ACTIVE, "staff", at))
+        before = self.family.get(minor_id_number)
+        self.family.save_guardians(before, before.with_link(Link(account_id, ACTIVE, "staff", at)))
