@@ -20,6 +20,7 @@ from hallbook.domain import errors
 from hallbook.services import audit, bookings, guardians, identity, proxies, waitlist
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.identity import MATCH, IdentityCheck
+from hallbook.services.reschedule import RescheduleRequest
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
 from hallbook.store.accounts import Account
@@ -36,7 +37,7 @@ pytestmark = [pytest.mark.R2, pytest.mark.R20]
 
 OFFICE, SERVICE = "test-hall", "ID_RENEW"
 NOW = datetime(2026, 9, 14, 9, 0, tzinfo=SHANGHAI)  # a Monday before the noon release
-TUESDAY, WEDNESDAY = date(2026, 9, 15), date(2026, 9, 16)
+TUESDAY, WEDNESDAY, THURSDAY, FRIDAY = (date(2026, 9, 15 + i) for i in range(4))
 _numbers = count(300)
 
 
@@ -251,6 +252,37 @@ def test_a_proxy_sees_and_cancels_only_the_citizens_own_bookings(world):
     refused("NOT_FOUND", proxies.list_bookings, stranger, proxy_id, 10, None, NOW)  # someone else's proxy id
     refused("NOT_FOUND", proxies.book, son, "x" * 65, request(), None, NOW)
     assert [a for _, a, o in world.audited if o == "NOT_FOUND"] == ["proxy.cancel", "proxy.list_bookings", "proxy.book"]
+
+
+@pytest.mark.R11
+@pytest.mark.R21
+def test_the_proxys_cancellations_count_against_the_citizen_who_is_warned_and_suspended_not_the_proxy(world):
+    father, son = world.citizen(born="19480305"), world.citizen()
+    proxy_id = authorised(world, son, father)
+    for i, day in enumerate((TUESDAY, WEDNESDAY, THURSDAY)):
+        booking, _ = proxies.book(son, proxy_id, request(day), f"k{i}", NOW)
+        proxies.cancel(son, proxy_id, booking.booking_id, NOW)
+    assert len([t for t in world.sms(father) if "本月已取消预约2次" in t]) == 1  # R21: the warning to both
+    assert len([t for t in world.sms(son) if "本月已取消预约2次" in t]) == 1
+    refused("SUSPENDED", bookings.book, father, request(FRIDAY), None, NOW)  # the father is suspended
+    refused("SUSPENDED", proxies.book, son, proxy_id, request(FRIDAY), "k9", NOW)
+    assert bookings.book(son, request(FRIDAY), None, NOW)[1]  # the son is not
+
+
+@pytest.mark.R8a
+def test_a_proxy_reschedules_the_citizens_booking_in_one_step_and_a_stranger_cannot(world):
+    father, son, stranger = world.citizen(born="19480305"), world.citizen(), world.citizen()
+    proxy_id = authorised(world, son, father)
+    booking, _ = proxies.book(son, proxy_id, request(), "k1", NOW)
+    where = RescheduleRequest(date=WEDNESDAY.isoformat(), start="09:30")
+    refused("NOT_FOUND", proxies.reschedule, stranger, proxy_id, booking.booking_id, where, "m1", NOW)
+    moved = proxies.reschedule(son, proxy_id, booking.booking_id, where, "m1", NOW)
+    assert (moved.date, moved.start, moved.booking_id) == (WEDNESDAY, "09:30", booking.booking_id)
+    assert world.fake.bookings.get_subject(booking.subject_id_number).cancel_count == 0  # not a cancellation (R11)
+    assert any(booking.reference in t and "已改至" in t for t in world.sms(father))
+    [copy] = [t for t in world.sms(son) if booking.reference in t and "已改至" in t]
+    assert copy.startswith("（代李*办理·抄送）")
+    assert ("proxy.reschedule", "NOT_FOUND") in [(a, o) for _, a, o in world.audited]
 
 
 # ---------------------------------------------------------------- R20: revocation
