@@ -161,3 +161,19 @@ class DynamoAccounts:
         self, account: Account, pseudonym: str, sms: list[Message], now: datetime, audit: AuditEntry | None = None
     ) -> None:
         account_claims.close_account(account, pseudonym, sms, now, _with_audit(audit))
+
+    def rebind_id_number(
+        self,
+        holder_id: str | None,
+        strip_holder: bool,
+        owner: Account,
+        sms: list[Message],
+        audit: AuditEntry | None = None,
+    ) -> None:
+        account_claims.rebind_id_number(holder_id, strip_holder, owner, sms, _with_audit(audit))
+
+    def count_code_attempt(self, account_id: str, limit: int) -> bool:
+        return account_codes.count_code_attempt(account_id, limit)
+
+    def set_first_password(self, account: Account, code_hash: str, password_hash: str) -> bool:
+        return account_codes.set_first_password(account, code_hash, password_hash)
