@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from itertools import count
 from typing import Any
@@ -20,7 +20,7 @@ import pytest
 
 from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
-from hallbook.services import audit, bookings, credentials, identity, identity_changes, reclaims, waitlist
+from hallbook.services import audit, bookings, credentials, identity, identity_changes, reclaims, tokens, waitlist
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.identity import MATCH, MISMATCH, IdentityCheck
 from hallbook.services.tokens import Caller
@@ -317,3 +317,26 @@ def test_the_owners_code_is_guessed_five_times_at_most_and_expires(world):
     for _ in range(reclaims.CODE_ATTEMPTS - 1):
         refused("VALIDATION_ERROR", reclaims.confirm, number, "999999x", "owner-pass-1", NOW)
     refused("RATE_LIMITED", reclaims.confirm, number, found.group(1), "owner-pass-1", NOW)
+
+
+# ---------------------------------------------------------------- a token's state (services.tokens.ensure_live)
+
+
+def test_a_token_lives_while_its_session_generation_role_and_office_do(world):
+    citizen = world.citizen()
+    live = Caller(citizen.account_id, "citizen", None, True, gen=0, sid="s1", expires_at=2_000_000_000)
+    assert tokens.ensure_live(live) == live
+    for dead in (
+        replace(live, sid=None),  # no session: an old token
+        replace(live, account_id="no-such-account"),
+        replace(live, gen=1),  # not the account's generation
+        replace(live, role="staff"),
+        replace(live, office_id=OFFICE),
+    ):
+        refused("UNAUTHENTICATED", tokens.ensure_live, dead)
+    world.fake.accounts.revoke_session(citizen.account_id, "s1", 2_000_000_000, 0)  # logged out
+    refused("UNAUTHENTICATED", tokens.ensure_live, live)
+    other_session = replace(live, sid="s2")
+    assert tokens.ensure_live(other_session) == other_session
+    assert world.fake.accounts.change_password(citizen.account_id, "x", "y") == 1  # every session ends
+    refused("UNAUTHENTICATED", tokens.ensure_live, other_session)

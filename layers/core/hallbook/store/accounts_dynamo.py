@@ -15,6 +15,7 @@ from .audit import AuditEntry, entry_item
 from .base import Items
 from .login_throttle import LoginGuard
 from .outbox import Message
+from .sessions import TokenState
 
 
 def _with_audit(entry: AuditEntry | None) -> Callable[[Items], None] | None:
@@ -114,6 +115,9 @@ class DynamoAccounts:
 
     def use_totp_step(self, account_id: str, step: int) -> bool:
         return second_factor.use_totp_step(account_id, step)
+
+    def token_state(self, account_id: str) -> TokenState | None:
+        return sessions.token_state(account_id)
 
     def revoke_session(self, account_id: str, sid: str, expires_at: int, at: int) -> None:
         sessions.revoke_session(account_id, sid, expires_at, at)

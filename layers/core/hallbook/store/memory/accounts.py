@@ -22,6 +22,7 @@ from ..audit import AuditEntry
 from ..base import Cancelled
 from ..login_throttle import LoginGuard
 from ..outbox import Message
+from ..sessions import TokenState
 
 KINDS = ("reset", "phone")
 
@@ -116,6 +117,15 @@ class MemoryAccounts:
             if account is None:
                 return None
             return account, self._life(account_id).pending.get(kind) or Pending(None, 0, 0, 0, 0)
+
+    def token_state(self, account_id: str) -> TokenState | None:
+        with self.lock:
+            account = self.accounts.get(account_id)
+            if account is None:
+                return None
+            life = self._life(account_id)
+            revoked = frozenset(s.partition(":")[2] for s in life.revoked_sids)
+            return TokenState(life.token_gen, revoked, account.role or "citizen", account.office_id)
 
     def token_gen(self, account_id: str) -> int:
         with self.lock:

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..audit import AuditEntry
     from ..login_throttle import LoginGuard
     from ..outbox import Message
+    from ..sessions import TokenState
 
 
 class AccountReader(Protocol):
@@ -117,6 +118,11 @@ class AccountStore(AccountReader, Protocol):
 
     def use_totp_step(self, account_id: str, step: int) -> bool:
         """A TOTP time step is good once, and only after the last one used."""
+        ...
+
+    def token_state(self, account_id: str) -> TokenState | None:
+        """What a token is checked against (services.tokens.ensure_live): the generation, the logged-out
+        sessions, role and office. May answer from a per-process cache a few seconds old."""
         ...
 
     def revoke_session(self, account_id: str, sid: str, expires_at: int, at: int) -> None: ...
