@@ -4,8 +4,9 @@ otherwise a SECOND member of staff approves it, or the account that loses the nu
 the SMS code it received. Once carried out, the owner's new account holds the number and phone, the
 stranger's account loses it, its future bookings for the subject are cancelled by the hall and the
 cancellations and no-shows it caused are void; the owner sets a password with the code sent to them.
-The routes' guard (who is staff of which hall), the HTTP contract and DynamoDB's transactions stay in
-tests/api/test_insiders.py and test_identity_attacks.py."""
+A token lives while its session, the account's generation, role and office do (services.tokens,
+against AccountStore.token_state). The routes' guard (who is staff of which hall), the HTTP contract
+and DynamoDB's transactions stay in tests/api/test_insiders.py and test_identity_attacks.py."""
 
 from __future__ import annotations
 
