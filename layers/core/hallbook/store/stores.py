@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .ports.bookings import BookingStore, CatalogReader, FlagCounters, SlotReader
     from .ports.draws import DrawStore
     from .ports.family import FamilyStore
+    from .ports.identity import IdentityStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
 
@@ -39,6 +40,7 @@ class Stores:
     account_store: AccountStore
     draws: DrawStore
     family: FamilyStore  # guardian links (the booking path's GuardianReader) and family proxies
+    identity: IdentityStore
 
 
 _dynamo: Stores | None = None
@@ -56,6 +58,7 @@ def dynamo() -> Stores:
         from .bookings_dynamo import DynamoBookings
         from .draws_dynamo import DynamoDraws
         from .family_dynamo import DynamoFamily
+        from .identity_dynamo import DynamoIdentity
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -71,6 +74,7 @@ def dynamo() -> Stores:
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
             family=DynamoFamily(),
+            identity=DynamoIdentity(),
         )
     return _dynamo
 

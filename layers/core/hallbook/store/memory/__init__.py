@@ -26,6 +26,7 @@ from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, PlaceExists
 from .draws import MemoryDraws
 from .family import MemoryFamily
+from .identity import MemoryIdentity
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -45,6 +46,7 @@ class MemoryStores:
         self.tickets = MemoryTickets(self.bookings, self.accounts)
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
         self.family = MemoryFamily(self.bookings, self.accounts)  # a proxy's booking guard checked in its write
+        self.identity = MemoryIdentity(self.bookings)  # a reclaim voids the booking aggregate's subjects
 
     def stores(self) -> Stores:
         return Stores(
@@ -59,6 +61,7 @@ class MemoryStores:
             account_store=self.accounts,
             draws=self.draws,
             family=self.family,
+            identity=self.identity,
         )
 
     def release(self, *days: date) -> None:
