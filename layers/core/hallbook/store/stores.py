@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .ports.accounts import AccountReader, AccountStore
     from .ports.applications import ApplicationStore
     from .ports.bookings import BookingStore, CatalogReader, FlagCounters, GuardianReader, SlotReader
+    from .ports.catalog import CatalogStore
     from .ports.draws import DrawStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
@@ -38,6 +39,7 @@ class Stores:
     tickets: TicketStore
     account_store: AccountStore
     draws: DrawStore
+    catalog_admin: CatalogStore
 
 
 _dynamo: Stores | None = None
@@ -53,6 +55,7 @@ def dynamo() -> Stores:
         from .accounts_dynamo import DynamoAccounts
         from .applications_dynamo import DynamoApplications
         from .bookings_dynamo import DynamoBookings
+        from .catalog_dynamo import DynamoCatalog
         from .draws_dynamo import DynamoDraws
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
@@ -69,6 +72,7 @@ def dynamo() -> Stores:
             tickets=DynamoTickets(),
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
+            catalog_admin=DynamoCatalog(),
         )
     return _dynamo
 

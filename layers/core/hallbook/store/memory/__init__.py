@@ -24,7 +24,8 @@ from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
-from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .bookings import MemoryBookings, MemoryFlags, MemoryGuardians, PlaceExists
+from .catalog import MemoryCatalog
 from .draws import MemoryDraws
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
@@ -37,7 +38,7 @@ class MemoryStores:
 
     def __init__(self, catalog: Catalog):
         self.bookings = MemoryBookings()
-        self.catalog = MemoryCatalog(catalog)
+        self.catalog = MemoryCatalog(catalog, self.bookings)  # the day plan is the booking fake's slots
         self.accounts = MemoryAccounts()
         self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
@@ -59,6 +60,7 @@ class MemoryStores:
             tickets=self.tickets,
             account_store=self.accounts,
             draws=self.draws,
+            catalog_admin=self.catalog,
         )
 
     def release(self, *days: date) -> None:

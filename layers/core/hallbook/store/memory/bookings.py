@@ -1,5 +1,5 @@
 """The booking aggregate in memory: bookings, subjects and slots (MemoryBookings) and the readers the
-booking services need (catalog, guardian links, R22's counters; the accounts are memory/accounts.py). store/memory/__init__.py
+booking services need (guardian links, R22's counters; the catalog is memory/catalog.py, the accounts are memory/accounts.py). store/memory/__init__.py
 builds one world of them."""
 
 from __future__ import annotations
@@ -295,14 +295,6 @@ class MemoryBookings:
                             office.office_id, plan.service_code, day, plan.start, plan.end, plan.capacity, 0, False
                         ),
                     )
-
-
-@dataclass
-class MemoryCatalog:
-    catalog: Catalog
-
-    def load_catalog(self, max_age: float = 0.0) -> Catalog:
-        return self.catalog
 
 
 @dataclass
