@@ -371,7 +371,7 @@ def test_two_administrators_changing_one_office_at_once_never_undo_each_other(sy
     """Optimistic: the second write finds the hall changed since it was read and is refused (409);
     a closure, which only adds, reads the hall again and lands too."""
     from hallbook.domain import errors
-    from hallbook.services import catalog_admin, closures
+    from hallbook.services import closures, timetables
     from hallbook.services.tokens import Caller
     from hallbook.store import catalog as catalog_store
     from tests.support import run_at_once
@@ -382,8 +382,8 @@ def test_two_administrators_changing_one_office_at_once_never_undo_each_other(sy
     body = {k: office[k] for k in ("name", "region", "district", "address", "mode", "services", "timetable")}
     results = run_at_once(
         [
-            lambda: catalog_admin.put_office(admin, OFFICE, {**body, "name": "改名一"}, now()),
-            lambda: catalog_admin.put_office(admin, OFFICE, {**body, "name": "改名二"}, now()),
+            lambda: timetables.put_office(admin, OFFICE, {**body, "name": "改名一"}, now()),
+            lambda: timetables.put_office(admin, OFFICE, {**body, "name": "改名二"}, now()),
             lambda: closures.close_day(admin, OFFICE, "2026-09-22", "停电", now()),
         ]
     )

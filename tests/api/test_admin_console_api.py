@@ -10,7 +10,7 @@ import pytest
 
 from hallbook.clock import SHANGHAI, now
 from hallbook.domain.calendar import YearEntries
-from hallbook.services import accounts, calendar_sync, catalog_admin
+from hallbook.services import accounts, calendar_sync, timetables
 from hallbook.store import catalog as catalog_store
 from tests.support import OFFICE, SERVICE, WALK_IN, auth, login, open_office, registered
 
@@ -51,7 +51,7 @@ def capacity_at(api, day: str = DAY) -> dict:
 def test_a_large_timetable_change_is_applied_by_a_job_keeping_every_booking(
     system, office, admin_token, api, monkeypatch
 ):
-    monkeypatch.setattr(catalog_admin, "SYNC_SLOTS", 2)  # this small hall's change counts as large
+    monkeypatch.setattr(timetables, "SYNC_SLOTS", 2)  # this small hall's change counts as large
     citizens = [registered(office) for _ in range(3)]
     booked = [c.book(DAY, "09:00").json() for c in citizens]  # 3 of 3 places
     tag = api.invoke("GET", f"/v1/offices/{OFFICE}", headers=auth(admin_token)).headers["etag"]
