@@ -207,3 +207,52 @@ def test_a_years_admin_entries_win_over_the_bundled_calendar(world: World) -> No
     assert world.status(held) == ("cancelled", "hall")
     assert world.sms("cancelled_by_calendar") == [world.phone(held)]
     assert world.slot()[2]
+
+
+def test_a_changed_hall_keeps_its_closures(world: World) -> None:
+    closures.close_day(ADMIN, OFFICE, WEDNESDAY.isoformat(), "设备检修", MONDAY_9, sleep=lambda _: None)
+    world.put_hall(("09:00", "09:30", 5))
+    office = world.fake.catalog.catalog.offices[OFFICE]
+    assert [(c.date, c.reason) for c in office.closures] == [(WEDNESDAY, "设备检修")]
+    assert world.slot(day=WEDNESDAY)[2] and world.slot() == (5, 0, False)
+
+
+def test_the_closure_preview_counts_what_closing_would_cancel(world: World) -> None:
+    world.book()
+    world.book(start="09:30")
+    preview = closures.preview_closure(OFFICE, TUESDAY.isoformat(), MONDAY_9)
+    assert (preview["bookings"], preview["slots"], preview["closed"], preview["working_day"]) == (2, 2, False, True)
+    closures.close_day(ADMIN, OFFICE, TUESDAY.isoformat(), "设备检修", MONDAY_9, sleep=lambda _: None)
+    after = closures.preview_closure(OFFICE, TUESDAY.isoformat(), MONDAY_9)
+    assert (after["bookings"], after["slots"], after["closed"], after["reason"]) == (0, 0, True, "设备检修")
+
+
+# ---------------------------------------------------------------- R6: what the release record saves, and when it does not
+
+
+def test_the_release_without_its_records_of_released_days_keeps_booked_places(world: World) -> None:
+    """A day that may be open is read and only its missing slots written: a place booked there stays."""
+    world.book()
+    world.fake.catalog.released.clear()
+    again = release.release_office(OFFICE, [TUESDAY, WEDNESDAY], MONDAY_9)
+    assert (again.conditional, again.unchanged) == (0, 4)
+    assert world.slot() == (2, 1, False)
+    assert set(world.fake.catalog.released_days(OFFICE, TUESDAY, WEDNESDAY)) == {TUESDAY, WEDNESDAY}
+
+
+def test_a_day_whose_plan_changed_is_released_again(world: World) -> None:
+    world.fake.catalog.mark_days_released(OFFICE, {TUESDAY: "another plan"})
+    again = release.release_office(OFFICE, [TUESDAY], MONDAY_9)
+    assert (again.written, again.unchanged) == (0, 2)  # read again: every slot was there
+    assert world.fake.catalog.released_days(OFFICE, TUESDAY, TUESDAY)[TUESDAY] != "another plan"
+
+
+def test_a_day_that_becomes_a_working_day_again_opens_at_the_next_noon(world: World) -> None:
+    bundled, _ = calendar_years.calendar_year(2026, MONDAY_9.date())
+    calendar_years.put_calendar(ADMIN, 2026, [*bundled["holidays"], TUESDAY.isoformat()], bundled["workdays"], MONDAY_9)
+    result, created, _ = calendar_years.put_calendar(ADMIN, 2026, bundled["holidays"], bundled["workdays"], MONDAY_9)
+    assert not created and result["opened_days"] == [TUESDAY.isoformat()]
+    assert result["released_at"] == "2026-09-14T12:00:00+08:00"
+    assert world.slot()[2]  # nobody can take its places the moment the administrator presses save
+    release.release_booking_window(MONDAY_9.replace(hour=12))
+    assert world.slot() == (2, 0, False)
