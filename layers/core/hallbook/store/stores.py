@@ -18,6 +18,7 @@ if TYPE_CHECKING:
     from .ports.accounts import AccountReader, AccountStore
     from .ports.applications import ApplicationStore
     from .ports.bookings import BookingStore, CatalogReader, FlagCounters, SlotReader
+    from .ports.catalog import CatalogStore
     from .ports.draws import DrawStore
     from .ports.family import FamilyStore
     from .ports.identity import IdentityStore
@@ -41,6 +42,7 @@ class Stores:
     draws: DrawStore
     family: FamilyStore  # guardian links (the booking path's GuardianReader) and family proxies
     identity: IdentityStore
+    catalog_admin: CatalogStore
 
 
 _dynamo: Stores | None = None
@@ -56,6 +58,7 @@ def dynamo() -> Stores:
         from .accounts_dynamo import DynamoAccounts
         from .applications_dynamo import DynamoApplications
         from .bookings_dynamo import DynamoBookings
+        from .catalog_dynamo import DynamoCatalog
         from .draws_dynamo import DynamoDraws
         from .family_dynamo import DynamoFamily
         from .identity_dynamo import DynamoIdentity
@@ -75,6 +78,7 @@ def dynamo() -> Stores:
             draws=DynamoDraws(),
             family=DynamoFamily(),
             identity=DynamoIdentity(),
+            catalog_admin=DynamoCatalog(),
         )
     return _dynamo
 

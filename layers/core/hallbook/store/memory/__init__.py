@@ -23,7 +23,8 @@ from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
-from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, PlaceExists
+from .bookings import MemoryBookings, MemoryFlags, PlaceExists
+from .catalog import MemoryCatalog
 from .draws import MemoryDraws
 from .family import MemoryFamily
 from .identity import MemoryIdentity
@@ -38,7 +39,7 @@ class MemoryStores:
 
     def __init__(self, catalog: Catalog):
         self.bookings = MemoryBookings()
-        self.catalog = MemoryCatalog(catalog)
+        self.catalog = MemoryCatalog(catalog, self.bookings)  # the day plan is the booking fake's slots
         self.accounts = MemoryAccounts()
         self.flags = MemoryFlags()
         self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
@@ -62,6 +63,7 @@ class MemoryStores:
             draws=self.draws,
             family=self.family,
             identity=self.identity,
+            catalog_admin=self.catalog,
         )
 
     def release(self, *days: date) -> None:

@@ -1,6 +1,6 @@
 """The booking aggregate in memory: bookings, subjects and slots (MemoryBookings) and the readers the
-booking services need (catalog, R22's counters; the accounts are memory/accounts.py, the guardian links
-memory/family.py). store/memory/__init__.py builds one world of them."""
+booking services need (R22's counters; the catalog is memory/catalog.py, the accounts memory/accounts.py,
+the guardian links memory/family.py). store/memory/__init__.py builds one world of them."""
 
 from __future__ import annotations
 
@@ -297,13 +297,6 @@ class MemoryBookings:
 
 
 @dataclass
-class MemoryCatalog:
-    catalog: Catalog
-
-    def load_catalog(self, max_age: float = 0.0) -> Catalog:
-        return self.catalog
-
-
 @dataclass
 class MemoryFlags:
     """R22's counters: the events noted per (pattern, key), and the flags raised."""
