@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from .ports.applications import ApplicationStore
     from .ports.bookings import BookingStore, CatalogReader, FlagCounters, GuardianReader, SlotReader
     from .ports.draws import DrawStore
+    from .ports.jobs import SweepStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
 
@@ -38,6 +39,7 @@ class Stores:
     tickets: TicketStore
     account_store: AccountStore
     draws: DrawStore
+    jobs: SweepStore
 
 
 _dynamo: Stores | None = None
@@ -54,6 +56,7 @@ def dynamo() -> Stores:
         from .applications_dynamo import DynamoApplications
         from .bookings_dynamo import DynamoBookings
         from .draws_dynamo import DynamoDraws
+        from .jobs_dynamo import DynamoJobs
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -69,6 +72,7 @@ def dynamo() -> Stores:
             tickets=DynamoTickets(),
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
+            jobs=DynamoJobs(),
         )
     return _dynamo
 

@@ -26,6 +26,7 @@ from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
 from .draws import MemoryDraws
+from .jobs import MemoryJobs
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -45,6 +46,7 @@ class MemoryStores:
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
         self.tickets = MemoryTickets(self.bookings, self.accounts)
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
+        self.jobs = MemoryJobs(self.bookings)  # the sweep's and reminders' view of the same bookings
 
     def stores(self) -> Stores:
         return Stores(
@@ -59,6 +61,7 @@ class MemoryStores:
             tickets=self.tickets,
             account_store=self.accounts,
             draws=self.draws,
+            jobs=self.jobs,
         )
 
     def release(self, *days: date) -> None:

@@ -315,10 +315,11 @@ class MemoryGuardians:
 
 @dataclass
 class MemoryFlags:
-    """R22's counters: the events noted per (pattern, key), and the flags raised."""
+    """R22's counters: the events noted per (pattern, key), and the flags raised (count, evidence)."""
 
     events: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
     raised: dict[tuple[str, str], int] = field(default_factory=dict)
+    evidence: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
 
     def record(
         self, pattern: str, key: str, subject: str, event: dict[str, Any], now: datetime
@@ -331,4 +332,5 @@ class MemoryFlags:
         if (pattern, key) in self.raised:
             return False
         self.raised[(pattern, key)] = count
+        self.evidence[(pattern, key)] = list(evidence)
         return True
