@@ -17,7 +17,7 @@ from hallbook.clock import SHANGHAI
 from hallbook.domain import errors
 from hallbook.domain.flags import BOOK_CANCEL_LOOP
 from hallbook.domain.sanctions import FLAG_BOOK_CANCEL_CYCLES
-from hallbook.services import bookings, flags, reminders, sweep
+from hallbook.services import audit, bookings, flags, reminders, stats, sweep
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
@@ -184,27 +184,38 @@ def test_reminders_go_to_tomorrows_bookings_once_even_run_twice_or_booked_late(w
 # ---------------------------------------------------------------- abuse flags (R22)
 
 
-def test_a_book_and_cancel_loop_raises_one_flag_with_its_evidence(world):
-    citizen = world.citizen()
+def test_a_book_and_cancel_loop_raises_one_flag_with_its_evidence_reviewed_and_opened_again(world):
+    citizen, admin = world.citizen(), Caller("admin-1", "admin")
     made = []
     for i, day in enumerate((TUESDAY, WEDNESDAY, THURSDAY)[:FLAG_BOOK_CANCEL_CYCLES]):
-        assert not world.fake.flags.raised
+        assert flags.list_flags(None, 50, None).flags == []
         booking = book(citizen, day=day, now=at(date(2026, 9, 14), f"09:0{i}"))
         bookings.cancel(citizen, booking.booking_id, at(date(2026, 9, 14), f"09:0{i}", 30))
         made.append(booking)
 
-    ((pattern, key),) = world.fake.flags.raised
-    assert pattern == BOOK_CANCEL_LOOP.name and key.endswith(f"#{SERVICE}")
-    assert world.fake.flags.raised[(pattern, key)] == FLAG_BOOK_CANCEL_CYCLES
-    evidence = world.fake.flags.evidence[(pattern, key)]
-    assert [e["booking_id"] for e in evidence] == [b.booking_id for b in made]
-    assert [e["reference"] for e in evidence] == [b.reference for b in made]
-    assert {e["by"] for e in evidence} == {"citizen"}
+    (flag,) = flags.list_flags("open", 50, None).flags
+    assert (flag.pattern, flag.count, flag.status) == (BOOK_CANCEL_LOOP.name, FLAG_BOOK_CANCEL_CYCLES, "open")
+    assert SERVICE in (flag.subject or "") and world.subject(citizen).id_number not in str(flag)  # masked
+    assert sorted(e["reference"] for e in flag.evidence) == sorted(b.reference for b in made)
+    assert {e["by"] for e in flag.evidence} == {"citizen"}
 
-    flags.cancelled(made[0], "citizen", at(date(2026, 9, 14), "10:00"))  # one more event: no second flag
-    assert len(world.fake.flags.raised) == 1 and world.fake.flags.evidence[(pattern, key)] == evidence
-    flags.cancelled(made[0], "hall", at(date(2026, 9, 14), "10:01"))  # a hall's own cancellation is not counted
-    assert len(world.fake.flags.events[(pattern, key)]) == FLAG_BOOK_CANCEL_CYCLES + 1
+    reviewed = flags.review(admin, flag.flag_id, "a citizen changing plans", at(date(2026, 9, 14), "11:00"))
+    assert (reviewed.status, reviewed.reviewed_by) == ("reviewed", admin.account_id)
+    assert flags.list_flags("open", 50, None).flags == []
+    (entry,) = audit.list_entries(None, 50, None, date(2026, 9, 14)).entries
+    assert (entry.action, entry.target, entry.after) == (
+        "flag.review",
+        f"FLAG#{flag.flag_id}",
+        {"status": "reviewed", "count": 3},
+    )
+    with pytest.raises(errors.NotFound):
+        flags.review(admin, "book_cancel_loop-0", None, at(date(2026, 9, 14), "11:01"))
+
+    flags.cancelled(made[0], "hall", at(date(2026, 9, 14), "12:00"))  # a hall's own cancellation is not counted
+    assert flags.list_flags("open", 50, None).flags == []
+    flags.cancelled(made[0], "citizen", at(date(2026, 9, 14), "12:01"))  # one more than reviewed: open again
+    (again,) = flags.list_flags(None, 50, None).flags
+    assert (again.flag_id, again.status, again.count) == (flag.flag_id, "open", FLAG_BOOK_CANCEL_CYCLES + 1)
 
 
 def test_a_flag_counter_that_fails_never_fails_the_act(world, monkeypatch):
@@ -215,3 +226,34 @@ def test_a_flag_counter_that_fails_never_fails_the_act(world, monkeypatch):
 
     monkeypatch.setattr(world.fake.flags, "record", broken)
     flags.cancelled(book(citizen), "citizen", MONDAY_9)  # logged, not raised
+
+
+# ---------------------------------------------------------------- statistics
+
+
+def test_the_statistics_read_the_slots_places_and_the_days_counters(world):
+    for start in ("09:00", "09:00", "09:30"):
+        book(world.citizen(), start=start)
+    world.fake.oversight.count(OFFICE, SERVICE, TUESDAY, no_shows=1, cancelled_hall=2, checked_in=2, called=2)
+    world.fake.oversight.count(OFFICE, SERVICE, TUESDAY, wait_seconds=90)
+
+    report = stats.report(OFFICE, None, TUESDAY.isoformat(), WEDNESDAY.isoformat(), MONDAY_9)
+    tuesday, wednesday = report["days"]
+    assert (tuesday["date"], tuesday["capacity"], tuesday["booked"], tuesday["utilisation"]) == (
+        TUESDAY.isoformat(),
+        4,
+        3,
+        0.75,
+    )
+    assert (tuesday["no_shows"], tuesday["no_show_rate"], tuesday["cancellations"]) == (1, 0.333, 2)
+    assert tuesday["cancelled_by"] == {"citizen": 0, "operator": 0, "hall": 2}
+    assert tuesday["average_wait_seconds"] == 45.0 and tuesday["average_service_seconds"] is None
+    assert (wednesday["capacity"], wednesday["booked"], wednesday["utilisation"], wednesday["no_show_rate"]) == (
+        4,
+        0,
+        0.0,
+        None,
+    )
+    assert (
+        stats.as_csv(report).splitlines()[1].startswith(f"{TUESDAY.isoformat()},{OFFICE},{SERVICE},4,3,0.75,0,0,2,2,1,")
+    )

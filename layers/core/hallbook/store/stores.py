@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .ports.bookings import BookingStore, CatalogReader, FlagCounters, GuardianReader, SlotReader
     from .ports.draws import DrawStore
     from .ports.jobs import SweepStore
+    from .ports.oversight import OversightStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
 
@@ -40,6 +41,7 @@ class Stores:
     account_store: AccountStore
     draws: DrawStore
     jobs: SweepStore
+    oversight: OversightStore
 
 
 _dynamo: Stores | None = None
@@ -57,6 +59,7 @@ def dynamo() -> Stores:
         from .bookings_dynamo import DynamoBookings
         from .draws_dynamo import DynamoDraws
         from .jobs_dynamo import DynamoJobs
+        from .oversight_dynamo import DynamoOversight
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -73,6 +76,7 @@ def dynamo() -> Stores:
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
             jobs=DynamoJobs(),
+            oversight=DynamoOversight(),
         )
     return _dynamo
 

@@ -27,6 +27,7 @@ from .applications import MemoryApplications
 from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
 from .draws import MemoryDraws
 from .jobs import MemoryJobs
+from .oversight import MemoryOversight
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -47,6 +48,7 @@ class MemoryStores:
         self.tickets = MemoryTickets(self.bookings, self.accounts)
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
         self.jobs = MemoryJobs(self.bookings)  # the sweep's and reminders' view of the same bookings
+        self.oversight = MemoryOversight(self.flags)  # reviews the flags its counters raised
 
     def stores(self) -> Stores:
         return Stores(
@@ -62,6 +64,7 @@ class MemoryStores:
             account_store=self.accounts,
             draws=self.draws,
             jobs=self.jobs,
+            oversight=self.oversight,
         )
 
     def release(self, *days: date) -> None:
