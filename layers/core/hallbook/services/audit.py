@@ -12,9 +12,9 @@ from typing import Any, TypeVar
 from ..domain import errors
 from ..domain.booking import cancel_deadline
 from ..domain.identity import mask_id_number
-from ..store import audit as store
 from ..store.audit import AuditEntry
 from ..store.bookings import Booking
+from ..store.stores import stores
 from .catalog import parse_day
 from .tokens import Caller
 
@@ -87,7 +87,7 @@ def entry(
 def record(caller: Caller, action: str, target: str, now: datetime, **fields: Any) -> AuditEntry:
     """Append an entry for an action whose change was written on its own."""
     written = entry(caller, action, target, now, **fields)
-    store.append(written)
+    stores().oversight.append_audit(written)
     return written
 
 
@@ -115,4 +115,4 @@ class AuditPage:
 
 def list_entries(day: str | None, limit: int, cursor: str | None, today: date) -> AuditPage:
     when = parse_day(day, "date") if day else today
-    return AuditPage(when, *store.entries_on(when, limit, cursor))
+    return AuditPage(when, *stores().oversight.audit_on(when, limit, cursor))

@@ -28,7 +28,7 @@ from ..domain.flags import (
     in_noon_minute,
 )
 from ..domain.identity import mask_id_number, mask_phone
-from ..store import flags as store
+from ..store.flags import Flag, NotRaised
 from ..store.stores import stores
 from . import audit
 from .tokens import Caller
@@ -183,24 +183,25 @@ def insider_change(
 
 @dataclass(frozen=True)
 class FlagPage:
-    flags: list[store.Flag]
+    flags: list[Flag]
     next_cursor: str | None
 
 
 def list_flags(status: str | None, limit: int, cursor: str | None) -> FlagPage:
     if status not in (None, "open", "reviewed"):
         raise errors.ValidationFailed("`status` is open or reviewed", field="status")
-    return FlagPage(*store.listed(limit, cursor, status))
+    return FlagPage(*stores().oversight.list_flags(limit, cursor, status))
 
 
-def review(caller: Caller, flag_id: str, note_text: str | None, now: datetime) -> store.Flag:
+def review(caller: Caller, flag_id: str, note_text: str | None, now: datetime) -> Flag:
     """Mark a flag reviewed (audited). It opens again only when its pattern counts more events."""
-    before = store.get(flag_id) if flag_id and len(flag_id) <= 80 else None
+    oversight = stores().oversight
+    before = oversight.get_flag(flag_id) if flag_id and len(flag_id) <= 80 else None
     if before is None:
         raise errors.NotFound("No such flag.")
     try:
-        flag = store.mark_reviewed(flag_id, caller.account_id, note_text, now)
-    except store.NotRaised:
+        flag = oversight.mark_reviewed(flag_id, caller.account_id, note_text, now)
+    except NotRaised:
         raise errors.NotFound("No such flag.") from None
     audit.record(
         caller,

@@ -12,17 +12,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from pynamodb.exceptions import PutError
-
 from ..clock import now as clock_now
 from ..domain.booking import Status
 from ..domain.reminders import booking_carries_reminder
-from ..store import accounts as account_store
-from ..store import bookings as store
 from ..store.accounts import Account
 from ..store.bookings import Booking
-from ..store.catalog import Catalog, load_catalog
-from ..store.outbox import Message, enqueue
+from ..store.catalog import Catalog
+from ..store.outbox import Message
+from ..store.stores import stores
 from . import messages
 
 log = logging.getLogger(__name__)
@@ -48,24 +45,22 @@ def reminder_message(booking: Booking, catalog: Catalog, phone: str, lang: str, 
 def send_reminders(now: datetime | None = None) -> ReminderResult:
     now = now or clock_now()
     result = ReminderResult()
-    ids = store.booked_on(now.date() + timedelta(days=1))
+    jobs = stores().jobs
+    ids = jobs.booked_on(now.date() + timedelta(days=1))
     if not ids:
         return result
-    bookings = [b for b in store.get_bookings(ids) if b.status == Status.BOOKED.value]
+    bookings = [b for b in jobs.get_bookings(ids) if b.status == Status.BOOKED.value]
     result.bookings = len(bookings)
-    accounts = account_store.get_accounts([b.account_id for b in bookings])
-    catalog = load_catalog()
+    accounts = stores().accounts.get_accounts([b.account_id for b in bookings])
+    catalog = stores().catalog.load_catalog()
     for booking in bookings:
         account = accounts.get(booking.account_id)
         message = reminder_message(booking, catalog, account.phone or "", account.lang, now) if account else None
         if message is None:
             continue
-        try:
-            enqueue(message)
+        if jobs.enqueue_once(message):
             result.written += 1
-        except PutError as error:
-            if error.cause_response_code != "ConditionalCheckFailedException":
-                raise
+        else:
             result.already += 1
     log.info("day-before reminders", extra=result.summary())
     return result

@@ -18,9 +18,8 @@ from typing import Any
 
 from ..domain import errors
 from ..i18n import N_
-from ..store import slots as slot_store
-from ..store import stats as store
-from ..store.catalog import load_catalog
+from ..store.stats import DayCounts
+from ..store.stores import stores
 from .catalog import get_office, parse_day
 
 MAX_DAYS = 92
@@ -54,7 +53,7 @@ def _ratio(part: float, whole: float, digits: int = 3) -> float | None:
 def report(
     office_id: str, service_code: str | None, first_text: str | None, last_text: str | None, now: datetime
 ) -> dict[str, Any]:
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office = get_office(office_id, catalog)
     last = parse_day(last_text, "to") if last_text else now.date()
     first = parse_day(first_text, "from") if first_text else last - timedelta(days=DEFAULT_DAYS - 1)
@@ -68,17 +67,15 @@ def report(
     rows: dict[tuple[date, str], dict[str, Any]] = {}
 
     def row(day: date, code: str) -> dict[str, Any]:
-        return rows.setdefault(
-            (day, code), {"capacity": 0, "booked": 0, "counts": store.DayCounts(office_id, code, day)}
-        )
+        return rows.setdefault((day, code), {"capacity": 0, "booked": 0, "counts": DayCounts(office_id, code, day)})
 
     codes = [service_code] if service_code else sorted(set(office.timetable) | set(office.services))
     for code in codes:
-        for slot in slot_store.slots_between(office_id, code, first, last):
+        for slot in stores().slots.slots_between(office_id, code, first, last):
             entry = row(slot.date, code)
             entry["capacity"] += 0 if slot.closed else slot.capacity
             entry["booked"] += slot.booked
-    for counts in store.days_between(office_id, first, last):
+    for counts in stores().oversight.stats_between(office_id, first, last):
         if service_code is None or counts.service_code == service_code:
             row(counts.date, counts.service_code)["counts"] = counts
 

@@ -29,12 +29,11 @@ from ..domain.errors import ValidationFailed
 from ..domain.identity import mask_id_number
 from ..domain.sanctions import NO_SHOW_MONTHS, NO_SHOWS_LIMIT, suspension_after_no_show, warning_after_no_show
 from ..i18n import N_, pair
-from ..store import accounts as account_store
-from ..store import bookings as store
 from ..store.accounts import Account
 from ..store.bookings import Booking, Subject, SubjectMoved
-from ..store.catalog import Catalog, load_catalog
+from ..store.catalog import Catalog
 from ..store.outbox import Message
+from ..store.stores import stores
 from . import guardians, messages
 
 log = logging.getLogger(__name__)
@@ -69,15 +68,16 @@ def sweep(now: datetime | None = None, days_back: int = CATCH_UP_DAYS) -> SweepR
         raise ValidationFailed(N_("days_back is 0 to {days}.", days=MAX_DAYS_BACK))
     result = SweepResult()
     today = now.date()
-    ids = [i for back in range(days_back, -1, -1) for i in store.due_for_sweep(today - timedelta(days=back), now)]
+    jobs = stores().jobs
+    ids = [i for back in range(days_back, -1, -1) for i in jobs.due_for_sweep(today - timedelta(days=back), now)]
     result.due = len(ids)
     if not ids:
         return result
-    catalog = load_catalog()
-    bookings = [b for b in store.get_bookings(ids) if b.status == Status.BOOKED.value]
+    catalog = stores().catalog.load_catalog()
+    bookings = [b for b in jobs.get_bookings(ids) if b.status == Status.BOOKED.value]
     result.skipped += len(ids) - len(bookings)
-    subjects = store.get_subjects([b.subject_id_number for b in bookings])
-    accounts = account_store.get_accounts([b.account_id for b in bookings])
+    subjects = jobs.get_subjects([b.subject_id_number for b in bookings])
+    accounts = stores().accounts.get_accounts([b.account_id for b in bookings])
     for booking in sorted(bookings, key=lambda b: (b.date, b.end, b.booking_id)):
         account = accounts.get(booking.account_id)
         counts = guardians.counts_against_subject(account, booking.subject_id_number)  # R2
@@ -135,12 +135,13 @@ def _mark(
     booking: Booking, subject: Subject, account: Account | None, catalog: Catalog, now: datetime, counts: bool
 ) -> tuple[bool, bool]:
     """(marked, suspended) for one booking; retries when the subject's no-shows changed concurrently."""
+    jobs = stores().jobs
     for _ in range(ATTEMPTS):
         sms, until = no_show_consequences(booking, subject, account, catalog, now, counts)
         try:
-            marked = store.mark_no_show(booking, subject, now, sms, until, counts)
+            marked = jobs.mark_no_show(booking, subject, now, sms, until, counts)
         except SubjectMoved:
-            subject = store.get_subject(booking.subject_id_number)
+            subject = jobs.get_subject(booking.subject_id_number)
             continue
         if marked and until:
             log.info(

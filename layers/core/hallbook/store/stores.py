@@ -22,6 +22,8 @@ if TYPE_CHECKING:
     from .ports.draws import DrawStore
     from .ports.family import FamilyStore
     from .ports.identity import IdentityStore
+    from .ports.jobs import SweepStore
+    from .ports.oversight import OversightStore
     from .ports.tickets import TicketStore
     from .ports.waitlist import WaitlistStore
 
@@ -43,6 +45,8 @@ class Stores:
     family: FamilyStore  # guardian links (the booking path's GuardianReader) and family proxies
     identity: IdentityStore
     catalog_admin: CatalogStore
+    jobs: SweepStore
+    oversight: OversightStore
 
 
 _dynamo: Stores | None = None
@@ -62,6 +66,8 @@ def dynamo() -> Stores:
         from .draws_dynamo import DynamoDraws
         from .family_dynamo import DynamoFamily
         from .identity_dynamo import DynamoIdentity
+        from .jobs_dynamo import DynamoJobs
+        from .oversight_dynamo import DynamoOversight
         from .tickets_dynamo import DynamoTickets
         from .waitlist_dynamo import DynamoWaitlist
 
@@ -79,6 +85,8 @@ def dynamo() -> Stores:
             family=DynamoFamily(),
             identity=DynamoIdentity(),
             catalog_admin=DynamoCatalog(),
+            jobs=DynamoJobs(),
+            oversight=DynamoOversight(),
         )
     return _dynamo
 

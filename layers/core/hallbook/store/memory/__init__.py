@@ -28,6 +28,8 @@ from .catalog import MemoryCatalog
 from .draws import MemoryDraws
 from .family import MemoryFamily
 from .identity import MemoryIdentity
+from .jobs import MemoryJobs
+from .oversight import MemoryOversight
 from .tickets import MemoryTickets
 from .waitlist import MemoryWaitlist
 
@@ -48,6 +50,8 @@ class MemoryStores:
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
         self.family = MemoryFamily(self.bookings, self.accounts)  # a proxy's booking guard checked in its write
         self.identity = MemoryIdentity(self.bookings)  # a reclaim voids the booking aggregate's subjects
+        self.jobs = MemoryJobs(self.bookings)  # the sweep's and reminders' view of the same bookings
+        self.oversight = MemoryOversight(self.flags)  # reviews the flags its counters raised
 
     def stores(self) -> Stores:
         return Stores(
@@ -64,6 +68,8 @@ class MemoryStores:
             family=self.family,
             identity=self.identity,
             catalog_admin=self.catalog,
+            jobs=self.jobs,
+            oversight=self.oversight,
         )
 
     def release(self, *days: date) -> None:

@@ -25,6 +25,7 @@ from ..bookings import (
     SubjectMoved,
 )
 from ..catalog import Catalog
+from ..flags import MAX_EVENTS, Flag, flag_id
 from ..outbox import Message
 from ..slots import SlotState
 from ..waitlist import Place
@@ -299,20 +300,38 @@ class MemoryBookings:
 @dataclass
 @dataclass
 class MemoryFlags:
-    """R22's counters: the events noted per (pattern, key), and the flags raised."""
+    """R22's counters as store/flags.py keeps them: the events noted per (pattern, key), and the flags
+    raised from them by id (store.flags.flag_id), raised again - open, count and evidence renewed -
+    unless an administrator reviewed one at this count or a higher one (memory/oversight.py reviews)."""
 
     events: dict[tuple[str, str], list[dict[str, Any]]] = field(default_factory=dict)
-    raised: dict[tuple[str, str], int] = field(default_factory=dict)
+    subjects: dict[str, str] = field(default_factory=dict)  # flag id -> what it is about, masked
+    flags: dict[str, Flag] = field(default_factory=dict)
+    reviewed_counts: dict[str, int] = field(default_factory=dict)
 
     def record(
         self, pattern: str, key: str, subject: str, event: dict[str, Any], now: datetime
     ) -> list[dict[str, Any]]:
         kept = self.events.setdefault((pattern, key), [])
-        kept.append(event)
+        if len(kept) < MAX_EVENTS:
+            kept.append(event)
+        self.subjects[flag_id(pattern, key)] = subject
         return list(kept)
 
     def raise_flag(self, pattern: str, key: str, count: int, evidence: list[dict[str, Any]], now: datetime) -> bool:
-        if (pattern, key) in self.raised:
+        fid = flag_id(pattern, key)
+        current = self.flags.get(fid)
+        if fid not in self.subjects or (
+            current is not None and current.status == "reviewed" and self.reviewed_counts.get(fid, 0) >= count
+        ):
             return False
-        self.raised[(pattern, key)] = count
+        raised = Flag(fid, pattern, self.subjects[fid], count, now.isoformat(), "open", list(evidence))
+        if current is not None:  # the review's fields stay, as on DynamoDB
+            raised = replace(
+                raised,
+                reviewed_by=current.reviewed_by,
+                reviewed_at=current.reviewed_at,
+                review_note=current.review_note,
+            )
+        self.flags[fid] = raised
         return True
