@@ -83,10 +83,10 @@ def start_release(event: dict | None = None) -> dict:
 
 def release_record(record: SQSRecord) -> None:
     body = json.loads(record.body)
-    if "timetable" in body:  # a large timetable change's slots (services/catalog_admin.put_office)
-        from hallbook.services import catalog_admin  # lazily: only this message needs it
+    if "timetable" in body:  # a large timetable change's slots (services/timetables.put_office)
+        from hallbook.services import timetables  # lazily: only this message needs it
 
-        result = catalog_admin.apply_queued(body, now())
+        result = timetables.apply_queued(body, now())
         metrics.add_metric(name="TimetableSlotsChanged", unit=MetricUnit.Count, value=result.get("updated", 0))
         return
     started = time.perf_counter()  # a measurement for the dashboard, not a rule's time

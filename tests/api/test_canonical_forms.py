@@ -1,6 +1,8 @@
-"""R1 (issue 21, item 1): one person, however their numbers are written. Every route that takes an ID
-number or a phone reads ASCII, full-width and mixed forms as the same person, and refuses Arabic-Indic
-digits with VALIDATION_ERROR naming the field."""
+"""R1: one person, however their numbers are written. Every route that takes an ID number or a phone
+reads ASCII, full-width and mixed forms as the same person, and refuses Arabic-Indic digits with
+VALIDATION_ERROR naming the field. Each route is tried with one other form here; the forms' variations
+(registration, verification, login, reset, phone change, the phone line) are the services' rules,
+tested on the fakes: tests/unit/test_account_services.py, test_operator_services.py."""
 
 from __future__ import annotations
 
@@ -42,12 +44,11 @@ def test_every_id_route_reads_one_person(system):
     )
     assert r.status == 201, r.text
     other_id, other_phone = new_identity()
-    for form in forms(idn).values():
-        body = {"name": "李四", "id_number": form, "phone": other_phone, "password": "secret-pass-1"}
-        problem(api.invoke("POST", "/v1/accounts", body=body), 409, "ID_TAKEN")
-    for form in (phone, "0086" + phone, phone.translate(FULL), f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"):
-        body = {"name": "李四", "id_number": other_id, "phone": form, "password": "secret-pass-1"}
-        problem(api.invoke("POST", "/v1/accounts", body=body), 409, "PHONE_TAKEN")
+    body = {"name": "李四", "id_number": forms(idn)["mixed"], "phone": other_phone, "password": "secret-pass-1"}
+    problem(api.invoke("POST", "/v1/accounts", body=body), 409, "ID_TAKEN")
+    dashed = f"{phone[:3]}-{phone[3:7]}-{phone[7:]}"
+    body = {"name": "李四", "id_number": other_id, "phone": dashed, "password": "secret-pass-1"}
+    problem(api.invoke("POST", "/v1/accounts", body=body), 409, "PHONE_TAKEN")
     bad = problem(
         api.invoke(
             "POST",
@@ -73,8 +74,7 @@ def test_every_id_route_reads_one_person(system):
     r = api.invoke("POST", "/v1/accounts/verify", body={"id_number": forms(idn)["mixed"], "code": code})
     assert r.status == 200, r.text
     # login by every form of the ID number and the phone: one account
-    logins = [*forms(idn).values(), phone, "+86" + phone, "0086 " + phone, phone.translate(FULL)]
-    for form in logins:
+    for form in (forms(idn)["lower-x"], "0086 " + phone):
         r = api.invoke("POST", "/v1/sessions", body={"login": form, "password": "secret-pass-1"})
         assert r.status == 200, (form, r.text)
     token = r.json()["token"]

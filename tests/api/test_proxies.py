@@ -1,7 +1,9 @@
-"""R20 through the gateway: a son becomes his father's family proxy with the code sent to the father's
-own phone, books, lists and cancels for him (the father is the subject of every limit; the SMS go to
-both; every act audited with the son's account), and either side revokes. Then the attacker: a
-phone that is not the citizen's, a stranger guessing the code in parallel, a proxy after revocation."""
+"""R20 through the gateway: the routes' contract (a son becomes his father's family proxy, books, lists
+and cancels for him, the father revokes) and the attacker: a stranger revoking or moving someone else's,
+a proxy after revocation, a phone that is not the citizen's, a stranger guessing the code in parallel,
+the proxy and the citizen booking at once. The rules' variations (who is told what, R9-R12 and R21 on
+the citizen, either side revoking, a revocation mid-booking) are on the fake:
+tests/unit/test_family_services.py."""
 
 from __future__ import annotations
 
@@ -13,7 +15,7 @@ from hallbook.store import audit as audit_store
 from tests.support import auth, new_identity, open_office, problem, registered, run_at_once, sms_code, sms_texts
 
 pytestmark = pytest.mark.R20
-DAY, WEDNESDAY, THURSDAY, FRIDAY = "2026-09-15", "2026-09-16", "2026-09-17", "2026-09-18"
+DAY, WEDNESDAY = "2026-09-15", "2026-09-16"
 
 
 @pytest.fixture
@@ -62,86 +64,54 @@ def authorised(system, son, father) -> str:
     return proxy_id
 
 
-def test_a_son_books_lists_and_cancels_for_his_father_who_stays_the_subject_of_every_limit(office):
+def test_a_son_books_lists_and_cancels_for_his_father_through_the_routes(office):
     father, son = registered(office, born="19480305"), registered(office)
     r = ask(son, father.id_number, father.phone)
     assert r.status == 202, r.text
     pending = r.json()
-    assert pending["you_are"] == "proxy" and pending["citizen"]["id_number"] != father.id_number
-    [code_sms] = [t for t in sms_texts(office, father.phone) if "代您预约" in t]  # to the father's own phone
-    assert "李*" in code_sms and son.phone not in code_sms and son.phone[-4:] in code_sms
-    assert not [t for t in sms_texts(office, son.phone) if "代您预约" in t]
+    assert (pending["you_are"], pending["status"]) == ("proxy", "pending")
+    assert pending["citizen"]["id_number"] != father.id_number  # masked
     proxy_id = pending["proxy_id"]
-    assert confirm(son, proxy_id, sms_code(office, father.phone)).json()["status"] == "active"
-    assert any("现可代您预约" in t for t in sms_texts(office, father.phone))
-    assert any("授权成功" in t for t in sms_texts(office, son.phone))
+    r = confirm(son, proxy_id, sms_code(office, father.phone))
+    assert r.status == 200 and r.json()["status"] == "active", r.text
     mine = father.get("/v1/proxies").json()["proxies"]
     assert [(p["proxy_id"], p["you_are"], p["status"]) for p in mine] == [(proxy_id, "citizen", "active")]
 
     r = book_for(son, proxy_id, DAY, "k1")
     assert r.status == 201, r.text
     booking = r.json()
-    # the father's own booking: in his list, his SMS, his R9 lock
-    assert [b["booking_id"] for b in father.get("/v1/bookings").json()["bookings"]] == [booking["booking_id"]]
     assert booking["subject_id_number"].endswith(father.id_number[-4:])
-    assert any(booking["reference"] in t and "预约成功" in t for t in sms_texts(office, father.phone))
-    [copy] = [t for t in sms_texts(office, son.phone) if booking["reference"] in t]
-    assert copy.startswith("（代李*办理·抄送）") and "预约成功" in copy
-    problem(father.book(WEDNESDAY), 409, "ALREADY_BOOKED")  # the father is the subject (R9)
-    assert son.get("/v1/bookings").json()["bookings"] == []  # not the son's booking
+    assert [b["booking_id"] for b in father.get("/v1/bookings").json()["bookings"]] == [booking["booking_id"]]
     assert [b["booking_id"] for b in son.get(f"/v1/proxies/{proxy_id}/bookings").json()["bookings"]] == [
         booking["booking_id"]
     ]
     page = son.get(f"/v1/proxies/{proxy_id}/bookings/{booking['booking_id']}/confirmation")
     assert page.status == 200 and booking["reference"] in page.text
-
-    # two cancellations by the son count against the father: the warning (R21) goes to both
-    assert cancel_for(son, proxy_id, booking["booking_id"]).json()["cancelled_by"] == "proxy"
-    second = book_for(son, proxy_id, WEDNESDAY, "k2").json()
-    assert cancel_for(son, proxy_id, second["booking_id"]).status == 200
-    assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 2
-    assert len([t for t in sms_texts(office, father.phone) if "本月已取消预约2次" in t]) == 1
-    assert len([t for t in sms_texts(office, son.phone) if "本月已取消预约2次" in t]) == 1
-    third = book_for(son, proxy_id, THURSDAY, "k3").json()
-    assert cancel_for(son, proxy_id, third["booking_id"]).status == 200
-    problem(father.book(FRIDAY), 403, "SUSPENDED")  # the father is suspended, not the son
-    assert son.book(FRIDAY).status == 201
+    r = cancel_for(son, proxy_id, booking["booking_id"])
+    assert r.status == 200 and r.json()["cancelled_by"] == "proxy", r.text
 
     entries, _ = audit_store.entries_on(clock_now().date(), 100, None)
     acts = [(e.action, e.outcome) for e in entries if e.actor_id == son.get("/v1/me").json()["account_id"]]
-    assert ("proxy.request", "ok") in acts and ("proxy.confirm", "ok") in acts
-    assert acts.count(("proxy.book", "ok")) == 3 and acts.count(("proxy.cancel", "ok")) == 3
+    assert {("proxy.request", "ok"), ("proxy.confirm", "ok"), ("proxy.book", "ok"), ("proxy.cancel", "ok")} <= set(acts)
 
 
-def test_either_side_revokes_and_a_revoked_proxy_can_no_longer_act(office):
-    father, son, daughter, stranger = (
-        registered(office, born=b) for b in ("19450101", "19800101", "19820101", "19900101")
-    )
-    by_son, by_daughter = authorised(office, son, father), authorised(office, daughter, father)
+def test_a_stranger_cannot_revoke_and_a_revoked_proxy_can_no_longer_act(office):
+    father, son, stranger = (registered(office, born=b) for b in ("19450101", "19800101", "19900101"))
+    by_son = authorised(office, son, father)
     booking = book_for(son, by_son, DAY, "k1").json()
     problem(stranger.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(stranger.token)), 404, "NOT_FOUND")
 
     r = father.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(father.token))  # the citizen revokes
     assert r.status == 200 and r.json()["status"] == "revoked"
-    assert any("授权已撤销" in t for t in sms_texts(office, son.phone))
-    assert any("授权已撤销" in t for t in sms_texts(office, father.phone))
     for attempt in (
         lambda: son.get(f"/v1/proxies/{by_son}/bookings"),
         lambda: book_for(son, by_son, WEDNESDAY, "k2"),
         lambda: cancel_for(son, by_son, booking["booking_id"]),
         lambda: son.get(f"/v1/proxies/{by_son}/bookings/{booking['booking_id']}/confirmation"),
+        lambda: son.api.invoke("DELETE", f"/v1/proxies/{by_son}", headers=auth(son.token)),
     ):
         problem(attempt(), 404, "NOT_FOUND")
     assert father.get(f"/v1/bookings/{booking['booking_id']}").json()["status"] == "booked"  # bookings made stay
-
-    r = daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token))  # the proxy
-    assert r.status == 200 and r.json()["status"] == "revoked"
-    problem(book_for(daughter, by_daughter, WEDNESDAY, "k3"), 404, "NOT_FOUND")
-    problem(daughter.api.invoke("DELETE", f"/v1/proxies/{by_daughter}", headers=auth(daughter.token)), 404, "NOT_FOUND")
-    # asking again starts over: a new code to the father's phone
-    again = ask(son, father.id_number, father.phone)
-    assert again.status == 202 and again.json()["proxy_id"] != by_son
-    problem(book_for(son, by_son, WEDNESDAY, "k4"), 404, "NOT_FOUND")
 
 
 def test_a_phone_that_is_not_the_citizens_gets_no_code_and_reveals_nothing(office):
@@ -195,8 +165,7 @@ def test_the_proxy_and_the_citizen_booking_at_once_get_one_booking_for_him(offic
 
 @pytest.mark.R8a
 def test_a_son_reschedules_for_his_father_and_a_stranger_cannot(office):
-    """R8a with R20: the proxy moves the father's booking in one step (not a cancellation: R11); the
-    father gets the SMS with both times and the son a copy; someone else's proxy id or booking is 404."""
+    """The proxy's reschedule route; someone else's proxy id is 404 (the move's rules: on the fake)."""
     father, son, stranger = registered(office, born="19480305"), registered(office), registered(office)
     proxy_id = authorised(office, son, father)
     booking = book_for(son, proxy_id, DAY, "k1").json()
@@ -212,7 +181,3 @@ def test_a_son_reschedules_for_his_father_and_a_stranger_cannot(office):
     problem(move(stranger, proxy_id, booking["booking_id"]), 404, "NOT_FOUND")
     r = move(son, proxy_id, booking["booking_id"])
     assert r.status == 200 and (r.json()["date"], r.json()["start"]) == (WEDNESDAY, "09:30"), r.text
-    assert father.get("/v1/me").json()["restrictions"]["cancellations_this_month"] == 0
-    assert any(booking["reference"] in t and "已改至" in t for t in sms_texts(office, father.phone))
-    [copy] = [t for t in sms_texts(office, son.phone) if booking["reference"] in t and "已改至" in t]
-    assert copy.startswith("（代李*办理·抄送）")

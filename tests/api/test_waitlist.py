@@ -12,7 +12,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain import errors
-from hallbook.services import accounts, bookings, catalog_admin, closures, waitlist
+from hallbook.services import accounts, bookings, closures, timetables, waitlist
 from hallbook.services.tokens import Caller
 from hallbook.store import catalog, readcache
 from hallbook.store import slots as slot_store
@@ -97,7 +97,7 @@ def test_an_office_cancellation_and_a_capacity_raise_are_not_delayed_and_go_to_t
         join(first, start=None)
     e1, e2 = join(first), join(second)
     put_test_office(capacity=3)  # a capacity raise: one more place, offered at once to the first waiting
-    catalog_admin.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], [SERVICE], now())
+    timetables.apply_timetable(catalog.load_catalog(max_age=0).offices[OFFICE], [SERVICE], now())
     assert status(e1) == "offered" and status(e2) == "waiting"
     assert slot().booked == 3 and slot().held == 1 and slot().remaining == 0
     assert_places_add_up(3)

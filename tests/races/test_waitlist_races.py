@@ -11,7 +11,7 @@ import pytest
 
 from hallbook.clock import now
 from hallbook.domain import errors
-from hallbook.services import bookings, catalog_admin, waitlist
+from hallbook.services import bookings, timetables, waitlist
 from hallbook.store import catalog
 from hallbook.store import slots as slot_store
 from hallbook.store import waitlist as wait_store
@@ -127,7 +127,7 @@ def test_a_capacity_raise_racing_ten_bookers_gives_the_new_place_exactly_once(of
     entry = join(waiter)
     put_test_office(capacity=3)
     stored_office = catalog.load_catalog(max_age=0).offices[OFFICE]
-    jobs = [lambda: catalog_admin.apply_timetable(stored_office, None, now())]
+    jobs = [lambda: timetables.apply_timetable(stored_office, None, now())]
     jobs += [lambda c=c: book(c) for c in rivals]
     results = run_at_once(jobs)
     wins = [r for r in results[1:] if not isinstance(r, Exception)]

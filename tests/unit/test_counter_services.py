@@ -126,8 +126,8 @@ class World:
         return found
 
     def link_guardian(self, guardian: Account, minor_id_number: str) -> None:
-        links = self.fake.guardians.get(minor_id_number)
-        self.fake.guardians.links[minor_id_number] = links.with_link(Link(guardian.account_id, ACTIVE, "staff", ""))
+        links = self.fake.family.get(minor_id_number)
+        self.fake.family.links[minor_id_number] = links.with_link(Link(guardian.account_id, ACTIVE, "staff", ""))
 
 
 @pytest.fixture

@@ -284,7 +284,7 @@ def test_r8_to_r12_are_checked_again_at_the_allocation(world):
 
     world.suspend(suspended)  # R12
     book(booked_meanwhile, day=EARLIER, now=ENTERING + timedelta(seconds=1))  # R9: an active booking meanwhile
-    world.fake.guardians.links[minor] = Guardians(minor)  # R2: the guardian link revoked
+    world.fake.family.links[minor] = Guardians(minor)  # R2: the guardian link revoked
 
     result = draw_run.run_draw(DRAW_ID, DRAWN)
     assert (result.winners, result.losers) == (1, 3)

@@ -25,8 +25,8 @@ from typing import Any
 
 from ..domain.calendar import holidays_package_version, holidays_package_year, official_knows
 from ..store import catalog as catalog_store
-from ..store import slots as slot_store
-from ..store.catalog import Catalog, Office, load_catalog
+from ..store.catalog import Catalog, Office
+from ..store.stores import stores
 
 log = logging.getLogger(__name__)
 
@@ -51,8 +51,8 @@ def store_bundled_years(now: datetime) -> list[int]:
             "version": holidays_package_version(),
         }
         key = catalog_store.bundled_key(year)
-        if catalog_store.get_entity("CALENDAR", key) != body:
-            catalog_store.put_entity("CALENDAR", key, body)
+        if stores().catalog_admin.get_entity("CALENDAR", key) != body:
+            stores().catalog_admin.put_entity("CALENDAR", key, body)
             stored.append(year)
             log.warning("a year's State Council schedule arrived with the holidays package", extra={"year": year})
     return stored
@@ -74,12 +74,13 @@ def reconcile_office(
     off; idempotent (a day is recorded CALENDAR_CLOSED). One entry per day closed."""
     from .day_cancellation import cancel_day  # lazily: the noon run needs it only on such a day
 
-    catalog = catalog or load_catalog(max_age=0)
+    store = stores().catalog_admin
+    catalog = catalog or store.load_catalog(max_age=0)
     office = catalog.offices.get(office_id)
     if office is None or not days:
         return []
     first, last = min(days), max(days)
-    released = {d: f for d, f in slot_store.released_days(office_id, first, last).items() if d in set(days)}
+    released = {d: f for d, f in store.released_days(office_id, first, last).items() if d in set(days)}
     closed = []
     for day in days_to_close(office, released, catalog):
         if day < now.date():
@@ -87,7 +88,7 @@ def reconcile_office(
         slots, cancelled_now, _ = cancel_day(
             office_id, sorted(office.timetable), day, HOLIDAY_REASON, now, sms_template="cancelled_by_calendar"
         )
-        slot_store.mark_days_released(office_id, {day: CALENDAR_CLOSED})
+        store.mark_days_released(office_id, {day: CALENDAR_CLOSED})
         closed.append(
             {"office_id": office_id, "date": day.isoformat(), "slots": len(slots), "bookings_cancelled": cancelled_now}
         )

@@ -10,8 +10,7 @@ from ..domain.booking_window import bookable_range
 from ..domain.errors import NotFound, ValidationFailed
 from ..i18n import N_
 from ..store import readcache
-from ..store import slots as slot_store
-from ..store.catalog import Catalog, Office, Service, load_catalog
+from ..store.catalog import Catalog, Office, Service
 from ..store.slots import SlotState
 from ..store.stores import stores
 
@@ -19,7 +18,7 @@ MAX_RANGE_DAYS = 31
 
 
 def get_service(code: str, catalog: Catalog | None = None) -> Service:
-    catalog = catalog or load_catalog()
+    catalog = catalog or stores().catalog.load_catalog()
     service = catalog.services.get(code)
     if service is None:
         raise NotFound(N_("No service with code {code}.", code=code))
@@ -27,7 +26,7 @@ def get_service(code: str, catalog: Catalog | None = None) -> Service:
 
 
 def get_office(office_id: str, catalog: Catalog | None = None) -> Office:
-    catalog = catalog or load_catalog()
+    catalog = catalog or stores().catalog.load_catalog()
     office = catalog.offices.get(office_id)
     if office is None:
         raise NotFound(N_("No office with id {office}.", office=office_id))
@@ -35,11 +34,11 @@ def get_office(office_id: str, catalog: Catalog | None = None) -> Office:
 
 
 def list_services() -> list[Service]:
-    return sorted(load_catalog().services.values(), key=lambda s: s.code)
+    return sorted(stores().catalog.load_catalog().services.values(), key=lambda s: s.code)
 
 
 def list_offices(service: str | None, district: str | None) -> list[Office]:
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     if service is not None and service not in catalog.services:
         raise NotFound(N_("No service with code {code}.", code=service))
     return [
@@ -62,7 +61,7 @@ def availability(
     office_id: str, service_code: str, first: str | None, last: str | None, now: datetime
 ) -> dict[str, Any]:
     """Released slots with remaining places, day by day. Without `from`/`to`: the whole window."""
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office = get_office(office_id, catalog)
     get_service(service_code, catalog)
     booking_window_first, booking_window_last = bookable_range(now, catalog.booking_window_days(office))
@@ -82,7 +81,7 @@ def availability(
         return cached
     telemetry.count("AvailabilityCacheMisses")
     ticket = readcache.read_ticket()
-    found = _open_slots(office, slot_store.slots_between(office_id, service_code, lo, hi) if lo <= hi else [])
+    found = _open_slots(office, stores().slots.slots_between(office_id, service_code, lo, hi) if lo <= hi else [])
     _learn(office_id, service_code, found, ticket)  # a refused attempt on a slot seen full costs nothing
     days: dict[date, list[dict[str, Any]]] = {}
     for slot in found:

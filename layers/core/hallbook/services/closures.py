@@ -27,11 +27,8 @@ from ..domain.booking import Status
 from ..domain.booking_window import days_to_stage
 from ..domain.timetable import slots_for_day
 from ..i18n import N_
-from ..store import bookings as store
 from ..store import catalog as catalog_store
-from ..store import slots as slot_store
-from ..store.audit import entry_item
-from ..store.catalog import body_of, load_catalog, office_from
+from ..store.catalog import body_of, office_from
 from ..store.stores import stores
 from . import audit, release
 from .catalog import get_office, parse_day
@@ -59,7 +56,7 @@ def close_day(
         raise errors.ValidationFailed(
             N_("reason is 1 to {count} characters: citizens read it by SMS.", count=MAX_REASON), field="reason"
         )
-    office = get_office(office_id, load_catalog(max_age=0))
+    office = get_office(office_id, stores().catalog_admin.load_catalog(max_age=0))
 
     reason, already_closed = _record_closure(caller, office_id, day.isoformat(), reason, now)
     slots, cancelled_now, by_hall = cancel_day(office_id, sorted(office.timetable), day, reason, now, sleep)
@@ -93,7 +90,7 @@ CLOSURE_ATTEMPTS = 3
 
 
 def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: datetime) -> tuple[str, bool]:
-    data = catalog_store.get_entity("OFFICE", office_id)
+    data = stores().catalog_admin.get_entity("OFFICE", office_id)
     if data is None:
         raise errors.NotFound(N_("No office with id {office}.", office=office_id))
     existing = next((c for c in data.get("closures", []) if c.get("date") == day), None)
@@ -108,7 +105,7 @@ def _add_closure(caller: Caller, office_id: str, day: str, reason: str, now: dat
         before={"closures": data.get("closures", [])},
         after={"closures": office["closures"]},
     )
-    catalog_store.put_entity_with("OFFICE", office_id, office, [entry_item(note)], data)
+    stores().catalog_admin.put_audited("OFFICE", office_id, office, note, data)
     return reason, False
 
 
@@ -121,12 +118,12 @@ def preview_closure(office_id: str, day_text: str, now: datetime) -> dict[str, A
     would close, the waitlist entries it would end - and whether the day is closed already. Reads only:
     one Query of the day's bookings, one per service for its slots and its waitlist."""
     day = parse_day(day_text, "date")
-    catalog = load_catalog(max_age=0)
+    catalog = stores().catalog_admin.load_catalog(max_age=0)
     office = get_office(office_id, catalog)
     existing = next((c for c in office.closures if c.date == day), None)
-    bookings = store.get_bookings(store.office_day_bookings(office_id, day))
+    bookings = stores().catalog_admin.bookings_of_day(office_id, day)
     codes = sorted(office.timetable)
-    slots = [s for code in codes for s in slot_store.slots_between(office_id, code, day, day)]
+    slots = [s for code in codes for s in stores().slots.slots_between(office_id, code, day, day)]
     waiting = sum(len(stores().waitlist.waiting_entries(office_id, code, day)) for code in codes)
     booked = [b for b in bookings if b.status == Status.BOOKED.value]
     return {
@@ -155,8 +152,9 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
     day = parse_day(day_text, "date")
     if day < now.date():
         raise errors.ValidationFailed("A closure of a past day cannot be lifted.", field="date")
+    store = stores().catalog_admin
     for attempt in range(CLOSURE_ATTEMPTS):
-        data = catalog_store.get_entity("OFFICE", office_id)
+        data = store.get_entity("OFFICE", office_id)
         if data is None:
             raise errors.NotFound(N_("No office with id {office}.", office=office_id))
         lifted = next((c for c in data.get("closures", []) if c.get("date") == day.isoformat()), None)
@@ -173,14 +171,14 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
             after={"closures": after["closures"]},
         )
         try:
-            catalog_store.put_entity_with("OFFICE", office_id, after, [entry_item(note)], data)
+            store.put_audited("OFFICE", office_id, after, note, data)
             break
         except catalog_store.ChangedMeanwhile:
             if attempt == CLOSURE_ATTEMPTS - 1:
                 raise
     if lifted is None:  # never: each attempt finds the closure (and breaks) or raises
         raise errors.NotFound(N_("{office} has no closure on {day}.", office=office_id, day=day.isoformat()))
-    catalog = load_catalog(max_age=0)
+    catalog = store.load_catalog(max_age=0)
     reopened = 0
     for code in sorted(c for c in office.timetable if c in office.services):
         planned = {
@@ -191,11 +189,11 @@ def lift_closure(caller: Caller, office_id: str, day_text: str, now: datetime) -
         # one Query, then the slots to open (or to bring to the timetable) in transactions of 100
         changes = [
             (state, plan.capacity, plan.end)
-            for state in slot_store.slots_between(office_id, code, day, day, consistent=True)
+            for state in stores().slots.slots_between(office_id, code, day, day, consistent=True)
             if (plan := planned.get(state.start)) is not None
             and (state.closed or (state.capacity, state.end) != (plan.capacity, plan.end))
         ]
-        slot_store.retime_slots(changes)  # type: ignore[arg-type]
+        store.retime_slots(changes)  # type: ignore[arg-type]
         reopened += sum(1 for state, _, _ in changes if state.closed)
     created = 0
     if day in days_to_stage(now, catalog.booking_window_days(office)):

@@ -17,9 +17,8 @@ from datetime import date, datetime
 
 from ..domain import errors
 from ..domain.booking import Status
-from ..store import bookings as store
-from ..store import slots as slot_store
 from ..store.slots import SlotState
+from ..store.stores import stores
 from . import waitlist
 from .bookings import cancel_booking
 
@@ -39,13 +38,14 @@ def cancel_day(
     hall (SMS `sms_template`, the closure's by default; never counted against the citizen), its
     waitlist ended. Also a day the calendar closes (services/calendar_sync.py).
     (the slots as closed, cancelled now, cancelled by the hall in all)"""
-    slots = slot_store.close_slots_of_day(office_id, service_codes, day)
+    store = stores().catalog_admin
+    slots = store.close_slots_of_day(office_id, service_codes, day)
     held = {(s.service_code, s.start): s.bookings for s in slots}
 
     for wait in (0.0, *CONSISTENCY_WAITS):
         if wait:
             sleep(wait)
-        bookings = store.get_bookings(store.office_day_bookings(office_id, day))
+        bookings = store.bookings_of_day(office_id, day)
         found = Counter((b.service_code, b.start) for b in bookings if b.status != Status.CANCELLED.value)
         if all(found[key] >= places for key, places in held.items()):
             break

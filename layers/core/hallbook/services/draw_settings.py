@@ -10,9 +10,9 @@ from datetime import datetime
 from ..domain import draw as rules
 from ..domain import errors
 from ..i18n import N_, Bilingual
-from ..store.audit import entry_item
-from ..store.catalog import DrawSetting, get_entity, load_catalog, put_entity_with
+from ..store.catalog import DrawSetting
 from ..store.draws import Draw
+from ..store.stores import stores
 from . import audit
 from .catalog import get_service
 from .draws import draw_of, window_days
@@ -27,7 +27,7 @@ def mark_drawn(
 ) -> tuple[DrawSetting, Draw]:
     """The service is drawn in the region from the next noon release on (changing `entry_minutes` of
     a drawn service applies to the draws not yet announced). Its first draw is announced now. Audited."""
-    catalog = load_catalog(max_age=0)
+    catalog = stores().catalog_admin.load_catalog(max_age=0)
     window = window_days(catalog, region)
     service = get_service(service_code, catalog)
     if not service.appointment_required:
@@ -50,7 +50,7 @@ def mark_drawn(
 
 def unmark(caller: Caller, region: str, service_code: str, now: datetime) -> DrawSetting:
     """The service is first-come again from the next noon release on; draws already opened are drawn."""
-    catalog = load_catalog(max_age=0)
+    catalog = stores().catalog_admin.load_catalog(max_age=0)
     window = window_days(catalog, region)
     current = catalog.draws.get((region, service_code))
     if current is None or current.until_day is not None:
@@ -66,6 +66,7 @@ def unmark(caller: Caller, region: str, service_code: str, now: datetime) -> Dra
 def _put_audited(caller: Caller, action: str, setting: DrawSetting, now: datetime) -> None:
     """The setting and its audit entry in one transaction, only over what was read (else 409)."""
     key = f"{setting.region}#{setting.service_code}"
-    before = get_entity("DRAW", key)
+    store = stores().catalog_admin
+    before = store.get_entity("DRAW", key)
     note = audit.entry(caller, action, f"DRAW#{key}", now, before=before, after=setting.body())
-    put_entity_with("DRAW", key, setting.body(), [entry_item(note)], before)
+    store.put_audited("DRAW", key, setting.body(), note, before)

@@ -21,10 +21,8 @@ from ..domain import errors
 from ..domain.identity import mask_id_number, mask_name, parse_id_number
 from ..domain.newborn import is_certificate_key
 from ..i18n import pair
-from ..store import accounts as account_store
-from ..store import guardians as store
 from ..store.accounts import Account
-from ..store.audit import AuditEntry, entry_item
+from ..store.audit import AuditEntry
 from ..store.guardians import ACTIVE, PENDING, REVOKED, Guardians, Link, LinksMoved
 from ..store.outbox import Message
 from ..store.stores import stores
@@ -43,7 +41,7 @@ def _code_hash(minor: str, account_id: str, code: str) -> str:
 
 
 def _citizen(caller: Caller) -> Account:
-    account = account_store.get_account(caller.account_id)
+    account = stores().account_store.get_account(caller.account_id)
     if account is None or account.role != "citizen" or not account.id_number:
         raise errors.Forbidden("Only a citizen's account can be a guardian.")
     if not account.phone_verified:
@@ -63,7 +61,7 @@ minor_of = _minor  # the minor's canonical ID number, refused unless under 16
 
 def is_guardian(account_id: str, minor_id_number: str) -> bool:
     """R2: the account holds an active link for the minor (one consistent read)."""
-    return stores().guardians.get(minor_id_number).is_active(account_id)
+    return stores().family.get(minor_id_number).is_active(account_id)
 
 
 def counts_against_subject(account: Account | None, subject_id_number: str) -> bool:
@@ -87,7 +85,7 @@ class MinorLink:
 def _save(
     before: Guardians, after: Guardians, sms: Sequence[Message] = (), audit_entry: AuditEntry | None = None
 ) -> None:
-    store.save(before, after, list(sms), (lambda tx: tx.put("audit", entry_item(audit_entry))) if audit_entry else None)
+    stores().family.save_guardians(before, after, sms, audit_entry)
 
 
 def _linked_sms(account: Account, minor: str, now: datetime, source_zh: str, source_en: str) -> Message:
@@ -111,7 +109,7 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLi
     minor = _minor(minor_id_number, now)
     flags.named_minor(account.account_id, minor, "guardian_link_requested", now)  # R22
     for _ in range(ATTEMPTS):
-        before = store.get(minor)
+        before = stores().family.get(minor)
         if before.is_active(account.account_id):
             return MinorLink(before, account.account_id)
         verdict = get_verifier().is_guardian(account.id_number or "", minor)
@@ -125,7 +123,9 @@ def request_link(caller: Caller, minor_id_number: str, now: datetime) -> MinorLi
             )
         else:
             confirmers = [
-                a for a in account_store.get_accounts([link.account_id for link in before.active()]).values() if a.phone
+                a
+                for a in stores().account_store.get_accounts([link.account_id for link in before.active()]).values()
+                if a.phone
             ]
             if not confirmers:
                 raise errors.Forbidden(
@@ -171,7 +171,7 @@ def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime)
     account = _citizen(caller)
     minor = _minor(minor_id_number, now)
     for _ in range(ATTEMPTS):
-        before = store.get(minor)
+        before = stores().family.get(minor)
         link = before.links.get(account.account_id)
         if link is None or link.status != PENDING or not link.code_hash:
             if link is not None and link.status == ACTIVE:
@@ -192,7 +192,7 @@ def confirm_link(caller: Caller, minor_id_number: str, code: str, now: datetime)
             continue
         if not right:
             raise errors.ValidationFailed("The code is wrong.", field="code")
-        return MinorLink(store.get(minor), account.account_id)
+        return MinorLink(stores().family.get(minor), account.account_id)
     raise errors.Busy("Too many changes at once; please retry.")
 
 
@@ -204,7 +204,7 @@ def revoke_own(caller: Caller, minor_id_number: str, now: datetime) -> MinorLink
 
 def _revoke(minor: str, account_id: str, now: datetime, caller: Caller, audited: bool = False) -> MinorLink:
     for _ in range(ATTEMPTS):
-        before = store.get(minor)
+        before = stores().family.get(minor)
         link = before.links.get(account_id)
         if link is None or link.status == REVOKED:
             raise errors.NotFound("No such guardian link.")
@@ -236,12 +236,12 @@ def link_by_staff(
     (the link, created?): not created when it was already active."""
     guardian = parse_id_number(guardian_id_number, now.date(), "guardian_id_number").value
     minor = _minor(minor_id_number, now)
-    account_id = account_store.find_account_id(f"ID#{guardian}")
-    account = account_store.get_account(account_id) if account_id else None
+    account_id = stores().account_store.find_account_id(f"ID#{guardian}")
+    account = stores().account_store.get_account(account_id) if account_id else None
     if account is None or account.role != "citizen" or account.id_number != guardian:
         raise errors.NotFound("No citizen account holds that ID number; the guardian registers first.")
     for _ in range(ATTEMPTS):
-        before = store.get(minor)
+        before = stores().family.get(minor)
         if before.is_active(account.account_id):
             return MinorLink(before, account.account_id), False
         after = before.with_link(Link(account.account_id, ACTIVE, "staff", now.isoformat(), by=staff.account_id))
@@ -266,6 +266,7 @@ def revoke_by_staff(staff: Caller, guardian_account_id: str, minor_id_number: st
 
 
 def my_links(caller: Caller, now: datetime) -> list[MinorLink]:
-    account = account_store.get_account(caller.account_id)
+    account = stores().account_store.get_account(caller.account_id)
     wards = sorted(account.wards) if account else []
-    return [MinorLink(store.get(minor), caller.account_id) for minor in wards]
+    family = stores().family
+    return [MinorLink(family.get(minor), caller.account_id) for minor in wards]

@@ -21,11 +21,9 @@ from typing import Any
 
 from ..domain import errors
 from ..domain.identity import mask_id_number, mask_phone, parse_id_number, parse_name, parse_phone
-from ..store import accounts as account_store
-from ..store import guardians as guardian_store
-from ..store import identity_changes as store
-from ..store.catalog import load_catalog
-from ..store.identity_changes import Change
+from ..store.accounts import Account
+from ..store.identity_changes import PENDING, Change
+from ..store.stores import stores
 from . import audit, flags, guardians, messages, reclaims
 from .identity import MISMATCH, get_verifier
 from .tokens import Caller
@@ -41,7 +39,7 @@ def _code_hash(change_id: str, code: str) -> str:
 
 
 def _office_name(office_id: str) -> str:
-    office = load_catalog().offices.get(office_id)
+    office = stores().catalog.load_catalog().offices.get(office_id)
     if office is None:
         raise errors.NotFound("No such hall.")
     return office.name
@@ -52,7 +50,7 @@ def _pending(
     office_id: str,
     kind: str,
     payload: dict[str, Any],
-    consenters: list[account_store.Account],
+    consenters: list[Account],
     id_number: str,
     what_zh: str,
     what_en: str,
@@ -67,14 +65,14 @@ def _pending(
         kind=kind,
         office_id=office_id,
         requested_by=staff.account_id,
-        status=store.PENDING,
+        status=PENDING,
         payload=payload,
         consent_code_hash=_code_hash(change_id, code) if with_phone else None,
         consent_attempts=0,
         created_at=now.isoformat(),
         expires_at=int((now + timedelta(hours=PENDING_HOURS)).timestamp()),
     )
-    store.create(change)
+    stores().identity.create_change(change)
     flags.insider_change(staff.account_id, kind, id_number, office_id, now, change_id, "requested")  # R22
     sms = [
         messages.message(
@@ -94,10 +92,7 @@ def _pending(
         for a in with_phone
     ]
     if sms:
-        from ..store.base import transact
-        from ..store.outbox import send_with
-
-        transact(lambda tx: send_with(tx, sms))
+        stores().identity.send(sms)
     audit.record(
         staff,
         f"{kind}.request",
@@ -131,8 +126,9 @@ def request_reclaim(
         raise errors.Forbidden(
             "The real-name record does not match this name, ID number and phone: the number stays where it is."
         )
-    holder_id = account_store.find_account_id(f"ID#{person.value}")
-    holder = account_store.get_account(holder_id) if holder_id else None
+    accounts = stores().account_store
+    holder_id = accounts.find_account_id(f"ID#{person.value}")
+    holder = accounts.get_account(holder_id) if holder_id else None
     consenters = [holder] if holder is not None and holder.id_number == person.value else []
     payload = {"id_number": person.value, "name": name, "phone": phone, "lang": lang}
     return _pending(
@@ -156,19 +152,20 @@ def request_link(
     minor's guardians linked already."""
     guardian = parse_id_number(guardian_id_number, now.date(), "guardian_id_number").value
     minor = guardians.minor_of(minor_id_number, now)
-    account_id = account_store.find_account_id(f"ID#{guardian}")
-    account = account_store.get_account(account_id) if account_id else None
+    store = stores()
+    account_id = store.account_store.find_account_id(f"ID#{guardian}")
+    account = store.account_store.get_account(account_id) if account_id else None
     if account is None or account.role != "citizen" or account.id_number != guardian:
         raise errors.NotFound("No citizen account holds that ID number; the guardian registers first.")
     if get_verifier().is_guardian(guardian, minor) is False:
         flags.insider_change(staff.account_id, "guardian_link", minor, office_id, now, step="refused")  # R22
         raise errors.Forbidden("The population register does not list this person as the minor's guardian.")
-    before = guardian_store.get(minor)
+    before = store.family.get(minor)
     if before.is_active(account.account_id):
         return {"change_id": None, "status": "active", "consent_sent_to": [], "detail": "Already linked."}
     existing = [
         a
-        for a in account_store.get_accounts([link.account_id for link in before.active()]).values()
+        for a in store.account_store.get_accounts([link.account_id for link in before.active()]).values()
         if a.account_id != account.account_id
     ]
     payload = {"guardian_id_number": guardian, "minor_id_number": minor}
@@ -197,7 +194,7 @@ def request_phone_change(staff: Caller, office_id: str, id_number: str, phone: s
 
 
 def _carry_out(change: Change, staff: Caller, approver: str, now: datetime) -> dict[str, Any]:
-    if not store.claim(change.change_id, approver):
+    if not stores().identity.claim_change(change.change_id, approver):
         raise errors.InvalidState("This change was carried out already.")
     requester = Caller(change.requested_by, "staff", change.office_id, True)
     p = change.payload
@@ -224,7 +221,7 @@ def _carry_out(change: Change, staff: Caller, approver: str, now: datetime) -> d
             }
             subject = p["minor_id_number"]
     except errors.DomainError:
-        store.release(change.change_id)
+        stores().identity.release_change(change.change_id)
         raise
     flags.insider_change(
         change.requested_by,
@@ -240,10 +237,10 @@ def _carry_out(change: Change, staff: Caller, approver: str, now: datetime) -> d
 
 
 def _change_of(office_id: str, change_id: str, now: datetime) -> Change:
-    change = store.get(change_id)
+    change = stores().identity.get_change(change_id)
     if change is None or change.office_id != office_id or change.expires_at <= int(now.timestamp()):
         raise errors.NotFound("No such pending change at this hall.")
-    if change.status != store.PENDING:
+    if change.status != PENDING:
         raise errors.InvalidState("This change was carried out already.")
     return change
 
@@ -261,7 +258,7 @@ def consent(staff: Caller, office_id: str, change_id: str, code: str, now: datet
     change = _change_of(office_id, change_id, now)
     if not change.consent_code_hash:
         raise errors.InvalidState("Nobody was asked to consent to this change: another staff member approves it.")
-    if not store.count_consent_attempt(change_id, CODE_ATTEMPTS):
+    if not stores().identity.count_consent_attempt(change_id, CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes: another staff member approves it.", retry_after=3600)
     created = datetime.fromisoformat(change.created_at)
     right = hmac.compare_digest(_code_hash(change_id, str(code or "").strip()), change.consent_code_hash)

@@ -19,12 +19,9 @@ from ..domain.identity import mask_id_number, mask_name, mask_phone, parse_id_nu
 from ..domain.ratelimit import LocalDay, retry_after
 from ..domain.reference import normalise_reference
 from ..i18n import N_
-from ..store import accounts as account_store
-from ..store import bookings as booking_store
-from ..store import outbox, ratelimits
 from ..store.accounts import Account
 from ..store.bookings import Booking
-from ..store.catalog import load_catalog
+from ..store.stores import stores
 from . import accounts, audit, bookings, messages, reschedule
 from .tokens import Caller
 
@@ -32,7 +29,7 @@ RESENDS_PER_DAY = 3  # a booking's confirmation SMS re-sent by the call centre, 
 
 
 def _citizen(account_id: str) -> Account:
-    account = account_store.get_account(account_id) if account_id and len(account_id) <= 64 else None
+    account = stores().account_store.get_account(account_id) if account_id and len(account_id) <= 64 else None
     if account is None or account.role != "citizen":
         raise errors.NotFound("No citizen with that account id.")
     return account
@@ -49,8 +46,9 @@ def find_citizen(caller: Caller, id_number: str, phone: str, now: datetime) -> d
         person = parse_id_number(id_number, now.date())
         number = parse_phone(phone)
         record["detail"] = {"id_number": mask_id_number(person.value), "phone": mask_phone(number)}
-        account_id = account_store.find_account_id(f"ID#{person.value}")
-        account = account_store.get_account(account_id) if account_id else None
+        store = stores().account_store
+        account_id = store.find_account_id(f"ID#{person.value}")
+        account = store.get_account(account_id) if account_id else None
         if account is None or account.phone != number or account.role != "citizen":
             raise errors.NotFound("No citizen with that ID number and phone.")
         record["target"] = f"ACCOUNT#{account.account_id}"
@@ -125,8 +123,8 @@ def find_by_reference(caller: Caller, reference: str, now: datetime) -> FoundBoo
             raise errors.ValidationFailed(
                 "That is not a booking reference (8 letters and digits, e.g. K7M2-9QXH).", field="reference"
             )
-        found = sorted(booking_store.find_by_reference(ref), key=lambda b: b.created_at)
-        account = account_store.get_account(found[-1].account_id) if found else None
+        found = sorted(stores().identity.find_by_reference(ref), key=lambda b: b.created_at)
+        account = stores().account_store.get_account(found[-1].account_id) if found else None
         if not found or account is None or account.role != "citizen":
             raise errors.NotFound(N_("No booking with reference {reference}.", reference=ref))
         booking = found[-1]
@@ -179,16 +177,16 @@ def resend_confirmation(caller: Caller, account_id: str, booking_id: str, now: d
         if not account.phone:
             raise errors.InvalidState("The account has no phone to send to.")
         today = LocalDay(now)
-        if not ratelimits.count("operator_resend", booking.booking_id, today.index, RESENDS_PER_DAY, today.ends_at):
+        if not stores().identity.spend_resend(booking.booking_id, today.index, RESENDS_PER_DAY, today.ends_at):
             raise errors.RateLimited(
                 N_("This booking's SMS was re-sent {count} times today; try again tomorrow.", count=RESENDS_PER_DAY),
                 retry_after=retry_after(today.wait),
             )
-        catalog = load_catalog()
+        catalog = stores().catalog.load_catalog()
         office, service = catalog.offices.get(booking.office_id), catalog.services.get(booking.service_code)
         if office is None or service is None:
             raise errors.NotFound("The booking's hall or service no longer exists.")
         sms = messages.booking_message("booked", booking, office, service, account.phone, account.lang, now)
-        outbox.enqueue(replace(sms, message_id=f"{booking.booking_id}#resent#{uuid.uuid4().hex[:12]}"))
+        stores().identity.send([replace(sms, message_id=f"{booking.booking_id}#resent#{uuid.uuid4().hex[:12]}")])
         record["detail"] = {"phone": mask_phone(account.phone)}
     return booking

@@ -10,10 +10,9 @@ from ..domain import errors
 from ..domain.applications import check_permit, parse_permit_number
 from ..domain.identity import mask_id_number, parse_id_number
 from ..i18n import N_
-from ..store import accounts as account_store
-from ..store import permits as store
 from ..store.catalog import etag
-from ..store.permits import Permit
+from ..store.permits import Permit, PermitMoved
+from ..store.stores import stores
 from . import audit
 from .catalog import get_office, parse_day
 from .tokens import Caller
@@ -41,7 +40,7 @@ def put_permit(
     `etag` is the new one."""
     number = parse_permit_number(number)
     holder = parse_id_number(data.get("holder_id_number") or "", now.date(), "holder_id_number").value
-    office = get_office(data.get("office_id") or "")
+    office = get_office(data.get("office_id") or "", stores().catalog.load_catalog())
     if not any(code.startswith("RP_") for code in office.services):
         raise errors.ValidationFailed(
             N_("{office} does no residence-permit business.", office=office.office_id), field="office_id"
@@ -63,7 +62,7 @@ def put_permit(
         updated_at=now.isoformat(),
     )
     for _ in range(WRITE_ATTEMPTS):
-        before = store.get_permit(number)
+        before = stores().applications.get_permit(number)
         if if_match and if_match.strip():
             tags = {t.strip().removeprefix("W/") for t in if_match.split(",")}
             current = permit_etag(before)
@@ -75,8 +74,8 @@ def put_permit(
             caller, "permit.put", f"PERMIT#{number}", now, before=_for_audit(before), after=_for_audit(permit)
         )
         try:  # written only while the permit is still the version read and checked above
-            store.put_permit_audited(permit, entry, before.version if before else 0)
-        except store.PermitMoved:
+            stores().applications.put_permit_audited(permit, entry, before.version if before else 0)
+        except PermitMoved:
             continue  # written meanwhile: checked again against what is there now (If-Match: 412)
         log.info("permit saved", extra={"office_id": office.office_id, "new": before is None})  # no number: PII
         return permit, before is None
@@ -88,11 +87,11 @@ def put_permit_versioned(
 ) -> tuple[Permit, bool, str]:
     """put_permit, and the new version's ETag (the route's answer header)."""
     permit, created = put_permit(caller, number, data, now, if_match)
-    return permit, created, permit_etag(store.get_permit(parse_permit_number(number))) or ""
+    return permit, created, permit_etag(stores().applications.get_permit(parse_permit_number(number))) or ""
 
 
 def own_permits(caller: Caller) -> list[Permit]:
-    account = account_store.get_account(caller.account_id)
+    account = stores().account_store.get_account(caller.account_id)
     if account is None or not account.id_number:
         raise errors.Forbidden("Only a citizen's account holds permits.")
-    return store.permits_of(account.id_number)
+    return stores().applications.permits_of(account.id_number)

@@ -21,12 +21,8 @@ from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, parse_id_number, parse_name, parse_phone
 from ..domain.sanctions import month_key
-from ..store import account_claims, account_codes
-from ..store import accounts as account_store
-from ..store import bookings as booking_store
 from ..store.accounts import Account
-from ..store.audit import entry_item
-from ..store.catalog import load_catalog
+from ..store.stores import stores
 from . import audit, flags, messages
 from .bookings import cancel_booking
 from .tokens import Caller
@@ -50,12 +46,12 @@ def reclaim(
         raise errors.ValidationFailed(
             "a minor's number is not held by an account: link the guardian instead", field="id_number"
         )
-    catalog = load_catalog()
-    office = catalog.offices.get(office_id)
+    store = stores()
+    office = store.catalog.load_catalog().offices.get(office_id)
     if office is None:
         raise errors.NotFound("No such hall.")
-    holder_id = account_store.find_account_id(f"ID#{person.value}")
-    holder = account_store.get_account(holder_id) if holder_id else None
+    holder_id = store.account_store.find_account_id(f"ID#{person.value}")
+    holder = store.account_store.get_account(holder_id) if holder_id else None
     if holder is not None and holder.id_number != person.value:
         holder = None  # a stale claim of an account that no longer holds the number
     code = f"{secrets.randbelow(10**6):06d}"
@@ -111,9 +107,7 @@ def reclaim(
         before={"account_id": holder.account_id if holder else None},
         after={"account_id": owner.account_id, "office_id": office_id},
     )
-    account_claims.rebind_id_number(
-        holder_id, holder is not None, owner, sms, lambda tx: tx.put("audit", entry_item(entry))
-    )
+    store.account_store.rebind_id_number(holder_id, holder is not None, owner, sms, entry)
     cancelled, voided = _undo_holder(holder, person.value, now) if holder is not None else (0, {})
     if holder is not None:
         flags.reclaimed(holder.phone, person.value, holder.account_id, now)  # R22
@@ -129,9 +123,10 @@ def reclaim(
 def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, dict[str, Any]]:
     """The holder's future bookings for the subject are cancelled by the hall; the cancellations and
     no-shows the holder caused on the subject are voided."""
+    store = stores()
     bookings, cursor = [], None
     while True:
-        page, cursor = booking_store.list_for_account(holder.account_id, 100, cursor)
+        page, cursor = store.bookings.list_for_account(holder.account_id, 100, cursor)
         bookings += [b for b in page if b.subject_id_number == id_number]
         if not cursor:
             break
@@ -155,7 +150,7 @@ def _undo_holder(holder: Account, id_number: str, now: datetime) -> tuple[int, d
     )
     no_shows = [b.date for b in bookings if b.status == Status.NO_SHOW.value]
     if cancellations or no_shows:
-        booking_store.void_sanctions(id_number, this_month, cancellations, no_shows)
+        store.identity.void_sanctions(id_number, this_month, cancellations, no_shows)
     return cancelled, {"cancellations": cancellations, "no_shows": len(no_shows)}
 
 
@@ -166,16 +161,17 @@ def confirm(id_number: str, code: str, password: str, now: datetime) -> dict[str
 
     person = parse_id_number(id_number, now.date())
     check_password(password)
-    account_id = account_store.find_account_id(f"ID#{person.value}")
-    account = account_store.get_account(account_id) if account_id else None
+    store = stores().account_store
+    account_id = store.find_account_id(f"ID#{person.value}")
+    account = store.get_account(account_id) if account_id else None
     if account is None or account.password_hash or not account.code_hash:
         raise errors.ValidationFailed("The code is wrong or has expired.", field="code")
-    if not account_codes.count_code_attempt(account.account_id, CODE_ATTEMPTS):
+    if not store.count_code_attempt(account.account_id, CODE_ATTEMPTS):
         raise errors.RateLimited("Too many wrong codes; ask the hall again.", retry_after=3600)
     if datetime.fromisoformat(account.code_expires_at or now.isoformat()) <= now or not hmac.compare_digest(
         _code_hash(account.account_id, str(code or "").strip()), account.code_hash
     ):
         raise errors.ValidationFailed("The code is wrong or has expired.", field="code")
-    if not account_codes.set_first_password(account, account.code_hash, hasher().hash(password)):
+    if not store.set_first_password(account, account.code_hash, hasher().hash(password)):
         raise errors.ValidationFailed("The code was already used.", field="code")
     return {"account_id": account.account_id, "phone_verified": True}

@@ -17,8 +17,8 @@ from ..clock import now as clock_now
 from ..domain.booking_window import RELEASE_TIME, days_to_stage
 from ..domain.calendar import Source, next_year_missing
 from ..domain.timetable import plan_fingerprint, slots_for_day
-from ..store import slots as slot_store
-from ..store.catalog import Catalog, load_catalog
+from ..store.catalog import Catalog
+from ..store.stores import stores
 from . import calendar_sync
 
 log = logging.getLogger(__name__)
@@ -62,7 +62,7 @@ def next_release(now: datetime) -> datetime:
 
 def plan_release(now: datetime, catalog: Catalog | None = None) -> list[OfficeRelease]:
     """What the noon run must make sure exists: every hall's bookable days and the next one."""
-    catalog = catalog or load_catalog(max_age=0)
+    catalog = catalog or stores().catalog_admin.load_catalog(max_age=0)
     return [
         OfficeRelease(office.office_id, days_to_stage(now, catalog.booking_window_days(office)))
         for office in sorted(catalog.offices.values(), key=lambda o: o.office_id)
@@ -81,7 +81,8 @@ def release_office(
     reset). Then the days are recorded as released. `serving=False`: nothing takes bookings yet (local
     mode seeding before it serves), so no day can have been booked: every day is written unread."""
     now = now or clock_now()
-    catalog = load_catalog()
+    store = stores().catalog_admin
+    catalog = store.load_catalog()
     office = catalog.offices.get(office_id)
     result = ReleaseResult(office_id)
     if office is None:
@@ -101,13 +102,13 @@ def release_office(
         for day in days
     }
     fingerprints = {day: plan_fingerprint(planned) for day, planned in plans.items() if planned}
-    released = slot_store.released_days(office_id, days[0], days[-1])
+    released = store.released_days(office_id, days[0], days[-1])
     if serving and calendar_sync.days_to_close(office, {d: released[d] for d in days if d in released}, catalog):
         calendar_sync.reconcile_office(office_id, days, now, catalog)  # R5: a schedule arrived
     todo = [day for day, fingerprint in fingerprints.items() if released.get(day) != fingerprint]
     result.unchanged += sum(len(plans[day]) for day in fingerprints if day not in todo)
     unopened = [day for day in todo if not serving or opens_at(day, booking_window_days) - now > SAFETY_MARGIN]
-    result.batched += slot_store.create_unopened_slots(office_id, [s for day in unopened for s in plans[day]])
+    result.batched += store.create_unopened_slots(office_id, [s for day in unopened for s in plans[day]])
     opened = [day for day in todo if day not in unopened]
     for code in codes if opened else []:
         planned = [s for day in opened for s in plans[day] if s.service_code == code]
@@ -115,12 +116,12 @@ def release_office(
             continue
         for slot in (s for s in planned if released.get(s.day) == calendar_sync.CALENDAR_CLOSED):
             # a day the calendar had closed is a working day again: its closed slots open at this noon
-            slot_store.set_capacity_keeping_bookings(office_id, code, slot.day, slot.start, slot.capacity, slot.end)
-        existing = slot_store.existing_starts(office_id, code, opened[0], opened[-1])
+            store.set_capacity_keeping_bookings(office_id, code, slot.day, slot.start, slot.capacity, slot.end)
+        existing = store.existing_starts(office_id, code, opened[0], opened[-1])
         missing = [s for s in planned if (s.day, s.start) not in existing]
-        result.conditional += slot_store.create_slots_if_missing(office_id, missing)
+        result.conditional += store.create_slots_if_missing(office_id, missing)
         result.unchanged += len(planned) - len(missing)
-    slot_store.mark_days_released(office_id, {day: fingerprints[day] for day in todo})
+    store.mark_days_released(office_id, {day: fingerprints[day] for day in todo})
     return result
 
 
@@ -132,7 +133,7 @@ def release_booking_window(now: datetime | None = None, *, serving: bool = True)
 
 def next_year_calendar_missing(now: datetime, catalog: Catalog | None = None) -> bool:
     """R5: from 1 December, alarm while next year's calendar is neither bundled nor entered."""
-    return next_year_missing(now.date(), (catalog or load_catalog(max_age=0)).calendar)
+    return next_year_missing(now.date(), (catalog or stores().catalog_admin.load_catalog(max_age=0)).calendar)
 
 
 CALENDAR_LOOKAHEAD_DAYS = 60
@@ -141,7 +142,7 @@ CALENDAR_LOOKAHEAD_DAYS = 60
 def calendar_days_by_source(now: datetime, days: int = CALENDAR_LOOKAHEAD_DAYS) -> dict[str, int]:
     """How many of the coming `days` days each calendar source rules (R5: official, admin,
     provisional): the Jobs dashboard shows a provisional stretch coming before the alarm does."""
-    calendar = load_catalog().calendar
+    calendar = stores().catalog_admin.load_catalog().calendar
     counts = {source.value: 0 for source in Source}
     for i in range(1, days + 1):
         counts[calendar.source((now.date() + timedelta(days=i)).year).value] += 1

@@ -10,7 +10,7 @@ JWT_LOCAL_KEY setting is the one key.
 
 Revocation: each token carries a session id (`sid`, which logout revokes) and the account's token
 generation (`gen`, which a password change bumps); `ensure_live` checks both, and the role and
-office, against the account (store.sessions.token_state: cached per process for a few seconds)."""
+office, against the account (AccountStore.token_state: cached per process for a few seconds)."""
 
 from __future__ import annotations
 
@@ -225,11 +225,11 @@ def _decode(token: str) -> tuple[tuple[int, int, int], Caller]:
 def ensure_live(caller: Caller) -> Caller:
     """Refuses a token whose session was logged out, whose generation is older than the account's
     (a password change), or whose role or office the account no longer has."""
-    from ..store.sessions import token_state
+    from ..store.stores import stores
 
     if caller.sid is None or caller.gen is None:
         raise Unauthenticated("This token has no session; log in again.")
-    state = token_state(caller.account_id)
+    state = stores().account_store.token_state(caller.account_id)
     if state is None:
         raise Unauthenticated("The account no longer exists.")
     if caller.gen != state.token_gen:

@@ -15,6 +15,7 @@ from .audit import AuditEntry, entry_item
 from .base import Items
 from .login_throttle import LoginGuard
 from .outbox import Message
+from .sessions import TokenState
 
 
 def _with_audit(entry: AuditEntry | None) -> Callable[[Items], None] | None:
@@ -115,6 +116,9 @@ class DynamoAccounts:
     def use_totp_step(self, account_id: str, step: int) -> bool:
         return second_factor.use_totp_step(account_id, step)
 
+    def token_state(self, account_id: str) -> TokenState | None:
+        return sessions.token_state(account_id)
+
     def revoke_session(self, account_id: str, sid: str, expires_at: int, at: int) -> None:
         sessions.revoke_session(account_id, sid, expires_at, at)
 
@@ -161,3 +165,19 @@ class DynamoAccounts:
         self, account: Account, pseudonym: str, sms: list[Message], now: datetime, audit: AuditEntry | None = None
     ) -> None:
         account_claims.close_account(account, pseudonym, sms, now, _with_audit(audit))
+
+    def rebind_id_number(
+        self,
+        holder_id: str | None,
+        strip_holder: bool,
+        owner: Account,
+        sms: list[Message],
+        audit: AuditEntry | None = None,
+    ) -> None:
+        account_claims.rebind_id_number(holder_id, strip_holder, owner, sms, _with_audit(audit))
+
+    def count_code_attempt(self, account_id: str, limit: int) -> bool:
+        return account_codes.count_code_attempt(account_id, limit)
+
+    def set_first_password(self, account: Account, code_hash: str, password_hash: str) -> bool:
+        return account_codes.set_first_password(account, code_hash, password_hash)

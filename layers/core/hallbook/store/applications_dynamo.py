@@ -11,6 +11,7 @@ from typing import Any
 from ..domain.applications import StoredObject
 from . import applications, permits, uploads
 from .applications import Application, PermitUpdate, Step
+from .audit import AuditEntry
 from .outbox import Message
 from .permits import Permit
 from .uploads import UploadForm
@@ -61,6 +62,12 @@ class DynamoApplications:
 
     def get_permit(self, number: str) -> Permit | None:
         return permits.get_permit(number)
+
+    def permits_of(self, holder_id_number: str) -> list[Permit]:
+        return permits.permits_of(holder_id_number)
+
+    def put_permit_audited(self, permit: Permit, entry: AuditEntry, read_version: int) -> None:
+        permits.put_permit_audited(permit, entry, read_version)
 
     def upload_form(self, application_id: str, material: str, content_type: str, max_bytes: int) -> UploadForm:
         return uploads.upload_form(application_id, material, content_type, max_bytes)

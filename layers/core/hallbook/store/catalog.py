@@ -232,10 +232,21 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
     with _lock:
         if _cache and time.monotonic() - _cache[0] < max_age:
             return _cache[1]
-    bodies: dict[str, list[dict]] = {"SERVICE": [], "OFFICE": [], "REGION": [], "CALENDAR": [], "DRAW": []}
+    bodies: dict[str, list[dict]] = {pk: [] for pk in PARTITIONS}
     for pk in bodies:
         bodies[pk] = [json.loads(item.body) for item in CatalogItem.query(pk)]
-    catalog = Catalog(
+    catalog = catalog_of(bodies)
+    with _lock:
+        _cache = (time.monotonic(), catalog)
+    return catalog
+
+
+PARTITIONS = ("SERVICE", "OFFICE", "REGION", "CALENDAR", "DRAW")
+
+
+def catalog_of(bodies: dict[str, list[dict]]) -> Catalog:
+    """The catalog from its items' bodies by partition (what load_catalog reads; the in-memory fake's too)."""
+    return Catalog(
         services={s["code"]: service_from(s) for s in bodies["SERVICE"]},
         offices={o["office_id"]: office_from(o) for o in bodies["OFFICE"]},
         regions={
@@ -248,9 +259,6 @@ def load_catalog(max_age: float = CACHE_SECONDS) -> Catalog:
         ),
         draws={(d["region"], d["service_code"]): draw_setting_from(d) for d in bodies["DRAW"]},
     )
-    with _lock:
-        _cache = (time.monotonic(), catalog)
-    return catalog
 
 
 def _year_entries(body: dict) -> YearEntries:
@@ -300,7 +308,11 @@ def put_office(data: dict) -> Office:
 
 
 def put_region(region: str, name_zh: str, booking_window_days: int) -> None:
-    put_entity("REGION", region, {"region": region, "name_zh": name_zh, "booking_window_days": booking_window_days})
+    put_entity("REGION", region, region_body(Region(region, name_zh, booking_window_days)))
+
+
+def region_body(region: Region) -> dict:
+    return {"region": region.region, "name_zh": region.name_zh, "booking_window_days": region.booking_window_days}
 
 
 def calendar_body(entries: YearEntries) -> dict:

@@ -17,8 +17,11 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from .ports.accounts import AccountReader, AccountStore
     from .ports.applications import ApplicationStore
-    from .ports.bookings import BookingStore, CatalogReader, FlagCounters, GuardianReader, SlotReader
+    from .ports.bookings import BookingStore, CatalogReader, FlagCounters, SlotReader
+    from .ports.catalog import CatalogStore
     from .ports.draws import DrawStore
+    from .ports.family import FamilyStore
+    from .ports.identity import IdentityStore
     from .ports.jobs import SweepStore
     from .ports.oversight import OversightStore
     from .ports.tickets import TicketStore
@@ -33,13 +36,15 @@ class Stores:
     slots: SlotReader
     catalog: CatalogReader
     accounts: AccountReader
-    guardians: GuardianReader
     flags: FlagCounters
     waitlist: WaitlistStore
     applications: ApplicationStore
     tickets: TicketStore
     account_store: AccountStore
     draws: DrawStore
+    family: FamilyStore  # guardian links (the booking path's GuardianReader) and family proxies
+    identity: IdentityStore
+    catalog_admin: CatalogStore
     jobs: SweepStore
     oversight: OversightStore
 
@@ -53,11 +58,14 @@ def dynamo() -> Stores:
     """The DynamoDB implementation: the store modules themselves (built on first use)."""
     global _dynamo
     if _dynamo is None:
-        from . import accounts, catalog, flags, guardians, slots
+        from . import accounts, catalog, flags, slots
         from .accounts_dynamo import DynamoAccounts
         from .applications_dynamo import DynamoApplications
         from .bookings_dynamo import DynamoBookings
+        from .catalog_dynamo import DynamoCatalog
         from .draws_dynamo import DynamoDraws
+        from .family_dynamo import DynamoFamily
+        from .identity_dynamo import DynamoIdentity
         from .jobs_dynamo import DynamoJobs
         from .oversight_dynamo import DynamoOversight
         from .tickets_dynamo import DynamoTickets
@@ -68,13 +76,15 @@ def dynamo() -> Stores:
             slots=slots,
             catalog=catalog,
             accounts=accounts,
-            guardians=guardians,
             flags=flags,
             waitlist=DynamoWaitlist(),
             applications=DynamoApplications(),
             tickets=DynamoTickets(),
             account_store=DynamoAccounts(),
             draws=DynamoDraws(),
+            family=DynamoFamily(),
+            identity=DynamoIdentity(),
+            catalog_admin=DynamoCatalog(),
             jobs=DynamoJobs(),
             oversight=DynamoOversight(),
         )

@@ -9,9 +9,8 @@ store/bookings/, so tests/unit checks the services' rules without AWS:
         bookings.book(...)
 
 What it leaves out, because only DynamoDB can show it (tests/api, tests/races): the statistics counted in
-the same transactions, a family proxy's `guard` (a condition on DynamoDB items: refused here; a draw's
-`won_guard` is the fake's own, memory/draws.py), retries
-on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
+the same transactions (a guard joining a booking's write is the fake's own: a draw's `won_guard`,
+memory/draws.py; a family proxy's, memory/family.py), retries on contention, pagination by DynamoDB's keys, and the streams that carry the outbox to the notifier.
 """
 
 from __future__ import annotations
@@ -24,8 +23,11 @@ from ..guardians import ACTIVE, Link
 from ..stores import Stores
 from .accounts import Claim, MemoryAccounts
 from .applications import MemoryApplications
-from .bookings import MemoryBookings, MemoryCatalog, MemoryFlags, MemoryGuardians, PlaceExists
+from .bookings import MemoryBookings, MemoryFlags, PlaceExists
+from .catalog import MemoryCatalog
 from .draws import MemoryDraws
+from .family import MemoryFamily
+from .identity import MemoryIdentity
 from .jobs import MemoryJobs
 from .oversight import MemoryOversight
 from .tickets import MemoryTickets
@@ -39,14 +41,15 @@ class MemoryStores:
 
     def __init__(self, catalog: Catalog):
         self.bookings = MemoryBookings()
-        self.catalog = MemoryCatalog(catalog)
+        self.catalog = MemoryCatalog(catalog, self.bookings)  # the day plan is the booking fake's slots
         self.accounts = MemoryAccounts()
-        self.guardians = MemoryGuardians()
         self.flags = MemoryFlags()
         self.waitlist = MemoryWaitlist(self.bookings)  # its places are the booking aggregate's kept places
         self.applications = MemoryApplications(outbox=self.bookings.outbox)  # one outbox: every SMS in order
         self.tickets = MemoryTickets(self.bookings, self.accounts)
         self.draws = MemoryDraws(self.bookings)  # a winner's entry is `won` in its booking's write
+        self.family = MemoryFamily(self.bookings, self.accounts)  # a proxy's booking guard checked in its write
+        self.identity = MemoryIdentity(self.bookings)  # a reclaim voids the booking aggregate's subjects
         self.jobs = MemoryJobs(self.bookings)  # the sweep's and reminders' view of the same bookings
         self.oversight = MemoryOversight(self.flags)  # reviews the flags its counters raised
 
@@ -56,13 +59,15 @@ class MemoryStores:
             slots=self.bookings,
             catalog=self.catalog,
             accounts=self.accounts,
-            guardians=self.guardians,
             flags=self.flags,
             waitlist=self.waitlist,
             applications=self.applications,
             tickets=self.tickets,
             account_store=self.accounts,
             draws=self.draws,
+            family=self.family,
+            identity=self.identity,
+            catalog_admin=self.catalog,
             jobs=self.jobs,
             oversight=self.oversight,
         )
@@ -84,5 +89,5 @@ class MemoryStores:
 
     def link_guardian(self, account_id: str, minor_id_number: str, at: str = "") -> None:
         """R2: an active guardian link (as a hall's staff would make it)."""
-        links = self.guardians.get(minor_id_number)
-        self.guardians.links[minor_id_number] = links.with_link(Link(account_id, ACTIVE, "staff", at))
+        before = self.family.get(minor_id_number)
+        self.family.save_guardians(before, before.with_link(Link(account_id, ACTIVE, "staff", at)))

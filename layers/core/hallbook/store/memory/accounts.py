@@ -22,6 +22,7 @@ from ..audit import AuditEntry
 from ..base import Cancelled
 from ..login_throttle import LoginGuard
 from ..outbox import Message
+from ..sessions import TokenState
 
 KINDS = ("reset", "phone")
 
@@ -116,6 +117,15 @@ class MemoryAccounts:
             if account is None:
                 return None
             return account, self._life(account_id).pending.get(kind) or Pending(None, 0, 0, 0, 0)
+
+    def token_state(self, account_id: str) -> TokenState | None:
+        with self.lock:
+            account = self.accounts.get(account_id)
+            if account is None:
+                return None
+            life = self._life(account_id)
+            revoked = frozenset(s.partition(":")[2] for s in life.revoked_sids)
+            return TokenState(life.token_gen, revoked, account.role or "citizen", account.office_id)
 
     def token_gen(self, account_id: str) -> int:
         with self.lock:
@@ -462,3 +472,61 @@ class MemoryAccounts:
             self.outbox.extend(sms)
             if audit is not None:
                 self.audit.append(audit)
+
+    def rebind_id_number(
+        self,
+        holder_id: str | None,
+        strip_holder: bool,
+        owner: Account,
+        sms: list[Message],
+        audit: AuditEntry | None = None,
+    ) -> None:
+        with self.lock:
+            now = datetime.fromisoformat(owner.created_at)
+            id_key, phone_key = f"ID#{owner.id_number}", f"PHONE#{owner.phone}"
+            phone = self.claims.get(phone_key)
+            if phone is not None and not phone.free_at(now) and phone.account_id != (holder_id or "-"):
+                raise PhoneTaken("This phone number already belongs to another account.")
+            held = self.claims.get(id_key)
+            if holder_id is None:
+                moved = held is not None and held.expires_at is None
+            else:
+                moved = held is None or held.account_id != holder_id
+            if moved:
+                raise IdTaken("The ID number's account changed meanwhile; look it up again.")
+            holder = self.accounts.get(holder_id or "")
+            if holder_id is not None and strip_holder:
+                if holder is None:
+                    raise Cancelled({"holder": "ConditionalCheckFailed"})
+                self.accounts[holder_id] = replace(holder, id_number=None, identity_verified=False, wards=frozenset())
+            if owner.account_id in self.accounts:
+                raise Cancelled({"account": "ConditionalCheckFailed"})
+            self.claims[id_key] = Claim(owner.account_id)
+            self.claims[phone_key] = Claim(owner.account_id)
+            self.accounts[owner.account_id] = replace(owner, role="citizen", office_id=None)
+            self.outbox.extend(sms)
+            if audit is not None:
+                self.audit.append(audit)
+
+    def count_code_attempt(self, account_id: str, limit: int) -> bool:
+        with self.lock:
+            stored = self.accounts.get(account_id)
+            if stored is None or stored.code_attempts >= limit:
+                return False
+            self.accounts[account_id] = replace(stored, code_attempts=stored.code_attempts + 1)
+            return True
+
+    def set_first_password(self, account: Account, code_hash: str, password_hash: str) -> bool:
+        with self.lock:
+            stored = self.accounts.get(account.account_id)
+            if stored is None or stored.code_hash != code_hash or stored.password_hash != "":
+                return False
+            self.accounts[account.account_id] = replace(
+                stored,
+                password_hash=password_hash,
+                phone_verified=True,
+                code_hash=None,
+                code_expires_at=None,
+                code_attempts=0,
+            )
+            return True

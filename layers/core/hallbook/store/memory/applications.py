@@ -15,6 +15,7 @@ from typing import Any
 
 from ...domain.applications import STAFF_VISIBLE, State, StoredObject
 from ..applications import AlreadyOpen, Application, PermitUpdate, StateMoved, Step
+from ..audit import AuditEntry
 from ..outbox import Message
 from ..permits import Permit, PermitMoved
 from ..uploads import UPLOAD_SECONDS, UploadForm, object_key
@@ -45,6 +46,7 @@ class MemoryApplications:
     permits: dict[str, Permit] = field(default_factory=dict)
     materials: dict[str, StoredObject] = field(default_factory=dict)  # object key -> what HeadObject says
     outbox: list[Message] = field(default_factory=list)
+    audit: list[AuditEntry] = field(default_factory=list)  # an administrator's permit writes
 
     # ---------------------------------------------------------------- writes, each all or nothing
 
@@ -145,6 +147,20 @@ class MemoryApplications:
     def get_permit(self, number: str) -> Permit | None:
         with self.lock:
             return self.permits.get(number)
+
+    def permits_of(self, holder_id_number: str) -> list[Permit]:
+        with self.lock:
+            return sorted(
+                (p for p in self.permits.values() if p.holder_id_number == holder_id_number), key=lambda p: p.number
+            )
+
+    def put_permit_audited(self, permit: Permit, entry: AuditEntry, read_version: int) -> None:
+        with self.lock:
+            held = self.permits.get(permit.number)
+            if (held.version if held is not None else 0) != read_version:
+                raise PermitMoved()
+            self.permits[permit.number] = replace(permit, version=read_version + 1)
+            self.audit.append(entry)
 
     # ---------------------------------------------------------------- materials
 

@@ -1,6 +1,6 @@
 """The booking aggregate in memory: bookings, subjects and slots (MemoryBookings) and the readers the
-booking services need (catalog, guardian links, R22's counters; the accounts are memory/accounts.py). store/memory/__init__.py
-builds one world of them."""
+booking services need (R22's counters; the catalog is memory/catalog.py, the accounts memory/accounts.py,
+the guardian links memory/family.py). store/memory/__init__.py builds one world of them."""
 
 from __future__ import annotations
 
@@ -26,7 +26,6 @@ from ..bookings import (
 )
 from ..catalog import Catalog
 from ..flags import MAX_EVENTS, Flag, flag_id
-from ..guardians import Guardians
 from ..outbox import Message
 from ..slots import SlotState
 from ..waitlist import Place
@@ -146,8 +145,8 @@ class MemoryBookings:
         slot_was_open: bool = False,
         guard: Guard | None = None,
     ) -> None:
-        if guard is not None and not isinstance(guard, MemoryGuard):  # a family proxy's (R20): on the embedded AWS
-            raise NotImplementedError("a guard is a condition on DynamoDB items: test it on the embedded AWS")
+        if guard is not None and not isinstance(guard, MemoryGuard):  # DynamoDB's: a condition on its items
+            raise NotImplementedError("a DynamoDB guard cannot be checked in memory: use the fake's own")
         key = (booking.office_id, booking.service_code, booking.date, booking.start)
         with self.lock:
             if booking.booking_id in self.bookings:
@@ -299,21 +298,6 @@ class MemoryBookings:
 
 
 @dataclass
-class MemoryCatalog:
-    catalog: Catalog
-
-    def load_catalog(self, max_age: float = 0.0) -> Catalog:
-        return self.catalog
-
-
-@dataclass
-class MemoryGuardians:
-    links: dict[str, Guardians] = field(default_factory=dict)
-
-    def get(self, minor_id_number: str) -> Guardians:
-        return self.links.get(minor_id_number) or Guardians(minor_id_number)
-
-
 @dataclass
 class MemoryFlags:
     """R22's counters as store/flags.py keeps them: the events noted per (pattern, key), and the flags

@@ -1,6 +1,6 @@
 """The account aggregate's port (R1 and account life): `AccountReader`, what the booking path reads of
-an account, and `AccountStore`, what services.accounts, login, sessions, account_life, phone_change and
-closure read and write."""
+an account, and `AccountStore`, what services.accounts, login, sessions, account_life, phone_change,
+closure and reclaims read and write."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..audit import AuditEntry
     from ..login_throttle import LoginGuard
     from ..outbox import Message
+    from ..sessions import TokenState
 
 
 class AccountReader(Protocol):
@@ -29,7 +30,8 @@ class AccountReader(Protocol):
 
 
 class AccountStore(AccountReader, Protocol):
-    """The account aggregate (services.accounts, login, sessions, account_life, phone_change, closure):
+    """The account aggregate (services.accounts, login, sessions, account_life, phone_change, closure,
+    reclaims):
     an account with its uniqueness claims, its one-time codes, its login throttle, second factor and
     sessions. Each write is one conditional step that succeeds whole or changes nothing; a code's
     attempt is counted BEFORE the code is compared, so parallel guesses compare no more than the limit."""
@@ -118,6 +120,11 @@ class AccountStore(AccountReader, Protocol):
         """A TOTP time step is good once, and only after the last one used."""
         ...
 
+    def token_state(self, account_id: str) -> TokenState | None:
+        """What a token is checked against (services.tokens.ensure_live): the generation, the logged-out
+        sessions, role and office. May answer from a per-process cache a few seconds old."""
+        ...
+
     def revoke_session(self, account_id: str, sid: str, expires_at: int, at: int) -> None: ...
 
     def change_password(self, account_id: str, old_hash: str, new_hash: str) -> int | None:
@@ -169,4 +176,27 @@ class AccountStore(AccountReader, Protocol):
     ) -> None:
         """PIPL: the claims deleted, the personal data erased (name kept as `pseudonym`), every token
         refused, with the SMS and the audit entry, all or nothing. Raises Cancelled if closed already."""
+        ...
+
+    def rebind_id_number(
+        self,
+        holder_id: str | None,
+        strip_holder: bool,
+        owner: Account,
+        sms: list[Message],
+        audit: AuditEntry | None = None,
+    ) -> None:
+        """R1, the owner's reclaim at a hall: the ID number's claim moves from `holder_id` (None: nobody
+        holds it, or an expired unverified claim) to the owner's new account `owner`, with its phone's
+        claim (free, expired, or the holder's), the account, the SMS and the audit entry, all or nothing;
+        with `strip_holder` the holder's account keeps no ID number (nor wards). Raises PhoneTaken, or
+        IdTaken when the claim changed hands meanwhile."""
+        ...
+
+    def count_code_attempt(self, account_id: str, limit: int) -> bool:
+        """One attempt at the account's own code (a reclaim's), at most `limit`, counted BEFORE it is compared."""
+        ...
+
+    def set_first_password(self, account: Account, code_hash: str, password_hash: str) -> bool:
+        """A reclaimed account's first password, once, with its code `code_hash` (which verifies the phone)."""
         ...

@@ -1,5 +1,5 @@
 """The residence-permit applications' port (R17): what services/applications.py and its
-application_*.py neighbours read and write."""
+application_*.py neighbours read and write, and the permits themselves (services/permits.py)."""
 
 from __future__ import annotations
 
@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 if TYPE_CHECKING:
     from ...domain.applications import StoredObject
     from ..applications import Application, PermitUpdate, Step
+    from ..audit import AuditEntry
     from ..outbox import Message
     from ..permits import Permit
     from ..uploads import UploadForm
@@ -60,6 +61,16 @@ class ApplicationStore(Protocol):
         ...
 
     def get_permit(self, number: str) -> Permit | None: ...
+
+    def permits_of(self, holder_id_number: str) -> list[Permit]:
+        """The permits a citizen holds, by number."""
+        ...
+
+    def put_permit_audited(self, permit: Permit, entry: AuditEntry, read_version: int) -> None:
+        """An administrator's permit (services/permits.py) and its audit entry, all or nothing, only while
+        the stored permit is still at `read_version` (0: none yet); written as the next version. Raises
+        store.permits.PermitMoved."""
+        ...
 
     def upload_form(self, application_id: str, material: str, content_type: str, max_bytes: int) -> UploadForm:
         """A form that uploads exactly this material, of this type and 1..max_bytes bytes, and nothing else."""

@@ -27,10 +27,12 @@ from ..models_admin import (
 from ..routing import ADMIN, CREATE_OR_CHANGE, VERSIONED_CHANGE, declare
 
 if TYPE_CHECKING:  # services are imported on a route's first use, not at the cold start (hallbook/lazy.py)
-    from ...services import audit, catalog_admin, stats
+    from ...services import audit, calendar_years, catalog_admin, stats, timetables
 else:
     audit = lazy("hallbook.services.audit")
+    calendar_years = lazy("hallbook.services.calendar_years")
     catalog_admin = lazy("hallbook.services.catalog_admin")
+    timetables = lazy("hallbook.services.timetables")
     stats = lazy("hallbook.services.stats")
 
 router = APIGatewayRouter()
@@ -90,7 +92,7 @@ def put_office(
     Released slots follow at once; no booking is dropped (see `slots` in the answer). Send the ETag of
     GET /v1/offices/{office_id} (as an administrator) as If-Match: a hall changed since answers 412."""
     caller = admin(router)
-    saved, created, tag = catalog_admin.put_office(caller, office_id, body.model_dump(), now(), if_match())
+    saved, created, tag = timetables.put_office(caller, office_id, body.model_dump(), now(), if_match())
     result = OfficeAdminOut(office=OfficeAdminViewOut.of(saved.office).model_dump(), slots=saved.slots)
     return Response(_status(created), "application/json", result, versioned(tag))
 
@@ -111,7 +113,7 @@ def put_calendar(
     """The year's public holidays and make-up working days (R5): they rule that year from now on.
     If-Match: the ETag of GET /v1/calendar/{year} (412 when the entries changed since)."""
     caller = admin(router)
-    result, created, tag = catalog_admin.put_calendar(caller, year, body.holidays, body.workdays, now(), if_match())
+    result, created, tag = calendar_years.put_calendar(caller, year, body.holidays, body.workdays, now(), if_match())
     return Response(_status(created), "application/json", result, versioned(tag))
 
 
@@ -120,7 +122,7 @@ def get_calendar(year: Annotated[int, Path(ge=2000, le=2100)]) -> Response[Calen
     """R5: the year as the system reads it - its source, the weekdays off and the make-up working days -
     with the administrator's entries (and their ETag) if any."""
     admin(router)
-    result, tag = catalog_admin.calendar_year(year, now().date())
+    result, tag = calendar_years.calendar_year(year, now().date())
     return Response(200, "application/json", result, versioned(tag))
 
 
