@@ -247,13 +247,13 @@ def next_healing_due(after: datetime) -> datetime | None:
     and one Scan of the sparse `pending` index of the outbox unless the outbox table has not been
     written since they were last read (local.aws.table_generation).
 
-    hallbook.services.notify.heal at T does nothing at all (no write, no send, no queue moved) when
+    hallbook.services.sms_healing.heal at T does nothing at all (no write, no send, no queue moved) when
     no message written at or before T - OVERDUE_SECONDS is still undelivered, SmsDLQ is empty and
     the healing state records no failed probe (a run would delete it). While a probe has failed or
     SmsDLQ holds anything, every run counts."""
     from hallbook.aws import client
     from hallbook.config import settings
-    from hallbook.services.notify import OVERDUE_SECONDS
+    from hallbook.services.sms_healing import OVERDUE_SECONDS
 
     failing, oldest = _read_unless_unchanged("healing", (settings().outbox_table,), _undelivered)
     if failing:

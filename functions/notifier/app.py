@@ -4,9 +4,9 @@
 - SmsQueue: each message is delivered once (a conditional claim on the outbox item: see
   hallbook.services.notify); a failed send is retried with a growing delay, and after the queue's
   maxReceiveCount lands in SmsDLQ;
-- the SmsHealing schedule ({"job": "heal_sms"}, every 5 minutes): expires stale verification codes,
-  probes the provider with one message, backs off while it fails, and once it answers re-sends every
-  message still pending and moves SmsDLQ back. Only this function ever talks to the SMS provider."""
+- the SmsHealing schedule ({"job": "heal_sms"}, every 5 minutes: hallbook.services.sms_healing):
+  expires stale verification codes, probes the provider with one message, backs off while it fails,
+  and once it answers re-sends every message still pending and moves SmsDLQ back. Only this function ever talks to the SMS provider."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ from hallbook.clock import now
 from hallbook.config import settings
 from hallbook.notify.sms import SmsFailed
 from hallbook.observability import logger, metrics, tracer
-from hallbook.services import notify
+from hallbook.services import notify, sms_healing
 from hallbook.store.outbox import HEALING_STATE_KEY
 
 queue_processor = BatchProcessor(event_type=EventType.SQS)
@@ -72,7 +72,7 @@ def send(record: SQSRecord, records: notify.SentRecords | None = None) -> None:
 
 
 def heal_sms(event: dict) -> dict:
-    result = notify.heal(now(), client("sqs"), settings().sms_queue_url, settings().sms_dlq_url)
+    result = sms_healing.heal(now(), client("sqs"), settings().sms_queue_url, settings().sms_dlq_url)
     metrics.add_metric(name="OldestPendingSmsAgeSeconds", unit=MetricUnit.Seconds, value=result.oldest_pending_seconds)
     metrics.add_metric(name="SmsExpired", unit=MetricUnit.Count, value=result.expired)
     metrics.add_metric(name="SmsRequeued", unit=MetricUnit.Count, value=result.requeued + result.redriven)

@@ -49,11 +49,9 @@ def test_the_second_cancellation_warns_by_sms_and_in_me_and_the_third_suspends(o
 
 def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(office):
     citizen = registered(office)
-    booked = []
     for day in (DAY, WEDNESDAY):  # 09:00-09:30; one at a time (R9)
         r = citizen.book(day)
         assert r.status == 201, r.text
-        booked.append(r.json())
         office.clock.set(datetime.fromisoformat(f"{day}T10:00").replace(tzinfo=SHANGHAI))  # the slot is over
         assert office.functions.invoke("JobsFunction", {"job": "sweep"})["no_shows"] == 1
         citizen.login()
@@ -63,8 +61,4 @@ def test_the_second_no_show_within_six_months_warns_by_sms_and_in_me(office):
     [warning] = citizen.get("/v1/me").json()["restrictions"]["warnings"]
     assert warning["reason"] == "no_shows" and warning["count"] == 2 and warning["last_day"] == "2027-03-14"
     assert warning["message"] == warning_sms and warning["suspends_until"] is None
-    assert office.functions.invoke("JobsFunction", {"job": "sweep", "days_back": 3})["no_shows"] == 0
-    assert len(sms_texts(office, citizen.phone, "请注意")) == 1  # once, however often the sweep runs
-    assert {b["booking_id"] for b in booked} == {
-        b["booking_id"] for b in citizen.get("/v1/bookings").json()["bookings"]
-    }
+    # once however often the sweep runs: tests/unit/test_job_services.py

@@ -252,7 +252,7 @@ def test_the_healing_hint_reads_the_undelivered_sms(system: LocalSystem) -> None
     anything; None when nothing could be done."""
     if not any('"heal_sms"' in (s.input_json or "") for s in schedules(read_sam_template())):
         pytest.skip("the template has no SMS healing schedule")
-    from hallbook.services.notify import OVERDUE_SECONDS
+    from hallbook.services.sms_healing import OVERDUE_SECONDS
 
     assert next_healing_due(now()) is None
     state.SMS_PROVIDER_FAILING.set(True)  # the verification code stays undelivered

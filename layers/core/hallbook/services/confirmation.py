@@ -29,9 +29,9 @@ from ..domain.identity import mask_id_number, mask_name
 from ..domain.newborn import mask_certificate
 from ..domain.timetable import parse_hhmm
 from ..i18n import Bilingual
-from ..store import accounts as account_store
 from ..store.bookings import Booking
-from ..store.catalog import Office, Service, load_catalog
+from ..store.catalog import Office, Service
+from ..store.stores import stores
 from .bookings import own_booking
 from .tokens import Caller
 
@@ -91,7 +91,7 @@ def subject_name(booking: Booking, language: str) -> str:
     known to the system (a guardian names the minor's ID number only), so it says 未成年人 (minor)."""
     if booking.newborn_name is not None:  # R2: named by its birth certificate
         return _say("conf.newborn", language, name=mask_name(booking.newborn_name))
-    account = account_store.get_account(booking.account_id)
+    account = stores().accounts.get_account(booking.account_id)
     if account is not None and account.id_number == booking.subject_id_number and account.name:
         return mask_name(account.name)
     return _say("conf.minor", language)
@@ -129,7 +129,7 @@ def page_for(booking: Booking, language: str | None = None) -> str:
     """The page of a booking the caller may see (checked by the caller of this function), in
     `language` (default: the request's)."""
     language = language or i18n.current()
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     return render_html(booking, office, service, subject_name(booking, language), language)
 
@@ -187,7 +187,7 @@ def render_html(booking: Booking, office: Office, service: Service, name: str, l
 def calendar_ics(caller: Caller, booking_id: str, now: datetime) -> tuple[bytes, str]:
     """(the iCalendar file, its file name) of one of the caller's bookings, in the request's language."""
     booking = own_booking(caller, booking_id)
-    catalog = load_catalog()
+    catalog = stores().catalog.load_catalog()
     office, service = catalog.offices[booking.office_id], catalog.services[booking.service_code]
     return render_ics(booking, office, service, now), f"booking-{booking.reference}.ics"
 
