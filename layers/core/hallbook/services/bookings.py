@@ -278,7 +278,6 @@ def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
     before it (domain.queue.call_order, the board's order: a skipped ticket held back until its turn,
     R15a; 0 once it is called). One Query per hall and day shown."""
     from ..domain.queue import call_order
-    from ..store import tickets as ticket_store
 
     orders: dict[tuple[str, date], list[str]] = {}
     positions: dict[str, tuple[str, int]] = {}
@@ -287,7 +286,7 @@ def queue_positions(bookings: Iterable[Booking]) -> dict[str, tuple[str, int]]:
             continue
         key = (booking.office_id, booking.date)
         if key not in orders:
-            board, waiting = ticket_store.queue_of(*key)
+            board, waiting = stores().tickets.queue_of(*key)
             orders[key] = [w.ticket_id for w in call_order(waiting, board.calls)]  # R15a: skipped tickets held back
         order = orders[key]
         ahead = order.index(booking.ticket_id) if booking.ticket_id in order else 0

@@ -9,7 +9,6 @@ from datetime import datetime
 from ..domain import errors
 from ..domain.booking import Status
 from ..domain.identity import mask_id_number, mask_phone
-from ..store import bookings as booking_store
 from ..store.base import Cancelled
 from ..store.stores import stores
 from . import audit, messages, tokens
@@ -63,7 +62,7 @@ def close(caller: tokens.Caller, now: datetime) -> dict[str, int]:
                 log.warning("closure: a guardian link could not be ended", extra={"code": error.code})
     from .. import keyed
 
-    erased = booking_store.pseudonymise_for_account(account.account_id, keyed.pseudonym)
+    erased = stores().bookings.pseudonymise_for_account(account.account_id, keyed.pseudonym)
     pseudonym = "closed-" + hashlib.sha256(account.account_id.encode()).hexdigest()[:12]
     entry = audit.entry(
         caller,

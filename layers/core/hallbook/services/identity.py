@@ -204,13 +204,13 @@ def check_registration(name: str, id_number: str, phone: str) -> IdentityCheck:
 def ensure_verified(account: Account, now: datetime) -> None:
     """R1 before booking: an account whose identity was never confirmed is checked again now."""
     from ..domain.errors import Busy, Forbidden
-    from ..store import accounts as account_store
+    from ..store.stores import stores
 
     if account.identity_verified:
         return
     result = get_verifier().check(account.name, account.id_number or "", account.phone)
     if result.outcome == UNAVAILABLE:
         raise Busy("The real-name check is unavailable just now; please try again in a minute.")
-    account_store.record_identity_check(account.account_id, result.verified, result.source, now.isoformat())
+    stores().account_store.record_identity_check(account.account_id, result.verified, result.source, now.isoformat())
     if not result.verified:
         raise Forbidden("Your name and ID number did not pass the real-name check; visit a hall with your ID card.")

@@ -212,5 +212,8 @@ class _Bookings:
     def get_reschedule_key(self, key_id: str) -> RescheduleKey | None:
         return self._inner.get_reschedule_key(key_id)
 
+    def pseudonymise_for_account(self, account_id: str, pseudonym: Callable[[str], str]) -> int:
+        return self._inner.pseudonymise_for_account(account_id, pseudonym)
+
     def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
         return self._inner.list_for_account(account_id, limit, cursor)

@@ -40,6 +40,9 @@ class DynamoAccounts:
     def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
         return accounts.get_accounts(account_ids)
 
+    def record_identity_check(self, account_id: str, verified: bool, source: str, at: str) -> None:
+        accounts.record_identity_check(account_id, verified, source, at)
+
     def find_account_id(self, login_key: str) -> str | None:
         return accounts.find_account_id(login_key)
 

@@ -4,6 +4,7 @@ module imports the other."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING
 
@@ -81,6 +82,11 @@ class DynamoBookings:
         from .waitlist import delayed_place_item
 
         bookings.move_booking(booking, moved, now, slot_ends_at, messages, delayed_place_item(delayed_place), key_id)
+
+    def pseudonymise_for_account(self, account_id: str, pseudonym: Callable[[str], str]) -> int:
+        from . import bookings
+
+        return bookings.pseudonymise_for_account(account_id, pseudonym)
 
     def get_reschedule_key(self, key_id: str) -> RescheduleKey | None:
         from . import bookings

@@ -6,7 +6,7 @@ as accounts.py's MemoryAccounts."""
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 
 from ..account_codes import Pending
@@ -79,6 +79,14 @@ class AccountState:
     def get_accounts(self, account_ids: list[str]) -> dict[str, Account]:
         with self.lock:
             return {a: self.accounts[a] for a in account_ids if a in self.accounts}
+
+    def record_identity_check(self, account_id: str, verified: bool, source: str, at: str) -> None:
+        with self.lock:
+            account = self.accounts.get(account_id)
+            if account is not None:
+                self.accounts[account_id] = replace(
+                    account, identity_verified=verified, identity_source=source, identity_checked_at=at
+                )
 
     def find_account_id(self, login_key: str) -> str | None:
         with self.lock:

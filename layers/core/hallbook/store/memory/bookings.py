@@ -16,6 +16,7 @@ from ...domain.sanctions import CANCELS_PER_MONTH, month_key
 from ...domain.timetable import slots_for_day
 from ..base import Guard, GuardMoved, Items
 from ..bookings import (
+    ERASED,
     Booking,
     BookingMoved,
     ReplayedBooking,
@@ -116,6 +117,21 @@ class MemoryBookings:
                 ),
                 key=lambda s: (s.date, s.start),
             )
+
+    def pseudonymise_for_account(self, account_id: str, pseudonym: Callable[[str], str]) -> int:
+        with self.lock:
+            done = 0
+            for booking_id, booking in list(self.bookings.items()):
+                if (
+                    booking.account_id != account_id
+                    or booking.status == Status.BOOKED.value
+                    or booking.subject_id_number.startswith(ERASED)
+                ):
+                    continue
+                erased = ERASED + pseudonym(booking.subject_id_number)
+                self.bookings[booking_id] = replace(booking, subject_id_number=erased, newborn_name=None)
+                done += 1
+            return done
 
     def get_reschedule_key(self, key_id: str) -> RescheduleKey | None:
         with self.lock:

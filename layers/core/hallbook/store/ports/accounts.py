@@ -36,6 +36,10 @@ class AccountStore(AccountReader, Protocol):
     sessions. Each write is one conditional step that succeeds whole or changes nothing; a code's
     attempt is counted BEFORE the code is compared, so parallel guesses compare no more than the limit."""
 
+    def record_identity_check(self, account_id: str, verified: bool, source: str, at: str) -> None:
+        """R1: the real-name check's outcome kept on the account (a verified citizen's cache forgets it)."""
+        ...
+
     def find_account_id(self, login_key: str) -> str | None:
         """The account a claim names (`ID#`, `PHONE#`, `LOGIN#` in canonical form), if any."""
         ...

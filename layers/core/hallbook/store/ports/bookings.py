@@ -4,6 +4,7 @@ catalog, guardian links and R22's counters they need."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime
 from typing import TYPE_CHECKING, Any, Protocol
 
@@ -80,6 +81,11 @@ class BookingStore(Protocol):
         ...
 
     def get_reschedule_key(self, key_id: str) -> RescheduleKey | None: ...
+
+    def pseudonymise_for_account(self, account_id: str, pseudonym: Callable[[str], str]) -> int:
+        """PIPL, an account's closure: in each booking it made that is no longer `booked`, the subject's ID
+        number replaced by its pseudonym and a newborn's name removed; the number of bookings rewritten."""
+        ...
 
     def list_for_account(self, account_id: str, limit: int, cursor: str | None) -> tuple[list[Booking], str | None]:
         """The account's bookings, newest first, a page at a time (cursor: the next page's)."""
