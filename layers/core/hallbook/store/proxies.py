@@ -122,7 +122,7 @@ def pointer(proxy_id: str) -> Pointer | None:
 
 
 def citizens_of(proxy_account_id: str) -> list[str]:
-    """The citizens an account asked to act for (any status)."""
+    """The citizens an account asked to act for, pending or active (a revocation takes one out)."""
     item = latest(ProxyOfItem, f"PROXYOF#{proxy_account_id}")
     return [] if item is None else sorted(item.citizens or ())
 

@@ -1,6 +1,7 @@
 """The family aggregate in memory (store.ports.family.FamilyStore): guardian links and proxy
 authorisations under MemoryBookings' one lock, each save all or nothing on the version read, as
-store/guardians.py's and store/proxies.py's transactions are. A proxy's booking guard
+store/guardians.py's and store/proxies.py's transactions are, its SMS in the booking world's outbox
+and a hall's audit entry in the accounts' log. A proxy's booking guard
 (`proxies_unchanged`) is a MemoryGuard that book_slot checks under that lock, as DynamoDB's
 transaction checks the citizen's item's version."""
 
