@@ -108,14 +108,16 @@ def test_the_seed_is_committed_and_the_order_depends_on_it_alone():
 
 def test_entering_first_is_no_advantage_over_many_seeds():
     """Chi-square over 2,000 seeds: 100 entries made in a known order (their ids in that order, as a
-    sequence or a clock would give them), 10 places; each decile of entry order wins about as often."""
+    sequence or a clock would give them), 10 places; each decile of entry order wins about as often.
+    The seeds are fixed (64 hex digits each, as new_seed's): at p = 0.001 a random set would fail one
+    run in a thousand; these pass, and the property is the allocation's for any seed."""
     ids = [f"{n:08d}" for n in range(100)]  # made in this order
     entries = [draw.Entry(i, "c-hall", None, False) for i in ids]
     places = {("c-hall", "09:00"): 10}
     wins_by_decile = Counter()
     first_ten_won = 0
-    for _ in range(2000):
-        result = draw.allocate(draw.new_seed(), entries, HALLS, places)
+    for n in range(2000):
+        result = draw.allocate(hashlib.sha256(f"seed {n}".encode()).hexdigest(), entries, HALLS, places)
         for entry_id in result.winners:
             wins_by_decile[int(entry_id) // 10] += 1
         first_ten_won += set(result.winners) == set(ids[:10])
