@@ -28,14 +28,12 @@ from hallbook.services import (
 )
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
-from hallbook.store.accounts import Account
 from hallbook.store.applications import Application
 from hallbook.store.catalog import Catalog
 from hallbook.store.memory import MemoryStores
 from hallbook.store.permits import Permit
 from hallbook.store.stores import installed
-from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R17]
 
@@ -78,18 +76,15 @@ class World:
 
     def account(self, role: str = "citizen", phone_verified: bool = True, lang: str = "zh") -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="张三",
-            id_number=id_number("460106", "19900101", f"{n % 1000:03d}") if role == "citizen" else None,
-            phone=f"138{n:08d}",
-            password_hash="",
+        account = person(
+            n,
+            NOW,
+            area="460106",
+            with_id_number=role == "citizen",
             phone_verified=phone_verified,
             role=role,
             office_id=OFFICE if role == "staff" else None,
             lang=lang,
-            created_at=NOW.isoformat(),
-            identity_verified=True,
         )
         self.fake.add_account(account)
         return Caller(account.account_id, role, phone_verified=phone_verified)

@@ -21,13 +21,12 @@ from hallbook.services.eligibility import Newborn
 from hallbook.services.reschedule import RescheduleRequest
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
-from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking, Subject
 from hallbook.store.catalog import Catalog, service_from
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [
     pytest.mark.R2,
@@ -75,19 +74,7 @@ class World:
         self, phone_verified: bool = True, born: str = "19900101", role: str = "citizen", lang: str = "zh"
     ) -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="张三",
-            id_number=id_number("440305", born, f"{n % 1000:03d}"),
-            phone=f"138{n:08d}",
-            password_hash="",
-            phone_verified=phone_verified,
-            role=role,
-            office_id=None,
-            lang=lang,
-            created_at=MONDAY_9.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, MONDAY_9, born=born, phone_verified=phone_verified, role=role, lang=lang)
         self.fake.add_account(account)
         return Caller(account.account_id, role, phone_verified=phone_verified)
 

@@ -28,7 +28,7 @@ from hallbook.store.outbox import Message
 from hallbook.store.stores import installed
 from hallbook.store.tickets import Ticket
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R13, pytest.mark.R14, pytest.mark.R15, pytest.mark.R15a]
 
@@ -70,18 +70,7 @@ class World:
 
     def citizen(self, name: str = "李四", born: str = "19900101") -> Account:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name=name,
-            id_number=id_number("440305", born, f"{n % 1000:03d}"),
-            phone=f"138{n:08d}",
-            password_hash="",
-            phone_verified=True,
-            role="citizen",
-            office_id=None,
-            lang="zh",
-            created_at=BOOKED_AT.isoformat(),
-        )
+        account = person(n, BOOKED_AT, born=born, name=name, identity_verified=False)
         return self.fake.add_account(account)
 
     def book(

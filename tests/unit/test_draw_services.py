@@ -21,7 +21,6 @@ from hallbook.services.bookings import BookingRequest
 from hallbook.services.draw_entries import EntryRequest
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
-from hallbook.store.accounts import Account
 from hallbook.store.base import GuardMoved
 from hallbook.store.bookings import Booking, Subject
 from hallbook.store.catalog import Catalog, DrawSetting
@@ -31,7 +30,8 @@ from hallbook.store.memory import MemoryStores
 from hallbook.store.outbox import Message
 from hallbook.store.stores import installed, stores
 from tests.idnumbers import id_number
-from tests.unit import catalogs
+from tests.unit import builders
+from tests.unit.builders import person
 
 pytestmark = [pytest.mark.R23, pytest.mark.R9, pytest.mark.R11, pytest.mark.R12, pytest.mark.R18]
 
@@ -48,10 +48,10 @@ _numbers = count(300)
 def _catalog() -> Catalog:
     """DAY's places: 2 + 2 at OFFICE, 1 at OTHER; ID_RENEW drawn in shenzhen from DAY on (10 minutes of entries)."""
     halls = [
-        catalogs.hall(OFFICE, [SERVICE], {SERVICE: catalogs.slots(("09:00", "09:30", 2), ("09:30", "10:00", 2))}),
-        catalogs.hall(OTHER, [SERVICE], {SERVICE: catalogs.slots(("09:00", "09:30", 1))}),
+        builders.hall(OFFICE, [SERVICE], {SERVICE: builders.slots(("09:00", "09:30", 2), ("09:30", "10:00", 2))}),
+        builders.hall(OTHER, [SERVICE], {SERVICE: builders.slots(("09:00", "09:30", 1))}),
     ]
-    built = catalogs.catalog([catalogs.service(SERVICE)], halls)
+    built = builders.catalog([builders.service(SERVICE)], halls)
     return replace(built, draws={("shenzhen", SERVICE): DrawSetting("shenzhen", SERVICE, 10, DAY)})
 
 
@@ -61,19 +61,7 @@ class World:
 
     def citizen(self, born: str = "19900101") -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="张三",
-            id_number=id_number("440305", born, f"{n % 1000:03d}"),
-            phone=f"137{n:08d}",
-            password_hash="",
-            phone_verified=True,
-            role="citizen",
-            office_id=None,
-            lang="zh",
-            created_at=NOON.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, NOON, born=born, phone_prefix="137")
         self.fake.add_account(account)
         return Caller(account.account_id, "citizen", phone_verified=True)
 

@@ -31,7 +31,7 @@ from hallbook.store.memory.bookings import MemoryGuard
 from hallbook.store.proxies import ProxiesMoved
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R2, pytest.mark.R20]
 
@@ -67,19 +67,7 @@ class World:
 
     def citizen(self, born: str = "19800101", phone_verified: bool = True, role: str = "citizen") -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="李四",
-            id_number=id_number("440305", born, f"{n % 1000:03d}"),
-            phone=f"137{n:08d}",
-            password_hash="",
-            phone_verified=phone_verified,
-            role=role,
-            office_id=None,
-            lang="zh",
-            created_at=NOW.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, NOW, born=born, phone_prefix="137", name="李四", phone_verified=phone_verified, role=role)
         self.fake.add_account(account)
         return Caller(account.account_id, role, phone_verified=phone_verified)
 

@@ -31,7 +31,7 @@ from hallbook.store.bookings import Booking
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R1, pytest.mark.R2, pytest.mark.R22]
 
@@ -66,19 +66,7 @@ class World:
 
     def citizen(self, phone: str | None = None) -> Account:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="李四",
-            id_number=id_number("440305", "19900101", f"{n % 1000:03d}"),
-            phone=phone or f"138{n:08d}",
-            password_hash="x",
-            phone_verified=True,
-            role="citizen",
-            office_id=None,
-            lang="zh",
-            created_at=NOW.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, NOW, phone=phone, name="李四", password_hash="x")
         return self.fake.add_account(account)
 
     def account(self, account_id: str) -> Account:

@@ -21,12 +21,10 @@ from hallbook.services import audit, bookings, flags, reminders, stats, sweep
 from hallbook.services.bookings import BookingRequest
 from hallbook.services.tokens import Caller
 from hallbook.store import readcache
-from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
-from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R12, pytest.mark.R16, pytest.mark.R21, pytest.mark.R22]
 
@@ -47,19 +45,7 @@ class World:
 
     def citizen(self) -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="张三",
-            id_number=id_number("440305", "19900101", f"{n % 1000:03d}"),
-            phone=f"139{n:08d}",
-            password_hash="",
-            phone_verified=True,
-            role="citizen",
-            office_id=None,
-            lang="zh",
-            created_at=MONDAY_9.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, MONDAY_9, phone_prefix="139")
         self.fake.add_account(account)
         return Caller(account.account_id, "citizen", phone_verified=True)
 

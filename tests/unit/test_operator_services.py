@@ -26,8 +26,7 @@ from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
-from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R1, pytest.mark.R8a, pytest.mark.R11, pytest.mark.R13, pytest.mark.R16]
 
@@ -46,19 +45,7 @@ class World:
 
     def citizen(self, role: str = "citizen", name: str = "李四") -> Account:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name=name,
-            id_number=id_number("440305", "19900101", f"{n % 1000:03d}"),
-            phone=f"138{n:08d}",
-            password_hash="",
-            phone_verified=True,
-            role=role,
-            office_id=None,
-            lang="zh",
-            created_at=MONDAY_9.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, MONDAY_9, name=name, role=role)
         return self.fake.add_account(account)
 
     def book(self, account: Account, start: str = "09:00") -> Booking:

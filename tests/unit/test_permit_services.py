@@ -20,7 +20,7 @@ from hallbook.store.memory import MemoryStores
 from hallbook.store.permits import PermitMoved
 from hallbook.store.stores import installed
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service
+from tests.unit.builders import catalog, hall, service
 
 pytestmark = [pytest.mark.R17]
 

@@ -22,14 +22,13 @@ from hallbook.services.bookings import BookingRequest
 from hallbook.services.tokens import Caller
 from hallbook.services.waitlist import JoinRequest, offers
 from hallbook.store import readcache
-from hallbook.store.accounts import Account
 from hallbook.store.bookings import Booking, Subject
 from hallbook.store.catalog import Catalog
 from hallbook.store.memory import MemoryStores
 from hallbook.store.stores import installed
 from hallbook.store.waitlist import Entry, Place
 from tests.idnumbers import id_number
-from tests.unit.catalogs import catalog, hall, service, slots
+from tests.unit.builders import catalog, hall, person, service, slots
 
 pytestmark = [pytest.mark.R18, pytest.mark.R19]
 
@@ -56,19 +55,7 @@ class World:
 
     def citizen(self, phone_verified: bool = True, born: str = "19900101") -> Caller:
         n = next(_numbers)
-        account = Account(
-            account_id=f"acc-{n}",
-            name="张三",
-            id_number=id_number("440305", born, f"{n % 1000:03d}"),
-            phone=f"139{n:08d}",
-            password_hash="",
-            phone_verified=phone_verified,
-            role="citizen",
-            office_id=None,
-            lang="zh",
-            created_at=MONDAY_9.isoformat(),
-            identity_verified=True,
-        )
+        account = person(n, MONDAY_9, born=born, phone_prefix="139", phone_verified=phone_verified)
         self.fake.add_account(account)
         return Caller(account.account_id, "citizen", phone_verified=phone_verified)
 

@@ -1,13 +1,16 @@
-"""Test catalogs for the services' tests on the in-memory stores: a service, a hall with its timetable
-and the catalog that holds them, built through the store's own parsers (service_from, office_from) as
-an administrator's PUT would be."""
+"""What the services' tests on the in-memory stores build: a service, a hall with its timetable and the
+catalog that holds them (through the store's own parsers, service_from and office_from, as an
+administrator's PUT would be), and test accounts (`person`)."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any
 
 from hallbook.domain.calendar import WorkCalendar
+from hallbook.store.accounts import Account
 from hallbook.store.catalog import Catalog, Region, office_from, service_from
+from tests.idnumbers import id_number
 
 WEEKDAYS = [1, 2, 3, 4, 5]
 
@@ -64,4 +67,38 @@ def catalog(services: list[dict[str, Any]], halls: list[dict[str, Any]]) -> Cata
         offices={h["office_id"]: office_from(h) for h in halls},
         regions={name: REGIONS[name] for name in {h["region"] for h in halls}},
         calendar=WorkCalendar(),
+    )
+
+
+def person(
+    n: int,
+    created_at: datetime,
+    *,
+    born: str = "19900101",
+    area: str = "440305",
+    phone: str | None = None,
+    phone_prefix: str = "138",
+    name: str = "张三",
+    role: str = "citizen",
+    office_id: str | None = None,
+    phone_verified: bool = True,
+    lang: str = "zh",
+    identity_verified: bool = True,
+    password_hash: str = "",
+    with_id_number: bool = True,
+) -> Account:
+    """The n-th test account, with an ID number (GB 11643, tests/idnumbers.py) of someone born in `area`
+    on `born` unless `with_id_number` is false."""
+    return Account(
+        account_id=f"acc-{n}",
+        name=name,
+        id_number=id_number(area, born, f"{n % 1000:03d}") if with_id_number else None,
+        phone=phone or f"{phone_prefix}{n:08d}",
+        password_hash=password_hash,
+        phone_verified=phone_verified,
+        role=role,
+        office_id=office_id,
+        lang=lang,
+        created_at=created_at.isoformat(),
+        identity_verified=identity_verified,
     )
